@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every Debian package vserver-ng needs to build, run and test (fresh Debian 12, root).
+# Usage: scripts/install-deps.sh [--bench]   (--bench adds the peers measured in bench/)
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+build=(cmake ninja-build g++ clang pkg-config git
+       libfmt-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libarchive-dev
+       libmnl-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev)
+run=(busybox-static debootstrap rsync openssh-client openssh-server iproute2 zstd xz-utils bzip2
+     btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
+test=(bats tmux qemu-system-x86 qemu-utils cpio jq)
+bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove)
+
+pkgs=("${build[@]}" "${run[@]}" "${test[@]}")
+[[ "${1:-}" == "--bench" ]] && pkgs+=("${bench[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

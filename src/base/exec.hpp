@@ -1,0 +1,30 @@
+// Running host helper programs (debootstrap, rsync, hook scripts) and waiting for them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace vs::exec {
+
+struct Options {
+    std::string cwd;                    ///< empty: inherit
+    std::vector<std::string> env_add;   ///< "K=V" added to the inherited environment
+    bool quiet = false;                 ///< send stdout to /dev/null
+    bool capture_stdout = false;        ///< return stdout in Outcome::out
+};
+
+struct Outcome {
+    int status = 0;       ///< exit code, or 128+signal
+    std::string out;      ///< stdout when captured
+};
+
+/// fork + execvp + wait. Fails only when the program could not be started; a non-zero exit is
+/// reported in Outcome::status for the caller to judge.
+Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt = {});
+
+/// run() that also turns a non-zero exit into an Error naming the command.
+Status run_checked(const std::vector<std::string>& argv, const Options& opt = {});
+
+}  // namespace vs::exec

@@ -1,0 +1,207 @@
+// System-call wrappers with errors that name the operation and the path.
+#include "base/sys.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace vs::sys {
+
+Result<UniqueFd> open(const std::string& path, int flags, mode_t mode) {
+    return open_at(AT_FDCWD, path, flags, mode);
+}
+
+Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t mode) {
+    int fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
+    if (fd < 0) return errno_error(fmt::format("open \"{}\"", path));
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode,
+                              unsigned long long extra_resolve) {
+    struct open_how how {};
+    how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve;
+    long fd;
+    do {
+        fd = ::syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof how);
+    } while (fd < 0 && errno == EAGAIN);  // openat2 asks for a retry on rename races
+    if (fd < 0) return errno_error(fmt::format("open \"{}\" in guest root", path));
+    return UniqueFd(static_cast<int>(fd));
+}
+
+Result<std::string> read_all(int fd, const std::string& what) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_error(fmt::format("read \"{}\"", what));
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+
+Status write_all(int fd, std::string_view data, const std::string& what) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno_error(fmt::format("write \"{}\"", what));
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return ok();
+}
+
+Result<std::string> read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+
+Result<std::string> read_file_at(int dirfd, const std::string& path) {
+    auto fd = VS_TRY(open_at(dirfd, path, O_RDONLY));
+    return read_all(fd.get(), path);
+}
+
+Status write_file(const std::string& path, std::string_view data) {
+    return write_file_at(AT_FDCWD, path, data);
+}
+
+Status write_file_at(int dirfd, const std::string& path, std::string_view data) {
+    auto fd = VS_TRY(open_at(dirfd, path, O_WRONLY | O_TRUNC));
+    // Kernel knobs want the value in one write(2); report it with the value for the admin.
+    ssize_t n;
+    do {
+        n = ::write(fd.get(), data.data(), data.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errno_error(fmt::format("write \"{}\" = \"{}\"", path, data));
+    if (static_cast<size_t>(n) != data.size())
+        return make_error(EIO, "short write \"{}\"", path);
+    return ok();
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    std::filesystem::path p(path);
+    std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+    std::string tmp = fmt::format("{}/.{}.tmp.{}", dir, p.filename().string(), ::getpid());
+    {
+        auto fd = VS_TRY(open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode));
+        if (auto r = write_all(fd.get(), data, tmp); !r) {
+            ::unlink(tmp.c_str());
+            return r;
+        }
+        if (::fchmod(fd.get(), mode) < 0 || ::fsync(fd.get()) < 0) {
+            Error e = errno_error(fmt::format("fsync \"{}\"", tmp));
+            ::unlink(tmp.c_str());
+            return e;
+        }
+    }
+    if (::rename(tmp.c_str(), path.c_str()) < 0) {
+        Error e = errno_error(fmt::format("rename \"{}\" to \"{}\"", tmp, path));
+        ::unlink(tmp.c_str());
+        return e;
+    }
+    // fsync the directory so the rename itself survives a crash (rename(2), fsync(2) NOTES).
+    if (auto dfd = open(dir, O_RDONLY | O_DIRECTORY)) ::fsync(dfd->get());
+    return ok();
+}
+
+Status mkdir_p(const std::string& path, mode_t mode) {
+    if (path.empty()) return make_error(EINVAL, "mkdir: empty path");
+    std::string cur;
+    size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        cur = path.substr(0, pos);
+        if (cur.empty()) continue;
+        if (::mkdir(cur.c_str(), mode) < 0 && errno != EEXIST)
+            return errno_error(fmt::format("mkdir \"{}\"", cur));
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
+    if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mkdir \"{}\": not a directory", path);
+    return ok();
+}
+
+namespace {
+int remove_one(const char* p, const struct stat*, int type, struct FTW*) {
+    int r = (type == FTW_DP) ? ::rmdir(p) : ::unlink(p);
+    return (r < 0 && errno != ENOENT) ? -1 : 0;
+}
+}  // namespace
+
+Status remove_tree(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) < 0) {
+        if (errno == ENOENT) return ok();
+        return errno_error(fmt::format("stat \"{}\"", path));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlink(path.c_str()) < 0 && errno != ENOENT)
+            return errno_error(fmt::format("unlink \"{}\"", path));
+        return ok();
+    }
+    // FTW_MOUNT: never descend into a mount left inside the tree (a bind of the host's /).
+    if (::nftw(path.c_str(), remove_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+        return errno_error(fmt::format("remove \"{}\"", path));
+    if (::lstat(path.c_str(), &st) == 0)
+        return make_error(EBUSY, "remove \"{}\": something inside is still mounted", path);
+    return ok();
+}
+
+Status remove_if_exists(const std::string& path) {
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return ok();
+    if (errno == EISDIR || errno == EPERM) {
+        if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return ok();
+    }
+    return errno_error(fmt::format("remove \"{}\"", path));
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_dir(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+    DIR* d = ::opendir(path.c_str());
+    if (!d) return errno_error(fmt::format("opendir \"{}\"", path));
+    std::vector<std::string> out;
+    while (auto* e = ::readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        out.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Status symlink(const std::string& target, const std::string& linkpath) {
+    if (::symlink(target.c_str(), linkpath.c_str()) < 0)
+        return errno_error(fmt::format("symlink \"{}\" -> \"{}\"", linkpath, target));
+    return ok();
+}
+
+Result<std::string> readlink(const std::string& path) {
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n < 0) return errno_error(fmt::format("readlink \"{}\"", path));
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace vs::sys

@@ -1,0 +1,49 @@
+// Thin system-call wrappers: the only code that reads errno. Every error names op and path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace vs::sys {
+
+Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
+Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t mode = 0);
+
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (+ extra): resolves `path` as if
+/// `rootfd` were "/", so a guest-controlled symlink can never lead outside the guest root.
+Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode = 0,
+                              unsigned long long extra_resolve = 0);
+
+Result<std::string> read_all(int fd, const std::string& what);
+Status write_all(int fd, std::string_view data, const std::string& what);
+
+Result<std::string> read_file(const std::string& path);
+Result<std::string> read_file_at(int dirfd, const std::string& path);
+/// Writes in place (for cgroupfs, procfs, sysfs knobs: no tmp file there).
+Status write_file(const std::string& path, std::string_view data);
+Status write_file_at(int dirfd, const std::string& path, std::string_view data);
+/// tmp + fsync + rename + fsync(dir): the file is either old or new after a crash.
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+Status mkdir_p(const std::string& path, mode_t mode = 0755);
+/// rm -rf that never follows symlinks and never crosses into another mount (nftw FTW_PHYS|FTW_MOUNT).
+Status remove_tree(const std::string& path);
+/// Removes a file or empty dir; success if already absent.
+Status remove_if_exists(const std::string& path);
+
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+
+/// Lists a directory's entry names (not "." or ".."), sorted.
+Result<std::vector<std::string>> list_dir(const std::string& path);
+
+Status symlink(const std::string& target, const std::string& linkpath);
+Result<std::string> readlink(const std::string& path);
+
+}  // namespace vs::sys

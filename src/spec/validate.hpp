@@ -1,0 +1,19 @@
+// spec::validate: the named checks every GuestSpec passes before anything touches the kernel.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+#include "spec/guest_spec.hpp"
+
+namespace vs::spec {
+
+/// Guest names: 1..64 bytes, no '/', NUL, newline, not "." or "..", no ".." component, and not
+/// starting with '-' (it would read as an option). The error quotes the name.
+Status validate_name(std::string_view name);
+
+/// Runs every check; the first failure is returned with the check's name and the value.
+Status validate(const GuestSpec& spec);
+
+}  // namespace vs::spec
