@@ -1,0 +1,91 @@
+// base/sys: atomic writes, tree removal that never follows symlinks, openat2 confinement.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+
+namespace {
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char tmpl[] = "/tmp/vs-unit-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { (void)vs::sys::remove_tree(path); }
+};
+
+TEST(Sys, AtomicWriteReplacesContentAndLeavesNoTmp) {
+    TempDir d;
+    std::string f = d.path + "/state.json";
+    ASSERT_TRUE(vs::sys::write_file_atomic(f, "old"));
+    ASSERT_TRUE(vs::sys::write_file_atomic(f, "new", 0600));
+    EXPECT_EQ(*vs::sys::read_file(f), "new");
+    struct stat st {};
+    ASSERT_EQ(::stat(f.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    auto names = vs::sys::list_dir(d.path);
+    ASSERT_TRUE(names);
+    EXPECT_EQ(names->size(), 1u);
+}
+
+TEST(Sys, ReadMissingFileNamesPath) {
+    auto r = vs::sys::read_file("/nonexistent/vs-file");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ENOENT);
+    EXPECT_NE(r.error().what().find("/nonexistent/vs-file"), std::string::npos);
+}
+
+TEST(Sys, RemoveTreeDoesNotFollowSymlinks) {
+    TempDir outside, tree;
+    ASSERT_TRUE(vs::sys::write_file_atomic(outside.path + "/precious", "keep"));
+    ASSERT_TRUE(vs::sys::mkdir_p(tree.path + "/a/b"));
+    ASSERT_TRUE(vs::sys::symlink(outside.path, tree.path + "/a/b/link"));
+    ASSERT_TRUE(vs::sys::remove_tree(tree.path));
+    EXPECT_FALSE(vs::sys::exists(tree.path));
+    EXPECT_EQ(*vs::sys::read_file(outside.path + "/precious"), "keep");
+}
+
+TEST(Sys, OpenInRootStaysInsideRoot) {
+    TempDir outside, root;
+    ASSERT_TRUE(vs::sys::write_file_atomic(outside.path + "/secret", "host"));
+    ASSERT_TRUE(vs::sys::mkdir_p(root.path + "/etc"));
+    ASSERT_TRUE(vs::sys::write_file_atomic(root.path + "/etc/secret", "guest"));
+    // An absolute symlink planted by the guest resolves inside the root, not on the host.
+    ASSERT_TRUE(vs::sys::symlink(outside.path + "/secret", root.path + "/evil"));
+    ASSERT_TRUE(vs::sys::symlink("/etc/secret", root.path + "/good"));
+    auto rootfd = vs::sys::open(root.path, O_PATH | O_DIRECTORY);
+    ASSERT_TRUE(rootfd);
+    auto good = vs::sys::open_in_root(rootfd->get(), "good", O_RDONLY);
+    ASSERT_TRUE(good);
+    EXPECT_EQ(*vs::sys::read_all(good->get(), "good"), "guest");
+    auto evil = vs::sys::open_in_root(rootfd->get(), "evil", O_RDONLY);
+    EXPECT_FALSE(evil);  // resolves to <root>/<outside>/secret, which does not exist
+    auto dotdot = vs::sys::open_in_root(rootfd->get(), "../../../../etc/passwd", O_RDONLY);
+    EXPECT_FALSE(dotdot);
+}
+
+TEST(Strings, StrictNumbers) {
+    EXPECT_EQ(vs::str::parse_u64(" 42\n"), 42u);
+    EXPECT_FALSE(vs::str::parse_u64("42x"));
+    EXPECT_FALSE(vs::str::parse_u64("-1"));
+    EXPECT_FALSE(vs::str::parse_u64(""));
+    EXPECT_EQ(vs::str::parse_i64("-5"), -5);
+    EXPECT_FALSE(vs::str::parse_u64("18446744073709551616"));
+}
+
+TEST(Strings, ListFileFormatSkipsCommentsAndBlanks) {
+    auto l = vs::str::lines("# c\nCAP_NET_RAW\n\n  !CAP_CHOWN  \n");
+    ASSERT_EQ(l.size(), 2u);
+    EXPECT_EQ(l[0], "CAP_NET_RAW");
+    EXPECT_EQ(l[1], "!CAP_CHOWN");
+}
+
+}  // namespace
