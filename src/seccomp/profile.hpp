@@ -1,0 +1,53 @@
+// seccomp: builds and loads the guest's syscall filter ("default" or
+// "unconfined") with libseccomp, for the native x86_64 ABI and the i386 (int
+// 0x80) and x32 ABIs alike.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace vs::seccomp {
+
+/// What the "default" profile may let through besides its fixed allow-list.
+struct ProfileOptions {
+  /// Namespace creation and joining (unshare/clone/clone3 with CLONE_NEW*,
+  /// setns): a guest that runs containers itself opts in; everyone else gets
+  /// EPERM (clone3: ENOSYS, so libc falls back to clone, whose flags seccomp
+  /// can see).
+  bool allow_nesting = false;
+  /// The guest's capability bounding set (spec::Caps::bounding). Syscalls that
+  /// only do something with a capability (mount with CAP_SYS_ADMIN, reboot with
+  /// CAP_SYS_BOOT, settimeofday with CAP_SYS_TIME, init_module with
+  /// CAP_SYS_MODULE, ...) are allowed only when that capability is in the set,
+  /// as in Docker's profile. 0 = none of them.
+  uint64_t caps = 0;
+  /// util-vserver ccaps "tiocsti" and "syslog": allow ioctl(TIOCSTI) and
+  /// syslog(2).
+  bool allow_tiocsti = false;
+  bool allow_syslog = false;
+};
+
+/// Names load_profile accepts: "default", "unconfined".
+const std::vector<std::string> &profile_names();
+bool is_profile(const std::string &name);
+
+/// Installs the named filter on the calling thread (single-threaded child
+/// before exec). "unconfined" installs nothing. Does NOT set no_new_privs (a
+/// full-system guest runs setuid tools; the runtime sets PR_SET_NO_NEW_PRIVS
+/// itself when the spec asks), so without it the caller must still hold
+/// CAP_SYS_ADMIN: call this BEFORE caps::apply_in_child. Known-dangerous
+/// syscalls fail with EPERM; syscalls the profile does not know (newer than its
+/// tables or this libseccomp) fail with ENOSYS so programs fall back
+/// gracefully. Names libseccomp does not know are skipped, never an error.
+Status load_profile(const std::string &name, const ProfileOptions &options);
+Status load_profile(const std::string &name, bool allow_nesting = false);
+
+/// The filter in libseccomp's readable PFC form (for `--debug` output and
+/// tests); loads nothing.
+Result<std::string> export_pfc(const std::string &name,
+                               const ProfileOptions &options);
+
+} // namespace vs::seccomp
