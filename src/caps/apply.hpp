@@ -52,13 +52,13 @@ Status apply_in_child(const spec::Caps &caps);
 /// The capability lines of /proc/PID/status (plus the two lines a guest audit
 /// wants with them).
 struct ProcCaps {
-  uint64_t inheritable = 0;  ///< CapInh
-  uint64_t permitted = 0;    ///< CapPrm
-  uint64_t effective = 0;    ///< CapEff
-  uint64_t bounding = 0;     ///< CapBnd
-  uint64_t ambient = 0;      ///< CapAmb
-  bool no_new_privs = false; ///< NoNewPrivs
-  int seccomp = 0;           ///< Seccomp: 0 disabled, 1 strict, 2 filter
+    uint64_t inheritable = 0;   ///< CapInh
+    uint64_t permitted = 0;     ///< CapPrm
+    uint64_t effective = 0;     ///< CapEff
+    uint64_t bounding = 0;      ///< CapBnd
+    uint64_t ambient = 0;       ///< CapAmb
+    bool no_new_privs = false;  ///< NoNewPrivs
+    int seccomp = 0;            ///< Seccomp: 0 disabled, 1 strict, 2 filter
 };
 
 /// Parses the text of a /proc/PID/status file. Fails (EINVAL) when a Cap* line
@@ -71,4 +71,4 @@ Result<ProcCaps> read_status(pid_t pid = 0);
 /// "000001fffeffffff": the 16-digit form /proc/PID/status uses.
 std::string format_mask(uint64_t mask);
 
-} // namespace vs::caps
+}  // namespace vs::caps

@@ -13,21 +13,21 @@ namespace vs::seccomp {
 
 /// What the "default" profile may let through besides its fixed allow-list.
 struct ProfileOptions {
-  /// Namespace creation and joining (unshare/clone/clone3 with CLONE_NEW*,
-  /// setns): a guest that runs containers itself opts in; everyone else gets
-  /// EPERM (clone3: ENOSYS, so libc falls back to clone, whose flags seccomp
-  /// can see).
-  bool allow_nesting = false;
-  /// The guest's capability bounding set (spec::Caps::bounding). Syscalls that
-  /// only do something with a capability (mount with CAP_SYS_ADMIN, reboot with
-  /// CAP_SYS_BOOT, settimeofday with CAP_SYS_TIME, init_module with
-  /// CAP_SYS_MODULE, ...) are allowed only when that capability is in the set,
-  /// as in Docker's profile. 0 = none of them.
-  uint64_t caps = 0;
-  /// util-vserver ccaps "tiocsti" and "syslog": allow ioctl(TIOCSTI) and
-  /// syslog(2).
-  bool allow_tiocsti = false;
-  bool allow_syslog = false;
+    /// Namespace creation and joining (unshare/clone/clone3 with CLONE_NEW*,
+    /// setns): a guest that runs containers itself opts in; everyone else gets
+    /// EPERM (clone3: ENOSYS, so libc falls back to clone, whose flags seccomp
+    /// can see).
+    bool allow_nesting = false;
+    /// The guest's capability bounding set (spec::Caps::bounding). Syscalls that
+    /// only do something with a capability (mount with CAP_SYS_ADMIN, reboot with
+    /// CAP_SYS_BOOT, settimeofday with CAP_SYS_TIME, init_module with
+    /// CAP_SYS_MODULE, ...) are allowed only when that capability is in the set,
+    /// as in Docker's profile. 0 = none of them.
+    uint64_t caps = 0;
+    /// util-vserver ccaps "tiocsti" and "syslog": allow ioctl(TIOCSTI) and
+    /// syslog(2).
+    bool allow_tiocsti = false;
+    bool allow_syslog = false;
 };
 
 /// Names load_profile accepts: "default", "unconfined".
@@ -47,7 +47,6 @@ Status load_profile(const std::string &name, bool allow_nesting = false);
 
 /// The filter in libseccomp's readable PFC form (for `--debug` output and
 /// tests); loads nothing.
-Result<std::string> export_pfc(const std::string &name,
-                               const ProfileOptions &options);
+Result<std::string> export_pfc(const std::string &name, const ProfileOptions &options);
 
-} // namespace vs::seccomp
+}  // namespace vs::seccomp
