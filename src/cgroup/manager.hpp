@@ -25,6 +25,11 @@ struct Options {
     std::string root = "/sys/fs/cgroup";  ///< tests point this at a fake tree
     std::string parent = "vserver";       ///< VSERVER_CGROUP_PARENT, may contain '/'
     std::string name;                     ///< guest name: the leaf
+    /// Forces the layout and skips the statfs checks: for fake cgroupfs trees in tests, where
+    /// every directory under `root` is a plain directory. Real hosts leave it unset (detect()).
+    std::optional<Layout> layout;
+    /// Bound for kill_all() and freeze() to see the cgroup empty or frozen.
+    int timeout_ms = 10000;
 };
 
 struct Stats {

@@ -1,0 +1,101 @@
+// cgroupfs file helpers.
+#include "cgroup/cgroupfs.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "base/sys_fs.hpp"
+
+namespace vs::cgroup::fs {
+
+namespace {
+// trusted.* needs CAP_SYS_ADMIN and works on cgroupfs v1 and v2 on every kernel we support;
+// user.* is the fallback for fake trees in unprivileged unit tests.
+constexpr const char* kMarkers[] = {"trusted.vserver-ng.created", "user.vserver-ng.created"};
+}  // namespace
+
+Result<std::optional<uint64_t>> read_key(const std::string& file, const std::string& key) {
+    auto text = VS_TRY(sys::read_file(file));
+    for (const auto& line : str::split(text, '\n')) {
+        auto w = str::split_ws(line);
+        if (w.size() >= 2 && w[0] == key) {
+            auto v = str::parse_u64(w[1]);
+            if (!v) return make_error(EINVAL, "read \"{}\": {} is \"{}\", not a number", file, key, w[1]);
+            return std::optional<uint64_t>(*v);
+        }
+    }
+    return std::optional<uint64_t>();
+}
+
+Result<std::optional<uint64_t>> read_u64(const std::string& file) {
+    auto text = VS_TRY(read_trimmed(file));
+    if (text == "max") return std::optional<uint64_t>();
+    auto v = str::parse_u64(text);
+    if (!v) return make_error(EINVAL, "read \"{}\": \"{}\" is not a number", file, text);
+    return std::optional<uint64_t>(*v);
+}
+
+Result<std::string> read_trimmed(const std::string& file) {
+    auto text = VS_TRY(sys::read_file(file));
+    return std::string(str::trim(text));
+}
+
+Status write(const std::string& file, std::string_view value) {
+    return sys::write_file(file, value);
+}
+
+Result<std::vector<pid_t>> procs_tree(const std::string& dir) {
+    std::vector<pid_t> out;
+    auto text = sys::read_file(dir + "/cgroup.procs");
+    if (!text) {
+        // The cgroup may vanish between listing and reading (a nested cgroup removed by the
+        // guest): it has no processes then.
+        if (text.error().code == ENOENT || text.error().code == ENODEV) return out;
+        return std::move(text).error();
+    }
+    for (const auto& w : str::split_ws(*text)) {
+        auto v = str::parse_u64(w);
+        if (v && *v > 0) out.push_back(static_cast<pid_t>(*v));
+    }
+    auto entries = sys::list_dir(dir);
+    if (!entries) {
+        if (entries.error().code == ENOENT) return out;
+        return std::move(entries).error();
+    }
+    for (const auto& e : *entries) {
+        std::string sub = dir + "/" + e;
+        if (!sys::is_dir(sub)) continue;
+        auto more = VS_TRY(procs_tree(sub));
+        out.insert(out.end(), more.begin(), more.end());
+    }
+    return out;
+}
+
+Result<bool> make_dir(const std::string& dir) {
+    bool created = VS_TRY(sys::mkdir_one(dir));
+    if (created) {
+        for (const char* m : kMarkers)
+            if (sys::set_xattr(dir, m, "1")) break;
+    }
+    return created;
+}
+
+bool has_marker(const std::string& dir) {
+    for (const char* m : kMarkers)
+        if (sys::get_xattr(dir, m)) return true;
+    return false;
+}
+
+Status remove_dir(const std::string& dir) {
+    for (int attempt = 0;; ++attempt) {
+        auto r = sys::rmdir(dir);
+        if (r || r.error().code == ENOENT) return ok();
+        if (r.error().code != EBUSY || attempt >= 50) return r;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace vs::cgroup::fs

@@ -1,0 +1,43 @@
+// Small cgroupfs file helpers shared by both backends: keyed files, procs lists, owned dirs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace vs::cgroup::fs {
+
+/// Turns the Result&& that Result::wrap() returns into a value. VS_TRY(f().wrap(...)) would
+/// otherwise bind a reference to f()'s temporary, which dies before the value is read
+/// (reported to the lead: base/result.hpp's wrap() should return by value).
+template <typename T>
+Result<T> owned(Result<T>&& r) {
+    return std::move(r);
+}
+
+/// Value of `key` in a flat keyed file ("populated 0", "oom_kill 3", "user_usec 120").
+Result<std::optional<uint64_t>> read_key(const std::string& file, const std::string& key);
+/// One number from a single-value file ("memory.current"); "max" reads as nullopt.
+Result<std::optional<uint64_t>> read_u64(const std::string& file);
+/// Trimmed text of a small file.
+Result<std::string> read_trimmed(const std::string& file);
+/// Writes a knob: the error names the file and the value (sys::write_file does).
+Status write(const std::string& file, std::string_view value);
+
+/// Pids in cgroup.procs of `dir` and of every cgroup below it (a guest may nest cgroups).
+Result<std::vector<pid_t>> procs_tree(const std::string& dir);
+
+/// Creates `dir` if absent; true when this call made it. A created dir gets our marker so
+/// that destroy() later removes only cgroups vserver-ng created (never the host's own).
+Result<bool> make_dir(const std::string& dir);
+bool has_marker(const std::string& dir);
+/// rmdir with a short bounded retry on EBUSY: a killed task can linger in the css_set for a
+/// moment after it left cgroup.procs. ENOENT counts as success.
+Status remove_dir(const std::string& dir);
+
+}  // namespace vs::cgroup::fs
