@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
 #include "spec/guest_spec.hpp"
@@ -15,5 +16,8 @@ Status validate_name(std::string_view name);
 
 /// Runs every check; the first failure is returned with the check's name and the value.
 Status validate(const GuestSpec& spec);
+
+/// The names of the checks validate() runs, in order (for tests and `vserver NAME check`).
+std::vector<std::string> validate_check_names();
 
 }  // namespace vs::spec

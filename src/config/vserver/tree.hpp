@@ -16,11 +16,21 @@ namespace vs::config::vserver {
 struct LoadResult {
     spec::GuestSpec spec;
     std::vector<std::string> unknown;   ///< relative paths of files no key claims
+    std::vector<std::string> warnings;  ///< accepted values without effect, with the reason
 };
 Result<LoadResult> load(const Paths& paths, const std::string& name);
 
+/// The same, for a config dir anywhere: `base` supplies what the files do not set (name, root,
+/// cache_dir, config_dir and the global defaults); the registry defaults are applied on top.
+Result<LoadResult> load_dir(const std::string& dir, spec::GuestSpec base);
+
+/// The spec load() starts from for NAME: name, config_dir, root (<vdir_base>/NAME), cache_dir
+/// (<cache_base>/NAME), plus the global defaults from <config_dir>/.defaults.
+Result<spec::GuestSpec> base_spec(const Paths& paths, const std::string& name);
+
 /// Writes every key the spec sets into DIR (atomically per file). Used by build and by commands
-/// that edit the config (ip add/del/change).
+/// that edit the config (ip add/del/change). Files of known keys that the spec no longer sets
+/// are removed; unknown files are left alone. The spec is validated first.
 Status save(const spec::GuestSpec& spec, const std::string& dir);
 
 /// All guest names that have a config dir, sorted.
