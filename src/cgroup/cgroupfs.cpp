@@ -47,6 +47,17 @@ Status write(const std::string& file, std::string_view value) {
     return sys::write_file(file, value);
 }
 
+Result<std::string> limit_text(int64_t v, const char* unlimited, const std::string& file) {
+    if (v == -1) return std::string(unlimited);
+    if (v < 0) return make_error(EINVAL, "write \"{}\" = \"{}\": negative limit", file, v);
+    return std::to_string(v);
+}
+
+Status write_limit(const std::string& file, int64_t v, const char* unlimited) {
+    auto text = VS_TRY(limit_text(v, unlimited, file));
+    return write(file, text);
+}
+
 Result<std::vector<pid_t>> procs_tree(const std::string& dir) {
     std::vector<pid_t> out;
     auto text = sys::read_file(dir + "/cgroup.procs");

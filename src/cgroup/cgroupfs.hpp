@@ -29,6 +29,13 @@ Result<std::string> read_trimmed(const std::string& file);
 /// Writes a knob: the error names the file and the value (sys::write_file does).
 Status write(const std::string& file, std::string_view value);
 
+/// A limit as cgroupfs text: -1 -> `unlimited` ("max" on v2, "-1" on v1), other negatives are
+/// refused naming `file`.
+Result<std::string> limit_text(int64_t v, const char* unlimited, const std::string& file);
+
+/// write(file, limit_text(v, unlimited, file)).
+Status write_limit(const std::string& file, int64_t v, const char* unlimited);
+
 /// Pids in cgroup.procs of `dir` and of every cgroup below it (a guest may nest cgroups).
 Result<std::vector<pid_t>> procs_tree(const std::string& dir);
 

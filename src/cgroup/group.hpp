@@ -2,6 +2,7 @@
 // V2 and Hybrid differ only in which hierarchies exist (hierarchy.hpp), never in code paths.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,13 @@ private:
     /// True when no hierarchy holds a process (v2: cgroup.events "populated 0").
     Result<bool> empty() const;
     const Hierarchy* v1_with(const std::string& controller) const;
-    Status freeze_v1(const std::string& dir, bool frozen, bool wait);
-    Status freeze_v2(const std::string& dir, bool frozen, bool wait);
+    /// Where a controller's files are for this guest: its v1 hierarchy, else cgroup2.
+    struct Where {
+        std::string dir;
+        bool v2 = false;
+    };
+    std::optional<Where> locate(const std::string& controller) const;
+    Status apply_passthrough(const std::string& file, const std::string& value);
 
     Options opt_;
     Layout layout_;

@@ -1,6 +1,7 @@
 // Group: freezing, signalling and killing every process of a guest, bounded in time.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -9,6 +10,8 @@
 #include "base/sys_signal.hpp"
 #include "cgroup/cgroupfs.hpp"
 #include "cgroup/group.hpp"
+#include "cgroup/v1/controllers.hpp"
+#include "cgroup/v2/controllers.hpp"
 
 namespace vs::cgroup {
 
@@ -27,46 +30,13 @@ std::string pid_list(const std::vector<pid_t>& v) {
 
 }  // namespace
 
-Status Group::freeze_v1(const std::string& dir, bool frozen, bool wait) {
-    std::string file = dir + "/freezer.state";
-    const char* want = frozen ? "FROZEN" : "THAWED";
-    VS_TRY(fs::write(file, want));
-    if (!wait) return ok();
-    // Freezing is asynchronous: the state reads FREEZING until every task stopped
-    // (Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst).
-    auto deadline = Clock::now() + std::chrono::milliseconds(opt_.timeout_ms);
-    for (;;) {
-        auto state = VS_TRY(fs::read_trimmed(file));
-        if (state == want) return ok();
-        if (Clock::now() > deadline)
-            return make_error(ETIMEDOUT, "freeze \"{}\": still {} after {} ms", file, state,
-                              opt_.timeout_ms);
-        pause_briefly();
-    }
-}
-
-Status Group::freeze_v2(const std::string& dir, bool frozen, bool wait) {
-    VS_TRY(fs::write(dir + "/cgroup.freeze", frozen ? "1" : "0"));
-    if (!wait) return ok();
-    std::string events = dir + "/cgroup.events";
-    auto deadline = Clock::now() + std::chrono::milliseconds(opt_.timeout_ms);
-    for (;;) {
-        auto v = VS_TRY(fs::read_key(events, "frozen"));
-        if (v && (*v != 0) == frozen) return ok();
-        if (Clock::now() > deadline)
-            return make_error(ETIMEDOUT, "freeze \"{}\": not {} after {} ms", dir,
-                              frozen ? "frozen" : "thawed", opt_.timeout_ms);
-        pause_briefly();
-    }
-}
-
 Status Group::freeze(bool frozen) {
     // cgroup2's freezer first: a frozen task there still dies on SIGKILL, so stop works on a
     // frozen guest without thawing it first.
     if (h_.v2 && sys::exists(leaf(*h_.v2) + "/cgroup.freeze"))
-        return freeze_v2(leaf(*h_.v2), frozen, true).wrap("freeze guest {}", opt_.name);
+        return v2::freeze(leaf(*h_.v2), frozen, opt_.timeout_ms).wrap("freeze guest {}", opt_.name);
     if (const Hierarchy* h = v1_with("freezer"))
-        return freeze_v1(leaf(*h), frozen, true).wrap("freeze guest {}", opt_.name);
+        return v1::freeze(leaf(*h), frozen, opt_.timeout_ms).wrap("freeze guest {}", opt_.name);
     return make_error(ENOTSUP, "freeze guest {}: no freezer (no v1 freezer hierarchy, no cgroup2)",
                       opt_.name);
 }
@@ -96,19 +66,19 @@ Status Group::kill_all() {
             if (!has_kill && v1_freezer) {
                 // A task stuck in D state keeps the group FREEZING: kill anyway after the bound.
                 frozen = true;
-                (void)freeze_v1(leaf(*v1_freezer), true, true);
+                (void)v1::freeze(leaf(*v1_freezer), true, std::min(opt_.timeout_ms, 1000));
                 v = VS_TRY(fs::owned(all_pids().wrap("kill guest {}", opt_.name)));
             } else if (!has_kill && v2_freezer) {
                 frozen = true;
-                (void)freeze_v2(leaf(*h_.v2), true, true);
+                (void)v2::freeze(leaf(*h_.v2), true, std::min(opt_.timeout_ms, 1000));
                 v = VS_TRY(fs::owned(all_pids().wrap("kill guest {}", opt_.name)));
             }
             for (pid_t p : v) VS_TRY(fs::owned(sys::send_signal(p, SIGKILL).wrap("kill guest {}", opt_.name)));
             if (frozen) {
                 if (v1_freezer && !has_kill)
-                    VS_TRY(fs::owned(freeze_v1(leaf(*v1_freezer), false, false).wrap("kill guest {}", opt_.name)));
+                    VS_TRY(fs::owned(v1::freeze(leaf(*v1_freezer), false, 0).wrap("kill guest {}", opt_.name)));
                 else
-                    VS_TRY(fs::owned(freeze_v2(leaf(*h_.v2), false, false).wrap("kill guest {}", opt_.name)));
+                    VS_TRY(fs::owned(v2::freeze(leaf(*h_.v2), false, 0).wrap("kill guest {}", opt_.name)));
             }
         }
         if (Clock::now() > deadline) {
