@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command inside a qemu VM booted with Debian's own kernel and cgroup v2 only, and exits
-# with the command's exit status. Default command: the unit, priv and integration suites of the
-# build dir (never the vm test itself, nor slow ones: the VM has no network for debootstrap).
+# with the command's exit status. Default command: tests/vm/smoke.sh, then the unit, priv and
+# integration suites of the build dir (never the vm test itself, nor slow ones: the VM has no
+# network for debootstrap). A given COMMAND runs in the build dir, as root, inside the VM.
 # The VM sees the host's / read-only (9p) under a tmpfs overlay, so it runs the host's binaries
 # and the build at their usual paths and nothing it writes reaches the host. See docs/testing.md.
 #
@@ -34,11 +35,8 @@ while (($#)); do
   esac
 done
 build=$(cd "$build" && pwd)
-if (($#)); then
-  cmd=("$@")
-else
-  cmd=(ctest -L '^(unit|priv|integration)$' -LE '^(vm|slow)$' --output-on-failure)
-fi
+ctest_cmd=(ctest -L '^(unit|priv|integration)$' -LE '^(vm|slow)$' --output-on-failure)
+cmd=("$@")
 cache=${VS_VM_CACHE:-$build/vm}
 
 log() { echo "vm: $*" >&2; }
@@ -63,9 +61,19 @@ mkdir -p "$cache"
 share=$(mktemp -d "$cache/run.XXXXXX")
 {
   echo "cd $(printf '%q' "$build") || exit 125"
-  printf '%q ' "${cmd[@]}"
-  echo
+  if ((${#cmd[@]})); then
+    printf '%q ' "${cmd[@]}"
+    echo
+  else
+    # Default: the smoke check (is this the VM the suites expect?), then the suites; both run,
+    # and the status is the suites' unless only the smoke check failed.
+    echo "smoke=0; bash $(printf '%q' "$src/tests/vm/smoke.sh") || smoke=\$?"
+    printf '%q ' "${ctest_cmd[@]}"
+    echo
+    echo 'rc=$?; exit $((rc ? rc : smoke))'
+  fi
 } >"$share/command"
+((${#cmd[@]})) || cmd=(tests/vm/smoke.sh \&\& "${ctest_cmd[@]}")
 
 # The initramfs: static busybox, the two init stages, the trimmed module tree. Uncompressed: it
 # is small, and decompressing under TCG would cost more than reading it.
@@ -134,6 +142,7 @@ for a in "${accels[@]}"; do
   while [[ ! -e $share/booted ]] && kill -0 "$qpid" 2>/dev/null; do
     if (($(date +%s) - ${tb%.*} >= boot_limit)); then
       log "$a: no boot after ${boot_limit}s"
+      ((boot_limit == timeout)) && { kill_qemu; log "timeout"; exit 124; }
       break
     fi
     sleep 0.1
