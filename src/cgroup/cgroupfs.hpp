@@ -12,13 +12,6 @@
 
 namespace vs::cgroup::fs {
 
-/// Turns the Result&& that Result::wrap() returns into a value. VS_TRY(f().wrap(...)) would
-/// otherwise bind a reference to f()'s temporary, which dies before the value is read
-/// (reported to the lead: base/result.hpp's wrap() should return by value).
-template <typename T>
-Result<T> owned(Result<T>&& r) {
-    return std::move(r);
-}
 
 /// Value of `key` in a flat keyed file ("populated 0", "oom_kill 3", "user_usec 120").
 Result<std::optional<uint64_t>> read_key(const std::string& file, const std::string& key);

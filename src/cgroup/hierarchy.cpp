@@ -12,6 +12,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_fs.hpp"
+#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 
 namespace vs::cgroup {
@@ -33,7 +34,7 @@ Result<Hierarchy> unified_at(const std::string& mount) {
     Hierarchy h;
     h.mount = mount;
     h.v2 = true;
-    auto text = VS_TRY(fs::owned(sys::read_file(mount + "/cgroup.controllers").wrap("cgroup2 root")));
+    auto text = VS_TRY(wrapped(sys::read_file(mount + "/cgroup.controllers"), "cgroup2 root"));
     h.controllers = str::split_ws(text);
     return h;
 }
@@ -52,7 +53,7 @@ Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) 
         out.v2 = VS_TRY(unified_at(root));
         return out;
     }
-    auto entries = VS_TRY(fs::owned(sys::list_dir(root).wrap("list cgroup hierarchies")));
+    auto entries = VS_TRY(wrapped(sys::list_dir(root), "list cgroup hierarchies"));
     std::set<std::string> seen;
     for (const auto& e : entries) {
         std::string p = root + "/" + e;
