@@ -1,0 +1,369 @@
+// cgroup::Manager on this host's real cgroups: every test works under a random parent
+// (vstest-<random>) and kills only processes it forked; teardown removes the parent everywhere.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <random>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "cgroup/manager.hpp"
+
+using namespace vs;
+using cgroup::Layout;
+
+namespace {
+
+const char* kRoot = "/sys/fs/cgroup";
+
+/// A forked child held on a pipe until the test moved it into the cgroup, so that everything
+/// it does (forks, allocations) happens inside.
+struct HeldChild {
+    pid_t pid = -1;
+    int go = -1;      // parent writes one byte: run
+    int report = -1;  // child writes its findings
+
+    static HeldChild fork_with(const std::function<int(int report_fd)>& body) {
+        int go_pipe[2], rep_pipe[2];
+        HeldChild c;
+        if (pipe2(go_pipe, O_CLOEXEC) || pipe2(rep_pipe, O_CLOEXEC)) return c;
+        c.pid = fork();
+        if (c.pid == 0) {
+            close(go_pipe[1]);
+            close(rep_pipe[0]);
+            char b;
+            if (read(go_pipe[0], &b, 1) != 1) _exit(100);
+            _exit(body(rep_pipe[1]));
+        }
+        close(go_pipe[0]);
+        close(rep_pipe[1]);
+        c.go = go_pipe[1];
+        c.report = rep_pipe[0];
+        return c;
+    }
+    void release() const {
+        char b = 1;
+        (void)!write(go, &b, 1);
+    }
+    std::string read_report() const {
+        std::string out;
+        char buf[256];
+        ssize_t n;
+        while ((n = read(report, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+        return out;
+    }
+    /// Reads one line the child wrote (blocks until it did).
+    std::string read_line() const {
+        std::string out;
+        char ch;
+        while (read(report, &ch, 1) == 1 && ch != '\n') out += ch;
+        return out;
+    }
+    int wait() {
+        int st = 0;
+        if (pid > 0 && waitpid(pid, &st, 0) == pid) pid = -1;
+        return st;
+    }
+    void close_fds() {
+        if (go >= 0) close(go);
+        if (report >= 0) close(report);
+        go = report = -1;
+    }
+};
+
+void write_line(int fd, const std::string& s) {
+    std::string l = s + "\n";
+    (void)!write(fd, l.data(), l.size());
+}
+
+std::string random_parent() {
+    std::random_device rd;
+    return fmt::format("vstest-{:08x}", rd());
+}
+
+// Depth-first rmdir of our random parent in every hierarchy: the net under the test's own
+// destroy() in case it failed. Only ever below <hierarchy>/vstest-<random>.
+void sweep(const std::string& parent) {
+    std::function<void(const std::string&)> rm = [&](const std::string& d) {
+        if (auto e = sys::list_dir(d))
+            for (auto& n : *e)
+                if (sys::is_dir(d + "/" + n)) rm(d + "/" + n);
+        ::rmdir(d.c_str());
+    };
+    if (auto hs = sys::list_dir(kRoot)) {
+        for (auto& h : *hs) {
+            std::string p = std::string(kRoot) + "/" + h + "/" + parent;
+            if (sys::is_dir(p)) rm(p);
+        }
+    }
+    if (sys::is_dir(std::string(kRoot) + "/" + parent)) rm(std::string(kRoot) + "/" + parent);
+}
+
+bool leftover(const std::string& parent) {
+    if (sys::exists(std::string(kRoot) + "/" + parent)) return true;
+    if (auto hs = sys::list_dir(kRoot))
+        for (auto& h : *hs)
+            if (sys::exists(std::string(kRoot) + "/" + h + "/" + parent)) return true;
+    return false;
+}
+
+double cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+}  // namespace
+
+/// Param: "detect" uses the host's own layout; "v1" forces the v1-only backend on a hybrid
+/// host (so its freeze+kill+thaw path runs too, not just cgroup.kill).
+class CgroupPriv : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root";
+        auto l = cgroup::detect(kRoot);
+        if (!l) GTEST_SKIP() << "no cgroups: " << l.error().what();
+        if (GetParam() == "v1" && *l == Layout::V2) GTEST_SKIP() << "no v1 hierarchies here";
+        parent_ = random_parent();
+        cgroup::Options o;
+        o.root = kRoot;
+        o.parent = parent_;
+        o.name = "g";
+        if (GetParam() == "v1") o.layout = Layout::V1;
+        auto m = cgroup::open(o);
+        ASSERT_TRUE(m) << m.error().what();
+        m_ = std::move(*m);
+        auto c = m_->create();
+        ASSERT_TRUE(c) << c.error().what();
+    }
+    void TearDown() override {
+        if (m_) {
+            (void)m_->kill_all();  // only our forked children are in there
+            for (auto& c : children_) {
+                if (c.pid > 0) {
+                    kill(c.pid, SIGKILL);  // by pid, ours
+                    c.wait();
+                }
+                c.close_fds();
+            }
+            auto d = m_->destroy();
+            EXPECT_TRUE(d) << d.error().what();
+        }
+        if (!parent_.empty()) {
+            EXPECT_FALSE(leftover(parent_)) << "destroy left " << parent_ << " behind";
+            sweep(parent_);
+        }
+    }
+    HeldChild& spawn(const std::function<int(int)>& body) {
+        children_.push_back(HeldChild::fork_with(body));
+        HeldChild& c = children_.back();
+        EXPECT_GT(c.pid, 0);
+        auto r = m_->add_pid(c.pid);
+        EXPECT_TRUE(r) << r.error().what();
+        c.release();
+        return c;
+    }
+    std::string knob(const std::string& controller, const std::string& file) {
+        auto r = sys::read_file(m_->controller_path(controller) + "/" + file);
+        return r ? std::string(str::trim(*r)) : "<" + r.error().what() + ">";
+    }
+
+    std::string parent_;
+    std::unique_ptr<cgroup::Manager> m_;
+    std::deque<HeldChild> children_;
+};
+
+TEST_P(CgroupPriv, KillAllStopsAForkLoopAndDestroyRemovesEverything) {
+    // Bound the loop with pids.max first: a runaway here must not hurt the host.
+    spec::Resources r;
+    r.pids_max = 64;
+    ASSERT_TRUE(m_->apply(r));
+    auto& c = spawn([](int) {
+        for (;;) {
+            pid_t p = fork();
+            if (p < 0) usleep(1000);  // at the limit: keep trying, like a real fork bomb
+            // Both parent and child keep looping; exited children are reaped by init.
+        }
+        return 0;
+    });
+    // Wait until the loop filled the cgroup.
+    size_t n = 0;
+    for (int i = 0; i < 500 && n < 32; ++i) {
+        auto p = m_->pids();
+        ASSERT_TRUE(p) << p.error().what();
+        n = p->size();
+        usleep(2000);
+    }
+    EXPECT_GE(n, 32u) << "the fork loop did not fill the cgroup";
+    auto k = m_->kill_all();
+    ASSERT_TRUE(k) << k.error().what();
+    auto p = m_->pids();
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(p->empty());
+    int st = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << st;
+    // pids.current still counts dead tasks until their parents (here: the host's init, the
+    // loop's parents being dead) reap them; that happens at once but asynchronously.
+    uint64_t left = 1;
+    for (int i = 0; i < 200 && left != 0; ++i) {
+        auto s = m_->stats();
+        ASSERT_TRUE(s) << s.error().what();
+        left = s->pids_current;
+        if (left) usleep(10000);
+    }
+    EXPECT_EQ(left, 0u);
+    auto d = m_->destroy();
+    ASSERT_TRUE(d) << d.error().what();
+    EXPECT_FALSE(m_->exists());
+    EXPECT_FALSE(leftover(parent_)) << "the parent we created stayed";
+}
+
+TEST_P(CgroupPriv, MemoryMaxOomKillsInsideOnlyAndStatsCountIt) {
+    spec::Resources r;
+    r.memory_max = 32 << 20;
+    // No swap escape: v1 memsw, v2 memory.swap.max, when the kernel accounts swap.
+    std::string mem = m_->controller_path("memory");
+    ASSERT_FALSE(mem.empty()) << "no memory controller";
+    if (sys::exists(mem + "/memory.memsw.limit_in_bytes") || sys::exists(mem + "/memory.swap.max"))
+        r.memory_swap_max = 0;
+    auto a = m_->apply(r);
+    ASSERT_TRUE(a) << a.error().what();
+    auto& c = spawn([](int) {
+        const size_t chunk = 1 << 20;
+        for (int i = 0; i < 256; ++i) {
+            char* b = static_cast<char*>(mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
+                                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+            if (b == MAP_FAILED) return 2;
+            memset(b, 0x5a, chunk);  // touch every page: charged to the cgroup
+        }
+        return 0;  // survived 256 MiB under a 32 MiB limit: the limit did not hold
+    });
+    int st = c.wait();
+    ASSERT_TRUE(WIFSIGNALED(st)) << "child exited with " << WEXITSTATUS(st);
+    EXPECT_EQ(WTERMSIG(st), SIGKILL);
+    auto s = m_->stats();
+    ASSERT_TRUE(s) << s.error().what();
+    EXPECT_GE(s->oom_kills, 1u);
+    EXPECT_GE(s->memory_peak, 16u << 20);
+    EXPECT_LE(s->memory_peak, 33u << 20);
+}
+
+TEST_P(CgroupPriv, PidsMaxMakesForkFailWithEagain) {
+    spec::Resources r;
+    r.pids_max = 4;
+    ASSERT_TRUE(m_->apply(r));
+    EXPECT_EQ(knob("pids", "pids.max"), "4");
+    auto& c = spawn([](int rep) {
+        std::vector<pid_t> kids;
+        int err = 0;
+        for (int i = 0; i < 10; ++i) {
+            pid_t p = fork();
+            if (p == 0) {
+                pause();
+                _exit(0);
+            }
+            if (p < 0) {
+                err = errno;
+                break;
+            }
+            kids.push_back(p);
+        }
+        write_line(rep, fmt::format("{} {}", kids.size(), err));
+        for (pid_t k : kids) kill(k, SIGKILL);
+        for (pid_t k : kids) waitpid(k, nullptr, 0);
+        return 0;
+    });
+    auto words = str::split_ws(c.read_line());
+    ASSERT_EQ(words.size(), 2u);
+    EXPECT_EQ(words[0], "3");  // the child itself is the 4th task
+    EXPECT_EQ(std::stoi(words[1]), EAGAIN);
+    c.wait();
+}
+
+TEST_P(CgroupPriv, CpuQuotaAndWeightAreWrittenAsAsked) {
+    spec::Resources r;
+    r.cpu_quota_us = 50000;
+    r.cpu_period_us = 100000;
+    r.cpu_weight = 200;
+    auto a = m_->apply(r);
+    ASSERT_TRUE(a) << a.error().what();
+    std::string cpu = m_->controller_path("cpu");
+    ASSERT_FALSE(cpu.empty());
+    if (sys::exists(cpu + "/cpu.cfs_quota_us")) {
+        EXPECT_EQ(knob("cpu", "cpu.cfs_quota_us"), "50000");
+        EXPECT_EQ(knob("cpu", "cpu.cfs_period_us"), "100000");
+        EXPECT_EQ(knob("cpu", "cpu.shares"), "2048");
+    } else {
+        EXPECT_EQ(knob("cpu", "cpu.max"), "50000 100000");
+        EXPECT_EQ(knob("cpu", "cpu.weight"), "200");
+    }
+    r = {};
+    r.cpu_quota_us = -1;
+    ASSERT_TRUE(m_->apply(r));
+    if (sys::exists(cpu + "/cpu.cfs_quota_us"))
+        EXPECT_EQ(knob("cpu", "cpu.cfs_quota_us"), "-1");
+    else
+        EXPECT_EQ(knob("cpu", "cpu.max"), "max 100000");
+}
+
+TEST_P(CgroupPriv, StatsAreNonZeroAfterWork) {
+    auto& c = spawn([](int rep) {
+        const size_t sz = 16 << 20;
+        char* b = static_cast<char*>(
+            mmap(nullptr, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+        if (b == MAP_FAILED) return 2;
+        memset(b, 1, sz);
+        volatile unsigned long x = 0;
+        double start = cpu_seconds();
+        while (cpu_seconds() - start < 0.3) x = x + 1;
+        write_line(rep, "done");
+        pause();
+        return 0;
+    });
+    ASSERT_EQ(c.read_line(), "done");
+    auto s = m_->stats();
+    ASSERT_TRUE(s) << s.error().what();
+    EXPECT_GT(s->cpu_user_us + s->cpu_system_us, 100000u);
+    EXPECT_GE(s->memory_current, 8u << 20);
+    EXPECT_GE(s->memory_peak, 16u << 20);
+    EXPECT_EQ(s->pids_current, 1u);
+    EXPECT_EQ(s->oom_kills, 0u);
+    auto p = m_->pids();
+    ASSERT_TRUE(p);
+    EXPECT_EQ(*p, std::vector<pid_t>{c.pid});
+}
+
+TEST_P(CgroupPriv, SignalAllAndFreeze) {
+    auto& c = spawn([](int) {
+        for (;;) pause();
+        return 0;
+    });
+    auto f = m_->freeze(true);
+    ASSERT_TRUE(f) << f.error().what();
+    ASSERT_TRUE(m_->freeze(false));
+    ASSERT_TRUE(m_->signal_all(SIGTERM));
+    int st = c.wait();
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
+}
+
+TEST_P(CgroupPriv, RefusedValueNamesFileAndValue) {
+    spec::Resources r;
+    r.passthrough["pids.max"] = "bogus";
+    auto a = m_->apply(r);
+    ASSERT_FALSE(a);
+    EXPECT_EQ(a.error().code, EINVAL);
+    std::string want = fmt::format("write \"{}/pids.max\" = \"bogus\"", m_->controller_path("pids"));
+    EXPECT_NE(a.error().what().find(want), std::string::npos) << a.error().what();
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, CgroupPriv, ::testing::Values("detect", "v1"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
