@@ -21,7 +21,7 @@ struct CapState {
 };
 
 std::string cap_label(int cap) {
-    char *n = cap_to_name(static_cast<cap_value_t>(cap));
+    char* n = cap_to_name(static_cast<cap_value_t>(cap));
     std::string s = n ? n : fmt::format("cap_{}", cap);
     if (n) cap_free(n);
     return fmt::format("{} ({})", s, cap);
@@ -44,7 +44,7 @@ Result<uint64_t> kernel_mask() {
     return last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1);
 }
 
-Status apply_in_child(const spec::Caps &caps) {
+Status apply_in_child(const spec::Caps& caps) {
     const int last = VS_TRY(kernel_last_cap());
     const uint64_t known = last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1);
     const uint64_t keep = caps.bounding & known;

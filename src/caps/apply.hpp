@@ -47,7 +47,7 @@ Result<uint64_t> kernel_mask();
 /// A later setresuid() to a non-root user is fine: the kernel then clears
 /// permitted/effective. No-op errors are reported with the capability name and
 /// number.
-Status apply_in_child(const spec::Caps &caps);
+Status apply_in_child(const spec::Caps& caps);
 
 /// The capability lines of /proc/PID/status (plus the two lines a guest audit
 /// wants with them).

@@ -26,7 +26,7 @@ Result<ProcCaps> parse_status(std::string_view text) {
     ProcCaps out;
     struct Field {
         std::string_view key;
-        uint64_t *dst;
+        uint64_t* dst;
         bool seen = false;
     };
     Field fields[] = {{"CapInh", &out.inheritable},
@@ -44,7 +44,7 @@ Result<ProcCaps> parse_status(std::string_view text) {
         if (colon == std::string_view::npos) continue;
         std::string_view key = line.substr(0, colon);
         std::string_view val = str::trim(line.substr(colon + 1));
-        for (auto &f : fields) {
+        for (auto& f : fields) {
             if (key != f.key) continue;
             auto v = parse_hex(val);
             if (!v) return make_error(EINVAL, "parse status line \"{}\"", line);
@@ -54,7 +54,7 @@ Result<ProcCaps> parse_status(std::string_view text) {
         if (key == "NoNewPrivs") out.no_new_privs = val == "1";
         if (key == "Seccomp") out.seccomp = val.empty() ? 0 : val[0] - '0';
     }
-    for (auto &f : fields)
+    for (auto& f : fields)
         if (!f.seen) return make_error(EINVAL, "status has no {} line", f.key);
     return out;
 }

@@ -3,8 +3,11 @@
 // 0x80) and x32 ABIs alike.
 #pragma once
 
+#include <linux/filter.h>
+
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -30,9 +33,17 @@ struct ProfileOptions {
     bool allow_syslog = false;
 };
 
+/// A compiled filter: the classic BPF program the kernel runs (empty for "unconfined").
+/// Compiling the default profile for three ABIs takes libseccomp ~100 ms, so the runtime
+/// compiles (or takes from the cache) in the parent and only loads in the child.
+struct Program {
+    std::vector<sock_filter> insns;
+    bool empty() const { return insns.empty(); }
+};
+
 /// Names load_profile accepts: "default", "unconfined".
-const std::vector<std::string> &profile_names();
-bool is_profile(const std::string &name);
+const std::vector<std::string>& profile_names();
+bool is_profile(const std::string& name);
 
 /// Installs the named filter on the calling thread (single-threaded child
 /// before exec). "unconfined" installs nothing. Does NOT set no_new_privs (a
@@ -42,11 +53,29 @@ bool is_profile(const std::string &name);
 /// syscalls fail with EPERM; syscalls the profile does not know (newer than its
 /// tables or this libseccomp) fail with ENOSYS so programs fall back
 /// gracefully. Names libseccomp does not know are skipped, never an error.
-Status load_profile(const std::string &name, const ProfileOptions &options);
-Status load_profile(const std::string &name, bool allow_nesting = false);
+Status load_profile(const std::string& name, const ProfileOptions& options);
+Status load_profile(const std::string& name, bool allow_nesting = false);
+
+/// Builds the named filter without loading it.
+Result<Program> compile(const std::string& name, const ProfileOptions& options);
+
+/// compile(), remembered in `cache_dir` (created 0700; e.g. /var/cache/vservers/seccomp) under
+/// a key made of the profile name, the options, the libseccomp version and the rule table, so
+/// a changed table or library never reuses a stale program. A missing or malformed cache file
+/// is rebuilt; failing to write it is not an error (the compiled program is returned).
+Result<Program> compile_cached(const std::string& name, const ProfileOptions& options,
+                               const std::string& cache_dir);
+
+/// Installs a compiled program on the calling thread (seccomp(2) SECCOMP_SET_MODE_FILTER);
+/// an empty program installs nothing. Same privilege rule as load_profile: no_new_privs or
+/// CAP_SYS_ADMIN, so call it before caps::apply_in_child. Fast: one system call.
+Status load_program(const Program& program);
+
+/// Checks and wraps raw BPF bytes (a cache file): 1..BPF_MAXINSNS whole instructions.
+Result<Program> program_from_bytes(std::string_view bytes);
 
 /// The filter in libseccomp's readable PFC form (for `--debug` output and
 /// tests); loads nothing.
-Result<std::string> export_pfc(const std::string &name, const ProfileOptions &options);
+Result<std::string> export_pfc(const std::string& name, const ProfileOptions& options);
 
 }  // namespace vs::seccomp

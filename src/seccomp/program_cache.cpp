@@ -1,0 +1,56 @@
+// seccomp: compiled-filter cache, so starting a guest does not pay libseccomp's compile time.
+#include <seccomp.h>
+#include <sys/stat.h>
+
+#include "base/sys.hpp"
+#include "seccomp/profile.hpp"
+#include "seccomp/syscall_table.hpp"
+
+namespace vs::seccomp {
+
+namespace {
+
+// FNV-1a: a stable 64-bit hash (std::hash is not specified to be stable between builds).
+uint64_t fnv1a(std::string_view s, uint64_t h = 0xcbf29ce484222325ULL) {
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+// Everything the compiled program depends on.
+std::string cache_key(const std::string& name, const ProfileOptions& o) {
+    const scmp_version* v = seccomp_version();
+    std::string desc =
+        fmt::format("v1|{}|nest={}|caps={:x}|tiocsti={}|syslog={}|libseccomp={}.{}.{}", name,
+                    o.allow_nesting, o.caps, o.allow_tiocsti, o.allow_syslog, v ? v->major : 0,
+                    v ? v->minor : 0, v ? v->micro : 0);
+    uint64_t table = fnv1a("table");
+    for (const auto& r : syscall_rules()) {
+        table = fnv1a(r.name, table);
+        table = fnv1a(fmt::format("|{}|{:x};", static_cast<int>(r.treatment), r.caps), table);
+    }
+    return fmt::format("{}-{:016x}-{:016x}.bpf", name, fnv1a(desc), table);
+}
+
+}  // namespace
+
+Result<Program> compile_cached(const std::string& name, const ProfileOptions& options,
+                               const std::string& cache_dir) {
+    if (name == "unconfined") return Program{};
+    const std::string path = cache_dir + "/" + cache_key(name, options);
+    if (auto bytes = sys::read_file(path)) {
+        if (auto p = program_from_bytes(*bytes)) return p;
+    }
+    Program p = VS_TRY(compile(name, options));
+    // A cache that cannot be written only costs time on the next start.
+    if (sys::mkdir_p(cache_dir, 0700)) {
+        std::string_view raw(reinterpret_cast<const char*>(p.insns.data()),
+                             p.insns.size() * sizeof(sock_filter));
+        (void)sys::write_file_atomic(path, raw, 0600);
+    }
+    return p;
+}
+
+}  // namespace vs::seccomp
