@@ -1,51 +1,173 @@
-// Guest network setup: loopback only for now (interfaces land with the network issue).
+// setup_guest / teardown_guest: claims, links or shared-mode BPF, and the record for stop.
+#include "base/wrapped.hpp"
 #include "net/guest_network.hpp"
 
-#include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstring>
+#include <cerrno>
 
-#include "base/sys.hpp"
+#include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "net/conflicts.hpp"
+#include "net/link_ops.hpp"
+#include "net/net_state.hpp"
+#include "net/plan.hpp"
+#include "net/shared_bpf.hpp"
 
 namespace vs::net {
 
 namespace {
-// Brings "lo" up inside the netns of `pid` from a forked helper, so the caller's own netns is
-// never switched (setns on a thread would be enough, but a fork keeps the manager simple).
-Status loopback_up(pid_t pid) {
-    auto nsfd = VS_TRY(sys::open(fmt::format("/proc/{}/ns/net", pid), O_RDONLY));
-    pid_t child = ::fork();
-    if (child < 0) return errno_error("fork");
-    if (child == 0) {
-        if (::setns(nsfd.get(), CLONE_NEWNET) < 0) ::_exit(1);
-        int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr {};
-        std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-        if (s < 0 || ::ioctl(s, SIOCGIFFLAGS, &ifr) < 0) ::_exit(2);
-        ifr.ifr_flags |= IFF_UP;
-        ::_exit(::ioctl(s, SIOCSIFFLAGS, &ifr) < 0 ? 3 : 0);
+
+ConflictScope scope_of(const SetupContext& ctx) {
+    ConflictScope s{ctx.config_base, ctx.run_base};
+    if (s.run_base.empty() && !ctx.run_dir.empty()) {
+        auto slash = ctx.run_dir.find_last_of('/');
+        s.run_base = slash == std::string::npos ? "." : ctx.run_dir.substr(0, slash);
     }
-    int st = 0;
-    while (::waitpid(child, &st, 0) < 0 && errno == EINTR) {
+    return s;
+}
+
+// A routed veth (no bridge) with no gateway for a family gets a device default route, so the
+// guest reaches the host (and whatever the host forwards to) without any configuration.
+std::vector<GatewayPlan> device_routes(const Plan& plan) {
+    std::vector<GatewayPlan> out;
+    for (const auto& l : plan.links) {
+        if (l.mode != Mode::Veth || !l.dev.empty()) continue;
+        for (const auto& a : l.addrs) {
+            bool have = false;
+            for (const auto& g : plan.gateways) have = have || g.gateway.family == a.addr.family;
+            for (const auto& o : out) have = have || o.gateway.family == a.addr.family;
+            if (!have) out.push_back({l.guest_name, IpAddress{a.addr.family, {}}});
+        }
     }
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return make_error(EIO, "bring up loopback in the guest's network namespace (step {})",
-                          WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    return out;
+}
+
+Status add_device_route(NetSides& s, const GatewayPlan& g) {
+    auto link = VS_TRY(s.guest->link_by_name(g.link));
+    auto m = netlink::new_route({.family = g.gateway.family, .oif = link.index});
+    return s.guest->request(m, fmt::format("add default route dev {} in the guest", g.link));
+}
+
+Status setup_netns(const spec::GuestSpec& spec, const SetupContext& ctx, const Plan& plan,
+                   NetState& st, Rollback& rb) {
+    auto s = VS_TRY(NetSides::for_guest(ctx.init_pid));
+    VS_TRY(loopback_up(*s.guest));
+    for (const auto& l : plan.links) {
+        VS_TRY(wrapped(create_link(s, l, st), "guest \"{}\"", spec.name));
+        // Deleting the guest end removes a veth's host end too; the netns going away at stop
+        // would also do it, but stop must not depend on that (a netns can be pinned).
+        rb.add([&st, l, pid = ctx.init_pid] {
+            if (auto again = NetSides::for_guest(pid)) (void)delete_link(*again, l, st);
+        });
+    }
+    for (const auto& g : plan.gateways) VS_TRY(add_gateway(s, g));
+    for (const auto& g : device_routes(plan)) VS_TRY(add_device_route(s, g));
     return ok();
 }
+
+Status setup_shared(const spec::GuestSpec& spec, const SetupContext& ctx, const Plan& plan,
+                    NetState& st, Rollback& rb) {
+    if (plan.guest_addrs.empty()) return ok();   // no interfaces: the host stack, unrestricted
+    if (ctx.cgroup2_path.empty())
+        return make_error(EINVAL, "guest \"{}\": shared network mode needs the guest's cgroup2 "
+                                  "node for its BPF programs", spec.name);
+    auto s = VS_TRY(NetSides::host_only());
+    for (const auto& h : plan.host_addrs) {
+        VS_TRY(add_host_addr(s, h, st));
+        rb.add([&st, h] {
+            if (auto again = NetSides::host_only()) (void)del_host_addr(*again, h.dev, h.addr, st);
+        });
+    }
+    VS_TRY(shared_bpf::attach(ctx.cgroup2_path, plan.guest_addrs));
+    st.bpf = true;
+    rb.add([path = ctx.cgroup2_path] { (void)shared_bpf::detach(path); });
+    return ok();
+}
+
 }  // namespace
 
 Status setup_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
-    if (!spec.ns.net) return ok();
-    return loopback_up(ctx.init_pid);
+    auto host = VS_TRY(netlink::Socket::open());
+    auto plan = VS_TRY(wrapped(make_plan(spec, host_dev_kind(host)), "guest \"{}\"", spec.name));
+    if (plan.netns && ctx.init_pid <= 0)
+        return make_error(EINVAL, "guest \"{}\": network setup needs the guest's init pid",
+                          spec.name);
+
+    NetState st;
+    st.init = ctx.init_pid > 0 ? VS_TRY(ProcessRef::of(ctx.init_pid)) : ProcessRef{};
+    st.netns = plan.netns;
+    st.cgroup2 = ctx.cgroup2_path;
+
+    Rollback rb;
+    auto scope = scope_of(ctx);
+    if (!plan.guest_addrs.empty()) {
+        VS_TRY(claim_addresses(scope, spec, st.init));
+        rb.add([scope, name = spec.name] { (void)release_claims(scope, name); });
+    }
+    if (plan.netns)
+        VS_TRY(setup_netns(spec, ctx, plan, st, rb));
+    else
+        VS_TRY(setup_shared(spec, ctx, plan, st, rb));
+    VS_TRY(save_net_state(ctx.run_dir, st));
+    rb.commit();
+    return ok();
 }
 
-Status teardown_guest(const spec::GuestSpec&, const SetupContext&) { return ok(); }
+Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
+    NetState st;
+    if (auto loaded = load_net_state(ctx.run_dir)) {
+        st = std::move(*loaded);
+    } else {
+        log::warn("guest \"{}\": ignoring unreadable net state: {}", spec.name,
+                  loaded.error().what());
+    }
+    Status first = ok();
+    auto keep = [&](Status r) {
+        if (!r && first) first = std::move(r);
+    };
+    auto s = VS_TRY(NetSides::host_only());
+
+    // Guest links, while the guest's init (and so its namespace) is still there.
+    if (st.netns && st.init.alive()) {
+        if (auto g = NetSides::for_guest(st.init.pid)) {
+            if (auto links = g->guest->links()) {
+                for (const auto& l : *links) {
+                    if (l.name == "lo") continue;
+                    auto m = netlink::del_link(l.index);
+                    auto r = g->guest->request(m, fmt::format("delete {} in the guest", l.name));
+                    if (!r && r.error().code != ENODEV) keep(std::move(r));
+                }
+            }
+        }
+    }
+    // Host ends: by record and by our deterministic name prefix (a crash may have lost the
+    // record). Their host routes go with them.
+    if (auto links = s.host.links()) {
+        std::string prefix = host_link_prefix(spec.name);
+        for (const auto& l : *links) {
+            bool ours = l.name.rfind(prefix, 0) == 0;
+            for (const auto& h : st.host_links) ours = ours || h == l.name;
+            if (!ours) continue;
+            auto m = netlink::del_link(l.index);
+            auto r = s.host.request(m, fmt::format("delete {}", l.name));
+            if (!r && r.error().code != ENODEV) keep(std::move(r));
+        }
+    } else {
+        keep(std::move(links).error());
+    }
+    // Shared mode: only the aliases we recorded (never an address the host had itself).
+    for (const auto& a : std::vector(st.host_addrs)) keep(del_host_addr(s, a.dev, a.addr, st));
+    std::string cg = st.cgroup2.empty() ? ctx.cgroup2_path : st.cgroup2;
+    keep(shared_bpf::detach(cg));
+    keep(release_claims(scope_of(ctx), spec.name));
+    if (first) keep(remove_net_state(ctx.run_dir));
+    return std::move(first).wrap("remove the network of guest \"{}\"", spec.name);
+}
+
+bool is_live(const std::string& run_dir) {
+    auto st = load_net_state(run_dir);
+    return st && st->init.alive();
+}
 
 }  // namespace vs::net

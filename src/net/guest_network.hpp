@@ -15,14 +15,32 @@ struct SetupContext {
     pid_t init_pid = -1;            ///< a process inside the guest's new network namespace
     std::string cgroup2_path;       ///< the guest's cgroup2 dir (for shared-mode BPF), may be ""
     std::string run_dir;            ///< the guest's run dir, for anything to remember at stop
+    /// Host-wide dirs for address conflicts (paths.config_dir, paths.run_dir). When empty,
+    /// run_base defaults to the parent of run_dir and other guests' configs are not checked.
+    std::string config_base;
+    std::string run_base;
 };
 
 /// Called by start in the parent once the guest's init exists (stopped at the sync point):
-/// brings up loopback and every configured interface. On failure it removes what it created.
+/// checks and claims the guest's addresses (host-wide lock, refusing conflicts), brings up
+/// loopback and every configured interface (veth/macvlan in the guest's netns, or, in shared
+/// mode, host aliases plus the cgroup BPF confinement on cgroup2_path). On failure it removes
+/// what it created. Records what it made in <run_dir>/net.state.
 Status setup_guest(const spec::GuestSpec& spec, const SetupContext& ctx);
 
 /// Called by stop (and by the start rollback): removes every link, address, route and BPF
-/// program created for the guest. Idempotent: succeeds when there is nothing left.
+/// program created for the guest, and its address claims. Idempotent: succeeds when there is
+/// nothing left.
 Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx);
+
+/// Live re-addressing of a running guest (`vserver NAME ip ...`): applies the difference
+/// between `old_spec` and `new_spec` (addresses, whole links, gateways; shared mode: host
+/// aliases and the BPF allow list) after checking and claiming the new addresses. On failure
+/// the guest is left as it was. `ctx.run_dir` must hold the net.state written at setup.
+Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_spec,
+                  const SetupContext& ctx);
+
+/// True when <run_dir>/net.state names a guest init that is still alive.
+bool is_live(const std::string& run_dir);
 
 }  // namespace vs::net

@@ -1,0 +1,46 @@
+// Address conflicts between guests and with the host, and the host-wide claims that keep two
+// concurrent starts from taking one address.
+#pragma once
+
+#include <string>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+#include "config/paths.hpp"
+#include "net/process_ref.hpp"
+#include "spec/guest_spec.hpp"
+
+namespace vs::net {
+
+/// Where other guests' configs and claims live (paths.config_dir, paths.run_dir).
+struct ConflictScope {
+    std::string config_base;
+    std::string run_base;
+    static ConflictScope from(const config::Paths& p) { return {p.config_dir, p.run_dir}; }
+};
+
+/// Refuses any address of `spec` (guest spec.name) that is configured for another guest,
+/// held by a running guest, or present on the host (except its own nodev addresses and the
+/// ones it holds itself). The message names both guests. Used by build and config edits.
+Status check_address_conflicts(const config::Paths& paths, const spec::GuestSpec& spec);
+Status check_address_conflicts(const ConflictScope& scope, const spec::GuestSpec& spec);
+
+/// The host-wide lock (flock on <run_base>/.net.lock) held around check + claim.
+class ClaimLock {
+public:
+    static Result<ClaimLock> acquire(const std::string& run_base);
+
+private:
+    explicit ClaimLock(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
+};
+
+/// Start: under ClaimLock, checks and then records `spec`'s addresses as held by `owner`
+/// (<run_base>/.net-claims/<addr>). A claim whose owner process is gone is stale and ignored.
+/// Claims of `spec.name` for addresses it no longer has are dropped.
+Status claim_addresses(const ConflictScope& scope, const spec::GuestSpec& spec,
+                       const ProcessRef& owner);
+/// Removes every claim of `guest`.
+Status release_claims(const ConflictScope& scope, const std::string& guest);
+
+}  // namespace vs::net

@@ -1,0 +1,181 @@
+// Link operations over netlink: veth/macvlan creation into the guest, addresses, routes.
+#include "base/wrapped.hpp"
+#include "net/link_ops.hpp"
+
+#include <linux/if.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "base/scope_exit.hpp"
+#include "net/process_ref.hpp"
+
+namespace vs::net {
+
+using netlink::Message;
+
+Result<NetSides> NetSides::host_only() {
+    return NetSides{VS_TRY(netlink::Socket::open()), std::nullopt, UniqueFd()};
+}
+
+Result<NetSides> NetSides::for_guest(pid_t init_pid) {
+    auto ns = VS_TRY(open_netns(init_pid));
+    auto host = VS_TRY(netlink::Socket::open());
+    auto guest = VS_TRY(netlink::Socket::open_in(ns.get()));
+    return NetSides{std::move(host), std::move(guest), std::move(ns)};
+}
+
+DevKindFn host_dev_kind(netlink::Socket& host) {
+    return [&host](const std::string& dev) -> Result<std::string> {
+        auto l = VS_TRY(host.link_by_name(dev));
+        return l.kind;
+    };
+}
+
+Status loopback_up(netlink::Socket& guest) {
+    auto lo = VS_TRY(guest.link_by_name("lo"));
+    Message m = netlink::set_link({.index = lo.index, .up = true});
+    return guest.request(m, "bring up lo in the guest");
+}
+
+static bool routed(const LinkPlan& l) { return l.mode == Mode::Veth && l.dev.empty(); }
+
+static IpPrefix host_route_dst(const IpPrefix& a) { return {a.addr, max_prefix(a.addr.family)}; }
+
+Status add_link_addr(NetSides& s, const LinkPlan& l, const IpPrefix& a, NetState& st) {
+    auto link = VS_TRY(s.guest->link_by_name(l.guest_name));
+    Message m = netlink::new_addr(link.index, a, "");
+    VS_TRY(s.guest->request(m, fmt::format("add {} to {} in the guest", a.to_string(),
+                                           l.guest_name)));
+    if (routed(l)) {
+        // Routed veth: the host reaches the guest's address through the host end.
+        auto host = VS_TRY(s.host.link_by_name(l.host_name));
+        auto dst = host_route_dst(a);
+        Message r = netlink::new_route({.family = a.addr.family, .dst = dst, .oif = host.index});
+        VS_TRY(s.host.request(r, fmt::format("add host route {} dev {}", dst.to_string(),
+                                             l.host_name)));
+        st.host_routes.push_back({l.host_name, dst});
+    }
+    return ok();
+}
+
+Status del_link_addr(NetSides& s, const LinkPlan& l, const IpPrefix& a, NetState& st) {
+    if (routed(l)) {
+        auto dst = host_route_dst(a);
+        if (auto host = s.host.link_by_name(l.host_name)) {
+            Message r = netlink::del_route({.family = a.addr.family, .dst = dst, .oif = host->index});
+            auto rs = s.host.request(r, fmt::format("delete host route {}", dst.to_string()));
+            if (!rs && rs.error().code != ESRCH) return rs;
+        }
+        std::erase_if(st.host_routes, [&](const auto& r) { return r.dst == dst; });
+    }
+    auto link = VS_TRY(s.guest->link_by_name(l.guest_name));
+    Message m = netlink::del_addr(link.index, a);
+    auto r = s.guest->request(m, fmt::format("delete {} from {} in the guest", a.to_string(),
+                                             l.guest_name));
+    if (!r && r.error().code != EADDRNOTAVAIL) return r;
+    return ok();
+}
+
+Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
+    std::string what = fmt::format("create {} {} for the guest", mode_name(l.mode), l.guest_name);
+    netlink::NetnsRef ns{.fd = s.guest_ns.get()};
+    Rollback rb;
+    if (l.mode == Mode::Veth) {
+        Message m = netlink::new_veth(l.host_name, l.guest_name, ns, l.mac);
+        VS_TRY(s.host.request(m, fmt::format("{} (host end {})", what, l.host_name)));
+        st.host_links.push_back(l.host_name);
+        rb.add([&] {
+            if (auto h = s.host.link_by_name(l.host_name)) {
+                Message d = netlink::del_link(h->index);
+                (void)s.host.request(d, "delete veth");
+            }
+            std::erase(st.host_links, l.host_name);
+            std::erase_if(st.host_routes, [&](const auto& r) { return r.dev == l.host_name; });
+        });
+        auto host = VS_TRY(s.host.link_by_name(l.host_name));
+        netlink::LinkChange c{.index = host.index, .up = true};
+        if (!l.dev.empty()) c.master = VS_TRY(wrapped(s.host.link_by_name(l.dev), "{}", what)).index;
+        Message up = netlink::set_link(c);
+        VS_TRY(s.host.request(up, fmt::format("{}: attach {} to \"{}\" and bring it up", what,
+                                              l.host_name, l.dev)));
+    } else if (l.mode == Mode::Macvlan) {
+        auto parent = VS_TRY(wrapped(s.host.link_by_name(l.dev), "{}", what));
+        Message m = netlink::new_macvlan(l.guest_name, parent.index, ns, l.mac);
+        VS_TRY(s.host.request(m, fmt::format("{} on \"{}\"", what, l.dev)));
+        rb.add([&] {
+            if (auto g = s.guest->link_by_name(l.guest_name)) {
+                Message d = netlink::del_link(g->index);
+                (void)s.guest->request(d, "delete macvlan");
+            }
+        });
+    } else {
+        return make_error(EINVAL, "{}: shared mode has no link", what);
+    }
+    for (const auto& a : l.addrs) VS_TRY(add_link_addr(s, l, a, st));
+    auto g = VS_TRY(s.guest->link_by_name(l.guest_name));
+    Message up = netlink::set_link({.index = g.index, .up = true});
+    VS_TRY(s.guest->request(up, fmt::format("bring up {} in the guest", l.guest_name)));
+    rb.commit();
+    return ok();
+}
+
+Status delete_link(NetSides& s, const LinkPlan& l, NetState& st) {
+    if (s.guest) {
+        if (auto g = s.guest->link_by_name(l.guest_name)) {
+            Message d = netlink::del_link(g->index);
+            auto r = s.guest->request(d, fmt::format("delete {} in the guest", l.guest_name));
+            if (!r && r.error().code != ENODEV) return r;
+        }
+    }
+    if (!l.host_name.empty()) {
+        if (auto h = s.host.link_by_name(l.host_name)) {
+            Message d = netlink::del_link(h->index);
+            auto r = s.host.request(d, fmt::format("delete {}", l.host_name));
+            if (!r && r.error().code != ENODEV) return r;
+        }
+        std::erase(st.host_links, l.host_name);
+        std::erase_if(st.host_routes, [&](const auto& r) { return r.dev == l.host_name; });
+    }
+    return ok();
+}
+
+Status add_gateway(NetSides& s, const GatewayPlan& g) {
+    auto link = VS_TRY(s.guest->link_by_name(g.link));
+    Message m = netlink::new_route({.family = g.gateway.family, .gateway = g.gateway,
+                                    .oif = link.index});
+    return s.guest->request(m, fmt::format("add default route via {} in the guest",
+                                           g.gateway.to_string()));
+}
+
+Status del_gateway(NetSides& s, const GatewayPlan& g) {
+    auto link = s.guest->link_by_name(g.link);
+    if (!link) return ok();
+    Message m = netlink::del_route({.family = g.gateway.family, .gateway = g.gateway,
+                                    .oif = link->index});
+    auto r = s.guest->request(m, fmt::format("delete default route via {}", g.gateway.to_string()));
+    if (!r && r.error().code != ESRCH) return r;
+    return ok();
+}
+
+Status add_host_addr(NetSides& s, const HostAddr& h, NetState& st) {
+    auto dev = VS_TRY(wrapped(s.host.link_by_name(h.dev), "interfaces/{}/dev", h.id));
+    Message m = netlink::new_addr(dev.index, h.addr, h.label);
+    VS_TRY(s.host.request(m, fmt::format("add {} to host device \"{}\"", h.addr.to_string(), h.dev)));
+    st.host_addrs.push_back({h.dev, h.addr});
+    return ok();
+}
+
+Status del_host_addr(NetSides& s, const std::string& dev, const IpPrefix& a, NetState& st) {
+    if (auto d = s.host.link_by_name(dev)) {
+        Message m = netlink::del_addr(d->index, a);
+        auto r = s.host.request(m, fmt::format("delete {} from host device \"{}\"",
+                                               a.to_string(), dev));
+        if (!r && r.error().code != EADDRNOTAVAIL) return r;
+    }
+    std::erase_if(st.host_addrs, [&](const auto& x) { return x.dev == dev && x.addr == a; });
+    return ok();
+}
+
+}  // namespace vs::net
