@@ -64,6 +64,11 @@ constexpr CapName kCaps[] = {
 
 }  // namespace
 
+// "what: " before a message, or nothing when the caller adds the context itself.
+static std::string lead(std::string_view what) {
+    return what.empty() ? std::string() : std::string(what) + ": ";
+}
+
 std::optional<int> cap_from_name(std::string_view name) {
     std::string n = str::upper(str::trim(name));
     if (str::starts_with(n, "CAP_")) n.erase(0, 4);
@@ -111,7 +116,7 @@ Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string
                 bits = cap_all();
             } else if (low == "none") {
                 // "none" empties the set; "!none" would mean nothing, so refuse it as a typo.
-                if (clear) return make_error(EINVAL, "{}: invalid capability \"{}\"", what, orig);
+                if (clear) return make_error(EINVAL, "{}invalid capability \"{}\"", lead(what), orig);
                 set = 0;
                 continue;
             } else {
@@ -123,7 +128,7 @@ Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string
                 } else {
                     n = cap_from_name(tok);
                 }
-                if (!n) return make_error(EINVAL, "{}: unknown capability \"{}\"", what, orig);
+                if (!n) return make_error(EINVAL, "{}unknown capability \"{}\"", lead(what), orig);
                 bits = cap_bit(*n);
             }
             set = clear ? (set & ~bits) : (set | bits);

@@ -29,7 +29,8 @@ uint64_t default_bounding_set();
 
 /// Applies a bcapabilities-style list to `set`: one name per line or whitespace-separated,
 /// `!NAME`/`~NAME` clears, `all`/`any`/`none`, a number or `^N` means bit N. `what` names the
-/// source (the file path) for errors: `bcapabilities: unknown capability "FOO"`.
+/// source for errors ("" when the caller wraps the error itself): `bcapabilities: unknown
+/// capability "FOO"`.
 Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string_view what);
 
 /// The list that turns `base` into `set`: "NET_RAW\n!CHOWN\n" (empty when equal).

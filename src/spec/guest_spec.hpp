@@ -59,6 +59,7 @@ struct DiskLimit {
     uint64_t space_total_kib = 0;
     uint64_t inodes_total = 0;
     uint32_t reserved_pct = 0;
+    bool disabled = false;  ///< dlimits/<id>/disabled: kept in the config, not applied
 };
 
 /// One fstab line, mounted relative to the guest root at start.
@@ -92,6 +93,9 @@ struct Scripts {
 struct Caps {
     uint64_t bounding = 0;                     ///< the bounding set the guest gets
     std::vector<std::string> ccaps;            ///< accepted context caps (canonical names)
+    bool ping_sockets = false;     ///< ccap raw_icmp: open net.ipv4.ping_group_range in the netns
+    bool allow_namespaces = false; ///< ccap namespace/cflag prolific (userns only): the seccomp
+                                   ///< profile lets unshare/clone(CLONE_NEW*) and setns through
 };
 
 /// Context flags that were accepted (canonical names) and the mechanisms they turned on.
@@ -141,6 +145,7 @@ struct GuestSpec {
     std::string shell;                 ///< for enter; "" = first of bash -l, sh -l
     std::optional<int> nice;
     std::optional<int> oom_score_adj;  ///< "badness"
+    std::optional<uint32_t> personality;  ///< personality(2) persona for the guest init
     std::map<std::string, Rlimit> rlimits;   ///< key: util-vserver resource name (nofile, nproc...)
     std::map<std::string, Rlimit> ulimits;
 

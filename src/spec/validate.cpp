@@ -7,6 +7,7 @@
 #include "base/strings.hpp"
 #include "base/wrapped.hpp"
 #include "spec/ip_address.hpp"
+#include "spec/rlimits.hpp"
 
 namespace vs::spec {
 
@@ -128,6 +129,10 @@ Status check_rlimits(const GuestSpec& s) {
     for (const auto* m : {&s.rlimits, &s.ulimits}) {
         const char* dir = m == &s.rlimits ? "rlimits" : "ulimits";
         for (const auto& [res, r] : *m) {
+            const RlimitInfo* info = rlimit_info(res);
+            if (!info) return make_error(EINVAL, "{}/{}: unknown resource", dir, res);
+            if (info->refused)
+                return make_error(EINVAL, "{}/{}: not supported: {}", dir, res, info->refused);
             if (r.soft && r.hard && *r.soft > *r.hard)
                 return make_error(EINVAL, "{}/{}: soft limit {} above hard limit {}", dir, res,
                                   *r.soft, *r.hard);

@@ -5,6 +5,7 @@
 #include "base/strings.hpp"
 #include "config/vserver/keys.hpp"
 #include "spec/capabilities.hpp"
+#include "spec/context_flags.hpp"
 
 namespace vs::config::vserver {
 
@@ -75,6 +76,8 @@ const Key* find_key(std::string_view rel, std::vector<std::string>* parts) {
 
 void apply_defaults(spec::GuestSpec& spec) {
     spec.caps.bounding = spec::default_bounding_set();
+    spec.caps.ccaps = spec::default_ccaps();
+    spec.flags.names = spec::default_cflags();
 }
 
 std::vector<OutFile> render(const spec::GuestSpec& spec) {

@@ -42,11 +42,12 @@ struct LoadState {
     std::vector<std::string> warnings;       ///< accepted but without effect: said to the user
     std::optional<uint64_t> sched_fill_rate, sched_interval;
     std::string sched_fill_rate_path, sched_interval_path;
-    std::set<std::string> disabled_dlimits;
     std::map<std::string, std::string> iface_mask_paths;  ///< id -> path of its mask/prefix file
     std::set<std::string> ccaps_cleared;     ///< ccaps the file cleared with '!'
     bool ccaps_seen = false;
     bool pids_max_set = false, memory_max_set = false, memory_high_set = false;
+    bool cpu_max_set = false;
+    std::map<std::string, unsigned> dlimit_seen;  ///< id -> bits of the files read (see keys)
 };
 
 /// One file the writer wants in the tree.

@@ -60,7 +60,7 @@ std::string format_limit(uint64_t v) {
     return v == std::numeric_limits<uint64_t>::max() ? "inf" : std::to_string(v);
 }
 
-Result<int64_t> parse_bytes_or_max(std::string_view text) {
+Result<int64_t> parse_bytes_or_max(std::string_view text, bool allow_zero) {
     auto v = scalar(text);
     if (v == "max") return -1;
     if (v.empty()) return make_error(EINVAL, "invalid size \"\": empty");
@@ -77,7 +77,7 @@ Result<int64_t> parse_bytes_or_max(std::string_view text) {
     auto n = str::parse_u64(num);
     if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
         return make_error(EINVAL, "invalid size \"{}\" (bytes, K/M/G/T suffix, or max)", v);
-    if (*n == 0 || *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
+    if ((*n == 0 && !allow_zero) || *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
         return make_error(EINVAL, "invalid size \"{}\": out of range", v);
     return static_cast<int64_t>(*n) * mult;
 }

@@ -25,7 +25,7 @@ Result<uint64_t> parse_limit(std::string_view text);
 std::string format_limit(uint64_t v);
 
 /// Byte sizes for limits/: N, N[KMGT] (x1024, either case), or "max" -> -1.
-Result<int64_t> parse_bytes_or_max(std::string_view text);
+Result<int64_t> parse_bytes_or_max(std::string_view text, bool allow_zero = false);
 std::string format_bytes_or_max(int64_t v);
 
 /// "1"/"yes"/"true"/"on" or an empty file -> true; "0"/"no"/"false"/"off" -> false.
