@@ -1,0 +1,119 @@
+// vkill --xid NAME|XID [-s SIG] [--] [PID...]: signal a guest's processes, never anyone else's.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "cli/registry.hpp"
+#include "procview/guest_kill.hpp"
+#include "procview/membership.hpp"
+
+namespace vs::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vkill --xid NAME|XID [-s SIGNAL] [--] [PID...]\n"
+    "  signals each PID (host pids, as vps shows them) only if it belongs to the guest;\n"
+    "  with no PID, every process of the guest. SIGNAL: name (TERM, SIGKILL) or number;\n"
+    "  default TERM.\n";
+
+int vkill_main(std::vector<std::string>& args) {
+    std::optional<std::string> who;
+    std::string sigtext = "TERM";
+    std::vector<std::string> pids;
+    bool rest = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& s = args[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= args.size()) return std::nullopt;
+            return args[++i];
+        };
+        if (rest) {
+            pids.push_back(s);
+        } else if (s == "--") {
+            rest = true;
+        } else if (s == "--help" || s == "-h") {
+            fmt::print("{}", kUsage);
+            return kOk;
+        } else if (s == "--xid" || s == "-c" || s == "--context") {
+            who = value();
+            if (!who) {
+                log::error("{} needs a guest name or xid", s);
+                return kUsage;
+            }
+        } else if (s.rfind("--xid=", 0) == 0) {
+            who = s.substr(6);
+        } else if (s == "-s" || s == "--signal") {
+            auto v = value();
+            if (!v) {
+                log::error("{} needs a signal", s);
+                return kUsage;
+            }
+            sigtext = *v;
+        } else if (s.size() > 1 && s[0] == '-' && s[1] != '-') {
+            sigtext = s.substr(1);  // kill(1) style: -KILL, -9
+        } else if (s.rfind("--", 0) == 0) {
+            log::error("unknown option \"{}\"", s);
+            fmt::print(stderr, "{}", kUsage);
+            return kUsage;
+        } else {
+            pids.push_back(s);
+        }
+    }
+    if (!who) {
+        log::error("--xid NAME|XID is required (vkill never signals outside one guest)");
+        fmt::print(stderr, "{}", kUsage);
+        return kUsage;
+    }
+    auto sig = procview::parse_signal(sigtext);
+    if (!sig) {
+        log::error("{}", sig.error().what());
+        return kUsage;
+    }
+    auto paths = config::Paths::from_env();
+    procview::XidCache xids(paths);
+    auto members = procview::snapshot_membership(xids);
+    if (!members) {
+        log::error("{}", members.error().what());
+        return kFail;
+    }
+    auto gi = procview::resolve_context(*members, *who);
+    if (!gi) {
+        log::error("{}", gi.error().what());
+        return kFail;
+    }
+    if (*gi < 0) {
+        log::error("context 0 is the host: vkill only signals guest processes");
+        return kUsage;
+    }
+    std::string guest = members->guests[static_cast<size_t>(*gi)].name;
+    if (pids.empty()) {
+        auto n = procview::signal_guest(paths, guest, *sig);
+        if (!n) {
+            log::error("{}", n.error().what());
+            return kFail;
+        }
+        log::debug("signalled {} processes of guest {}", *n, guest);
+        return kOk;
+    }
+    int rc = kOk;
+    for (auto& p : pids) {
+        auto pid = str::parse_u64(p);
+        if (!pid || *pid == 0 || *pid > 0x7fffffff) {
+            log::error("bad pid \"{}\"", p);
+            rc = kUsage;
+            continue;
+        }
+        auto st = procview::signal_guest_pid(paths, guest, static_cast<pid_t>(*pid), *sig);
+        if (!st) {
+            log::error("{}", st.error().what());
+            if (rc == kOk) rc = kFail;
+        }
+    }
+    return rc;
+}
+
+RegisterTool reg("vkill", vkill_main);
+
+}  // namespace
+}  // namespace vs::cli

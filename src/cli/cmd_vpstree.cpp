@@ -1,0 +1,57 @@
+// vpstree [-a] [NAME|XID|MAIN]: the process tree with guest labels, whole host or one guest.
+#include <fmt/format.h>
+
+#include "base/log.hpp"
+#include "cli/registry.hpp"
+#include "procview/snapshot.hpp"
+#include "procview/tree.hpp"
+
+namespace vs::cli {
+namespace {
+
+int vpstree_main(std::vector<std::string>& args) {
+    std::optional<std::string> who;
+    procview::TreeOptions to;
+    for (auto& a : args) {
+        if (a == "-a" || a == "--arguments") {
+            to.cmdline = true;
+        } else if (a == "-h" || a == "--help") {
+            fmt::print(
+                "usage: vpstree [-a] [NAME|XID|MAIN]\n"
+                "  the process tree; each process whose context differs from its parent's is\n"
+                "  labelled [xid name]. With a guest: only that guest's processes. -a: command lines.\n");
+            return kOk;
+        } else if (!a.empty() && a[0] == '-') {
+            log::error("unknown option \"{}\"", a);
+            return kUsage;
+        } else if (who) {
+            log::error("one guest at a time (got \"{}\" and \"{}\")", *who, a);
+            return kUsage;
+        } else {
+            who = a;
+        }
+    }
+    procview::XidCache xids(config::Paths::from_env());
+    procview::ScanOptions so;
+    so.cmdline = to.cmdline;
+    auto snap = procview::take_snapshot(xids, so);
+    if (!snap) {
+        log::error("{}", snap.error().what());
+        return kFail;
+    }
+    if (who) {
+        auto r = procview::resolve_context(snap->members, *who);
+        if (!r) {
+            log::error("{}", r.error().what());
+            return kFail;
+        }
+        to.only = *r;
+    }
+    fmt::print("{}", procview::render_tree(snap->procs, snap->members, to));
+    return kOk;
+}
+
+RegisterTool reg("vpstree", vpstree_main);
+
+}  // namespace
+}  // namespace vs::cli

@@ -1,0 +1,50 @@
+// vserver-stat: one line per running context (util-vserver's columns), or --json.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.hpp"
+#include "cli/registry.hpp"
+#include "procview/guest_stats.hpp"
+
+namespace vs::cli {
+namespace {
+
+int vserver_stat_main(std::vector<std::string>& args) {
+    bool json = false;
+    for (auto& a : args) {
+        if (a == "--json") {
+            json = true;
+        } else if (a == "--help" || a == "-h") {
+            fmt::print(
+                "usage: vserver-stat [--json]\n"
+                "  CTX PROC VSZ RSS userTIME sysTIME UPTIME NAME for the host (context 0, \"root\n"
+                "  server\") and every running guest; --json: the same rows as a JSON array.\n");
+            return kOk;
+        } else {
+            log::error("unknown argument \"{}\"", a);
+            return kUsage;
+        }
+    }
+    auto paths = config::Paths::from_env();
+    procview::XidCache xids(paths);
+    auto snap = procview::take_snapshot(xids);
+    if (!snap) {
+        log::error("{}", snap.error().what());
+        return kFail;
+    }
+    auto rows = procview::stat_rows(*snap, paths);
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (auto& r : rows) out.push_back(procview::stat_row_json(r));
+        fmt::print("{}\n", out.dump(2));
+    } else {
+        fmt::print("{}", procview::format_stat_table(rows));
+    }
+    return kOk;
+}
+
+RegisterTool reg("vserver-stat", vserver_stat_main);
+
+}  // namespace
+}  // namespace vs::cli

@@ -1,0 +1,271 @@
+// vtop: top grouped by guest (ncurses), or plain text batches with -b for scripts.
+#include <curses.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <set>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "cli/registry.hpp"
+#include "procview/top_model.hpp"
+
+namespace vs::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: vtop [-b] [-n ITERATIONS] [-d SECONDS] [-e] [-s cpu|mem|pid|time|name]\n"
+    "  -b  batch mode: print plain text, no terminal control (for scripts)\n"
+    "  -n  stop after ITERATIONS refreshes (default: forever; batch: 1)\n"
+    "  -d  seconds between refreshes (default 2, fractions allowed)\n"
+    "  -e  start with every guest expanded to its processes\n"
+    "keys: Up/Down/j/k select, Enter/space expand or collapse the selected guest,\n"
+    "  e expand/collapse all, P sort by %CPU, M by RSS, N by pid (guests: xid), T by time,\n"
+    "  C by name, R reverse the order, q quit.\n";
+
+struct TopArgs {
+    bool batch = false;
+    long iterations = -1;
+    double delay = 2.0;
+    bool expand_all = false;
+    procview::TopSort sort = procview::TopSort::Cpu;
+};
+
+std::string fmt_time(uint64_t ticks, long hz) {
+    uint64_t cs = ticks * 100 / static_cast<uint64_t>(hz);
+    uint64_t s = cs / 100;
+    return fmt::format("{}:{:02}.{:02}", s / 60, s % 60, cs % 100);
+}
+
+std::string header_columns() {
+    return fmt::format("  {:<20} {:>7} {:<8} {:1} {:>6} {:>6} {:>6} {:>10} {}", "CONTEXT",
+                       "PROCS", "USER", "S", "%CPU", "RSS", "VSZ", "TIME", "COMMAND");
+}
+
+std::string row_text(const procview::TopRow& r, long hz) {
+    if (r.group)
+        return fmt::format("{} {:<20} {:>7} {:<8} {:1} {:>6.1f} {:>6} {:>6} {:>10}",
+                           r.expanded ? '-' : '+', r.context, r.procs, "", "", r.cpu_pct,
+                           str::human_bytes(r.rss_bytes), str::human_bytes(r.vsz_bytes),
+                           fmt_time(r.time_ticks, hz));
+    return fmt::format("  {:<20} {:>7} {:<8.8} {:1} {:>6.1f} {:>6} {:>6} {:>10} {}", "", r.pid,
+                       r.user, r.state, r.cpu_pct, str::human_bytes(r.rss_bytes),
+                       str::human_bytes(r.vsz_bytes), fmt_time(r.time_ticks, hz), r.command);
+}
+
+std::string summary(const procview::TopModel& m, procview::TopSort sort, bool reverse) {
+    time_t t = ::time(nullptr);
+    struct tm tmv {};
+    ::localtime_r(&t, &tmv);
+    double loads[3] = {0, 0, 0};
+    (void)::getloadavg(loads, 3);
+    return fmt::format("vtop - {:02}:{:02}:{:02}  guests: {}  processes: {}  load average: {:.2f}, "
+                       "{:.2f}, {:.2f}  sort: {}{}",
+                       tmv.tm_hour, tmv.tm_min, tmv.tm_sec, m.guest_count(), m.process_count(),
+                       loads[0], loads[1], loads[2], procview::sort_name(sort),
+                       reverse ? " (reversed)" : "");
+}
+
+void sleep_for(double s) {
+    if (s <= 0) return;
+    struct timespec ts {};
+    ts.tv_sec = static_cast<time_t>(s);
+    ts.tv_nsec = static_cast<long>((s - std::floor(s)) * 1e9);
+    while (::nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+int run_batch(const TopArgs& a, procview::TopModel& m) {
+    long n = a.iterations < 0 ? 1 : a.iterations;
+    std::set<std::string> expanded;
+    for (long i = 0; i < n; ++i) {
+        if (i > 0) sleep_for(a.delay);
+        if (auto st = m.refresh(); !st) {
+            log::error("{}", st.error().what());
+            return kFail;
+        }
+        auto rows = m.rows(a.sort, false, expanded);
+        if (a.expand_all) {
+            for (auto& r : rows)
+                if (r.group) expanded.insert(r.key);
+            rows = m.rows(a.sort, false, expanded);
+        }
+        std::string out = summary(m, a.sort, false) + "\n\n" + header_columns() + "\n";
+        for (auto& r : rows) (out += row_text(r, m.clock().hz)) += '\n';
+        out += '\n';
+        fmt::print("{}", out);
+        std::fflush(stdout);
+    }
+    return kOk;
+}
+
+int run_screen(const TopArgs& a, procview::TopModel& m) {
+    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) {
+        log::error("vtop needs a terminal; use -b for batch mode");
+        return kUsage;
+    }
+    ::initscr();
+    ::cbreak();
+    ::noecho();
+    ::keypad(stdscr, TRUE);
+    ::curs_set(0);
+    std::set<std::string> expanded;
+    bool all = a.expand_all;
+    bool reverse = false;
+    procview::TopSort sort = a.sort;
+    size_t selected = 0, top = 0;
+    long iterations = 0;
+    int rc = kOk;
+    bool resample = true;
+    std::vector<procview::TopRow> rows;
+    for (;;) {
+        if (resample) {
+            if (a.iterations >= 0 && iterations >= a.iterations) break;
+            if (auto st = m.refresh(); !st) {
+                ::endwin();
+                log::error("{}", st.error().what());
+                return kFail;
+            }
+            ++iterations;
+            resample = false;
+        }
+        rows = m.rows(sort, reverse, expanded);
+        if (all) {
+            for (auto& r : rows)
+                if (r.group) expanded.insert(r.key);
+            all = false;
+            rows = m.rows(sort, reverse, expanded);
+        }
+        if (selected >= rows.size()) selected = rows.empty() ? 0 : rows.size() - 1;
+        int h = LINES, w = COLS;
+        size_t body = h > 4 ? static_cast<size_t>(h - 4) : 1;
+        if (selected < top) top = selected;
+        if (selected >= top + body) top = selected - body + 1;
+        ::erase();
+        ::mvaddnstr(0, 0, summary(m, sort, reverse).c_str(), w);
+        ::mvaddnstr(1, 0, "Enter/space: expand  e: all  P M N T C: sort  R: reverse  q: quit", w);
+        ::attron(A_REVERSE);
+        std::string hdr = header_columns();
+        hdr.resize(static_cast<size_t>(std::max(w, 1)), ' ');
+        ::mvaddnstr(3, 0, hdr.c_str(), w);
+        ::attroff(A_REVERSE);
+        for (size_t i = top; i < rows.size() && i < top + body; ++i) {
+            int y = 4 + static_cast<int>(i - top);
+            if (i == selected) ::attron(A_STANDOUT);
+            if (rows[i].group) ::attron(A_BOLD);
+            ::mvaddnstr(y, 0, row_text(rows[i], m.clock().hz).c_str(), w);
+            ::attroff(A_BOLD | A_STANDOUT);
+        }
+        ::refresh();
+        ::timeout(static_cast<int>(a.delay * 1000));
+        int ch = ::getch();
+        switch (ch) {
+            case ERR: resample = true; break;  // the refresh interval passed
+            case 'q': case 'Q': goto done;
+            case KEY_UP: case 'k': if (selected > 0) --selected; break;
+            case KEY_DOWN: case 'j': ++selected; break;
+            case KEY_PPAGE: selected = selected > body ? selected - body : 0; break;
+            case KEY_NPAGE: selected += body; break;
+            case KEY_HOME: selected = 0; break;
+            case '\n': case '\r': case KEY_ENTER: case ' ':
+                if (selected < rows.size()) {
+                    const std::string& k = rows[selected].key;
+                    // On a process row, fold its group: find the group above it.
+                    std::string key = k;
+                    if (!rows[selected].group) {
+                        for (size_t i = selected + 1; i-- > 0;)
+                            if (rows[i].group) {
+                                key = rows[i].key;
+                                selected = i;
+                                break;
+                            }
+                    }
+                    if (!expanded.erase(key)) expanded.insert(key);
+                }
+                break;
+            case 'e':
+                if (expanded.empty()) {
+                    all = true;
+                } else {
+                    expanded.clear();
+                }
+                break;
+            case 'P': sort = procview::TopSort::Cpu; break;
+            case 'M': sort = procview::TopSort::Mem; break;
+            case 'N': sort = procview::TopSort::Pid; break;
+            case 'T': sort = procview::TopSort::Time; break;
+            case 'C': sort = procview::TopSort::Name; break;
+            case 'R': reverse = !reverse; break;
+            default: break;  // KEY_RESIZE and others: just redraw
+        }
+    }
+done:
+    ::endwin();
+    return rc;
+}
+
+int vtop_main(std::vector<std::string>& args) {
+    TopArgs a;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& s = args[i];
+        auto next = [&]() -> std::optional<std::string> {
+            if (i + 1 < args.size()) return args[++i];
+            return std::nullopt;
+        };
+        if (s == "-b" || s == "--batch") {
+            a.batch = true;
+        } else if (s == "-e" || s == "--expand") {
+            a.expand_all = true;
+        } else if (s == "-n" || s == "-d" || s == "-s") {
+            auto v = next();
+            if (!v) {
+                log::error("{} needs a value", s);
+                return kUsage;
+            }
+            if (s == "-n") {
+                auto n = str::parse_u64(*v);
+                if (!n || *n == 0) {
+                    log::error("bad -n \"{}\": want a positive number", *v);
+                    return kUsage;
+                }
+                a.iterations = static_cast<long>(*n);
+            } else if (s == "-d") {
+                char* end = nullptr;
+                double d = std::strtod(v->c_str(), &end);
+                if (v->empty() || *end || d < 0 || d > 86400) {
+                    log::error("bad -d \"{}\": want seconds", *v);
+                    return kUsage;
+                }
+                a.delay = d;
+            } else {
+                static const std::map<std::string, procview::TopSort> keys{
+                    {"cpu", procview::TopSort::Cpu}, {"mem", procview::TopSort::Mem},
+                    {"pid", procview::TopSort::Pid}, {"time", procview::TopSort::Time},
+                    {"name", procview::TopSort::Name}};
+                auto it = keys.find(*v);
+                if (it == keys.end()) {
+                    log::error("bad -s \"{}\": want cpu, mem, pid, time or name", *v);
+                    return kUsage;
+                }
+                a.sort = it->second;
+            }
+        } else if (s == "-h" || s == "--help") {
+            fmt::print("{}", kUsage);
+            return kOk;
+        } else {
+            log::error("unknown argument \"{}\"", s);
+            fmt::print(stderr, "{}", kUsage);
+            return kUsage;
+        }
+    }
+    procview::TopModel m(config::Paths::from_env());
+    return a.batch ? run_batch(a, m) : run_screen(a, m);
+}
+
+RegisterTool reg("vtop", vtop_main);
+
+}  // namespace
+}  // namespace vs::cli

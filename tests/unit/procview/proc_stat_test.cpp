@@ -1,0 +1,88 @@
+// /proc/PID/stat parsing, including hostile comm values.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "procview/proc_stat.hpp"
+#include "procview/scanner.hpp"
+
+namespace vs::procview {
+namespace {
+
+const char* kLine =
+    "4242 (my proc) S 1 4242 4242 34816 4242 4194560 1000 0 0 0 150 25 0 0 20 0 3 0 123456 "
+    "10485760 512 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+
+TEST(ProcStat, ParsesTheFieldsToolsUse) {
+    auto st = parse_stat(kLine);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->pid, 4242);
+    EXPECT_EQ(st->comm, "my proc");
+    EXPECT_EQ(st->state, 'S');
+    EXPECT_EQ(st->ppid, 1);
+    EXPECT_EQ(st->tty_nr, 34816);
+    EXPECT_EQ(st->utime_ticks, 150u);
+    EXPECT_EQ(st->stime_ticks, 25u);
+    EXPECT_EQ(st->nice, 0);
+    EXPECT_EQ(st->threads, 3);
+    EXPECT_EQ(st->start_ticks, 123456u);
+    EXPECT_EQ(st->vsize_bytes, 10485760u);
+    EXPECT_EQ(st->rss_pages, 512u);
+}
+
+TEST(ProcStat, CommWithParenthesesCannotShiftFields) {
+    // A process may call itself "x) R 99 (" to fool a parser that stops at the first ')'.
+    auto st = parse_stat("77 (x) R 99 () S 5 77 77 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 900 4096 2\n");
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->comm, "x) R 99 (");
+    EXPECT_EQ(st->ppid, 5);
+    EXPECT_EQ(st->utime_ticks, 7u);
+    EXPECT_EQ(st->start_ticks, 900u);
+    EXPECT_EQ(st->rss_pages, 2u);
+}
+
+TEST(ProcStat, RejectsTruncatedOrGarbage) {
+    EXPECT_FALSE(parse_stat(""));
+    EXPECT_FALSE(parse_stat("12 (a"));
+    EXPECT_FALSE(parse_stat("12 (a) S 1 2 3"));
+    EXPECT_FALSE(parse_stat("x (a) S 1 1 1 0 0 0 0 0 0 0 1 1 0 0 20 0 1 0 1 1 1"));
+}
+
+TEST(Scanner, ReadsItsOwnProcess) {
+    ScanOptions o;
+    o.cmdline = true;
+    auto s = Scanner::open(o);
+    ASSERT_TRUE(s) << s.error().what();
+    auto me = s->read(::getpid());
+    ASSERT_TRUE(me);
+    EXPECT_EQ(me->stat.pid, ::getpid());
+    EXPECT_EQ(me->stat.ppid, ::getppid());
+    EXPECT_EQ(me->uid, ::geteuid());
+    EXPECT_NE(me->cmdline.find("vs_unit_tests"), std::string::npos) << me->cmdline;
+    auto pids = s->list_pids();
+    EXPECT_NE(std::find(pids.begin(), pids.end(), ::getpid()), pids.end());
+    EXPECT_FALSE(s->read(0x7ffffff0));  // no such pid
+}
+
+TEST(Scanner, KeptFdsReadFreshData) {
+    ScanOptions o;
+    o.keep_fds = true;
+    auto s = Scanner::open(o);
+    ASSERT_TRUE(s);
+    auto first = s->scan();
+    EXPECT_GE(s->cached_fds(), 1u);
+    // Burn some cpu so utime moves, then read the same cached fd again.
+    auto a = s->read(::getpid());
+    ASSERT_TRUE(a);
+    volatile uint64_t x = 0;
+    auto until = a->stat.utime_ticks + a->stat.stime_ticks + 2;
+    for (;;) {
+        for (int i = 0; i < 1000000; ++i) x = x + static_cast<uint64_t>(i);
+        auto b = s->read(::getpid());
+        ASSERT_TRUE(b);
+        if (b->stat.utime_ticks + b->stat.stime_ticks >= until) break;
+    }
+    SUCCEED();
+}
+
+}  // namespace
+}  // namespace vs::procview
