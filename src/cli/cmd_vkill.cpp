@@ -11,7 +11,7 @@
 namespace vs::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kHelp =
     "usage: vkill --xid NAME|XID [-s SIGNAL] [--] [PID...]\n"
     "  signals each PID (host pids, as vps shows them) only if it belongs to the guest;\n"
     "  with no PID, every process of the guest. SIGNAL: name (TERM, SIGKILL) or number;\n"
@@ -33,7 +33,7 @@ int vkill_main(std::vector<std::string>& args) {
         } else if (s == "--") {
             rest = true;
         } else if (s == "--help" || s == "-h") {
-            fmt::print("{}", kUsage);
+            fmt::print("{}", kHelp);
             return kOk;
         } else if (s == "--xid" || s == "-c" || s == "--context") {
             who = value();
@@ -54,7 +54,7 @@ int vkill_main(std::vector<std::string>& args) {
             sigtext = s.substr(1);  // kill(1) style: -KILL, -9
         } else if (s.rfind("--", 0) == 0) {
             log::error("unknown option \"{}\"", s);
-            fmt::print(stderr, "{}", kUsage);
+            fmt::print(stderr, "{}", kHelp);
             return kUsage;
         } else {
             pids.push_back(s);
@@ -62,7 +62,7 @@ int vkill_main(std::vector<std::string>& args) {
     }
     if (!who) {
         log::error("--xid NAME|XID is required (vkill never signals outside one guest)");
-        fmt::print(stderr, "{}", kUsage);
+        fmt::print(stderr, "{}", kHelp);
         return kUsage;
     }
     auto sig = procview::parse_signal(sigtext);

@@ -16,7 +16,7 @@
 namespace vs::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kHelp =
     "usage: vps [--context NAME|XID] [--json] [PS-OPTIONS...]\n"
     "  runs ps(1) with PS-OPTIONS and inserts a CONTEXT column (\"xid name\", \"0 MAIN\" for\n"
     "  host processes) after PID. --context keeps one guest's (or the host's) processes;\n"
@@ -166,13 +166,13 @@ int run_text(VpsArgs& a) {
 
 int vps_main(std::vector<std::string>& args) {
     if (!args.empty() && (args[0] == "--help" || args[0] == "-help")) {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kHelp);
         return kOk;
     }
     auto a = parse(args);
     if (!a) {
         log::error("{}", a.error().what());
-        fmt::print(stderr, "{}", kUsage);
+        fmt::print(stderr, "{}", kHelp);
         return kUsage;
     }
     return a->json ? run_json(*a) : run_text(*a);

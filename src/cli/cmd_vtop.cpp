@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "base/log.hpp"
@@ -16,7 +17,7 @@
 namespace vs::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kHelp =
     "usage: vtop [-b] [-n ITERATIONS] [-d SECONDS] [-e] [-s cpu|mem|pid|time|name]\n"
     "  -b  batch mode: print plain text, no terminal control (for scripts)\n"
     "  -n  stop after ITERATIONS refreshes (default: forever; batch: 1)\n"
@@ -107,11 +108,11 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         log::error("vtop needs a terminal; use -b for batch mode");
         return kUsage;
     }
-    ::initscr();
-    ::cbreak();
-    ::noecho();
-    ::keypad(stdscr, TRUE);
-    ::curs_set(0);
+    initscr();
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    curs_set(0);
     std::set<std::string> expanded;
     bool all = a.expand_all;
     bool reverse = false;
@@ -125,7 +126,7 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         if (resample) {
             if (a.iterations >= 0 && iterations >= a.iterations) break;
             if (auto st = m.refresh(); !st) {
-                ::endwin();
+                endwin();
                 log::error("{}", st.error().what());
                 return kFail;
             }
@@ -144,24 +145,24 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         size_t body = h > 4 ? static_cast<size_t>(h - 4) : 1;
         if (selected < top) top = selected;
         if (selected >= top + body) top = selected - body + 1;
-        ::erase();
-        ::mvaddnstr(0, 0, summary(m, sort, reverse).c_str(), w);
-        ::mvaddnstr(1, 0, "Enter/space: expand  e: all  P M N T C: sort  R: reverse  q: quit", w);
-        ::attron(A_REVERSE);
+        erase();
+        mvaddnstr(0, 0, summary(m, sort, reverse).c_str(), w);
+        mvaddnstr(1, 0, "Enter/space: expand  e: all  P M N T C: sort  R: reverse  q: quit", w);
+        attron(A_REVERSE);
         std::string hdr = header_columns();
         hdr.resize(static_cast<size_t>(std::max(w, 1)), ' ');
-        ::mvaddnstr(3, 0, hdr.c_str(), w);
-        ::attroff(A_REVERSE);
+        mvaddnstr(3, 0, hdr.c_str(), w);
+        attroff(A_REVERSE);
         for (size_t i = top; i < rows.size() && i < top + body; ++i) {
             int y = 4 + static_cast<int>(i - top);
-            if (i == selected) ::attron(A_STANDOUT);
-            if (rows[i].group) ::attron(A_BOLD);
-            ::mvaddnstr(y, 0, row_text(rows[i], m.clock().hz).c_str(), w);
-            ::attroff(A_BOLD | A_STANDOUT);
+            if (i == selected) attron(A_STANDOUT);
+            if (rows[i].group) attron(A_BOLD);
+            mvaddnstr(y, 0, row_text(rows[i], m.clock().hz).c_str(), w);
+            attroff(A_BOLD | A_STANDOUT);
         }
-        ::refresh();
-        ::timeout(static_cast<int>(a.delay * 1000));
-        int ch = ::getch();
+        refresh();
+        timeout(static_cast<int>(a.delay * 1000));
+        int ch = getch();
         switch (ch) {
             case ERR: resample = true; break;  // the refresh interval passed
             case 'q': case 'Q': goto done;
@@ -203,7 +204,7 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         }
     }
 done:
-    ::endwin();
+    endwin();
     return rc;
 }
 
@@ -253,11 +254,11 @@ int vtop_main(std::vector<std::string>& args) {
                 a.sort = it->second;
             }
         } else if (s == "-h" || s == "--help") {
-            fmt::print("{}", kUsage);
+            fmt::print("{}", kHelp);
             return kOk;
         } else {
             log::error("unknown argument \"{}\"", s);
-            fmt::print(stderr, "{}", kUsage);
+            fmt::print(stderr, "{}", kHelp);
             return kUsage;
         }
     }
