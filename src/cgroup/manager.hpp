@@ -1,4 +1,18 @@
 // cgroup::Manager: one guest's cgroup (its "context") behind one interface for v1, v2 and hybrid.
+//
+// Where a guest lives: <root>/<hierarchy>/<parent>/<name> in every mounted v1 hierarchy and
+// <root>/<parent>/<name> (v2) or <root>/unified/<parent>/<name> (hybrid) in cgroup2. v1 named
+// hierarchies (name=systemd) are joined too: they carry no limits, but a cgroup namespace then
+// roots the guest's view of them at its own leaf instead of the host's root, and a systemd
+// guest finds its own subtree there. Each controller is used where it is bound: a v1 hierarchy
+// if one holds it, else cgroup2 (hybrid: hugetlb on this CI machine).
+//
+// Ownership: create() marks every directory it makes (xattr trusted.vserver-ng.created, or
+// user.* on fake trees); destroy() removes the leaf (and cgroups the guest made below it) and
+// then only marked, empty parents. Pre-existing parents and the host's cgroups are never
+// removed. On cgroup2, create() enables cpuset/cpu/io/memory/pids in cgroup.subtree_control
+// from the root down to the leaf's parent where offered and not yet on (never in the leaf);
+// other controllers (hugetlb, rdma, misc) are enabled only when apply() needs them.
 #pragma once
 
 #include <sys/types.h>
@@ -44,22 +58,37 @@ public:
     virtual ~Manager() = default;
     virtual Layout layout() const = 0;
     /// Creates the guest's cgroup in every hierarchy (idempotent: an existing one is reused).
+    /// v1 cpuset dirs get cpuset.cpus/mems copied from their parent (tasks are refused until
+    /// then). On failure, the directories this call made are removed again.
     virtual Status create() = 0;
+    /// True when the leaf exists in any hierarchy (a half-removed guest still needs destroy()).
     virtual bool exists() const = 0;
     /// Writes resource limits; a value the kernel refuses names the file and the value.
     virtual Status apply(const spec::Resources& r) = 0;
     /// Moves a process into the guest's cgroup in every hierarchy.
     virtual Status add_pid(pid_t pid) = 0;
-    /// All pids in the guest's cgroup subtree (v2: cgroup.procs recursively; v1: one hierarchy).
+    /// All pids in the guest's cgroup subtree, sorted (cgroup.procs recursively of one
+    /// hierarchy: cgroup2 when there is one, else v1 pids/freezer). Empty if no cgroup.
     virtual Result<std::vector<pid_t>> pids() const = 0;
+    /// Freezes or thaws and waits (Options::timeout_ms) until done: cgroup.freeze when the
+    /// guest has a cgroup2 node (frozen tasks there still die on SIGKILL), else v1 freezer.
     virtual Status freeze(bool frozen) = 0;
     /// Kills every process and returns once the cgroup is empty (v2 cgroup.kill; v1 freeze +
-    /// SIGKILL + thaw until empty), so a fork loop cannot outrun it.
+    /// SIGKILL + thaw until empty), so a fork loop cannot outrun it. "Empty": no live task in
+    /// any hierarchy (cgroup.events "populated 0", cgroup.procs empty); dead tasks that their
+    /// parent has not reaped yet still count in pids.current. ETIMEDOUT after timeout_ms,
+    /// naming the pids left. Only processes inside the guest's cgroup are signalled.
     virtual Status kill_all() = 0;
-    /// Signals every process once (for stop's killseq steps that are not SIGKILL).
+    /// Signals every process once (for stop's killseq steps that are not SIGKILL), in every
+    /// hierarchy; processes already gone are not an error.
     virtual Status signal_all(int sig) = 0;
+    /// cpu user/system (v1 cpuacct.stat, USER_HZ -> us; v2 cpu.stat), memory current/peak
+    /// (v1 usage/max_usage_in_bytes; v2 memory.current/peak, peak 0 before 5.19), pids.current,
+    /// OOM kills (v1 memory.oom_control, v2 memory.events oom_kill). A controller that is not
+    /// there leaves its figures 0. ENOENT when the guest has no cgroup.
     virtual Result<Stats> stats() const = 0;
-    /// Removes the cgroup from every hierarchy; it must be empty (call kill_all first).
+    /// Removes the cgroup from every hierarchy; it must be empty (call kill_all first). Retries
+    /// EBUSY briefly; then removes parents this code created once they are empty. Idempotent.
     virtual Status destroy() = 0;
     /// The cgroup2 directory of this guest (v2: its cgroup; hybrid: its node under unified/),
     /// used for CLONE_INTO_CGROUP, cgroup BPF programs and cgroup namespaces; "" on pure v1.
@@ -68,7 +97,12 @@ public:
     virtual std::string controller_path(const std::string& controller) const = 0;
 };
 
+/// statfs magic: cgroup2 at `root` -> V2; else (a tmpfs) v1 mounts below -> V1, plus a cgroup2
+/// mount below (unified/) -> Hybrid. ENOENT when nothing is mounted.
 Result<Layout> detect(const std::string& root = "/sys/fs/cgroup");
+/// Detects (or takes Options::layout), finds the hierarchies and returns the guest's manager.
+/// Touches nothing on disk. EINVAL for a name or parent component that is empty, ".", ".."
+/// or holds '/'.
 Result<std::unique_ptr<Manager>> open(const Options& opt);
 
 /// The guest a process belongs to, from /proc/<pid>/cgroup: the path component right after
