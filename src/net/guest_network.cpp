@@ -2,6 +2,7 @@
 #include "base/wrapped.hpp"
 #include "net/guest_network.hpp"
 
+#include <linux/capability.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -163,6 +164,11 @@ Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
     keep(release_claims(scope_of(ctx), spec.name));
     if (first) keep(remove_net_state(ctx.run_dir));
     return std::move(first).wrap("remove the network of guest \"{}\"", spec.name);
+}
+
+uint64_t required_cap_drops(const spec::GuestSpec& spec) {
+    if (spec.ns.net) return 0;
+    return (uint64_t{1} << CAP_NET_RAW) | (uint64_t{1} << CAP_NET_ADMIN);
 }
 
 bool is_live(const std::string& run_dir) {

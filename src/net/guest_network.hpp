@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 
 #include "base/result.hpp"
@@ -39,6 +40,12 @@ Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx);
 /// the guest is left as it was. `ctx.run_dir` must hold the net.state written at setup.
 Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_spec,
                   const SetupContext& ctx);
+
+/// Capabilities the guest must not keep, as a CAP_* bit mask for the runtime to remove from
+/// the bounding set: in shared mode (no network namespace) CAP_NET_RAW, because AF_PACKET
+/// sockets bypass every cgroup BPF hook (machine-facts.md), and CAP_NET_ADMIN, which would be
+/// admin of the host's own network stack. 0 for guests with their own namespace.
+uint64_t required_cap_drops(const spec::GuestSpec& spec);
 
 /// True when <run_dir>/net.state names a guest init that is still alive.
 bool is_live(const std::string& run_dir);

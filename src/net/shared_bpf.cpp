@@ -130,33 +130,37 @@ Result<std::vector<uint32_t>> our_prog_ids(int cgfd, bpf_attach_type type) {
     return out;
 }
 
+// Each program references only the maps it uses, so the union over all of ours is needed.
 Result<Maps> find_maps(int cgfd) {
-    auto ids = VS_TRY(our_prog_ids(cgfd, BPF_CGROUP_INET4_BIND));
-    if (ids.empty()) return make_error(ENOENT, "no shared-mode BPF programs attached");
-    UniqueFd pfd(bpf_prog_get_fd_by_id(ids[0]));
-    if (!pfd) return errno_error(fmt::format("open BPF program {}", ids[0]));
-    uint32_t map_ids[8] = {};
-    bpf_prog_info info{};
-    info.nr_map_ids = 8;
-    info.map_ids = reinterpret_cast<uint64_t>(map_ids);
-    uint32_t len = sizeof info;
-    int r = bpf_obj_get_info_by_fd(pfd.get(), &info, &len);
-    if (r < 0) return bpf_error(r, "read BPF program info");
     Maps m;
-    for (uint32_t i = 0; i < info.nr_map_ids && i < 8; ++i) {
-        UniqueFd mfd(bpf_map_get_fd_by_id(map_ids[i]));
-        if (!mfd) continue;
-        bpf_map_info mi{};
-        uint32_t mlen = sizeof mi;
-        if (bpf_obj_get_info_by_fd(mfd.get(), &mi, &mlen) < 0) continue;
-        std::string name = mi.name;
-        if (name == "vs_allow4") m.allow4 = std::move(mfd);
-        else if (name == "vs_allow6") m.allow6 = std::move(mfd);
-        else if (name == "vs_primary") m.primary = std::move(mfd);
+    bool any = false;
+    for (auto type : kTypes) {
+        for (uint32_t id : VS_TRY(our_prog_ids(cgfd, type))) {
+            any = true;
+            UniqueFd pfd(bpf_prog_get_fd_by_id(id));
+            if (!pfd) continue;
+            uint32_t map_ids[8] = {};
+            bpf_prog_info info{};
+            info.nr_map_ids = 8;
+            info.map_ids = reinterpret_cast<uint64_t>(map_ids);
+            uint32_t len = sizeof info;
+            if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) < 0) continue;
+            for (uint32_t i = 0; i < info.nr_map_ids && i < 8; ++i) {
+                UniqueFd mfd(bpf_map_get_fd_by_id(map_ids[i]));
+                if (!mfd) continue;
+                bpf_map_info mi{};
+                uint32_t mlen = sizeof mi;
+                if (bpf_obj_get_info_by_fd(mfd.get(), &mi, &mlen) < 0) continue;
+                std::string name = mi.name;
+                if (name == "vs_allow4" && !m.allow4) m.allow4 = std::move(mfd);
+                else if (name == "vs_allow6" && !m.allow6) m.allow6 = std::move(mfd);
+                else if (name == "vs_primary" && !m.primary) m.primary = std::move(mfd);
+            }
+            if (m.allow4 && m.allow6 && m.primary) return m;
+        }
     }
-    if (!m.allow4 || !m.allow6 || !m.primary)
-        return make_error(ENOENT, "shared-mode BPF maps not found on the attached program");
-    return m;
+    if (!any) return make_error(ENOENT, "no shared-mode BPF programs attached");
+    return make_error(ENOENT, "shared-mode BPF maps not found on the attached programs");
 }
 
 Status detach_fd(int cgfd) {
