@@ -2,7 +2,7 @@
 #include <cerrno>
 
 #include "base/strings.hpp"
-#include "base/wrapped.hpp"
+#include "base/try_wrap.hpp"
 #include "config/vserver/derive.hpp"
 #include "config/vserver/registry.hpp"
 #include "spec/context_flags.hpp"
@@ -73,7 +73,7 @@ Status finalize(spec::GuestSpec& s, LoadState& st) {
     VS_TRY(finalize_sched(s, st));
     finalize_rlimits(s, st);
     VS_TRY(finalize_dlimits(s, st));
-    VS_TRY(wrapped(spec::apply_context_mechanisms(s), "{}", st.dir));
+    VS_TRY_WRAP(spec::apply_context_mechanisms(s), "{}", st.dir);
     return ok();
 }
 

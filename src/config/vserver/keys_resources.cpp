@@ -54,14 +54,14 @@ spec::DiskLimit& dlimit(spec::GuestSpec& s, const std::string& id) {
 void add_resources(std::vector<Key>& out) {
     out.push_back(bytes_row("memory.max", &spec::Resources::memory_max,
                             &LoadState::memory_max_set, false,
-        "hard memory limit: memory.max (v2), memory.limit_in_bytes (v1); OOM-kills inside the "
-        "guest only"));
+        "hard memory limit of the guest's cgroup (v2 memory.max; the v1 backend uses "
+        "memory.limit_in_bytes); an OOM kills inside the guest only"));
     out.push_back(bytes_row("memory.high", &spec::Resources::memory_high,
                             &LoadState::memory_high_set, false,
-        "reclaim threshold: memory.high (v2), memory.soft_limit_in_bytes (v1)"));
+        "reclaim threshold (v2 memory.high; v1 backend: memory.soft_limit_in_bytes)"));
     out.push_back(bytes_row("memory.swap.max", &spec::Resources::memory_swap_max, nullptr, true,
-        "swap limit (0 = none): memory.swap.max (v2); v1 memsw.limit_in_bytes = memory.max + "
-        "this"));
+        "swap limit, 0 = no swap (v2 memory.swap.max; the v1 backend derives "
+        "memory.memsw.limit_in_bytes)"));
 
     out.push_back({"limits/cpu.max", FileKind::Scalar, "QUOTA PERIOD | max PERIOD | QUOTA",
         [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
@@ -95,8 +95,8 @@ void add_resources(std::vector<Key>& out) {
                                                                   : std::to_string(*r.cpu_quota_us);
             line(o, "limits/cpu.max", fmt::format("{} {}", q, r.cpu_period_us.value_or(100000)));
         },
-        "CPU bandwidth in microseconds per period (default period 100000): cpu.max (v2), "
-        "cpu.cfs_quota_us/cpu.cfs_period_us (v1)"});
+        "CPU bandwidth: QUOTA microseconds per PERIOD (default 100000) (v2 cpu.max; v1 "
+        "backend: cpu.cfs_quota_us/cpu.cfs_period_us)"});
 
     out.push_back({"limits/cpu.weight", FileKind::Scalar, "uint 1..10000",
         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
@@ -107,7 +107,8 @@ void add_resources(std::vector<Key>& out) {
             if (s.resources.cpu_weight)
                 line(o, "limits/cpu.weight", std::to_string(*s.resources.cpu_weight));
         },
-        "relative CPU share (default 100): cpu.weight (v2), cpu.shares = weight*1024/100 (v1)"});
+        "relative CPU share, kernel default 100 (v2 cpu.weight; the v1 backend converts to "
+        "cpu.shares)"});
 
     out.push_back({"limits/pids.max", FileKind::Scalar, "uint or max",
         [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
@@ -122,7 +123,8 @@ void add_resources(std::vector<Key>& out) {
             if (!v || derived(s, &spec::Resources::pids_max) == v) return;
             line(o, "limits/pids.max", *v < 0 ? "max" : std::to_string(*v));
         },
-        "maximum number of tasks in the guest: pids.max (v1 and v2); overrides rlimits/nproc"});
+        "maximum number of tasks in the guest (pids.max on v1 and v2); wins over "
+        "rlimits/nproc"});
 
     out.push_back({"limits/io.weight", FileKind::Scalar, "uint 1..10000",
         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
@@ -133,7 +135,8 @@ void add_resources(std::vector<Key>& out) {
             if (s.resources.io_weight)
                 line(o, "limits/io.weight", std::to_string(*s.resources.io_weight));
         },
-        "relative IO share (default 100): io.weight (v2), blkio.weight scaled to 10..1000 (v1)"});
+        "relative IO share, kernel default 100 (v2 io.weight; the v1 backend converts to "
+        "blkio.weight)"});
 
     out.push_back({"limits/hugetlb.*.max", FileKind::Scalar, "bytes or max",
         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
@@ -149,7 +152,8 @@ void add_resources(std::vector<Key>& out) {
             for (const auto& [size, v] : s.resources.hugetlb_max)
                 line(o, "limits/hugetlb." + size + ".max", v);
         },
-        "huge page limit per size: hugetlb.<size>.max (v2), hugetlb.<size>.limit_in_bytes (v1)"});
+        "huge page limit per page size (v2 hugetlb.<size>.max; v1 backend: "
+        "hugetlb.<size>.limit_in_bytes)"});
 
     out.push_back({"dlimits/*/directory", FileKind::Scalar, "absolute path",
         [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {

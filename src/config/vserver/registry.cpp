@@ -2,6 +2,8 @@
 #include "config/vserver/registry.hpp"
 
 
+#include <map>
+
 #include "base/strings.hpp"
 #include "config/vserver/keys.hpp"
 #include "spec/capabilities.hpp"
@@ -22,6 +24,88 @@ const char* kind_name(FileKind k) {
     return "?";
 }
 
+namespace {
+
+// Which GuestSpec fields each key sets: kept here, in one place, for the docs and the
+// completeness test (every key must appear).
+const std::map<std::string, std::string>& field_map() {
+    static const std::map<std::string, std::string> m = {
+        {"name", "name (checked)"},
+        {"context", "context"},
+        {"uts/nodename", "nodename"},
+        {"uts/domainname", "domainname"},
+        {"vdir", "root"},
+        {"cache", "cache_dir"},
+        {"run", "(none: state lives in the run dir)"},
+        {"shell", "shell"},
+        {"nice", "nice"},
+        {"badness", "oom_score_adj"},
+        {"interfaces/dev", "default_dev"},
+        {"interfaces/prefix", "default_prefix"},
+        {"interfaces/mask", "default_prefix"},
+        {"interfaces/*/ip", "interfaces[].ip"},
+        {"interfaces/*/prefix", "interfaces[].prefix"},
+        {"interfaces/*/mask", "interfaces[].prefix"},
+        {"interfaces/*/dev", "interfaces[].dev"},
+        {"interfaces/*/name", "interfaces[].name"},
+        {"interfaces/*/nodev", "interfaces[].nodev"},
+        {"interfaces/*/disabled", "interfaces[].disabled"},
+        {"interfaces/*/mode", "interfaces[].mode; all shared: ns.net = false"},
+        {"interfaces/*/mac", "interfaces[].mac"},
+        {"interfaces/*/gateway", "interfaces[].gateway"},
+        {"bcapabilities", "caps.bounding"},
+        {"ccapabilities", "caps.ccaps, caps.ping_sockets, caps.allow_namespaces, caps.bounding"},
+        {"cflags", "flags.*, ns.time, caps.allow_namespaces, caps.bounding"},
+        {"flags", "flags.*, ns.time, caps.allow_namespaces, caps.bounding"},
+        {"namespace", "(none: always on)"},
+        {"nonamespace", "(refused)"},
+        {"userns", "ns.user, idmap"},
+        {"nonewprivs", "no_new_privs"},
+        {"seccomp", "seccomp_profile"},
+        {"personality", "personality"},
+        {"apps/init/style", "init.style"},
+        {"apps/init/mark", "init.mark"},
+        {"apps/init/runlevel", "init.runlevel_start"},
+        {"apps/init/runlevel.start", "init.runlevel_start"},
+        {"apps/init/runlevel.stop", "init.runlevel_stop"},
+        {"apps/init/killseq", "init.killseq"},
+        {"apps/init/cmd.start", "init.cmd_start"},
+        {"apps/init/cmd.stop", "init.cmd_stop"},
+        {"apps/init/cmd.prepare", "init.cmd_prepare"},
+        {"apps/init/depends", "init.depends"},
+        {"apps/init/environment", "init.environment"},
+        {"fstab", "fstab"},
+        {"scripts/*", "scripts.by_phase[phase]"},
+        {"scripts/*.d/*", "scripts.by_phase[phase]"},
+        {"hostname", "nodename"},
+        {"domainname", "domainname"},
+        {"rlimits/*", "rlimits[res]; nproc: resources.pids_max; rss: resources.memory_max/high"},
+        {"ulimits/*", "ulimits[res]"},
+        {"sched/*", "resources.cpu_quota_us, resources.cpu_period_us"},
+        {"sched/*/*", "(refused)"},
+        {"cpuset/cpus", "resources.cpuset_cpus"},
+        {"cpuset/mems", "resources.cpuset_mems"},
+        {"cpuset/name", "(none: warned)"},
+        {"cgroup/*", "resources.passthrough[file]"},
+        {"limits/memory.max", "resources.memory_max"},
+        {"limits/memory.high", "resources.memory_high"},
+        {"limits/memory.swap.max", "resources.memory_swap_max"},
+        {"limits/cpu.max", "resources.cpu_quota_us, resources.cpu_period_us"},
+        {"limits/cpu.weight", "resources.cpu_weight"},
+        {"limits/pids.max", "resources.pids_max"},
+        {"limits/io.weight", "resources.io_weight"},
+        {"limits/hugetlb.*.max", "resources.hugetlb_max[size]"},
+        {"dlimits/*/directory", "dlimits[].directory"},
+        {"dlimits/*/space_total", "dlimits[].space_total_kib"},
+        {"dlimits/*/inodes_total", "dlimits[].inodes_total"},
+        {"dlimits/*/reserved", "dlimits[].reserved_pct"},
+        {"dlimits/*/disabled", "dlimits[].disabled"},
+    };
+    return m;
+}
+
+}  // namespace
+
 const std::vector<Key>& keys() {
     static const std::vector<Key> all = [] {
         std::vector<Key> v;
@@ -32,6 +116,8 @@ const std::vector<Key>& keys() {
         rows::add_filesystem(v);
         rows::add_limits(v);
         rows::add_resources(v);
+        for (auto& k : v)
+            if (auto it = field_map().find(k.pattern); it != field_map().end()) k.maps = it->second;
         return v;
     }();
     return all;

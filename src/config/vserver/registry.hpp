@@ -68,6 +68,7 @@ struct Key {
     Parser parse;
     Writer write;
     std::string doc;      ///< what it means and what it maps to
+    std::string maps;     ///< the GuestSpec field(s) it sets (filled from registry.cpp's table)
 };
 
 /// Every key, in documentation order.

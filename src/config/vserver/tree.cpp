@@ -5,9 +5,11 @@
 #include <set>
 
 #include "base/strings.hpp"
-#include "base/wrapped.hpp"
+#include "base/try_wrap.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/defaults.hpp"
 #include "config/vserver/registry.hpp"
+#include "config/vserver/values.hpp"
 #include "spec/validate.hpp"
 
 namespace vs::config::vserver {
@@ -30,26 +32,29 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
         auto link = sys::readlink(path);
         KeyFile f{rel, path, {}, {}};
         const Key* key = find_key(rel, &f.parts);
-        if (!key) {
-            // A real directory is a container of keys (interfaces/0); a symlinked one is a value
-            // we do not know, so it is reported, never followed.
-            if (!link && sys::is_dir(path)) {
-                VS_TRY(walk(dir, rel, s, st, r));
-            } else {
-                r.unknown.push_back(rel);
-            }
+        bool real_dir = !link && sys::is_dir(path);
+        if (key && key->kind == FileKind::Link) {
+            // vdir/cache/run are links; a real directory there is taken as the value itself and
+            // never walked (it may hold a whole guest root).
+            if (link) f.text = *link;
+            else if (real_dir) f.text = path;
+            else return make_error(EINVAL, "{}: expected a symlink or a directory", path);
+        } else if (real_dir) {
+            // A real directory holds keys (interfaces/0, scripts/pre-start.d); a symlinked one
+            // is a value we do not know, so it is reported below, never followed.
+            VS_TRY(walk(dir, rel, s, st, r));
             continue;
-        }
-        if (key->kind == FileKind::Link) {
-            if (!link) return make_error(EINVAL, "{}: expected a symlink", path);
-            f.text = *link;
+        } else if (!key) {
+            r.unknown.push_back(rel);
+            continue;
         } else if (key->kind == FileKind::Program) {
             // Scripts are run, not read: the parser records the path.
         } else {
-            if (sys::is_dir(path)) return make_error(EISDIR, "{}: expected a file, found a directory", path);
+            if (sys::is_dir(path))
+                return make_error(EISDIR, "{}: expected a file, found a link to a directory", path);
             f.text = VS_TRY(sys::read_file(path));
         }
-        VS_TRY(wrapped(key->parse(s, st, f), "{}", path));
+        VS_TRY_WRAP(key->parse(s, st, f), "{}", path);
     }
     return ok();
 }
@@ -75,7 +80,7 @@ Result<LoadResult> load_dir(const std::string& dir, spec::GuestSpec base) {
     st.dir = dir;
     VS_TRY(walk(dir, "", r.spec, st, r));
     VS_TRY(finalize(r.spec, st));
-    VS_TRY(wrapped(spec::validate(r.spec), "{}", dir));
+    VS_TRY_WRAP(spec::validate(r.spec), "{}", dir);
     r.warnings = std::move(st.warnings);
     return r;
 }
@@ -85,7 +90,12 @@ Result<LoadResult> load(const Paths& paths, const std::string& name) {
     std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
         return make_error(ENOENT, "guest \"{}\" does not exist (no config dir {})", name, dir);
-    return VS_TRY(wrapped(load_dir(dir, std::move(base)), "load guest {}", name));
+    auto r = VS_TRY_WRAP(load_dir(dir, std::move(base)), "load guest {}", name);
+    if (r.spec.shell.empty()) {
+        auto d = VS_TRY_WRAP(load_defaults(paths), "load guest {}", name);
+        r.spec.shell = d.shell;
+    }
+    return r;
 }
 
 namespace {
@@ -142,17 +152,35 @@ Status write_one(const std::string& dir, const OutFile& f) {
 
 }  // namespace
 
-Status save(const spec::GuestSpec& spec, const std::string& dir) {
-    VS_TRY(wrapped(spec::validate(spec), "save {}", dir));
+namespace {
+
+// .defaults/shell for a guest dir <config_dir>/<name> ("" when absent or unreadable).
+std::string default_shell_for(const std::string& dir) {
+    auto slash = dir.find_last_of('/');
+    if (slash == std::string::npos) return "";
+    auto text = sys::read_file(dir.substr(0, slash) + "/.defaults/shell");
+    return text ? scalar(*text) : "";
+}
+
+}  // namespace
+
+Status save(const spec::GuestSpec& in, const std::string& dir) {
+    VS_TRY_WRAP(spec::validate(in), "save {}", dir);
+    spec::GuestSpec spec = in;
+    // Scripts that live in another config dir are linked from this one (see scripts/*.d/*).
+    spec.config_dir = dir;
+    // load() fills the shell from .defaults/shell; writing it back would freeze the global
+    // default into this guest.
+    if (!spec.shell.empty() && spec.shell == default_shell_for(dir)) spec.shell.clear();
     auto files = render(spec);
     VS_TRY(sys::mkdir_p(dir));
     std::set<std::string> keep;
     for (const auto& f : files) {
-        VS_TRY(wrapped(write_one(dir, f), "save {}", dir));
+        VS_TRY_WRAP(write_one(dir, f), "save {}", dir);
         keep.insert(f.rel);
     }
     bool emptied = false;
-    VS_TRY(wrapped(remove_stale(dir, "", keep, emptied), "save {}", dir));
+    VS_TRY_WRAP(remove_stale(dir, "", keep, emptied), "save {}", dir);
     return ok();
 }
 

@@ -12,7 +12,8 @@ namespace vs::config::vserver {
 
 /// Reads /etc/vservers/NAME (paths.guest_config(name)) through the key registry and validates
 /// the result. Every bad value is an error naming the file and the value; unknown files are
-/// reported as warnings in `unknown` (never silently ignored).
+/// reported as warnings in `unknown` (never silently ignored). A guest without its own `shell`
+/// gets .defaults/shell.
 struct LoadResult {
     spec::GuestSpec spec;
     std::vector<std::string> unknown;   ///< relative paths of files no key claims
@@ -30,7 +31,8 @@ Result<spec::GuestSpec> base_spec(const Paths& paths, const std::string& name);
 
 /// Writes every key the spec sets into DIR (atomically per file). Used by build and by commands
 /// that edit the config (ip add/del/change). Files of known keys that the spec no longer sets
-/// are removed; unknown files are left alone. The spec is validated first.
+/// are removed; unknown files are left alone. The spec is validated first. A shell equal to
+/// .defaults/shell is not written (the guest keeps following the global default).
 Status save(const spec::GuestSpec& spec, const std::string& dir);
 
 /// All guest names that have a config dir, sorted.
