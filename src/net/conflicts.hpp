@@ -17,6 +17,15 @@ struct ConflictScope {
     std::string config_base;
     std::string run_base;
     static ConflictScope from(const config::Paths& p) { return {p.config_dir, p.run_dir}; }
+    /// run_base defaults to the parent of the guest's run dir.
+    static ConflictScope of(std::string config_base, std::string run_base,
+                            const std::string& guest_run_dir) {
+        if (run_base.empty() && !guest_run_dir.empty()) {
+            auto slash = guest_run_dir.find_last_of('/');
+            run_base = slash == std::string::npos ? "." : guest_run_dir.substr(0, slash);
+        }
+        return {std::move(config_base), std::move(run_base)};
+    }
 };
 
 /// Refuses any address of `spec` (guest spec.name) that is configured for another guest,

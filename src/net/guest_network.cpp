@@ -20,12 +20,7 @@ namespace vs::net {
 namespace {
 
 ConflictScope scope_of(const SetupContext& ctx) {
-    ConflictScope s{ctx.config_base, ctx.run_base};
-    if (s.run_base.empty() && !ctx.run_dir.empty()) {
-        auto slash = ctx.run_dir.find_last_of('/');
-        s.run_base = slash == std::string::npos ? "." : ctx.run_dir.substr(0, slash);
-    }
-    return s;
+    return ConflictScope::of(ctx.config_base, ctx.run_base, ctx.run_dir);
 }
 
 // A routed veth (no bridge) with no gateway for a family gets a device default route, so the

@@ -113,8 +113,13 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
     } else {
         return make_error(EINVAL, "{}: shared mode has no link", what);
     }
-    for (const auto& a : l.addrs) VS_TRY(add_link_addr(s, l, a, st));
     auto g = VS_TRY(s.guest->link_by_name(l.guest_name));
+    // Re-addressing removes the old primary address after adding the new one: the new one
+    // must be promoted, not deleted along with it.
+    Message promote = netlink::set_link({.index = g.index, .promote_secondaries = true});
+    VS_TRY(s.guest->request(promote, fmt::format("set promote_secondaries on {} in the guest",
+                                                 l.guest_name)));
+    for (const auto& a : l.addrs) VS_TRY(add_link_addr(s, l, a, st));
     Message up = netlink::set_link({.index = g.index, .up = true});
     VS_TRY(s.guest->request(up, fmt::format("bring up {} in the guest", l.guest_name)));
     rb.commit();

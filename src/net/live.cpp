@@ -114,7 +114,6 @@ Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_sp
     if (!st.init.alive())
         return make_error(ESRCH, "guest \"{}\" is not running (no live network state in \"{}\")",
                           new_spec.name, ctx.run_dir);
-    NetState before = st;
     auto host = VS_TRY(netlink::Socket::open());
     auto oldp = VS_TRY(make_plan(old_spec, host_dev_kind(host)));
     auto newp = VS_TRY(make_plan(new_spec, host_dev_kind(host)));
@@ -125,13 +124,13 @@ Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_sp
         return make_error(EBUSY, "guest \"{}\" was started without addresses; restart it to "
                                  "confine it to addresses", new_spec.name);
 
-    ConflictScope scope{ctx.config_base, ctx.run_base};
+    auto scope = ConflictScope::of(ctx.config_base, ctx.run_base, ctx.run_dir);
+    // Declared before the rollback so that it outlives the undo steps that use it.
+    NetSides s = newp.netns ? VS_TRY(NetSides::for_guest(st.init.pid))
+                            : VS_TRY(NetSides::host_only());
     Rollback rb;
     VS_TRY(claim_addresses(scope, new_spec, st.init));
     rb.add([&] { (void)claim_addresses(scope, old_spec, st.init); });
-
-    NetSides s = newp.netns ? VS_TRY(NetSides::for_guest(st.init.pid))
-                            : VS_TRY(NetSides::host_only());
     if (newp.netns)
         VS_TRY(wrapped(live_netns(oldp, newp, s, st, rb), "re-address guest \"{}\"", new_spec.name));
     else

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -89,6 +90,15 @@ Message set_link(const LinkChange& c) {
     if (c.mac) m.put_bytes(IFLA_ADDRESS, c.mac->data(), c.mac->size());
     if (c.master) m.put_u32(IFLA_MASTER, static_cast<uint32_t>(*c.master));
     put_netns(m, c.netns);
+    if (c.promote_secondaries) {
+        nlattr* spec = m.nest_start(IFLA_AF_SPEC);
+        nlattr* inet = m.nest_start(AF_INET);
+        nlattr* conf = m.nest_start(IFLA_INET_CONF);
+        m.put_u32(IPV4_DEVCONF_PROMOTE_SECONDARIES, *c.promote_secondaries ? 1 : 0);
+        m.nest_end(conf);
+        m.nest_end(inet);
+        m.nest_end(spec);
+    }
     return m;
 }
 

@@ -43,6 +43,9 @@ struct LinkChange {
     std::optional<Mac> mac;
     std::optional<int> master;   ///< bridge ifindex (0 = none)
     NetnsRef netns;              ///< move the link into this namespace
+    /// net.ipv4.conf.<link>.promote_secondaries (IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF): without
+    /// it, deleting a primary IPv4 address deletes every address of the same subnet with it.
+    std::optional<bool> promote_secondaries;
 };
 Message set_link(const LinkChange& c);
 Message del_link(int index);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -240,4 +241,16 @@ TEST(Rtnl, MacParsing) {
     EXPECT_FALSE(parse_mac("01:00:5e:00:00:01"));   // multicast
 }
 
+}  // namespace
+
+namespace {
+TEST(Rtnl, PromoteSecondariesIsAnInetDevconfAttribute) {
+    using namespace vs::net::netlink;
+    Message m = set_link({.index = 3, .promote_secondaries = true});
+    auto a = attrs(m.header(), sizeof(ifinfomsg));
+    ASSERT_TRUE(a.count(IFLA_AF_SPEC));
+    auto inet = nested(nested(a[IFLA_AF_SPEC])[AF_INET]);
+    auto conf = nested(inet[IFLA_INET_CONF]);
+    EXPECT_EQ(u32(conf[IPV4_DEVCONF_PROMOTE_SECONDARIES]), 1u);
+}
 }  // namespace
