@@ -1,0 +1,295 @@
+// The build command-line parser (hand-written: util-vserver's options come in two sections
+// split by "--", and each method has its own small option set).
+#include "cli/build_args.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <optional>
+
+#include "base/strings.hpp"
+#include "base/wrapped.hpp"
+#include "spec/ip_address.hpp"
+#include "spec/validate.hpp"
+
+namespace vs::cli {
+
+namespace {
+
+Error bad(std::string_view flag, std::string_view value, std::string_view why) {
+    return make_error(EINVAL, "build: {} \"{}\": {}", flag, value, why);
+}
+
+/// Walks an argument list, taking "--opt value" and "--opt=value" alike.
+class ArgReader {
+public:
+    ArgReader(const std::vector<std::string>& a, size_t begin, size_t end)
+        : a_(a), i_(begin), end_(end) {}
+    bool done() const { return i_ >= end_; }
+    /// The next option name (without "=value"); stashes an inline value.
+    std::string next() {
+        std::string s = a_[i_++];
+        inline_.reset();
+        if (s.size() > 2 && s.compare(0, 2, "--") == 0) {
+            if (auto eq = s.find('='); eq != std::string::npos) {
+                inline_ = s.substr(eq + 1);
+                s.resize(eq);
+            }
+        }
+        return s;
+    }
+    Result<std::string> value(const std::string& flag) {
+        if (inline_) return *std::exchange(inline_, std::nullopt);
+        if (i_ >= end_) return make_error(EINVAL, "build: {} needs a value", flag);
+        return a_[i_++];
+    }
+    Status no_value(const std::string& flag) {
+        if (inline_) return bad(flag, *inline_, "takes no value");
+        return ok();
+    }
+    size_t pos() const { return i_; }
+
+private:
+    const std::vector<std::string>& a_;
+    size_t i_, end_;
+    std::optional<std::string> inline_;
+};
+
+Status check_hostname(const std::string& h) {
+    if (h.empty() || h.size() > 64) return bad("--hostname", h, "must be 1..64 bytes");
+    for (char c : h)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'))
+            return bad("--hostname", h, "only letters, digits, '-', '_' and '.' are allowed");
+    if (h.front() == '-' || h.front() == '.') return bad("--hostname", h, "must start with a letter or digit");
+    return ok();
+}
+
+Status parse_method_args(store::BuildRequest& req, const std::vector<std::string>& a, size_t from) {
+    const char* m = store::method_name(req.method);
+    auto err = [&](std::string_view flag, std::string_view value, std::string_view why) {
+        return make_error(EINVAL, "build -m {}: {} \"{}\": {}", m, flag, value, why);
+    };
+    ArgReader r(a, from, a.size());
+    while (!r.done()) {
+        std::string o = r.next();
+        auto need = [&]() -> Result<std::string> {
+            auto v = r.value(o);
+            if (!v) return make_error(EINVAL, "build -m {}: {} needs a value", m, o);
+            return v;
+        };
+        switch (req.method) {
+        case store::Method::Skeleton:
+            return err("argument", o, "the skeleton method takes no arguments");
+        case store::Method::Template:
+            if (o == "-t" || o == "--template") {
+                auto v = VS_TRY(need());
+                if (v.empty()) return err(o, v, "empty path");
+                req.template_args.archives.push_back(v);
+            } else if (o == "--nodevsanity") {
+                VS_TRY(r.no_value(o));  // /dev is a tmpfs at start: nothing to repopulate
+            } else {
+                return err("argument", o, "unknown (expected -t ARCHIVE)");
+            }
+            break;
+        case store::Method::Debootstrap:
+            if (o == "-d" || o == "--distribution") {
+                req.debootstrap_args.suite = VS_TRY(need());
+            } else if (o == "-m" || o == "--mirror") {
+                req.debootstrap_args.mirror = VS_TRY(need());
+                if (req.debootstrap_args.mirror.empty()) return err(o, "", "empty mirror");
+            } else if (o == "--") {
+                req.debootstrap_args.extra.assign(a.begin() + static_cast<long>(r.pos()), a.end());
+                return ok();
+            } else {
+                return err("argument", o, "unknown (expected -d DIST [-m MIRROR] [-- OPTS])");
+            }
+            break;
+        case store::Method::Clone:
+        case store::Method::Rsync:
+            if (o == "--source" || o == "-s") {
+                req.copy_args.source = VS_TRY(need());
+                if (req.copy_args.source.empty()) return err(o, "", "empty source");
+            } else if (req.method == store::Method::Rsync && (o == "-o" || o == "--rsync-opt")) {
+                req.copy_args.rsync_opts.push_back(VS_TRY(need()));
+            } else if (req.method == store::Method::Rsync && o == "--") {
+                req.copy_args.rsync_opts.insert(req.copy_args.rsync_opts.end(),
+                                                a.begin() + static_cast<long>(r.pos()), a.end());
+                return ok();
+            } else {
+                return err("argument", o,
+                           req.method == store::Method::Clone
+                               ? "unknown (expected --source GUEST|DIR)"
+                               : "unknown (expected --source DIR [-o RSYNC-OPT]...)");
+            }
+            break;
+        }
+    }
+    switch (req.method) {
+    case store::Method::Template:
+        if (req.template_args.archives.empty())
+            return make_error(EINVAL, "build -m template: -t ARCHIVE is required");
+        break;
+    case store::Method::Debootstrap:
+        if (req.debootstrap_args.suite.empty())
+            return make_error(EINVAL, "build -m debootstrap: -d DISTRIBUTION is required");
+        break;
+    case store::Method::Clone:
+    case store::Method::Rsync:
+        if (req.copy_args.source.empty())
+            return make_error(EINVAL, "build -m {}: --source is required", m);
+        break;
+    case store::Method::Skeleton:
+        break;
+    }
+    return ok();
+}
+
+}  // namespace
+
+Result<spec::InitStyle> parse_initstyle(const std::string& v) {
+    if (v == "plain") return spec::InitStyle::Plain;
+    if (v == "sysv") return spec::InitStyle::Sysv;
+    if (v == "reaper") return spec::InitStyle::Reaper;
+    if (v == "minit" || v == "gentoo" || v == "openrc" || v == "arch")
+        return bad("--initstyle", v, "not supported (use plain, sysv or reaper)");
+    return bad("--initstyle", v, "unknown (use plain, sysv or reaper)");
+}
+
+Result<spec::Interface> parse_interface_arg(const std::string& value, const std::string& id) {
+    auto fail = [&](std::string_view why) { return bad("--interface", value, why); };
+    spec::Interface itf;
+    itf.id = id;
+    std::string rest = value;
+    if (auto eq = rest.find('='); eq != std::string::npos) {
+        itf.name = rest.substr(0, eq);
+        rest = rest.substr(eq + 1);
+        if (!spec::validate_ifname(itf.name)) return fail(fmt::format("bad name \"{}\"", itf.name));
+    }
+    std::string addr = rest, prefix;
+    if (auto sl = rest.find('/'); sl != std::string::npos) {
+        addr = rest.substr(0, sl);
+        prefix = rest.substr(sl + 1);
+        if (prefix.empty()) return fail("empty prefix after '/'");
+    }
+    // "dev:ip": an IPv6 address has colons too, so a dev prefix is split off only when the
+    // whole text is not already an address.
+    if (!spec::parse_ip(addr)) {
+        if (auto c = addr.find(':'); c != std::string::npos) {
+            std::string dev = addr.substr(0, c);
+            addr = addr.substr(c + 1);
+            if (dev == "nodev") {
+                itf.nodev = true;
+            } else {
+                auto d = spec::validate_ifname(dev);
+                if (!d) return fail(fmt::format("bad device \"{}\"", dev));
+                itf.dev = dev;
+            }
+        }
+    }
+    auto ip = spec::parse_host_ip(addr);
+    if (!ip) return fail(fmt::format("bad address \"{}\": {}", addr, ip.error().message));
+    itf.ip = ip->str();
+    if (!prefix.empty()) {
+        auto p = spec::parse_prefix_or_mask(prefix, ip->family);
+        if (!p) return fail(fmt::format("bad prefix \"{}\": {}", prefix, p.error().message));
+        itf.prefix = *p;
+    }
+    return itf;
+}
+
+Result<store::BuildRequest> parse_build_args(const std::string& name,
+                                             const std::vector<std::string>& args) {
+    store::BuildRequest req;
+    VS_TRY(wrapped(spec::validate_name(name), "build"));
+    req.spec.name = name;
+    size_t dashdash = args.size();
+    for (size_t i = 0; i < args.size(); ++i)
+        if (args[i] == "--") {
+            dashdash = i;
+            break;
+        }
+    bool have_method = false;
+    std::string netprefix;
+    ArgReader r(args, 0, dashdash);
+    while (!r.done()) {
+        std::string o = r.next();
+        if (o == "-m" || o == "--method") {
+            auto v = VS_TRY(r.value(o));
+            auto m = store::method_from_name(v);
+            if (!m)
+                return bad(o, v,
+                           "unknown build method (use skeleton, template, debootstrap, clone or "
+                           "rsync)");
+            req.method = *m;
+            have_method = true;
+        } else if (o == "--hostname") {
+            auto v = VS_TRY(r.value(o));
+            VS_TRY(check_hostname(v));
+            req.spec.nodename = v;
+        } else if (o == "--interface") {
+            auto v = VS_TRY(r.value(o));
+            req.spec.interfaces.push_back(
+                VS_TRY(parse_interface_arg(v, std::to_string(req.spec.interfaces.size()))));
+        } else if (o == "--netdev") {
+            auto v = VS_TRY(r.value(o));
+            if (!spec::validate_ifname(v)) return bad(o, v, "not a valid interface name");
+            req.spec.default_dev = v;
+        } else if (o == "--netprefix" || o == "--netmask") {
+            netprefix = VS_TRY(r.value(o));
+            auto p = spec::parse_prefix_or_mask(netprefix, netprefix.find(':') != std::string::npos
+                                                              ? AF_INET6
+                                                              : AF_INET);
+            if (!p) return bad(o, netprefix, p.error().message);
+            req.spec.default_prefix = *p;
+        } else if (o == "--context") {
+            auto v = VS_TRY(r.value(o));
+            auto n = str::parse_u64(v);
+            if (!n || *n < 2 || *n > 49151) return bad(o, v, "not a number in 2..49151");
+            req.spec.context = static_cast<uint32_t>(*n);
+        } else if (o == "--flags") {
+            auto v = VS_TRY(r.value(o));
+            for (auto& f : str::split(v, ',')) {
+                auto t = std::string(str::trim(f));
+                if (!t.empty()) req.spec.flags.names.push_back(t);
+            }
+            if (req.spec.flags.names.empty()) return bad(o, v, "empty flag list");
+        } else if (o == "--initstyle") {
+            auto v = VS_TRY(r.value(o));
+            req.spec.init.style = VS_TRY(parse_initstyle(v));
+            req.initstyle_given = true;
+        } else if (o == "--rootdir") {
+            auto v = VS_TRY(r.value(o));
+            if (v.empty()) return bad(o, v, "empty path");
+            if (v.front() != '/') {
+                char cwd[4096];
+                if (!::getcwd(cwd, sizeof cwd)) return bad(o, v, "cannot resolve a relative path");
+                v = std::string(cwd) + "/" + v;
+            }
+            while (v.size() > 1 && v.back() == '/') v.pop_back();
+            req.rootdir = v;
+        } else if (o == "--force" || o == "--i-know-its-there") {
+            VS_TRY(r.no_value(o));
+            req.force = true;
+        } else if (o == "--debug") {
+            VS_TRY(r.no_value(o));
+        } else if (o == "--keep" || o == "--confdir" || o == "--lockfile" || o == "--pkgbase" ||
+                   o.rfind("--cpuset", 0) == 0 || o == "--netbcast") {
+            return make_error(EINVAL, "build: {} is not supported by vserver-ng", o);
+        } else if (!o.empty() && o[0] == '-') {
+            return make_error(EINVAL, "build: unknown option \"{}\"", o);
+        } else {
+            return make_error(EINVAL,
+                              "build: unexpected argument \"{}\" (method arguments go after --)", o);
+        }
+    }
+    if (!have_method)
+        return make_error(EINVAL,
+                          "build: -m METHOD is required (skeleton, template, debootstrap, clone, "
+                          "rsync)");
+    VS_TRY(parse_method_args(req, args, dashdash == args.size() ? args.size() : dashdash + 1));
+    return req;
+}
+
+}  // namespace vs::cli

@@ -1,0 +1,39 @@
+// btrfs ioctls used by the store: per-guest subvolumes and qgroup limits/usage.
+#pragma once
+
+#include <linux/btrfs.h>
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace vs::store::btrfs {
+
+/// True when the file system holding `fd` is btrfs (fstatfs f_type).
+Result<bool> is_btrfs(int fd);
+/// True when `path` is the root of a btrfs subvolume (inode 256 on btrfs).
+Result<bool> is_subvolume(const std::string& path);
+
+/// Creates the subvolume `path` (its parent dir must exist and be on btrfs).
+Status create_subvolume(const std::string& path);
+/// Deletes the subvolume `path` with its contents (BTRFS_IOC_SNAP_DESTROY).
+Status delete_subvolume(const std::string& path);
+
+/// The qgroup-limit ioctl argument for the subvolume of the fd it is applied to (qgroupid 0
+/// means "the subvolume of this fd"): max referenced bytes; 0 bytes clears the limit.
+btrfs_ioctl_qgroup_limit_args make_qgroup_limit(uint64_t max_referenced_bytes);
+
+/// Enables quotas on the file system of `subvol` (a no-op when on), waits for the initial
+/// rescan, and limits the subvolume's referenced bytes.
+Status limit_subvolume(const std::string& subvol, uint64_t max_referenced_bytes);
+
+struct QgroupUsage {
+    uint64_t referenced = 0;      ///< bytes
+    uint64_t exclusive = 0;       ///< bytes
+    uint64_t max_referenced = 0;  ///< 0: no limit
+};
+/// Reads /sys/fs/btrfs/<fsid>/qgroups/0_<subvolid>/ for the subvolume `subvol`.
+Result<QgroupUsage> qgroup_usage(const std::string& subvol);
+
+}  // namespace vs::store::btrfs

@@ -1,0 +1,302 @@
+// The build transaction: prepare (no side effects) -> stage -> fill -> commit (renames).
+#include "store/build.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "base/wrapped.hpp"
+#include "config/vserver/registry.hpp"
+#include "config/vserver/tree.hpp"
+#include "spec/validate.hpp"
+#include "store/copy_tree.hpp"
+#include "store/debootstrap.hpp"
+#include "store/guest_root.hpp"
+#include "store/skeleton.hpp"
+#include "store/template_extract.hpp"
+
+#if __has_include("config/vserver/context_alloc.hpp")
+#include "config/vserver/context_alloc.hpp"
+#define VS_HAVE_CONTEXT_ALLOC 1
+#endif
+
+namespace vs::store {
+
+namespace {
+
+namespace cv = config::vserver;
+
+// util-vserver's shipped default fstab (distrib/misc/fstab).
+std::vector<spec::FstabEntry> default_fstab() {
+    return {{"none", "/proc", "proc", "defaults"},
+            {"none", "/tmp", "tmpfs", "size=16m,mode=1777"},
+            {"none", "/dev/pts", "devpts", "gid=5,mode=620"}};
+}
+
+std::string fstab_text(const std::vector<spec::FstabEntry>& v) {
+    std::string out;
+    for (auto& e : v)
+        out += fmt::format("{}\t{}\t{}\t{}\t0 0\n", e.source, e.target, e.fstype, e.options);
+    return out;
+}
+
+// Runs the registry's parser for every file the spec renders, into a fresh spec: exactly what
+// `load` will do with the written tree, but in memory, before anything exists.
+Status validate_through_registry(const spec::GuestSpec& s) {
+    spec::GuestSpec t;
+    t.name = s.name;
+    t.config_dir = s.config_dir;
+    t.root = s.root;
+    t.cache_dir = s.cache_dir;
+    cv::apply_defaults(t);
+    cv::LoadState st;
+    st.dir = s.config_dir;
+    for (auto& f : cv::render(s)) {
+        if (f.type == cv::OutFile::Type::Keep) continue;
+        cv::KeyFile k{f.rel, s.config_dir + "/" + f.rel, {}, f.content};
+        const cv::Key* key = cv::find_key(f.rel, &k.parts);
+        if (!key) return make_error(EINVAL, "internal: rendered file {} has no key", f.rel);
+        VS_TRY(wrapped(key->parse(t, st, k), "{}", f.rel));
+    }
+    VS_TRY(cv::finalize(t, st));
+    return spec::validate(t);
+}
+
+// --flags is checked by the cflags key's own parser so the error can name the option.
+Status validate_flags(const spec::GuestSpec& s) {
+    if (s.flags.names.empty()) return ok();
+    const cv::Key* key = cv::find_key("cflags");
+    if (!key) return ok();
+    spec::GuestSpec t;
+    t.name = s.name;
+    cv::apply_defaults(t);
+    cv::LoadState st;
+    cv::KeyFile k{"cflags", "--flags", {}, str::join(s.flags.names, "\n") + "\n"};
+    return key->parse(t, st, k).wrap("build: --flags \"{}\"", str::join(s.flags.names, ","));
+}
+
+// The context file of every other guest: --context must not collide (it names the cgroup id
+// and the disk-quota project).
+Status check_context_free(const config::Paths& paths, const std::string& self, uint32_t ctx) {
+    for (auto& g : VS_TRY(cv::list_guests(paths))) {
+        if (g == self) continue;
+        auto t = sys::read_file(paths.guest_config(g) + "/context");
+        if (!t) continue;
+        auto v = str::parse_u64(str::trim(*t));
+        if (v && *v == ctx)
+            return make_error(EEXIST, "build: --context {}: already used by guest {}", ctx, g);
+    }
+    return ok();
+}
+
+bool inside(const std::string& path, const std::string& dir) {
+    return path == dir || str::starts_with(path, dir + "/");
+}
+
+// apps/init/style for methods that copy someone else's tree: sysv when it has /etc/init.d/rc,
+// plain when it has /sbin/init, else reaper (our PID 1 only).
+Result<spec::InitStyle> detect_style(const std::string& root) {
+    auto rfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto has = [&](const char* p) {
+        return sys::open_in_root(rfd.get(), p, O_PATH | O_CLOEXEC).has_value();
+    };
+    if (has("/etc/init.d/rc")) return spec::InitStyle::Sysv;
+    if (has("/sbin/init")) return spec::InitStyle::Plain;
+    return spec::InitStyle::Reaper;
+}
+
+Status rename2(const std::string& from, const std::string& to, unsigned flags) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags) < 0)
+        return errno_error(fmt::format("rename \"{}\" to \"{}\"", from, to));
+    return ok();
+}
+
+std::string parent_of(const std::string& p) {
+    auto s = p.find_last_of('/');
+    return s == 0 ? "/" : p.substr(0, s);
+}
+
+void warn_if(const Status& s, std::string_view what) {
+    if (!s) log::warn("{}: {}", what, s.error().what());
+}
+
+}  // namespace
+
+Status prepare_build(const config::Paths& paths, BuildRequest& req) {
+    auto& s = req.spec;
+    VS_TRY(wrapped(spec::validate_name(s.name), "build"));
+    auto base = VS_TRY(cv::base_spec(paths, s.name));
+    s.config_dir = base.config_dir;
+    s.cache_dir = base.cache_dir;
+    s.root = (req.rootdir.empty() ? paths.vdir_base : req.rootdir) + "/" + s.name;
+    if (s.fstab.empty()) s.fstab = base.fstab.empty() ? default_fstab() : base.fstab;
+    if (!req.initstyle_given) {
+        if (req.method == Method::Skeleton) s.init.style = spec::InitStyle::Plain;
+        if (req.method == Method::Debootstrap) s.init.style = spec::InitStyle::Sysv;
+    }
+    VS_TRY(validate_flags(s));
+    if (s.context) VS_TRY(check_context_free(paths, s.name, *s.context));
+
+    switch (req.method) {
+    case Method::Skeleton:
+        VS_TRY(wrapped(check_static_elf(busybox_path()), "build -m skeleton"));
+        break;
+    case Method::Template:
+        for (auto& a : req.template_args.archives)
+            VS_TRY(wrapped(check_archive(a), "build -m template: -t \"{}\"", a));
+        break;
+    case Method::Debootstrap:
+        VS_TRY(wrapped(prepare_debootstrap(req.debootstrap_args), "build"));
+        break;
+    case Method::Clone:
+        req.copy_args.source = VS_TRY(wrapped(resolve_clone_source(paths, req.copy_args.source), "build"));
+        break;
+    case Method::Rsync:
+        VS_TRY(wrapped(check_rsync_opts(req.copy_args.rsync_opts), "build"));
+        req.copy_args.source = VS_TRY(wrapped(resolve_rsync_source(req.copy_args.source), "build"));
+        break;
+    }
+    if (req.method == Method::Clone || req.method == Method::Rsync) {
+        const auto& src = req.copy_args.source;
+        if (src.front() == '/' && (inside(s.root, src) || inside(src, s.root)))
+            return make_error(EINVAL, "build -m {}: --source \"{}\" overlaps the new root \"{}\"",
+                              method_name(req.method), src, s.root);
+    }
+    return validate_through_registry(s).wrap("build: invalid configuration");
+}
+
+Result<BuildResult> build(const config::Paths& paths, BuildRequest req) {
+    VS_TRY(prepare_build(paths, req));
+    return build_prepared(paths, std::move(req));
+}
+
+Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req) {
+    auto& s = req.spec;
+    const std::string cfg = s.config_dir, root = s.root;
+    const bool cfg_exists = sys::exists(cfg), root_exists = sys::exists(root);
+    if ((cfg_exists || root_exists) && !req.force)
+        return make_error(EEXIST, "build: guest {} already exists ({}); use --force to replace it",
+                          s.name, cfg_exists ? cfg : root);
+    if (req.force && sys::exists(paths.guest_run(s.name) + "/pid"))
+        log::debug("build: {} has run state; replacing only its files", s.name);
+
+    Rollback undo;
+    // Staging names live next to their targets so the commit is a rename on one file system.
+    const std::string tag = fmt::format(".build-{}-{}", s.name, ::getpid());
+    const bool cfg_base_existed = sys::exists(paths.config_dir);
+    VS_TRY(sys::mkdir_p(paths.config_dir));
+    undo.add([&, cfg_base_existed] {
+        if (!cfg_base_existed) ::rmdir(paths.config_dir.c_str());  // only if still empty
+    });
+    const std::string cfg_stage_dir = paths.config_dir + "/" + tag;
+    const std::string cfg_stage = cfg_stage_dir + "/" + s.name;
+    if (::mkdir(cfg_stage_dir.c_str(), 0700) < 0)
+        return errno_error(fmt::format("mkdir \"{}\"", cfg_stage_dir));
+    undo.add([&] { warn_if(sys::remove_tree(cfg_stage_dir), "build: clean up"); });
+
+    const std::string root_stage = parent_of(root) + "/" + tag;
+    bool root_parent_existed = sys::exists(parent_of(root));
+    auto kind = VS_TRY(create_root(root_stage));
+    undo.add([&, root_parent_existed] {
+        warn_if(remove_root(root_stage), "build: clean up");
+        if (!root_parent_existed) ::rmdir(parent_of(root).c_str());
+    });
+
+    log::info("building {} with method {} in {}", s.name, method_name(req.method), root);
+    switch (req.method) {
+    case Method::Skeleton:
+        VS_TRY(wrapped(fill_skeleton(root_stage, s), "build -m skeleton"));
+        break;
+    case Method::Template:
+        for (auto& a : req.template_args.archives)
+            VS_TRY(wrapped(extract_archive(a, root_stage), "build -m template"));
+        break;
+    case Method::Debootstrap:
+        VS_TRY(wrapped(run_debootstrap(req.debootstrap_args, root_stage), "build -m debootstrap"));
+        break;
+    case Method::Clone:
+        VS_TRY(wrapped(clone_tree(req.copy_args.source, root_stage), "build -m clone"));
+        break;
+    case Method::Rsync:
+        VS_TRY(wrapped(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts),
+                       "build -m rsync"));
+        break;
+    }
+    // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
+    if (::chmod(root_stage.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", root_stage));
+    if (!req.initstyle_given && req.method != Method::Skeleton &&
+        req.method != Method::Debootstrap)
+        s.init.style = VS_TRY(detect_style(root_stage));
+
+#ifdef VS_HAVE_CONTEXT_ALLOC
+    if (!s.context) s.context = VS_TRY(wrapped(cv::allocate_context(paths), "build"));
+#endif
+
+    VS_TRY(wrapped(cv::save(s, cfg_stage), "build"));
+    // util-vserver's run link names the lock file; registry writers leave it alone.
+    if (!sys::exists(cfg_stage + "/run") && !sys::readlink(cfg_stage + "/run"))
+        VS_TRY(sys::symlink(paths.guest_run(s.name), cfg_stage + "/run"));
+    if (!sys::exists(cfg_stage + "/fstab"))
+        VS_TRY(sys::write_file_atomic(cfg_stage + "/fstab", fstab_text(s.fstab)));
+    // The registry omits the default style; util-vserver's build always writes it, and an
+    // explicit file keeps the guest's style if the default ever changes.
+    if (!sys::exists(cfg_stage + "/apps/init/style")) {
+        VS_TRY(sys::mkdir_p(cfg_stage + "/apps/init"));
+        const char* style = s.init.style == spec::InitStyle::Sysv     ? "sysv"
+                            : s.init.style == spec::InitStyle::Reaper ? "reaper"
+                                                                      : "plain";
+        VS_TRY(sys::write_file_atomic(cfg_stage + "/apps/init/style", fmt::format("{}\n", style)));
+    }
+    // What was written must load: the last check before the commit.
+    auto reload_base = VS_TRY(cv::base_spec(paths, s.name));
+    VS_TRY(wrapped(cv::load_dir(cfg_stage, std::move(reload_base)), "build: reload"));
+
+    // Commit. The cache dir first (harmless if it stays), then the root, then the config dir:
+    // a guest exists once its config dir does, and by then its root is complete.
+    bool cache_created = false;
+    if (!sys::exists(s.cache_dir)) {
+        VS_TRY(sys::mkdir_p(s.cache_dir, 0700));
+        cache_created = true;
+    }
+    undo.add([&, cache_created] {
+        if (cache_created) warn_if(sys::remove_tree(s.cache_dir), "build: clean up");
+    });
+    if (root_exists) {
+        VS_TRY(wrapped(rename2(root_stage, root, RENAME_EXCHANGE), "build"));
+        undo.add([&] { warn_if(rename2(root_stage, root, RENAME_EXCHANGE), "build: undo"); });
+    } else {
+        VS_TRY(wrapped(rename2(root_stage, root, RENAME_NOREPLACE), "build"));
+        undo.add([&] { warn_if(rename2(root, root_stage, RENAME_NOREPLACE), "build: undo"); });
+    }
+    std::string old_root;
+    if (cfg_exists) {
+        if (auto l = sys::readlink(cfg + "/vdir")) old_root = *l;
+        VS_TRY(wrapped(rename2(cfg_stage, cfg, RENAME_EXCHANGE), "build"));
+    } else {
+        VS_TRY(wrapped(rename2(cfg_stage, cfg, RENAME_NOREPLACE), "build"));
+    }
+    undo.commit();
+
+    // Only the replaced guest's leftovers remain in the staging names now.
+    warn_if(remove_root(root_stage), "build: remove the replaced root");
+    warn_if(sys::remove_tree(cfg_stage_dir), "build: remove the replaced config");
+    if (!old_root.empty() && old_root != root && old_root != "/" && sys::is_dir(old_root))
+        warn_if(remove_root(old_root), "build: remove the replaced root");
+
+    BuildResult r;
+    r.config_dir = cfg;
+    r.root = root;
+    r.context = s.context.value_or(0);
+    r.subvolume = kind == RootKind::BtrfsSubvolume;
+    return r;
+}
+
+}  // namespace vs::store

@@ -1,0 +1,31 @@
+// The clone and rsync build methods: copy a tree into the new guest root, keeping hardlinks,
+// owners (numeric), xattrs, ACLs, device nodes and file capabilities; never following a symlink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/paths.hpp"
+
+namespace vs::store {
+
+/// clone's --source: a guest name (its vdir) or a directory, resolved to a real directory path.
+Result<std::string> resolve_clone_source(const config::Paths& paths, const std::string& source);
+
+/// rsync's --source: a local directory (resolved) or a remote "host:path" kept as is.
+Result<std::string> resolve_rsync_source(const std::string& source);
+
+/// Refuses rsync options that would follow symlinks out of the source tree (-L, --copy-links,
+/// --copy-unsafe-links, -k/--copy-dirlinks, -K/--keep-dirlinks) or delete outside the root.
+Status check_rsync_opts(const std::vector<std::string>& opts);
+
+/// `cp --archive --reflink=auto --one-file-system`: copy-on-write clones where the file system
+/// can (btrfs, XFS), real copies elsewhere; symlinks are copied as symlinks (-P).
+Status clone_tree(const std::string& source_dir, const std::string& root);
+
+/// `rsync -aHAX --numeric-ids -x [opts] SOURCE/ ROOT/`.
+Status rsync_tree(const std::string& source, const std::string& root,
+                  const std::vector<std::string>& opts);
+
+}  // namespace vs::store

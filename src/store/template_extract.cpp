@@ -1,0 +1,137 @@
+// libarchive reader -> archive_write_disk, chrooted in a forked child.
+#include "store/template_extract.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "base/sys.hpp"
+
+namespace vs::store {
+
+namespace {
+
+using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
+
+// Only in-process decoders: archive_read_support_filter_all() would also fall back to external
+// programs (lzop, lrzip...), which must not run as root on untrusted input.
+ArchivePtr make_reader() {
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_cpio(a.get());
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_filter_bzip2(a.get());
+    archive_read_support_filter_xz(a.get());
+    archive_read_support_filter_lzma(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_filter_lz4(a.get());
+    return a;
+}
+
+std::string arc_err(archive* a) {
+    const char* s = archive_error_string(a);
+    return s ? s : "unknown libarchive error";
+}
+
+constexpr int kExtractFlags =
+    ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_ACL |
+    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+
+// Runs in the chrooted child: returns "" on success, else the message for the parent.
+std::string extract_fd(int fd, const std::string& name) {
+    auto in = make_reader();
+    if (archive_read_open_fd(in.get(), fd, 1 << 16) != ARCHIVE_OK)
+        return fmt::format("open archive \"{}\": {}", name, arc_err(in.get()));
+    ArchivePtr out(archive_write_disk_new(), archive_write_free);
+    archive_write_disk_set_options(out.get(), kExtractFlags);
+    // No archive_write_disk_set_standard_lookup(): owners stay numeric, as the guest's own
+    // /etc/passwd (not the host's) gives the names meaning.
+    for (;;) {
+        archive_entry* e = nullptr;
+        int r = archive_read_next_header(in.get(), &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r < ARCHIVE_WARN)
+            return fmt::format("read \"{}\": {}", name, arc_err(in.get()));
+        std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        r = archive_write_header(out.get(), e);
+        if (r < ARCHIVE_WARN)
+            return fmt::format("extract \"{}\" from \"{}\": {}", path, name, arc_err(out.get()));
+        if (archive_entry_size(e) > 0 && r >= ARCHIVE_WARN) {
+            const void* buf;
+            size_t len;
+            la_int64_t off;
+            for (;;) {
+                int d = archive_read_data_block(in.get(), &buf, &len, &off);
+                if (d == ARCHIVE_EOF) break;
+                if (d < ARCHIVE_WARN)
+                    return fmt::format("read \"{}\" in \"{}\": {}", path, name, arc_err(in.get()));
+                if (archive_write_data_block(out.get(), buf, len, off) < ARCHIVE_WARN)
+                    return fmt::format("write \"{}\" from \"{}\": {}", path, name,
+                                       arc_err(out.get()));
+            }
+        }
+        if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
+            return fmt::format("finish \"{}\" from \"{}\": {}", path, name, arc_err(out.get()));
+    }
+    // Directory modes and times are applied here (deferred so files can be written first).
+    if (archive_write_close(out.get()) != ARCHIVE_OK)
+        return fmt::format("finish extracting \"{}\": {}", name, arc_err(out.get()));
+    return "";
+}
+
+}  // namespace
+
+Status check_archive(const std::string& path) {
+    auto fd = VS_TRY(sys::open(path, O_RDONLY | O_CLOEXEC));
+    auto in = make_reader();
+    if (archive_read_open_fd(in.get(), fd.get(), 1 << 16) != ARCHIVE_OK)
+        return make_error(EINVAL, "template \"{}\": {}", path, arc_err(in.get()));
+    archive_entry* e = nullptr;
+    int r = archive_read_next_header(in.get(), &e);
+    if (r < ARCHIVE_WARN)
+        return make_error(EINVAL, "template \"{}\": not a readable archive: {}", path,
+                          arc_err(in.get()));
+    if (r == ARCHIVE_EOF) return make_error(EINVAL, "template \"{}\": empty archive", path);
+    return ok();
+}
+
+Status extract_archive(const std::string& path, const std::string& root) {
+    auto fd = VS_TRY(sys::open(path, O_RDONLY | O_CLOEXEC));
+    auto rootfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    int msg[2];
+    if (::pipe2(msg, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd rd(msg[0]), wr(msg[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) return errno_error("fork");
+    if (pid == 0) {
+        rd.reset();
+        std::string err;
+        if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0)
+            err = fmt::format("chroot \"{}\": {}", root, std::strerror(errno));
+        else
+            err = extract_fd(fd.get(), path);
+        if (!err.empty()) {
+            [[maybe_unused]] auto n = ::write(wr.get(), err.data(), err.size());
+            ::_exit(1);
+        }
+        ::_exit(0);
+    }
+    wr.reset();
+    auto text = sys::read_all(rd.get(), "extract pipe");
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (text && !text->empty()) return make_error(0, "{}", *text);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return make_error(0, "extract \"{}\": child failed (status {})", path, st);
+    return ok();
+}
+
+}  // namespace vs::store
