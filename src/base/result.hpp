@@ -37,9 +37,10 @@ public:
         return has_value() ? value() : static_cast<T>(std::forward<U>(other));
     }
 
-    /// Adds context to the error, formatted only when there is one.
+    /// Adds context to the error, formatted only when there is one. Returns by value so that
+    /// `VS_TRY(f().wrap(...))` binds to a lifetime-extended prvalue, not to f()'s dead temporary.
     template <typename... A>
-    Result&& wrap(fmt::format_string<A...> f, A&&... args) && {
+    Result wrap(fmt::format_string<A...> f, A&&... args) && {
         if (!has_value()) error().wrap(fmt::format(f, std::forward<A>(args)...));
         return std::move(*this);
     }
@@ -62,7 +63,7 @@ public:
     Error&& error() && { return std::move(*e_); }
 
     template <typename... A>
-    Result&& wrap(fmt::format_string<A...> f, A&&... args) && {
+    Result wrap(fmt::format_string<A...> f, A&&... args) && {
         if (e_) e_->wrap(fmt::format(f, std::forward<A>(args)...));
         return std::move(*this);
     }
