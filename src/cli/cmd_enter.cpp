@@ -1,0 +1,62 @@
+// `vserver NAME enter`, `exec CMD ARGS...`, `suexec USER CMD ARGS...`.
+#include <unistd.h>
+
+#include "base/log.hpp"
+#include "cli/lifecycle_common.hpp"
+#include "runtime/runtime.hpp"
+
+namespace vs::cli {
+
+namespace {
+
+int exit_of(const Result<int>& r) {
+    if (!r) {
+        log::error("{}", r.error().what());
+        // A command that could not be found or run, as shells report it.
+        return r.error().code == ENOENT ? 127 : kFail;
+    }
+    return *r;
+}
+
+int cmd_enter(GuestCommand& c) {
+    int code = kOk;
+    if (!no_args(c, "enter", code)) return code;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    return exit_of(runtime::enter(c.paths, *spec));
+}
+
+int cmd_exec(GuestCommand& c) {
+    if (c.args.empty()) {
+        log::error("{} exec: no command given (usage: exec CMD ARGS...)", c.guest);
+        return kUsage;
+    }
+    int code = kOk;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    runtime::ExecRequest req;
+    req.argv = c.args;
+    return exit_of(runtime::exec(c.paths, *spec, req));
+}
+
+int cmd_suexec(GuestCommand& c) {
+    if (c.args.size() < 2) {
+        log::error("{} suexec: need a user and a command (usage: suexec USER CMD ARGS...)", c.guest);
+        return kUsage;
+    }
+    int code = kOk;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    runtime::ExecRequest req;
+    req.user = c.args[0];
+    req.argv.assign(c.args.begin() + 1, c.args.end());
+    return exit_of(runtime::exec(c.paths, *spec, req));
+}
+
+RegisterGuestCommand reg_enter("enter", "run the guest's shell inside it (a pty when on a terminal)", cmd_enter);
+RegisterGuestCommand reg_exec("exec", "run CMD ARGS as root inside the running guest", cmd_exec);
+RegisterGuestCommand reg_suexec("suexec", "run CMD ARGS as USER inside the running guest", cmd_suexec);
+
+}  // namespace
+
+}  // namespace vs::cli

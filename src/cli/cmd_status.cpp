@@ -1,0 +1,66 @@
+// `vserver NAME status` (exit 0 running, 3 stopped) and `vserver NAME running` (silent).
+#include <fmt/format.h>
+
+#include "base/log.hpp"
+#include "cli/lifecycle_common.hpp"
+#include "runtime/runtime.hpp"
+#include "spec/validate.hpp"
+
+namespace vs::cli {
+
+namespace {
+
+std::string uptime_text(double s) {
+    long t = static_cast<long>(s);
+    long d = t / 86400, h = (t / 3600) % 24, m = (t / 60) % 60, sec = t % 60;
+    if (d) return fmt::format("{}d {:02}:{:02}:{:02}", d, h, m, sec);
+    return fmt::format("{:02}:{:02}:{:02}", h, m, sec);
+}
+
+/// status works on any valid name: a guest whose config vanished may still have processes,
+/// and the truth about them is what status is for. Only a bad name is refused.
+int cmd_status(GuestCommand& c) {
+    int code = kOk;
+    if (!no_args(c, "status", code)) return code;
+    if (auto v = spec::validate_name(c.guest); !v) {
+        log::error("{}", v.error().what());
+        return kUsage;
+    }
+    auto r = runtime::status(c.paths, c.guest);
+    if (!r) return report(r.error());
+    using state::RunStatus;
+    switch (r->status) {
+        case RunStatus::Running:
+            fmt::print("Vserver '{}' is running at context '{}'\n", c.guest, r->context);
+            fmt::print("Number of processes: {}\n", r->processes);
+            fmt::print("Uptime:              {}\n", uptime_text(r->uptime_s));
+            return kOk;
+        case RunStatus::Starting:
+            fmt::print("Vserver '{}' is starting\n", c.guest);
+            return kStopped;
+        case RunStatus::Stopping:
+            fmt::print("Vserver '{}' is stopping ({} processes left)\n", c.guest, r->processes);
+            return kOk;
+        case RunStatus::Broken:
+            fmt::print("Vserver '{}' is not running properly: {}\n", c.guest, r->detail);
+            return kStopped;
+        case RunStatus::Stopped:
+            fmt::print("Vserver '{}' is stopped\n", c.guest);
+            if (!r->detail.empty()) fmt::print("Note: {}\n", r->detail);
+            return kStopped;
+    }
+    return kFail;
+}
+
+int cmd_running(GuestCommand& c) {
+    if (!c.args.empty() || !spec::validate_name(c.guest)) return kFail;
+    auto r = runtime::status(c.paths, c.guest);
+    return r && r->status == state::RunStatus::Running ? kOk : kFail;
+}
+
+RegisterGuestCommand reg_status("status", "show whether the guest runs (exit 0 running, 3 stopped)", cmd_status);
+RegisterGuestCommand reg_running("running", "exit 0 iff the guest is running (no output)", cmd_running);
+
+}  // namespace
+
+}  // namespace vs::cli

@@ -1,0 +1,42 @@
+// `vserver NAME stop`, `restart`, `condrestart`.
+#include "cli/lifecycle_common.hpp"
+#include "runtime/runtime.hpp"
+
+namespace vs::cli {
+
+namespace {
+
+int cmd_stop(GuestCommand& c) {
+    int code = kOk;
+    if (!no_args(c, "stop", code)) return code;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    if (auto r = runtime::stop(c.paths, *spec); !r) return report(r.error());
+    return kOk;
+}
+
+int cmd_restart(GuestCommand& c) {
+    int code = kOk;
+    if (!no_args(c, "restart", code)) return code;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    if (auto r = runtime::restart(c.paths, *spec); !r) return report(r.error());
+    return kOk;
+}
+
+int cmd_condrestart(GuestCommand& c) {
+    int code = kOk;
+    if (!no_args(c, "condrestart", code)) return code;
+    auto spec = load_or_report(c, code);
+    if (!spec) return code;
+    if (auto r = runtime::condrestart(c.paths, *spec); !r) return report(r.error());
+    return kOk;
+}
+
+RegisterGuestCommand reg_stop("stop", "stop the guest (apps/init/killseq, then no process is left)", cmd_stop);
+RegisterGuestCommand reg_restart("restart", "stop, then start the guest", cmd_restart);
+RegisterGuestCommand reg_cond("condrestart", "restart the guest if it is running", cmd_condrestart);
+
+}  // namespace
+
+}  // namespace vs::cli

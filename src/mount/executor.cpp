@@ -1,0 +1,282 @@
+// Plan executor: every guest path is resolved with openat2(RESOLVE_IN_ROOT) from an fd of the
+// guest root, and every mount lands on an fd (move_mount), so a symlink planted by the guest
+// can never send a mount to the host.
+#include "mount/executor.hpp"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "mount/mount_api.hpp"
+#include "mount/options.hpp"
+
+namespace vs::mount {
+
+namespace {
+
+struct Ctx {
+    std::string root;
+    UniqueFd rootfd;
+    UniqueFd devnull;  ///< the host's /dev/null, verified to be char 1:3 (CVE-2025-31133)
+};
+
+std::string rel(const std::string& guest_path) {
+    size_t i = 0;
+    while (i < guest_path.size() && guest_path[i] == '/') ++i;
+    std::string r = guest_path.substr(i);
+    return r.empty() ? "." : r;
+}
+
+std::string parent_of(const std::string& p) {
+    auto s = p.rfind('/');
+    return s == 0 || s == std::string::npos ? "/" : p.substr(0, s);
+}
+
+std::string base_of(const std::string& p) { return p.substr(p.rfind('/') + 1); }
+
+/// Opens a guest path (O_PATH, final symlink not followed). nullopt-like: ENOENT comes back as
+/// an Error with that code for the caller to judge.
+Result<UniqueFd> open_guest(const Ctx& c, const std::string& path, int extra = 0) {
+    return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_NOFOLLOW | extra);
+}
+
+/// mkdir -p inside the guest root, one component at a time, each relative to its parent fd.
+Status mkdir_in_root(const Ctx& c, const std::string& path, mode_t mode) {
+    std::string cur;
+    for (auto& comp : str::split(path, '/')) {
+        std::string next = cur + "/" + comp;
+        auto fd = open_guest(c, next);
+        if (!fd && fd.error().code == ENOENT) {
+            auto parent = VS_TRY(open_guest(c, cur.empty() ? "/" : cur, O_DIRECTORY));
+            if (::mkdirat(parent.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+                return errno_error(fmt::format("mkdir \"{}\" in guest root", next));
+        } else if (!fd) {
+            return std::move(fd).error();
+        }
+        cur = next;
+    }
+    return ok();
+}
+
+/// Resolves the mount target of `o`; creates it when asked; refuses a symlink.
+Result<std::optional<UniqueFd>> target_fd(const Ctx& c, const Op& o, bool want_dir = true) {
+    auto fd = open_guest(c, o.target);
+    if (!fd && fd.error().code == ENOENT) {
+        if (o.optional && !o.create) return std::optional<UniqueFd>{};
+        if (!o.create) return std::move(fd).error();
+        if (want_dir) {
+            VS_TRY(mkdir_in_root(c, o.target, 0755));
+        } else {
+            VS_TRY(mkdir_in_root(c, parent_of(o.target), 0755));
+            auto parent = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+            int f = ::openat(parent.get(), base_of(o.target).c_str(),
+                             O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+            if (f < 0 && errno != EEXIST)
+                return errno_error(fmt::format("create \"{}\" in guest root", o.target));
+            if (f >= 0) ::close(f);
+        }
+        fd = open_guest(c, o.target);
+    }
+    if (!fd) return std::move(fd).error();
+    struct stat st {};
+    if (::fstat(fd->get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", o.target));
+    if (S_ISLNK(st.st_mode))
+        return make_error(ELOOP, "mount target \"{}\" in the guest root is a symlink", o.target);
+    return std::optional<UniqueFd>{std::move(*fd)};
+}
+
+/// Expands one '*' component ("/sys/devices/system/cpu/cpu*/thermal_throttle") by listing
+/// the directory inside the guest root.
+Result<std::vector<std::string>> expand(const Ctx& c, const std::string& path) {
+    auto star = path.find('*');
+    if (star == std::string::npos) return std::vector<std::string>{path};
+    auto dir_end = path.rfind('/', star);
+    auto comp_end = path.find('/', star);
+    std::string dir = path.substr(0, dir_end);
+    std::string pattern = path.substr(dir_end + 1, comp_end == std::string::npos ? std::string::npos
+                                                                                 : comp_end - dir_end - 1);
+    std::string rest = comp_end == std::string::npos ? "" : path.substr(comp_end);
+    std::vector<std::string> out;
+    auto dfd = open_guest(c, dir, O_DIRECTORY);
+    if (!dfd) return out;  // nothing to mask
+    auto real = VS_TRY(sys::open_at(dfd->get(), ".", O_RDONLY | O_DIRECTORY));
+    auto names = VS_TRY(sys::list_dir(fmt::format("/proc/self/fd/{}", real.get())));
+    for (auto& n : names) {
+        if (::fnmatch(pattern.c_str(), n.c_str(), 0) != 0) continue;
+        auto more = VS_TRY(expand(c, dir + "/" + n + rest));
+        out.insert(out.end(), more.begin(), more.end());
+    }
+    return out;
+}
+
+Status do_newfs(const Ctx& c, const Op& o) {
+    auto t = VS_TRY(target_fd(c, o));
+    if (!t) return ok();
+    auto m = VS_TRY(new_fs(o.fstype, o.source, o.params, o.attrs));
+    return attach(m.get(), t->get(), o.target);
+}
+
+Status do_bind(const Ctx& c, const Op& o) {
+    struct stat st {};
+    if (::stat(o.source.c_str(), &st) < 0)
+        return errno_error(fmt::format("bind source \"{}\"", o.source));
+    auto t = VS_TRY(target_fd(c, o, S_ISDIR(st.st_mode)));
+    if (!t) return ok();
+    auto tree = VS_TRY(clone_tree(AT_FDCWD, o.source, o.recursive));
+    if (o.attrs) VS_TRY(set_attrs(tree.get(), o.attrs, o.recursive, o.source));
+    return attach(tree.get(), t->get(), o.target);
+}
+
+Status mask_one(const Ctx& c, const std::string& path) {
+    auto fd = open_guest(c, path);
+    if (!fd) return fd.error().code == ENOENT ? ok() : std::move(fd).error();
+    struct stat st {};
+    if (::fstat(fd->get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
+    if (S_ISLNK(st.st_mode)) return make_error(ELOOP, "masked path \"{}\" is a symlink", path);
+    if (S_ISDIR(st.st_mode)) {
+        auto m = VS_TRY(new_fs("tmpfs", "tmpfs", {{"size", "4k"}, {"nr_inodes", "1"}, {"mode", "555"}},
+                               kRdonly | kNosuid | kNodev | kNoexec));
+        return attach(m.get(), fd->get(), path);
+    }
+    auto tree = VS_TRY(clone_tree(c.devnull.get(), "", false));
+    return attach(tree.get(), fd->get(), path);
+}
+
+Status do_mask(const Ctx& c, const Op& o) {
+    auto paths = VS_TRY(expand(c, o.target));
+    for (auto& p : paths) VS_TRY(mask_one(c, p));
+    return ok();
+}
+
+Status do_readonly(const Ctx& c, const Op& o) {
+    auto t = VS_TRY(target_fd(c, o));
+    if (!t) return ok();
+    auto tree = VS_TRY(clone_tree(t->get(), "", true));
+    VS_TRY(set_attrs(tree.get(), kRdonly | kNosuid | kNodev | kNoexec, true, o.target));
+    return attach(tree.get(), t->get(), o.target);
+}
+
+Status do_device(const Ctx& c, const Op& o) {
+    auto dir = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+    std::string name = base_of(o.target);
+    if (::mknodat(dir.get(), name.c_str(), S_IFCHR | o.mode, makedev(o.major, o.minor)) == 0) {
+        if (::fchmodat(dir.get(), name.c_str(), o.mode, 0) < 0)
+            return errno_error(fmt::format("chmod \"{}\"", o.target));
+        return ok();
+    }
+    if (errno != EPERM) return errno_error(fmt::format("mknod \"{}\"", o.target));
+    // In a user namespace mknod is refused: bind the host's node after checking it is the
+    // device we mean (a host admin's odd /dev must not end up in the guest).
+    auto src = VS_TRY(sys::open(o.source, O_PATH | O_NOFOLLOW));
+    struct stat st {};
+    if (::fstat(src.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", o.source));
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(o.major, o.minor))
+        return make_error(EINVAL, "host \"{}\" is not char device {}:{}", o.source, o.major, o.minor);
+    Op file = o;
+    file.create = true;
+    auto t = VS_TRY(target_fd(c, file, false));
+    auto tree = VS_TRY(clone_tree(src.get(), "", false));
+    return attach(tree.get(), t->get(), o.target);
+}
+
+Status do_symlink(const Ctx& c, const Op& o) {
+    auto dir = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+    if (::symlinkat(o.source.c_str(), dir.get(), base_of(o.target).c_str()) < 0)
+        return errno_error(fmt::format("symlink \"{}\" -> \"{}\"", o.target, o.source));
+    return ok();
+}
+
+Status do_seal(const Ctx& c, const Op& o) {
+    auto t = open_guest(c, o.target, O_DIRECTORY);
+    if (!t) return t.error().code == ENOENT ? ok() : std::move(t).error();
+    return set_attrs(t->get(), kRdonly, false, o.target);
+}
+
+Status do_pivot(const Ctx& c) {
+    // pivot_root(".", ".") stacks the old root on top of the new one; detaching "." then drops
+    // it (pivot_root(2) NOTES). The old root is a slave mount, so the detach stays private.
+    if (::fchdir(c.rootfd.get()) < 0) return errno_error(fmt::format("chdir \"{}\"", c.root));
+    if (::syscall(SYS_pivot_root, ".", ".") < 0)
+        return errno_error(fmt::format("pivot_root into \"{}\"", c.root));
+    if (::umount2(".", MNT_DETACH) < 0) return errno_error("detach the old root");
+    if (::chdir("/") < 0) return errno_error("chdir \"/\"");
+    return ok();
+}
+
+Status open_devnull(Ctx& c) {
+    c.devnull = VS_TRY(sys::open("/dev/null", O_PATH | O_NOFOLLOW));
+    struct stat st {};
+    if (::fstat(c.devnull.get(), &st) < 0) return errno_error("stat \"/dev/null\"");
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return make_error(EINVAL, "host \"/dev/null\" is not the null device (char 1:3)");
+    return ok();
+}
+
+}  // namespace
+
+Status execute(const Plan& plan, const std::string& root) {
+    Ctx c;
+    c.root = root;
+    VS_TRY(open_devnull(c));
+    mode_t old_umask = ::umask(0022);
+    for (const Op& o : plan) {
+        Status s;
+        switch (o.kind) {
+            case OpKind::MakeRslave:
+                if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
+                    s = errno_error("make \"/\" a recursive slave mount");
+                break;
+            case OpKind::BindRoot: {
+                auto tree = clone_tree(AT_FDCWD, root, true);
+                if (!tree) {
+                    s = std::move(tree).error();
+                    break;
+                }
+                auto dst = sys::open(root, O_PATH | O_DIRECTORY);
+                if (!dst) {
+                    s = std::move(dst).error();
+                    break;
+                }
+                s = attach(tree->get(), dst->get(), root);
+                if (s) {
+                    // Reopen: the fd must name the new mount for pivot_root and for lookups
+                    // to see what we mount below it.
+                    auto r = sys::open(root, O_PATH | O_DIRECTORY);
+                    if (r) c.rootfd = std::move(*r);
+                    else s = std::move(r).error();
+                }
+                break;
+            }
+            case OpKind::NewFs: s = do_newfs(c, o); break;
+            case OpKind::Bind: s = do_bind(c, o); break;
+            case OpKind::MaskPath: s = do_mask(c, o); break;
+            case OpKind::ReadOnly: s = do_readonly(c, o); break;
+            case OpKind::Device: s = do_device(c, o); break;
+            case OpKind::Symlink: s = do_symlink(c, o); break;
+            case OpKind::Mkdir: s = mkdir_in_root(c, o.target, o.mode ? o.mode : 0755); break;
+            case OpKind::SealReadOnly: s = do_seal(c, o); break;
+            case OpKind::PivotRoot: s = do_pivot(c); break;
+        }
+        if (!s) {
+            ::umask(old_umask);
+            return std::move(s).wrap("mount step {} \"{}\"", op_kind_name(o.kind), o.target);
+        }
+        if (!c.rootfd && o.kind != OpKind::MakeRslave) {
+            ::umask(old_umask);
+            return make_error(EINVAL, "mount plan does not start with bind-root");
+        }
+    }
+    ::umask(old_umask);
+    return ok();
+}
+
+}  // namespace vs::mount

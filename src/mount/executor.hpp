@@ -1,0 +1,17 @@
+// Executing a mount::Plan in the guest's child (new mount namespace, before pivot_root).
+#pragma once
+
+#include <string>
+
+#include "base/result.hpp"
+#include "mount/plan.hpp"
+
+namespace vs::mount {
+
+/// Runs every op of `plan` in order against the guest root at host path `root`. Runs in the
+/// child, which must be in its own mount namespace (and pid/net/ipc namespaces for /proc,
+/// /sys and mqueue to show the guest's). Ends with the process's root and cwd at the guest
+/// root when the plan has a PivotRoot op. Errors name the op and the guest path.
+Status execute(const Plan& plan, const std::string& root);
+
+}  // namespace vs::mount

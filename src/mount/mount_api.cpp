@@ -1,0 +1,79 @@
+// New mount API wrappers.
+#include "mount/mount_api.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/strings.hpp"
+
+namespace vs::mount {
+
+namespace {
+// fsconfig(2) failures leave the kernel's explanation in the fs context ("e proc: ..."); add it
+// to the error so the admin sees the kernel's reason, not only EINVAL.
+std::string fs_log(int fsfd) {
+    std::string out;
+    char buf[512];
+    for (;;) {
+        ssize_t n = ::read(fsfd, buf, sizeof buf - 1);
+        if (n <= 0) break;
+        if (!out.empty()) out += "; ";
+        out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+}
+}  // namespace
+
+Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
+                        const std::vector<std::pair<std::string, std::string>>& params, uint64_t attrs) {
+    int f = ::fsopen(fstype.c_str(), FSOPEN_CLOEXEC);
+    if (f < 0) return errno_error(fmt::format("fsopen \"{}\"", fstype));
+    UniqueFd fs(f);
+    if (!source.empty() && ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
+        return errno_error(fmt::format("fsconfig {} source \"{}\"", fstype, source));
+    for (auto& [k, v] : params) {
+        int r = v.empty() ? ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, k.c_str(), nullptr, 0)
+                          : ::fsconfig(fs.get(), FSCONFIG_SET_STRING, k.c_str(), v.c_str(), 0);
+        if (r < 0) {
+            Error e = errno_error(fmt::format("{} option \"{}{}{}\"", fstype, k, v.empty() ? "" : "=", v));
+            if (auto l = fs_log(fs.get()); !l.empty()) e.message += " (" + l + ")";
+            return e;
+        }
+    }
+    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+        Error e = errno_error(fmt::format("create {} filesystem", fstype));
+        if (auto l = fs_log(fs.get()); !l.empty()) e.message += " (" + l + ")";
+        return e;
+    }
+    int m = ::fsmount(fs.get(), FSMOUNT_CLOEXEC, static_cast<unsigned>(attrs));
+    if (m < 0) return errno_error(fmt::format("fsmount {}", fstype));
+    return UniqueFd(m);
+}
+
+Result<UniqueFd> clone_tree(int dirfd, const std::string& path, bool recursive) {
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0u);
+    if (path.empty()) flags |= AT_EMPTY_PATH;
+    int t = ::open_tree(dirfd, path.c_str(), flags);
+    if (t < 0) return errno_error(fmt::format("open_tree \"{}\"", path.empty() ? "(fd)" : path));
+    return UniqueFd(t);
+}
+
+Status set_attrs(int mount_fd, uint64_t attrs, bool recursive, const std::string& what) {
+    struct mount_attr a {};
+    a.attr_set = attrs;
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0u);
+    if (::mount_setattr(mount_fd, "", flags, &a, sizeof a) < 0)
+        return errno_error(fmt::format("mount_setattr \"{}\" {:#x}", what, attrs));
+    return ok();
+}
+
+Status attach(int mount_fd, int target_fd, const std::string& what) {
+    if (::move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return errno_error(fmt::format("move_mount onto \"{}\"", what));
+    return ok();
+}
+
+}  // namespace vs::mount

@@ -1,0 +1,29 @@
+// fd-based mounting with the new mount API (fsopen/fsmount/open_tree/move_mount/mount_setattr):
+// every target is an fd resolved inside the guest root, never a path string the guest controls.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace vs::mount {
+
+/// A detached mount of a fresh filesystem (fsopen + fsconfig + fsmount), with mount::Attr bits.
+Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
+                        const std::vector<std::pair<std::string, std::string>>& params, uint64_t attrs);
+
+/// A detached copy of the mount tree at `dirfd`/`path` (open_tree OPEN_TREE_CLONE). An empty
+/// path means `dirfd` itself.
+Result<UniqueFd> clone_tree(int dirfd, const std::string& path, bool recursive);
+
+/// mount_setattr(2) on a mount fd (or the mount at a path fd): sets `attrs`.
+Status set_attrs(int mount_fd, uint64_t attrs, bool recursive, const std::string& what);
+
+/// move_mount(2) of a detached mount onto the object `target_fd` refers to.
+Status attach(int mount_fd, int target_fd, const std::string& what);
+
+}  // namespace vs::mount

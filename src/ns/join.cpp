@@ -1,0 +1,68 @@
+// setns-based joining.
+#include "ns/join.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "base/sys.hpp"
+
+namespace vs::ns {
+
+namespace {
+const std::pair<uint64_t, const char*> kNs[] = {
+    {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mnt"},  {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWIPC, "ipc"},   {CLONE_NEWNET, "net"}, {CLONE_NEWCGROUP, "cgroup"},
+    {CLONE_NEWPID, "pid"},   {CLONE_NEWTIME, "time"},
+};
+}  // namespace
+
+Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask) {
+    uint64_t out = 0;
+    for (auto [flag, name] : kNs) {
+        if (!(mask & flag)) continue;
+        struct stat a {}, b {};
+        std::string theirs = fmt::format("/proc/{}/ns/{}", pid, name);
+        if (::stat(theirs.c_str(), &a) < 0) {
+            if (errno == ENOENT) continue;  // kernel without that namespace type
+            return errno_error(fmt::format("stat \"{}\"", theirs));
+        }
+        std::string mine = fmt::format("/proc/self/ns/{}", name);
+        if (::stat(mine.c_str(), &b) < 0) return errno_error(fmt::format("stat \"{}\"", mine));
+        if (a.st_ino != b.st_ino || a.st_dev != b.st_dev) out |= flag;
+    }
+    return out;
+}
+
+Status join_pid_ns_for_children(int pidfd) {
+    if (::setns(pidfd, CLONE_NEWPID) < 0) return errno_error("setns into the guest's pid namespace");
+    return ok();
+}
+
+Status join_in_child(int pidfd, uint64_t flags, int root_fd) {
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 0");
+    if (flags && ::setns(pidfd, static_cast<int>(flags)) < 0)
+        return errno_error(fmt::format("setns into the guest's namespaces {:#x}", flags));
+    if (root_fd >= 0) {
+        if (::fchdir(root_fd) < 0) return errno_error("chdir to the guest root");
+        if (::chroot(".") < 0) return errno_error("chroot to the guest root");
+    }
+    if (::chdir("/") < 0) return errno_error("chdir \"/\" in the guest");
+    return ok();
+}
+
+Status write_id_maps(pid_t pid, uint32_t host_base, uint32_t count) {
+    std::string line = fmt::format("0 {} {}\n", host_base, count);
+    VS_TRY(sys::write_file(fmt::format("/proc/{}/uid_map", pid), line));
+    // setgroups stays "allow": we write gid_map with CAP_SETGID in the parent namespace, and a
+    // full-system guest needs setgroups(2) for login and su (user_namespaces(7)).
+    VS_TRY(sys::write_file(fmt::format("/proc/{}/gid_map", pid), line));
+    return ok();
+}
+
+}  // namespace vs::ns

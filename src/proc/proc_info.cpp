@@ -1,0 +1,55 @@
+// /proc/PID parsing.
+#include "proc/proc_info.hpp"
+
+#include <time.h>
+#include <unistd.h>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+
+namespace vs::proc {
+
+Result<uint64_t> parse_start_time(std::string_view text) {
+    auto rp = text.rfind(')');
+    if (rp == std::string_view::npos) return make_error(EINVAL, "stat text has no \"(comm)\"");
+    // After ") " come fields 3.. ; starttime is field 22, i.e. the 20th after comm.
+    auto fields = str::split_ws(text.substr(rp + 1));
+    if (fields.size() < 20) return make_error(EINVAL, "stat text has {} fields after comm", fields.size());
+    auto v = str::parse_u64(fields[19]);
+    if (!v) return make_error(EINVAL, "stat starttime \"{}\" is not a number", fields[19]);
+    return *v;
+}
+
+Result<uint64_t> start_time(pid_t pid) {
+    auto text = VS_TRY(sys::read_file(fmt::format("/proc/{}/stat", pid)));
+    return parse_start_time(text);
+}
+
+Result<std::vector<pid_t>> parse_nspid(std::string_view text) {
+    for (auto& line : str::split(text, '\n')) {
+        if (!str::starts_with(line, "NSpid:")) continue;
+        std::vector<pid_t> out;
+        for (auto& f : str::split_ws(std::string_view(line).substr(6))) {
+            auto v = str::parse_u64(f);
+            if (!v) return make_error(EINVAL, "NSpid value \"{}\" is not a number", f);
+            out.push_back(static_cast<pid_t>(*v));
+        }
+        return out;
+    }
+    return make_error(EINVAL, "status text has no NSpid line");
+}
+
+Result<std::vector<pid_t>> nspid(pid_t pid) {
+    auto text = VS_TRY(sys::read_file(fmt::format("/proc/{}/status", pid)));
+    return parse_nspid(text);
+}
+
+double uptime_seconds() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_BOOTTIME, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+long clock_ticks() { return ::sysconf(_SC_CLK_TCK); }
+
+}  // namespace vs::proc

@@ -1,0 +1,31 @@
+// Reading what the kernel says about a process: start time (/proc/PID/stat field 22), NSpid.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace vs::proc {
+
+/// Field 22 (starttime, clock ticks since boot) of a /proc/PID/stat text. The comm field may
+/// contain spaces and parentheses, so fields are counted from the last ')'.
+Result<uint64_t> parse_start_time(std::string_view stat_text);
+
+/// The start time of `pid`: with the pid it identifies a process for good (pids are reused,
+/// the pair is not).
+Result<uint64_t> start_time(pid_t pid);
+
+/// The NSpid line of a /proc/PID/status text: the pid in each nested pid namespace, outermost
+/// first (so back() == 1 for a namespace's init).
+Result<std::vector<pid_t>> parse_nspid(std::string_view status_text);
+Result<std::vector<pid_t>> nspid(pid_t pid);
+
+/// Seconds since boot (CLOCK_BOOTTIME) and the clock tick rate, to turn start times into ages.
+double uptime_seconds();
+long clock_ticks();
+
+}  // namespace vs::proc

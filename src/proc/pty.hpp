@@ -1,0 +1,31 @@
+// Pseudo-terminals for `enter`: a pty from the guest's own devpts, and the host-side proxy that
+// copies between the admin's terminal and the pty master until the guest process exits.
+#pragma once
+
+#include <utility>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+#include "proc/pidfd.hpp"
+
+namespace vs::proc {
+
+struct Pty {
+    UniqueFd master, slave;
+};
+
+/// Opens /dev/ptmx of the current mount namespace and root (call it inside the guest) and its
+/// peer via TIOCGPTPEER, which needs no path lookup. Fails unless the fd really is a pty master
+/// (TIOCGPTN), so a guest that replaced /dev/ptmx with another device gets nothing.
+Result<Pty> open_pty();
+
+/// Makes `slave` the controlling terminal and stdin/stdout/stderr of the calling process
+/// (setsid + TIOCSCTTY + dup2). Runs in the child just before exec.
+Status attach_terminal(int slave);
+
+/// Host side: puts stdin in raw mode (restored on return), copies stdin -> master and
+/// master -> stdout, forwards window size changes, and returns the child's exit status once it
+/// exited and its output was drained.
+Result<int> proxy(int master, const PidFd& child);
+
+}  // namespace vs::proc

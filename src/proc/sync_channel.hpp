@@ -1,0 +1,62 @@
+// SyncChannel: the parent<->child socket across clone, and the messages it carries.
+//
+//   parent (host)                               child (cloned, new namespaces)
+//   spawn() ───────────────────────────────────▶ waits for Go
+//   joins cgroups, writes id maps, network
+//   send(Go) ──────────────────────────────────▶ mounts, pivot_root, hostname, rlimits,
+//                                                seccomp, caps, close fds
+//            ◀──────────────── Error{errno, msg}  on any failure, then _exit(1)
+//            ◀──────────────── Fd (SCM_RIGHTS)    optional: a pty master for the parent
+//            ◀──────────────── Exec               right before execve
+//   EOF after Exec: execve succeeded (the socket is close-on-exec).
+//   Error after Exec: execve itself failed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+
+namespace vs::proc {
+
+enum class SyncMsg : uint32_t {
+    Go = 1,     ///< parent -> child: continue
+    Error = 2,  ///< child -> parent: {errno, message}
+    Exec = 3,   ///< child -> parent: about to execve
+    Fd = 4,     ///< child -> parent: an fd in SCM_RIGHTS (pty master)
+    Ready = 5,  ///< child -> parent: reached a sync point (e.g. namespaces ready)
+};
+
+struct SyncMessage {
+    SyncMsg type = SyncMsg::Go;
+    Error error;       ///< for Error
+    UniqueFd fd;       ///< for Fd
+    bool eof = false;  ///< the peer closed its end (after a successful exec, or it died)
+};
+
+class SyncChannel {
+public:
+    SyncChannel() = default;
+    explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    /// A connected SOCK_SEQPACKET pair (close-on-exec): [0] for the parent, [1] for the child.
+    static Result<std::pair<SyncChannel, SyncChannel>> make_pair();
+
+    Status send(SyncMsg type);
+    Status send_error(const Error& e);
+    Status send_fd(int fd);
+    /// Blocks for the next message; eof=true when the peer's end is closed.
+    Result<SyncMessage> recv();
+    /// recv() that expects `type`: an Error message comes back as that Error (wrapped by the
+    /// caller), EOF as "child exited before <what>".
+    Status expect(SyncMsg type, const char* what);
+
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace vs::proc

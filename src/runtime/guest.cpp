@@ -1,0 +1,55 @@
+// Shared verb helpers.
+#include "base/try_wrap.hpp"
+#include "runtime/guest.hpp"
+
+#include "base/log.hpp"
+#include "net/guest_network.hpp"
+#include "proc/proc_info.hpp"
+#include "state/lock.hpp"
+
+namespace vs::runtime {
+
+Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths, const std::string& name) {
+    cgroup::Options o;
+    o.root = paths.cgroup_root;
+    o.parent = paths.cgroup_parent;
+    o.name = name;
+    return cgroup::open(o);
+}
+
+state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg) {
+    state::Observation o;
+    std::string run = paths.guest_run(name);
+    if (auto s = state::load(run); s) {
+        o.state = std::move(*s);
+    } else {
+        log::warn("{}", s.error().what());
+    }
+    o.lock_held = state::GuestLock::held_by_other(run);
+    if (cg) {
+        o.cgroup_exists = cg->exists();
+        if (o.cgroup_exists)
+            if (auto p = cg->pids(); p) o.cgroup_pids = std::move(*p);
+    }
+    if (o.state && o.state->init_pid > 0) {
+        auto st = proc::start_time(o.state->init_pid);
+        o.init_alive = st && *st == o.state->init_start_time;
+    }
+    return o;
+}
+
+Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg) {
+    std::string run = paths.guest_run(spec.name);
+    if (cg.exists()) VS_TRY_WRAP(cg.kill_all(), "kill the guest's processes");
+    net::SetupContext nc;
+    nc.cgroup2_path = cg.unified_path();
+    nc.run_dir = run;
+    nc.config_base = paths.config_dir;
+    nc.run_base = paths.run_dir;
+    VS_TRY_WRAP(net::teardown_guest(spec, nc), "remove the guest's network");
+    if (cg.exists()) VS_TRY_WRAP(cg.destroy(), "remove the guest's cgroup");
+    VS_TRY(state::clear(run));
+    return ok();
+}
+
+}  // namespace vs::runtime

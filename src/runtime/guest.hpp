@@ -1,0 +1,32 @@
+// What every lifecycle verb shares: finding and loading a guest, opening its cgroup, observing
+// its truthful status, and removing the leftovers of an interrupted start or stop.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+#include "cgroup/manager.hpp"
+#include "config/paths.hpp"
+#include "spec/guest_spec.hpp"
+#include "state/guest_state.hpp"
+#include "state/status.hpp"
+
+namespace vs::runtime {
+
+/// The guest's cgroup (not created).
+Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths, const std::string& name);
+
+/// Status inputs read from the kernel and the run dir; never blocks, never creates anything.
+state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg);
+
+/// Removes what an interrupted start/stop left: every process (cgroup kill), the network,
+/// the cgroup and the state file. Idempotent.
+Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg);
+
+
+/// stop's body for a caller that already holds the guest lock (stop, restart, delete).
+/// With quiet_if_stopped a stopped guest is success instead of "not running".
+Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool quiet_if_stopped);
+
+}  // namespace vs::runtime

@@ -1,0 +1,63 @@
+// The in-child start pipeline.
+#include "runtime/guest_init.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "mount/executor.hpp"
+#include "ns/uts.hpp"
+#include "proc/fds.hpp"
+#include "proc/sealed_exec.hpp"
+#include "runtime/confine.hpp"
+
+namespace vs::runtime {
+
+namespace {
+
+Status stdio_to_null() {
+    // The guest's own /dev/null (our tmpfs, after pivot_root): init never holds a host
+    // terminal or pipe, so nothing of the admin's session leaks into the guest.
+    int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return errno_error("open \"/dev/null\" in the guest");
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(fd, i) < 0) return errno_error(fmt::format("dup2 /dev/null to fd {}", i));
+    if (fd > 2) ::close(fd);
+    return ok();
+}
+
+Status steps(proc::SyncChannel& ch, const InitPlan& p) {
+    const auto& spec = *p.spec;
+    if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
+        return errno_error("unshare the cgroup namespace");
+    VS_TRY(mount::execute(p.mounts, spec.root));
+    VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
+    VS_TRY(apply_rlimits(p.rlimits));
+    VS_TRY(stdio_to_null());
+    VS_TRY(confine_in_child(spec));
+    std::vector<int> keep = {ch.fd()};
+    if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
+    VS_TRY(proc::close_fds_except(keep));
+    // From here on the init must outlive `vserver start` (DESIGN.md §1: no monitor process).
+    if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
+    VS_TRY(ch.send(proc::SyncMsg::Exec));
+    if (p.helper_fd >= 0) return proc::exec_fd(p.helper_fd, p.argv, p.env);
+    return proc::exec_path(p.argv, p.env);
+}
+
+}  // namespace
+
+int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
+    auto go = ch.expect(proc::SyncMsg::Go, "go");
+    if (!go) return 1;  // the parent is gone or gave up: nothing to report to
+    auto r = steps(ch, p);
+    if (!r) {
+        (void)ch.send_error(r.error());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace vs::runtime

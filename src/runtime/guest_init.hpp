@@ -1,0 +1,33 @@
+// guest_init: the ordered steps the guest's first process runs between clone and exec
+// (nsjail's contain.cc in our words). Everything it needs is prepared on the host first, so
+// the child only executes data.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mount/plan.hpp"
+#include "proc/sync_channel.hpp"
+#include "runtime/rlimits.hpp"
+#include "spec/guest_spec.hpp"
+
+namespace vs::runtime {
+
+struct InitPlan {
+    const spec::GuestSpec* spec = nullptr;
+    mount::Plan mounts;
+    std::vector<RlimitSetting> rlimits;
+    std::string nodename;
+    std::vector<std::string> argv;   ///< PID 1's argv
+    std::vector<std::string> env;
+    int helper_fd = -1;              ///< sealed vs-init copy; -1: exec argv[0] in the guest
+    bool new_cgroupns = true;
+};
+
+/// Child side of start: waits for Go, unshares the cgroup namespace (now that the parent has
+/// put it in the guest's cgroups), mounts (pivot_root), hostname, rlimits, stdio on the guest's
+/// /dev/null, seccomp + caps, closes every other fd, execs PID 1. Reports any failure over
+/// `ch` and returns the exit code for _exit.
+int guest_init_main(proc::SyncChannel& ch, const InitPlan& plan);
+
+}  // namespace vs::runtime

@@ -1,0 +1,43 @@
+// Running a process inside a running guest (enter, exec, suexec, and the sysv stop command):
+// its namespaces, cgroup, root and every restriction its init has.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "cgroup/manager.hpp"
+#include "config/paths.hpp"
+#include "spec/guest_spec.hpp"
+#include "state/guest_state.hpp"
+
+namespace vs::runtime {
+
+struct JoinRequest {
+    std::vector<std::string> argv;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+    std::string home = "/root";
+    std::string user = "root";
+    bool tty = false;
+};
+
+/// The running guest's state, after checking that its init is alive and is the process the
+/// state names (pid + start time); "guest NAME is not running" otherwise.
+Result<state::GuestState> running_state(const config::Paths& paths, const std::string& name);
+
+/// Resolves USER (a name from the guest's /etc/passwd, read inside the guest root, or a
+/// number) into `req`.
+Status resolve_user(const spec::GuestSpec& spec, const std::string& user, JoinRequest& req);
+
+/// Forks a child into the guest (pid namespace via the manager's pid_for_children, cgroup via
+/// CLONE_INTO_CGROUP and add_pid, then setns for the rest), confines it like init and execs
+/// argv. With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
+/// command's exit status (127: not found, 126: not executable).
+Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
+                         const JoinRequest& req);
+
+}  // namespace vs::runtime

@@ -1,0 +1,68 @@
+// The lifecycle verbs of vserver-ng (`vserver NAME start|stop|...`): each locks the guest,
+// loads its state, checks, acts and saves (DESIGN.md §2, L3). The CLI calls only these.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/paths.hpp"
+#include "spec/guest_spec.hpp"
+#include "state/status.hpp"
+
+namespace vs::runtime {
+
+/// Validates NAME, checks that its config dir exists and loads + validates its config.
+/// Every failure here is bad input (CLI exit 2) and nothing has been created.
+Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string& name);
+
+struct StartOptions {
+    /// `start --rescue CMD ARGS`: run CMD as PID 1 instead of the configured init.
+    std::vector<std::string> rescue_cmd;
+};
+
+/// Starts the guest: hooks initialize/prepre-start, cgroup, pre-start hooks, init in new
+/// namespaces inside the cgroup, network, state, post-start hooks. Once it returns nothing of
+/// ours runs on the host for the guest. Any failure rolls everything back. "already running"
+/// when it is.
+Status start(const config::Paths& paths, const spec::GuestSpec& spec, const StartOptions& opt = {});
+
+/// Stops the guest: pre-stop hooks, the init style's stop command inside, apps/init/killseq over
+/// the cgroup, cgroup kill, network teardown, cgroup removal, state cleared, post-stop hooks.
+/// Also repairs what an interrupted start or stop left. "not running" when there is nothing.
+Status stop(const config::Paths& paths, const spec::GuestSpec& spec);
+
+Status restart(const config::Paths& paths, const spec::GuestSpec& spec);
+/// restart when running; returns whether it did.
+Result<bool> condrestart(const config::Paths& paths, const spec::GuestSpec& spec);
+
+struct StatusReport {
+    state::RunStatus status = state::RunStatus::Stopped;
+    uint32_t context = 0;
+    size_t processes = 0;
+    double uptime_s = 0;
+    std::string detail;   ///< a line explaining leftovers, if any
+};
+/// Never blocks on a start/stop in progress and never changes anything.
+Result<StatusReport> status(const config::Paths& paths, const std::string& name);
+
+struct ExecRequest {
+    std::vector<std::string> argv;    ///< argv[0] found through PATH inside the guest
+    std::string user;                 ///< "" = root; a name (guest /etc/passwd) or a number
+    bool tty = false;                 ///< a pty from the guest's devpts, proxied on the host
+};
+/// Runs a command inside the running guest: its namespaces, cgroup, root, capability bounding
+/// set, seccomp filter and rlimits, with fds other than 0-2 closed. Returns its exit status.
+/// Fails cleanly ("not running") when the guest is stopped.
+Result<int> exec(const config::Paths& paths, const spec::GuestSpec& spec, const ExecRequest& req);
+
+/// The guest's shell (config `shell`, else /bin/bash -login, else /bin/sh -l), with a pty when
+/// stdin is a terminal.
+Result<int> enter(const config::Paths& paths, const spec::GuestSpec& spec);
+
+/// Stops the guest if needed, then removes its root (vdir), config dir, cache dir and run dir.
+/// The caller asks for confirmation.
+Status remove(const config::Paths& paths, const spec::GuestSpec& spec);
+
+}  // namespace vs::runtime

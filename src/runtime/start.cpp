@@ -1,0 +1,185 @@
+// start: lock, repair leftovers, hooks, cgroup, init in new namespaces, network, state.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "base/try_wrap.hpp"
+#include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/sys.hpp"
+#include "mount/plan.hpp"
+#include "mount/root_check.hpp"
+#include "net/guest_network.hpp"
+#include "ns/join.hpp"
+#include "ns/uts.hpp"
+#include "proc/proc_info.hpp"
+#include "proc/sealed_exec.hpp"
+#include "proc/spawn.hpp"
+#include "runtime/cgroup_view.hpp"
+#include "runtime/fault.hpp"
+#include "runtime/guest.hpp"
+#include "runtime/guest_init.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/init_command.hpp"
+#include "runtime/runtime.hpp"
+#include "state/lock.hpp"
+
+namespace vs::runtime {
+
+namespace {
+
+const char* style_name(spec::InitStyle s) {
+    switch (s) {
+        case spec::InitStyle::Plain: return "plain";
+        case spec::InitStyle::Sysv: return "sysv";
+        case spec::InitStyle::Reaper: return "reaper";
+    }
+    return "?";
+}
+
+/// Everything that can be checked before anything is created (bad input -> nothing made).
+struct Prepared {
+    InitCommand init;
+    std::vector<RlimitSetting> rlimits;
+    UniqueFd helper;
+};
+
+Result<Prepared> prepare(const spec::GuestSpec& spec, const StartOptions& opt) {
+    Prepared p;
+    if (!sys::is_dir(spec.root))
+        return make_error(ENOENT, "guest root \"{}\" does not exist or is not a directory", spec.root);
+    VS_TRY(mount::check_root(spec.root));
+    p.rlimits = VS_TRY(plan_rlimits(spec));
+    p.init = VS_TRY(init_command(spec, opt.rescue_cmd));
+    if (p.init.use_helper) {
+        auto helper = VS_TRY(helper_path());
+        p.helper = VS_TRY(proc::sealed_copy(helper));
+    }
+    return p;
+}
+
+}  // namespace
+
+Status start(const config::Paths& paths, const spec::GuestSpec& spec, const StartOptions& opt) {
+    const std::string& name = spec.name;
+    std::string run = paths.guest_run(name);
+    auto prep = VS_TRY_WRAP(prepare(spec, opt), "start guest \"{}\"", name);
+
+    auto lock = VS_TRY(state::GuestLock::acquire(run));
+    VS_TRY(fault_point("after-lock"));
+    auto cg = VS_TRY(open_cgroup(paths, name));
+    auto seen = observe(paths, name, cg.get());
+    auto d = state::derive(seen);
+    if (d.status == state::RunStatus::Running)
+        return make_error(EEXIST, "guest \"{}\" is already running", name);
+    if (d.needs_cleanup) {
+        log::info("guest \"{}\": cleaning up after an interrupted start or stop", name);
+        VS_TRY_WRAP(cleanup(paths, spec, *cg), "repair guest \"{}\"", name);
+    }
+
+    // Declared before the rollback stack: its undo steps refer to them.
+    state::GuestState st;
+    std::optional<proc::Child> child;
+    net::SetupContext nc;
+    InitPlan plan;
+    UniqueFd cg2;
+    Rollback rb;
+    st.name = name;
+    st.phase = state::Phase::Starting;
+    st.context = spec.context.value_or(0);
+    st.started_at = static_cast<int64_t>(std::time(nullptr));
+    st.init_style = opt.rescue_cmd.empty() ? style_name(spec.init.style) : "rescue";
+    st.cgroup_layout = cgroup::layout_name(cg->layout());
+    st.root = spec.root;
+    VS_TRY(state::save(run, st));
+    rb.add([&] { (void)state::clear(run); });
+    VS_TRY(fault_point("after-state"));
+
+    VS_TRY(run_hooks(spec, "initialize"));
+    VS_TRY(run_hooks(spec, "prepre-start"));
+
+    VS_TRY_WRAP(cg->create(), "create the cgroup of guest \"{}\"", name);
+    rb.add([&] {
+        (void)cg->kill_all();
+        if (auto r = cg->destroy(); !r) log::warn("rollback: {}", r.error().what());
+    });
+    VS_TRY_WRAP(cg->apply(spec.resources), "cgroup limits of guest \"{}\"", name);
+    st.cgroup2_path = cg->unified_path();
+    VS_TRY(fault_point("after-cgroup"));
+
+    VS_TRY(run_hooks(spec, "pre-start"));
+
+    plan.spec = &spec;
+    mount::GuestMounts gm;
+    gm.root = spec.root;
+    gm.own_netns = spec.ns.net;
+    gm.userns = spec.ns.user;
+    gm.fstab = spec.fstab;
+    gm.cgroups = cgroup_views(paths, name, *cg);
+    plan.mounts = VS_TRY_WRAP(mount::build_plan(gm), "mounts of guest \"{}\"", name);
+    plan.rlimits = prep.rlimits;
+    plan.nodename = ns::effective_nodename(spec.nodename, name);
+    plan.argv = prep.init.argv;
+    plan.env = spec.init.environment;
+    plan.helper_fd = prep.helper.get();
+
+    if (!st.cgroup2_path.empty())
+        if (auto fd = sys::open(st.cgroup2_path, O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
+
+    proc::SpawnOptions so;
+    so.ns_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (spec.ns.net) so.ns_flags |= CLONE_NEWNET;
+    if (spec.ns.user) so.ns_flags |= CLONE_NEWUSER;
+    so.cgroup2_fd = cg2.get();
+    child = VS_TRY_WRAP(proc::spawn(so, [&](proc::SyncChannel& ch) { return guest_init_main(ch, plan); }), "start guest \"{}\"", name);
+    rb.add([&] {
+        (void)child->pidfd.send_signal(SIGKILL);
+        (void)child->pidfd.wait();
+    });
+    VS_TRY(fault_point("after-spawn"));
+
+    // The child waits for Go: put it into every hierarchy first (v1 has no CLONE_INTO_CGROUP),
+    // so it never runs guest code outside its cgroup.
+    VS_TRY_WRAP(cg->add_pid(child->pidfd.pid()), "move the guest's init into its cgroup");
+    if (spec.ns.user) {
+        if (!spec.idmap) return make_error(EINVAL, "guest \"{}\": user namespace without an id map", name);
+        VS_TRY(ns::write_id_maps(child->pidfd.pid(), spec.idmap->host_base, spec.idmap->count));
+    }
+    nc.init_pid = child->pidfd.pid();
+    nc.cgroup2_path = st.cgroup2_path;
+    nc.run_dir = run;
+    nc.config_base = paths.config_dir;
+    nc.run_base = paths.run_dir;
+    VS_TRY_WRAP(net::setup_guest(spec, nc), "network of guest \"{}\"", name);
+    rb.add([&] {
+        if (auto r = net::teardown_guest(spec, nc); !r) log::warn("rollback: {}", r.error().what());
+    });
+    VS_TRY(fault_point("after-net"));
+
+    VS_TRY(child->channel.send(proc::SyncMsg::Go));
+    if (auto r = child->channel.expect(proc::SyncMsg::Exec, "exec"); !r)
+        return std::move(r).error().wrap(fmt::format("start guest \"{}\": guest init", name));
+    auto m = VS_TRY(child->channel.recv());
+    if (!m.eof) {
+        if (m.type == proc::SyncMsg::Error)
+            return std::move(m.error).wrap(fmt::format("start guest \"{}\": guest init", name));
+        return make_error(EPROTO, "start guest \"{}\": unexpected message after exec", name);
+    }
+    VS_TRY(fault_point("after-exec"));
+
+    st.phase = state::Phase::Running;
+    st.init_pid = child->pidfd.pid();
+    st.init_start_time = VS_TRY_WRAP(proc::start_time(st.init_pid), "guest \"{}\" init", name);
+    VS_TRY(state::save(run, st));
+    rb.commit();
+    lock.release();
+
+    if (auto r = run_hooks(spec, "post-start"); !r)
+        log::warn("guest \"{}\" is running, but {}", name, r.error().what());
+    return ok();
+}
+
+}  // namespace vs::runtime
