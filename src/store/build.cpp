@@ -156,9 +156,20 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     case Method::Debootstrap:
         VS_TRY(wrapped(prepare_debootstrap(req.debootstrap_args), "build"));
         break;
-    case Method::Clone:
-        req.copy_args.source = VS_TRY(wrapped(resolve_clone_source(paths, req.copy_args.source), "build"));
+    case Method::Clone: {
+        const std::string given = req.copy_args.source;
+        req.copy_args.source =
+            VS_TRY(wrapped(resolve_clone_source(paths, req.copy_args.source), "build"));
+        // A clone of a guest boots the way that guest does.
+        if (!req.initstyle_given && given.find('/') == std::string::npos &&
+            sys::exists(paths.guest_config(given))) {
+            if (auto src = cv::load(paths, given)) {
+                s.init.style = src->spec.init.style;
+                req.initstyle_given = true;
+            }
+        }
         break;
+    }
     case Method::Rsync:
         VS_TRY(wrapped(check_rsync_opts(req.copy_args.rsync_opts), "build"));
         req.copy_args.source = VS_TRY(wrapped(resolve_rsync_source(req.copy_args.source), "build"));
@@ -193,19 +204,20 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     const std::string tag = fmt::format(".build-{}-{}", s.name, ::getpid());
     const bool cfg_base_existed = sys::exists(paths.config_dir);
     VS_TRY(sys::mkdir_p(paths.config_dir));
-    undo.add([&, cfg_base_existed] {
-        if (!cfg_base_existed) ::rmdir(paths.config_dir.c_str());  // only if still empty
+    undo.add([dir = paths.config_dir, cfg_base_existed] {
+        if (!cfg_base_existed) ::rmdir(dir.c_str());  // only if still empty
     });
     const std::string cfg_stage_dir = paths.config_dir + "/" + tag;
     const std::string cfg_stage = cfg_stage_dir + "/" + s.name;
     if (::mkdir(cfg_stage_dir.c_str(), 0700) < 0)
         return errno_error(fmt::format("mkdir \"{}\"", cfg_stage_dir));
-    undo.add([&] { warn_if(sys::remove_tree(cfg_stage_dir), "build: clean up"); });
+    // Undo steps capture by value: they run when `undo` is destroyed, after later locals.
+    undo.add([cfg_stage_dir] { warn_if(sys::remove_tree(cfg_stage_dir), "build: clean up"); });
 
     const std::string root_stage = parent_of(root) + "/" + tag;
     bool root_parent_existed = sys::exists(parent_of(root));
     auto kind = VS_TRY(create_root(root_stage));
-    undo.add([&, root_parent_existed] {
+    undo.add([root_stage, root, root_parent_existed] {
         warn_if(remove_root(root_stage), "build: clean up");
         if (!root_parent_existed) ::rmdir(parent_of(root).c_str());
     });
@@ -266,15 +278,19 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         VS_TRY(sys::mkdir_p(s.cache_dir, 0700));
         cache_created = true;
     }
-    undo.add([&, cache_created] {
-        if (cache_created) warn_if(sys::remove_tree(s.cache_dir), "build: clean up");
+    undo.add([cache = s.cache_dir, cache_created] {
+        if (cache_created) warn_if(sys::remove_tree(cache), "build: clean up");
     });
     if (root_exists) {
         VS_TRY(wrapped(rename2(root_stage, root, RENAME_EXCHANGE), "build"));
-        undo.add([&] { warn_if(rename2(root_stage, root, RENAME_EXCHANGE), "build: undo"); });
+        undo.add([root_stage, root] {
+            warn_if(rename2(root_stage, root, RENAME_EXCHANGE), "build: undo");
+        });
     } else {
         VS_TRY(wrapped(rename2(root_stage, root, RENAME_NOREPLACE), "build"));
-        undo.add([&] { warn_if(rename2(root, root_stage, RENAME_NOREPLACE), "build: undo"); });
+        undo.add([root_stage, root] {
+            warn_if(rename2(root, root_stage, RENAME_NOREPLACE), "build: undo");
+        });
     }
     std::string old_root;
     if (cfg_exists) {

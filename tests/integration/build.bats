@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# vserver NAME build: the skeleton method's tree and config, template archives of every
+# compression, --force, bad input that creates nothing, and failures that leave nothing.
+
+bats_require_minimum_version 1.5.0
+load build_helpers
+
+setup() { build_setup; }
+teardown() { build_teardown; }
+
+@test "skeleton: complete busybox guest and util-vserver config tree" {
+  run vserver demo build -m skeleton --hostname demo-host --interface web=eth0:10.9.0.2/24 --context 40100
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  cfg=$VSERVER_PREFIX/etc/vservers/demo
+  root=$VSERVER_PREFIX/var/lib/vservers/demo
+  [[ "$(cat $cfg/name)" == demo ]]
+  [[ "$(cat $cfg/context)" == 40100 ]]
+  [[ "$(cat $cfg/uts/nodename)" == demo-host ]]
+  [[ "$(cat $cfg/interfaces/0/ip)" == 10.9.0.2 ]]
+  [[ "$(cat $cfg/interfaces/0/prefix)" == 24 ]]
+  [[ "$(cat $cfg/interfaces/0/dev)" == eth0 ]]
+  [[ "$(cat $cfg/interfaces/0/name)" == web ]]
+  [[ "$(cat $cfg/apps/init/style)" == plain ]]
+  grep -q '/dev/pts' $cfg/fstab
+  [[ "$(readlink $cfg/vdir)" == "$root" ]]
+  [[ "$(readlink $cfg/cache)" == "$VSERVER_PREFIX/var/cache/vservers/demo" && -d $cfg/cache ]]
+  [[ "$(readlink $cfg/run)" == "$VSERVER_PREFIX/run/vservers/demo" ]]
+  # The root: FHS, busybox and its applets, /etc, init.
+  for d in bin sbin usr/bin usr/sbin etc/init.d etc/rc3.d dev proc sys run var/log home root; do
+    [[ -d $root/$d ]] || { echo "missing dir $d"; false; }
+  done
+  [[ "$(stat -c %a $root/tmp)" == 1777 && "$(stat -c %a $root/root)" == 700 ]]
+  [[ -x $root/bin/busybox && "$(readlink $root/sbin/init)" == /bin/busybox ]]
+  [[ "$(readlink $root/bin/sh)" == /bin/busybox ]]
+  [[ $(find $root -type l -lname /bin/busybox | wc -l) -gt 100 ]]
+  grep -q '^root:x:0:0:' $root/etc/passwd
+  grep -q '^root:x:0:' $root/etc/group
+  [[ "$(cat $root/etc/hostname)" == demo-host ]]
+  grep -q 'demo-host' $root/etc/hosts
+  grep -q '::sysinit:/etc/init.d/rcS' $root/etc/inittab
+  [[ -x $root/etc/init.d/rcS && -x $root/etc/init.d/rc ]]
+  # It runs: applets work chrooted, and rc N runs the S scripts of rcN.d with "start".
+  [[ "$(chroot $root /bin/sh -c 'echo $((6*7))')" == 42 ]]
+  printf '#!/bin/sh\necho "$1" > /tmp/svc.out\n' > $root/etc/rc3.d/S10svc
+  chmod +x $root/etc/rc3.d/S10svc
+  chroot $root /etc/init.d/rc 3
+  [[ "$(cat $root/tmp/svc.out)" == start ]]
+  # A built guest loads through the config registry.
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/.defaults/context.next 2>/dev/null || echo none)" != 40100 ]]
+}
+
+@test "skeleton: context auto-assigned from 40000 upward, --initstyle sysv written" {
+  run vserver a build -m skeleton
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  run vserver b build -m skeleton --initstyle sysv
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/a/context)" == 40000 ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/context)" == 40001 ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/apps/init/style)" == sysv ]]
+}
+
+@test "template: tar, tar.gz, tar.xz and tar.zst keep owners, modes, xattrs, ACLs, caps, hardlinks, devices" {
+  make_rich_tree $WORK/src
+  tar --xattrs --xattrs-include='*' --acls --numeric-owner -C $WORK/src -cf $WORK/t.tar .
+  gzip -c $WORK/t.tar > $WORK/t.tar.gz
+  xz -c $WORK/t.tar > $WORK/t.tar.xz
+  zstd -q -c $WORK/t.tar > $WORK/t.tar.zst
+  for ext in tar tar.gz tar.xz tar.zst; do
+    g=t-${ext//./-}
+    run vserver $g build -m template -- -t $WORK/t.$ext
+    [[ $status -eq 0 ]] || { echo "$ext: $output"; false; }
+    check_rich_tree $VSERVER_PREFIX/var/lib/vservers/$g
+    # Copied trees get the init style their content supports: no init at all -> reaper.
+    [[ "$(cat $VSERVER_PREFIX/etc/vservers/$g/apps/init/style)" == reaper ]]
+  done
+}
+
+@test "template: several archives overlay in order; an /etc/init.d/rc makes it sysv" {
+  mkdir -p $WORK/one/etc/init.d $WORK/two/etc
+  echo first > $WORK/one/etc/motd
+  printf '#!/bin/sh\n' > $WORK/one/etc/init.d/rc; chmod +x $WORK/one/etc/init.d/rc
+  echo second > $WORK/two/etc/motd
+  tar -C $WORK/one -czf $WORK/one.tgz .
+  tar -C $WORK/two -cf $WORK/two.tar .
+  run vserver ov build -m template -- -t $WORK/one.tgz -t $WORK/two.tar
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ "$(cat $VSERVER_PREFIX/var/lib/vservers/ov/etc/motd)" == second ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/ov/apps/init/style)" == sysv ]]
+}
+
+@test "template: entries with '..', absolute paths or a path through a symlink are refused, nothing written outside" {
+  mkdir -p $WORK/a/b $WORK/outside
+  echo evil > $WORK/a/escape.txt
+  (cd $WORK/a/b && tar -P -cf $WORK/dotdot.tar ../escape.txt)
+  tar -P -cf $WORK/abs.tar $WORK/a/escape.txt
+  mkdir -p $WORK/s1 $WORK/s2/lnk
+  ln -s $WORK/outside $WORK/s1/lnk
+  echo pwned > $WORK/s2/lnk/pwned
+  tar -cf $WORK/through.tar -C $WORK/s1 lnk -C $WORK/s2 lnk/pwned
+  for t in dotdot abs through; do
+    run vserver evil-$t build -m template -- -t $WORK/$t.tar
+    [[ $status -ne 0 ]] || { echo "$t accepted: $output"; false; }
+    [[ -z "$(prefix_contents | grep -v -e '/etc/vservers$' -e '/var/lib/vservers$' -e '/var/lib$' -e '/var$' -e '/etc$' -e '/.defaults')" ]] || { echo "$t left: $(prefix_contents)"; false; }
+  done
+  [[ ! -e $WORK/outside/pwned ]]
+  [[ ! -e $VSERVER_PREFIX/escape.txt && ! -e $VSERVER_PREFIX/var/lib/escape.txt ]]
+}
+
+@test "bad input: each is refused with the flag and value named, and creates nothing" {
+  declare -a cases=(
+    "bad/name|-m skeleton|bad/name"
+    "a..b|-m skeleton|a..b"
+    "ok|-m skeleton --interface 10.0.0.256|10.0.0.256"
+    "ok|-m skeleton --interface 10.0.0.1/33|33"
+    "ok|-m skeleton --interface eth0:fd00::1/129|129"
+    "ok|-m skeleton --flags lock,bogusflag|bogusflag"
+    "ok|-m yum|yum"
+    "ok|-m template -- -t /nonexistent/t.tar|/nonexistent/t.tar"
+    "ok|-m clone -- --source no-such-guest|no-such-guest"
+    "ok|-m rsync -- --source $WORK/none|$WORK/none"
+    "ok|-m rsync -- --source / -o -L|-L"
+    "ok|-m skeleton --context 0|--context"
+    "ok|-m skeleton --initstyle gentoo|gentoo"
+  )
+  echo notatar > $WORK/junk.tar
+  cases+=("ok|-m template -- -t $WORK/junk.tar|junk.tar")
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name args needle <<< "$c"
+    run vserver "$name" build $args
+    [[ $status -eq 2 ]] || { echo "[$c] status $status: $output"; false; }
+    [[ "$output" == *"$needle"* ]] || { echo "[$c] message lacks $needle: $output"; false; }
+    [[ $(echo "$output" | wc -l) -eq 1 ]] || { echo "[$c] not one line: $output"; false; }
+    [[ -z "$(prefix_contents)" ]] || { echo "[$c] created: $(prefix_contents)"; false; }
+  done
+}
+
+@test "an existing guest is refused and left untouched; --force replaces it whole" {
+  run vserver g build -m skeleton --hostname first
+  [[ $status -eq 0 ]]
+  ctx=$(cat $VSERVER_PREFIX/etc/vservers/g/context)
+  touch $VSERVER_PREFIX/var/lib/vservers/g/marker
+  run vserver g build -m skeleton --hostname second
+  [[ $status -eq 1 && "$output" == *"already exists"* ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/g/uts/nodename)" == first && -e $VSERVER_PREFIX/var/lib/vservers/g/marker ]]
+  run vserver g build -m skeleton --hostname second --force
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/g/uts/nodename)" == second ]]
+  [[ ! -e $VSERVER_PREFIX/var/lib/vservers/g/marker ]]
+  [[ -z "$(ls -A $VSERVER_PREFIX/var/lib/vservers | grep -v '^g$')" ]]
+  [[ -z "$(ls -A $VSERVER_PREFIX/etc/vservers | grep -v -e '^g$' -e '^.defaults$')" ]]
+}
+
+@test "a build that fails midway leaves nothing; a failed --force keeps the old guest" {
+  mkdir -p $WORK/ok/etc
+  echo fine > $WORK/ok/etc/motd
+  tar -C $WORK/ok -cf $WORK/good.tar .
+  (cd $WORK/ok/etc && tar -P -rf $WORK/good.tar ../../escape 2>/dev/null || true)
+  cp $WORK/good.tar $WORK/bad.tar
+  echo x > $WORK/escape
+  (cd $WORK/ok/etc && tar -P -rf $WORK/bad.tar ../../escape)
+  run vserver half build -m template -- -t $WORK/bad.tar
+  [[ $status -eq 1 ]] || { echo "$output"; false; }
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/half && ! -e $VSERVER_PREFIX/var/lib/vservers/half ]]
+  [[ ! -e $VSERVER_PREFIX/var/cache/vservers/half ]]
+  [[ -z "$(find $VSERVER_PREFIX -name '.build-*')" ]]
+  [[ -z "$(prefix_contents | grep -v -e '/etc/vservers/.defaults' -e '/etc/vservers$' -e '/etc$' -e '/var/lib$' -e '/var$' -e '/var/lib/vservers$')" ]] || { echo "left: $(prefix_contents)"; false; }
+  run vserver keep build -m skeleton --hostname old
+  [[ $status -eq 0 ]]
+  run vserver keep build -m template --force -- -t $WORK/bad.tar
+  [[ $status -eq 1 ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/keep/uts/nodename)" == old && -x $VSERVER_PREFIX/var/lib/vservers/keep/bin/busybox ]]
+  [[ -z "$(find $VSERVER_PREFIX -name '.build-*')" ]]
+}
+
+@test "--rootdir puts the root elsewhere and vdir points there" {
+  run vserver r build -m skeleton --rootdir $WORK/guests
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ -x $WORK/guests/r/bin/busybox ]]
+  [[ "$(readlink $VSERVER_PREFIX/etc/vservers/r/vdir)" == $WORK/guests/r ]]
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# vserver NAME build -m clone / -m rsync: hardlinks, xattrs, ACLs, device nodes, file
+# capabilities and numeric owners survive, and symlinks are copied, never followed.
+
+bats_require_minimum_version 1.5.0
+load build_helpers
+
+setup() { build_setup; }
+teardown() { build_teardown; }
+
+@test "rsync: --source DIR keeps hardlinks, xattrs, ACLs, devices, capabilities, owners" {
+  make_rich_tree $WORK/src
+  run vserver r build -m rsync -- --source $WORK/src
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  check_rich_tree $VSERVER_PREFIX/var/lib/vservers/r
+  [[ "$(stat -c %a $VSERVER_PREFIX/var/lib/vservers/r)" == 755 ]]
+}
+
+@test "rsync: -o options are passed, symlink-following ones refused" {
+  make_rich_tree $WORK/src
+  echo junk > $WORK/src/data/skip.me
+  run vserver r build -m rsync -- --source $WORK/src -o --exclude=skip.me
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ ! -e $VSERVER_PREFIX/var/lib/vservers/r/data/skip.me && -e $VSERVER_PREFIX/var/lib/vservers/r/data/a ]]
+  run vserver r2 build -m rsync -- --source $WORK/src -o --copy-links
+  [[ $status -eq 2 && "$output" == *"--copy-links"* ]]
+}
+
+@test "clone: --source DIR keeps everything rsync does" {
+  make_rich_tree $WORK/src
+  run vserver c build -m clone -- --source $WORK/src
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  check_rich_tree $VSERVER_PREFIX/var/lib/vservers/c
+}
+
+@test "clone: --source GUEST copies that guest's root, and the copy is independent" {
+  make_rich_tree $WORK/src
+  run vserver orig build -m rsync -- --source $WORK/src
+  [[ $status -eq 0 ]]
+  run vserver copy build -m clone -- --source orig
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  check_rich_tree $VSERVER_PREFIX/var/lib/vservers/copy
+  echo changed > $VSERVER_PREFIX/var/lib/vservers/copy/data/a
+  [[ "$(cat $VSERVER_PREFIX/var/lib/vservers/orig/data/a)" == hello ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/copy/context)" != "$(cat $VSERVER_PREFIX/etc/vservers/orig/context)" ]]
+}
+
+@test "clone: a skeleton guest clones into a working guest with the same init style" {
+  run vserver sk build -m skeleton
+  [[ $status -eq 0 ]]
+  run vserver sk2 build -m clone -- --source sk
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ "$(chroot $VSERVER_PREFIX/var/lib/vservers/sk2 /bin/sh -c 'echo ok')" == ok ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/sk2/apps/init/style)" == plain ]]
+}
+
+@test "clone/rsync: a source overlapping the new root is refused" {
+  run vserver self build -m rsync --rootdir $WORK/guests -- --source $WORK
+  [[ $status -eq 2 && "$output" == *overlaps* ]] || { echo "$output"; false; }
+  run vserver self build -m clone --rootdir $WORK -- --source $WORK/self/x
+  [[ $status -eq 2 ]]
+  [[ -z "$(prefix_contents)" && -z "$(ls -A $WORK)" ]]
+}
