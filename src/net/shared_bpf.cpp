@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
@@ -226,6 +227,23 @@ Status update(const std::string& cgroup2_path, const std::vector<IpAddress>& add
     VS_TRY(prune(m.allow4.get(), 4, addrs));
     VS_TRY(prune(m.allow6.get(), 16, addrs));
     return ok();
+}
+
+Result<std::vector<IpAddress>> allowed(const std::string& cgroup2_path) {
+    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    auto m = VS_TRY(find_maps(cg.get()));
+    std::vector<IpAddress> out;
+    for (auto [fd, family] : {std::pair{m.allow4.get(), AF_INET}, std::pair{m.allow6.get(), AF_INET6}}) {
+        IpAddress key, next;
+        void* prev = nullptr;
+        while (bpf_map_get_next_key(fd, prev, next.bytes.data()) == 0) {
+            next.family = family;
+            out.push_back(next);
+            key = next;
+            prev = key.bytes.data();
+        }
+    }
+    return out;
 }
 
 Status detach(const std::string& cgroup2_path) {

@@ -25,6 +25,9 @@ Status update(const std::string& cgroup2_path, const std::vector<IpAddress>& add
 /// directory is gone (the kernel drops programs with their cgroup).
 Status detach(const std::string& cgroup2_path);
 
+/// The addresses the programs attached to `cgroup2_path` allow (their vs_allow4/6 maps).
+Result<std::vector<IpAddress>> allowed(const std::string& cgroup2_path);
+
 /// The number of our programs attached to `cgroup2_path` (tests, `vserver NAME ip list`).
 Result<int> attached_count(const std::string& cgroup2_path);
 
