@@ -50,6 +50,11 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p) {
 }  // namespace
 
 int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
+    // Drop every inherited fd first (the guest lock above all: a copy held here would keep a
+    // dead `vserver start`'s lock alive until this child is gone).
+    std::vector<int> keep = {ch.fd()};
+    if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
+    if (!proc::close_fds_except(keep)) return 1;
     auto go = ch.expect(proc::SyncMsg::Go, "go");
     if (!go) return 1;  // the parent is gone or gave up: nothing to report to
     auto r = steps(ch, p);

@@ -27,9 +27,9 @@ namespace vs::runtime {
 Result<state::GuestState> running_state(const config::Paths& paths, const std::string& name) {
     auto st = VS_TRY(state::load(paths.guest_run(name)));
     if (!st || st->phase != state::Phase::Running || st->init_pid <= 0)
-        return make_error(ESRCH, "guest \"{}\" is not running", name);
+        return make_error(0, "guest \"{}\" is not running", name);
     auto t = proc::start_time(st->init_pid);
-    if (!t || *t != st->init_start_time) return make_error(ESRCH, "guest \"{}\" is not running", name);
+    if (!t || *t != st->init_start_time) return make_error(0, "guest \"{}\" is not running", name);
     return *st;
 }
 
@@ -107,7 +107,7 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     auto pidfd = VS_TRY(proc::PidFd::open(st.init_pid));
     // Opened first, checked second: if the start time still matches, the pidfd is the init.
     auto t = proc::start_time(st.init_pid);
-    if (!t || *t != st.init_start_time) return make_error(ESRCH, "guest \"{}\" is not running", spec.name);
+    if (!t || *t != st.init_start_time) return make_error(0, "guest \"{}\" is not running", spec.name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
     uint64_t flags = VS_TRY(ns::differing_namespaces(
         st.init_pid, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
@@ -123,6 +123,7 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     proc::SpawnOptions so;
     so.cgroup2_fd = cg2.get();
     auto child = VS_TRY(proc::spawn(so, [&](proc::SyncChannel& ch) {
+        if (!proc::close_fds_except({ch.fd(), pidfd.fd(), root.get()})) return 1;
         if (!ch.expect(proc::SyncMsg::Go, "go")) return 1;
         auto r = child_steps(ch, spec, req, pidfd.fd(), flags, root.get(), limits, env);
         // exec failed (or a step before it): 127 when the command is missing, as shells do.

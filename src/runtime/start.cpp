@@ -74,7 +74,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     auto seen = observe(paths, name, cg.get());
     auto d = state::derive(seen);
     if (d.status == state::RunStatus::Running)
-        return make_error(EEXIST, "guest \"{}\" is already running", name);
+        return make_error(0, "guest \"{}\" is already running", name);
     if (d.needs_cleanup) {
         log::info("guest \"{}\": cleaning up after an interrupted start or stop", name);
         VS_TRY_WRAP(cleanup(paths, spec, *cg), "repair guest \"{}\"", name);

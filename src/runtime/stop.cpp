@@ -60,7 +60,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     auto d = state::derive(seen);
     if (d.status == state::RunStatus::Stopped && !d.needs_cleanup) {
         if (quiet_if_stopped) return ok();
-        return make_error(ESRCH, "guest \"{}\" is not running", name);
+        return make_error(0, "guest \"{}\" is not running", name);
     }
     if (d.status != state::RunStatus::Running) {
         // An interrupted start or stop: finish the job without the guest's cooperation.
