@@ -58,7 +58,7 @@ public:
                 return false;
         guests_.push_back(name);
         if (!sys::mkdir_p(paths_.guest_config(name))) return false;
-        if (xid && !sys::write_file(paths_.guest_config(name) + "/context", fmt::format("{}\n", *xid)))
+        if (xid && !sys::write_file_atomic(paths_.guest_config(name) + "/context", fmt::format("{}\n", *xid)))
             return false;
         return true;
     }

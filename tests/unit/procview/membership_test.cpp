@@ -26,7 +26,7 @@ protected:
         // Hybrid-like: v1 pids holds the guests.
         guest("web", 42, {"100", "101"});
         ASSERT_TRUE(sys::mkdir_p(paths_.cgroup_root + "/pids/vstest/sub/web/init.scope"));
-        ASSERT_TRUE(sys::write_file(paths_.cgroup_root + "/pids/vstest/sub/web/init.scope/cgroup.procs", "102\n"));
+        ASSERT_TRUE(sys::write_file_atomic(paths_.cgroup_root + "/pids/vstest/sub/web/init.scope/cgroup.procs", "102\n"));
         guest("db", 7, {"200"});
         guest("nocontext", std::nullopt, {"300"});
         guest("stopped", 9, {});
@@ -38,9 +38,12 @@ protected:
         ASSERT_TRUE(sys::mkdir_p(cg));
         std::string text;
         for (auto& p : pids) text += p + "\n";
-        ASSERT_TRUE(sys::write_file(cg + "/cgroup.procs", text));
+        ASSERT_TRUE(sys::write_file_atomic(cg + "/cgroup.procs", text));
         ASSERT_TRUE(sys::mkdir_p(paths_.guest_config(name)));
-        if (xid) ASSERT_TRUE(sys::write_file(paths_.guest_config(name) + "/context", std::to_string(*xid) + "\n"));
+        if (xid) {
+            ASSERT_TRUE(sys::write_file_atomic(paths_.guest_config(name) + "/context",
+                                               std::to_string(*xid) + "\n"));
+        }
     }
 
     static Proc proc(pid_t pid, pid_t ppid, const char* comm, uint64_t rss_pages = 1) {

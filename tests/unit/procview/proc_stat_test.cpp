@@ -1,5 +1,6 @@
 // /proc/PID/stat parsing, including hostile comm values.
 #include <gtest/gtest.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "procview/proc_stat.hpp"
@@ -57,7 +58,8 @@ TEST(Scanner, ReadsItsOwnProcess) {
     EXPECT_EQ(me->stat.pid, ::getpid());
     EXPECT_EQ(me->stat.ppid, ::getppid());
     EXPECT_EQ(me->uid, ::geteuid());
-    EXPECT_NE(me->cmdline.find("vs_unit_tests"), std::string::npos) << me->cmdline;
+    // argv[0] first, then the arguments, joined by spaces.
+    EXPECT_EQ(me->cmdline.rfind(program_invocation_name, 0), 0u) << me->cmdline;
     auto pids = s->list_pids();
     EXPECT_NE(std::find(pids.begin(), pids.end(), ::getpid()), pids.end());
     EXPECT_FALSE(s->read(0x7ffffff0));  // no such pid
