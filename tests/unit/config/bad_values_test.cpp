@@ -1,7 +1,7 @@
 // Every bad value is refused with an error that names the file's path and quotes the value.
 #include <gtest/gtest.h>
 
-#include "config/tree_fixture.hpp"
+#include "unit/config/tree_fixture.hpp"
 #include "config/vserver/tree.hpp"
 
 namespace vs::config::vserver::test {

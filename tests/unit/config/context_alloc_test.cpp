@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "config/tree_fixture.hpp"
+#include "unit/config/tree_fixture.hpp"
 #include "config/vserver/context_alloc.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/tree.hpp"

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "config/tree_fixture.hpp"
-#include "config/spec_text.hpp"
+#include "unit/config/tree_fixture.hpp"
+#include "unit/config/spec_text.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/capabilities.hpp"
 

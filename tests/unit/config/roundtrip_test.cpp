@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
-#include "config/spec_text.hpp"
-#include "config/tree_fixture.hpp"
+#include "unit/config/spec_text.hpp"
+#include "unit/config/tree_fixture.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/capabilities.hpp"

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
-#include "config/tree_fixture.hpp"
+#include "unit/config/tree_fixture.hpp"
 #include "spec/capabilities.hpp"
 
 namespace vs::config::vserver::test {
