@@ -42,6 +42,7 @@ for i in $(seq 1 "$guests"); do
     for (2 .. $n) { my $p = fork; die "fork: $!" unless defined $p; if (!$p) { sleep; exit 0 } }
     sleep;' "$VSERVER_CGROUP_PARENT" "g$i" "$per" "${hs[@]}" &
   starters+=($!)
+  disown $!  # killed by pid in cleanup; no job-control noise
 done
 want=$((guests * per))
 for _ in $(seq 100); do
@@ -52,7 +53,7 @@ for _ in $(seq 100); do
   ((have >= want)) && break
   sleep 0.5
 done
-total=$(ls -d /proc/[0-9]* | wc -l)
+procs=(/proc/[0-9]*); total=${#procs[@]}
 echo "guest processes: $have, all processes: $total" >&2
 
 hf vps_10k --warmup 2 --runs "$runs" -N \
