@@ -25,6 +25,21 @@ Result<uint64_t> start_time(pid_t pid) {
     return parse_start_time(text);
 }
 
+Result<char> parse_state(std::string_view text) {
+    auto rp = text.rfind(')');
+    if (rp == std::string_view::npos || rp + 2 >= text.size())
+        return make_error(EINVAL, "stat text has no state after \"(comm)\"");
+    return text[rp + 2];
+}
+
+bool is_alive(pid_t pid, uint64_t start) {
+    auto text = sys::read_file(fmt::format("/proc/{}/stat", pid));
+    if (!text) return false;
+    auto t = parse_start_time(*text);
+    auto s = parse_state(*text);
+    return t && s && *t == start && *s != 'Z' && *s != 'X';
+}
+
 Result<std::vector<pid_t>> parse_nspid(std::string_view text) {
     for (auto& line : str::split(text, '\n')) {
         if (!str::starts_with(line, "NSpid:")) continue;

@@ -19,6 +19,13 @@ Result<uint64_t> parse_start_time(std::string_view stat_text);
 /// the pair is not).
 Result<uint64_t> start_time(pid_t pid);
 
+/// Field 3 (state: R, S, D, Z, X, ...) of a /proc/PID/stat text.
+Result<char> parse_state(std::string_view stat_text);
+
+/// True when `pid` exists with start time `start`, and is not a zombie (an exited process whose
+/// parent has not reaped it yet is gone for every purpose of ours).
+bool is_alive(pid_t pid, uint64_t start);
+
 /// The NSpid line of a /proc/PID/status text: the pid in each nested pid namespace, outermost
 /// first (so back() == 1 for a namespace's init).
 Result<std::vector<pid_t>> parse_nspid(std::string_view status_text);

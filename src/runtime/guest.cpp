@@ -17,7 +17,8 @@ Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths,
     return cgroup::open(o);
 }
 
-state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg) {
+state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg,
+                           bool caller_holds_lock) {
     state::Observation o;
     std::string run = paths.guest_run(name);
     if (auto s = state::load(run); s) {
@@ -25,15 +26,14 @@ state::Observation observe(const config::Paths& paths, const std::string& name, 
     } else {
         log::warn("{}", s.error().what());
     }
-    o.lock_held = state::GuestLock::held_by_other(run);
+    o.lock_held = !caller_holds_lock && state::GuestLock::held_by_other(run);
     if (cg) {
         o.cgroup_exists = cg->exists();
         if (o.cgroup_exists)
             if (auto p = cg->pids(); p) o.cgroup_pids = std::move(*p);
     }
     if (o.state && o.state->init_pid > 0) {
-        auto st = proc::start_time(o.state->init_pid);
-        o.init_alive = st && *st == o.state->init_start_time;
+        o.init_alive = proc::is_alive(o.state->init_pid, o.state->init_start_time);
     }
     return o;
 }

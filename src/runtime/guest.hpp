@@ -18,7 +18,10 @@ namespace vs::runtime {
 Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths, const std::string& name);
 
 /// Status inputs read from the kernel and the run dir; never blocks, never creates anything.
-state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg);
+/// `caller_holds_lock`: the caller has the guest lock, so a held lock means no one else is
+/// working on the guest (flock conflicts even with our own other open file descriptions).
+state::Observation observe(const config::Paths& paths, const std::string& name, cgroup::Manager* cg,
+                           bool caller_holds_lock);
 
 /// Removes what an interrupted start/stop left: every process (cgroup kill), the network,
 /// the cgroup and the state file. Idempotent.

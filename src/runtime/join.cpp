@@ -28,8 +28,8 @@ Result<state::GuestState> running_state(const config::Paths& paths, const std::s
     auto st = VS_TRY(state::load(paths.guest_run(name)));
     if (!st || st->phase != state::Phase::Running || st->init_pid <= 0)
         return make_error(0, "guest \"{}\" is not running", name);
-    auto t = proc::start_time(st->init_pid);
-    if (!t || *t != st->init_start_time) return make_error(0, "guest \"{}\" is not running", name);
+    if (!proc::is_alive(st->init_pid, st->init_start_time))
+        return make_error(0, "guest \"{}\" is not running", name);
     return *st;
 }
 
@@ -106,8 +106,8 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
                          const JoinRequest& req) {
     auto pidfd = VS_TRY(proc::PidFd::open(st.init_pid));
     // Opened first, checked second: if the start time still matches, the pidfd is the init.
-    auto t = proc::start_time(st.init_pid);
-    if (!t || *t != st.init_start_time) return make_error(0, "guest \"{}\" is not running", spec.name);
+    if (!proc::is_alive(st.init_pid, st.init_start_time))
+        return make_error(0, "guest \"{}\" is not running", spec.name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
     uint64_t flags = VS_TRY(ns::differing_namespaces(
         st.init_pid, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |

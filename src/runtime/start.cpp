@@ -71,7 +71,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     auto lock = VS_TRY(state::GuestLock::acquire(run));
     VS_TRY(fault_point("after-lock"));
     auto cg = VS_TRY(open_cgroup(paths, name));
-    auto seen = observe(paths, name, cg.get());
+    auto seen = observe(paths, name, cg.get(), true);
     auto d = state::derive(seen);
     if (d.status == state::RunStatus::Running)
         return make_error(0, "guest \"{}\" is already running", name);

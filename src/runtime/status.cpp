@@ -9,7 +9,7 @@ namespace vs::runtime {
 Result<StatusReport> status(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
     auto cg = VS_TRY(open_cgroup(paths, name));
-    auto seen = observe(paths, name, cg.get());
+    auto seen = observe(paths, name, cg.get(), false);
     auto d = state::derive(seen);
     StatusReport r;
     r.status = d.status;

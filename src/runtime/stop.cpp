@@ -56,7 +56,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     const std::string& name = spec.name;
     std::string run = paths.guest_run(name);
     auto cg = VS_TRY(open_cgroup(paths, name));
-    auto seen = observe(paths, name, cg.get());
+    auto seen = observe(paths, name, cg.get(), true);
     auto d = state::derive(seen);
     if (d.status == state::RunStatus::Stopped && !d.needs_cleanup) {
         if (quiet_if_stopped) return ok();

@@ -1,0 +1,106 @@
+# Shared helpers for the lifecycle and isolation bats suites (owner: runtime).
+#
+# vs_setup     : a private VSERVER_PREFIX and VSERVER_CGROUP_PARENT per test
+# make_guest   : a small busybox guest (build -m skeleton, else a hand-made busybox-static root)
+# vs           : the vserver binary under test
+# vs_teardown  : stops every guest the test made, checks nothing leaked, removes all it made
+#
+# Everything a test creates is under $VSERVER_PREFIX or the cgroup parent; teardown kills only
+# processes found in that cgroup parent, by pid.
+
+VS="${VS_BIN:?set VS_BIN to the bin dir of the build}/vserver"
+
+vs() { "$VS" "$@"; }
+
+vs_setup() {
+    [[ $EUID -eq 0 ]] || skip "needs root"
+    [[ -x $VS ]] || skip "no vserver binary at $VS"
+    VSERVER_PREFIX=$(mktemp -d /tmp/vstest.XXXXXX)
+    VSERVER_CGROUP_PARENT="vstest-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+    export VSERVER_PREFIX VSERVER_CGROUP_PARENT
+    VS_GUESTS=()
+}
+
+# The host dirs of this test's cgroup parent, one per hierarchy that has it.
+cgroup_parent_dirs() {
+    local d
+    for d in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/"$VSERVER_CGROUP_PARENT"; do
+        [[ -d $d ]] && echo "$d"
+    done
+    return 0
+}
+
+# Pids in the cgroup dirs of guest $1 (any hierarchy), one per line, sorted, unique.
+guest_cgroup_pids() {
+    local d
+    for d in $(cgroup_parent_dirs); do
+        [[ -r $d/$1/cgroup.procs ]] && cat "$d/$1/cgroup.procs"
+    done | sort -un
+}
+
+# mountinfo lines of the host (our mount namespace) that mention the prefix.
+prefix_mounts() { grep -F "$VSERVER_PREFIX" /proc/self/mountinfo || true; }
+
+# make_guest NAME [STYLE]  (STYLE: plain, sysv, reaper; default reaper)
+make_guest() {
+    local name=$1 style=${2:-reaper}
+    local cfg=$VSERVER_PREFIX/etc/vservers/$name root=$VSERVER_PREFIX/var/lib/vservers/$name
+    if ! vs "$name" build -m skeleton >/dev/null 2>&1; then
+        rm -rf "$cfg" "$root"
+        mkdir -p "$cfg" "$root"/{bin,sbin,etc,tmp,root,proc,sys,dev}
+        cp /bin/busybox "$root/bin/busybox"
+        local a
+        for a in $("$root/bin/busybox" --list); do
+            [[ -e $root/bin/$a ]] || ln -s busybox "$root/bin/$a"
+        done
+        echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+        echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
+        echo "40$((RANDOM % 900 + 100))" >"$cfg/context"
+    fi
+    # The test guests run with util-vserver's default secure capability set and flags.
+    rm -f "$cfg/bcapabilities" "$cfg/ccapabilities" "$cfg/cflags" "$cfg/flags"
+    mkdir -p "$cfg/apps/init"
+    echo "$style" >"$cfg/apps/init/style"
+    VS_GUESTS+=("$name")
+}
+
+guest_root() { echo "$VSERVER_PREFIX/var/lib/vservers/$1"; }
+guest_cfg() { echo "$VSERVER_PREFIX/etc/vservers/$1"; }
+guest_state() { echo "$VSERVER_PREFIX/run/vservers/$1/state.json"; }
+init_pid() { sed -n 's/.*"init_pid": *\([0-9]*\).*/\1/p' "$(guest_state "$1")"; }
+
+# True (0) when nothing of guest $1 is left on the host: no process in its cgroup, no cgroup
+# dir, no mount under the prefix, no state file. Prints what it found otherwise.
+assert_no_leaks() {
+    local name=$1 bad=0 d
+    local pids
+    pids=$(guest_cgroup_pids "$name")
+    if [[ -n $pids ]]; then echo "leaked processes of $name: $pids"; bad=1; fi
+    for d in $(cgroup_parent_dirs); do
+        if [[ -d $d/$name ]]; then echo "leaked cgroup $d/$name"; bad=1; fi
+    done
+    if [[ -n $(prefix_mounts) ]]; then echo "leaked mounts:"; prefix_mounts; bad=1; fi
+    if [[ -e $(guest_state "$name") ]]; then echo "leaked state $(guest_state "$name")"; bad=1; fi
+    return $bad
+}
+
+vs_teardown() {
+    [[ -n ${VSERVER_PREFIX:-} && -d $VSERVER_PREFIX ]] || return 0
+    local g pid d leaked=0
+    for g in "${VS_GUESTS[@]}"; do
+        vs "$g" stop >/dev/null 2>&1 || true
+        assert_no_leaks "$g" || leaked=1
+    done
+    # Whatever is still there goes, by pid and by path, even when the test failed half-way.
+    for g in "${VS_GUESTS[@]}"; do
+        for pid in $(guest_cgroup_pids "$g"); do kill -9 "$pid" 2>/dev/null || true; done
+    done
+    local m
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(prefix_mounts | awk '{print $5}' | sort -r)
+    for d in $(cgroup_parent_dirs); do
+        find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+        rmdir "$d" 2>/dev/null || true
+    done
+    rm -rf "$VSERVER_PREFIX"
+    [[ $leaked -eq 0 ]] || { echo "teardown found leaks (see above)"; return 1; }
+}

@@ -1,0 +1,302 @@
+#!/usr/bin/env bats
+# Lifecycle: start/status/running/stop/restart/delete, init styles, hooks, concurrency, crash
+# recovery (VSERVER_FAULT) and bad input. Root; everything under a temporary prefix.
+
+load lib
+bats_require_minimum_version 1.5.0
+
+setup() { vs_setup; }
+teardown() { vs_teardown; }
+
+@test "status and running of a stopped guest: exit 3 and 1, nothing created" {
+    make_guest g1
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    [[ $output == *"is stopped"* ]]
+    run vs g1 running
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+    [ ! -e "$VSERVER_PREFIX/run/vservers/g1/state.json" ]
+}
+
+@test "start: init is PID 1, state is saved, status says running; stop leaves nothing" {
+    make_guest g1
+    run vs g1 start
+    [ "$status" -eq 0 ]
+    run vs g1 status
+    [ "$status" -eq 0 ]
+    [[ $output == *"is running at context"* ]]
+    run vs g1 running
+    [ "$status" -eq 0 ]
+    pid=$(init_pid g1)
+    [ -n "$pid" ]
+    # The guest's init is the process the state names, it is PID 1 inside, and nothing else of
+    # ours runs on the host for it: its parent is not a vserver process.
+    grep -q "^NSpid:.*[[:space:]]1$" /proc/$pid/status
+    ppid=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
+    [[ $(cat /proc/$ppid/comm) != vserver ]]
+    [[ " $(guest_cgroup_pids g1 | tr '\n' ' ') " == *" $pid "* ]]
+    run vs g1 stop
+    [ "$status" -eq 0 ]
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    assert_no_leaks g1
+    # The init is gone (a zombie waiting for the host's init to reap it counts as gone).
+    ! [ -e /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status
+}
+
+@test "stop kills every guest process, even ones that ignore SIGTERM" {
+    make_guest g1
+    vs g1 start
+    vs g1 exec sh -c 'trap "" TERM; sleep 1000 </dev/null >/dev/null 2>&1 & sleep 1000 </dev/null >/dev/null 2>&1 &'
+    [ "$(guest_cgroup_pids g1 | wc -l)" -ge 3 ]
+    run vs g1 stop
+    [ "$status" -eq 0 ]
+    assert_no_leaks g1
+}
+
+@test "starting a running guest fails with 'already running' and changes nothing" {
+    make_guest g1
+    vs g1 start
+    pid=$(init_pid g1)
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'guest "g1" is already running'* ]]
+    [ "$(init_pid g1)" = "$pid" ]
+    [ "$(guest_cgroup_pids g1)" = "$pid" ]
+}
+
+@test "10 concurrent starts yield exactly one running init" {
+    make_guest g1
+    for i in $(seq 10); do
+        (rc=0; vs g1 start >"$VSERVER_PREFIX/start.$i" 2>&1 || rc=$?; echo $rc >>"$VSERVER_PREFIX/rcs") &
+    done
+    wait
+    [ "$(grep -c '^0$' "$VSERVER_PREFIX/rcs")" -eq 1 ]
+    [ "$(grep -c '^1$' "$VSERVER_PREFIX/rcs")" -eq 9 ]
+    [ "$(cat "$VSERVER_PREFIX"/start.* | grep -c 'already running')" -eq 9 ]
+    [ "$(guest_cgroup_pids g1 | wc -l)" -eq 1 ]
+    [ "$(guest_cgroup_pids g1)" = "$(init_pid g1)" ]
+}
+
+@test "stop of a stopped guest and exec/enter into it fail cleanly" {
+    make_guest g1
+    run vs g1 stop
+    [ "$status" -eq 1 ]
+    [[ $output == *'guest "g1" is not running'* ]]
+    run vs g1 exec /bin/true
+    [ "$status" -eq 1 ]
+    [[ $output == *'guest "g1" is not running'* ]]
+    run vs g1 enter </dev/null
+    [ "$status" -eq 1 ]
+    [[ $output == *'guest "g1" is not running'* ]]
+    run vs g1 suexec nobody /bin/true
+    [ "$status" -eq 1 ]
+    assert_no_leaks g1
+}
+
+@test "exec returns the command's exit status; a missing command is 127" {
+    make_guest g1
+    vs g1 start
+    run vs g1 exec sh -c 'exit 42'
+    [ "$status" -eq 42 ]
+    run -127 vs g1 exec /no/such/program
+    [[ $output == *'/no/such/program'* ]]
+    run vs g1 suexec nobody id -u
+    [ "$status" -eq 0 ]
+    [ "$output" = "65534" ]
+}
+
+@test "enter on a terminal gets a pty from the guest's devpts and the configured shell" {
+    command -v script >/dev/null || skip "script(1) missing"
+    make_guest g1
+    vs g1 start
+    run script -qec "$VS g1 enter" /dev/null <<<'tty; echo SHELL-IN-$(hostname); exit 7'
+    [ "$status" -eq 7 ]
+    [[ $output == *"/dev/pts/0"* ]]
+    [[ $output == *"SHELL-IN-g1"* ]]
+}
+
+@test "restart gives a new init; condrestart only acts on a running guest" {
+    make_guest g1
+    run vs g1 condrestart
+    [ "$status" -eq 0 ]
+    run vs g1 running
+    [ "$status" -eq 1 ]
+    vs g1 start
+    old=$(init_pid g1)
+    vs g1 restart
+    new=$(init_pid g1)
+    [ -n "$new" ] && [ "$new" != "$old" ]
+    vs g1 condrestart
+    [ "$(init_pid g1)" != "$new" ]
+    [ "$(guest_cgroup_pids g1 | wc -l)" -eq 1 ]
+}
+
+@test "init style plain runs the guest's /sbin/init as PID 1" {
+    make_guest g1 plain
+    root=$(guest_root g1)
+    # A plain init of our own, so the test does not depend on busybox init's inittab.
+    rm -f "$root/sbin/init"
+    printf '#!/bin/sh\necho plain > /tmp/init-ran\nexec sleep 100000\n' >"$root/sbin/init"
+    chmod 755 "$root/sbin/init"
+    vs g1 start
+    run vs g1 exec cat /proc/1/cmdline
+    [[ $output == sleep* ]]
+    run vs g1 exec cat /tmp/init-ran
+    [ "$output" = plain ]
+}
+
+@test "init style sysv runs /etc/init.d/rc with the start runlevel, and rc 6 at stop" {
+    make_guest g1 sysv
+    root=$(guest_root g1)
+    mkdir -p "$root/etc/init.d"
+    printf '#!/bin/sh\necho "rc $1" >> /var-log-rc\n' >"$root/etc/init.d/rc"
+    chmod 755 "$root/etc/init.d/rc"
+    vs g1 start
+    run vs g1 exec cat /proc/1/cmdline
+    [[ $output == vs-init* ]]
+    # The init is our sealed copy: /proc/1/exe is a memfd, not a host path.
+    run vs g1 exec readlink /proc/1/exe
+    [[ $output == *memfd:vs-init* ]]
+    vs g1 stop
+    run cat "$root/var-log-rc"
+    [ "${lines[0]}" = "rc 3" ]
+    [ "${lines[1]}" = "rc 6" ]
+    assert_no_leaks g1
+}
+
+@test "hook scripts run at their phases with '<phase> <name>'; a failing pre-start aborts" {
+    make_guest g1
+    cfg=$(guest_cfg g1)
+    log=$VSERVER_PREFIX/hooks.log
+    mkdir -p "$cfg/scripts/pre-start.d"
+    for ph in prepre-start post-start pre-stop post-stop; do
+        printf '#!/bin/sh\necho "$1 $2 $(pwd)" >> %s\n' "$log" >"$cfg/scripts/$ph"
+        chmod 755 "$cfg/scripts/$ph"
+    done
+    printf '#!/bin/sh\necho "$1 $2 $(pwd)" >> %s\n' "$log" >"$cfg/scripts/pre-start.d/10-log"
+    chmod 755 "$cfg/scripts/pre-start.d/10-log"
+    vs g1 start
+    vs g1 stop
+    root=$(guest_root g1)
+    run cat "$log"
+    [ "${lines[0]}" = "prepre-start g1 $cfg" ]
+    [ "${lines[1]}" = "pre-start g1 $root" ]
+    [ "${lines[2]}" = "post-start g1 $root" ]
+    [ "${lines[3]}" = "pre-stop g1 $root" ]
+    [ "${lines[4]}" = "post-stop g1 $root" ]
+    printf '#!/bin/sh\nexit 3\n' >"$cfg/scripts/pre-start.d/20-fail"
+    chmod 755 "$cfg/scripts/pre-start.d/20-fail"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *"pre-start script"*"20-fail"*"exit status 3"* ]]
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    assert_no_leaks g1
+}
+
+@test "a failure inside the guest's init rolls everything back" {
+    make_guest g1 plain
+    rm -f "$(guest_root g1)/sbin/init"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'/sbin/init'* ]]
+    # Fails later, inside the child: a cmd.start that exists but cannot be executed.
+    printf 'not a program\n' >"$(guest_root g1)/sbin/init"
+    chmod 644 "$(guest_root g1)/sbin/init"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'guest init'*'/sbin/init'* ]]
+    assert_no_leaks g1
+}
+
+@test "SIGKILL of vserver during start: status is truthful, the next start repairs" {
+    make_guest g1
+    for point in after-lock after-state after-cgroup after-spawn after-net after-exec; do
+        run env VSERVER_FAULT=$point:kill "$VS" g1 start
+        [ "$status" -eq 137 ]
+        run vs g1 status
+        echo "$point: $output"
+        [ "$status" -eq 3 ]            # never "running" after an interrupted start
+        if [ "$point" = after-exec ]; then
+            [[ $output == *"interrupted start"* ]]
+            [ "$(guest_cgroup_pids g1 | wc -l)" -ge 1 ]
+        fi
+        run vs g1 start
+        [ "$status" -eq 0 ]
+        run vs g1 status
+        [ "$status" -eq 0 ]
+        [ "$(guest_cgroup_pids g1 | wc -l)" -eq 1 ]
+        vs g1 stop
+        assert_no_leaks g1
+    done
+}
+
+@test "SIGKILL of vserver during stop: status is truthful, the next stop repairs" {
+    make_guest g1
+    for point in after-lock stopping after-kill; do
+        vs g1 start
+        run env VSERVER_FAULT=$point:kill "$VS" g1 stop
+        [ "$status" -eq 137 ]
+        run vs g1 status
+        echo "$point: $output"
+        if [ "$point" = after-lock ]; then
+            [ "$status" -eq 0 ]        # nothing was done yet: still running
+        else
+            [ "$status" -eq 3 ]
+        fi
+        run vs g1 stop
+        [ "$status" -eq 0 ]
+        assert_no_leaks g1
+    done
+}
+
+@test "an init that died is reported stopped and cleaned up by the next start" {
+    make_guest g1
+    vs g1 start
+    pid=$(init_pid g1)
+    kill -9 "$pid"
+    while [ -n "$(guest_cgroup_pids g1)" ]; do sleep 0.05; done
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    run vs g1 start
+    [ "$status" -eq 0 ]
+    [ "$(init_pid g1)" != "$pid" ]
+}
+
+@test "bad guest names are refused before anything is created" {
+    for n in '../x' 'a/b' '.' '..' '' '-rf' "$(printf 'a\nb')" "$(printf 'x%.0s' $(seq 70))"; do
+        run vs "$n" start
+        [ "$status" -eq 2 ]
+        # "-rf" never reaches the guest code: the option parser refuses it first.
+        [[ $output == *"invalid guest name"* || ( $n == -rf && $output == *'unknown option "-rf"'* ) ]]
+        run vs "$n" status
+        [ "$status" -eq 2 ]
+    done
+    [ -z "$(ls -A "$VSERVER_PREFIX")" ]
+    [ -z "$(cgroup_parent_dirs)" ]
+}
+
+@test "a guest that does not exist: clear error naming it, exit 2, nothing created" {
+    for cmd in start stop enter restart delete "exec /bin/true"; do
+        run vs nosuch $cmd
+        [ "$status" -eq 2 ]
+        [[ $output == *'guest "nosuch" does not exist'* ]]
+    done
+    [ -z "$(ls -A "$VSERVER_PREFIX")" ]
+}
+
+@test "delete asks without a terminal and refuses; --force stops and removes everything" {
+    make_guest g1
+    vs g1 start
+    run vs g1 delete </dev/null
+    [ "$status" -ne 0 ]
+    [ -d "$(guest_root g1)" ]
+    run vs g1 delete --force
+    [ "$status" -eq 0 ]
+    [ ! -e "$(guest_root g1)" ]
+    [ ! -e "$(guest_cfg g1)" ]
+    [ ! -e "$VSERVER_PREFIX/run/vservers/g1" ]
+    assert_no_leaks g1
+}
