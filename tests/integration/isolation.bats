@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# Isolation of a running guest, seen from inside (busybox) and from the host: pid, uts, mount,
+# net namespaces, /proc masks, read-only /sys and cgroupfs, capability bounding set, fds, and
+# the refusal of hostile guest roots. Root; everything under a temporary prefix.
+
+load lib
+bats_require_minimum_version 1.5.0
+
+setup() { vs_setup; }
+teardown() { vs_teardown; }
+
+# in_guest CMD: run a shell command inside g1.
+in_guest() { vs g1 exec sh -c "$1"; }
+
+@test "the guest sees only its own processes; the host sees them too" {
+    make_guest g1
+    vs g1 start
+    vs g1 exec sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &'
+    # Inside: PID 1 is our init, and /proc lists exactly the guest's cgroup members.
+    run in_guest 'cat /proc/1/cmdline | tr "\0" " "'
+    [[ $output == vs-init* ]]
+    run in_guest 'ls /proc | grep -c "^[0-9]*$"'
+    # init + sleep + sh + ls + grep
+    [ "$output" -eq 5 ]
+    # Outside: the sleep is a host process in the guest's cgroup, seen at guest pid 2+.
+    sleeper=""
+    for p in $(guest_cgroup_pids g1); do
+        [[ $(cat /proc/$p/comm) == sleep ]] && sleeper=$p
+    done
+    [ -n "$sleeper" ]
+    run awk '/^NSpid:/ {print NF}' /proc/$sleeper/status
+    [ "$output" -eq 3 ]        # NSpid: host-pid guest-pid
+    # The host's own processes are invisible inside: our shell's pid is not there.
+    run in_guest "[ -e /proc/$$/status ] && grep -q bats /proc/$$/cmdline"
+    [ "$status" -ne 0 ]
+}
+
+@test "the hostname is the guest's (uts/nodename, else its name) and never leaks to the host" {
+    make_guest g1
+    make_guest g2
+    mkdir -p "$(guest_cfg g2)/uts"
+    echo web-two >"$(guest_cfg g2)/uts/nodename"
+    host=$(hostname)
+    vs g1 start
+    vs g2 start
+    run vs g1 exec hostname
+    [ "$output" = g1 ]
+    run vs g2 exec hostname
+    [ "$output" = web-two ]
+    run vs g1 exec hostname hacked
+    [ "$status" -ne 0 ]
+    [ "$(hostname)" = "$host" ]
+    run vs g1 exec hostname
+    [ "$output" = g1 ]
+}
+
+@test "guest root cannot mount, unmount masks, or bind the host's tree" {
+    make_guest g1
+    vs g1 start
+    before=$(in_guest 'cat /proc/self/mountinfo | wc -l')
+    run in_guest 'mount -t tmpfs none /tmp'
+    [ "$status" -ne 0 ]
+    run in_guest 'mount -t proc proc /mnt'
+    [ "$status" -ne 0 ]
+    run in_guest 'mkdir -p /mnt && mount --bind / /mnt'
+    [ "$status" -ne 0 ]
+    run in_guest 'umount /proc/keys'
+    [ "$status" -ne 0 ]
+    run in_guest 'umount -l /proc'
+    [ "$status" -ne 0 ]
+    [ "$(in_guest 'cat /proc/self/mountinfo | wc -l')" = "$before" ]
+    # No host path is visible as a mount source inside, except the guest root itself.
+    run in_guest 'cat /proc/self/mountinfo'
+    ! grep -q " /tmp/vstest" <<<"$(echo "$output" | awk '$5 != "/"')"
+}
+
+@test "guest root cannot load modules or make block devices" {
+    make_guest g1
+    vs g1 start
+    run in_guest 'insmod /bin/busybox'
+    [ "$status" -ne 0 ]
+    echo "$output"
+    [[ $output == *"Operation not permitted"* ]]
+    run in_guest 'mknod /tmp/sda b 8 0'
+    [ "$status" -ne 0 ]
+    [[ $output == *"Operation not permitted"* ]]
+    run in_guest 'mknod /tmp/mem c 1 1'
+    [ "$status" -ne 0 ]
+    [ ! -e "$(guest_root g1)/tmp/sda" ]
+}
+
+@test "/proc/sys and the other read-only paths cannot be written; masked paths read empty" {
+    make_guest g1
+    vs g1 start
+    for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/modprobe /proc/sys/vm/drop_caches \
+             /proc/sys/kernel/hostname /proc/sys/net/ipv4/ip_forward; do
+        run in_guest "echo 1 > $f"
+        [ "$status" -ne 0 ]
+    done
+    [ "$(cat /proc/sys/kernel/core_pattern)" != 1 ]
+    for f in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts /proc/sched_debug; do
+        run in_guest "cat $f 2>/dev/null | wc -c"
+        [ "$output" -eq 0 ]
+    done
+    run in_guest 'ls -A /sys/firmware | wc -l'
+    [ "$output" -eq 0 ]
+    run in_guest 'touch /sys/firmware/x'
+    [ "$status" -ne 0 ]
+    run in_guest 'grep -E " /proc/sys " /proc/self/mountinfo'
+    [[ $output == *" ro,"* ]]
+}
+
+@test "/sys and the cgroup view are read-only and show only the guest's own cgroup" {
+    make_guest g1
+    make_guest g2
+    vs g1 start
+    vs g2 start
+    run in_guest 'echo 1 > /sys/kernel/uevent_helper'
+    [ "$status" -ne 0 ]
+    # Writable host cgroupfs would let root leave its cgroup (no nsdelegate here).
+    for d in $(in_guest 'ls /sys/fs/cgroup'); do
+        run in_guest "[ -f /sys/fs/cgroup/$d/cgroup.procs ] || exit 0; echo \$\$ > /sys/fs/cgroup/$d/cgroup.procs"
+        [ "$status" -ne 0 ]
+        # The view's root is the guest's own leaf: no sibling guest's dir in it.
+        run in_guest "ls /sys/fs/cgroup/$d"
+        [[ $output != *g2* ]]
+    done
+    run in_guest 'cat /proc/self/cgroup'
+    while read -r line; do [[ $line == *:/ ]]; done <<<"$output"
+    # The guest stays in its cgroup.
+    for p in $(guest_cgroup_pids g1); do
+        grep -q "/$VSERVER_CGROUP_PARENT/g1" /proc/$p/cgroup
+    done
+}
+
+@test "the bounding set is util-vserver's default secure set adjusted by bcapabilities" {
+    make_guest g1
+    make_guest g2
+    printf 'NET_RAW\n!CHOWN\n' >"$(guest_cfg g2)/bcapabilities"
+    vs g1 start
+    vs g2 start
+    a=$((16#$(vs g1 exec grep CapBnd /proc/self/status | awk '{print $2}')))
+    b=$((16#$(vs g2 exec grep CapBnd /proc/self/status | awk '{print $2}')))
+    # Never in the default set: SYS_ADMIN 21, SYS_MODULE 16, SYS_RAWIO 17, MKNOD 27, NET_ADMIN 12.
+    for bit in 21 16 17 27 12; do [ $(( a >> bit & 1 )) -eq 0 ]; done
+    # Always in it: CHOWN 0, KILL 5, SETUID 7, NET_BIND_SERVICE 10, SYS_CHROOT 18.
+    for bit in 0 5 7 10 18; do [ $(( a >> bit & 1 )) -eq 1 ]; done
+    [ "$b" -eq $(( (a & ~1) | (1 << 13) )) ]
+    # Init has the same set as processes that enter; nothing ambient or inheritable.
+    run vs g2 exec grep -E 'Cap(Inh|Amb)' /proc/1/status
+    [[ ${lines[0]} == *0000000000000000 ]]
+    [[ ${lines[1]} == *0000000000000000 ]]
+    [ "$((16#$(vs g2 exec grep CapBnd /proc/1/status | awk '{print $2}')))" -eq "$b" ]
+}
+
+@test "no undeclared fd reaches the guest: init has only /dev/null, exec only 0-2" {
+    make_guest g1
+    vs g1 start
+    run in_guest 'ls /proc/1/fd'
+    [ "$(echo $output)" = "0 1 2" ]
+    run in_guest 'for f in 0 1 2; do readlink /proc/1/fd/$f; done'
+    [ "$(echo $output)" = "/dev/null /dev/null /dev/null" ]
+    # An fd the caller leaks (9) never arrives; only 0-2 and the listing's own dir fd.
+    run bash -c "exec 9</etc/hostname; '$VS' g1 exec ls /proc/self/fd"
+    [ "$(echo $output)" = "0 1 2 3" ]
+    run in_guest 'readlink /proc/1/cwd; readlink /proc/1/root'
+    [ "$(echo $output)" = "/ /" ]
+}
+
+@test "the guest has its own /dev with the standard nodes and a private devpts" {
+    make_guest g1
+    vs g1 start
+    run in_guest 'ls /dev | tr "\n" " "'
+    for n in null zero full random urandom tty ptmx pts shm fd stdin stdout stderr; do
+        [[ " $output " == *" $n "* ]]
+    done
+    run in_guest 'ls /dev | wc -l'
+    [ "$output" -lt 20 ]
+    run in_guest 'stat -c %t:%T /dev/null'
+    [ "$output" = "1:3" ]
+    run in_guest 'readlink /dev/ptmx'
+    [ "$output" = pts/ptmx ]
+    run in_guest 'grep " /dev/pts " /proc/self/mountinfo'
+    [[ $output == *"ptmxmode=666"* ]]
+    # The guest's /dev is a tmpfs, not the host's devtmpfs.
+    run in_guest 'grep " /dev " /proc/self/mountinfo'
+    [[ $output == *" - tmpfs "* ]]
+}
+
+@test "the guest has its own network namespace with loopback only" {
+    make_guest g1
+    vs g1 start
+    run in_guest 'ls /sys/class/net | tr "\n" " "'
+    [ "$output" = "lo " ]
+    [ "$(readlink /proc/$(init_pid g1)/ns/net)" != "$(readlink /proc/self/ns/net)" ]
+    [ "$(readlink /proc/$(init_pid g1)/ns/ipc)" != "$(readlink /proc/self/ns/ipc)" ]
+}
+
+@test "hostile guest roots: /dev, /proc or /dev/null symlinked outside are refused, nothing made" {
+    make_guest g1
+    root=$(guest_root g1)
+    rm -rf "$root/dev" "$root/proc"
+    mkdir -p "$root/dev"
+    ln -s /proc/sys/kernel/core_pattern "$root/dev/null"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'/dev/null is a symlink to "/proc/sys/kernel/core_pattern" outside the guest'* ]]
+    rm -rf "$root/dev"
+    ln -s /etc "$root/dev"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'/dev is a symlink to "/etc"'* ]]
+    rm "$root/dev"
+    ln -s ../../../../../../.. "$root/proc"
+    run vs g1 start
+    [ "$status" -eq 1 ]
+    [[ $output == *'/proc is a symlink'* ]]
+    [ -z "$(cgroup_parent_dirs)" ]
+    [ ! -e "$(guest_state g1)" ]
+    [ -z "$(prefix_mounts)" ]
+    [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
+}
