@@ -232,7 +232,8 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
             VS_TRY(wrapped(extract_archive(a, root_stage), "build -m template"));
         break;
     case Method::Debootstrap:
-        VS_TRY(wrapped(run_debootstrap(req.debootstrap_args, root_stage), "build -m debootstrap"));
+        VS_TRY(wrapped(run_debootstrap(req.debootstrap_args, root_stage,
+                                       s.init.style == spec::InitStyle::Sysv), "build -m debootstrap"));
         break;
     case Method::Clone:
         VS_TRY(wrapped(clone_tree(req.copy_args.source, root_stage), "build -m clone"));

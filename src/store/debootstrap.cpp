@@ -43,13 +43,32 @@ Status prepare_debootstrap(DebootstrapArgs& args) {
     return ok();
 }
 
-Status run_debootstrap(const DebootstrapArgs& args, const std::string& root) {
+std::vector<std::string> debootstrap_argv(const DebootstrapArgs& args, const std::string& root,
+                                          bool sysv) {
     std::vector<std::string> argv = {debootstrap_bin()};
-    argv.insert(argv.end(), args.extra.begin(), args.extra.end());
+    bool included = false;
+    for (size_t i = 0; i < args.extra.size(); ++i) {
+        std::string a = args.extra[i];
+        if (sysv && a.rfind("--include=", 0) == 0) {
+            if (a.find("sysv-rc") == std::string::npos) a += ",sysv-rc";
+            included = true;
+        } else if (sysv && a == "--include" && i + 1 < args.extra.size()) {
+            argv.push_back(a);
+            a = args.extra[++i];
+            if (a.find("sysv-rc") == std::string::npos) a += ",sysv-rc";
+            included = true;
+        }
+        argv.push_back(a);
+    }
+    if (sysv && !included) argv.push_back("--include=sysv-rc");
     argv.push_back(args.suite);
     argv.push_back(root);
     argv.push_back(args.mirror);
-    return exec::run_checked(argv).wrap("debootstrap {}", args.suite);
+    return argv;
+}
+
+Status run_debootstrap(const DebootstrapArgs& args, const std::string& root, bool sysv) {
+    return exec::run_checked(debootstrap_argv(args, root, sysv)).wrap("debootstrap {}", args.suite);
 }
 
 }  // namespace vs::store

@@ -135,3 +135,30 @@ TEST(BuildArgs, BadInputNamesFlagAndValue) {
 }
 
 }  // namespace
+
+#include "store/debootstrap.hpp"
+
+namespace {
+
+TEST(Debootstrap, ArgvAddsSysvRcForSysvStyleOnly) {
+    vs::store::DebootstrapArgs a;
+    a.suite = "bookworm";
+    a.mirror = "http://m.invalid/debian";
+    a.extra = {"--variant=minbase"};
+    auto v = vs::store::debootstrap_argv(a, "/r", true);
+    ASSERT_EQ(v.size(), 6u);
+    EXPECT_EQ(v[1], "--variant=minbase");
+    EXPECT_EQ(v[2], "--include=sysv-rc");
+    EXPECT_EQ(v[3], "bookworm");
+    EXPECT_EQ(v[4], "/r");
+    EXPECT_EQ(v[5], "http://m.invalid/debian");
+    EXPECT_EQ(vs::store::debootstrap_argv(a, "/r", false).size(), 5u);
+    a.extra = {"--include=perl,procps"};
+    EXPECT_EQ(vs::store::debootstrap_argv(a, "/r", true)[1], "--include=perl,procps,sysv-rc");
+    a.extra = {"--include", "sysv-rc,perl"};
+    auto w = vs::store::debootstrap_argv(a, "/r", true);
+    EXPECT_EQ(w[1], "--include");
+    EXPECT_EQ(w[2], "sysv-rc,perl");
+}
+
+}  // namespace
