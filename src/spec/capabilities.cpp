@@ -93,10 +93,10 @@ uint64_t cap_all() {
 
 uint64_t default_bounding_set() {
     uint64_t s = 0;
-    for (int c : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
-                  CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-                  CAP_SYS_PTRACE, CAP_SYS_TTY_CONFIG, CAP_LEASE, CAP_SETFCAP, CAP_AUDIT_WRITE,
-                  CAP_SYS_BOOT})
+    for (int c :
+         {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+          CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SYS_PTRACE,
+          CAP_SYS_TTY_CONFIG, CAP_LEASE, CAP_SETFCAP, CAP_AUDIT_WRITE, CAP_SYS_BOOT})
         s |= cap_bit(c);
     return s;
 }
@@ -116,14 +116,16 @@ Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string
                 bits = cap_all();
             } else if (low == "none") {
                 // "none" empties the set; "!none" would mean nothing, so refuse it as a typo.
-                if (clear) return make_error(EINVAL, "{}invalid capability \"{}\"", lead(what), orig);
+                if (clear)
+                    return make_error(EINVAL, "{}invalid capability \"{}\"", lead(what), orig);
                 set = 0;
                 continue;
             } else {
                 std::optional<int> n;
                 std::string_view num = tok;
                 if (!num.empty() && num[0] == '^') num.remove_prefix(1);
-                if (auto v = str::parse_u64(num); v && !num.empty() && std::isdigit(static_cast<unsigned char>(num[0]))) {
+                if (auto v = str::parse_u64(num);
+                    v && !num.empty() && std::isdigit(static_cast<unsigned char>(num[0]))) {
                     if (*v <= static_cast<uint64_t>(cap_last())) n = static_cast<int>(*v);
                 } else {
                     n = cap_from_name(tok);

@@ -23,7 +23,7 @@ struct ContextName {
     const char* name;                  ///< canonical name
     std::vector<const char*> aliases;  ///< other accepted spellings (without vxf_/vxc_ prefix)
     Support support;
-    const char* mechanism;             ///< what it maps to, or why it is refused
+    const char* mechanism;  ///< what it maps to, or why it is refused
 };
 
 const std::vector<ContextName>& cflag_table();

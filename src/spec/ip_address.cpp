@@ -2,8 +2,9 @@
 #include "spec/ip_address.hpp"
 
 #include <arpa/inet.h>
-#include <cerrno>
+
 #include <cctype>
+#include <cerrno>
 
 #include "base/strings.hpp"
 
@@ -71,7 +72,10 @@ Result<int> mask_to_prefix(std::string_view text) {
         for (int b = 7; b >= 0; --b) {
             bool one = (a->bytes[i] >> b) & 1;
             if (one && seen_zero) return make_error(EINVAL, "non-contiguous netmask \"{}\"", t);
-            if (one) ++prefix; else seen_zero = true;
+            if (one)
+                ++prefix;
+            else
+                seen_zero = true;
         }
     }
     if (prefix == 0) return make_error(EINVAL, "empty netmask \"{}\"", t);
@@ -114,7 +118,8 @@ Status validate_ifname(std::string_view name) {
     // IFNAMSIZ is 16 including the NUL; dev_valid_name() also refuses '/', ':' and whitespace.
     bool good = !name.empty() && name.size() <= 15 && name != "." && name != "..";
     for (char c : name)
-        good = good && c != '/' && c != ':' && !std::isspace(static_cast<unsigned char>(c)) && c != 0;
+        good =
+            good && c != '/' && c != ':' && !std::isspace(static_cast<unsigned char>(c)) && c != 0;
     if (!good) return make_error(EINVAL, "invalid interface name \"{}\"", name);
     return ok();
 }

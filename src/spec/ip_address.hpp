@@ -11,7 +11,7 @@
 namespace vs::spec {
 
 struct IpAddress {
-    int family = 0;                  ///< AF_INET or AF_INET6
+    int family = 0;                   ///< AF_INET or AF_INET6
     std::array<uint8_t, 16> bytes{};  ///< network order; IPv4 uses the first 4
     size_t size() const { return family == 10 /*AF_INET6*/ ? 16 : 4; }
     int max_prefix() const { return family == 10 ? 128 : 32; }

@@ -8,10 +8,10 @@
 namespace vs::spec {
 
 struct RlimitInfo {
-    const char* name;      ///< util-vserver name: "nofile", "rss", ...
-    int resource;          ///< RLIMIT_* for setrlimit(2), -1 when there is none
-    bool in_pages;         ///< util-vserver counts rss and as in pages; setrlimit wants bytes
-    const char* refused;   ///< non-null: why the name is refused (context-wide VServer limits)
+    const char* name;     ///< util-vserver name: "nofile", "rss", ...
+    int resource;         ///< RLIMIT_* for setrlimit(2), -1 when there is none
+    bool in_pages;        ///< util-vserver counts rss and as in pages; setrlimit wants bytes
+    const char* refused;  ///< non-null: why the name is refused (context-wide VServer limits)
 };
 
 /// Every name util-vserver and setrlimit(2) know, refused ones included.

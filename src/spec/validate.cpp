@@ -15,9 +15,12 @@ Status validate_name(std::string_view name) {
     auto bad = [&](std::string_view why) -> Status {
         std::string shown;
         for (char c : name) {
-            if (c == '\n') shown += "\\n";
-            else if (c == '\0') shown += "\\0";
-            else shown += c;
+            if (c == '\n')
+                shown += "\\n";
+            else if (c == '\0')
+                shown += "\\0";
+            else
+                shown += c;
         }
         return make_error(EINVAL, "invalid guest name \"{}\": {}", shown, why);
     };
@@ -58,8 +61,8 @@ Status check_uts(const GuestSpec& s) {
 }
 
 Status check_paths(const GuestSpec& s) {
-    for (auto [what, v] : {std::pair{"root", &s.root}, {"config_dir", &s.config_dir},
-                           {"cache_dir", &s.cache_dir}})
+    for (auto [what, v] :
+         {std::pair{"root", &s.root}, {"config_dir", &s.config_dir}, {"cache_dir", &s.cache_dir}})
         if (!v->empty() && v->front() != '/')
             return make_error(EINVAL, "{} \"{}\" is not an absolute path", what, *v);
     return ok();
@@ -82,14 +85,14 @@ Status check_interfaces(const GuestSpec& s) {
         if (!i.dev.empty()) VS_TRY_WRAP(validate_ifname(i.dev), "{}/dev", where);
         if (!i.name.empty()) VS_TRY_WRAP(validate_ifname(i.name), "{}/name", where);
         if (!i.mode.empty() && i.mode != "veth" && i.mode != "macvlan" && i.mode != "shared")
-            return make_error(EINVAL, "{}/mode: unknown mode \"{}\" (veth, macvlan, shared)",
-                              where, i.mode);
+            return make_error(EINVAL, "{}/mode: unknown mode \"{}\" (veth, macvlan, shared)", where,
+                              i.mode);
         if (!i.mac.empty()) VS_TRY_WRAP(parse_mac(i.mac), "{}/mac", where);
         if (!i.gateway.empty()) {
             auto gw = VS_TRY_WRAP(parse_host_ip(i.gateway), "{}/gateway", where);
             if (gw.family != ip.family)
-                return make_error(EINVAL, "{}/gateway \"{}\" is not the family of ip \"{}\"",
-                                  where, i.gateway, i.ip);
+                return make_error(EINVAL, "{}/gateway \"{}\" is not the family of ip \"{}\"", where,
+                                  i.gateway, i.ip);
         }
     }
     return ok();
@@ -137,8 +140,8 @@ Status check_rlimits(const GuestSpec& s) {
                 return make_error(EINVAL, "{}/{}: soft limit {} above hard limit {}", dir, res,
                                   *r.soft, *r.hard);
             if (r.min && r.hard && *r.min > *r.hard)
-                return make_error(EINVAL, "{}/{}: minimum {} above hard limit {}", dir, res,
-                                  *r.min, *r.hard);
+                return make_error(EINVAL, "{}/{}: minimum {} above hard limit {}", dir, res, *r.min,
+                                  *r.hard);
         }
     }
     return ok();
@@ -147,7 +150,8 @@ Status check_rlimits(const GuestSpec& s) {
 Status check_resources(const GuestSpec& s) {
     const auto& r = s.resources;
     auto max_or_positive = [](const char* what, const std::optional<int64_t>& v) -> Status {
-        if (v && *v != -1 && *v <= 0) return make_error(EINVAL, "{} {} must be > 0 or max", what, *v);
+        if (v && *v != -1 && *v <= 0)
+            return make_error(EINVAL, "{} {} must be > 0 or max", what, *v);
         return ok();
     };
     VS_TRY(max_or_positive("memory.max", r.memory_max));
@@ -157,9 +161,11 @@ Status check_resources(const GuestSpec& s) {
     VS_TRY(max_or_positive("pids.max", r.pids_max));
     VS_TRY(max_or_positive("cpu.max quota", r.cpu_quota_us));
     if (r.cpu_quota_us && *r.cpu_quota_us != -1 && *r.cpu_quota_us < 1000)
-        return make_error(EINVAL, "cpu.max quota {} below the kernel minimum 1000us", *r.cpu_quota_us);
+        return make_error(EINVAL, "cpu.max quota {} below the kernel minimum 1000us",
+                          *r.cpu_quota_us);
     if (r.cpu_period_us && (*r.cpu_period_us < 1000 || *r.cpu_period_us > 1000000))
-        return make_error(EINVAL, "cpu.max period {} out of range 1000..1000000us", *r.cpu_period_us);
+        return make_error(EINVAL, "cpu.max period {} out of range 1000..1000000us",
+                          *r.cpu_period_us);
     if (r.cpu_weight && (*r.cpu_weight < 1 || *r.cpu_weight > 10000))
         return make_error(EINVAL, "cpu.weight {} out of range 1..10000", *r.cpu_weight);
     if (r.io_weight && (*r.io_weight < 1 || *r.io_weight > 10000))
@@ -171,16 +177,18 @@ Status check_resources(const GuestSpec& s) {
         for (const auto& part : str::split(**v, ',', false)) {
             auto range = str::split(part, '-', false);
             good = good && (range.size() == 1 || range.size() == 2);
-            for (const auto& n : range) good = good && str::parse_u64(n) && n.find('+') == std::string::npos;
-            if (good && range.size() == 2) good = *str::parse_u64(range[0]) <= *str::parse_u64(range[1]);
+            for (const auto& n : range)
+                good = good && str::parse_u64(n) && n.find('+') == std::string::npos;
+            if (good && range.size() == 2)
+                good = *str::parse_u64(range[0]) <= *str::parse_u64(range[1]);
         }
         if (!good)
             return make_error(EINVAL, "{} \"{}\" is not a cpuset list",
                               v == &r.cpuset_cpus ? "cpuset.cpus" : "cpuset.mems", **v);
     }
     for (const auto& [file, value] : r.passthrough) {
-        if (file.empty() || file.find('/') != std::string::npos || file.find('.') == std::string::npos ||
-            file == "." || file == "..")
+        if (file.empty() || file.find('/') != std::string::npos ||
+            file.find('.') == std::string::npos || file == "." || file == "..")
             return make_error(EINVAL, "cgroup/{}: not a controller.knob file name", file);
         (void)value;
     }
@@ -200,7 +208,8 @@ Status check_process(const GuestSpec& s) {
                           s.idmap->host_base, s.idmap->count);
     const auto& p = s.seccomp_profile;
     bool good = !p.empty() && p.size() <= 64;
-    for (char c : p) good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    for (char c : p)
+        good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     if (!good) return make_error(EINVAL, "seccomp profile \"{}\" is not a profile name", p);
     return ok();
 }
@@ -210,7 +219,8 @@ Status check_init(const GuestSpec& s) {
     for (const auto& k : s.init.killseq) {
         if (k.signal < 1 || k.signal > 64)
             return make_error(EINVAL, "apps/init/killseq: signal {} out of range 1..64", k.signal);
-        if (k.wait_s < 0) return make_error(EINVAL, "apps/init/killseq: negative wait {}", k.wait_s);
+        if (k.wait_s < 0)
+            return make_error(EINVAL, "apps/init/killseq: negative wait {}", k.wait_s);
     }
     for (const auto& e : s.init.environment)
         if (e.empty() || e.front() == '=' || e.find('=') == std::string::npos)

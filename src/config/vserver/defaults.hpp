@@ -17,8 +17,8 @@ namespace vs::config::vserver {
 constexpr uint32_t kDefaultContextStart = 40000;
 
 struct GlobalDefaults {
-    std::string shell;                       ///< .defaults/shell; "" = none
-    std::vector<spec::FstabEntry> fstab;     ///< .defaults/fstab, else builtin_default_fstab()
+    std::string shell;                    ///< .defaults/shell; "" = none
+    std::vector<spec::FstabEntry> fstab;  ///< .defaults/fstab, else builtin_default_fstab()
     uint32_t context_start = kDefaultContextStart;  ///< .defaults/context.start
 };
 

@@ -14,8 +14,7 @@ namespace {
 Status finalize_interfaces(spec::GuestSpec& s, LoadState& st) {
     size_t enabled = 0, shared = 0;
     for (const auto& i : s.interfaces) {
-        if (i.ip.empty())
-            return make_error(EINVAL, "{}/interfaces/{}: no ip file", st.dir, i.id);
+        if (i.ip.empty()) return make_error(EINVAL, "{}/interfaces/{}: no ip file", st.dir, i.id);
         if (i.disabled) continue;
         ++enabled;
         if (i.mode == "shared") ++shared;
@@ -29,19 +28,23 @@ Status finalize_interfaces(spec::GuestSpec& s, LoadState& st) {
 Status finalize_sched(spec::GuestSpec& s, LoadState& st) {
     if (!st.sched_fill_rate && !st.sched_interval) return ok();
     if (!st.sched_fill_rate)
-        return make_error(EINVAL, "{}: sched/interval needs sched/fill-rate", st.sched_interval_path);
+        return make_error(EINVAL, "{}: sched/interval needs sched/fill-rate",
+                          st.sched_interval_path);
     if (!st.sched_interval)
-        return make_error(EINVAL, "{}: sched/fill-rate needs sched/interval", st.sched_fill_rate_path);
+        return make_error(EINVAL, "{}: sched/fill-rate needs sched/interval",
+                          st.sched_fill_rate_path);
     if (st.cpu_max_set) {
-        st.warnings.push_back(st.sched_fill_rate_path + ": limits/cpu.max is set and wins over "
-                                                        "sched/fill-rate and sched/interval");
+        st.warnings.push_back(st.sched_fill_rate_path +
+                              ": limits/cpu.max is set and wins over "
+                              "sched/fill-rate and sched/interval");
         return ok();
     }
     constexpr uint64_t kPeriod = 100000;
     uint64_t quota = kPeriod * *st.sched_fill_rate / *st.sched_interval;
     if (quota < 1000)
-        return make_error(EINVAL, "{}: fill-rate {} / interval {} is below the kernel's minimum "
-                                  "CPU quota (1% of one CPU)",
+        return make_error(EINVAL,
+                          "{}: fill-rate {} / interval {} is below the kernel's minimum "
+                          "CPU quota (1% of one CPU)",
                           st.sched_fill_rate_path, *st.sched_fill_rate, *st.sched_interval);
     s.resources.cpu_quota_us = static_cast<int64_t>(quota);
     s.resources.cpu_period_us = kPeriod;
@@ -60,8 +63,10 @@ Status finalize_dlimits(spec::GuestSpec& s, LoadState& st) {
     for (const auto& d : s.dlimits) {
         if (d.disabled) continue;
         if ((st.dlimit_seen[d.id] & kRequired) != kRequired)
-            return make_error(EINVAL, "{}/dlimits/{}: directory, space_total and inodes_total "
-                                      "are all required", st.dir, d.id);
+            return make_error(EINVAL,
+                              "{}/dlimits/{}: directory, space_total and inodes_total "
+                              "are all required",
+                              st.dir, d.id);
     }
     return ok();
 }

@@ -13,9 +13,8 @@ namespace {
 std::string unescape(std::string_view s) {
     std::string o;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size() &&
-            s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' &&
-            s[i + 3] >= '0' && s[i + 3] <= '7') {
+        if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+            s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
             o += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
             i += 3;
         } else {
@@ -43,8 +42,10 @@ Result<std::vector<spec::FstabEntry>> parse_fstab(std::string_view text) {
     for (const auto& l : str::lines(text)) {
         auto w = str::split_ws(l);
         if (w.size() < 3 || w.size() > 6)
-            return make_error(EINVAL, "invalid fstab line \"{}\": expected SOURCE TARGET TYPE "
-                                      "[OPTIONS [DUMP [PASS]]]", l);
+            return make_error(EINVAL,
+                              "invalid fstab line \"{}\": expected SOURCE TARGET TYPE "
+                              "[OPTIONS [DUMP [PASS]]]",
+                              l);
         spec::FstabEntry e{unescape(w[0]), unescape(w[1]), unescape(w[2]),
                            w.size() > 3 ? unescape(w[3]) : "defaults"};
         if (e.target.empty() || e.target.front() != '/')
@@ -54,8 +55,8 @@ Result<std::vector<spec::FstabEntry>> parse_fstab(std::string_view text) {
         // are handled at mount time (openat2 RESOLVE_IN_ROOT).
         for (const auto& part : str::split(e.target, '/'))
             if (part == "..")
-                return make_error(EINVAL, "invalid fstab line \"{}\": target \"{}\" contains ..",
-                                  l, e.target);
+                return make_error(EINVAL, "invalid fstab line \"{}\": target \"{}\" contains ..", l,
+                                  e.target);
         out.push_back(std::move(e));
     }
     return out;

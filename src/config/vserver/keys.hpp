@@ -8,13 +8,13 @@
 
 namespace vs::config::vserver::rows {
 
-void add_identity(std::vector<Key>& out);   // keys_identity.cpp
-void add_network(std::vector<Key>& out);    // keys_network.cpp
-void add_security(std::vector<Key>& out);   // keys_security.cpp
-void add_init(std::vector<Key>& out);       // keys_init.cpp
-void add_filesystem(std::vector<Key>& out); // keys_filesystem.cpp
-void add_limits(std::vector<Key>& out);     // keys_limits.cpp
-void add_resources(std::vector<Key>& out);  // keys_resources.cpp
+void add_identity(std::vector<Key>& out);    // keys_identity.cpp
+void add_network(std::vector<Key>& out);     // keys_network.cpp
+void add_security(std::vector<Key>& out);    // keys_security.cpp
+void add_init(std::vector<Key>& out);        // keys_init.cpp
+void add_filesystem(std::vector<Key>& out);  // keys_filesystem.cpp
+void add_limits(std::vector<Key>& out);      // keys_limits.cpp
+void add_resources(std::vector<Key>& out);   // keys_resources.cpp
 
 /// A writer for keys whose value another row writes (aliases, derived keys): emits nothing.
 inline void write_nothing(const spec::GuestSpec&, std::vector<OutFile>&) {}

@@ -14,9 +14,12 @@ namespace {
 
 const char* style_name(spec::InitStyle s) {
     switch (s) {
-        case spec::InitStyle::Plain: return "plain";
-        case spec::InitStyle::Sysv: return "sysv";
-        case spec::InitStyle::Reaper: return "reaper";
+        case spec::InitStyle::Plain:
+            return "plain";
+        case spec::InitStyle::Sysv:
+            return "sysv";
+        case spec::InitStyle::Reaper:
+            return "reaper";
     }
     return "plain";
 }
@@ -55,57 +58,67 @@ bool same_killseq(const std::vector<spec::KillStep>& a, const std::vector<spec::
 using ArgvField = std::vector<std::string> spec::Init::*;
 
 Key argv_row(const std::string& file, ArgvField field, std::string doc) {
-    return {"apps/init/" + file, FileKind::List, "argv, one element per line",
-        [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            auto v = argv_lines(f.text);
-            if (v.empty()) return make_error(EINVAL, "empty command \"{}\"", scalar(f.text));
-            s.init.*field = std::move(v);
-            return ok();
-        },
-        [field, file](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (!(s.init.*field).empty()) text(o, "apps/init/" + file, one_per_line(s.init.*field));
-        },
-        std::move(doc)};
+    return {"apps/init/" + file,
+            FileKind::List,
+            "argv, one element per line",
+            [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                auto v = argv_lines(f.text);
+                if (v.empty()) return make_error(EINVAL, "empty command \"{}\"", scalar(f.text));
+                s.init.*field = std::move(v);
+                return ok();
+            },
+            [field, file](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                if (!(s.init.*field).empty())
+                    text(o, "apps/init/" + file, one_per_line(s.init.*field));
+            },
+            std::move(doc)};
 }
 
 }  // namespace
 
 void add_init(std::vector<Key>& out) {
-    out.push_back({"apps/init/style", FileKind::Scalar, "plain|sysv|reaper",
-        [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            auto v = str::lower(scalar(f.text));
-            if (v == "plain") s.init.style = spec::InitStyle::Plain;
-            else if (v == "sysv") s.init.style = spec::InitStyle::Sysv;
-            else if (v == "reaper" || v == "none") s.init.style = spec::InitStyle::Reaper;
-            else if (v == "minit" || v == "gentoo" || v == "openrc" || v == "arch")
-                return make_error(EINVAL,
-                    "init style \"{}\" is not supported: use plain (the guest's own /sbin/init) "
-                    "or reaper with apps/init/cmd.start", v);
-            else
-                return make_error(EINVAL, "unknown init style \"{}\" (plain, sysv, reaper)", v);
-            return ok();
-        },
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (s.init.style != spec::InitStyle::Plain)
-                line(o, "apps/init/style", style_name(s.init.style));
-        },
-        "plain: the guest's /sbin/init is PID 1 (default); sysv: our reaper is PID 1 and runs "
-        "/etc/init.d/rc <runlevel>; reaper: our reaper is PID 1 and runs apps/init/cmd.start "
-        "(or just reaps)"});
+    out.push_back(
+        {"apps/init/style", FileKind::Scalar, "plain|sysv|reaper",
+         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+             auto v = str::lower(scalar(f.text));
+             if (v == "plain")
+                 s.init.style = spec::InitStyle::Plain;
+             else if (v == "sysv")
+                 s.init.style = spec::InitStyle::Sysv;
+             else if (v == "reaper" || v == "none")
+                 s.init.style = spec::InitStyle::Reaper;
+             else if (v == "minit" || v == "gentoo" || v == "openrc" || v == "arch")
+                 return make_error(
+                     EINVAL,
+                     "init style \"{}\" is not supported: use plain (the guest's own /sbin/init) "
+                     "or reaper with apps/init/cmd.start",
+                     v);
+             else
+                 return make_error(EINVAL, "unknown init style \"{}\" (plain, sysv, reaper)", v);
+             return ok();
+         },
+         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+             if (s.init.style != spec::InitStyle::Plain)
+                 line(o, "apps/init/style", style_name(s.init.style));
+         },
+         "plain: the guest's /sbin/init is PID 1 (default); sysv: our reaper is PID 1 and runs "
+         "/etc/init.d/rc <runlevel>; reaper: our reaper is PID 1 and runs apps/init/cmd.start "
+         "(or just reaps)"});
 
-    out.push_back({"apps/init/mark", FileKind::Scalar, "word",
-        [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            auto v = scalar(f.text);
-            if (v.find_first_of(" \t/") != std::string::npos)
-                return make_error(EINVAL, "invalid mark \"{}\": one word expected", v);
-            s.init.mark = v;
-            return ok();
-        },
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (!s.init.mark.empty()) line(o, "apps/init/mark", s.init.mark);
-        },
-        "autostart group: `vserver --autostart MARK` (and the systemd units) start every guest "
-        "with this mark, ordered by apps/init/depends"});
+    out.push_back(
+        {"apps/init/mark", FileKind::Scalar, "word",
+         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+             auto v = scalar(f.text);
+             if (v.find_first_of(" \t/") != std::string::npos)
+                 return make_error(EINVAL, "invalid mark \"{}\": one word expected", v);
+             s.init.mark = v;
+             return ok();
+         },
+         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+             if (!s.init.mark.empty()) line(o, "apps/init/mark", s.init.mark);
+         },
+         "autostart group: `vserver --autostart MARK` (and the systemd units) start every guest "
+         "with this mark, ordered by apps/init/depends"});
 
     auto runlevel_parser = [](std::string spec::Init::*field) {
         return [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
@@ -117,86 +130,97 @@ void add_init(std::vector<Key>& out) {
         };
     };
     out.push_back({"apps/init/runlevel", FileKind::Scalar, "runlevel",
-        runlevel_parser(&spec::Init::runlevel_start),
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (s.init.runlevel_start != "3") line(o, "apps/init/runlevel", s.init.runlevel_start);
-        },
-        "runlevel for style sysv at start (default 3): `/etc/init.d/rc <runlevel>`"});
-    out.push_back({"apps/init/runlevel.start", FileKind::Scalar, "runlevel",
-        runlevel_parser(&spec::Init::runlevel_start), write_nothing,
-        "same as apps/init/runlevel (read after it, so it wins); written back as runlevel"});
+                   runlevel_parser(&spec::Init::runlevel_start),
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (s.init.runlevel_start != "3")
+                           line(o, "apps/init/runlevel", s.init.runlevel_start);
+                   },
+                   "runlevel for style sysv at start (default 3): `/etc/init.d/rc <runlevel>`"});
+    out.push_back(
+        {"apps/init/runlevel.start", FileKind::Scalar, "runlevel",
+         runlevel_parser(&spec::Init::runlevel_start), write_nothing,
+         "same as apps/init/runlevel (read after it, so it wins); written back as runlevel"});
     out.push_back({"apps/init/runlevel.stop", FileKind::Scalar, "runlevel",
-        runlevel_parser(&spec::Init::runlevel_stop),
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (s.init.runlevel_stop != "6") line(o, "apps/init/runlevel.stop", s.init.runlevel_stop);
-        },
-        "runlevel for style sysv at stop (default 6), run before the kill sequence"});
+                   runlevel_parser(&spec::Init::runlevel_stop),
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (s.init.runlevel_stop != "6")
+                           line(o, "apps/init/runlevel.stop", s.init.runlevel_stop);
+                   },
+                   "runlevel for style sysv at stop (default 6), run before the kill sequence"});
 
-    out.push_back({"apps/init/killseq", FileKind::List, "SIGNAL [WAIT SIGNAL]...",
-        [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            std::vector<std::string> w;
-            for (const auto& l : list_lines(f.text))
-                for (auto& x : str::split_ws(l)) w.push_back(x);
-            if (w.empty() || w.size() % 2 == 0)
-                return make_error(EINVAL, "invalid kill sequence \"{}\": expected SIGNAL "
-                                          "[WAIT SIGNAL]...", str::join(w, " "));
-            std::vector<spec::KillStep> seq;
-            for (size_t i = 0; i < w.size(); i += 2) {
-                spec::KillStep k;
-                k.signal = VS_TRY(parse_signal(w[i]));
-                if (i + 1 < w.size())
-                    k.wait_s = static_cast<int>(VS_TRY(parse_int(w[i + 1], 0, 3600, "wait")));
-                seq.push_back(k);
-            }
-            s.init.killseq = std::move(seq);
-            return ok();
-        },
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (!same_killseq(s.init.killseq, spec::Init{}.killseq))
-                text(o, "apps/init/killseq", killseq_text(s.init.killseq));
-        },
-        "stop sequence: send SIGNAL to every guest process, wait up to WAIT seconds for the "
-        "guest to empty, next; default `15 5 9`; stop always ends with SIGKILL of what is left"});
+    out.push_back(
+        {"apps/init/killseq", FileKind::List, "SIGNAL [WAIT SIGNAL]...",
+         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+             std::vector<std::string> w;
+             for (const auto& l : list_lines(f.text))
+                 for (auto& x : str::split_ws(l)) w.push_back(x);
+             if (w.empty() || w.size() % 2 == 0)
+                 return make_error(EINVAL,
+                                   "invalid kill sequence \"{}\": expected SIGNAL "
+                                   "[WAIT SIGNAL]...",
+                                   str::join(w, " "));
+             std::vector<spec::KillStep> seq;
+             for (size_t i = 0; i < w.size(); i += 2) {
+                 spec::KillStep k;
+                 k.signal = VS_TRY(parse_signal(w[i]));
+                 if (i + 1 < w.size())
+                     k.wait_s = static_cast<int>(VS_TRY(parse_int(w[i + 1], 0, 3600, "wait")));
+                 seq.push_back(k);
+             }
+             s.init.killseq = std::move(seq);
+             return ok();
+         },
+         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+             if (!same_killseq(s.init.killseq, spec::Init{}.killseq))
+                 text(o, "apps/init/killseq", killseq_text(s.init.killseq));
+         },
+         "stop sequence: send SIGNAL to every guest process, wait up to WAIT seconds for the "
+         "guest to empty, next; default `15 5 9`; stop always ends with SIGKILL of what is left"});
 
-    out.push_back(argv_row("cmd.start", &spec::Init::cmd_start,
+    out.push_back(argv_row(
+        "cmd.start", &spec::Init::cmd_start,
         "command run as the guest's init (style plain: instead of /sbin/init; sysv: instead of "
         "/etc/init.d/rc; reaper: run under the reaper)"));
     out.push_back(argv_row("cmd.stop", &spec::Init::cmd_stop,
-        "command run inside the guest at stop, before the kill sequence"));
-    out.push_back(argv_row("cmd.prepare", &spec::Init::cmd_prepare,
-        "command run inside the guest's mount namespace before its init starts"));
+                           "command run inside the guest at stop, before the kill sequence"));
+    out.push_back(
+        argv_row("cmd.prepare", &spec::Init::cmd_prepare,
+                 "command run inside the guest's mount namespace before its init starts"));
 
     out.push_back({"apps/init/depends", FileKind::List, "guest names",
-        [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            auto v = list_lines(f.text);
-            for (const auto& n : v) VS_TRY(spec::validate_name(n));
-            s.init.depends = std::move(v);
-            return ok();
-        },
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (!s.init.depends.empty()) text(o, "apps/init/depends", one_per_line(s.init.depends));
-        },
-        "guests started before this one by --autostart (and stopped after it)"});
+                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                       auto v = list_lines(f.text);
+                       for (const auto& n : v) VS_TRY(spec::validate_name(n));
+                       s.init.depends = std::move(v);
+                       return ok();
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (!s.init.depends.empty())
+                           text(o, "apps/init/depends", one_per_line(s.init.depends));
+                   },
+                   "guests started before this one by --autostart (and stopped after it)"});
 
     out.push_back({"apps/init/environment", FileKind::Hash, "VAR=VALUE lines",
-        [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-            std::vector<std::string> env;
-            for (const auto& l : list_lines(f.text)) {
-                auto eq = l.find('=');
-                if (eq == std::string::npos || eq == 0)
-                    return make_error(EINVAL, "invalid environment entry \"{}\": VAR=VALUE "
-                                              "expected", l);
-                env.push_back(l);
-            }
-            s.init.environment = std::move(env);
-            return ok();
-        },
-        [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-            if (s.init.environment != spec::Init{}.environment)
-                text(o, "apps/init/environment", one_per_line(s.init.environment));
-        },
-        "the complete environment of the init command (replaces the default "
-        "PATH=/bin:/usr/bin:/sbin:/usr/sbin)"});
+                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                       std::vector<std::string> env;
+                       for (const auto& l : list_lines(f.text)) {
+                           auto eq = l.find('=');
+                           if (eq == std::string::npos || eq == 0)
+                               return make_error(EINVAL,
+                                                 "invalid environment entry \"{}\": VAR=VALUE "
+                                                 "expected",
+                                                 l);
+                           env.push_back(l);
+                       }
+                       s.init.environment = std::move(env);
+                       return ok();
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (s.init.environment != spec::Init{}.environment)
+                           text(o, "apps/init/environment", one_per_line(s.init.environment));
+                   },
+                   "the complete environment of the init command (replaces the default "
+                   "PATH=/bin:/usr/bin:/sbin:/usr/sbin)"});
 }
 
 }  // namespace vs::config::vserver::rows

@@ -37,9 +37,9 @@ constexpr Name kFlags[] = {
     {"ADDR_LIMIT_3GB", ADDR_LIMIT_3GB},
 };
 
-constexpr const char* kOtherPersonas[] = {"SVR4", "SVR3", "SCOSVR3", "OSR5", "WYSEV386", "ISCR4",
-                                          "BSD", "SUNOS", "XENIX", "IRIX32", "IRIXN32",
-                                          "IRIX64", "RISCOS", "SOLARIS", "UW7", "OSF4", "HPUX"};
+constexpr const char* kOtherPersonas[] = {
+    "SVR4",   "SVR3",    "SCOSVR3", "OSR5",   "WYSEV386", "ISCR4", "BSD",  "SUNOS", "XENIX",
+    "IRIX32", "IRIXN32", "IRIX64",  "RISCOS", "SOLARIS",  "UW7",   "OSF4", "HPUX"};
 
 }  // namespace
 
@@ -58,16 +58,20 @@ Result<uint32_t> parse_personality(std::string_view text) {
                 if (w == p.name) v = p.value, found = true;
             for (const char* o : kOtherPersonas)
                 if (w == o)
-                    return make_error(EINVAL, "personality \"{}\" is not supported: the kernel "
-                                              "only runs Linux personas", words[i]);
+                    return make_error(EINVAL,
+                                      "personality \"{}\" is not supported: the kernel "
+                                      "only runs Linux personas",
+                                      words[i]);
             if (!found)
                 return make_error(EINVAL, "unknown personality \"{}\" (LINUX, LINUX32, ...)",
                                   words[i]);
             continue;
         }
         if (w == "MMAP_PAGE_ZERO")
-            return make_error(EINVAL, "personality flag \"{}\" is not supported: mapping page 0 "
-                                      "reopens NULL-dereference exploits", words[i]);
+            return make_error(EINVAL,
+                              "personality flag \"{}\" is not supported: mapping page 0 "
+                              "reopens NULL-dereference exploits",
+                              words[i]);
         for (const auto& f : kFlags)
             if (w == f.name) v |= f.value, found = true;
         if (!found) return make_error(EINVAL, "unknown personality flag \"{}\"", words[i]);

@@ -1,7 +1,6 @@
 // The key registry: assembles the key groups, matches relative paths, renders a spec.
 #include "config/vserver/registry.hpp"
 
-
 #include <map>
 
 #include "base/strings.hpp"
@@ -13,13 +12,20 @@ namespace vs::config::vserver {
 
 const char* kind_name(FileKind k) {
     switch (k) {
-        case FileKind::Scalar: return "scalar";
-        case FileKind::List: return "list";
-        case FileKind::Bool: return "bool";
-        case FileKind::Hash: return "hash";
-        case FileKind::Link: return "link";
-        case FileKind::Program: return "program";
-        case FileKind::Data: return "data";
+        case FileKind::Scalar:
+            return "scalar";
+        case FileKind::List:
+            return "list";
+        case FileKind::Bool:
+            return "bool";
+        case FileKind::Hash:
+            return "hash";
+        case FileKind::Link:
+            return "link";
+        case FileKind::Program:
+            return "program";
+        case FileKind::Data:
+            return "data";
     }
     return "?";
 }

@@ -30,20 +30,20 @@ const char* kind_name(FileKind k);
 
 /// What a parser gets for one file.
 struct KeyFile {
-    std::string rel;                  ///< "interfaces/0/ip"
-    std::string path;                 ///< absolute path, for messages
-    std::vector<std::string> parts;   ///< what each '*' of the pattern matched: {"0"}
-    std::string text;                 ///< content; the link target for Link keys
+    std::string rel;                 ///< "interfaces/0/ip"
+    std::string path;                ///< absolute path, for messages
+    std::vector<std::string> parts;  ///< what each '*' of the pattern matched: {"0"}
+    std::string text;                ///< content; the link target for Link keys
 };
 
 /// Per-load scratch state: values that only make sense once every file has been read.
 struct LoadState {
-    std::string dir;                         ///< the config dir being read
-    std::vector<std::string> warnings;       ///< accepted but without effect: said to the user
+    std::string dir;                    ///< the config dir being read
+    std::vector<std::string> warnings;  ///< accepted but without effect: said to the user
     std::optional<uint64_t> sched_fill_rate, sched_interval;
     std::string sched_fill_rate_path, sched_interval_path;
     std::map<std::string, std::string> iface_mask_paths;  ///< id -> path of its mask/prefix file
-    std::set<std::string> ccaps_cleared;     ///< ccaps the file cleared with '!'
+    std::set<std::string> ccaps_cleared;                  ///< ccaps the file cleared with '!'
     bool ccaps_seen = false;
     bool pids_max_set = false, memory_max_set = false, memory_high_set = false;
     bool cpu_max_set = false;
@@ -64,11 +64,11 @@ using Writer = std::function<void(const spec::GuestSpec&, std::vector<OutFile>&)
 struct Key {
     std::string pattern;  ///< relative path; '*' matches within one path component
     FileKind kind;
-    std::string type;     ///< value type for the docs: "uint 2..49151", "IP address"
+    std::string type;  ///< value type for the docs: "uint 2..49151", "IP address"
     Parser parse;
     Writer write;
-    std::string doc;      ///< what it means and what it maps to
-    std::string maps;     ///< the GuestSpec field(s) it sets (filled from registry.cpp's table)
+    std::string doc;   ///< what it means and what it maps to
+    std::string maps;  ///< the GuestSpec field(s) it sets (filled from registry.cpp's table)
 };
 
 /// Every key, in documentation order.

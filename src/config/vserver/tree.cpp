@@ -5,8 +5,8 @@
 #include <set>
 
 #include "base/strings.hpp"
-#include "base/try_wrap.hpp"
 #include "base/sys.hpp"
+#include "base/try_wrap.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/values.hpp"
@@ -36,9 +36,12 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
         if (key && key->kind == FileKind::Link) {
             // vdir/cache/run are links; a real directory there is taken as the value itself and
             // never walked (it may hold a whole guest root).
-            if (link) f.text = *link;
-            else if (real_dir) f.text = path;
-            else return make_error(EINVAL, "{}: expected a symlink or a directory", path);
+            if (link)
+                f.text = *link;
+            else if (real_dir)
+                f.text = path;
+            else
+                return make_error(EINVAL, "{}: expected a symlink or a directory", path);
         } else if (real_dir) {
             // A real directory holds keys (interfaces/0, scripts/pre-start.d); a symlinked one
             // is a value we do not know, so it is reported below, never followed.

@@ -39,13 +39,26 @@ Result<uint64_t> parse_limit(std::string_view text) {
     uint64_t mult = 1;
     std::string num = v;
     switch (v.back()) {
-        case 'K': mult = 1024; break;
-        case 'M': mult = 1024ull * 1024; break;
-        case 'G': mult = 1024ull * 1024 * 1024; break;
-        case 'k': mult = 1000; break;
-        case 'm': mult = 1000ull * 1000; break;
-        case 'g': mult = 1000ull * 1000 * 1000; break;
-        default: break;
+        case 'K':
+            mult = 1024;
+            break;
+        case 'M':
+            mult = 1024ull * 1024;
+            break;
+        case 'G':
+            mult = 1024ull * 1024 * 1024;
+            break;
+        case 'k':
+            mult = 1000;
+            break;
+        case 'm':
+            mult = 1000ull * 1000;
+            break;
+        case 'g':
+            mult = 1000ull * 1000 * 1000;
+            break;
+        default:
+            break;
     }
     if (mult != 1) num.pop_back();
     auto n = str::parse_u64(num);
@@ -67,17 +80,27 @@ Result<int64_t> parse_bytes_or_max(std::string_view text, bool allow_zero) {
     int64_t mult = 1;
     std::string num = v;
     switch (std::toupper(static_cast<unsigned char>(v.back()))) {
-        case 'K': mult = 1LL << 10; break;
-        case 'M': mult = 1LL << 20; break;
-        case 'G': mult = 1LL << 30; break;
-        case 'T': mult = 1LL << 40; break;
-        default: break;
+        case 'K':
+            mult = 1LL << 10;
+            break;
+        case 'M':
+            mult = 1LL << 20;
+            break;
+        case 'G':
+            mult = 1LL << 30;
+            break;
+        case 'T':
+            mult = 1LL << 40;
+            break;
+        default:
+            break;
     }
     if (mult != 1) num.pop_back();
     auto n = str::parse_u64(num);
     if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
         return make_error(EINVAL, "invalid size \"{}\" (bytes, K/M/G/T suffix, or max)", v);
-    if ((*n == 0 && !allow_zero) || *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
+    if ((*n == 0 && !allow_zero) ||
+        *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
         return make_error(EINVAL, "invalid size \"{}\": out of range", v);
     return static_cast<int64_t>(*n) * mult;
 }

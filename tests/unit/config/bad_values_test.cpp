@@ -1,8 +1,8 @@
 // Every bad value is refused with an error that names the file's path and quotes the value.
 #include <gtest/gtest.h>
 
-#include "unit/config/tree_fixture.hpp"
 #include "config/vserver/tree.hpp"
+#include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {

@@ -1,14 +1,15 @@
 // allocate_context: counter, skipping used contexts, .defaults, and concurrent callers.
+#include "config/vserver/context_alloc.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <set>
 
-#include "unit/config/tree_fixture.hpp"
-#include "config/vserver/context_alloc.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/tree.hpp"
+#include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
-#include "unit/config/tree_fixture.hpp"
-#include "unit/config/spec_text.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/capabilities.hpp"
+#include "unit/config/spec_text.hpp"
+#include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class FixtureTest : public TreeTest {
-protected:
+   protected:
     void SetUp() override {
         TreeTest::SetUp();
         fs::copy(std::string(VS_SOURCE_DIR) + "/tests/fixtures/config/web1", dir("web1"),
@@ -59,10 +59,10 @@ TEST_F(FixtureTest, ReadsEveryGroup) {
     EXPECT_EQ(s.fstab[2].source, "/srv/My Data");
     EXPECT_EQ(s.rlimits.at("nofile").soft, 1024u);
     EXPECT_EQ(s.rlimits.at("nofile").hard, 4096u);
-    EXPECT_EQ(s.resources.pids_max, 200);                     // rlimits/nproc
+    EXPECT_EQ(s.resources.pids_max, 200);                           // rlimits/nproc
     EXPECT_EQ(s.resources.memory_max, 65536LL * ::getpagesize());   // rlimits/rss pages
     EXPECT_EQ(s.resources.memory_high, 32768LL * ::getpagesize());  // rlimits/rss.soft
-    EXPECT_EQ(s.resources.cpu_quota_us, 25000);               // 1/4 of a CPU
+    EXPECT_EQ(s.resources.cpu_quota_us, 25000);                     // 1/4 of a CPU
     EXPECT_EQ(s.resources.cpu_period_us, 100000u);
     EXPECT_EQ(s.resources.cpu_weight, 50u);
     EXPECT_EQ(s.resources.memory_swap_max, 256LL << 20);

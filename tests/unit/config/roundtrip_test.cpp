@@ -2,12 +2,12 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
-#include "unit/config/spec_text.hpp"
-#include "unit/config/tree_fixture.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/capabilities.hpp"
 #include "spec/context_flags.hpp"
+#include "unit/config/spec_text.hpp"
+#include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {

@@ -25,15 +25,17 @@ inline std::string describe(const spec::GuestSpec& s) {
     add("default_dev", s.default_dev);
     add("default_prefix", std::to_string(s.default_prefix));
     for (const auto& i : s.interfaces)
-        add("iface", fmt::format("{} {} /{} dev={} name={} nodev={} disabled={} mode={} mac={} gw={}",
-                                 i.id, i.ip, i.prefix, i.dev, i.name, i.nodev, i.disabled, i.mode,
-                                 i.mac, i.gateway));
+        add("iface",
+            fmt::format("{} {} /{} dev={} name={} nodev={} disabled={} mode={} mac={} gw={}", i.id,
+                        i.ip, i.prefix, i.dev, i.name, i.nodev, i.disabled, i.mode, i.mac,
+                        i.gateway));
     add("bounding", fmt::format("{:x}", s.caps.bounding));
     add("ccaps", str::join(s.caps.ccaps, ","));
     add("ping_sockets", std::to_string(s.caps.ping_sockets));
     add("allow_namespaces", std::to_string(s.caps.allow_namespaces));
     add("flags", str::join(s.flags.names, ","));
-    add("flag_bits", fmt::format("{}{}{}", s.flags.private_ctx, s.flags.virt_uptime, s.flags.sched_pause));
+    add("flag_bits",
+        fmt::format("{}{}{}", s.flags.private_ctx, s.flags.virt_uptime, s.flags.sched_pause));
     add("ns", fmt::format("user={} time={} net={}", s.ns.user, s.ns.time, s.ns.net));
     add("idmap", s.idmap ? fmt::format("{} {}", s.idmap->host_base, s.idmap->count) : "-");
     add("nnp", std::to_string(s.no_new_privs));

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
-#include "unit/config/tree_fixture.hpp"
 #include "spec/capabilities.hpp"
+#include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {

@@ -1,10 +1,11 @@
 // Value syntax: limits, sizes, booleans, fstab, personality.
+#include "config/vserver/values.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/personality.h>
 
 #include "config/vserver/fstab.hpp"
 #include "config/vserver/personality.hpp"
-#include "config/vserver/values.hpp"
 
 namespace vs::config::vserver {
 namespace {
@@ -40,7 +41,8 @@ TEST(Values, Booleans) {
 }
 
 TEST(Fstab, ParsesEscapesAndRoundTrips) {
-    auto r = parse_fstab("# c\nnone /proc proc defaults 0 0\n/a\\040b /mnt/x\\040y none bind\nnone /t tmpfs\n");
+    auto r = parse_fstab(
+        "# c\nnone /proc proc defaults 0 0\n/a\\040b /mnt/x\\040y none bind\nnone /t tmpfs\n");
     ASSERT_TRUE(r) << r.error().what();
     ASSERT_EQ(r->size(), 3u);
     EXPECT_EQ((*r)[1].source, "/a b");
@@ -61,10 +63,10 @@ TEST(Personality, NamesAndRefusals) {
     EXPECT_FALSE(parse_personality("BSD"));
     EXPECT_FALSE(parse_personality("LINUX\nMMAP_PAGE_ZERO"));
     EXPECT_FALSE(parse_personality("LINUX\nFROB"));
-    for (uint32_t v : {static_cast<uint32_t>(PER_LINUX), static_cast<uint32_t>(PER_LINUX32),
-                       static_cast<uint32_t>(PER_LINUX_32BIT),
-                       static_cast<uint32_t>(PER_LINUX32_3GB),
-                       static_cast<uint32_t>(PER_LINUX) | static_cast<uint32_t>(ADDR_NO_RANDOMIZE)})
+    for (uint32_t v :
+         {static_cast<uint32_t>(PER_LINUX), static_cast<uint32_t>(PER_LINUX32),
+          static_cast<uint32_t>(PER_LINUX_32BIT), static_cast<uint32_t>(PER_LINUX32_3GB),
+          static_cast<uint32_t>(PER_LINUX) | static_cast<uint32_t>(ADDR_NO_RANDOMIZE)})
         EXPECT_EQ(*parse_personality(format_personality(v)), v) << format_personality(v);
 }
 

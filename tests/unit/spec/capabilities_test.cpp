@@ -1,8 +1,8 @@
 // Capability names, the default bounding set and bcapabilities list semantics.
+#include "spec/capabilities.hpp"
+
 #include <gtest/gtest.h>
 #include <linux/capability.h>
-
-#include "spec/capabilities.hpp"
 
 namespace vs::spec {
 namespace {
@@ -21,14 +21,14 @@ TEST(Capabilities, NamesBothWays) {
 
 TEST(Capabilities, DefaultIsTheSecureSetPlusSysBoot) {
     uint64_t d = default_bounding_set();
-    for (int c : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
-                  CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-                  CAP_SYS_PTRACE, CAP_SYS_TTY_CONFIG, CAP_LEASE, CAP_SETFCAP, CAP_AUDIT_WRITE,
-                  CAP_SYS_BOOT})
+    for (int c :
+         {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
+          CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_SYS_PTRACE,
+          CAP_SYS_TTY_CONFIG, CAP_LEASE, CAP_SETFCAP, CAP_AUDIT_WRITE, CAP_SYS_BOOT})
         EXPECT_TRUE(d & cap_bit(c)) << cap_name(c);
-    for (int c : {CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
-                  CAP_SYS_TIME, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_MKNOD, CAP_IPC_LOCK,
-                  CAP_LINUX_IMMUTABLE})
+    for (int c :
+         {CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_TIME,
+          CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_MKNOD, CAP_IPC_LOCK, CAP_LINUX_IMMUTABLE})
         EXPECT_FALSE(d & cap_bit(c)) << cap_name(c);
 }
 

@@ -1,9 +1,10 @@
 // cflags/ccaps: every name maps or is refused with its reason; mechanisms land in the spec.
+#include "spec/context_flags.hpp"
+
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
 #include "spec/capabilities.hpp"
-#include "spec/context_flags.hpp"
 
 namespace vs::spec {
 namespace {
