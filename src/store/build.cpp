@@ -70,17 +70,20 @@ Status validate_through_registry(const spec::GuestSpec& s) {
     return spec::validate(t);
 }
 
-// --flags is checked by the cflags key's own parser so the error can name the option.
-Status validate_flags(const spec::GuestSpec& s) {
-    if (s.flags.names.empty()) return ok();
-    const cv::Key* key = cv::find_key("cflags");
-    if (!key) return ok();
+// --flags is read by the cflags key's own parser, on top of the default flags, so the error can
+// name the option and the result is what `load` will see (the writer stores only differences
+// from the defaults, so a spec without them would be saved as "every default negated").
+Result<std::vector<std::string>> resolve_flags(const spec::GuestSpec& s) {
     spec::GuestSpec t;
     t.name = s.name;
     cv::apply_defaults(t);
+    if (s.flags.names.empty()) return t.flags.names;
+    const cv::Key* key = cv::find_key("cflags");
+    if (!key) return make_error(EINVAL, "internal: no cflags key");
     cv::LoadState st;
     cv::KeyFile k{"cflags", "--flags", {}, str::join(s.flags.names, "\n") + "\n"};
-    return key->parse(t, st, k).wrap("build: --flags \"{}\"", str::join(s.flags.names, ","));
+    VS_TRY(key->parse(t, st, k).wrap("build: --flags \"{}\"", str::join(s.flags.names, ",")));
+    return t.flags.names;
 }
 
 // The context file of every other guest: --context must not collide (it names the cgroup id
@@ -142,7 +145,9 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         if (req.method == Method::Skeleton) s.init.style = spec::InitStyle::Plain;
         if (req.method == Method::Debootstrap) s.init.style = spec::InitStyle::Sysv;
     }
-    VS_TRY(validate_flags(s));
+    // Defaults the command line cannot change: util-vserver's secure capability set and ccaps.
+    s.caps = base.caps;
+    s.flags.names = VS_TRY(resolve_flags(s));
     if (s.context) VS_TRY(check_context_free(paths, s.name, *s.context));
 
     switch (req.method) {

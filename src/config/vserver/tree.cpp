@@ -71,6 +71,9 @@ Result<spec::GuestSpec> base_spec(const Paths& paths, const std::string& name) {
     s.config_dir = paths.guest_config(name);
     s.root = paths.guest_root(name);
     s.cache_dir = paths.cache_base + "/" + name;
+    // A new guest starts from util-vserver's defaults (secure capability set, default flags and
+    // ccaps); the writer stores only differences from them.
+    apply_defaults(s);
     return s;
 }
 
