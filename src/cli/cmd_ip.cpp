@@ -215,6 +215,17 @@ int add(Ctx& x, std::vector<std::string> args) {
         else if (a == "--id") id = v;
         else return usage(fmt::format("ip add: unknown option \"{}\"", a));
     }
+    // Without --dev, --name or --mode the address joins the guest's first interface (same
+    // device and mode, so the same link): the common "one more IP for this guest".
+    if (i.dev.empty() && i.name.empty() && i.mode.empty() && x.old_spec.default_dev.empty()) {
+        for (const auto& o : x.old_spec.interfaces) {
+            if (o.disabled) continue;
+            i.dev = o.dev;
+            i.mode = o.mode;
+            i.name = o.name;
+            break;
+        }
+    }
     if (id.empty()) id = next_id(x.old_spec);
     if (id.empty() || id[0] == '.' || id.find('/') != std::string::npos)
         return usage(fmt::format("ip add: invalid id \"{}\"", id));

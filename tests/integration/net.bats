@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# Guest networking end to end (docs/network.md): every test runs in a network namespace it
+# creates (the test "host" with a bridge br0 = the test LAN, 192.0.2.0/24, a documentation
+# range used only there) and drives the real binary in it through nsenter.
+
+setup() {
+  [[ $EUID -eq 0 ]] || skip "needs root"
+  export VSERVER_PREFIX=$(mktemp -d /tmp/vs-net-XXXXXX)
+  export VSERVER_CGROUP_PARENT=vstest-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+  export WORK=$(mktemp -d /tmp/vs-net-work-XXXXXX)
+  NS=vsnet-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+  ip netns add "$NS"
+  N=(nsenter "--net=/run/netns/$NS")
+  "${N[@]}" ip link set lo up
+  "${N[@]}" ip link add br0 type bridge
+  "${N[@]}" ip link set br0 up
+  "${N[@]}" ip addr add 192.0.2.1/24 dev br0
+  GUESTS=()
+}
+
+teardown() {
+  for g in "${GUESTS[@]}"; do v "$g" stop >/dev/null 2>&1 || true; done
+  [[ -n "${HOSTPID:-}" ]] && kill "$HOSTPID" 2>/dev/null
+  [[ -n "${NS:-}" ]] && ip netns del "$NS" 2>/dev/null
+  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
+    [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  [[ -n "${VSERVER_PREFIX:-}" ]] && rm -rf "$VSERVER_PREFIX"
+  [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
+  return 0
+}
+
+v() { "${N[@]}" "$VS_BIN/vserver" "$@"; }
+
+# mk NAME IFACE-SPEC [MODE]: builds a busybox guest (not started).
+mk() {
+  v "$1" build -m skeleton --interface "$2" >/dev/null || return 1
+  [[ -n "${3:-}" ]] && echo "$3" > "$VSERVER_PREFIX/etc/vservers/$1/interfaces/0/mode"
+  GUESTS+=("$1")
+}
+
+# retry CMD...: up to 50 tries 0.1 s apart (a service just started may not listen yet).
+retry() {
+  for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done
+  "$@"
+}
+
+@test "veth guests on a test bridge reach each other; the guest sees eth0 with its IP and cannot change it" {
+  mk ga eth0=br0:192.0.2.10/24
+  mk gb br0:192.0.2.11/24
+  v ga start
+  v gb start
+  run v ga exec ip -4 addr show eth0
+  [[ $output == *"inet 192.0.2.10/24"* ]] || { echo "$output"; false; }
+  v gb exec httpd -p 8080 -h /etc
+  run retry v ga exec wget -qO- http://192.0.2.11:8080/hostname
+  [[ $status -eq 0 && $output == gb* ]] || { echo "$output"; false; }
+  # No CAP_NET_ADMIN: the guest cannot add, remove or re-address.
+  run v ga exec ip addr add 192.0.2.99/24 dev eth0
+  [[ $status -ne 0 ]]
+  run v ga exec ip addr del 192.0.2.10/24 dev eth0
+  [[ $status -ne 0 ]]
+  run v ga exec ip -4 addr show eth0
+  [[ $output == *"192.0.2.10/24"* && $output != *192.0.2.99* ]]
+}
+
+@test "a duplicate address is refused at config edit, ip change, start and build, naming both guests" {
+  mk ga br0:192.0.2.10/24
+  mk gb br0:192.0.2.11/24
+  v ga start
+  run v ga ip add 192.0.2.11
+  [[ $status -ne 0 && $output == *'"ga"'* && $output == *'"gb"'* ]] || { echo "$output"; false; }
+  run v ga ip change 192.0.2.10 192.0.2.11
+  [[ $status -ne 0 && $output == *'"gb"'* ]] || { echo "$output"; false; }
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/ga/interfaces/0/ip)" == 192.0.2.10 ]]
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/ga/interfaces/1 ]]
+  # The host's own address.
+  run v ga ip add 192.0.2.1
+  [[ $status -ne 0 && $output == *"present on the host"* ]] || { echo "$output"; false; }
+  # A config edited by hand behind our back is still refused at start.
+  echo 192.0.2.10 > "$VSERVER_PREFIX/etc/vservers/gb/interfaces/0/ip"
+  run v gb start
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *'"ga"'* ]] || { echo "$output"; false; }
+  run v gb status
+  [[ $status -eq 3 ]]
+  # build
+  run v gc build -m skeleton --interface br0:192.0.2.10/24
+  [[ $status -ne 0 && $output == *'"ga"'* ]] || { echo "$output"; false; }
+}
+
+@test "two concurrent starts never both take one address" {
+  mk gd br0:192.0.2.20/24
+  mk ge br0:192.0.2.21/24
+  echo 192.0.2.20 > "$VSERVER_PREFIX/etc/vservers/ge/interfaces/0/ip"
+  v gd start >/dev/null 2>&1 & p1=$!
+  v ge start >/dev/null 2>&1 & p2=$!
+  wait $p1 && s1=0 || s1=1
+  wait $p2 && s2=0 || s2=1
+  (( s1 + s2 >= 1 ))
+  run v gd ip list
+  n=0
+  v gd running && n=$((n+1))
+  v ge running && n=$((n+1))
+  (( n <= 1 ))
+}
+
+@test "re-addressing a running guest keeps its processes; its service answers on the new address; a failed change changes nothing" {
+  mk ga br0:192.0.2.10/24
+  v ga start
+  v ga exec httpd -p 8080 -h /etc
+  pid=$(retry v ga exec pidof httpd)
+  [[ -n $pid ]]
+  retry "${N[@]}" busybox wget -qO- http://192.0.2.10:8080/hostname >/dev/null
+  v ga ip change 192.0.2.10 192.0.2.12
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/ga/interfaces/0/ip)" == 192.0.2.12 ]]
+  [[ "$(v ga exec pidof httpd)" == "$pid" ]]
+  run retry "${N[@]}" busybox wget -qO- http://192.0.2.12:8080/hostname
+  [[ $status -eq 0 && $output == ga* ]] || { echo "$output"; false; }
+  run v ga exec ip -4 addr show eth0
+  [[ $output == *192.0.2.12/24* && $output != *192.0.2.10* ]] || { echo "$output"; false; }
+  run v ga ip list
+  [[ $output == *"192.0.2.12"*yes* ]] || { echo "$output"; false; }
+  # A change that fails live (no such bridge) leaves config and guest as they were.
+  run v ga ip add 192.0.2.13 --dev nosuchbr0 --mode veth --name eth1
+  [[ $status -ne 0 ]]
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/ga/interfaces/1 ]]
+  run v ga exec ip -4 addr
+  [[ $output != *192.0.2.13* && $output != *eth1* ]] || { echo "$output"; false; }
+  # Adding and removing an address live.
+  v ga ip add 192.0.2.14
+  run v ga exec ip -4 addr show eth0
+  [[ $output == *192.0.2.14/24* ]] || { echo "$output"; false; }
+  v ga ip del 192.0.2.14
+  run v ga exec ip -4 addr show eth0
+  [[ $output != *192.0.2.14* ]]
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/ga/interfaces/1 ]]
+}
+
+@test "shared mode: the guest binds and connects only from its own address and cannot leave its cgroup" {
+  mk gs br0:192.0.2.30/24 shared
+  # A host service that reports who connected (busybox httpd CGI REMOTE_ADDR).
+  mkdir -p "$WORK/www/cgi-bin"
+  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' > "$WORK/www/cgi-bin/who"
+  chmod +x "$WORK/www/cgi-bin/who"
+  "${N[@]}" busybox httpd -f -p 9002 -h "$WORK/www" & HOSTPID=$!
+  v gs start
+  "${N[@]}" ip -4 addr show br0 | grep -q 192.0.2.30/24
+  run v gs exec httpd -f -p 192.0.2.1:9000
+  [[ $status -ne 0 && $output == *"Operation not permitted"* ]] || { echo "$output"; false; }
+  v gs exec httpd -p 192.0.2.30:9001 -h /etc
+  run retry "${N[@]}" busybox wget -qO- http://192.0.2.30:9001/hostname
+  [[ $status -eq 0 && $output == gs* ]] || { echo "$output"; false; }
+  run retry v gs exec wget -qO- http://192.0.2.1:9002/cgi-bin/who
+  [[ $status -eq 0 && $output == *192.0.2.30* ]] || { echo "$output"; false; }
+  # Host cgroupfs: not writable from the guest, so it cannot leave its cgroup.
+  before=$(v gs exec cat /proc/self/cgroup)
+  run v gs exec sh -c 'echo $$ > /sys/fs/cgroup/unified/cgroup.procs'
+  [[ $status -ne 0 ]]
+  run v gs exec sh -c 'echo $$ > /sys/fs/cgroup/unified/cgroup.procs; cat /proc/self/cgroup'
+  [[ "$(v gs exec cat /proc/self/cgroup)" == "$before" ]]
+  v gs stop
+  run "${N[@]}" ip -4 addr show br0
+  [[ $output != *192.0.2.30* ]]
+}
+
+@test "stop removes every link, address and route: 20 start/stop cycles leave the counts unchanged" {
+  mk ga eth0=br0:192.0.2.10/24
+  echo 192.0.2.1 > "$VSERVER_PREFIX/etc/vservers/ga/interfaces/0/gateway"
+  count() {
+    echo "links=$("${N[@]}" ip -o link | wc -l) addrs=$("${N[@]}" ip -o addr | wc -l)" \
+         "routes=$("${N[@]}" ip route | wc -l)/$("${N[@]}" ip -6 route | wc -l)"
+  }
+  before=$(count)
+  inodes=()
+  for i in $(seq 20); do
+    v ga start
+    inodes+=("$(v ga exec readlink /proc/self/ns/net)")
+    v ga stop
+  done
+  after=$(count)
+  [[ "$before" == "$after" ]] || { echo "before: $before"; echo "after:  $after"; false; }
+  # No guest's network namespace survives its stop (no process, fd or mount pins it).
+  live=$(for f in /proc/[0-9]*/ns/net; do readlink "$f" 2>/dev/null; done | sort -u)
+  for ino in "${inodes[@]}"; do
+    [[ $ino == net:* ]]
+    ! grep -qx "$ino" <<<"$live" || { echo "$ino still alive"; false; }
+  done
+  ! grep -q "$ino" /proc/self/mountinfo
+}
