@@ -2,6 +2,7 @@
 #include "base/log.hpp"
 #include "cli/build_args.hpp"
 #include "cli/registry.hpp"
+#include "net/conflicts.hpp"
 #include "store/build.hpp"
 
 namespace vs::cli {
@@ -17,6 +18,14 @@ int cmd_build(GuestCommand& c) {
     if (auto p = store::prepare_build(c.paths, *req); !p) {
         log::error("{}", p.error().what());
         return kUsage;
+    }
+    // An address another guest is configured with or holds, or that the host has, is refused
+    // before anything is created (the net layer owns that rule; store cannot see it).
+    if (!req->spec.interfaces.empty()) {
+        if (auto n = net::check_address_conflicts(c.paths, req->spec); !n) {
+            log::error("build: {}", n.error().what());
+            return kFail;
+        }
     }
     auto r = store::build_prepared(c.paths, std::move(*req));
     if (!r) {

@@ -134,21 +134,27 @@ void warn_if(const Status& s, std::string_view what) {
 }  // namespace
 
 Status prepare_build(const config::Paths& paths, BuildRequest& req) {
-    auto& s = req.spec;
-    VS_TRY(wrapped(spec::validate_name(s.name), "build"));
-    auto base = VS_TRY(cv::base_spec(paths, s.name));
-    s.config_dir = base.config_dir;
-    s.cache_dir = base.cache_dir;
-    s.root = (req.rootdir.empty() ? paths.vdir_base : req.rootdir) + "/" + s.name;
-    if (s.fstab.empty()) s.fstab = base.fstab.empty() ? default_fstab() : base.fstab;
-    if (!req.initstyle_given) {
-        if (req.method == Method::Skeleton) s.init.style = spec::InitStyle::Plain;
-        if (req.method == Method::Debootstrap) s.init.style = spec::InitStyle::Sysv;
-    }
-    // Defaults the command line cannot change: util-vserver's secure capability set and ccaps.
-    s.caps = base.caps;
+    VS_TRY(wrapped(spec::validate_name(req.spec.name), "build"));
+    // The new guest starts from what `load` would start from (util-vserver's defaults and
+    // .defaults/), and the command line's settings go on top: the writer stores differences
+    // from those defaults, so anything else would be saved as a change.
+    const spec::GuestSpec& cmd = req.spec;
+    spec::GuestSpec s = VS_TRY(cv::base_spec(paths, cmd.name));
+    s.context = cmd.context;
+    if (!cmd.nodename.empty()) s.nodename = cmd.nodename;
+    s.interfaces = cmd.interfaces;
+    if (!cmd.default_dev.empty()) s.default_dev = cmd.default_dev;
+    if (cmd.default_prefix != -1) s.default_prefix = cmd.default_prefix;
+    s.root = (req.rootdir.empty() ? paths.vdir_base : req.rootdir) + "/" + cmd.name;
+    if (s.fstab.empty()) s.fstab = default_fstab();
+    if (req.initstyle_given) s.init.style = cmd.init.style;
+    else if (req.method == Method::Skeleton) s.init.style = spec::InitStyle::Plain;
+    else if (req.method == Method::Debootstrap) s.init.style = spec::InitStyle::Sysv;
+    s.flags.names = cmd.flags.names;
     s.flags.names = VS_TRY(resolve_flags(s));
-    if (s.context) VS_TRY(check_context_free(paths, s.name, *s.context));
+    req.spec = std::move(s);
+    auto& sp = req.spec;
+    if (sp.context) VS_TRY(check_context_free(paths, sp.name, *sp.context));
 
     switch (req.method) {
     case Method::Skeleton:
@@ -169,7 +175,7 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         if (!req.initstyle_given && given.find('/') == std::string::npos &&
             sys::exists(paths.guest_config(given))) {
             if (auto src = cv::load(paths, given)) {
-                s.init.style = src->spec.init.style;
+                sp.init.style = src->spec.init.style;
                 req.initstyle_given = true;
             }
         }
@@ -182,11 +188,11 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     }
     if (req.method == Method::Clone || req.method == Method::Rsync) {
         const auto& src = req.copy_args.source;
-        if (src.front() == '/' && (inside(s.root, src) || inside(src, s.root)))
+        if (src.front() == '/' && (inside(sp.root, src) || inside(src, sp.root)))
             return make_error(EINVAL, "build -m {}: --source \"{}\" overlaps the new root \"{}\"",
-                              method_name(req.method), src, s.root);
+                              method_name(req.method), src, sp.root);
     }
-    return validate_through_registry(s).wrap("build: invalid configuration");
+    return validate_through_registry(sp).wrap("build: invalid configuration");
 }
 
 Result<BuildResult> build(const config::Paths& paths, BuildRequest req) {

@@ -49,11 +49,15 @@ teardown() { build_teardown; }
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/.defaults/context.next 2>/dev/null || echo none)" != 40100 ]]
 }
 
-@test "skeleton: context auto-assigned from 40000 upward, --initstyle sysv written" {
+@test "skeleton: context auto-assigned from 40000 upward, --initstyle and --flags written" {
   run vserver a build -m skeleton
   [[ $status -eq 0 ]] || { echo "$output"; false; }
-  run vserver b build -m skeleton --initstyle sysv
+  run vserver b build -m skeleton --initstyle sysv --flags lock
   [[ $status -eq 0 ]] || { echo "$output"; false; }
+  # --flags adds to util-vserver's default flags; the defaults stay (nothing negated).
+  grep -qx lock $VSERVER_PREFIX/etc/vservers/b/cflags
+  ! grep -q '^!' $VSERVER_PREFIX/etc/vservers/b/cflags
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/a/bcapabilities ]] || ! grep -q '^!' $VSERVER_PREFIX/etc/vservers/a/bcapabilities
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/a/context)" == 40000 ]]
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/context)" == 40001 ]]
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/apps/init/style)" == sysv ]]
