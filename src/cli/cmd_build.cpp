@@ -3,6 +3,7 @@
 #include "cli/build_args.hpp"
 #include "cli/registry.hpp"
 #include "net/conflicts.hpp"
+#include "runtime/runtime.hpp"
 #include "store/build.hpp"
 
 namespace vs::cli {
@@ -18,6 +19,15 @@ int cmd_build(GuestCommand& c) {
     if (auto p = store::prepare_build(c.paths, *req); !p) {
         log::error("{}", p.error().what());
         return kUsage;
+    }
+    // --force replaces files; it never pulls the root out from under running processes.
+    if (req->force) {
+        auto st = runtime::status(c.paths, c.guest);
+        if (st && st->status != state::RunStatus::Stopped) {
+            log::error("build: guest {} is running; stop it before replacing it with --force",
+                       c.guest);
+            return kFail;
+        }
     }
     // An address another guest is configured with or holds, or that the host has, is refused
     // before anything is created (the net layer owns that rule; store cannot see it).

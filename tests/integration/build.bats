@@ -176,6 +176,24 @@ teardown() { build_teardown; }
   [[ -z "$(find $VSERVER_PREFIX -name '.build-*')" ]]
 }
 
+@test "--force refuses to replace a running guest" {
+  local first=$VSERVER_PREFIX
+  load lib
+  vs_setup      # lifecycle helpers (lib.bash) own started guests' teardown
+  rm -rf "$first"
+  run vserver run1 build -m skeleton
+  [[ $status -eq 0 ]]
+  VS_GUESTS+=(run1)
+  echo reaper > $VSERVER_PREFIX/etc/vservers/run1/apps/init/style
+  run vserver run1 start
+  [[ $status -eq 0 ]] || { echo "$output"; vs_teardown; false; }
+  run vserver run1 build -m skeleton --force
+  rc=$status out=$output
+  [[ -x $VSERVER_PREFIX/var/lib/vservers/run1/bin/busybox ]]
+  vs_teardown
+  [[ $rc -eq 1 && "$out" == *running* ]] || { echo "$out"; false; }
+}
+
 @test "--rootdir puts the root elsewhere and vdir points there" {
   run vserver r build -m skeleton --rootdir $WORK/guests
   [[ $status -eq 0 ]] || { echo "$output"; false; }
