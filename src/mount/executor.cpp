@@ -49,14 +49,20 @@ Result<UniqueFd> open_guest(const Ctx& c, const std::string& path, int extra = 0
     return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_NOFOLLOW | extra);
 }
 
+/// Opens a guest directory, following symlinks inside the root (an absolute link in the guest
+/// means the guest's path: RESOLVE_IN_ROOT keeps it there).
+Result<UniqueFd> open_guest_dir(const Ctx& c, const std::string& path) {
+    return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_DIRECTORY);
+}
+
 /// mkdir -p inside the guest root, one component at a time, each relative to its parent fd.
 Status mkdir_in_root(const Ctx& c, const std::string& path, mode_t mode) {
     std::string cur;
     for (auto& comp : str::split(path, '/')) {
         std::string next = cur + "/" + comp;
-        auto fd = open_guest(c, next);
+        auto fd = sys::open_in_root(c.rootfd.get(), rel(next), O_PATH);
         if (!fd && fd.error().code == ENOENT) {
-            auto parent = VS_TRY(open_guest(c, cur.empty() ? "/" : cur, O_DIRECTORY));
+            auto parent = VS_TRY(open_guest_dir(c, cur.empty() ? "/" : cur));
             if (::mkdirat(parent.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
                 return errno_error(fmt::format("mkdir \"{}\" in guest root", next));
         } else if (!fd) {
@@ -77,7 +83,7 @@ Result<std::optional<UniqueFd>> target_fd(const Ctx& c, const Op& o, bool want_d
             VS_TRY(mkdir_in_root(c, o.target, 0755));
         } else {
             VS_TRY(mkdir_in_root(c, parent_of(o.target), 0755));
-            auto parent = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+            auto parent = VS_TRY(open_guest_dir(c, parent_of(o.target)));
             int f = ::openat(parent.get(), base_of(o.target).c_str(),
                              O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
             if (f < 0 && errno != EEXIST)
@@ -106,7 +112,7 @@ Result<std::vector<std::string>> expand(const Ctx& c, const std::string& path) {
                                                                                  : comp_end - dir_end - 1);
     std::string rest = comp_end == std::string::npos ? "" : path.substr(comp_end);
     std::vector<std::string> out;
-    auto dfd = open_guest(c, dir, O_DIRECTORY);
+    auto dfd = open_guest_dir(c, dir);
     if (!dfd) return out;  // nothing to mask
     auto real = VS_TRY(sys::open_at(dfd->get(), ".", O_RDONLY | O_DIRECTORY));
     auto names = VS_TRY(sys::list_dir(fmt::format("/proc/self/fd/{}", real.get())));
@@ -166,7 +172,7 @@ Status do_readonly(const Ctx& c, const Op& o) {
 }
 
 Status do_device(const Ctx& c, const Op& o) {
-    auto dir = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+    auto dir = VS_TRY(open_guest_dir(c, parent_of(o.target)));
     std::string name = base_of(o.target);
     if (::mknodat(dir.get(), name.c_str(), S_IFCHR | o.mode, makedev(o.major, o.minor)) == 0) {
         if (::fchmodat(dir.get(), name.c_str(), o.mode, 0) < 0)
@@ -189,7 +195,7 @@ Status do_device(const Ctx& c, const Op& o) {
 }
 
 Status do_symlink(const Ctx& c, const Op& o) {
-    auto dir = VS_TRY(open_guest(c, parent_of(o.target), O_DIRECTORY));
+    auto dir = VS_TRY(open_guest_dir(c, parent_of(o.target)));
     if (::symlinkat(o.source.c_str(), dir.get(), base_of(o.target).c_str()) < 0)
         return errno_error(fmt::format("symlink \"{}\" -> \"{}\"", o.target, o.source));
     return ok();
