@@ -22,7 +22,7 @@ Status confine_in_child(const spec::GuestSpec& spec) {
         return errno_error("prctl PR_SET_NO_NEW_PRIVS");
     seccomp::ProfileOptions so;
     so.caps = spec.caps.bounding;
-    so.allow_nesting = has(spec.caps.ccaps, "namespace") || has(spec.flags.names, "prolific");
+    so.allow_nesting = spec.caps.allow_namespaces;
     so.allow_tiocsti = has(spec.caps.ccaps, "tiocsti");
     so.allow_syslog = has(spec.caps.ccaps, "syslog");
     VS_TRY_WRAP(seccomp::load_profile(spec.seccomp_profile, so), "seccomp profile \"{}\"", spec.seccomp_profile);

@@ -4,9 +4,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/sys.hpp"
 #include "mount/executor.hpp"
 #include "ns/uts.hpp"
 #include "proc/fds.hpp"
@@ -28,14 +32,43 @@ Status stdio_to_null() {
     return ok();
 }
 
+/// virt_uptime: a time namespace whose CLOCK_BOOTTIME starts at zero, so the guest's uptime
+/// counts from its start. The offsets can be written only before any process is in the new
+/// namespace; unshare(CLONE_NEWTIME) moves only our children and our next execve there
+/// (time_namespaces(7)).
+Status time_namespace() {
+    if (::unshare(CLONE_NEWTIME) < 0) return errno_error("unshare the time namespace");
+    struct timespec now {};
+    ::clock_gettime(CLOCK_BOOTTIME, &now);
+    VS_TRY(sys::write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", now.tv_sec)));
+    return ok();
+}
+
+/// Settings of the init process itself, still with the host's /proc (before pivot_root).
+Status process_settings(const spec::GuestSpec& spec) {
+    if (spec.caps.ping_sockets && spec.ns.net)
+        // ping without CAP_NET_RAW (ccap raw_icmp) for every group, in the guest's netns only:
+        // net sysctls act on the writer's network namespace.
+        VS_TRY(sys::write_file("/proc/sys/net/ipv4/ping_group_range", "0 2147483647"));
+    if (spec.oom_score_adj)
+        VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*spec.oom_score_adj)));
+    if (spec.nice && ::setpriority(PRIO_PROCESS, 0, *spec.nice) < 0)
+        return errno_error(fmt::format("nice {}", *spec.nice));
+    if (spec.ns.time) VS_TRY(time_namespace());
+    return ok();
+}
+
 Status steps(proc::SyncChannel& ch, const InitPlan& p) {
     const auto& spec = *p.spec;
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
+    VS_TRY(process_settings(spec));
     VS_TRY(mount::execute(p.mounts, spec.root));
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));
     VS_TRY(stdio_to_null());
+    if (spec.personality && ::personality(*spec.personality) < 0)
+        return errno_error(fmt::format("personality {:#x}", *spec.personality));
     VS_TRY(confine_in_child(spec));
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);

@@ -151,6 +151,23 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [[ ${lines[0]} == *0000000000000000 ]]
     [[ ${lines[1]} == *0000000000000000 ]]
     [ "$((16#$(vs g2 exec grep CapBnd /proc/1/status | awk '{print $2}')))" -eq "$b" ]
+    # ...and the same seccomp filter mode and no_new_privs setting.
+    run vs g2 exec sh -c 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
+    [ "${lines[0]}" = "${lines[2]}" ]
+    [ "${lines[1]}" = "${lines[3]}" ]
+    [[ $output == *"Seccomp:"*2* ]]
+}
+
+@test "virt_uptime (a default flag): the guest's uptime starts at its start" {
+    make_guest g1
+    vs g1 start
+    guest=$(vs g1 exec cat /proc/uptime | awk '{print int($1)}')
+    host=$(awk '{print int($1)}' /proc/uptime)
+    [ "$guest" -le "$host" ]
+    [ "$guest" -lt 60 ]
+    [ "$(readlink /proc/$(init_pid g1)/ns/time)" != "$(readlink /proc/self/ns/time)" ]
+    # Processes that enter share the guest's clock.
+    [ "$(vs g1 exec readlink /proc/self/ns/time)" = "$(vs g1 exec readlink /proc/1/ns/time)" ]
 }
 
 @test "no undeclared fd reaches the guest: init has only /dev/null, exec only 0-2" {
