@@ -229,7 +229,7 @@ Status open_devnull(Ctx& c) {
 
 }  // namespace
 
-Status execute(const Plan& plan, const std::string& root) {
+Status execute(const Plan& plan, const std::string& root, int root_fd) {
     Ctx c;
     c.root = root;
     VS_TRY(open_devnull(c));
@@ -242,24 +242,25 @@ Status execute(const Plan& plan, const std::string& root) {
                     s = errno_error("make \"/\" a recursive slave mount");
                 break;
             case OpKind::BindRoot: {
-                auto tree = clone_tree(AT_FDCWD, root, true);
+                // The clone of the root tree, once attached on top of the root, is the mount
+                // pivot_root needs; its fd names that new mount for every later lookup.
+                UniqueFd given;
+                if (root_fd < 0) {
+                    auto r = sys::open(root, O_PATH | O_DIRECTORY);
+                    if (!r) {
+                        s = std::move(r).error();
+                        break;
+                    }
+                    given = std::move(*r);
+                }
+                int src = root_fd >= 0 ? root_fd : given.get();
+                auto tree = clone_tree(src, "", true);
                 if (!tree) {
                     s = std::move(tree).error();
                     break;
                 }
-                auto dst = sys::open(root, O_PATH | O_DIRECTORY);
-                if (!dst) {
-                    s = std::move(dst).error();
-                    break;
-                }
-                s = attach(tree->get(), dst->get(), root);
-                if (s) {
-                    // Reopen: the fd must name the new mount for pivot_root and for lookups
-                    // to see what we mount below it.
-                    auto r = sys::open(root, O_PATH | O_DIRECTORY);
-                    if (r) c.rootfd = std::move(*r);
-                    else s = std::move(r).error();
-                }
+                s = attach(tree->get(), src, root);
+                if (s) c.rootfd = std::move(*tree);
                 break;
             }
             case OpKind::NewFs: s = do_newfs(c, o); break;

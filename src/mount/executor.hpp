@@ -12,6 +12,8 @@ namespace vs::mount {
 /// child, which must be in its own mount namespace (and pid/net/ipc namespaces for /proc,
 /// /sys and mqueue to show the guest's). Ends with the process's root and cwd at the guest
 /// root when the plan has a PivotRoot op. Errors name the op and the guest path.
-Status execute(const Plan& plan, const std::string& root);
+/// `root_fd`: an O_PATH fd of the root opened by the host side (needed in a user namespace,
+/// whose ids may not traverse the path to the root); -1 opens `root` here.
+Status execute(const Plan& plan, const std::string& root, int root_fd = -1);
 
 }  // namespace vs::mount

@@ -2,6 +2,7 @@
 #include "ns/join.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -53,6 +54,15 @@ Status join_in_child(int pidfd, uint64_t flags, int root_fd) {
         if (::chroot(".") < 0) return errno_error("chroot to the guest root");
     }
     if (::chdir("/") < 0) return errno_error("chdir \"/\" in the guest");
+    return ok();
+}
+
+Status become_root_in_userns() {
+    if (::setresgid(0, 0, 0) < 0) return errno_error("setgid 0 in the guest's user namespace");
+    if (::setgroups(0, nullptr) < 0) return errno_error("setgroups in the guest's user namespace");
+    if (::setresuid(0, 0, 0) < 0) return errno_error("setuid 0 in the guest's user namespace");
+    // The uid change made us non-dumpable, which hands /proc/self/* to the host's root.
+    if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 1");
     return ok();
 }
 

@@ -26,6 +26,12 @@ Status join_pid_ns_for_children(int pidfd);
 /// before, so it is the guest's root whatever the namespace's root mount says).
 Status join_in_child(int pidfd, uint64_t flags, int root_fd);
 
+/// After entering a user namespace (clone or setns) as the host's root, which is not in the
+/// guest's map: become the namespace's uid/gid 0 (the first id of the guest's range), so files
+/// we create belong to the guest and execve keeps root's capabilities inside it. Leaves the
+/// process dumpable so it can still write its own /proc/self files.
+Status become_root_in_userns();
+
 /// Writes /proc/PID/{uid_map,setgroups,gid_map} for a child in a new user namespace:
 /// guest ids 0..count-1 -> host host_base..host_base+count-1.
 Status write_id_maps(pid_t pid, uint32_t host_base, uint32_t count);

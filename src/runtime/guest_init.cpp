@@ -2,6 +2,7 @@
 #include "runtime/guest_init.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
@@ -12,6 +13,7 @@
 
 #include "base/sys.hpp"
 #include "mount/executor.hpp"
+#include "ns/join.hpp"
 #include "ns/uts.hpp"
 #include "proc/fds.hpp"
 #include "proc/sealed_exec.hpp"
@@ -45,11 +47,11 @@ Status time_namespace() {
 }
 
 /// Settings of the init process itself, still with the host's /proc (before pivot_root).
-Status process_settings(const spec::GuestSpec& spec) {
+Status process_settings(const spec::GuestSpec& spec, const InitPlan& p) {
     if (spec.caps.ping_sockets && spec.ns.net)
         // ping without CAP_NET_RAW (ccap raw_icmp) for every group, in the guest's netns only:
         // net sysctls act on the writer's network namespace.
-        VS_TRY(sys::write_file("/proc/sys/net/ipv4/ping_group_range", "0 2147483647"));
+        VS_TRY(sys::write_file("/proc/sys/net/ipv4/ping_group_range", p.ping_group_range));
     if (spec.oom_score_adj)
         VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*spec.oom_score_adj)));
     if (spec.nice && ::setpriority(PRIO_PROCESS, 0, *spec.nice) < 0)
@@ -60,10 +62,15 @@ Status process_settings(const spec::GuestSpec& spec) {
 
 Status steps(proc::SyncChannel& ch, const InitPlan& p) {
     const auto& spec = *p.spec;
+    // Open the root while our fsuid is still the host's root: in a user namespace the guest's
+    // ids may not traverse the path to it (e.g. a 0700 parent dir).
+    auto rootfd = VS_TRY(sys::open(spec.root, O_PATH | O_DIRECTORY));
+    if (spec.ns.user) VS_TRY(ns::become_root_in_userns());
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
-    VS_TRY(process_settings(spec));
-    VS_TRY(mount::execute(p.mounts, spec.root));
+    VS_TRY(process_settings(spec, p));
+    VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get()));
+    rootfd.reset();
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));
     VS_TRY(stdio_to_null());

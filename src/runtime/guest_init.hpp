@@ -22,6 +22,7 @@ struct InitPlan {
     std::vector<std::string> env;
     int helper_fd = -1;              ///< sealed vs-init copy; -1: exec argv[0] in the guest
     bool new_cgroupns = true;
+    std::string ping_group_range = "0 2147483647";  ///< gids valid in the guest's user namespace
 };
 
 /// Child side of start: waits for Go, unshares the cgroup namespace (now that the parent has

@@ -82,6 +82,12 @@ Status child_steps(proc::SyncChannel& ch, const spec::GuestSpec& spec, const Joi
                    int init_pidfd, uint64_t ns_flags, int root_fd,
                    const std::vector<RlimitSetting>& limits, const std::vector<std::string>& env) {
     VS_TRY(ns::join_in_child(init_pidfd, ns_flags, root_fd));
+    if (ns_flags & CLONE_NEWUSER) {
+        VS_TRY(ns::become_root_in_userns());
+        // Dumpable again only for the uid switch; the joining process stays hidden from the
+        // guest until exec (CVE-2016-9962).
+        if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 0");
+    }
     if (req.tty) {
         auto pty = VS_TRY(proc::open_pty());
         VS_TRY(ch.send_fd(pty.master.get()));

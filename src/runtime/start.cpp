@@ -47,12 +47,23 @@ struct Prepared {
     UniqueFd helper;
 };
 
+/// The guest's id range: userns "BASE COUNT", else 65536 ids at context * 65536, which never
+/// overlaps another guest's (contexts are unique) nor the host's own ids (context >= 2).
+Result<spec::IdMap> id_map(const spec::GuestSpec& spec) {
+    if (spec.idmap) return *spec.idmap;
+    if (!spec.context)
+        return make_error(EINVAL, "guest \"{}\": userns needs a context or an explicit id map (userns: BASE COUNT)",
+                          spec.name);
+    return spec::IdMap{*spec.context * 65536u, 65536u};
+}
+
 Result<Prepared> prepare(const spec::GuestSpec& spec, const StartOptions& opt) {
     Prepared p;
     if (!sys::is_dir(spec.root))
         return make_error(ENOENT, "guest root \"{}\" does not exist or is not a directory", spec.root);
     VS_TRY(mount::check_root(spec.root));
     p.rlimits = VS_TRY(plan_rlimits(spec));
+    if (spec.ns.user) VS_TRY(id_map(spec));
     p.init = VS_TRY(init_command(spec, opt.rescue_cmd));
     if (p.init.use_helper) {
         auto helper = VS_TRY(helper_path());
@@ -125,6 +136,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     plan.argv = prep.init.argv;
     plan.env = spec.init.environment;
     plan.helper_fd = prep.helper.get();
+    if (spec.ns.user) plan.ping_group_range = fmt::format("0 {}", VS_TRY(id_map(spec)).count - 1);
 
     if (!st.cgroup2_path.empty())
         if (auto fd = sys::open(st.cgroup2_path, O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
@@ -145,8 +157,8 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // so it never runs guest code outside its cgroup.
     VS_TRY_WRAP(cg->add_pid(child->pidfd.pid()), "move the guest's init into its cgroup");
     if (spec.ns.user) {
-        if (!spec.idmap) return make_error(EINVAL, "guest \"{}\": user namespace without an id map", name);
-        VS_TRY(ns::write_id_maps(child->pidfd.pid(), spec.idmap->host_base, spec.idmap->count));
+        auto map = VS_TRY(id_map(spec));
+        VS_TRY(ns::write_id_maps(child->pidfd.pid(), map.host_base, map.count));
     }
     nc.init_pid = child->pidfd.pid();
     nc.cgroup2_path = st.cgroup2_path;

@@ -237,3 +237,22 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ -z "$(prefix_mounts)" ]
     [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
+
+@test "userns: guest root is uid 0 inside and an unprivileged id range on the host" {
+    make_guest g1
+    ctx=$(cat "$(guest_cfg g1)/context")
+    touch "$(guest_cfg g1)/userns"
+    vs g1 start
+    run vs g1 exec id -u
+    [ "$output" = 0 ]
+    # Host view: the init runs as context * 65536, with the 65536-id map.
+    [ "$(awk '/^Uid:/ {print $2}' /proc/$(init_pid g1)/status)" -eq $((ctx * 65536)) ]
+    read -r inside outside count < /proc/$(init_pid g1)/uid_map
+    [ "$inside" -eq 0 ] && [ "$outside" -eq $((ctx * 65536)) ] && [ "$count" -eq 65536 ]
+    # The host's root-owned files in the guest are not guest root's.
+    run vs g1 exec sh -c 'echo x > /etc/vs-userns-test'
+    [ "$status" -ne 0 ]
+    [ ! -e "$(guest_root g1)/etc/vs-userns-test" ]
+    vs g1 stop
+    assert_no_leaks g1
+}
