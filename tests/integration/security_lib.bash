@@ -46,9 +46,16 @@ sec_setup() {
     SEC_HOST_PIDS=()
 }
 
-# Processes anywhere on the host whose cgroup path names the test's cgroup parent.
+# Live processes anywhere on the host whose cgroup path names the test's cgroup parent. Zombies
+# do not count: a stopped guest's init is reparented to the host's PID 1, which on this machine
+# (no systemd) may leave it unreaped; it holds no resources and lib.bash counts it as gone too.
 parent_pids() {
-    grep -l -F "/$VSERVER_CGROUP_PARENT/" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3 | sort -un || true
+    local f p
+    for f in $(grep -l -F "/$VSERVER_CGROUP_PARENT/" /proc/[0-9]*/cgroup 2>/dev/null); do
+        p=${f#/proc/}
+        p=${p%/cgroup}
+        grep -qE '^State:[[:space:]]+[ZX]' "/proc/$p/status" 2>/dev/null || echo "$p"
+    done | sort -un
 }
 
 # cgroup dirs of every hierarchy named after the parent (found wherever they are, not only where
