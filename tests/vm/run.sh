@@ -6,9 +6,9 @@
 # The VM sees the host's / read-only (9p) under a tmpfs overlay, so it runs the host's binaries
 # and the build at their usual paths and nothing it writes reaches the host. See docs/testing.md.
 #
-# Usage: tests/vm/run.sh [--build DIR] [--timeout SECS] [--mem MB] [--smp N] [--accel auto|kvm|tcg]
-#                        [--cgroup systemd|flat] [-- COMMAND ARGS...]
-# Env:   VS_VM_TIMEOUT, VS_VM_MEM, VS_VM_SMP, VS_VM_ACCEL, VS_VM_CGROUP (same as the options),
+# Usage: tests/vm/run.sh [--build DIR] [--timeout SECS] [--mem MB] [--smp N] [--disk SIZE]
+#                        [--accel auto|kvm|tcg] [--cgroup systemd|flat] [-- COMMAND ARGS...]
+# Env:   VS_VM_TIMEOUT, VS_VM_MEM, VS_VM_SMP, VS_VM_DISK, VS_VM_ACCEL, VS_VM_CGROUP (as the options),
 #        VS_VM_CACHE (kernel cache; default BUILD/vm), VS_VM_KERNEL_PKG (see scripts/vm-kernel.sh).
 # Exit:  the command's status; 77 (ctest: skipped) when qemu or the kernel cannot be had;
 #        124 on timeout; 125 when the VM died before reporting a status.
@@ -19,6 +19,7 @@ build=$src/build
 timeout=${VS_VM_TIMEOUT:-1800}
 mem=${VS_VM_MEM:-2048}
 smp=${VS_VM_SMP:-2}
+disk=${VS_VM_DISK:-16G}
 accel=${VS_VM_ACCEL:-auto}
 cgroup=${VS_VM_CGROUP:-systemd}
 while (($#)); do
@@ -27,6 +28,7 @@ while (($#)); do
     --timeout) timeout=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
+    --disk) disk=$2; shift 2 ;;
     --accel) accel=$2; shift 2 ;;
     --cgroup) cgroup=$2; shift 2 ;;
     --) shift; break ;;
@@ -42,6 +44,8 @@ cache=${VS_VM_CACHE:-$build/vm}
 log() { echo "vm: $*" >&2; }
 skip() { log "SKIP: $*"; exit 77; }
 
+# 9p passthrough must read every file of / and set owners in the share: root only.
+((EUID == 0)) || skip "needs root"
 qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed (qemu-system-x86)"
 busybox=/bin/busybox
 # The initramfs needs a static busybox: the VM has no libc until it reaches the host's root.
@@ -90,12 +94,20 @@ rm -rf "$ird"
 
 # no_timer_check: on a loaded host, TCG can be too slow for the kernel's IO-APIC timer check,
 # which then panics at boot ("IO-APIC + timer doesn't work").
+# The scratch disk: a sparse ext4 image holding the root overlay's upper layer and /tmp, as a
+# Debian host keeps /tmp on disk. tmpfs would eat the VM's RAM, and 6.1's tmpfs has no user.*
+# xattrs (tests set them). Deleted after the run; discard keeps the host file sparse.
+truncate -s "$disk" "$share/disk.img"
+mkfs.ext4 -q -F -L vmscratch -E lazy_itable_init=1,lazy_journal_init=1 "$share/disk.img" ||
+  { log "mkfs.ext4 of the scratch disk failed"; exit 125; }
+
 append="console=ttyS0 quiet panic=-1 no_timer_check cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 VS_CGROUP=$cgroup"
 qemu_args=(-nodefaults -display none -monitor none -serial stdio -no-reboot
   -m "$mem" -smp "$smp" -nic none
   -kernel "$kdir/vmlinuz" -initrd "$share/initramfs.cpio" -append "$append"
   -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap,id=hostroot"
-  -virtfs "local,path=$share,mount_tag=results,security_model=passthrough,id=results")
+  -virtfs "local,path=$share,mount_tag=results,security_model=passthrough,id=results"
+  -drive "file=$share/disk.img,if=virtio,format=raw,cache=unsafe,discard=unmap")
 
 case $accel in
   auto) accels=(); [[ -r /dev/kvm && -w /dev/kvm ]] && accels+=(kvm); accels+=(tcg) ;;
@@ -185,7 +197,7 @@ fi
 log "status $rc; boot ${booted}s, run+poweroff ${run}s, total $(elapsed "$t0")s ($used); logs in $share"
 
 # Keep the last few runs' logs, drop older ones.
-rm -f "$share/initramfs.cpio"
+rm -f "$share/initramfs.cpio" "$share/disk.img"
 ls -1dt "$cache"/run.* 2>/dev/null | tail -n +6 | xargs -r rm -rf
 ln -sfn "$(basename "$share")" "$cache/last-run"
 exit "$rc"
