@@ -717,7 +717,7 @@ op_ns() {
         delay_ns=$(( (RANDOM * 32768 + RANDOM) % (dur + dur / 4 + 1) ))
         "$VS" g1 start >/dev/null 2>&1 &
         pid=$!
-        sleep "$(printf '0.%09d' "$delay_ns")"
+        sleep "$(awk -v n="$delay_ns" 'BEGIN { printf "%.9f", n / 1e9 }')"
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" || true
         echo "round $i: killed after ${delay_ns}ns"
@@ -747,7 +747,7 @@ op_ns() {
         delay_ns=$(( (RANDOM * 32768 + RANDOM) % (dur + 1) ))
         "$VS" g1 stop >/dev/null 2>&1 &
         pid=$!
-        sleep "$(printf '0.%09d' "$delay_ns")"
+        sleep "$(awk -v n="$delay_ns" 'BEGIN { printf "%.9f", n / 1e9 }')"
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" || true
         echo "round $i: killed after ${delay_ns}ns"
@@ -966,4 +966,96 @@ assert_nothing_created() {
     mkdir -p "$root/proc" "$root/sys"
     cp -a "$VSERVER_PREFIX/dev.orig" "$root/dev"
     vs g1 start
+}
+
+@test "D: fstab targets that are symlinks out of the root (final or middle component) are refused, nothing mounted outside" {
+    make_guest g1
+    root=$(guest_root g1)
+    decoy=$VSERVER_PREFIX/decoy
+    mkdir -p "$decoy/x"
+    before=$(find "$decoy" | sort)
+    mkdir -p "$root/mnt"
+    printf 'none /mnt/x tmpfs size=1m 0 0\n' >>"$(guest_cfg g1)/fstab"
+    for link in "$decoy" "../../../../../../../../..$decoy" "/proc/1/root$decoy"; do
+        rm -rf "$root/mnt"
+        ln -s "$link" "$root/mnt"
+        run vs g1 start
+        echo "/mnt -> $link: $status $output"
+        if [ "$status" -eq 0 ]; then
+            # Started: then the mount landed inside the guest, never on the decoy.
+            vs g1 stop
+        else
+            [ "${#lines[@]}" -eq 1 ]
+            [[ $output == *"/mnt/x"* ]]
+        fi
+        ! grep -qF "$decoy" /proc/self/mountinfo
+        [ "$(find "$decoy" | sort)" = "$before" ]
+        assert_no_leaks g1
+    done
+    rm -f "$root/mnt"
+    mkdir -p "$root/mnt/x"
+    # The final component a symlink: /tmp of the skeleton's fstab.
+    rm -rf "$root/tmp"
+    ln -s "$decoy" "$root/tmp"
+    run vs g1 start
+    echo "/tmp -> $decoy: $status $output"
+    [ "$status" -ne 0 ] || vs g1 stop
+    ! grep -qF "$decoy" /proc/self/mountinfo
+    [ "$(find "$decoy" | sort)" = "$before" ]
+}
+
+@test "D: a FIFO or regular file where /dev/null, /dev or /proc should be: no hang, refused or replaced safely" {
+    make_guest g1
+    root=$(guest_root g1)
+    rm -f "$root/dev/null"
+    mkfifo "$root/dev/null"
+    # A FIFO at /dev/null is hidden by the guest's own /dev tmpfs; opening it would hang start.
+    run timeout 60 "$VS" g1 start
+    echo "dev/null fifo: $status $output"
+    [ "$status" -ne 124 ]
+    if [ "$status" -eq 0 ]; then
+        [ "$(vs g1 exec stat -c %t:%T /dev/null)" = 1:3 ]
+        vs g1 stop
+    fi
+    rm -f "$root/dev/null"
+    for p in proc dev sys; do
+        for kind in file fifo; do
+            rm -rf "${root:?}/$p"
+            if [ $kind = file ]; then echo x >"$root/$p"; else mkfifo "$root/$p"; fi
+            run timeout 60 "$VS" g1 start
+            echo "/$p as $kind: $status $output"
+            [ "$status" -eq 1 ]
+            [ "${#lines[@]}" -eq 1 ]
+            [[ $output == *"/$p is not a directory"* ]]
+            assert_no_leaks g1
+            rm -f "$root/$p"
+            mkdir "$root/$p"
+        done
+    done
+}
+
+@test "D: delete --force of a hostile root (symlinks and hardlinks to host files) removes only the guest" {
+    make_guest g1
+    root=$(guest_root g1)
+    decoy=$VSERVER_PREFIX/decoy
+    mkdir -p "$decoy/sub"
+    echo keep >"$decoy/file"
+    echo keep >"$decoy/sub/f"
+    ln -s "$decoy" "$root/escape"
+    ln -s "$decoy/" "$root/escape-slash"
+    mkdir -p "$root/a/b"
+    ln -s "../../../../../../../../..$decoy" "$root/a/b/rel"
+    ln "$decoy/file" "$root/hardlink"
+    vs g1 start
+    # The running guest plants more: links through /proc and to its own root.
+    vs g1 exec sh -c 'ln -s /proc/1/root/../../.. /escape-proc; mkdir -p /deep/x; ln -s / /deep/x/up'
+    before=$(find "$decoy" -printf '%p %s %n\n' | sort)
+    run vs g1 delete --force
+    [ "$status" -eq 0 ]
+    [ ! -e "$root" ]
+    [ "$(cat "$decoy/file")" = keep ]
+    [ "$(cat "$decoy/sub/f")" = keep ]
+    # The hardlink count drops by the guest's link, nothing else changes.
+    [ "$(find "$decoy" -printf '%p %s\n' | sort)" = "$(sed 's/ [0-9]*$//' <<<"$before")" ]
+    assert_no_leaks g1
 }
