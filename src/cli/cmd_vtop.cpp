@@ -23,6 +23,8 @@ constexpr const char* kHelp =
     "  -n  stop after ITERATIONS refreshes (default: forever; batch: 1)\n"
     "  -d  seconds between refreshes (default 2, fractions allowed)\n"
     "  -e  start with every guest expanded to its processes\n"
+    "guest rows show the guest cgroup's own figures: cpu of every process it ran, RSS =\n"
+    "  memory in use as the cgroup counts it (what memory.max limits), no VSZ (\"-\").\n"
     "keys: Up/Down/j/k select, Enter/space expand or collapse the selected guest,\n"
     "  e expand/collapse all, P sort by %CPU, M by RSS, N by pid (guests: xid), T by time,\n"
     "  C by name, R reverse the order, q quit.\n";
@@ -50,7 +52,8 @@ std::string row_text(const procview::TopRow& r, long hz) {
     if (r.group)
         return fmt::format("{} {:<20} {:>7} {:<8} {:1} {:>6.1f} {:>6} {:>6} {:>10}",
                            r.expanded ? '-' : '+', r.context, r.procs, "", "", r.cpu_pct,
-                           str::human_bytes(r.rss_bytes), str::human_bytes(r.vsz_bytes),
+                           str::human_bytes(r.rss_bytes),
+                           r.vsz_known ? str::human_bytes(r.vsz_bytes) : std::string("-"),
                            fmt_time(r.time_ticks, hz));
     return fmt::format("  {:<20} {:>7} {:<8.8} {:1} {:>6.1f} {:>6} {:>6} {:>10} {}", "", r.pid,
                        r.user, r.state, r.cpu_pct, str::human_bytes(r.rss_bytes),
@@ -84,16 +87,15 @@ int run_batch(const TopArgs& a, procview::TopModel& m) {
     std::set<std::string> expanded;
     for (long i = 0; i < n; ++i) {
         if (i > 0) sleep_for(a.delay);
-        if (auto st = m.refresh(); !st) {
+        if (auto st = m.refresh(expanded); !st) {
             log::error("{}", st.error().what());
             return kFail;
         }
-        auto rows = m.rows(a.sort, false, expanded);
         if (a.expand_all) {
-            for (auto& r : rows)
-                if (r.group) expanded.insert(r.key);
-            rows = m.rows(a.sort, false, expanded);
+            auto keys = m.keys();
+            expanded = std::set<std::string>(keys.begin(), keys.end());
         }
+        auto rows = m.rows(a.sort, false, expanded);
         std::string out = summary(m, a.sort, false) + "\n\n" + header_columns() + "\n";
         for (auto& r : rows) (out += row_text(r, m.clock().hz)) += '\n';
         out += '\n';
@@ -125,7 +127,7 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
     for (;;) {
         if (resample) {
             if (a.iterations >= 0 && iterations >= a.iterations) break;
-            if (auto st = m.refresh(); !st) {
+            if (auto st = m.refresh(expanded); !st) {
                 endwin();
                 log::error("{}", st.error().what());
                 return kFail;
@@ -133,13 +135,11 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
             ++iterations;
             resample = false;
         }
-        rows = m.rows(sort, reverse, expanded);
         if (all) {
-            for (auto& r : rows)
-                if (r.group) expanded.insert(r.key);
+            for (auto& k : m.keys()) expanded.insert(k);
             all = false;
-            rows = m.rows(sort, reverse, expanded);
         }
+        rows = m.rows(sort, reverse, expanded);
         if (selected >= rows.size()) selected = rows.empty() ? 0 : rows.size() - 1;
         int h = LINES, w = COLS;
         size_t body = h > 4 ? static_cast<size_t>(h - 4) : 1;

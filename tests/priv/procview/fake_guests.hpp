@@ -43,10 +43,11 @@ public:
         if (!prefix_.empty()) (void)sys::remove_tree(prefix_);
     }
 
-    /// v1 pids (where membership is read on hybrid and v1) and the cgroup2 node when present.
+    /// v1 pids (where membership is read on hybrid and v1), cpuacct and memory (the cgroup
+    /// accounting vtop and vserver-stat read) and the cgroup2 node when present.
     static std::vector<std::string> hierarchies() {
         std::vector<std::string> out;
-        for (const char* h : {"pids", "unified"})
+        for (const char* h : {"pids", "cpuacct", "memory", "unified"})
             if (sys::is_dir(std::string("/sys/fs/cgroup/") + h)) out.push_back(h);
         return out;
     }
@@ -63,10 +64,15 @@ public:
         return true;
     }
 
-    /// Forks a process that sleeps until killed; puts it in `guest` ("" = stay on the host).
-    pid_t spawn(const std::string& guest = "") {
+    /// Forks a process that sleeps (or, with `busy`, spins) until killed; puts it in `guest`
+    /// ("" = stay on the host).
+    pid_t spawn(const std::string& guest = "", bool busy = false) {
         pid_t p = ::fork();
         if (p == 0) {
+            if (busy) {
+                volatile unsigned long spin = 0;
+                for (;;) spin = spin + 1;  // a read and a write per round: never optimised away
+            }
             for (;;) ::pause();
         }
         if (p < 0) return -1;

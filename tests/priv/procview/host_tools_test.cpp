@@ -6,6 +6,7 @@
 #include "procview/guest_kill.hpp"
 #include "procview/guest_stats.hpp"
 #include "procview/snapshot.hpp"
+#include "procview/top_model.hpp"
 #include "fake_guests.hpp"
 
 namespace vs::procview {
@@ -103,6 +104,74 @@ TEST_F(HostTools, StatusJsonForRunningAndUnknownGuests) {
     ASSERT_TRUE(none);
     EXPECT_EQ((*none)["running"], false);
     EXPECT_EQ((*none)["procs"], 0);
+}
+
+TEST_F(HostTools, VtopTakesCollapsedGuestsFromTheirCgroups) {
+    TopModel m(fg_.paths());
+    ASSERT_TRUE(m.refresh());
+    // Host processes are read one by one; a collapsed guest costs one stat read on first sight
+    // (its oldest process's start time), none of its processes.
+    EXPECT_LE(m.stat_reads(), m.process_count() - 3 + 2);
+    auto rows = m.rows(TopSort::Pid, false, {});
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].context, "0 MAIN");
+    EXPECT_EQ(rows[1].context, "4101 alpha");
+    EXPECT_EQ(rows[2].context, "4102 beta");
+    EXPECT_EQ(rows[1].procs, 2u);
+    EXPECT_EQ(rows[2].procs, 1u);
+    EXPECT_FALSE(rows[1].vsz_known);
+    EXPECT_TRUE(rows[0].vsz_known);
+    EXPECT_GT(rows[0].vsz_bytes, 0u);
+
+    // Expanded between refreshes: its processes are read for this view, listed below it.
+    rows = m.rows(TopSort::Pid, false, {"alpha"});
+    ASSERT_EQ(rows.size(), 5u);
+    EXPECT_TRUE(rows[1].expanded);
+    EXPECT_EQ(rows[2].pid, std::min(a1_, a2_));
+    EXPECT_EQ(rows[3].pid, std::max(a1_, a2_));
+    EXPECT_EQ(rows[4].context, "4102 beta");
+    EXPECT_EQ(rows[1].procs, 2u);  // the group row still counts from the cgroup
+}
+
+TEST_F(HostTools, VtopSortsGroupsByTheirCgroupFigures) {
+    // A busy process in beta: its cgroup cpu time grows between two samples, alpha's does not.
+    pid_t busy = fg_.spawn("beta", true);
+    ASSERT_GT(busy, 0);
+    TopModel m(fg_.paths());
+    ASSERT_TRUE(m.refresh({"beta"}));
+    ::usleep(400 * 1000);
+    ASSERT_TRUE(m.refresh({"beta"}));
+    auto rows = m.rows(TopSort::Cpu, false, {"beta"});
+    const TopRow *alpha = nullptr, *beta = nullptr;
+    std::vector<const TopRow*> groups;
+    for (auto& r : rows) {
+        if (!r.group) continue;
+        groups.push_back(&r);
+        if (r.key == "alpha") alpha = &r;
+        if (r.key == "beta") beta = &r;
+    }
+    ASSERT_TRUE(alpha && beta);
+    EXPECT_GT(beta->cpu_pct, 10.0);
+    EXPECT_LT(alpha->cpu_pct, 5.0);
+    EXPECT_GT(beta->time_ticks, 0u);
+    for (size_t i = 1; i < groups.size(); ++i)
+        EXPECT_GE(groups[i - 1]->cpu_pct, groups[i]->cpu_pct) << i;
+    // beta's processes follow it, the busy one first.
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (&rows[i] == beta) {
+            ASSERT_LT(i + 1, rows.size());
+            EXPECT_EQ(rows[i + 1].pid, busy);
+        }
+    // Reversed: ascending, so the busiest group comes last.
+    rows = m.rows(TopSort::Cpu, true, {});
+    const TopRow* last = nullptr;
+    for (auto& r : rows)
+        if (r.group) last = &r;
+    ASSERT_TRUE(last);
+    EXPECT_TRUE(last->key == "beta" || last->key.empty()) << last->key;
+    // By memory: non-increasing cgroup (or host) memory figures.
+    rows = m.rows(TopSort::Mem, false, {});
+    for (size_t i = 1; i < rows.size(); ++i) EXPECT_GE(rows[i - 1].rss_bytes, rows[i].rss_bytes);
 }
 
 }  // namespace
