@@ -116,8 +116,12 @@ nlohmann::json stat_row_json(const StatRow& r) {
                        {"memory_peak_bytes", r.cgroup->memory_peak},
                        {"pids_current", r.cgroup->pids_current},
                        {"oom_kills", r.cgroup->oom_kills}};
+        // Top level too: "did the OOM killer strike in this guest" is what an admin or a
+        // monitoring script asks most often.
+        j["oom_kills"] = r.cgroup->oom_kills;
     } else {
         j["cgroup"] = nullptr;
+        j["oom_kills"] = nullptr;
     }
     return j;
 }
@@ -155,7 +159,7 @@ Result<nlohmann::json> guest_status_json(const config::Paths& paths, const std::
     fill_cpu(r, clock);
     nlohmann::json row = stat_row_json(r);
     for (const char* k : {"procs", "vsz_bytes", "rss_bytes", "cpu_user_ms", "cpu_system_ms",
-                          "uptime_s", "cgroup"})
+                          "uptime_s", "cgroup", "oom_kills"})
         j[k] = row[k];
     std::sort(pids.begin(), pids.end());
     j["pids"] = pids;

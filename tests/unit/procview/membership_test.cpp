@@ -169,10 +169,21 @@ TEST(GuestStats, TableHeaderAndJsonRow) {
         << t;
     auto j = stat_row_json(r);
     for (const char* k : {"xid", "name", "host", "procs", "vsz_bytes", "rss_bytes", "cpu_user_ms",
-                          "cpu_system_ms", "uptime_s", "cgroup"})
+                          "cpu_system_ms", "uptime_s", "cgroup", "oom_kills"})
         EXPECT_TRUE(j.contains(k)) << k;
     EXPECT_EQ(j["xid"], 0);
     EXPECT_TRUE(j["cgroup"].is_null());
+    EXPECT_TRUE(j["oom_kills"].is_null());
+
+    // A guest row with cgroup figures carries its OOM kills at the top level too.
+    StatRow g;
+    g.xid = 7;
+    g.name = "web";
+    g.cgroup = cgroup::Stats{};
+    g.cgroup->oom_kills = 3;
+    auto gj = stat_row_json(g);
+    EXPECT_EQ(gj["oom_kills"], 3);
+    EXPECT_EQ(gj["cgroup"]["oom_kills"], 3);
 }
 
 TEST(GuestKill, ParsesSignals) {
