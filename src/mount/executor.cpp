@@ -153,7 +153,12 @@ Status mask_one(const Ctx& c, const std::string& path) {
                                kRdonly | kNosuid | kNodev | kNoexec));
         return attach(m.get(), fd->get(), path);
     }
+    // Read-only before it is attached: a writable bind of the null node would let guest root
+    // chmod/chown/utimes the host's /dev/null through the mask (the data path of a device node
+    // ignores the mount's rdonly, so reads and writes still reach the null device). Not nodev:
+    // that would turn every read of the mask into EACCES instead of an empty file.
     auto tree = VS_TRY(clone_tree(c.devnull.get(), "", false));
+    VS_TRY(set_attrs(tree.get(), kRdonly | kNosuid | kNoexec, false, path));
     return attach(tree.get(), fd->get(), path);
 }
 
