@@ -86,7 +86,7 @@ TopModel::GroupSample TopModel::sample_group(const Guest& g, double now) {
         auto st0 = group_start_.find(g.name);
         if (st0 == group_start_.end()) {
             ++stat_reads_;
-            auto p = scanner_->read(g.pids.front());
+            auto p = scanner_->read(*std::min_element(g.pids.begin(), g.pids.end()));
             st0 = group_start_.emplace(g.name, p ? p->stat.start_ticks : 0).first;
         }
         double start = static_cast<double>(st0->second) / static_cast<double>(clock_.hz);
