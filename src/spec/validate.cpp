@@ -11,18 +11,52 @@
 
 namespace vs::spec {
 
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
+/// nothing above U+10FFFF), or 0 when it is not one.
+size_t utf8_len(std::string_view s, size_t i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char c = b(i);
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((b(i + k) & 0xc0) != 0x80) return 0;
+    unsigned char c1 = b(i + 1);
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+        (c == 0xf4 && c1 > 0x8f))
+        return 0;
+    return n;
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+}  // namespace
+
+std::string escape_name(std::string_view name) {
+    std::string shown;
+    for (size_t i = 0; i < name.size();) {
+        unsigned char c = static_cast<unsigned char>(name[i]);
+        size_t n = utf8_len(name, i);
+        if (c == '\n') {
+            shown += "\\n";
+        } else if (c == '\0') {
+            shown += "\\0";
+        } else if (n == 0 || is_control(c)) {
+            shown += fmt::format("\\x{:02x}", c);  // never a raw control byte on a terminal
+            n = 1;
+        } else {
+            shown.append(name.substr(i, n));
+        }
+        i += n;
+    }
+    return shown;
+}
+
 Status validate_name(std::string_view name) {
     auto bad = [&](std::string_view why) -> Status {
-        std::string shown;
-        for (char c : name) {
-            if (c == '\n')
-                shown += "\\n";
-            else if (c == '\0')
-                shown += "\\0";
-            else
-                shown += c;
-        }
-        return make_error(EINVAL, "invalid guest name \"{}\": {}", shown, why);
+        return make_error(EINVAL, "invalid guest name \"{}\": {}", escape_name(name), why);
     };
     if (name.empty()) return bad("empty");
     if (name.size() > 64) return bad("longer than 64 bytes");
@@ -32,6 +66,13 @@ Status validate_name(std::string_view name) {
     if (name == "." || name == "..") return bad("is a dot name");
     if (name.find("..") != std::string_view::npos) return bad("contains \"..\"");
     if (name.front() == '-') return bad("starts with '-'");
+    for (size_t i = 0; i < name.size();) {
+        unsigned char c = static_cast<unsigned char>(name[i]);
+        if (is_control(c)) return bad(fmt::format("contains control byte 0x{:02x}", c));
+        size_t n = utf8_len(name, i);
+        if (n == 0) return bad(fmt::format("is not valid UTF-8 (byte 0x{:02x} at offset {})", c, i));
+        i += n;
+    }
     return ok();
 }
 

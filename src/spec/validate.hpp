@@ -10,9 +10,14 @@
 
 namespace vs::spec {
 
-/// Guest names: 1..64 bytes, no '/', NUL, newline, not "." or "..", no ".." component, and not
-/// starting with '-' (it would read as an option). The error quotes the name.
+/// Guest names: 1..64 bytes of valid UTF-8, no '/', no control byte (< 0x20, 0x7f: NUL,
+/// newline, ESC sequences would reach terminals and logs), not "." or "..", no ".." component,
+/// and not starting with '-' (it would read as an option). The error quotes the name escaped.
 Status validate_name(std::string_view name);
+
+/// `name` fit for one line of a terminal: newline and NUL as \n and \0, other control bytes
+/// and bytes of invalid UTF-8 as \xNN; valid UTF-8 text unchanged.
+std::string escape_name(std::string_view name);
 
 /// Runs every check; the first failure is returned with the check's name and the value.
 Status validate(const GuestSpec& spec);

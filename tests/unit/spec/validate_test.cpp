@@ -122,6 +122,46 @@ TEST(Validate, Resources) {
     EXPECT_FALSE(validate(s));
 }
 
+TEST(ValidateName, RefusesControlBytesAndEscapesThem) {
+    for (std::string n : {std::string("a\033]0;owned\007b"), std::string("a\rb"), std::string("a\tb"),
+                          std::string("a\001b"), std::string("a\177b"), std::string("\x1b")}) {
+        auto st = validate_name(n);
+        ASSERT_FALSE(st) << n;
+        const std::string& m = st.error().message;
+        EXPECT_NE(m.find("control byte"), std::string::npos) << m;
+        for (char c : m) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << m;
+    }
+    auto st = validate_name("a\033b");
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("\"a\\x1bb\""), std::string::npos) << st.error().message;
+}
+
+TEST(ValidateName, RefusesInvalidUtf8) {
+    for (std::string n : {std::string("a\xff" "b"), std::string("a\xc3"), std::string("\xc0\xaf"),
+                          std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
+                          std::string("\x80x"), std::string("\xe2\x82")}) {
+        auto st = validate_name(n);
+        ASSERT_FALSE(st) << n;
+        EXPECT_NE(st.error().message.find("UTF-8"), std::string::npos) << st.error().message;
+    }
+    auto st = validate_name("a\xff" "b");
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("\"a\\xffb\""), std::string::npos) << st.error().message;
+}
+
+TEST(ValidateName, AcceptsUtf8Names) {
+    for (const char* n : {"caf\xc3\xa9", "\xe2\x82\xac-guest", "\xf0\x9f\x90\xa7", "\xef\xbf\xbd"})
+        EXPECT_TRUE(validate_name(n)) << n;
+}
+
+TEST(ValidateName, EscapeKeepsTextAndEscapesTheRest) {
+    EXPECT_EQ(escape_name("web1"), "web1");
+    EXPECT_EQ(escape_name("caf\xc3\xa9"), "caf\xc3\xa9");
+    EXPECT_EQ(escape_name("a\nb"), "a\\nb");
+    EXPECT_EQ(escape_name(std::string("a\0b", 3)), "a\\0b");
+    EXPECT_EQ(escape_name("a\x1b[2Jb\x7f\xfe"), "a\\x1b[2Jb\\x7f\\xfe");
+}
+
 TEST(Validate, EveryCheckHasAName) {
     auto names = validate_check_names();
     EXPECT_GE(names.size(), 10u);
