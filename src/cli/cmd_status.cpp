@@ -1,8 +1,9 @@
-// `vserver NAME status` (exit 0 running, 3 stopped) and `vserver NAME running` (silent).
+// `vserver NAME status [--json]` (exit 0 running, 3 stopped) and `vserver NAME running` (silent).
 #include <fmt/format.h>
 
 #include "base/log.hpp"
 #include "cli/lifecycle_common.hpp"
+#include "procview/guest_stats.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
 
@@ -19,13 +20,24 @@ std::string uptime_text(double s) {
 
 /// status works on any valid name: a guest whose config vanished may still have processes,
 /// and the truth about them is what status is for. Only a bad name is refused.
+/// `status --json`: procview's per-guest document (docs/host-tools.md), one line.
+int status_json(GuestCommand& c) {
+    auto j = procview::guest_status_json(c.paths, c.guest);
+    if (!j) return report(j.error());
+    fmt::print("{}\n", j->dump());
+    return (*j)["running"].get<bool>() ? kOk : kStopped;
+}
+
 int cmd_status(GuestCommand& c) {
     int code = kOk;
+    bool json = !c.args.empty() && c.args[0] == "--json";
+    if (json) c.args.erase(c.args.begin());
     if (!no_args(c, "status", code)) return code;
     if (auto v = spec::validate_name(c.guest); !v) {
         log::error("{}", v.error().what());
         return kUsage;
     }
+    if (json) return status_json(c);
     auto r = runtime::status(c.paths, c.guest);
     if (!r) return report(r.error());
     using state::RunStatus;
@@ -58,7 +70,7 @@ int cmd_running(GuestCommand& c) {
     return r && r->status == state::RunStatus::Running ? kOk : kFail;
 }
 
-RegisterGuestCommand reg_status("status", "show whether the guest runs (exit 0 running, 3 stopped)", cmd_status);
+RegisterGuestCommand reg_status("status", "show whether the guest runs (exit 0 running, 3 stopped); --json: procview data", cmd_status);
 RegisterGuestCommand reg_running("running", "exit 0 iff the guest is running (no output)", cmd_running);
 
 }  // namespace
