@@ -4,6 +4,7 @@
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/tree.hpp"
+#include "net/guest_network.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
 
@@ -17,6 +18,10 @@ Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string
     auto loaded = VS_TRY(config::vserver::load(paths, name));
     for (auto& u : loaded.unknown) log::warn("{}: unknown config file \"{}\" ignored", dir, u);
     for (auto& w : loaded.warnings) log::warn("{}", w);
+    // Every verb (start, exec, enter) takes the spec from here, so a shared-network guest never
+    // holds CAP_NET_RAW/CAP_NET_ADMIN of the host's stack, whatever bcapabilities says; the
+    // seccomp profile's capability gates then follow the same set.
+    loaded.spec.caps.bounding &= ~net::required_cap_drops(loaded.spec);
     return std::move(loaded.spec);
 }
 
