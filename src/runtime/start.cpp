@@ -26,6 +26,7 @@
 #include "runtime/init_command.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
+#include "store/disk_limits.hpp"
 
 namespace vs::runtime {
 
@@ -90,6 +91,9 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
         log::info("guest \"{}\": cleaning up after an interrupted start or stop", name);
         VS_TRY_WRAP(cleanup(paths, spec, *cg), "repair guest \"{}\"", name);
     }
+    // Disk limits hold before the guest writes anything; a refused limit stops the start
+    // before any state, cgroup or mount exists (apply is idempotent, so restarts are fine).
+    VS_TRY_WRAP(store::apply_disk_limits(spec), "disk limits of guest \"{}\"", name);
 
     // Declared before the rollback stack: its undo steps refer to them.
     state::GuestState st;
