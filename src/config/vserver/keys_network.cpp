@@ -144,7 +144,7 @@ void add_network(std::vector<Key>& out) {
                  if (i.prefix != -1)
                      line(o, "interfaces/" + i.id + "/prefix", std::to_string(i.prefix));
          },
-         "prefix length (1..32 IPv4, 1..128 IPv6); default interfaces/prefix, else /32 or /128"});
+         "prefix length (1..32 IPv4, 1..128 IPv6); default interfaces/prefix, else /24 (IPv4) or /64 (IPv6)"});
 
     out.push_back(
         {"interfaces/*/mask", FileKind::Scalar, "netmask or prefix length",
