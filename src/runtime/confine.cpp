@@ -17,15 +17,20 @@ bool has(const std::vector<std::string>& v, const char* s) {
 }
 }  // namespace
 
-Status confine_in_child(const spec::GuestSpec& spec) {
-    if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return errno_error("prctl PR_SET_NO_NEW_PRIVS");
+Result<seccomp::Program> guest_filter(const config::Paths& paths, const spec::GuestSpec& spec) {
     seccomp::ProfileOptions so;
     so.caps = spec.caps.bounding;
     so.allow_nesting = spec.caps.allow_namespaces;
     so.allow_tiocsti = has(spec.caps.ccaps, "tiocsti");
     so.allow_syslog = has(spec.caps.ccaps, "syslog");
-    VS_TRY_WRAP(seccomp::load_profile(spec.seccomp_profile, so), "seccomp profile \"{}\"", spec.seccomp_profile);
+    return seccomp::compile_cached(spec.seccomp_profile, so, paths.cache_base + "/seccomp")
+        .wrap("seccomp profile \"{}\"", spec.seccomp_profile);
+}
+
+Status confine_in_child(const spec::GuestSpec& spec, const seccomp::Program& filter) {
+    if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return errno_error("prctl PR_SET_NO_NEW_PRIVS");
+    VS_TRY_WRAP(seccomp::load_program(filter), "seccomp profile \"{}\"", spec.seccomp_profile);
     VS_TRY_WRAP(caps::apply_in_child(spec.caps), "capabilities");
     return ok();
 }

@@ -76,7 +76,7 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p) {
     VS_TRY(stdio_to_null());
     if (spec.personality && ::personality(*spec.personality) < 0)
         return errno_error(fmt::format("personality {:#x}", *spec.personality));
-    VS_TRY(confine_in_child(spec));
+    VS_TRY(confine_in_child(spec, p.filter));
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     VS_TRY(proc::close_fds_except(keep));

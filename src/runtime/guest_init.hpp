@@ -9,6 +9,7 @@
 #include "mount/plan.hpp"
 #include "proc/sync_channel.hpp"
 #include "runtime/rlimits.hpp"
+#include "seccomp/profile.hpp"
 #include "spec/guest_spec.hpp"
 
 namespace vs::runtime {
@@ -17,6 +18,7 @@ struct InitPlan {
     const spec::GuestSpec* spec = nullptr;
     mount::Plan mounts;
     std::vector<RlimitSetting> rlimits;
+    seccomp::Program filter;         ///< compiled in the parent (guest_filter); the child only loads it
     std::string nodename;
     std::vector<std::string> argv;   ///< PID 1's argv
     std::vector<std::string> env;

@@ -80,7 +80,8 @@ std::vector<std::string> environment(const spec::GuestSpec& spec, const JoinRequ
 
 Status child_steps(proc::SyncChannel& ch, const spec::GuestSpec& spec, const JoinRequest& req,
                    int init_pidfd, uint64_t ns_flags, int root_fd,
-                   const std::vector<RlimitSetting>& limits, const std::vector<std::string>& env) {
+                   const std::vector<RlimitSetting>& limits, const std::vector<std::string>& env,
+                   const seccomp::Program& filter) {
     VS_TRY(ns::join_in_child(init_pidfd, ns_flags, root_fd));
     if (ns_flags & CLONE_NEWUSER) {
         VS_TRY(ns::become_root_in_userns());
@@ -94,7 +95,7 @@ Status child_steps(proc::SyncChannel& ch, const spec::GuestSpec& spec, const Joi
         VS_TRY(proc::attach_terminal(pty.slave.get()));
     }
     VS_TRY(apply_rlimits(limits));
-    VS_TRY(confine_in_child(spec));
+    VS_TRY(confine_in_child(spec, filter));
     if (req.uid != 0 || req.gid != 0) {
         if (::setgroups(req.groups.size(), req.groups.data()) < 0) return errno_error("setgroups");
         if (::setresgid(req.gid, req.gid, req.gid) < 0) return errno_error(fmt::format("setgid {}", req.gid));
@@ -119,6 +120,7 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
         st.init_pid, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                          CLONE_NEWCGROUP | CLONE_NEWTIME));
     auto limits = VS_TRY(plan_rlimits(spec));
+    auto filter = VS_TRY(guest_filter(config::Paths::from_env(), spec));
     auto env = environment(spec, req);
     UniqueFd cg2;
     if (!cg.unified_path().empty())
@@ -131,7 +133,7 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     auto child = VS_TRY(proc::spawn(so, [&](proc::SyncChannel& ch) {
         if (!proc::close_fds_except({ch.fd(), pidfd.fd(), root.get()})) return 1;
         if (!ch.expect(proc::SyncMsg::Go, "go")) return 1;
-        auto r = child_steps(ch, spec, req, pidfd.fd(), flags, root.get(), limits, env);
+        auto r = child_steps(ch, spec, req, pidfd.fd(), flags, root.get(), limits, env, filter);
         // exec failed (or a step before it): 127 when the command is missing, as shells do.
         (void)ch.send_error(r.error());
         return r.error().code == ENOENT ? 127 : 126;

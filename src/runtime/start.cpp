@@ -11,6 +11,7 @@
 #include "base/scope_exit.hpp"
 #include "base/sys.hpp"
 #include "mount/plan.hpp"
+#include "runtime/confine.hpp"
 #include "mount/root_check.hpp"
 #include "net/guest_network.hpp"
 #include "ns/join.hpp"
@@ -136,6 +137,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     gm.cgroups = cgroup_views(paths, name, *cg);
     plan.mounts = VS_TRY_WRAP(mount::build_plan(gm), "mounts of guest \"{}\"", name);
     plan.rlimits = prep.rlimits;
+    plan.filter = VS_TRY(guest_filter(paths, spec));
     plan.nodename = ns::effective_nodename(spec.nodename, name);
     plan.argv = prep.init.argv;
     plan.env = spec.init.environment;
