@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Issue 3 bench: start+stop of a guest with one veth interface on a test bridge, side by side with
+# lxc-start (same veth setup) and crun (new netns, no interface) in one run.
+# Everything runs in a throwaway network namespace holding the bridge; no packet leaves it.
+# Usage: bench/net_start.sh [RUNS]
+source "$(dirname "$0")/lib.sh"
+runs=${1:-30}
+bench_prefix
+work=$(mktemp -d /tmp/vs-bench-net.XXXXXX)
+lxcpath=$work/lxc
+ns=vsbench-$$
+# nsenter --net, not `ip netns exec`: the latter remounts /sys in a new mount namespace, which
+# hides /sys/fs/cgroup and so the cgroups every runtime here needs.
+N=(nsenter "--net=/run/netns/$ns")
+# crun 1.8 refuses this hybrid layout, so it runs in a mount namespace without cgroup2's mount.
+in_crun_ns() { "${N[@]}" unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"; }
+
+cleanup() {
+  if [[ -e /run/netns/$ns ]]; then
+    "${N[@]}" "$VS_BIN/vserver" bnet stop >/dev/null 2>&1 || true
+    "${N[@]}" lxc-stop -P "$lxcpath" -n bench-lxc-net -k >/dev/null 2>&1 || true
+    in_crun_ns "crun delete -f bench-crun-net" >/dev/null 2>&1 || true
+  fi
+  "$VS_BIN/vserver" bnet delete --force >/dev/null 2>&1 || true
+  lxc-destroy -P "$lxcpath" -n bench-lxc-net >/dev/null 2>&1 || true
+  ip netns del "$ns" 2>/dev/null || true
+  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
+    [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  rm -rf "$work" "$VSERVER_PREFIX"
+}
+trap cleanup EXIT
+
+# The test LAN: bridge br0 in the bench netns; 10.88.0.0/24 exists only there.
+ip netns add "$ns"
+"${N[@]}" ip link set lo up
+"${N[@]}" ip link add br0 type bridge
+"${N[@]}" ip link set br0 up
+"${N[@]}" ip addr add 10.88.0.1/24 dev br0
+
+# Ours: veth (the default mode on a bridge), guest end eth0 = 10.88.0.2/24.
+"${N[@]}" "$VS_BIN/vserver" bnet build -m skeleton --initstyle reaper --interface eth0=br0:10.88.0.2/24 >/dev/null
+root=$VSERVER_PREFIX/var/lib/vservers/bnet
+
+# LXC: same busybox tree and the same veth configuration.
+mkdir -p "$lxcpath/bench-lxc-net"
+cp -a "$root" "$lxcpath/bench-lxc-net/rootfs"
+cat > "$lxcpath/bench-lxc-net/config" <<CFG
+lxc.uts.name = bench-lxc-net
+lxc.rootfs.path = dir:$lxcpath/bench-lxc-net/rootfs
+lxc.apparmor.profile = unconfined
+lxc.net.0.type = veth
+lxc.net.0.link = br0
+lxc.net.0.name = eth0
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.88.0.3/24
+lxc.init.cmd = /bin/sleep 1000000
+lxc.mount.auto = proc:mixed sys:ro
+lxc.prlimit.nofile = 1024
+CFG
+
+# crun: runc's default spec already has a new network namespace; crun puts only lo in it
+# (interfaces are a CNI/engine job), so it does less work than the other two.
+make_oci_bundle "$work/bundle" "$root" /bin/sleep 1000000
+
+# Sanity: each one really gets its interface.
+"${N[@]}" "$VS_BIN/vserver" bnet start
+"${N[@]}" "$VS_BIN/vserver" bnet exec ip -4 -o addr show eth0 | grep -q 10.88.0.2/24
+"${N[@]}" ping -c1 -W2 10.88.0.2 >/dev/null
+"${N[@]}" "$VS_BIN/vserver" bnet stop
+"${N[@]}" lxc-start -P "$lxcpath" -n bench-lxc-net -d
+lxc_ok=0
+for _ in $(seq 50); do "${N[@]}" ping -c1 -W1 10.88.0.3 >/dev/null 2>&1 && { lxc_ok=1; break; }; sleep 0.1; done
+"${N[@]}" lxc-stop -P "$lxcpath" -n bench-lxc-net -k
+[[ $lxc_ok == 1 ]] || { echo "lxc guest does not answer on 10.88.0.3" >&2; exit 1; }
+
+echo "== start + stop with one veth on br0 ($runs runs each)" >&2
+"${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-vserver.json" -r "$runs" -w 3 \
+  "vserver bnet start && vserver bnet stop" >&2
+"${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-lxc.json" -r "$runs" -w 3 \
+  "lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k" >&2
+in_crun_ns "hyperfine --style basic --export-json $RESULTS/netstart-crun.json -r $runs -w 3 'crun run -d --bundle $work/bundle bench-crun-net >/dev/null && crun delete -f bench-crun-net'" >&2
+
+medians "$RESULTS"/netstart-{vserver,lxc,crun}.json | tee "$RESULTS/net_start.tsv"
+python3 - "$RESULTS/netstart-vserver.json" "$RESULTS/netstart-lxc.json" <<'PY'
+import json, sys, statistics
+m = [statistics.median(json.load(open(f))["results"][0]["times"]) for f in sys.argv[1:]]
+print(f"vserver / lxc median ratio: {m[0] / m[1]:.2f} (target <= 0.60)")
+PY
