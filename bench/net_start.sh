@@ -13,12 +13,15 @@ ns=vsbench-$$
 # hides /sys/fs/cgroup and so the cgroups every runtime here needs.
 N=(nsenter "--net=/run/netns/$ns")
 # crun 1.8 refuses this hybrid layout, so it runs in a mount namespace without cgroup2's mount.
+# LXC checks the bridge in /sys/class/net, which shows the host's netns after nsenter: give it a
+# mount namespace with this netns' sysfs net entries bound over the host's.
+in_lxc_ns() { "${N[@]}" unshare -m --propagation private bash -c 'mkdir -p '"$work"'/sysfs && mount -t sysfs sysfs '"$work"'/sysfs && mount --bind '"$work"'/sysfs/class/net /sys/class/net && mount --bind '"$work"'/sysfs/devices/virtual/net /sys/devices/virtual/net && '"$1"; }
 in_crun_ns() { "${N[@]}" unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"; }
 
 cleanup() {
   if [[ -e /run/netns/$ns ]]; then
     "${N[@]}" "$VS_BIN/vserver" bnet stop >/dev/null 2>&1 || true
-    "${N[@]}" lxc-stop -P "$lxcpath" -n bench-lxc-net -k >/dev/null 2>&1 || true
+    in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k" >/dev/null 2>&1 || true
     in_crun_ns "crun delete -f bench-crun-net" >/dev/null 2>&1 || true
   fi
   "$VS_BIN/vserver" bnet delete --force >/dev/null 2>&1 || true
@@ -66,19 +69,18 @@ make_oci_bundle "$work/bundle" "$root" /bin/sleep 1000000
 # Sanity: each one really gets its interface.
 "${N[@]}" "$VS_BIN/vserver" bnet start
 "${N[@]}" "$VS_BIN/vserver" bnet exec ip -4 -o addr show eth0 | grep -q 10.88.0.2/24
-"${N[@]}" ping -c1 -W2 10.88.0.2 >/dev/null
+"${N[@]}" busybox ping -c1 -W2 10.88.0.2 >/dev/null
 "${N[@]}" "$VS_BIN/vserver" bnet stop
-"${N[@]}" lxc-start -P "$lxcpath" -n bench-lxc-net -d
+in_lxc_ns "lxc-start -P $lxcpath -n bench-lxc-net -d"
 lxc_ok=0
-for _ in $(seq 50); do "${N[@]}" ping -c1 -W1 10.88.0.3 >/dev/null 2>&1 && { lxc_ok=1; break; }; sleep 0.1; done
-"${N[@]}" lxc-stop -P "$lxcpath" -n bench-lxc-net -k
+for _ in $(seq 50); do "${N[@]}" busybox ping -c1 -W1 10.88.0.3 >/dev/null 2>&1 && { lxc_ok=1; break; }; sleep 0.1; done
+in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k"
 [[ $lxc_ok == 1 ]] || { echo "lxc guest does not answer on 10.88.0.3" >&2; exit 1; }
 
 echo "== start + stop with one veth on br0 ($runs runs each)" >&2
 "${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-vserver.json" -r "$runs" -w 3 \
   "vserver bnet start && vserver bnet stop" >&2
-"${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-lxc.json" -r "$runs" -w 3 \
-  "lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k" >&2
+in_lxc_ns "hyperfine --style basic --export-json $RESULTS/netstart-lxc.json -r $runs -w 3 'lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k'" >&2
 in_crun_ns "hyperfine --style basic --export-json $RESULTS/netstart-crun.json -r $runs -w 3 'crun run -d --bundle $work/bundle bench-crun-net >/dev/null && crun delete -f bench-crun-net'" >&2
 
 medians "$RESULTS"/netstart-{vserver,lxc,crun}.json | tee "$RESULTS/net_start.tsv"
