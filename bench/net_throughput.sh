@@ -44,8 +44,9 @@ send='a=$(cut -d" " -f1 /proc/uptime); dd if=/dev/zero bs=1048576 count='"$mib"'
 # one LABEL SERVER-PREFIX CLIENT-PREFIX IP PORT: one bounded transfer; prints MiB/s.
 one() {
   local label=$1 srv=$2 cli=$3 ip=$4 port=$5
-  # Server: nc -l discarding everything, detached so exec returns.
-  $srv sh -c "nc -l -p $port >/dev/null 2>&1 </dev/null &"
+  # Server: nc -l discarding everything, detached so exec returns. Its stdin must not hit EOF:
+  # busybox nc quits as soon as stdin ends, before reading the socket (hence the sleep).
+  $srv sh -c "(sleep 120 | nc -l -p $port >/dev/null 2>&1) </dev/null >/dev/null 2>&1 &"
   sleep 0.3
   local t; t=$(timeout 120 $cli sh -c "$send" "$ip" "$port") || { echo "$label: transfer failed" >&2; return 1; }
   python3 -c 'import sys; a,b=map(float,sys.argv[1].split()); print(f"{float(sys.argv[2])/(b-a):.1f}")' "$t" "$mib"
