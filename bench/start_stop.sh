@@ -6,6 +6,9 @@ runs=${1:-30}
 bench_prefix
 work=$(mktemp -d /tmp/vs-bench-peers.XXXXXX)
 lxcpath=$work/lxc
+# Production /run is a tmpfs: mirror it, so state-file fsyncs cost what they cost there.
+mkdir -p "$VSERVER_PREFIX/run"
+mount -t tmpfs -o mode=0755 vs-bench-run "$VSERVER_PREFIX/run"
 cleanup() {
   vserver bstart stop >/dev/null 2>&1 || true
   vserver bstart delete --force >/dev/null 2>&1 || true
@@ -13,6 +16,7 @@ cleanup() {
   lxc-stop -P "$lxcpath" -n bench-lxc -k >/dev/null 2>&1 || true
   lxc-destroy -P "$lxcpath" -n bench-lxc >/dev/null 2>&1 || true
   [ -n "${crun_ns_pid:-}" ] && kill "$crun_ns_pid" 2>/dev/null || true
+  umount "$VSERVER_PREFIX/run" 2>/dev/null || true
   rm -rf "$work" "$VSERVER_PREFIX"
 }
 trap cleanup EXIT
