@@ -46,6 +46,9 @@ int cmd_status(GuestCommand& c) {
             fmt::print("Vserver '{}' is running at context '{}'\n", c.guest, r->context);
             fmt::print("Number of processes: {}\n", r->processes);
             fmt::print("Uptime:              {}\n", uptime_text(r->uptime_s));
+            // Processes the kernel's OOM killer ended inside this guest (its memory limit).
+            if (auto cg = procview::guest_cgroup_stats(c.paths, c.guest))
+                fmt::print("OOM kills:           {}\n", cg->oom_kills);
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

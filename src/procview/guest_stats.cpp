@@ -16,7 +16,9 @@ double uptime_of(const Usage& u, const Clock& c) {
     return std::max(0.0, Clock::since_boot() - c.ticks_to_s(u.oldest_start_ticks));
 }
 
-std::optional<cgroup::Stats> cgroup_stats(const config::Paths& paths, const std::string& name) {
+}  // namespace
+
+std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths, const std::string& name) {
     cgroup::Options o;
     o.root = paths.cgroup_root;
     o.parent = paths.cgroup_parent;
@@ -27,6 +29,8 @@ std::optional<cgroup::Stats> cgroup_stats(const config::Paths& paths, const std:
     if (!st) return std::nullopt;
     return *st;
 }
+
+namespace {
 
 void fill_cpu(StatRow& r, const Clock& c) {
     r.cpu_user_ms = c.ticks_to_ms(r.usage.utime_ticks);
@@ -61,7 +65,7 @@ std::vector<StatRow> stat_rows(const Snapshot& s, const config::Paths& paths) {
         r.usage = usage[i + 1];
         if (r.usage.procs == 0) continue;  // all its processes exited since the scan
         r.uptime_s = uptime_of(r.usage, s.clock);
-        r.cgroup = cgroup_stats(paths, g.name);
+        r.cgroup = guest_cgroup_stats(paths, g.name);
         fill_cpu(r, s.clock);
         guests.push_back(std::move(r));
     }
@@ -154,7 +158,7 @@ Result<nlohmann::json> guest_status_json(const config::Paths& paths, const std::
         }
         r.usage = aggregate(procs, only, clock.page)[1];
         r.uptime_s = uptime_of(r.usage, clock);
-        r.cgroup = cgroup_stats(paths, name);
+        r.cgroup = guest_cgroup_stats(paths, name);
     }
     fill_cpu(r, clock);
     nlohmann::json row = stat_row_json(r);

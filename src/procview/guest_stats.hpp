@@ -39,6 +39,10 @@ std::string format_stat_table(const std::vector<StatRow>& rows);
 /// One row as JSON (schema: docs/host-tools.md, "vserver-stat --json").
 nlohmann::json stat_row_json(const StatRow& r);
 
+/// The guest cgroup's own accounting (cgroup::Manager::stats()); nullopt when the guest has no
+/// cgroup or it cannot be read.
+std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths, const std::string& name);
+
 /// `vserver NAME status --json` data: running, xid, process count and pids, memory and cpu,
 /// uptime, cgroup stats. Reads only the guest's own processes. Schema: docs/host-tools.md.
 Result<nlohmann::json> guest_status_json(const config::Paths& paths, const std::string& name);
