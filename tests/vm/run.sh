@@ -84,8 +84,8 @@ if ((${#cmd[@]})); then
     echo
   } >"$share/command"
 else
-  # The queue: the smoke check (is this the VM the suites expect?) first, then the tests, longest
-  # first by the previous run's times in the VM when there are some, else in ctest's order.
+  # The queue: the smoke check (is this the VM the suites expect?) first, then the tests: those
+  # without a time from an earlier run in ctest's order, then the others longest first.
   mkdir "$share/claims"
   ctest --test-dir "$build" -N -L '^(unit|priv|integration)$' -LE '^(vm|slow)$' ${tests_re:+-R "$tests_re"} |
     sed -n 's/^ *Test *#[0-9]*: //p' >"$share/all-tests"
@@ -93,7 +93,7 @@ else
   [[ -f $costs ]] || costs=/dev/null
   {
     echo @smoke
-    awk 'FILENAME == ARGV[1] {cost[$1] = $2; next} {print (($1 in cost) ? cost[$1] : 0), FNR, $1}' \
+    awk 'FILENAME == ARGV[1] {cost[$1] = $2; next} {print (($1 in cost) ? cost[$1] : 1e9), FNR, $1}' \
       "$costs" "$share/all-tests" | sort -k1,1nr -k2,2n | awk '{print $3}'
   } >"$share/tests"
   echo "cd $(printf '%q' "$build") || exit 125" >"$share/command"
@@ -120,6 +120,9 @@ rm -rf "$ird"
 # mitigations=off: a throwaway VM; under TCG it halves the cost of a syscall.
 append="console=ttyS0 quiet panic=-1 no_timer_check mitigations=off cgroup_no_v1=all"
 append+=" systemd.unified_cgroup_hierarchy=1 VS_CGROUP=$cgroup ${VS_VM_APPEND:-}"
+# The VM gets a fresh /tmp: the source and build trees, if they live there (a CI clone may), are
+# bound back in by the init.
+append+=" VS_KEEP_DIRS=$src:$build"
 
 case $accel in
   auto) accels=(); [[ -r /dev/kvm && -w /dev/kvm ]] && accels+=(kvm); accels+=(tcg) ;;
