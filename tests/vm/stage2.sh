@@ -7,6 +7,8 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 share=/run/vm
 w=${VS_VM_WORKER:-0}
 export VS_VM_WORKER=$w
+# Tests may read this to scale down stress loops: under TCG a fork+exec costs ~15-20x more.
+export VS_TEST_VM=1
 
 if [[ -f $share/command ]]; then
   read -r controllers </sys/fs/cgroup/cgroup.controllers
