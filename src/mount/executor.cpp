@@ -192,6 +192,13 @@ Status do_device(const Ctx& c, const Op& o) {
     if (::fstat(src.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", o.source));
     if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(o.major, o.minor))
         return make_error(EINVAL, "host \"{}\" is not char device {}:{}", o.source, o.major, o.minor);
+    // The guest's root is not the node's owner, so only the "other" bits apply to it: a host
+    // node chmod-ed away from its standard mode would fail later as a bare EACCES in the guest.
+    if ((st.st_mode & o.mode & 07) != (o.mode & 07))
+        return make_error(EACCES,
+                          "host \"{}\" has mode {:04o}, not {:04o}: a user-namespaced guest binds the host's node "
+                          "and could not use it (restore it: chmod {:o} {})",
+                          o.source, st.st_mode & 07777, o.mode, o.mode, o.source);
     Op file = o;
     file.create = true;
     auto t = VS_TRY(target_fd(c, file, false));

@@ -238,8 +238,25 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
 
+@test "userns: a host /dev/null chmod-ed away from 0666 is named in the start error, nothing is left" {
+    # A user-namespaced guest binds the host's device nodes (mknod is refused there). In a
+    # private mount namespace, /dev/null is swapped for a real null node of mode 0644.
+    make_guest g1
+    touch "$(guest_cfg g1)/userns"
+    mkdir -p "$VSERVER_PREFIX/fakedev"
+    run unshare -m --propagation private sh -c "
+        mount -t tmpfs none '$VSERVER_PREFIX/fakedev' && mknod -m 0644 '$VSERVER_PREFIX/fakedev/null' c 1 3 &&
+        mount --bind '$VSERVER_PREFIX/fakedev/null' /dev/null && exec '$VS_BIN/vserver' g1 start"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ $output == *'host "/dev/null" has mode 0644, not 0666'* ]]
+    [ "$(stat -c %a /dev/null)" = 666 ]
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    assert_no_leaks g1
+}
+
 @test "userns: guest root is uid 0 inside and an unprivileged id range on the host" {
-    skip "KNOWN REGRESSION: a user-namespaced start fails with 'open \"/dev/null\" in the guest: Permission denied' since the last mount/seccomp changes; see the closing note"
     make_guest g1
     ctx=$(cat "$(guest_cfg g1)/context")
     touch "$(guest_cfg g1)/userns"
