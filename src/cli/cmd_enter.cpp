@@ -1,6 +1,8 @@
 // `vserver NAME enter`, `exec CMD ARGS...`, `suexec USER CMD ARGS...`.
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "base/log.hpp"
 #include "cli/lifecycle_common.hpp"
 #include "runtime/runtime.hpp"
@@ -12,8 +14,11 @@ namespace {
 int exit_of(const Result<int>& r) {
     if (!r) {
         log::error("{}", r.error().what());
-        // A command that could not be found or run, as shells report it.
-        return r.error().code == ENOENT ? 127 : kFail;
+        // A command that could not be found (127) or not be executed (126), as shells report it.
+        int code = r.error().code;
+        if (code == ENOENT) return 127;
+        if (code == EACCES || code == ENOEXEC) return 126;
+        return kFail;
     }
     return *r;
 }

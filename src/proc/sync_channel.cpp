@@ -96,6 +96,7 @@ Result<SyncMessage> SyncChannel::recv() {
     Header h;
     std::memcpy(&h, buf, sizeof h);
     m.type = static_cast<SyncMsg>(h.type);
+    m.value = h.code;
     if (m.type == SyncMsg::Error)
         m.error = Error(h.code, std::string(buf + sizeof h, static_cast<size_t>(n) - sizeof h));
     return m;

@@ -10,6 +10,8 @@
 //            ◀──────────────── Exec               right before execve
 //   EOF after Exec: execve succeeded (the socket is close-on-exec).
 //   Error after Exec: execve itself failed.
+// exec/enter (runtime/join.cpp) end differently: the child execs vs-init --spawn from a sealed
+// memfd, which sends Spawned{pid} and, if the command's execve failed, Error; then EOF.
 #pragma once
 
 #include <cstdint>
@@ -26,12 +28,14 @@ enum class SyncMsg : uint32_t {
     Exec = 3,   ///< child -> parent: about to execve
     Fd = 4,     ///< child -> parent: an fd in SCM_RIGHTS (pty master)
     Ready = 5,  ///< child -> parent: reached a sync point (e.g. namespaces ready)
+    Spawned = 6,  ///< vs-init --spawn -> vserver: the guest process's pid (host view) in `value`
 };
 
 struct SyncMessage {
     SyncMsg type = SyncMsg::Go;
     Error error;       ///< for Error
     UniqueFd fd;       ///< for Fd
+    int value = 0;     ///< the header's code field (Spawned: the pid)
     bool eof = false;  ///< the peer closed its end (after a successful exec, or it died)
 };
 

@@ -6,9 +6,11 @@
 #include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -20,6 +22,7 @@
 #include "proc/sealed_exec.hpp"
 #include "proc/spawn.hpp"
 #include "runtime/confine.hpp"
+#include "runtime/init_command.hpp"
 #include "runtime/rlimits.hpp"
 
 namespace vs::runtime {
@@ -78,21 +81,36 @@ std::vector<std::string> environment(const spec::GuestSpec& spec, const JoinRequ
     return env;
 }
 
+// Why the joining is split in two processes (CVE-2019-5736, CVE-2016-9962):
+// the child forked from us is a copy of the host's `vserver` binary, with /proc/PID/exe naming
+// it. If the guest could see that process, guest root (which holds CAP_SYS_PTRACE by default,
+// and without a user namespace that capability counts against host-owned processes too, so
+// PR_SET_DUMPABLE 0 does not stop it) could open /proc/PID/exe and, once we exit, write the host
+// binary. So this child never enters the guest's pid namespace: it joins the other namespaces,
+// sets pid_for_children, chroots and confines itself (rlimits, seccomp, caps, uid), and then
+// execveat()s a sealed memfd copy of the static vs-init (`vs-init --spawn`). Only vs-init's
+// fork is born in the guest's pid namespace, and until its own execve its exe is that sealed
+// memfd: write-open fails (ETXTBSY while it runs, the write seal after). The alternative, a
+// vs-init that redoes all confinement from a serialized plan, would duplicate the capability,
+// seccomp and pty code in a second, libc-only implementation for no gain in what the guest
+// can see.
 Status child_steps(proc::SyncChannel& ch, const spec::GuestSpec& spec, const JoinRequest& req,
-                   int init_pidfd, uint64_t ns_flags, int root_fd,
+                   int init_pidfd, uint64_t ns_flags, int root_fd, int helper_fd,
                    const std::vector<RlimitSetting>& limits, const std::vector<std::string>& env,
                    const seccomp::Program& filter) {
     VS_TRY(ns::join_in_child(init_pidfd, ns_flags, root_fd));
     if (ns_flags & CLONE_NEWUSER) {
         VS_TRY(ns::become_root_in_userns());
-        // Dumpable again only for the uid switch; the joining process stays hidden from the
-        // guest until exec (CVE-2016-9962).
+        // Dumpable again only for the uid switch. Nothing in the guest can name this process
+        // (it is outside the guest's pid namespace), but keep it out of reach all the same.
         if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 0");
     }
     if (req.tty) {
         auto pty = VS_TRY(proc::open_pty());
         VS_TRY(ch.send_fd(pty.master.get()));
-        VS_TRY(proc::attach_terminal(pty.slave.get()));
+        // No setsid here: vs-init's child makes its own session (we exit before it does).
+        for (int i = 0; i < 3; ++i)
+            if (::dup2(pty.slave.get(), i) < 0) return errno_error(fmt::format("dup2 pty to fd {}", i));
     }
     VS_TRY(apply_rlimits(limits));
     VS_TRY(confine_in_child(spec, filter));
@@ -102,9 +120,20 @@ Status child_steps(proc::SyncChannel& ch, const spec::GuestSpec& spec, const Joi
         if (::setresuid(req.uid, req.uid, req.uid) < 0) return errno_error(fmt::format("setuid {}", req.uid));
     }
     if (::chdir(req.home.c_str()) < 0 && ::chdir("/") < 0) return errno_error("chdir \"/\"");
-    VS_TRY(proc::close_fds_except({ch.fd()}));
-    VS_TRY(ch.send(proc::SyncMsg::Exec));
-    return proc::exec_path(req.argv, env);
+    VS_TRY(proc::close_fds_except({ch.fd(), helper_fd}));
+    // vs-init reports on the channel, so it must survive this one execveat.
+    if (::fcntl(ch.fd(), F_SETFD, 0) < 0) return errno_error("clear close-on-exec of the sync channel");
+    std::vector<std::string> argv = {"vs-init", "--spawn", std::to_string(ch.fd()),
+                                     req.tty ? "tty" : "-", "--"};
+    argv.insert(argv.end(), req.argv.begin(), req.argv.end());
+    return proc::exec_fd(helper_fd, argv, env);
+}
+
+// True when `pidfd` is a child of ours (waitid refuses others with ECHILD); WNOWAIT leaves it.
+bool is_our_child(int pidfd) {
+    siginfo_t si {};
+    return ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si,
+                    WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 }  // namespace
@@ -116,55 +145,71 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     if (!proc::is_alive(st.init_pid, st.init_start_time))
         return make_error(0, "guest \"{}\" is not running", spec.name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
+    // CLONE_NEWPID: setns sets only the child's pid_for_children (see child_steps).
     uint64_t flags = VS_TRY(ns::differing_namespaces(
         st.init_pid, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                         CLONE_NEWCGROUP | CLONE_NEWTIME));
+                         CLONE_NEWCGROUP | CLONE_NEWTIME | CLONE_NEWPID));
     auto limits = VS_TRY(plan_rlimits(spec));
     auto filter = VS_TRY(guest_filter(config::Paths::from_env(), spec));
     auto env = environment(spec, req);
+    auto helper_file = VS_TRY(helper_path());
+    auto helper = VS_TRY(proc::sealed_copy(helper_file));
     UniqueFd cg2;
     if (!cg.unified_path().empty())
         if (auto fd = sys::open(cg.unified_path(), O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
 
-    // Our own future children are born in the guest's pid namespace; we stay where we are.
-    VS_TRY(ns::join_pid_ns_for_children(pidfd.fd()));
     proc::SpawnOptions so;
     so.cgroup2_fd = cg2.get();
     auto child = VS_TRY(proc::spawn(so, [&](proc::SyncChannel& ch) {
-        if (!proc::close_fds_except({ch.fd(), pidfd.fd(), root.get()})) return 1;
+        if (!proc::close_fds_except({ch.fd(), pidfd.fd(), root.get(), helper.get()})) return 1;
         if (!ch.expect(proc::SyncMsg::Go, "go")) return 1;
-        auto r = child_steps(ch, spec, req, pidfd.fd(), flags, root.get(), limits, env, filter);
-        // exec failed (or a step before it): 127 when the command is missing, as shells do.
+        auto r = child_steps(ch, spec, req, pidfd.fd(), flags, root.get(), helper.get(), limits,
+                             env, filter);
         (void)ch.send_error(r.error());
-        return r.error().code == ENOENT ? 127 : 126;
+        return 126;
     }));
     VS_TRY_WRAP(cg.add_pid(child.pidfd.pid()), "move the process into the guest's cgroup");
     VS_TRY(child.channel.send(proc::SyncMsg::Go));
 
+    // Our child sends [Fd], then (as vs-init) Spawned{pid} and, if the command's execve
+    // failed, Error; then it exits. Anything else, or twice, is a protocol error: between its
+    // birth and its first syscall the spawned process still holds this channel, and the guest
+    // can see that process, so nothing received here is trusted beyond this order and a pid
+    // that must be an unreaped child of ours.
     UniqueFd master;
+    proc::PidFd cmd;
+    std::optional<Error> failed;
     for (;;) {
         auto m = VS_TRY(child.channel.recv());
-        if (m.eof) {
-            (void)child.pidfd.wait();
-            return make_error(ECHILD, "the process joining guest \"{}\" exited early", spec.name);
+        if (m.eof) break;
+        if (m.type == proc::SyncMsg::Error && !failed) {
+            failed = std::move(m.error);
+        } else if (m.type == proc::SyncMsg::Fd && req.tty && !master && !cmd.valid() && !failed) {
+            master = std::move(m.fd);
+        } else if (m.type == proc::SyncMsg::Spawned && !cmd.valid() && !failed && m.value > 0 &&
+                   m.value != child.pidfd.pid()) {
+            auto p = VS_TRY(proc::PidFd::open(m.value));
+            if (!is_our_child(p.fd()))
+                return make_error(EPROTO, "run in guest \"{}\": reported pid {} is not our child",
+                                  spec.name, m.value);
+            cmd = std::move(p);
+        } else {
+            return make_error(EPROTO, "run in guest \"{}\": unexpected message {} on the sync channel",
+                              spec.name, static_cast<uint32_t>(m.type));
         }
-        if (m.type == proc::SyncMsg::Error) {
-            (void)child.pidfd.wait();
-            return std::move(m.error).wrap(fmt::format("run in guest \"{}\"", spec.name));
-        }
-        if (m.type == proc::SyncMsg::Fd) master = std::move(m.fd);
-        if (m.type == proc::SyncMsg::Exec) break;
-    }
-    auto after = VS_TRY(child.channel.recv());
-    if (!after.eof && after.type == proc::SyncMsg::Error) {
-        int code = VS_TRY(child.pidfd.wait());
-        Error e = std::move(after.error);
-        e.wrap(fmt::format("run in guest \"{}\"", spec.name));
-        return Error(e.code, e.message + fmt::format(" (exit status {})", code));
     }
     child.channel.close();
-    if (master) return proc::proxy(master.get(), child.pidfd);
-    return child.pidfd.wait();
+    (void)child.pidfd.wait();
+    if (failed) {
+        int code = cmd.valid() ? VS_TRY(cmd.wait()) : 0;
+        Error e = std::move(*failed);
+        e.wrap(fmt::format("run in guest \"{}\"", spec.name));
+        if (!cmd.valid()) return e;
+        return Error(e.code, e.message + fmt::format(" (exit status {})", code));
+    }
+    if (!cmd.valid()) return make_error(ECHILD, "the process joining guest \"{}\" exited early", spec.name);
+    if (master) return proc::proxy(master.get(), cmd);
+    return cmd.wait();
 }
 
 }  // namespace vs::runtime

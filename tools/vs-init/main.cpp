@@ -3,6 +3,7 @@
 // libraries: it runs inside guests that have none, from a sealed memfd copy (CVE-2019-5736).
 //
 // usage: vs-init [--] [COMMAND ARGS...]
+//        vs-init --spawn FD TTY -- COMMAND ARGS...   (exec/enter, see spawn.cpp)
 //   SIGTERM, SIGINT, SIGPWR: stop mode: exit 0 as soon as no child is left (stop's killseq
 //   signals every process of the guest; the guest is gone once we exit).
 //   SIGHUP: ignored (it has no meaning for a PID 1 without a terminal).
@@ -13,7 +14,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int main(int argc, char** argv) {
+int spawn_main(int argc, char** argv, char** envp);  // spawn.cpp
+
+int main(int argc, char** argv, char** envp) {
+    if (argc > 1 && strcmp(argv[1], "--spawn") == 0) return spawn_main(argc, argv, envp);
+    // The reaper is only ever the PID 1 of a guest. Anything else is a guest running our sealed
+    // copy through /proc/PID/exe (e.g. a "#!/proc/self/exe" script exec'd by `vserver exec`),
+    // which would otherwise fork itself recursively.
+    if (getpid() != 1) {
+        fprintf(stderr, "vs-init: not the PID 1 of a guest, refusing to run as its reaper\n");
+        return 2;
+    }
     int first = 1;
     if (first < argc && strcmp(argv[first], "--") == 0) ++first;
 
