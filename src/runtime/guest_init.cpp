@@ -18,6 +18,7 @@
 #include "proc/fds.hpp"
 #include "proc/sealed_exec.hpp"
 #include "runtime/confine.hpp"
+#include "runtime/init_prepare.hpp"
 
 namespace vs::runtime {
 
@@ -73,10 +74,20 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p) {
     rootfd.reset();
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));
+    if (spec.init.mtab) VS_TRY(write_guest_mtab(*spec.init.mtab));
+    // cmd.prepare's output goes to `vserver start`'s stderr, copied through a pipe.
+    UniqueFd admin_err;
+    if (!spec.init.cmd_prepare.empty()) {
+        int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (fd >= 0) admin_err = UniqueFd(fd);
+    }
     VS_TRY(stdio_to_null());
     if (spec.personality && ::personality(*spec.personality) < 0)
         return errno_error(fmt::format("personality {:#x}", *spec.personality));
     VS_TRY(confine_in_child(spec, p.filter));
+    if (!spec.init.cmd_prepare.empty())
+        VS_TRY(run_prepare(spec.init.cmd_prepare, p.env, admin_err ? admin_err.get() : STDERR_FILENO));
+    admin_err.reset();
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     VS_TRY(proc::close_fds_except(keep));

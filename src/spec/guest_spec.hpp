@@ -80,6 +80,8 @@ struct Init {
     std::string runlevel_stop = "6";
     std::vector<KillStep> killseq = {{15, 5}, {9, 0}};
     std::vector<std::string> cmd_start, cmd_stop, cmd_prepare;  ///< argv overrides
+    std::vector<std::string> cmd_start_sync, cmd_stop_sync;     ///< waited for after start/stop cmd
+    std::optional<std::string> mtab;  ///< apps/init/mtab: the guest's /etc/mtab at start
     std::vector<std::string> depends;
     std::vector<std::string> environment = {"PATH=/bin:/usr/bin:/sbin:/usr/sbin"};
 };

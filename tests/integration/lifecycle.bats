@@ -166,6 +166,56 @@ teardown() { vs_teardown; }
     assert_no_leaks g1
 }
 
+@test "apps/init/mtab and cmd.prepare run inside the guest, confined, before init; a failing prepare aborts" {
+    make_guest g1
+    cfg=$(guest_cfg g1) root=$(guest_root g1)
+    echo "none / rootfs rw 0 0" >"$cfg/apps/init/mtab"
+    ln -sfn ../proc/self/mounts "$root/etc/mtab"
+    echo /sbin/vs-prepare >"$cfg/apps/init/cmd.prepare"
+    printf '#!/bin/sh\necho "prepare says hi"\n{ echo "$$"; grep CapBnd /proc/self/status; hostname; cat /etc/mtab; } > /tmp/prepared\n' >"$root/sbin/vs-prepare"
+    chmod 755 "$root/sbin/vs-prepare"
+    run vs g1 start
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"prepare says hi"* ]]
+    run vs g1 exec cat /tmp/prepared
+    echo "$output"
+    # PID 2 of the guest's pid namespace (its init is 1), the init's bounding set, the guest's
+    # hostname, and the configured mtab.
+    [ "${lines[0]}" = 2 ]
+    [ "${lines[1]}" = "$(vs g1 exec grep CapBnd /proc/1/status)" ]
+    [ "${lines[2]}" = "$(vs g1 exec hostname)" ]
+    [ "${lines[3]}" = "none / rootfs rw 0 0" ]
+    [ ! -L "$root/etc/mtab" ]
+    vs g1 stop
+    printf '#!/bin/sh\necho "prepare fails"\nexit 4\n' >"$root/sbin/vs-prepare"
+    run vs g1 start
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ $output == *"prepare fails"* ]]
+    [[ $output == *'apps/init/cmd.prepare "/sbin/vs-prepare" exited with status 4'* ]]
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    assert_no_leaks g1
+}
+
+@test "start --rescue runs the given command as PID 1 instead of a broken init" {
+    make_guest g1 plain
+    rm -f "$(guest_root g1)/sbin/init"
+    run vs g1 start
+    [ "$status" -ne 0 ]
+    [[ $output == *'init "/sbin/init" does not exist'* ]]
+    vs g1 start --rescue /bin/sleep 100000
+    run vs g1 exec cat /proc/1/cmdline
+    [[ $output == /bin/sleep* ]]
+    run vs g1 status
+    [ "$status" -eq 0 ]
+    run vs g1 start --rescue
+    [ "$status" -eq 2 ]
+    vs g1 stop
+    assert_no_leaks g1
+}
+
 @test "hook scripts run at their phases with '<phase> <name>'; a failing pre-start aborts" {
     make_guest g1
     cfg=$(guest_cfg g1)
