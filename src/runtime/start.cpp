@@ -25,6 +25,7 @@
 #include "runtime/guest_init.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init_command.hpp"
+#include "runtime/init_sync.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
 #include "store/disk_limits.hpp"
@@ -193,6 +194,8 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     st.init_start_time = VS_TRY_WRAP(proc::start_time(st.init_pid), "guest \"{}\" init", name);
     VS_TRY(state::save(run, st));
     rb.commit();
+    // Under the lock, so a concurrent stop waits for the guest to be up (minit's sync).
+    run_guest_command(spec, st, *cg, spec.init.cmd_start_sync, "apps/init/cmd.start-sync");
     lock.release();
 
     if (auto r = run_hooks(spec, "post-start"); !r)

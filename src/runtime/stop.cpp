@@ -12,6 +12,7 @@
 #include "runtime/guest.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init_command.hpp"
+#include "runtime/init_sync.hpp"
 #include "runtime/join.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
@@ -82,13 +83,9 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     VS_TRY(fault_point("stopping"));
 
     if (auto r = run_hooks(spec, "pre-stop"); !r) log::warn("{}", r.error().what());
-    if (auto cmd = stop_command(spec); !cmd.empty()) {
-        JoinRequest req;
-        req.argv = cmd;
-        auto r = run_in_guest(spec, st, *cg, req);
-        if (!r) log::warn("guest \"{}\": stop command: {}", name, r.error().what());
-        else if (*r != 0) log::warn("guest \"{}\": stop command exited with status {}", name, *r);
-    }
+    run_guest_command(spec, st, *cg, stop_command(spec),
+                      spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
+    run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
     kill_sequence(spec, *cg);
     VS_TRY_WRAP(cg->kill_all(), "stop guest \"{}\"", name);
     VS_TRY(fault_point("after-kill"));

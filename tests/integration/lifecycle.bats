@@ -199,6 +199,31 @@ teardown() { vs_teardown; }
     assert_no_leaks g1
 }
 
+@test "cmd.start-sync: start returns only after it; cmd.stop-sync runs after the stop runlevel" {
+    make_guest g1 sysv
+    cfg=$(guest_cfg g1) root=$(guest_root g1)
+    mkdir -p "$root/etc/init.d"
+    # rc 3 finishes a second after the init started; start-sync waits for it, so `start`
+    # returning proves that start waited for the sync command.
+    printf '#!/bin/sh\n[ "$1" = 3 ] && sleep 1\necho "rc $1" >> /var-log-rc\n' >"$root/etc/init.d/rc"
+    printf '#!/bin/sh\nuntil grep -q "rc 3" /var-log-rc 2>/dev/null; do sleep 0.1; done\necho start-sync >> /var-log-rc\n' >"$root/sbin/start-sync"
+    printf '#!/bin/sh\necho "stop-sync $(cat /proc/1/cmdline | tr "\\0" " ")" >> /var-log-rc\n' >"$root/sbin/stop-sync"
+    chmod 755 "$root/etc/init.d/rc" "$root/sbin/start-sync" "$root/sbin/stop-sync"
+    echo /sbin/start-sync >"$cfg/apps/init/cmd.start-sync"
+    echo /sbin/stop-sync >"$cfg/apps/init/cmd.stop-sync"
+    vs g1 start
+    run cat "$root/var-log-rc"
+    [ "${lines[0]}" = "rc 3" ]
+    [ "${lines[1]}" = "start-sync" ]
+    vs g1 stop
+    run cat "$root/var-log-rc"
+    echo "$output"
+    [ "${lines[2]}" = "rc 6" ]
+    # Still inside the running guest: its PID 1 is the reaper.
+    [[ ${lines[3]} == "stop-sync vs-init"* ]]
+    assert_no_leaks g1
+}
+
 @test "start --rescue runs the given command as PID 1 instead of a broken init" {
     make_guest g1 plain
     rm -f "$(guest_root g1)/sbin/init"
