@@ -57,6 +57,17 @@ Status SyncChannel::send_error(const Error& e) {
 
 Status SyncChannel::send_fd(int fd) { return send_raw(fd_.get(), SyncMsg::Fd, 0, {}, fd); }
 
+Status SyncChannel::send_payload(SyncMsg type, std::string_view payload) {
+    std::string buf(sizeof(Header), '\0');
+    Header h{static_cast<uint32_t>(type), 0};
+    std::memcpy(buf.data(), &h, sizeof h);
+    buf.append(payload);
+    for (;;) {
+        if (::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL) >= 0) return ok();
+        if (errno != EINTR) return errno_error(fmt::format("send {} bytes on the sync channel", buf.size()));
+    }
+}
+
 Result<SyncMessage> SyncChannel::recv() {
     char buf[kMaxMessage];
     struct iovec iov {buf, sizeof buf};

@@ -10,8 +10,8 @@
 //            ◀──────────────── Exec               right before execve
 //   EOF after Exec: execve succeeded (the socket is close-on-exec).
 //   Error after Exec: execve itself failed.
-// exec/enter (runtime/join.cpp) end differently: the child execs vs-init --spawn from a sealed
-// memfd, which sends Spawned{pid} and, if the command's execve failed, Error; then EOF.
+// exec/enter (runtime/join.cpp) differ: the child is vs-init --join from a sealed memfd; it gets
+// Plan instead of Go, may send Fd, then Spawned{pid} and, if the command's execve failed, Error.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,8 @@ enum class SyncMsg : uint32_t {
     Exec = 3,   ///< child -> parent: about to execve
     Fd = 4,     ///< child -> parent: an fd in SCM_RIGHTS (pty master)
     Ready = 5,  ///< child -> parent: reached a sync point (e.g. namespaces ready)
-    Spawned = 6,  ///< vs-init --spawn -> vserver: the guest process's pid (host view) in `value`
+    Spawned = 6,  ///< vs-init -> vserver: the guest process's pid (host view) in `value`
+    Plan = 7,     ///< vserver -> vs-init --join: proc/join_plan.hpp
 };
 
 struct SyncMessage {
@@ -50,6 +51,8 @@ public:
     Status send(SyncMsg type);
     Status send_error(const Error& e);
     Status send_fd(int fd);
+    /// One message of any size the socket buffer takes (the others stop at 4 KiB).
+    Status send_payload(SyncMsg type, std::string_view payload);
     /// Blocks for the next message; eof=true when the peer's end is closed.
     Result<SyncMessage> recv();
     /// recv() that expects `type`: an Error message comes back as that Error (wrapped by the

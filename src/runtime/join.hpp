@@ -33,9 +33,10 @@ Result<state::GuestState> running_state(const config::Paths& paths, const std::s
 /// number) into `req`.
 Status resolve_user(const spec::GuestSpec& spec, const std::string& user, JoinRequest& req);
 
-/// Forks a child into the guest (pid namespace via the manager's pid_for_children, cgroup via
-/// CLONE_INTO_CGROUP and add_pid, then setns for the rest), confines it like init and execs
-/// argv. With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
+/// Runs argv in the guest through a sealed vs-init (`vs-init --join`, see join.cpp for why):
+/// vs-init joins the init's namespaces and cgroups, confines itself like the init and forks the
+/// command's process into the guest's pid namespace; we wait for that process (our child).
+/// With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
 /// command's exit status (127: not found, 126: not executable).
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
                          const JoinRequest& req);

@@ -84,7 +84,7 @@ echo "$n" >/tmp/sweeps
     [ "$(sha256sum "$VS" | cut -d' ' -f1)" = "$sum" ]
 }
 
-@test "exec keeps its exit codes, stdio and process tree through vs-init --spawn" {
+@test "exec keeps its exit codes, stdio and process tree through the sealed vs-init" {
     make_guest g1
     vs g1 start
     run vs g1 exec sh -c 'echo out; echo err >&2; exit 42'

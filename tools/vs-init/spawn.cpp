@@ -1,12 +1,10 @@
-// vs-init --spawn: the last step of `vserver NAME exec|suexec|enter`, run from a sealed memfd so
-// that no process the guest can see ever has the host's vserver binary as /proc/PID/exe.
+// vs-init's last step of `vserver NAME exec|suexec|enter` (after join.cpp): start the guest's
+// command so that no process the guest can see ever has the host's vserver binary as
+// /proc/PID/exe (CVE-2019-5736).
 //
-// usage: vs-init --spawn FD TTY -- COMMAND ARGS...      (TTY: "tty" or "-")
-//
-// The caller (a child of `vserver` that stays in the host's pid namespace, so the guest cannot
-// name it) has already joined every namespace of the guest, set pid_for_children to the guest's
-// pid namespace, chrooted, set rlimits, seccomp, capabilities and the uid, and then execveat()'d
-// this binary from a sealed memfd. Here we only:
+// We run from a sealed memfd, outside the guest's pid namespace (the guest cannot name us),
+// with every namespace of the guest joined, pid_for_children set to the guest's pid namespace,
+// chrooted and confined (rlimits, seccomp, capabilities, uid). Here we only:
 //   1. clone(CLONE_VFORK | CLONE_PARENT), like vfork but with a copy of our memory: the new
 //      process is born in the guest's pid namespace as a child of `vserver` (which waits for it
 //      and gets its exit status) and runs this sealed copy until its execve. Its first syscall
@@ -16,20 +14,18 @@
 //   2. report on FD (vserver's sync channel, SyncChannel's wire format): Spawned{pid}, then
 //      Error{errno, text} if the execve failed. Then exit; vserver reaps us.
 //
-// Plain libc only (static): this runs with the guest's seccomp filter already loaded, which
-// allows clone (without namespace flags), execve, close_range, setsid, ioctl and sendmsg.
+// Raw system calls only (sys.hpp): this runs with the guest's seccomp filter already loaded,
+// which allows clone (without namespace flags), execve, close_range, setsid, ioctl and sendto.
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "sys.hpp"
+
+using namespace vsinit;
 
 namespace {
 
@@ -43,134 +39,123 @@ struct Header {
 };
 
 void report(int fd, uint32_t type, int32_t code, const char* text) {
-    char buf[4096];
+    char buf[sizeof(Header) + 1024];
     Header h{type, code};
-    size_t len = text ? strnlen(text, sizeof buf - sizeof h) : 0;
-    memcpy(buf, &h, sizeof h);
-    if (len) memcpy(buf + sizeof h, text, len);
-    while (send(fd, buf, sizeof h + len, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+    size_t len = text ? str_len(text) : 0;
+    if (len > sizeof buf - sizeof h) len = sizeof buf - sizeof h;
+    mem_copy(buf, &h, sizeof h);
+    if (len) mem_copy(buf + sizeof h, text, len);
+    while (sys_sendto(fd, buf, sizeof h + len, MSG_NOSIGNAL) == -EINTR) {
     }
 }
-
-struct Job {
-    char** argv;
-    char** envp;
-    bool tty;
-    char what[512];
-};
 
 // What the child sends back through the close-on-exec pipe when its execve fails.
 struct Failure {
     int32_t err;
-    char what[512];
+    char what[1024];
 };
 
 const char* env_path(char** envp) {
     for (char** e = envp; *e; ++e)
-        if (strncmp(*e, "PATH=", 5) == 0) return *e + 5;
+        if (str_starts(*e, "PATH=")) return *e + 5;
     return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
-// execve with a PATH search like execvpe, but with the guest's PATH from envp and no /bin/sh
-// fallback. Returns the errno to report (the first one other than ENOENT/ENOTDIR, as shells do).
-int exec_search(Job* j) {
-    const char* cmd = j->argv[0];
-    if (strchr(cmd, '/')) {
-        execve(cmd, j->argv, j->envp);
-        snprintf(j->what, sizeof j->what, "execute \"%s\"", cmd);
-        return errno;
+[[noreturn]] void fail(int pipe_w, int err, Text& what) {
+    Failure f;
+    f.err = err;
+    const char* w = what.c_str();
+    mem_copy(f.what, w, what.len + 1);
+    while (sys_write(pipe_w, &f, sizeof f) == -EINTR) {
     }
-    const char* path = env_path(j->envp);
+    sys_exit(err == ENOENT ? 127 : 126);
+}
+
+// execve with a PATH search like execvpe, but with the guest's PATH from envp and no /bin/sh
+// fallback. Returns only on failure, with the errno to report (the first one other than
+// ENOENT/ENOTDIR, as shells do) and its text in `what`.
+int exec_search(char** argv, char** envp, Text& what) {
+    const char* cmd = argv[0];
+    if (str_chr(cmd, '/')) {
+        long err = sys_execve(cmd, argv, envp);
+        what.add("execute \"").add(cmd).add("\"");
+        return static_cast<int>(-err);
+    }
+    const char* path = env_path(envp);
     int first = ENOENT;
     char full[4096];
+    size_t clen = str_len(cmd);
     for (const char* p = path;;) {
-        const char* colon = strchr(p, ':');
-        size_t n = colon ? static_cast<size_t>(colon - p) : strlen(p);
-        if (n + 1 + strlen(cmd) + 1 <= sizeof full) {
-            memcpy(full, p, n);
+        const char* colon = str_chr(p, ':');
+        size_t n = colon ? static_cast<size_t>(colon - p) : str_len(p);
+        if (n + 1 + clen + 1 <= sizeof full) {
+            mem_copy(full, p, n);
             full[n] = '/';
-            strcpy(full + n + 1, cmd);
-            execve(full, j->argv, j->envp);
-            if (errno != ENOENT && errno != ENOTDIR && first == ENOENT) first = errno;
+            mem_copy(full + n + 1, cmd, clen + 1);
+            int err = static_cast<int>(-sys_execve(full, argv, envp));
+            if (err != ENOENT && err != ENOTDIR && first == ENOENT) first = err;
         }
         if (!colon) break;
         p = colon + 1;
     }
-    snprintf(j->what, sizeof j->what, "execute \"%s\" (PATH=%s)", cmd, path);
+    what.add("execute \"").add(cmd).add("\" (PATH=").add(path).add(")");
     return first;
 }
 
-[[noreturn]] void fail(int pipe_w, int err, const char* what) {
-    Failure f{};
-    f.err = err;
-    snprintf(f.what, sizeof f.what, "%s", what);
-    while (write(pipe_w, &f, sizeof f) < 0 && errno == EINTR) {
-    }
-    _exit(err == ENOENT ? 127 : 126);
-}
-
 // The child: from its birth the guest can see it.
-[[noreturn]] void child_main(Job* j, int pipe_w) {
+[[noreturn]] void child_main(char** argv, char** envp, bool tty, int pipe_w) {
     // Keep only stdio and the failure pipe (the sync channel to vserver goes first thing).
     // pipe_w >= 3: spawn_main moved it there.
     auto w = static_cast<unsigned>(pipe_w);
-    if (w > 3) syscall(SYS_close_range, 3u, w - 1, 0u);
-    syscall(SYS_close_range, w + 1, ~0u, 0u);
-    if (j->tty) {
+    if (w > 3) sys_close_range(3u, w - 1);
+    sys_close_range(w + 1, ~0u);
+    Text what;
+    if (tty) {
         // The pty slave is already fds 0-2. A session of our own: the process that opened it
         // exits right away, and a session leader's exit would hang up the terminal.
-        if (setsid() < 0) fail(pipe_w, errno, "setsid");
-        if (ioctl(0, TIOCSCTTY, 0) < 0) fail(pipe_w, errno, "set controlling terminal");
+        long r = sys_setsid();
+        if (r < 0) fail(pipe_w, static_cast<int>(-r), what.add("setsid"));
+        r = sys_ioctl(0, TIOCSCTTY, 0);
+        if (r < 0) fail(pipe_w, static_cast<int>(-r), what.add("set controlling terminal"));
     }
-    int err = exec_search(j);
-    fail(pipe_w, err, j->what);
+    int err = exec_search(argv, envp, what);
+    fail(pipe_w, err, what);
 }
 
 }  // namespace
 
-int spawn_main(int argc, char** argv, char** envp) {
-    // argv: vs-init --spawn FD TTY -- CMD ARGS...
-    if (argc < 6 || strcmp(argv[4], "--") != 0) {
-        fprintf(stderr, "vs-init: usage: vs-init --spawn FD tty|- -- COMMAND ARGS...\n");
-        return 2;
-    }
-    int fd = atoi(argv[2]);
-    Job job{};
-    job.argv = argv + 5;
-    job.envp = envp;
-    job.tty = strcmp(argv[3], "tty") == 0;
+int spawn_command(int fd, char** argv, char** envp, bool tty) {
     int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        report(fd, kMsgError, errno, "pipe");
+    long r = sys_pipe2(p, O_CLOEXEC);
+    if (r < 0) {
+        report(fd, kMsgError, static_cast<int32_t>(-r), "pipe");
         return 1;
     }
     // Never on 0-2 (when our stdio was closed): the child keeps 0-2 as they are.
     for (int& e : p) {
         if (e > 2) continue;
-        int moved = fcntl(e, F_DUPFD_CLOEXEC, 3);
+        long moved = sys_fcntl(e, F_DUPFD_CLOEXEC, 3);
         if (moved < 0) {
-            report(fd, kMsgError, errno, "dup the exec status pipe");
+            report(fd, kMsgError, static_cast<int32_t>(-moved), "dup the exec status pipe");
             return 1;
         }
-        close(e);  // stdio that was closed stays closed for the command
-        e = moved;
+        sys_close(e);  // stdio that was closed stays closed for the command
+        e = static_cast<int>(moved);
     }
-    // Raw clone without a new stack returns twice, as fork does.
-    long pid = syscall(SYS_clone, CLONE_VFORK | CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr,
-                       nullptr);
-    if (pid == 0) child_main(&job, p[1]);
+    long pid = sys_fork_like(CLONE_VFORK | CLONE_PARENT | SIGCHLD);
+    if (pid == 0) child_main(argv, envp, tty, p[1]);
     if (pid < 0) {
-        report(fd, kMsgError, errno, "clone the process in the guest");
+        report(fd, kMsgError, static_cast<int32_t>(-pid), "clone the process in the guest");
         return 1;
     }
-    close(p[1]);
+    sys_close(p[1]);
     report(fd, kMsgSpawned, static_cast<int32_t>(pid), nullptr);
-    Failure f{};
-    ssize_t n;
+    Failure f;
+    long n;
     do {
-        n = read(p[0], &f, sizeof f);
-    } while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof f) && f.err != 0) {
+        n = sys_read(p[0], &f, sizeof f);
+    } while (n == -EINTR);
+    if (n == static_cast<long>(sizeof f) && f.err != 0) {
         f.what[sizeof f.what - 1] = 0;
         report(fd, kMsgError, f.err, f.what);
     }

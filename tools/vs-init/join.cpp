@@ -1,0 +1,195 @@
+// vs-init --join: run a command inside a running guest for `vserver NAME exec|suexec|enter`.
+//
+// usage: vs-init --join FD -- COMMAND ARGS...      (environment: the command's)
+//
+// `vserver` starts us with vfork + execveat of a sealed memfd copy of this binary, so the only
+// host code that ever touches the guest is this small static program, and nothing the guest
+// can see runs the host's vserver binary (CVE-2019-5736). We stay in the host's pid namespace
+// (the guest cannot name us) and read the plan (src/proc/join_plan.hpp) from FD, the sync
+// channel, once vserver has moved us into the guest's cgroups. Then, in this order (the same as
+// the guest's init gets in runtime/guest_init.cpp and caps/apply.cpp):
+//   non-dumpable; setns into every namespace of the init (pid: only for our children); in a
+//   user namespace become its root; chroot to the init's root; the pty (master sent to
+//   vserver); rlimits; no_new_privs; seccomp; capability sets (bounding, ambient, securebits,
+//   permitted = effective = held & bounding, inheritable empty); uid/gid/groups; cwd; close
+//   every fd but FD; then spawn.cpp starts the command.
+// Any failure: Error{errno, what} on FD, exit 1.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "../../src/proc/join_plan.hpp"
+#include "sys.hpp"
+
+using namespace vsinit;
+namespace plan = vs::proc::join_plan;
+
+int spawn_command(int fd, char** argv, char** envp, bool tty);  // spawn.cpp
+
+namespace {
+
+constexpr uint32_t kMsgError = 2;
+constexpr uint32_t kMsgFd = 4;
+
+struct MsgHeader {
+    uint32_t type;
+    int32_t code;
+};
+
+[[noreturn]] void fail(int fd, long err, const char* what) {
+    char buf[sizeof(MsgHeader) + 256];
+    MsgHeader h{kMsgError, static_cast<int32_t>(-err)};
+    size_t len = str_len(what);
+    if (len > 256) len = 256;
+    mem_copy(buf, &h, sizeof h);
+    mem_copy(buf + sizeof h, what, len);
+    sys_sendto(fd, buf, sizeof h + len, MSG_NOSIGNAL);
+    sys_exit(1);
+}
+
+void check(int fd, long r, const char* what) {
+    if (r < 0) fail(fd, r, what);
+}
+
+// SCM_RIGHTS of one fd, in SyncChannel's Fd message.
+long send_fd(int fd, int pass) {
+    MsgHeader h{kMsgFd, 0};
+    struct iovec iov {&h, sizeof h};
+    alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    mem_copy(CMSG_DATA(c), &pass, sizeof pass);
+    return sys_sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+void open_pty(int fd) {
+    long m = sys_openat(AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    check(fd, m, "open \"/dev/ptmx\" in the guest");
+    unsigned n = 0;
+    // A guest that replaced /dev/ptmx with another device gets nothing: it must be a master.
+    check(fd, sys_ioctl(static_cast<int>(m), TIOCGPTN, reinterpret_cast<long>(&n)),
+          "\"/dev/ptmx\" in the guest is not a pty master");
+    int unlock = 0;
+    check(fd, sys_ioctl(static_cast<int>(m), TIOCSPTLCK, reinterpret_cast<long>(&unlock)), "unlock pty");
+    long s = sys_ioctl(static_cast<int>(m), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    check(fd, s, "open pty peer (TIOCGPTPEER)");
+    check(fd, send_fd(fd, static_cast<int>(m)), "send the pty master");
+    sys_close(static_cast<int>(m));
+    for (int i = 0; i < 3; ++i)
+        if (s != i) check(fd, sys_dup3(static_cast<int>(s), i, 0), "dup2 pty to stdio");
+    if (s > 2) sys_close(static_cast<int>(s));
+}
+
+void apply_caps(int fd, const plan::Header& h) {
+    const uint64_t keep = h.cap_keep;
+    // 1. Bounding set first (needs CAP_SETPCAP, which step 4 may remove).
+    for (int c = 0; c <= h.cap_last; ++c)
+        if (!(keep & (uint64_t{1} << c))) check(fd, sys_prctl(PR_CAPBSET_DROP, c), "drop a capability from the bounding set");
+    // 2. Ambient empty (EINVAL: a kernel without ambient capabilities).
+    long r = sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (r < 0 && r != -EINVAL) fail(fd, r, "clear the ambient capability set");
+    // 3. Root semantics: no securebits inherited from whoever started vserver.
+    long bits = sys_prctl(PR_GET_SECUREBITS);
+    if (bits > 0) check(fd, sys_prctl(PR_SET_SECUREBITS, 0), "reset securebits to 0");
+    // 4. permitted = effective = what we hold of the bounding set, inheritable empty.
+    struct __user_cap_header_struct hdr {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2] {};
+    check(fd, sys_capget(&hdr, d), "read the process capability sets");
+    uint64_t held = d[0].permitted | (uint64_t{d[1].permitted} << 32);
+    uint64_t next = held & keep;
+    for (auto& x : d) x = {};
+    d[0].permitted = d[0].effective = static_cast<uint32_t>(next);
+    d[1].permitted = d[1].effective = static_cast<uint32_t>(next >> 32);
+    check(fd, sys_capset(&hdr, d), "set permitted=effective=bounding, inheritable=0");
+}
+
+alignas(16) char plan_buf[sizeof(MsgHeader) + 64 * 1024];
+
+}  // namespace
+
+int join_main(int argc, char** argv, char** envp) {
+    // argv: vs-init --join FD -- CMD ARGS...
+    if (argc < 5 || !str_eq(argv[3], "--")) {
+        Text t;
+        t.add("usage: vs-init --join FD -- COMMAND ARGS...");
+        say(t);
+        return 2;
+    }
+    const int fd = parse_int(argv[2]);
+    // vserver dies -> EOF here -> we never go on (we are its vfork child, not yet confined).
+    sys_prctl(PR_SET_PDEATHSIG, 9);
+    long n;
+    do {
+        n = sys_recv(fd, plan_buf, sizeof plan_buf);
+    } while (n == -EINTR);
+    if (n <= 0) return 1;
+    MsgHeader mh;
+    mem_copy(&mh, plan_buf, sizeof mh);
+    plan::Header h;
+    if (mh.type != plan::kMsgPlan || static_cast<size_t>(n) < sizeof mh + sizeof h)
+        fail(fd, -EPROTO, "bad plan message");
+    mem_copy(&h, plan_buf + sizeof mh, sizeof h);
+    const char* p = plan_buf + sizeof mh + sizeof h;
+    const size_t rest = static_cast<size_t>(n) - sizeof mh - sizeof h;
+    const size_t need = h.n_groups * 4ul + h.n_rlimits * sizeof(plan::Rlimit) + h.n_filter * 8ul + h.home_len;
+    if (h.magic != plan::kMagic || h.version != plan::kVersion || need != rest || h.cap_last > 63 ||
+        h.home_len == 0 || p[need - 1] != 0)
+        fail(fd, -EPROTO, "bad plan (vserver and vs-init from different builds?)");
+    alignas(4) static uint32_t groups[65536];
+    if (h.n_groups > 65536) fail(fd, -EINVAL, "too many groups");
+    mem_copy(groups, p, h.n_groups * 4ul);
+    const char* limits = p + h.n_groups * 4ul;
+    const char* filter = limits + h.n_rlimits * sizeof(plan::Rlimit);
+    const char* home = filter + h.n_filter * 8ul;
+
+    // Nothing but host root may look into us, even when a user namespace makes us its root.
+    check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
+    if (h.ns_flags) check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)), "setns into the guest's namespaces");
+    if (h.flags & plan::kUserns) {
+        check(fd, sys_setresgid(0, 0, 0), "setgid 0 in the guest's user namespace");
+        check(fd, sys_setgroups(0, nullptr), "setgroups in the guest's user namespace");
+        check(fd, sys_setresuid(0, 0, 0), "setuid 0 in the guest's user namespace");
+        check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
+    }
+    check(fd, sys_fchdir(h.root_fd), "chdir to the guest root");
+    check(fd, sys_chroot("."), "chroot to the guest root");
+    check(fd, sys_chdir("/"), "chdir \"/\" in the guest");
+    if (h.flags & plan::kTty) open_pty(fd);
+    for (uint32_t i = 0; i < h.n_rlimits; ++i) {
+        plan::Rlimit r;  // copied: the plan has no alignment guarantees
+        mem_copy(&r, limits + i * sizeof r, sizeof r);
+        uint64_t lim[2] = {r.cur, r.max};
+        check(fd, sys_prlimit(r.resource, lim), "setrlimit");
+    }
+    if (h.flags & plan::kNoNewPrivs) check(fd, sys_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl PR_SET_NO_NEW_PRIVS");
+    if (h.n_filter) {
+        // Before the capability sets: without no_new_privs, loading needs CAP_SYS_ADMIN.
+        struct {
+            unsigned short len;
+            const void* filter;
+        } prog{static_cast<unsigned short>(h.n_filter), filter};
+        check(fd, sys_seccomp_filter(&prog), "load seccomp filter");
+    }
+    apply_caps(fd, h);
+    if (h.flags & plan::kSetIds) {
+        check(fd, sys_setgroups(h.n_groups, groups), "setgroups");
+        check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
+        check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
+    }
+    if (sys_chdir(home) < 0) check(fd, sys_chdir("/"), "chdir \"/\"");
+    // The pidfd and root fd of the host go here; only the channel stays (spawn.cpp drops it
+    // in the child).
+    if (fd > 3) sys_close_range(3u, static_cast<unsigned>(fd) - 1);
+    sys_close_range(static_cast<unsigned>(fd) + 1, ~0u);
+    return spawn_command(fd, argv + 4, envp, h.flags & plan::kTty);
+}
