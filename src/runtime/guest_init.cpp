@@ -37,13 +37,16 @@ Status stdio_to_null() {
 
 /// virt_uptime: a time namespace whose CLOCK_BOOTTIME starts at zero, so the guest's uptime
 /// counts from its start. The offsets can be written only before any process is in the new
-/// namespace; unshare(CLONE_NEWTIME) moves only our children and our next execve there
-/// (time_namespaces(7)).
+/// namespace; unshare(CLONE_NEWTIME) moves only our children there (time_namespaces(7)), so
+/// init then enters it itself with setns. Kernels before 6.3 do not move a process at execve
+/// (6.1 reverted that), and `vserver exec` joins init's own time namespace.
 Status time_namespace() {
     if (::unshare(CLONE_NEWTIME) < 0) return errno_error("unshare the time namespace");
     struct timespec now {};
     ::clock_gettime(CLOCK_BOOTTIME, &now);
     VS_TRY(sys::write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", now.tv_sec)));
+    auto ns = VS_TRY(sys::open("/proc/self/ns/time_for_children", O_RDONLY));
+    if (::setns(ns.get(), CLONE_NEWTIME) < 0) return errno_error("setns the new time namespace");
     return ok();
 }
 
@@ -61,7 +64,7 @@ Status process_settings(const spec::GuestSpec& spec, const InitPlan& p) {
     return ok();
 }
 
-Status steps(proc::SyncChannel& ch, const InitPlan& p) {
+Status steps(proc::SyncChannel& ch, const InitPlan& p, UniqueFd idmapped_root) {
     const auto& spec = *p.spec;
     // Open the root while our fsuid is still the host's root: in a user namespace the guest's
     // ids may not traverse the path to it (e.g. a 0700 parent dir).
@@ -70,8 +73,9 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p) {
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
     VS_TRY(process_settings(spec, p));
-    VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get()));
+    VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get(), idmapped_root ? idmapped_root.get() : -1));
     rootfd.reset();
+    idmapped_root.reset();
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));
     if (spec.init.mtab) VS_TRY(write_guest_mtab(*spec.init.mtab));
@@ -106,9 +110,19 @@ int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     if (!proc::close_fds_except(keep)) return 1;
-    auto go = ch.expect(proc::SyncMsg::Go, "go");
-    if (!go) return 1;  // the parent is gone or gave up: nothing to report to
-    auto r = steps(ch, p);
+    // Before Go, a user-namespaced guest's parent may send its idmapped root tree.
+    UniqueFd idmapped_root;
+    for (;;) {
+        auto m = ch.recv();
+        if (!m || m->eof) return 1;  // the parent is gone or gave up: nothing to report to
+        if (m->type == proc::SyncMsg::Fd) {
+            idmapped_root = std::move(m->fd);
+            continue;
+        }
+        if (m->type == proc::SyncMsg::Go) break;
+        return 1;
+    }
+    auto r = steps(ch, p, std::move(idmapped_root));
     if (!r) {
         (void)ch.send_error(r.error());
         return 1;

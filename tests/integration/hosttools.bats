@@ -6,11 +6,20 @@
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  [[ $EUID -eq 0 && -d /sys/fs/cgroup/pids ]] || skip "needs root and a v1 pids hierarchy"
+  [[ $EUID -eq 0 ]] || skip "needs root"
+  # The guests' cgroups, where the tools look for them: the v1 pids hierarchy (plus the hybrid
+  # cgroup2 at unified), or on a pure cgroup v2 host the root itself ("." below /sys/fs/cgroup).
+  local hs=()
+  if [[ -d /sys/fs/cgroup/pids ]]; then
+    hs=(pids); [[ -d /sys/fs/cgroup/unified ]] && hs+=(unified)
+  elif [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    hs=(.)
+  else
+    skip "needs a v1 pids hierarchy or cgroup v2 at /sys/fs/cgroup"
+  fi
   export VSERVER_PREFIX=$(mktemp -d /tmp/vs-hosttools-XXXXXX)
   export VSERVER_CGROUP_PARENT=vstest-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
   export PATH="$VS_BIN:$PATH"
-  local hs=(pids); [[ -d /sys/fs/cgroup/unified ]] && hs+=(unified)
   echo "${hs[*]}" > "$VSERVER_PREFIX/hierarchies"
   for g in alpha:5101 beta:5102; do
     local name=${g%%:*} xid=${g##*:}
