@@ -241,7 +241,7 @@ Status open_devnull(Ctx& c) {
 
 }  // namespace
 
-Status execute(const Plan& plan, const std::string& root, int root_fd) {
+Status execute(const Plan& plan, const std::string& root, int root_fd, int idmapped_root) {
     Ctx c;
     c.root = root;
     VS_TRY(open_devnull(c));
@@ -266,6 +266,13 @@ Status execute(const Plan& plan, const std::string& root, int root_fd) {
                     given = std::move(*r);
                 }
                 int src = root_fd >= 0 ? root_fd : given.get();
+                if (idmapped_root >= 0) {
+                    s = attach(idmapped_root, src, root);
+                    int d = ::fcntl(idmapped_root, F_DUPFD_CLOEXEC, 3);
+                    if (s && d < 0) s = errno_error("dup the idmapped root");
+                    if (s) c.rootfd = UniqueFd(d);
+                    break;
+                }
                 auto tree = clone_tree(src, "", true);
                 if (!tree) {
                     s = std::move(tree).error();

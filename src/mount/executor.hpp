@@ -14,6 +14,8 @@ namespace vs::mount {
 /// root when the plan has a PivotRoot op. Errors name the op and the guest path.
 /// `root_fd`: an O_PATH fd of the root opened by the host side (needed in a user namespace,
 /// whose ids may not traverse the path to the root); -1 opens `root` here.
-Status execute(const Plan& plan, const std::string& root, int root_fd = -1);
+/// `idmapped_root`: a detached tree (mount::idmapped_tree) attached as the root instead of a
+/// plain copy of it; -1: none.
+Status execute(const Plan& plan, const std::string& root, int root_fd = -1, int idmapped_root = -1);
 
 }  // namespace vs::mount

@@ -26,6 +26,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init_command.hpp"
 #include "runtime/init_sync.hpp"
+#include "runtime/userns_root.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
 #include "store/disk_limits.hpp"
@@ -166,6 +167,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     if (spec.ns.user) {
         auto map = VS_TRY(id_map(spec));
         VS_TRY(ns::write_id_maps(child->pidfd.pid(), map.host_base, map.count));
+        VS_TRY(send_idmapped_root(spec, *child));
     }
     nc.init_pid = child->pidfd.pid();
     nc.cgroup2_path = st.cgroup2_path;

@@ -60,7 +60,9 @@ Result<RootKind> create_root(const std::string& path) {
     if (slash == std::string::npos || slash + 1 >= path.size())
         return make_error(EINVAL, "guest root \"{}\" is not an absolute path", path);
     std::string parent = slash == 0 ? std::string("/") : path.substr(0, slash);
-    VS_TRY(sys::mkdir_p(parent));
+    // A new parent (/var/lib/vservers) is root-only, util-vserver's barrier: host users must not
+    // reach a guest's setuid binaries or its world-writable directories.
+    VS_TRY(sys::mkdir_p(parent, 0700));
     auto pfd = VS_TRY(sys::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (VS_TRY(btrfs::is_btrfs(pfd.get()))) {
         VS_TRY(btrfs::create_subvolume(path));

@@ -23,6 +23,9 @@ teardown() { build_teardown; }
   [[ "$(cat $cfg/apps/init/style)" == plain ]]
   grep -q '/dev/pts' $cfg/fstab
   [[ "$(readlink $cfg/vdir)" == "$root" ]]
+  # util-vserver's barrier: the roots' parent is root-only; a guest's / stays 0755 inside.
+  [[ "$(stat -c %a "$VSERVER_PREFIX/var/lib/vservers")" == 700 ]]
+  [[ "$(stat -c %a "$root")" == 755 ]]
   [[ "$(readlink $cfg/cache)" == "$VSERVER_PREFIX/var/cache/vservers/demo" && -d $cfg/cache ]]
   [[ "$(readlink $cfg/run)" == "$VSERVER_PREFIX/run/vservers/demo" ]]
   # The root: FHS, busybox and its applets, /etc, init.

@@ -260,7 +260,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
     assert_no_leaks g1
 }
 
-@test "userns: guest root is uid 0 inside and an unprivileged id range on the host" {
+@test "userns: guest root is uid 0 inside, an unprivileged id range on the host, and owns the idmapped root" {
     make_guest g1
     ctx=$(cat "$(guest_cfg g1)/context")
     touch "$(guest_cfg g1)/userns"
@@ -271,10 +271,20 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ "$(awk '/^Uid:/ {print $2}' /proc/$(init_pid g1)/status)" -eq $((ctx * 65536)) ]
     read -r inside outside count < /proc/$(init_pid g1)/uid_map
     [ "$inside" -eq 0 ] && [ "$outside" -eq $((ctx * 65536)) ] && [ "$count" -eq 65536 ]
-    # The host's root-owned files in the guest are not guest root's.
-    run vs g1 exec sh -c 'echo x > /etc/vs-userns-test'
+    # The root is idmapped: guest root owns the guest's files, and what it writes is stored
+    # with the ids a guest without a user namespace would use (host uid 0 here).
+    run vs g1 exec stat -c %u:%g /etc/passwd
+    [ "$output" = 0:0 ]
+    vs g1 exec sh -c 'echo x > /etc/vs-userns-test'
+    [ "$(stat -c %u:%g "$(guest_root g1)/etc/vs-userns-test")" = 0:0 ]
+    # A file owned by an id outside the guest's range is nobody's inside, and not guest root's.
+    echo host > "$(guest_root g1)/etc/vs-host-only"
+    chown 70000:70000 "$(guest_root g1)/etc/vs-host-only"
+    run vs g1 exec stat -c %u "/etc/vs-host-only"
+    [ "$output" = 65534 ]
+    run vs g1 exec sh -c 'echo x > /etc/vs-host-only'
     [ "$status" -ne 0 ]
-    [ ! -e "$(guest_root g1)/etc/vs-userns-test" ]
+    [ "$(cat "$(guest_root g1)/etc/vs-host-only")" = host ]
     vs g1 stop
     assert_no_leaks g1
 }
