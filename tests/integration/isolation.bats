@@ -119,7 +119,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ "$status" -ne 0 ]
     # Writable host cgroupfs would let root leave its cgroup (no nsdelegate here). Every
     # cgroup.procs of the view: one per v1 hierarchy dir, or the view's root on pure cgroup v2.
-    procs=$(in_guest 'cd /sys/fs/cgroup && for f in cgroup.procs */cgroup.procs; do [ -f "$f" ] && echo "$f"; done')
+    procs=$(in_guest 'cd /sys/fs/cgroup && for f in cgroup.procs */cgroup.procs; do [ ! -f "$f" ] || echo "$f"; done')
     [ -n "$procs" ]
     for f in $procs; do
         run in_guest "echo \$\$ > /sys/fs/cgroup/$f"
