@@ -108,7 +108,9 @@ void add_security(std::vector<Key>& out) {
                  flag_file(o, "userns");
          },
          "vserver-ng extension: run the guest in a user namespace; empty file = yes with an id "
-         "range chosen by the runtime, `HOSTBASE COUNT` = guest id 0 maps to host id HOSTBASE"});
+         "range chosen by the runtime (context * 65536, 65536 ids), `HOSTBASE COUNT` = guest id 0 "
+         "maps to host id HOSTBASE; the root is idmapped, so files stored with ids 0..COUNT-1 are "
+         "the guest's own and the tree stays usable without userns"});
 
     out.push_back({"nonewprivs", FileKind::Bool, "bool (exists)",
                    [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
