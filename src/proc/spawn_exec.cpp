@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace vs::proc {
@@ -20,6 +21,8 @@ struct Args {
     int exe_fd;
     const int* keep;
     size_t nkeep;
+    const int* spare;    ///< sorted: keep + exe_fd, the fds not closed before the exec
+    size_t nspare;
     char* const* argv;
     char* const* envp;
     const sigset_t* mask;
@@ -30,6 +33,16 @@ struct Args {
 // calls only, no allocation, no return into our frames.
 int child(void* p) {
     auto* a = static_cast<Args*>(p);
+    // Nothing else we hold (or inherited without close-on-exec from whoever ran us) reaches
+    // the helper, whatever it does before its own fd sweep.
+    unsigned next = 3;
+    for (size_t i = 0; i < a->nspare; ++i) {
+        auto k = static_cast<unsigned>(a->spare[i]);
+        if (k < next) continue;
+        if (k > next) ::syscall(SYS_close_range, next, k - 1, 0u);
+        next = k + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0u, 0u);
     for (size_t i = 0; i < a->nkeep; ++i) {
         if (::fcntl(a->keep[i], F_SETFD, 0) < 0) {
             a->err = errno;
@@ -63,7 +76,10 @@ Result<PidFd> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
     sigset_t all, old;
     sigfillset(&all);
     ::sigprocmask(SIG_SETMASK, &all, &old);
-    Args a{exe_fd, keep.data(), keep.size(), av.data(), ev.data(), &old, 0};
+    std::vector<int> spare = keep;
+    spare.push_back(exe_fd);
+    std::sort(spare.begin(), spare.end());
+    Args a{exe_fd, keep.data(), keep.size(), spare.data(), spare.size(), av.data(), ev.data(), &old, 0};
     int pidfd = -1;
     int pid = ::clone(child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                       &a, &pidfd);

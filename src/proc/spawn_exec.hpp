@@ -11,8 +11,9 @@
 
 namespace vs::proc {
 
-/// Runs execveat(exe_fd, "", argv, envp, AT_EMPTY_PATH) in a new child that keeps the fds in
-/// `keep` across the exec (their close-on-exec flag is cleared in the child's fd table only)
+/// Runs execveat(exe_fd, "", argv, envp, AT_EMPTY_PATH) in a new child that keeps 0-2 and the
+/// fds in `keep` across the exec (their close-on-exec flag is cleared in the child's fd table
+/// only; every other fd is closed first)
 /// and gets SIGKILL if we die (PR_SET_PDEATHSIG). Returns once the child has exec'd; an exec
 /// failure comes back as the error. The caller must be single-threaded.
 Result<PidFd> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,

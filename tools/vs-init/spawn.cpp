@@ -105,7 +105,7 @@ int exec_search(char** argv, char** envp, Text& what) {
 // The child: from its birth the guest can see it.
 [[noreturn]] void child_main(char** argv, char** envp, bool tty, int pipe_w) {
     // Keep only stdio and the failure pipe (the sync channel to vserver goes first thing).
-    // pipe_w >= 3: spawn_main moved it there.
+    // pipe_w >= 3: spawn_command moved it there.
     auto w = static_cast<unsigned>(pipe_w);
     if (w > 3) sys_close_range(3u, w - 1);
     sys_close_range(w + 1, ~0u);
