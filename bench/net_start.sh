@@ -9,6 +9,9 @@ bench_prefix
 work=$(mktemp -d /tmp/vs-bench-net.XXXXXX)
 lxcpath=$work/lxc
 ns=vsbench-$$
+# Production /run is a tmpfs: mirror it, so state-file writes cost what they cost there.
+mkdir -p "$VSERVER_PREFIX/run"
+mount -t tmpfs -o mode=0755 vs-bench-run "$VSERVER_PREFIX/run"
 # nsenter --net, not `ip netns exec`: the latter remounts /sys in a new mount namespace, which
 # hides /sys/fs/cgroup and so the cgroups every runtime here needs.
 N=(nsenter "--net=/run/netns/$ns")
@@ -21,15 +24,18 @@ in_crun_ns() { "${N[@]}" unshare -m --propagation private bash -c 'umount /sys/f
 cleanup() {
   if [[ -e /run/netns/$ns ]]; then
     "${N[@]}" "$VS_BIN/vserver" bnet stop >/dev/null 2>&1 || true
+    "${N[@]}" "$VS_BIN/vserver" bnonet stop >/dev/null 2>&1 || true
     in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k" >/dev/null 2>&1 || true
     in_crun_ns "crun delete -f bench-crun-net" >/dev/null 2>&1 || true
   fi
   "$VS_BIN/vserver" bnet delete --force >/dev/null 2>&1 || true
+  "$VS_BIN/vserver" bnonet delete --force >/dev/null 2>&1 || true
   lxc-destroy -P "$lxcpath" -n bench-lxc-net >/dev/null 2>&1 || true
   ip netns del "$ns" 2>/dev/null || true
   for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  umount "$VSERVER_PREFIX/run" 2>/dev/null || true
   rm -rf "$work" "$VSERVER_PREFIX"
 }
 trap cleanup EXIT
@@ -44,6 +50,9 @@ ip netns add "$ns"
 # Ours: veth (the default mode on a bridge), guest end eth0 = 10.88.0.2/24.
 "${N[@]}" "$VS_BIN/vserver" bnet build -m skeleton --initstyle reaper --interface eth0=br0:10.88.0.2/24 >/dev/null
 root=$VSERVER_PREFIX/var/lib/vservers/bnet
+# The same guest without an interface (its own netns with lo only): the difference between the
+# two is what the veth costs, apart from the generic start/stop path.
+"${N[@]}" "$VS_BIN/vserver" bnonet build -m skeleton --initstyle reaper >/dev/null
 
 # LXC: same busybox tree and the same veth configuration.
 mkdir -p "$lxcpath/bench-lxc-net"
@@ -79,13 +88,17 @@ in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k"
 
 echo "== start + stop with one veth on br0 ($runs runs each)" >&2
 "${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-vserver.json" -r "$runs" -w 3 \
-  "vserver bnet start && vserver bnet stop" >&2
+  "vserver bnet start && vserver bnet stop" "vserver bnonet start && vserver bnonet stop" >&2
 in_lxc_ns "hyperfine --style basic --export-json $RESULTS/netstart-lxc.json -r $runs -w 3 'lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k'" >&2
 in_crun_ns "hyperfine --style basic --export-json $RESULTS/netstart-crun.json -r $runs -w 3 'crun run -d --bundle $work/bundle bench-crun-net >/dev/null && crun delete -f bench-crun-net'" >&2
 
 medians "$RESULTS"/netstart-{vserver,lxc,crun}.json | tee "$RESULTS/net_start.tsv"
 python3 - "$RESULTS/netstart-vserver.json" "$RESULTS/netstart-lxc.json" <<'PY'
 import json, sys, statistics
-m = [statistics.median(json.load(open(f))["results"][0]["times"]) for f in sys.argv[1:]]
-print(f"vserver / lxc median ratio: {m[0] / m[1]:.2f} (target <= 0.60)")
+med = lambda r: statistics.median(r["times"]) * 1000
+ours = json.load(open(sys.argv[1]))["results"]
+lxc = med(json.load(open(sys.argv[2]))["results"][0])
+veth, nonet = med(ours[0]), med(ours[1])
+print(f"veth part (vserver veth - vserver no interface): {veth - nonet:.1f} ms")
+print(f"vserver / lxc median ratio: {veth / lxc:.2f} (target <= 0.60)")
 PY

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "base/log.hpp"
+#include "cli/guest_addresses.hpp"
 #include "cli/lifecycle_common.hpp"
 #include "procview/guest_stats.hpp"
 #include "runtime/runtime.hpp"
@@ -24,6 +25,8 @@ std::string uptime_text(double s) {
 int status_json(GuestCommand& c) {
     auto j = procview::guest_status_json(c.paths, c.guest);
     if (!j) return report(j.error());
+    // util-vserver shows no addresses anywhere; admins need them (docs/network.md).
+    (*j)["addresses"] = guest_addresses_json(c.paths, c.guest);
     fmt::print("{}\n", j->dump());
     return (*j)["running"].get<bool>() ? kOk : kStopped;
 }
@@ -49,6 +52,8 @@ int cmd_status(GuestCommand& c) {
             // Processes the kernel's OOM killer ended inside this guest (its memory limit).
             if (auto cg = procview::guest_cgroup_stats(c.paths, c.guest))
                 fmt::print("OOM kills:           {}\n", cg->oom_kills);
+            if (auto a = guest_addresses_text(c.paths, c.guest); !a.empty())
+                fmt::print("Addresses:           {}\n", a);
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
+#include "cli/guest_addresses.hpp"
 #include "cli/registry.hpp"
 #include "procview/guest_stats.hpp"
 
@@ -19,7 +20,8 @@ int vserver_stat_main(std::vector<std::string>& args) {
             fmt::print(
                 "usage: vserver-stat [--json]\n"
                 "  CTX PROC VSZ RSS userTIME sysTIME UPTIME NAME for the host (context 0, \"root\n"
-                "  server\") and every running guest; --json: the same rows as a JSON array.\n");
+                "  server\") and every running guest; --json: the same rows as a JSON array,\n"
+                "  plus each guest's live addresses.\n");
             return kOk;
         } else {
             log::error("unknown argument \"{}\"", a);
@@ -36,7 +38,13 @@ int vserver_stat_main(std::vector<std::string>& args) {
     auto rows = procview::stat_rows(*snap, paths);
     if (json) {
         nlohmann::json out = nlohmann::json::array();
-        for (auto& r : rows) out.push_back(procview::stat_row_json(r));
+        for (auto& r : rows) {
+            auto j = procview::stat_row_json(r);
+            // Not in the table: util-vserver's NAME is its last column and may hold spaces
+            // ("root server"), so scripts read it to the end of the line.
+            j["addresses"] = r.host ? nlohmann::json(nullptr) : guest_addresses_json(paths, r.name);
+            out.push_back(std::move(j));
+        }
         fmt::print("{}\n", out.dump(2));
     } else {
         fmt::print("{}", procview::format_stat_table(rows));

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/sys.hpp"
+#include "base/sys_replace.hpp"
 #include "net/address.hpp"
 #include "net/netlink/socket.hpp"
 #include "net/plan.hpp"
@@ -136,7 +137,7 @@ Status claim_addresses(const ConflictScope& scope, const spec::GuestSpec& spec,
     VS_TRY(sys::mkdir_p(dir, 0755));
     std::string content = fmt::format("{} {} {}\n", spec.name, owner.pid, owner.start_time);
     for (const auto& o : mine)
-        VS_TRY(sys::write_file_atomic(dir + "/" + o.addr.to_string(), content, 0644));
+        VS_TRY(sys::write_file_replace(dir + "/" + o.addr.to_string(), content, 0644));
     // Drop this guest's claims on addresses it no longer has (live re-addressing).
     auto names = VS_TRY(sys::list_dir(dir));
     for (const auto& n : names) {

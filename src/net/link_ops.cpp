@@ -84,7 +84,22 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
     Rollback rb;
     if (l.mode == Mode::Veth) {
         Message m = netlink::new_veth(l.host_name, l.guest_name, ns, l.mac);
-        VS_TRY(s.host.request(m, fmt::format("{} (host end {})", what, l.host_name)));
+        auto made = s.host.request(m, fmt::format("{} (host end {})", what, l.host_name));
+        if (!made && made.error().code == EEXIST) {
+            // The host end of this guest's previous start, still waiting for the kernel to
+            // destroy it with the old namespace (teardown leaves that to the kernel; no nsid
+            // means its peer's namespace is dying): stale, so remove it now. A veth whose peer
+            // is alive is someone's link in use: the EEXIST stands.
+            if (auto old = s.host.link_by_name(l.host_name);
+                old && old->kind == "veth" && old->link_netnsid == -1) {
+                Message d = netlink::del_link(old->index);
+                auto r = s.host.request(d, fmt::format("delete stale {}", l.host_name));
+                if (!r && r.error().code != ENODEV) return r;
+            }
+            Message again = netlink::new_veth(l.host_name, l.guest_name, ns, l.mac);
+            made = s.host.request(again, fmt::format("{} (host end {})", what, l.host_name));
+        }
+        VS_TRY(std::move(made));
         st.host_links.push_back(l.host_name);
         rb.add([&] {
             if (auto h = s.host.link_by_name(l.host_name)) {

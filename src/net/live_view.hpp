@@ -14,4 +14,16 @@ namespace vs::net {
 /// allow list attached to its cgroup.
 Result<std::vector<IpAddress>> live_addresses(const std::string& run_dir);
 
+/// One address of a running guest with where it lives, for status displays.
+struct LiveAddress {
+    std::string dev;   ///< the guest's link ("eth0"); shared mode: the host device, "" if unknown
+    IpPrefix addr;
+};
+
+/// The same addresses as live_addresses, each with its device and prefix length (shared mode:
+/// from the aliases recorded at setup; an allowed address with no alias, such as a `nodev`
+/// one, gets dev "" and a full-length prefix). Empty for a stopped guest (no net.state) and
+/// for a guest with loopback only.
+Result<std::vector<LiveAddress>> live_address_list(const std::string& run_dir);
+
 }  // namespace vs::net

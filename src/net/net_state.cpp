@@ -1,10 +1,11 @@
-// NetState text format: one "key value..." line per fact, written tmp + fsync + rename.
+// NetState text format: one "key value..." line per fact, replaced atomically (tmp + rename).
 #include "net/net_state.hpp"
 
 #include <cerrno>
 #include <sstream>
 
 #include "base/sys.hpp"
+#include "base/sys_replace.hpp"
 
 namespace vs::net {
 
@@ -68,7 +69,7 @@ Result<NetState> load_net_state(const std::string& run_dir) {
 Status save_net_state(const std::string& run_dir, const NetState& st) {
     if (run_dir.empty()) return ok();
     VS_TRY(sys::mkdir_p(run_dir, 0755));
-    return sys::write_file_atomic(net_state_path(run_dir), st.serialize(), 0644);
+    return sys::write_file_replace(net_state_path(run_dir), st.serialize(), 0644);
 }
 
 Status remove_net_state(const std::string& run_dir) {

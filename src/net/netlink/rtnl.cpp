@@ -169,6 +169,14 @@ Message dump_links() {
     return m;
 }
 
+Message get_link(const std::string& name) {
+    Message m(RTM_GETLINK, 0);
+    m.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+    m.put_str(IFLA_IFNAME, name);
+    m.put_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    return m;
+}
+
 Message dump_addrs(int family) {
     Message m(RTM_GETADDR, NLM_F_DUMP);
     m.extra<ifaddrmsg>()->ifa_family = static_cast<uint8_t>(family);
@@ -206,6 +214,8 @@ Result<LinkInfo> parse_link(const nlmsghdr* h) {
         std::memcpy(mac.data(), mnl_attr_get_payload(t.tb[IFLA_ADDRESS]), 6);
         li.mac = mac;
     }
+    if (t.tb[IFLA_LINK_NETNSID])
+        li.link_netnsid = static_cast<int32_t>(mnl_attr_get_u32(t.tb[IFLA_LINK_NETNSID]));
     if (t.tb[IFLA_LINKINFO]) {
         AttrTable ti;
         ti.max = IFLA_INFO_MAX;

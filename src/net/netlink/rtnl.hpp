@@ -67,6 +67,8 @@ Message new_route(const Route& r);
 Message del_route(const Route& r);
 
 Message dump_links();
+/// RTM_GETLINK of one link by name (IFLA_IFNAME), statistics skipped: one reply, no dump.
+Message get_link(const std::string& name);
 Message dump_addrs(int family);   ///< AF_UNSPEC for both
 
 struct LinkInfo {
@@ -77,6 +79,10 @@ struct LinkInfo {
     int master = 0;
     int link = 0;              ///< IFLA_LINK (parent / peer index)
     std::optional<Mac> mac;
+    /// IFLA_LINK_NETNSID: the peer's namespace id as seen from here, for links whose other
+    /// end (veth peer, macvlan parent) lives in another namespace. -1 (NETNSA_NSID_NOT_ASSIGNED)
+    /// when that namespace is already being destroyed; nullopt when the peer is local.
+    std::optional<int> link_netnsid;
 };
 struct AddrInfo {
     int index = 0;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <optional>
 #include <thread>
 
 namespace vs::net::netlink {
@@ -117,9 +118,21 @@ Result<std::vector<AddrInfo>> Socket::addrs(int family) {
 }
 
 Result<LinkInfo> Socket::link_by_name(const std::string& name) {
-    for (auto& l : VS_TRY(links()))
-        if (l.name == name) return l;
-    return make_error(ENODEV, "network device \"{}\" not found", name);
+    // One RTM_GETLINK by name instead of a dump of every link: start and stop look links up
+    // a dozen times, and a dump grows with the number of running guests.
+    Message m = get_link(name);
+    m.header()->nlmsg_flags |= NLM_F_ACK;
+    std::optional<LinkInfo> found;
+    auto collect = [&](const nlmsghdr* h) -> Status {
+        auto l = parse_link(h);
+        if (!l) return std::move(l).error();
+        found = std::move(*l);
+        return ok();
+    };
+    auto r = dump(m, fmt::format("look up network device \"{}\"", name), collect);
+    if (!r && r.error().code != ENODEV) return std::move(r).error();
+    if (!found) return make_error(ENODEV, "network device \"{}\" not found", name);
+    return std::move(*found);
 }
 
 }  // namespace vs::net::netlink

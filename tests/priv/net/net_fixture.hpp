@@ -179,7 +179,13 @@ inline Counts counts_here() {
     auto s = netlink::Socket::open();
     if (!s) return c;
     if (auto l = s->links()) c.links = l->size();
-    if (auto a = s->addrs()) c.addrs = a->size();
+    // IPv6 link-local addresses are the kernel's, not ours: br0 gets one when its first port
+    // gains carrier, which linkwatch reports asynchronously, so they would make counts racy.
+    if (auto a = s->addrs())
+        for (const auto& x : *a)
+            if (!(x.addr.addr.is_v6() && x.addr.addr.bytes[0] == 0xfe &&
+                  (x.addr.addr.bytes[1] & 0xc0) == 0x80))
+                ++c.addrs;
     return c;
 }
 
