@@ -7,6 +7,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 #include "base/sys_fs.hpp"
 
 namespace vs::cgroup::fs {
@@ -71,14 +72,15 @@ Result<std::vector<pid_t>> procs_tree(const std::string& dir) {
         auto v = str::parse_u64(w);
         if (v && *v > 0) out.push_back(static_cast<pid_t>(*v));
     }
-    auto entries = sys::list_dir(dir);
+    // Subcgroups from d_type: a stat per control file made this walk (run several times per
+    // stop over every hierarchy) cost hundreds of syscalls.
+    auto entries = sys::list_subdirs(dir);
     if (!entries) {
         if (entries.error().code == ENOENT) return out;
         return std::move(entries).error();
     }
     for (const auto& e : *entries) {
         std::string sub = dir + "/" + e;
-        if (!sys::is_dir(sub)) continue;
         auto more = VS_TRY(procs_tree(sub));
         out.insert(out.end(), more.begin(), more.end());
     }

@@ -9,6 +9,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 #include "base/sys_fs.hpp"
 #include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
@@ -136,6 +137,19 @@ Status Group::add_pid(pid_t pid) {
     return ok();
 }
 
+Status Group::join_self(bool unified) {
+    for (const auto& h : h_.v1) {
+        // `tasks` with pid 0 moves only the calling thread, which needs no threadgroup lock;
+        // a fake tree without the file gets cgroup.procs (same result, just slower on a host).
+        std::string tasks = leaf(h) + "/tasks";
+        if (!sys::exists(tasks)) tasks = leaf(h) + "/cgroup.procs";
+        VS_TRY(wrapped(fs::write(tasks, "0"), "join cgroup \"{}\"", leaf(h)));
+    }
+    if (unified && h_.v2)
+        VS_TRY(wrapped(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0"), "join cgroup \"{}\"", leaf(*h_.v2)));
+    return ok();
+}
+
 Result<std::vector<pid_t>> Group::pids() const {
     // One hierarchy suffices: every process is added to all of them. cgroup2 first (the guest
     // cannot leave its subtree there), else pids/freezer, else whatever v1 hierarchy exists.
@@ -184,12 +198,9 @@ Status Group::destroy() {
     };
     // Depth-first: a guest (systemd, nested containers) may have made cgroups below its leaf.
     std::function<Status(const std::string&)> remove_subtree = [&](const std::string& dir) -> Status {
-        auto entries = sys::list_dir(dir);
+        auto entries = sys::list_subdirs(dir);
         if (!entries) return entries.error().code == ENOENT ? ok() : Status(entries.error());
-        for (const auto& e : *entries) {
-            std::string sub = dir + "/" + e;
-            if (sys::is_dir(sub)) VS_TRY(remove_subtree(sub));
-        }
+        for (const auto& e : *entries) VS_TRY(remove_subtree(dir + "/" + e));
         return fs::remove_dir(dir);
     };
     std::vector<const Hierarchy*> all;

@@ -20,6 +20,7 @@ public:
     bool exists() const override;
     Status apply(const spec::Resources& r) override;
     Status add_pid(pid_t pid) override;
+    Status join_self(bool unified) override;
     Result<std::vector<pid_t>> pids() const override;
     Status freeze(bool frozen) override;
     Status kill_all() override;

@@ -15,6 +15,8 @@
 // other controllers (hugetlb, rdma, misc) are enabled only when apply() needs them.
 #pragma once
 
+#include <unistd.h>
+
 #include <sys/types.h>
 
 #include <cstdint>
@@ -67,6 +69,15 @@ public:
     virtual Status apply(const spec::Resources& r) = 0;
     /// Moves a process into the guest's cgroup in every hierarchy.
     virtual Status add_pid(pid_t pid) = 0;
+    /// Moves the calling process, which must be single-threaded (a freshly cloned child), into
+    /// the guest's cgroup: v1 hierarchies by writing "0" to their `tasks` file, cgroup2 only
+    /// when `unified` is set. The kernel moves a single `current` thread without the global
+    /// threadgroup lock, whose RCU grace period makes the first cgroup.procs write of a
+    /// process cost milliseconds (the biggest single cost of a start on v1/hybrid hosts).
+    virtual Status join_self(bool unified) {
+        (void)unified;
+        return add_pid(::getpid());
+    }
     /// All pids in the guest's cgroup subtree, sorted (cgroup.procs recursively of one
     /// hierarchy: cgroup2 when there is one, else v1 pids/freezer). Empty if no cgroup.
     virtual Result<std::vector<pid_t>> pids() const = 0;

@@ -154,16 +154,42 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     if (spec.ns.net) so.ns_flags |= CLONE_NEWNET;
     if (spec.ns.user) so.ns_flags |= CLONE_NEWUSER;
     so.cgroup2_fd = cg2.get();
-    child = VS_TRY_WRAP(proc::spawn(so, [&](proc::SyncChannel& ch) { return guest_init_main(ch, plan); }), "start guest \"{}\"", name);
+    // The child joins its v1 cgroups itself, first thing: a single-threaded process moving
+    // itself skips the kernel's global threadgroup lock, whose RCU grace period made our
+    // cgroup.procs write the costliest step of a start (~9 ms). In a new user namespace the
+    // child waits for its id maps, so there the parent moves it as before.
+    const bool self_join = !spec.ns.user;
+    const bool helper_init = plan.helper_fd >= 0;
+    auto child_main = [&](proc::SyncChannel& ch) {
+        if (helper_init) {
+            // vs-init blocks every signal as its first act and takes them with sigtimedwait.
+            // A signal sent to a pid namespace's init before that is dropped (no handler), so a
+            // `stop` right after `start` lost its SIGTERM and waited out the killseq (5 s).
+            // Blocked here, the mask survives execve and the signal waits for vs-init instead.
+            sigset_t all;
+            ::sigfillset(&all);
+            ::sigprocmask(SIG_BLOCK, &all, nullptr);
+        }
+        if (self_join) {
+            if (auto r = cg->join_self(false); !r) {
+                if (ch.expect(proc::SyncMsg::Go, "go")) (void)ch.send_error(r.error());
+                return 1;
+            }
+        }
+        return guest_init_main(ch, plan);
+    };
+    child = VS_TRY_WRAP(proc::spawn(so, child_main), "start guest \"{}\"", name);
     rb.add([&] {
         (void)child->pidfd.send_signal(SIGKILL);
         (void)child->pidfd.wait();
     });
     VS_TRY(fault_point("after-spawn"));
 
-    // The child waits for Go: put it into every hierarchy first (v1 has no CLONE_INTO_CGROUP),
-    // so it never runs guest code outside its cgroup.
-    VS_TRY_WRAP(cg->add_pid(child->pidfd.pid()), "move the guest's init into its cgroup");
+    // The child waits for Go and has joined every hierarchy before it reads it (v1 has no
+    // CLONE_INTO_CGROUP), so it never runs guest code outside its cgroup.
+    // cgroup2 took it at clone (CLONE_INTO_CGROUP) unless the kernel refused that.
+    if (!self_join || (!child->in_cgroup && !st.cgroup2_path.empty()))
+        VS_TRY_WRAP(cg->add_pid(child->pidfd.pid()), "move the guest's init into its cgroup");
     if (spec.ns.user) {
         auto map = VS_TRY(id_map(spec));
         VS_TRY(ns::write_id_maps(child->pidfd.pid(), map.host_base, map.count));

@@ -1,5 +1,6 @@
 // stop: pre-stop hooks, the style's stop command inside, killseq over the cgroup, cgroup kill,
 // network teardown, cgroup removal, state cleared, post-stop hooks.
+#include <poll.h>
 #include <signal.h>
 #include <time.h>
 
@@ -8,6 +9,8 @@
 #include "base/try_wrap.hpp"
 #include "base/log.hpp"
 #include "net/guest_network.hpp"
+#include "proc/pidfd.hpp"
+#include "proc/proc_info.hpp"
 #include "runtime/fault.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/hooks.hpp"
@@ -27,17 +30,42 @@ double now_s() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-/// Waits up to `seconds` for the cgroup to hold no process; true when it is empty.
-bool wait_empty(cgroup::Manager& cg, int seconds) {
+/// A pidfd on the guest's init, if it still is the process state.json names (opened first,
+/// then checked, so a recycled pid cannot slip in). Invalid when there is none.
+proc::PidFd open_init(const state::GuestState& st) {
+    if (st.init_pid <= 0) return {};
+    auto fd = proc::PidFd::open(st.init_pid);
+    if (!fd || !proc::is_alive(st.init_pid, st.init_start_time)) return {};
+    return std::move(*fd);
+}
+
+/// Waits until `init` has exited, at most until `end`. When a pid namespace's init exits, the
+/// kernel has killed and reaped every other process of the namespace before the pidfd turns
+/// readable, so a guest whose init dies on the signal is usually empty right after.
+void wait_init(const proc::PidFd& init, double end) {
+    while (init.valid()) {
+        double left = end - now_s();
+        if (left <= 0) return;
+        struct pollfd p {init.fd(), POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
+        // Readable: exited. An error (EINTR too) ends the wait early: the polling below is exact.
+        if (r != 0) return;
+    }
+}
+
+/// Waits up to `seconds` for the cgroup to hold no process; true when it is empty. With the
+/// init's pidfd it first waits for the init to exit (an event, no sleeping).
+bool wait_empty(cgroup::Manager& cg, int seconds, const proc::PidFd* init = nullptr) {
     double end = now_s() + seconds;
+    if (init && seconds > 0) wait_init(*init, end);
     long delay_ns = 500 * 1000;
     for (;;) {
         auto p = cg.pids();
         if (p && p->empty()) return true;
         if (now_s() >= end) return false;
-        // A reaper init exits within a millisecond of SIGTERM: start polling at 0.5 ms and back
-        // off to 20 ms, so a quick guest is not held for a fixed 20 ms and a slow one costs
-        // little CPU.
+        // Processes outside the init's pid namespace (or an init that ignores the signal):
+        // poll from 0.5 ms and back off to 20 ms, so a quick guest is not held for a fixed
+        // 20 ms and a slow one costs little CPU.
         struct timespec ts {0, delay_ns};
         ::nanosleep(&ts, nullptr);
         delay_ns = std::min<long>(delay_ns * 2, 20L * 1000 * 1000);
@@ -45,7 +73,7 @@ bool wait_empty(cgroup::Manager& cg, int seconds) {
 }
 
 /// apps/init/killseq: each step signals every process of the guest, then waits.
-void kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg) {
+void kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg, const proc::PidFd& init) {
     for (const auto& step : spec.init.killseq) {
         if (wait_empty(cg, 0)) return;
         if (step.signal == SIGKILL) {
@@ -53,7 +81,7 @@ void kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg) {
         } else if (auto r = cg.signal_all(step.signal); !r) {
             log::warn("killseq: {}", r.error().what());
         }
-        if (wait_empty(cg, step.wait_s)) return;
+        if (wait_empty(cg, step.wait_s, &init)) return;
     }
 }
 
@@ -86,7 +114,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     run_guest_command(spec, st, *cg, stop_command(spec),
                       spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
     run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
-    kill_sequence(spec, *cg);
+    kill_sequence(spec, *cg, open_init(st));
     VS_TRY_WRAP(cg->kill_all(), "stop guest \"{}\"", name);
     VS_TRY(fault_point("after-kill"));
 

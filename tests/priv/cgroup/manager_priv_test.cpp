@@ -387,5 +387,45 @@ TEST_P(CgroupPriv, RefusedValueNamesFileAndValue) {
     EXPECT_NE(a.error().what().find(want), std::string::npos) << a.error().what();
 }
 
+TEST_P(CgroupPriv, JoinSelfMovesTheCallerIntoEveryHierarchy) {
+    // start's child joins its v1 hierarchies itself ("0" into tasks); with `unified` it joins
+    // cgroup2 too. Every line of its /proc/self/cgroup must then name the guest's leaf.
+    int rep[2];
+    ASSERT_EQ(pipe2(rep, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        close(rep[0]);
+        auto r = m_->join_self(true);
+        std::string out = r ? sys::read_file("/proc/self/cgroup").value_or("<unreadable>") : "<" + r.error().what() + ">";
+        (void)!write(rep[1], out.data(), out.size());
+        _exit(r ? 0 : 1);
+    }
+    close(rep[1]);
+    std::string text;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(rep[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    close(rep[0]);
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << text;
+    std::string leaf = "/" + parent_ + "/g";
+    size_t lines = 0;
+    for (const auto& line : str::split(text, '\n')) {
+        // Only hierarchies this Manager uses: "v2" runs on cgroup2 alone, "v1" on v1 alone.
+        bool v2_line = line.rfind("0::", 0) == 0;
+        if ((GetParam() == "v2" && !v2_line) || (GetParam() == "v1" && v2_line)) continue;
+        if (GetParam() == "detect" && v2_line && m_->unified_path().empty()) continue;
+        if (line.find(":rdma:") != std::string::npos || line.find(":misc:") != std::string::npos ||
+            line.find(":net_cls") != std::string::npos || line.find(":perf_event:") != std::string::npos)
+            continue;  // hierarchies the Manager may not manage on this host
+        ++lines;
+        EXPECT_TRUE(line.size() >= leaf.size() && line.compare(line.size() - leaf.size(), leaf.size(), leaf) == 0)
+            << line << " (want ..." << leaf << ")";
+    }
+    EXPECT_GT(lines, 0u) << text;
+}
+
 INSTANTIATE_TEST_SUITE_P(Layouts, CgroupPriv, ::testing::Values("detect", "v1", "v2"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
