@@ -2,6 +2,7 @@
 #include "proc/spawn_exec.hpp"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -26,6 +27,8 @@ struct Args {
     char* const* argv;
     char* const* envp;
     const sigset_t* mask;
+    int (*before_exec)(void*);
+    void* ctx;
     int err;
 };
 
@@ -50,11 +53,49 @@ int child(void* p) {
         }
     }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (a->before_exec) {
+        if (int e = a->before_exec(a->ctx); e != 0) {
+            a->err = e;
+            ::_exit(127);
+        }
+    }
     ::sigprocmask(SIG_SETMASK, a->mask, nullptr);
     ::syscall(SYS_execveat, a->exe_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
     a->err = errno;
     ::_exit(127);
 }
+
+#if defined(__x86_64__)
+// clone3 with CLONE_VM: the child starts on `args->stack` right after the syscall instruction,
+// so it cannot return through C++ frames; this calls fn(arg) there and exits with its value.
+// (glibc has no public clone3 wrapper; its clone() cannot pass CLONE_INTO_CGROUP.)
+extern "C" long vs_clone3_vm(struct clone_args* args, size_t size, int (*fn)(void*), void* arg);
+__asm__(
+    ".text\n"
+    ".globl vs_clone3_vm\n"
+    ".type vs_clone3_vm,@function\n"
+    "vs_clone3_vm:\n"
+    "    push %r12\n"
+    "    push %r13\n"
+    "    mov %rdx, %r12\n"
+    "    mov %rcx, %r13\n"
+    "    mov $435, %eax\n"  // __NR_clone3 (args in rdi, size in rsi already)
+    "    syscall\n"
+    "    test %rax, %rax\n"
+    "    jz 1f\n"
+    "    pop %r13\n"
+    "    pop %r12\n"
+    "    ret\n"
+    "1:\n"
+    "    xor %ebp, %ebp\n"
+    "    mov %r13, %rdi\n"
+    "    call *%r12\n"
+    "    mov %eax, %edi\n"
+    "    mov $60, %eax\n"  // __NR_exit
+    "    syscall\n"
+    "    hlt\n"
+    ".size vs_clone3_vm, .-vs_clone3_vm\n");
+#endif
 
 std::vector<char*> cvec(const std::vector<std::string>& v) {
     std::vector<char*> out;
@@ -66,8 +107,9 @@ std::vector<char*> cvec(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Result<PidFd> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
-                            const std::vector<std::string>& envp, const std::vector<int>& keep) {
+Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp, const std::vector<int>& keep,
+                                const ExecSpawnOptions& opt) {
     auto av = cvec(argv);
     auto ev = cvec(envp);
     std::vector<char> stack(64 * 1024);
@@ -79,22 +121,48 @@ Result<PidFd> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
     std::vector<int> spare = keep;
     spare.push_back(exe_fd);
     std::sort(spare.begin(), spare.end());
-    Args a{exe_fd, keep.data(), keep.size(), spare.data(), spare.size(), av.data(), ev.data(), &old, 0};
+    Args a{exe_fd, keep.data(), keep.size(), spare.data(), spare.size(), av.data(), ev.data(), &old,
+           opt.before_exec, opt.ctx, 0};
     int pidfd = -1;
-    int pid = ::clone(child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+    long pid = -1;
+    int clone_err = 0;
+    bool in_cg = false;
+#if defined(__x86_64__)
+    if (opt.cgroup2_fd >= 0) {
+        // Born in the guest's cgroup2 node: moving a process there later (cgroup.procs) takes
+        // the kernel's global threadgroup lock, whose RCU grace period costs milliseconds.
+        struct clone_args ca {};
+        ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP;
+        ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+        ca.exit_signal = SIGCHLD;
+        ca.stack = reinterpret_cast<uint64_t>(stack.data());
+        ca.stack_size = stack.size();
+        ca.cgroup = static_cast<uint64_t>(opt.cgroup2_fd);
+        pid = vs_clone3_vm(&ca, sizeof ca, child, &a);
+        if (pid < 0) {
+            clone_err = static_cast<int>(-pid);
+            pid = -1;
+        } else {
+            in_cg = true;
+        }
+    }
+#endif
+    if (pid < 0) {
+        pid = ::clone(child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                       &a, &pidfd);
-    int clone_err = errno;
+        clone_err = errno;
+    }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) {
         errno = clone_err;
         return errno_error("clone the helper (CLONE_VM | CLONE_VFORK)");
     }
-    PidFd child_fd(pid, UniqueFd(pidfd));
+    ExecChild c{PidFd(static_cast<pid_t>(pid), UniqueFd(pidfd)), in_cg};
     if (a.err) {
-        (void)child_fd.wait();
-        return make_error(a.err, "execute the sealed helper \"{}\"", argv.empty() ? "" : argv[0]);
+        (void)c.pidfd.wait();
+        return make_error(a.err, "start the sealed helper \"{}\"", argv.empty() ? "" : argv[0]);
     }
-    return child_fd;
+    return c;
 }
 
 }  // namespace vs::proc

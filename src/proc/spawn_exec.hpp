@@ -16,7 +16,22 @@ namespace vs::proc {
 /// only; every other fd is closed first)
 /// and gets SIGKILL if we die (PR_SET_PDEATHSIG). Returns once the child has exec'd; an exec
 /// failure comes back as the error. The caller must be single-threaded.
-Result<PidFd> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
-                            const std::vector<std::string>& envp, const std::vector<int>& keep);
+struct ExecSpawnOptions {
+    /// cgroup2 directory (O_PATH) the child is born in (clone3 CLONE_INTO_CGROUP), -1: none.
+    int cgroup2_fd = -1;
+    /// Runs in the child right before execveat (our memory, our suspended heap: keep it to a
+    /// few system calls); returns 0 or an errno, which fails the spawn.
+    int (*before_exec)(void* ctx) = nullptr;
+    void* ctx = nullptr;
+};
+
+struct ExecChild {
+    PidFd pidfd;
+    bool in_cgroup2 = false;  ///< CLONE_INTO_CGROUP took effect
+};
+
+Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp, const std::vector<int>& keep,
+                                const ExecSpawnOptions& opt = {});
 
 }  // namespace vs::proc

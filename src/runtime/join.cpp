@@ -164,15 +164,30 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     auto [parent_end, child_end] = VS_TRY(proc::SyncChannel::make_pair());
     std::vector<std::string> argv = {"vs-init", "--join", std::to_string(child_end.fd()), "--"};
     argv.insert(argv.end(), req.argv.begin(), req.argv.end());
+    // Into the guest's cgroups before vs-init runs: cgroup2 at birth (CLONE_INTO_CGROUP), v1 by
+    // the child itself writing "0" to each `tasks` file (a single thread moving itself skips the
+    // kernel's global threadgroup lock and its RCU grace period, milliseconds per exec, that a
+    // cgroup.procs write from here costs). Whatever did not work that way, add_pid does after.
+    UniqueFd cg2;
+    if (!cg.unified_path().empty())
+        if (auto fd = sys::open(cg.unified_path(), O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
+    proc::ExecSpawnOptions so;
+    so.cgroup2_fd = cg2.get();
+    so.ctx = &cg;
+    so.before_exec = [](void* ctx) -> int {
+        auto r = static_cast<cgroup::Manager*>(ctx)->join_self(false);
+        return r ? 0 : (r.error().code ? r.error().code : EIO);
+    };
     auto joiner = VS_TRY(proc::spawn_exec_fd(helper.get(), argv, env,
-                                             {child_end.fd(), pidfd.fd(), root.get()}));
+                                             {child_end.fd(), pidfd.fd(), root.get()}, so)
+                             .wrap("join the guest's cgroups and start vs-init"));
     child_end.close();
     struct Child {
         proc::PidFd pidfd;
         proc::SyncChannel channel;
-    } child{std::move(joiner), std::move(parent_end)};
-    // vs-init waits for the plan, so nothing runs in the guest before it is in every cgroup.
-    VS_TRY_WRAP(cg.add_pid(child.pidfd.pid()), "move the process into the guest's cgroup");
+    } child{std::move(joiner.pidfd), std::move(parent_end)};
+    if (!joiner.in_cgroup2 && cg2)
+        VS_TRY_WRAP(cg.add_pid(child.pidfd.pid()), "move the process into the guest's cgroup");
     VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 
     // vs-init sends [Fd], then Spawned{pid} and, if the command's execve failed, Error; then it
