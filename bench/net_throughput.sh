@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # Issue 3 bench: guest-to-guest TCP throughput over veth (two guests on a test bridge) and over
 # shared mode (two shared guests, addresses on the bridge), as a ratio to host loopback, all in
-# one throwaway network namespace (no packet leaves it). Tool: busybox nc + dd, a fixed byte
-# count per transfer, elapsed time from /proc/uptime inside the sender (10 ms resolution; the
-# exec overhead is excluded). Usage: bench/net_throughput.sh [MIB] [RUNS]
+# one throwaway network namespace (no packet leaves it). Tool: iperf3 (Debian's, with its
+# libraries copied into the guest roots), one TCP stream, DURATION seconds per run, the
+# receiver's rate. A fourth case runs iperf3 from the host inside the veth guests' network
+# namespaces (nsenter --net), without the guests' confinement: it separates the cost of the
+# path (veth + bridge) from the cost of running inside a guest.
+# Usage: bench/net_throughput.sh [DURATION] [RUNS]
 source "$(dirname "$0")/lib.sh"
-mib=${1:-1024}
+secs=${1:-5}
 runs=${2:-5}
+command -v iperf3 >/dev/null || { echo "iperf3 missing: scripts/install-deps.sh --bench" >&2; exit 1; }
 bench_prefix
 ns=vsbench-$$
 N=(nsenter "--net=/run/netns/$ns")  # not `ip netns exec`: it would hide /sys/fs/cgroup
 v() { "${N[@]}" "$VS_BIN/vserver" "$@"; }
 guests=(btva btvb btsa btsb)
+srvpids=()
 cleanup() {
+  for p in "${srvpids[@]}"; do kill "$p" 2>/dev/null; done
   for g in "${guests[@]}"; do v "$g" stop >/dev/null 2>&1 || true; done
   for g in "${guests[@]}"; do v "$g" delete --force >/dev/null 2>&1 || true; done
-  [[ -n "${hostsrv:-}" ]] && kill "$hostsrv" 2>/dev/null
   ip netns del "$ns" 2>/dev/null || true
   for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
-  rm -rf "$VSERVER_PREFIX" "${bbdir:-}"
+  rm -rf "$VSERVER_PREFIX"
 }
 trap cleanup EXIT
 
@@ -36,38 +41,42 @@ v btsa build -m skeleton --interface br0:10.88.0.20/24 >/dev/null
 v btsb build -m skeleton --interface br0:10.88.0.21/24 >/dev/null
 echo shared > "$VSERVER_PREFIX/etc/vservers/btsa/interfaces/0/mode"
 echo shared > "$VSERVER_PREFIX/etc/vservers/btsb/interfaces/0/mode"
+# iperf3 and the libraries it loads, at the same paths in every guest root.
+for g in "${guests[@]}"; do
+  root=$VSERVER_PREFIX/var/lib/vservers/$g
+  for f in "$(command -v iperf3)" $(ldd "$(command -v iperf3)" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$f")"
+    cp -L "$f" "$root$f"
+  done
+done
 for g in "${guests[@]}"; do v "$g" start; done
+init_pid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' "$VSERVER_PREFIX/run/vservers/$1/state.json"; }
 
-# The sender script: prints elapsed centiseconds of dd | nc for MIB MiB to IP PORT.
-send='a=$(cut -d" " -f1 /proc/uptime); dd if=/dev/zero bs=1048576 count='"$mib"' 2>/dev/null | nc $0 $1 || exit 1; b=$(cut -d" " -f1 /proc/uptime); echo "$a $b"'
-
-# one LABEL SERVER-PREFIX CLIENT-PREFIX IP PORT: one bounded transfer; prints MiB/s.
+# one LABEL SERVER-PREFIX CLIENT-PREFIX IP PORT: one run; prints MiB/s received.
 one() {
-  local label=$1 srv=$2 cli=$3 ip=$4 port=$5
-  # Server: nc -l discarding everything, detached so exec returns. Its stdin must not hit EOF:
-  # busybox nc quits as soon as stdin ends, before reading the socket (hence the sleep).
-  $srv sh -c "(sleep 120 | nc -l -p $port >/dev/null 2>&1) </dev/null >/dev/null 2>&1 &"
-  sleep 0.3
-  local t; t=$(timeout 120 $cli sh -c "$send" "$ip" "$port") || { echo "$label: transfer failed" >&2; return 1; }
-  python3 -c 'import sys; a,b=map(float,sys.argv[1].split()); print(f"{float(sys.argv[2])/(b-a):.1f}")' "$t" "$mib"
+  local label=$1 srv=$2 cli=$3 ip=$4 port=$5 out
+  $srv iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+  srvpids+=($!)
+  sleep 0.5
+  out=$(timeout $((secs + 30)) $cli iperf3 -c "$ip" -p "$port" -t "$secs" -J) || { echo "$label: iperf3 failed" >&2; return 1; }
+  wait "${srvpids[-1]}" 2>/dev/null || true
+  python3 -c 'import json,sys; print("%.0f" % (json.loads(sys.argv[1])["end"]["sum_received"]["bits_per_second"] / 8 / 1048576))' "$out"
 }
 
 declare -A res
 run_case() {  # label server-prefix client-prefix ip
   local xs=() i
-  for i in $(seq "$runs"); do xs+=("$(one "$@" $((5000 + i)))"); done
+  for i in $(seq "$runs"); do xs+=("$(one "$@" $((5200 + i)))"); done
   res[$1]=$(printf '%s\n' "${xs[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   echo "$1: runs ${xs[*]} MiB/s; median ${res[$1]}" >&2
 }
-bbdir=$(mktemp -d /tmp/vs-bench-bb.XXXXXX)  # host side: busybox nc/dd/cut like the guests
-for a in nc dd cut sh; do ln -s "$(command -v busybox)" "$bbdir/$a"; done
-H="${N[*]} env PATH=$bbdir:$PATH busybox"
-run_case loopback "$H" "$H" 127.0.0.1
+run_case loopback "${N[*]}" "${N[*]}" 127.0.0.1
 run_case veth "${N[*]} $VS_BIN/vserver btvb exec" "${N[*]} $VS_BIN/vserver btva exec" 10.88.0.11
+run_case veth-path "nsenter --net=/proc/$(init_pid btvb)/ns/net" "nsenter --net=/proc/$(init_pid btva)/ns/net" 10.88.0.11
 run_case shared "${N[*]} $VS_BIN/vserver btsb exec" "${N[*]} $VS_BIN/vserver btsa exec" 10.88.0.21
 {
   printf 'case\tMiB/s\tratio_to_loopback\n'
-  for c in loopback veth shared; do
+  for c in loopback veth veth-path shared; do
     python3 -c 'import sys; print(f"{sys.argv[1]}\t{sys.argv[2]}\t{float(sys.argv[2])/float(sys.argv[3]):.2f}")' "$c" "${res[$c]}" "${res[loopback]}"
   done
 } | tee "$RESULTS/net_throughput.tsv"

@@ -10,7 +10,7 @@ build=(cmake ninja-build g++ clang pkg-config git
 run=(busybox-static debootstrap rsync openssh-client openssh-server iproute2 zstd xz-utils bzip2
      btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
 test=(bats tmux qemu-system-x86 qemu-utils cpio jq)
-bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove)
+bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove iperf3)
 
 pkgs=("${build[@]}" "${run[@]}" "${test[@]}")
 [[ "${1:-}" == "--bench" ]] && pkgs+=("${bench[@]}")
