@@ -1,6 +1,7 @@
 // netlink::Socket: send/ack/dump over libmnl; the per-namespace open uses a throwaway thread.
 #include "net/netlink/socket.hpp"
 
+#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -120,6 +121,9 @@ Result<std::vector<AddrInfo>> Socket::addrs(int family) {
 Result<LinkInfo> Socket::link_by_name(const std::string& name) {
     // One RTM_GETLINK by name instead of a dump of every link: start and stop look links up
     // a dozen times, and a dump grows with the number of running guests.
+    // The kernel rejects over-long names in the request itself; such a device cannot exist.
+    if (name.empty() || name.size() >= IFNAMSIZ)
+        return make_error(ENODEV, "network device \"{}\" not found", name);
     Message m = get_link(name);
     m.header()->nlmsg_flags |= NLM_F_ACK;
     std::optional<LinkInfo> found;

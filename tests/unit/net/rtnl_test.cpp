@@ -224,6 +224,31 @@ TEST(Rtnl, ParseLinkReadsNameKindAndMac) {
     EXPECT_EQ(parse_link(v.header())->kind, "veth");
 }
 
+TEST(Rtnl, GetLinkAsksForOneNameWithoutStats) {
+    Message m = get_link("br0");
+    EXPECT_EQ(m.header()->nlmsg_type, RTM_GETLINK);
+    EXPECT_EQ(m.header()->nlmsg_flags, NLM_F_REQUEST);   // no NLM_F_DUMP: one reply
+    auto a = attrs(m.header(), sizeof(ifinfomsg));
+    EXPECT_EQ(a[IFLA_IFNAME], (std::vector<uint8_t>{'b', 'r', '0', 0}));
+    uint32_t mask = 0;
+    ASSERT_EQ(a[IFLA_EXT_MASK].size(), 4u);
+    std::memcpy(&mask, a[IFLA_EXT_MASK].data(), 4);
+    EXPECT_EQ(mask, static_cast<uint32_t>(RTEXT_FILTER_SKIP_STATS));
+}
+
+TEST(Rtnl, ParseLinkReadsThePeerNamespaceId) {
+    // Teardown leaves a veth to the kernel only when its peer namespace is dying (nsid -1).
+    auto with = [](std::optional<int32_t> id) {
+        Message m(RTM_NEWLINK, 0);
+        m.extra<ifinfomsg>()->ifi_index = 7;
+        if (id) m.put_u32(IFLA_LINK_NETNSID, static_cast<uint32_t>(*id));
+        return parse_link(m.header())->link_netnsid;
+    };
+    EXPECT_EQ(with(-1), -1);
+    EXPECT_EQ(with(3), 3);
+    EXPECT_EQ(with(std::nullopt), std::nullopt);
+}
+
 TEST(Rtnl, ParseAddrPrefersLocal) {
     auto p = *parse_prefix("2001:db8::7/64");
     Message m = new_addr(3, p, "");
