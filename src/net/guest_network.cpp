@@ -161,12 +161,12 @@ Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
             bool ours = l.name.rfind(prefix, 0) == 0;
             for (const auto& h : st.host_links) ours = ours || h == l.name;
             if (!ours) continue;
-            // A veth whose peer namespace is already being destroyed (the guest's last
-            // process is gone, so the kernel reports no nsid for it) is deleted by the kernel
-            // with that namespace. Deleting it here as well only waits for the kernel's own
-            // teardown (RTNL and RCU grace periods, 15-35 ms measured); a restart that finds
-            // it still there removes it then (create_link). A pinned namespace keeps an nsid,
-            // so its veth is still deleted here.
+            // A veth whose peer namespace the kernel is already destroying (cleanup_net
+            // unhashes its ids first, so no nsid is reported: -1) goes with that namespace.
+            // Deleting it here as well only waits for the kernel's own teardown (RTNL and RCU
+            // grace periods, 15-35 ms measured); a restart that finds it still there removes
+            // it then (create_link). A peer that still has an id is deleted here: a pinned
+            // namespace, or one whose cleanup has not begun yet.
             if (l.kind == "veth" && l.link_netnsid == -1) continue;
             auto m = netlink::del_link(l.index);
             auto r = s.host.request(m, fmt::format("delete {}", l.name));
