@@ -3,7 +3,6 @@
 
 #include "base/sys.hpp"
 #include "base/sys_fs.hpp"
-#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 #include "cgroup/manager.hpp"
 
@@ -19,11 +18,11 @@ const char* layout_name(Layout l) {
 }
 
 Result<Layout> detect(const std::string& root) {
-    long type = VS_TRY(wrapped(sys::statfs_type(root), "detect cgroup layout"));
+    long type = VS_TRY(sys::statfs_type(root).wrap("detect cgroup layout"));
     // A cgroup2 superblock at the root is the unified layout (cgroup_no_v1=all or systemd's
     // default since v247); anything else must be a tmpfs holding one mount per hierarchy.
     if (type == CGROUP2_SUPER_MAGIC) return Layout::V2;
-    auto entries = VS_TRY(wrapped(sys::list_dir(root), "detect cgroup layout"));
+    auto entries = VS_TRY(sys::list_dir(root).wrap("detect cgroup layout"));
     bool has_v1 = false, has_v2 = false;
     for (const auto& e : entries) {
         std::string p = root + "/" + e;

@@ -11,7 +11,6 @@
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
 #include "base/sys_fs.hpp"
-#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 
 namespace vs::cgroup {
@@ -69,9 +68,9 @@ Status Group::create_in(const Hierarchy& h, std::vector<std::string>& made) {
     for (size_t i = 1; i <= parent_parts_.size(); ++i) {
         std::string dir = join_path(h.mount, parent_parts_, i);
         std::string up = join_path(h.mount, parent_parts_, i - 1);
-        bool created = VS_TRY(wrapped(fs::make_dir(dir), "create cgroup"));
+        bool created = VS_TRY(fs::make_dir(dir).wrap("create cgroup"));
         if (created) made.push_back(dir);
-        if (cpuset) VS_TRY(wrapped(init_cpuset(dir, up), "create cgroup {}", dir));
+        if (cpuset) VS_TRY(init_cpuset(dir, up).wrap("create cgroup {}", dir));
     }
     return ok();
 }
@@ -131,9 +130,9 @@ bool Group::exists() const {
 Status Group::add_pid(pid_t pid) {
     std::string text = std::to_string(pid);
     for (const auto& h : h_.v1)
-        VS_TRY(wrapped(fs::write(leaf(h) + "/cgroup.procs", text), "add pid {} to cgroup", pid));
+        VS_TRY(fs::write(leaf(h) + "/cgroup.procs", text).wrap("add pid {} to cgroup", pid));
     if (h_.v2)
-        VS_TRY(wrapped(fs::write(leaf(*h_.v2) + "/cgroup.procs", text), "add pid {} to cgroup", pid));
+        VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", text).wrap("add pid {} to cgroup", pid));
     return ok();
 }
 
@@ -143,10 +142,10 @@ Status Group::join_self(bool unified) {
         // a fake tree without the file gets cgroup.procs (same result, just slower on a host).
         std::string tasks = leaf(h) + "/tasks";
         if (!sys::exists(tasks)) tasks = leaf(h) + "/cgroup.procs";
-        VS_TRY(wrapped(fs::write(tasks, "0"), "join cgroup \"{}\"", leaf(h)));
+        VS_TRY(fs::write(tasks, "0").wrap("join cgroup \"{}\"", leaf(h)));
     }
     if (unified && h_.v2)
-        VS_TRY(wrapped(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0"), "join cgroup \"{}\"", leaf(*h_.v2)));
+        VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0").wrap("join cgroup \"{}\"", leaf(*h_.v2)));
     return ok();
 }
 
@@ -157,7 +156,7 @@ Result<std::vector<pid_t>> Group::pids() const {
     if (!h) h = v1_with("freezer");
     if (!h && !h_.v1.empty()) h = &h_.v1.front();
     if (!h) return std::vector<pid_t>{};
-    auto v = VS_TRY(wrapped(fs::procs_tree(leaf(*h)), "list guest processes"));
+    auto v = VS_TRY(fs::procs_tree(leaf(*h)).wrap("list guest processes"));
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
     return v;
@@ -166,11 +165,11 @@ Result<std::vector<pid_t>> Group::pids() const {
 Result<std::vector<pid_t>> Group::all_pids() const {
     std::vector<pid_t> v;
     for (const auto& h : h_.v1) {
-        auto more = VS_TRY(wrapped(fs::procs_tree(leaf(h)), "list guest processes"));
+        auto more = VS_TRY(fs::procs_tree(leaf(h)).wrap("list guest processes"));
         v.insert(v.end(), more.begin(), more.end());
     }
     if (h_.v2) {
-        auto more = VS_TRY(wrapped(fs::procs_tree(leaf(*h_.v2)), "list guest processes"));
+        auto more = VS_TRY(fs::procs_tree(leaf(*h_.v2)).wrap("list guest processes"));
         v.insert(v.end(), more.begin(), more.end());
     }
     std::sort(v.begin(), v.end());

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "base/sys.hpp"
-#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 #include "cgroup/group.hpp"
 #include "cgroup/v1/controllers.hpp"
@@ -55,13 +54,13 @@ Status Group::apply(const spec::Resources& r) {
         if (where->v2) {
             // create() enabled the usual controllers; others (hugetlb) only when used.
             VS_TRY(enable_v2({s.v2_ctrl}));
-            VS_TRY(wrapped(s.v2_fn(where->dir, r), "apply {} to guest {}", s.what, opt_.name));
+            VS_TRY(s.v2_fn(where->dir, r).wrap("apply {} to guest {}", s.what, opt_.name));
         } else {
-            VS_TRY(wrapped(s.v1_fn(where->dir, r), "apply {} to guest {}", s.what, opt_.name));
+            VS_TRY(s.v1_fn(where->dir, r).wrap("apply {} to guest {}", s.what, opt_.name));
         }
     }
     for (const auto& [file, value] : r.passthrough)
-        VS_TRY(wrapped(apply_passthrough(file, value), "guest {}", opt_.name));
+        VS_TRY(apply_passthrough(file, value).wrap("guest {}", opt_.name));
     return ok();
 }
 
@@ -98,21 +97,21 @@ Result<Stats> Group::stats() const {
                           opt_.root);
     // cpu time: v1 cpuacct, else cgroup2's cpu.stat, which every cgroup2 directory has.
     if (const Hierarchy* h = v1_with("cpuacct")) {
-        VS_TRY(wrapped(v1::read_cpuacct(leaf(*h), s), "stats of guest {}", opt_.name));
+        VS_TRY(v1::read_cpuacct(leaf(*h), s).wrap("stats of guest {}", opt_.name));
     } else if (h_.v2 && sys::exists(leaf(*h_.v2) + "/cpu.stat")) {
-        VS_TRY(wrapped(v2::read_cpu(leaf(*h_.v2), s), "stats of guest {}", opt_.name));
+        VS_TRY(v2::read_cpu(leaf(*h_.v2), s).wrap("stats of guest {}", opt_.name));
     }
     if (auto w = locate("memory")) {
         if (!w->v2)
-            VS_TRY(wrapped(v1::read_memory(w->dir, s), "stats of guest {}", opt_.name));
+            VS_TRY(v1::read_memory(w->dir, s).wrap("stats of guest {}", opt_.name));
         else if (sys::exists(w->dir + "/memory.current"))  // enabled in the parent
-            VS_TRY(wrapped(v2::read_memory(w->dir, s), "stats of guest {}", opt_.name));
+            VS_TRY(v2::read_memory(w->dir, s).wrap("stats of guest {}", opt_.name));
     }
     if (auto w = locate("pids")) {
         if (!w->v2)
-            VS_TRY(wrapped(v1::read_pids(w->dir, s), "stats of guest {}", opt_.name));
+            VS_TRY(v1::read_pids(w->dir, s).wrap("stats of guest {}", opt_.name));
         else if (sys::exists(w->dir + "/pids.current"))
-            VS_TRY(wrapped(v2::read_pids(w->dir, s), "stats of guest {}", opt_.name));
+            VS_TRY(v2::read_pids(w->dir, s).wrap("stats of guest {}", opt_.name));
     }
     return s;
 }

@@ -8,7 +8,6 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_signal.hpp"
-#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 #include "cgroup/group.hpp"
 #include "cgroup/v1/controllers.hpp"
@@ -43,8 +42,8 @@ Status Group::freeze(bool frozen) {
 }
 
 Status Group::signal_all(int sig) {
-    auto v = VS_TRY(wrapped(all_pids(), "signal guest {}", opt_.name));
-    for (pid_t p : v) VS_TRY(wrapped(sys::send_signal(p, sig), "signal guest {}", opt_.name));
+    auto v = VS_TRY(all_pids().wrap("signal guest {}", opt_.name));
+    for (pid_t p : v) VS_TRY(sys::send_signal(p, sig).wrap("signal guest {}", opt_.name));
     return ok();
 }
 
@@ -55,11 +54,11 @@ Status Group::kill_all() {
     const Hierarchy* v1_freezer = v1_with("freezer");
     bool v2_freezer = h_.v2 && sys::exists(leaf(*h_.v2) + "/cgroup.freeze");
     for (;;) {
-        if (VS_TRY(wrapped(empty(), "kill guest {}", opt_.name))) return ok();
+        if (VS_TRY(empty().wrap("kill guest {}", opt_.name))) return ok();
         // cgroup.kill (5.14+) kills the whole subtree in the kernel, forks included; every
         // round repeats it in case a task was moved in meanwhile.
-        if (has_kill) VS_TRY(wrapped(fs::write(kill_file, "1"), "kill guest {}", opt_.name));
-        auto v = VS_TRY(wrapped(all_pids(), "kill guest {}", opt_.name));
+        if (has_kill) VS_TRY(fs::write(kill_file, "1").wrap("kill guest {}", opt_.name));
+        auto v = VS_TRY(all_pids().wrap("kill guest {}", opt_.name));
         if (!v.empty()) {
             // Without cgroup.kill a fork loop outruns one pass of kill(2): freeze first so
             // the set of tasks is fixed, SIGKILL each, then thaw so the kills take effect.
@@ -68,18 +67,18 @@ Status Group::kill_all() {
                 // A task stuck in D state keeps the group FREEZING: kill anyway after the bound.
                 frozen = true;
                 (void)v1::freeze(leaf(*v1_freezer), true, std::min(opt_.timeout_ms, 1000));
-                v = VS_TRY(wrapped(all_pids(), "kill guest {}", opt_.name));
+                v = VS_TRY(all_pids().wrap("kill guest {}", opt_.name));
             } else if (!has_kill && v2_freezer) {
                 frozen = true;
                 (void)v2::freeze(leaf(*h_.v2), true, std::min(opt_.timeout_ms, 1000));
-                v = VS_TRY(wrapped(all_pids(), "kill guest {}", opt_.name));
+                v = VS_TRY(all_pids().wrap("kill guest {}", opt_.name));
             }
-            for (pid_t p : v) VS_TRY(wrapped(sys::send_signal(p, SIGKILL), "kill guest {}", opt_.name));
+            for (pid_t p : v) VS_TRY(sys::send_signal(p, SIGKILL).wrap("kill guest {}", opt_.name));
             if (frozen) {
                 if (v1_freezer && !has_kill)
-                    VS_TRY(wrapped(v1::freeze(leaf(*v1_freezer), false, 0), "kill guest {}", opt_.name));
+                    VS_TRY(v1::freeze(leaf(*v1_freezer), false, 0).wrap("kill guest {}", opt_.name));
                 else
-                    VS_TRY(wrapped(v2::freeze(leaf(*h_.v2), false, 0), "kill guest {}", opt_.name));
+                    VS_TRY(v2::freeze(leaf(*h_.v2), false, 0).wrap("kill guest {}", opt_.name));
             }
         }
         if (Clock::now() > deadline) {

@@ -12,7 +12,6 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_fs.hpp"
-#include "base/wrapped.hpp"
 #include "cgroup/cgroupfs.hpp"
 
 namespace vs::cgroup {
@@ -34,7 +33,7 @@ Result<Hierarchy> unified_at(const std::string& mount) {
     Hierarchy h;
     h.mount = mount;
     h.v2 = true;
-    auto text = VS_TRY(wrapped(sys::read_file(mount + "/cgroup.controllers"), "cgroup2 root"));
+    auto text = VS_TRY(sys::read_file(mount + "/cgroup.controllers").wrap("cgroup2 root"));
     h.controllers = str::split_ws(text);
     return h;
 }
@@ -53,7 +52,7 @@ Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) 
         out.v2 = VS_TRY(unified_at(root));
         return out;
     }
-    auto entries = VS_TRY(wrapped(sys::list_dir(root), "list cgroup hierarchies"));
+    auto entries = VS_TRY(sys::list_dir(root).wrap("list cgroup hierarchies"));
     std::set<std::string> seen;
     for (const auto& e : entries) {
         std::string p = root + "/" + e;

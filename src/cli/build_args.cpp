@@ -10,7 +10,6 @@
 #include <optional>
 
 #include "base/strings.hpp"
-#include "base/wrapped.hpp"
 #include "spec/ip_address.hpp"
 #include "spec/validate.hpp"
 
@@ -202,7 +201,7 @@ Result<spec::Interface> parse_interface_arg(const std::string& value, const std:
 Result<store::BuildRequest> parse_build_args(const std::string& name,
                                              const std::vector<std::string>& args) {
     store::BuildRequest req;
-    VS_TRY(wrapped(spec::validate_name(name), "build"));
+    VS_TRY(spec::validate_name(name).wrap("build"));
     req.spec.name = name;
     size_t dashdash = args.size();
     for (size_t i = 0; i < args.size(); ++i)

@@ -11,7 +11,6 @@
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
-#include "base/wrapped.hpp"
 #include "cli/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "net/address.hpp"

@@ -1,5 +1,4 @@
 // Building the guest's mount plan (no syscalls here).
-#include "base/try_wrap.hpp"
 #include "mount/plan.hpp"
 
 #include "base/strings.hpp"
@@ -187,7 +186,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
     for (auto& e : in.fstab) {
         VS_TRY(check_target(e.target));
         if (is_managed_target(e.target)) continue;
-        auto opts = VS_TRY_WRAP(parse_options(e.options), "fstab entry \"{}\"", e.target);
+        auto opts = VS_TRY(parse_options(e.options).wrap("fstab entry \"{}\"", e.target));
         if (opts.noauto) continue;
         Op o = op(opts.bind ? OpKind::Bind : OpKind::NewFs, e.target);
         o.source = e.source;

@@ -1,5 +1,4 @@
 // Guest root checks.
-#include "base/try_wrap.hpp"
 #include "mount/root_check.hpp"
 
 #include <fcntl.h>
@@ -40,7 +39,7 @@ Result<std::string> link_text(int fd) {
 Status check_root(const std::string& root) {
     if (root.empty() || root[0] != '/')
         return make_error(EINVAL, "guest root \"{}\" is not an absolute path", root);
-    auto rootfd = VS_TRY_WRAP(sys::open(root, O_PATH | O_DIRECTORY), "guest root");
+    auto rootfd = VS_TRY(sys::open(root, O_PATH | O_DIRECTORY).wrap("guest root"));
     struct stat st {}, host {};
     if (::fstat(rootfd.get(), &st) < 0 || ::stat("/", &host) < 0)
         return errno_error(fmt::format("stat guest root \"{}\"", root));

@@ -1,5 +1,4 @@
 // setup_guest / teardown_guest: claims, links or shared-mode BPF, and the record for stop.
-#include "base/wrapped.hpp"
 #include "net/guest_network.hpp"
 
 #include <linux/capability.h>
@@ -64,7 +63,7 @@ Status setup_netns(const spec::GuestSpec& spec, const SetupContext& ctx, const P
     auto s = VS_TRY(NetSides::for_guest(ctx.init_pid));
     VS_TRY(loopback_up(*s.guest));
     for (const auto& l : plan.links) {
-        VS_TRY(wrapped(create_link(s, l, st), "guest \"{}\"", spec.name));
+        VS_TRY(create_link(s, l, st).wrap("guest \"{}\"", spec.name));
         // Deleting the guest end removes a veth's host end too; the netns going away at stop
         // would also do it, but stop must not depend on that (a netns can be pinned).
         rb.add([&st, l, pid = ctx.init_pid] {
@@ -100,7 +99,7 @@ Status setup_shared(const spec::GuestSpec& spec, const SetupContext& ctx, const 
 Status setup_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
     DebugTimer timer{"network setup", spec.name};
     auto host = VS_TRY(netlink::Socket::open());
-    auto plan = VS_TRY(wrapped(make_plan(spec, host_dev_kind(host)), "guest \"{}\"", spec.name));
+    auto plan = VS_TRY(make_plan(spec, host_dev_kind(host)).wrap("guest \"{}\"", spec.name));
     if (plan.netns && ctx.init_pid <= 0)
         return make_error(EINVAL, "guest \"{}\": network setup needs the guest's init pid",
                           spec.name);

@@ -1,5 +1,4 @@
 // Link operations over netlink: veth/macvlan creation into the guest, addresses, routes.
-#include "base/wrapped.hpp"
 #include "net/link_ops.hpp"
 
 #include <linux/if.h>
@@ -111,12 +110,12 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
         });
         auto host = VS_TRY(s.host.link_by_name(l.host_name));
         netlink::LinkChange c{.index = host.index, .up = true};
-        if (!l.dev.empty()) c.master = VS_TRY(wrapped(s.host.link_by_name(l.dev), "{}", what)).index;
+        if (!l.dev.empty()) c.master = VS_TRY(s.host.link_by_name(l.dev).wrap("{}", what)).index;
         Message up = netlink::set_link(c);
         VS_TRY(s.host.request(up, fmt::format("{}: attach {} to \"{}\" and bring it up", what,
                                               l.host_name, l.dev)));
     } else if (l.mode == Mode::Macvlan) {
-        auto parent = VS_TRY(wrapped(s.host.link_by_name(l.dev), "{}", what));
+        auto parent = VS_TRY(s.host.link_by_name(l.dev).wrap("{}", what));
         Message m = netlink::new_macvlan(l.guest_name, parent.index, ns, l.mac);
         VS_TRY(s.host.request(m, fmt::format("{} on \"{}\"", what, l.dev)));
         rb.add([&] {
@@ -180,7 +179,7 @@ Status del_gateway(NetSides& s, const GatewayPlan& g) {
 }
 
 Status add_host_addr(NetSides& s, const HostAddr& h, NetState& st) {
-    auto dev = VS_TRY(wrapped(s.host.link_by_name(h.dev), "interfaces/{}/dev", h.id));
+    auto dev = VS_TRY(s.host.link_by_name(h.dev).wrap("interfaces/{}/dev", h.id));
     Message m = netlink::new_addr(dev.index, h.addr, h.label);
     VS_TRY(s.host.request(m, fmt::format("add {} to host device \"{}\"", h.addr.to_string(), h.dev)));
     st.host_addrs.push_back({h.dev, h.addr});

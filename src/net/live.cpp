@@ -1,7 +1,6 @@
 // apply_live: re-addressing a running guest over netlink (and its BPF allow list), all or nothing.
 #include <cerrno>
 
-#include "base/wrapped.hpp"
 #include "base/scope_exit.hpp"
 #include "net/conflicts.hpp"
 #include "net/guest_network.hpp"
@@ -132,9 +131,9 @@ Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_sp
     VS_TRY(claim_addresses(scope, new_spec, st.init));
     rb.add([&] { (void)claim_addresses(scope, old_spec, st.init); });
     if (newp.netns)
-        VS_TRY(wrapped(live_netns(oldp, newp, s, st, rb), "re-address guest \"{}\"", new_spec.name));
+        VS_TRY(live_netns(oldp, newp, s, st, rb).wrap("re-address guest \"{}\"", new_spec.name));
     else
-        VS_TRY(wrapped(live_shared(oldp, newp, s, st, rb), "re-address guest \"{}\"", new_spec.name));
+        VS_TRY(live_shared(oldp, newp, s, st, rb).wrap("re-address guest \"{}\"", new_spec.name));
     VS_TRY(save_net_state(ctx.run_dir, st));
     rb.commit();
     return ok();

@@ -1,5 +1,4 @@
 // make_plan: interfaces/ (GuestSpec::interfaces) -> links, addresses, routes; no syscalls.
-#include "base/wrapped.hpp"
 #include "net/plan.hpp"
 
 #include <sys/socket.h>
@@ -53,13 +52,13 @@ Result<IpPrefix> interface_address(const spec::GuestSpec& spec, const spec::Inte
     if (i.ip.empty()) return make_error(EINVAL, "{}: no address", where());
     IpPrefix p;
     auto slash = i.ip.find('/');
-    p.addr = VS_TRY(wrapped(parse_ip(std::string_view(i.ip).substr(0, slash)), "{}", where()));
+    p.addr = VS_TRY(parse_ip(std::string_view(i.ip).substr(0, slash)).wrap("{}", where()));
     int maxp = max_prefix(p.addr.family);
     if (i.prefix >= 0) {
         p.prefix = i.prefix;
     } else if (slash != std::string::npos) {
-        p.prefix = VS_TRY(wrapped(parse_mask_or_prefix(std::string_view(i.ip).substr(slash + 1),
-                                               p.addr.family), "{}", where()));
+        p.prefix = VS_TRY(parse_mask_or_prefix(std::string_view(i.ip).substr(slash + 1),
+                                               p.addr.family).wrap("{}", where()));
     } else if (spec.default_prefix >= 0 && spec.default_prefix <= maxp) {
         p.prefix = spec.default_prefix;
     } else {
@@ -91,7 +90,7 @@ Result<Mode> resolve_mode(const spec::Interface& i, const std::string& dev,
                           const DevKindFn& dev_kind) {
     if (!i.mode.empty()) return parse_mode(i.mode).wrap("interfaces/{}/mode", i.id);
     if (dev.empty()) return Mode::Veth;
-    auto kind = VS_TRY(wrapped(dev_kind(dev), "interfaces/{}/dev", i.id));
+    auto kind = VS_TRY(dev_kind(dev).wrap("interfaces/{}/dev", i.id));
     return kind == "bridge" ? Mode::Veth : Mode::Macvlan;
 }
 
@@ -119,7 +118,7 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
         Mode mode = VS_TRY(resolve_mode(*i, dev, dev_kind));
         auto addr = VS_TRY(interface_address(spec, *i));
         std::optional<netlink::Mac> mac;
-        if (!i->mac.empty()) mac = VS_TRY(wrapped(netlink::parse_mac(i->mac), "interfaces/{}/mac", i->id));
+        if (!i->mac.empty()) mac = VS_TRY(netlink::parse_mac(i->mac).wrap("interfaces/{}/mac", i->id));
 
         if (mode == Mode::Shared) {
             any_shared = true;
@@ -148,7 +147,7 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
         // Which guest link does this address go to?
         LinkPlan* link = nullptr;
         if (!i->name.empty()) {
-            VS_TRY(wrapped(validate_ifname(i->name), "interfaces/{}/name", i->id));
+            VS_TRY(validate_ifname(i->name).wrap("interfaces/{}/name", i->id));
             for (auto& l : plan.links)
                 if (l.guest_name == i->name) link = &l;
         } else {
@@ -183,7 +182,7 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
         link->addrs.push_back(addr);
         link->ids.push_back(i->id);
         if (!i->gateway.empty()) {
-            auto gw = VS_TRY(wrapped(parse_ip(i->gateway), "interfaces/{}/gateway", i->id));
+            auto gw = VS_TRY(parse_ip(i->gateway).wrap("interfaces/{}/gateway", i->id));
             for (const auto& g : plan.gateways)
                 if (g.gateway.family == gw.family && !(g.gateway == gw))
                     return make_error(EINVAL, "interfaces/{}/gateway: a second default route "

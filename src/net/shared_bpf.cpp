@@ -1,5 +1,4 @@
 // Shared-stack mode: libbpf load/attach/update/detach of bpf/shared_confine.bpf.c.
-#include "base/wrapped.hpp"
 #include "net/shared_bpf.hpp"
 
 #include <bpf/bpf.h>
@@ -182,8 +181,8 @@ Status detach_fd(int cgfd) {
 Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& addrs) {
     auto what = [&] { return fmt::format("confine \"{}\" to its addresses", cgroup2_path); };
     libbpf_set_print(quiet_print);
-    auto cg = VS_TRY(wrapped(open_cgroup(cgroup2_path), "{}", what()));
-    VS_TRY(wrapped(detach_fd(cg.get()), "{}", what()));
+    auto cg = VS_TRY(open_cgroup(cgroup2_path).wrap("{}", what()));
+    VS_TRY(detach_fd(cg.get()).wrap("{}", what()));
 
     auto bytes = shared_confine_object();
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "vs_confine");
@@ -203,7 +202,7 @@ Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& add
     m.primary = map_fd("vs_primary");
     if (!m.allow4 || !m.allow6 || !m.primary)
         return make_error(ENOENT, "{}: BPF maps missing from the object", what());
-    VS_TRY(wrapped(fill(m, addrs), "{}", what()));
+    VS_TRY(fill(m, addrs).wrap("{}", what()));
 
     bpf_program* prog;
     bpf_object__for_each_program(prog, obj.get()) {
@@ -222,7 +221,7 @@ Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& add
 
 Status update(const std::string& cgroup2_path, const std::vector<IpAddress>& addrs) {
     auto cg = VS_TRY(open_cgroup(cgroup2_path));
-    auto m = VS_TRY(wrapped(find_maps(cg.get()), "update addresses of \"{}\"", cgroup2_path));
+    auto m = VS_TRY(find_maps(cg.get()).wrap("update addresses of \"{}\"", cgroup2_path));
     VS_TRY(fill(m, addrs));
     VS_TRY(prune(m.allow4.get(), 4, addrs));
     VS_TRY(prune(m.allow6.get(), 16, addrs));

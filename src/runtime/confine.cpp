@@ -1,5 +1,4 @@
 // In-child confinement.
-#include "base/try_wrap.hpp"
 #include "runtime/confine.hpp"
 
 #include <sys/prctl.h>
@@ -30,8 +29,8 @@ Result<seccomp::Program> guest_filter(const config::Paths& paths, const spec::Gu
 Status confine_in_child(const spec::GuestSpec& spec, const seccomp::Program& filter) {
     if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return errno_error("prctl PR_SET_NO_NEW_PRIVS");
-    VS_TRY_WRAP(seccomp::load_program(filter), "seccomp profile \"{}\"", spec.seccomp_profile);
-    VS_TRY_WRAP(caps::apply_in_child(spec.caps), "capabilities");
+    VS_TRY(seccomp::load_program(filter).wrap("seccomp profile \"{}\"", spec.seccomp_profile));
+    VS_TRY(caps::apply_in_child(spec.caps).wrap("capabilities"));
     return ok();
 }
 

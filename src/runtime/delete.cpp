@@ -1,5 +1,4 @@
 // delete: stop if needed, then remove the guest's root, config, cache and run dirs.
-#include "base/try_wrap.hpp"
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "runtime/guest.hpp"
@@ -20,7 +19,7 @@ Status remove_dir(const std::string& what, const std::string& path) {
 Status remove(const config::Paths& paths, const spec::GuestSpec& spec) {
     std::string run = paths.guest_run(spec.name);
     auto lock = VS_TRY(state::GuestLock::acquire(run));
-    VS_TRY_WRAP(stop_locked(paths, spec, true), "delete guest \"{}\"", spec.name);
+    VS_TRY(stop_locked(paths, spec, true).wrap("delete guest \"{}\"", spec.name));
     VS_TRY(remove_dir("guest root", spec.root));
     if (!spec.cache_dir.empty()) VS_TRY(remove_dir("cache dir", spec.cache_dir));
     VS_TRY(remove_dir("config dir", spec.config_dir));

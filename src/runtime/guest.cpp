@@ -1,5 +1,4 @@
 // Shared verb helpers.
-#include "base/try_wrap.hpp"
 #include "runtime/guest.hpp"
 
 #include "base/log.hpp"
@@ -40,14 +39,14 @@ state::Observation observe(const config::Paths& paths, const std::string& name, 
 
 Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg) {
     std::string run = paths.guest_run(spec.name);
-    if (cg.exists()) VS_TRY_WRAP(cg.kill_all(), "kill the guest's processes");
+    if (cg.exists()) VS_TRY(cg.kill_all().wrap("kill the guest's processes"));
     net::SetupContext nc;
     nc.cgroup2_path = cg.unified_path();
     nc.run_dir = run;
     nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
-    VS_TRY_WRAP(net::teardown_guest(spec, nc), "remove the guest's network");
-    if (cg.exists()) VS_TRY_WRAP(cg.destroy(), "remove the guest's cgroup");
+    VS_TRY(net::teardown_guest(spec, nc).wrap("remove the guest's network"));
+    if (cg.exists()) VS_TRY(cg.destroy().wrap("remove the guest's cgroup"));
     VS_TRY(state::clear(run));
     return ok();
 }

@@ -1,5 +1,4 @@
 // Running a process in a running guest: the plan for vs-init --join and what comes back.
-#include "base/try_wrap.hpp"
 #include "runtime/join.hpp"
 
 #include <fcntl.h>
@@ -187,7 +186,7 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
         proc::SyncChannel channel;
     } child{std::move(joiner.pidfd), std::move(parent_end)};
     if (!joiner.in_cgroup2 && cg2)
-        VS_TRY_WRAP(cg.add_pid(child.pidfd.pid()), "move the process into the guest's cgroup");
+        VS_TRY(cg.add_pid(child.pidfd.pid()).wrap("move the process into the guest's cgroup"));
     VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 
     // vs-init sends [Fd], then Spawned{pid} and, if the command's execve failed, Error; then it

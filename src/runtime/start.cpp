@@ -6,7 +6,6 @@
 
 #include <ctime>
 
-#include "base/try_wrap.hpp"
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
 #include "base/sys.hpp"
@@ -81,7 +80,7 @@ Result<Prepared> prepare(const spec::GuestSpec& spec, const StartOptions& opt) {
 Status start(const config::Paths& paths, const spec::GuestSpec& spec, const StartOptions& opt) {
     const std::string& name = spec.name;
     std::string run = paths.guest_run(name);
-    auto prep = VS_TRY_WRAP(prepare(spec, opt), "start guest \"{}\"", name);
+    auto prep = VS_TRY(prepare(spec, opt).wrap("start guest \"{}\"", name));
 
     auto lock = VS_TRY(state::GuestLock::acquire(run));
     VS_TRY(fault_point("after-lock"));
@@ -92,11 +91,11 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
         return make_error(0, "guest \"{}\" is already running", name);
     if (d.needs_cleanup) {
         log::info("guest \"{}\": cleaning up after an interrupted start or stop", name);
-        VS_TRY_WRAP(cleanup(paths, spec, *cg), "repair guest \"{}\"", name);
+        VS_TRY(cleanup(paths, spec, *cg).wrap("repair guest \"{}\"", name));
     }
     // Disk limits hold before the guest writes anything; a refused limit stops the start
     // before any state, cgroup or mount exists (apply is idempotent, so restarts are fine).
-    VS_TRY_WRAP(store::apply_disk_limits(spec), "disk limits of guest \"{}\"", name);
+    VS_TRY(store::apply_disk_limits(spec).wrap("disk limits of guest \"{}\"", name));
 
     // Declared before the rollback stack: its undo steps refer to them.
     state::GuestState st;
@@ -119,12 +118,12 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     VS_TRY(run_hooks(spec, "initialize"));
     VS_TRY(run_hooks(spec, "prepre-start"));
 
-    VS_TRY_WRAP(cg->create(), "create the cgroup of guest \"{}\"", name);
+    VS_TRY(cg->create().wrap("create the cgroup of guest \"{}\"", name));
     rb.add([&] {
         (void)cg->kill_all();
         if (auto r = cg->destroy(); !r) log::warn("rollback: {}", r.error().what());
     });
-    VS_TRY_WRAP(cg->apply(spec.resources), "cgroup limits of guest \"{}\"", name);
+    VS_TRY(cg->apply(spec.resources).wrap("cgroup limits of guest \"{}\"", name));
     st.cgroup2_path = cg->unified_path();
     VS_TRY(fault_point("after-cgroup"));
 
@@ -137,7 +136,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     gm.userns = spec.ns.user;
     gm.fstab = spec.fstab;
     gm.cgroups = cgroup_views(paths, name, *cg);
-    plan.mounts = VS_TRY_WRAP(mount::build_plan(gm), "mounts of guest \"{}\"", name);
+    plan.mounts = VS_TRY(mount::build_plan(gm).wrap("mounts of guest \"{}\"", name));
     plan.rlimits = prep.rlimits;
     plan.filter = VS_TRY(guest_filter(paths, spec));
     plan.nodename = ns::effective_nodename(spec.nodename, name);
@@ -178,7 +177,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
         }
         return guest_init_main(ch, plan);
     };
-    child = VS_TRY_WRAP(proc::spawn(so, child_main), "start guest \"{}\"", name);
+    child = VS_TRY(proc::spawn(so, child_main).wrap("start guest \"{}\"", name));
     rb.add([&] {
         (void)child->pidfd.send_signal(SIGKILL);
         (void)child->pidfd.wait();
@@ -189,7 +188,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // CLONE_INTO_CGROUP), so it never runs guest code outside its cgroup.
     // cgroup2 took it at clone (CLONE_INTO_CGROUP) unless the kernel refused that.
     if (!self_join || (!child->in_cgroup && !st.cgroup2_path.empty()))
-        VS_TRY_WRAP(cg->add_pid(child->pidfd.pid()), "move the guest's init into its cgroup");
+        VS_TRY(cg->add_pid(child->pidfd.pid()).wrap("move the guest's init into its cgroup"));
     if (spec.ns.user) {
         auto map = VS_TRY(id_map(spec));
         VS_TRY(ns::write_id_maps(child->pidfd.pid(), map.host_base, map.count));
@@ -200,7 +199,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     nc.run_dir = run;
     nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
-    VS_TRY_WRAP(net::setup_guest(spec, nc), "network of guest \"{}\"", name);
+    VS_TRY(net::setup_guest(spec, nc).wrap("network of guest \"{}\"", name));
     rb.add([&] {
         if (auto r = net::teardown_guest(spec, nc); !r) log::warn("rollback: {}", r.error().what());
     });
@@ -219,7 +218,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
 
     st.phase = state::Phase::Running;
     st.init_pid = child->pidfd.pid();
-    st.init_start_time = VS_TRY_WRAP(proc::start_time(st.init_pid), "guest \"{}\" init", name);
+    st.init_start_time = VS_TRY(proc::start_time(st.init_pid).wrap("guest \"{}\" init", name));
     VS_TRY(state::save(run, st));
     rb.commit();
     // Under the lock, so a concurrent stop waits for the guest to be up (minit's sync).

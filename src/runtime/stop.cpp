@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "base/try_wrap.hpp"
 #include "base/log.hpp"
 #include "net/guest_network.hpp"
 #include "proc/pidfd.hpp"
@@ -101,7 +100,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     if (d.status != state::RunStatus::Running) {
         // An interrupted start or stop: finish the job without the guest's cooperation.
         log::info("guest \"{}\": cleaning up after an interrupted start or stop", name);
-        VS_TRY_WRAP(cleanup(paths, spec, *cg), "stop guest \"{}\"", name);
+        VS_TRY(cleanup(paths, spec, *cg).wrap("stop guest \"{}\"", name));
         return ok();
     }
 
@@ -115,7 +114,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
                       spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
     run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
     kill_sequence(spec, *cg, open_init(st));
-    VS_TRY_WRAP(cg->kill_all(), "stop guest \"{}\"", name);
+    VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
     VS_TRY(fault_point("after-kill"));
 
     net::SetupContext nc;
@@ -124,8 +123,8 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     nc.run_dir = run;
     nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
-    VS_TRY_WRAP(net::teardown_guest(spec, nc), "stop guest \"{}\"", name);
-    VS_TRY_WRAP(cg->destroy(), "stop guest \"{}\"", name);
+    VS_TRY(net::teardown_guest(spec, nc).wrap("stop guest \"{}\"", name));
+    VS_TRY(cg->destroy().wrap("stop guest \"{}\"", name));
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());
     return ok();

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "base/strings.hpp"
-#include "base/try_wrap.hpp"
 #include "spec/ip_address.hpp"
 #include "spec/rlimits.hpp"
 
@@ -110,7 +109,7 @@ Status check_paths(const GuestSpec& s) {
 }
 
 Status check_interfaces(const GuestSpec& s) {
-    if (!s.default_dev.empty()) VS_TRY_WRAP(validate_ifname(s.default_dev), "interfaces/dev");
+    if (!s.default_dev.empty()) VS_TRY(validate_ifname(s.default_dev).wrap("interfaces/dev"));
     if (s.default_prefix != -1 && (s.default_prefix < 1 || s.default_prefix > 128))
         return make_error(EINVAL, "interfaces/prefix {} out of range", s.default_prefix);
     std::set<std::string> ids;
@@ -119,18 +118,18 @@ Status check_interfaces(const GuestSpec& s) {
         if (i.id.empty() || i.id.find('/') != std::string::npos || i.id == "." || i.id == "..")
             return make_error(EINVAL, "invalid interface id \"{}\"", i.id);
         if (!ids.insert(i.id).second) return make_error(EINVAL, "{}: duplicate id", where);
-        auto ip = VS_TRY_WRAP(parse_host_ip(i.ip), "{}/ip", where);
+        auto ip = VS_TRY(parse_host_ip(i.ip).wrap("{}/ip", where));
         int prefix = i.prefix != -1 ? i.prefix : s.default_prefix;
         if (prefix != -1 && (prefix < 1 || prefix > ip.max_prefix()))
             return make_error(EINVAL, "{}: prefix {} invalid for {}", where, prefix, i.ip);
-        if (!i.dev.empty()) VS_TRY_WRAP(validate_ifname(i.dev), "{}/dev", where);
-        if (!i.name.empty()) VS_TRY_WRAP(validate_ifname(i.name), "{}/name", where);
+        if (!i.dev.empty()) VS_TRY(validate_ifname(i.dev).wrap("{}/dev", where));
+        if (!i.name.empty()) VS_TRY(validate_ifname(i.name).wrap("{}/name", where));
         if (!i.mode.empty() && i.mode != "veth" && i.mode != "macvlan" && i.mode != "shared")
             return make_error(EINVAL, "{}/mode: unknown mode \"{}\" (veth, macvlan, shared)", where,
                               i.mode);
-        if (!i.mac.empty()) VS_TRY_WRAP(parse_mac(i.mac), "{}/mac", where);
+        if (!i.mac.empty()) VS_TRY(parse_mac(i.mac).wrap("{}/mac", where));
         if (!i.gateway.empty()) {
-            auto gw = VS_TRY_WRAP(parse_host_ip(i.gateway), "{}/gateway", where);
+            auto gw = VS_TRY(parse_host_ip(i.gateway).wrap("{}/gateway", where));
             if (gw.family != ip.family)
                 return make_error(EINVAL, "{}/gateway \"{}\" is not the family of ip \"{}\"", where,
                                   i.gateway, i.ip);
@@ -266,7 +265,7 @@ Status check_init(const GuestSpec& s) {
     for (const auto& e : s.init.environment)
         if (e.empty() || e.front() == '=' || e.find('=') == std::string::npos)
             return make_error(EINVAL, "apps/init/environment: \"{}\" is not VAR=VALUE", e);
-    for (const auto& d : s.init.depends) VS_TRY_WRAP(validate_name(d), "apps/init/depends");
+    for (const auto& d : s.init.depends) VS_TRY(validate_name(d).wrap("apps/init/depends"));
     for (const auto& r : {s.init.runlevel_start, s.init.runlevel_stop})
         if (r.empty() || r.size() > 8 || r.find_first_of(" \t\n/") != std::string::npos)
             return make_error(EINVAL, "apps/init/runlevel \"{}\" is not a runlevel", r);

@@ -1,5 +1,4 @@
 // state.json reading and writing.
-#include "base/try_wrap.hpp"
 #include "state/guest_state.hpp"
 
 #include <nlohmann/json.hpp>
@@ -75,7 +74,7 @@ Result<std::optional<GuestState>> load(const std::string& run_dir) {
         if (text.error().code == ENOENT || text.error().code == ENOTDIR) return std::optional<GuestState>{};
         return std::move(text).error();
     }
-    auto s = VS_TRY_WRAP(from_json(*text), "read \"{}\"", p);
+    auto s = VS_TRY(from_json(*text).wrap("read \"{}\"", p));
     return std::optional<GuestState>{std::move(s)};
 }
 

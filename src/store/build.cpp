@@ -13,7 +13,6 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
-#include "base/wrapped.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
@@ -64,7 +63,7 @@ Status validate_through_registry(const spec::GuestSpec& s) {
         cv::KeyFile k{f.rel, s.config_dir + "/" + f.rel, {}, f.content};
         const cv::Key* key = cv::find_key(f.rel, &k.parts);
         if (!key) return make_error(EINVAL, "internal: rendered file {} has no key", f.rel);
-        VS_TRY(wrapped(key->parse(t, st, k), "{}", f.rel));
+        VS_TRY(key->parse(t, st, k).wrap("{}", f.rel));
     }
     VS_TRY(cv::finalize(t, st));
     return spec::validate(t);
@@ -134,7 +133,7 @@ void warn_if(const Status& s, std::string_view what) {
 }  // namespace
 
 Status prepare_build(const config::Paths& paths, BuildRequest& req) {
-    VS_TRY(wrapped(spec::validate_name(req.spec.name), "build"));
+    VS_TRY(spec::validate_name(req.spec.name).wrap("build"));
     // The new guest starts from what `load` would start from (util-vserver's defaults and
     // .defaults/), and the command line's settings go on top: the writer stores differences
     // from those defaults, so anything else would be saved as a change.
@@ -158,19 +157,19 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
 
     switch (req.method) {
     case Method::Skeleton:
-        VS_TRY(wrapped(check_static_elf(busybox_path()), "build -m skeleton"));
+        VS_TRY(check_static_elf(busybox_path()).wrap("build -m skeleton"));
         break;
     case Method::Template:
         for (auto& a : req.template_args.archives)
-            VS_TRY(wrapped(check_archive(a), "build -m template: -t \"{}\"", a));
+            VS_TRY(check_archive(a).wrap("build -m template: -t \"{}\"", a));
         break;
     case Method::Debootstrap:
-        VS_TRY(wrapped(prepare_debootstrap(req.debootstrap_args), "build"));
+        VS_TRY(prepare_debootstrap(req.debootstrap_args).wrap("build"));
         break;
     case Method::Clone: {
         const std::string given = req.copy_args.source;
         req.copy_args.source =
-            VS_TRY(wrapped(resolve_clone_source(paths, req.copy_args.source), "build"));
+            VS_TRY(resolve_clone_source(paths, req.copy_args.source).wrap("build"));
         // A clone of a guest boots the way that guest does.
         if (!req.initstyle_given && given.find('/') == std::string::npos &&
             sys::exists(paths.guest_config(given))) {
@@ -182,8 +181,8 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         break;
     }
     case Method::Rsync:
-        VS_TRY(wrapped(check_rsync_opts(req.copy_args.rsync_opts), "build"));
-        req.copy_args.source = VS_TRY(wrapped(resolve_rsync_source(req.copy_args.source), "build"));
+        VS_TRY(check_rsync_opts(req.copy_args.rsync_opts).wrap("build"));
+        req.copy_args.source = VS_TRY(resolve_rsync_source(req.copy_args.source).wrap("build"));
         break;
     }
     if (req.method == Method::Clone || req.method == Method::Rsync) {
@@ -236,22 +235,21 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     log::info("building {} with method {} in {}", s.name, method_name(req.method), root);
     switch (req.method) {
     case Method::Skeleton:
-        VS_TRY(wrapped(fill_skeleton(root_stage, s), "build -m skeleton"));
+        VS_TRY(fill_skeleton(root_stage, s).wrap("build -m skeleton"));
         break;
     case Method::Template:
         for (auto& a : req.template_args.archives)
-            VS_TRY(wrapped(extract_archive(a, root_stage), "build -m template"));
+            VS_TRY(extract_archive(a, root_stage).wrap("build -m template"));
         break;
     case Method::Debootstrap:
-        VS_TRY(wrapped(run_debootstrap(req.debootstrap_args, root_stage,
-                                       s.init.style == spec::InitStyle::Sysv), "build -m debootstrap"));
+        VS_TRY(run_debootstrap(req.debootstrap_args, root_stage,
+                                       s.init.style == spec::InitStyle::Sysv).wrap("build -m debootstrap"));
         break;
     case Method::Clone:
-        VS_TRY(wrapped(clone_tree(req.copy_args.source, root_stage), "build -m clone"));
+        VS_TRY(clone_tree(req.copy_args.source, root_stage).wrap("build -m clone"));
         break;
     case Method::Rsync:
-        VS_TRY(wrapped(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts),
-                       "build -m rsync"));
+        VS_TRY(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts).wrap("build -m rsync"));
         break;
     }
     // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
@@ -261,10 +259,10 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         s.init.style = VS_TRY(detect_style(root_stage));
 
 #ifdef VS_HAVE_CONTEXT_ALLOC
-    if (!s.context) s.context = VS_TRY(wrapped(cv::allocate_context(paths), "build"));
+    if (!s.context) s.context = VS_TRY(cv::allocate_context(paths).wrap("build"));
 #endif
 
-    VS_TRY(wrapped(cv::save(s, cfg_stage), "build"));
+    VS_TRY(cv::save(s, cfg_stage).wrap("build"));
     // util-vserver's run link names the lock file; registry writers leave it alone.
     if (!sys::exists(cfg_stage + "/run") && !sys::readlink(cfg_stage + "/run"))
         VS_TRY(sys::symlink(paths.guest_run(s.name), cfg_stage + "/run"));
@@ -281,7 +279,7 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     }
     // What was written must load: the last check before the commit.
     auto reload_base = VS_TRY(cv::base_spec(paths, s.name));
-    VS_TRY(wrapped(cv::load_dir(cfg_stage, std::move(reload_base)), "build: reload"));
+    VS_TRY(cv::load_dir(cfg_stage, std::move(reload_base)).wrap("build: reload"));
 
     // Commit. The cache dir first (harmless if it stays), then the root, then the config dir:
     // a guest exists once its config dir does, and by then its root is complete.
@@ -294,12 +292,12 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         if (cache_created) warn_if(sys::remove_tree(cache), "build: clean up");
     });
     if (root_exists) {
-        VS_TRY(wrapped(rename2(root_stage, root, RENAME_EXCHANGE), "build"));
+        VS_TRY(rename2(root_stage, root, RENAME_EXCHANGE).wrap("build"));
         undo.add([root_stage, root] {
             warn_if(rename2(root_stage, root, RENAME_EXCHANGE), "build: undo");
         });
     } else {
-        VS_TRY(wrapped(rename2(root_stage, root, RENAME_NOREPLACE), "build"));
+        VS_TRY(rename2(root_stage, root, RENAME_NOREPLACE).wrap("build"));
         undo.add([root_stage, root] {
             warn_if(rename2(root, root_stage, RENAME_NOREPLACE), "build: undo");
         });
@@ -307,9 +305,9 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     std::string old_root;
     if (cfg_exists) {
         if (auto l = sys::readlink(cfg + "/vdir")) old_root = *l;
-        VS_TRY(wrapped(rename2(cfg_stage, cfg, RENAME_EXCHANGE), "build"));
+        VS_TRY(rename2(cfg_stage, cfg, RENAME_EXCHANGE).wrap("build"));
     } else {
-        VS_TRY(wrapped(rename2(cfg_stage, cfg, RENAME_NOREPLACE), "build"));
+        VS_TRY(rename2(cfg_stage, cfg, RENAME_NOREPLACE).wrap("build"));
     }
     undo.commit();
 

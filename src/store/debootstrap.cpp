@@ -6,7 +6,6 @@
 
 #include "base/exec.hpp"
 #include "base/sys.hpp"
-#include "base/wrapped.hpp"
 #include "store/apt_sources.hpp"
 
 namespace vs::store {
@@ -35,7 +34,7 @@ Status prepare_debootstrap(DebootstrapArgs& args) {
                               "debootstrap: not installed (Debian package debootstrap)");
     }
     if (args.mirror.empty()) {
-        args.mirror = VS_TRY(wrapped(apt::default_mirror(args.suite), "debootstrap: default mirror"));
+        args.mirror = VS_TRY(apt::default_mirror(args.suite).wrap("debootstrap: default mirror"));
     } else if (args.mirror.find("://") == std::string::npos &&
                !(args.mirror.size() > 5 && args.mirror.compare(0, 5, "file:") == 0)) {
         return make_error(EINVAL, "debootstrap: -m \"{}\": not a URL", args.mirror);

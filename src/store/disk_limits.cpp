@@ -11,7 +11,6 @@
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "base/sys_fs.hpp"
-#include "base/wrapped.hpp"
 #include "store/btrfs.hpp"
 #include "store/project_quota.hpp"
 
@@ -69,15 +68,14 @@ Status apply_disk_limits(const spec::GuestSpec& spec) {
     for (const auto& lim : spec.dlimits) {
         const std::string dir = limit_directory(spec, lim);
         VS_TRY(check_directory(lim, dir));
-        auto backend = VS_TRY(wrapped(quota_backend(dir), "dlimits/{}", lim.id));
+        auto backend = VS_TRY(quota_backend(dir).wrap("dlimits/{}", lim.id));
         switch (backend) {
         case QuotaBackend::BtrfsQgroup:
             if (lim.inodes_total)
                 log::warn("dlimits/{}/inodes_total {}: btrfs qgroups limit bytes only; not "
                           "enforced for \"{}\"",
                           lim.id, lim.inodes_total, dir);
-            VS_TRY(wrapped(btrfs::limit_subvolume(dir, lim.space_total_kib * 1024),
-                           "dlimits/{}", lim.id));
+            VS_TRY(btrfs::limit_subvolume(dir, lim.space_total_kib * 1024).wrap("dlimits/{}", lim.id));
             break;
         case QuotaBackend::ProjectQuota:
             if (!spec.context)
@@ -86,8 +84,8 @@ Status apply_disk_limits(const spec::GuestSpec& spec) {
                                   "guest {} has no context file",
                                   lim.id, spec.name);
             if (!already_tagged(dir, *spec.context))
-                VS_TRY(wrapped(project_quota::tag_tree(dir, *spec.context), "dlimits/{}", lim.id));
-            VS_TRY(wrapped(project_quota::set_limit(dir, *spec.context, lim), "dlimits/{}",
+                VS_TRY(project_quota::tag_tree(dir, *spec.context).wrap("dlimits/{}", lim.id));
+            VS_TRY(project_quota::set_limit(dir, *spec.context, lim).wrap("dlimits/{}",
                            lim.id));
             break;
         }
@@ -102,17 +100,16 @@ Result<std::vector<DiskUsage>> disk_usage(const spec::GuestSpec& spec) {
         u.id = lim.id;
         u.directory = limit_directory(spec, lim);
         VS_TRY(check_directory(lim, u.directory));
-        u.backend = VS_TRY(wrapped(quota_backend(u.directory), "dlimits/{}", lim.id));
+        u.backend = VS_TRY(quota_backend(u.directory).wrap("dlimits/{}", lim.id));
         if (u.backend == QuotaBackend::BtrfsQgroup) {
-            auto q = VS_TRY(wrapped(btrfs::qgroup_usage(u.directory), "dlimits/{}", lim.id));
+            auto q = VS_TRY(btrfs::qgroup_usage(u.directory).wrap("dlimits/{}", lim.id));
             u.space_used_bytes = q.referenced;
             u.space_limit_bytes = q.max_referenced;
         } else {
             if (!spec.context)
                 return make_error(EINVAL, "dlimits/{}: guest {} has no context", lim.id,
                                   spec.name);
-            auto q = VS_TRY(wrapped(project_quota::usage(u.directory, *spec.context),
-                                    "dlimits/{}", lim.id));
+            auto q = VS_TRY(project_quota::usage(u.directory, *spec.context).wrap("dlimits/{}", lim.id));
             u.space_used_bytes = q.space_bytes;
             u.space_limit_bytes = q.space_limit_bytes;
             u.inodes_used = q.inodes;

@@ -5,7 +5,6 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
-#include "base/try_wrap.hpp"
 #include "config/vserver/fstab.hpp"
 #include "config/vserver/values.hpp"
 
@@ -23,11 +22,14 @@ Result<GlobalDefaults> load_defaults(const Paths& paths) {
             return make_error(EINVAL, "{}: invalid shell \"{}\": not an absolute path", p, v);
         d.shell = v;
     }
-    if (std::string p = dir + "/fstab"; sys::exists(p))
-        d.fstab = VS_TRY_WRAP(parse_fstab(VS_TRY(sys::read_file(p))), "{}", p);
-    if (std::string p = dir + "/context.start"; sys::exists(p))
-        d.context_start = static_cast<uint32_t>(
-            VS_TRY_WRAP(parse_int(VS_TRY(sys::read_file(p)), 2, 49151, "context"), "{}", p));
+    if (std::string p = dir + "/fstab"; sys::exists(p)) {
+        auto text = VS_TRY(sys::read_file(p));
+        d.fstab = VS_TRY(parse_fstab(text).wrap("{}", p));
+    }
+    if (std::string p = dir + "/context.start"; sys::exists(p)) {
+        auto text = VS_TRY(sys::read_file(p));
+        d.context_start = static_cast<uint32_t>(VS_TRY(parse_int(text, 2, 49151, "context").wrap("{}", p)));
+    }
     return d;
 }
 

@@ -2,7 +2,6 @@
 #include <cerrno>
 
 #include "base/strings.hpp"
-#include "base/try_wrap.hpp"
 #include "config/vserver/derive.hpp"
 #include "config/vserver/registry.hpp"
 #include "spec/context_flags.hpp"
@@ -78,7 +77,7 @@ Status finalize(spec::GuestSpec& s, LoadState& st) {
     VS_TRY(finalize_sched(s, st));
     finalize_rlimits(s, st);
     VS_TRY(finalize_dlimits(s, st));
-    VS_TRY_WRAP(spec::apply_context_mechanisms(s), "{}", st.dir);
+    VS_TRY(spec::apply_context_mechanisms(s).wrap("{}", st.dir));
     return ok();
 }
 

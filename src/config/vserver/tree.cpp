@@ -6,7 +6,6 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
-#include "base/try_wrap.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/values.hpp"
@@ -57,7 +56,7 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
                 return make_error(EISDIR, "{}: expected a file, found a link to a directory", path);
             f.text = VS_TRY(sys::read_file(path));
         }
-        VS_TRY_WRAP(key->parse(s, st, f), "{}", path);
+        VS_TRY(key->parse(s, st, f).wrap("{}", path));
     }
     return ok();
 }
@@ -86,7 +85,7 @@ Result<LoadResult> load_dir(const std::string& dir, spec::GuestSpec base) {
     st.dir = dir;
     VS_TRY(walk(dir, "", r.spec, st, r));
     VS_TRY(finalize(r.spec, st));
-    VS_TRY_WRAP(spec::validate(r.spec), "{}", dir);
+    VS_TRY(spec::validate(r.spec).wrap("{}", dir));
     r.warnings = std::move(st.warnings);
     return r;
 }
@@ -96,9 +95,9 @@ Result<LoadResult> load(const Paths& paths, const std::string& name) {
     std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
         return make_error(ENOENT, "guest \"{}\" does not exist (no config dir {})", name, dir);
-    auto r = VS_TRY_WRAP(load_dir(dir, std::move(base)), "load guest {}", name);
+    auto r = VS_TRY(load_dir(dir, std::move(base)).wrap("load guest {}", name));
     if (r.spec.shell.empty()) {
-        auto d = VS_TRY_WRAP(load_defaults(paths), "load guest {}", name);
+        auto d = VS_TRY(load_defaults(paths).wrap("load guest {}", name));
         r.spec.shell = d.shell;
     }
     return r;
@@ -171,7 +170,7 @@ std::string default_shell_for(const std::string& dir) {
 }  // namespace
 
 Status save(const spec::GuestSpec& in, const std::string& dir) {
-    VS_TRY_WRAP(spec::validate(in), "save {}", dir);
+    VS_TRY(spec::validate(in).wrap("save {}", dir));
     spec::GuestSpec spec = in;
     // Scripts that live in another config dir are linked from this one (see scripts/*.d/*).
     spec.config_dir = dir;
@@ -182,11 +181,11 @@ Status save(const spec::GuestSpec& in, const std::string& dir) {
     VS_TRY(sys::mkdir_p(dir));
     std::set<std::string> keep;
     for (const auto& f : files) {
-        VS_TRY_WRAP(write_one(dir, f), "save {}", dir);
+        VS_TRY(write_one(dir, f).wrap("save {}", dir));
         keep.insert(f.rel);
     }
     bool emptied = false;
-    VS_TRY_WRAP(remove_stale(dir, "", keep, emptied), "save {}", dir);
+    VS_TRY(remove_stale(dir, "", keep, emptied).wrap("save {}", dir));
     return ok();
 }
 
