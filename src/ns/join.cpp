@@ -1,4 +1,4 @@
-// setns-based joining.
+// Namespace ids, user namespace id maps and root: the host side and the guest init.
 #include "ns/join.hpp"
 
 #include <fcntl.h>
@@ -38,23 +38,6 @@ Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask) {
         if (a.st_ino != b.st_ino || a.st_dev != b.st_dev) out |= flag;
     }
     return out;
-}
-
-Status join_pid_ns_for_children(int pidfd) {
-    if (::setns(pidfd, CLONE_NEWPID) < 0) return errno_error("setns into the guest's pid namespace");
-    return ok();
-}
-
-Status join_in_child(int pidfd, uint64_t flags, int root_fd) {
-    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 0");
-    if (flags && ::setns(pidfd, static_cast<int>(flags)) < 0)
-        return errno_error(fmt::format("setns into the guest's namespaces {:#x}", flags));
-    if (root_fd >= 0) {
-        if (::fchdir(root_fd) < 0) return errno_error("chdir to the guest root");
-        if (::chroot(".") < 0) return errno_error("chroot to the guest root");
-    }
-    if (::chdir("/") < 0) return errno_error("chdir \"/\" in the guest");
-    return ok();
 }
 
 Status become_root_in_userns() {

@@ -1,4 +1,5 @@
-// Joining a running guest's namespaces (enter/exec/suexec, sysv stop) through its init's pidfd.
+// Namespace helpers of the host side and the guest's init: which namespaces a guest has, the
+// user namespace's id maps and root. (exec/enter join in tools/vs-init, from a sealed copy.)
 #pragma once
 
 #include <sys/types.h>
@@ -14,17 +15,6 @@ namespace vs::ns {
 /// CLONE_NEW* bits of every namespace `pid` has that differ from the caller's (compares
 /// /proc/PID/ns/* with /proc/self/ns/*), limited to `mask`.
 Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask);
-
-/// Joins the pid namespace of the process behind `pidfd` for the caller's future children
-/// only (setns(CLONE_NEWPID) changes pid_for_children). Run in the manager before spawning the
-/// joining child, so that child is born inside the guest's pid namespace.
-Status join_pid_ns_for_children(int pidfd);
-
-/// Run in the joining child: makes it non-dumpable (no ptrace or /proc/PID/fd from the guest,
-/// CVE-2016-9962), joins `flags` namespaces of the pidfd's process (user first, in one setns
-/// call), then changes root and cwd to `root_fd` (opened from /proc/PID/root on the host
-/// before, so it is the guest's root whatever the namespace's root mount says).
-Status join_in_child(int pidfd, uint64_t flags, int root_fd);
 
 /// After entering a user namespace (clone or setns) as the host's root, which is not in the
 /// guest's map: become the namespace's uid/gid 0 (the first id of the guest's range), so files
