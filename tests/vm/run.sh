@@ -89,7 +89,10 @@ else
   mkdir "$share/claims"
   ctest --test-dir "$build" -N -L '^(unit|priv|integration)$' -LE '^(vm|slow)$' ${tests_re:+-R "$tests_re"} |
     sed -n 's/^ *Test *#[0-9]*: //p' >"$share/all-tests"
+  # Without times of an earlier run here (a fresh CI clone), the ones measured on the
+  # development machine (tests/vm/costs), so the longest test still starts first.
   costs=$cache/costs
+  [[ -f $costs ]] || costs=$src/tests/vm/costs
   [[ -f $costs ]] || costs=/dev/null
   {
     echo @smoke
@@ -251,6 +254,7 @@ if [[ -f $share/tests ]]; then
   # Times in the VM, for the next run's longest-first order.
   if [[ -s $share/times ]]; then
     costs=$cache/costs
+    [[ -f $costs ]] || costs=$src/tests/vm/costs
     [[ -f $costs ]] || costs=/dev/null
     awk '{c[$1] = $2} END {for (t in c) print t, c[t]}' "$costs" "$share/times" >"$cache/costs.new"
     mv "$cache/costs.new" "$cache/costs"
