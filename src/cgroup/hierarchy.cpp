@@ -44,26 +44,29 @@ std::string canonical_or_self(const std::string& p) {
     return ec ? p : c.string();
 }
 
-}  // namespace
+// One directory entry of the cgroup root: its name and, for a real tree, its statfs magic.
+struct Entry {
+    std::string name;
+    long type = 0;
+};
 
-Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) {
+// Builds the hierarchies from the root's entries. `real`: each entry's type is its statfs
+// magic (plain directories are skipped); fake trees (tests) take every directory by its name.
+Result<Hierarchies> build(const std::string& root, Layout layout, bool real,
+                          const std::vector<Entry>& entries) {
     Hierarchies out;
-    if (layout == Layout::V2) {
-        out.v2 = VS_TRY(unified_at(root));
-        return out;
-    }
-    auto entries = VS_TRY(sys::list_dir(root).wrap("list cgroup hierarchies"));
     std::set<std::string> seen;
-    for (const auto& e : entries) {
+    // canonical() readlinks every component of every path: resolve the root once and only
+    // the entries that are symlinks themselves (cpu -> cpu,cpuacct).
+    std::string canon_root;
+    for (const auto& ent : entries) {
+        const std::string& e = ent.name;
         std::string p = root + "/" + e;
-        if (!sys::is_dir(p)) continue;
         bool is_v2 = false;
         if (real) {
-            auto t = sys::statfs_type(p);
-            if (!t) continue;
-            if (*t == CGROUP2_SUPER_MAGIC) {
+            if (ent.type == CGROUP2_SUPER_MAGIC) {
                 is_v2 = true;
-            } else if (*t != CGROUP_SUPER_MAGIC) {
+            } else if (ent.type != CGROUP_SUPER_MAGIC) {
                 continue;  // not a mount point of a hierarchy
             }
         } else {
@@ -74,7 +77,14 @@ Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) 
             continue;
         }
         // cpu and cpuacct are often symlinks to "cpu,cpuacct": one hierarchy, seen once.
-        std::string canon = canonical_or_self(p);
+        std::error_code ec;
+        std::string canon;
+        if (std::filesystem::is_symlink(p, ec) || ec) {
+            canon = canonical_or_self(p);
+        } else {
+            if (canon_root.empty()) canon_root = canonical_or_self(root);
+            canon = canon_root + "/" + e;
+        }
         if (!seen.insert(canon).second) continue;
         Hierarchy h;
         h.mount = canon;
@@ -91,6 +101,59 @@ Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) 
     if (out.v1.empty() && layout == Layout::V1)
         return make_error(ENOENT, "cgroup v1 layout: no hierarchy mounted under \"{}\"", root);
     return out;
+}
+
+// The root's directories, with their statfs magic when `real` (entries statfs refuses are left out).
+Result<std::vector<Entry>> scan(const std::string& root, bool real) {
+    auto names = VS_TRY(sys::list_dir(root).wrap("list cgroup hierarchies"));
+    std::vector<Entry> out;
+    for (auto& e : names) {
+        std::string p = root + "/" + e;
+        if (!sys::is_dir(p)) continue;
+        Entry ent{std::move(e), 0};
+        if (real) {
+            auto t = sys::statfs_type(p);
+            if (!t) continue;
+            ent.type = *t;
+        }
+        out.push_back(std::move(ent));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<Hierarchies> discover(const std::string& root, Layout layout, bool real) {
+    if (layout == Layout::V2) {
+        Hierarchies out;
+        out.v2 = VS_TRY(unified_at(root));
+        return out;
+    }
+    auto entries = VS_TRY(scan(root, real));
+    return build(root, layout, real, entries);
+}
+
+Result<std::pair<Layout, Hierarchies>> detect_and_discover(const std::string& root) {
+    long type = VS_TRY(sys::statfs_type(root).wrap("detect cgroup layout"));
+    // A cgroup2 superblock at the root is the unified layout (as detect()).
+    if (type == CGROUP2_SUPER_MAGIC) {
+        Hierarchies out;
+        out.v2 = VS_TRY(unified_at(root));
+        return std::make_pair(Layout::V2, std::move(out));
+    }
+    // One listing and one statfs per entry serve both detect()'s question and discover().
+    auto entries = VS_TRY(scan(root, true).wrap("detect cgroup layout"));
+    bool has_v1 = false, has_v2 = false;
+    for (const auto& e : entries) {
+        if (e.type == CGROUP_SUPER_MAGIC) has_v1 = true;
+        if (e.type == CGROUP2_SUPER_MAGIC) has_v2 = true;
+    }
+    if (!has_v1 && !has_v2)
+        return make_error(ENOENT, "detect cgroup layout: no cgroup hierarchy mounted under \"{}\"",
+                          root);
+    Layout layout = has_v1 && !has_v2 ? Layout::V1 : Layout::Hybrid;
+    auto h = VS_TRY(build(root, layout, true, entries));
+    return std::make_pair(layout, std::move(h));
 }
 
 }  // namespace vs::cgroup

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -33,5 +34,9 @@ bool is_v1_controller(const std::string& name);
 /// Finds the hierarchies under `root` for `layout`. `real` checks each mount's statfs magic
 /// and skips plain directories; fake trees (tests) take every directory by its name.
 Result<Hierarchies> discover(const std::string& root, Layout layout, bool real);
+
+/// detect() and discover(root, layout, true) in one pass over the root (what open() does for
+/// a real tree: each exec and start used to list and statfs every hierarchy twice).
+Result<std::pair<Layout, Hierarchies>> detect_and_discover(const std::string& root);
 
 }  // namespace vs::cgroup

@@ -29,8 +29,11 @@ Result<std::unique_ptr<Manager>> open(const Options& opt) {
     for (const auto& p : parts)
         if (!valid_component(p))
             return make_error(EINVAL, "cgroup: invalid parent \"{}\"", opt.parent);
-    Layout layout = opt.layout ? *opt.layout : VS_TRY(detect(opt.root));
-    auto h = VS_TRY(discover(opt.root, layout, !opt.layout.has_value()));
+    if (opt.layout) {
+        auto h = VS_TRY(discover(opt.root, *opt.layout, false));
+        return std::unique_ptr<Manager>(std::make_unique<Group>(opt, *opt.layout, std::move(h), parts));
+    }
+    auto [layout, h] = VS_TRY(detect_and_discover(opt.root));
     return std::unique_ptr<Manager>(std::make_unique<Group>(opt, layout, std::move(h), parts));
 }
 
