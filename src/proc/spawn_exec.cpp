@@ -147,6 +147,12 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
         }
     }
 #endif
+    if (pid < 0 && opt.cgroup2_fd >= 0 && opt.cgroup2_refused) {
+        ::sigprocmask(SIG_SETMASK, &old, nullptr);
+        *opt.cgroup2_refused = true;
+        return make_error(clone_err ? clone_err : ENOSYS,
+                          "clone3 into the guest's cgroup2 node (CLONE_INTO_CGROUP)");
+    }
     if (pid < 0) {
         pid = ::clone(child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                       &a, &pidfd);

@@ -19,6 +19,10 @@ namespace vs::proc {
 struct ExecSpawnOptions {
     /// cgroup2 directory (O_PATH) the child is born in (clone3 CLONE_INTO_CGROUP), -1: none.
     int cgroup2_fd = -1;
+    /// With cgroup2_fd: if the kernel refuses CLONE_INTO_CGROUP, start no child and set this
+    /// to true (instead of falling back to a child born in our cgroup), so a caller that has
+    /// already queued work for the child knows none of it ran outside the guest's cgroup.
+    bool* cgroup2_refused = nullptr;
     /// Runs in the child right before execveat (our memory, our suspended heap: keep it to a
     /// few system calls); returns 0 or an errno, which fails the spawn.
     int (*before_exec)(void* ctx) = nullptr;

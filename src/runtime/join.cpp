@@ -160,8 +160,10 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     auto helper_file = VS_TRY(helper_path());
     auto helper = VS_TRY(proc::sealed_copy(helper_file));
     auto plan = VS_TRY(make_plan(spec, req, pidfd.fd(), root.get(), flags, limits, filter));
-    auto [parent_end, child_end] = VS_TRY(proc::SyncChannel::make_pair());
-    std::vector<std::string> argv = {"vs-init", "--join", std::to_string(child_end.fd()), "--"};
+    proc::SyncChannel channel;
+    proc::PidFd joiner;
+    bool in_cgroup2 = false;
+    std::vector<std::string> argv = {"vs-init", "--join", "", "--"};
     argv.insert(argv.end(), req.argv.begin(), req.argv.end());
     // Into the guest's cgroups before vs-init runs: cgroup2 at birth (CLONE_INTO_CGROUP), v1 by
     // the child itself writing "0" to each `tasks` file (a single thread moving itself skips the
@@ -177,17 +179,38 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
         auto r = static_cast<cgroup::Manager*>(ctx)->join_self(false);
         return r ? 0 : (r.error().code ? r.error().code : EIO);
     };
-    auto joiner = VS_TRY(proc::spawn_exec_fd(helper.get(), argv, env,
-                                             {child_end.fd(), pidfd.fd(), root.get()}, so)
-                             .wrap("join the guest's cgroups and start vs-init"));
-    child_end.close();
+    // The plan is queued on the channel before vs-init exists when it is born in the guest's
+    // cgroup2 node (v1: joined before its exec): it then reads it at once instead of sleeping
+    // until we are scheduled again after the vfork (~0.1-0.2 ms of wall time on a busy host).
+    // If the kernel refuses CLONE_INTO_CGROUP, no vs-init started; the next attempt starts one
+    // that must wait for add_pid, so it gets its plan only after that, on a fresh channel.
+    bool early = cg2.valid();
+    for (;;) {
+        auto [parent_end, child_end] = VS_TRY(proc::SyncChannel::make_pair());
+        argv[2] = std::to_string(child_end.fd());
+        if (early) VS_TRY(parent_end.send_payload(proc::SyncMsg::Plan, plan));
+        bool refused = false;
+        so.cgroup2_refused = early ? &refused : nullptr;
+        auto spawned = proc::spawn_exec_fd(helper.get(), argv, env,
+                                           {child_end.fd(), pidfd.fd(), root.get()}, so);
+        if (!spawned && refused) {
+            early = false;
+            continue;
+        }
+        if (!spawned)
+            return std::move(spawned.error().wrap("join the guest's cgroups and start vs-init"));
+        channel = std::move(parent_end);
+        joiner = std::move(spawned->pidfd);
+        in_cgroup2 = spawned->in_cgroup2;
+        break;
+    }
     struct Child {
         proc::PidFd pidfd;
         proc::SyncChannel channel;
-    } child{std::move(joiner.pidfd), std::move(parent_end)};
-    if (!joiner.in_cgroup2 && cg2)
+    } child{std::move(joiner), std::move(channel)};
+    if (!in_cgroup2 && cg2)
         VS_TRY(cg.add_pid(child.pidfd.pid()).wrap("move the process into the guest's cgroup"));
-    VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
+    if (!early) VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 
     // vs-init sends [Fd], then Spawned{pid} and, if the command's execve failed, Error; then it
     // exits. Anything else, or twice, is a protocol error: between its
