@@ -48,6 +48,7 @@ std::string canonical_or_self(const std::string& p) {
 struct Entry {
     std::string name;
     long type = 0;
+    bool link = false;  ///< a symlink to a directory (cpu -> cpu,cpuacct)
 };
 
 // Builds the hierarchies from the root's entries. `real`: each entry's type is its statfs
@@ -77,9 +78,8 @@ Result<Hierarchies> build(const std::string& root, Layout layout, bool real,
             continue;
         }
         // cpu and cpuacct are often symlinks to "cpu,cpuacct": one hierarchy, seen once.
-        std::error_code ec;
         std::string canon;
-        if (std::filesystem::is_symlink(p, ec) || ec) {
+        if (ent.link) {
             canon = canonical_or_self(p);
         } else {
             if (canon_root.empty()) canon_root = canonical_or_self(root);
@@ -109,8 +109,13 @@ Result<std::vector<Entry>> scan(const std::string& root, bool real) {
     std::vector<Entry> out;
     for (auto& e : names) {
         std::string p = root + "/" + e;
-        if (!sys::is_dir(p)) continue;
-        Entry ent{std::move(e), 0};
+        // One lstat tells a directory from a symlink; only symlinks need a second stat.
+        std::error_code ec;
+        auto st = std::filesystem::symlink_status(p, ec);
+        if (ec) continue;
+        bool link = st.type() == std::filesystem::file_type::symlink;
+        if (link ? !sys::is_dir(p) : st.type() != std::filesystem::file_type::directory) continue;
+        Entry ent{std::move(e), 0, link};
         if (real) {
             auto t = sys::statfs_type(p);
             if (!t) continue;

@@ -12,10 +12,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 
 namespace vs::proc {
 
 namespace {
+
+constexpr size_t kStackSize = 64 * 1024;
 
 // Shared with the child (CLONE_VM): it only reads these and writes `err` before it _exits.
 struct Args {
@@ -112,7 +115,9 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
                                 const ExecSpawnOptions& opt) {
     auto av = cvec(argv);
     auto ev = cvec(envp);
-    std::vector<char> stack(64 * 1024);
+    // Not value-initialized: zeroing 64 KiB would fault in 16 pages the child never touches.
+    std::unique_ptr<char[]> stack_mem(new char[kStackSize]);
+    char* stack = stack_mem.get();
     // No handler of ours may run on the child's stack in our memory: block everything around
     // the clone; the child restores the mask right before execveat.
     sigset_t all, old;
@@ -135,8 +140,8 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
         ca.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP;
         ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
         ca.exit_signal = SIGCHLD;
-        ca.stack = reinterpret_cast<uint64_t>(stack.data());
-        ca.stack_size = stack.size();
+        ca.stack = reinterpret_cast<uint64_t>(stack);
+        ca.stack_size = kStackSize;
         ca.cgroup = static_cast<uint64_t>(opt.cgroup2_fd);
         pid = vs_clone3_vm(&ca, sizeof ca, child, &a);
         if (pid < 0) {
@@ -154,7 +159,7 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
                           "clone3 into the guest's cgroup2 node (CLONE_INTO_CGROUP)");
     }
     if (pid < 0) {
-        pid = ::clone(child, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+        pid = ::clone(child, stack + kStackSize, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
                       &a, &pidfd);
         clone_err = errno;
     }

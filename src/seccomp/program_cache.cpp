@@ -23,13 +23,15 @@ uint64_t fnv1a(std::string_view s, uint64_t h = 0xcbf29ce484222325ULL) {
 std::string cache_key(const std::string& name, const ProfileOptions& o) {
     const scmp_version* v = seccomp_version();
     std::string desc =
-        fmt::format("v1|{}|nest={}|caps={:x}|tiocsti={}|syslog={}|libseccomp={}.{}.{}", name,
+        fmt::format("v2|{}|nest={}|caps={:x}|tiocsti={}|syslog={}|libseccomp={}.{}.{}", name,
                     o.allow_nesting, o.caps, o.allow_tiocsti, o.allow_syslog, v ? v->major : 0,
                     v ? v->minor : 0, v ? v->micro : 0);
     uint64_t table = fnv1a("table");
     for (const auto& r : syscall_rules()) {
         table = fnv1a(r.name, table);
-        table = fnv1a(fmt::format("|{}|{:x};", static_cast<int>(r.treatment), r.caps), table);
+        // The raw numbers, not a formatted string: this runs for every rule on every exec.
+        const uint64_t fields[2] = {static_cast<uint64_t>(r.treatment), static_cast<uint64_t>(r.caps)};
+        table = fnv1a(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields), table);
     }
     return fmt::format("{}-{:016x}-{:016x}.bpf", name, fnv1a(desc), table);
 }
