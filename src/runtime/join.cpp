@@ -151,9 +151,14 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
         return make_error(0, "guest \"{}\" is not running", spec.name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
     // CLONE_NEWPID: setns sets only vs-init's pid_for_children (see make_plan).
-    uint64_t flags = VS_TRY(ns::differing_namespaces(
-        st.init_pid, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                         CLONE_NEWCGROUP | CLONE_NEWTIME | CLONE_NEWPID));
+    // Only the user and time namespaces are compared with ours (two stat pairs instead of
+    // eight): setns refuses our own user namespace (EINVAL), and a kernel without time
+    // namespaces has no /proc/PID/ns/time. Joining a mount, UTS, IPC, network, cgroup or pid
+    // namespace we already share is a no-op for what vs-init does next (it chroots to the
+    // init's root itself), and cheaper in the kernel than the /proc lookups that would skip it.
+    uint64_t flags = VS_TRY(ns::differing_namespaces(st.init_pid, CLONE_NEWUSER | CLONE_NEWTIME)) |
+                     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
+                     CLONE_NEWPID;
     auto limits = VS_TRY(plan_rlimits(spec));
     auto filter = VS_TRY(guest_filter(config::Paths::from_env(), spec));
     auto env = environment(spec, req);
