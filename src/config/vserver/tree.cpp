@@ -31,7 +31,9 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
         auto link = sys::readlink(path);
         KeyFile f{rel, path, {}, {}};
         const Key* key = find_key(rel, &f.parts);
-        bool real_dir = !link && sys::is_dir(path);
+        // One stat per entry (it follows a link): also answers the link-to-directory check below.
+        const bool dir_target = sys::is_dir(path);
+        bool real_dir = !link && dir_target;
         if (key && key->kind == FileKind::Link) {
             // vdir/cache/run are links; a real directory there is taken as the value itself and
             // never walked (it may hold a whole guest root).
@@ -52,7 +54,7 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
         } else if (key->kind == FileKind::Program) {
             // Scripts are run, not read: the parser records the path.
         } else {
-            if (sys::is_dir(path))
+            if (dir_target)
                 return make_error(EISDIR, "{}: expected a file, found a link to a directory", path);
             f.text = VS_TRY(sys::read_file(path));
         }
