@@ -91,7 +91,11 @@ Status write_file_at(int dirfd, const std::string& path, std::string_view data) 
     return ok();
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+namespace {
+
+/// tmp + rename in the same directory: readers see the old or the new content, never a torn
+/// file. `durable` adds the fsyncs of the data and of the directory (the rename itself).
+Status replace_file(const std::string& path, std::string_view data, mode_t mode, bool durable) {
     std::filesystem::path p(path);
     std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
     std::string tmp = fmt::format("{}/.{}.tmp.{}", dir, p.filename().string(), ::getpid());
@@ -101,8 +105,8 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
             ::unlink(tmp.c_str());
             return r;
         }
-        if (::fchmod(fd.get(), mode) < 0 || ::fsync(fd.get()) < 0) {
-            Error e = errno_error(fmt::format("fsync \"{}\"", tmp));
+        if (::fchmod(fd.get(), mode) < 0 || (durable && ::fsync(fd.get()) < 0)) {
+            Error e = errno_error(fmt::format("{} \"{}\"", durable ? "chmod/fsync" : "chmod", tmp));
             ::unlink(tmp.c_str());
             return e;
         }
@@ -113,8 +117,19 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
         return e;
     }
     // fsync the directory so the rename itself survives a crash (rename(2), fsync(2) NOTES).
-    if (auto dfd = open(dir, O_RDONLY | O_DIRECTORY)) ::fsync(dfd->get());
+    if (durable)
+        if (auto dfd = open(dir, O_RDONLY | O_DIRECTORY)) ::fsync(dfd->get());
     return ok();
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+    return replace_file(path, data, mode, true);
+}
+
+Status write_file_replace(const std::string& path, std::string_view data, mode_t mode) {
+    return replace_file(path, data, mode, false);
 }
 
 Status mkdir_p(const std::string& path, mode_t mode) {

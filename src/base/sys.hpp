@@ -30,6 +30,9 @@ Status write_file(const std::string& path, std::string_view data);
 Status write_file_at(int dirfd, const std::string& path, std::string_view data);
 /// tmp + fsync + rename + fsync(dir): the file is either old or new after a crash.
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+/// tmp + rename without write_file_atomic's two fsyncs, for files under /run (claims,
+/// net.state), which a reboot removes anyway; on a disk-backed run dir each fsync costs ms.
+Status write_file_replace(const std::string& path, std::string_view data, mode_t mode = 0644);
 
 Status mkdir_p(const std::string& path, mode_t mode = 0755);
 /// rm -rf that never follows symlinks and never crosses into another mount (nftw FTW_PHYS|FTW_MOUNT).

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "base/sys.hpp"
-#include "base/sys_replace.hpp"
 #include "net/address.hpp"
 #include "net/netlink/socket.hpp"
 #include "net/plan.hpp"

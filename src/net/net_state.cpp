@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "base/sys.hpp"
-#include "base/sys_replace.hpp"
 
 namespace vs::net {
 
