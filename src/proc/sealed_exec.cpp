@@ -37,27 +37,25 @@ Result<UniqueFd> sealed_copy(const std::string& path) {
     return mem;
 }
 
-namespace {
-std::vector<char*> cvec(const std::vector<std::string>& v) {
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
     std::vector<char*> out;
     out.reserve(v.size() + 1);
     for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
     out.push_back(nullptr);
     return out;
 }
-}  // namespace
 
 Error exec_fd(int fd, const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
-    auto a = cvec(argv);
-    auto e = cvec(envp);
+    auto a = c_strings(argv);
+    auto e = c_strings(envp);
     ::execveat(fd, "", a.data(), e.data(), AT_EMPTY_PATH);
     return errno_error(fmt::format("execute \"{}\"", argv.empty() ? "" : argv[0]));
 }
 
 Error exec_path(const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
     if (argv.empty()) return make_error(EINVAL, "execute: empty command");
-    auto a = cvec(argv);
-    auto e = cvec(envp);
+    auto a = c_strings(argv);
+    auto e = c_strings(envp);
     if (argv[0].find('/') != std::string::npos) {
         ::execve(argv[0].c_str(), a.data(), e.data());
         return errno_error(fmt::format("execute \"{}\"", argv[0]));

@@ -16,6 +16,9 @@ namespace vs::proc {
 Result<UniqueFd> sealed_copy(const std::string& path);
 
 /// execveat(fd, "", argv, envp, AT_EMPTY_PATH). Returns only on failure.
+/// execve's argv/envp form of `v`: pointers into v's strings, null-terminated (v must outlive it).
+std::vector<char*> c_strings(const std::vector<std::string>& v);
+
 Error exec_fd(int fd, const std::vector<std::string>& argv, const std::vector<std::string>& envp);
 
 /// execve of a path in the current root (PATH search when argv[0] has no '/', with envp's

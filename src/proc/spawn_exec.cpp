@@ -1,5 +1,6 @@
 // vfork-style spawn of a helper by fd.
 #include "proc/spawn_exec.hpp"
+#include "proc/sealed_exec.hpp"
 
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -100,21 +101,13 @@ __asm__(
     ".size vs_clone3_vm, .-vs_clone3_vm\n");
 #endif
 
-std::vector<char*> cvec(const std::vector<std::string>& v) {
-    std::vector<char*> out;
-    out.reserve(v.size() + 1);
-    for (auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
 }  // namespace
 
 Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv,
                                 const std::vector<std::string>& envp, const std::vector<int>& keep,
                                 const ExecSpawnOptions& opt) {
-    auto av = cvec(argv);
-    auto ev = cvec(envp);
+    auto av = c_strings(argv);
+    auto ev = c_strings(envp);
     // Not value-initialized: zeroing 64 KiB would fault in 16 pages the child never touches.
     std::unique_ptr<char[]> stack_mem(new char[kStackSize]);
     char* stack = stack_mem.get();
