@@ -49,3 +49,13 @@ for f in sys.argv[1:]:
         print(f'{r["command"]}\t{statistics.median(r["times"])*1000:.2f}')
 PY
 }
+
+# bench_lan NS: the test LAN of the network benches, a netns NS holding bridge br0 with
+# 10.88.0.1/24; that subnet exists only there, so no packet leaves it.
+bench_lan() {
+  ip netns add "$1"
+  ip -n "$1" link set lo up
+  ip -n "$1" link add br0 type bridge
+  ip -n "$1" link set br0 up
+  ip -n "$1" addr add 10.88.0.1/24 dev br0
+}

@@ -41,11 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The test LAN: bridge br0 in the bench netns; 10.88.0.0/24 exists only there.
-ip netns add "$ns"
-"${N[@]}" ip link set lo up
-"${N[@]}" ip link add br0 type bridge
-"${N[@]}" ip link set br0 up
-"${N[@]}" ip addr add 10.88.0.1/24 dev br0
+bench_lan "$ns"
 
 # Ours: veth (the default mode on a bridge), guest end eth0 = 10.88.0.2/24.
 "${N[@]}" "$VS_BIN/vserver" bnet build -m skeleton --initstyle reaper --interface eth0=br0:10.88.0.2/24 >/dev/null

@@ -29,11 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$ns"
-"${N[@]}" ip link set lo up
-"${N[@]}" ip link add br0 type bridge
-"${N[@]}" ip link set br0 up
-"${N[@]}" ip addr add 10.88.0.1/24 dev br0
+bench_lan "$ns"
 
 v btva build -m skeleton --interface eth0=br0:10.88.0.10/24 >/dev/null
 v btvb build -m skeleton --interface eth0=br0:10.88.0.11/24 >/dev/null
