@@ -94,7 +94,10 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p, UniqueFd idmapped_root) {
     admin_err.reset();
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
+    keep.insert(keep.end(), p.inherit_fds.begin(), p.inherit_fds.end());
     VS_TRY(proc::close_fds_except(keep));
+    for (int fd : p.inherit_fds)
+        if (::fcntl(fd, F_SETFD, 0) < 0) return errno_error(fmt::format("clear close-on-exec on fd {}", fd));
     // From here on the init must outlive `vserver start` (DESIGN.md §1: no monitor process).
     if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
     VS_TRY(ch.send(proc::SyncMsg::Exec));
@@ -109,6 +112,7 @@ int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
     // dead `vserver start`'s lock alive until this child is gone).
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
+    keep.insert(keep.end(), p.inherit_fds.begin(), p.inherit_fds.end());
     if (!proc::close_fds_except(keep)) return 1;
     // Before Go, a user-namespaced guest's parent may send its idmapped root tree.
     UniqueFd idmapped_root;

@@ -24,6 +24,7 @@
 #include "runtime/guest_init.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init_command.hpp"
+#include "runtime/init_output.hpp"
 #include "runtime/init_sync.hpp"
 #include "runtime/userns_root.hpp"
 #include "runtime/runtime.hpp"
@@ -103,6 +104,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     net::SetupContext nc;
     InitPlan plan;
     UniqueFd cg2;
+    std::optional<proc::OutputRelay> output;  // sysv: rc's stdout/stderr, shown below
     Rollback rb;
     st.name = name;
     st.phase = state::Phase::Starting;
@@ -143,6 +145,10 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     plan.argv = prep.init.argv;
     plan.env = spec.init.environment;
     plan.helper_fd = prep.helper.get();
+    if (plan.helper_fd >= 0 && shows_init_output(spec, opt)) {
+        output = VS_TRY(proc::OutputRelay::make());
+        attach_init_output(*output, plan);
+    }
     if (spec.ns.user) plan.ping_group_range = fmt::format("0 {}", VS_TRY(id_map(spec)).count - 1);
 
     if (!st.cgroup2_path.empty())
@@ -178,6 +184,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
         return guest_init_main(ch, plan);
     };
     child = VS_TRY(proc::spawn(so, child_main).wrap("start guest \"{}\"", name));
+    if (output) output->close_peer_ends();  // only the guest's init holds them now
     rb.add([&] {
         (void)child->pidfd.send_signal(SIGKILL);
         (void)child->pidfd.wait();
@@ -221,6 +228,9 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     st.init_start_time = VS_TRY(proc::start_time(st.init_pid).wrap("guest \"{}\" init", name));
     VS_TRY(state::save(run, st));
     rb.commit();
+    // sysv: "/etc/init.d/rc 3" runs to its end before start returns, its output on ours, under
+    // the lock like the sync command below (a concurrent stop waits for the boot to finish).
+    if (output) show_init_output(*output, spec, plan.argv);
     // Under the lock, so a concurrent stop waits for the guest to be up (minit's sync).
     run_guest_command(spec, st, *cg, spec.init.cmd_start_sync, "apps/init/cmd.start-sync");
     lock.release();

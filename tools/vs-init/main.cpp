@@ -3,8 +3,10 @@
 // libraries, not even libc (sys.hpp): it runs inside guests that have none, from a sealed memfd
 // copy (CVE-2019-5736).
 //
-// usage: vs-init [--] [COMMAND ARGS...]
+// usage: vs-init [--output S,OW,EW,OR,ER] [--] [COMMAND ARGS...]
 //        vs-init --join FD -- COMMAND ARGS...   (exec/enter, see join.cpp)
+//   --output: `vserver start` of a sysv guest shows COMMAND's stdout/stderr and waits for its
+//   exit status (output.{hpp,cpp}).
 //   SIGTERM, SIGINT, SIGPWR: stop mode: exit 0 as soon as no child is left (stop's killseq
 //   signals every process of the guest; the guest is gone once we exit).
 //   SIGHUP: ignored (it has no meaning for a PID 1 without a terminal).
@@ -12,6 +14,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "output.hpp"
 #include "sys.hpp"
 
 using namespace vsinit;
@@ -30,6 +33,16 @@ int main(int argc, char** argv, char** envp) {
         return 2;
     }
     int first = 1;
+    Output out;
+    if (first + 1 < argc && str_eq(argv[first], "--output")) {
+        if (!out.parse(argv[first + 1])) {
+            Text t;
+            t.add("--output wants S,OW,EW,OR,ER (five fds above 2), not \"").add(argv[first + 1]).add("\"");
+            say(t);
+            return 2;
+        }
+        first += 2;
+    }
     if (first < argc && str_eq(argv[first], "--")) ++first;
 
     const uint64_t all = ~uint64_t{0};
@@ -41,6 +54,7 @@ int main(int argc, char** argv, char** envp) {
             const uint64_t none = 0;
             sys_sigprocmask(SIG_SETMASK, &none, nullptr);
             sys_setsid();
+            if (out.active()) out.child_stdio();
             long err = sys_execve(argv[first], argv + first, envp);
             Text t;
             t.add("execute ").add(argv[first]).add(": ").add_errno(static_cast<int>(-err));
@@ -52,6 +66,9 @@ int main(int argc, char** argv, char** envp) {
             t.add("fork: ").add_errno(static_cast<int>(-pid));
             say(t);
         }
+        if (out.active()) out.after_fork(pid, &all);
+    } else if (out.active()) {
+        out.after_fork(-1, &all);
     }
 
     bool stopping = false;
@@ -60,12 +77,15 @@ int main(int argc, char** argv, char** envp) {
         for (;;) {
             int st;
             long p = sys_wait4(-1, &st, WNOHANG);
-            if (p > 0) continue;
+            if (p > 0) {
+                if (out.active()) out.command_exited(p, st);
+                continue;
+            }
             if (p == -ECHILD && stopping) return 0;
             break;
         }
-        long sig = sys_sigtimedwait(&all);
-        if (sig < 0) continue;
+        long sig = out.active() ? out.wait_signal(&all) : sys_sigtimedwait(&all);
+        if (sig <= 0) continue;
         if (sig == SIGTERM || sig == SIGINT || sig == SIGPWR) {
             stopping = true;
             // Pass the request on so that children without their own signal get it too when

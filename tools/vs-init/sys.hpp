@@ -63,6 +63,15 @@ inline long sys_sendto(int fd, const void* p, size_t n, int flags) {
     return syscall6(__NR_sendto, fd, (long)p, (long)n, flags, 0, 0);
 }
 inline long sys_recv(int fd, void* p, size_t n) { return syscall6(__NR_recvfrom, fd, (long)p, (long)n, 0, 0, 0); }
+inline long sys_recvfrom(int fd, void* p, size_t n, int flags) {
+    return syscall6(__NR_recvfrom, fd, (long)p, (long)n, flags, 0, 0);
+}
+// ppoll without timeout and without a signal mask change (signals stay blocked; a signalfd
+// among the fds reports them).
+inline long sys_ppoll(void* fds, unsigned n) { return syscall6(__NR_ppoll, (long)fds, n, 0, 0, 8); }
+inline long sys_signalfd4(int fd, const uint64_t* set, int flags) {
+    return syscall6(__NR_signalfd4, fd, (long)set, 8, flags);
+}
 inline long sys_sendmsg(int fd, const void* msg, int flags) { return syscall6(__NR_sendmsg, fd, (long)msg, flags); }
 inline long sys_prctl(int op, long a = 0, long b = 0, long c = 0, long d = 0) {
     return syscall6(__NR_prctl, op, a, b, c, d);
