@@ -6,7 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 build=(cmake ninja-build g++ clang pkg-config git
        libfmt-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libarchive-dev
-       libmnl-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev)
+       libnl-3-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev
+       libzstd-dev liblz4-dev libacl1-dev)   # the last three: .a files for a static vserver
 run=(busybox-static debootstrap rsync openssh-client openssh-server iproute2 zstd xz-utils bzip2
      btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
 test=(bats tmux qemu-system-x86 qemu-utils cpio jq)

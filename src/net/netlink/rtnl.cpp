@@ -7,6 +7,7 @@
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <netlink/errno.h>
 
 #include <cerrno>
 #include <cstring>
@@ -48,7 +49,7 @@ Message new_veth(const std::string& name, const std::string& peer_name, NetnsRef
     nlattr* data = m.nest_start(IFLA_INFO_DATA);
     // VETH_INFO_PEER carries a whole ifinfomsg followed by the peer's own attributes.
     nlattr* peer = m.nest_start(VETH_INFO_PEER);
-    auto* pifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(m.header(), sizeof(ifinfomsg)));
+    auto* pifi = m.extra<ifinfomsg>();
     pifi->ifi_family = AF_UNSPEC;
     m.put_str(IFLA_IFNAME, peer_name);
     if (peer_mac) m.put_bytes(IFLA_ADDRESS, peer_mac->data(), peer_mac->size());
@@ -184,43 +185,41 @@ Message dump_addrs(int family) {
 }
 
 namespace {
-struct AttrTable {
-    const nlattr* tb[IFLA_MAX + 1 > IFA_MAX + 1 ? IFLA_MAX + 1 : IFA_MAX + 1] = {};
-    uint16_t max;
-};
-int collect(const nlattr* a, void* data) {
-    auto* t = static_cast<AttrTable*>(data);
-    uint16_t type = mnl_attr_get_type(a);
-    if (type <= t->max) t->tb[type] = a;
-    return MNL_CB_OK;
+// libnl's parsers take non-const pointers but only read through them.
+nlmsghdr* mut(const nlmsghdr* h) { return const_cast<nlmsghdr*>(h); }
+
+// A string attribute, cut at its payload's end even when the sender left out the NUL.
+std::string str_of(const nlattr* a) {
+    const auto* p = static_cast<const char*>(nla_data(a));
+    return std::string(p, strnlen(p, static_cast<size_t>(nla_len(a))));
 }
 }  // namespace
 
 Result<LinkInfo> parse_link(const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg)))
         return make_error(EPROTO, "netlink: expected RTM_NEWLINK, got type {}", h->nlmsg_type);
-    auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+    auto* ifi = static_cast<const ifinfomsg*>(nlmsg_data(h));
     LinkInfo li;
     li.index = ifi->ifi_index;
     li.flags = ifi->ifi_flags;
-    AttrTable t;
-    t.max = IFLA_MAX;
-    mnl_attr_parse(h, sizeof(ifinfomsg), collect, &t);
-    if (t.tb[IFLA_IFNAME]) li.name = mnl_attr_get_str(t.tb[IFLA_IFNAME]);
-    if (t.tb[IFLA_MASTER]) li.master = static_cast<int>(mnl_attr_get_u32(t.tb[IFLA_MASTER]));
-    if (t.tb[IFLA_LINK]) li.link = static_cast<int>(mnl_attr_get_u32(t.tb[IFLA_LINK]));
-    if (t.tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(t.tb[IFLA_ADDRESS]) == 6) {
+    nlattr* tb[IFLA_MAX + 1] = {};
+    if (int e = nlmsg_parse(mut(h), sizeof(ifinfomsg), tb, IFLA_MAX, nullptr); e < 0)
+        return make_error(EPROTO, "netlink: malformed link message: {}", nl_geterror(e));
+    if (tb[IFLA_IFNAME]) li.name = str_of(tb[IFLA_IFNAME]);
+    if (tb[IFLA_MASTER]) li.master = static_cast<int>(nla_get_u32(tb[IFLA_MASTER]));
+    if (tb[IFLA_LINK]) li.link = static_cast<int>(nla_get_u32(tb[IFLA_LINK]));
+    if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
         Mac mac;
-        std::memcpy(mac.data(), mnl_attr_get_payload(t.tb[IFLA_ADDRESS]), 6);
+        std::memcpy(mac.data(), nla_data(tb[IFLA_ADDRESS]), 6);
         li.mac = mac;
     }
-    if (t.tb[IFLA_LINK_NETNSID])
-        li.link_netnsid = static_cast<int32_t>(mnl_attr_get_u32(t.tb[IFLA_LINK_NETNSID]));
-    if (t.tb[IFLA_LINKINFO]) {
-        AttrTable ti;
-        ti.max = IFLA_INFO_MAX;
-        mnl_attr_parse_nested(t.tb[IFLA_LINKINFO], collect, &ti);
-        if (ti.tb[IFLA_INFO_KIND]) li.kind = mnl_attr_get_str(ti.tb[IFLA_INFO_KIND]);
+    if (tb[IFLA_LINK_NETNSID])
+        li.link_netnsid = static_cast<int32_t>(nla_get_u32(tb[IFLA_LINK_NETNSID]));
+    if (tb[IFLA_LINKINFO]) {
+        nlattr* ti[IFLA_INFO_MAX + 1] = {};
+        if (nla_parse_nested(ti, IFLA_INFO_MAX, tb[IFLA_LINKINFO], nullptr) == 0 &&
+            ti[IFLA_INFO_KIND])
+            li.kind = str_of(ti[IFLA_INFO_KIND]);
     }
     return li;
 }
@@ -228,21 +227,21 @@ Result<LinkInfo> parse_link(const nlmsghdr* h) {
 Result<AddrInfo> parse_addr(const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg)))
         return make_error(EPROTO, "netlink: expected RTM_NEWADDR, got type {}", h->nlmsg_type);
-    auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(h));
+    auto* ifa = static_cast<const ifaddrmsg*>(nlmsg_data(h));
     AddrInfo ai;
     ai.index = static_cast<int>(ifa->ifa_index);
     ai.addr.prefix = ifa->ifa_prefixlen;
     ai.addr.addr.family = ifa->ifa_family;
-    AttrTable t;
-    t.max = IFA_MAX;
-    mnl_attr_parse(h, sizeof(ifaddrmsg), collect, &t);
+    nlattr* tb[IFA_MAX + 1] = {};
+    if (int e = nlmsg_parse(mut(h), sizeof(ifaddrmsg), tb, IFA_MAX, nullptr); e < 0)
+        return make_error(EPROTO, "netlink: malformed address message: {}", nl_geterror(e));
     // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
-    const nlattr* a = t.tb[IFA_LOCAL] ? t.tb[IFA_LOCAL] : t.tb[IFA_ADDRESS];
-    size_t want = ifa->ifa_family == AF_INET ? 4 : 16;
-    if (!a || mnl_attr_get_payload_len(a) != want)
+    const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+    int want = ifa->ifa_family == AF_INET ? 4 : 16;
+    if (!a || nla_len(a) != want)
         return make_error(EPROTO, "netlink: address message without an address");
-    std::memcpy(ai.addr.addr.bytes.data(), mnl_attr_get_payload(a), want);
-    if (t.tb[IFA_LABEL]) ai.label = mnl_attr_get_str(t.tb[IFA_LABEL]);
+    std::memcpy(ai.addr.addr.bytes.data(), nla_data(a), static_cast<size_t>(want));
+    if (tb[IFA_LABEL]) ai.label = str_of(tb[IFA_LABEL]);
     return ai;
 }
 

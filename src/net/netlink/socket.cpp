@@ -1,4 +1,5 @@
-// netlink::Socket: send/ack/dump over libmnl; the per-namespace open uses a throwaway thread.
+// netlink::Socket: send/ack/dump on a plain AF_NETLINK socket, replies walked with libnl-3's
+// nlmsg_* helpers; the per-namespace open uses a throwaway thread.
 #include "net/netlink/socket.hpp"
 
 #include <linux/if.h>
@@ -9,87 +10,110 @@
 #include <cerrno>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace vs::net::netlink {
 
 namespace {
-// One receive buffer per call: dumps of a busy namespace come in several datagrams of up to
-// a page each, and libmnl wants at least MNL_SOCKET_BUFFER_SIZE.
+// One receive buffer per call: dumps of a busy namespace come in several datagrams, and the
+// kernel sizes a dump datagram after the largest buffer a reader offered, up to 32 KiB
+// (netlink_recvmsg's max_recvmsg_len), so this is never too small.
 constexpr size_t kRecvBuf = 32768;
-
-Result<mnl_socket*> open_bound() {
-    mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!s) return errno_error("open netlink route socket");
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-        Error e = errno_error("bind netlink route socket");
-        mnl_socket_close(s);
-        return e;
-    }
-    return s;
-}
 }  // namespace
 
-Result<Socket> Socket::open() { return Socket(VS_TRY(open_bound())); }
+// Our own socket rather than libnl's nl_sock: nl_sock maps the kernel's errno to libnl's
+// NLE_* codes (ENODEV and EEXIST, which callers test for, would be lost) and sets buffer
+// sizes with extra system calls on every open; the message handling is libnl's either way.
+Result<Socket> Socket::open_bound() {
+    UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!fd) return errno_error("open netlink route socket");
+    sockaddr_nl sa{};
+    sa.nl_family = AF_NETLINK;   // nl_pid 0: the kernel picks a free port
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
+        return errno_error("bind netlink route socket");
+    socklen_t len = sizeof sa;
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len) < 0)
+        return errno_error("get the netlink route socket's port");
+    return Socket(std::move(fd), sa.nl_pid);
+}
+
+Result<Socket> Socket::open() { return open_bound(); }
 
 Result<Socket> Socket::open_in(int netns_fd) {
-    Result<mnl_socket*> r = make_error(EINVAL, "unreached");
+    std::optional<Result<Socket>> r;
     // setns(CLONE_NEWNET) only changes the calling thread (setns(2)); the thread ends right
     // after, so nothing else ever runs in the guest's namespace by accident.
     std::thread t([&] {
         if (::setns(netns_fd, CLONE_NEWNET) < 0) {
-            r = errno_error("setns into the guest's network namespace");
+            r.emplace(errno_error("setns into the guest's network namespace"));
             return;
         }
-        r = open_bound();
+        r.emplace(open_bound());
     });
     t.join();
-    if (!r) return std::move(r).error();
-    return Socket(*r);
+    return std::move(*r);
+}
+
+Status Socket::exchange(Message& m, const std::string& what,
+                        const std::function<Status(const nlmsghdr*)>* cb) {
+    nlmsghdr* h = m.header();
+    h->nlmsg_seq = seq_++;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd_.get(), h, h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
+                 sizeof kernel) < 0)
+        return errno_error(what);
+    std::vector<char> buf(kRecvBuf);
+    for (;;) {
+        iovec iov{buf.data(), buf.size()};
+        msghdr mh{};
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        ssize_t n = ::recvmsg(fd_.get(), &mh, 0);
+        if (n < 0) return errno_error(what);
+        if (mh.msg_flags & MSG_TRUNC)
+            return make_error(ENOSPC, "{}: netlink reply larger than {} bytes", what, buf.size());
+        int rem = static_cast<int>(n);
+        for (auto* r = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(r, rem);
+             r = nlmsg_next(r, &rem)) {
+            // Replies to an earlier request this socket gave up on (an error in the middle of
+            // a dump) are not ours.
+            if (r->nlmsg_seq != h->nlmsg_seq || (r->nlmsg_pid != 0 && r->nlmsg_pid != portid_))
+                continue;
+            if (r->nlmsg_flags & NLM_F_DUMP_INTR)
+                return make_error(EINTR, "{}: dump interrupted by a concurrent change", what);
+            if (r->nlmsg_type == NLMSG_ERROR) {
+                if (nlmsg_datalen(r) < static_cast<int>(sizeof(nlmsgerr)))
+                    return make_error(EPROTO, "{}: truncated netlink error message", what);
+                int err = static_cast<const nlmsgerr*>(nlmsg_data(r))->error;
+                if (err == 0) return ok();   // the ack
+                return Error(-err, what);
+            }
+            if (r->nlmsg_type == NLMSG_DONE) {
+                // A dump that failed part-way reports the error in NLMSG_DONE's payload.
+                if (nlmsg_datalen(r) >= static_cast<int>(sizeof(int))) {
+                    int err = *static_cast<const int*>(nlmsg_data(r));
+                    if (err < 0) return Error(-err, what);
+                }
+                return ok();
+            }
+            if (r->nlmsg_type < NLMSG_MIN_TYPE) continue;   // NLMSG_NOOP, NLMSG_OVERRUN
+            if (cb) {
+                Status st = (*cb)(r);
+                if (!st) return std::move(st).wrap("{}", what);
+            }
+        }
+    }
 }
 
 Status Socket::request(Message& m, const std::string& what) {
-    nlmsghdr* h = m.header();
-    h->nlmsg_flags |= NLM_F_ACK;
-    h->nlmsg_seq = seq_++;
-    if (mnl_socket_sendto(s_.get(), h, h->nlmsg_len) < 0) return errno_error(what);
-    std::vector<char> buf(kRecvBuf);
-    unsigned portid = mnl_socket_get_portid(s_.get());
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(s_.get(), buf.data(), buf.size());
-        if (n < 0) return errno_error(what);
-        // mnl_cb_run returns -1 with errno = the error the kernel put in NLMSG_ERROR.
-        int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), h->nlmsg_seq, portid, nullptr,
-                           nullptr);
-        if (r < 0) return errno_error(what);
-        if (r == MNL_CB_STOP) return ok();
-    }
+    m.header()->nlmsg_flags |= NLM_F_ACK;
+    return exchange(m, what, nullptr);
 }
 
 Status Socket::dump(Message& m, const std::string& what,
                     const std::function<Status(const nlmsghdr*)>& cb) {
-    nlmsghdr* h = m.header();
-    h->nlmsg_seq = seq_++;
-    if (mnl_socket_sendto(s_.get(), h, h->nlmsg_len) < 0) return errno_error(what);
-    std::vector<char> buf(kRecvBuf);
-    unsigned portid = mnl_socket_get_portid(s_.get());
-    struct Ctx {
-        const std::function<Status(const nlmsghdr*)>* cb;
-        Status st;
-    } ctx{&cb, ok()};
-    auto trampoline = [](const nlmsghdr* msg, void* data) -> int {
-        auto* c = static_cast<Ctx*>(data);
-        c->st = (*c->cb)(msg);
-        return c->st ? MNL_CB_OK : MNL_CB_ERROR;
-    };
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(s_.get(), buf.data(), buf.size());
-        if (n < 0) return errno_error(what);
-        int r = mnl_cb_run(buf.data(), static_cast<size_t>(n), h->nlmsg_seq, portid, trampoline,
-                           &ctx);
-        if (!ctx.st) return std::move(ctx.st).wrap("{}", what);
-        if (r < 0) return errno_error(what);
-        if (r == MNL_CB_STOP) return ok();
-    }
+    return exchange(m, what, &cb);
 }
 
 Result<std::vector<LinkInfo>> Socket::links() {

@@ -1,14 +1,13 @@
-// netlink::Socket: an owned NETLINK_ROUTE socket (libmnl) bound to one network namespace.
+// netlink::Socket: an owned NETLINK_ROUTE socket bound to one network namespace; libnl-3 walks
+// the replies.
 #pragma once
 
-#include <libmnl/libmnl.h>
-
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/unique_fd.hpp"
 #include "net/netlink/message.hpp"
 #include "net/netlink/rtnl.hpp"
 
@@ -36,11 +35,14 @@ public:
     Result<LinkInfo> link_by_name(const std::string& name);
 
 private:
-    struct Close {
-        void operator()(mnl_socket* s) const { mnl_socket_close(s); }
-    };
-    explicit Socket(mnl_socket* s) : s_(s) {}
-    std::unique_ptr<mnl_socket, Close> s_;
+    Socket(UniqueFd fd, uint32_t portid) : fd_(std::move(fd)), portid_(portid) {}
+    static Result<Socket> open_bound();
+    /// Sends `m` (numbered with the next sequence number) and reads replies until the kernel's
+    /// NLMSG_DONE or ack, calling `cb` (when set) for every other message of this request.
+    Status exchange(Message& m, const std::string& what,
+                    const std::function<Status(const nlmsghdr*)>* cb);
+    UniqueFd fd_;
+    uint32_t portid_ = 0;   ///< the port the kernel assigned at bind
     uint32_t seq_ = 1;
 };
 

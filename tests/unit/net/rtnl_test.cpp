@@ -27,13 +27,13 @@ std::vector<uint8_t> bytes(const Message& m) {
 std::map<uint16_t, std::vector<uint8_t>> attrs(const nlmsghdr* h, size_t hdr) {
     std::map<uint16_t, std::vector<uint8_t>> out;
     auto* base = reinterpret_cast<const uint8_t*>(h);
-    size_t off = MNL_ALIGN(sizeof(nlmsghdr)) + MNL_ALIGN(hdr);
+    size_t off = NLMSG_ALIGN(sizeof(nlmsghdr)) + NLMSG_ALIGN(hdr);
     while (off + 4 <= h->nlmsg_len) {
         nlattr a;
         std::memcpy(&a, base + off, 4);
         const uint8_t* p = base + off + 4;
         out[a.nla_type & NLA_TYPE_MASK] = {p, p + (a.nla_len - 4)};
-        off += MNL_ALIGN(a.nla_len);
+        off += NLA_ALIGN(a.nla_len);
     }
     return out;
 }
@@ -46,7 +46,7 @@ std::map<uint16_t, std::vector<uint8_t>> nested(const std::vector<uint8_t>& payl
         std::memcpy(&a, payload.data() + off, 4);
         const uint8_t* p = payload.data() + off + 4;
         out[a.nla_type & NLA_TYPE_MASK] = {p, p + (a.nla_len - 4)};
-        off += MNL_ALIGN(a.nla_len);
+        off += NLA_ALIGN(a.nla_len);
     }
     return out;
 }
@@ -80,7 +80,7 @@ TEST(Rtnl, SetLinkUpRenameMasterNetns) {
     const nlmsghdr* h = m.header();
     EXPECT_EQ(h->nlmsg_type, RTM_NEWLINK);
     EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);   // no CREATE: changes an existing link
-    auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+    auto* ifi = static_cast<const ifinfomsg*>(nlmsg_data(h));
     EXPECT_EQ(ifi->ifi_index, 5);
     EXPECT_EQ(ifi->ifi_flags, unsigned(IFF_UP));
     EXPECT_EQ(ifi->ifi_change, unsigned(IFF_UP));
@@ -94,7 +94,7 @@ TEST(Rtnl, SetLinkUpRenameMasterNetns) {
 
 TEST(Rtnl, SetLinkDownOnlyTouchesUpFlag) {
     Message m = set_link({.index = 2, .up = false});
-    auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m.header()));
+    auto* ifi = static_cast<const ifinfomsg*>(nlmsg_data(m.header()));
     EXPECT_EQ(ifi->ifi_flags, 0u);
     EXPECT_EQ(ifi->ifi_change, unsigned(IFF_UP));
     EXPECT_EQ(m.header()->nlmsg_len, NLMSG_LENGTH(sizeof(ifinfomsg)));
@@ -155,7 +155,7 @@ TEST(Rtnl, NewAddrV4WithBroadcastAndLabelExactBytes) {
 TEST(Rtnl, NewAddrV6HasNoBroadcastNoLabelAndSkipsDad) {
     auto p = *parse_prefix("2001:db8::5/64");
     Message m = new_addr(4, p, "ignored");
-    auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m.header()));
+    auto* ifa = static_cast<const ifaddrmsg*>(nlmsg_data(m.header()));
     EXPECT_EQ(ifa->ifa_family, AF_INET6);
     EXPECT_EQ(ifa->ifa_prefixlen, 64);
     EXPECT_EQ(ifa->ifa_flags, IFA_F_NODAD);
@@ -177,7 +177,7 @@ TEST(Rtnl, DelAddrCarriesTheAddress) {
 TEST(Rtnl, DefaultRouteViaGateway) {
     auto gw = *parse_ip("192.0.2.1");
     Message m = new_route({.family = AF_INET, .gateway = gw, .oif = 6});
-    auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m.header()));
+    auto* rt = static_cast<const rtmsg*>(nlmsg_data(m.header()));
     EXPECT_EQ(m.header()->nlmsg_type, RTM_NEWROUTE);
     EXPECT_EQ(rt->rtm_dst_len, 0);
     EXPECT_EQ(rt->rtm_table, RT_TABLE_MAIN);
@@ -191,7 +191,7 @@ TEST(Rtnl, DefaultRouteViaGateway) {
 TEST(Rtnl, HostRouteIsLinkScope) {
     auto dst = *parse_prefix("192.0.2.9/32");
     Message m = new_route({.family = AF_INET, .dst = dst, .oif = 2});
-    auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m.header()));
+    auto* rt = static_cast<const rtmsg*>(nlmsg_data(m.header()));
     EXPECT_EQ(rt->rtm_dst_len, 32);
     EXPECT_EQ(rt->rtm_scope, RT_SCOPE_LINK);
     auto a = attrs(m.header(), sizeof(rtmsg));
@@ -205,7 +205,7 @@ TEST(Rtnl, DumpRequests) {
     EXPECT_EQ(l.header()->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
     Message a = dump_addrs(AF_INET6);
     EXPECT_EQ(a.header()->nlmsg_type, RTM_GETADDR);
-    EXPECT_EQ(static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(a.header()))->ifa_family,
+    EXPECT_EQ(static_cast<const ifaddrmsg*>(nlmsg_data(a.header()))->ifa_family,
               AF_INET6);
 }
 
