@@ -136,14 +136,20 @@ Status Group::add_pid(pid_t pid) {
     return ok();
 }
 
-Status Group::join_self(bool unified) {
+std::vector<std::string> Group::self_join_files() const {
+    std::vector<std::string> files;
     for (const auto& h : h_.v1) {
         // `tasks` with pid 0 moves only the calling thread, which needs no threadgroup lock;
         // a fake tree without the file gets cgroup.procs (same result, just slower on a host).
         std::string tasks = leaf(h) + "/tasks";
-        if (!sys::exists(tasks)) tasks = leaf(h) + "/cgroup.procs";
-        VS_TRY(fs::write(tasks, "0").wrap("join cgroup \"{}\"", leaf(h)));
+        files.push_back(sys::exists(tasks) ? tasks : leaf(h) + "/cgroup.procs");
     }
+    return files;
+}
+
+Status Group::join_self(bool unified) {
+    for (const auto& f : self_join_files())
+        VS_TRY(fs::write(f, "0").wrap("join cgroup \"{}\"", f.substr(0, f.rfind('/'))));
     if (unified && h_.v2)
         VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0").wrap("join cgroup \"{}\"", leaf(*h_.v2)));
     return ok();

@@ -78,6 +78,10 @@ public:
         (void)unified;
         return add_pid(::getpid());
     }
+    /// The files join_self writes "0" to for the v1 hierarchies (each leaf's `tasks`), for a
+    /// caller that records them once (exec's join profile) and writes them later from a vfork
+    /// child, where no allocation or lookup is wanted. Empty where join_self does not use them.
+    virtual std::vector<std::string> self_join_files() const { return {}; }
     /// All pids in the guest's cgroup subtree, sorted (cgroup.procs recursively of one
     /// hierarchy: cgroup2 when there is one, else v1 pids/freezer). Empty if no cgroup.
     virtual Result<std::vector<pid_t>> pids() const = 0;

@@ -6,6 +6,7 @@
 #include "base/log.hpp"
 #include "cli/lifecycle_common.hpp"
 #include "runtime/runtime.hpp"
+#include "spec/validate.hpp"
 
 namespace vs::cli {
 
@@ -23,12 +24,32 @@ int exit_of(const Result<int>& r) {
     return *r;
 }
 
+// Runs `verb` with a spec loader that reports a bad name or config like every other verb
+// (kUsage); the runtime calls it only when the running guest has no saved join profile.
+template <typename Verb>
+int run(GuestCommand& c, Verb verb) {
+    if (auto v = spec::validate_name(c.guest); !v) {
+        log::error("{}", v.error().what());
+        return kUsage;
+    }
+    bool load_failed = false;
+    runtime::SpecLoader load = [&]() -> Result<spec::GuestSpec> {
+        auto s = runtime::load_guest(c.paths, c.guest);
+        load_failed = !s;
+        return s;
+    };
+    Result<int> r = verb(load);
+    if (!r && load_failed) {
+        log::error("{}", r.error().what());
+        return kUsage;
+    }
+    return exit_of(r);
+}
+
 int cmd_enter(GuestCommand& c) {
     int code = kOk;
     if (!no_args(c, "enter", code)) return code;
-    auto spec = load_or_report(c, code);
-    if (!spec) return code;
-    return exit_of(runtime::enter(c.paths, *spec));
+    return run(c, [&](const runtime::SpecLoader& load) { return runtime::enter(c.paths, c.guest, load); });
 }
 
 int cmd_exec(GuestCommand& c) {
@@ -36,12 +57,9 @@ int cmd_exec(GuestCommand& c) {
         log::error("{} exec: no command given (usage: exec CMD ARGS...)", c.guest);
         return kUsage;
     }
-    int code = kOk;
-    auto spec = load_or_report(c, code);
-    if (!spec) return code;
     runtime::ExecRequest req;
     req.argv = c.args;
-    return exit_of(runtime::exec(c.paths, *spec, req));
+    return run(c, [&](const runtime::SpecLoader& load) { return runtime::exec(c.paths, c.guest, load, req); });
 }
 
 int cmd_suexec(GuestCommand& c) {
@@ -49,13 +67,10 @@ int cmd_suexec(GuestCommand& c) {
         log::error("{} suexec: need a user and a command (usage: suexec USER CMD ARGS...)", c.guest);
         return kUsage;
     }
-    int code = kOk;
-    auto spec = load_or_report(c, code);
-    if (!spec) return code;
     runtime::ExecRequest req;
     req.user = c.args[0];
     req.argv.assign(c.args.begin() + 1, c.args.end());
-    return exit_of(runtime::exec(c.paths, *spec, req));
+    return run(c, [&](const runtime::SpecLoader& load) { return runtime::exec(c.paths, c.guest, load, req); });
 }
 
 RegisterGuestCommand reg_enter("enter", "run the guest's shell inside it (a pty when on a terminal)", cmd_enter);

@@ -3,6 +3,7 @@
 
 #include "base/log.hpp"
 #include "net/guest_network.hpp"
+#include "runtime/join_profile.hpp"
 #include "proc/proc_info.hpp"
 #include "state/lock.hpp"
 
@@ -47,6 +48,7 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
     nc.run_base = paths.run_dir;
     VS_TRY(net::teardown_guest(spec, nc).wrap("remove the guest's network"));
     if (cg.exists()) VS_TRY(cg.destroy().wrap("remove the guest's cgroup"));
+    VS_TRY(clear_join_profile(run));
     VS_TRY(state::clear(run));
     return ok();
 }

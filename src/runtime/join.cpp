@@ -38,9 +38,9 @@ Result<state::GuestState> running_state(const config::Paths& paths, const std::s
     return *st;
 }
 
-Status resolve_user(const spec::GuestSpec& spec, const std::string& user, JoinRequest& req) {
+Status resolve_user(const std::string& root, const std::string& user, JoinRequest& req) {
     if (user.empty() || user == "root" || user == "0") return ok();
-    auto rootfd = VS_TRY(sys::open(spec.root, O_PATH | O_DIRECTORY));
+    auto rootfd = VS_TRY(sys::open(root, O_PATH | O_DIRECTORY));
     auto fd = sys::open_in_root(rootfd.get(), "etc/passwd", O_RDONLY);
     std::string text = fd ? sys::read_all(fd->get(), "/etc/passwd").value_or("") : "";
     for (auto& line : str::split(text, '\n')) {
@@ -71,8 +71,8 @@ Status resolve_user(const spec::GuestSpec& spec, const std::string& user, JoinRe
 
 namespace {
 
-std::vector<std::string> environment(const spec::GuestSpec& spec, const JoinRequest& req) {
-    std::vector<std::string> env = spec.init.environment;
+std::vector<std::string> environment(const JoinProfile& profile, const JoinRequest& req) {
+    std::vector<std::string> env = profile.env;
     env.push_back("HOME=" + req.home);
     env.push_back("USER=" + req.user);
     env.push_back("LOGNAME=" + req.user);
@@ -96,9 +96,10 @@ std::vector<std::string> environment(const spec::GuestSpec& spec, const JoinRequ
 // is born in the guest's pid namespace running that sealed memfd until its execve (write-open
 // fails: ETXTBSY while it runs, the write seal after). Doing the steps in vs-init rather than in
 // a fork of us also skips copying our large address space (~0.6 ms per exec).
-Result<std::string> make_plan(const spec::GuestSpec& spec, const JoinRequest& req, int pidfd,
-                              int root_fd, uint64_t ns_flags, const std::vector<RlimitSetting>& limits,
-                              const seccomp::Program& filter) {
+Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd, int root_fd) {
+    const uint64_t ns_flags = profile.ns_flags;
+    const auto& limits = profile.rlimits;
+    const auto& filter = profile.filter;
     namespace jp = proc::join_plan;
     jp::Header h{};
     h.magic = jp::kMagic;
@@ -108,11 +109,11 @@ Result<std::string> make_plan(const spec::GuestSpec& spec, const JoinRequest& re
     h.root_fd = root_fd;
     if (req.tty) h.flags |= jp::kTty;
     if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
-    if (spec.no_new_privs) h.flags |= jp::kNoNewPrivs;
+    if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
     if (req.uid != 0 || req.gid != 0) h.flags |= jp::kSetIds;
     int last = VS_TRY(caps::kernel_last_cap());
     h.cap_last = last;
-    h.cap_keep = spec.caps.bounding & (last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1));
+    h.cap_keep = profile.cap_bounding & (last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1));
     h.uid = req.uid;
     h.gid = req.gid;
     h.n_groups = static_cast<uint32_t>(req.groups.size());
@@ -145,26 +146,21 @@ bool is_our_child(int pidfd) {
 
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
                          const JoinRequest& req) {
+    auto profile = VS_TRY(make_join_profile(config::Paths::from_env(), spec, cg, st.init_pid));
+    return run_in_guest(profile, st, req);
+}
+
+Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st, const JoinRequest& req) {
+    const std::string& name = profile.name;
     auto pidfd = VS_TRY(proc::PidFd::open(st.init_pid));
     // Opened first, checked second: if the start time still matches, the pidfd is the init.
     if (!proc::is_alive(st.init_pid, st.init_start_time))
-        return make_error(0, "guest \"{}\" is not running", spec.name);
+        return make_error(0, "guest \"{}\" is not running", name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
-    // CLONE_NEWPID: setns sets only vs-init's pid_for_children (see make_plan).
-    // Only the user and time namespaces are compared with ours (two stat pairs instead of
-    // eight): setns refuses our own user namespace (EINVAL), and a kernel without time
-    // namespaces has no /proc/PID/ns/time. Joining a mount, UTS, IPC, network, cgroup or pid
-    // namespace we already share is a no-op for what vs-init does next (it chroots to the
-    // init's root itself), and cheaper in the kernel than the /proc lookups that would skip it.
-    uint64_t flags = VS_TRY(ns::differing_namespaces(st.init_pid, CLONE_NEWUSER | CLONE_NEWTIME)) |
-                     CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
-                     CLONE_NEWPID;
-    auto limits = VS_TRY(plan_rlimits(spec));
-    auto filter = VS_TRY(guest_filter(config::Paths::from_env(), spec));
-    auto env = environment(spec, req);
+    auto env = environment(profile, req);
     auto helper_file = VS_TRY(helper_path());
     auto helper = VS_TRY(proc::sealed_copy(helper_file));
-    auto plan = VS_TRY(make_plan(spec, req, pidfd.fd(), root.get(), flags, limits, filter));
+    auto plan = VS_TRY(make_plan(profile, req, pidfd.fd(), root.get()));
     proc::SyncChannel channel;
     proc::PidFd joiner;
     bool in_cgroup2 = false;
@@ -173,22 +169,25 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     // Into the guest's cgroups before vs-init runs: cgroup2 at birth (CLONE_INTO_CGROUP), v1 by
     // the child itself writing "0" to each `tasks` file (a single thread moving itself skips the
     // kernel's global threadgroup lock and its RCU grace period, milliseconds per exec, that a
-    // cgroup.procs write from here costs). Whatever did not work that way, add_pid does after.
+    // cgroup.procs write from here costs). If cgroup2 did not take it, we move it after.
     UniqueFd cg2;
-    if (!cg.unified_path().empty())
-        if (auto fd = sys::open(cg.unified_path(), O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
+    if (!profile.cgroup2.empty())
+        if (auto fd = sys::open(profile.cgroup2, O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
     proc::ExecSpawnOptions so;
     so.cgroup2_fd = cg2.get();
-    so.ctx = &cg;
+    so.ctx = const_cast<std::vector<std::string>*>(&profile.cgroup_self_join);
     so.before_exec = [](void* ctx) -> int {
-        auto r = static_cast<cgroup::Manager*>(ctx)->join_self(false);
-        return r ? 0 : (r.error().code ? r.error().code : EIO);
+        // The vfork child, on our memory: plain system calls only, no allocation.
+        for (const auto& f : *static_cast<const std::vector<std::string>*>(ctx)) {
+            int fd = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) return errno;
+            bool written = ::write(fd, "0", 1) == 1;
+            int err = errno;
+            ::close(fd);
+            if (!written) return err ? err : EIO;
+        }
+        return 0;
     };
-    // The plan is queued on the channel before vs-init exists when it is born in the guest's
-    // cgroup2 node (v1: joined before its exec): it then reads it at once instead of sleeping
-    // until we are scheduled again after the vfork (~0.1-0.2 ms of wall time on a busy host).
-    // If the kernel refuses CLONE_INTO_CGROUP, no vs-init started; the next attempt starts one
-    // that must wait for add_pid, so it gets its plan only after that, on a fresh channel.
     bool early = cg2.valid();
     for (;;) {
         auto [parent_end, child_end] = VS_TRY(proc::SyncChannel::make_pair());
@@ -214,7 +213,8 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
         proc::SyncChannel channel;
     } child{std::move(joiner), std::move(channel)};
     if (!in_cgroup2 && cg2)
-        VS_TRY(cg.add_pid(child.pidfd.pid()).wrap("move the process into the guest's cgroup"));
+        VS_TRY(sys::write_file(profile.cgroup2 + "/cgroup.procs", std::to_string(child.pidfd.pid()))
+                   .wrap("move the process into the guest's cgroup"));
     if (!early) VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 
     // vs-init sends [Fd], then Spawned{pid} and, if the command's execve failed, Error; then it
@@ -237,11 +237,11 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
             auto p = VS_TRY(proc::PidFd::open(m.value));
             if (!is_our_child(p.fd()))
                 return make_error(EPROTO, "run in guest \"{}\": reported pid {} is not our child",
-                                  spec.name, m.value);
+                                  name, m.value);
             cmd = std::move(p);
         } else {
             return make_error(EPROTO, "run in guest \"{}\": unexpected message {} on the sync channel",
-                              spec.name, static_cast<uint32_t>(m.type));
+                              name, static_cast<uint32_t>(m.type));
         }
     }
     child.channel.close();
@@ -249,11 +249,11 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     if (failed) {
         int code = cmd.valid() ? VS_TRY(cmd.wait()) : 0;
         Error e = std::move(*failed);
-        e.wrap(fmt::format("run in guest \"{}\"", spec.name));
+        e.wrap(fmt::format("run in guest \"{}\"", name));
         if (!cmd.valid()) return e;
         return Error(e.code, e.message + fmt::format(" (exit status {})", code));
     }
-    if (!cmd.valid()) return make_error(ECHILD, "the process joining guest \"{}\" exited early", spec.name);
+    if (!cmd.valid()) return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
     if (master) return proc::proxy(master.get(), cmd);
     return cmd.wait();
 }

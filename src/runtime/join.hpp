@@ -10,6 +10,7 @@
 #include "base/result.hpp"
 #include "cgroup/manager.hpp"
 #include "config/paths.hpp"
+#include "runtime/join_profile.hpp"
 #include "spec/guest_spec.hpp"
 #include "state/guest_state.hpp"
 
@@ -29,15 +30,17 @@ struct JoinRequest {
 /// state names (pid + start time); "guest NAME is not running" otherwise.
 Result<state::GuestState> running_state(const config::Paths& paths, const std::string& name);
 
-/// Resolves USER (a name from the guest's /etc/passwd, read inside the guest root, or a
-/// number) into `req`.
-Status resolve_user(const spec::GuestSpec& spec, const std::string& user, JoinRequest& req);
+/// Resolves USER (a name from the guest's /etc/passwd, read inside the guest root `root`, or
+/// a number) into `req`.
+Status resolve_user(const std::string& root, const std::string& user, JoinRequest& req);
 
 /// Runs argv in the guest through a sealed vs-init (`vs-init --join`, see join.cpp for why):
 /// vs-init joins the init's namespaces and cgroups, confines itself like the init and forks the
 /// command's process into the guest's pid namespace; we wait for that process (our child).
 /// With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
 /// command's exit status (127: not found, 126: not executable).
+Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st, const JoinRequest& req);
+/// The same with the profile made from `spec` (start's and stop's own guest commands).
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
                          const JoinRequest& req);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,14 +53,19 @@ struct ExecRequest {
     std::string user;                 ///< "" = root; a name (guest /etc/passwd) or a number
     bool tty = false;                 ///< a pty from the guest's devpts, proxied on the host
 };
-/// Runs a command inside the running guest: its namespaces, cgroup, root, capability bounding
-/// set, seccomp filter and rlimits, with fds other than 0-2 closed. Returns its exit status.
-/// Fails cleanly ("not running") when the guest is stopped.
-Result<int> exec(const config::Paths& paths, const spec::GuestSpec& spec, const ExecRequest& req);
+/// Loads the guest's spec (load_guest with the caller's reporting); exec and enter call it only
+/// when the running guest has no usable join profile (runtime/join_profile.hpp).
+using SpecLoader = std::function<Result<spec::GuestSpec>()>;
 
-/// The guest's shell (config `shell`, else /bin/bash -login, else /bin/sh -l), with a pty when
-/// stdin is a terminal.
-Result<int> enter(const config::Paths& paths, const spec::GuestSpec& spec);
+/// Runs a command inside the running guest `name`: its namespaces, cgroup, root, capability
+/// bounding set, seccomp filter and rlimits as it was started with, fds other than 0-2 closed.
+/// Returns its exit status. Fails cleanly ("not running") when the guest is stopped.
+Result<int> exec(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec,
+                 const ExecRequest& req);
+
+/// The guest's shell (config `shell` at start, else /bin/bash -login, else /bin/sh -l), with a
+/// pty when stdin is a terminal.
+Result<int> enter(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec);
 
 /// Stops the guest if needed, then removes its root (vdir), config dir, cache dir and run dir.
 /// The caller asks for confirmation.

@@ -25,6 +25,7 @@
 #include "runtime/hooks.hpp"
 #include "runtime/init_command.hpp"
 #include "runtime/init_output.hpp"
+#include "runtime/join_profile.hpp"
 #include "runtime/init_sync.hpp"
 #include "runtime/userns_root.hpp"
 #include "runtime/runtime.hpp"
@@ -226,6 +227,10 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     st.phase = state::Phase::Running;
     st.init_pid = child->pidfd.pid();
     st.init_start_time = VS_TRY(proc::start_time(st.init_pid).wrap("guest \"{}\" init", name));
+    // Saved before "running": an exec that sees the guest running finds its profile.
+    auto profile = VS_TRY(make_join_profile(paths, spec, *cg, st.init_pid));
+    VS_TRY(save_join_profile(run, st, profile));
+    rb.add([&] { (void)clear_join_profile(run); });
     VS_TRY(state::save(run, st));
     rb.commit();
     // sysv: "/etc/init.d/rc 3" runs to its end before start returns, its output on ours, under

@@ -125,6 +125,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     nc.run_base = paths.run_dir;
     VS_TRY(net::teardown_guest(spec, nc).wrap("stop guest \"{}\"", name));
     VS_TRY(cg->destroy().wrap("stop guest \"{}\"", name));
+    VS_TRY(clear_join_profile(run));
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());
     return ok();

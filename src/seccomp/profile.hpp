@@ -1,6 +1,6 @@
 // seccomp: builds and loads the guest's syscall filter ("default" or
 // "unconfined") with libseccomp, for the native x86_64 ABI and the i386 (int
-// 0x80) and x32 ABIs alike.
+// 0x80) and x32 ABIs alike (x32 where the kernel runs it).
 #pragma once
 
 #include <linux/filter.h>
@@ -40,6 +40,12 @@ struct Program {
     std::vector<sock_filter> insns;
     bool empty() const { return insns.empty(); }
 };
+
+/// True when the kernel runs x32 system calls (nr | 0x40000000). Debian's kernels build the ABI
+/// but leave it off (syscall.x32=n), and a filter section for it is ~450 of the default
+/// profile's ~1600 instructions, which every start and exec loads: where the kernel answers
+/// x32 with ENOSYS, the filter leaves the ABI out and answers the same.
+bool kernel_runs_x32();
 
 /// Names load_profile accepts: "default", "unconfined".
 const std::vector<std::string>& profile_names();

@@ -23,9 +23,9 @@ uint64_t fnv1a(std::string_view s, uint64_t h = 0xcbf29ce484222325ULL) {
 std::string cache_key(const std::string& name, const ProfileOptions& o) {
     const scmp_version* v = seccomp_version();
     std::string desc =
-        fmt::format("v2|{}|nest={}|caps={:x}|tiocsti={}|syslog={}|libseccomp={}.{}.{}", name,
+        fmt::format("v2|{}|nest={}|caps={:x}|tiocsti={}|syslog={}|libseccomp={}.{}.{}|x32={}", name,
                     o.allow_nesting, o.caps, o.allow_tiocsti, o.allow_syslog, v ? v->major : 0,
-                    v ? v->minor : 0, v ? v->micro : 0);
+                    v ? v->minor : 0, v ? v->micro : 0, kernel_runs_x32());
     uint64_t table = fnv1a("table");
     for (const auto& r : syscall_rules()) {
         table = fnv1a(r.name, table);

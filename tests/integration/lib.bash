@@ -81,6 +81,10 @@ assert_no_leaks() {
     done
     if [[ -n $(prefix_mounts) ]]; then echo "leaked mounts:"; prefix_mounts; bad=1; fi
     if [[ -e $(guest_state "$name") ]]; then echo "leaked state $(guest_state "$name")"; bad=1; fi
+    for d in join.json join.bpf; do
+        d=$(dirname "$(guest_state "$name")")/$d
+        if [[ -e $d ]]; then echo "leaked join profile $d"; bad=1; fi
+    done
     return $bad
 }
 

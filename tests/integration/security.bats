@@ -647,13 +647,16 @@ compare_with_golden() {
 
 # ---- A17: keyring -------------------------------------------------------------------------
 
-@test "A17: keyctl, add_key, request_key and join_session_keyring are EPERM on every ABI" {
+@test "A17: keyctl, add_key, request_key and join_session_keyring are refused on every ABI" {
     probe_guest g1
     vs g1 start
     sweep_guest g1
+    local got
     for abi in x86_64 i386 x32; do
         for s in 'keyctl(GET_KEYRING_ID)' 'keyctl(JOIN_SESSION_KEYRING)' add_key request_key; do
-            [ "$(sweep_row $abi "$s")" = EPERM ] || { echo "$abi $s: $(sweep_row $abi "$s")"; false; }
+            got=$(sweep_row $abi "$s")
+            # x32 on a kernel that does not run it: the filter answers ENOSYS for the whole ABI.
+            [[ $got == EPERM || ($abi == x32 && $got == ENOSYS) ]] || { echo "$abi $s: $got"; false; }
         done
     done
     run probe g1 read /proc/keys /proc/key-users
