@@ -25,6 +25,14 @@ std::string bpf_path(const std::string& run_dir) { return run_dir + "/join.bpf";
 
 Result<JoinProfile> make_join_profile(const config::Paths& paths, const spec::GuestSpec& spec,
                                       const cgroup::Manager& cg, pid_t init_pid) {
+    auto rlimits = VS_TRY(plan_rlimits(spec));
+    auto filter = VS_TRY(guest_filter(paths, spec));
+    return make_join_profile(spec, cg, init_pid, std::move(rlimits), std::move(filter));
+}
+
+Result<JoinProfile> make_join_profile(const spec::GuestSpec& spec, const cgroup::Manager& cg,
+                                      pid_t init_pid, std::vector<RlimitSetting> rlimits,
+                                      seccomp::Program filter) {
     JoinProfile p;
     p.name = spec.name;
     p.root = spec.root;
@@ -41,11 +49,11 @@ Result<JoinProfile> make_join_profile(const config::Paths& paths, const spec::Gu
                  CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
                  CLONE_NEWPID;
     p.env = spec.init.environment;
-    p.rlimits = VS_TRY(plan_rlimits(spec));
+    p.rlimits = std::move(rlimits);
     p.cgroup_self_join = cg.self_join_files();
     p.cgroup2 = cg.unified_path();
     p.seccomp_profile = spec.seccomp_profile;
-    p.filter = VS_TRY(guest_filter(paths, spec));
+    p.filter = std::move(filter);
     return p;
 }
 

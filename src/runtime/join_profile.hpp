@@ -42,7 +42,12 @@ struct JoinProfile {
     seccomp::Program filter;
 };
 
-/// The profile of `spec` for the run whose init is `init_pid`, as start decides it.
+/// The profile of `spec` for the run whose init is `init_pid`, with the init's own rlimits and
+/// seccomp program (start has them at hand).
+Result<JoinProfile> make_join_profile(const spec::GuestSpec& spec, const cgroup::Manager& cg,
+                                      pid_t init_pid, std::vector<RlimitSetting> rlimits,
+                                      seccomp::Program filter);
+/// The same, computing the rlimits and the program as start does.
 Result<JoinProfile> make_join_profile(const config::Paths& paths, const spec::GuestSpec& spec,
                                       const cgroup::Manager& cg, pid_t init_pid);
 

@@ -228,7 +228,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     st.init_pid = child->pidfd.pid();
     st.init_start_time = VS_TRY(proc::start_time(st.init_pid).wrap("guest \"{}\" init", name));
     // Saved before "running": an exec that sees the guest running finds its profile.
-    auto profile = VS_TRY(make_join_profile(paths, spec, *cg, st.init_pid));
+    auto profile = VS_TRY(make_join_profile(spec, *cg, st.init_pid, plan.rlimits, plan.filter));
     VS_TRY(save_join_profile(run, st, profile));
     rb.add([&] { (void)clear_join_profile(run); });
     VS_TRY(state::save(run, st));
