@@ -160,13 +160,15 @@ Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
             bool ours = l.name.rfind(prefix, 0) == 0;
             for (const auto& h : st.host_links) ours = ours || h == l.name;
             if (!ours) continue;
-            // A veth whose peer namespace the kernel is already destroying (cleanup_net
-            // unhashes its ids first, so no nsid is reported: -1) goes with that namespace.
-            // Deleting it here as well only waits for the kernel's own teardown (RTNL and RCU
-            // grace periods, 15-35 ms measured); a restart that finds it still there removes
-            // it then (create_link). A peer that still has an id is deleted here: a pinned
-            // namespace, or one whose cleanup has not begun yet.
-            if (l.kind == "veth" && l.link_netnsid == -1) continue;
+            // A veth whose peer namespace has no reference left goes with that namespace, which
+            // the kernel destroys from a workqueue. Deleting it here as well waits for an RCU
+            // barrier behind that teardown (10-30 ms per stop measured); a restart that still
+            // finds it renames it out of the way (create_link). The guest's processes are gone,
+            // but the netlink socket start used inside its namespace is freed an RCU grace
+            // period after start closed it: allow for that (~3 ms seen back to back). A peer
+            // namespace still referenced after that is pinned (a mount, an fd, a process
+            // outside the guest): delete the pair, or it would outlive the stop.
+            if (await_peer_netns_dying(s.host, l, kPeerNetnsGrace)) continue;
             auto m = netlink::del_link(l.index);
             auto r = s.host.request(m, fmt::format("delete {}", l.name));
             if (!r && r.error().code != ENODEV) keep(std::move(r));

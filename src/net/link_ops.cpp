@@ -3,9 +3,11 @@
 
 #include <linux/if.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 
 #include "base/scope_exit.hpp"
 #include "net/process_ref.hpp"
@@ -30,6 +32,45 @@ DevKindFn host_dev_kind(netlink::Socket& host) {
         auto l = VS_TRY(host.link_by_name(dev));
         return l.kind;
     };
+}
+
+bool peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l) {
+    if (l.kind != "veth" || !l.link_netnsid) return false;
+    // -1: no id. The kernel assigns none to a namespace without references, and drops the id
+    // when it starts destroying the namespace.
+    if (*l.link_netnsid < 0) return true;
+    // An id: the lookup by id fails once the namespace's reference count is zero (final:
+    // nothing can take a new reference then), even before the kernel drops the id.
+    Message m = netlink::get_nsid(*l.link_netnsid);
+    auto r = host.request(m, "look up network namespace id");
+    return !r && r.error().code == ENOENT;
+}
+
+bool await_peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l,
+                            std::chrono::microseconds budget) {
+    if (l.kind != "veth" || !l.link_netnsid) return false;
+    auto end = std::chrono::steady_clock::now() + budget;
+    long step_us = 200;
+    for (;;) {
+        if (peer_netns_dying(host, l)) return true;
+        if (std::chrono::steady_clock::now() >= end) return false;
+        struct timespec ts {0, step_us * 1000};
+        ::nanosleep(&ts, nullptr);
+        step_us = std::min(step_us * 2, 2000L);
+    }
+}
+
+Status retire_dying_link(netlink::Socket& host, const netlink::LinkInfo& l) {
+    // "vs<hash>" without ".<k>": retired names never match a guest's live prefix "vs<hash>.".
+    std::string base = l.name.substr(0, std::min<size_t>(l.name.rfind('.'), 10));
+    std::random_device rd;
+    for (int attempt = 0;; ++attempt) {
+        std::string name = fmt::format("{}-{:04x}", base, rd() & 0xffff);
+        Message m = netlink::set_link({.index = l.index, .name = name, .up = false});
+        auto r = host.request(m, fmt::format("rename dying {} to {}", l.name, name));
+        if (r || r.error().code == ENODEV) return ok();   // ENODEV: the kernel was quicker
+        if (r.error().code != EEXIST || attempt == 3) return r;
+    }
 }
 
 Status loopback_up(netlink::Socket& guest) {
@@ -85,16 +126,19 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
         Message m = netlink::new_veth(l.host_name, l.guest_name, ns, l.mac);
         auto made = s.host.request(m, fmt::format("{} (host end {})", what, l.host_name));
         if (!made && made.error().code == EEXIST) {
-            // The host end of this guest's previous start, still waiting for the kernel to
-            // destroy it with the old namespace (teardown leaves that to the kernel; no nsid
-            // means its peer's namespace is dying): stale, so remove it now. A veth whose peer
-            // is alive is someone's link in use: the EEXIST stands.
-            if (auto old = s.host.link_by_name(l.host_name);
-                old && old->kind == "veth" && old->link_netnsid == -1) {
-                Message d = netlink::del_link(old->index);
-                auto r = s.host.request(d, fmt::format("delete stale {}", l.host_name));
-                if (!r && r.error().code != ENODEV) return r;
-            }
+            // The host end of this guest's previous instance, which stop left to the kernel to
+            // destroy with the old namespace (teardown_guest) and the kernel has not got to
+            // yet, or one a killed start left behind. Renamed out of the way, not deleted:
+            // deleting waits for the kernel's RCU barrier. A veth whose peer namespace is
+            // alive is in use: refused.
+            auto old = s.host.link_by_name(l.host_name);
+            if (old && !await_peer_netns_dying(s.host, *old, kPeerNetnsGrace))
+                return make_error(EEXIST, "{}: host end {} exists and its peer's network "
+                                          "namespace is alive (a namespace of an earlier start "
+                                          "that something pins, or another guest whose name "
+                                          "hashes to the same host end name)",
+                                  what, l.host_name);
+            if (old) VS_TRY(retire_dying_link(s.host, *old));
             Message again = netlink::new_veth(l.host_name, l.guest_name, ns, l.mac);
             made = s.host.request(again, fmt::format("{} (host end {})", what, l.host_name));
         }

@@ -2,6 +2,7 @@
 // (veth or macvlan) in the guest, add/remove its addresses and routes.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,25 @@ struct NetSides {
 
 /// The kind of a host device ("bridge", "" for physical...), for make_plan.
 DevKindFn host_dev_kind(netlink::Socket& host);
+
+/// True when host link `l` is a veth whose peer's namespace has lost its last reference: the
+/// kernel destroys that namespace from a workqueue and deletes the pair with it. False for a
+/// peer in this namespace or in one that lives on (a process, a mount or an fd keeps it).
+bool peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l);
+
+/// peer_netns_dying, asked again for up to `budget` while it is false: a namespace whose
+/// processes just exited can still be referenced for a few ms by sockets the kernel frees
+/// after an RCU grace period (the netlink socket start used inside it).
+bool await_peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l,
+                            std::chrono::microseconds budget);
+/// The budget stop and start give it: ~3 ms was seen in back-to-back start/stop loops.
+inline constexpr std::chrono::milliseconds kPeerNetnsGrace{10};
+
+/// Renames a dying host end "vs<hash>.<k>" out of the guest's names ("vs<hash>-<4 hex>") and
+/// sets it down (the bridge forgets it at once), so a restart can take its name right away
+/// while the kernel finishes destroying it. Deleting it ourselves instead waits for the
+/// kernel's RCU barrier (10-30 ms measured here).
+Status retire_dying_link(netlink::Socket& host, const netlink::LinkInfo& l);
 
 /// Brings "lo" up in the guest.
 Status loopback_up(netlink::Socket& guest);

@@ -5,6 +5,7 @@
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <netlink/errno.h>
@@ -38,12 +39,21 @@ static void put_netns(Message& m, NetnsRef ns) {
         m.put_u32(IFLA_NET_NS_PID, static_cast<uint32_t>(ns.pid));
 }
 
+// One tx and one rx queue, what veth uses anyway: without these the kernel allocates one per
+// CPU and then cuts the registered device down to one, which waits for an expedited RCU grace
+// period per end (veth_init_queues).
+static void put_one_queue(Message& m) {
+    m.put_u32(IFLA_NUM_TX_QUEUES, 1);
+    m.put_u32(IFLA_NUM_RX_QUEUES, 1);
+}
+
 Message new_veth(const std::string& name, const std::string& peer_name, NetnsRef peer_ns,
                  const std::optional<Mac>& peer_mac) {
     Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     auto* ifi = m.extra<ifinfomsg>();
     ifi->ifi_family = AF_UNSPEC;
     m.put_str(IFLA_IFNAME, name);
+    put_one_queue(m);
     nlattr* linkinfo = m.nest_start(IFLA_LINKINFO);
     m.put_str(IFLA_INFO_KIND, "veth");
     nlattr* data = m.nest_start(IFLA_INFO_DATA);
@@ -52,6 +62,7 @@ Message new_veth(const std::string& name, const std::string& peer_name, NetnsRef
     auto* pifi = m.extra<ifinfomsg>();
     pifi->ifi_family = AF_UNSPEC;
     m.put_str(IFLA_IFNAME, peer_name);
+    put_one_queue(m);
     if (peer_mac) m.put_bytes(IFLA_ADDRESS, peer_mac->data(), peer_mac->size());
     put_netns(m, peer_ns);
     m.nest_end(peer);
@@ -163,6 +174,13 @@ static Message route_msg(uint16_t type, uint16_t flags, const Route& r) {
 
 Message new_route(const Route& r) { return route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r); }
 Message del_route(const Route& r) { return route_msg(RTM_DELROUTE, 0, r); }
+
+Message get_nsid(int nsid) {
+    Message m(RTM_GETNSID, 0);
+    m.extra<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+    m.put_u32(NETNSA_NSID, static_cast<uint32_t>(nsid));
+    return m;
+}
 
 Message dump_links() {
     Message m(RTM_GETLINK, NLM_F_DUMP);

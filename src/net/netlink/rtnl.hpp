@@ -66,6 +66,11 @@ struct Route {
 Message new_route(const Route& r);
 Message del_route(const Route& r);
 
+/// RTM_GETNSID asking for the namespace the socket's namespace knows as `nsid`. The kernel
+/// answers only while that namespace is alive: once its last reference is gone (the kernel is
+/// destroying it, or is about to) the lookup fails with ENOENT, and that never reverts.
+Message get_nsid(int nsid);
+
 Message dump_links();
 /// RTM_GETLINK of one link by name (IFLA_IFNAME), statistics skipped: one reply, no dump.
 Message get_link(const std::string& name);
