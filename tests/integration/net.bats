@@ -167,6 +167,47 @@ teardown() { net_teardown; }
   [[ $status -ne 0 ]] || { echo "$output"; false; }
 }
 
+@test "a start killed after its network setup leaves a host end; the next start takes the name over and works" {
+  mk ga eth0=br0:192.0.2.10/24
+  run env VSERVER_FAULT=after-net:kill "${N[@]}" "$VS_BIN/vserver" ga start
+  [[ $status -ne 0 ]]
+  # The killed start's veth is there (its namespace dies with the waiting init, or the next
+  # start's repair kills that): the restart must not trip over the host end's name.
+  run "${N[@]}" "$VS_BIN/vserver" ga start
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  run v ga exec ip -4 addr show eth0
+  [[ $output == *"inet 192.0.2.10/24"* ]] || { echo "$output"; false; }
+  run retry "${N[@]}" busybox ping -c1 -W1 192.0.2.10
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '$2 ~ /^vs/ && $0 ~ /state UP/ { print $2 }' | cut -d@ -f1)
+  [[ $host_end == vs*.0 ]] || { "${N[@]}" ip -o link; false; }
+  v ga stop
+  # Renamed or not, every host end of the killed start and of this one goes with its
+  # namespace: only br0 (and lo) are left once the kernel is done.
+  only_bridge() { [[ "$("${N[@]}" ip -o link | grep -vc -e ': lo:' -e ': br0:')" == 0 ]]; }
+  retry only_bridge || { "${N[@]}" ip -o link; false; }
+}
+
+@test "a start whose host end name is held by a veth in use is refused, naming it, and leaves that veth alone" {
+  mk ga eth0=br0:192.0.2.10/24
+  v ga start
+  host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
+  v ga stop
+  only_bridge() { ! "${N[@]}" ip link show "$host_end" >/dev/null 2>&1; }
+  retry only_bridge
+  # Someone else's veth under that name, its peer in a namespace that lives on (net_teardown
+  # removes "$NS-peer" if the test stops early).
+  ip netns add "$NS-peer"
+  "${N[@]}" ip link add "$host_end" type veth peer name other0 netns "$NS-peer"
+  run v ga start
+  left=$("${N[@]}" ip -o link show "$host_end" 2>&1)
+  ip netns del "$NS-peer"
+  [[ $left == *"$host_end@"* ]] || { echo "$left"; false; }
+  [[ $status -ne 0 ]]
+  [[ $output == *"host end $host_end exists and its peer's network namespace is alive"* ]] || { echo "$output"; false; }
+  ! v ga running
+}
+
 @test "status and vserver-stat --json show a running guest's addresses; a stopped guest has none" {
   mk ga eth0=br0:192.0.2.10/24
   mk gs br0:192.0.2.30/24 shared

@@ -6,6 +6,7 @@
 # net_setup TAG         : temp prefix + cgroup parent + $WORK, netns $NS with br0 192.0.2.1/24,
 #                         N=(nsenter --net=...) to run anything in it, GUESTS=() for teardown
 # net_teardown          : stops every guest in GUESTS, kills $HOSTPID, removes all of the above
+#                         (and a second netns "$NS-peer" if a test made one)
 # v NAME ARGS...        : vserver inside the test netns
 # mk NAME IFACE [MODE]  : builds a busybox guest with --interface IFACE (and interfaces/0/mode)
 # retry CMD...          : up to 50 tries 0.1 s apart (a service just started may not listen yet)
@@ -31,6 +32,7 @@ net_teardown() {
   for g in "${GUESTS[@]}"; do v "$g" stop >/dev/null 2>&1 || true; done
   [[ -n "${HOSTPID:-}" ]] && kill "$HOSTPID" 2>/dev/null
   [[ -n "${NS:-}" ]] && ip netns del "$NS" 2>/dev/null
+  [[ -n "${NS:-}" ]] && ip netns del "$NS-peer" 2>/dev/null
   for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
