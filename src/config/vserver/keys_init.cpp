@@ -102,8 +102,8 @@ void add_init(std::vector<Key>& out) {
                  line(o, "apps/init/style", style_name(s.init.style));
          },
          "plain: the guest's /sbin/init is PID 1 (default); sysv: our reaper is PID 1 and runs "
-         "/etc/init.d/rc <runlevel>; reaper: our reaper is PID 1 and runs apps/init/cmd.start "
-         "(or just reaps)"});
+         "/etc/init.d/rc <runlevel>, whose output `start` shows and waits for; reaper: our reaper "
+         "is PID 1 and runs apps/init/cmd.start (or just reaps)"});
 
     out.push_back(
         {"apps/init/mark", FileKind::Scalar, "word",
