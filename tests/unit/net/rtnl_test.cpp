@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -118,6 +119,31 @@ TEST(Rtnl, VethPeerIsCreatedInTheGuestNamespace) {
     auto pattrs = nested({peer.begin() + sizeof(ifinfomsg), peer.end()});
     EXPECT_EQ(str(pattrs[IFLA_IFNAME]), "eth0");
     EXPECT_EQ(u32(pattrs[IFLA_NET_NS_PID]), 4242u);
+}
+
+TEST(Rtnl, VethEndsAreCreatedWithOneQueueEach) {
+    // Without the counts the kernel allocates one queue per CPU and trims each registered end
+    // to one, an expedited RCU grace period per end.
+    Message m = new_veth("vs1234abcd.0", "eth0", {.fd = 5}, std::nullopt);
+    auto a = attrs(m.header(), sizeof(ifinfomsg));
+    EXPECT_EQ(u32(a[IFLA_NUM_TX_QUEUES]), 1u);
+    EXPECT_EQ(u32(a[IFLA_NUM_RX_QUEUES]), 1u);
+    auto peer = nested(nested(a[IFLA_LINKINFO])[IFLA_INFO_DATA])[VETH_INFO_PEER];
+    ASSERT_GE(peer.size(), sizeof(ifinfomsg));
+    auto pattrs = nested({peer.begin() + sizeof(ifinfomsg), peer.end()});
+    EXPECT_EQ(u32(pattrs[IFLA_NUM_TX_QUEUES]), 1u);
+    EXPECT_EQ(u32(pattrs[IFLA_NUM_RX_QUEUES]), 1u);
+    EXPECT_EQ(u32(pattrs[IFLA_NET_NS_FD]), 5u);
+}
+
+TEST(Rtnl, GetNsidAsksForOneNamespaceById) {
+    Message m = get_nsid(7);
+    const nlmsghdr* h = m.header();
+    EXPECT_EQ(h->nlmsg_type, RTM_GETNSID);
+    EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);   // not a dump
+    EXPECT_EQ(static_cast<const rtgenmsg*>(NLMSG_DATA(h))->rtgen_family, AF_UNSPEC);
+    auto a = attrs(h, sizeof(rtgenmsg));
+    EXPECT_EQ(u32(a[NETNSA_NSID]), 7u);
 }
 
 TEST(Rtnl, MacvlanBridgeModeOnParent) {
