@@ -87,9 +87,9 @@ Result<std::vector<pid_t>> procs_tree(const std::string& dir) {
     return out;
 }
 
-Result<bool> make_dir(const std::string& dir) {
+Result<bool> make_dir(const std::string& dir, bool mark) {
     bool created = VS_TRY(sys::mkdir_one(dir));
-    if (created) {
+    if (created && mark) {
         for (const char* m : kMarkers)
             if (sys::set_xattr(dir, m, "1")) break;
     }
@@ -109,6 +109,19 @@ Status remove_dir(const std::string& dir) {
         if (r.error().code != EBUSY || attempt >= 50) return r;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+Status remove_tree_now(const std::string& dir) {
+    auto r = sys::rmdir(dir);
+    if (r || r.error().code == ENOENT) return ok();
+    if (r.error().code != EBUSY) return r;
+    auto entries = sys::list_subdirs(dir);
+    if (!entries) return entries.error().code == ENOENT ? ok() : Status(entries.error());
+    if (entries->empty()) return r;  // busy with a task of its own
+    for (const auto& e : *entries) VS_TRY(remove_tree_now(dir + "/" + e));
+    r = sys::rmdir(dir);
+    if (r || r.error().code == ENOENT) return ok();
+    return r;
 }
 
 }  // namespace vs::cgroup::fs

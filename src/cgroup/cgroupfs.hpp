@@ -32,12 +32,18 @@ Status write_limit(const std::string& file, int64_t v, const char* unlimited);
 /// Pids in cgroup.procs of `dir` and of every cgroup below it (a guest may nest cgroups).
 Result<std::vector<pid_t>> procs_tree(const std::string& dir);
 
-/// Creates `dir` if absent; true when this call made it. A created dir gets our marker so
-/// that destroy() later removes only cgroups vserver-ng created (never the host's own).
-Result<bool> make_dir(const std::string& dir);
+/// Creates `dir` if absent; true when this call made it. With `mark`, a created dir gets our
+/// marker so that destroy() later removes only parents vserver-ng created (never the host's
+/// own); a guest's leaf needs none, it is always ours.
+Result<bool> make_dir(const std::string& dir, bool mark);
 bool has_marker(const std::string& dir);
 /// rmdir with a short bounded retry on EBUSY: a killed task can linger in the css_set for a
 /// moment after it left cgroup.procs. ENOENT counts as success.
 Status remove_dir(const std::string& dir);
+/// One rmdir pass over `dir` and the cgroups below it, without waiting: ok when all is gone
+/// (or was absent), EBUSY when a task lives in the subtree. The kernel refuses rmdir of a
+/// cgroup with a live task in every hierarchy, so success proves the subtree empty. Subdirs
+/// (a guest's own cgroups) are listed only when the first rmdir finds the directory in use.
+Status remove_tree_now(const std::string& dir);
 
 }  // namespace vs::cgroup::fs

@@ -68,7 +68,7 @@ Status Group::create_in(const Hierarchy& h, std::vector<std::string>& made) {
     for (size_t i = 1; i <= parent_parts_.size(); ++i) {
         std::string dir = join_path(h.mount, parent_parts_, i);
         std::string up = join_path(h.mount, parent_parts_, i - 1);
-        bool created = VS_TRY(fs::make_dir(dir).wrap("create cgroup"));
+        bool created = VS_TRY(fs::make_dir(dir, i < parent_parts_.size()).wrap("create cgroup"));
         if (created) made.push_back(dir);
         if (cpuset) VS_TRY(init_cpuset(dir, up).wrap("create cgroup {}", dir));
     }
@@ -196,6 +196,37 @@ Result<bool> Group::empty() const {
     return v.empty();
 }
 
+std::vector<const Hierarchy*> Group::removal_order() const {
+    // cgroup2 first: a guest cannot leave its subtree there, so a live task shows up in the
+    // first rmdir, before any v1 leaf is gone.
+    std::vector<const Hierarchy*> all;
+    if (h_.v2) all.push_back(&*h_.v2);
+    for (const auto& h : h_.v1) all.push_back(&h);
+    return all;
+}
+
+void Group::remove_unused_parents() {
+    // Only those we created (marker) and only when empty: other guests share them, and a
+    // parent that predates us belongs to the host.
+    for (const Hierarchy* h : removal_order()) {
+        for (size_t n = parent_parts_.size() - 1; n >= 1; --n) {
+            std::string dir = join_path(h->mount, parent_parts_, n);
+            if (!sys::is_dir(dir) || !fs::has_marker(dir)) break;
+            if (!sys::rmdir(dir)) break;  // EBUSY: another guest lives there
+        }
+    }
+}
+
+Result<bool> Group::destroy_if_empty() {
+    auto all = removal_order();
+    for (const Hierarchy* h : all) {
+        auto r = fs::remove_tree_now(leaf(*h));
+        if (!r && r.error().code == EBUSY) return false;
+        VS_TRY(std::move(r).wrap("destroy cgroup"));
+    }
+    return true;
+}
+
 Status Group::destroy() {
     std::optional<Error> first;
     auto remember = [&first](Status r) {
@@ -208,20 +239,14 @@ Status Group::destroy() {
         for (const auto& e : *entries) VS_TRY(remove_subtree(dir + "/" + e));
         return fs::remove_dir(dir);
     };
-    std::vector<const Hierarchy*> all;
-    for (const auto& h : h_.v1) all.push_back(&h);
-    if (h_.v2) all.push_back(&*h_.v2);
-    for (const Hierarchy* h : all) remember(remove_subtree(leaf(*h)).wrap("destroy cgroup"));
-    if (first) return std::move(*first);
-    // Parents go too, but only those we created (marker) and only when empty: other guests
-    // share them, and a parent that predates us belongs to the host.
+    auto all = removal_order();
     for (const Hierarchy* h : all) {
-        for (size_t n = parent_parts_.size() - 1; n >= 1; --n) {
-            std::string dir = join_path(h->mount, parent_parts_, n);
-            if (!sys::is_dir(dir) || !fs::has_marker(dir)) break;
-            if (!sys::rmdir(dir)) break;  // EBUSY: another guest lives there
-        }
+        // One rmdir when nothing is left, the usual case; the walk with EBUSY retries (a
+        // killed task lingers in its css_set for a moment) only when that is refused.
+        if (fs::remove_tree_now(leaf(*h))) continue;
+        remember(remove_subtree(leaf(*h)).wrap("destroy cgroup"));
     }
+    if (first) return std::move(*first);
     return ok();
 }
 

@@ -28,6 +28,8 @@ public:
     Status signal_all(int sig) override;
     Result<Stats> stats() const override;
     Status destroy() override;
+    Result<bool> destroy_if_empty() override;
+    void remove_unused_parents() override;
     std::string unified_path() const override;
     std::string controller_path(const std::string& controller) const override;
 
@@ -43,6 +45,8 @@ private:
     /// True when no hierarchy holds a process (v2: cgroup.events "populated 0").
     Result<bool> empty() const;
     const Hierarchy* v1_with(const std::string& controller) const;
+    /// Every hierarchy, in the order destroy removes the leaf from them.
+    std::vector<const Hierarchy*> removal_order() const;
     /// Where a controller's files are for this guest: its v1 hierarchy, else cgroup2.
     struct Where {
         std::string dir;

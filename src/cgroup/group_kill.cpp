@@ -42,7 +42,7 @@ Status Group::freeze(bool frozen) {
 }
 
 Status Group::signal_all(int sig) {
-    auto v = VS_TRY(all_pids().wrap("signal guest {}", opt_.name));
+    auto v = VS_TRY(pids().wrap("signal guest {}", opt_.name));
     for (pid_t p : v) VS_TRY(sys::send_signal(p, sig).wrap("signal guest {}", opt_.name));
     return ok();
 }

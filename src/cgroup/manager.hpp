@@ -94,8 +94,9 @@ public:
     /// parent has not reaped yet still count in pids.current. ETIMEDOUT after timeout_ms,
     /// naming the pids left. Only processes inside the guest's cgroup are signalled.
     virtual Status kill_all() = 0;
-    /// Signals every process once (for stop's killseq steps that are not SIGKILL), in every
-    /// hierarchy; processes already gone are not an error.
+    /// Signals every process once (for stop's killseq steps that are not SIGKILL): those pids()
+    /// lists, the hierarchy a guest cannot leave (its view of cgroupfs is read-only); processes
+    /// already gone are not an error. The thorough union of all hierarchies is kill_all's.
     virtual Status signal_all(int sig) = 0;
     /// cpu user/system (v1 cpuacct.stat, USER_HZ -> us; v2 cpu.stat), memory current/peak
     /// (v1 usage/max_usage_in_bytes; v2 memory.current/peak, peak 0 before 5.19), pids.current,
@@ -103,8 +104,20 @@ public:
     /// there leaves its figures 0. ENOENT when the guest has no cgroup.
     virtual Result<Stats> stats() const = 0;
     /// Removes the cgroup from every hierarchy; it must be empty (call kill_all first). Retries
-    /// EBUSY briefly; then removes parents this code created once they are empty. Idempotent.
+    /// EBUSY briefly. Idempotent. The parent stays, shared by the guests (as systemd's
+    /// machine.slice or Docker's docker/ do): making and removing it in every hierarchy cost a
+    /// start+stop ~0.4 ms on a hybrid host. remove_unused_parents() takes it away.
     virtual Status destroy() = 0;
+    /// destroy() for a guest whose processes should all be gone (stop, after its killseq): one
+    /// rmdir per hierarchy, cgroup2 first, without walking or waiting. The kernel refuses the
+    /// rmdir of a cgroup that holds a live task, so true proves the guest empty everywhere;
+    /// false at the first busy hierarchy (what was removed stays removed), and the caller then
+    /// runs kill_all() and destroy().
+    virtual Result<bool> destroy_if_empty() = 0;
+    /// Removes the parents that create() made (they carry our marker) once no cgroup is below
+    /// them; a parent that predates vserver-ng belongs to the host and stays. `vserver NAME
+    /// delete` calls it, so deleting the last guest leaves the cgroup tree as it was.
+    virtual void remove_unused_parents() = 0;
     /// The cgroup2 directory of this guest (v2: its cgroup; hybrid: its node under unified/),
     /// used for CLONE_INTO_CGROUP, cgroup BPF programs and cgroup namespaces; "" on pure v1.
     virtual std::string unified_path() const = 0;

@@ -27,6 +27,10 @@ struct Ctx {
     std::string root;
     UniqueFd rootfd;
     UniqueFd devnull;  ///< the host's /dev/null, verified to be char 1:3 (CVE-2025-31133)
+    /// The first masked directory's tmpfs, once attached: later masks are clones of it, not
+    /// new superblocks to make at start and tear down at stop (empty, read-only and the
+    /// guest's own, so sharing it exposes nothing).
+    UniqueFd mask_dir;
 };
 
 std::string rel(const std::string& guest_path) {
@@ -55,21 +59,21 @@ Result<UniqueFd> open_guest_dir(const Ctx& c, const std::string& path) {
     return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_DIRECTORY);
 }
 
-/// mkdir -p inside the guest root, one component at a time, each relative to its parent fd.
+/// mkdir -p inside the guest root: mkdirat relative to an fd of the parent, which is made
+/// first (the same way) only when it is missing too. Most targets lack only their last
+/// component, so this costs an open and a mkdirat instead of a lookup per component.
 Status mkdir_in_root(const Ctx& c, const std::string& path, mode_t mode) {
-    std::string cur;
-    for (auto& comp : str::split(path, '/')) {
-        std::string next = cur + "/" + comp;
-        auto fd = sys::open_in_root(c.rootfd.get(), rel(next), O_PATH);
-        if (!fd && fd.error().code == ENOENT) {
-            auto parent = VS_TRY(open_guest_dir(c, cur.empty() ? "/" : cur));
-            if (::mkdirat(parent.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
-                return errno_error(fmt::format("mkdir \"{}\" in guest root", next));
-        } else if (!fd) {
-            return std::move(fd).error();
-        }
-        cur = next;
+    std::string r = rel(path);
+    if (r == ".") return ok();
+    std::string parent = parent_of("/" + r);
+    auto dir = open_guest_dir(c, parent);
+    if (!dir && dir.error().code == ENOENT) {
+        VS_TRY(mkdir_in_root(c, parent, mode));
+        dir = open_guest_dir(c, parent);
     }
+    if (!dir) return std::move(dir).error();
+    if (::mkdirat(dir->get(), base_of(r).c_str(), mode) < 0 && errno != EEXIST)
+        return errno_error(fmt::format("mkdir \"{}\" in guest root", path));
     return ok();
 }
 
@@ -142,16 +146,23 @@ Status do_bind(const Ctx& c, const Op& o) {
     return attach(tree.get(), t->get(), o.target);
 }
 
-Status mask_one(const Ctx& c, const std::string& path) {
+Status mask_one(Ctx& c, const std::string& path) {
     auto fd = open_guest(c, path);
     if (!fd) return fd.error().code == ENOENT ? ok() : std::move(fd).error();
     struct stat st {};
     if (::fstat(fd->get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
     if (S_ISLNK(st.st_mode)) return make_error(ELOOP, "masked path \"{}\" is a symlink", path);
     if (S_ISDIR(st.st_mode)) {
+        if (c.mask_dir) {
+            auto tree = VS_TRY(clone_tree(c.mask_dir.get(), "", false));
+            VS_TRY(set_attrs(tree.get(), kRdonly | kNosuid | kNodev | kNoexec, false, path));
+            return attach(tree.get(), fd->get(), path);
+        }
         auto m = VS_TRY(new_fs("tmpfs", "tmpfs", {{"size", "4k"}, {"nr_inodes", "1"}, {"mode", "555"}},
                                kRdonly | kNosuid | kNodev | kNoexec));
-        return attach(m.get(), fd->get(), path);
+        VS_TRY(attach(m.get(), fd->get(), path));
+        c.mask_dir = std::move(m);  // still names the mount, now attached
+        return ok();
     }
     // Read-only before it is attached: a writable bind of the null node would let guest root
     // chmod/chown/utimes the host's /dev/null through the mask (the data path of a device node
@@ -162,7 +173,7 @@ Status mask_one(const Ctx& c, const std::string& path) {
     return attach(tree.get(), fd->get(), path);
 }
 
-Status do_mask(const Ctx& c, const Op& o) {
+Status do_mask(Ctx& c, const Op& o) {
     auto paths = VS_TRY(expand(c, o.target));
     for (auto& p : paths) VS_TRY(mask_one(c, p));
     return ok();

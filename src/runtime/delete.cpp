@@ -24,6 +24,8 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec) {
     if (!spec.cache_dir.empty()) VS_TRY(remove_dir("cache dir", spec.cache_dir));
     VS_TRY(remove_dir("config dir", spec.config_dir));
     VS_TRY(remove_dir("run dir", run));
+    // The last guest takes the shared cgroup parent with it (stop keeps it for the next start).
+    if (auto cg = open_cgroup(paths, spec.name)) (*cg)->remove_unused_parents();
     return ok();
 }
 

@@ -64,7 +64,10 @@ Status process_settings(const spec::GuestSpec& spec, const InitPlan& p) {
     return ok();
 }
 
-Status steps(proc::SyncChannel& ch, const InitPlan& p, UniqueFd idmapped_root) {
+/// The guest's root, mounts, hostname and limits: the part of a start that touches nothing
+/// outside the child's own new namespaces, so it may run while the parent still sets up the
+/// network (see guest_init_main).
+Status build_root(const InitPlan& p, UniqueFd idmapped_root) {
     const auto& spec = *p.spec;
     // Open the root while our fsuid is still the host's root: in a user namespace the guest's
     // ids may not traverse the path to it (e.g. a 0700 parent dir).
@@ -79,6 +82,13 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p, UniqueFd idmapped_root) {
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));
     if (spec.init.mtab) VS_TRY(write_guest_mtab(*spec.init.mtab));
+    return ok();
+}
+
+/// Confinement, cmd.prepare and the exec of init: after Go, once the guest's cgroups, id maps
+/// and network are in place.
+Status finish(proc::SyncChannel& ch, const InitPlan& p) {
+    const auto& spec = *p.spec;
     // cmd.prepare's output goes to `vserver start`'s stderr, copied through a pipe.
     UniqueFd admin_err;
     if (!spec.init.cmd_prepare.empty()) {
@@ -105,6 +115,20 @@ Status steps(proc::SyncChannel& ch, const InitPlan& p, UniqueFd idmapped_root) {
     return proc::exec_path(p.argv, p.env);
 }
 
+/// Waits for the parent's Go, taking the idmapped root tree it may send first. False when the
+/// parent is gone or gave up.
+bool await_go(proc::SyncChannel& ch, UniqueFd* idmapped_root) {
+    for (;;) {
+        auto m = ch.recv();
+        if (!m || m->eof) return false;
+        if (m->type == proc::SyncMsg::Fd && idmapped_root) {
+            *idmapped_root = std::move(m->fd);
+            continue;
+        }
+        return m->type == proc::SyncMsg::Go;
+    }
+}
+
 }  // namespace
 
 int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
@@ -114,19 +138,21 @@ int guest_init_main(proc::SyncChannel& ch, const InitPlan& p) {
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     keep.insert(keep.end(), p.inherit_fds.begin(), p.inherit_fds.end());
     if (!proc::close_fds_except(keep)) return 1;
-    // Before Go, a user-namespaced guest's parent may send its idmapped root tree.
-    UniqueFd idmapped_root;
-    for (;;) {
-        auto m = ch.recv();
-        if (!m || m->eof) return 1;  // the parent is gone or gave up: nothing to report to
-        if (m->type == proc::SyncMsg::Fd) {
-            idmapped_root = std::move(m->fd);
-            continue;
-        }
-        if (m->type == proc::SyncMsg::Go) break;
-        return 1;
+    // Without a user namespace the root is built while the parent sets up the network, at the
+    // same time instead of one after the other: nothing here depends on Go, and a parent that
+    // gives up kills this child (PDEATHSIG, rollback). A user-namespaced child first needs its
+    // id maps and idmapped root tree, which come before Go.
+    Status r = ok();
+    if (!p.spec->ns.user) {
+        r = build_root(p, UniqueFd());
+        // An error is reported after Go: the parent sends Go before it reads any reply.
+        if (!await_go(ch, nullptr)) return 1;
+    } else {
+        UniqueFd idmapped_root;
+        if (!await_go(ch, &idmapped_root)) return 1;
+        r = build_root(p, std::move(idmapped_root));
     }
-    auto r = steps(ch, p, std::move(idmapped_root));
+    if (r) r = finish(ch, p);
     if (!r) {
         (void)ch.send_error(r.error());
         return 1;

@@ -125,6 +125,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     rb.add([&] {
         (void)cg->kill_all();
         if (auto r = cg->destroy(); !r) log::warn("rollback: {}", r.error().what());
+        cg->remove_unused_parents();  // a failed first start leaves no parent either
     });
     VS_TRY(cg->apply(spec.resources).wrap("cgroup limits of guest \"{}\"", name));
     st.cgroup2_path = cg->unified_path();

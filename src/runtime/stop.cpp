@@ -114,7 +114,10 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
                       spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
     run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
     kill_sequence(spec, *cg, open_init(st));
-    VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
+    // A killseq without SIGKILL, or a process it missed: kill_all finishes the job. Listing one
+    // hierarchy is enough here; the rmdirs below check every one of them.
+    if (auto left = cg->pids(); !left || !left->empty())
+        VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
     VS_TRY(fault_point("after-kill"));
 
     net::SetupContext nc;
@@ -124,7 +127,12 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
     VS_TRY(net::teardown_guest(spec, nc).wrap("stop guest \"{}\"", name));
-    VS_TRY(cg->destroy().wrap("stop guest \"{}\"", name));
+    // Usually one rmdir per hierarchy; a process the listing above could not see (a stray in
+    // a v1 hierarchy only) makes the kernel refuse one, and then the thorough kill runs.
+    if (!VS_TRY(cg->destroy_if_empty().wrap("stop guest \"{}\"", name))) {
+        VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
+        VS_TRY(cg->destroy().wrap("stop guest \"{}\"", name));
+    }
     VS_TRY(clear_join_profile(run));
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());

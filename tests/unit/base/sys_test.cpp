@@ -43,6 +43,27 @@ TEST(Sys, ReadMissingFileNamesPath) {
     EXPECT_NE(r.error().what().find("/nonexistent/vs-file"), std::string::npos);
 }
 
+TEST(Sys, MkdirPMakesMissingParentsWithModeAndRefusesAFileInTheWay) {
+    TempDir d;
+    std::string deep = d.path + "/a/b/c";
+    ASSERT_TRUE(vs::sys::mkdir_p(deep, 0700));
+    for (const std::string& p : {d.path + "/a", d.path + "/a/b", deep}) {
+        struct stat st {};
+        ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+        EXPECT_TRUE(S_ISDIR(st.st_mode)) << p;
+        EXPECT_EQ(st.st_mode & 0777, 0700u) << p;
+    }
+    EXPECT_TRUE(vs::sys::mkdir_p(deep));        // already there
+    EXPECT_TRUE(vs::sys::mkdir_p(deep + "/"));  // trailing slash
+    ASSERT_TRUE(vs::sys::write_file_atomic(d.path + "/file", "x"));
+    auto r = vs::sys::mkdir_p(d.path + "/file");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ENOTDIR);
+    r = vs::sys::mkdir_p(d.path + "/file/sub");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().what().find(d.path + "/file"), std::string::npos) << r.error().what();
+}
+
 TEST(Sys, RemoveTreeDoesNotFollowSymlinks) {
     TempDir outside, tree;
     ASSERT_TRUE(vs::sys::write_file_atomic(outside.path + "/precious", "keep"));

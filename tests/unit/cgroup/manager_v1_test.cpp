@@ -60,7 +60,7 @@ TEST(CgroupV1, CpusetDirsGetTheParentsCpusAndMems) {
     EXPECT_EQ(t.read("cpuset/vserver/cpuset.mems"), "0");
 }
 
-TEST(CgroupV1, DestroyRemovesOnlyWhatItCreated) {
+TEST(CgroupV1, DestroyKeepsTheParentsAndRemoveUnusedParentsOnlyWhatItCreated) {
     test::FakeTree t;
     t.make_v1();
     t.dir("memory/host");  // a parent that predates us in one hierarchy: the host's
@@ -71,13 +71,17 @@ TEST(CgroupV1, DestroyRemovesOnlyWhatItCreated) {
     ASSERT_TRUE(other->create());
     ASSERT_TRUE(m->destroy());
     EXPECT_FALSE(t.has("memory/host/vs/web1"));
+    m->remove_unused_parents();
     EXPECT_TRUE(t.has("memory/host/vs/web2"));  // shared parent stays while in use
     ASSERT_TRUE(other->destroy());
     EXPECT_FALSE(m->exists());
+    EXPECT_TRUE(t.has("pids/host/vs")) << "stop's destroy removed the shared parent";
+    other->remove_unused_parents();
     EXPECT_TRUE(t.has("memory/host")) << "a cgroup we did not create was removed";
     EXPECT_FALSE(t.has("memory/host/vs"));
     EXPECT_FALSE(t.has("pids/host"));  // created by us there: removed
     ASSERT_TRUE(m->destroy());         // again: nothing left, still fine
+    m->remove_unused_parents();
 }
 
 TEST(CgroupV1, DestroyRemovesCgroupsTheGuestNested) {
