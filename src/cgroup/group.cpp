@@ -142,7 +142,7 @@ std::vector<std::string> Group::self_join_files() const {
         // `tasks` with pid 0 moves only the calling thread, which needs no threadgroup lock;
         // a fake tree without the file gets cgroup.procs (same result, just slower on a host).
         std::string tasks = leaf(h) + "/tasks";
-        files.push_back(sys::exists(tasks) ? tasks : leaf(h) + "/cgroup.procs");
+        files.push_back(h.real || sys::exists(tasks) ? tasks : leaf(h) + "/cgroup.procs");
     }
     return files;
 }

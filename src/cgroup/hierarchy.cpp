@@ -88,6 +88,7 @@ Result<Hierarchies> build(const std::string& root, Layout layout, bool real,
         if (!seen.insert(canon).second) continue;
         Hierarchy h;
         h.mount = canon;
+        h.real = real;
         for (auto& part : str::split(std::filesystem::path(canon).filename().string(), ','))
             if (is_v1_controller(part)) h.controllers.push_back(part);
         if (h.controllers.empty()) {

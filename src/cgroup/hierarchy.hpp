@@ -18,6 +18,9 @@ struct Hierarchy {
     /// v1 named hierarchy (name=systemd): no controller, joined only so that a cgroup
     /// namespace roots the guest's view of it at its own leaf too.
     bool named = false;
+    /// A cgroupfs mount (statfs checked), not a fake tree's directory: its v1 leaves surely
+    /// have a `tasks` file.
+    bool real = false;
 
     bool has(const std::string& controller) const;
 };

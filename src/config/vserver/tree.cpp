@@ -2,10 +2,12 @@
 #include "config/vserver/tree.hpp"
 
 #include <cerrno>
+#include <optional>
 #include <set>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/values.hpp"
@@ -23,16 +25,21 @@ bool is_atomic_tmp(const std::string& name) {
 Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& s, LoadState& st,
             LoadResult& r) {
     std::string abs = prefix.empty() ? dir : dir + "/" + prefix;
-    auto names = VS_TRY(sys::list_dir(abs));
-    for (const auto& n : names) {
+    auto entries = VS_TRY(sys::list_entries(abs));
+    for (const auto& e : entries) {
+        const std::string& n = e.name;
         if (is_atomic_tmp(n)) continue;
         std::string rel = prefix.empty() ? n : prefix + "/" + n;
         std::string path = dir + "/" + rel;
-        auto link = sys::readlink(path);
+        // The listing's types spare a readlink and a stat per file; only a symlink costs a
+        // stat (following it), which answers the link-to-directory checks below.
+        std::optional<std::string> link;
+        if (e.type == sys::EntryType::Link)
+            if (auto l = sys::readlink(path)) link = std::move(*l);
         KeyFile f{rel, path, {}, {}};
         const Key* key = find_key(rel, &f.parts);
-        // One stat per entry (it follows a link): also answers the link-to-directory check below.
-        const bool dir_target = sys::is_dir(path);
+        const bool dir_target =
+            e.type == sys::EntryType::Link ? sys::is_dir(path) : e.type == sys::EntryType::Dir;
         bool real_dir = !link && dir_target;
         if (key && key->kind == FileKind::Link) {
             // vdir/cache/run are links; a real directory there is taken as the value itself and

@@ -10,6 +10,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 
 namespace {
 
@@ -62,6 +63,20 @@ TEST(Sys, MkdirPMakesMissingParentsWithModeAndRefusesAFileInTheWay) {
     r = vs::sys::mkdir_p(d.path + "/file/sub");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().what().find(d.path + "/file"), std::string::npos) << r.error().what();
+}
+
+TEST(Sys, ListEntriesTypesWithoutFollowingLinks) {
+    TempDir d;
+    ASSERT_TRUE(vs::sys::write_file_atomic(d.path + "/b-file", "x"));
+    ASSERT_TRUE(vs::sys::mkdir_p(d.path + "/a-dir"));
+    ASSERT_TRUE(vs::sys::symlink(d.path + "/a-dir", d.path + "/c-link"));
+    auto e = vs::sys::list_entries(d.path);
+    ASSERT_TRUE(e) << e.error().what();
+    ASSERT_EQ(e->size(), 3u);
+    EXPECT_EQ((*e)[0].name, "a-dir");
+    EXPECT_EQ((*e)[0].type, vs::sys::EntryType::Dir);
+    EXPECT_EQ((*e)[1].type, vs::sys::EntryType::File);
+    EXPECT_EQ((*e)[2].type, vs::sys::EntryType::Link);  // to a directory, not followed
 }
 
 TEST(Sys, RemoveTreeDoesNotFollowSymlinks) {
