@@ -13,7 +13,6 @@
 #include "net/link_ops.hpp"
 #include "net/net_state.hpp"
 #include "net/plan.hpp"
-#include "net/prepared_netns.hpp"
 #include "net/shared_bpf.hpp"
 
 namespace vs::net {
@@ -61,8 +60,8 @@ Status add_device_route(NetSides& s, const GatewayPlan& g) {
 
 Status setup_netns(const spec::GuestSpec& spec, const SetupContext& ctx, const Plan& plan,
                    NetState& st, Rollback& rb) {
-    auto s = ctx.netns ? VS_TRY(NetSides::for_prepared(*ctx.netns)) : VS_TRY(NetSides::for_guest(ctx.init_pid));
-    if (!ctx.netns) VS_TRY(loopback_up(*s.guest));  // a prepared one has it up already
+    auto s = VS_TRY(NetSides::for_guest(ctx.init_pid));
+    VS_TRY(loopback_up(*s.guest));
     for (const auto& l : plan.links) {
         VS_TRY(create_link(s, l, st).wrap("guest \"{}\"", spec.name));
         // Deleting the guest end removes a veth's host end too; the netns going away at stop

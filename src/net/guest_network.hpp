@@ -12,8 +12,6 @@
 
 namespace vs::net {
 
-struct PreparedNetns;
-
 struct SetupContext {
     pid_t init_pid = -1;            ///< a process inside the guest's new network namespace
     std::string cgroup2_path;       ///< the guest's cgroup2 dir (for shared-mode BPF), may be ""
@@ -22,9 +20,6 @@ struct SetupContext {
     /// run_base defaults to the parent of run_dir and other guests' configs are not checked.
     std::string config_base;
     std::string run_base;
-    /// The guest's namespace made ahead (NetnsMaker), lo already up: setup uses its socket
-    /// instead of entering the init's namespace. Consumed by setup_guest. May be null.
-    PreparedNetns* netns = nullptr;
 };
 
 /// Called by start in the parent once the guest's init exists (stopped at the sync point):

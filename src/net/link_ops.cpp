@@ -11,7 +11,6 @@
 
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
-#include "net/prepared_netns.hpp"
 #include "net/process_ref.hpp"
 
 namespace vs::net {
@@ -27,10 +26,6 @@ Result<NetSides> NetSides::for_guest(pid_t init_pid) {
     auto host = VS_TRY(netlink::Socket::open());
     auto guest = VS_TRY(netlink::Socket::open_in(ns.get()));
     return NetSides{std::move(host), std::move(guest), std::move(ns)};
-}
-
-Result<NetSides> NetSides::for_prepared(PreparedNetns& p) {
-    return NetSides{VS_TRY(netlink::Socket::open()), std::move(p.guest), std::move(p.ns)};
 }
 
 DevKindFn host_dev_kind(netlink::Socket& host) {

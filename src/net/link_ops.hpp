@@ -14,8 +14,6 @@
 
 namespace vs::net {
 
-struct PreparedNetns;
-
 /// The two sides of a guest's network: the host namespace (the caller's) and the guest's.
 struct NetSides {
     netlink::Socket host;
@@ -24,9 +22,6 @@ struct NetSides {
 
     static Result<NetSides> host_only();
     static Result<NetSides> for_guest(pid_t init_pid);
-    /// The sides of a namespace made ahead; its fd and socket move out of `p` (the guest's
-    /// init, which has joined it or holds its own copy of the fd, keeps it alive).
-    static Result<NetSides> for_prepared(PreparedNetns& p);
 };
 
 /// The kind of a host device ("bridge", "" for physical...), for make_plan.

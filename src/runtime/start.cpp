@@ -13,7 +13,6 @@
 #include "runtime/confine.hpp"
 #include "mount/root_check.hpp"
 #include "net/guest_network.hpp"
-#include "net/prepared_netns.hpp"
 #include "ns/join.hpp"
 #include "ns/uts.hpp"
 #include "proc/proc_info.hpp"
@@ -100,10 +99,6 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // before any state, cgroup or mount exists (apply is idempotent, so restarts are fine).
     VS_TRY(store::apply_disk_limits(spec).wrap("disk limits of guest \"{}\"", name));
 
-    // The guest's network namespace is made on a thread while this one creates the cgroups.
-    std::optional<net::NetnsMaker> netns_maker;
-    if (spec.ns.net && !spec.ns.user) netns_maker.emplace();
-
     // Declared before the rollback stack: its undo steps refer to them.
     state::GuestState st;
     std::optional<proc::Child> child;
@@ -161,13 +156,9 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     if (!st.cgroup2_path.empty())
         if (auto fd = sys::open(st.cgroup2_path, O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
 
-    // Taken before the fork: the maker's thread must be done (it may hold libc locks).
-    std::optional<net::PreparedNetns> netns;
-    if (netns_maker)
-        netns = VS_TRY(netns_maker->take().wrap("network namespace of guest \"{}\"", name));
     proc::SpawnOptions so;
     so.ns_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (spec.ns.net && !netns) so.ns_flags |= CLONE_NEWNET;
+    if (spec.ns.net) so.ns_flags |= CLONE_NEWNET;
     if (spec.ns.user) so.ns_flags |= CLONE_NEWUSER;
     so.cgroup2_fd = cg2.get();
     // The child joins its v1 cgroups itself, first thing: a single-threaded process moving
@@ -176,7 +167,6 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // child waits for its id maps, so there the parent moves it as before.
     const bool self_join = !spec.ns.user;
     const bool helper_init = plan.helper_fd >= 0;
-    const int netns_fd = netns ? netns->ns.get() : -1;
     auto child_main = [&](proc::SyncChannel& ch) {
         if (helper_init) {
             // vs-init blocks every signal as its first act and takes them with sigtimedwait.
@@ -187,15 +177,11 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
             ::sigfillset(&all);
             ::sigprocmask(SIG_BLOCK, &all, nullptr);
         }
-        // Errors are reported after Go: the parent sends Go before it reads any reply.
-        auto fail = [&ch](const Error& e) {
-            if (ch.expect(proc::SyncMsg::Go, "go")) (void)ch.send_error(e);
-            return 1;
-        };
-        if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) < 0)
-            return fail(errno_error("join the guest's network namespace"));
         if (self_join) {
-            if (auto r = cg->join_self(false); !r) return fail(r.error());
+            if (auto r = cg->join_self(false); !r) {
+                if (ch.expect(proc::SyncMsg::Go, "go")) (void)ch.send_error(r.error());
+                return 1;
+            }
         }
         return guest_init_main(ch, plan);
     };
@@ -222,7 +208,6 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     nc.run_dir = run;
     nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
-    nc.netns = netns ? &*netns : nullptr;
     VS_TRY(net::setup_guest(spec, nc).wrap("network of guest \"{}\"", name));
     rb.add([&] {
         if (auto r = net::teardown_guest(spec, nc); !r) log::warn("rollback: {}", r.error().what());
