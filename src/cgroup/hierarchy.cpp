@@ -11,6 +11,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 #include "base/sys_fs.hpp"
 #include "cgroup/cgroupfs.hpp"
 
@@ -106,17 +107,14 @@ Result<Hierarchies> build(const std::string& root, Layout layout, bool real,
 
 // The root's directories, with their statfs magic when `real` (entries statfs refuses are left out).
 Result<std::vector<Entry>> scan(const std::string& root, bool real) {
-    auto names = VS_TRY(sys::list_dir(root).wrap("list cgroup hierarchies"));
+    auto names = VS_TRY(sys::list_entries(root).wrap("list cgroup hierarchies"));
     std::vector<Entry> out;
     for (auto& e : names) {
-        std::string p = root + "/" + e;
-        // One lstat tells a directory from a symlink; only symlinks need a second stat.
-        std::error_code ec;
-        auto st = std::filesystem::symlink_status(p, ec);
-        if (ec) continue;
-        bool link = st.type() == std::filesystem::file_type::symlink;
-        if (link ? !sys::is_dir(p) : st.type() != std::filesystem::file_type::directory) continue;
-        Entry ent{std::move(e), 0, link};
+        std::string p = root + "/" + e.name;
+        // The listing tells a directory from a symlink; only symlinks need a stat.
+        bool link = e.type == sys::EntryType::Link;
+        if (link ? !sys::is_dir(p) : e.type != sys::EntryType::Dir) continue;
+        Entry ent{std::move(e.name), 0, link};
         if (real) {
             auto t = sys::statfs_type(p);
             if (!t) continue;

@@ -1,9 +1,8 @@
 // cgroup view computation.
 #include "runtime/cgroup_view.hpp"
 
-#include <sys/stat.h>
-
 #include "base/sys.hpp"
+#include "base/sys_subdirs.hpp"
 
 namespace vs::runtime {
 
@@ -14,18 +13,18 @@ std::vector<mount::CgroupView> cgroup_views(const config::Paths& paths, const st
         if (!cg.unified_path().empty()) out.push_back({"", cg.unified_path(), ""});
         return out;
     }
-    auto entries = sys::list_dir(paths.cgroup_root);
+    // Typed by the listing (no lstat per entry): this runs at every start.
+    auto entries = sys::list_entries(paths.cgroup_root);
     if (!entries) return out;
-    for (auto& e : *entries) {
+    for (auto& ent : *entries) {
+        const std::string& e = ent.name;
         std::string host = paths.cgroup_root + "/" + e;
-        struct stat st {};
-        if (::lstat(host.c_str(), &st) < 0) continue;
-        if (S_ISLNK(st.st_mode)) {
+        if (ent.type == sys::EntryType::Link) {
             auto text = sys::readlink(host);
             if (text && text->find('/') == std::string::npos) out.push_back({e, "", *text});
             continue;
         }
-        if (!S_ISDIR(st.st_mode)) continue;
+        if (ent.type != sys::EntryType::Dir) continue;
         std::string leaf = host + "/" + paths.cgroup_parent + "/" + name;
         if (sys::is_dir(leaf)) out.push_back({e, leaf, ""});
     }

@@ -71,17 +71,19 @@ bool wait_empty(cgroup::Manager& cg, int seconds, const proc::PidFd* init = null
     }
 }
 
-/// apps/init/killseq: each step signals every process of the guest, then waits.
-void kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg, const proc::PidFd& init) {
+/// apps/init/killseq: each step signals every process of the guest, then waits. True when the
+/// guest was seen empty.
+bool kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg, const proc::PidFd& init) {
     for (const auto& step : spec.init.killseq) {
-        if (wait_empty(cg, 0)) return;
+        if (wait_empty(cg, 0)) return true;
         if (step.signal == SIGKILL) {
             if (auto r = cg.kill_all(); !r) log::warn("killseq: {}", r.error().what());
         } else if (auto r = cg.signal_all(step.signal); !r) {
             log::warn("killseq: {}", r.error().what());
         }
-        if (wait_empty(cg, step.wait_s, &init)) return;
+        if (wait_empty(cg, step.wait_s, &init)) return true;
     }
+    return false;
 }
 
 }  // namespace
@@ -113,10 +115,9 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     run_guest_command(spec, st, *cg, stop_command(spec),
                       spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
     run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
-    kill_sequence(spec, *cg, open_init(st));
-    // A killseq without SIGKILL, or a process it missed: kill_all finishes the job. Listing one
-    // hierarchy is enough here; the rmdirs below check every one of them.
-    if (auto left = cg->pids(); !left || !left->empty())
+    // A killseq without SIGKILL, or a process it missed: kill_all finishes the job. The
+    // sequence lists one hierarchy; the rmdirs below check every one of them.
+    if (!kill_sequence(spec, *cg, open_init(st)))
         VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
     VS_TRY(fault_point("after-kill"));
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -63,18 +64,20 @@ Status Socket::exchange(Message& m, const std::string& what,
     if (::sendto(fd_.get(), h, h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
                  sizeof kernel) < 0)
         return errno_error(what);
-    std::vector<char> buf(kRecvBuf);
+    // Not a zero-filled vector: a reply fills a page or two of it, and clearing all 32 KB made
+    // every exchange fault in and write 8 pages for nothing.
+    std::unique_ptr<char[]> buf(new char[kRecvBuf]);
     for (;;) {
-        iovec iov{buf.data(), buf.size()};
+        iovec iov{buf.get(), kRecvBuf};
         msghdr mh{};
         mh.msg_iov = &iov;
         mh.msg_iovlen = 1;
         ssize_t n = ::recvmsg(fd_.get(), &mh, 0);
         if (n < 0) return errno_error(what);
         if (mh.msg_flags & MSG_TRUNC)
-            return make_error(ENOSPC, "{}: netlink reply larger than {} bytes", what, buf.size());
+            return make_error(ENOSPC, "{}: netlink reply larger than {} bytes", what, kRecvBuf);
         int rem = static_cast<int>(n);
-        for (auto* r = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(r, rem);
+        for (auto* r = reinterpret_cast<nlmsghdr*>(buf.get()); nlmsg_ok(r, rem);
              r = nlmsg_next(r, &rem)) {
             // Replies to an earlier request this socket gave up on (an error in the middle of
             // a dump) are not ours.
