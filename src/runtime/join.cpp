@@ -146,7 +146,11 @@ bool is_our_child(int pidfd) {
 
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
                          const JoinRequest& req) {
-    auto profile = VS_TRY(make_join_profile(config::Paths::from_env(), spec, cg, st.init_pid));
+    // The profile start saved, as exec uses: the command runs with what the guest started with,
+    // and the rlimits, seccomp cache lookup and namespace checks are not redone per command.
+    auto paths = config::Paths::from_env();
+    if (auto saved = load_join_profile(paths.guest_run(spec.name), st)) return run_in_guest(*saved, st, req);
+    auto profile = VS_TRY(make_join_profile(paths, spec, cg, st.init_pid));
     return run_in_guest(profile, st, req);
 }
 
