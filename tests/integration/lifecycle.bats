@@ -55,6 +55,45 @@ teardown() { vs_teardown; }
     assert_no_leaks g1
 }
 
+@test "stop kills a stray its own listing cannot see: a process in one v1 hierarchy only" {
+    make_guest g1
+    vs g1 start
+    # A host process put into the guest's cgroup of the first hierarchy only (as root on the
+    # host could): stop lists the guest in cgroup2 (or pids), so only the kernel's refusal to
+    # remove that one leaf reveals it, and the kill over every hierarchy must follow.
+    local first=""
+    for d in $(cgroup_parent_dirs); do
+        [[ -d $d/g1 ]] && { first=$d/g1; break; }
+    done
+    [ -n "$first" ]
+    sleep 1000 </dev/null >/dev/null 2>&1 &
+    local stray=$!
+    echo "$stray" >"$first/cgroup.procs"
+    run vs g1 stop
+    [ "$status" -eq 0 ]
+    ! kill -0 "$stray" 2>/dev/null || grep -q '^State:.*Z' /proc/$stray/status
+    assert_no_leaks g1
+    wait "$stray" 2>/dev/null || true
+}
+
+@test "the shared cgroup parent stays between starts and goes with the last guest's delete" {
+    make_guest g1
+    make_guest g2
+    [ -z "$(cgroup_parent_dirs)" ]
+    vs g1 start
+    vs g1 stop
+    vs g2 start
+    # stop keeps the parent (made once, reused by every start), without g1 below it.
+    [ -n "$(cgroup_parent_dirs)" ]
+    for d in $(cgroup_parent_dirs); do [ ! -e "$d/g1" ]; done
+    run vs g1 delete --force
+    [ "$status" -eq 0 ]
+    [ -n "$(cgroup_parent_dirs)" ]  # g2 still lives below it
+    run vs g2 delete --force
+    [ "$status" -eq 0 ]
+    [ -z "$(cgroup_parent_dirs)" ]
+}
+
 @test "starting a running guest fails with 'already running' and changes nothing" {
     make_guest g1
     vs g1 start
