@@ -64,9 +64,9 @@ Status process_settings(const spec::GuestSpec& spec, const InitPlan& p) {
     return ok();
 }
 
-/// The guest's root, mounts, hostname and limits: the part of a start that touches nothing
-/// outside the child's own new namespaces, so it may run while the parent still sets up the
-/// network (see guest_init_main).
+/// The guest's root, mounts, hostname and limits: the part of a start that touches only the
+/// child itself, its new namespaces and the guest's own root, so it may run while the parent
+/// still sets up the network (see guest_init_main).
 Status build_root(const InitPlan& p, UniqueFd idmapped_root) {
     const auto& spec = *p.spec;
     // Open the root while our fsuid is still the host's root: in a user namespace the guest's
