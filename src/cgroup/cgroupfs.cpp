@@ -111,14 +111,17 @@ Status remove_dir(const std::string& dir) {
     }
 }
 
-Status remove_tree_now(const std::string& dir) {
+Status remove_tree(const std::string& dir, bool wait) {
     auto r = sys::rmdir(dir);
     if (r || r.error().code == ENOENT) return ok();
-    if (r.error().code != EBUSY) return r;
+    // cgroupfs answers EBUSY for child cgroups as for tasks; a plain directory (a fake tree in
+    // the unit tests) ENOTEMPTY.
+    if (r.error().code != EBUSY && r.error().code != ENOTEMPTY) return r;
     auto entries = sys::list_subdirs(dir);
     if (!entries) return entries.error().code == ENOENT ? ok() : Status(entries.error());
-    if (entries->empty()) return r;  // busy with a task of its own
-    for (const auto& e : *entries) VS_TRY(remove_tree_now(dir + "/" + e));
+    if (entries->empty() && !wait) return r;  // busy with a task of its own
+    for (const auto& e : *entries) VS_TRY(remove_tree(dir + "/" + e, wait));
+    if (wait) return remove_dir(dir);
     r = sys::rmdir(dir);
     if (r || r.error().code == ENOENT) return ok();
     return r;

@@ -40,10 +40,12 @@ bool has_marker(const std::string& dir);
 /// rmdir with a short bounded retry on EBUSY: a killed task can linger in the css_set for a
 /// moment after it left cgroup.procs. ENOENT counts as success.
 Status remove_dir(const std::string& dir);
-/// One rmdir pass over `dir` and the cgroups below it, without waiting: ok when all is gone
-/// (or was absent), EBUSY when a task lives in the subtree. The kernel refuses rmdir of a
-/// cgroup with a live task in every hierarchy, so success proves the subtree empty. Subdirs
-/// (a guest's own cgroups) are listed only when the first rmdir finds the directory in use.
-Status remove_tree_now(const std::string& dir);
+/// Removes `dir` and the cgroups below it (a guest's own, e.g. systemd's), deepest first; ok when
+/// all is gone or was absent. Subdirs are listed only when the first rmdir finds `dir` in use,
+/// so an empty leaf costs one rmdir. Without `wait` nothing is retried: EBUSY means a task
+/// lives in the subtree (the kernel refuses rmdir of a cgroup with a live task, in every
+/// hierarchy, so success proves the subtree empty). With `wait`, EBUSY is retried as
+/// remove_dir does, for killed tasks still leaving.
+Status remove_tree(const std::string& dir, bool wait);
 
 }  // namespace vs::cgroup::fs

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <functional>
 #include <optional>
 
 #include "base/log.hpp"
@@ -220,7 +219,7 @@ void Group::remove_unused_parents() {
 Result<bool> Group::destroy_if_empty() {
     auto all = removal_order();
     for (const Hierarchy* h : all) {
-        auto r = fs::remove_tree_now(leaf(*h));
+        auto r = fs::remove_tree(leaf(*h), false);
         if (!r && r.error().code == EBUSY) return false;
         VS_TRY(std::move(r).wrap("destroy cgroup"));
     }
@@ -229,22 +228,9 @@ Result<bool> Group::destroy_if_empty() {
 
 Status Group::destroy() {
     std::optional<Error> first;
-    auto remember = [&first](Status r) {
+    for (const Hierarchy* h : removal_order()) {
+        auto r = fs::remove_tree(leaf(*h), true).wrap("destroy cgroup");
         if (!r && !first) first = std::move(r).error();
-    };
-    // Depth-first: a guest (systemd, nested containers) may have made cgroups below its leaf.
-    std::function<Status(const std::string&)> remove_subtree = [&](const std::string& dir) -> Status {
-        auto entries = sys::list_subdirs(dir);
-        if (!entries) return entries.error().code == ENOENT ? ok() : Status(entries.error());
-        for (const auto& e : *entries) VS_TRY(remove_subtree(dir + "/" + e));
-        return fs::remove_dir(dir);
-    };
-    auto all = removal_order();
-    for (const Hierarchy* h : all) {
-        // One rmdir when nothing is left, the usual case; the walk with EBUSY retries (a
-        // killed task lingers in its css_set for a moment) only when that is refused.
-        if (fs::remove_tree_now(leaf(*h))) continue;
-        remember(remove_subtree(leaf(*h)).wrap("destroy cgroup"));
     }
     if (first) return std::move(*first);
     return ok();
