@@ -94,6 +94,59 @@ Status setup_shared(const spec::GuestSpec& spec, const SetupContext& ctx, const 
     return ok();
 }
 
+/// What setup made on the host and in the guest's namespace: guest links, host veth ends,
+/// shared-mode aliases and BPF programs. The first error, after trying everything.
+Status remove_links_and_bpf(const spec::GuestSpec& spec, const SetupContext& ctx, NetState& st) {
+    Status first = ok();
+    auto keep = [&](Status r) {
+        if (!r && first) first = std::move(r);
+    };
+    auto s = VS_TRY(NetSides::host_only());
+
+    // Guest links, while the guest's init (and so its namespace) is still there.
+    if (st.netns && st.init.alive()) {
+        if (auto g = NetSides::for_guest(st.init.pid)) {
+            if (auto links = g->guest->links()) {
+                for (const auto& l : *links) {
+                    if (l.name == "lo") continue;
+                    auto m = netlink::del_link(l.index);
+                    auto r = g->guest->request(m, fmt::format("delete {} in the guest", l.name));
+                    if (!r && r.error().code != ENODEV) keep(std::move(r));
+                }
+            }
+        }
+    }
+    // Host ends: by record and by our deterministic name prefix (a crash may have lost the
+    // record). Their host routes go with them.
+    if (auto links = s.host.links()) {
+        std::string prefix = host_link_prefix(spec.name);
+        for (const auto& l : *links) {
+            bool ours = l.name.rfind(prefix, 0) == 0;
+            for (const auto& h : st.host_links) ours = ours || h == l.name;
+            if (!ours) continue;
+            // A veth whose peer namespace has no reference left goes with that namespace, which
+            // the kernel destroys from a workqueue. Deleting it here as well waits for an RCU
+            // barrier behind that teardown (10-30 ms per stop measured); a restart that still
+            // finds it renames it out of the way (create_link). The guest's processes are gone,
+            // but the netlink socket start used inside its namespace is freed an RCU grace
+            // period after start closed it: allow for that (~3 ms seen back to back). A peer
+            // namespace still referenced after that is pinned (a mount, an fd, a process
+            // outside the guest): delete the pair, or it would outlive the stop.
+            if (await_peer_netns_dying(s.host, l, kPeerNetnsGrace)) continue;
+            auto m = netlink::del_link(l.index);
+            auto r = s.host.request(m, fmt::format("delete {}", l.name));
+            if (!r && r.error().code != ENODEV) keep(std::move(r));
+        }
+    } else {
+        keep(std::move(links).error());
+    }
+    // Shared mode: only the aliases we recorded (never an address the host had itself).
+    for (const auto& a : std::vector(st.host_addrs)) keep(del_host_addr(s, a.dev, a.addr, st));
+    std::string cg = st.cgroup2.empty() ? ctx.cgroup2_path : st.cgroup2;
+    keep(shared_bpf::detach(cg));
+    return first;
+}
+
 }  // namespace
 
 Status setup_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
@@ -143,54 +196,7 @@ Status teardown_guest(const spec::GuestSpec& spec, const SetupContext& ctx) {
     const bool recorded = st.init.pid > 0;
     const bool nothing_on_host = recorded && st.host_links.empty() && st.host_addrs.empty() &&
                                  st.host_routes.empty() && !st.bpf && spec.interfaces.empty();
-    if (nothing_on_host) {
-        keep(release_claims(scope_of(ctx), spec.name));
-        if (first) keep(remove_net_state(ctx.run_dir));
-        return std::move(first).wrap("remove the network of guest \"{}\"", spec.name);
-    }
-    auto s = VS_TRY(NetSides::host_only());
-
-    // Guest links, while the guest's init (and so its namespace) is still there.
-    if (st.netns && st.init.alive()) {
-        if (auto g = NetSides::for_guest(st.init.pid)) {
-            if (auto links = g->guest->links()) {
-                for (const auto& l : *links) {
-                    if (l.name == "lo") continue;
-                    auto m = netlink::del_link(l.index);
-                    auto r = g->guest->request(m, fmt::format("delete {} in the guest", l.name));
-                    if (!r && r.error().code != ENODEV) keep(std::move(r));
-                }
-            }
-        }
-    }
-    // Host ends: by record and by our deterministic name prefix (a crash may have lost the
-    // record). Their host routes go with them.
-    if (auto links = s.host.links()) {
-        std::string prefix = host_link_prefix(spec.name);
-        for (const auto& l : *links) {
-            bool ours = l.name.rfind(prefix, 0) == 0;
-            for (const auto& h : st.host_links) ours = ours || h == l.name;
-            if (!ours) continue;
-            // A veth whose peer namespace has no reference left goes with that namespace, which
-            // the kernel destroys from a workqueue. Deleting it here as well waits for an RCU
-            // barrier behind that teardown (10-30 ms per stop measured); a restart that still
-            // finds it renames it out of the way (create_link). The guest's processes are gone,
-            // but the netlink socket start used inside its namespace is freed an RCU grace
-            // period after start closed it: allow for that (~3 ms seen back to back). A peer
-            // namespace still referenced after that is pinned (a mount, an fd, a process
-            // outside the guest): delete the pair, or it would outlive the stop.
-            if (await_peer_netns_dying(s.host, l, kPeerNetnsGrace)) continue;
-            auto m = netlink::del_link(l.index);
-            auto r = s.host.request(m, fmt::format("delete {}", l.name));
-            if (!r && r.error().code != ENODEV) keep(std::move(r));
-        }
-    } else {
-        keep(std::move(links).error());
-    }
-    // Shared mode: only the aliases we recorded (never an address the host had itself).
-    for (const auto& a : std::vector(st.host_addrs)) keep(del_host_addr(s, a.dev, a.addr, st));
-    std::string cg = st.cgroup2.empty() ? ctx.cgroup2_path : st.cgroup2;
-    keep(shared_bpf::detach(cg));
+    if (!nothing_on_host) keep(remove_links_and_bpf(spec, ctx, st));
     keep(release_claims(scope_of(ctx), spec.name));
     if (first) keep(remove_net_state(ctx.run_dir));
     return std::move(first).wrap("remove the network of guest \"{}\"", spec.name);
