@@ -23,7 +23,8 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     pid_t pid = ::fork();
     if (pid < 0) return errno_error("fork");
     if (pid == 0) {
-        if (opt.capture_stdout) ::dup2(pipefd[1], STDOUT_FILENO);
+        if (opt.capture_stdout)
+            ::dup2(pipefd[1], STDOUT_FILENO);
         else if (opt.quiet) {
             int n = ::open("/dev/null", O_WRONLY);
             if (n >= 0) ::dup2(n, STDOUT_FILENO);
@@ -56,8 +57,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
-    if (n == sizeof child_errno)
-        return Error(child_errno, fmt::format("run \"{}\"", argv[0]));
+    if (n == sizeof child_errno) return Error(child_errno, fmt::format("run \"{}\"", argv[0]));
     out.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return out;
 }

@@ -9,15 +9,15 @@
 namespace vs::exec {
 
 struct Options {
-    std::string cwd;                    ///< empty: inherit
-    std::vector<std::string> env_add;   ///< "K=V" added to the inherited environment
-    bool quiet = false;                 ///< send stdout to /dev/null
-    bool capture_stdout = false;        ///< return stdout in Outcome::out
+    std::string cwd;                   ///< empty: inherit
+    std::vector<std::string> env_add;  ///< "K=V" added to the inherited environment
+    bool quiet = false;                ///< send stdout to /dev/null
+    bool capture_stdout = false;       ///< return stdout in Outcome::out
 };
 
 struct Outcome {
-    int status = 0;       ///< exit code, or 128+signal
-    std::string out;      ///< stdout when captured
+    int status = 0;   ///< exit code, or 128+signal
+    std::string out;  ///< stdout when captured
 };
 
 /// fork + execvp + wait. Fails only when the program could not be started; a non-zero exit is

@@ -26,7 +26,10 @@ bool enabled(Level l) { return l >= threshold(); }
 void set_program(std::string_view name) { g_program = std::string(name); }
 
 void write(Level l, std::string_view msg) {
-    const char* tag = l == Level::Debug ? "debug: " : l == Level::Warn ? "warning: " : l == Level::Error ? "error: " : "";
+    const char* tag = l == Level::Debug   ? "debug: "
+                      : l == Level::Warn  ? "warning: "
+                      : l == Level::Error ? "error: "
+                                          : "";
     std::string line = fmt::format("{}: {}{}\n", g_program, tag, msg);
     // One write(2) so lines from concurrent processes do not interleave.
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());

@@ -13,7 +13,7 @@ namespace vs {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T v) : v_(std::in_place_index<0>, std::move(v)) {}  // NOLINT: implicit on purpose
+    Result(T v) : v_(std::in_place_index<0>, std::move(v)) {}      // NOLINT: implicit on purpose
     Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}  // NOLINT
 
     bool has_value() const { return v_.index() == 0; }
@@ -79,9 +79,9 @@ inline Status ok() { return {}; }
 
 /// Evaluates a Result; returns its Error from the enclosing function, else yields the value.
 /// Uses a GNU statement expression (GCC and clang) so it works as `auto x = VS_TRY(f());`.
-#define VS_TRY(expr)                                                   \
-    ({                                                                 \
-        auto&& vs_try_r_ = (expr);                                     \
+#define VS_TRY(expr)                                                     \
+    ({                                                                   \
+        auto&& vs_try_r_ = (expr);                                       \
         if (!vs_try_r_.has_value()) return std::move(vs_try_r_).error(); \
-        std::move(vs_try_r_).value();                                  \
+        std::move(vs_try_r_).value();                                    \
     })

@@ -86,8 +86,7 @@ Status write_file_at(int dirfd, const std::string& path, std::string_view data) 
         n = ::write(fd.get(), data.data(), data.size());
     } while (n < 0 && errno == EINTR);
     if (n < 0) return errno_error(fmt::format("write \"{}\" = \"{}\"", path, data));
-    if (static_cast<size_t>(n) != data.size())
-        return make_error(EIO, "short write \"{}\"", path);
+    if (static_cast<size_t>(n) != data.size()) return make_error(EIO, "short write \"{}\"", path);
     return ok();
 }
 

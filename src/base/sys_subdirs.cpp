@@ -22,7 +22,8 @@ Result<std::vector<std::string>> list_subdirs(const std::string& path) {
         bool dir = e->d_type == DT_DIR;
         if (e->d_type == DT_UNKNOWN) {
             struct stat st {};
-            dir = ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+            dir = ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                  S_ISDIR(st.st_mode);
         }
         if (dir) out.emplace_back(e->d_name);
     }
@@ -46,12 +47,15 @@ Result<std::vector<DirEntry>> list_entries(const std::string& path) {
                     : S_ISREG(st.st_mode) ? DT_REG
                                           : DT_UNKNOWN;
         }
-        EntryType type = t == DT_DIR ? EntryType::Dir : t == DT_LNK ? EntryType::Link
-                       : t == DT_REG ? EntryType::File : EntryType::Other;
+        EntryType type = t == DT_DIR   ? EntryType::Dir
+                         : t == DT_LNK ? EntryType::Link
+                         : t == DT_REG ? EntryType::File
+                                       : EntryType::Other;
         out.push_back({e->d_name, type});
     }
     ::closedir(d);
-    std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(),
+              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     return out;
 }
 

@@ -24,7 +24,9 @@ Result<std::optional<uint64_t>> read_key(const std::string& file, const std::str
         auto w = str::split_ws(line);
         if (w.size() >= 2 && w[0] == key) {
             auto v = str::parse_u64(w[1]);
-            if (!v) return make_error(EINVAL, "read \"{}\": {} is \"{}\", not a number", file, key, w[1]);
+            if (!v)
+                return make_error(EINVAL, "read \"{}\": {} is \"{}\", not a number", file, key,
+                                  w[1]);
             return std::optional<uint64_t>(*v);
         }
     }

@@ -12,7 +12,6 @@
 
 namespace vs::cgroup::fs {
 
-
 /// Value of `key` in a flat keyed file ("populated 0", "oom_kill 3", "user_usec 120").
 Result<std::optional<uint64_t>> read_key(const std::string& file, const std::string& key);
 /// One number from a single-value file ("memory.current"); "max" reads as nullopt.

@@ -10,9 +10,12 @@ namespace vs::cgroup {
 
 const char* layout_name(Layout l) {
     switch (l) {
-        case Layout::V1: return "v1";
-        case Layout::V2: return "v2";
-        case Layout::Hybrid: return "hybrid";
+        case Layout::V1:
+            return "v1";
+        case Layout::V2:
+            return "v2";
+        case Layout::Hybrid:
+            return "hybrid";
     }
     return "?";
 }

@@ -21,8 +21,7 @@ namespace {
 // cgroup2 root offers only hugetlb (this hybrid CI machine) is left untouched otherwise.
 const std::vector<std::string> kV2Default = {"cpuset", "cpu", "io", "memory", "pids"};
 
-std::string join_path(const std::string& base, const std::vector<std::string>& parts,
-                      size_t n) {
+std::string join_path(const std::string& base, const std::vector<std::string>& parts, size_t n) {
     std::string p = base;
     for (size_t i = 0; i < n && i < parts.size(); ++i) p += "/" + parts[i];
     return p;
@@ -150,7 +149,8 @@ Status Group::join_self(bool unified) {
     for (const auto& f : self_join_files())
         VS_TRY(fs::write(f, "0").wrap("join cgroup \"{}\"", f.substr(0, f.rfind('/'))));
     if (unified && h_.v2)
-        VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0").wrap("join cgroup \"{}\"", leaf(*h_.v2)));
+        VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0")
+                   .wrap("join cgroup \"{}\"", leaf(*h_.v2)));
     return ok();
 }
 

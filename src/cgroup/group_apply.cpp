@@ -71,8 +71,7 @@ Status Group::apply_passthrough(const std::string& file, const std::string& valu
         "cgroup.procs",  "cgroup.threads", "tasks",         "cgroup.kill",
         "cgroup.freeze", "cgroup.type",    "release_agent", "cgroup.subtree_control"};
     auto dot = file.find('.');
-    if (file.empty() || file.find('/') != std::string::npos || dot == std::string::npos ||
-        dot == 0)
+    if (file.empty() || file.find('/') != std::string::npos || dot == std::string::npos || dot == 0)
         return make_error(EINVAL, "cgroup/{}: not a cgroup file name (controller.knob)", file);
     if (refused.count(file))
         return make_error(EINVAL, "cgroup/{}: not a resource knob, refused", file);
@@ -84,8 +83,8 @@ Status Group::apply_passthrough(const std::string& file, const std::string& valu
         where = locate(controller);
     }
     if (!where)
-        return make_error(ENOTSUP, "cgroup/{} = \"{}\": no {} controller under \"{}\"", file,
-                          value, controller, opt_.root);
+        return make_error(ENOTSUP, "cgroup/{} = \"{}\": no {} controller under \"{}\"", file, value,
+                          controller, opt_.root);
     if (where->v2 && controller != "cgroup") VS_TRY(enable_v2({controller}));
     return fs::write(where->dir + "/" + file, value).wrap("cgroup/{} = \"{}\"", file, value);
 }

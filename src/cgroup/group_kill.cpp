@@ -76,14 +76,16 @@ Status Group::kill_all() {
             for (pid_t p : v) VS_TRY(sys::send_signal(p, SIGKILL).wrap("kill guest {}", opt_.name));
             if (frozen) {
                 if (v1_freezer && !has_kill)
-                    VS_TRY(v1::freeze(leaf(*v1_freezer), false, 0).wrap("kill guest {}", opt_.name));
+                    VS_TRY(
+                        v1::freeze(leaf(*v1_freezer), false, 0).wrap("kill guest {}", opt_.name));
                 else
                     VS_TRY(v2::freeze(leaf(*h_.v2), false, 0).wrap("kill guest {}", opt_.name));
             }
         }
         if (Clock::now() > deadline) {
             auto left = all_pids().value_or(std::vector<pid_t>{});
-            return make_error(ETIMEDOUT, "kill guest {}: {} process(es) still alive after {} ms: {}",
+            return make_error(ETIMEDOUT,
+                              "kill guest {}: {} process(es) still alive after {} ms: {}",
                               opt_.name, left.size(), opt_.timeout_ms, pid_list(left));
         }
         pause_briefly();

@@ -23,8 +23,8 @@ bool Hierarchy::has(const std::string& controller) const {
 
 bool is_v1_controller(const std::string& name) {
     static const std::set<std::string> known = {
-        "cpu",     "cpuacct",    "cpuset",     "memory", "devices", "freezer", "net_cls",
-        "net_prio", "blkio",     "perf_event", "hugetlb", "pids",   "rdma",    "misc"};
+        "cpu",      "cpuacct", "cpuset",     "memory",  "devices", "freezer", "net_cls",
+        "net_prio", "blkio",   "perf_event", "hugetlb", "pids",    "rdma",    "misc"};
     return known.count(name) != 0;
 }
 
@@ -105,7 +105,8 @@ Result<Hierarchies> build(const std::string& root, Layout layout, bool real,
     return out;
 }
 
-// The root's directories, with their statfs magic when `real` (entries statfs refuses are left out).
+// The root's directories, with their statfs magic when `real` (entries statfs refuses are left
+// out).
 Result<std::vector<Entry>> scan(const std::string& root, bool real) {
     auto names = VS_TRY(sys::list_entries(root).wrap("list cgroup hierarchies"));
     std::vector<Entry> out;

@@ -31,7 +31,8 @@ Result<std::unique_ptr<Manager>> open(const Options& opt) {
             return make_error(EINVAL, "cgroup: invalid parent \"{}\"", opt.parent);
     if (opt.layout) {
         auto h = VS_TRY(discover(opt.root, *opt.layout, false));
-        return std::unique_ptr<Manager>(std::make_unique<Group>(opt, *opt.layout, std::move(h), parts));
+        return std::unique_ptr<Manager>(
+            std::make_unique<Group>(opt, *opt.layout, std::move(h), parts));
     }
     auto [layout, h] = VS_TRY(detect_and_discover(opt.root));
     return std::unique_ptr<Manager>(std::make_unique<Group>(opt, layout, std::move(h), parts));

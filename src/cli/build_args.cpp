@@ -61,7 +61,8 @@ Status check_hostname(const std::string& h) {
     for (char c : h)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'))
             return bad("--hostname", h, "only letters, digits, '-', '_' and '.' are allowed");
-    if (h.front() == '-' || h.front() == '.') return bad("--hostname", h, "must start with a letter or digit");
+    if (h.front() == '-' || h.front() == '.')
+        return bad("--hostname", h, "must start with a letter or digit");
     return ok();
 }
 
@@ -79,68 +80,71 @@ Status parse_method_args(store::BuildRequest& req, const std::vector<std::string
             return v;
         };
         switch (req.method) {
-        case store::Method::Skeleton:
-            return err("argument", o, "the skeleton method takes no arguments");
-        case store::Method::Template:
-            if (o == "-t" || o == "--template") {
-                auto v = VS_TRY(need());
-                if (v.empty()) return err(o, v, "empty path");
-                req.template_args.archives.push_back(v);
-            } else if (o == "--nodevsanity") {
-                VS_TRY(r.no_value(o));  // /dev is a tmpfs at start: nothing to repopulate
-            } else {
-                return err("argument", o, "unknown (expected -t ARCHIVE)");
-            }
-            break;
-        case store::Method::Debootstrap:
-            if (o == "-d" || o == "--distribution") {
-                req.debootstrap_args.suite = VS_TRY(need());
-            } else if (o == "-m" || o == "--mirror") {
-                req.debootstrap_args.mirror = VS_TRY(need());
-                if (req.debootstrap_args.mirror.empty()) return err(o, "", "empty mirror");
-            } else if (o == "--") {
-                req.debootstrap_args.extra.assign(a.begin() + static_cast<long>(r.pos()), a.end());
-                return ok();
-            } else {
-                return err("argument", o, "unknown (expected -d DIST [-m MIRROR] [-- OPTS])");
-            }
-            break;
-        case store::Method::Clone:
-        case store::Method::Rsync:
-            if (o == "--source" || o == "-s") {
-                req.copy_args.source = VS_TRY(need());
-                if (req.copy_args.source.empty()) return err(o, "", "empty source");
-            } else if (req.method == store::Method::Rsync && (o == "-o" || o == "--rsync-opt")) {
-                req.copy_args.rsync_opts.push_back(VS_TRY(need()));
-            } else if (req.method == store::Method::Rsync && o == "--") {
-                req.copy_args.rsync_opts.insert(req.copy_args.rsync_opts.end(),
-                                                a.begin() + static_cast<long>(r.pos()), a.end());
-                return ok();
-            } else {
-                return err("argument", o,
-                           req.method == store::Method::Clone
-                               ? "unknown (expected --source GUEST|DIR)"
-                               : "unknown (expected --source DIR [-o RSYNC-OPT]...)");
-            }
-            break;
+            case store::Method::Skeleton:
+                return err("argument", o, "the skeleton method takes no arguments");
+            case store::Method::Template:
+                if (o == "-t" || o == "--template") {
+                    auto v = VS_TRY(need());
+                    if (v.empty()) return err(o, v, "empty path");
+                    req.template_args.archives.push_back(v);
+                } else if (o == "--nodevsanity") {
+                    VS_TRY(r.no_value(o));  // /dev is a tmpfs at start: nothing to repopulate
+                } else {
+                    return err("argument", o, "unknown (expected -t ARCHIVE)");
+                }
+                break;
+            case store::Method::Debootstrap:
+                if (o == "-d" || o == "--distribution") {
+                    req.debootstrap_args.suite = VS_TRY(need());
+                } else if (o == "-m" || o == "--mirror") {
+                    req.debootstrap_args.mirror = VS_TRY(need());
+                    if (req.debootstrap_args.mirror.empty()) return err(o, "", "empty mirror");
+                } else if (o == "--") {
+                    req.debootstrap_args.extra.assign(a.begin() + static_cast<long>(r.pos()),
+                                                      a.end());
+                    return ok();
+                } else {
+                    return err("argument", o, "unknown (expected -d DIST [-m MIRROR] [-- OPTS])");
+                }
+                break;
+            case store::Method::Clone:
+            case store::Method::Rsync:
+                if (o == "--source" || o == "-s") {
+                    req.copy_args.source = VS_TRY(need());
+                    if (req.copy_args.source.empty()) return err(o, "", "empty source");
+                } else if (req.method == store::Method::Rsync &&
+                           (o == "-o" || o == "--rsync-opt")) {
+                    req.copy_args.rsync_opts.push_back(VS_TRY(need()));
+                } else if (req.method == store::Method::Rsync && o == "--") {
+                    req.copy_args.rsync_opts.insert(req.copy_args.rsync_opts.end(),
+                                                    a.begin() + static_cast<long>(r.pos()),
+                                                    a.end());
+                    return ok();
+                } else {
+                    return err("argument", o,
+                               req.method == store::Method::Clone
+                                   ? "unknown (expected --source GUEST|DIR)"
+                                   : "unknown (expected --source DIR [-o RSYNC-OPT]...)");
+                }
+                break;
         }
     }
     switch (req.method) {
-    case store::Method::Template:
-        if (req.template_args.archives.empty())
-            return make_error(EINVAL, "build -m template: -t ARCHIVE is required");
-        break;
-    case store::Method::Debootstrap:
-        if (req.debootstrap_args.suite.empty())
-            return make_error(EINVAL, "build -m debootstrap: -d DISTRIBUTION is required");
-        break;
-    case store::Method::Clone:
-    case store::Method::Rsync:
-        if (req.copy_args.source.empty())
-            return make_error(EINVAL, "build -m {}: --source is required", m);
-        break;
-    case store::Method::Skeleton:
-        break;
+        case store::Method::Template:
+            if (req.template_args.archives.empty())
+                return make_error(EINVAL, "build -m template: -t ARCHIVE is required");
+            break;
+        case store::Method::Debootstrap:
+            if (req.debootstrap_args.suite.empty())
+                return make_error(EINVAL, "build -m debootstrap: -d DISTRIBUTION is required");
+            break;
+        case store::Method::Clone:
+        case store::Method::Rsync:
+            if (req.copy_args.source.empty())
+                return make_error(EINVAL, "build -m {}: --source is required", m);
+            break;
+        case store::Method::Skeleton:
+            break;
     }
     return ok();
 }
@@ -237,9 +241,8 @@ Result<store::BuildRequest> parse_build_args(const std::string& name,
             req.spec.default_dev = v;
         } else if (o == "--netprefix" || o == "--netmask") {
             netprefix = VS_TRY(r.value(o));
-            auto p = spec::parse_prefix_or_mask(netprefix, netprefix.find(':') != std::string::npos
-                                                              ? AF_INET6
-                                                              : AF_INET);
+            auto p = spec::parse_prefix_or_mask(
+                netprefix, netprefix.find(':') != std::string::npos ? AF_INET6 : AF_INET);
             if (!p) return bad(o, netprefix, p.error().message);
             req.spec.default_prefix = *p;
         } else if (o == "--context") {
@@ -279,8 +282,8 @@ Result<store::BuildRequest> parse_build_args(const std::string& name,
         } else if (!o.empty() && o[0] == '-') {
             return make_error(EINVAL, "build: unknown option \"{}\"", o);
         } else {
-            return make_error(EINVAL,
-                              "build: unexpected argument \"{}\" (method arguments go after --)", o);
+            return make_error(
+                EINVAL, "build: unexpected argument \"{}\" (method arguments go after --)", o);
         }
     }
     if (!have_method)

@@ -48,8 +48,9 @@ int cmd_build(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg("build", "create a guest: build -m skeleton|template|debootstrap|clone|rsync "
-                                  "[options] -- [method args]",
+RegisterGuestCommand reg("build",
+                         "create a guest: build -m skeleton|template|debootstrap|clone|rsync "
+                         "[options] -- [method args]",
                          cmd_build);
 
 }  // namespace

@@ -14,12 +14,14 @@ namespace vs::cli {
 namespace {
 
 int cmd_delete(GuestCommand& c) {
-    bool force = std::getenv("VSERVER_QUIET") != nullptr;  // util-vserver: --silent skips the question
+    bool force =
+        std::getenv("VSERVER_QUIET") != nullptr;  // util-vserver: --silent skips the question
     for (auto& a : c.args) {
         if (a == "--force" || a == "-f") {
             force = true;
         } else {
-            log::error("{} delete: unexpected argument \"{}\" (usage: delete [--force])", c.guest, a);
+            log::error("{} delete: unexpected argument \"{}\" (usage: delete [--force])", c.guest,
+                       a);
             return kUsage;
         }
     }
@@ -44,8 +46,9 @@ int cmd_delete(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg("delete", "stop and remove the guest: root, config, cache, run dir (--force: no question)",
-                         cmd_delete);
+RegisterGuestCommand reg(
+    "delete", "stop and remove the guest: root, config, cache, run dir (--force: no question)",
+    cmd_delete);
 
 }  // namespace
 

@@ -15,8 +15,10 @@ namespace {
 int cmd_dlimit(GuestCommand& c) {
     bool apply = false, json = false;
     for (auto& a : c.args) {
-        if (a == "--apply") apply = true;
-        else if (a == "--json") json = true;
+        if (a == "--apply")
+            apply = true;
+        else if (a == "--json")
+            json = true;
         else {
             log::error("dlimit: unknown argument \"{}\" (use --apply, --json)", a);
             return kUsage;
@@ -29,8 +31,10 @@ int cmd_dlimit(GuestCommand& c) {
     }
     const auto& spec = loaded->spec;
     if (spec.dlimits.empty()) {
-        if (json) fmt::print("[]\n");
-        else fmt::print("guest {} has no disk limits (dlimits/)\n", c.guest);
+        if (json)
+            fmt::print("[]\n");
+        else
+            fmt::print("guest {} has no disk limits (dlimits/)\n", c.guest);
         return kOk;
     }
     if (apply) {

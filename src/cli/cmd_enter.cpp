@@ -49,7 +49,8 @@ int run(GuestCommand& c, Verb verb) {
 int cmd_enter(GuestCommand& c) {
     int code = kOk;
     if (!no_args(c, "enter", code)) return code;
-    return run(c, [&](const runtime::SpecLoader& load) { return runtime::enter(c.paths, c.guest, load); });
+    return run(
+        c, [&](const runtime::SpecLoader& load) { return runtime::enter(c.paths, c.guest, load); });
 }
 
 int cmd_exec(GuestCommand& c) {
@@ -59,23 +60,31 @@ int cmd_exec(GuestCommand& c) {
     }
     runtime::ExecRequest req;
     req.argv = c.args;
-    return run(c, [&](const runtime::SpecLoader& load) { return runtime::exec(c.paths, c.guest, load, req); });
+    return run(c, [&](const runtime::SpecLoader& load) {
+        return runtime::exec(c.paths, c.guest, load, req);
+    });
 }
 
 int cmd_suexec(GuestCommand& c) {
     if (c.args.size() < 2) {
-        log::error("{} suexec: need a user and a command (usage: suexec USER CMD ARGS...)", c.guest);
+        log::error("{} suexec: need a user and a command (usage: suexec USER CMD ARGS...)",
+                   c.guest);
         return kUsage;
     }
     runtime::ExecRequest req;
     req.user = c.args[0];
     req.argv.assign(c.args.begin() + 1, c.args.end());
-    return run(c, [&](const runtime::SpecLoader& load) { return runtime::exec(c.paths, c.guest, load, req); });
+    return run(c, [&](const runtime::SpecLoader& load) {
+        return runtime::exec(c.paths, c.guest, load, req);
+    });
 }
 
-RegisterGuestCommand reg_enter("enter", "run the guest's shell inside it (a pty when on a terminal)", cmd_enter);
+RegisterGuestCommand reg_enter("enter",
+                               "run the guest's shell inside it (a pty when on a terminal)",
+                               cmd_enter);
 RegisterGuestCommand reg_exec("exec", "run CMD ARGS as root inside the running guest", cmd_exec);
-RegisterGuestCommand reg_suexec("suexec", "run CMD ARGS as USER inside the running guest", cmd_suexec);
+RegisterGuestCommand reg_suexec("suexec", "run CMD ARGS as USER inside the running guest",
+                                cmd_suexec);
 
 }  // namespace
 

@@ -25,7 +25,8 @@ namespace {
 
 constexpr const char* kUsageText =
     "usage: vserver NAME ip list\n"
-    "       vserver NAME ip add IP[/PREFIX] [--dev DEV] [--name IFNAME] [--mode veth|macvlan|shared]\n"
+    "       vserver NAME ip add IP[/PREFIX] [--dev DEV] [--name IFNAME] [--mode "
+    "veth|macvlan|shared]\n"
     "                              [--gateway IP] [--mac MAC] [--id ID] [--nodev]\n"
     "       vserver NAME ip del IP|ID\n"
     "       vserver NAME ip change OLD-IP|ID NEW-IP[/PREFIX]\n";
@@ -52,8 +53,8 @@ Status put(const std::string& dir, const std::string& file, const std::string& v
 Status write_iface_dir(const std::string& dir, const spec::Interface& i,
                        const std::string& keep_from) {
     VS_TRY(sys::mkdir_p(dir, 0755));
-    const char* ours[] = {"ip", "prefix", "mask", "dev", "name", "mode", "mac", "gateway",
-                          "nodev", "disabled"};
+    const char* ours[] = {"ip",   "prefix", "mask",    "dev",   "name",
+                          "mode", "mac",    "gateway", "nodev", "disabled"};
     if (!keep_from.empty() && sys::is_dir(keep_from)) {
         for (const auto& f : VS_TRY(sys::list_dir(keep_from))) {
             if (std::find(std::begin(ours), std::end(ours), f) != std::end(ours)) continue;
@@ -167,7 +168,10 @@ int list(Ctx& x) {
         std::string dev = i.dev.empty() ? x.old_spec.default_dev : i.dev;
         fmt::print("{:<6} {:<28} {:<10} {:<10} {:<8} {}\n", i.id, text, dev.empty() ? "-" : dev,
                    i.name.empty() ? "-" : i.name, i.mode.empty() ? "default" : i.mode,
-                   live ? (i.disabled ? "disabled" : up ? "yes" : "no") : (i.disabled ? "disabled" : ""));
+                   live ? (i.disabled ? "disabled"
+                           : up       ? "yes"
+                                      : "no")
+                        : (i.disabled ? "disabled" : ""));
     }
     return kOk;
 }
@@ -179,7 +183,8 @@ int commit(Ctx& x, const spec::GuestSpec& new_spec, const std::string& id,
         log::error("{}", v.error().what());
         return kUsage;
     }
-    if (auto r = net::check_address_conflicts(x.c.paths, new_spec); !r) return report_error(r.error());
+    if (auto r = net::check_address_conflicts(x.c.paths, new_spec); !r)
+        return report_error(r.error());
     bool live = net::is_live(x.run_dir);
     if (live) {
         if (auto r = net::apply_live(x.old_spec, new_spec, x.net_ctx()); !r)
@@ -203,16 +208,26 @@ int add(Ctx& x, std::vector<std::string> args) {
     for (size_t k = 1; k < args.size(); ++k) {
         const std::string& a = args[k];
         auto value = [&]() -> std::string { return k + 1 < args.size() ? args[++k] : ""; };
-        if (a == "--nodev") { i.nodev = true; continue; }
+        if (a == "--nodev") {
+            i.nodev = true;
+            continue;
+        }
         std::string v = value();
         if (v.empty()) return usage(fmt::format("ip add: {} needs a value", a));
-        if (a == "--dev") i.dev = v;
-        else if (a == "--name") i.name = v;
-        else if (a == "--mode") i.mode = v;
-        else if (a == "--gateway") i.gateway = v;
-        else if (a == "--mac") i.mac = v;
-        else if (a == "--id") id = v;
-        else return usage(fmt::format("ip add: unknown option \"{}\"", a));
+        if (a == "--dev")
+            i.dev = v;
+        else if (a == "--name")
+            i.name = v;
+        else if (a == "--mode")
+            i.mode = v;
+        else if (a == "--gateway")
+            i.gateway = v;
+        else if (a == "--mac")
+            i.mac = v;
+        else if (a == "--id")
+            id = v;
+        else
+            return usage(fmt::format("ip add: unknown option \"{}\"", a));
     }
     // Without --dev, --name or --mode the address joins the guest's first interface (same
     // device and mode, so the same link): the common "one more IP for this guest".
@@ -239,8 +254,9 @@ int add(Ctx& x, std::vector<std::string> args) {
 int del(Ctx& x, const std::vector<std::string>& args) {
     if (args.size() != 1) return usage("ip del: want one address or id");
     int k = find_iface(x.old_spec, args[0]);
-    if (k < 0) return usage(fmt::format("ip del: guest \"{}\" has no address or id \"{}\"",
-                                        x.old_spec.name, args[0]));
+    if (k < 0)
+        return usage(fmt::format("ip del: guest \"{}\" has no address or id \"{}\"",
+                                 x.old_spec.name, args[0]));
     auto n = x.old_spec;
     std::string id = n.interfaces[size_t(k)].id;
     n.interfaces.erase(n.interfaces.begin() + k);
@@ -250,8 +266,9 @@ int del(Ctx& x, const std::vector<std::string>& args) {
 int change(Ctx& x, const std::vector<std::string>& args) {
     if (args.size() != 2) return usage("ip change: want OLD and NEW");
     int k = find_iface(x.old_spec, args[0]);
-    if (k < 0) return usage(fmt::format("ip change: guest \"{}\" has no address or id \"{}\"",
-                                        x.old_spec.name, args[0]));
+    if (k < 0)
+        return usage(fmt::format("ip change: guest \"{}\" has no address or id \"{}\"",
+                                 x.old_spec.name, args[0]));
     auto n = x.old_spec;
     auto& i = n.interfaces[size_t(k)];
     if (auto r = set_address(i, args[1]); !r) return usage(r.error().what());

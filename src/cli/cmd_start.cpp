@@ -24,7 +24,8 @@ int cmd_start(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg("start", "start the guest (start --rescue CMD ARGS: with CMD as PID 1)", cmd_start);
+RegisterGuestCommand reg("start", "start the guest (start --rescue CMD ARGS: with CMD as PID 1)",
+                         cmd_start);
 
 }  // namespace
 

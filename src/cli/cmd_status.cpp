@@ -78,8 +78,11 @@ int cmd_running(GuestCommand& c) {
     return r && r->status == state::RunStatus::Running ? kOk : kFail;
 }
 
-RegisterGuestCommand reg_status("status", "show whether the guest runs (exit 0 running, 3 stopped); --json: procview data", cmd_status);
-RegisterGuestCommand reg_running("running", "exit 0 iff the guest is running (no output)", cmd_running);
+RegisterGuestCommand reg_status(
+    "status", "show whether the guest runs (exit 0 running, 3 stopped); --json: procview data",
+    cmd_status);
+RegisterGuestCommand reg_running("running", "exit 0 iff the guest is running (no output)",
+                                 cmd_running);
 
 }  // namespace
 

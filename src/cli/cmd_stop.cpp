@@ -33,7 +33,8 @@ int cmd_condrestart(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg_stop("stop", "stop the guest (apps/init/killseq, then no process is left)", cmd_stop);
+RegisterGuestCommand reg_stop("stop", "stop the guest (apps/init/killseq, then no process is left)",
+                              cmd_stop);
 RegisterGuestCommand reg_restart("restart", "stop, then start the guest", cmd_restart);
 RegisterGuestCommand reg_cond("condrestart", "restart the guest if it is running", cmd_condrestart);
 

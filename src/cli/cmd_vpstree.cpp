@@ -19,7 +19,8 @@ int vpstree_main(std::vector<std::string>& args) {
             fmt::print(
                 "usage: vpstree [-a] [NAME|XID|MAIN]\n"
                 "  the process tree; each process whose context differs from its parent's is\n"
-                "  labelled [xid name]. With a guest: only that guest's processes. -a: command lines.\n");
+                "  labelled [xid name]. With a guest: only that guest's processes. -a: command "
+                "lines.\n");
             return kOk;
         } else if (!a.empty() && a[0] == '-') {
             log::error("unknown option \"{}\"", a);

@@ -44,8 +44,8 @@ std::string fmt_time(uint64_t ticks, long hz) {
 }
 
 std::string header_columns() {
-    return fmt::format("  {:<20} {:>7} {:<8} {:1} {:>6} {:>6} {:>6} {:>10} {}", "CONTEXT",
-                       "PROCS", "USER", "S", "%CPU", "RSS", "VSZ", "TIME", "COMMAND");
+    return fmt::format("  {:<20} {:>7} {:<8} {:1} {:>6} {:>6} {:>6} {:>10} {}", "CONTEXT", "PROCS",
+                       "USER", "S", "%CPU", "RSS", "VSZ", "TIME", "COMMAND");
 }
 
 std::string row_text(const procview::TopRow& r, long hz) {
@@ -66,11 +66,11 @@ std::string summary(const procview::TopModel& m, procview::TopSort sort, bool re
     ::localtime_r(&t, &tmv);
     double loads[3] = {0, 0, 0};
     (void)::getloadavg(loads, 3);
-    return fmt::format("vtop - {:02}:{:02}:{:02}  guests: {}  processes: {}  load average: {:.2f}, "
-                       "{:.2f}, {:.2f}  sort: {}{}",
-                       tmv.tm_hour, tmv.tm_min, tmv.tm_sec, m.guest_count(), m.process_count(),
-                       loads[0], loads[1], loads[2], procview::sort_name(sort),
-                       reverse ? " (reversed)" : "");
+    return fmt::format(
+        "vtop - {:02}:{:02}:{:02}  guests: {}  processes: {}  load average: {:.2f}, "
+        "{:.2f}, {:.2f}  sort: {}{}",
+        tmv.tm_hour, tmv.tm_min, tmv.tm_sec, m.guest_count(), m.process_count(), loads[0], loads[1],
+        loads[2], procview::sort_name(sort), reverse ? " (reversed)" : "");
 }
 
 void sleep_for(double s) {
@@ -164,14 +164,33 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         timeout(static_cast<int>(a.delay * 1000));
         int ch = getch();
         switch (ch) {
-            case ERR: resample = true; break;  // the refresh interval passed
-            case 'q': case 'Q': goto done;
-            case KEY_UP: case 'k': if (selected > 0) --selected; break;
-            case KEY_DOWN: case 'j': ++selected; break;
-            case KEY_PPAGE: selected = selected > body ? selected - body : 0; break;
-            case KEY_NPAGE: selected += body; break;
-            case KEY_HOME: selected = 0; break;
-            case '\n': case '\r': case KEY_ENTER: case ' ':
+            case ERR:
+                resample = true;
+                break;  // the refresh interval passed
+            case 'q':
+            case 'Q':
+                goto done;
+            case KEY_UP:
+            case 'k':
+                if (selected > 0) --selected;
+                break;
+            case KEY_DOWN:
+            case 'j':
+                ++selected;
+                break;
+            case KEY_PPAGE:
+                selected = selected > body ? selected - body : 0;
+                break;
+            case KEY_NPAGE:
+                selected += body;
+                break;
+            case KEY_HOME:
+                selected = 0;
+                break;
+            case '\n':
+            case '\r':
+            case KEY_ENTER:
+            case ' ':
                 if (selected < rows.size()) {
                     const std::string& k = rows[selected].key;
                     // On a process row, fold its group: find the group above it.
@@ -194,13 +213,26 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
                     expanded.clear();
                 }
                 break;
-            case 'P': sort = procview::TopSort::Cpu; break;
-            case 'M': sort = procview::TopSort::Mem; break;
-            case 'N': sort = procview::TopSort::Pid; break;
-            case 'T': sort = procview::TopSort::Time; break;
-            case 'C': sort = procview::TopSort::Name; break;
-            case 'R': reverse = !reverse; break;
-            default: break;  // KEY_RESIZE and others: just redraw
+            case 'P':
+                sort = procview::TopSort::Cpu;
+                break;
+            case 'M':
+                sort = procview::TopSort::Mem;
+                break;
+            case 'N':
+                sort = procview::TopSort::Pid;
+                break;
+            case 'T':
+                sort = procview::TopSort::Time;
+                break;
+            case 'C':
+                sort = procview::TopSort::Name;
+                break;
+            case 'R':
+                reverse = !reverse;
+                break;
+            default:
+                break;  // KEY_RESIZE and others: just redraw
         }
     }
 done:
@@ -243,8 +275,10 @@ int vtop_main(std::vector<std::string>& args) {
                 a.delay = d;
             } else {
                 static const std::map<std::string, procview::TopSort> keys{
-                    {"cpu", procview::TopSort::Cpu}, {"mem", procview::TopSort::Mem},
-                    {"pid", procview::TopSort::Pid}, {"time", procview::TopSort::Time},
+                    {"cpu", procview::TopSort::Cpu},
+                    {"mem", procview::TopSort::Mem},
+                    {"pid", procview::TopSort::Pid},
+                    {"time", procview::TopSort::Time},
                     {"name", procview::TopSort::Name}};
                 auto it = keys.find(*v);
                 if (it == keys.end()) {

@@ -18,7 +18,9 @@ namespace {
 
 void usage() {
     auto& r = Registry::get();
-    fmt::print(stderr, "usage: vserver [--debug] NAME COMMAND [ARGS...]\n       vserver --TOOL [ARGS...]\ncommands:\n");
+    fmt::print(stderr,
+               "usage: vserver [--debug] NAME COMMAND [ARGS...]\n       vserver --TOOL "
+               "[ARGS...]\ncommands:\n");
     for (auto& [name, help] : r.guest_help) fmt::print(stderr, "  {:<12} {}\n", name, help);
     fmt::print(stderr, "host tools (also as their own names):");
     for (auto& [name, fn] : r.tools) fmt::print(stderr, " {}", name);

@@ -14,15 +14,15 @@ namespace vs::cli {
 /// Exit codes, documented in docs/exit-codes.md.
 enum Exit : int {
     kOk = 0,
-    kFail = 1,       ///< the operation failed (message on stderr)
-    kUsage = 2,      ///< bad command line or config value
-    kStopped = 3,    ///< `status`: the guest is not running (util-vserver)
+    kFail = 1,     ///< the operation failed (message on stderr)
+    kUsage = 2,    ///< bad command line or config value
+    kStopped = 3,  ///< `status`: the guest is not running (util-vserver)
 };
 
 /// `vserver NAME CMD args...`: one guest command.
 struct GuestCommand {
-    std::string guest;               ///< as given: a name (validated by the command)
-    std::vector<std::string> args;   ///< after CMD
+    std::string guest;              ///< as given: a name (validated by the command)
+    std::vector<std::string> args;  ///< after CMD
     config::Paths paths;
 };
 using GuestCommandFn = std::function<int(GuestCommand&)>;

@@ -112,8 +112,8 @@ Result<std::vector<std::string>> expand(const Ctx& c, const std::string& path) {
     auto dir_end = path.rfind('/', star);
     auto comp_end = path.find('/', star);
     std::string dir = path.substr(0, dir_end);
-    std::string pattern = path.substr(dir_end + 1, comp_end == std::string::npos ? std::string::npos
-                                                                                 : comp_end - dir_end - 1);
+    std::string pattern = path.substr(
+        dir_end + 1, comp_end == std::string::npos ? std::string::npos : comp_end - dir_end - 1);
     std::string rest = comp_end == std::string::npos ? "" : path.substr(comp_end);
     std::vector<std::string> out;
     auto dfd = open_guest_dir(c, dir);
@@ -158,8 +158,9 @@ Status mask_one(Ctx& c, const std::string& path) {
             VS_TRY(set_attrs(tree.get(), kRdonly | kNosuid | kNodev | kNoexec, false, path));
             return attach(tree.get(), fd->get(), path);
         }
-        auto m = VS_TRY(new_fs("tmpfs", "tmpfs", {{"size", "4k"}, {"nr_inodes", "1"}, {"mode", "555"}},
-                               kRdonly | kNosuid | kNodev | kNoexec));
+        auto m =
+            VS_TRY(new_fs("tmpfs", "tmpfs", {{"size", "4k"}, {"nr_inodes", "1"}, {"mode", "555"}},
+                          kRdonly | kNosuid | kNodev | kNoexec));
         VS_TRY(attach(m.get(), fd->get(), path));
         c.mask_dir = std::move(m);  // still names the mount, now attached
         return ok();
@@ -202,12 +203,14 @@ Status do_device(const Ctx& c, const Op& o) {
     struct stat st {};
     if (::fstat(src.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", o.source));
     if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(o.major, o.minor))
-        return make_error(EINVAL, "host \"{}\" is not char device {}:{}", o.source, o.major, o.minor);
+        return make_error(EINVAL, "host \"{}\" is not char device {}:{}", o.source, o.major,
+                          o.minor);
     // The guest's root is not the node's owner, so only the "other" bits apply to it: a host
     // node chmod-ed away from its standard mode would fail later as a bare EACCES in the guest.
     if ((st.st_mode & o.mode & 07) != (o.mode & 07))
         return make_error(EACCES,
-                          "host \"{}\" has mode {:04o}, not {:04o}: a user-namespaced guest binds the host's node "
+                          "host \"{}\" has mode {:04o}, not {:04o}: a user-namespaced guest binds "
+                          "the host's node "
                           "and could not use it (restore it: chmod {:o} {})",
                           o.source, st.st_mode & 07777, o.mode, o.mode, o.source);
     Op file = o;
@@ -293,15 +296,33 @@ Status execute(const Plan& plan, const std::string& root, int root_fd, int idmap
                 if (s) c.rootfd = std::move(*tree);
                 break;
             }
-            case OpKind::NewFs: s = do_newfs(c, o); break;
-            case OpKind::Bind: s = do_bind(c, o); break;
-            case OpKind::MaskPath: s = do_mask(c, o); break;
-            case OpKind::ReadOnly: s = do_readonly(c, o); break;
-            case OpKind::Device: s = do_device(c, o); break;
-            case OpKind::Symlink: s = do_symlink(c, o); break;
-            case OpKind::Mkdir: s = mkdir_in_root(c, o.target, o.mode ? o.mode : 0755); break;
-            case OpKind::SealReadOnly: s = do_seal(c, o); break;
-            case OpKind::PivotRoot: s = do_pivot(c); break;
+            case OpKind::NewFs:
+                s = do_newfs(c, o);
+                break;
+            case OpKind::Bind:
+                s = do_bind(c, o);
+                break;
+            case OpKind::MaskPath:
+                s = do_mask(c, o);
+                break;
+            case OpKind::ReadOnly:
+                s = do_readonly(c, o);
+                break;
+            case OpKind::Device:
+                s = do_device(c, o);
+                break;
+            case OpKind::Symlink:
+                s = do_symlink(c, o);
+                break;
+            case OpKind::Mkdir:
+                s = mkdir_in_root(c, o.target, o.mode ? o.mode : 0755);
+                break;
+            case OpKind::SealReadOnly:
+                s = do_seal(c, o);
+                break;
+            case OpKind::PivotRoot:
+                s = do_pivot(c);
+                break;
         }
         if (!s) {
             ::umask(old_umask);

@@ -21,8 +21,8 @@ Result<std::optional<UniqueFd>> idmapped_tree(const std::string& root, pid_t use
     if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
         // EINVAL: a filesystem in the tree without FS_ALLOW_IDMAP (overlayfs, 9p, ...).
         if (errno == EINVAL || errno == EOPNOTSUPP) return std::optional<UniqueFd>{};
-        return errno_error(fmt::format("idmap the guest root \"{}\" through the user namespace of pid {}",
-                                       root, userns_pid));
+        return errno_error(fmt::format(
+            "idmap the guest root \"{}\" through the user namespace of pid {}", root, userns_pid));
     }
     return std::optional<UniqueFd>{std::move(tree)};
 }

@@ -28,17 +28,20 @@ std::string fs_log(int fsfd) {
 }  // namespace
 
 Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
-                        const std::vector<std::pair<std::string, std::string>>& params, uint64_t attrs) {
+                        const std::vector<std::pair<std::string, std::string>>& params,
+                        uint64_t attrs) {
     int f = ::fsopen(fstype.c_str(), FSOPEN_CLOEXEC);
     if (f < 0) return errno_error(fmt::format("fsopen \"{}\"", fstype));
     UniqueFd fs(f);
-    if (!source.empty() && ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
+    if (!source.empty() &&
+        ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
         return errno_error(fmt::format("fsconfig {} source \"{}\"", fstype, source));
     for (auto& [k, v] : params) {
         int r = v.empty() ? ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, k.c_str(), nullptr, 0)
                           : ::fsconfig(fs.get(), FSCONFIG_SET_STRING, k.c_str(), v.c_str(), 0);
         if (r < 0) {
-            Error e = errno_error(fmt::format("{} option \"{}{}{}\"", fstype, k, v.empty() ? "" : "=", v));
+            Error e = errno_error(
+                fmt::format("{} option \"{}{}{}\"", fstype, k, v.empty() ? "" : "=", v));
             if (auto l = fs_log(fs.get()); !l.empty()) e.message += " (" + l + ")";
             return e;
         }
@@ -71,7 +74,8 @@ Status set_attrs(int mount_fd, uint64_t attrs, bool recursive, const std::string
 }
 
 Status attach(int mount_fd, int target_fd, const std::string& what) {
-    if (::move_mount(mount_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (::move_mount(mount_fd, "", target_fd, "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return errno_error(fmt::format("move_mount onto \"{}\"", what));
     return ok();
 }

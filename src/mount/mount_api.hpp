@@ -14,7 +14,8 @@ namespace vs::mount {
 
 /// A detached mount of a fresh filesystem (fsopen + fsconfig + fsmount), with mount::Attr bits.
 Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
-                        const std::vector<std::pair<std::string, std::string>>& params, uint64_t attrs);
+                        const std::vector<std::pair<std::string, std::string>>& params,
+                        uint64_t attrs);
 
 /// A detached copy of the mount tree at `dirfd`/`path` (open_tree OPEN_TREE_CLONE). An empty
 /// path means `dirfd` itself.

@@ -10,12 +10,18 @@ namespace vs::mount {
 Result<Options> parse_options(const std::string& text) {
     static const std::map<std::string, std::pair<uint64_t, bool>> kAttrs = {
         // word -> {attr, set(true) or clear(false)}
-        {"ro", {kRdonly, true}},         {"rw", {kRdonly, false}},
-        {"nosuid", {kNosuid, true}},     {"suid", {kNosuid, false}},
-        {"nodev", {kNodev, true}},       {"dev", {kNodev, false}},
-        {"noexec", {kNoexec, true}},     {"exec", {kNoexec, false}},
-        {"noatime", {kNoatime, true}},   {"strictatime", {kStrictatime, true}},
-        {"nodiratime", {kNodiratime, true}}, {"relatime", {0, true}},
+        {"ro", {kRdonly, true}},
+        {"rw", {kRdonly, false}},
+        {"nosuid", {kNosuid, true}},
+        {"suid", {kNosuid, false}},
+        {"nodev", {kNodev, true}},
+        {"dev", {kNodev, false}},
+        {"noexec", {kNoexec, true}},
+        {"exec", {kNoexec, false}},
+        {"noatime", {kNoatime, true}},
+        {"strictatime", {kStrictatime, true}},
+        {"nodiratime", {kNodiratime, true}},
+        {"relatime", {0, true}},
     };
     Options o;
     if (str::trim(text).empty()) return o;

@@ -23,10 +23,10 @@ enum Attr : uint64_t {
 };
 
 struct Options {
-    uint64_t attrs = 0;             ///< Attr bits
-    bool bind = false;              ///< "bind" or "rbind"
-    bool recursive = false;         ///< "rbind"
-    bool noauto = false;            ///< skip at start (util-vserver honours it too)
+    uint64_t attrs = 0;      ///< Attr bits
+    bool bind = false;       ///< "bind" or "rbind"
+    bool recursive = false;  ///< "rbind"
+    bool noauto = false;     ///< skip at start (util-vserver honours it too)
     /// Filesystem parameters for fsconfig(2): {"size","16m"}; a flag has an empty value.
     std::vector<std::pair<std::string, std::string>> params;
 };

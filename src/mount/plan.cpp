@@ -8,27 +8,46 @@ namespace vs::mount {
 
 const char* op_kind_name(OpKind k) {
     switch (k) {
-        case OpKind::MakeRslave: return "make-rslave";
-        case OpKind::BindRoot: return "bind-root";
-        case OpKind::NewFs: return "mount";
-        case OpKind::Bind: return "bind";
-        case OpKind::MaskPath: return "mask";
-        case OpKind::ReadOnly: return "read-only";
-        case OpKind::Device: return "device";
-        case OpKind::Symlink: return "symlink";
-        case OpKind::Mkdir: return "mkdir";
-        case OpKind::SealReadOnly: return "seal-read-only";
-        case OpKind::PivotRoot: return "pivot-root";
+        case OpKind::MakeRslave:
+            return "make-rslave";
+        case OpKind::BindRoot:
+            return "bind-root";
+        case OpKind::NewFs:
+            return "mount";
+        case OpKind::Bind:
+            return "bind";
+        case OpKind::MaskPath:
+            return "mask";
+        case OpKind::ReadOnly:
+            return "read-only";
+        case OpKind::Device:
+            return "device";
+        case OpKind::Symlink:
+            return "symlink";
+        case OpKind::Mkdir:
+            return "mkdir";
+        case OpKind::SealReadOnly:
+            return "seal-read-only";
+        case OpKind::PivotRoot:
+            return "pivot-root";
     }
     return "?";
 }
 
 const std::vector<std::string>& masked_paths() {
     static const std::vector<std::string> v = {
-        "/proc/acpi",         "/proc/asound",       "/proc/interrupts",
-        "/proc/kcore",        "/proc/keys",         "/proc/latency_stats",
-        "/proc/sched_debug",  "/proc/scsi",         "/proc/timer_list",
-        "/proc/timer_stats",  "/sys/firmware",      "/sys/devices/virtual/powercap",
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/interrupts",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
         // "cpu*" is expanded by the executor (the CPUs are only known at run time).
         "/sys/devices/system/cpu/cpu*/thermal_throttle",
     };
@@ -141,7 +160,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
         o.optional = true;  // a sysfs without /sys/fs/cgroup (CONFIG_CGROUPS=n) just has none
         p.push_back(o);
     } else if (!in.cgroups.empty()) {
-        Op t = newfs("/sys/fs/cgroup", "tmpfs", kNosuid | kNodev | kNoexec, {{"mode", "755"}, {"size", "64k"}});
+        Op t = newfs("/sys/fs/cgroup", "tmpfs", kNosuid | kNodev | kNoexec,
+                     {{"mode", "755"}, {"size", "64k"}});
         t.create = false;
         t.optional = true;
         p.push_back(t);
@@ -163,8 +183,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
     }
 
     // /dev: our own tmpfs, never the host's devtmpfs (security.md §1.3).
-    p.push_back(newfs("/dev", "tmpfs", kNosuid | kStrictatime,
-                      {{"mode", "755"}, {"size", "65536k"}}));
+    p.push_back(
+        newfs("/dev", "tmpfs", kNosuid | kStrictatime, {{"mode", "755"}, {"size", "65536k"}}));
     p.push_back(device("null", 1, 3));
     p.push_back(device("zero", 1, 5));
     p.push_back(device("full", 1, 7));
@@ -196,7 +216,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
         o.recursive = opts.recursive;
         o.create = true;
         if (opts.bind && (e.source.empty() || e.source[0] != '/'))
-            return make_error(EINVAL, "fstab entry \"{}\": bind source \"{}\" is not an absolute host path",
+            return make_error(EINVAL,
+                              "fstab entry \"{}\": bind source \"{}\" is not an absolute host path",
                               e.target, e.source);
         p.push_back(o);
     }

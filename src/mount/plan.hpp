@@ -14,52 +14,52 @@
 namespace vs::mount {
 
 enum class OpKind {
-    MakeRslave,  ///< "/" recursively slave: nothing we mount propagates back to the host
-    BindRoot,    ///< bind the guest root onto itself (pivot_root needs a mount point)
-    NewFs,       ///< fresh filesystem `fstype` with `params` on `target`
-    Bind,        ///< bind host path `source` onto `target` (recursive if `recursive`)
-    MaskPath,    ///< file: bind a verified /dev/null over it; dir: an empty read-only tmpfs
-    ReadOnly,    ///< bind `target` onto itself, read-only (+nosuid,nodev,noexec)
-    Device,      ///< char device `target` (major,minor): mknod, or bind the host's node
-    Symlink,     ///< symlink `target` -> `source`
-    Mkdir,       ///< directory `target` (mode)
-    SealReadOnly,///< make the mount at `target` read-only (after populating it)
-    PivotRoot,   ///< pivot_root into the guest root and detach the old root
+    MakeRslave,    ///< "/" recursively slave: nothing we mount propagates back to the host
+    BindRoot,      ///< bind the guest root onto itself (pivot_root needs a mount point)
+    NewFs,         ///< fresh filesystem `fstype` with `params` on `target`
+    Bind,          ///< bind host path `source` onto `target` (recursive if `recursive`)
+    MaskPath,      ///< file: bind a verified /dev/null over it; dir: an empty read-only tmpfs
+    ReadOnly,      ///< bind `target` onto itself, read-only (+nosuid,nodev,noexec)
+    Device,        ///< char device `target` (major,minor): mknod, or bind the host's node
+    Symlink,       ///< symlink `target` -> `source`
+    Mkdir,         ///< directory `target` (mode)
+    SealReadOnly,  ///< make the mount at `target` read-only (after populating it)
+    PivotRoot,     ///< pivot_root into the guest root and detach the old root
 };
 
 const char* op_kind_name(OpKind k);
 
 struct Op {
     OpKind kind;
-    std::string target;                 ///< absolute path inside the guest ("/proc/kcore")
-    std::string source;                 ///< Bind: host path; Symlink: link text; NewFs: source name
-    std::string fstype;                 ///< NewFs
+    std::string target;  ///< absolute path inside the guest ("/proc/kcore")
+    std::string source;  ///< Bind: host path; Symlink: link text; NewFs: source name
+    std::string fstype;  ///< NewFs
     std::vector<std::pair<std::string, std::string>> params;  ///< NewFs: fsconfig parameters
-    uint64_t attrs = 0;                 ///< mount::Attr bits
-    bool recursive = false;             ///< Bind
-    bool optional = false;              ///< a missing target is skipped, not an error
-    bool create = false;                ///< create the target dir (mkdir -p) when missing
-    mode_t mode = 0;                    ///< Device, Mkdir
-    unsigned major = 0, minor = 0;      ///< Device
+    uint64_t attrs = 0;                                       ///< mount::Attr bits
+    bool recursive = false;                                   ///< Bind
+    bool optional = false;          ///< a missing target is skipped, not an error
+    bool create = false;            ///< create the target dir (mkdir -p) when missing
+    mode_t mode = 0;                ///< Device, Mkdir
+    unsigned major = 0, minor = 0;  ///< Device
 };
 
 using Plan = std::vector<Op>;
 
 /// One hierarchy of the guest's read-only cgroup view under /sys/fs/cgroup.
 struct CgroupView {
-    std::string name;     ///< entry under /sys/fs/cgroup ("memory", "cpu,cpuacct", "unified"),
-                          ///< "" = the view IS /sys/fs/cgroup (pure cgroup v2)
-    std::string source;   ///< host dir of the guest's cgroup in that hierarchy
-    std::string link;     ///< non-empty: `name` is a symlink to this (e.g. cpu -> cpu,cpuacct)
+    std::string name;    ///< entry under /sys/fs/cgroup ("memory", "cpu,cpuacct", "unified"),
+                         ///< "" = the view IS /sys/fs/cgroup (pure cgroup v2)
+    std::string source;  ///< host dir of the guest's cgroup in that hierarchy
+    std::string link;    ///< non-empty: `name` is a symlink to this (e.g. cpu -> cpu,cpuacct)
 };
 
 struct GuestMounts {
-    std::string root;                        ///< host path of the guest root (informational)
-    bool own_netns = true;                   ///< sysfs can be mounted fresh
-    bool userns = false;                     ///< no mknod: device nodes are bound from the host
+    std::string root;       ///< host path of the guest root (informational)
+    bool own_netns = true;  ///< sysfs can be mounted fresh
+    bool userns = false;    ///< no mknod: device nodes are bound from the host
     std::vector<spec::FstabEntry> fstab;
     std::vector<CgroupView> cgroups;
-    bool proc_masks = true;                  ///< the masked and read-only paths below
+    bool proc_masks = true;  ///< the masked and read-only paths below
 };
 
 /// The masked and read-only paths of security.md §1.4 (Docker's defaults).

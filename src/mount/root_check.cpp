@@ -40,7 +40,8 @@ Status check_root(const std::string& root) {
     if (root.empty() || root[0] != '/')
         return make_error(EINVAL, "guest root \"{}\" is not an absolute path", root);
     auto rootfd = VS_TRY(sys::open(root, O_PATH | O_DIRECTORY).wrap("guest root"));
-    struct stat st {}, host {};
+    struct stat st {
+    }, host{};
     if (::fstat(rootfd.get(), &st) < 0 || ::stat("/", &host) < 0)
         return errno_error(fmt::format("stat guest root \"{}\"", root));
     if (st.st_dev == host.st_dev && st.st_ino == host.st_ino)
@@ -53,14 +54,18 @@ Status check_root(const std::string& root) {
             return std::move(fd).error().wrap(fmt::format("guest root \"{}\"", root));
         }
         struct stat s {};
-        if (::fstat(fd->get(), &s) < 0) return errno_error(fmt::format("stat \"{}/{}\"", root, dir));
+        if (::fstat(fd->get(), &s) < 0)
+            return errno_error(fmt::format("stat \"{}/{}\"", root, dir));
         if (S_ISLNK(s.st_mode)) {
             auto text = link_text(fd->get()).value_or("?");
-            return make_error(ELOOP, "guest root \"{}\": /{} is a symlink to \"{}\"{}; refusing to start",
-                              root, dir, text, symlink_escapes(std::string("/") + dir, text) ? " outside the guest" : "");
+            return make_error(
+                ELOOP, "guest root \"{}\": /{} is a symlink to \"{}\"{}; refusing to start", root,
+                dir, text,
+                symlink_escapes(std::string("/") + dir, text) ? " outside the guest" : "");
         }
         if (!S_ISDIR(s.st_mode))
-            return make_error(ENOTDIR, "guest root \"{}\": /{} is not a directory; refusing to start", root, dir);
+            return make_error(
+                ENOTDIR, "guest root \"{}\": /{} is not a directory; refusing to start", root, dir);
     }
     auto null = sys::open_in_root(rootfd.get(), "dev/null", O_PATH | O_NOFOLLOW);
     if (null) {
@@ -68,7 +73,9 @@ Status check_root(const std::string& root) {
         if (::fstat(null->get(), &s) == 0 && S_ISLNK(s.st_mode)) {
             auto text = link_text(null->get()).value_or("?");
             if (symlink_escapes("/dev/null", text))
-                return make_error(ELOOP, "guest root \"{}\": /dev/null is a symlink to \"{}\" outside the guest; refusing to start",
+                return make_error(ELOOP,
+                                  "guest root \"{}\": /dev/null is a symlink to \"{}\" outside the "
+                                  "guest; refusing to start",
                                   root, text);
         }
     }

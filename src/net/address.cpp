@@ -59,8 +59,12 @@ Result<int> parse_mask_or_prefix(std::string_view text, int family) {
     for (size_t i = 0; i < m.size(); ++i) {
         for (int b = 7; b >= 0; --b) {
             bool one = (m.bytes[i] >> b) & 1;
-            if (one && zero_seen) return make_error(EINVAL, "netmask \"{}\" is not contiguous", text);
-            if (one) ++bits; else zero_seen = true;
+            if (one && zero_seen)
+                return make_error(EINVAL, "netmask \"{}\" is not contiguous", text);
+            if (one)
+                ++bits;
+            else
+                zero_seen = true;
         }
     }
     return bits;

@@ -11,8 +11,8 @@
 namespace vs::net {
 
 struct IpAddress {
-    int family = 0;                     ///< AF_INET or AF_INET6; 0 = unset
-    std::array<uint8_t, 16> bytes{};    ///< network order; IPv4 uses the first 4
+    int family = 0;                   ///< AF_INET or AF_INET6; 0 = unset
+    std::array<uint8_t, 16> bytes{};  ///< network order; IPv4 uses the first 4
 
     bool is_v4() const;
     bool is_v6() const;
@@ -27,7 +27,7 @@ struct IpAddress {
 struct IpPrefix {
     IpAddress addr;
     int prefix = 0;
-    std::string to_string() const;   ///< "192.0.2.1/24"
+    std::string to_string() const;  ///< "192.0.2.1/24"
     bool operator==(const IpPrefix& o) const = default;
 };
 

@@ -73,15 +73,17 @@ Status check_locked(const ConflictScope& scope, const spec::GuestSpec& spec) {
     for (const auto& o : mine)
         for (const auto& c : others)
             if (c.addr == o.addr)
-                return make_error(EADDRINUSE, "{} is already configured for guest \"{}\" "
-                                              "(interfaces/{})", where(o), c.guest, c.id);
+                return make_error(EADDRINUSE,
+                                  "{} is already configured for guest \"{}\" "
+                                  "(interfaces/{})",
+                                  where(o), c.guest, c.id);
     // 2. held by a running guest
     std::vector<IpAddress> held_by_self;
     for (const auto& o : mine) {
         std::string p = claims_dir(scope) + "/" + o.addr.to_string();
         if (!sys::exists(p)) continue;
         auto c = read_claim(p);
-        if (!c || !c->owner.alive()) continue;   // stale: its owner is gone
+        if (!c || !c->owner.alive()) continue;  // stale: its owner is gone
         if (c->guest == spec.name) {
             held_by_self.push_back(o.addr);
             continue;
@@ -93,7 +95,7 @@ Status check_locked(const ConflictScope& scope, const spec::GuestSpec& spec) {
     auto addrs = VS_TRY(sock.addrs(AF_UNSPEC));
     auto links = VS_TRY(sock.links());
     for (const auto& o : mine) {
-        if (o.nodev) continue;   // nodev: the address is expected to exist already
+        if (o.nodev) continue;  // nodev: the address is expected to exist already
         bool self = false;
         for (const auto& h : held_by_self) self = self || h == o.addr;
         if (self) continue;

@@ -27,7 +27,8 @@ struct DebugTimer {
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
     ~DebugTimer() {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
         log::debug("guest \"{}\": {} took {} us", guest, what, us);
     }
 };
@@ -77,10 +78,12 @@ Status setup_netns(const spec::GuestSpec& spec, const SetupContext& ctx, const P
 
 Status setup_shared(const spec::GuestSpec& spec, const SetupContext& ctx, const Plan& plan,
                     NetState& st, Rollback& rb) {
-    if (plan.guest_addrs.empty()) return ok();   // no interfaces: the host stack, unrestricted
+    if (plan.guest_addrs.empty()) return ok();  // no interfaces: the host stack, unrestricted
     if (ctx.cgroup2_path.empty())
-        return make_error(EINVAL, "guest \"{}\": shared network mode needs the guest's cgroup2 "
-                                  "node for its BPF programs", spec.name);
+        return make_error(EINVAL,
+                          "guest \"{}\": shared network mode needs the guest's cgroup2 "
+                          "node for its BPF programs",
+                          spec.name);
     auto s = VS_TRY(NetSides::host_only());
     for (const auto& h : plan.host_addrs) {
         VS_TRY(add_host_addr(s, h, st));

@@ -13,9 +13,9 @@
 namespace vs::net {
 
 struct SetupContext {
-    pid_t init_pid = -1;            ///< a process inside the guest's new network namespace
-    std::string cgroup2_path;       ///< the guest's cgroup2 dir (for shared-mode BPF), may be ""
-    std::string run_dir;            ///< the guest's run dir, for anything to remember at stop
+    pid_t init_pid = -1;       ///< a process inside the guest's new network namespace
+    std::string cgroup2_path;  ///< the guest's cgroup2 dir (for shared-mode BPF), may be ""
+    std::string run_dir;       ///< the guest's run dir, for anything to remember at stop
     /// Host-wide dirs for address conflicts (paths.config_dir, paths.run_dir). When empty,
     /// run_base defaults to the parent of run_dir and other guests' configs are not checked.
     std::string config_base;

@@ -55,7 +55,9 @@ bool await_peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l,
         if (peer_netns_dying(host, l)) return true;
         if (std::chrono::steady_clock::now() >= end) return false;
         // One lookup is ~10 us: asking every 0.5 ms costs nothing and ends the wait promptly.
-        struct timespec ts {0, 500 * 1000};
+        struct timespec ts {
+            0, 500 * 1000
+        };
         ::nanosleep(&ts, nullptr);
     }
 }
@@ -79,7 +81,7 @@ Status retire_dying_link(netlink::Socket& host, const netlink::LinkInfo& l) {
             }
         }
         if (r) log::debug("renamed {}, whose peer namespace is dying, to {}", l.name, name);
-        if (r || r.error().code == ENODEV) return ok();   // ENODEV: the kernel was quicker
+        if (r || r.error().code == ENODEV) return ok();  // ENODEV: the kernel was quicker
         if (r.error().code != EEXIST || attempt == 3) return r;
     }
 }
@@ -97,15 +99,15 @@ static IpPrefix host_route_dst(const IpPrefix& a) { return {a.addr, max_prefix(a
 Status add_link_addr(NetSides& s, const LinkPlan& l, const IpPrefix& a, NetState& st) {
     auto link = VS_TRY(s.guest->link_by_name(l.guest_name));
     Message m = netlink::new_addr(link.index, a, "");
-    VS_TRY(s.guest->request(m, fmt::format("add {} to {} in the guest", a.to_string(),
-                                           l.guest_name)));
+    VS_TRY(
+        s.guest->request(m, fmt::format("add {} to {} in the guest", a.to_string(), l.guest_name)));
     if (routed(l)) {
         // Routed veth: the host reaches the guest's address through the host end.
         auto host = VS_TRY(s.host.link_by_name(l.host_name));
         auto dst = host_route_dst(a);
         Message r = netlink::new_route({.family = a.addr.family, .dst = dst, .oif = host.index});
-        VS_TRY(s.host.request(r, fmt::format("add host route {} dev {}", dst.to_string(),
-                                             l.host_name)));
+        VS_TRY(s.host.request(
+            r, fmt::format("add host route {} dev {}", dst.to_string(), l.host_name)));
         st.host_routes.push_back({l.host_name, dst});
     }
     return ok();
@@ -115,7 +117,8 @@ Status del_link_addr(NetSides& s, const LinkPlan& l, const IpPrefix& a, NetState
     if (routed(l)) {
         auto dst = host_route_dst(a);
         if (auto host = s.host.link_by_name(l.host_name)) {
-            Message r = netlink::del_route({.family = a.addr.family, .dst = dst, .oif = host->index});
+            Message r =
+                netlink::del_route({.family = a.addr.family, .dst = dst, .oif = host->index});
             auto rs = s.host.request(r, fmt::format("delete host route {}", dst.to_string()));
             if (!rs && rs.error().code != ESRCH) return rs;
         }
@@ -123,8 +126,8 @@ Status del_link_addr(NetSides& s, const LinkPlan& l, const IpPrefix& a, NetState
     }
     auto link = VS_TRY(s.guest->link_by_name(l.guest_name));
     Message m = netlink::del_addr(link.index, a);
-    auto r = s.guest->request(m, fmt::format("delete {} from {} in the guest", a.to_string(),
-                                             l.guest_name));
+    auto r = s.guest->request(
+        m, fmt::format("delete {} from {} in the guest", a.to_string(), l.guest_name));
     if (!r && r.error().code != EADDRNOTAVAIL) return r;
     return ok();
 }
@@ -144,10 +147,11 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
             // alive is in use: refused.
             auto old = s.host.link_by_name(l.host_name);
             if (old && !await_peer_netns_dying(s.host, *old, kPeerNetnsGrace))
-                return make_error(EEXIST, "{}: host end {} exists and its peer's network "
-                                          "namespace is alive (a namespace of an earlier start "
-                                          "that something pins, or another guest whose name "
-                                          "hashes to the same host end name)",
+                return make_error(EEXIST,
+                                  "{}: host end {} exists and its peer's network "
+                                  "namespace is alive (a namespace of an earlier start "
+                                  "that something pins, or another guest whose name "
+                                  "hashes to the same host end name)",
                                   what, l.host_name);
             if (old) {
                 if (auto r = retire_dying_link(s.host, *old); !r) {
@@ -174,8 +178,8 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
         netlink::LinkChange c{.index = host.index, .up = true};
         if (!l.dev.empty()) c.master = VS_TRY(s.host.link_by_name(l.dev).wrap("{}", what)).index;
         Message up = netlink::set_link(c);
-        VS_TRY(s.host.request(up, fmt::format("{}: attach {} to \"{}\" and bring it up", what,
-                                              l.host_name, l.dev)));
+        VS_TRY(s.host.request(
+            up, fmt::format("{}: attach {} to \"{}\" and bring it up", what, l.host_name, l.dev)));
     } else if (l.mode == Mode::Macvlan) {
         auto parent = VS_TRY(s.host.link_by_name(l.dev).wrap("{}", what));
         Message m = netlink::new_macvlan(l.guest_name, parent.index, ns, l.mac);
@@ -193,8 +197,8 @@ Status create_link(NetSides& s, const LinkPlan& l, NetState& st) {
     // Re-addressing removes the old primary address after adding the new one: the new one
     // must be promoted, not deleted along with it.
     Message promote = netlink::set_link({.index = g.index, .promote_secondaries = true});
-    VS_TRY(s.guest->request(promote, fmt::format("set promote_secondaries on {} in the guest",
-                                                 l.guest_name)));
+    VS_TRY(s.guest->request(
+        promote, fmt::format("set promote_secondaries on {} in the guest", l.guest_name)));
     for (const auto& a : l.addrs) VS_TRY(add_link_addr(s, l, a, st));
     Message up = netlink::set_link({.index = g.index, .up = true});
     VS_TRY(s.guest->request(up, fmt::format("bring up {} in the guest", l.guest_name)));
@@ -224,17 +228,17 @@ Status delete_link(NetSides& s, const LinkPlan& l, NetState& st) {
 
 Status add_gateway(NetSides& s, const GatewayPlan& g) {
     auto link = VS_TRY(s.guest->link_by_name(g.link));
-    Message m = netlink::new_route({.family = g.gateway.family, .gateway = g.gateway,
-                                    .oif = link.index});
-    return s.guest->request(m, fmt::format("add default route via {} in the guest",
-                                           g.gateway.to_string()));
+    Message m =
+        netlink::new_route({.family = g.gateway.family, .gateway = g.gateway, .oif = link.index});
+    return s.guest->request(
+        m, fmt::format("add default route via {} in the guest", g.gateway.to_string()));
 }
 
 Status del_gateway(NetSides& s, const GatewayPlan& g) {
     auto link = s.guest->link_by_name(g.link);
     if (!link) return ok();
-    Message m = netlink::del_route({.family = g.gateway.family, .gateway = g.gateway,
-                                    .oif = link->index});
+    Message m =
+        netlink::del_route({.family = g.gateway.family, .gateway = g.gateway, .oif = link->index});
     auto r = s.guest->request(m, fmt::format("delete default route via {}", g.gateway.to_string()));
     if (!r && r.error().code != ESRCH) return r;
     return ok();
@@ -243,7 +247,8 @@ Status del_gateway(NetSides& s, const GatewayPlan& g) {
 Status add_host_addr(NetSides& s, const HostAddr& h, NetState& st) {
     auto dev = VS_TRY(s.host.link_by_name(h.dev).wrap("interfaces/{}/dev", h.id));
     Message m = netlink::new_addr(dev.index, h.addr, h.label);
-    VS_TRY(s.host.request(m, fmt::format("add {} to host device \"{}\"", h.addr.to_string(), h.dev)));
+    VS_TRY(
+        s.host.request(m, fmt::format("add {} to host device \"{}\"", h.addr.to_string(), h.dev)));
     st.host_addrs.push_back({h.dev, h.addr});
     return ok();
 }
@@ -251,8 +256,8 @@ Status add_host_addr(NetSides& s, const HostAddr& h, NetState& st) {
 Status del_host_addr(NetSides& s, const std::string& dev, const IpPrefix& a, NetState& st) {
     if (auto d = s.host.link_by_name(dev)) {
         Message m = netlink::del_addr(d->index, a);
-        auto r = s.host.request(m, fmt::format("delete {} from host device \"{}\"",
-                                               a.to_string(), dev));
+        auto r =
+            s.host.request(m, fmt::format("delete {} from host device \"{}\"", a.to_string(), dev));
         if (!r && r.error().code != EADDRNOTAVAIL) return r;
     }
     std::erase_if(st.host_addrs, [&](const auto& x) { return x.dev == dev && x.addr == a; });

@@ -17,7 +17,7 @@ namespace vs::net {
 /// The two sides of a guest's network: the host namespace (the caller's) and the guest's.
 struct NetSides {
     netlink::Socket host;
-    std::optional<netlink::Socket> guest;   ///< absent in shared mode
+    std::optional<netlink::Socket> guest;  ///< absent in shared mode
     UniqueFd guest_ns;
 
     static Result<NetSides> host_only();

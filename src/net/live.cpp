@@ -39,8 +39,10 @@ Status live_netns(const Plan& oldp, const Plan& newp, NetSides& s, NetState& st,
     for (const auto& nl : newp.links) {
         const LinkPlan* ol = find_link(oldp, nl.guest_name);
         if (ol && (ol->mode != nl.mode || ol->dev != nl.dev || ol->mac != nl.mac))
-            return make_error(EBUSY, "link {} of the running guest changes mode, device or MAC "
-                                     "(restart the guest for that)", nl.guest_name);
+            return make_error(EBUSY,
+                              "link {} of the running guest changes mode, device or MAC "
+                              "(restart the guest for that)",
+                              nl.guest_name);
     }
     if (!same_gateways(oldp, newp))
         for (const auto& g : oldp.gateways) {
@@ -95,7 +97,8 @@ Status live_shared(const Plan& oldp, const Plan& newp, NetSides& s, NetState& st
     }
     if (st.bpf) {
         VS_TRY(shared_bpf::update(st.cgroup2, newp.guest_addrs));
-        rb.add([path = st.cgroup2, old = oldp.guest_addrs] { (void)shared_bpf::update(path, old); });
+        rb.add(
+            [path = st.cgroup2, old = oldp.guest_addrs] { (void)shared_bpf::update(path, old); });
     }
     for (const auto& h : oldp.host_addrs) {
         if (has(newp.host_addrs, h)) continue;
@@ -120,13 +123,15 @@ Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_sp
         return make_error(EBUSY, "guest \"{}\": switching to or from shared mode needs a restart",
                           new_spec.name);
     if (!st.bpf && !newp.netns && !newp.guest_addrs.empty())
-        return make_error(EBUSY, "guest \"{}\" was started without addresses; restart it to "
-                                 "confine it to addresses", new_spec.name);
+        return make_error(EBUSY,
+                          "guest \"{}\" was started without addresses; restart it to "
+                          "confine it to addresses",
+                          new_spec.name);
 
     auto scope = ConflictScope::of(ctx.config_base, ctx.run_base, ctx.run_dir);
     // Declared before the rollback so that it outlives the undo steps that use it.
-    NetSides s = newp.netns ? VS_TRY(NetSides::for_guest(st.init.pid))
-                            : VS_TRY(NetSides::host_only());
+    NetSides s =
+        newp.netns ? VS_TRY(NetSides::for_guest(st.init.pid)) : VS_TRY(NetSides::host_only());
     Rollback rb;
     VS_TRY(claim_addresses(scope, new_spec, st.init));
     rb.add([&] { (void)claim_addresses(scope, old_spec, st.init); });

@@ -1,4 +1,5 @@
-// live_addresses / live_address_list: a netlink dump inside the guest's namespace, or the shared-mode BPF map.
+// live_addresses / live_address_list: a netlink dump inside the guest's namespace, or the
+// shared-mode BPF map.
 #include "net/live_view.hpp"
 
 #include <sys/socket.h>
@@ -14,8 +15,9 @@ namespace vs::net {
 namespace {
 
 bool shown(const IpAddress& ip) {
-    bool loopback = ip.is_v4() ? ip.bytes[0] == 127
-                               : ip == IpAddress{AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+    bool loopback =
+        ip.is_v4() ? ip.bytes[0] == 127
+                   : ip == IpAddress{AF_INET6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
     bool link_local = ip.is_v6() && ip.bytes[0] == 0xfe && (ip.bytes[1] & 0xc0) == 0x80;
     return !loopback && !link_local;
 }

@@ -16,7 +16,7 @@ Result<std::vector<IpAddress>> live_addresses(const std::string& run_dir);
 
 /// One address of a running guest with where it lives, for status displays.
 struct LiveAddress {
-    std::string dev;   ///< the guest's link ("eth0"); shared mode: the host device, "" if unknown
+    std::string dev;  ///< the guest's link ("eth0"); shared mode: the host device, "" if unknown
     IpPrefix addr;
 };
 

@@ -13,8 +13,10 @@ std::string NetState::serialize() const {
     if (!cgroup2.empty()) s += fmt::format("cgroup2 {}\n", cgroup2);
     if (bpf) s += "bpf 1\n";
     for (const auto& l : host_links) s += fmt::format("host_link {}\n", l);
-    for (const auto& a : host_addrs) s += fmt::format("host_addr {} {}\n", a.dev, a.addr.to_string());
-    for (const auto& r : host_routes) s += fmt::format("host_route {} {}\n", r.dev, r.dst.to_string());
+    for (const auto& a : host_addrs)
+        s += fmt::format("host_addr {} {}\n", a.dev, a.addr.to_string());
+    for (const auto& r : host_routes)
+        s += fmt::format("host_route {} {}\n", r.dev, r.dst.to_string());
     return s;
 }
 

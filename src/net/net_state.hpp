@@ -12,21 +12,21 @@
 namespace vs::net {
 
 struct NetState {
-    ProcessRef init;                       ///< the guest's init (its netns) at setup
+    ProcessRef init;  ///< the guest's init (its netns) at setup
     bool netns = true;
-    std::string cgroup2;                   ///< shared mode: where the BPF programs are
+    std::string cgroup2;  ///< shared mode: where the BPF programs are
     bool bpf = false;
-    std::vector<std::string> host_links;   ///< veth host ends
+    std::vector<std::string> host_links;  ///< veth host ends
     struct HostAddr {
         std::string dev;
         IpPrefix addr;
     };
-    std::vector<HostAddr> host_addrs;      ///< shared mode aliases on host devices
+    std::vector<HostAddr> host_addrs;  ///< shared mode aliases on host devices
     struct HostRoute {
         std::string dev;
         IpPrefix dst;
     };
-    std::vector<HostRoute> host_routes;    ///< routed veth: host routes to the guest
+    std::vector<HostRoute> host_routes;  ///< routed veth: host routes to the guest
 
     std::string serialize() const;
     static Result<NetState> parse(const std::string& text);

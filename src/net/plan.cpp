@@ -11,9 +11,12 @@ namespace vs::net {
 
 const char* mode_name(Mode m) {
     switch (m) {
-        case Mode::Veth: return "veth";
-        case Mode::Macvlan: return "macvlan";
-        case Mode::Shared: return "shared";
+        case Mode::Veth:
+            return "veth";
+        case Mode::Macvlan:
+            return "macvlan";
+        case Mode::Shared:
+            return "shared";
     }
     return "?";
 }
@@ -28,8 +31,10 @@ Result<Mode> parse_mode(const std::string& text) {
 Status validate_ifname(const std::string& name) {
     if (name.empty() || name.size() > 15 || name == "." || name == ".." ||
         name.find_first_of("/: \t\n") != std::string::npos)
-        return make_error(EINVAL, "invalid interface name \"{}\" (1..15 bytes, no '/', ':', "
-                                  "blanks)", name);
+        return make_error(EINVAL,
+                          "invalid interface name \"{}\" (1..15 bytes, no '/', ':', "
+                          "blanks)",
+                          name);
     return ok();
 }
 
@@ -57,16 +62,17 @@ Result<IpPrefix> interface_address(const spec::GuestSpec& spec, const spec::Inte
     if (i.prefix >= 0) {
         p.prefix = i.prefix;
     } else if (slash != std::string::npos) {
-        p.prefix = VS_TRY(parse_mask_or_prefix(std::string_view(i.ip).substr(slash + 1),
-                                               p.addr.family).wrap("{}", where()));
+        p.prefix =
+            VS_TRY(parse_mask_or_prefix(std::string_view(i.ip).substr(slash + 1), p.addr.family)
+                       .wrap("{}", where()));
     } else if (spec.default_prefix >= 0 && spec.default_prefix <= maxp) {
         p.prefix = spec.default_prefix;
     } else {
         p.prefix = default_prefix(p.addr.family);
     }
     if (p.prefix < 0 || p.prefix > maxp)
-        return make_error(EINVAL, "interfaces/{}/prefix: {} is out of range for {}", i.id,
-                          p.prefix, p.addr.to_string());
+        return make_error(EINVAL, "interfaces/{}/prefix: {} is out of range for {}", i.id, p.prefix,
+                          p.addr.to_string());
     return p;
 }
 
@@ -77,8 +83,10 @@ Result<std::vector<OwnedAddr>> owned_addresses(const spec::GuestSpec& spec) {
         auto p = VS_TRY(interface_address(spec, i));
         for (const auto& o : out)
             if (o.addr == p.addr)
-                return make_error(EEXIST, "address {} is configured twice (interfaces/{} and "
-                                          "interfaces/{})", p.addr.to_string(), o.id, i.id);
+                return make_error(EEXIST,
+                                  "address {} is configured twice (interfaces/{} and "
+                                  "interfaces/{})",
+                                  p.addr.to_string(), o.id, i.id);
         out.push_back({i.id, p.addr, i.nodev});
     }
     return out;
@@ -102,8 +110,7 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
     for (const auto& i : spec.interfaces)
         if (!i.disabled && !i.ip.empty()) ifs.push_back(&i);
     // The id order is the processing order (util-vserver: alphabetical, "00", "01"...).
-    std::stable_sort(ifs.begin(), ifs.end(),
-                     [](auto* a, auto* b) { return a->id < b->id; });
+    std::stable_sort(ifs.begin(), ifs.end(), [](auto* a, auto* b) { return a->id < b->id; });
 
     for (const auto& o : VS_TRY(owned_addresses(spec))) plan.guest_addrs.push_back(o.addr);
 
@@ -118,13 +125,16 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
         Mode mode = VS_TRY(resolve_mode(*i, dev, dev_kind));
         auto addr = VS_TRY(interface_address(spec, *i));
         std::optional<netlink::Mac> mac;
-        if (!i->mac.empty()) mac = VS_TRY(netlink::parse_mac(i->mac).wrap("interfaces/{}/mac", i->id));
+        if (!i->mac.empty())
+            mac = VS_TRY(netlink::parse_mac(i->mac).wrap("interfaces/{}/mac", i->id));
 
         if (mode == Mode::Shared) {
             any_shared = true;
             if (!i->gateway.empty())
-                return make_error(EINVAL, "interfaces/{}/gateway: shared mode uses the host's "
-                                          "routes", i->id);
+                return make_error(EINVAL,
+                                  "interfaces/{}/gateway: shared mode uses the host's "
+                                  "routes",
+                                  i->id);
             // dev set and not nodev: the address is added to the host device (VServer's
             // alias); otherwise it must exist already and only binding is restricted.
             if (!i->nodev && !dev.empty()) {
@@ -132,8 +142,10 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
                 if (addr.addr.is_v4() && !i->name.empty()) {
                     label = dev + ":" + i->name;
                     if (label.size() > 15)
-                        return make_error(EINVAL, "interfaces/{}/name: label \"{}\" is longer "
-                                                  "than 15 bytes", i->id, label);
+                        return make_error(EINVAL,
+                                          "interfaces/{}/name: label \"{}\" is longer "
+                                          "than 15 bytes",
+                                          i->id, label);
                 }
                 plan.host_addrs.push_back({i->id, dev, addr, label});
             }
@@ -156,9 +168,10 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
                     link = &l;
         }
         if (link && (link->mode != mode || link->dev != dev))
-            return make_error(EINVAL, "interfaces/{}: name \"{}\" is used with another mode or "
-                                      "device ({} on \"{}\")", i->id, link->guest_name,
-                                      mode_name(link->mode), link->dev);
+            return make_error(EINVAL,
+                              "interfaces/{}: name \"{}\" is used with another mode or "
+                              "device ({} on \"{}\")",
+                              i->id, link->guest_name, mode_name(link->mode), link->dev);
         if (!link) {
             LinkPlan l;
             l.mode = mode;
@@ -185,9 +198,10 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
             auto gw = VS_TRY(parse_ip(i->gateway).wrap("interfaces/{}/gateway", i->id));
             for (const auto& g : plan.gateways)
                 if (g.gateway.family == gw.family && !(g.gateway == gw))
-                    return make_error(EINVAL, "interfaces/{}/gateway: a second default route "
-                                              "({} besides {})", i->id, gw.to_string(),
-                                      g.gateway.to_string());
+                    return make_error(EINVAL,
+                                      "interfaces/{}/gateway: a second default route "
+                                      "({} besides {})",
+                                      i->id, gw.to_string(), g.gateway.to_string());
             bool dup = false;
             for (const auto& g : plan.gateways) dup = dup || g.gateway == gw;
             if (!dup) plan.gateways.push_back({link->guest_name, gw});
@@ -196,8 +210,9 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
     if (any_shared && any_ns)
         return make_error(EINVAL, "interfaces: mode \"shared\" cannot be mixed with other modes");
     if (any_shared && spec.ns.net)
-        return make_error(EINVAL, "interfaces: mode \"shared\" requires the guest to run without "
-                                  "a network namespace");
+        return make_error(EINVAL,
+                          "interfaces: mode \"shared\" requires the guest to run without "
+                          "a network namespace");
     plan.netns = spec.ns.net;
     return plan;
 }

@@ -21,12 +21,12 @@ Result<Mode> parse_mode(const std::string& text);
 /// One link inside the guest (several interfaces/<id> with the same name share it).
 struct LinkPlan {
     Mode mode = Mode::Veth;
-    std::string dev;          ///< bridge (veth) or parent (macvlan); "" = routed veth
-    std::string guest_name;   ///< the name inside the guest ("eth0")
-    std::string host_name;    ///< veth only: the host end ("vs1a2b3c4d.0")
+    std::string dev;         ///< bridge (veth) or parent (macvlan); "" = routed veth
+    std::string guest_name;  ///< the name inside the guest ("eth0")
+    std::string host_name;   ///< veth only: the host end ("vs1a2b3c4d.0")
     std::optional<netlink::Mac> mac;
     std::vector<IpPrefix> addrs;
-    std::vector<std::string> ids;   ///< the interfaces/<id> entries it came from
+    std::vector<std::string> ids;  ///< the interfaces/<id> entries it came from
 };
 
 /// Shared mode: an address added to a host device at start and removed at stop.
@@ -34,17 +34,17 @@ struct HostAddr {
     std::string id;
     std::string dev;
     IpPrefix addr;
-    std::string label;   ///< "dev:name" (IPv4 only), like VServer's alias
+    std::string label;  ///< "dev:name" (IPv4 only), like VServer's alias
 };
 
 /// A default route inside the guest.
 struct GatewayPlan {
-    std::string link;     ///< guest link name
+    std::string link;  ///< guest link name
     IpAddress gateway;
 };
 
 struct Plan {
-    bool netns = true;                   ///< false: shared mode (no network namespace)
+    bool netns = true;  ///< false: shared mode (no network namespace)
     std::vector<LinkPlan> links;
     std::vector<HostAddr> host_addrs;    ///< shared mode only
     std::vector<IpAddress> guest_addrs;  ///< every address the guest owns (BPF allow list)

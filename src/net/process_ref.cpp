@@ -15,7 +15,7 @@ Result<ProcessRef> ProcessRef::of(pid_t pid) {
     // The command name (field 2) may hold spaces and ')': fields restart after the last ')'.
     auto rp = stat.rfind(')');
     if (rp == std::string::npos) return make_error(EPROTO, "parse /proc/{}/stat", pid);
-    const char* p = stat.c_str() + rp + 2;   // field 3
+    const char* p = stat.c_str() + rp + 2;  // field 3
     for (int field = 3; field < 22 && *p; ++field) {
         while (*p && *p != ' ') ++p;
         while (*p == ' ') ++p;

@@ -13,7 +13,7 @@ namespace vs::net {
 
 struct ProcessRef {
     pid_t pid = -1;
-    uint64_t start_time = 0;   ///< field 22 of /proc/<pid>/stat (clock ticks since boot)
+    uint64_t start_time = 0;  ///< field 22 of /proc/<pid>/stat (clock ticks since boot)
 
     static Result<ProcessRef> of(pid_t pid);
     /// True while the same process (same pid and start time) exists.

@@ -30,10 +30,10 @@ struct Primary {
 
 // Every attach type the object uses; detach and count walk exactly these.
 constexpr bpf_attach_type kTypes[] = {
-    BPF_CGROUP_INET4_BIND,     BPF_CGROUP_INET6_BIND,      BPF_CGROUP_INET4_POST_BIND,
-    BPF_CGROUP_INET6_POST_BIND, BPF_CGROUP_INET4_CONNECT,  BPF_CGROUP_INET6_CONNECT,
-    BPF_CGROUP_UDP4_SENDMSG,   BPF_CGROUP_UDP6_SENDMSG,    BPF_CGROUP_INET_SOCK_CREATE,
-    BPF_CGROUP_INET_INGRESS,   BPF_CGROUP_INET_EGRESS,
+    BPF_CGROUP_INET4_BIND,      BPF_CGROUP_INET6_BIND,    BPF_CGROUP_INET4_POST_BIND,
+    BPF_CGROUP_INET6_POST_BIND, BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_INET6_CONNECT,
+    BPF_CGROUP_UDP4_SENDMSG,    BPF_CGROUP_UDP6_SENDMSG,  BPF_CGROUP_INET_SOCK_CREATE,
+    BPF_CGROUP_INET_INGRESS,    BPF_CGROUP_INET_EGRESS,
 };
 
 // Our programs are recognised by name: every function in the object starts with "vs_".
@@ -49,9 +49,7 @@ int quiet_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
     return 0;
 }
 
-Error bpf_error(int ret, std::string what) {
-    return Error(ret < 0 ? -ret : EIO, std::move(what));
-}
+Error bpf_error(int ret, std::string what) { return Error(ret < 0 ? -ret : EIO, std::move(what)); }
 
 struct ObjClose {
     void operator()(bpf_object* o) const { bpf_object__close(o); }
@@ -152,9 +150,12 @@ Result<Maps> find_maps(int cgfd) {
                 uint32_t mlen = sizeof mi;
                 if (bpf_obj_get_info_by_fd(mfd.get(), &mi, &mlen) < 0) continue;
                 std::string name = mi.name;
-                if (name == "vs_allow4" && !m.allow4) m.allow4 = std::move(mfd);
-                else if (name == "vs_allow6" && !m.allow6) m.allow6 = std::move(mfd);
-                else if (name == "vs_primary" && !m.primary) m.primary = std::move(mfd);
+                if (name == "vs_allow4" && !m.allow4)
+                    m.allow4 = std::move(mfd);
+                else if (name == "vs_allow6" && !m.allow6)
+                    m.allow6 = std::move(mfd);
+                else if (name == "vs_primary" && !m.primary)
+                    m.primary = std::move(mfd);
             }
             if (m.allow4 && m.allow6 && m.primary) return m;
         }
@@ -209,8 +210,8 @@ Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& add
         auto type = bpf_program__expected_attach_type(prog);
         int r = bpf_prog_attach(bpf_program__fd(prog), cg.get(), type, BPF_F_ALLOW_MULTI);
         if (r < 0) {
-            Error e = bpf_error(r, fmt::format("{}: attach BPF program {}", what(),
-                                               bpf_program__name(prog)));
+            Error e = bpf_error(
+                r, fmt::format("{}: attach BPF program {}", what(), bpf_program__name(prog)));
             (void)detach_fd(cg.get());
             return e;
         }
@@ -232,7 +233,8 @@ Result<std::vector<IpAddress>> allowed(const std::string& cgroup2_path) {
     auto cg = VS_TRY(open_cgroup(cgroup2_path));
     auto m = VS_TRY(find_maps(cg.get()));
     std::vector<IpAddress> out;
-    for (auto [fd, family] : {std::pair{m.allow4.get(), AF_INET}, std::pair{m.allow6.get(), AF_INET6}}) {
+    for (auto [fd, family] :
+         {std::pair{m.allow4.get(), AF_INET}, std::pair{m.allow6.get(), AF_INET6}}) {
         IpAddress key, next;
         void* prev = nullptr;
         while (bpf_map_get_next_key(fd, prev, next.bytes.data()) == 0) {

@@ -17,8 +17,8 @@ namespace vs::ns {
 
 namespace {
 const std::pair<uint64_t, const char*> kNs[] = {
-    {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mnt"},  {CLONE_NEWUTS, "uts"},
-    {CLONE_NEWIPC, "ipc"},   {CLONE_NEWNET, "net"}, {CLONE_NEWCGROUP, "cgroup"},
+    {CLONE_NEWUSER, "user"}, {CLONE_NEWNS, "mnt"},    {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWIPC, "ipc"},   {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"},
     {CLONE_NEWPID, "pid"},   {CLONE_NEWTIME, "time"},
 };
 }  // namespace
@@ -27,7 +27,8 @@ Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask) {
     uint64_t out = 0;
     for (auto [flag, name] : kNs) {
         if (!(mask & flag)) continue;
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         std::string theirs = fmt::format("/proc/{}/ns/{}", pid, name);
         if (::stat(theirs.c_str(), &a) < 0) {
             if (errno == ENOENT) continue;  // kernel without that namespace type

@@ -43,7 +43,8 @@ Status close_fds_except(std::vector<int> keep) {
     unsigned next = 3;
     for (int k : keep) {
         if (k < static_cast<int>(next)) continue;
-        if (static_cast<unsigned>(k) > next && close_range_raw(next, static_cast<unsigned>(k) - 1) < 0) {
+        if (static_cast<unsigned>(k) > next &&
+            close_range_raw(next, static_cast<unsigned>(k) - 1) < 0) {
             if (errno == ENOSYS) return sweep_proc(keep);
             return errno_error(fmt::format("close_range {}..{}", next, k - 1));
         }

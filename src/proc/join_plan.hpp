@@ -13,10 +13,10 @@ constexpr uint32_t kVersion = 1;
 constexpr uint32_t kMsgPlan = 7;
 
 enum Flags : uint32_t {
-    kTty = 1,          ///< open a pty in the guest's devpts, send the master, slave on 0-2
-    kUserns = 2,       ///< joined a user namespace: become its uid/gid 0 first
-    kNoNewPrivs = 4,   ///< PR_SET_NO_NEW_PRIVS
-    kSetIds = 8,       ///< setgroups/setresgid/setresuid to groups/gid/uid
+    kTty = 1,         ///< open a pty in the guest's devpts, send the master, slave on 0-2
+    kUserns = 2,      ///< joined a user namespace: become its uid/gid 0 first
+    kNoNewPrivs = 4,  ///< PR_SET_NO_NEW_PRIVS
+    kSetIds = 8,      ///< setgroups/setresgid/setresuid to groups/gid/uid
 };
 
 /// Followed by: uint32_t groups[n_groups]; Rlimit rlimits[n_rlimits];

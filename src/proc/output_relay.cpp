@@ -33,7 +33,9 @@ void write_out(int& to, const char* p, size_t n) {
         ssize_t w = ::write(to, p, n);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && errno == EAGAIN) {
-            struct pollfd pf {to, POLLOUT, 0};
+            struct pollfd pf {
+                to, POLLOUT, 0
+            };
             ::poll(&pf, 1, -1);
             continue;
         }
@@ -94,8 +96,8 @@ std::vector<int> OutputRelay::peer_fds() const {
 }
 
 std::string OutputRelay::peer_arg() const {
-    return fmt::format("{},{},{},{},{}", status_peer_.get(), out_w_.get(), err_w_.get(), out_r_.get(),
-                       err_r_.get());
+    return fmt::format("{},{},{},{},{}", status_peer_.get(), out_w_.get(), err_w_.get(),
+                       out_r_.get(), err_r_.get());
 }
 
 void OutputRelay::close_peer_ends() {
@@ -106,7 +108,8 @@ void OutputRelay::close_peer_ends() {
 
 std::optional<int> OutputRelay::relay(int out, int err) {
     // A write to a closed pipe must not kill us half-way through a start: EPIPE instead.
-    struct sigaction ign {}, old {};
+    struct sigaction ign {
+    }, old{};
     ign.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ign, &old);
     std::optional<int> result;

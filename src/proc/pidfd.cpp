@@ -46,7 +46,8 @@ int decode(const siginfo_t& info) {
 Result<int> PidFd::wait() const {
     siginfo_t info{};
     for (;;) {
-        if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd_.get()), &info, WEXITED) == 0)
+        if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd_.get()), &info,
+                     WEXITED) == 0)
             return decode(info);
         if (errno != EINTR) return errno_error(fmt::format("waitid pid {}", pid_));
     }
@@ -63,7 +64,9 @@ Result<std::optional<int>> PidFd::try_wait() const {
 
 bool PidFd::alive() const {
     // A pidfd polls readable once the process has exited (pidfd_open(2) NOTES).
-    struct pollfd p{fd_.get(), POLLIN, 0};
+    struct pollfd p {
+        fd_.get(), POLLIN, 0
+    };
     int r = ::poll(&p, 1, 0);
     return r == 0;
 }

@@ -14,7 +14,8 @@ Result<uint64_t> parse_start_time(std::string_view text) {
     if (rp == std::string_view::npos) return make_error(EINVAL, "stat text has no \"(comm)\"");
     // After ") " come fields 3.. ; starttime is field 22, i.e. the 20th after comm.
     auto fields = str::split_ws(text.substr(rp + 1));
-    if (fields.size() < 20) return make_error(EINVAL, "stat text has {} fields after comm", fields.size());
+    if (fields.size() < 20)
+        return make_error(EINVAL, "stat text has {} fields after comm", fields.size());
     auto v = str::parse_u64(fields[19]);
     if (!v) return make_error(EINVAL, "stat starttime \"{}\" is not a number", fields[19]);
     return *v;

@@ -19,7 +19,8 @@ Result<Pty> open_pty() {
     Pty p;
     p.master.reset(m);
     unsigned n = 0;
-    if (::ioctl(m, TIOCGPTN, &n) < 0) return errno_error("\"/dev/ptmx\" in the guest is not a pty master");
+    if (::ioctl(m, TIOCGPTN, &n) < 0)
+        return errno_error("\"/dev/ptmx\" in the guest is not a pty master");
     int unlock = 0;
     if (::ioctl(m, TIOCSPTLCK, &unlock) < 0) return errno_error("unlock pty");
     int s = ::ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -68,7 +69,9 @@ bool write_full(int fd, const char* p, size_t n) {
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {
-                struct pollfd pf{fd, POLLOUT, 0};
+                struct pollfd pf {
+                    fd, POLLOUT, 0
+                };
                 ::poll(&pf, 1, -1);
                 continue;
             }

@@ -32,7 +32,8 @@ Result<UniqueFd> sealed_copy(const std::string& path) {
         if (n == 0) break;
     }
     if (::fchmod(mem.get(), 0555) < 0) return errno_error("chmod memfd");
-    if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) <
+        0)
         return errno_error("seal memfd");
     return mem;
 }

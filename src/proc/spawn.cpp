@@ -18,7 +18,8 @@ namespace vs::proc {
 
 namespace {
 
-[[noreturn]] void run_child(const SpawnOptions& opt, SyncChannel& chan, const ChildMain& child_main) {
+[[noreturn]] void run_child(const SpawnOptions& opt, SyncChannel& chan,
+                            const ChildMain& child_main) {
     // The parent may die between clone and this prctl (prctl(2), PR_SET_PDEATHSIG). getppid()
     // cannot tell (it is 0 in another pid namespace), but the channel can: every child main
     // first waits for a message and gets EOF when the parent is gone.

@@ -27,8 +27,8 @@ struct SpawnOptions {
 
 struct Child {
     PidFd pidfd;
-    SyncChannel channel;        ///< the parent's end
-    bool in_cgroup = false;     ///< CLONE_INTO_CGROUP took effect
+    SyncChannel channel;     ///< the parent's end
+    bool in_cgroup = false;  ///< CLONE_INTO_CGROUP took effect
     bool used_clone3 = false;
 };
 

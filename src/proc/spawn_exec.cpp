@@ -26,7 +26,7 @@ struct Args {
     int exe_fd;
     const int* keep;
     size_t nkeep;
-    const int* spare;    ///< sorted: keep + exe_fd, the fds not closed before the exec
+    const int* spare;  ///< sorted: keep + exe_fd, the fds not closed before the exec
     size_t nspare;
     char* const* argv;
     char* const* envp;
@@ -119,8 +119,9 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
     std::vector<int> spare = keep;
     spare.push_back(exe_fd);
     std::sort(spare.begin(), spare.end());
-    Args a{exe_fd, keep.data(), keep.size(), spare.data(), spare.size(), av.data(), ev.data(), &old,
-           opt.before_exec, opt.ctx, 0};
+    Args a{exe_fd,    keep.data(), keep.size(), spare.data(),    spare.size(),
+           av.data(), ev.data(),   &old,        opt.before_exec, opt.ctx,
+           0};
     int pidfd = -1;
     long pid = -1;
     int clone_err = 0;
@@ -152,8 +153,8 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
                           "clone3 into the guest's cgroup2 node (CLONE_INTO_CGROUP)");
     }
     if (pid < 0) {
-        pid = ::clone(child, stack + kStackSize, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
-                      &a, &pidfd);
+        pid = ::clone(child, stack + kStackSize, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &a,
+                      &pidfd);
         clone_err = errno;
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);

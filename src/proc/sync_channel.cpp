@@ -29,7 +29,9 @@ static Status send_raw(int fd, SyncMsg type, int code, std::string_view text, in
     size_t len = std::min(text.size(), sizeof buf - sizeof h);
     std::memcpy(buf, &h, sizeof h);
     std::memcpy(buf + sizeof h, text.data(), len);
-    struct iovec iov {buf, sizeof h + len};
+    struct iovec iov {
+        buf, sizeof h + len
+    };
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -64,13 +66,16 @@ Status SyncChannel::send_payload(SyncMsg type, std::string_view payload) {
     buf.append(payload);
     for (;;) {
         if (::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL) >= 0) return ok();
-        if (errno != EINTR) return errno_error(fmt::format("send {} bytes on the sync channel", buf.size()));
+        if (errno != EINTR)
+            return errno_error(fmt::format("send {} bytes on the sync channel", buf.size()));
     }
 }
 
 Result<SyncMessage> SyncChannel::recv() {
     char buf[kMaxMessage];
-    struct iovec iov {buf, sizeof buf};
+    struct iovec iov {
+        buf, sizeof buf
+    };
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;

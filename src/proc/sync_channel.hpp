@@ -23,11 +23,11 @@
 namespace vs::proc {
 
 enum class SyncMsg : uint32_t {
-    Go = 1,     ///< parent -> child: continue
-    Error = 2,  ///< child -> parent: {errno, message}
-    Exec = 3,   ///< child -> parent: about to execve
-    Fd = 4,     ///< child -> parent: an fd in SCM_RIGHTS (pty master)
-    Ready = 5,  ///< child -> parent: reached a sync point (e.g. namespaces ready)
+    Go = 1,       ///< parent -> child: continue
+    Error = 2,    ///< child -> parent: {errno, message}
+    Exec = 3,     ///< child -> parent: about to execve
+    Fd = 4,       ///< child -> parent: an fd in SCM_RIGHTS (pty master)
+    Ready = 5,    ///< child -> parent: reached a sync point (e.g. namespaces ready)
     Spawned = 6,  ///< vs-init -> vserver: the guest process's pid (host view) in `value`
     Plan = 7,     ///< vserver -> vs-init --join: proc/join_plan.hpp
 };

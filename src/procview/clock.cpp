@@ -20,7 +20,8 @@ Clock Clock::now() {
     if (page > 0) c.page = page;
     struct timespec rt {};
     ::clock_gettime(CLOCK_REALTIME, &rt);
-    c.boot_unix = static_cast<double>(rt.tv_sec) + static_cast<double>(rt.tv_nsec) / 1e9 - since_boot();
+    c.boot_unix =
+        static_cast<double>(rt.tv_sec) + static_cast<double>(rt.tv_nsec) / 1e9 - since_boot();
     return c;
 }
 

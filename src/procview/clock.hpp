@@ -6,9 +6,9 @@
 namespace vs::procview {
 
 struct Clock {
-    long hz = 100;          ///< sysconf(_SC_CLK_TCK): unit of utime/stime/starttime
-    long page = 4096;       ///< unit of rss in /proc/PID/stat
-    double boot_unix = 0;   ///< wall-clock time of boot (realtime - boottime)
+    long hz = 100;         ///< sysconf(_SC_CLK_TCK): unit of utime/stime/starttime
+    long page = 4096;      ///< unit of rss in /proc/PID/stat
+    double boot_unix = 0;  ///< wall-clock time of boot (realtime - boottime)
 
     static Clock now();
     /// Seconds since boot (CLOCK_BOOTTIME: the clock starttime is measured on, time-namespace

@@ -53,7 +53,8 @@ Result<size_t> signal_guest(const config::Paths& paths, const std::string& guest
             ++fresh;
             auto st = signal_guest_pid(paths, guest, pid, sig);
             // A process that exited or left meanwhile is not an error for "every process".
-            if (!st && st.error().code != ESRCH && st.error().code != EPERM) return std::move(st).error();
+            if (!st && st.error().code != ESRCH && st.error().code != EPERM)
+                return std::move(st).error();
         }
         if (fresh == 0) break;
     }

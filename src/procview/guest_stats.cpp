@@ -18,7 +18,8 @@ double uptime_of(const Usage& u, const Clock& c) {
 
 }  // namespace
 
-std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths, const std::string& name) {
+std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths,
+                                                const std::string& name) {
     cgroup::Options o;
     o.root = paths.cgroup_root;
     o.parent = paths.cgroup_parent;
@@ -84,7 +85,8 @@ std::string format_duration(double seconds) {
     uint64_t s = total_cs / 100, cs = total_cs % 100;
     if (s < 3600) return fmt::format("{}m{:02}s{:02}", s / 60, s % 60, cs);
     if (s < 86400) return fmt::format("{}h{:02}m{:02}", s / 3600, s / 60 % 60, s % 60);
-    if (s < 365 * 86400ULL) return fmt::format("{}d{:02}h{:02}", s / 86400, s / 3600 % 24, s / 60 % 60);
+    if (s < 365 * 86400ULL)
+        return fmt::format("{}d{:02}h{:02}", s / 86400, s / 3600 % 24, s / 60 % 60);
     return fmt::format("{}y{:03}d{:02}", s / (365 * 86400ULL), s / 86400 % 365, s / 3600 % 24);
 }
 

@@ -16,12 +16,12 @@
 namespace vs::procview {
 
 struct StatRow {
-    std::optional<uint32_t> xid;         ///< 0 for the host; nullopt: guest without `context`
-    std::string name;                    ///< guest name; "root server" for the host
+    std::optional<uint32_t> xid;  ///< 0 for the host; nullopt: guest without `context`
+    std::string name;             ///< guest name; "root server" for the host
     bool host = false;
-    Usage usage;                         ///< summed over the live processes
-    std::optional<cgroup::Stats> cgroup; ///< the guest cgroup's own accounting, when readable
-    double uptime_s = 0;                 ///< age of the oldest process
+    Usage usage;                          ///< summed over the live processes
+    std::optional<cgroup::Stats> cgroup;  ///< the guest cgroup's own accounting, when readable
+    double uptime_s = 0;                  ///< age of the oldest process
     uint64_t cpu_user_ms = 0, cpu_system_ms = 0;  ///< cgroup totals if known, else the sums
 };
 
@@ -41,7 +41,8 @@ nlohmann::json stat_row_json(const StatRow& r);
 
 /// The guest cgroup's own accounting (cgroup::Manager::stats()); nullopt when the guest has no
 /// cgroup or it cannot be read.
-std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths, const std::string& name);
+std::optional<cgroup::Stats> guest_cgroup_stats(const config::Paths& paths,
+                                                const std::string& name);
 
 /// `vserver NAME status --json` data: running, xid, process count and pids, memory and cpu,
 /// uptime, cgroup stats. Reads only the guest's own processes. Schema: docs/host-tools.md.

@@ -18,9 +18,9 @@ namespace vs::procview {
 /// A guest with a live cgroup (a "context" in util-vserver's words).
 struct Guest {
     std::string name;
-    std::optional<uint32_t> xid;   ///< the `context` file of its config dir; nullopt if none
-    std::string cgroup_dir;        ///< its cgroup in the hierarchy membership was read from
-    std::vector<pid_t> pids;       ///< every process in its cgroup subtree
+    std::optional<uint32_t> xid;  ///< the `context` file of its config dir; nullopt if none
+    std::string cgroup_dir;       ///< its cgroup in the hierarchy membership was read from
+    std::vector<pid_t> pids;      ///< every process in its cgroup subtree
 };
 
 /// The guest's xid from paths.guest_config(name)/context, cached for the life of the object
@@ -40,8 +40,8 @@ private:
 /// a process that joins a guest meanwhile is then labelled with that guest, and a pid missing
 /// from every guest is a host process (or one that has exited since).
 struct Membership {
-    std::vector<Guest> guests;                   ///< sorted by name
-    std::unordered_map<pid_t, int> index;        ///< pid -> position in guests
+    std::vector<Guest> guests;             ///< sorted by name
+    std::unordered_map<pid_t, int> index;  ///< pid -> position in guests
 
     /// -1 for the host (context 0).
     int guest_of(pid_t pid) const {

@@ -14,14 +14,14 @@ struct ProcStat {
     pid_t pid = 0;
     pid_t ppid = 0;
     char state = '?';
-    std::string comm;            ///< task name, may contain spaces and ')' (proc(5))
+    std::string comm;  ///< task name, may contain spaces and ')' (proc(5))
     pid_t pgrp = 0, session = 0;
     int tty_nr = 0;
-    uint64_t utime_ticks = 0;    ///< user cpu time, clock ticks (sysconf(_SC_CLK_TCK))
+    uint64_t utime_ticks = 0;  ///< user cpu time, clock ticks (sysconf(_SC_CLK_TCK))
     uint64_t stime_ticks = 0;
     int64_t nice = 0;
     int64_t threads = 0;
-    uint64_t start_ticks = 0;    ///< start time since boot, clock ticks
+    uint64_t start_ticks = 0;  ///< start time since boot, clock ticks
     uint64_t vsize_bytes = 0;
     uint64_t rss_pages = 0;
 };

@@ -14,8 +14,8 @@ namespace vs::procview {
 constexpr size_t kContextWidth = 20;
 
 struct PidColumn {
-    size_t end = 0;     ///< index one past the last character of "PID" in the header
-    size_t token = 0;   ///< its position among the header's whitespace-separated words
+    size_t end = 0;    ///< index one past the last character of "PID" in the header
+    size_t token = 0;  ///< its position among the header's whitespace-separated words
 };
 
 /// The "PID" column of a ps header line; nullopt when the format has none.

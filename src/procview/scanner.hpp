@@ -17,14 +17,14 @@ namespace vs::procview {
 /// One process: its stat line plus what the caller asked for.
 struct Proc {
     ProcStat stat;
-    uid_t uid = 0;            ///< owner of /proc/PID (the effective uid, proc(5))
-    std::string cmdline;      ///< argv joined by spaces; empty for kernel threads or if not read
+    uid_t uid = 0;        ///< owner of /proc/PID (the effective uid, proc(5))
+    std::string cmdline;  ///< argv joined by spaces; empty for kernel threads or if not read
     bool kernel_thread = false;
 };
 
 struct ScanOptions {
     std::string proc_root = "/proc";
-    bool cmdline = false;     ///< also read /proc/PID/cmdline (one more open+read per process)
+    bool cmdline = false;  ///< also read /proc/PID/cmdline (one more open+read per process)
     /// Keep every /proc/PID/stat open between scans and pread it: a refresh then costs one
     /// syscall per process instead of three. The fd stays bound to that very task, so a reused
     /// pid reads as an error and is reopened, never as the new process's data.
@@ -47,7 +47,8 @@ public:
     size_t cached_fds() const { return fds_.size(); }
 
 private:
-    explicit Scanner(ScanOptions opt, UniqueFd proc) : opt_(std::move(opt)), proc_(std::move(proc)) {}
+    explicit Scanner(ScanOptions opt, UniqueFd proc)
+        : opt_(std::move(opt)), proc_(std::move(proc)) {}
     int stat_fd(pid_t pid, bool& fresh);
 
     ScanOptions opt_;

@@ -7,11 +7,16 @@ namespace vs::procview {
 
 const char* sort_name(TopSort s) {
     switch (s) {
-        case TopSort::Cpu: return "%CPU";
-        case TopSort::Mem: return "RSS";
-        case TopSort::Pid: return "PID/CONTEXT";
-        case TopSort::Time: return "TIME";
-        case TopSort::Name: return "COMMAND/NAME";
+        case TopSort::Cpu:
+            return "%CPU";
+        case TopSort::Mem:
+            return "RSS";
+        case TopSort::Pid:
+            return "PID/CONTEXT";
+        case TopSort::Time:
+            return "TIME";
+        case TopSort::Name:
+            return "COMMAND/NAME";
     }
     return "?";
 }
@@ -30,7 +35,9 @@ double pct(double cpu_s, double interval_s) {
 }  // namespace
 
 TopModel::TopModel(config::Paths paths)
-    : paths_(paths), scanner_(Scanner::open(top_scan_options())), xids_(std::move(paths)),
+    : paths_(paths),
+      scanner_(Scanner::open(top_scan_options())),
+      xids_(std::move(paths)),
       clock_(Clock::now()) {}
 
 cgroup::Manager* TopModel::manager(const std::string& name) {
@@ -152,7 +159,8 @@ std::vector<std::string> TopModel::keys() const {
     return k;
 }
 
-std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse, const std::set<std::string>& expanded) {
+std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse,
+                                   const std::set<std::string>& expanded) {
     size_t ng = members_.guests.size() + 1;
     if (details_.size() != ng) {  // rows() before any refresh
         details_.assign(ng, {});
@@ -207,11 +215,21 @@ std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse, const std::set<st
         auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
         int c = 0;
         switch (sort) {
-            case TopSort::Cpu: c = cmp(b.cpu_pct, a.cpu_pct); break;
-            case TopSort::Mem: c = cmp(b.rss_bytes, a.rss_bytes); break;
-            case TopSort::Time: c = cmp(b.time_ticks, a.time_ticks); break;
-            case TopSort::Pid: c = cmp(a.pid, b.pid); break;
-            case TopSort::Name: c = cmp(a.command, b.command); break;
+            case TopSort::Cpu:
+                c = cmp(b.cpu_pct, a.cpu_pct);
+                break;
+            case TopSort::Mem:
+                c = cmp(b.rss_bytes, a.rss_bytes);
+                break;
+            case TopSort::Time:
+                c = cmp(b.time_ticks, a.time_ticks);
+                break;
+            case TopSort::Pid:
+                c = cmp(a.pid, b.pid);
+                break;
+            case TopSort::Name:
+                c = cmp(a.command, b.command);
+                break;
         }
         return reverse ? -c : c;
     };

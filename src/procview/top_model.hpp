@@ -33,19 +33,19 @@ const char* sort_name(TopSort s);
 
 struct TopRow {
     bool group = false;
-    std::string context;     ///< "xid name" ("0 MAIN"), on group rows
-    std::string key;         ///< group identity for expand/collapse: "" = host, else guest name
+    std::string context;  ///< "xid name" ("0 MAIN"), on group rows
+    std::string key;      ///< group identity for expand/collapse: "" = host, else guest name
     bool expanded = false;
-    uint32_t procs = 0;      ///< group rows
-    pid_t pid = 0;           ///< process rows
+    uint32_t procs = 0;  ///< group rows
+    pid_t pid = 0;       ///< process rows
     std::string user;
     char state = ' ';
-    double cpu_pct = 0;      ///< of one cpu, like top (a guest can exceed 100 on SMP)
+    double cpu_pct = 0;  ///< of one cpu, like top (a guest can exceed 100 on SMP)
     uint64_t rss_bytes = 0, vsz_bytes = 0;
     /// False on guest rows taken from the cgroup: cgroups account memory in use (rss_bytes
     /// then holds the cgroup's memory usage, what memory.max limits), not virtual size.
     bool vsz_known = true;
-    uint64_t time_ticks = 0; ///< user + system
+    uint64_t time_ticks = 0;  ///< user + system
     std::string command;
 };
 
@@ -79,7 +79,7 @@ private:
     };
     /// A guest's row figures from its cgroup, and what the previous sample saw.
     struct GroupSample {
-        bool have = false;          ///< cgroup stats readable (else: sums of its processes)
+        bool have = false;  ///< cgroup stats readable (else: sums of its processes)
         uint64_t cpu_us = 0, memory = 0;
         double cpu_pct = 0;
     };

@@ -9,9 +9,7 @@
 namespace vs::procview {
 
 std::string render_tree(const std::vector<Proc>& procs, const Membership& m, const TreeOptions& o) {
-    auto member = [&](size_t i) {
-        return o.only == -2 || m.guest_of(procs[i].stat.pid) == o.only;
-    };
+    auto member = [&](size_t i) { return o.only == -2 || m.guest_of(procs[i].stat.pid) == o.only; };
     std::unordered_map<pid_t, size_t> at;
     at.reserve(procs.size());
     for (size_t i = 0; i < procs.size(); ++i)

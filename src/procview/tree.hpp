@@ -13,7 +13,7 @@ struct TreeOptions {
     /// -2: the whole host; -1: host processes only; i >= 0: only m.guests[i], rooted at its
     /// processes whose parent is outside the guest (its init, and anything joined by exec).
     int only = -2;
-    bool cmdline = false;   ///< label nodes with the command line instead of comm
+    bool cmdline = false;  ///< label nodes with the command line instead of comm
 };
 
 /// One line per process: "|-comm(pid)", children sorted by pid, and " [xid name]" after the

@@ -19,7 +19,8 @@ struct Target {
 
 // The running guest and its join profile: the one its start saved when there is one (no config
 // parsing, nothing recompiled), else made from the config as start makes it.
-Result<Target> running_target(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec) {
+Result<Target> running_target(const config::Paths& paths, const std::string& name,
+                              const SpecLoader& load_spec) {
     VS_TRY(spec::validate_name(name));
     std::string run = paths.guest_run(name);
     if (auto st = state::load(run); st && *st && (*st)->phase == state::Phase::Running)
@@ -46,7 +47,8 @@ Result<int> exec(const config::Paths& paths, const std::string& name, const Spec
     return run_in_guest(t.profile, t.state, req);
 }
 
-Result<int> enter(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec) {
+Result<int> enter(const config::Paths& paths, const std::string& name,
+                  const SpecLoader& load_spec) {
     auto t = VS_TRY(running_target(paths, name, load_spec));
     if (t.profile.private_ctx)
         return make_error(EPERM, "guest \"{}\" has flag \"private\": it cannot be entered", name);

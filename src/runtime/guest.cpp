@@ -9,7 +9,8 @@
 
 namespace vs::runtime {
 
-Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths, const std::string& name) {
+Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths,
+                                                     const std::string& name) {
     cgroup::Options o;
     o.root = paths.cgroup_root;
     o.parent = paths.cgroup_parent;

@@ -15,7 +15,8 @@
 namespace vs::runtime {
 
 /// The guest's cgroup (not created).
-Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths, const std::string& name);
+Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const config::Paths& paths,
+                                                     const std::string& name);
 
 /// Status inputs read from the kernel and the run dir; never blocks, never creates anything.
 /// `caller_holds_lock`: the caller has the guest lock, so a held lock means no one else is
@@ -26,7 +27,6 @@ state::Observation observe(const config::Paths& paths, const std::string& name, 
 /// Removes what an interrupted start/stop left: every process (cgroup kill), the network,
 /// the cgroup and the state file. Idempotent.
 Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg);
-
 
 /// stop's body for a caller that already holds the guest lock (stop, restart, delete).
 /// With quiet_if_stopped a stopped guest is success instead of "not running".

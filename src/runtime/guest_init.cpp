@@ -44,7 +44,8 @@ Status time_namespace() {
     if (::unshare(CLONE_NEWTIME) < 0) return errno_error("unshare the time namespace");
     struct timespec now {};
     ::clock_gettime(CLOCK_BOOTTIME, &now);
-    VS_TRY(sys::write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", now.tv_sec)));
+    VS_TRY(
+        sys::write_file("/proc/self/timens_offsets", fmt::format("boottime -{} 0\n", now.tv_sec)));
     auto ns = VS_TRY(sys::open("/proc/self/ns/time_for_children", O_RDONLY));
     if (::setns(ns.get(), CLONE_NEWTIME) < 0) return errno_error("setns the new time namespace");
     return ok();
@@ -76,7 +77,8 @@ Status build_root(const InitPlan& p, UniqueFd idmapped_root) {
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
     VS_TRY(process_settings(spec, p));
-    VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get(), idmapped_root ? idmapped_root.get() : -1));
+    VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get(),
+                          idmapped_root ? idmapped_root.get() : -1));
     rootfd.reset();
     idmapped_root.reset();
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
@@ -100,14 +102,16 @@ Status finish(proc::SyncChannel& ch, const InitPlan& p) {
         return errno_error(fmt::format("personality {:#x}", *spec.personality));
     VS_TRY(confine_in_child(spec, p.filter));
     if (!spec.init.cmd_prepare.empty())
-        VS_TRY(run_prepare(spec.init.cmd_prepare, p.env, admin_err ? admin_err.get() : STDERR_FILENO));
+        VS_TRY(
+            run_prepare(spec.init.cmd_prepare, p.env, admin_err ? admin_err.get() : STDERR_FILENO));
     admin_err.reset();
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     keep.insert(keep.end(), p.inherit_fds.begin(), p.inherit_fds.end());
     VS_TRY(proc::close_fds_except(keep));
     for (int fd : p.inherit_fds)
-        if (::fcntl(fd, F_SETFD, 0) < 0) return errno_error(fmt::format("clear close-on-exec on fd {}", fd));
+        if (::fcntl(fd, F_SETFD, 0) < 0)
+            return errno_error(fmt::format("clear close-on-exec on fd {}", fd));
     // From here on the init must outlive `vserver start` (DESIGN.md §1: no monitor process).
     if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
     VS_TRY(ch.send(proc::SyncMsg::Exec));

@@ -18,11 +18,11 @@ struct InitPlan {
     const spec::GuestSpec* spec = nullptr;
     mount::Plan mounts;
     std::vector<RlimitSetting> rlimits;
-    seccomp::Program filter;         ///< compiled in the parent (guest_filter); the child only loads it
+    seccomp::Program filter;  ///< compiled in the parent (guest_filter); the child only loads it
     std::string nodename;
-    std::vector<std::string> argv;   ///< PID 1's argv
+    std::vector<std::string> argv;  ///< PID 1's argv
     std::vector<std::string> env;
-    int helper_fd = -1;              ///< sealed vs-init copy; -1: exec argv[0] in the guest
+    int helper_fd = -1;  ///< sealed vs-init copy; -1: exec argv[0] in the guest
     /// fds (above 2) the init inherits across its execve, e.g. the pipes of vs-init --output
     /// (runtime/init_output.hpp); every other fd is closed.
     std::vector<int> inherit_fds;

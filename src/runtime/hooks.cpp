@@ -25,7 +25,8 @@ Status run_hooks(const spec::GuestSpec& spec, const std::string& phase) {
         auto r = exec::run(argv, opt);
         if (!r) return std::move(r).error().wrap(fmt::format("{} script \"{}\"", phase, script));
         if (r->status != 0)
-            return make_error(0, "{} script \"{}\" failed with exit status {}", phase, script, r->status);
+            return make_error(0, "{} script \"{}\" failed with exit status {}", phase, script,
+                              r->status);
     }
     return ok();
 }

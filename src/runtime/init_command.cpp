@@ -21,14 +21,16 @@ bool exists_in_guest(const std::string& root, const std::string& path) {
     return ::fstat(fd->get(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-Result<InitCommand> init_command(const spec::GuestSpec& spec, const std::vector<std::string>& rescue) {
+Result<InitCommand> init_command(const spec::GuestSpec& spec,
+                                 const std::vector<std::string>& rescue) {
     InitCommand c;
     const auto& in = spec.init;
     auto need = [&](const std::string& prog, const char* what) -> Status {
         if (prog.empty() || prog[0] != '/')
             return make_error(EINVAL, "{} \"{}\" is not an absolute path", what, prog);
         if (!exists_in_guest(spec.root, prog))
-            return make_error(ENOENT, "{} \"{}\" does not exist in the guest root \"{}\"", what, prog, spec.root);
+            return make_error(ENOENT, "{} \"{}\" does not exist in the guest root \"{}\"", what,
+                              prog, spec.root);
         return ok();
     };
     if (!rescue.empty()) {
@@ -52,10 +54,11 @@ Result<InitCommand> init_command(const spec::GuestSpec& spec, const std::vector<
             } else if (exists_in_guest(spec.root, "/etc/rc.d/rc")) {
                 c.argv.insert(c.argv.end(), {"/etc/rc.d/rc", in.runlevel_start});
             } else {
-                return make_error(ENOENT,
-                                  "init style sysv: the guest root \"{}\" has neither /etc/init.d/rc nor "
-                                  "/etc/rc.d/rc (use apps/init/style reaper or plain)",
-                                  spec.root);
+                return make_error(
+                    ENOENT,
+                    "init style sysv: the guest root \"{}\" has neither /etc/init.d/rc nor "
+                    "/etc/rc.d/rc (use apps/init/style reaper or plain)",
+                    spec.root);
             }
             return c;
         }
@@ -75,7 +78,8 @@ std::vector<std::string> stop_command(const spec::GuestSpec& spec) {
     const auto& in = spec.init;
     if (!in.cmd_stop.empty()) return in.cmd_stop;
     if (in.style == spec::InitStyle::Sysv) {
-        if (exists_in_guest(spec.root, "/etc/init.d/rc")) return {"/etc/init.d/rc", in.runlevel_stop};
+        if (exists_in_guest(spec.root, "/etc/init.d/rc"))
+            return {"/etc/init.d/rc", in.runlevel_stop};
         if (exists_in_guest(spec.root, "/etc/rc.d/rc")) return {"/etc/rc.d/rc", in.runlevel_stop};
     }
     return {};
@@ -87,7 +91,10 @@ Result<std::string> helper_path() {
     auto slash = self.rfind('/');
     std::string p = self.substr(0, slash) + "/vs-init";
     if (!sys::exists(p))
-        return make_error(ENOENT, "init helper \"{}\" not found (install vs-init next to vserver or set VSERVER_INIT_HELPER)", p);
+        return make_error(ENOENT,
+                          "init helper \"{}\" not found (install vs-init next to vserver or set "
+                          "VSERVER_INIT_HELPER)",
+                          p);
     return p;
 }
 

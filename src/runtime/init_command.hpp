@@ -18,7 +18,8 @@ struct InitCommand {
 /// "/etc/init.d/rc <runlevel>" (or /etc/rc.d/rc). reaper: vs-init running cmd.start or nothing.
 /// `rescue` (start --rescue) replaces all of it. Checks inside the guest root (openat2) that
 /// the program exists, naming it when it does not.
-Result<InitCommand> init_command(const spec::GuestSpec& spec, const std::vector<std::string>& rescue);
+Result<InitCommand> init_command(const spec::GuestSpec& spec,
+                                 const std::vector<std::string>& rescue);
 
 /// The stop command run inside the guest before the kill sequence (may be empty):
 /// cmd.stop, else for sysv "/etc/init.d/rc <runlevel_stop>".

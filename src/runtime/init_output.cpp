@@ -27,16 +27,20 @@ void show_init_output(proc::OutputRelay& relay, const spec::GuestSpec& spec,
     auto st = relay.relay(STDOUT_FILENO, STDERR_FILENO);
     // The command as the admin knows it: what follows vs-init's "--".
     auto dash = std::find(plan_argv.begin(), plan_argv.end(), "--");
-    std::vector<std::string> cmd(dash == plan_argv.end() ? plan_argv.begin() : dash + 1, plan_argv.end());
+    std::vector<std::string> cmd(dash == plan_argv.end() ? plan_argv.begin() : dash + 1,
+                                 plan_argv.end());
     std::string what = str::join(cmd, " ");
     if (!st) {
-        log::warn("guest \"{}\": its init ended before \"{}\" reported an exit status", spec.name, what);
+        log::warn("guest \"{}\": its init ended before \"{}\" reported an exit status", spec.name,
+                  what);
         return;
     }
     if (WIFEXITED(*st) && WEXITSTATUS(*st) != 0)
-        log::warn("guest \"{}\" is running, but \"{}\" exited with status {}", spec.name, what, WEXITSTATUS(*st));
+        log::warn("guest \"{}\" is running, but \"{}\" exited with status {}", spec.name, what,
+                  WEXITSTATUS(*st));
     else if (WIFSIGNALED(*st))
-        log::warn("guest \"{}\" is running, but \"{}\" was killed by signal {}", spec.name, what, WTERMSIG(*st));
+        log::warn("guest \"{}\" is running, but \"{}\" was killed by signal {}", spec.name, what,
+                  WTERMSIG(*st));
 }
 
 }  // namespace vs::runtime

@@ -23,7 +23,8 @@ Status write_guest_mtab(const std::string& text) {
     // this content, and writing through the link would reach /proc.
     if (::unlinkat(etc.get(), "mtab", 0) < 0 && errno != ENOENT)
         return errno_error("remove the guest's \"/etc/mtab\"");
-    int fd = ::openat(etc.get(), "mtab", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd =
+        ::openat(etc.get(), "mtab", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return errno_error("create the guest's \"/etc/mtab\"");
     UniqueFd f(fd);
     VS_TRY(sys::write_all(f.get(), text, "the guest's /etc/mtab"));
@@ -50,9 +51,11 @@ bool pump(int from, int to) {
 
 }  // namespace
 
-Status run_prepare(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd) {
+Status run_prepare(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   int out_fd) {
     int p[2];
-    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) return errno_error("pipe for apps/init/cmd.prepare");
+    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+        return errno_error("pipe for apps/init/cmd.prepare");
     UniqueFd rd(p[0]), wr(p[1]);
     pid_t pid = ::fork();
     if (pid < 0) return errno_error("fork apps/init/cmd.prepare");
@@ -85,8 +88,8 @@ Status run_prepare(const std::vector<std::string>& argv, const std::vector<std::
         if (errno != EINTR) return errno_error("wait for apps/init/cmd.prepare");
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ok();
     if (WIFSIGNALED(status))
-        return make_error(ECANCELED, "apps/init/cmd.prepare \"{}\" was killed by signal {}", argv[0],
-                          WTERMSIG(status));
+        return make_error(ECANCELED, "apps/init/cmd.prepare \"{}\" was killed by signal {}",
+                          argv[0], WTERMSIG(status));
     return make_error(ECANCELED, "apps/init/cmd.prepare \"{}\" exited with status {}", argv[0],
                       WEXITSTATUS(status));
 }

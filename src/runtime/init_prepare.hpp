@@ -18,6 +18,7 @@ Status write_guest_mtab(const std::string& text);
 /// stdout and stderr reach `out_fd` through a pipe, never the fd itself, so the command cannot
 /// keep the admin's terminal; the copy ends when the command exits, even if a daemon it left
 /// holds the pipe. A non-zero exit is an error naming apps/init/cmd.prepare.
-Status run_prepare(const std::vector<std::string>& argv, const std::vector<std::string>& env, int out_fd);
+Status run_prepare(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                   int out_fd);
 
 }  // namespace vs::runtime

@@ -6,8 +6,9 @@
 
 namespace vs::runtime {
 
-void run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
-                       const std::vector<std::string>& argv, const std::string& what) {
+void run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st,
+                       cgroup::Manager& cg, const std::vector<std::string>& argv,
+                       const std::string& what) {
     if (argv.empty()) return;
     JoinRequest req;
     req.argv = argv;

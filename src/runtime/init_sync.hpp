@@ -13,7 +13,8 @@ namespace vs::runtime {
 
 /// Runs `argv` in the guest as its root and waits. A failure or non-zero exit is logged as a
 /// warning naming `what` (the config file): the guest's state is already decided by then.
-void run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
-                       const std::vector<std::string>& argv, const std::string& what);
+void run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st,
+                       cgroup::Manager& cg, const std::vector<std::string>& argv,
+                       const std::string& what);
 
 }  // namespace vs::runtime

@@ -96,7 +96,8 @@ std::vector<std::string> environment(const JoinProfile& profile, const JoinReque
 // is born in the guest's pid namespace running that sealed memfd until its execve (write-open
 // fails: ETXTBSY while it runs, the write seal after). Doing the steps in vs-init rather than in
 // a fork of us also skips copying our large address space (~0.6 ms per exec).
-Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd, int root_fd) {
+Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd,
+                              int root_fd) {
     const uint64_t ns_flags = profile.ns_flags;
     const auto& limits = profile.rlimits;
     const auto& filter = profile.filter;
@@ -113,7 +114,8 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     if (req.uid != 0 || req.gid != 0) h.flags |= jp::kSetIds;
     int last = VS_TRY(caps::kernel_last_cap());
     h.cap_last = last;
-    h.cap_keep = profile.cap_bounding & (last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1));
+    h.cap_keep =
+        profile.cap_bounding & (last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1));
     h.uid = req.uid;
     h.gid = req.gid;
     h.n_groups = static_cast<uint32_t>(req.groups.size());
@@ -130,31 +132,34 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
         out.append(reinterpret_cast<const char*>(&r), sizeof r);
     }
     static_assert(sizeof(sock_filter) == 8);
-    out.append(reinterpret_cast<const char*>(filter.insns.data()), filter.insns.size() * sizeof(sock_filter));
+    out.append(reinterpret_cast<const char*>(filter.insns.data()),
+               filter.insns.size() * sizeof(sock_filter));
     out.append(req.home.c_str(), req.home.size() + 1);
     return out;
 }
 
 // True when `pidfd` is a child of ours (waitid refuses others with ECHILD); WNOWAIT leaves it.
 bool is_our_child(int pidfd) {
-    siginfo_t si {};
+    siginfo_t si{};
     return ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si,
                     WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 }  // namespace
 
-Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
-                         const JoinRequest& req) {
+Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st,
+                         cgroup::Manager& cg, const JoinRequest& req) {
     // The profile start saved, as exec uses: the command runs with what the guest started with,
     // and the rlimits, seccomp cache lookup and namespace checks are not redone per command.
     auto paths = config::Paths::from_env();
-    if (auto saved = load_join_profile(paths.guest_run(spec.name), st)) return run_in_guest(*saved, st, req);
+    if (auto saved = load_join_profile(paths.guest_run(spec.name), st))
+        return run_in_guest(*saved, st, req);
     auto profile = VS_TRY(make_join_profile(paths, spec, cg, st.init_pid));
     return run_in_guest(profile, st, req);
 }
 
-Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st, const JoinRequest& req) {
+Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st,
+                         const JoinRequest& req) {
     const std::string& name = profile.name;
     auto pidfd = VS_TRY(proc::PidFd::open(st.init_pid));
     // Opened first, checked second: if the start time still matches, the pidfd is the init.
@@ -244,7 +249,8 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
                                   name, m.value);
             cmd = std::move(p);
         } else {
-            return make_error(EPROTO, "run in guest \"{}\": unexpected message {} on the sync channel",
+            return make_error(EPROTO,
+                              "run in guest \"{}\": unexpected message {} on the sync channel",
                               name, static_cast<uint32_t>(m.type));
         }
     }
@@ -257,7 +263,8 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
         if (!cmd.valid()) return e;
         return Error(e.code, e.message + fmt::format(" (exit status {})", code));
     }
-    if (!cmd.valid()) return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
+    if (!cmd.valid())
+        return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
     if (master) return proc::proxy(master.get(), cmd);
     return cmd.wait();
 }

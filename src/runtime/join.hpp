@@ -39,10 +39,11 @@ Status resolve_user(const std::string& root, const std::string& user, JoinReques
 /// command's process into the guest's pid namespace; we wait for that process (our child).
 /// With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
 /// command's exit status (127: not found, 126: not executable).
-Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st, const JoinRequest& req);
+Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st,
+                         const JoinRequest& req);
 /// The same for start's and stop's own guest commands: the profile start saved in the run dir,
 /// or one made from `spec` when that is missing or belongs to another run.
-Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st, cgroup::Manager& cg,
-                         const JoinRequest& req);
+Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st,
+                         cgroup::Manager& cg, const JoinRequest& req);
 
 }  // namespace vs::runtime

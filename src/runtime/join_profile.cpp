@@ -57,7 +57,8 @@ Result<JoinProfile> make_join_profile(const spec::GuestSpec& spec, const cgroup:
     return p;
 }
 
-Status save_join_profile(const std::string& run_dir, const state::GuestState& st, const JoinProfile& p) {
+Status save_join_profile(const std::string& run_dir, const state::GuestState& st,
+                         const JoinProfile& p) {
     nlohmann::json j;
     j["version"] = kVersion;
     j["init_pid"] = st.init_pid;
@@ -72,7 +73,8 @@ Status save_join_profile(const std::string& run_dir, const state::GuestState& st
     j["env"] = p.env;
     auto& limits = j["rlimits"] = nlohmann::json::array();
     for (const auto& r : p.rlimits)
-        limits.push_back({{"resource", r.resource}, {"name", r.name},
+        limits.push_back({{"resource", r.resource},
+                          {"name", r.name},
                           {"soft", static_cast<uint64_t>(r.value.rlim_cur)},
                           {"hard", static_cast<uint64_t>(r.value.rlim_max)}});
     j["cgroup_self_join"] = p.cgroup_self_join;
@@ -90,7 +92,8 @@ Status save_join_profile(const std::string& run_dir, const state::GuestState& st
     return sys::write_file_replace(json_path(run_dir), j.dump(), 0600);
 }
 
-std::optional<JoinProfile> load_join_profile(const std::string& run_dir, const state::GuestState& st) {
+std::optional<JoinProfile> load_join_profile(const std::string& run_dir,
+                                             const state::GuestState& st) {
     auto text = sys::read_file(json_path(run_dir));
     if (!text) return std::nullopt;  // none saved (a guest started by an older vserver)
     auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -129,7 +132,8 @@ std::optional<JoinProfile> load_join_profile(const std::string& run_dir, const s
         }
         return p;
     } catch (const nlohmann::json::exception& e) {
-        log::debug("{}: unreadable join profile ({}), using the config", json_path(run_dir), e.what());
+        log::debug("{}: unreadable join profile ({}), using the config", json_path(run_dir),
+                   e.what());
         return std::nullopt;
     }
 }

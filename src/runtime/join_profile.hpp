@@ -28,9 +28,9 @@ namespace vs::runtime {
 
 struct JoinProfile {
     std::string name;
-    std::string root;              ///< the guest root on the host (suexec reads its /etc/passwd)
-    std::string shell;             ///< config `shell`; "" = /bin/bash or /bin/sh
-    bool private_ctx = false;      ///< flag "private": nobody may enter
+    std::string root;          ///< the guest root on the host (suexec reads its /etc/passwd)
+    std::string shell;         ///< config `shell`; "" = /bin/bash or /bin/sh
+    bool private_ctx = false;  ///< flag "private": nobody may enter
     bool no_new_privs = false;
     uint64_t cap_bounding = 0;
     uint64_t ns_flags = 0;         ///< the CLONE_NEW* namespaces vs-init joins (setns)
@@ -53,11 +53,13 @@ Result<JoinProfile> make_join_profile(const config::Paths& paths, const spec::Gu
 
 /// Writes RUN_DIR/join.json and RUN_DIR/join.bpf (tmp + rename each; the run dir is a tmpfs and
 /// the files a cache, so no fsync), tagged with the run (init pid and start time) of `st`.
-Status save_join_profile(const std::string& run_dir, const state::GuestState& st, const JoinProfile& p);
+Status save_join_profile(const std::string& run_dir, const state::GuestState& st,
+                         const JoinProfile& p);
 
 /// The saved profile when it belongs to the run `st` describes; nullopt when there is none, it
 /// is another run's or it cannot be read (the caller then builds it from the config).
-std::optional<JoinProfile> load_join_profile(const std::string& run_dir, const state::GuestState& st);
+std::optional<JoinProfile> load_join_profile(const std::string& run_dir,
+                                             const state::GuestState& st);
 
 /// Removes both files (idempotent): stop and the repair of an interrupted start.
 Status clear_join_profile(const std::string& run_dir);

@@ -43,15 +43,15 @@ struct StatusReport {
     uint32_t context = 0;
     size_t processes = 0;
     double uptime_s = 0;
-    std::string detail;   ///< a line explaining leftovers, if any
+    std::string detail;  ///< a line explaining leftovers, if any
 };
 /// Never blocks on a start/stop in progress and never changes anything.
 Result<StatusReport> status(const config::Paths& paths, const std::string& name);
 
 struct ExecRequest {
-    std::vector<std::string> argv;    ///< argv[0] found through PATH inside the guest
-    std::string user;                 ///< "" = root; a name (guest /etc/passwd) or a number
-    bool tty = false;                 ///< a pty from the guest's devpts, proxied on the host
+    std::vector<std::string> argv;  ///< argv[0] found through PATH inside the guest
+    std::string user;               ///< "" = root; a name (guest /etc/passwd) or a number
+    bool tty = false;               ///< a pty from the guest's devpts, proxied on the host
 };
 /// Loads the guest's spec (load_guest with the caller's reporting); exec and enter call it only
 /// when the running guest has no usable join profile (runtime/join_profile.hpp).

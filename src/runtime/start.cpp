@@ -38,9 +38,12 @@ namespace {
 
 const char* style_name(spec::InitStyle s) {
     switch (s) {
-        case spec::InitStyle::Plain: return "plain";
-        case spec::InitStyle::Sysv: return "sysv";
-        case spec::InitStyle::Reaper: return "reaper";
+        case spec::InitStyle::Plain:
+            return "plain";
+        case spec::InitStyle::Sysv:
+            return "sysv";
+        case spec::InitStyle::Reaper:
+            return "reaper";
     }
     return "?";
 }
@@ -57,15 +60,18 @@ struct Prepared {
 Result<spec::IdMap> id_map(const spec::GuestSpec& spec) {
     if (spec.idmap) return *spec.idmap;
     if (!spec.context)
-        return make_error(EINVAL, "guest \"{}\": userns needs a context or an explicit id map (userns: BASE COUNT)",
-                          spec.name);
+        return make_error(
+            EINVAL,
+            "guest \"{}\": userns needs a context or an explicit id map (userns: BASE COUNT)",
+            spec.name);
     return spec::IdMap{*spec.context * 65536u, 65536u};
 }
 
 Result<Prepared> prepare(const spec::GuestSpec& spec, const StartOptions& opt) {
     Prepared p;
     if (!sys::is_dir(spec.root))
-        return make_error(ENOENT, "guest root \"{}\" does not exist or is not a directory", spec.root);
+        return make_error(ENOENT, "guest root \"{}\" does not exist or is not a directory",
+                          spec.root);
     VS_TRY(mount::check_root(spec.root));
     p.rlimits = VS_TRY(plan_rlimits(spec));
     if (spec.ns.user) VS_TRY(id_map(spec));

@@ -18,7 +18,8 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
     if (seen.state) {
         r.context = seen.state->context;
         if (seen.init_alive) {
-            double started = static_cast<double>(seen.state->init_start_time) / static_cast<double>(proc::clock_ticks());
+            double started = static_cast<double>(seen.state->init_start_time) /
+                             static_cast<double>(proc::clock_ticks());
             r.uptime_s = proc::uptime_seconds() - started;
         }
     }

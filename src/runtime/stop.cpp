@@ -45,7 +45,9 @@ void wait_init(const proc::PidFd& init, double end) {
     while (init.valid()) {
         double left = end - now_s();
         if (left <= 0) return;
-        struct pollfd p {init.fd(), POLLIN, 0};
+        struct pollfd p {
+            init.fd(), POLLIN, 0
+        };
         int r = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
         // Readable: exited. An error (EINTR too) ends the wait early: the polling below is exact.
         if (r != 0) return;
@@ -65,7 +67,9 @@ bool wait_empty(cgroup::Manager& cg, int seconds, const proc::PidFd* init = null
         // Processes outside the init's pid namespace (or an init that ignores the signal):
         // poll from 0.5 ms and back off to 20 ms, so a quick guest is not held for a fixed
         // 20 ms and a slow one costs little CPU.
-        struct timespec ts {0, delay_ns};
+        struct timespec ts {
+            0, delay_ns
+        };
         ::nanosleep(&ts, nullptr);
         delay_ns = std::min<long>(delay_ns * 2, 20L * 1000 * 1000);
     }

@@ -9,9 +9,10 @@ namespace vs::runtime {
 Status send_idmapped_root(const spec::GuestSpec& spec, proc::Child& init) {
     auto tree = VS_TRY(mount::idmapped_tree(spec.root, init.pidfd.pid()));
     if (!tree) {
-        log::warn("guest \"{}\": the filesystem of \"{}\" cannot be idmapped; the guest's files show as "
-                  "nobody inside it",
-                  spec.name, spec.root);
+        log::warn(
+            "guest \"{}\": the filesystem of \"{}\" cannot be idmapped; the guest's files show as "
+            "nobody inside it",
+            spec.name, spec.root);
         return ok();
     }
     return init.channel.send_fd(tree->get());

@@ -30,8 +30,10 @@ std::string cache_key(const std::string& name, const ProfileOptions& o) {
     for (const auto& r : syscall_rules()) {
         table = fnv1a(r.name, table);
         // The raw numbers, not a formatted string: this runs for every rule on every exec.
-        const uint64_t fields[2] = {static_cast<uint64_t>(r.treatment), static_cast<uint64_t>(r.caps)};
-        table = fnv1a(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields), table);
+        const uint64_t fields[2] = {static_cast<uint64_t>(r.treatment),
+                                    static_cast<uint64_t>(r.caps)};
+        table =
+            fnv1a(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields), table);
     }
     return fmt::format("{}-{:016x}-{:016x}.bpf", name, fnv1a(desc), table);
 }

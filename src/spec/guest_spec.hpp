@@ -19,14 +19,14 @@ enum class InitStyle {
 
 /// One entry of interfaces/<id>/.
 struct Interface {
-    std::string id;        ///< the directory name ("0", "00", "eth0"): kept for the writer
-    std::string ip;        ///< IPv4 or IPv6 text, validated
-    int prefix = -1;       ///< -1: inherit interfaces/prefix (or mask), else the family default
-    std::string dev;       ///< host device (macvlan parent or bridge); "" = interfaces/dev
-    std::string name;      ///< name/label inside the guest ("eth0")
-    bool nodev = false;    ///< the address exists already; only restrict binding to it
+    std::string id;      ///< the directory name ("0", "00", "eth0"): kept for the writer
+    std::string ip;      ///< IPv4 or IPv6 text, validated
+    int prefix = -1;     ///< -1: inherit interfaces/prefix (or mask), else the family default
+    std::string dev;     ///< host device (macvlan parent or bridge); "" = interfaces/dev
+    std::string name;    ///< name/label inside the guest ("eth0")
+    bool nodev = false;  ///< the address exists already; only restrict binding to it
     bool disabled = false;
-    std::string mode;      ///< "veth", "macvlan", "shared"; "" = default (see docs)
+    std::string mode;  ///< "veth", "macvlan", "shared"; "" = default (see docs)
     std::string mac;
     std::string gateway;
 };
@@ -42,12 +42,12 @@ struct Resources {
     std::optional<int64_t> memory_max;   ///< bytes; -1 = max
     std::optional<int64_t> memory_high;  ///< bytes (v1: soft_limit_in_bytes)
     std::optional<int64_t> memory_swap_max;
-    std::optional<uint64_t> cpu_weight;  ///< 1..10000 (v1 shares derived)
-    std::optional<int64_t> cpu_quota_us; ///< -1 = max
+    std::optional<uint64_t> cpu_weight;   ///< 1..10000 (v1 shares derived)
+    std::optional<int64_t> cpu_quota_us;  ///< -1 = max
     std::optional<uint64_t> cpu_period_us;
     std::optional<std::string> cpuset_cpus, cpuset_mems;
-    std::optional<int64_t> pids_max;     ///< -1 = max
-    std::optional<uint64_t> io_weight;   ///< 1..10000
+    std::optional<int64_t> pids_max;                 ///< -1 = max
+    std::optional<uint64_t> io_weight;               ///< 1..10000
     std::map<std::string, std::string> hugetlb_max;  ///< "2MB" -> bytes text
     std::map<std::string, std::string> passthrough;  ///< cgroup/<file> written verbatim
 };
@@ -75,7 +75,7 @@ struct KillStep {
 
 struct Init {
     InitStyle style = InitStyle::Plain;
-    std::string mark;                      ///< autostart group word
+    std::string mark;  ///< autostart group word
     std::string runlevel_start = "3";
     std::string runlevel_stop = "6";
     std::vector<KillStep> killseq = {{15, 5}, {9, 0}};
@@ -93,25 +93,25 @@ struct Scripts {
 
 /// Capabilities, already resolved to numbers (CAP_* from <linux/capability.h>).
 struct Caps {
-    uint64_t bounding = 0;                     ///< the bounding set the guest gets
-    std::vector<std::string> ccaps;            ///< accepted context caps (canonical names)
-    bool ping_sockets = false;     ///< ccap raw_icmp: open net.ipv4.ping_group_range in the netns
-    bool allow_namespaces = false; ///< ccap namespace/cflag prolific (userns only): the seccomp
-                                   ///< profile lets unshare/clone(CLONE_NEW*) and setns through
+    uint64_t bounding = 0;           ///< the bounding set the guest gets
+    std::vector<std::string> ccaps;  ///< accepted context caps (canonical names)
+    bool ping_sockets = false;       ///< ccap raw_icmp: open net.ipv4.ping_group_range in the netns
+    bool allow_namespaces = false;   ///< ccap namespace/cflag prolific (userns only): the seccomp
+                                     ///< profile lets unshare/clone(CLONE_NEW*) and setns through
 };
 
 /// Context flags that were accepted (canonical names) and the mechanisms they turned on.
 struct Flags {
     std::vector<std::string> names;
-    bool private_ctx = false;   ///< "private"/"lock": enter/exec are refused
-    bool virt_uptime = false;   ///< time namespace: guest uptime starts at its start
-    bool sched_pause = false;   ///< start frozen
+    bool private_ctx = false;  ///< "private"/"lock": enter/exec are refused
+    bool virt_uptime = false;  ///< time namespace: guest uptime starts at its start
+    bool sched_pause = false;  ///< start frozen
 };
 
 struct Namespaces {
-    bool user = false;     ///< user namespace with its own id range
-    bool time = false;     ///< time namespace (virt_uptime)
-    bool net = true;       ///< false only for "shared" network mode
+    bool user = false;  ///< user namespace with its own id range
+    bool time = false;  ///< time namespace (virt_uptime)
+    bool net = true;    ///< false only for "shared" network mode
 };
 
 /// UID/GID mapping for user-namespaced guests: guest 0 -> host `host_base`, `count` ids.
@@ -123,15 +123,15 @@ struct IdMap {
 struct GuestSpec {
     // Identity
     std::string name;
-    std::optional<uint32_t> context;   ///< xid, 2..49151 (util-vserver range)
+    std::optional<uint32_t> context;  ///< xid, 2..49151 (util-vserver range)
     std::string nodename, domainname;
 
     // Paths (absolute): the guest root (vdir), its config dir, its cache dir.
     std::string root, config_dir, cache_dir;
 
     // Network
-    std::string default_dev;           ///< interfaces/dev
-    int default_prefix = -1;           ///< interfaces/prefix or mask
+    std::string default_dev;  ///< interfaces/dev
+    int default_prefix = -1;  ///< interfaces/prefix or mask
     std::vector<Interface> interfaces;
 
     // Security
@@ -139,16 +139,16 @@ struct GuestSpec {
     Flags flags;
     Namespaces ns;
     std::optional<IdMap> idmap;
-    bool no_new_privs = false;         ///< off by default: a full system guest runs setuid tools
+    bool no_new_privs = false;  ///< off by default: a full system guest runs setuid tools
     std::string seccomp_profile = "default";  ///< "default" or "unconfined"
 
     // Process and init
     Init init;
-    std::string shell;                 ///< for enter; "" = first of bash -l, sh -l
+    std::string shell;  ///< for enter; "" = first of bash -l, sh -l
     std::optional<int> nice;
-    std::optional<int> oom_score_adj;  ///< "badness"
-    std::optional<uint32_t> personality;  ///< personality(2) persona for the guest init
-    std::map<std::string, Rlimit> rlimits;   ///< key: util-vserver resource name (nofile, nproc...)
+    std::optional<int> oom_score_adj;       ///< "badness"
+    std::optional<uint32_t> personality;    ///< personality(2) persona for the guest init
+    std::map<std::string, Rlimit> rlimits;  ///< key: util-vserver resource name (nofile, nproc...)
     std::map<std::string, Rlimit> ulimits;
 
     // Filesystem

@@ -18,7 +18,10 @@ size_t utf8_len(std::string_view s, size_t i) {
     auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
     unsigned char c = b(i);
     if (c < 0x80) return 1;
-    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
     if (n == 0 || i + n > s.size()) return 0;
     for (size_t k = 1; k < n; ++k)
         if ((b(i + k) & 0xc0) != 0x80) return 0;
@@ -69,7 +72,8 @@ Status validate_name(std::string_view name) {
         unsigned char c = static_cast<unsigned char>(name[i]);
         if (is_control(c)) return bad(fmt::format("contains control byte 0x{:02x}", c));
         size_t n = utf8_len(name, i);
-        if (n == 0) return bad(fmt::format("is not valid UTF-8 (byte 0x{:02x} at offset {})", c, i));
+        if (n == 0)
+            return bad(fmt::format("is not valid UTF-8 (byte 0x{:02x} at offset {})", c, i));
         i += n;
     }
     return ok();

@@ -9,9 +9,12 @@ namespace vs::state {
 
 const char* phase_name(Phase p) {
     switch (p) {
-        case Phase::Starting: return "starting";
-        case Phase::Running: return "running";
-        case Phase::Stopping: return "stopping";
+        case Phase::Starting:
+            return "starting";
+        case Phase::Running:
+            return "running";
+        case Phase::Stopping:
+            return "stopping";
     }
     return "?";
 }
@@ -48,7 +51,9 @@ Result<GuestState> from_json(const std::string& text) {
         GuestState s;
         s.name = j.at("name").get<std::string>();
         auto ph = phase_from(j.at("phase").get<std::string>());
-        if (!ph) return make_error(EINVAL, "state: unknown phase \"{}\"", j.at("phase").get<std::string>());
+        if (!ph)
+            return make_error(EINVAL, "state: unknown phase \"{}\"",
+                              j.at("phase").get<std::string>());
         s.phase = *ph;
         s.init_pid = j.value("init_pid", 0);
         s.init_start_time = j.value("init_start_time", uint64_t{0});
@@ -71,7 +76,8 @@ Result<std::optional<GuestState>> load(const std::string& run_dir) {
     std::string p = state_path(run_dir);
     auto text = sys::read_file(p);
     if (!text) {
-        if (text.error().code == ENOENT || text.error().code == ENOTDIR) return std::optional<GuestState>{};
+        if (text.error().code == ENOENT || text.error().code == ENOTDIR)
+            return std::optional<GuestState>{};
         return std::move(text).error();
     }
     auto s = VS_TRY(from_json(*text).wrap("read \"{}\"", p));

@@ -20,14 +20,14 @@ std::optional<Phase> phase_from(const std::string& s);
 struct GuestState {
     std::string name;
     Phase phase = Phase::Starting;
-    pid_t init_pid = 0;              ///< host pid of the guest's PID 1 (0 before it exists)
-    uint64_t init_start_time = 0;    ///< /proc/PID/stat field 22: (pid, start time) never repeats
-    uint32_t context = 0;            ///< the xid shown by status and vserver-stat
-    int64_t started_at = 0;          ///< unix time of the start
-    std::string init_style;          ///< "plain", "sysv", "reaper"
-    std::string cgroup_layout;       ///< "v1", "v2", "hybrid"
-    std::string cgroup2_path;        ///< the guest's cgroup2 dir (may be "")
-    std::string root;                ///< the guest root it was started from
+    pid_t init_pid = 0;            ///< host pid of the guest's PID 1 (0 before it exists)
+    uint64_t init_start_time = 0;  ///< /proc/PID/stat field 22: (pid, start time) never repeats
+    uint32_t context = 0;          ///< the xid shown by status and vserver-stat
+    int64_t started_at = 0;        ///< unix time of the start
+    std::string init_style;        ///< "plain", "sysv", "reaper"
+    std::string cgroup_layout;     ///< "v1", "v2", "hybrid"
+    std::string cgroup2_path;      ///< the guest's cgroup2 dir (may be "")
+    std::string root;              ///< the guest root it was started from
 };
 
 std::string to_json(const GuestState& s);

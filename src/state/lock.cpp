@@ -23,7 +23,8 @@ Result<GuestLock> GuestLock::acquire(const std::string& run_dir) {
         if (r < 0) return errno_error(fmt::format("lock \"{}\"", path));
         // delete may have removed the run dir while we waited: then we hold a lock on an
         // unlinked file that nobody else will ever see. Start over on the current file.
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         if (::fstat(fd.get(), &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_ino == b.st_ino &&
             a.st_dev == b.st_dev)
             return GuestLock(std::move(fd));

@@ -7,11 +7,16 @@ namespace vs::state {
 
 const char* run_status_name(RunStatus s) {
     switch (s) {
-        case RunStatus::Running: return "running";
-        case RunStatus::Stopped: return "stopped";
-        case RunStatus::Starting: return "starting";
-        case RunStatus::Stopping: return "stopping";
-        case RunStatus::Broken: return "broken";
+        case RunStatus::Running:
+            return "running";
+        case RunStatus::Stopped:
+            return "stopped";
+        case RunStatus::Starting:
+            return "starting";
+        case RunStatus::Stopping:
+            return "stopping";
+        case RunStatus::Broken:
+            return "broken";
     }
     return "?";
 }
@@ -21,7 +26,7 @@ Derived derive(const Observation& o) {
     size_t n = o.cgroup_pids.size();
     if (o.lock_held && o.state) {
         // Someone is working on the guest right now; report what they said they are doing.
-        d.status = o.state->phase == Phase::Stopping ? RunStatus::Stopping
+        d.status = o.state->phase == Phase::Stopping   ? RunStatus::Stopping
                    : o.state->phase == Phase::Starting ? RunStatus::Starting
                                                        : RunStatus::Running;
         if (d.status == RunStatus::Running && !o.init_alive) d.status = RunStatus::Stopping;
@@ -39,23 +44,28 @@ Derived derive(const Observation& o) {
     d.needs_cleanup = true;
     if (o.state && o.state->phase == Phase::Running && !o.init_alive && n == 0) {
         d.status = RunStatus::Stopped;
-        d.detail = "the guest's init exited; stale state will be cleaned up by the next start or stop";
+        d.detail =
+            "the guest's init exited; stale state will be cleaned up by the next start or stop";
         return d;
     }
     if (n == 0) {
         d.status = RunStatus::Stopped;
-        d.detail = o.state ? fmt::format("an interrupted {} left state behind; the next start or stop cleans it up",
-                                         o.state->phase == Phase::Stopping ? "stop" : "start")
-                           : "an empty cgroup was left behind; the next start or stop removes it";
+        d.detail =
+            o.state
+                ? fmt::format(
+                      "an interrupted {} left state behind; the next start or stop cleans it up",
+                      o.state->phase == Phase::Stopping ? "stop" : "start")
+                : "an empty cgroup was left behind; the next start or stop removes it";
         return d;
     }
     d.status = RunStatus::Broken;
-    const char* what = !o.state                          ? "processes without state"
+    const char* what = !o.state                            ? "processes without state"
                        : o.state->phase == Phase::Starting ? "an interrupted start"
                        : o.state->phase == Phase::Stopping ? "an interrupted stop"
                                                            : "processes whose init is gone";
-    d.detail = fmt::format("{} left {} process{} in the guest's cgroup; `stop` or `start` repairs it",
-                           what, n, n == 1 ? "" : "es");
+    d.detail =
+        fmt::format("{} left {} process{} in the guest's cgroup; `stop` or `start` repairs it",
+                    what, n, n == 1 ? "" : "es");
     return d;
 }
 

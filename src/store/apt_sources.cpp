@@ -14,8 +14,8 @@ namespace {
 // Release names and aliases of Debian's main archive. Used only to recognise which configured
 // source is Debian's; no host name is involved.
 constexpr std::string_view kDebianSuites[] = {
-    "stretch", "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
-    "oldoldstable", "oldstable", "stable", "testing", "unstable"};
+    "stretch", "buster",       "bullseye",  "bookworm", "trixie",  "forky",   "duke",
+    "sid",     "oldoldstable", "oldstable", "stable",   "testing", "unstable"};
 
 bool is_debian_suite(std::string_view s) {
     return std::find(std::begin(kDebianSuites), std::end(kDebianSuites), s) !=
@@ -76,12 +76,16 @@ std::vector<Source> parse_deb822(std::string_view text) {
     auto add = [&](const std::string& f, std::string_view value) {
         auto words = str::split_ws(value);
         std::string k = str::lower(f);
-        if (k == "types") cur.types.insert(cur.types.end(), words.begin(), words.end());
-        else if (k == "uris") cur.uris.insert(cur.uris.end(), words.begin(), words.end());
-        else if (k == "suites") cur.suites.insert(cur.suites.end(), words.begin(), words.end());
+        if (k == "types")
+            cur.types.insert(cur.types.end(), words.begin(), words.end());
+        else if (k == "uris")
+            cur.uris.insert(cur.uris.end(), words.begin(), words.end());
+        else if (k == "suites")
+            cur.suites.insert(cur.suites.end(), words.begin(), words.end());
         else if (k == "components")
             cur.components.insert(cur.components.end(), words.begin(), words.end());
-        else if (k == "enabled") cur.enabled = str::lower(str::trim(value)) != "no";
+        else if (k == "enabled")
+            cur.enabled = str::lower(str::trim(value)) != "no";
     };
     for (auto& line : str::split(text, '\n', false)) {
         if (!line.empty() && line[0] == '#') continue;
@@ -119,8 +123,10 @@ Result<std::vector<Source>> read_sources(const std::string& apt_dir) {
     std::string d = apt_dir + "/sources.list.d";
     if (sys::is_dir(d)) {
         for (auto& n : VS_TRY(sys::list_dir(d))) {
-            if (ends_with(n, ".list")) VS_TRY(take(d + "/" + n, false));
-            else if (ends_with(n, ".sources")) VS_TRY(take(d + "/" + n, true));
+            if (ends_with(n, ".list"))
+                VS_TRY(take(d + "/" + n, false));
+            else if (ends_with(n, ".sources"))
+                VS_TRY(take(d + "/" + n, true));
         }
     }
     return all;

@@ -34,10 +34,11 @@ Result<Split> split_path(const std::string& path) {
 }
 
 std::string uuid_text(const uint8_t* u) {
-    return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                       "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-                       u[12], u[13], u[14], u[15]);
+    return fmt::format(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+        "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+        u[14], u[15]);
 }
 
 Result<uint64_t> read_u64(const std::string& path) {
@@ -103,8 +104,8 @@ Status limit_subvolume(const std::string& subvol, uint64_t max_referenced_bytes)
         return errno_error(fmt::format("wait for btrfs quota rescan on \"{}\"", subvol));
     auto lim = make_qgroup_limit(max_referenced_bytes);
     if (::ioctl(fd.get(), BTRFS_IOC_QGROUP_LIMIT, &lim) < 0)
-        return errno_error(fmt::format("set btrfs qgroup limit {} on \"{}\"", max_referenced_bytes,
-                                       subvol));
+        return errno_error(
+            fmt::format("set btrfs qgroup limit {} on \"{}\"", max_referenced_bytes, subvol));
     return ok();
 }
 

@@ -146,9 +146,12 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     if (cmd.default_prefix != -1) s.default_prefix = cmd.default_prefix;
     s.root = (req.rootdir.empty() ? paths.vdir_base : req.rootdir) + "/" + cmd.name;
     if (s.fstab.empty()) s.fstab = default_fstab();
-    if (req.initstyle_given) s.init.style = cmd.init.style;
-    else if (req.method == Method::Skeleton) s.init.style = spec::InitStyle::Plain;
-    else if (req.method == Method::Debootstrap) s.init.style = spec::InitStyle::Sysv;
+    if (req.initstyle_given)
+        s.init.style = cmd.init.style;
+    else if (req.method == Method::Skeleton)
+        s.init.style = spec::InitStyle::Plain;
+    else if (req.method == Method::Debootstrap)
+        s.init.style = spec::InitStyle::Sysv;
     s.flags.names = cmd.flags.names;
     s.flags.names = VS_TRY(resolve_flags(s));
     req.spec = std::move(s);
@@ -156,34 +159,34 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     if (sp.context) VS_TRY(check_context_free(paths, sp.name, *sp.context));
 
     switch (req.method) {
-    case Method::Skeleton:
-        VS_TRY(check_static_elf(busybox_path()).wrap("build -m skeleton"));
-        break;
-    case Method::Template:
-        for (auto& a : req.template_args.archives)
-            VS_TRY(check_archive(a).wrap("build -m template: -t \"{}\"", a));
-        break;
-    case Method::Debootstrap:
-        VS_TRY(prepare_debootstrap(req.debootstrap_args).wrap("build"));
-        break;
-    case Method::Clone: {
-        const std::string given = req.copy_args.source;
-        req.copy_args.source =
-            VS_TRY(resolve_clone_source(paths, req.copy_args.source).wrap("build"));
-        // A clone of a guest boots the way that guest does.
-        if (!req.initstyle_given && given.find('/') == std::string::npos &&
-            sys::exists(paths.guest_config(given))) {
-            if (auto src = cv::load(paths, given)) {
-                sp.init.style = src->spec.init.style;
-                req.initstyle_given = true;
+        case Method::Skeleton:
+            VS_TRY(check_static_elf(busybox_path()).wrap("build -m skeleton"));
+            break;
+        case Method::Template:
+            for (auto& a : req.template_args.archives)
+                VS_TRY(check_archive(a).wrap("build -m template: -t \"{}\"", a));
+            break;
+        case Method::Debootstrap:
+            VS_TRY(prepare_debootstrap(req.debootstrap_args).wrap("build"));
+            break;
+        case Method::Clone: {
+            const std::string given = req.copy_args.source;
+            req.copy_args.source =
+                VS_TRY(resolve_clone_source(paths, req.copy_args.source).wrap("build"));
+            // A clone of a guest boots the way that guest does.
+            if (!req.initstyle_given && given.find('/') == std::string::npos &&
+                sys::exists(paths.guest_config(given))) {
+                if (auto src = cv::load(paths, given)) {
+                    sp.init.style = src->spec.init.style;
+                    req.initstyle_given = true;
+                }
             }
+            break;
         }
-        break;
-    }
-    case Method::Rsync:
-        VS_TRY(check_rsync_opts(req.copy_args.rsync_opts).wrap("build"));
-        req.copy_args.source = VS_TRY(resolve_rsync_source(req.copy_args.source).wrap("build"));
-        break;
+        case Method::Rsync:
+            VS_TRY(check_rsync_opts(req.copy_args.rsync_opts).wrap("build"));
+            req.copy_args.source = VS_TRY(resolve_rsync_source(req.copy_args.source).wrap("build"));
+            break;
     }
     if (req.method == Method::Clone || req.method == Method::Rsync) {
         const auto& src = req.copy_args.source;
@@ -234,28 +237,30 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
 
     log::info("building {} with method {} in {}", s.name, method_name(req.method), root);
     switch (req.method) {
-    case Method::Skeleton:
-        VS_TRY(fill_skeleton(root_stage, s).wrap("build -m skeleton"));
-        break;
-    case Method::Template:
-        for (auto& a : req.template_args.archives)
-            VS_TRY(extract_archive(a, root_stage).wrap("build -m template"));
-        break;
-    case Method::Debootstrap:
-        VS_TRY(run_debootstrap(req.debootstrap_args, root_stage,
-                                       s.init.style == spec::InitStyle::Sysv).wrap("build -m debootstrap"));
-        break;
-    case Method::Clone:
-        VS_TRY(clone_tree(req.copy_args.source, root_stage).wrap("build -m clone"));
-        break;
-    case Method::Rsync:
-        VS_TRY(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts).wrap("build -m rsync"));
-        break;
+        case Method::Skeleton:
+            VS_TRY(fill_skeleton(root_stage, s).wrap("build -m skeleton"));
+            break;
+        case Method::Template:
+            for (auto& a : req.template_args.archives)
+                VS_TRY(extract_archive(a, root_stage).wrap("build -m template"));
+            break;
+        case Method::Debootstrap:
+            VS_TRY(run_debootstrap(req.debootstrap_args, root_stage,
+                                   s.init.style == spec::InitStyle::Sysv)
+                       .wrap("build -m debootstrap"));
+            break;
+        case Method::Clone:
+            VS_TRY(clone_tree(req.copy_args.source, root_stage).wrap("build -m clone"));
+            break;
+        case Method::Rsync:
+            VS_TRY(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts)
+                       .wrap("build -m rsync"));
+            break;
     }
     // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
-    if (::chmod(root_stage.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", root_stage));
-    if (!req.initstyle_given && req.method != Method::Skeleton &&
-        req.method != Method::Debootstrap)
+    if (::chmod(root_stage.c_str(), 0755) < 0)
+        return errno_error(fmt::format("chmod \"{}\"", root_stage));
+    if (!req.initstyle_given && req.method != Method::Skeleton && req.method != Method::Debootstrap)
         s.init.style = VS_TRY(detect_style(root_stage));
 
 #ifdef VS_HAVE_CONTEXT_ALLOC

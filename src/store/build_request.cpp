@@ -14,11 +14,16 @@ std::optional<Method> method_from_name(std::string_view n) {
 
 const char* method_name(Method m) {
     switch (m) {
-    case Method::Skeleton: return "skeleton";
-    case Method::Template: return "template";
-    case Method::Debootstrap: return "debootstrap";
-    case Method::Clone: return "clone";
-    case Method::Rsync: return "rsync";
+        case Method::Skeleton:
+            return "skeleton";
+        case Method::Template:
+            return "template";
+        case Method::Debootstrap:
+            return "debootstrap";
+        case Method::Clone:
+            return "clone";
+        case Method::Rsync:
+            return "rsync";
     }
     return "?";
 }

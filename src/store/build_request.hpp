@@ -36,7 +36,8 @@ struct CopyArgs {
 
 struct BuildRequest {
     /// name, context (optional: allocated at commit), nodename, interfaces, flags.names,
-    /// init.style (when `initstyle_given`). Paths (root, config_dir, cache_dir) are filled by build.
+    /// init.style (when `initstyle_given`). Paths (root, config_dir, cache_dir) are filled by
+    /// build.
     spec::GuestSpec spec;
     bool initstyle_given = false;
     std::string rootdir;  ///< parent of the guest root; empty: paths.vdir_base

@@ -18,8 +18,7 @@ Result<std::string> real_dir(const std::string& what, const std::string& path) {
     // The top-level source is the user's choice, so resolving it is intended; everything inside
     // is copied without following links.
     char buf[PATH_MAX];
-    if (!::realpath(path.c_str(), buf))
-        return errno_error(fmt::format("{} \"{}\"", what, path));
+    if (!::realpath(path.c_str(), buf)) return errno_error(fmt::format("{} \"{}\"", what, path));
     if (!sys::is_dir(buf)) return make_error(ENOTDIR, "{} \"{}\": not a directory", what, path);
     return std::string(buf);
 }
@@ -36,8 +35,7 @@ Result<std::string> resolve_clone_source(const config::Paths& paths, const std::
             return real_dir(fmt::format("clone: root of guest {}", source), root);
         }
         if (!sys::exists(source))
-            return make_error(ENOENT, "clone: --source \"{}\": no such guest or directory",
-                              source);
+            return make_error(ENOENT, "clone: --source \"{}\": no such guest or directory", source);
     }
     return real_dir("clone: --source", source);
 }
@@ -52,9 +50,9 @@ Result<std::string> resolve_rsync_source(const std::string& source) {
 }
 
 Status check_rsync_opts(const std::vector<std::string>& opts) {
-    static const char* const kRefused[] = {"-L", "--copy-links", "--copy-unsafe-links",
-                                           "-k", "--copy-dirlinks", "-K", "--keep-dirlinks",
-                                           "--safe-links-off"};
+    static const char* const kRefused[] = {
+        "-L", "--copy-links",    "--copy-unsafe-links", "-k", "--copy-dirlinks",
+        "-K", "--keep-dirlinks", "--safe-links-off"};
     for (auto& o : opts) {
         for (auto* r : kRefused)
             if (o == r)
@@ -65,8 +63,8 @@ Status check_rsync_opts(const std::vector<std::string>& opts) {
         // Short-option bundles like "-aL".
         if (o.size() > 1 && o[0] == '-' && o[1] != '-' &&
             o.find_first_of("LkK") != std::string::npos)
-            return make_error(EINVAL,
-                              "rsync: -o \"{}\": -L/-k/-K follow symlinks and are refused", o);
+            return make_error(EINVAL, "rsync: -o \"{}\": -L/-k/-K follow symlinks and are refused",
+                              o);
     }
     return ok();
 }

@@ -30,8 +30,7 @@ Status prepare_debootstrap(DebootstrapArgs& args) {
         quiet.quiet = true;
         auto probe = exec::run({"debootstrap", "--version"}, quiet);
         if (!probe)
-            return make_error(ENOENT,
-                              "debootstrap: not installed (Debian package debootstrap)");
+            return make_error(ENOENT, "debootstrap: not installed (Debian package debootstrap)");
     }
     if (args.mirror.empty()) {
         args.mirror = VS_TRY(apt::default_mirror(args.suite).wrap("debootstrap: default mirror"));

@@ -58,10 +58,11 @@ Result<QuotaBackend> quota_backend(const std::string& directory) {
         return QuotaBackend::BtrfsQgroup;
     }
     if (t == EXT4_SUPER_MAGIC || t == XFS_SUPER_MAGIC) return QuotaBackend::ProjectQuota;
-    return make_error(EOPNOTSUPP,
-                      "\"{}\": file system type {:#x} has no per-guest quota (use btrfs, or ext4/XFS "
-                      "with project quotas)",
-                      directory, t);
+    return make_error(
+        EOPNOTSUPP,
+        "\"{}\": file system type {:#x} has no per-guest quota (use btrfs, or ext4/XFS "
+        "with project quotas)",
+        directory, t);
 }
 
 Status apply_disk_limits(const spec::GuestSpec& spec) {
@@ -70,24 +71,27 @@ Status apply_disk_limits(const spec::GuestSpec& spec) {
         VS_TRY(check_directory(lim, dir));
         auto backend = VS_TRY(quota_backend(dir).wrap("dlimits/{}", lim.id));
         switch (backend) {
-        case QuotaBackend::BtrfsQgroup:
-            if (lim.inodes_total)
-                log::warn("dlimits/{}/inodes_total {}: btrfs qgroups limit bytes only; not "
-                          "enforced for \"{}\"",
-                          lim.id, lim.inodes_total, dir);
-            VS_TRY(btrfs::limit_subvolume(dir, lim.space_total_kib * 1024).wrap("dlimits/{}", lim.id));
-            break;
-        case QuotaBackend::ProjectQuota:
-            if (!spec.context)
-                return make_error(EINVAL,
-                                  "dlimits/{}: project quotas use the context as project id, and "
-                                  "guest {} has no context file",
-                                  lim.id, spec.name);
-            if (!already_tagged(dir, *spec.context))
-                VS_TRY(project_quota::tag_tree(dir, *spec.context).wrap("dlimits/{}", lim.id));
-            VS_TRY(project_quota::set_limit(dir, *spec.context, lim).wrap("dlimits/{}",
-                           lim.id));
-            break;
+            case QuotaBackend::BtrfsQgroup:
+                if (lim.inodes_total)
+                    log::warn(
+                        "dlimits/{}/inodes_total {}: btrfs qgroups limit bytes only; not "
+                        "enforced for \"{}\"",
+                        lim.id, lim.inodes_total, dir);
+                VS_TRY(btrfs::limit_subvolume(dir, lim.space_total_kib * 1024)
+                           .wrap("dlimits/{}", lim.id));
+                break;
+            case QuotaBackend::ProjectQuota:
+                if (!spec.context)
+                    return make_error(
+                        EINVAL,
+                        "dlimits/{}: project quotas use the context as project id, and "
+                        "guest {} has no context file",
+                        lim.id, spec.name);
+                if (!already_tagged(dir, *spec.context))
+                    VS_TRY(project_quota::tag_tree(dir, *spec.context).wrap("dlimits/{}", lim.id));
+                VS_TRY(
+                    project_quota::set_limit(dir, *spec.context, lim).wrap("dlimits/{}", lim.id));
+                break;
         }
     }
     return ok();
@@ -107,9 +111,9 @@ Result<std::vector<DiskUsage>> disk_usage(const spec::GuestSpec& spec) {
             u.space_limit_bytes = q.max_referenced;
         } else {
             if (!spec.context)
-                return make_error(EINVAL, "dlimits/{}: guest {} has no context", lim.id,
-                                  spec.name);
-            auto q = VS_TRY(project_quota::usage(u.directory, *spec.context).wrap("dlimits/{}", lim.id));
+                return make_error(EINVAL, "dlimits/{}: guest {} has no context", lim.id, spec.name);
+            auto q =
+                VS_TRY(project_quota::usage(u.directory, *spec.context).wrap("dlimits/{}", lim.id));
             u.space_used_bytes = q.space_bytes;
             u.space_limit_bytes = q.space_limit_bytes;
             u.inodes_used = q.inodes;

@@ -24,8 +24,10 @@ std::string unescape(std::string_view s) {
             bool octal = true;
             int v = 0;
             for (size_t k = 1; k <= 3; ++k) {
-                if (s[i + k] < '0' || s[i + k] > '7') octal = false;
-                else v = v * 8 + (s[i + k] - '0');
+                if (s[i + k] < '0' || s[i + k] > '7')
+                    octal = false;
+                else
+                    v = v * 8 + (s[i + k] - '0');
             }
             if (octal) {
                 out.push_back(static_cast<char>(v));

@@ -86,9 +86,10 @@ Status set_limit(const std::string& dir, uint32_t project, const spec::DiskLimit
     auto fd = VS_TRY(sys::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if_dqblk q = make_dqblk(lim);
     if (quotactl_fd(fd.get(), QCMD(Q_SETQUOTA, PRJQUOTA), static_cast<int>(project), &q) < 0)
-        return errno_error(fmt::format("set project quota {} on \"{}\" (is the file system "
-                                       "mounted with prjquota?)",
-                                       project, dir));
+        return errno_error(
+            fmt::format("set project quota {} on \"{}\" (is the file system "
+                        "mounted with prjquota?)",
+                        project, dir));
     return ok();
 }
 

@@ -25,14 +25,14 @@ struct Dir {
 
 // The FHS skeleton. /dev stays empty: start mounts a tmpfs with the minimal device set there.
 constexpr Dir kDirs[] = {
-    {"bin", 0755},      {"sbin", 0755},     {"lib", 0755},        {"usr", 0755},
-    {"usr/bin", 0755},  {"usr/sbin", 0755}, {"usr/lib", 0755},    {"usr/share", 0755},
-    {"etc", 0755},      {"etc/init.d", 0755}, {"etc/rc0.d", 0755}, {"etc/rc1.d", 0755},
-    {"etc/rc2.d", 0755}, {"etc/rc3.d", 0755}, {"etc/rc4.d", 0755}, {"etc/rc5.d", 0755},
-    {"etc/rc6.d", 0755}, {"dev", 0755},     {"proc", 0555},       {"sys", 0555},
-    {"run", 0755},      {"tmp", 01777},     {"var", 0755},        {"var/log", 0755},
-    {"var/tmp", 01777}, {"var/lib", 0755},  {"var/spool", 0755},  {"root", 0700},
-    {"home", 0755},     {"mnt", 0755},      {"opt", 0755},        {"srv", 0755},
+    {"bin", 0755},       {"sbin", 0755},       {"lib", 0755},       {"usr", 0755},
+    {"usr/bin", 0755},   {"usr/sbin", 0755},   {"usr/lib", 0755},   {"usr/share", 0755},
+    {"etc", 0755},       {"etc/init.d", 0755}, {"etc/rc0.d", 0755}, {"etc/rc1.d", 0755},
+    {"etc/rc2.d", 0755}, {"etc/rc3.d", 0755},  {"etc/rc4.d", 0755}, {"etc/rc5.d", 0755},
+    {"etc/rc6.d", 0755}, {"dev", 0755},        {"proc", 0555},      {"sys", 0555},
+    {"run", 0755},       {"tmp", 01777},       {"var", 0755},       {"var/log", 0755},
+    {"var/tmp", 01777},  {"var/lib", 0755},    {"var/spool", 0755}, {"root", 0700},
+    {"home", 0755},      {"mnt", 0755},        {"opt", 0755},       {"srv", 0755},
     {"media", 0755},
 };
 
@@ -78,13 +78,14 @@ Status make_dir(int rootfd, const char* path, mode_t mode) {
     if (::mkdirat(rootfd, path, mode) < 0 && errno != EEXIST)
         return errno_error(fmt::format("mkdir \"{}\"", path));
     // mkdir(2) applies the umask; the skeleton's modes (1777 /tmp) must be exact.
-    if (::fchmodat(rootfd, path, mode, 0) < 0) return errno_error(fmt::format("chmod \"{}\"", path));
+    if (::fchmodat(rootfd, path, mode, 0) < 0)
+        return errno_error(fmt::format("chmod \"{}\"", path));
     return ok();
 }
 
 Status put_file(int rootfd, const std::string& path, std::string_view data, mode_t mode) {
-    auto fd = VS_TRY(sys::open_at(rootfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                  mode));
+    auto fd = VS_TRY(
+        sys::open_at(rootfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     VS_TRY(sys::write_all(fd.get(), data, path));
     if (::fchmod(fd.get(), mode) < 0) return errno_error(fmt::format("chmod \"{}\"", path));
     return ok();

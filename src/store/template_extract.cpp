@@ -39,10 +39,10 @@ std::string arc_err(archive* a) {
     return s ? s : "unknown libarchive error";
 }
 
-constexpr int kExtractFlags =
-    ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_ACL |
-    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-    ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+constexpr int kExtractFlags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+                              ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
+                              ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                              ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 
 // Runs in the chrooted child: returns "" on success, else the message for the parent.
 std::string extract_fd(int fd, const std::string& name) {
@@ -57,8 +57,7 @@ std::string extract_fd(int fd, const std::string& name) {
         archive_entry* e = nullptr;
         int r = archive_read_next_header(in.get(), &e);
         if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN)
-            return fmt::format("read \"{}\": {}", name, arc_err(in.get()));
+        if (r < ARCHIVE_WARN) return fmt::format("read \"{}\": {}", name, arc_err(in.get()));
         std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
         r = archive_write_header(out.get(), e);
         if (r < ARCHIVE_WARN)

@@ -57,7 +57,9 @@ void check(int fd, long r, const char* what) {
 // SCM_RIGHTS of one fd, in SyncChannel's Fd message.
 long send_fd(int fd, int pass) {
     MsgHeader h{kMsgFd, 0};
-    struct iovec iov {&h, sizeof h};
+    struct iovec iov {
+        &h, sizeof h
+    };
     alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
     struct msghdr msg {};
     msg.msg_iov = &iov;
@@ -80,7 +82,8 @@ void open_pty(int fd) {
     check(fd, sys_ioctl(static_cast<int>(m), TIOCGPTN, reinterpret_cast<long>(&n)),
           "\"/dev/ptmx\" in the guest is not a pty master");
     int unlock = 0;
-    check(fd, sys_ioctl(static_cast<int>(m), TIOCSPTLCK, reinterpret_cast<long>(&unlock)), "unlock pty");
+    check(fd, sys_ioctl(static_cast<int>(m), TIOCSPTLCK, reinterpret_cast<long>(&unlock)),
+          "unlock pty");
     long s = sys_ioctl(static_cast<int>(m), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     check(fd, s, "open pty peer (TIOCGPTPEER)");
     check(fd, send_fd(fd, static_cast<int>(m)), "send the pty master");
@@ -94,7 +97,8 @@ void apply_caps(int fd, const plan::Header& h) {
     const uint64_t keep = h.cap_keep;
     // 1. Bounding set first (needs CAP_SETPCAP, which step 4 may remove).
     for (int c = 0; c <= h.cap_last; ++c)
-        if (!(keep & (uint64_t{1} << c))) check(fd, sys_prctl(PR_CAPBSET_DROP, c), "drop a capability from the bounding set");
+        if (!(keep & (uint64_t{1} << c)))
+            check(fd, sys_prctl(PR_CAPBSET_DROP, c), "drop a capability from the bounding set");
     // 2. Ambient empty (EINVAL: a kernel without ambient capabilities).
     long r = sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     if (r < 0 && r != -EINVAL) fail(fd, r, "clear the ambient capability set");
@@ -102,8 +106,10 @@ void apply_caps(int fd, const plan::Header& h) {
     long bits = sys_prctl(PR_GET_SECUREBITS);
     if (bits > 0) check(fd, sys_prctl(PR_SET_SECUREBITS, 0), "reset securebits to 0");
     // 4. permitted = effective = what we hold of the bounding set, inheritable empty.
-    struct __user_cap_header_struct hdr {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct d[2] {};
+    struct __user_cap_header_struct hdr {
+        _LINUX_CAPABILITY_VERSION_3, 0
+    };
+    struct __user_cap_data_struct d[2]{};
     check(fd, sys_capget(&hdr, d), "read the process capability sets");
     uint64_t held = d[0].permitted | (uint64_t{d[1].permitted} << 32);
     uint64_t next = held & keep;
@@ -141,7 +147,8 @@ int join_main(int argc, char** argv, char** envp) {
     mem_copy(&h, plan_buf + sizeof mh, sizeof h);
     const char* p = plan_buf + sizeof mh + sizeof h;
     const size_t rest = static_cast<size_t>(n) - sizeof mh - sizeof h;
-    const size_t need = h.n_groups * 4ul + h.n_rlimits * sizeof(plan::Rlimit) + h.n_filter * 8ul + h.home_len;
+    const size_t need =
+        h.n_groups * 4ul + h.n_rlimits * sizeof(plan::Rlimit) + h.n_filter * 8ul + h.home_len;
     if (h.magic != plan::kMagic || h.version != plan::kVersion || need != rest || h.cap_last > 63 ||
         h.home_len == 0 || p[need - 1] != 0)
         fail(fd, -EPROTO, "bad plan (vserver and vs-init from different builds?)");
@@ -154,7 +161,9 @@ int join_main(int argc, char** argv, char** envp) {
 
     // Nothing but host root may look into us, even when a user namespace makes us its root.
     check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
-    if (h.ns_flags) check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)), "setns into the guest's namespaces");
+    if (h.ns_flags)
+        check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
+              "setns into the guest's namespaces");
     if (h.flags & plan::kUserns) {
         check(fd, sys_setresgid(0, 0, 0), "setgid 0 in the guest's user namespace");
         check(fd, sys_setgroups(0, nullptr), "setgroups in the guest's user namespace");
@@ -171,7 +180,8 @@ int join_main(int argc, char** argv, char** envp) {
         uint64_t lim[2] = {r.cur, r.max};
         check(fd, sys_prlimit(r.resource, lim), "setrlimit");
     }
-    if (h.flags & plan::kNoNewPrivs) check(fd, sys_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl PR_SET_NO_NEW_PRIVS");
+    if (h.flags & plan::kNoNewPrivs)
+        check(fd, sys_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl PR_SET_NO_NEW_PRIVS");
     if (h.n_filter) {
         // Before the capability sets: without no_new_privs, loading needs CAP_SYS_ADMIN.
         struct {

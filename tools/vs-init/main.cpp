@@ -37,7 +37,9 @@ int main(int argc, char** argv, char** envp) {
     if (first + 1 < argc && str_eq(argv[first], "--output")) {
         if (!out.parse(argv[first + 1])) {
             Text t;
-            t.add("--output wants S,OW,EW,OR,ER (five fds above 2), not \"").add(argv[first + 1]).add("\"");
+            t.add("--output wants S,OW,EW,OR,ER (five fds above 2), not \"")
+                .add(argv[first + 1])
+                .add("\"");
             say(t);
             return 2;
         }

@@ -80,7 +80,9 @@ void Output::after_fork(long pid, const uint64_t* all_signals) {
         // sigtimedwait loop and give the read ends up, so late writers get EPIPE instead of
         // blocking on a full pipe (start still gets the status).
         Text t;
-        t.add("signalfd: ").add_errno(static_cast<int>(-fd)).add(" (rc output is not drained after start)");
+        t.add("signalfd: ")
+            .add_errno(static_cast<int>(-fd))
+            .add(" (rc output is not drained after start)");
         say(t);
         close_fd(out_r);
         close_fd(err_r);
@@ -90,7 +92,7 @@ void Output::after_fork(long pid, const uint64_t* all_signals) {
 
 void Output::command_exited(long pid, int st) {
     if (pid != command_pid) return;
-    command_pid = -2;  // reported (never matches a pid again)
+    command_pid = -2;        // reported (never matches a pid again)
     if (status < 0) return;  // start is gone already
     while (sys_sendto(status, &st, sizeof st, MSG_NOSIGNAL | MSG_DONTWAIT) == -EINTR) {
     }

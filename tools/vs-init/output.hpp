@@ -15,10 +15,10 @@ namespace vsinit {
 ///       until then, and drain them after (see drain()).
 struct Output {
     int status = -1, out_w = -1, err_w = -1, out_r = -1, err_r = -1;
-    int sigfd = -1;           ///< signalfd for every (blocked) signal: one ppoll waits for all
+    int sigfd = -1;  ///< signalfd for every (blocked) signal: one ppoll waits for all
     long command_pid = -1;
-    bool draining = false;    ///< start is gone: we read and discard what the pipes get
-    bool enabled = false;     ///< --output was given
+    bool draining = false;  ///< start is gone: we read and discard what the pipes get
+    bool enabled = false;   ///< --output was given
 
     bool active() const { return enabled; }
     /// Parses "S,OW,EW,OR,ER"; false on anything else.

@@ -119,17 +119,28 @@ Text& Text::add_int(long v) {
 
 Text& Text::add_errno(int err) {
     switch (err) {
-        case ENOENT: return add("No such file or directory");
-        case EACCES: return add("Permission denied");
-        case ENOEXEC: return add("Exec format error");
-        case ENOTDIR: return add("Not a directory");
-        case ELOOP: return add("Too many levels of symbolic links");
-        case ETXTBSY: return add("Text file busy");
-        case E2BIG: return add("Argument list too long");
-        case ENOMEM: return add("Cannot allocate memory");
-        case EPERM: return add("Operation not permitted");
-        case EAGAIN: return add("Resource temporarily unavailable");
-        default: return add("errno ").add_int(err);
+        case ENOENT:
+            return add("No such file or directory");
+        case EACCES:
+            return add("Permission denied");
+        case ENOEXEC:
+            return add("Exec format error");
+        case ENOTDIR:
+            return add("Not a directory");
+        case ELOOP:
+            return add("Too many levels of symbolic links");
+        case ETXTBSY:
+            return add("Text file busy");
+        case E2BIG:
+            return add("Argument list too long");
+        case ENOMEM:
+            return add("Cannot allocate memory");
+        case EPERM:
+            return add("Operation not permitted");
+        case EAGAIN:
+            return add("Resource temporarily unavailable");
+        default:
+            return add("errno ").add_int(err);
     }
 }
 

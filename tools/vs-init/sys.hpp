@@ -12,7 +12,8 @@
 namespace vsinit {
 
 #if defined(__x86_64__)
-inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0,
+                     long f = 0) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
     register long r9 __asm__("r9") = f;
@@ -24,7 +25,8 @@ inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, lon
     return ret;
 }
 #elif defined(__aarch64__)
-inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
+inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0,
+                     long f = 0) {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;
     register long x1 __asm__("x1") = b;
@@ -43,13 +45,21 @@ inline long syscall6(long n, long a = 0, long b = 0, long c = 0, long d = 0, lon
 #endif
 
 // Every wrapper returns the kernel's value: >= 0, or -errno.
-inline long sys_write(int fd, const void* p, size_t n) { return syscall6(__NR_write, fd, (long)p, (long)n); }
-inline long sys_read(int fd, void* p, size_t n) { return syscall6(__NR_read, fd, (long)p, (long)n); }
+inline long sys_write(int fd, const void* p, size_t n) {
+    return syscall6(__NR_write, fd, (long)p, (long)n);
+}
+inline long sys_read(int fd, void* p, size_t n) {
+    return syscall6(__NR_read, fd, (long)p, (long)n);
+}
 inline long sys_close(int fd) { return syscall6(__NR_close, fd); }
-inline long sys_close_range(unsigned lo, unsigned hi) { return syscall6(__NR_close_range, lo, hi, 0); }
+inline long sys_close_range(unsigned lo, unsigned hi) {
+    return syscall6(__NR_close_range, lo, hi, 0);
+}
 inline long sys_fcntl(int fd, int cmd, long arg) { return syscall6(__NR_fcntl, fd, cmd, arg); }
 inline long sys_pipe2(int* p, int flags) { return syscall6(__NR_pipe2, (long)p, flags); }
-inline long sys_ioctl(int fd, unsigned long req, long arg) { return syscall6(__NR_ioctl, fd, (long)req, arg); }
+inline long sys_ioctl(int fd, unsigned long req, long arg) {
+    return syscall6(__NR_ioctl, fd, (long)req, arg);
+}
 inline long sys_setsid() { return syscall6(__NR_setsid); }
 inline long sys_getpid() { return syscall6(__NR_getpid); }
 inline long sys_kill(int pid, int sig) { return syscall6(__NR_kill, pid, sig); }
@@ -62,7 +72,9 @@ inline long sys_wait4(int pid, int* status, int options) {
 inline long sys_sendto(int fd, const void* p, size_t n, int flags) {
     return syscall6(__NR_sendto, fd, (long)p, (long)n, flags, 0, 0);
 }
-inline long sys_recv(int fd, void* p, size_t n) { return syscall6(__NR_recvfrom, fd, (long)p, (long)n, 0, 0, 0); }
+inline long sys_recv(int fd, void* p, size_t n) {
+    return syscall6(__NR_recvfrom, fd, (long)p, (long)n, 0, 0, 0);
+}
 inline long sys_recvfrom(int fd, void* p, size_t n, int flags) {
     return syscall6(__NR_recvfrom, fd, (long)p, (long)n, flags, 0, 0);
 }
@@ -72,7 +84,9 @@ inline long sys_ppoll(void* fds, unsigned n) { return syscall6(__NR_ppoll, (long
 inline long sys_signalfd4(int fd, const uint64_t* set, int flags) {
     return syscall6(__NR_signalfd4, fd, (long)set, 8, flags);
 }
-inline long sys_sendmsg(int fd, const void* msg, int flags) { return syscall6(__NR_sendmsg, fd, (long)msg, flags); }
+inline long sys_sendmsg(int fd, const void* msg, int flags) {
+    return syscall6(__NR_sendmsg, fd, (long)msg, flags);
+}
 inline long sys_prctl(int op, long a = 0, long b = 0, long c = 0, long d = 0) {
     return syscall6(__NR_prctl, op, a, b, c, d);
 }
@@ -80,15 +94,31 @@ inline long sys_setns(int fd, long type) { return syscall6(__NR_setns, fd, type)
 inline long sys_fchdir(int fd) { return syscall6(__NR_fchdir, fd); }
 inline long sys_chdir(const char* p) { return syscall6(__NR_chdir, (long)p); }
 inline long sys_chroot(const char* p) { return syscall6(__NR_chroot, (long)p); }
-inline long sys_openat(int dir, const char* p, int flags) { return syscall6(__NR_openat, dir, (long)p, flags, 0); }
+inline long sys_openat(int dir, const char* p, int flags) {
+    return syscall6(__NR_openat, dir, (long)p, flags, 0);
+}
 inline long sys_dup3(int from, int to, int flags) { return syscall6(__NR_dup3, from, to, flags); }
-inline long sys_prlimit(int resource, const void* lim) { return syscall6(__NR_prlimit64, 0, resource, (long)lim, 0); }
-inline long sys_seccomp_filter(const void* prog) { return syscall6(__NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, (long)prog); }
-inline long sys_capget(void* hdr, void* data) { return syscall6(__NR_capget, (long)hdr, (long)data); }
-inline long sys_capset(void* hdr, const void* data) { return syscall6(__NR_capset, (long)hdr, (long)data); }
-inline long sys_setgroups(size_t n, const uint32_t* g) { return syscall6(__NR_setgroups, (long)n, (long)g); }
-inline long sys_setresgid(uint32_t r, uint32_t e, uint32_t s) { return syscall6(__NR_setresgid, r, e, s); }
-inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s) { return syscall6(__NR_setresuid, r, e, s); }
+inline long sys_prlimit(int resource, const void* lim) {
+    return syscall6(__NR_prlimit64, 0, resource, (long)lim, 0);
+}
+inline long sys_seccomp_filter(const void* prog) {
+    return syscall6(__NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, (long)prog);
+}
+inline long sys_capget(void* hdr, void* data) {
+    return syscall6(__NR_capget, (long)hdr, (long)data);
+}
+inline long sys_capset(void* hdr, const void* data) {
+    return syscall6(__NR_capset, (long)hdr, (long)data);
+}
+inline long sys_setgroups(size_t n, const uint32_t* g) {
+    return syscall6(__NR_setgroups, (long)n, (long)g);
+}
+inline long sys_setresgid(uint32_t r, uint32_t e, uint32_t s) {
+    return syscall6(__NR_setresgid, r, e, s);
+}
+inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s) {
+    return syscall6(__NR_setresuid, r, e, s);
+}
 // The kernel's sigset_t is 64 bits on both architectures (_NSIG 64).
 inline long sys_sigprocmask(int how, const uint64_t* set, uint64_t* old) {
     return syscall6(__NR_rt_sigprocmask, how, (long)set, (long)old, 8);

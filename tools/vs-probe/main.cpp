@@ -57,10 +57,18 @@ std::string jstr(const std::string& s) {
     std::string o = "\"";
     for (unsigned char c : s) {
         switch (c) {
-            case '"': o += "\\\""; break;
-            case '\\': o += "\\\\"; break;
-            case '\n': o += "\\n"; break;
-            case '\t': o += "\\t"; break;
+            case '"':
+                o += "\\\"";
+                break;
+            case '\\':
+                o += "\\\\";
+                break;
+            case '\n':
+                o += "\\n";
+                break;
+            case '\t':
+                o += "\\t";
+                break;
             default:
                 if (c < 0x20) {
                     char b[8];
@@ -116,8 +124,8 @@ std::string status_json() {
         auto colon = l.find(':');
         if (colon == std::string::npos) continue;
         std::string k = l.substr(0, colon);
-        if (k.rfind("Cap", 0) == 0 || k == "NoNewPrivs" || k == "Seccomp" || k == "Seccomp_filters" ||
-            k == "NSpid") {
+        if (k.rfind("Cap", 0) == 0 || k == "NoNewPrivs" || k == "Seccomp" ||
+            k == "Seccomp_filters" || k == "NSpid") {
             std::string v = l.substr(colon + 1);
             v.erase(0, v.find_first_not_of(" \t"));
             o += "," + jstr(k) + ":" + jstr(v);
@@ -182,7 +190,9 @@ std::string fds_json(const std::string& pid) {
 // ---- raw system calls through each x86 entry point ----------------------------------------
 
 enum class Abi { Native, I386, X32 };
-const char* abi_name(Abi a) { return a == Abi::Native ? "x86_64" : a == Abi::I386 ? "i386" : "x32"; }
+const char* abi_name(Abi a) {
+    return a == Abi::Native ? "x86_64" : a == Abi::I386 ? "i386" : "x32";
+}
 
 constexpr long kX32Bit = 0x40000000;
 
@@ -212,7 +222,8 @@ long raw_syscall32(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long
 
 long low(const void* p) {
     auto v = reinterpret_cast<uintptr_t>(p);
-    return v < (1UL << 32) ? static_cast<long>(v) : 0xdead0000L;  // EFAULT rather than a wrong pointer
+    return v < (1UL << 32) ? static_cast<long>(v)
+                           : 0xdead0000L;  // EFAULT rather than a wrong pointer
 }
 
 // Static buffers (below 4 GiB, see raw_syscall32).
@@ -233,19 +244,19 @@ char s_kmsg[] = "/tmp/.vs-probe-kmsg";
 char s_buf[4096];
 struct {
     int32_t sec, nsec;
-} s_ts32 = {0, -1};                               // invalid: tv_nsec < 0
-struct timespec s_ts64 = {0, -1};                 // invalid: tv_nsec < 0
+} s_ts32 = {0, -1};                // invalid: tv_nsec < 0
+struct timespec s_ts64 = {0, -1};  // invalid: tv_nsec < 0
 struct {
     int32_t sec, usec;
-} s_tv32 = {0, 2000000};                          // invalid: tv_usec > 1e6
-struct timeval s_tv64 = {0, 2000000};             // invalid: tv_usec > 1e6
-struct clone_args s_clone3 = {};                  // flags set at run time
+} s_tv32 = {0, 2000000};               // invalid: tv_usec > 1e6
+struct timeval s_tv64 = {0, 2000000};  // invalid: tv_usec > 1e6
+struct clone_args s_clone3 = {};       // flags set at run time
 struct {
     unsigned int handle_bytes;
     int handle_type;
     unsigned char f_handle[128];
 } s_handle;
-uint32_t s_sockargs[3];                           // socketcall(SYS_SOCKET, ...) argument block
+uint32_t s_sockargs[3];  // socketcall(SYS_SOCKET, ...) argument block
 
 struct Numbers {
     long x86_64;
@@ -257,7 +268,7 @@ struct Probe {
     Numbers nr;
     // Arguments for the native/x32 and for the i386 call (pointers are static, so mostly equal).
     std::function<std::vector<long>(Abi)> args;
-    std::function<void()> prepare = nullptr;   ///< run in the child before the call
+    std::function<void()> prepare = nullptr;      ///< run in the child before the call
     std::function<void(long)> cleanup = nullptr;  ///< run in the child after a success
     bool forks = false;  ///< a success returns twice (clone): the new child exits at once
 };
@@ -270,94 +281,285 @@ std::vector<Probe> probes() {
     auto close_fd = [](long r) { ::close(static_cast<int>(r)); };
     std::vector<Probe> p = {
         // Mounting: needs CAP_SYS_ADMIN; targets do not exist, so an unconfined call says ENOENT.
-        {"mount", {SYS_mount, 21}, [](Abi) { return same({low(s_tmpfs), low(s_none), low(s_tmpfs), 0, 0}); }},
-        {"umount2", {SYS_umount2, 52}, [](Abi) { return same({low(s_none), MNT_DETACH}); }},
-        {"pivot_root", {SYS_pivot_root, 217}, [](Abi) { return same({low(s_none), low(s_none2)}); }},
-        {"fsopen", {SYS_fsopen, 430}, [](Abi) { return same({low(s_tmpfs), 0}); }, nullptr, close_fd},
-        {"fspick", {SYS_fspick, 433}, [](Abi) { return same({AT_FDCWD, low(s_none), 0}); }},
-        {"fsmount", {SYS_fsmount, 432}, [](Abi) { return same({-1, 0, 0}); }},
-        {"open_tree", {SYS_open_tree, 428},
-         [](Abi) { return same({AT_FDCWD, low(s_root), 1 /* OPEN_TREE_CLONE */}); }, nullptr, close_fd},
-        {"move_mount", {SYS_move_mount, 429},
-         [](Abi) { return same({-1, low(s_empty), -1, low(s_empty), 0}); }},
-        {"mount_setattr", {SYS_mount_setattr, 442}, [](Abi) { return same({-1, low(s_empty), 0, 0, 0}); }},
+        {"mount",
+         {SYS_mount, 21},
+         [](Abi) {
+             return same({low(s_tmpfs), low(s_none), low(s_tmpfs), 0, 0});
+         }},
+        {"umount2",
+         {SYS_umount2, 52},
+         [](Abi) {
+             return same({low(s_none), MNT_DETACH});
+         }},
+        {"pivot_root",
+         {SYS_pivot_root, 217},
+         [](Abi) {
+             return same({low(s_none), low(s_none2)});
+         }},
+        {"fsopen",
+         {SYS_fsopen, 430},
+         [](Abi) {
+             return same({low(s_tmpfs), 0});
+         },
+         nullptr,
+         close_fd},
+        {"fspick",
+         {SYS_fspick, 433},
+         [](Abi) {
+             return same({AT_FDCWD, low(s_none), 0});
+         }},
+        {"fsmount",
+         {SYS_fsmount, 432},
+         [](Abi) {
+             return same({-1, 0, 0});
+         }},
+        {"open_tree",
+         {SYS_open_tree, 428},
+         [](Abi) {
+             return same({AT_FDCWD, low(s_root), 1 /* OPEN_TREE_CLONE */});
+         },
+         nullptr,
+         close_fd},
+        {"move_mount",
+         {SYS_move_mount, 429},
+         [](Abi) {
+             return same({-1, low(s_empty), -1, low(s_empty), 0});
+         }},
+        {"mount_setattr",
+         {SYS_mount_setattr, 442},
+         [](Abi) {
+             return same({-1, low(s_empty), 0, 0, 0});
+         }},
         // Namespaces: a success happens in this throwaway child only.
         {"unshare(CLONE_NEWUSER)", {SYS_unshare, 310}, [](Abi) { return same({CLONE_NEWUSER}); }},
         {"unshare(CLONE_NEWNS)", {SYS_unshare, 310}, [](Abi) { return same({CLONE_NEWNS}); }},
-        {"unshare(CLONE_NEWCGROUP)", {SYS_unshare, 310}, [](Abi) { return same({CLONE_NEWCGROUP}); }},
-        {"clone(CLONE_NEWUSER)", {SYS_clone, 120}, [](Abi) { return same({CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0}); },
-         nullptr, nullptr, true},
-        {"clone3(CLONE_NEWUSER)", {SYS_clone3, 435}, [](Abi) { return same({low(&s_clone3), sizeof s_clone3}); },
+        {"unshare(CLONE_NEWCGROUP)",
+         {SYS_unshare, 310},
+         [](Abi) { return same({CLONE_NEWCGROUP}); }},
+        {"clone(CLONE_NEWUSER)",
+         {SYS_clone, 120},
+         [](Abi) {
+             return same({CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0});
+         },
+         nullptr,
+         nullptr,
+         true},
+        {"clone3(CLONE_NEWUSER)",
+         {SYS_clone3, 435},
+         [](Abi) {
+             return same({low(&s_clone3), sizeof s_clone3});
+         },
          [] {
              s_clone3.flags = CLONE_NEWUSER;
              s_clone3.exit_signal = SIGCHLD;
          },
-         nullptr, true},
-        {"setns", {SYS_setns, 346}, [](Abi) { return same({-1, 0}); }},
+         nullptr,
+         true},
+        {"setns",
+         {SYS_setns, 346},
+         [](Abi) {
+             return same({-1, 0});
+         }},
         // Kernel keyring (not namespaced).
-        {"keyctl(GET_KEYRING_ID)", {SYS_keyctl, 288},
-         [](Abi) { return same({0 /* KEYCTL_GET_KEYRING_ID */, -3 /* @s */, 0}); }},
-        {"keyctl(JOIN_SESSION_KEYRING)", {SYS_keyctl, 288}, [](Abi) { return same({1, 0}); }},
-        {"add_key", {SYS_add_key, 286},
-         [](Abi) { return same({low(s_user), low(s_keydesc), low(s_payload), 1, -2 /* @p */}); }},
-        {"request_key", {SYS_request_key, 287}, [](Abi) { return same({low(s_user), low(s_nokey), 0, 0}); }},
+        {"keyctl(GET_KEYRING_ID)",
+         {SYS_keyctl, 288},
+         [](Abi) {
+             return same({0 /* KEYCTL_GET_KEYRING_ID */, -3 /* @s */, 0});
+         }},
+        {"keyctl(JOIN_SESSION_KEYRING)",
+         {SYS_keyctl, 288},
+         [](Abi) {
+             return same({1, 0});
+         }},
+        {"add_key",
+         {SYS_add_key, 286},
+         [](Abi) {
+             return same({low(s_user), low(s_keydesc), low(s_payload), 1, -2 /* @p */});
+         }},
+        {"request_key",
+         {SYS_request_key, 287},
+         [](Abi) {
+             return same({low(s_user), low(s_nokey), 0, 0});
+         }},
         // Kernel code and the kernel itself.
-        {"init_module", {SYS_init_module, 128}, [](Abi) { return same({low(s_buf), 0, low(s_empty)}); }},
-        {"finit_module", {SYS_finit_module, 350}, [](Abi) { return same({-1, low(s_empty), 0}); }},
-        {"delete_module", {SYS_delete_module, 129}, [](Abi) { return same({low(s_modname), O_NONBLOCK}); }},
-        {"kexec_load", {SYS_kexec_load, 283}, [](Abi) { return same({0, 0, 0, 0x7fff0000 /* bad flags */}); }},
-        {"kexec_file_load", {SYS_kexec_file_load, -1}, [](Abi) { return same({-1, -1, 0, 0, 0x7fff0000}); }},
-        {"reboot(bad_magic)", {SYS_reboot, 88}, [](Abi) { return same({0, 0, 0, 0}); }},
+        {"init_module",
+         {SYS_init_module, 128},
+         [](Abi) {
+             return same({low(s_buf), 0, low(s_empty)});
+         }},
+        {"finit_module",
+         {SYS_finit_module, 350},
+         [](Abi) {
+             return same({-1, low(s_empty), 0});
+         }},
+        {"delete_module",
+         {SYS_delete_module, 129},
+         [](Abi) {
+             return same({low(s_modname), O_NONBLOCK});
+         }},
+        {"kexec_load",
+         {SYS_kexec_load, 283},
+         [](Abi) {
+             return same({0, 0, 0, 0x7fff0000 /* bad flags */});
+         }},
+        {"kexec_file_load",
+         {SYS_kexec_file_load, -1},
+         [](Abi) {
+             return same({-1, -1, 0, 0, 0x7fff0000});
+         }},
+        {"reboot(bad_magic)",
+         {SYS_reboot, 88},
+         [](Abi) {
+             return same({0, 0, 0, 0});
+         }},
         // Host-wide resources.
-        {"swapon", {SYS_swapon, 87}, [](Abi) { return same({low(s_none), 0}); }},
+        {"swapon",
+         {SYS_swapon, 87},
+         [](Abi) {
+             return same({low(s_none), 0});
+         }},
         {"swapoff", {SYS_swapoff, 115}, [](Abi) { return same({low(s_none)}); }},
         {"acct", {SYS_acct, 51}, [](Abi) { return same({low(s_none)}); }},
         {"iopl(3)", {SYS_iopl, 110}, [](Abi) { return same({3}); }},
-        {"ioperm", {SYS_ioperm, 101}, [](Abi) { return same({0x80, 1, 1}); }},
-        {"settimeofday", {SYS_settimeofday, 79},
-         [](Abi a) { return a == Abi::I386 ? V{low(&s_tv32), 0} : V{low(&s_tv64), 0}; }},
-        {"clock_settime", {SYS_clock_settime, 264},
-         [](Abi a) { return a == Abi::I386 ? V{CLOCK_REALTIME, low(&s_ts32)} : V{CLOCK_REALTIME, low(&s_ts64)}; }},
-        {"syslog(READ_ALL)", {SYS_syslog, 103}, [](Abi) { return same({3, low(s_buf), sizeof s_buf}); }},
-        {"quotactl", {SYS_quotactl, 131}, [](Abi) { return same({0, low(s_none), 0, 0}); }},
-        {"lookup_dcookie", {SYS_lookup_dcookie, 253}, [](Abi) { return same({0, 0, 0}); }},
+        {"ioperm",
+         {SYS_ioperm, 101},
+         [](Abi) {
+             return same({0x80, 1, 1});
+         }},
+        {"settimeofday",
+         {SYS_settimeofday, 79},
+         [](Abi a) {
+             return a == Abi::I386 ? V{low(&s_tv32), 0} : V{low(&s_tv64), 0};
+         }},
+        {"clock_settime",
+         {SYS_clock_settime, 264},
+         [](Abi a) {
+             return a == Abi::I386 ? V{CLOCK_REALTIME, low(&s_ts32)}
+                                   : V{CLOCK_REALTIME, low(&s_ts64)};
+         }},
+        {"syslog(READ_ALL)",
+         {SYS_syslog, 103},
+         [](Abi) {
+             return same({3, low(s_buf), sizeof s_buf});
+         }},
+        {"quotactl",
+         {SYS_quotactl, 131},
+         [](Abi) {
+             return same({0, low(s_none), 0, 0});
+         }},
+        {"lookup_dcookie",
+         {SYS_lookup_dcookie, 253},
+         [](Abi) {
+             return same({0, 0, 0});
+         }},
         {"uselib", {SYS_uselib, 86}, [](Abi) { return same({low(s_none)}); }},
-        {"personality(ADDR_NO_RANDOMIZE)", {SYS_personality, 136},
+        {"personality(ADDR_NO_RANDOMIZE)",
+         {SYS_personality, 136},
          [](Abi) { return same({ADDR_NO_RANDOMIZE}); }},
         // Attack surface.
-        {"bpf", {SYS_bpf, 357}, [](Abi) { return same({-1, 0, 0}); }},
-        {"perf_event_open", {SYS_perf_event_open, 336}, [](Abi) { return same({0, 0, -1, -1, 0}); }},
-        {"userfaultfd", {SYS_userfaultfd, 374}, [](Abi) { return same({O_CLOEXEC}); }, nullptr, close_fd},
-        {"io_uring_setup", {SYS_io_uring_setup, 425}, [](Abi) { return same({0, 0}); }},
-        {"open_by_handle_at", {SYS_open_by_handle_at, 342}, [](Abi) { return same({-1, 0, 0}); }},
-        {"socket(AF_ALG)", {SYS_socket, 359}, [](Abi) { return same({AF_ALG, SOCK_SEQPACKET, 0}); }, nullptr, close_fd},
-        {"socket(AF_VSOCK)", {SYS_socket, 359}, [](Abi) { return same({AF_VSOCK, SOCK_STREAM, 0}); }, nullptr, close_fd},
+        {"bpf",
+         {SYS_bpf, 357},
+         [](Abi) {
+             return same({-1, 0, 0});
+         }},
+        {"perf_event_open",
+         {SYS_perf_event_open, 336},
+         [](Abi) {
+             return same({0, 0, -1, -1, 0});
+         }},
+        {"userfaultfd",
+         {SYS_userfaultfd, 374},
+         [](Abi) { return same({O_CLOEXEC}); },
+         nullptr,
+         close_fd},
+        {"io_uring_setup",
+         {SYS_io_uring_setup, 425},
+         [](Abi) {
+             return same({0, 0});
+         }},
+        {"open_by_handle_at",
+         {SYS_open_by_handle_at, 342},
+         [](Abi) {
+             return same({-1, 0, 0});
+         }},
+        {"socket(AF_ALG)",
+         {SYS_socket, 359},
+         [](Abi) {
+             return same({AF_ALG, SOCK_SEQPACKET, 0});
+         },
+         nullptr,
+         close_fd},
+        {"socket(AF_VSOCK)",
+         {SYS_socket, 359},
+         [](Abi) {
+             return same({AF_VSOCK, SOCK_STREAM, 0});
+         },
+         nullptr,
+         close_fd},
         // The family compared on its low 32 bits: junk above must not slip through.
-        {"socket(AF_VSOCK|1<<32)", {SYS_socket, -1},
-         [](Abi) { return same({static_cast<long>((1UL << 32) | AF_VSOCK), SOCK_STREAM, 0}); }, nullptr, close_fd},
+        {"socket(AF_VSOCK|1<<32)",
+         {SYS_socket, -1},
+         [](Abi) {
+             return same({static_cast<long>((1UL << 32) | AF_VSOCK), SOCK_STREAM, 0});
+         },
+         nullptr,
+         close_fd},
         // socketcall(SYS_SOCKET) hides the family behind a pointer (documented gap).
-        {"socketcall(SOCKET,AF_VSOCK)", {-1, 102}, [](Abi) { return same({1 /* SYS_SOCKET */, low(s_sockargs)}); },
+        {"socketcall(SOCKET,AF_VSOCK)",
+         {-1, 102},
+         [](Abi) {
+             return same({1 /* SYS_SOCKET */, low(s_sockargs)});
+         },
          [] {
              s_sockargs[0] = AF_VSOCK;
              s_sockargs[1] = SOCK_STREAM;
              s_sockargs[2] = 0;
          },
          close_fd},
-        {"socket(AF_PACKET)", {SYS_socket, 359}, [](Abi) { return same({AF_PACKET, SOCK_RAW, 0}); }, nullptr, close_fd},
-        {"ioctl(TIOCSTI)", {SYS_ioctl, 54}, [](Abi) { return same({-1, TIOCSTI, low(s_payload)}); }},
+        {"socket(AF_PACKET)",
+         {SYS_socket, 359},
+         [](Abi) {
+             return same({AF_PACKET, SOCK_RAW, 0});
+         },
+         nullptr,
+         close_fd},
+        {"ioctl(TIOCSTI)",
+         {SYS_ioctl, 54},
+         [](Abi) {
+             return same({-1, TIOCSTI, low(s_payload)});
+         }},
         // Devices (CAP_MKNOD).
-        {"mknod(blk,8:0)", {SYS_mknod, 14},
-         [](Abi) { return same({low(s_blk), static_cast<long>(S_IFBLK | 0600), static_cast<long>(makedev(8, 0))}); },
-         nullptr, unlink_path(s_blk)},
-        {"mknod(chr,1:1)", {SYS_mknod, 14},
-         [](Abi) { return same({low(s_mem), static_cast<long>(S_IFCHR | 0600), static_cast<long>(makedev(1, 1))}); },
-         nullptr, unlink_path(s_mem)},
-        {"mknod(chr,1:11)", {SYS_mknod, 14},
-         [](Abi) { return same({low(s_kmsg), static_cast<long>(S_IFCHR | 0600), static_cast<long>(makedev(1, 11))}); },
-         nullptr, unlink_path(s_kmsg)},
+        {"mknod(blk,8:0)",
+         {SYS_mknod, 14},
+         [](Abi) {
+             return same(
+                 {low(s_blk), static_cast<long>(S_IFBLK | 0600), static_cast<long>(makedev(8, 0))});
+         },
+         nullptr,
+         unlink_path(s_blk)},
+        {"mknod(chr,1:1)",
+         {SYS_mknod, 14},
+         [](Abi) {
+             return same(
+                 {low(s_mem), static_cast<long>(S_IFCHR | 0600), static_cast<long>(makedev(1, 1))});
+         },
+         nullptr,
+         unlink_path(s_mem)},
+        {"mknod(chr,1:11)",
+         {SYS_mknod, 14},
+         [](Abi) {
+             return same({low(s_kmsg), static_cast<long>(S_IFCHR | 0600),
+                          static_cast<long>(makedev(1, 11))});
+         },
+         nullptr,
+         unlink_path(s_kmsg)},
         // UTS: allowed by the filter, refused by the kernel without CAP_SYS_ADMIN.
         // The current name is set again, so even an allowed call changes nothing.
-        {"sethostname", {SYS_sethostname, 74}, [](Abi) { return same({low(s_hostname), static_cast<long>(std::strlen(s_hostname))}); },
+        {"sethostname",
+         {SYS_sethostname, 74},
+         [](Abi) {
+             return same({low(s_hostname), static_cast<long>(std::strlen(s_hostname))});
+         },
          [] {
              struct utsname u {};
              ::uname(&u);
@@ -422,8 +624,8 @@ std::string sweep_json() {
     std::string o = "[";
     bool first = true;
     for (auto& r : sweep()) {
-        o += (first ? "" : ",") + std::string("{\"abi\":") + jstr(r.abi) + ",\"name\":" + jstr(r.name) +
-             ",\"result\":" + jstr(r.result) + "}";
+        o += (first ? "" : ",") + std::string("{\"abi\":") + jstr(r.abi) +
+             ",\"name\":" + jstr(r.name) + ",\"result\":" + jstr(r.result) + "}";
         first = false;
     }
     return o + "]";
@@ -437,10 +639,14 @@ std::string read_json(const std::string& path) {
     if (fd < 0) return o + ",\"error\":" + jstr(errname(errno)) + "}";
     struct stat st {};
     ::fstat(fd, &st);
-    std::string kind = S_ISDIR(st.st_mode) ? "dir" : S_ISREG(st.st_mode) ? "file" : S_ISCHR(st.st_mode) ? "char" : "other";
+    std::string kind = S_ISDIR(st.st_mode)   ? "dir"
+                       : S_ISREG(st.st_mode) ? "file"
+                       : S_ISCHR(st.st_mode) ? "char"
+                                             : "other";
     o += ",\"type\":" + jstr(kind);
     if (S_ISCHR(st.st_mode))
-        o += ",\"rdev\":" + jstr(std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)));
+        o += ",\"rdev\":" +
+             jstr(std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)));
     if (S_ISDIR(st.st_mode)) {
         ::close(fd);
         DIR* d = ::opendir(path.c_str());
@@ -589,10 +795,12 @@ int main(int argc, char** argv) {
     }
     if (cmd == "status") return std::printf("%s\n", status_json().c_str()) < 0;
     if (cmd == "mounts") return std::printf("%s\n", mounts_json().c_str()) < 0;
-    if (cmd == "fds") return std::printf("%s\n", fds_json(args.size() > 1 ? args[1] : "self").c_str()) < 0;
+    if (cmd == "fds")
+        return std::printf("%s\n", fds_json(args.size() > 1 ? args[1] : "self").c_str()) < 0;
     if (cmd == "syscalls") {
         if (args.size() > 1 && args[1] == "--text") {
-            for (auto& r : sweep()) std::printf("%s %s %s\n", r.abi.c_str(), r.name.c_str(), r.result.c_str());
+            for (auto& r : sweep())
+                std::printf("%s %s %s\n", r.abi.c_str(), r.name.c_str(), r.result.c_str());
             return 0;
         }
         return std::printf("%s\n", sweep_json().c_str()) < 0;

@@ -15,8 +15,10 @@ Status apply_blkio(const std::string& dir, const spec::Resources& r) {
     // proportional scheduler on any disk neither file exists.
     for (const char* f : {"blkio.weight", "blkio.bfq.weight"})
         if (sys::exists(dir + "/" + f)) return fs::write(dir + "/" + f, value);
-    return make_error(ENOTSUP, "io weight {}: neither blkio.weight nor blkio.bfq.weight in \"{}\" "
-                      "(no proportional I/O scheduler such as bfq)", *r.io_weight, dir);
+    return make_error(ENOTSUP,
+                      "io weight {}: neither blkio.weight nor blkio.bfq.weight in \"{}\" "
+                      "(no proportional I/O scheduler such as bfq)",
+                      *r.io_weight, dir);
 }
 
 }  // namespace vs::cgroup::v1

@@ -8,7 +8,8 @@ namespace vs::cgroup::v1 {
 
 Status apply_hugetlb(const std::string& dir, const spec::Resources& r) {
     for (const auto& [size, value] : r.hugetlb_max) {
-        if (size.empty() || size.find('/') != std::string::npos || size.find('.') != std::string::npos)
+        if (size.empty() || size.find('/') != std::string::npos ||
+            size.find('.') != std::string::npos)
             return make_error(EINVAL, "hugetlb limit: bad page size \"{}\"", size);
         const std::string f = dir + "/hugetlb." + size + ".limit_in_bytes";
         VS_TRY(fs::write(f, (value == "max" || value == "-1") ? std::string("-1") : value));

@@ -34,12 +34,13 @@ Status apply_memory(const std::string& dir, const spec::Resources& r) {
         } else if (auto cur = VS_TRY(fs::read_u64(limit_file)); cur && *cur < kUnlimitedFloor) {
             mem = static_cast<int64_t>(*cur);
         }
-        memsw = (mem < 0 || *r.memory_swap_max < 0)
-                    ? std::string("-1")
-                    : std::to_string(mem + *r.memory_swap_max);
+        memsw = (mem < 0 || *r.memory_swap_max < 0) ? std::string("-1")
+                                                    : std::to_string(mem + *r.memory_swap_max);
         if (!sys::exists(memsw_file))
-            return make_error(ENOTSUP, "write \"{}\": no swap accounting in this kernel "
-                              "(boot with swapaccount=1)", memsw_file);
+            return make_error(ENOTSUP,
+                              "write \"{}\": no swap accounting in this kernel "
+                              "(boot with swapaccount=1)",
+                              memsw_file);
     }
     if (!memsw) {
         if (limit) VS_TRY(fs::write(limit_file, *limit));

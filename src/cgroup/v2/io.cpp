@@ -20,8 +20,10 @@ Status apply_io(const std::string& dir, const spec::Resources& r) {
         uint64_t w = std::clamp<uint64_t>(*r.io_weight / 10, 1, 1000);
         return fs::write(dir + "/io.bfq.weight", "default " + std::to_string(w));
     }
-    return make_error(ENOTSUP, "io weight {}: neither io.weight nor io.bfq.weight in \"{}\" "
-                      "(no iocost or bfq)", *r.io_weight, dir);
+    return make_error(ENOTSUP,
+                      "io weight {}: neither io.weight nor io.bfq.weight in \"{}\" "
+                      "(no iocost or bfq)",
+                      *r.io_weight, dir);
 }
 
 }  // namespace vs::cgroup::v2

@@ -28,7 +28,8 @@ Result<GlobalDefaults> load_defaults(const Paths& paths) {
     }
     if (std::string p = dir + "/context.start"; sys::exists(p)) {
         auto text = VS_TRY(sys::read_file(p));
-        d.context_start = static_cast<uint32_t>(VS_TRY(parse_int(text, 2, 49151, "context").wrap("{}", p)));
+        d.context_start =
+            static_cast<uint32_t>(VS_TRY(parse_int(text, 2, 49151, "context").wrap("{}", p)));
     }
     return d;
 }

@@ -30,7 +30,8 @@ std::string basename_of(const std::string& p) { return p.substr(p.rfind('/') + 1
 /// scripts/<phase> and scripts/<phase>.d/<file>: both add a hook to the phase in parts[0].
 Status parse_hook(spec::GuestSpec& s, LoadState& st, const KeyFile& f) {
     if (!known_phase(f.parts[0])) {
-        st.warnings.push_back(fmt::format("{}: \"{}\" is not a hook phase; not run", f.path, f.parts[0]));
+        st.warnings.push_back(
+            fmt::format("{}: \"{}\" is not a hook phase; not run", f.path, f.parts[0]));
         return ok();
     }
     s.scripts.by_phase[f.parts[0]].push_back(f.path);
@@ -54,8 +55,7 @@ void add_filesystem(std::vector<Key>& out) {
          "size=16m,mode=1777, devpts"});
 
     out.push_back(
-        {"scripts/*", FileKind::Program, "program",
-         parse_hook,
+        {"scripts/*", FileKind::Program, "program", parse_hook,
          [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
              // A script is a program, not a value: one that already lives at its place in the
              // config dir is kept; any other path becomes a link in scripts/<phase>.d/.
@@ -71,8 +71,7 @@ void add_filesystem(std::vector<Key>& out) {
          "sourced by /bin/sh; runs before the files of scripts/<phase>.d"});
 
     out.push_back(
-        {"scripts/*.d/*", FileKind::Program, "program",
-         parse_hook,
+        {"scripts/*.d/*", FileKind::Program, "program", parse_hook,
          [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
              for (const auto& [phase, paths] : s.scripts.by_phase) {
                  std::string own = s.config_dir + "/scripts/" + phase;

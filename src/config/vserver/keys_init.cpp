@@ -187,22 +187,24 @@ void add_init(std::vector<Key>& out) {
         argv_row("cmd.prepare", &spec::Init::cmd_prepare,
                  "command run inside the guest, confined as the guest, after its mounts and before "
                  "its init starts; a non-zero exit fails the start"));
-    out.push_back(argv_row("cmd.start-sync", &spec::Init::cmd_start_sync,
-                           "command run inside the guest after its init started; `start` waits for "
-                           "it (e.g. until the init reached its runlevel); a failure is a warning"));
+    out.push_back(
+        argv_row("cmd.start-sync", &spec::Init::cmd_start_sync,
+                 "command run inside the guest after its init started; `start` waits for "
+                 "it (e.g. until the init reached its runlevel); a failure is a warning"));
     out.push_back(argv_row("cmd.stop-sync", &spec::Init::cmd_stop_sync,
                            "command run inside the guest after cmd.stop (or the stop runlevel) and "
                            "before the kill sequence; `stop` waits for it"));
-    out.push_back({"apps/init/mtab", FileKind::Data, "mtab lines",
-                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-                       s.init.mtab = f.text;
-                       return ok();
-                   },
-                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-                       if (s.init.mtab) text(o, "apps/init/mtab", *s.init.mtab);
-                   },
-                   "written as the guest's /etc/mtab (a regular file, replacing a symlink) at every "
-                   "start, before cmd.prepare"});
+    out.push_back(
+        {"apps/init/mtab", FileKind::Data, "mtab lines",
+         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+             s.init.mtab = f.text;
+             return ok();
+         },
+         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+             if (s.init.mtab) text(o, "apps/init/mtab", *s.init.mtab);
+         },
+         "written as the guest's /etc/mtab (a regular file, replacing a symlink) at every "
+         "start, before cmd.prepare"});
 
     out.push_back({"apps/init/depends", FileKind::List, "guest names",
                    [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {

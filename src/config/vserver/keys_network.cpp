@@ -134,17 +134,17 @@ void add_network(std::vector<Key>& out) {
          "the guest's address (stored canonical); not unspecified, multicast or broadcast; "
          "unique within the guest. Interfaces are taken in directory-name order"});
 
-    out.push_back(
-        {"interfaces/*/prefix", FileKind::Scalar, "prefix length",
-         [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) {
-             return set_prefix(s, st, f, false);
-         },
-         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-             for (const auto& i : s.interfaces)
-                 if (i.prefix != -1)
-                     line(o, "interfaces/" + i.id + "/prefix", std::to_string(i.prefix));
-         },
-         "prefix length (1..32 IPv4, 1..128 IPv6); default interfaces/prefix, else /24 (IPv4) or /64 (IPv6)"});
+    out.push_back({"interfaces/*/prefix", FileKind::Scalar, "prefix length",
+                   [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) {
+                       return set_prefix(s, st, f, false);
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       for (const auto& i : s.interfaces)
+                           if (i.prefix != -1)
+                               line(o, "interfaces/" + i.id + "/prefix", std::to_string(i.prefix));
+                   },
+                   "prefix length (1..32 IPv4, 1..128 IPv6); default interfaces/prefix, else /24 "
+                   "(IPv4) or /64 (IPv6)"});
 
     out.push_back(
         {"interfaces/*/mask", FileKind::Scalar, "netmask or prefix length",

@@ -41,8 +41,8 @@ struct LinkChange {
     std::optional<std::string> name;
     std::optional<bool> up;
     std::optional<Mac> mac;
-    std::optional<int> master;   ///< bridge ifindex (0 = none)
-    NetnsRef netns;              ///< move the link into this namespace
+    std::optional<int> master;  ///< bridge ifindex (0 = none)
+    NetnsRef netns;             ///< move the link into this namespace
     /// net.ipv4.conf.<link>.promote_secondaries (IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF): without
     /// it, deleting a primary IPv4 address deletes every address of the same subnet with it.
     std::optional<bool> promote_secondaries;
@@ -59,7 +59,7 @@ Message del_addr(int index, const IpPrefix& p);
 /// a device (scope link) route.
 struct Route {
     int family = 0;
-    std::optional<IpPrefix> dst;       ///< nullopt: default route
+    std::optional<IpPrefix> dst;  ///< nullopt: default route
     std::optional<IpAddress> gateway;
     int oif = 0;
 };
@@ -74,15 +74,15 @@ Message get_nsid(int nsid);
 Message dump_links();
 /// RTM_GETLINK of one link by name (IFLA_IFNAME), statistics skipped: one reply, no dump.
 Message get_link(const std::string& name);
-Message dump_addrs(int family);   ///< AF_UNSPEC for both
+Message dump_addrs(int family);  ///< AF_UNSPEC for both
 
 struct LinkInfo {
     int index = 0;
     std::string name;
-    unsigned flags = 0;        ///< IFF_*
-    std::string kind;          ///< IFLA_INFO_KIND ("veth", "bridge", "macvlan", "" = physical)
+    unsigned flags = 0;  ///< IFF_*
+    std::string kind;    ///< IFLA_INFO_KIND ("veth", "bridge", "macvlan", "" = physical)
     int master = 0;
-    int link = 0;              ///< IFLA_LINK (parent / peer index)
+    int link = 0;  ///< IFLA_LINK (parent / peer index)
     std::optional<Mac> mac;
     /// IFLA_LINK_NETNSID: the peer's namespace id as seen from here, for links whose other
     /// end (veth peer, macvlan parent) lives in another namespace. -1 (NETNSA_NSID_NOT_ASSIGNED)

@@ -29,7 +29,7 @@ Result<Socket> Socket::open_bound() {
     UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
     if (!fd) return errno_error("open netlink route socket");
     sockaddr_nl sa{};
-    sa.nl_family = AF_NETLINK;   // nl_pid 0: the kernel picks a free port
+    sa.nl_family = AF_NETLINK;  // nl_pid 0: the kernel picks a free port
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0)
         return errno_error("bind netlink route socket");
     socklen_t len = sizeof sa;
@@ -89,7 +89,7 @@ Status Socket::exchange(Message& m, const std::string& what,
                 if (nlmsg_datalen(r) < static_cast<int>(sizeof(nlmsgerr)))
                     return make_error(EPROTO, "{}: truncated netlink error message", what);
                 int err = static_cast<const nlmsgerr*>(nlmsg_data(r))->error;
-                if (err == 0) return ok();   // the ack
+                if (err == 0) return ok();  // the ack
                 return Error(-err, what);
             }
             if (r->nlmsg_type == NLMSG_DONE) {
@@ -100,7 +100,7 @@ Status Socket::exchange(Message& m, const std::string& what,
                 }
                 return ok();
             }
-            if (r->nlmsg_type < NLMSG_MIN_TYPE) continue;   // NLMSG_NOOP, NLMSG_OVERRUN
+            if (r->nlmsg_type < NLMSG_MIN_TYPE) continue;  // NLMSG_NOOP, NLMSG_OVERRUN
             if (cb) {
                 Status st = (*cb)(r);
                 if (!st) return std::move(st).wrap("{}", what);

@@ -42,7 +42,7 @@ private:
     Status exchange(Message& m, const std::string& what,
                     const std::function<Status(const nlmsghdr*)>* cb);
     UniqueFd fd_;
-    uint32_t portid_ = 0;   ///< the port the kernel assigned at bind
+    uint32_t portid_ = 0;  ///< the port the kernel assigned at bind
     uint32_t seq_ = 1;
 };
 

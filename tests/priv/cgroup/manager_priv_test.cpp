@@ -206,8 +206,10 @@ TEST_P(CgroupPriv, KillAllStopsAForkLoopAndDestroyRemovesEverything) {
         for (;;) {
             pid_t p = fork();
             if (p == 0) _exit(0);
-            if (p > 0) waitpid(p, nullptr, 0);
-            else usleep(1000);
+            if (p > 0)
+                waitpid(p, nullptr, 0);
+            else
+                usleep(1000);
         }
         return 0;
     });
@@ -304,8 +306,8 @@ TEST_P(CgroupPriv, MemoryMaxOomKillsInsideOnlyAndStatsCountIt) {
     auto& c = spawn([](int) {
         const size_t chunk = 1 << 20;
         for (int i = 0; i < 256; ++i) {
-            char* b = static_cast<char*>(mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
-                                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+            char* b = static_cast<char*>(
+                mmap(nullptr, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
             if (b == MAP_FAILED) return 2;
             memset(b, 0x5a, chunk);  // touch every page: charged to the cgroup
         }
@@ -432,7 +434,8 @@ TEST_P(CgroupPriv, RefusedValueNamesFileAndValue) {
     auto a = m_->apply(r);
     ASSERT_FALSE(a);
     EXPECT_EQ(a.error().code, EINVAL);
-    std::string want = fmt::format("write \"{}/pids.max\" = \"bogus\"", m_->controller_path("pids"));
+    std::string want =
+        fmt::format("write \"{}/pids.max\" = \"bogus\"", m_->controller_path("pids"));
     EXPECT_NE(a.error().what().find(want), std::string::npos) << a.error().what();
 }
 
@@ -446,7 +449,8 @@ TEST_P(CgroupPriv, JoinSelfMovesTheCallerIntoEveryHierarchy) {
     if (pid == 0) {
         close(rep[0]);
         auto r = m_->join_self(true);
-        std::string out = r ? sys::read_file("/proc/self/cgroup").value_or("<unreadable>") : "<" + r.error().what() + ">";
+        std::string out = r ? sys::read_file("/proc/self/cgroup").value_or("<unreadable>")
+                            : "<" + r.error().what() + ">";
         (void)!write(rep[1], out.data(), out.size());
         _exit(r ? 0 : 1);
     }
@@ -467,10 +471,12 @@ TEST_P(CgroupPriv, JoinSelfMovesTheCallerIntoEveryHierarchy) {
         if ((GetParam() == "v2" && !v2_line) || (GetParam() == "v1" && v2_line)) continue;
         if (GetParam() == "detect" && v2_line && m_->unified_path().empty()) continue;
         if (line.find(":rdma:") != std::string::npos || line.find(":misc:") != std::string::npos ||
-            line.find(":net_cls") != std::string::npos || line.find(":perf_event:") != std::string::npos)
+            line.find(":net_cls") != std::string::npos ||
+            line.find(":perf_event:") != std::string::npos)
             continue;  // hierarchies the Manager may not manage on this host
         ++lines;
-        EXPECT_TRUE(line.size() >= leaf.size() && line.compare(line.size() - leaf.size(), leaf.size(), leaf) == 0)
+        EXPECT_TRUE(line.size() >= leaf.size() &&
+                    line.compare(line.size() - leaf.size(), leaf.size(), leaf) == 0)
             << line << " (want ..." << leaf << ")";
     }
     EXPECT_GT(lines, 0u) << text;

@@ -66,8 +66,12 @@ TEST_F(ExecutorTest, TheGuestSeesHardenedProcSysDevAndNothingOfTheHost) {
     auto out = run(*plan, [] {
         std::string s;
         struct stat st {};
-        s += "null=" + std::string(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) &&
-                                           st.st_rdev == makedev(1, 3) ? "chr13" : "bad") + ";";
+        s += "null=" +
+             std::string(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) &&
+                                 st.st_rdev == makedev(1, 3)
+                             ? "chr13"
+                             : "bad") +
+             ";";
         s += "procsys=" + errname(open("/proc/sys/kernel/hostname", O_WRONLY)) + ";";
         s += "sysw=" + errname(mkdir("/sys/vs-test", 0755)) + ";";
         int k = open("/proc/keys", O_RDONLY);
@@ -75,11 +79,14 @@ TEST_F(ExecutorTest, TheGuestSeesHardenedProcSysDevAndNothingOfTheHost) {
         s += "keys=" + std::to_string(k >= 0 ? read(k, buf, sizeof buf) : -1) + ";";
         s += "hostetc=" + errname(access("/etc/passwd", F_OK)) + ";";
         s += "tmp=" + errname(mkdir("/tmp/x", 0755)) + ";";
-        s += "pid1=" + std::string(access("/proc/1/status", F_OK) == 0 && getpid() == 1 ? "me" : "other") + ";";
+        s += "pid1=" +
+             std::string(access("/proc/1/status", F_OK) == 0 && getpid() == 1 ? "me" : "other") +
+             ";";
         s += "pts=" + errname(access("/dev/pts/ptmx", F_OK)) + ";";
         return s;
     });
-    EXPECT_EQ(out, "null=chr13;procsys=EROFS;sysw=EROFS;keys=0;hostetc=ENOENT;tmp=ok;pid1=me;pts=ok;");
+    EXPECT_EQ(out,
+              "null=chr13;procsys=EROFS;sysw=EROFS;keys=0;hostetc=ENOENT;tmp=ok;pid1=me;pts=ok;");
     // Nothing was mounted in the host's namespace.
     auto mi = sys::read_file("/proc/self/mountinfo");
     ASSERT_TRUE(mi);
@@ -107,7 +114,8 @@ TEST_F(ExecutorTest, SymlinksInsideTheRootResolveInsideIt) {
     auto plan = build_plan(g);
     ASSERT_TRUE(plan);
     auto out = run(*plan, [] {
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         stat("/real/cache", &a);
         stat("/real", &b);
         return std::string(a.st_dev != b.st_dev ? "in-root" : "not-mounted");

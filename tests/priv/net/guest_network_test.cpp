@@ -78,7 +78,8 @@ TEST_F(GuestNetwork, VethGuestsOnABridgeReachEachOther) {
 
 TEST_F(GuestNetwork, MacvlanGuestsOnOneParentReachEachOtherAndNamesApply) {
     ASSERT_EQ(run("ip link add lan0 type veth peer name lan0p && ip link set lan0 up && "
-                  "ip link set lan0p up"), 0);
+                  "ip link set lan0p up"),
+              0);
     FakeGuest a, b;
     auto ia = iface("0", "192.0.2.20", "lan0");
     ia.name = "lan";
@@ -186,7 +187,7 @@ TEST_F(GuestNetwork, FailedSetupLeavesNothingBehind) {
     FakeGuest a;
     auto before = counts_here();
     auto i0 = iface("0", "192.0.2.60");
-    auto i1 = iface("1", "192.0.2.61", "lan9", "veth");   // no such bridge: fails mid-way
+    auto i1 = iface("1", "192.0.2.61", "lan9", "veth");  // no such bridge: fails mid-way
     auto g = guest("fs", {i0, i1});
     auto r = setup_guest(g, ctx("fs", a.pid()));
     ASSERT_FALSE(r);
@@ -221,7 +222,8 @@ TEST_F(GuestNetwork, DuplicateConfiguredForAnotherGuestIsRefusedNamingBoth) {
     FakeGuest a;
     EXPECT_FALSE(setup_guest(g, ctx("me", a.pid())));
     // A disabled entry does not count.
-    std::FILE* f = std::fopen((ctx_base_.config_base + "/other/interfaces/3/disabled").c_str(), "w");
+    std::FILE* f =
+        std::fopen((ctx_base_.config_base + "/other/interfaces/3/disabled").c_str(), "w");
     std::fclose(f);
     EXPECT_TRUE(check_address_conflicts(scope, g));
 }
@@ -248,7 +250,7 @@ TEST_F(GuestNetwork, StaleClaimOfADeadGuestDoesNotBlock) {
     {
         FakeGuest a;
         ASSERT_TRUE(setup_guest(ga, ctx("dead", a.pid())));
-    }   // init gone without stop
+    }  // init gone without stop
     FakeGuest b;
     auto gb = guest("alive", {iface("0", "192.0.2.72")});
     auto r = setup_guest(gb, ctx("alive", b.pid()));
@@ -280,7 +282,7 @@ TEST_F(GuestNetwork, TwoConcurrentStartsNeverBothTakeOneAddress) {
             if (p == 0) {
                 ::close(go[1]);
                 char c;
-                (void)!::read(go[0], &c, 1);   // both wait here, then race
+                (void)!::read(go[0], &c, 1);  // both wait here, then race
                 auto r = setup_guest(guest(name, {iface("0", ip)}), ctx(name, init));
                 ::_exit(r ? 0 : 1);
             }
@@ -288,7 +290,7 @@ TEST_F(GuestNetwork, TwoConcurrentStartsNeverBothTakeOneAddress) {
         };
         pid_t p1 = start("race1", a.pid()), p2 = start("race2", b.pid());
         ::close(go[0]);
-        ::close(go[1]);   // release both
+        ::close(go[1]);  // release both
         int s1 = 0, s2 = 0;
         ::waitpid(p1, &s1, 0);
         ::waitpid(p2, &s2, 0);

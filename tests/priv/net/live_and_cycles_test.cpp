@@ -111,7 +111,8 @@ size_t count_netns() {
     DIR* d = ::opendir("/proc/self/fd");
     while (dirent* e = ::readdir(d)) {
         char buf[64];
-        ssize_t len = ::readlink(fmt::format("/proc/self/fd/{}", e->d_name).c_str(), buf, sizeof buf);
+        ssize_t len =
+            ::readlink(fmt::format("/proc/self/fd/{}", e->d_name).c_str(), buf, sizeof buf);
         if (len > 4 && std::string(buf, 4) == "net:") ++n;
     }
     ::closedir(d);

@@ -52,7 +52,7 @@ public:
             char ok = ::unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
             (void)!::write(ready[1], &ok, 1);
             char c;
-            (void)!::read(hold_[0], &c, 1);   // returns when the parent closes its end
+            (void)!::read(hold_[0], &c, 1);  // returns when the parent closes its end
             ::_exit(0);
         }
         ::close(ready[1]);
@@ -60,8 +60,10 @@ public:
         char ok = 0;
         (void)!::read(ready[0], &ok, 1);
         ::close(ready[0]);
-        if (ok != 'y') stop();
-        else ns_ = ::open(fmt::format("/proc/{}/ns/net", pid_).c_str(), O_RDONLY | O_CLOEXEC);
+        if (ok != 'y')
+            stop();
+        else
+            ns_ = ::open(fmt::format("/proc/{}/ns/net", pid_).c_str(), O_RDONLY | O_CLOEXEC);
     }
     ~FakeGuest() { stop(); }
     FakeGuest(const FakeGuest&) = delete;
@@ -131,7 +133,8 @@ inline int tcp_connect(const std::string& ip, uint16_t port, int wait_ms = 2000,
         if (me.ss_family == AF_INET)
             ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&me)->sin_addr, buf, sizeof buf);
         else
-            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&me)->sin6_addr, buf, sizeof buf);
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&me)->sin6_addr, buf,
+                        sizeof buf);
         *local = buf;
     }
     ::close(s);
@@ -206,7 +209,8 @@ protected:
         // The test LAN: a bridge holding the "host" side addresses.
         ASSERT_EQ(run("ip link set lo up && ip link add br0 type bridge && "
                       "ip link set br0 up && ip addr add 192.0.2.1/24 dev br0 && "
-                      "ip addr add 2001:db8::1/64 dev br0 nodad"), 0);
+                      "ip addr add 2001:db8::1/64 dev br0 nodad"),
+                  0);
     }
     void TearDown() override {
         if (orig_ns_ >= 0) {

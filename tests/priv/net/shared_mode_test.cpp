@@ -179,7 +179,9 @@ TEST_F(SharedMode, GuestBindsAndConnectsOnlyFromItsOwnAddresses) {
         int u = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         sockaddr_storage to;
         socklen_t tl = make_sockaddr("192.0.2.1", 9003, to);
-        os << "sendto=" << e(::sendto(u, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), tl) < 0 ? errno : 0) << "\n";
+        os << "sendto="
+           << e(::sendto(u, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), tl) < 0 ? errno : 0)
+           << "\n";
         int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
         os << "raw=" << e(raw < 0 ? errno : 0) << "\n";
         int pk = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
@@ -196,7 +198,8 @@ TEST_F(SharedMode, GuestBindsAndConnectsOnlyFromItsOwnAddresses) {
         if (ss.ss_family == AF_INET)
             ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
         else
-            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
+            ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, buf,
+                        sizeof buf);
         ::close(c);
         return std::string(buf);
     };
@@ -226,7 +229,7 @@ TEST_F(SharedMode, GuestBindsAndConnectsOnlyFromItsOwnAddresses) {
     EXPECT_NE(res["connect_lo"], "ok");
     EXPECT_EQ(res["sendto"], "ok");
     EXPECT_EQ(res["raw"], "EPERM");
-    EXPECT_EQ(res["packet"], "EPERM");   // gap: AF_PACKET (closed by dropping CAP_NET_RAW)
+    EXPECT_EQ(res["packet"], "EPERM");  // gap: AF_PACKET (closed by dropping CAP_NET_RAW)
     for (int fd : {l4, l6, lo, udp}) ::close(fd);
 
     ASSERT_TRUE(teardown_guest(g, ctx("sh", -1, cg_)));
@@ -240,14 +243,14 @@ TEST_F(SharedMode, ListenWithoutBindOnlyAnswersOnTheGuestsAddress) {
     ASSERT_TRUE(setup_guest(g, ctx("sh", -1, cg_)));
     GuestProc p(cg_, true, [](std::ostringstream& os, int in, int out) {
         int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        ::listen(s, 8);   // autobind to 0.0.0.0:<ephemeral>: no bind hook runs
+        ::listen(s, 8);  // autobind to 0.0.0.0:<ephemeral>: no bind hook runs
         sockaddr_in me{};
         socklen_t ml = sizeof me;
         ::getsockname(s, reinterpret_cast<sockaddr*>(&me), &ml);
         std::string port = std::to_string(ntohs(me.sin_port));
         (void)!::write(out, (port + "\n").c_str(), port.size() + 1);
         char c;
-        (void)!::read(in, &c, 1);   // parent closes when done
+        (void)!::read(in, &c, 1);  // parent closes when done
         ::close(s);
         os << "done=1\n";
     });
@@ -273,7 +276,7 @@ TEST_F(SharedMode, IPv4OnlyGuestGetsNoIPv6) {
         os << "bind6=" << e(try_bind("2001:db8::1")) << "\n";
         std::string local;
         try_bind("::", SOCK_STREAM, &local);
-        os << "bind6_any=" << local << "\n";   // dual-stack listener: its v4 address, mapped
+        os << "bind6_any=" << local << "\n";  // dual-stack listener: its v4 address, mapped
     });
     auto res = p.finish();
     EXPECT_EQ(res["connect6"], "EPERM");
@@ -285,7 +288,7 @@ TEST_F(SharedMode, IPv4OnlyGuestGetsNoIPv6) {
 
 TEST_F(SharedMode, LiveUpdateSwapsTheAllowedAddress) {
     auto g = shared_guest({"192.0.2.83"});
-    FakeGuest init;   // shared mode has no netns; the record still needs a live init
+    FakeGuest init;  // shared mode has no netns; the record still needs a live init
     auto r0 = setup_guest(g, ctx("sh", init.pid(), cg_));
     ASSERT_TRUE(r0) << r0.error().what();
     auto g2 = shared_guest({"192.0.2.84"});

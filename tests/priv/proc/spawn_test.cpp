@@ -37,7 +37,8 @@ TEST_F(SpawnTest, ChildIsPidOneInItsNewNamespacesAndReportsErrorsWithErrno) {
     ASSERT_TRUE(c) << c.error().what();
     EXPECT_TRUE(c->used_clone3);
     // The child is in other namespaces than ours.
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     ASSERT_EQ(stat(fmt::format("/proc/{}/ns/uts", c->pidfd.pid()).c_str(), &a), 0);
     ASSERT_EQ(stat("/proc/self/ns/uts", &b), 0);
     EXPECT_NE(a.st_ino, b.st_ino);
@@ -99,8 +100,8 @@ TEST_F(SpawnTest, CloseFdsKeepsOnlyTheDeclaredOnes) {
     auto c = spawn({}, [&](SyncChannel& ch) {
         if (!close_fds_except({ch.fd(), keep})) return 1;
         auto state = [](int fd) { return ::fcntl(fd, F_GETFD) < 0 ? "closed" : "open"; };
-        (void)ch.send_error(make_error(0, "keep={} drop1={} drop2={} stdin={}", state(keep), state(drop1),
-                                       state(drop2), state(0)));
+        (void)ch.send_error(make_error(0, "keep={} drop1={} drop2={} stdin={}", state(keep),
+                                       state(drop1), state(drop2), state(0)));
         return 0;
     });
     ASSERT_TRUE(c);

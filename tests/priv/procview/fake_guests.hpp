@@ -55,11 +55,13 @@ public:
 
     bool add_guest(const std::string& name, std::optional<uint32_t> xid) {
         for (auto& h : hierarchies())
-            if (!sys::mkdir_p(paths_.cgroup_root + "/" + h + "/" + paths_.cgroup_parent + "/" + name))
+            if (!sys::mkdir_p(paths_.cgroup_root + "/" + h + "/" + paths_.cgroup_parent + "/" +
+                              name))
                 return false;
         guests_.push_back(name);
         if (!sys::mkdir_p(paths_.guest_config(name))) return false;
-        if (xid && !sys::write_file_atomic(paths_.guest_config(name) + "/context", fmt::format("{}\n", *xid)))
+        if (xid && !sys::write_file_atomic(paths_.guest_config(name) + "/context",
+                                           fmt::format("{}\n", *xid)))
             return false;
         return true;
     }
@@ -83,8 +85,8 @@ public:
 
     bool move(pid_t p, const std::string& guest) {
         for (auto& h : hierarchies()) {
-            std::string f = paths_.cgroup_root + "/" + h + "/" + paths_.cgroup_parent + "/" + guest +
-                            "/cgroup.procs";
+            std::string f = paths_.cgroup_root + "/" + h + "/" + paths_.cgroup_parent + "/" +
+                            guest + "/cgroup.procs";
             if (!sys::write_file(f, std::to_string(p))) return false;
         }
         return true;

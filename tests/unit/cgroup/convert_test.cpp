@@ -17,7 +17,8 @@ TEST(Convert, CpuRangesStayInKernelBounds) {
     EXPECT_EQ(weight_from_shares(2), 1u);
     EXPECT_EQ(weight_from_shares(262144), 10000u);
     EXPECT_EQ(weight_from_shares(1000000), 10000u);
-    for (uint64_t w : {1u, 50u, 100u, 500u, 10000u}) EXPECT_EQ(weight_from_shares(shares_from_weight(w)), w);
+    for (uint64_t w : {1u, 50u, 100u, 500u, 10000u})
+        EXPECT_EQ(weight_from_shares(shares_from_weight(w)), w);
 }
 
 TEST(Convert, IoWeightEnds) {

@@ -43,16 +43,16 @@ struct FakeTree {
     /// v1 like this CI machine, but with cpu and cpuacct co-mounted behind symlinks (systemd's
     /// usual layout) and a named hierarchy.
     void make_v1() const {
-        for (const char* h : {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio",
-                              "systemd"})
+        for (const char* h :
+             {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio", "systemd"})
             dir(h);
         (void)sys::symlink("cpu,cpuacct", path("cpu"));
         (void)sys::symlink("cpu,cpuacct", path("cpuacct"));
         file("cpuset/cpuset.cpus", "0-3\n");
         file("cpuset/cpuset.mems", "0\n");
     }
-    void make_v2(const std::string& at = "", const std::string& controllers =
-                                                 "cpuset cpu io memory hugetlb pids") const {
+    void make_v2(const std::string& at = "",
+                 const std::string& controllers = "cpuset cpu io memory hugetlb pids") const {
         std::string base = at.empty() ? "" : at + "/";
         file(base + "cgroup.controllers", controllers + "\n");
         file(base + "cgroup.subtree_control", "");

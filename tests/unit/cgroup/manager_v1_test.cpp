@@ -99,8 +99,8 @@ TEST(CgroupV1, ApplyWritesV1Knobs) {
     t.make_v1();
     auto m = open_ok(t.options(Layout::V1));
     ASSERT_TRUE(m->create());
-    t.files("memory/vserver/web1", {"memory.limit_in_bytes", "memory.soft_limit_in_bytes",
-                                    "memory.memsw.limit_in_bytes"});
+    t.files("memory/vserver/web1",
+            {"memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes"});
     t.files("cpu,cpuacct/vserver/web1", {"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us"});
     t.files("cpuset/vserver/web1", {"cpuset.cpus", "cpuset.mems"});
     t.files("pids/vserver/web1", {"pids.max"});
@@ -180,9 +180,9 @@ TEST(CgroupV1, KernelRefusalNamesFileAndValue) {
     r.pids_max = 64;
     auto st = m->apply(r);
     ASSERT_FALSE(st);
-    EXPECT_NE(st.error().what().find("write \"" + t.path("pids/vserver/web1/pids.max") +
-                                     "\" = \"64\""),
-              std::string::npos)
+    EXPECT_NE(
+        st.error().what().find("write \"" + t.path("pids/vserver/web1/pids.max") + "\" = \"64\""),
+        std::string::npos)
         << st.error().what();
     EXPECT_EQ(st.error().code, ENOSPC);
 }
@@ -223,7 +223,8 @@ TEST(CgroupV1, StatsConvertUserHzAndReadMemoryAndOom) {
     auto m = open_ok(t.options(Layout::V1));
     ASSERT_TRUE(m->create());
     long hz = sysconf(_SC_CLK_TCK);
-    t.file("cpu,cpuacct/vserver/web1/cpuacct.stat", fmt::format("user {}\nsystem {}\n", hz * 3, hz / 2));
+    t.file("cpu,cpuacct/vserver/web1/cpuacct.stat",
+           fmt::format("user {}\nsystem {}\n", hz * 3, hz / 2));
     t.file("memory/vserver/web1/memory.usage_in_bytes", "4096\n");
     t.file("memory/vserver/web1/memory.max_usage_in_bytes", "8192\n");
     t.file("memory/vserver/web1/memory.oom_control",

@@ -58,9 +58,9 @@ TEST(CgroupV2, ApplyWritesV2Knobs) {
     kernel_parent(t, "vserver", "cpuset cpu io memory hugetlb pids");
     auto m = open_ok(t.options(Layout::V2));
     ASSERT_TRUE(m->create());
-    t.files("vserver/web1", {"memory.max", "memory.high", "memory.swap.max", "cpu.weight",
-                             "cpu.max", "cpuset.cpus", "cpuset.mems", "pids.max", "io.weight",
-                             "hugetlb.2MB.max"});
+    t.files("vserver/web1",
+            {"memory.max", "memory.high", "memory.swap.max", "cpu.weight", "cpu.max", "cpuset.cpus",
+             "cpuset.mems", "pids.max", "io.weight", "hugetlb.2MB.max"});
     spec::Resources r;
     r.memory_max = 64 << 20;
     r.memory_high = -1;
@@ -215,21 +215,25 @@ TEST(CgroupHybrid, AddPidWritesEveryHierarchy) {
     kernel_parent(t, "unified/vserver", "");
     auto m = open_ok(t.options(Layout::Hybrid));
     ASSERT_TRUE(m->create());
-    for (const char* h : {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio", "systemd",
-                          "unified"})
+    for (const char* h :
+         {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio", "systemd", "unified"})
         t.file(std::string(h) + "/vserver/web1/cgroup.procs", "");
     ASSERT_TRUE(m->add_pid(4242));
-    for (const char* h : {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio", "systemd",
-                          "unified"})
+    for (const char* h :
+         {"cpu,cpuacct", "memory", "pids", "cpuset", "freezer", "blkio", "systemd", "unified"})
         EXPECT_EQ(t.read(std::string(h) + "/vserver/web1/cgroup.procs"), "4242") << h;
 }
 
 TEST(CgroupOpen, RefusesNamesThatLeaveTheTree) {
     test::FakeTree t;
     t.make_v1();
-    for (auto [parent, name] : std::vector<std::pair<std::string, std::string>>{
-             {"vserver", ""}, {"vserver", ".."}, {"vserver", "a/b"}, {"", "web1"},
-             {"/", "web1"}, {"a/../b", "web1"}}) {
+    for (auto [parent, name] :
+         std::vector<std::pair<std::string, std::string>>{{"vserver", ""},
+                                                          {"vserver", ".."},
+                                                          {"vserver", "a/b"},
+                                                          {"", "web1"},
+                                                          {"/", "web1"},
+                                                          {"a/../b", "web1"}}) {
         auto m = cgroup::open(t.options(Layout::V1, parent, name));
         EXPECT_FALSE(m) << parent << " " << name;
         if (!m) {

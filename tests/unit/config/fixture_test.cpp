@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class FixtureTest : public TreeTest {
-   protected:
+protected:
     void SetUp() override {
         TreeTest::SetUp();
         fs::copy(std::string(VS_SOURCE_DIR) + "/tests/fixtures/config/web1", dir("web1"),

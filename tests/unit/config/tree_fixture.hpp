@@ -12,7 +12,7 @@
 namespace vs::config::vserver::test {
 
 class TreeTest : public ::testing::Test {
-   protected:
+protected:
     void SetUp() override {
         char tmpl[] = "/tmp/vs-config-test-XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);

@@ -33,7 +33,9 @@ TEST(MountPlan, StartsPrivateEndsWithPivot) {
     EXPECT_EQ((*p)[0].kind, OpKind::MakeRslave);
     EXPECT_EQ((*p)[1].kind, OpKind::BindRoot);
     EXPECT_EQ(p->back().kind, OpKind::PivotRoot);
-    EXPECT_EQ(std::count_if(p->begin(), p->end(), [](auto& o) { return o.kind == OpKind::PivotRoot; }), 1);
+    EXPECT_EQ(
+        std::count_if(p->begin(), p->end(), [](auto& o) { return o.kind == OpKind::PivotRoot; }),
+        1);
 }
 
 TEST(MountPlan, ProcIsHardenedAndMaskedAfterItIsMounted) {
@@ -41,7 +43,8 @@ TEST(MountPlan, ProcIsHardenedAndMaskedAfterItIsMounted) {
     long proc = index_of(p, OpKind::NewFs, "/proc");
     ASSERT_GE(proc, 0);
     EXPECT_EQ(p[static_cast<size_t>(proc)].fstype, "proc");
-    EXPECT_EQ(p[static_cast<size_t>(proc)].attrs & (kNosuid | kNodev | kNoexec), kNosuid | kNodev | kNoexec);
+    EXPECT_EQ(p[static_cast<size_t>(proc)].attrs & (kNosuid | kNodev | kNoexec),
+              kNosuid | kNodev | kNoexec);
     for (auto& m : masked_paths()) {
         long i = index_of(p, OpKind::MaskPath, m);
         EXPECT_GE(i, 0) << m;
@@ -52,7 +55,8 @@ TEST(MountPlan, ProcIsHardenedAndMaskedAfterItIsMounted) {
     for (auto& r : readonly_paths()) EXPECT_GT(index_of(p, OpKind::ReadOnly, r), proc) << r;
     for (const char* must : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"})
         EXPECT_GE(index_of(p, OpKind::MaskPath, must), 0) << must;
-    for (const char* must : {"/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/fs", "/proc/irq"})
+    for (const char* must :
+         {"/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/fs", "/proc/irq"})
         EXPECT_GE(index_of(p, OpKind::ReadOnly, must), 0) << must;
 }
 
@@ -115,7 +119,10 @@ TEST(MountPlan, DevIsATmpfsWithTheStandardNodesAndANewDevpts) {
     ASSERT_GE(dev, 0);
     EXPECT_EQ(p[static_cast<size_t>(dev)].fstype, "tmpfs");
     EXPECT_TRUE(p[static_cast<size_t>(dev)].attrs & kNosuid);
-    struct N { const char* name; unsigned maj, min; };
+    struct N {
+        const char* name;
+        unsigned maj, min;
+    };
     for (N n : {N{"null", 1, 3}, N{"zero", 1, 5}, N{"full", 1, 7}, N{"random", 1, 8},
                 N{"urandom", 1, 9}, N{"tty", 5, 0}}) {
         long i = index_of(p, OpKind::Device, std::string("/dev/") + n.name);
@@ -126,7 +133,8 @@ TEST(MountPlan, DevIsATmpfsWithTheStandardNodesAndANewDevpts) {
     long pts = index_of(p, OpKind::NewFs, "/dev/pts");
     ASSERT_GT(pts, dev);
     auto& params = p[static_cast<size_t>(pts)].params;
-    EXPECT_NE(std::find(params.begin(), params.end(), std::make_pair(std::string("ptmxmode"), std::string("0666"))),
+    EXPECT_NE(std::find(params.begin(), params.end(),
+                        std::make_pair(std::string("ptmxmode"), std::string("0666"))),
               params.end());
     long ptmx = index_of(p, OpKind::Symlink, "/dev/ptmx");
     ASSERT_GE(ptmx, 0);
@@ -144,7 +152,9 @@ TEST(MountPlan, FstabEntriesAreMountedRelativeToTheRootAndManagedOnesSkipped) {
                {"/srv/data", "/data", "none", "bind,ro"},
                {"none", "/later", "tmpfs", "noauto"}};
     auto p = *build_plan(g);
-    EXPECT_EQ(std::count_if(p.begin(), p.end(), [](auto& o) { return o.target == "/proc" && o.kind == OpKind::NewFs; }), 1);
+    EXPECT_EQ(std::count_if(p.begin(), p.end(),
+                            [](auto& o) { return o.target == "/proc" && o.kind == OpKind::NewFs; }),
+              1);
     long tmp = index_of(p, OpKind::NewFs, "/tmp");
     ASSERT_GE(tmp, 0);
     EXPECT_EQ(p[static_cast<size_t>(tmp)].fstype, "tmpfs");
@@ -159,8 +169,10 @@ TEST(MountPlan, FstabEntriesAreMountedRelativeToTheRootAndManagedOnesSkipped) {
 }
 
 TEST(MountPlan, BadFstabEntriesAreRefusedNamingTheTarget) {
-    for (auto e : {spec::FstabEntry{"none", "tmp", "tmpfs", ""}, spec::FstabEntry{"none", "/a/../../etc", "tmpfs", ""},
-                   spec::FstabEntry{"data", "/data", "none", "bind"}, spec::FstabEntry{"none", "/x", "tmpfs", "ro,,size=1"}}) {
+    for (auto e : {spec::FstabEntry{"none", "tmp", "tmpfs", ""},
+                   spec::FstabEntry{"none", "/a/../../etc", "tmpfs", ""},
+                   spec::FstabEntry{"data", "/data", "none", "bind"},
+                   spec::FstabEntry{"none", "/x", "tmpfs", "ro,,size=1"}}) {
         auto g = hybrid();
         g.fstab = {e};
         auto p = build_plan(g);
@@ -170,9 +182,11 @@ TEST(MountPlan, BadFstabEntriesAreRefusedNamingTheTarget) {
 }
 
 TEST(MountPlan, ManagedTargets) {
-    for (const char* t : {"/proc", "/proc/", "/sys", "/dev", "/dev/pts", "/dev/shm", "/sys/fs/cgroup", "/"})
+    for (const char* t :
+         {"/proc", "/proc/", "/sys", "/dev", "/dev/pts", "/dev/shm", "/sys/fs/cgroup", "/"})
         EXPECT_TRUE(is_managed_target(t)) << t;
-    for (const char* t : {"/tmp", "/proc2", "/devices", "/dev/hugepages"}) EXPECT_FALSE(is_managed_target(t)) << t;
+    for (const char* t : {"/tmp", "/proc2", "/devices", "/dev/hugepages"})
+        EXPECT_FALSE(is_managed_target(t)) << t;
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ TEST_F(RootCheck, SymlinkedDevProcSysAreRefusedNamingThePath) {
         fs::create_directory_symlink("/etc", root_ + "/" + d);
         auto r = check_root(root_);
         ASSERT_FALSE(r) << d;
-        EXPECT_NE(r.error().message.find(std::string("/") + d + " is a symlink to \"/etc\""), std::string::npos)
+        EXPECT_NE(r.error().message.find(std::string("/") + d + " is a symlink to \"/etc\""),
+                  std::string::npos)
             << r.error().message;
         fs::remove(root_ + "/" + d);
     }
@@ -57,7 +58,8 @@ TEST_F(RootCheck, DevNullPointingOutsideIsRefused) {
     fs::create_symlink("/proc/sys/kernel/core_pattern", root_ + "/dev/null");
     auto r = check_root(root_);
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("/dev/null is a symlink to \"/proc/sys/kernel/core_pattern\" outside"),
+    EXPECT_NE(r.error().message.find(
+                  "/dev/null is a symlink to \"/proc/sys/kernel/core_pattern\" outside"),
               std::string::npos)
         << r.error().message;
     fs::remove(root_ + "/dev/null");
@@ -66,7 +68,10 @@ TEST_F(RootCheck, DevNullPointingOutsideIsRefused) {
 }
 
 TEST_F(RootCheck, RegularFileWhereADirBelongsIsRefused) {
-    { FILE* f = fopen((root_ + "/proc").c_str(), "w"); fclose(f); }
+    {
+        FILE* f = fopen((root_ + "/proc").c_str(), "w");
+        fclose(f);
+    }
     EXPECT_FALSE(check_root(root_));
 }
 

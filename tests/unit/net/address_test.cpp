@@ -29,7 +29,7 @@ TEST(Address, MasksAndPrefixes) {
     EXPECT_EQ(*parse_mask_or_prefix("0.0.0.0", AF_INET), 0);
     EXPECT_EQ(*parse_mask_or_prefix("26", AF_INET), 26);
     EXPECT_EQ(*parse_mask_or_prefix("ffff:ffff:ffff:ffff::", AF_INET6), 64);
-    EXPECT_FALSE(parse_mask_or_prefix("255.0.255.0", AF_INET));   // not contiguous
+    EXPECT_FALSE(parse_mask_or_prefix("255.0.255.0", AF_INET));  // not contiguous
     EXPECT_FALSE(parse_mask_or_prefix("33", AF_INET));
     EXPECT_TRUE(parse_mask_or_prefix("128", AF_INET6));
     EXPECT_FALSE(parse_mask_or_prefix("129", AF_INET6));

@@ -53,7 +53,7 @@ TEST(Plan, DefaultModeFollowsTheDeviceKind) {
     EXPECT_EQ(p->links[1].mode, Mode::Macvlan);
     EXPECT_EQ(p->links[1].guest_name, "eth1");
     EXPECT_TRUE(p->links[1].host_name.empty());
-    EXPECT_EQ(p->links[0].addrs[0].to_string(), "192.0.2.5/24");   // documented default
+    EXPECT_EQ(p->links[0].addrs[0].to_string(), "192.0.2.5/24");  // documented default
 }
 
 TEST(Plan, DefaultDevAndPrefixComeFromInterfacesDir) {
@@ -88,8 +88,8 @@ TEST(Plan, SameNameSharesALinkAndExplicitNamesAreKept) {
 }
 
 TEST(Plan, UnnamedInterfacesOnOneDeviceShareEth0) {
-    auto p = make_plan(guest({iface("0", "192.0.2.5", "br0"), iface("1", "192.0.2.6", "br0")}),
-                       kinds);
+    auto p =
+        make_plan(guest({iface("0", "192.0.2.5", "br0"), iface("1", "192.0.2.6", "br0")}), kinds);
     ASSERT_TRUE(p);
     ASSERT_EQ(p->links.size(), 1u);
     EXPECT_EQ(p->links[0].addrs.size(), 2u);
@@ -114,8 +114,8 @@ TEST(Plan, MissingDeviceIsNamed) {
 }
 
 TEST(Plan, DuplicateAddressInOneGuestIsRefused) {
-    auto p = make_plan(guest({iface("0", "192.0.2.5", "br0"), iface("1", "192.0.2.5", "eth0")}),
-                       kinds);
+    auto p =
+        make_plan(guest({iface("0", "192.0.2.5", "br0"), iface("1", "192.0.2.5", "eth0")}), kinds);
     ASSERT_FALSE(p);
     EXPECT_NE(p.error().message.find("configured twice"), std::string::npos);
 }
@@ -131,7 +131,7 @@ TEST(Plan, GatewaysAndMacs) {
     ASSERT_TRUE(p->links[0].mac);
     auto b = iface("1", "192.0.2.6", "br0");
     b.gateway = "192.0.2.254";
-    EXPECT_FALSE(make_plan(guest({a, b}), kinds));   // two default routes
+    EXPECT_FALSE(make_plan(guest({a, b}), kinds));  // two default routes
     a.mac = "zz";
     EXPECT_FALSE(make_plan(guest({a}), kinds));
 }
@@ -159,7 +159,7 @@ TEST(Plan, SharedModeRefusesMixingAndANamespace) {
     auto a = iface("0", "192.0.2.5", "eth0");
     a.mode = "shared";
     auto g = guest({a});
-    EXPECT_FALSE(make_plan(g, kinds));   // ns.net still true
+    EXPECT_FALSE(make_plan(g, kinds));  // ns.net still true
     g.ns.net = false;
     g.interfaces.push_back(iface("1", "192.0.2.9", "br0"));
     EXPECT_FALSE(make_plan(g, kinds));
@@ -173,7 +173,7 @@ TEST(Plan, DisabledAndNodevInterfaces) {
     auto p = make_plan(guest({a, b}), kinds);
     ASSERT_TRUE(p);
     EXPECT_TRUE(p->links.empty());
-    EXPECT_EQ(p->guest_addrs.size(), 1u);   // nodev still belongs to the guest
+    EXPECT_EQ(p->guest_addrs.size(), 1u);  // nodev still belongs to the guest
 }
 
 TEST(Plan, PrefixFromIpTextAndBadNames) {

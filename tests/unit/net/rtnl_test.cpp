@@ -53,7 +53,7 @@ std::map<uint16_t, std::vector<uint8_t>> nested(const std::vector<uint8_t>& payl
 }
 
 std::string str(const std::vector<uint8_t>& v) {
-    return std::string(v.begin(), v.end()).c_str();   // stops at the NUL
+    return std::string(v.begin(), v.end()).c_str();  // stops at the NUL
 }
 uint32_t u32(const std::vector<uint8_t>& v) {
     uint32_t x;
@@ -70,17 +70,21 @@ TEST(Rtnl, DelLinkIsExactlyHeaderAndIfinfo) {
     std::memcpy(&want[4], &type, 2);
     std::memcpy(&want[6], &flags, 2);
     int32_t idx = 7;
-    std::memcpy(&want[16 + 4], &idx, 4);   // ifinfomsg.ifi_index after family/pad/type
+    std::memcpy(&want[16 + 4], &idx, 4);  // ifinfomsg.ifi_index after family/pad/type
     EXPECT_EQ(bytes(m), want);
 }
 
 TEST(Rtnl, SetLinkUpRenameMasterNetns) {
     Mac mac{0x02, 0, 0, 0, 0, 0x42};
-    Message m = set_link({.index = 5, .name = std::string("eth0"), .up = true, .mac = mac,
-                          .master = 3, .netns = {.fd = 9}});
+    Message m = set_link({.index = 5,
+                          .name = std::string("eth0"),
+                          .up = true,
+                          .mac = mac,
+                          .master = 3,
+                          .netns = {.fd = 9}});
     const nlmsghdr* h = m.header();
     EXPECT_EQ(h->nlmsg_type, RTM_NEWLINK);
-    EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);   // no CREATE: changes an existing link
+    EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);  // no CREATE: changes an existing link
     auto* ifi = static_cast<const ifinfomsg*>(nlmsg_data(h));
     EXPECT_EQ(ifi->ifi_index, 5);
     EXPECT_EQ(ifi->ifi_flags, unsigned(IFF_UP));
@@ -108,7 +112,7 @@ TEST(Rtnl, VethPeerIsCreatedInTheGuestNamespace) {
     EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
     auto a = attrs(h, sizeof(ifinfomsg));
     EXPECT_EQ(str(a[IFLA_IFNAME]), "vs1234abcd.0");
-    EXPECT_FALSE(a.count(IFLA_NET_NS_PID));   // the host end stays here
+    EXPECT_FALSE(a.count(IFLA_NET_NS_PID));  // the host end stays here
     auto li = nested(a[IFLA_LINKINFO]);
     EXPECT_EQ(str(li[IFLA_INFO_KIND]), "veth");
     auto data = nested(li[IFLA_INFO_DATA]);
@@ -140,7 +144,7 @@ TEST(Rtnl, GetNsidAsksForOneNamespaceById) {
     Message m = get_nsid(7);
     const nlmsghdr* h = m.header();
     EXPECT_EQ(h->nlmsg_type, RTM_GETNSID);
-    EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);   // not a dump
+    EXPECT_EQ(h->nlmsg_flags, NLM_F_REQUEST);  // not a dump
     EXPECT_EQ(static_cast<const rtgenmsg*>(NLMSG_DATA(h))->rtgen_family, AF_UNSPEC);
     auto a = attrs(h, sizeof(rtgenmsg));
     EXPECT_EQ(u32(a[NETNSA_NSID]), 7u);
@@ -173,7 +177,8 @@ TEST(Rtnl, NewAddrV4WithBroadcastAndLabelExactBytes) {
     EXPECT_EQ(0, std::memcmp(&b[32], addr, 8));
     const uint8_t brd[8] = {8, 0, IFA_BROADCAST, 0, 192, 0, 2, 255};
     EXPECT_EQ(0, std::memcmp(&b[40], brd, 8));
-    const uint8_t label[16] = {13, 0, IFA_LABEL, 0, 'e', 't', 'h', '0', ':', 'w', 'e', 'b', 0, 0, 0, 0};
+    const uint8_t label[16] = {13,  0,   IFA_LABEL, 0,   'e', 't', 'h', '0',
+                               ':', 'w', 'e',       'b', 0,   0,   0,   0};
     EXPECT_EQ(0, std::memcmp(&b[48], label, 16));
     EXPECT_EQ(m.header()->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 }
@@ -231,8 +236,7 @@ TEST(Rtnl, DumpRequests) {
     EXPECT_EQ(l.header()->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
     Message a = dump_addrs(AF_INET6);
     EXPECT_EQ(a.header()->nlmsg_type, RTM_GETADDR);
-    EXPECT_EQ(static_cast<const ifaddrmsg*>(nlmsg_data(a.header()))->ifa_family,
-              AF_INET6);
+    EXPECT_EQ(static_cast<const ifaddrmsg*>(nlmsg_data(a.header()))->ifa_family, AF_INET6);
 }
 
 TEST(Rtnl, ParseLinkReadsNameKindAndMac) {
@@ -253,7 +257,7 @@ TEST(Rtnl, ParseLinkReadsNameKindAndMac) {
 TEST(Rtnl, GetLinkAsksForOneNameWithoutStats) {
     Message m = get_link("br0");
     EXPECT_EQ(m.header()->nlmsg_type, RTM_GETLINK);
-    EXPECT_EQ(m.header()->nlmsg_flags, NLM_F_REQUEST);   // no NLM_F_DUMP: one reply
+    EXPECT_EQ(m.header()->nlmsg_flags, NLM_F_REQUEST);  // no NLM_F_DUMP: one reply
     auto a = attrs(m.header(), sizeof(ifinfomsg));
     EXPECT_EQ(a[IFLA_IFNAME], (std::vector<uint8_t>{'b', 'r', '0', 0}));
     uint32_t mask = 0;
@@ -289,7 +293,7 @@ TEST(Rtnl, MacParsing) {
     EXPECT_EQ(mac_to_string(*parse_mac("02:00:5e:10:00:ff")), "02:00:5e:10:00:ff");
     EXPECT_FALSE(parse_mac("02:00:5e:10:00"));
     EXPECT_FALSE(parse_mac("02:00:5e:10:00:ff:11"));
-    EXPECT_FALSE(parse_mac("01:00:5e:00:00:01"));   // multicast
+    EXPECT_FALSE(parse_mac("01:00:5e:00:00:01"));  // multicast
 }
 
 }  // namespace

@@ -8,8 +8,9 @@ namespace vs::proc {
 namespace {
 
 TEST(ProcInfo, StartTimeIsField22CountedAfterTheLastParen) {
-    std::string stat = "4242 (a) b) (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 "
-                       "1000 100 18446744073709551615";
+    std::string stat =
+        "4242 (a) b) (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 "
+        "1000 100 18446744073709551615";
     auto t = parse_start_time(stat);
     ASSERT_TRUE(t) << t.error().what();
     EXPECT_EQ(*t, 987654u);

@@ -26,14 +26,16 @@ protected:
         // Hybrid-like: v1 pids holds the guests.
         guest("web", 42, {"100", "101"});
         ASSERT_TRUE(sys::mkdir_p(paths_.cgroup_root + "/pids/vstest/sub/web/init.scope"));
-        ASSERT_TRUE(sys::write_file_atomic(paths_.cgroup_root + "/pids/vstest/sub/web/init.scope/cgroup.procs", "102\n"));
+        ASSERT_TRUE(sys::write_file_atomic(
+            paths_.cgroup_root + "/pids/vstest/sub/web/init.scope/cgroup.procs", "102\n"));
         guest("db", 7, {"200"});
         guest("nocontext", std::nullopt, {"300"});
         guest("stopped", 9, {});
     }
     void TearDown() override { ASSERT_TRUE(sys::remove_tree(dir_)); }
 
-    void guest(const std::string& name, std::optional<uint32_t> xid, std::vector<std::string> pids) {
+    void guest(const std::string& name, std::optional<uint32_t> xid,
+               std::vector<std::string> pids) {
         std::string cg = paths_.cgroup_root + "/pids/vstest/sub/" + name;
         ASSERT_TRUE(sys::mkdir_p(cg));
         std::string text;
@@ -77,7 +79,7 @@ TEST_F(FakeHost, MapsPidsToGuestsWithXids) {
     EXPECT_EQ(m->guest_of(100), 2);
     EXPECT_EQ(m->guest_of(102), 2);  // from the sub-cgroup
     EXPECT_EQ(m->guest_of(200), 0);
-    EXPECT_EQ(m->guest_of(1), -1);   // host
+    EXPECT_EQ(m->guest_of(1), -1);  // host
     EXPECT_EQ(context_label(nullptr), "0 MAIN");
     EXPECT_EQ(context_label(&m->guests[2]), "42 web");
     EXPECT_EQ(context_label(&m->guests[1]), "? nocontext");
@@ -103,8 +105,9 @@ TEST_F(FakeHost, NoGuestParentMeansEverythingIsHost) {
 TEST_F(FakeHost, TreeLabelsContextChanges) {
     XidCache xids(paths_);
     auto m = *snapshot_membership(xids);
-    std::vector<Proc> procs{proc(1, 0, "init"), proc(50, 1, "sshd"), proc(100, 1, "guestinit"),
-                            proc(101, 100, "nginx"), proc(102, 100, "cron"), proc(51, 50, "bash"),
+    std::vector<Proc> procs{proc(1, 0, "init"),        proc(50, 1, "sshd"),
+                            proc(100, 1, "guestinit"), proc(101, 100, "nginx"),
+                            proc(102, 100, "cron"),    proc(51, 50, "bash"),
                             proc(200, 51, "postgres")};
     TreeOptions all;
     EXPECT_EQ(render_tree(procs, m, all),

@@ -11,7 +11,8 @@ TEST(PsColumns, FindsPidInEveryCommonHeader) {
     ASSERT_TRUE(a);
     EXPECT_EQ(a->end, 5u);
     EXPECT_EQ(a->token, 0u);
-    auto aux = find_pid_column("USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND");
+    auto aux = find_pid_column(
+        "USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND");
     ASSERT_TRUE(aux);
     EXPECT_EQ(aux->end, std::string("USER         PID").size());
     EXPECT_EQ(aux->token, 1u);

@@ -123,8 +123,9 @@ TEST(Validate, Resources) {
 }
 
 TEST(ValidateName, RefusesControlBytesAndEscapesThem) {
-    for (std::string n : {std::string("a\033]0;owned\007b"), std::string("a\rb"), std::string("a\tb"),
-                          std::string("a\001b"), std::string("a\177b"), std::string("\x1b")}) {
+    for (std::string n :
+         {std::string("a\033]0;owned\007b"), std::string("a\rb"), std::string("a\tb"),
+          std::string("a\001b"), std::string("a\177b"), std::string("\x1b")}) {
         auto st = validate_name(n);
         ASSERT_FALSE(st) << n;
         const std::string& m = st.error().message;
@@ -137,14 +138,18 @@ TEST(ValidateName, RefusesControlBytesAndEscapesThem) {
 }
 
 TEST(ValidateName, RefusesInvalidUtf8) {
-    for (std::string n : {std::string("a\xff" "b"), std::string("a\xc3"), std::string("\xc0\xaf"),
-                          std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80"),
-                          std::string("\x80x"), std::string("\xe2\x82")}) {
+    for (std::string n :
+         {std::string("a\xff"
+                      "b"),
+          std::string("a\xc3"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+          std::string("\xf4\x90\x80\x80"), std::string("\x80x"), std::string("\xe2\x82")}) {
         auto st = validate_name(n);
         ASSERT_FALSE(st) << n;
         EXPECT_NE(st.error().message.find("UTF-8"), std::string::npos) << st.error().message;
     }
-    auto st = validate_name("a\xff" "b");
+    auto st = validate_name(
+        "a\xff"
+        "b");
     ASSERT_FALSE(st);
     EXPECT_NE(st.error().message.find("\"a\\xffb\""), std::string::npos) << st.error().message;
 }

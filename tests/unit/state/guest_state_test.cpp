@@ -54,8 +54,8 @@ TEST(GuestState, EveryPhaseRoundTrips) {
 }
 
 TEST(GuestState, BadInputIsAnErrorNotACrash) {
-    for (const char* bad : {"", "{", "[]", "{\"name\": 5, \"phase\": \"running\"}", "{\"name\": \"x\"}",
-                            "{\"name\": \"x\", \"phase\": \"flying\"}",
+    for (const char* bad : {"", "{", "[]", "{\"name\": 5, \"phase\": \"running\"}",
+                            "{\"name\": \"x\"}", "{\"name\": \"x\", \"phase\": \"flying\"}",
                             "{\"name\": \"x\", \"phase\": \"running\", \"init_pid\": -3}",
                             "{\"name\": \"x\", \"phase\": \"running\", \"init_pid\": \"7\"}"}) {
         auto r = from_json(bad);
@@ -102,7 +102,10 @@ TEST_F(StateDir, SaveCreatesAPrivateDirAndLoadReadsIt) {
     EXPECT_EQ((*r)->init_pid, 4242);
     // No temp file is left next to it.
     size_t n = 0;
-    for (auto& e : fs::directory_iterator(run_)) { (void)e; ++n; }
+    for (auto& e : fs::directory_iterator(run_)) {
+        (void)e;
+        ++n;
+    }
     EXPECT_EQ(n, 1u);
 }
 

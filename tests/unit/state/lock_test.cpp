@@ -66,11 +66,12 @@ TEST_F(LockTest, AWaiterRetriesWhenTheRunDirWasRemoved) {
     ASSERT_EQ(pipe(p), 0);
     pid_t child = fork();
     if (child == 0) {
-        alarm(10);           // never hang the suite, whatever happens
-        first->release();    // fork copied the parent's lock fd: drop our copy of it
+        alarm(10);                          // never hang the suite, whatever happens
+        first->release();                   // fork copied the parent's lock fd: drop our copy of it
         auto l = GuestLock::acquire(run_);  // blocks until the parent lets go
         // It must hold the lock on the file that exists now, not on the deleted one.
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         bool same = l && stat((run_ + "/lock").c_str(), &b) == 0;
         (void)a;
         char c = same && GuestLock::held_by_other(run_) ? 'y' : 'n';

@@ -44,7 +44,8 @@ TEST(AptSources, Deb822StanzasContinuationAndEnabled) {
     EXPECT_EQ(v[0].types, (std::vector<std::string>{"deb", "deb-src"}));
     EXPECT_EQ(v[0].suites, (std::vector<std::string>{"bookworm", "bookworm-updates"}));
     EXPECT_TRUE(v[0].enabled);
-    EXPECT_EQ(v[1].uris, (std::vector<std::string>{"http://b.invalid/debian", "http://c.invalid/debian"}));
+    EXPECT_EQ(v[1].uris,
+              (std::vector<std::string>{"http://b.invalid/debian", "http://c.invalid/debian"}));
     EXPECT_FALSE(v[1].enabled);
 }
 

@@ -15,11 +15,11 @@ std::string error_of(const std::string& name, const Args& a) {
 }
 
 TEST(BuildArgs, SkeletonWithEveryCfgOption) {
-    auto r = parse_build_args(
-        "web1", {"-m", "skeleton", "--hostname", "web1.example", "--interface",
-                 "eth0=br0:10.1.2.3/24", "--interface", "2001:db8::5/64", "--context=40123",
-                 "--flags", "lock,sched", "--initstyle", "sysv", "--rootdir", "/srv/guests/",
-                 "--force"});
+    auto r =
+        parse_build_args("web1", {"-m", "skeleton", "--hostname", "web1.example", "--interface",
+                                  "eth0=br0:10.1.2.3/24", "--interface", "2001:db8::5/64",
+                                  "--context=40123", "--flags", "lock,sched", "--initstyle", "sysv",
+                                  "--rootdir", "/srv/guests/", "--force"});
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->method, Method::Skeleton);
     EXPECT_EQ(r->spec.name, "web1");
@@ -73,8 +73,8 @@ TEST(BuildArgs, MethodArguments) {
     ASSERT_TRUE(c);
     EXPECT_EQ(c->copy_args.source, "other");
 
-    auto r = parse_build_args("g", {"-m", "rsync", "--", "--source", "/x", "-o", "--exclude=/tmp",
-                                    "--", "--delete"});
+    auto r = parse_build_args(
+        "g", {"-m", "rsync", "--", "--source", "/x", "-o", "--exclude=/tmp", "--", "--delete"});
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->copy_args.rsync_opts, (std::vector<std::string>{"--exclude=/tmp", "--delete"}));
 }
@@ -103,14 +103,18 @@ TEST(BuildArgs, BadInputNamesFlagAndValue) {
         {"g", {"-m", "yum"}, {"-m", "\"yum\"", "unknown build method"}},
         {"g", {"-m", "skeleton", "--interface", "10.0.0.300"}, {"--interface", "10.0.0.300"}},
         {"g", {"-m", "skeleton", "--interface", "10.0.0.3/33"}, {"--interface", "33"}},
-        {"g", {"-m", "skeleton", "--interface", "10.0.0.3/255.0.255.0"}, {"--interface", "255.0.255.0"}},
+        {"g",
+         {"-m", "skeleton", "--interface", "10.0.0.3/255.0.255.0"},
+         {"--interface", "255.0.255.0"}},
         {"g", {"-m", "skeleton", "--interface", "bad dev:10.0.0.3"}, {"--interface", "bad dev"}},
         {"g", {"-m", "skeleton", "--interface", "0.0.0.0"}, {"--interface", "0.0.0.0"}},
         {"g", {"-m", "skeleton", "--context", "1"}, {"--context", "\"1\"", "2..49151"}},
         {"g", {"-m", "skeleton", "--context", "49152"}, {"--context", "49152"}},
         {"g", {"-m", "skeleton", "--context", "12abc"}, {"--context", "12abc"}},
         {"g", {"-m", "skeleton", "--initstyle", "upstart"}, {"--initstyle", "upstart"}},
-        {"g", {"-m", "skeleton", "--initstyle", "minit"}, {"--initstyle", "minit", "not supported"}},
+        {"g",
+         {"-m", "skeleton", "--initstyle", "minit"},
+         {"--initstyle", "minit", "not supported"}},
         {"g", {"-m", "skeleton", "--hostname", "a b"}, {"--hostname", "a b"}},
         {"g", {"-m", "skeleton", "--flags", ","}, {"--flags"}},
         {"g", {"-m", "skeleton", "--bogus"}, {"--bogus"}},
@@ -130,7 +134,8 @@ TEST(BuildArgs, BadInputNamesFlagAndValue) {
         std::string e = error_of(c.name, c.args);
         EXPECT_NE(e, "(accepted)") << "accepted: " << c.name;
         for (auto& m : c.must_mention)
-            EXPECT_NE(e.find(m), std::string::npos) << "error \"" << e << "\" lacks \"" << m << "\"";
+            EXPECT_NE(e.find(m), std::string::npos)
+                << "error \"" << e << "\" lacks \"" << m << "\"";
     }
 }
 
