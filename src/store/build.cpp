@@ -13,6 +13,7 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/context_alloc.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
@@ -21,11 +22,6 @@
 #include "store/guest_root.hpp"
 #include "store/skeleton.hpp"
 #include "store/template_extract.hpp"
-
-#if __has_include("config/vserver/context_alloc.hpp")
-#include "config/vserver/context_alloc.hpp"
-#define VS_HAVE_CONTEXT_ALLOC 1
-#endif
 
 namespace vs::store {
 
@@ -263,9 +259,7 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     if (!req.initstyle_given && req.method != Method::Skeleton && req.method != Method::Debootstrap)
         s.init.style = VS_TRY(detect_style(root_stage));
 
-#ifdef VS_HAVE_CONTEXT_ALLOC
     if (!s.context) s.context = VS_TRY(cv::allocate_context(paths).wrap("build"));
-#endif
 
     VS_TRY(cv::save(s, cfg_stage).wrap("build"));
     // util-vserver's run link names the lock file; registry writers leave it alone.
