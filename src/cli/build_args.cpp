@@ -274,6 +274,12 @@ Result<store::BuildRequest> parse_build_args(const std::string& name,
         } else if (o == "--force" || o == "--i-know-its-there") {
             VS_TRY(r.no_value(o));
             req.force = true;
+        } else if (o == "--userns" || o == "--no-userns") {
+            VS_TRY(r.no_value(o));
+            const bool want = o == "--userns";
+            if (req.userns && *req.userns != want)
+                return make_error(EINVAL, "build: --userns and --no-userns contradict each other");
+            req.userns = want;
         } else if (o == "--debug") {
             VS_TRY(r.no_value(o));
         } else if (o == "--keep" || o == "--confdir" || o == "--lockfile" || o == "--pkgbase" ||

@@ -150,6 +150,10 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         s.init.style = spec::InitStyle::Sysv;
     s.flags.names = cmd.flags.names;
     s.flags.names = VS_TRY(resolve_flags(s));
+    if (req.userns) {
+        s.ns.user = *req.userns;
+        if (!s.ns.user) s.idmap.reset();
+    }
     req.spec = std::move(s);
     auto& sp = req.spec;
     if (sp.context) VS_TRY(check_context_free(paths, sp.name, *sp.context));

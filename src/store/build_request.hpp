@@ -42,6 +42,8 @@ struct BuildRequest {
     bool initstyle_given = false;
     std::string rootdir;  ///< parent of the guest root; empty: paths.vdir_base
     bool force = false;
+    /// --userns / --no-userns; unset: build's default (see prepare_build).
+    std::optional<bool> userns;
     Method method = Method::Skeleton;
     TemplateArgs template_args;
     DebootstrapArgs debootstrap_args;

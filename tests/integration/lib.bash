@@ -2,6 +2,9 @@
 #
 # vs_setup     : a private VSERVER_PREFIX and VSERVER_CGROUP_PARENT per test
 # make_guest   : a small busybox guest (build -m skeleton, else a hand-made busybox-static root)
+#                VS_TEST_USERNS=1: a user-namespaced guest (build --userns); =0: a classic one
+#                (build --no-userns); unset: whatever build makes by default
+# guest_userns : true (0) when guest $1 is configured with a user namespace
 # vs           : the vserver binary under test
 # vs_teardown  : stops every guest the test made, checks nothing leaked, removes all it made
 #
@@ -41,11 +44,24 @@ guest_cgroup_pids() {
 # mountinfo lines of the host (our mount namespace) that mention the prefix.
 prefix_mounts() { grep -F "$VSERVER_PREFIX" /proc/self/mountinfo || true; }
 
+# The build flag VS_TEST_USERNS asks for (empty when unset).
+test_userns_flag() {
+    case ${VS_TEST_USERNS:-} in
+        1) echo --userns ;;
+        0) echo --no-userns ;;
+        '') ;;
+        *) echo "VS_TEST_USERNS must be 1, 0 or unset, not '$VS_TEST_USERNS'" >&2; return 1 ;;
+    esac
+}
+
 # make_guest NAME [STYLE]  (STYLE: plain, sysv, reaper; default reaper)
 make_guest() {
     local name=$1 style=${2:-reaper}
     local cfg=$VSERVER_PREFIX/etc/vservers/$name root=$VSERVER_PREFIX/var/lib/vservers/$name
-    if ! vs "$name" build -m skeleton >/dev/null 2>&1; then
+    local mode
+    mode=$(test_userns_flag) || return 1
+    # shellcheck disable=SC2086 # an empty mode is no argument
+    if ! vs "$name" build -m skeleton $mode >/dev/null 2>&1; then
         rm -rf "$cfg" "$root"
         mkdir -p "$cfg" "$root"/{bin,sbin,etc,tmp,root,proc,sys,dev}
         cp /bin/busybox "$root/bin/busybox"
@@ -56,12 +72,18 @@ make_guest() {
         echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
         echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
         echo "40$((RANDOM % 900 + 100))" >"$cfg/context"
+        [[ $mode != --userns ]] || : >"$cfg/userns"
     fi
     # The test guests run with util-vserver's default secure capability set and flags.
     rm -f "$cfg/bcapabilities" "$cfg/ccapabilities" "$cfg/cflags" "$cfg/flags"
     mkdir -p "$cfg/apps/init"
     echo "$style" >"$cfg/apps/init/style"
     VS_GUESTS+=("$name")
+}
+
+guest_userns() {
+    local f=$VSERVER_PREFIX/etc/vservers/$1/userns
+    [[ -e $f ]] && ! grep -qixE '[[:space:]]*(no|false|0|off)[[:space:]]*' "$f"
 }
 
 guest_root() { echo "$VSERVER_PREFIX/var/lib/vservers/$1"; }

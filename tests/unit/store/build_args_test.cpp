@@ -42,6 +42,18 @@ TEST(BuildArgs, SkeletonWithEveryCfgOption) {
     EXPECT_TRUE(r->force);
 }
 
+TEST(BuildArgs, UsernsFlags) {
+    auto none = parse_build_args("g", {"-m", "skeleton"});
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->userns.has_value());
+    auto off = parse_build_args("g", {"-m", "skeleton", "--no-userns"});
+    ASSERT_TRUE(off);
+    EXPECT_EQ(off->userns, std::optional<bool>(false));
+    auto on = parse_build_args("g", {"-m", "skeleton", "--userns", "--userns"});
+    ASSERT_TRUE(on);
+    EXPECT_EQ(on->userns, std::optional<bool>(true));
+}
+
 TEST(BuildArgs, InterfaceForms) {
     auto nodev = vs::cli::parse_interface_arg("nodev:192.0.2.7", "0");
     ASSERT_TRUE(nodev);
@@ -121,6 +133,8 @@ TEST(BuildArgs, BadInputNamesFlagAndValue) {
         {"g", {"-m", "skeleton", "--context"}, {"--context", "needs a value"}},
         {"g", {"-m", "skeleton", "--force=yes"}, {"--force", "yes"}},
         {"g", {"-m", "skeleton", "stray"}, {"stray"}},
+        {"g", {"-m", "skeleton", "--no-userns=1"}, {"--no-userns", "takes no value"}},
+        {"g", {"-m", "skeleton", "--userns", "--no-userns"}, {"--userns", "--no-userns"}},
         {"g", {"-m", "skeleton", "--", "-x"}, {"skeleton", "-x"}},
         {"g", {"-m", "template"}, {"-t ARCHIVE"}},
         {"g", {"-m", "template", "--", "-z", "a"}, {"template", "-z"}},
