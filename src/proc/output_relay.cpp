@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "proc/init_protocol.hpp"
+
 namespace vs::proc {
 
 namespace {
@@ -126,7 +128,7 @@ std::optional<int> OutputRelay::relay(int out, int err) {
         if (p[0].revents && copy_once(out_r_.get(), out, SIZE_MAX) == 0) out_open = false;
         if (p[1].revents && copy_once(err_r_.get(), err, SIZE_MAX) == 0) err_open = false;
         if (p[2].revents) {
-            int st = 0;
+            init_protocol::ExitStatus st = 0;
             ssize_t got = ::recv(status_.get(), &st, sizeof st, MSG_WAITALL);
             if (got < 0 && errno == EINTR) continue;
             if (got == static_cast<ssize_t>(sizeof st)) result = st;

@@ -9,11 +9,8 @@
 namespace vs::proc {
 
 namespace {
-struct Header {
-    uint32_t type;
-    int32_t code;
-};
-constexpr size_t kMaxMessage = 4096;
+using Header = init_protocol::MsgHeader;
+using init_protocol::kMaxMessage;
 }  // namespace
 
 Result<std::pair<SyncChannel, SyncChannel>> SyncChannel::make_pair() {

@@ -1,17 +1,18 @@
 // SyncChannel: the parent<->child socket across clone, and the messages it carries.
 //
 //   parent (host)                               child (cloned, new namespaces)
-//   spawn() ───────────────────────────────────▶ waits for Go
+//   spawn() -----------------------------------> waits for Go
 //   joins cgroups, writes id maps, network
-//   send(Go) ──────────────────────────────────▶ mounts, pivot_root, hostname, rlimits,
+//   send(Go) ----------------------------------> mounts, pivot_root, hostname, rlimits,
 //                                                seccomp, caps, close fds
-//            ◀──────────────── Error{errno, msg}  on any failure, then _exit(1)
-//            ◀──────────────── Fd (SCM_RIGHTS)    optional: a pty master for the parent
-//            ◀──────────────── Exec               right before execve
+//            <---------------- Error{errno, msg}  on any failure, then _exit(1)
+//            <---------------- Fd (SCM_RIGHTS)    optional: a pty master for the parent
+//            <---------------- Exec               right before execve
 //   EOF after Exec: execve succeeded (the socket is close-on-exec).
 //   Error after Exec: execve itself failed.
 // exec/enter (runtime/join.cpp) differ: the child is vs-init --join from a sealed memfd; it gets
 // Plan instead of Go, may send Fd, then Spawned{pid} and, if the command's execve failed, Error.
+// The numbers and layouts are proc/init_protocol.hpp, shared with vs-init.
 #pragma once
 
 #include <cstdint>
@@ -19,17 +20,18 @@
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
+#include "proc/init_protocol.hpp"
 
 namespace vs::proc {
 
 enum class SyncMsg : uint32_t {
-    Go = 1,       ///< parent -> child: continue
-    Error = 2,    ///< child -> parent: {errno, message}
-    Exec = 3,     ///< child -> parent: about to execve
-    Fd = 4,       ///< child -> parent: an fd in SCM_RIGHTS (pty master)
-    Ready = 5,    ///< child -> parent: reached a sync point (e.g. namespaces ready)
-    Spawned = 6,  ///< vs-init -> vserver: the guest process's pid (host view) in `value`
-    Plan = 7,     ///< vserver -> vs-init --join: proc/join_plan.hpp
+    Go = init_protocol::kGo,            ///< parent -> child: continue
+    Error = init_protocol::kError,      ///< child -> parent: {errno, message}
+    Exec = init_protocol::kExec,        ///< child -> parent: about to execve
+    Fd = init_protocol::kFd,            ///< child -> parent: an fd in SCM_RIGHTS (pty master)
+    Ready = init_protocol::kReady,      ///< child -> parent: reached a sync point
+    Spawned = init_protocol::kSpawned,  ///< vs-init -> vserver: the command's pid in `value`
+    Plan = init_protocol::kPlan,        ///< vserver -> vs-init --join: the join plan
 };
 
 struct SyncMessage {
@@ -51,7 +53,7 @@ public:
     Status send(SyncMsg type);
     Status send_error(const Error& e);
     Status send_fd(int fd);
-    /// One message of any size the socket buffer takes (the others stop at 4 KiB).
+    /// One message of any size the socket buffer takes (the others stop at kMaxMessage).
     Status send_payload(SyncMsg type, std::string_view payload);
     /// Blocks for the next message; eof=true when the peer's end is closed.
     Result<SyncMessage> recv();

@@ -16,7 +16,7 @@
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
 #include "ns/join.hpp"
-#include "proc/join_plan.hpp"
+#include "proc/init_protocol.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
 #include "proc/pty.hpp"
@@ -91,7 +91,7 @@ std::vector<std::string> environment(const JoinProfile& profile, const JoinReque
 // binary, or grab its host fds. So we vfork + execveat a sealed memfd copy of the static,
 // libc-free vs-init (`vs-init --join`, tools/vs-init/join.cpp) with only the init's pidfd, root
 // fd and the sync channel. It stays in the host's pid namespace (the guest cannot name it),
-// reads the plan we send (proc/join_plan.hpp: namespaces, rlimits, the compiled seccomp
+// reads the plan we send (proc/init_protocol.hpp: namespaces, rlimits, the compiled seccomp
 // program, capability sets, ids, cwd, pty), applies it, and forks the command's process, which
 // is born in the guest's pid namespace running that sealed memfd until its execve (write-open
 // fails: ETXTBSY while it runs, the write seal after). Doing the steps in vs-init rather than in
@@ -101,10 +101,10 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     const uint64_t ns_flags = profile.ns_flags;
     const auto& limits = profile.rlimits;
     const auto& filter = profile.filter;
-    namespace jp = proc::join_plan;
-    jp::Header h{};
-    h.magic = jp::kMagic;
-    h.version = jp::kVersion;
+    namespace jp = proc::init_protocol;
+    jp::PlanHeader h{};
+    h.magic = jp::kPlanMagic;
+    h.version = jp::kPlanVersion;
     h.ns_flags = ns_flags;
     h.pidfd = pidfd;
     h.root_fd = root_fd;
@@ -128,13 +128,19 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
         out.append(reinterpret_cast<const char*>(&v), sizeof v);
     }
     for (auto& l : limits) {
-        jp::Rlimit r{l.resource, 0, l.value.rlim_cur, l.value.rlim_max};
+        jp::PlanRlimit r{l.resource, 0, l.value.rlim_cur, l.value.rlim_max};
         out.append(reinterpret_cast<const char*>(&r), sizeof r);
     }
-    static_assert(sizeof(sock_filter) == 8);
+    static_assert(sizeof(sock_filter) == jp::kFilterInsnSize);
     out.append(reinterpret_cast<const char*>(filter.insns.data()),
                filter.insns.size() * sizeof(sock_filter));
     out.append(req.home.c_str(), req.home.size() + 1);
+    if (out.size() + sizeof(jp::MsgHeader) > jp::kMaxPlan)
+        return make_error(E2BIG,
+                          "the exec plan for vs-init is {} bytes, more than its {}: {} groups, "
+                          "{} seccomp instructions",
+                          out.size() + sizeof(jp::MsgHeader), jp::kMaxPlan, req.groups.size(),
+                          filter.insns.size());
     return out;
 }
 

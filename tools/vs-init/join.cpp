@@ -5,7 +5,7 @@
 // `vserver` starts us with vfork + execveat of a sealed memfd copy of this binary, so the only
 // host code that ever touches the guest is this small static program, and nothing the guest
 // can see runs the host's vserver binary (CVE-2019-5736). We stay in the host's pid namespace
-// (the guest cannot name us) and read the plan (src/proc/join_plan.hpp) from FD, the sync
+// (the guest cannot name us) and read the plan (src/proc/init_protocol.hpp) from FD, the sync
 // channel, once vserver has moved us into the guest's cgroups. Then, in this order (the same as
 // the guest's init gets in runtime/guest_init.cpp and caps/apply.cpp):
 //   non-dumpable; setns into every namespace of the init (pid: only for our children); in a
@@ -21,29 +21,23 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include "../../src/proc/join_plan.hpp"
+#include "proc/init_protocol.hpp"
 #include "sys.hpp"
 
 using namespace vsinit;
-namespace plan = vs::proc::join_plan;
+namespace wire = vs::proc::init_protocol;
 
 int spawn_command(int fd, char** argv, char** envp, bool tty);  // spawn.cpp
 
 namespace {
 
-constexpr uint32_t kMsgError = 2;
-constexpr uint32_t kMsgFd = 4;
-
-struct MsgHeader {
-    uint32_t type;
-    int32_t code;
-};
+using MsgHeader = wire::MsgHeader;
 
 [[noreturn]] void fail(int fd, long err, const char* what) {
-    char buf[sizeof(MsgHeader) + 256];
-    MsgHeader h{kMsgError, static_cast<int32_t>(-err)};
+    char buf[sizeof(MsgHeader) + wire::kMaxErrorText];
+    MsgHeader h{wire::kError, static_cast<int32_t>(-err)};
     size_t len = str_len(what);
-    if (len > 256) len = 256;
+    if (len > wire::kMaxErrorText) len = wire::kMaxErrorText;
     mem_copy(buf, &h, sizeof h);
     mem_copy(buf + sizeof h, what, len);
     sys_sendto(fd, buf, sizeof h + len, MSG_NOSIGNAL);
@@ -56,7 +50,7 @@ void check(int fd, long r, const char* what) {
 
 // SCM_RIGHTS of one fd, in SyncChannel's Fd message.
 long send_fd(int fd, int pass) {
-    MsgHeader h{kMsgFd, 0};
+    MsgHeader h{wire::kFd, 0};
     struct iovec iov {
         &h, sizeof h
     };
@@ -93,7 +87,7 @@ void open_pty(int fd) {
     if (s > 2) sys_close(static_cast<int>(s));
 }
 
-void apply_caps(int fd, const plan::Header& h) {
+void apply_caps(int fd, const wire::PlanHeader& h) {
     const uint64_t keep = h.cap_keep;
     // 1. Bounding set first (needs CAP_SETPCAP, which step 4 may remove).
     for (int c = 0; c <= h.cap_last; ++c)
@@ -119,7 +113,7 @@ void apply_caps(int fd, const plan::Header& h) {
     check(fd, sys_capset(&hdr, d), "set permitted=effective=bounding, inheritable=0");
 }
 
-alignas(16) char plan_buf[sizeof(MsgHeader) + 64 * 1024];
+alignas(16) char plan_buf[wire::kMaxPlan];
 
 }  // namespace
 
@@ -141,30 +135,30 @@ int join_main(int argc, char** argv, char** envp) {
     if (n <= 0) return 1;
     MsgHeader mh;
     mem_copy(&mh, plan_buf, sizeof mh);
-    plan::Header h;
-    if (mh.type != plan::kMsgPlan || static_cast<size_t>(n) < sizeof mh + sizeof h)
+    wire::PlanHeader h;
+    if (mh.type != wire::kPlan || static_cast<size_t>(n) < sizeof mh + sizeof h)
         fail(fd, -EPROTO, "bad plan message");
     mem_copy(&h, plan_buf + sizeof mh, sizeof h);
     const char* p = plan_buf + sizeof mh + sizeof h;
     const size_t rest = static_cast<size_t>(n) - sizeof mh - sizeof h;
-    const size_t need =
-        h.n_groups * 4ul + h.n_rlimits * sizeof(plan::Rlimit) + h.n_filter * 8ul + h.home_len;
-    if (h.magic != plan::kMagic || h.version != plan::kVersion || need != rest || h.cap_last > 63 ||
-        h.home_len == 0 || p[need - 1] != 0)
+    const size_t need = h.n_groups * 4ul + h.n_rlimits * sizeof(wire::PlanRlimit) +
+                        h.n_filter * wire::kFilterInsnSize + h.home_len;
+    if (h.magic != wire::kPlanMagic || h.version != wire::kPlanVersion || need != rest ||
+        h.cap_last > 63 || h.home_len == 0 || p[need - 1] != 0)
         fail(fd, -EPROTO, "bad plan (vserver and vs-init from different builds?)");
-    alignas(4) static uint32_t groups[65536];
-    if (h.n_groups > 65536) fail(fd, -EINVAL, "too many groups");
+    alignas(4) static uint32_t groups[wire::kMaxGroups];
+    if (h.n_groups > wire::kMaxGroups) fail(fd, -EINVAL, "too many groups");
     mem_copy(groups, p, h.n_groups * 4ul);
     const char* limits = p + h.n_groups * 4ul;
-    const char* filter = limits + h.n_rlimits * sizeof(plan::Rlimit);
-    const char* home = filter + h.n_filter * 8ul;
+    const char* filter = limits + h.n_rlimits * sizeof(wire::PlanRlimit);
+    const char* home = filter + h.n_filter * wire::kFilterInsnSize;
 
     // Nothing but host root may look into us, even when a user namespace makes us its root.
     check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
     if (h.ns_flags)
         check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
               "setns into the guest's namespaces");
-    if (h.flags & plan::kUserns) {
+    if (h.flags & wire::kUserns) {
         check(fd, sys_setresgid(0, 0, 0), "setgid 0 in the guest's user namespace");
         check(fd, sys_setgroups(0, nullptr), "setgroups in the guest's user namespace");
         check(fd, sys_setresuid(0, 0, 0), "setuid 0 in the guest's user namespace");
@@ -173,14 +167,14 @@ int join_main(int argc, char** argv, char** envp) {
     check(fd, sys_fchdir(h.root_fd), "chdir to the guest root");
     check(fd, sys_chroot("."), "chroot to the guest root");
     check(fd, sys_chdir("/"), "chdir \"/\" in the guest");
-    if (h.flags & plan::kTty) open_pty(fd);
+    if (h.flags & wire::kTty) open_pty(fd);
     for (uint32_t i = 0; i < h.n_rlimits; ++i) {
-        plan::Rlimit r;  // copied: the plan has no alignment guarantees
+        wire::PlanRlimit r;  // copied: the plan has no alignment guarantees
         mem_copy(&r, limits + i * sizeof r, sizeof r);
         uint64_t lim[2] = {r.cur, r.max};
         check(fd, sys_prlimit(r.resource, lim), "setrlimit");
     }
-    if (h.flags & plan::kNoNewPrivs)
+    if (h.flags & wire::kNoNewPrivs)
         check(fd, sys_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl PR_SET_NO_NEW_PRIVS");
     if (h.n_filter) {
         // Before the capability sets: without no_new_privs, loading needs CAP_SYS_ADMIN.
@@ -191,7 +185,7 @@ int join_main(int argc, char** argv, char** envp) {
         check(fd, sys_seccomp_filter(&prog), "load seccomp filter");
     }
     apply_caps(fd, h);
-    if (h.flags & plan::kSetIds) {
+    if (h.flags & wire::kSetIds) {
         check(fd, sys_setgroups(h.n_groups, groups), "setgroups");
         check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
         check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
@@ -201,5 +195,5 @@ int join_main(int argc, char** argv, char** envp) {
     // in the child).
     if (fd > 3) sys_close_range(3u, static_cast<unsigned>(fd) - 1);
     sys_close_range(static_cast<unsigned>(fd) + 1, ~0u);
-    return spawn_command(fd, argv + 4, envp, h.flags & plan::kTty);
+    return spawn_command(fd, argv + 4, envp, h.flags & wire::kTty);
 }

@@ -24,6 +24,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
+#include "proc/init_protocol.hpp"
 #include "sys.hpp"
 
 namespace vsinit {
@@ -94,7 +95,8 @@ void Output::command_exited(long pid, int st) {
     if (pid != command_pid) return;
     command_pid = -2;        // reported (never matches a pid again)
     if (status < 0) return;  // start is gone already
-    while (sys_sendto(status, &st, sizeof st, MSG_NOSIGNAL | MSG_DONTWAIT) == -EINTR) {
+    vs::proc::init_protocol::ExitStatus wire_st = st;
+    while (sys_sendto(status, &wire_st, sizeof wire_st, MSG_NOSIGNAL | MSG_DONTWAIT) == -EINTR) {
     }
     // The socket stays open: its EOF tells us when start has read the rest and returned.
 }

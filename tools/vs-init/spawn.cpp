@@ -23,23 +23,18 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "proc/init_protocol.hpp"
 #include "sys.hpp"
 
 using namespace vsinit;
+namespace wire = vs::proc::init_protocol;
 
 namespace {
 
-// Must match vs::proc::SyncMsg and its header (src/proc/sync_channel.{hpp,cpp}).
-constexpr uint32_t kMsgError = 2;
-constexpr uint32_t kMsgSpawned = 6;
-
-struct Header {
-    uint32_t type;
-    int32_t code;
-};
+using Header = wire::MsgHeader;
 
 void report(int fd, uint32_t type, int32_t code, const char* text) {
-    char buf[sizeof(Header) + 1024];
+    char buf[sizeof(Header) + wire::kMaxErrorText];
     Header h{type, code};
     size_t len = text ? str_len(text) : 0;
     if (len > sizeof buf - sizeof h) len = sizeof buf - sizeof h;
@@ -52,7 +47,7 @@ void report(int fd, uint32_t type, int32_t code, const char* text) {
 // What the child sends back through the close-on-exec pipe when its execve fails.
 struct Failure {
     int32_t err;
-    char what[1024];
+    char what[wire::kMaxErrorText];
 };
 
 const char* env_path(char** envp) {
@@ -128,7 +123,7 @@ int spawn_command(int fd, char** argv, char** envp, bool tty) {
     int p[2];
     long r = sys_pipe2(p, O_CLOEXEC);
     if (r < 0) {
-        report(fd, kMsgError, static_cast<int32_t>(-r), "pipe");
+        report(fd, wire::kError, static_cast<int32_t>(-r), "pipe");
         return 1;
     }
     // Never on 0-2 (when our stdio was closed): the child keeps 0-2 as they are.
@@ -136,7 +131,7 @@ int spawn_command(int fd, char** argv, char** envp, bool tty) {
         if (e > 2) continue;
         long moved = sys_fcntl(e, F_DUPFD_CLOEXEC, 3);
         if (moved < 0) {
-            report(fd, kMsgError, static_cast<int32_t>(-moved), "dup the exec status pipe");
+            report(fd, wire::kError, static_cast<int32_t>(-moved), "dup the exec status pipe");
             return 1;
         }
         sys_close(e);  // stdio that was closed stays closed for the command
@@ -145,11 +140,11 @@ int spawn_command(int fd, char** argv, char** envp, bool tty) {
     long pid = sys_fork_like(CLONE_VFORK | CLONE_PARENT | SIGCHLD);
     if (pid == 0) child_main(argv, envp, tty, p[1]);
     if (pid < 0) {
-        report(fd, kMsgError, static_cast<int32_t>(-pid), "clone the process in the guest");
+        report(fd, wire::kError, static_cast<int32_t>(-pid), "clone the process in the guest");
         return 1;
     }
     sys_close(p[1]);
-    report(fd, kMsgSpawned, static_cast<int32_t>(pid), nullptr);
+    report(fd, wire::kSpawned, static_cast<int32_t>(pid), nullptr);
     Failure f;
     long n;
     do {
@@ -157,7 +152,7 @@ int spawn_command(int fd, char** argv, char** envp, bool tty) {
     } while (n == -EINTR);
     if (n == static_cast<long>(sizeof f) && f.err != 0) {
         f.what[sizeof f.what - 1] = 0;
-        report(fd, kMsgError, f.err, f.what);
+        report(fd, wire::kError, f.err, f.what);
     }
     return 0;
 }
