@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3 bench: start+stop of a guest with one veth interface on a test bridge, side by side with
+# Bench: start+stop of a guest with one veth interface on a test bridge, side by side with
 # lxc-start (same veth setup) and crun (new netns, no interface) in one run.
 # Everything runs in a throwaway network namespace holding the bridge; no packet leaves it.
 # Usage: bench/net_start.sh [RUNS]

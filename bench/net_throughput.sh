@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3 bench: guest-to-guest TCP throughput over veth (two guests on a test bridge) and over
+# Bench: guest-to-guest TCP throughput over veth (two guests on a test bridge) and over
 # shared mode (two shared guests, addresses on the bridge), as a ratio to host loopback, all in
 # one throwaway network namespace (no packet leaves it). Tool: iperf3 (Debian's, with its
 # libraries copied into the guest roots), one TCP stream, DURATION seconds per run, the

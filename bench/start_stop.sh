@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 2 bench: cold start+stop of a reaper-style guest, and exec into a running guest, side by
+# Bench: cold start+stop of a reaper-style guest, and exec into a running guest, side by
 # side with crun, runc and LXC in one run. Usage: [ROUNDS=N] bench/start_stop.sh [RUNS]
 # ROUNDS > 1 splits the start+stop runs into N rounds that take turns (vserver, crun, lxc, runc,
 # then again) and pools the times: on a shared machine whose load drifts, a peer measured only

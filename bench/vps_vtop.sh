@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 5 bench: vps against `ps -e -o pid,cgroup,comm` on a host with ~10,000 processes across
+# Bench: vps against `ps -e -o pid,cgroup,comm` on a host with ~10,000 processes across
 # 50 fake guests (cgroups + context files under a temp prefix), in one run; and the CPU cost of
 # one vtop refresh of that host. Usage: bench/vps_vtop.sh [GUESTS] [PER_GUEST] [RUNS]
 source "$(dirname "$0")/lib.sh"

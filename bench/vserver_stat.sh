@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 4 bench: vserver-stat over N running guests, side by side with LXC gathering the same
+# Bench: vserver-stat over N running guests, side by side with LXC gathering the same
 # figures for N running containers, in one hyperfine run. Both sides run the same busybox root
 # (a copy of a `vserver NAME build -m skeleton` guest) with its busybox /sbin/init as PID 1.
 # Usage: bench/vserver_stat.sh [N] [RUNS]

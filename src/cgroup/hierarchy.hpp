@@ -39,7 +39,8 @@ bool is_v1_controller(const std::string& name);
 Result<Hierarchies> discover(const std::string& root, Layout layout, bool real);
 
 /// detect() and discover(root, layout, true) in one pass over the root (what open() does for
-/// a real tree: each exec and start used to list and statfs every hierarchy twice).
+/// a real tree: every exec and start opens the guest's cgroups, so each hierarchy is listed
+/// and statfs'd once, not once per step).
 Result<std::pair<Layout, Hierarchies>> detect_and_discover(const std::string& root);
 
 }  // namespace vs::cgroup

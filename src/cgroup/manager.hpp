@@ -105,8 +105,9 @@ public:
     virtual Result<Stats> stats() const = 0;
     /// Removes the cgroup from every hierarchy; it must be empty (call kill_all first). Retries
     /// EBUSY briefly. Idempotent. The parent stays, shared by the guests (as systemd's
-    /// machine.slice or Docker's docker/ do): making and removing it in every hierarchy cost a
-    /// start+stop ~0.4 ms on a hybrid host. remove_unused_parents() takes it away.
+    /// machine.slice or Docker's docker/ do): making and removing it in every hierarchy would
+    /// add a mkdir and an rmdir per hierarchy to every start+stop. remove_unused_parents()
+    /// takes it away.
     virtual Status destroy() = 0;
     /// destroy() for a guest whose processes should all be gone (stop, after its killseq): one
     /// rmdir per hierarchy, cgroup2 first, without walking or waiting. The kernel refuses the

@@ -129,10 +129,10 @@ Status remove_links_and_bpf(const spec::GuestSpec& spec, const SetupContext& ctx
             if (!ours) continue;
             // A veth whose peer namespace has no reference left goes with that namespace, which
             // the kernel destroys from a workqueue. Deleting it here as well waits for an RCU
-            // barrier behind that teardown (10-30 ms per stop measured); a restart that still
-            // finds it renames it out of the way (create_link). The guest's processes are gone,
-            // but the netlink socket start used inside its namespace is freed an RCU grace
-            // period after start closed it: allow for that (~3 ms seen back to back). A peer
+            // barrier behind that teardown; a restart that still finds it renames it out of
+            // the way (create_link). The guest's processes are gone, but the netlink socket
+            // start used inside its namespace is freed an RCU grace period after start closed
+            // it: allow for that (kPeerNetnsGrace). A peer
             // namespace still referenced after that is pinned (a mount, an fd, a process
             // outside the guest): delete the pair, or it would outlive the stop.
             if (await_peer_netns_dying(s.host, l, kPeerNetnsGrace)) continue;

@@ -54,7 +54,8 @@ bool await_peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l,
     for (;;) {
         if (peer_netns_dying(host, l)) return true;
         if (std::chrono::steady_clock::now() >= end) return false;
-        // One lookup is ~10 us: asking every 0.5 ms costs nothing and ends the wait promptly.
+        // One lookup is one small netlink round trip: asking every 0.5 ms costs next to nothing
+        // and ends the wait soon after the grace period.
         struct timespec ts {
             0, 500 * 1000
         };

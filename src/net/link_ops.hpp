@@ -37,16 +37,15 @@ bool peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l);
 /// after an RCU grace period (the netlink socket start used inside it).
 bool await_peer_netns_dying(netlink::Socket& host, const netlink::LinkInfo& l,
                             std::chrono::microseconds budget);
-/// The budget stop and start give it. Back to back on this 2-CPU VM under load 2-4, the
-/// socket's release came 0-13 ms after stop first asked (median ~3 ms); deleting the veth
-/// instead costs 10-30 ms, so waiting is the cheaper side. A namespace still referenced after
-/// that is taken to be pinned.
+/// The budget stop and start give it: one RCU grace period with room for a loaded host. Deleting
+/// the veth instead waits for an RCU barrier, which is longer than a grace period, so waiting
+/// is the cheaper side. A namespace still referenced after that is taken to be pinned.
 inline constexpr std::chrono::milliseconds kPeerNetnsGrace{25};
 
 /// Renames a dying host end "vs<hash>.<k>" out of the guest's names ("vs<hash>-<4 hex>") and
 /// sets it down (the bridge forgets it at once), so a restart can take its name right away
 /// while the kernel finishes destroying it. Deleting it ourselves instead waits for the
-/// kernel's RCU barrier (10-30 ms measured here).
+/// kernel's RCU barrier behind the namespace's teardown.
 Status retire_dying_link(netlink::Socket& host, const netlink::LinkInfo& l);
 
 /// Brings "lo" up in the guest.

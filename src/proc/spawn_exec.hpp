@@ -1,6 +1,7 @@
 // Starting a static helper from a sealed memfd with vfork semantics (clone(CLONE_VM |
 // CLONE_VFORK) + execveat), so the caller's address space is never copied: for a big
-// dynamically linked process like vserver, fork + exec teardown of that copy cost ~0.6 ms.
+// dynamically linked process like vserver, copying its page tables for a fork and tearing them
+// down at the exec is most of what starting a helper costs.
 #pragma once
 
 #include <string>

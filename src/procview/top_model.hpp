@@ -1,11 +1,11 @@
 // vtop's data: per-guest groups and their processes, with cpu% between two samples.
 //
-// Cost model (issue 5: one refresh of 10,000 processes in 50 guests under 50 ms of CPU): the
-// kernel formats a /proc/PID/stat line in ~4.5 us, so reading every process is already ~45 ms.
-// A collapsed guest's row therefore comes from its cgroup's own accounting (cpu time, memory
-// usage, OOM kills: a handful of small files per guest) and its process count from the
-// membership snapshot (cgroup.procs); per-process stat lines are read only for host processes
-// and for guests the user expanded.
+// Cost model (the goal: one refresh of 10,000 processes in 50 guests under 50 ms of CPU,
+// bench/vps_vtop.sh): the kernel formats every /proc/PID/stat line on read, so reading every
+// process alone would take most of that budget. A collapsed guest's row therefore comes from its
+// cgroup's own accounting (cpu time, memory usage, OOM kills: a handful of small files per guest)
+// and its process count from the membership snapshot (cgroup.procs); per-process stat lines are
+// read only for host processes and for guests the user expanded.
 #pragma once
 
 #include <sys/types.h>

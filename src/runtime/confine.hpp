@@ -12,7 +12,7 @@ namespace vs::runtime {
 /// Order matters: seccomp first (installing a filter without no_new_privs needs CAP_SYS_ADMIN,
 /// which caps::apply_in_child usually drops), then the capability sets.
 /// `filter` comes from guest_filter(), computed in the parent: compiling the three-ABI
-/// profile costs libseccomp ~30-100 ms, a cache hit ~0.03 ms, and the child only loads it.
+/// profile is libseccomp's slow path, a cache hit reads one file, and the child only loads it.
 Status confine_in_child(const spec::GuestSpec& spec, const seccomp::Program& filter);
 
 /// The guest's compiled seccomp program (spec.seccomp_profile with options from its caps),

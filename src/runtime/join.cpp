@@ -95,7 +95,7 @@ std::vector<std::string> environment(const JoinProfile& profile, const JoinReque
 // program, capability sets, ids, cwd, pty), applies it, and forks the command's process, which
 // is born in the guest's pid namespace running that sealed memfd until its execve (write-open
 // fails: ETXTBSY while it runs, the write seal after). Doing the steps in vs-init rather than in
-// a fork of us also skips copying our large address space (~0.6 ms per exec).
+// a fork of us also skips copying our large address space (bench/README.md, exec).
 Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd,
                               int root_fd) {
     const uint64_t ns_flags = profile.ns_flags;

@@ -168,16 +168,17 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     if (spec.ns.user) so.ns_flags |= CLONE_NEWUSER;
     so.cgroup2_fd = cg2.get();
     // The child joins its v1 cgroups itself, first thing: a single-threaded process moving
-    // itself skips the kernel's global threadgroup lock, whose RCU grace period made our
-    // cgroup.procs write the costliest step of a start (~9 ms). In a new user namespace the
-    // child waits for its id maps, so there the parent moves it as before.
+    // itself skips the kernel's global threadgroup lock and the RCU grace period it waits for,
+    // which would make our cgroup.procs write the costliest step of a start. In a new user
+    // namespace the child waits for its id maps (it cannot write cgroup.procs before), so there
+    // the parent moves it.
     const bool self_join = !spec.ns.user;
     const bool helper_init = plan.helper_fd >= 0;
     auto child_main = [&](proc::SyncChannel& ch) {
         if (helper_init) {
             // vs-init blocks every signal as its first act and takes them with sigtimedwait.
             // A signal sent to a pid namespace's init before that is dropped (no handler), so a
-            // `stop` right after `start` lost its SIGTERM and waited out the killseq (5 s).
+            // `stop` right after `start` would lose its SIGTERM and wait out the killseq.
             // Blocked here, the mask survives execve and the signal waits for vs-init instead.
             sigset_t all;
             ::sigfillset(&all);

@@ -34,8 +34,9 @@ struct ProfileOptions {
 };
 
 /// A compiled filter: the classic BPF program the kernel runs (empty for "unconfined").
-/// Compiling the default profile for three ABIs takes libseccomp ~100 ms, so the runtime
-/// compiles (or takes from the cache) in the parent and only loads in the child.
+/// Compiling the default profile for three ABIs is libseccomp's slow path (it builds and
+/// optimizes a decision tree per ABI), so the runtime compiles (or takes from the cache) in the
+/// parent and only loads in the child.
 struct Program {
     std::vector<sock_filter> insns;
     bool empty() const { return insns.empty(); }

@@ -1,5 +1,5 @@
 // `vserver NAME build`: validate everything, stage config + root, fill the root by the method,
-// then commit by renames. A failure at any point leaves the host as before the build.
+// then commit by renames. A failure at any point leaves the host as it was.
 #pragma once
 
 #include <cstdint>

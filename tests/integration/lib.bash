@@ -1,4 +1,4 @@
-# Shared helpers for the lifecycle and isolation bats suites (owner: runtime).
+# Shared helpers of the integration bats suites: a temporary prefix, guests built and cleaned.
 #
 # vs_setup     : a private VSERVER_PREFIX and VSERVER_CGROUP_PARENT per test
 # make_guest   : a small busybox guest (build -m skeleton, else a hand-made busybox-static root)

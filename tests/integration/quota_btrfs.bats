@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Disk limits on btrfs (issue 4 item 6): a guest built with --rootdir on a loop-mounted btrfs
+# Disk limits on btrfs: a guest built with --rootdir on a loop-mounted btrfs
 # gets its root as a subvolume; dlimits/ becomes a qgroup limit on it, so writing past
 # space_total inside the guest fails with EDQUOT while the host (and the rest of the file
 # system) stays writable. The loop device and mount are the test's own and go in teardown.

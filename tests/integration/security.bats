@@ -361,7 +361,7 @@ assert_masks_are_null() {
     [[ $(jq -r '.[0].error // "OPENED"' <<<"$output") == EPERM || $(jq -r '.[0].error // "OPENED"' <<<"$output") == ENOENT ]]
     # Writing "/dev/kmsg" only creates a file in the guest's own /dev tmpfs: the host log never
     # sees the marker.
-    marker="VS-H8-INJECT-$RANDOM$RANDOM"
+    marker="VS-KMSG-INJECT-$RANDOM$RANDOM"
     gsh "echo '<0>$marker' > /dev/kmsg" || true
     ! dmesg 2>/dev/null | grep -q "$marker"
 }
@@ -412,8 +412,8 @@ SEC_KNOWN_HOLE_ROWS=("i386 socketcall(SOCKET,AF_VSOCK)")
 
 compare_with_golden() {
     local golden=$BATS_TEST_DIRNAME/security_syscalls.golden bad=0 abi name want got row
-    # Plain bash, no process per row: in the test VM (TCG) each fork+exec costs ~100 ms, and
-    # an awk per row made this comparison take ~100 s there.
+    # Plain bash, no process per row: in the test VM (TCG, no KVM) every fork+exec is
+    # emulated, and a process per row of the golden file would dominate the suite's time.
     local -A swept=() in_golden=()
     while read -r abi name got; do
         [[ -n $abi ]] && swept["$abi $name"]=$got
@@ -756,7 +756,7 @@ op_ns() {
 }
 
 # Rounds of the random-kill loops: fewer in the cgroup-v2 test VM (VS_TEST_VM, tests/vm/), where
-# a round costs ~30x more under TCG; there the loops check the v2 paths, the host run keeps the
+# a round is emulated (TCG, no KVM); there the loops check the v2 paths, the host run keeps the
 # full count for coverage of the random points.
 kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
@@ -885,7 +885,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     assert_no_leaks g1
 }
 
-# ---- D: bad input (issue 2) ---------------------------------------------------------------
+# ---- D: bad input -----------------------------------------------------------------------
 
 # Nothing at all may appear under the prefix or in the cgroup trees.
 assert_nothing_created() {

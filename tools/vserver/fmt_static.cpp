@@ -1,7 +1,7 @@
 // fmt's compiled part inside the vserver binary (VS_STATIC_DEPS): Debian ships libfmt only as a
 // shared library, and libfmt.so pulls libstdc++.so in. With the few out-of-line functions our
 // objects call emitted here, vserver links libstdc++ statically and the loader maps neither
-// (about 1.3 ms per run; bench/README.md, issue 2).
+// (every `vserver` run saves that loading and relocation; bench/README.md).
 #undef FMT_SHARED
 #define FMT_HEADER_ONLY
 #include <fmt/format.h>
