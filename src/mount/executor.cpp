@@ -5,8 +5,10 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -135,10 +137,60 @@ Status do_newfs(const Ctx& c, const Op& o) {
     return attach(m.get(), t->get(), o.target);
 }
 
+/// The kernel filesystems whose host instance a bind would hand to the guest unconfined: the
+/// host's pids and sysctls (proc), kernel settings (sysfs), every cgroup, the host's ptys,
+/// and the host-wide kernel interfaces.
+const char* kernel_fs_name(int64_t magic) {
+    switch (magic) {
+        case PROC_SUPER_MAGIC:
+            return "proc";
+        case SYSFS_MAGIC:
+            return "sysfs";
+        case CGROUP_SUPER_MAGIC:
+            return "cgroup";
+        case CGROUP2_SUPER_MAGIC:
+            return "cgroup2";
+        case DEVPTS_SUPER_MAGIC:
+            return "devpts";
+        case DEBUGFS_MAGIC:
+            return "debugfs";
+        case TRACEFS_MAGIC:
+            return "tracefs";
+        case SECURITYFS_MAGIC:
+            return "securityfs";
+        case BPF_FS_MAGIC:
+            return "bpf";
+        case BINFMTFS_MAGIC:
+            return "binfmt_misc";
+        case EFIVARFS_MAGIC:
+            return "efivarfs";
+        case PSTOREFS_MAGIC:
+            return "pstore";
+        default:
+            return nullptr;
+    }
+}
+
 Status do_bind(const Ctx& c, const Op& o) {
     struct stat st {};
     if (::stat(o.source.c_str(), &st) < 0)
         return errno_error(fmt::format("bind source \"{}\"", o.source));
+    if (o.check_source_fs) {
+        struct statfs fs {};
+        if (::statfs(o.source.c_str(), &fs) < 0)
+            return errno_error(fmt::format("statfs bind source \"{}\"", o.source));
+        if (const char* k = kernel_fs_name(static_cast<int64_t>(fs.f_type))) {
+            std::string_view kind = k;
+            bool own = kind == "proc" || kind == "sysfs" || kind == "devpts";
+            return make_error(
+                EPERM,
+                "bind source \"{}\" is on the host's {}: the guest would reach the "
+                "host's instance without the confinement of its own{}",
+                o.source, k,
+                own ? fmt::format(" (an fstab line of type {} mounts the guest's own)", k)
+                    : std::string());
+        }
+    }
     auto t = VS_TRY(target_fd(c, o, S_ISDIR(st.st_mode)));
     if (!t) return ok();
     auto tree = VS_TRY(clone_tree(AT_FDCWD, o.source, o.recursive));

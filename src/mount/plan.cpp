@@ -108,6 +108,92 @@ Status check_target(const std::string& t) {
     return ok();
 }
 
+std::string fstab_line(const spec::FstabEntry& e) {
+    return fmt::format("{} {} {} {}", e.source, e.target, e.fstype, e.options);
+}
+
+/// Filesystems that are host-wide kernel interfaces, not per-guest views: a guest that mounts
+/// one reaches the host kernel (binfmt_misc registers interpreters for every host exec, debugfs
+/// and tracefs write kernel state, bpf pins host programs).
+bool host_kernel_fs(const std::string& t) {
+    return t == "debugfs" || t == "tracefs" || t == "securityfs" || t == "bpf" || t == "configfs" ||
+           t == "binfmt_misc" || t == "efivarfs" || t == "pstore" || t == "fusectl";
+}
+
+/// The masks of `prefix` ("/proc" or "/sys") again under `at` (an extra mount of that
+/// filesystem): "/proc/kcore" -> "/mnt/p/kcore".
+void add_masks(Plan& p, const std::string& prefix, const std::string& at) {
+    for (auto& path : masked_paths()) {
+        if (!str::starts_with(path, prefix + "/")) continue;
+        Op o = op(OpKind::MaskPath, at + path.substr(prefix.size()));
+        o.optional = true;
+        p.push_back(o);
+    }
+    if (prefix != "/proc") return;
+    for (auto& path : readonly_paths()) {
+        Op o = op(OpKind::ReadOnly, at + path.substr(prefix.size()));
+        o.optional = true;
+        p.push_back(o);
+    }
+}
+
+/// A filesystem line of the fstab (not a bind). proc, sysfs and devpts get the options, masks
+/// and read-only paths of the guest's own /proc, /sys and /dev/pts wherever they are mounted
+/// (a second proc without them would let the guest write host sysctls); cgroup filesystems
+/// and host kernel interfaces are refused, naming the line.
+Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
+                    const Options& opts) {
+    std::string target = e.target;
+    while (target.size() > 1 && target.back() == '/') target.pop_back();
+    const std::string& t = e.fstype;
+    if (t == "cgroup" || t == "cgroup2")
+        return make_error(EPERM,
+                          "fstab line \"{}\": a {} mount would show the host's whole cgroup tree "
+                          "(and let a guest without a user namespace change it); the guest's own "
+                          "cgroups are at /sys/fs/cgroup, read-only",
+                          fstab_line(e), t);
+    if (host_kernel_fs(t))
+        return make_error(EPERM,
+                          "fstab line \"{}\": {} is a host-wide kernel interface, not mountable "
+                          "in a guest",
+                          fstab_line(e), t);
+    Op o = op(OpKind::NewFs, target);
+    o.source = e.source;
+    o.fstype = t;
+    o.params = opts.params;
+    o.attrs = opts.attrs;
+    o.create = true;
+    if (t == "proc") {
+        o.attrs |= kNosuid | kNodev | kNoexec;
+        p.push_back(o);
+        if (in.proc_masks) add_masks(p, "/proc", target);
+    } else if (t == "sysfs") {
+        o.attrs |= kRdonly | kNosuid | kNodev | kNoexec;
+        if (!in.own_netns) {
+            // As the guest's /sys: a sysfs of the host's network namespace cannot be mounted
+            // from a user namespace, so it is the host's, bound read-only (without its
+            // submounts: the host's cgroup hierarchies stay out).
+            o.kind = OpKind::Bind;
+            o.source = "/sys";
+            o.fstype.clear();
+            o.params.clear();
+        }
+        p.push_back(o);
+        if (in.proc_masks) add_masks(p, "/sys", target);
+    } else if (t == "devpts") {
+        // Its own instance (a new one since Linux 4.7; the flag makes older kernels agree),
+        // without setuid or exec, as the guest's /dev/pts.
+        o.attrs |= kNosuid | kNoexec;
+        bool have = false;
+        for (auto& [k, v] : o.params) have = have || k == "newinstance";
+        if (!have) o.params.emplace_back("newinstance", "");
+        p.push_back(o);
+    } else {
+        p.push_back(o);
+    }
+    return ok();
+}
+
 }  // namespace
 
 Result<Plan> build_plan(const GuestMounts& in) {
@@ -208,18 +294,21 @@ Result<Plan> build_plan(const GuestMounts& in) {
         if (is_managed_target(e.target)) continue;
         auto opts = VS_TRY(parse_options(e.options).wrap("fstab entry \"{}\"", e.target));
         if (opts.noauto) continue;
-        Op o = op(opts.bind ? OpKind::Bind : OpKind::NewFs, e.target);
-        o.source = e.source;
-        o.fstype = e.fstype;
-        o.params = opts.params;
-        o.attrs = opts.attrs;
-        o.recursive = opts.recursive;
-        o.create = true;
         if (opts.bind && (e.source.empty() || e.source[0] != '/'))
             return make_error(EINVAL,
                               "fstab entry \"{}\": bind source \"{}\" is not an absolute host path",
                               e.target, e.source);
-        p.push_back(o);
+        if (opts.bind) {
+            Op o = op(OpKind::Bind, e.target);
+            o.source = e.source;
+            o.attrs = opts.attrs;
+            o.recursive = opts.recursive;
+            o.create = true;
+            o.check_source_fs = true;
+            p.push_back(o);
+            continue;
+        }
+        VS_TRY(add_fstab_fs(p, in, e, opts));
     }
 
     p.push_back(op(OpKind::PivotRoot, "/"));

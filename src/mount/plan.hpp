@@ -37,8 +37,11 @@ struct Op {
     std::vector<std::pair<std::string, std::string>> params;  ///< NewFs: fsconfig parameters
     uint64_t attrs = 0;                                       ///< mount::Attr bits
     bool recursive = false;                                   ///< Bind
-    bool optional = false;          ///< a missing target is skipped, not an error
-    bool create = false;            ///< create the target dir (mkdir -p) when missing
+    bool optional = false;  ///< a missing target is skipped, not an error
+    bool create = false;    ///< create the target dir (mkdir -p) when missing
+    /// Bind of an fstab line: refused when the source is on a kernel filesystem (proc, sysfs,
+    /// cgroup, ...) that would give the guest the host's view unconfined.
+    bool check_source_fs = false;
     mode_t mode = 0;                ///< Device, Mkdir
     unsigned major = 0, minor = 0;  ///< Device
 };
@@ -71,7 +74,9 @@ bool is_managed_target(const std::string& target);
 
 /// Builds the plan: rslave, root bind, /proc (+masks, read-only paths), /sys (+masks, cgroup
 /// view), /dev (tmpfs, nodes, devpts, shm, mqueue, links), fstab entries, pivot_root.
-/// Fails on an fstab line it cannot accept (relative target, ".." in it, bad options).
+/// An fstab proc, sysfs or devpts gets the same options, masks and read-only paths as the
+/// guest's own. Fails on an fstab line it cannot accept (relative target, ".." in it, bad
+/// options, a cgroup filesystem or a host kernel interface such as debugfs), naming it.
 Result<Plan> build_plan(const GuestMounts& in);
 
 }  // namespace vs::mount

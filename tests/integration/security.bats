@@ -113,6 +113,84 @@ gsh() { vs g1 exec sh -c "$1"; }
     [ "$after" = "$before" ]
 }
 
+@test "A1/A2: extra proc, sysfs and devpts lines in the fstab get the confinement of the guest's own /proc, /sys, /dev/pts" {
+    probe_guest g1
+    printf '%s\n' 'proc /mnt/p proc defaults 0 0' 'sysfs /mnt/s sysfs rw 0 0' \
+        'devpts /mnt/pts devpts defaults 0 0' >>"$(guest_cfg g1)/fstab"
+    before=$(cat /proc/sys/kernel/core_pattern)
+    vs g1 start
+    # Really a second proc and sysfs (the control: what the masks hide is there).
+    gsh 'test -r /mnt/p/self/status && test -d /mnt/p/sys/kernel && test -d /mnt/s/kernel'
+    for kv in "/mnt/p/sys/kernel/core_pattern=|/tmp/vs-evil %p" "/mnt/p/sys/kernel/modprobe=/tmp/vs-evil" \
+              "/mnt/p/sys/vm/drop_caches=3" "/mnt/p/sys/kernel/sysrq=1" "/mnt/p/sysrq-trigger=h" \
+              "/mnt/s/kernel/uevent_helper=/tmp/vs-evil"; do
+        path=${kv%%=*} val=${kv#*=}
+        host=${path/#\/mnt\/p//proc}
+        host=${host/#\/mnt\/s//sys}
+        run probe g1 write "$path" "$val"
+        echo "$path: $output"
+        [ "$status" -ne 0 ]
+        if [[ -e $host ]]; then expect_refused "$output"; else [ "$output" = ENOENT ]; fi
+    done
+    run gsh 'echo "|/tmp/vs-evil" > /mnt/p/sys/kernel/core_pattern'
+    [ "$status" -ne 0 ]
+    run gsh 'cat /proc/self/mountinfo'
+    mi=$output
+    [[ $mi == *" /mnt/p/sys ro,"* ]]
+    [[ ! -e /proc/sysrq-trigger || $mi == *" /mnt/p/sysrq-trigger ro,"* ]]
+    [[ $mi =~ \ /mnt/p\ rw,nosuid,nodev,noexec[^\ ]*\ [^-]*-\ proc\  ]]
+    [[ $mi =~ \ /mnt/s\ ro,nosuid,nodev,noexec[^\ ]*\ [^-]*-\ sysfs\  ]]
+    [[ $mi =~ \ /mnt/pts\ rw,nosuid,noexec[^\ ]*\ [^-]*-\ devpts\  ]]
+    # The masks of /proc and /sys, again under the extra mounts.
+    for f in /mnt/p/kcore /mnt/p/keys /mnt/p/timer_list /mnt/p/sched_debug /mnt/p/interrupts; do
+        run probe g1 read "$f"
+        echo "$output"
+        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] && continue
+        [ "$(jq -r '.[0].bytes' <<<"$output")" -eq 0 ]
+        [ "$(jq -r '.[0].rdev' <<<"$output")" = "1:3" ]
+    done
+    for d in /mnt/p/acpi /mnt/p/scsi /mnt/s/firmware /mnt/s/devices/virtual/powercap; do
+        run probe g1 read "$d"
+        echo "$output"
+        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] || [ "$(jq -r '.[0].entries' <<<"$output")" -eq 0 ]
+    done
+    # Its own pty instance: a new pty shows up there, not in the guest's /dev/pts.
+    gsh 'test -c /mnt/pts/ptmx'
+    [ "$(gsh 'stat -c %d /mnt/pts')" != "$(gsh 'stat -c %d /dev/pts')" ]
+    [ "$(cat /proc/sys/kernel/core_pattern)" = "$before" ]
+}
+
+@test "A4/A6: cgroup and host-kernel filesystems in the fstab, and binds of the host's /proc, /sys or cgroupfs, are refused naming them" {
+    probe_guest g1
+    fstab=$(guest_cfg g1)/fstab
+    cp "$fstab" "$BATS_TEST_TMPDIR/fstab"
+    for line in 'none /mnt/c cgroup pids' 'none /mnt/c2 cgroup2 defaults' 'none /mnt/d debugfs defaults' \
+                'none /mnt/t tracefs defaults' 'none /mnt/b binfmt_misc defaults' 'none /mnt/f bpf defaults'; do
+        { cat "$BATS_TEST_TMPDIR/fstab"; echo "$line"; } >"$fstab"
+        run vs g1 start
+        echo "$line: $status $output"
+        [ "$status" -ne 0 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *"\"$line\""* ]]
+        assert_no_leaks g1
+        [ ! -d "$(guest_root g1)${line#none }" ] || [ -z "$(ls -A "$(guest_root g1)/mnt")" ]
+    done
+    cg=/sys/fs/cgroup
+    [[ -d $cg/unified ]] && cg=$cg/unified
+    for src in /proc /proc/sys /sys /sys/kernel "$cg"; do
+        { cat "$BATS_TEST_TMPDIR/fstab"; echo "$src /mnt/h none bind,ro 0 0"; } >"$fstab"
+        run vs g1 start
+        echo "bind $src: $status $output"
+        [ "$status" -ne 0 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *"bind source \"$src\" is on the host's "* ]]
+        assert_no_leaks g1
+    done
+    # Control: the same guest starts with its plain fstab.
+    cp "$BATS_TEST_TMPDIR/fstab" "$fstab"
+    vs g1 start
+}
+
 # ---- A3: mask integrity (CVE-2025-31133 / -52565) -----------------------------------------
 
 # After any restart: every file mask is the real null device and writing through the guest's
@@ -132,11 +210,20 @@ assert_masks_are_null() {
     cp_before=$(cat /proc/sys/kernel/core_pattern)
     vs g1 start
     # Inside the running guest (its /dev is a tmpfs it owns).
-    gsh 'rm -f /dev/null /dev/console && ln -s /proc/sys/kernel/core_pattern /dev/null &&
-         ln -s /proc/sys/kernel/core_pattern /dev/console && mkdir -p /tmp/x &&
-         ln -sf /proc/sys/kernel/core_pattern /tmp/x/ptmx'
-    run gsh 'echo "|/tmp/vs-evil %p" > /dev/null'
-    [ "$status" -ne 0 ]                  # the write follows the link into the read-only /proc/sys
+    if guest_userns g1; then
+        # A user-namespaced guest's /dev/null is a bind mount of the host's node (no mknod in a
+        # user namespace): the guest cannot even remove it.
+        run gsh 'rm -f /dev/null'
+        [ "$status" -ne 0 ]
+        [[ $output == *"resource busy"* ]]
+        gsh 'mkdir -p /tmp/x && ln -sf /proc/sys/kernel/core_pattern /tmp/x/ptmx'
+    else
+        gsh 'rm -f /dev/null /dev/console && ln -s /proc/sys/kernel/core_pattern /dev/null &&
+             ln -s /proc/sys/kernel/core_pattern /dev/console && mkdir -p /tmp/x &&
+             ln -sf /proc/sys/kernel/core_pattern /tmp/x/ptmx'
+        run gsh 'echo "|/tmp/vs-evil %p" > /dev/null'
+        [ "$status" -ne 0 ]              # the write follows the link into the read-only /proc/sys
+    fi
     # exec and enter after the swap, then a restart that rebuilds /dev and the masks.
     run vs g1 exec /bin/true
     [ "$status" -eq 0 ]
@@ -206,7 +293,7 @@ assert_masks_are_null() {
 
 # ---- A5: user namespaces (CVE-2022-0492 chain) --------------------------------------------
 
-@test "A5: unshare -U, clone(CLONE_NEWUSER) and clone3 are refused; the guest stays in the host's userns" {
+@test "A5: unshare -U, clone(CLONE_NEWUSER) and clone3 are refused; the guest stays in the userns it started in" {
     probe_guest g1
     vs g1 start
     for u in 'unshare -U true' 'unshare -r true' 'unshare -m true' 'unshare -n true' \
@@ -227,9 +314,15 @@ assert_masks_are_null() {
     # fork and threads still work (clone without namespace flags).
     run gsh 'sh -c "echo child" & wait'
     [ "$output" = child ]
-    # No new user namespace appeared in the guest's cgroup: every process shares the host's.
+    # No new user namespace appeared in the guest's cgroup: every process shares the host's
+    # (classic) or the one its init was started in, a child of the host's (userns).
+    want=$(readlink /proc/self/ns/user)
+    if guest_userns g1; then
+        want=$(readlink "/proc/$(init_pid g1)/ns/user")
+        [ "$want" != "$(readlink /proc/self/ns/user)" ]
+    fi
     for p in $(guest_cgroup_pids g1); do
-        [ "$(readlink /proc/$p/ns/user)" = "$(readlink /proc/self/ns/user)" ]
+        [ "$(readlink /proc/$p/ns/user)" = "$want" ]
     done
 }
 
@@ -355,10 +448,16 @@ assert_masks_are_null() {
     [ -z "$output" ]
     run gsh 'dmesg'
     [ "$status" -ne 0 ]
-    # /proc/kmsg needs CAP_SYSLOG (and would drain the host's log if it opened).
+    # /proc/kmsg needs CAP_SYSLOG (and would drain the host's log if it opened); in a user
+    # namespace guest root is not even its owner (0400, host root): EACCES.
     run probe g1 read /proc/kmsg
     echo "$output"
-    [[ $(jq -r '.[0].error // "OPENED"' <<<"$output") == EPERM || $(jq -r '.[0].error // "OPENED"' <<<"$output") == ENOENT ]]
+    kmsg=$(jq -r '.[0].error // "OPENED"' <<<"$output")
+    if guest_userns g1; then
+        [[ $kmsg == EACCES || $kmsg == EPERM ]]
+    else
+        [[ $kmsg == EPERM || $kmsg == ENOENT ]]
+    fi
     # Writing "/dev/kmsg" only creates a file in the guest's own /dev tmpfs: the host log never
     # sees the marker.
     marker="VS-KMSG-INJECT-$RANDOM$RANDOM"

@@ -181,6 +181,76 @@ TEST(MountPlan, BadFstabEntriesAreRefusedNamingTheTarget) {
     }
 }
 
+TEST(MountPlan, ExtraProcSysfsDevptsGetTheGuestsOwnConfinement) {
+    auto g = hybrid();
+    g.fstab = {{"proc", "/mnt/p/", "proc", "rw,hidepid=2"},
+               {"sysfs", "/mnt/s", "sysfs", "rw"},
+               {"devpts", "/mnt/pts", "devpts", "mode=600"}};
+    auto p = *build_plan(g);
+    long proc = index_of(p, OpKind::NewFs, "/mnt/p");
+    ASSERT_GE(proc, 0);
+    auto& po = p[static_cast<size_t>(proc)];
+    EXPECT_EQ(po.attrs & (kNosuid | kNodev | kNoexec), kNosuid | kNodev | kNoexec);
+    EXPECT_FALSE(po.attrs & kRdonly);
+    EXPECT_EQ(po.params, (decltype(po.params){{"hidepid", "2"}}));
+    for (const char* m : {"/mnt/p/kcore", "/mnt/p/keys", "/mnt/p/timer_list", "/mnt/p/acpi"})
+        EXPECT_GT(index_of(p, OpKind::MaskPath, m), proc) << m;
+    for (const char* r : {"/mnt/p/sys", "/mnt/p/sysrq-trigger", "/mnt/p/irq", "/mnt/p/bus"})
+        EXPECT_GT(index_of(p, OpKind::ReadOnly, r), proc) << r;
+
+    long sys = index_of(p, OpKind::NewFs, "/mnt/s");
+    ASSERT_GE(sys, 0);
+    EXPECT_EQ(p[static_cast<size_t>(sys)].attrs & (kRdonly | kNosuid | kNodev | kNoexec),
+              kRdonly | kNosuid | kNodev | kNoexec);  // "rw" in the fstab does not win
+    EXPECT_GT(index_of(p, OpKind::MaskPath, "/mnt/s/firmware"), sys);
+    EXPECT_GT(index_of(p, OpKind::MaskPath, "/mnt/s/devices/virtual/powercap"), sys);
+
+    long pts = index_of(p, OpKind::NewFs, "/mnt/pts");
+    ASSERT_GE(pts, 0);
+    auto& to = p[static_cast<size_t>(pts)];
+    EXPECT_EQ(to.attrs & (kNosuid | kNoexec), kNosuid | kNoexec);
+    EXPECT_NE(std::find(to.params.begin(), to.params.end(),
+                        std::pair<std::string, std::string>{"newinstance", ""}),
+              to.params.end());
+
+    // Without its own network namespace the extra sysfs is the host's, bound read-only alone.
+    g.own_netns = false;
+    p = *build_plan(g);
+    long bound = index_of(p, OpKind::Bind, "/mnt/s");
+    ASSERT_GE(bound, 0);
+    EXPECT_EQ(p[static_cast<size_t>(bound)].source, "/sys");
+    EXPECT_FALSE(p[static_cast<size_t>(bound)].recursive);
+    EXPECT_TRUE(p[static_cast<size_t>(bound)].attrs & kRdonly);
+    EXPECT_GT(index_of(p, OpKind::MaskPath, "/mnt/s/firmware"), bound);
+}
+
+TEST(MountPlan, CgroupAndHostKernelFilesystemsInTheFstabAreRefusedNamingTheLine) {
+    for (const char* t :
+         {"cgroup", "cgroup2", "debugfs", "tracefs", "securityfs", "bpf", "binfmt_misc"}) {
+        auto g = hybrid();
+        g.fstab = {{"none", "/mnt/x", t, "defaults"}};
+        auto p = build_plan(g);
+        ASSERT_FALSE(p) << t;
+        EXPECT_NE(p.error().message.find(fmt::format("\"none /mnt/x {} defaults\"", t)),
+                  std::string::npos)
+            << p.error().message;
+    }
+}
+
+TEST(MountPlan, FstabBindsAreCheckedForKernelFilesystemSources) {
+    auto g = hybrid();
+    g.fstab = {{"/srv/data", "/data", "none", "bind"}};
+    auto p = *build_plan(g);
+    long data = index_of(p, OpKind::Bind, "/data");
+    ASSERT_GE(data, 0);
+    EXPECT_TRUE(p[static_cast<size_t>(data)].check_source_fs);
+    // The plan's own binds (cgroup views) come from cgroupfs on purpose.
+    for (auto& o : p)
+        if (o.target != "/data") {
+            EXPECT_FALSE(o.check_source_fs) << o.target;
+        }
+}
+
 TEST(MountPlan, ManagedTargets) {
     for (const char* t :
          {"/proc", "/proc/", "/sys", "/dev", "/dev/pts", "/dev/shm", "/sys/fs/cgroup", "/"})
