@@ -20,6 +20,9 @@
 //   vs-probe write PATH DATA    writes DATA; prints OK or the errno name; exit 0 only if written
 //   vs-probe chroot-escape MARKER...  the classic chroot/fchdir escape; is any MARKER visible?
 //   vs-probe shocker            open_by_handle_at on the guest's root handle and on inode 2
+//   vs-probe COMMAND ARGS...    the active attacks of hostile.cpp (ptrace-watch, exchange-loop,
+//                               tty-inject, unix-connect/listen, ipc-make/find, inotify-hog,
+//                               fd-hog, net-forge, sniff; see hostile.hpp)
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -49,44 +52,15 @@
 #include <string>
 #include <vector>
 
+#include "hostile.hpp"
+#include "json.hpp"
+
 namespace {
 
 // ---- JSON output -------------------------------------------------------------------------
 
-std::string jstr(const std::string& s) {
-    std::string o = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                o += "\\\"";
-                break;
-            case '\\':
-                o += "\\\\";
-                break;
-            case '\n':
-                o += "\\n";
-                break;
-            case '\t':
-                o += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char b[8];
-                    std::snprintf(b, sizeof b, "\\u%04x", c);
-                    o += b;
-                } else {
-                    o += static_cast<char>(c);
-                }
-        }
-    }
-    return o + "\"";
-}
-
-std::string errname(int e) {
-    if (e == 0) return "OK";
-    const char* n = strerrorname_np(e);
-    return n ? n : "E" + std::to_string(e);
-}
+using vsprobe::errname;
+using vsprobe::jstr;
 
 std::string slurp(const std::string& path) {
     std::ifstream f(path);
@@ -778,7 +752,9 @@ int cmd_shocker() {
 int usage() {
     std::fprintf(stderr,
                  "usage: vs-probe [all|status|fds [PID]|mounts|syscalls [--text]|read PATH...|"
-                 "write PATH DATA|chroot-escape MARKER...|shocker]\n");
+                 "write PATH DATA|chroot-escape MARKER...|shocker|COMMAND ARGS...]\n"
+                 "COMMAND (hostile.cpp):\n%s",
+                 vsprobe::kHostileUsage);
     return 2;
 }
 
@@ -814,5 +790,20 @@ int main(int argc, char** argv) {
     if (cmd == "write" && args.size() == 3) return cmd_write(args[1], args[2]);
     if (cmd == "chroot-escape") return cmd_chroot_escape({args.begin() + 1, args.end()});
     if (cmd == "shocker") return cmd_shocker();
+    using Cmd = int (*)(const std::vector<std::string>&);
+    static const std::pair<const char*, Cmd> kHostile[] = {
+        {"ptrace-watch", vsprobe::cmd_ptrace_watch},
+        {"exchange-loop", vsprobe::cmd_exchange_loop},
+        {"tty-inject", vsprobe::cmd_tty_inject},
+        {"unix-connect", vsprobe::cmd_unix_connect},
+        {"unix-listen", vsprobe::cmd_unix_listen},
+        {"ipc-make", vsprobe::cmd_ipc_make},
+        {"ipc-find", vsprobe::cmd_ipc_find},
+        {"inotify-hog", vsprobe::cmd_inotify_hog},
+        {"fd-hog", vsprobe::cmd_fd_hog},
+        {"net-forge", vsprobe::cmd_net_forge},
+        {"sniff", vsprobe::cmd_sniff}};
+    for (auto& [name, fn] : kHostile)
+        if (cmd == name) return fn({args.begin() + 1, args.end()});
     return usage();
 }
