@@ -22,6 +22,10 @@ gsh() { vs g1 exec sh -c "$1"; }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# Repeat counts: the first on the host, the second in the cgroup-v2 test VM (VS_TEST_VM, where
+# each exec costs ~30x more under TCG). Only counts scale; every assertion stays.
+rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
+
 # ---- A13: /proc/self/exe overwrite (CVE-2019-5736) ----------------------------------------
 
 # A guest-side writer: every sweep tries an O_WRONLY|O_APPEND open of every /proc/PID/exe and
@@ -52,11 +56,11 @@ echo "$n" >/tmp/sweeps
     obs=$!
     for _ in $(seq 50); do [[ -e $root/tmp/writable ]] && break; sleep 0.1; done
     # enter runs the guest's /bin/sh; exec sh and suexec name it directly.
-    for i in $(seq 20); do
+    for i in $(seq "$(rounds 20 5)"); do
         run script -qec "$VS g1 enter" /dev/null </dev/null
         [[ $output == *"vs-init: not the PID 1 of a guest"* ]] || { echo "enter $i: $output"; false; }
     done
-    for i in $(seq 40); do
+    for i in $(seq "$(rounds 40 10)"); do
         run vs g1 exec /bin/sh -c true
         [ "$status" -eq 2 ]
         [[ $output == *"vs-init: not the PID 1 of a guest"* ]]
@@ -64,7 +68,7 @@ echo "$n" >/tmp/sweeps
     run vs g1 suexec nobody /bin/sh -c true
     [[ $output == *"vs-init: not the PID 1 of a guest"* ]]
     [[ $output != *usage* ]]
-    touch "$root/tmp/stop"
+    vs g1 exec touch /tmp/stop
     wait "$obs"
     echo "sweeps: $(cat "$root/tmp/sweeps")"
     [ "$(cat "$root/tmp/sweeps")" -gt 0 ]
@@ -112,25 +116,26 @@ watch_execs() {
             *) vs g1 exec /bin/true </dev/null >/dev/null 2>&1 ;;
         esac
     done
-    touch "$root/tmp/stop"
+    vs g1 exec touch /tmp/stop
     wait "$watcher"
     WATCH=$(cat "$out")
     jq -c 'del(.obtained)' <<<"$WATCH"
     jq -c '.obtained | group_by(.exe + " " + (.fd|tostring)) | map({exe: .[0].exe, fd: .[0].fd, how: .[0].how, n: length})' <<<"$WATCH"
 }
 
-@test "A14: a guest attacking every new pid (pidfd_getfd, /proc/PID/fd, PTRACE_SEIZE) during 300 exec gets no host fd" {
+@test "A14: a guest attacking every new pid (pidfd_getfd, /proc/PID/fd, PTRACE_SEIZE) during 300 exec/suexec gets no host fd" {
     probe_guest g1
     vs g1 start
     root=/proc/$(init_pid g1)/root
-    watch_execs 300
-    # It saw most of the joining processes (each exec is one new pid in the guest).
-    [ "$(jq -r .pids <<<"$WATCH")" -ge 75 ]
+    n=$(rounds 300 60)
+    watch_execs "$n"
+    # It saw many of the joining processes (each exec is one new pid in the guest).
+    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 4)) ]
     handles=$(host_handles "$root" "$WATCH")
     if [[ -n $handles && $(readlink /proc/$(init_pid g1)/ns/user) == "$(readlink /proc/self/ns/user)" ]] &&
         (( $(guest_cap g1 CapEff 1) >> 19 & 1 )); then
         echo "$handles" | sort | uniq -c | sort -rn | head
-        skip "KNOWN HOLE: without a user namespace, guest root's CAP_SYS_PTRACE (util-vserver default) reaches the joining vs-init between its clone and its close_range: $(wc -l <<<"$handles") host fds (its sync socket to vserver, its exec-status pipe) taken and $(jq -r .attached_helpers <<<"$WATCH") helpers held stopped in 300 exec"
+        skip "KNOWN HOLE: without a user namespace, guest root's CAP_SYS_PTRACE (util-vserver default) reaches the joining vs-init between its clone and its close_range: $(wc -l <<<"$handles") host fds (its sync socket to vserver, its exec-status pipe) taken and $(jq -r .attached_helpers <<<"$WATCH") helpers held stopped in $n exec"
     fi
     [ -z "$handles" ] || { echo "$handles"; false; }
     # Every exec still ran what it was told, and the guest kept its one sealed init.
@@ -143,8 +148,9 @@ watch_execs() {
     echo '!SYS_PTRACE' >"$(guest_cfg g1)/bcapabilities"
     vs g1 start
     root=/proc/$(init_pid g1)/root
-    watch_execs 200
-    [ "$(jq -r .pids <<<"$WATCH")" -ge 50 ]
+    n=$(rounds 200 60)
+    watch_execs "$n"
+    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 4)) ]
     handles=$(host_handles "$root" "$WATCH")
     [ -z "$handles" ] || { echo "$handles"; false; }
     # No joining process was ever held stopped before its execve, and the ones it reached
