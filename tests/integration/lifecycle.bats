@@ -326,6 +326,7 @@ teardown() { vs_teardown; }
 }
 
 @test "SIGKILL of vserver during start: status is truthful, the next start repairs" {
+    require_fault_injection
     make_guest g1
     for point in after-lock after-state after-cgroup after-spawn after-net after-exec; do
         run env VSERVER_FAULT=$point:kill "$VS" g1 start
@@ -348,6 +349,7 @@ teardown() { vs_teardown; }
 }
 
 @test "SIGKILL of vserver during stop: status is truthful, the next stop repairs" {
+    require_fault_injection
     make_guest g1
     for point in after-lock stopping after-kill; do
         vs g1 start

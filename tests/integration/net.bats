@@ -168,6 +168,8 @@ teardown() { net_teardown; }
 }
 
 @test "a start killed after its network setup leaves a host end; the next start takes the name over and works" {
+  grep -q VSERVER_FAULT "$VS_BIN/vserver" ||
+    skip "vserver built without VS_FAULT_INJECTION (no VSERVER_FAULT points)"
   mk ga eth0=br0:192.0.2.10/24
   run env VSERVER_FAULT=after-net:kill "${N[@]}" "$VS_BIN/vserver" ga start
   [[ $status -ne 0 ]]

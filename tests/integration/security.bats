@@ -917,6 +917,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
 }
 
 @test "E39: SIGKILL at every named start/stop phase (VSERVER_FAULT) leaves no mount, cgroup or process" {
+    require_fault_injection
     make_guest g1
     for point in after-lock after-state after-cgroup after-spawn after-net after-exec; do
         run env VSERVER_FAULT=$point:kill "$VS" g1 start

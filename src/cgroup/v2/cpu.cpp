@@ -22,8 +22,13 @@ Status apply_cpu(const std::string& dir, const spec::Resources& r) {
         auto cur = str::split_ws(VS_TRY(fs::read_trimmed(f)));
         quota = cur.empty() ? "max" : cur[0];
     }
+    // One append per piece, not `" " + std::to_string(..)`: GCC 12 at -O3 inlines that
+    // operator+ into a memmove it cannot bound and warns -Wrestrict (GCC bug 105651).
     std::string value = quota;
-    if (r.cpu_period_us) value += " " + std::to_string(*r.cpu_period_us);
+    if (r.cpu_period_us) {
+        value += ' ';
+        value += std::to_string(*r.cpu_period_us);
+    }
     return fs::write(f, value);
 }
 
