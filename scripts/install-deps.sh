@@ -4,13 +4,17 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-build=(cmake ninja-build g++ clang pkg-config git
-       libfmt-dev nlohmann-json3-dev libcli11-dev libseccomp-dev libcap-dev libarchive-dev
+# clang compiles the BPF programs, and with libclang-rt-14-dev (its sanitizer and libFuzzer
+# runtimes) the sanitize/fuzz build (scripts/build-variant.sh).
+build=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config git
+       libfmt-dev nlohmann-json3-dev libseccomp-dev libcap-dev libarchive-dev
        libnl-3-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev
        libzstd-dev liblz4-dev libacl1-dev)   # the last three: .a files for a static vserver
 run=(busybox-static debootstrap rsync openssh-client openssh-server iproute2 zstd xz-utils bzip2
      btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
-test=(bats tmux qemu-system-x86 qemu-utils cpio jq)
+# libnss-extrausers: an NSS module for hosttools.bats's user-name test (enabled only inside
+# that test's own mount namespace).
+test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers)
 bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove iperf3)
 
 pkgs=("${build[@]}" "${run[@]}" "${test[@]}")

@@ -220,3 +220,45 @@ vps_label() {
   tmux -L "$sock" send-keys -t vt q
   waitfor "VTOP-EXITED"
 }
+
+@test "vps and vtop name users as ps does when NSS takes them from a module (extrausers)" {
+  [[ -e /usr/lib/libnss_extrausers.so.2 ]] || compgen -G '/usr/lib/*/libnss_extrausers.so.2' ||
+    skip "needs libnss-extrausers (scripts/install-deps.sh)"
+  # The user exists only for libnss_extrausers, which a private mount namespace enables with
+  # its own nsswitch.conf and /var/lib/extrausers: the host's files are never touched.
+  local d="$VSERVER_PREFIX/nss"
+  mkdir -p "$d"
+  printf 'passwd: files extrausers\ngroup: files extrausers\n' > "$d/nsswitch.conf"
+  cat > "$d/run.sh" <<'SH'
+set -eu
+d=$1
+[ -d /var/lib/extrausers ]
+mount -t tmpfs -o mode=0755 vstest-nss /var/lib/extrausers
+echo 'vsnss:x:4242:4242:vs test:/nonexistent:/usr/sbin/nologin' > /var/lib/extrausers/passwd
+echo 'vsnss:x:4242:' > /var/lib/extrausers/group
+mount --bind "$d/nsswitch.conf" /etc/nsswitch.conf
+# A running nscd would answer from the host's configuration instead.
+[ -d /run/nscd ] && mount -t tmpfs vstest-nss /run/nscd
+[ "$(getent passwd 4242 | cut -d: -f1)" = vsnss ]
+setpriv --reuid 4242 --regid 4242 --clear-groups sleep 100000 >/dev/null 2>&1 &
+p=$!
+echo "$p" >> "$VSERVER_PREFIX/pids"
+for h in $(cat "$VSERVER_PREFIX/hierarchies"); do
+  echo "$p" > "/sys/fs/cgroup/$h/$VSERVER_CGROUP_PARENT/alpha/cgroup.procs"
+done
+for i in $(seq 50); do [ "$(ps -o uid= -p "$p" | tr -d ' ')" = 4242 ] && break; sleep 0.1; done
+echo "ps: $(ps -o user= -p "$p")"
+echo "vps-json: $(vps --json | jq -r ".[] | select(.pid == $p) | .user")"
+echo "vserver--vps-json: $(vserver --vps --json | jq -r ".[] | select(.pid == $p) | .user")"
+echo "vtop: $(vtop -b -n 1 -e -s pid | awk -v p="$p" '$1 == p { print $2 }')"
+SH
+  run -0 unshare -m --propagation private bash "$d/run.sh" "$d"
+  echo "$output"
+  [[ "$output" == *"ps: vsnss"* ]]
+  [[ "$output" == *"vps-json: vsnss"* ]]
+  [[ "$output" == *"vserver--vps-json: vsnss"* ]]
+  [[ "$output" == *"vtop: vsnss"* ]]
+  # vps and vtop are the dynamically linked twin (CMakeLists.txt); vserver may stay static.
+  readelf -l "$VS_BIN/vps" | grep -q 'Requesting program interpreter'
+  [ "$(readlink "$VS_BIN/vtop")" = vps ]
+}
