@@ -1,13 +1,12 @@
-// cgroup v1 pids controller: the guest's process limit and count.
+// pids controller (v1 and v2 alike): the guest's process limit and count.
 #include "cgroup/cgroupfs.hpp"
-#include "cgroup/v1/controllers.hpp"
+#include "cgroup/common_controllers.hpp"
 
-namespace vs::cgroup::v1 {
+namespace vs::cgroup::common {
 
 Status apply_pids(const std::string& dir, const spec::Resources& r) {
     if (!r.pids_max) return ok();
-    const std::string f = dir + "/pids.max";
-    return fs::write_limit(f, *r.pids_max, "max");
+    return fs::write_limit(dir + "/pids.max", *r.pids_max, "max");
 }
 
 Status read_pids(const std::string& dir, Stats& s) {
@@ -15,4 +14,4 @@ Status read_pids(const std::string& dir, Stats& s) {
     return ok();
 }
 
-}  // namespace vs::cgroup::v1
+}  // namespace vs::cgroup::common
