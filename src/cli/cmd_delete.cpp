@@ -1,6 +1,7 @@
 // `vserver NAME delete [--force]`: asks y/N on the terminal unless --force (or --silent).
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -14,8 +15,9 @@ namespace vs::cli {
 namespace {
 
 int cmd_delete(GuestCommand& c) {
-    bool force =
-        std::getenv("VSERVER_QUIET") != nullptr;  // util-vserver: --silent skips the question
+    // util-vserver: --silent skips the question, --force also does what --force does below.
+    const bool quiet = std::getenv("VSERVER_QUIET") != nullptr;
+    bool force = false;
     for (auto& a : c.args) {
         if (a == "--force" || a == "-f") {
             force = true;
@@ -25,10 +27,21 @@ int cmd_delete(GuestCommand& c) {
             return kUsage;
         }
     }
-    int code = kOk;
-    auto spec = load_or_report(c, code);
-    if (!spec) return code;
-    if (!force) {
+    auto spec = runtime::load_guest(c.paths, c.guest);
+    if (!spec) {
+        // A config with invalid values must not make a guest undeletable: --force deletes it
+        // from its paths and the defaults (its stop needs nothing more).
+        auto fallback = force ? runtime::spec_for_delete(c.paths, c.guest) : spec;
+        if (!fallback) {
+            log::error("{}", spec.error().what());
+            if (spec.error().code != ENOENT && runtime::spec_for_delete(c.paths, c.guest))
+                log::error("{} delete: use --force to delete it with an invalid config", c.guest);
+            return kUsage;
+        }
+        log::warn("{}; deleting guest \"{}\" anyway", spec.error().what(), c.guest);
+        spec = std::move(fallback);
+    }
+    if (!force && !quiet) {
         if (!::isatty(STDIN_FILENO)) {
             log::error("delete guest \"{}\": no terminal to ask on; use --force", c.guest);
             return kUsage;
@@ -42,12 +55,14 @@ int cmd_delete(GuestCommand& c) {
             return kFail;
         }
     }
-    if (auto r = runtime::remove(c.paths, *spec); !r) return report(r.error());
+    runtime::RemoveOptions opt;
+    opt.force = force;
+    if (auto r = runtime::remove(c.paths, *spec, opt); !r) return report(r.error());
     return kOk;
 }
 
 RegisterGuestCommand reg(
-    "delete", "stop and remove the guest: root, config, cache, run dir (--force: no question)",
+    "delete", "stop and remove the guest: root, config, cache, run dir (--force: no question, detaches proc/sysfs/devpts left in the root, works with an invalid config)",
     cmd_delete);
 
 }  // namespace

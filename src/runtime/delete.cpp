@@ -1,31 +1,62 @@
-// delete: stop if needed, then remove the guest's root, config, cache and run dirs.
+// delete: stop if needed, then remove the guest's root, cache and run dirs, and its config last.
+#include <climits>
+#include <cstdlib>
+
 #include "base/log.hpp"
+#include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/remove.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
+#include "store/guest_root.hpp"
 
 namespace vs::runtime {
 
 namespace {
-Status remove_dir(const std::string& what, const std::string& path) {
-    // Never the host's root or a top-level dir, whatever a vdir link says.
-    if (path.empty() || path == "/" || path.find('/', 1) == std::string::npos)
-        return make_error(EINVAL, "refusing to remove {} \"{}\"", what, path);
-    return sys::remove_tree(path).wrap("remove {}", what);
+
+// The cache link may point anywhere; only a directory inside the cache base is the guest's.
+Status remove_cache(const config::Paths& paths, const spec::GuestSpec& spec) {
+    if (spec.cache_dir.empty()) return ok();
+    char real[PATH_MAX], base[PATH_MAX];
+    if (!::realpath(spec.cache_dir.c_str(), real)) return ok();  // absent
+    if (!::realpath(paths.cache_base.c_str(), base) ||
+        !str::starts_with(real, std::string(base) + "/")) {
+        log::warn("delete guest \"{}\": left its cache dir \"{}\" in place: it is outside {}",
+                  spec.name, real, paths.cache_base);
+        return ok();
+    }
+    return fs::remove_path(real).wrap("remove cache dir");
 }
+
 }  // namespace
 
-Status remove(const config::Paths& paths, const spec::GuestSpec& spec) {
-    std::string run = paths.guest_run(spec.name);
+Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const RemoveOptions& opt) {
+    const std::string& name = spec.name;
+    const std::string run = paths.guest_run(name);
     auto lock = VS_TRY(state::GuestLock::acquire(run));
-    VS_TRY(stop_locked(paths, spec, true).wrap("delete guest \"{}\"", spec.name));
-    VS_TRY(remove_dir("guest root", spec.root));
-    if (!spec.cache_dir.empty()) VS_TRY(remove_dir("cache dir", spec.cache_dir));
-    VS_TRY(remove_dir("config dir", spec.config_dir));
-    VS_TRY(remove_dir("run dir", run));
+    // Mounts on the host below a stopped guest's root are an admin's (a bind of /srv/data, an
+    // fstab line): refuse before anything changes, and never walk into them.
+    const auto policy = opt.force ? store::RootMounts::DetachPseudo : store::RootMounts::Refuse;
+    auto owner = VS_TRY(
+        store::root_owner(spec.root, name, paths.vdir_base).wrap("delete guest \"{}\"", name));
+    if (owner.ours)
+        VS_TRY(store::check_root_mounts(owner.real, policy).wrap("delete guest \"{}\"", name));
+    VS_TRY(stop_locked(paths, spec, true).wrap("delete guest \"{}\"", name));
+    // The config dir goes last: while it exists the guest is listed, so a delete that fails
+    // part-way leaves a guest a second `delete --force` finishes.
+    if (owner.ours) {
+        VS_TRY(store::remove_root(owner.real, policy)
+                   .wrap("delete guest \"{}\": remove guest root", name));
+    } else if (owner.exists) {
+        log::warn("delete guest \"{}\": left its root \"{}\" in place: {}", name, owner.real,
+                  owner.why_not);
+    }
+    VS_TRY(remove_cache(paths, spec).wrap("delete guest \"{}\"", name));
+    VS_TRY(fs::remove_path(run).wrap("delete guest \"{}\": remove run dir", name));
+    VS_TRY(fs::remove_path(spec.config_dir).wrap("delete guest \"{}\": remove config dir", name));
     // The last guest takes the shared cgroup parent with it (stop keeps it for the next start).
-    if (auto cg = open_cgroup(paths, spec.name)) (*cg)->remove_unused_parents();
+    if (auto cg = open_cgroup(paths, name)) (*cg)->remove_unused_parents();
     return ok();
 }
 

@@ -26,3 +26,31 @@ Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string
 }
 
 }  // namespace vs::runtime
+
+namespace vs::runtime {
+
+namespace {
+
+// A vdir or cache entry of the config dir: a link (relative ones are relative to the config
+// dir), or a real directory taken as the value itself, as the loader reads them.
+std::string link_value(const std::string& dir, const std::string& key, std::string fallback) {
+    std::string path = dir + "/" + key;
+    if (auto l = sys::readlink(path)) return l->empty() || (*l)[0] == '/' ? *l : dir + "/" + *l;
+    if (sys::is_dir(path)) return path;
+    return fallback;
+}
+
+}  // namespace
+
+Result<spec::GuestSpec> spec_for_delete(const config::Paths& paths, const std::string& name) {
+    VS_TRY(spec::validate_name(name));
+    std::string dir = paths.guest_config(name);
+    if (!sys::is_dir(dir))
+        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    auto s = VS_TRY(config::vserver::base_spec(paths, name));
+    s.root = link_value(dir, "vdir", s.root);
+    s.cache_dir = link_value(dir, "cache", s.cache_dir);
+    return s;
+}
+
+}  // namespace vs::runtime

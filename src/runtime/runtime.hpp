@@ -67,8 +67,21 @@ Result<int> exec(const config::Paths& paths, const std::string& name, const Spec
 /// pty when stdin is a terminal.
 Result<int> enter(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec);
 
-/// Stops the guest if needed, then removes its root (vdir), config dir, cache dir and run dir.
-/// The caller asks for confirmation.
-Status remove(const config::Paths& paths, const spec::GuestSpec& spec);
+struct RemoveOptions {
+    /// Detach proc, sysfs and devpts left mounted in the root (by debootstrap or a killed
+    /// build); without it any mount there is refused. Other mounts are refused either way.
+    bool force = false;
+};
+/// Stops the guest if needed, then removes its root (only when build made it, or it lies in the
+/// roots directory; else it is left, with a warning naming it), cache dir, run dir and, last,
+/// its config dir. Refuses, before changing anything, when a file system is mounted below the
+/// root. The caller asks for confirmation.
+Status remove(const config::Paths& paths, const spec::GuestSpec& spec,
+              const RemoveOptions& opt = {});
+
+/// The spec delete works from when the config cannot be loaded: the name, the config, root
+/// (vdir) and cache paths and the defaults, so `delete --force` removes a guest whose config
+/// has invalid values. NAME must be valid and its config dir present.
+Result<spec::GuestSpec> spec_for_delete(const config::Paths& paths, const std::string& name);
 
 }  // namespace vs::runtime

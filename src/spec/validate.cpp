@@ -65,7 +65,9 @@ Status validate_name(std::string_view name) {
     if (name.find('/') != std::string_view::npos) return bad("contains '/'");
     if (name.find('\0') != std::string_view::npos) return bad("contains NUL");
     if (name.find('\n') != std::string_view::npos) return bad("contains a newline");
-    if (name == "." || name == "..") return bad("is a dot name");
+    // .defaults holds the global defaults and .build-* are build's staging names: a guest
+    // named like them would replace or delete them.
+    if (name.front() == '.') return bad("starts with '.' (reserved for .defaults and staging)");
     if (name.find("..") != std::string_view::npos) return bad("contains \"..\"");
     if (name.front() == '-') return bad("starts with '-'");
     for (size_t i = 0; i < name.size();) {

@@ -16,6 +16,7 @@
 #include "config/vserver/context_alloc.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
+#include "fs/remove.hpp"
 #include "spec/validate.hpp"
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
@@ -126,6 +127,19 @@ void warn_if(const Status& s, std::string_view what) {
     if (!s) log::warn("{}: {}", what, s.error().what());
 }
 
+// The root the replaced config's vdir named, removed only when it was that guest's own (see
+// root_owner): a vdir pointing at an admin's directory leaves it in place.
+void remove_replaced_root(const config::Paths& paths, const std::string& name,
+                          const std::string& old_root) {
+    auto owner = root_owner(old_root, name, paths.vdir_base);
+    if (!owner) return warn_if(Status(std::move(owner).error()), "build: the replaced root");
+    if (!owner->exists) return;
+    if (!owner->ours)
+        return log::warn("build: left the replaced root \"{}\" in place: {}", owner->real,
+                         owner->why_not);
+    warn_if(remove_root(owner->real, RootMounts::DetachPseudo), "build: remove the replaced root");
+}
+
 }  // namespace
 
 Status prepare_build(const config::Paths& paths, BuildRequest& req) {
@@ -225,13 +239,13 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     if (::mkdir(cfg_stage_dir.c_str(), 0700) < 0)
         return errno_error(fmt::format("mkdir \"{}\"", cfg_stage_dir));
     // Undo steps capture by value: they run when `undo` is destroyed, after later locals.
-    undo.add([cfg_stage_dir] { warn_if(sys::remove_tree(cfg_stage_dir), "build: clean up"); });
+    undo.add([cfg_stage_dir] { warn_if(fs::remove_path(cfg_stage_dir), "build: clean up"); });
 
     const std::string root_stage = parent_of(root) + "/" + tag;
     bool root_parent_existed = sys::exists(parent_of(root));
     auto kind = VS_TRY(create_root(root_stage));
     undo.add([root_stage, root, root_parent_existed] {
-        warn_if(remove_root(root_stage), "build: clean up");
+        warn_if(remove_root(root_stage, RootMounts::DetachPseudo), "build: clean up");
         if (!root_parent_existed) ::rmdir(parent_of(root).c_str());
     });
 
@@ -257,6 +271,7 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
                        .wrap("build -m rsync"));
             break;
     }
+    VS_TRY(mark_root(root_stage, s.name).wrap("build"));
     // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
     if (::chmod(root_stage.c_str(), 0755) < 0)
         return errno_error(fmt::format("chmod \"{}\"", root_stage));
@@ -292,7 +307,7 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         cache_created = true;
     }
     undo.add([cache = s.cache_dir, cache_created] {
-        if (cache_created) warn_if(sys::remove_tree(cache), "build: clean up");
+        if (cache_created) warn_if(fs::remove_path(cache), "build: clean up");
     });
     if (root_exists) {
         VS_TRY(rename2(root_stage, root, RENAME_EXCHANGE).wrap("build"));
@@ -315,10 +330,9 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     undo.commit();
 
     // Only the replaced guest's leftovers remain in the staging names now.
-    warn_if(remove_root(root_stage), "build: remove the replaced root");
-    warn_if(sys::remove_tree(cfg_stage_dir), "build: remove the replaced config");
-    if (!old_root.empty() && old_root != root && old_root != "/" && sys::is_dir(old_root))
-        warn_if(remove_root(old_root), "build: remove the replaced root");
+    warn_if(remove_root(root_stage, RootMounts::DetachPseudo), "build: remove the replaced root");
+    warn_if(fs::remove_path(cfg_stage_dir), "build: remove the replaced config");
+    if (!old_root.empty() && old_root != root) remove_replaced_root(paths, s.name, old_root);
 
     BuildResult r;
     r.config_dir = cfg;

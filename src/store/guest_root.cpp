@@ -5,54 +5,29 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include <algorithm>
+#include <climits>
+#include <cstdlib>
 #include <cerrno>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_fs.hpp"
+#include "fs/mounts.hpp"
+#include "fs/remove.hpp"
 #include "store/btrfs.hpp"
 
 namespace vs::store {
 
 namespace {
 
-// mountinfo escapes blanks, tabs, newlines and backslashes as \ooo (proc(5)).
-std::string unescape(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 3 < s.size()) {
-            bool octal = true;
-            int v = 0;
-            for (size_t k = 1; k <= 3; ++k) {
-                if (s[i + k] < '0' || s[i + k] > '7')
-                    octal = false;
-                else
-                    v = v * 8 + (s[i + k] - '0');
-            }
-            if (octal) {
-                out.push_back(static_cast<char>(v));
-                i += 3;
-                continue;
-            }
-        }
-        out.push_back(s[i]);
-    }
-    return out;
-}
+// trusted.* needs CAP_SYS_ADMIN in the initial user namespace to set (xattr(7)): a guest, even
+// one with root inside, cannot mark a directory as a root `build` made.
+constexpr const char* kRootMarker = "trusted.vserver-ng.root";
 
-Result<std::vector<std::string>> mounts_below(const std::string& path) {
-    auto text = VS_TRY(sys::read_file("/proc/self/mountinfo"));
-    std::vector<std::string> out;
-    for (auto& line : str::split(text, '\n')) {
-        auto f = str::split(line, ' ');
-        if (f.size() < 5) continue;
-        std::string mp = unescape(f[4]);
-        if (mp == path || str::starts_with(mp, path + "/")) out.push_back(mp);
-    }
-    // Deepest first, so children go before their parents.
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-    return out;
+Result<std::string> real_path(const std::string& path) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) return errno_error(fmt::format("resolve \"{}\"", path));
+    return std::string(buf);
 }
 
 }  // namespace
@@ -76,20 +51,75 @@ Result<RootKind> create_root(const std::string& path) {
     return RootKind::Directory;
 }
 
-Status remove_root(const std::string& path) {
+Status mark_root(const std::string& path, const std::string& name) {
+    return sys::set_xattr(path, kRootMarker, name).wrap("mark the guest root");
+}
+
+Result<RootOwner> root_owner(const std::string& path, const std::string& name,
+                             const std::string& roots_dir) {
+    RootOwner o;
+    auto real = real_path(path);
+    if (!real) {
+        if (real.error().code == ENOENT) return o;  // nothing there
+        return std::move(real).error();
+    }
+    o.exists = true;
+    o.real = *real;
+    if (!sys::is_dir(o.real) || o.real == "/") {
+        o.why_not = o.real == "/" ? "it is the host's /" : "it is not a directory";
+        return o;
+    }
+    if (auto m = sys::get_xattr(o.real, kRootMarker)) {
+        if (*m == name) {
+            o.ours = true;
+        } else {
+            o.why_not = fmt::format("it is marked as the root of guest \"{}\"", *m);
+        }
+        return o;
+    }
+    // Roots built before the marker existed: the ones inside the configured roots directory.
+    auto base = real_path(roots_dir);
+    if (base && o.real != *base && str::starts_with(o.real, *base + "/")) {
+        o.ours = true;
+        return o;
+    }
+    o.why_not = fmt::format("it is outside {} and not marked as made by build", roots_dir);
+    return o;
+}
+
+Status check_root_mounts(const std::string& path, RootMounts policy) {
+    auto real = real_path(path);
+    if (!real) return real.error().code == ENOENT ? ok() : Status(std::move(real).error());
+    std::vector<std::string> refused, detachable;
+    for (auto& m : VS_TRY(fs::mounts_below(*real))) {
+        if (policy == RootMounts::DetachPseudo && fs::is_pseudo_fs(m))
+            detachable.push_back(m.mount_point);
+        else
+            refused.push_back(m.describe());
+    }
+    if (!refused.empty())
+        return make_error(EBUSY, "\"{}\" has {} mounted inside, not vserver-ng's: {}; unmount {}",
+                          *real, refused.size() == 1 ? "a file system" : "file systems",
+                          str::join(refused, "; "), refused.size() == 1 ? "it" : "them");
+    for (auto& mp : detachable) {
+        if (::umount2(mp.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+            errno != ENOENT)
+            return errno_error(fmt::format("unmount \"{}\"", mp));
+    }
+    return ok();
+}
+
+Status remove_root(const std::string& path, RootMounts policy) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) < 0) {
         if (errno == ENOENT) return ok();
         return errno_error(fmt::format("stat \"{}\"", path));
     }
-    if (!S_ISDIR(st.st_mode)) return sys::remove_if_exists(path);
-    for (auto& mp : VS_TRY(mounts_below(path))) {
-        if (::umount2(mp.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
-            errno != ENOENT)
-            return errno_error(fmt::format("unmount \"{}\"", mp));
-    }
+    if (!S_ISDIR(st.st_mode)) return fs::remove_path(path);
+    VS_TRY(check_root_mounts(path, policy));
     if (VS_TRY(btrfs::is_subvolume(path))) return btrfs::delete_subvolume(path);
-    return sys::remove_tree(path);
+    // Anything mounted after the check is still never entered: the walk stays on one mount.
+    return fs::remove_path(path);
 }
 
 }  // namespace vs::store

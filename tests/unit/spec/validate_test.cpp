@@ -29,7 +29,8 @@ TEST(ValidateName, RefusesBadNames) {
     for (std::string n :
          {std::string(""), std::string(65, 'x'), std::string("a/b"), std::string("."),
           std::string(".."), std::string("a..b"), std::string("../x"), std::string("-rf"),
-          std::string("a\nb"), std::string("a\0b", 3)}) {
+          std::string("a\nb"), std::string("a\0b", 3), std::string(".defaults"),
+          std::string(".build-g-1"), std::string(".x")}) {
         auto st = validate_name(n);
         EXPECT_FALSE(st) << n;
         if (!st) {
