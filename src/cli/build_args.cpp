@@ -11,6 +11,7 @@
 
 #include "base/strings.hpp"
 #include "spec/ip_address.hpp"
+#include "spec/init_style.hpp"
 #include "spec/validate.hpp"
 
 namespace vs::cli {
@@ -152,12 +153,9 @@ Status parse_method_args(store::BuildRequest& req, const std::vector<std::string
 }  // namespace
 
 Result<spec::InitStyle> parse_initstyle(const std::string& v) {
-    if (v == "plain") return spec::InitStyle::Plain;
-    if (v == "sysv") return spec::InitStyle::Sysv;
-    if (v == "reaper") return spec::InitStyle::Reaper;
-    if (v == "minit" || v == "gentoo" || v == "openrc" || v == "arch")
-        return bad("--initstyle", v, "not supported (use plain, sysv or reaper)");
-    return bad("--initstyle", v, "unknown (use plain, sysv or reaper)");
+    auto style = spec::init_style_from_name(v);
+    if (!style) return make_error(EINVAL, "build: --initstyle: {}", style.error().message);
+    return *style;
 }
 
 Result<spec::Interface> parse_interface_arg(const std::string& value, const std::string& id) {

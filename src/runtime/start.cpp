@@ -29,24 +29,13 @@
 #include "runtime/init_sync.hpp"
 #include "runtime/userns_root.hpp"
 #include "runtime/runtime.hpp"
+#include "spec/init_style.hpp"
 #include "state/lock.hpp"
 #include "store/disk_limits.hpp"
 
 namespace vs::runtime {
 
 namespace {
-
-const char* style_name(spec::InitStyle s) {
-    switch (s) {
-        case spec::InitStyle::Plain:
-            return "plain";
-        case spec::InitStyle::Sysv:
-            return "sysv";
-        case spec::InitStyle::Reaper:
-            return "reaper";
-    }
-    return "?";
-}
 
 /// Everything that can be checked before anything is created (bad input -> nothing made).
 struct Prepared {
@@ -117,7 +106,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     st.phase = state::Phase::Starting;
     st.context = spec.context.value_or(0);
     st.started_at = static_cast<int64_t>(std::time(nullptr));
-    st.init_style = opt.rescue_cmd.empty() ? style_name(spec.init.style) : "rescue";
+    st.init_style = opt.rescue_cmd.empty() ? spec::init_style_name(spec.init.style) : "rescue";
     st.cgroup_layout = cgroup::layout_name(cg->layout());
     st.root = spec.root;
     VS_TRY(state::save(run, st));

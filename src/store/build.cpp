@@ -17,6 +17,7 @@
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
+#include "spec/init_style.hpp"
 #include "spec/validate.hpp"
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
@@ -290,10 +291,8 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     // explicit file keeps the guest's style if the default ever changes.
     if (!sys::exists(cfg_stage + "/apps/init/style")) {
         VS_TRY(sys::mkdir_p(cfg_stage + "/apps/init"));
-        const char* style = s.init.style == spec::InitStyle::Sysv     ? "sysv"
-                            : s.init.style == spec::InitStyle::Reaper ? "reaper"
-                                                                      : "plain";
-        VS_TRY(sys::write_file_atomic(cfg_stage + "/apps/init/style", fmt::format("{}\n", style)));
+        VS_TRY(sys::write_file_atomic(cfg_stage + "/apps/init/style",
+                                      fmt::format("{}\n", spec::init_style_name(s.init.style))));
     }
     // What was written must load: the last check before the commit.
     auto reload_base = VS_TRY(cv::base_spec(paths, s.name));

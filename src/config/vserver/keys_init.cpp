@@ -6,23 +6,12 @@
 #include "base/strings.hpp"
 #include "config/vserver/keys.hpp"
 #include "config/vserver/values.hpp"
+#include "spec/init_style.hpp"
 #include "spec/validate.hpp"
 
 namespace vs::config::vserver::rows {
 
 namespace {
-
-const char* style_name(spec::InitStyle s) {
-    switch (s) {
-        case spec::InitStyle::Plain:
-            return "plain";
-        case spec::InitStyle::Sysv:
-            return "sysv";
-        case spec::InitStyle::Reaper:
-            return "reaper";
-    }
-    return "plain";
-}
 
 // A signal by number (1..64) or name (TERM, SIGTERM, case-insensitive).
 Result<int> parse_signal(const std::string& w) {
@@ -80,26 +69,12 @@ void add_init(std::vector<Key>& out) {
     out.push_back(
         {"apps/init/style", FileKind::Scalar, "plain|sysv|reaper",
          [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-             auto v = str::lower(scalar(f.text));
-             if (v == "plain")
-                 s.init.style = spec::InitStyle::Plain;
-             else if (v == "sysv")
-                 s.init.style = spec::InitStyle::Sysv;
-             else if (v == "reaper" || v == "none")
-                 s.init.style = spec::InitStyle::Reaper;
-             else if (v == "minit" || v == "gentoo" || v == "openrc" || v == "arch")
-                 return make_error(
-                     EINVAL,
-                     "init style \"{}\" is not supported: use plain (the guest's own /sbin/init) "
-                     "or reaper with apps/init/cmd.start",
-                     v);
-             else
-                 return make_error(EINVAL, "unknown init style \"{}\" (plain, sysv, reaper)", v);
+             s.init.style = VS_TRY(spec::init_style_from_name(str::lower(scalar(f.text))));
              return ok();
          },
          [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
              if (s.init.style != spec::InitStyle::Plain)
-                 line(o, "apps/init/style", style_name(s.init.style));
+                 line(o, "apps/init/style", spec::init_style_name(s.init.style));
          },
          "plain: the guest's /sbin/init is PID 1 (default); sysv: our reaper is PID 1 and runs "
          "/etc/init.d/rc <runlevel>, whose output `start` shows and waits for; reaper: our reaper "
