@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
-# Hostile-guest battery (shared/reference/security.md §8 A13-A15, A18-A20): a guest root that
-# races the host's own work on it (the joining helper, mount targets), injects terminal input,
-# reaches for host sockets and spoofs its network identity. Each test asserts the safe outcome
-# from inside and on the host; where it is cheap, a control shows the test can fail. The active
-# parts are vs-probe commands (tools/vs-probe/hostile.cpp). Root; everything under a temporary
-# prefix, a random cgroup parent and network namespaces the tests create.
+# Hostile-guest battery (shared/reference/security.md §8 A13-A15, A18, A19): a guest root that
+# races the host's own work on it (the joining helper, mount targets), injects terminal input
+# and reaches for host sockets and for the host's view of its files. Each test asserts the safe
+# outcome from inside and on the host; where it is cheap, a control shows the test can fail. The
+# active parts are vs-probe commands (tools/vs-probe/hostile.cpp). Root; everything under a temporary
+# prefix and a random cgroup parent, plus what a test names in teardown (a tmux server on its
+# own socket, one socket under /run).
 
 load lib
 load security_lib
@@ -13,7 +14,10 @@ bats_require_minimum_version 1.5.0
 setup() { sec_setup; }
 teardown() {
     local rc=0
-    [[ -n ${A20_NS:-} ]] && { a20_teardown || rc=1; }
+    # The tmux server of A18, by its own socket (only ever ours).
+    [[ -n ${A18_TMUX:-} ]] && tmux -L "$A18_TMUX" kill-server 2>/dev/null
+    # A19's host path socket (its listener is in SEC_HOST_PIDS).
+    [[ -n ${A19_SOCK:-} ]] && rm -f "$A19_SOCK"
     sec_teardown || rc=1
     return $rc
 }
@@ -158,4 +162,172 @@ watch_execs() {
     [ "$(jq -r .attached_helpers <<<"$WATCH")" -eq 0 ]
     [ "$(jq -r '.helper.attach.EPERM // 0' <<<"$WATCH")" -gt 0 ]
     [ "$(jq -r '.helper.getfd.EPERM // 0' <<<"$WATCH")" -gt 0 ]
+}
+
+# ---- A18: terminal injection (TIOCSTI/TIOCLINUX) ------------------------------------------
+
+# A host shell on a terminal of its own: a private tmux server (socket $A18_TMUX, killed in
+# teardown) running bash with the test's environment and a known prompt.
+a18_shell() {
+    command -v tmux >/dev/null || skip "tmux not installed"
+    A18_TMUX=vs-a18-$$-$RANDOM
+    tmux -L "$A18_TMUX" -f /dev/null new-session -d -x 200 -y 50 \
+        "env -i PATH=$PATH TERM=xterm HOME=/root VSERVER_PREFIX=$VSERVER_PREFIX VSERVER_CGROUP_PARENT=$VSERVER_CGROUP_PARENT PS1='host\$ ' bash --norc --noprofile -i"
+    a18_wait 'host$'
+}
+a18_pane() { tmux -L "$A18_TMUX" capture-pane -p -S -200 -t 0; }
+a18_type() { tmux -L "$A18_TMUX" send-keys -t 0 -l "$1"; tmux -L "$A18_TMUX" send-keys -t 0 Enter; }
+# Up to 10 s (bounded polls) for TEXT to appear on the host terminal.
+a18_wait() {
+    local i
+    for i in $(seq 100); do [[ $(a18_pane) == *"$1"* ]] && return 0; sleep 0.1; done
+    a18_pane
+    echo "the terminal never showed: $1"
+    return 1
+}
+# Runs "$1" at the host prompt and waits until the host shell has read everything after it:
+# anything injected into its input would have run before the marker's echo.
+a18_host_run() {
+    local m=a18-done-$RANDOM$RANDOM
+    a18_type "$1; echo $m-\$((6*7))"
+    a18_wait "$m-42"
+}
+
+# The two ways a guest process gets a terminal: exec with the host shell's terminal as its
+# stdin, and an interactive enter (its own pty). Each injects a command that would create a
+# host file, and one that would create a guest file. Prints "exec-json|enter-json".
+a18_attack() {
+    local host_mark=$1 guest_mark=$2
+    a18_host_run "$VS g1 exec /bin/vs-probe tty-inject 0 'touch $host_mark' >$VSERVER_PREFIX/a18-exec.json"
+    a18_type "$VS g1 enter"
+    a18_wait 'g1:'
+    a18_type "/bin/vs-probe tty-inject 0 'touch $guest_mark' >/tmp/a18-enter.json; /bin/vs-probe tty-inject 0 'touch $host_mark'"
+    # The guest shell reads (and runs) whatever landed in its own pty, then leaves.
+    a18_type 'echo a18-guest-$((6*7)); exit'
+    a18_wait 'a18-guest-42'
+    a18_host_run 'true'
+}
+
+@test "A18: TIOCSTI/TIOCLINUX from exec (host terminal as stdin) and from enter are EPERM; the host shell gets no input" {
+    probe_guest g1
+    vs g1 start
+    a18_shell
+    host_mark=$VSERVER_PREFIX/a18-host-injected
+    a18_attack "$host_mark" /tmp/a18-guest-injected
+    exec_r=$(cat "$VSERVER_PREFIX/a18-exec.json")
+    enter_r=$(vs g1 exec cat /tmp/a18-enter.json)
+    echo "exec: $exec_r"
+    echo "enter: $enter_r"
+    [ "$(jq -r .tiocsti <<<"$exec_r")" = EPERM ]
+    [ "$(jq -r .tioclinux <<<"$exec_r")" = EPERM ]
+    [ "$(jq -r .injected <<<"$exec_r")" -eq 0 ]
+    [ "$(jq -r .tiocsti <<<"$enter_r")" = EPERM ]
+    [ "$(jq -r .tioclinux <<<"$enter_r")" = EPERM ]
+    # enter gave the guest a pty of its own (the guest's devpts), not the host's terminal.
+    [[ $(jq -r .tty <<<"$enter_r") == /dev/pts/* ]]
+    [ ! -e "$host_mark" ]
+    run vs g1 exec test -e /tmp/a18-guest-injected
+    [ "$status" -ne 0 ]
+}
+
+@test "A18 control: with seccomp unconfined, exec with the host's terminal injects into the host shell; enter's injection stays in the guest" {
+    probe_guest g1
+    echo unconfined >"$(guest_cfg g1)/seccomp"
+    vs g1 start
+    a18_shell
+    legacy=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo absent)
+    host_mark=$VSERVER_PREFIX/a18-host-injected
+    a18_attack "$host_mark" /tmp/a18-guest-injected
+    exec_r=$(cat "$VSERVER_PREFIX/a18-exec.json")
+    enter_r=$(vs g1 exec cat /tmp/a18-enter.json)
+    echo "dev.tty.legacy_tiocsti=$legacy exec: $exec_r enter: $enter_r"
+    if [[ $legacy == 0 ]]; then
+        # The kernel refuses TIOCSTI to anyone without CAP_SYS_ADMIN: this control cannot show
+        # an injection here, only that nothing arrived.
+        [ "$(jq -r .tiocsti <<<"$exec_r")" = EIO ]
+        [ ! -e "$host_mark" ]
+        skip "dev.tty.legacy_tiocsti=0: the kernel refuses TIOCSTI itself, so the control cannot show an injection"
+    fi
+    # Without the filter the guest's keystrokes reach the host shell through exec: the A18
+    # test above fails if the default profile ever lets TIOCSTI through.
+    [ "$(jq -r .tiocsti <<<"$exec_r")" = OK ]
+    [ -e "$host_mark" ]
+    rm -f "$host_mark"
+    # Through enter they land in the guest's own pty: the guest shell ran them, the host did not
+    # (the second injection of the enter step named the host file).
+    [ "$(jq -r .tiocsti <<<"$enter_r")" = OK ]
+    vs g1 exec test -e /tmp/a18-guest-injected
+    [ ! -e "$host_mark" ]
+}
+
+# ---- A19: host sockets, and host users reaching into guests -------------------------------
+
+@test "A19: host abstract and /run sockets are unreachable from the guest; its /proc/net/unix lists only its own" {
+    probe_guest g1
+    vs g1 start
+    name=vs-a19-$$-$RANDOM
+    A19_SOCK=/run/$name.sock
+    "$PROBE_BIN" unix-listen "@$name" >/dev/null &
+    SEC_HOST_PIDS+=($!)
+    "$PROBE_BIN" unix-listen "$A19_SOCK" >/dev/null &
+    SEC_HOST_PIDS+=($!)
+    for _ in $(seq 50); do [[ -S $A19_SOCK ]] && grep -q "@$name" /proc/net/unix && break; sleep 0.1; done
+    # Control: both answer on the host.
+    run "$PROBE_BIN" unix-connect "@$name" "$A19_SOCK"
+    echo "host: $output"
+    [ "$(jq -r '[.[].connect] | unique | join(" ")' <<<"$output")" = OK ]
+    # Every named socket the host has (abstract ones included), plus ours, through the guest's
+    # own paths and through /proc/1/root.
+    mapfile -t targets < <(awk 'NR > 1 && $8 != "" { print $8 }' /proc/net/unix | sort -u | head -200)
+    run probe g1 unix-connect "@$name" "$A19_SOCK" "/proc/1/root$A19_SOCK" "${targets[@]}"
+    echo "$output" | jq -c '[.[] | select(.connect != "ENOENT" and .connect != "ECONNREFUSED")]'
+    [ "$status" -eq 0 ]
+    [ "$(jq -r '[.[] | select(.connect != "ENOENT" and .connect != "ECONNREFUSED")] | length' <<<"$output")" -eq 0 ]
+    [ "$(jq -r --arg a "@$name" '[.[] | select(.target == $a) | .connect] | unique | join(" ")' <<<"$output")" = ECONNREFUSED ]
+    [ "$(jq -r --arg p "$A19_SOCK" '[.[] | select(.target == $p) | .connect] | unique | join(" ")' <<<"$output")" = ENOENT ]
+    # The guest's socket table holds nothing named by the host.
+    vs g1 exec sh -c '/bin/vs-probe unix-listen @guest-own-a19 >/dev/null 2>&1 &'
+    for _ in $(seq 50); do [[ $(vs g1 exec cat /proc/net/unix) == *guest-own-a19* ]] && break; sleep 0.1; done
+    guest_unix=$(vs g1 exec cat /proc/net/unix)
+    echo "$guest_unix"
+    [[ $guest_unix == *@guest-own-a19* ]]
+    bad=0
+    for t in "${targets[@]}" "@$name" "$A19_SOCK"; do
+        [[ $guest_unix == *" $t"* ]] && { echo "host socket visible in the guest: $t"; bad=1; }
+    done
+    [ "$bad" -eq 0 ]
+    # And the guest's own abstract socket is not the host's.
+    ! grep -q '@guest-own-a19' /proc/net/unix
+    rm -f "$A19_SOCK"
+}
+
+@test "A19: an unprivileged host user cannot traverse the guest base dir, the run dir or the cache, so cannot run a guest's setuid binary" {
+    probe_guest g1
+    vs g1 start
+    root=$(guest_root g1)
+    # The guest plants a setuid-root shell (moby CVE-2021-41091: host users running it).
+    install -m 4755 "$PROBE_BIN" "$root/bin/a19-suid"
+    # Only the test's own temp prefix opens up; every dir below it is as vserver made it.
+    chmod 755 "$VSERVER_PREFIX"
+    # Through a shell: setpriv itself still holds root's capabilities at its own execve.
+    as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c 'exec "$@"' sh "$@"; }
+    for p in "$root" "$root/bin/a19-suid" "$(dirname "$(guest_state g1)")" "$(guest_state g1)" \
+             "$VSERVER_PREFIX/var/cache/vservers" /proc/$(init_pid g1)/root/bin; do
+        run as_nobody stat "$p"
+        echo "nobody: stat $p: $status $output"
+        [ "$status" -ne 0 ]
+        [[ $output == *"Permission denied"* ]]
+    done
+    run as_nobody "$root/bin/a19-suid" status
+    [ "$status" -ne 0 ]
+    # Control: with the base dir and its parents opened by hand, the same user runs it as root
+    # (euid 0), so the checks above fail if vserver ever creates a traversable base dir.
+    chmod 755 "$VSERVER_PREFIX/var" "$VSERVER_PREFIX/var/lib" "$(dirname "$root")"
+    run as_nobody "$root/bin/a19-suid" status
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $(grep -o '"CapEff":"[0-9a-f]*"' <<<"$output") != '"CapEff":"0000000000000000"' ]]
+    chmod 700 "$(dirname "$root")"
+    run as_nobody "$root/bin/a19-suid" status
+    [ "$status" -ne 0 ]
 }

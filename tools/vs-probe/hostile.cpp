@@ -53,7 +53,7 @@ const char* const kHostileUsage =
     "  ptrace-watch STOPFILE MAXITER   attack every new pid (pidfd_getfd, /proc/PID/fd, "
     "PTRACE_SEIZE)\n"
     "  exchange-loop A B STOPFILE MAX  renameat2(RENAME_EXCHANGE) of A and B in a loop\n"
-    "  tty-inject FD TEXT              ioctl TIOCSTI of TEXT and TIOCLINUX paste on FD\n"
+    "  tty-inject FD TEXT              ioctl TIOCSTI of TEXT and Enter, TIOCLINUX paste, on FD\n"
     "  unix-connect TARGET...          connect to unix sockets (@name: abstract)\n"
     "  unix-listen @NAME|PATH          listen there until killed\n"
     "  ipc-make KEY NAME [hold]        SysV shm/sem/msg KEY, mqueue, /dev/shm file, @NAME\n"
@@ -270,7 +270,8 @@ int cmd_tty_inject(const std::vector<std::string>& args) {
     if (fd < 0) return usage_error("tty-inject FD TEXT (FD a number)");
     long injected = 0;
     int sti_err = 0;
-    for (char c : args[1]) {
+    // TEXT and Enter, as a person at that terminal would type it.
+    for (char c : args[1] + "\n") {
         if (::ioctl(fd, TIOCSTI, &c) == 0) {
             ++injected;
         } else {
