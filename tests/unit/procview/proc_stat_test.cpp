@@ -1,6 +1,7 @@
 // /proc/PID/stat parsing, including hostile comm values.
 #include <gtest/gtest.h>
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "procview/proc_stat.hpp"
@@ -65,25 +66,41 @@ TEST(Scanner, ReadsItsOwnProcess) {
     EXPECT_FALSE(s->read(0x7ffffff0));  // no such pid
 }
 
+// CPU time this process has used (CLOCK_PROCESS_CPUTIME_ID), in seconds.
+double cpu_seconds() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 TEST(Scanner, KeptFdsReadFreshData) {
     ScanOptions o;
     o.keep_fds = true;
     auto s = Scanner::open(o);
     ASSERT_TRUE(s);
     auto first = s->scan();
-    EXPECT_GE(s->cached_fds(), 1u);
-    // Burn some cpu so utime moves, then read the same cached fd again.
+    ASSERT_GE(s->cached_fds(), 1u);
     auto a = s->read(::getpid());
     ASSERT_TRUE(a);
+    const uint64_t before = a->stat.utime_ticks + a->stat.stime_ticks;
+    // Burn CPU until a freshly opened /proc/self/stat shows two more clock ticks (the kernel's
+    // view, independent of the cache), giving up after 10 s of CPU time.
+    auto fresh = Scanner::open(ScanOptions{});
+    ASSERT_TRUE(fresh);
     volatile uint64_t x = 0;
-    auto until = a->stat.utime_ticks + a->stat.stime_ticks + 2;
-    for (;;) {
+    const double give_up = cpu_seconds() + 10;
+    uint64_t now = before;
+    while (now < before + 2 && cpu_seconds() < give_up) {
         for (int i = 0; i < 1000000; ++i) x = x + static_cast<uint64_t>(i);
-        auto b = s->read(::getpid());
-        ASSERT_TRUE(b);
-        if (b->stat.utime_ticks + b->stat.stime_ticks >= until) break;
+        auto f = fresh->read(::getpid());
+        ASSERT_TRUE(f);
+        now = f->stat.utime_ticks + f->stat.stime_ticks;
     }
-    SUCCEED();
+    ASSERT_GE(now, before + 2) << "the kernel's tick count did not move in 10 s of CPU";
+    // The cached fd (pread at offset 0) sees the new figure, not what it read first.
+    auto b = s->read(::getpid());
+    ASSERT_TRUE(b);
+    EXPECT_GE(b->stat.utime_ticks + b->stat.stime_ticks, before + 2);
 }
 
 }  // namespace
