@@ -3,9 +3,9 @@
 # races the host's own work on it (the joining helper, mount targets), injects terminal input
 # and reaches for host sockets and for the host's view of its files. Each test asserts the safe
 # outcome from inside and on the host; where it is cheap, a control shows the test can fail. The
-# active parts are vs-probe commands (tools/vs-probe/hostile.cpp). Root; everything under a temporary
-# prefix and a random cgroup parent, plus what a test names in teardown (a tmux server on its
-# own socket, one socket under /run).
+# active parts are vs-probe commands (tools/vs-probe/hostile.cpp). Root; everything under a
+# temporary prefix and a random cgroup parent, plus what a test names in teardown (a tmux server
+# on its own socket, one socket under /run, A15's shared volume and decoy dirs in /tmp).
 
 load lib
 load security_lib
@@ -14,11 +14,17 @@ bats_require_minimum_version 1.5.0
 setup() { sec_setup; }
 teardown() {
     local rc=0
+    sec_teardown || rc=1
     # The tmux server of A18, by its own socket (only ever ours).
     [[ -n ${A18_TMUX:-} ]] && tmux -L "$A18_TMUX" kill-server 2>/dev/null
     # A19's host path socket (its listener is in SEC_HOST_PIDS).
     [[ -n ${A19_SOCK:-} ]] && rm -f "$A19_SOCK"
-    sec_teardown || rc=1
+    # A15's dirs: never a mount point by then (sec_teardown has stopped every guest), checked.
+    local d
+    for d in ${A15_DIRS:-}; do
+        if grep -qF " $d" /proc/self/mountinfo; then echo "A15: $d is mounted"; rc=1; fi
+        rm -rf "$d"
+    done
     return $rc
 }
 
@@ -162,6 +168,79 @@ watch_execs() {
     [ "$(jq -r .attached_helpers <<<"$WATCH")" -eq 0 ]
     [ "$(jq -r '.helper.attach.EPERM // 0' <<<"$WATCH")" -gt 0 ]
     [ "$(jq -r '.helper.getfd.EPERM // 0' <<<"$WATCH")" -gt 0 ]
+}
+
+# ---- A15: mount-target races (CVE-2021-30465, CVE-2019-19921, CVE-2025-52881) ------------
+
+# The mounts of g2 at /proc, /sys and /dev and below, as "mountpoint fstype options" lines.
+a15_kernel_mounts() {
+    vs g2 exec cat /proc/self/mountinfo |
+        awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $6 }' | grep -E '^/(proc|sys|dev)(/| )' | sort
+}
+
+@test "A15: g1 swaps g2's fstab mount target (in a shared volume) with symlinks out of the root and to /proc during 100 restarts: mounts land inside g2 or start fails" {
+    A15_DIRS="$(mktemp -d /tmp/vs-a15-vol-XXXXXX) $(mktemp -d /tmp/vs-a15-decoy-XXXXXX)"
+    read -r vol decoy <<<"$A15_DIRS"
+    chmod 1777 "$vol"
+    echo decoy >"$decoy/file"
+    decoy_before=$(find "$decoy" -printf '%p %s %T@\n' | sort)
+    probe_guest g1
+    probe_guest g2
+    mkdir -p "$(guest_root g1)/shared" "$(guest_root g2)/data"
+    echo "$vol /shared none bind 0 0" >>"$(guest_cfg g1)/fstab"
+    printf '%s /data none bind 0 0\nnone /data/sub tmpfs size=1m,mode=700 0 0\n' "$vol" >>"$(guest_cfg g2)/fstab"
+    vs g1 start
+    # Made by g1 (in a user namespace, the sticky volume lets only a file's owner rename it).
+    vs g1 exec mkdir /shared/sub
+    # The unraced start: where the tmpfs lands, and g2's kernel mounts, as the reference.
+    vs g2 start
+    [[ $(vs g2 exec cat /proc/self/mountinfo) == *" /data/sub "*" - tmpfs "* ]]
+    kernel_ref=$(a15_kernel_mounts)
+    vs g2 stop
+    n=$(rounds 100 20)
+    started=0 refused=0 bad=0
+    for link in "$decoy" "../../../../../../../../..$decoy" /proc/sys/kernel ../../proc "/proc/1/root$decoy"; do
+        vs g1 exec sh -c "rm -rf /shared/sub.alt /tmp/stop; ln -s '$link' /shared/sub.alt"
+        vs g1 exec sh -c "/bin/vs-probe exchange-loop /shared/sub /shared/sub.alt /tmp/stop 2000000000 >/tmp/swaps.json 2>&1 </dev/null &"
+        for i in $(seq $((n / 5))); do
+            run vs g2 start
+            if [ "$status" -ne 0 ]; then
+                refused=$((refused + 1))
+                [ "${#lines[@]}" -eq 1 ] || { echo "start: $output"; bad=1; }
+                assert_no_leaks g2 || bad=1
+                continue
+            fi
+            started=$((started + 1))
+            # The tmpfs is on the directory (named /data/sub.alt once the loop has swapped it
+            # back) or nowhere: never on the kernel's filesystems, never out of the root.
+            tmpfs=$(vs g2 exec cat /proc/self/mountinfo | awk '$0 ~ / - tmpfs / && $0 ~ /size=1024k/ { print $5 }')
+            if [[ -n $tmpfs && $tmpfs != /data/sub && $tmpfs != /data/sub.alt ]]; then
+                echo "tmpfs mounted at $tmpfs (link $link)"
+                bad=1
+            fi
+            if [[ $(a15_kernel_mounts) != "$kernel_ref" ]]; then
+                echo "g2's kernel mounts changed (link $link):"
+                diff <(echo "$kernel_ref") <(a15_kernel_mounts)
+                bad=1
+            fi
+            vs g2 stop
+        done
+        vs g1 exec touch /tmp/stop
+        for _ in $(seq 100); do vs g1 exec test -s /tmp/swaps.json && break; sleep 0.05; done
+        echo "link $link: $(vs g1 exec cat /tmp/swaps.json)"
+        [ "$(vs g1 exec cat /tmp/swaps.json | jq -r .swaps)" -gt 0 ]
+        vs g1 exec sh -c '[ -d /shared/sub ] && [ ! -L /shared/sub ] || mv -f /shared/sub.alt /shared/sub.tmp' || true
+        [ "$bad" -eq 0 ]
+    done
+    echo "starts: $started, refused: $refused"
+    # The race was real: some starts met the symlink, some the directory.
+    [ "$refused" -gt 0 ]
+    [ $((started + refused)) -eq $(( (n / 5) * 5 )) ]
+    # Nothing on the host: no mount at the decoy or the volume, the decoy unchanged.
+    ! grep -qF "$decoy" /proc/self/mountinfo
+    ! grep -qF " $vol/" /proc/self/mountinfo
+    [ "$(find "$decoy" -printf '%p %s %T@\n' | sort)" = "$decoy_before" ]
+    [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
 
 # ---- A18: terminal injection (TIOCSTI/TIOCLINUX) ------------------------------------------
