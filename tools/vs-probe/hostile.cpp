@@ -61,6 +61,7 @@ const char* const kHostileUsage =
     "  inotify-hog N [hold]            up to N inotify instances with one watch each\n"
     "  fd-hog                          open /dev/null until refused\n"
     "  net-forge IFACE FORGED-IP FORGED-MAC VICTIM-IP DST-IP   spoofing attempts\n"
+    "  udp-send IP PORT                one UDP datagram (legitimate traffic)\n"
     "  sniff IFACE                     one line per frame seen on IFACE (host-side counter)\n";
 
 namespace {
@@ -561,8 +562,9 @@ int cmd_net_forge(const std::vector<std::string>& args) {
         std::memcpy(arp + 8, fmac, 6);
         std::memcpy(arp + 14, &victim, 4);
         std::memcpy(arp + 24, &victim, 4);
-        eh->ether_type = htons(ETHERTYPE_ARP);
         frame.resize(sizeof(ether_header));
+        // Again from data(): the insert above may have moved the frame.
+        reinterpret_cast<ether_header*>(frame.data())->ether_type = htons(ETHERTYPE_ARP);
         frame.insert(frame.end(), arp, arp + sizeof arp);
         frame.resize(60);  // the Ethernet minimum
         e = ::sendto(s, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&ll),
@@ -617,6 +619,21 @@ int cmd_net_forge(const std::vector<std::string>& args) {
     ::close(s);
     std::printf("%s}\n", o.c_str());
     return 0;
+}
+
+int cmd_udp_send(const std::vector<std::string>& args) {
+    if (args.size() != 2) return usage_error("udp-send IP PORT");
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(parse_long(args[1], 9)));
+    if (::inet_pton(AF_INET, args[0].c_str(), &to.sin_addr) != 1)
+        return usage_error("udp-send IP PORT (bad address)");
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int e = s < 0 || ::sendto(s, "vs-probe", 8, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0
+                ? errno
+                : 0;
+    std::printf("{\"udp_send\":%s}\n", jstr(errname(e)).c_str());
+    return e ? 1 : 0;
 }
 
 // One line per frame: "SRC-MAC ETHERTYPE SRC-IP" (the IPv4 source, or the ARP sender address;

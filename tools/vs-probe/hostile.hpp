@@ -20,6 +20,7 @@ int cmd_ipc_find(const std::vector<std::string>& args);
 int cmd_inotify_hog(const std::vector<std::string>& args);
 int cmd_fd_hog(const std::vector<std::string>& args);
 int cmd_net_forge(const std::vector<std::string>& args);
+int cmd_udp_send(const std::vector<std::string>& args);
 int cmd_sniff(const std::vector<std::string>& args);
 
 // The usage lines of the commands above, for vs-probe's usage message.

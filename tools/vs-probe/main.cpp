@@ -802,6 +802,7 @@ int main(int argc, char** argv) {
         {"inotify-hog", vsprobe::cmd_inotify_hog},
         {"fd-hog", vsprobe::cmd_fd_hog},
         {"net-forge", vsprobe::cmd_net_forge},
+        {"udp-send", vsprobe::cmd_udp_send},
         {"sniff", vsprobe::cmd_sniff}};
     for (auto& [name, fn] : kHostile)
         if (cmd == name) return fn({args.begin() + 1, args.end()});
