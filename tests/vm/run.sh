@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suites, or one command, inside qemu VMs booted with Debian's own kernel and cgroup
-# v2 only, and exits with their status. Default: tests/vm/smoke.sh and every unit, priv and
-# integration test of the build dir (never the vm test itself, nor slow ones: the VMs have no
-# network for debootstrap), shared out over --jobs VMs (tests/vm/queue.sh). With a COMMAND: one
+# v2 only, and exits with their status. Default: tests/vm/smoke.sh and every test labelled
+# vmgate in the build dir (never the vm test itself, nor slow ones: the VMs have no network for
+# debootstrap), shared out over --jobs VMs (tests/vm/queue.sh). With a COMMAND: one
 # VM runs it in the build dir, as root.
 # Each VM sees the host's / read-only (9p) under an overlay on a scratch disk, so it runs the
 # host's binaries and the build at their usual paths and nothing it writes reaches the host.
@@ -87,7 +87,11 @@ else
   # The queue: the smoke check (is this the VM the suites expect?) first, then the tests: those
   # without a time from an earlier run in ctest's order, then the others longest first.
   mkdir "$share/claims"
-  ctest --test-dir "$build" -N -L '^(unit|priv|integration)$' -LE '^(vm|slow)$' ${tests_re:+-R "$tests_re"} |
+  # Without --tests, the gate: the suites labelled vmgate (tests/CMakeLists.txt says which and
+  # why). With it, any unit, priv or integration test the regex names.
+  labels='^vmgate$'
+  [[ -n $tests_re ]] && labels='^(unit|priv|integration)$'
+  ctest --test-dir "$build" -N -L "$labels" -LE '^(vm|slow)$' ${tests_re:+-R "$tests_re"} |
     sed -n 's/^ *Test *#[0-9]*: //p' >"$share/all-tests"
   # Without times of an earlier run here (a fresh CI clone), the ones measured on the
   # development machine (tests/vm/costs), so the longest test still starts first.
