@@ -199,6 +199,11 @@ protected:
         orig_ns_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
         ASSERT_GE(orig_ns_, 0);
         ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET)";
+        // A new namespace copies net.ipv4.ip_forward from the host's (devconf_inherit_init_net
+        // 0, the default), and Docker or LXD hosts forward. A forwarding "host" answers a
+        // guest's packet for an address it has no route to with ICMP net-unreachable, where the
+        // tests expect a plain host that drops it: set what they depend on here.
+        ASSERT_EQ(run("sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0"), 0);
         char tmpl[] = "/tmp/vs-net-XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
         prefix_ = tmpl;
