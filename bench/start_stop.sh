@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bench: cold start+stop of a reaper-style guest, and exec into a running guest, side by
-# side with crun, runc and LXC in one run. Usage: [ROUNDS=N] bench/start_stop.sh [RUNS]
+# side with crun, runc and LXC in one run. Ours twice: `bstart` is a user-namespaced guest
+# (build's default), `bclassic` the same tree built with --no-userns. Usage: [ROUNDS=N] bench/start_stop.sh [RUNS]
 # ROUNDS > 1 splits the start+stop runs into N rounds that take turns (vserver, crun, lxc, runc,
 # then again) and pools the times: on a shared machine whose load drifts, a peer measured only
 # later would otherwise see a different machine. The medians are of the pooled times. runc and
@@ -18,6 +19,8 @@ mount -t tmpfs -o mode=0755 vs-bench-run "$VSERVER_PREFIX/run"
 cleanup() {
   vserver bstart stop >/dev/null 2>&1 || true
   vserver bstart delete --force >/dev/null 2>&1 || true
+  vserver bclassic stop >/dev/null 2>&1 || true
+  vserver bclassic delete --force >/dev/null 2>&1 || true
   runc delete -f bench-runc-$$-exec >/dev/null 2>&1 || true
   lxc-stop -P "$lxcpath" -n bench-lxc -k >/dev/null 2>&1 || true
   lxc-destroy -P "$lxcpath" -n bench-lxc >/dev/null 2>&1 || true
@@ -27,7 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-vserver bstart build -m skeleton --initstyle reaper >/dev/null
+vserver bstart build -m skeleton --initstyle reaper --userns >/dev/null
+vserver bclassic build -m skeleton --initstyle reaper --no-userns >/dev/null
 root=$VSERVER_PREFIX/var/lib/vservers/bstart
 make_oci_bundle "$work/bundle" "$root" /bin/sleep 1000000
 
@@ -51,6 +55,7 @@ echo "== start + stop ($((per_round * rounds)) runs each, $rounds round(s))" >&2
 rm -f "$RESULTS"/start-*.json
 for r in $(seq "$rounds"); do
   hf start-vserver.r$r -r "$per_round" -w 3 "vserver bstart start && vserver bstart stop"
+  hf start-vsclassic.r$r -r "$per_round" -w 3 "vserver bclassic start && vserver bclassic stop"
   in_crun_ns "hyperfine --style basic --export-json $RESULTS/start-crun.r$r.json -r $per_round -w 3 'crun run -d --bundle $work/bundle bench-crun-$$ >/dev/null && crun delete -f bench-crun-$$'" >&2
   hf start-lxc.r$r -r "$per_round" -w 3 "lxc-start -P $lxcpath -n bench-lxc -d && lxc-stop -P $lxcpath -n bench-lxc -k"
   hf start-runc.r$r -r "$per_round" -w 3 "runc run -d --bundle $work/bundle bench-runc-$$ >/dev/null && runc delete -f bench-runc-$$"
@@ -59,7 +64,7 @@ done
 python3 - "$RESULTS" <<'PY'
 import glob, json, os, sys
 res = sys.argv[1]
-for tool in ("vserver", "crun", "lxc", "runc"):
+for tool in ("vserver", "vsclassic", "crun", "lxc", "runc"):
     pooled = None
     for p in sorted(glob.glob(f"{res}/start-{tool}.r*.json")):
         r = json.load(open(p))["results"][0]
@@ -73,11 +78,13 @@ PY
 
 echo "== exec /bin/true into a running guest" >&2
 vserver bstart start
+vserver bclassic start
 init_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' "$VSERVER_PREFIX/run/vservers/bstart/state.json")
 host_procs_before=$(ps -e --no-headers | wc -l)
 runc run -d --bundle "$work/bundle" bench-runc-$$-exec >/dev/null
 lxc-start -P "$lxcpath" -n bench-lxc -d
 hf exec-vserver -r "$runs" -w 3 "vserver bstart exec /bin/true"
+hf exec-vsclassic -r "$runs" -w 3 "vserver bclassic exec /bin/true"
 hf exec-nsenter -r "$runs" -w 3 "nsenter -t $init_pid -a /bin/true"
 hf exec-runc -r "$runs" -w 3 "runc exec bench-runc-$$-exec /bin/true"
 hf exec-lxc -r "$runs" -w 3 "lxc-attach -P $lxcpath -n bench-lxc -- /bin/true"

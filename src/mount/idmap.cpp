@@ -27,4 +27,14 @@ Result<std::optional<UniqueFd>> idmapped_tree(const std::string& root, pid_t use
     return std::optional<UniqueFd>{std::move(tree)};
 }
 
+Result<bool> can_idmap(const std::string& path, int userns_fd) {
+    auto tree = VS_TRY(clone_tree(AT_FDCWD, path, false));
+    struct mount_attr a {};
+    a.attr_set = MOUNT_ATTR_IDMAP;
+    a.userns_fd = static_cast<uint64_t>(userns_fd);
+    if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &a, sizeof a) == 0) return true;
+    if (errno == EINVAL || errno == EOPNOTSUPP) return false;
+    return errno_error(fmt::format("idmap a copy of the mount of \"{}\"", path));
+}
+
 }  // namespace vs::mount

@@ -19,4 +19,10 @@ namespace vs::mount {
 /// nullopt when the filesystem cannot be idmapped (overlayfs, 9p, ...): the caller decides.
 Result<std::optional<UniqueFd>> idmapped_tree(const std::string& root, pid_t userns_pid);
 
+/// Whether the filesystem of the directory `path` can be idmapped (FS_ALLOW_IDMAP: ext4, xfs,
+/// btrfs, tmpfs from Linux 6.3, ...): tries it on a detached, non-recursive copy of that mount,
+/// through the user namespace `userns_fd`, and drops the copy. False for EINVAL/EOPNOTSUPP
+/// (the filesystem has no idmapped mounts), an Error for anything else.
+Result<bool> can_idmap(const std::string& path, int userns_fd);
+
 }  // namespace vs::mount

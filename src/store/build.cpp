@@ -22,6 +22,7 @@
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
 #include "store/guest_root.hpp"
+#include "store/idmap_check.hpp"
 #include "store/skeleton.hpp"
 #include "store/template_extract.hpp"
 
@@ -165,13 +166,17 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         s.init.style = spec::InitStyle::Sysv;
     s.flags.names = cmd.flags.names;
     s.flags.names = VS_TRY(resolve_flags(s));
-    if (req.userns) {
-        s.ns.user = *req.userns;
-        if (!s.ns.user) s.idmap.reset();
-    }
+    // New guests are user-namespaced unless --no-userns: the only root-safe mode
+    // (docs/security.md). Their range follows from the context, unique per guest, so a map
+    // inherited from .defaults (shared by every guest) is not kept.
+    s.ns.user = req.userns.value_or(true);
+    s.idmap.reset();
     req.spec = std::move(s);
     auto& sp = req.spec;
     if (sp.context) VS_TRY(check_context_free(paths, sp.name, *sp.context));
+    if (sp.ns.user && sp.context)
+        VS_TRY(check_id_range_free(paths, sp.name, *sp.context).wrap("build"));
+    if (sp.ns.user) VS_TRY(check_idmap_support(sp.root).wrap("build"));
 
     switch (req.method) {
         case Method::Skeleton:
@@ -279,7 +284,10 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     if (!req.initstyle_given && req.method != Method::Skeleton && req.method != Method::Debootstrap)
         s.init.style = VS_TRY(detect_style(root_stage));
 
-    if (!s.context) s.context = VS_TRY(cv::allocate_context(paths).wrap("build"));
+    if (!s.context) {
+        s.context = VS_TRY(cv::allocate_context(paths).wrap("build"));
+        if (s.ns.user) VS_TRY(check_id_range_free(paths, s.name, *s.context).wrap("build"));
+    }
 
     VS_TRY(cv::save(s, cfg_stage).wrap("build"));
     // util-vserver's run link names the lock file; registry writers leave it alone.

@@ -203,3 +203,46 @@ teardown() { build_teardown; }
   [[ -x $WORK/guests/r/bin/busybox ]]
   [[ "$(readlink $VSERVER_PREFIX/etc/vservers/r/vdir)" == $WORK/guests/r ]]
 }
+
+@test "new guests are user-namespaced unless --no-userns; their id ranges never overlap" {
+  run vserver u1 build -m skeleton
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  run vserver u2 build -m skeleton --userns
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  run vserver c1 build -m skeleton --no-userns
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  cfg=$VSERVER_PREFIX/etc/vservers
+  [[ -f $cfg/u1/userns && ! -s $cfg/u1/userns && -f $cfg/u2/userns ]]
+  [[ ! -e $cfg/c1/userns ]]
+  # The range of each is its context's, and contexts are unique.
+  [[ "$(cat $cfg/u1/context)" != "$(cat $cfg/u2/context)" ]]
+  # The tree is stored with the ids a classic guest has: no chown to the guest's host range.
+  [[ "$(stat -c %u:%g $VSERVER_PREFIX/var/lib/vservers/u1/etc/passwd)" == 0:0 ]]
+  run vserver x build -m skeleton --userns --no-userns
+  [[ $status -eq 2 && "$output" == *"--userns and --no-userns"* ]]
+  # A context whose range another guest's explicit map covers is refused, nothing made.
+  echo "$((40200 * 65536 + 100)) 65536" >$cfg/c1/userns
+  run vserver o build -m skeleton --context 40200
+  echo "$output"
+  [[ $status -ne 0 && ${#lines[@]} -eq 1 && "$output" == *"overlap guest c1's id map"* ]]
+  [[ ! -e $cfg/o && ! -e $VSERVER_PREFIX/var/lib/vservers/o ]]
+  run vserver o build -m skeleton --context 40202
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+}
+
+@test "a user-namespaced guest on a filesystem without idmapped mounts is refused naming it; --no-userns builds" {
+  mkdir -p "$WORK/ram"
+  mount -t ramfs vs-build-ramfs "$WORK/ram" || skip "cannot mount a ramfs here"
+  run vserver r build -m skeleton --rootdir "$WORK/ram/guests"
+  rc=$status out=$output lines_n=${#lines[@]}
+  left=$(find "$WORK/ram" -mindepth 1; ls "$VSERVER_PREFIX/etc/vservers" 2>/dev/null | grep -v '^\.' || true)
+  run vserver r build -m skeleton --no-userns --rootdir "$WORK/ram/guests"
+  rc2=$status
+  rm -rf "$WORK/ram/guests" "$VSERVER_PREFIX/etc/vservers/r"
+  umount "$WORK/ram"
+  echo "$out"
+  [[ $rc -eq 2 && $lines_n -eq 1 ]]
+  [[ "$out" == *"\"$WORK/ram\" (ramfs) cannot do idmapped mounts"* && "$out" == *--no-userns* ]]
+  [[ -z "$left" ]] || { echo "left behind: $left"; false; }
+  [[ $rc2 -eq 0 ]]
+}

@@ -79,7 +79,8 @@ make_guest() {
         echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
         echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
         echo "40$((RANDOM % 900 + 100))" >"$cfg/context"
-        [[ $mode != --userns ]] || : >"$cfg/userns"
+        # build's default is a user-namespaced guest
+        [[ $mode == --no-userns ]] || : >"$cfg/userns"
     fi
     # The test guests run with util-vserver's default secure capability set and flags.
     rm -f "$cfg/bcapabilities" "$cfg/ccapabilities" "$cfg/cflags" "$cfg/flags"
