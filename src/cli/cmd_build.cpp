@@ -2,7 +2,6 @@
 #include "base/log.hpp"
 #include "cli/build_args.hpp"
 #include "cli/registry.hpp"
-#include "net/conflicts.hpp"
 #include "runtime/runtime.hpp"
 #include "store/build.hpp"
 
@@ -30,9 +29,9 @@ int cmd_build(GuestCommand& c) {
         }
     }
     // An address another guest is configured with or holds, or that the host has, is refused
-    // before anything is created (the net layer owns that rule; store cannot see it).
+    // before anything is created.
     if (!req->spec.interfaces.empty()) {
-        if (auto n = net::check_address_conflicts(c.paths, req->spec); !n) {
+        if (auto n = runtime::check_addresses(c.paths, req->spec); !n) {
             log::error("build: {}", n.error().what());
             return kFail;
         }

@@ -32,35 +32,6 @@ Result<Claim> read_claim(const std::string& path) {
     return c;
 }
 
-/// Addresses other guests have in their config: (guest, id, address).
-struct Configured {
-    std::string guest, id;
-    IpAddress addr;
-};
-
-std::vector<Configured> configured_elsewhere(const ConflictScope& scope, const std::string& self) {
-    std::vector<Configured> out;
-    auto guests = sys::list_dir(scope.config_base);
-    if (!guests) return out;  // no config dir yet: nothing configured
-    for (const auto& g : *guests) {
-        if (g.empty() || g[0] == '.' || g == self) continue;
-        std::string ifdir = scope.config_base + "/" + g + "/interfaces";
-        auto ids = sys::list_dir(ifdir);
-        if (!ids) continue;
-        for (const auto& id : *ids) {
-            std::string d = ifdir + "/" + id;
-            if (!sys::is_dir(d) || sys::exists(d + "/disabled")) continue;
-            auto text = sys::read_file(d + "/ip");
-            if (!text) continue;
-            std::string ip = *text;
-            while (!ip.empty() && (ip.back() == '\n' || ip.back() == ' ')) ip.pop_back();
-            auto a = parse_ip(ip.substr(0, ip.find('/')));
-            if (a) out.push_back({g, id, *a});
-        }
-    }
-    return out;
-}
-
 Status check_locked(const ConflictScope& scope, const spec::GuestSpec& spec) {
     auto mine = VS_TRY(owned_addresses(spec));
     if (mine.empty()) return ok();
@@ -69,10 +40,10 @@ Status check_locked(const ConflictScope& scope, const spec::GuestSpec& spec) {
                            spec.name, o.id);
     };
     // 1. configured for another guest
-    auto others = configured_elsewhere(scope, spec.name);
     for (const auto& o : mine)
-        for (const auto& c : others)
-            if (c.addr == o.addr)
+        for (const auto& c : scope.configured)
+            if (c.guest != spec.name && c.addr.family == o.addr.family &&
+                c.addr.bytes == o.addr.bytes)
                 return make_error(EADDRINUSE,
                                   "{} is already configured for guest \"{}\" "
                                   "(interfaces/{})",
@@ -111,10 +82,6 @@ Status check_locked(const ConflictScope& scope, const spec::GuestSpec& spec) {
 }
 
 }  // namespace
-
-Status check_address_conflicts(const config::Paths& paths, const spec::GuestSpec& spec) {
-    return check_address_conflicts(ConflictScope::from(paths), spec);
-}
 
 Status check_address_conflicts(const ConflictScope& scope, const spec::GuestSpec& spec) {
     return check_locked(scope, spec);

@@ -3,35 +3,37 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
-#include "config/paths.hpp"
 #include "net/process_ref.hpp"
+#include "spec/configured_address.hpp"
 #include "spec/guest_spec.hpp"
 
 namespace vs::net {
 
-/// Where other guests' configs and claims live (paths.config_dir, paths.run_dir).
+/// What the checks compare against: the addresses other guests are configured with (read by
+/// the config layer, config::vserver::addresses_of_other_guests) and the run base holding the
+/// claims of running guests (paths.run_dir).
 struct ConflictScope {
-    std::string config_base;
+    std::vector<spec::ConfiguredAddress> configured;
     std::string run_base;
-    static ConflictScope from(const config::Paths& p) { return {p.config_dir, p.run_dir}; }
     /// run_base defaults to the parent of the guest's run dir.
-    static ConflictScope of(std::string config_base, std::string run_base,
+    static ConflictScope of(std::vector<spec::ConfiguredAddress> configured, std::string run_base,
                             const std::string& guest_run_dir) {
         if (run_base.empty() && !guest_run_dir.empty()) {
             auto slash = guest_run_dir.find_last_of('/');
             run_base = slash == std::string::npos ? "." : guest_run_dir.substr(0, slash);
         }
-        return {std::move(config_base), std::move(run_base)};
+        return {std::move(configured), std::move(run_base)};
     }
 };
 
-/// Refuses any address of `spec` (guest spec.name) that is configured for another guest,
-/// held by a running guest, or present on the host (except its own nodev addresses and the
-/// ones it holds itself). The message names both guests. Used by build and config edits.
-Status check_address_conflicts(const config::Paths& paths, const spec::GuestSpec& spec);
+/// Refuses any address of `spec` (guest spec.name) that is configured for another guest
+/// (scope.configured), held by a running guest, or present on the host (except its own nodev
+/// addresses and the ones it holds itself). The message names both guests. Used by build and
+/// `vserver NAME ip`.
 Status check_address_conflicts(const ConflictScope& scope, const spec::GuestSpec& spec);
 
 /// The host-wide lock (flock on <run_base>/.net.lock) held around check + claim.

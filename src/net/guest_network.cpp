@@ -34,7 +34,7 @@ struct DebugTimer {
 };
 
 ConflictScope scope_of(const SetupContext& ctx) {
-    return ConflictScope::of(ctx.config_base, ctx.run_base, ctx.run_dir);
+    return ConflictScope::of(ctx.configured_elsewhere, ctx.run_base, ctx.run_dir);
 }
 
 // A routed veth (no bridge) with no gateway for a family gets a device default route, so the

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
+#include "spec/configured_address.hpp"
 #include "spec/guest_spec.hpp"
 
 namespace vs::net {
@@ -16,9 +18,10 @@ struct SetupContext {
     pid_t init_pid = -1;       ///< a process inside the guest's new network namespace
     std::string cgroup2_path;  ///< the guest's cgroup2 dir (for shared-mode BPF), may be ""
     std::string run_dir;       ///< the guest's run dir, for anything to remember at stop
-    /// Host-wide dirs for address conflicts (paths.config_dir, paths.run_dir). When empty,
-    /// run_base defaults to the parent of run_dir and other guests' configs are not checked.
-    std::string config_base;
+    /// Addresses other guests are configured with (config::vserver::addresses_of_other_guests),
+    /// refused for this guest by setup and apply_live; empty when there are none.
+    std::vector<spec::ConfiguredAddress> configured_elsewhere;
+    /// Where running guests' claims live (paths.run_dir); empty: the parent of run_dir.
     std::string run_base;
 };
 

@@ -128,7 +128,7 @@ Status apply_live(const spec::GuestSpec& old_spec, const spec::GuestSpec& new_sp
                           "confine it to addresses",
                           new_spec.name);
 
-    auto scope = ConflictScope::of(ctx.config_base, ctx.run_base, ctx.run_dir);
+    auto scope = ConflictScope::of(ctx.configured_elsewhere, ctx.run_base, ctx.run_dir);
     // Declared before the rollback so that it outlives the undo steps that use it.
     NetSides s =
         newp.netns ? VS_TRY(NetSides::for_guest(st.init.pid)) : VS_TRY(NetSides::host_only());

@@ -45,7 +45,6 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
     net::SetupContext nc;
     nc.cgroup2_path = cg.unified_path();
     nc.run_dir = run;
-    nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
     VS_TRY(net::teardown_guest(spec, nc).wrap("remove the guest's network"));
     if (cg.exists()) VS_TRY(cg.destroy().wrap("remove the guest's cgroup"));

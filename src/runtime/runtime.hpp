@@ -67,6 +67,40 @@ Result<int> exec(const config::Paths& paths, const std::string& name, const Spec
 /// pty when stdin is a terminal.
 Result<int> enter(const config::Paths& paths, const std::string& name, const SpecLoader& load_spec);
 
+/// Refuses any address of `spec` that another guest is configured with (its config read through
+/// the registry; an unreadable one is an error naming it), that a running guest holds, or that
+/// the host has. Build calls it before creating anything.
+Status check_addresses(const config::Paths& paths, const spec::GuestSpec& spec);
+
+/// `vserver NAME ip add|del|change`.
+struct IpRequest {
+    enum class Op { Add, Del, Change };
+    Op op = Op::Add;
+    std::string target;   ///< del, change: the address or the interfaces/<id> id acted on
+    std::string address;  ///< add, change: IP[/PREFIX] (a prefix length or a netmask)
+    /// add: dev, name, mode, gateway, mac, nodev and id ("" = one above the highest numeric
+    /// id). Without dev, name and mode the address joins the guest's first enabled interface.
+    spec::Interface iface;
+};
+
+/// Changes the guest's addresses under its lock (state::GuestLock): the change is written as
+/// a config edit (config::vserver::prepare: every value checked, the whole new config loaded
+/// and validated), checked against the addresses of other guests (configured or held) and of
+/// the host; on a running guest it is applied live (net::apply_live), then saved
+/// (config::vserver::commit). A failed live change saves nothing; a failed save undoes the live
+/// change. Bad input (an address or id that does not parse or does not exist, a config the
+/// change would make invalid, a missing guest) fails with EINVAL or ENOENT, which the CLI
+/// reports as a usage error; anything else is a failure to act.
+Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req);
+
+struct IpListing {
+    spec::GuestSpec spec;    ///< the configured interfaces and default_dev
+    bool running = false;    ///< the guest has live network state
+    std::vector<bool> live;  ///< per spec.interfaces: the address is on the guest now
+};
+/// The configured addresses and, for a running guest, which are live. Changes nothing.
+Result<IpListing> ip_list(const config::Paths& paths, const std::string& name);
+
 struct RemoveOptions {
     /// Detach proc, sysfs and devpts left mounted in the root (by debootstrap or a killed
     /// build); without it any mount there is refused. Other mounts are refused either way.

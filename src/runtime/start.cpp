@@ -9,6 +9,7 @@
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/addresses.hpp"
 #include "mount/plan.hpp"
 #include "runtime/confine.hpp"
 #include "mount/root_check.hpp"
@@ -202,7 +203,10 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     nc.init_pid = child->pidfd.pid();
     nc.cgroup2_path = st.cgroup2_path;
     nc.run_dir = run;
-    nc.config_base = paths.config_dir;
+    // Another guest's configured address is refused even while that guest is stopped.
+    if (!spec.interfaces.empty())
+        nc.configured_elsewhere = VS_TRY(config::vserver::addresses_of_other_guests(paths, name)
+                                             .wrap("start guest \"{}\"", name));
     nc.run_base = paths.run_dir;
     VS_TRY(net::setup_guest(spec, nc).wrap("network of guest \"{}\"", name));
     rb.add([&] {

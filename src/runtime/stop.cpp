@@ -129,7 +129,6 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     nc.init_pid = st.init_pid;
     nc.cgroup2_path = cg->unified_path();
     nc.run_dir = run;
-    nc.config_base = paths.config_dir;
     nc.run_base = paths.run_dir;
     VS_TRY(net::teardown_guest(spec, nc).wrap("stop guest \"{}\"", name));
     // Usually one rmdir per hierarchy; a process the listing above could not see (a stray in

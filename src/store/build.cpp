@@ -14,10 +14,10 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/context_alloc.hpp"
+#include "config/vserver/new_config.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
-#include "spec/init_style.hpp"
 #include "spec/validate.hpp"
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
@@ -37,13 +37,6 @@ std::vector<spec::FstabEntry> default_fstab() {
     return {{"none", "/proc", "proc", "defaults"},
             {"none", "/tmp", "tmpfs", "size=16m,mode=1777"},
             {"none", "/dev/pts", "devpts", "gid=5,mode=620"}};
-}
-
-std::string fstab_text(const std::vector<spec::FstabEntry>& v) {
-    std::string out;
-    for (auto& e : v)
-        out += fmt::format("{}\t{}\t{}\t{}\t0 0\n", e.source, e.target, e.fstype, e.options);
-    return out;
 }
 
 // Runs the registry's parser for every file the spec renders, into a fresh spec: exactly what
@@ -233,20 +226,8 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         log::debug("build: {} has run state; replacing only its files", s.name);
 
     Rollback undo;
-    // Staging names live next to their targets so the commit is a rename on one file system.
+    // The root's staging name lives next to it so the commit is a rename on one file system.
     const std::string tag = fmt::format(".build-{}-{}", s.name, ::getpid());
-    const bool cfg_base_existed = sys::exists(paths.config_dir);
-    VS_TRY(sys::mkdir_p(paths.config_dir));
-    undo.add([dir = paths.config_dir, cfg_base_existed] {
-        if (!cfg_base_existed) ::rmdir(dir.c_str());  // only if still empty
-    });
-    const std::string cfg_stage_dir = paths.config_dir + "/" + tag;
-    const std::string cfg_stage = cfg_stage_dir + "/" + s.name;
-    if (::mkdir(cfg_stage_dir.c_str(), 0700) < 0)
-        return errno_error(fmt::format("mkdir \"{}\"", cfg_stage_dir));
-    // Undo steps capture by value: they run when `undo` is destroyed, after later locals.
-    undo.add([cfg_stage_dir] { warn_if(fs::remove_path(cfg_stage_dir), "build: clean up"); });
-
     const std::string root_stage = parent_of(root) + "/" + tag;
     bool root_parent_existed = sys::exists(parent_of(root));
     auto kind = VS_TRY(create_root(root_stage));
@@ -289,22 +270,8 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         if (s.ns.user) VS_TRY(check_id_range_free(paths, s.name, *s.context).wrap("build"));
     }
 
-    VS_TRY(cv::save(s, cfg_stage).wrap("build"));
-    // util-vserver's run link names the lock file; registry writers leave it alone.
-    if (!sys::exists(cfg_stage + "/run") && !sys::readlink(cfg_stage + "/run"))
-        VS_TRY(sys::symlink(paths.guest_run(s.name), cfg_stage + "/run"));
-    if (!sys::exists(cfg_stage + "/fstab"))
-        VS_TRY(sys::write_file_atomic(cfg_stage + "/fstab", fstab_text(s.fstab)));
-    // The registry omits the default style; util-vserver's build always writes it, and an
-    // explicit file keeps the guest's style if the default ever changes.
-    if (!sys::exists(cfg_stage + "/apps/init/style")) {
-        VS_TRY(sys::mkdir_p(cfg_stage + "/apps/init"));
-        VS_TRY(sys::write_file_atomic(cfg_stage + "/apps/init/style",
-                                      fmt::format("{}\n", spec::init_style_name(s.init.style))));
-    }
-    // What was written must load: the last check before the commit.
-    auto reload_base = VS_TRY(cv::base_spec(paths, s.name));
-    VS_TRY(cv::load_dir(cfg_stage, std::move(reload_base)).wrap("build: reload"));
+    // The whole config dir, staged beside its place and loaded back (the check start makes).
+    auto cfg_new = VS_TRY(cv::NewConfig::stage(paths, s).wrap("build"));
 
     // Commit. The cache dir first (harmless if it stays), then the root, then the config dir:
     // a guest exists once its config dir does, and by then its root is complete.
@@ -328,17 +295,14 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
         });
     }
     std::string old_root;
-    if (cfg_exists) {
+    if (cfg_exists)
         if (auto l = sys::readlink(cfg + "/vdir")) old_root = *l;
-        VS_TRY(rename2(cfg_stage, cfg, RENAME_EXCHANGE).wrap("build"));
-    } else {
-        VS_TRY(rename2(cfg_stage, cfg, RENAME_NOREPLACE).wrap("build"));
-    }
+    VS_TRY(cfg_new.commit(cfg_exists).wrap("build"));
     undo.commit();
 
-    // Only the replaced guest's leftovers remain in the staging names now.
+    // Only the replaced guest's leftovers remain in the staging names now (the replaced config
+    // goes with cfg_new).
     warn_if(remove_root(root_stage, RootMounts::DetachPseudo), "build: remove the replaced root");
-    warn_if(fs::remove_path(cfg_stage_dir), "build: remove the replaced config");
     if (!old_root.empty() && old_root != root) remove_replaced_root(paths, s.name, old_root);
 
     BuildResult r;

@@ -200,19 +200,16 @@ TEST_F(GuestNetwork, FailedSetupLeavesNothingBehind) {
 
 // ---- duplicates ----------------------------------------------------------------------
 
-void write_config(const std::string& base, const std::string& name, const std::string& id,
-                  const std::string& ip) {
-    std::string d = base + "/" + name + "/interfaces/" + id;
-    std::filesystem::create_directories(d);
-    FILE* f = std::fopen((d + "/ip").c_str(), "w");
-    std::fprintf(f, "%s\n", ip.c_str());
-    std::fclose(f);
+spec::ConfiguredAddress configured(const std::string& guest, const std::string& id,
+                                   const std::string& ip) {
+    auto a = spec::parse_ip(ip);
+    EXPECT_TRUE(a);
+    return {guest, id, *a};
 }
 
 TEST_F(GuestNetwork, DuplicateConfiguredForAnotherGuestIsRefusedNamingBoth) {
-    write_config(ctx_base_.config_base, "other", "3", "192.0.2.70");
     auto g = guest("me", {iface("0", "192.0.2.70")});
-    ConflictScope scope{ctx_base_.config_base, ctx_base_.run_base};
+    ConflictScope scope{{configured("other", "3", "192.0.2.70")}, ctx_base_.run_base};
     auto r = check_address_conflicts(scope, g);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, EADDRINUSE);
@@ -221,12 +218,14 @@ TEST_F(GuestNetwork, DuplicateConfiguredForAnotherGuestIsRefusedNamingBoth) {
     EXPECT_NE(r.error().message.find("interfaces/3"), std::string::npos) << r.error().message;
     // ...and at start.
     FakeGuest a;
-    EXPECT_FALSE(setup_guest(g, ctx("me", a.pid())));
-    // A disabled entry does not count.
-    std::FILE* f =
-        std::fopen((ctx_base_.config_base + "/other/interfaces/3/disabled").c_str(), "w");
-    std::fclose(f);
-    EXPECT_TRUE(check_address_conflicts(scope, g));
+    auto c = ctx("me", a.pid());
+    c.configured_elsewhere = scope.configured;
+    EXPECT_FALSE(setup_guest(g, c));
+    // The guest's own entries never conflict with it; nor does a list without the address.
+    EXPECT_TRUE(check_address_conflicts(
+        ConflictScope{{configured("me", "0", "192.0.2.70")}, ctx_base_.run_base}, g));
+    EXPECT_TRUE(check_address_conflicts(
+        ConflictScope{{configured("other", "3", "192.0.2.71")}, ctx_base_.run_base}, g));
 }
 
 TEST_F(GuestNetwork, DuplicateHeldByARunningGuestIsRefusedUntilItStops) {
@@ -239,7 +238,7 @@ TEST_F(GuestNetwork, DuplicateHeldByARunningGuestIsRefusedUntilItStops) {
     EXPECT_NE(r.error().message.find("held by running guest \"run1\""), std::string::npos)
         << r.error().message;
     EXPECT_NE(r.error().message.find("\"run2\""), std::string::npos);
-    EXPECT_FALSE(check_address_conflicts(ConflictScope{"", ctx_base_.run_base}, gb));
+    EXPECT_FALSE(check_address_conflicts(ConflictScope{{}, ctx_base_.run_base}, gb));
     ASSERT_TRUE(teardown_guest(ga, ctx("run1", a.pid())));
     auto r2 = setup_guest(gb, ctx("run2", b.pid()));
     EXPECT_TRUE(r2) << r2.error().what();
@@ -268,7 +267,7 @@ TEST_F(GuestNetwork, AddressPresentOnTheHostIsRefused) {
     EXPECT_NE(r.error().message.find("present on the host (device br0)"), std::string::npos)
         << r.error().message;
     auto g6 = guest("hostdup6", {iface("0", "2001:db8::1")});
-    EXPECT_FALSE(check_address_conflicts(ConflictScope{"", ctx_base_.run_base}, g6));
+    EXPECT_FALSE(check_address_conflicts(ConflictScope{{}, ctx_base_.run_base}, g6));
 }
 
 TEST_F(GuestNetwork, TwoConcurrentStartsNeverBothTakeOneAddress) {

@@ -54,9 +54,9 @@ TEST_F(LiveNetwork, ReaddressingKeepsTheServiceWhichAnswersOnTheNewAddress) {
     EXPECT_EQ(tcp_connect("192.0.2.91", 8090), 0);
     EXPECT_NE(tcp_connect("192.0.2.90", 8090, 300), 0);
     // The claim moved with the address.
-    EXPECT_TRUE(check_address_conflicts(ConflictScope{"", ctx_base_.run_base},
+    EXPECT_TRUE(check_address_conflicts(ConflictScope{{}, ctx_base_.run_base},
                                         guest("x", {iface("0", "192.0.2.90")})));
-    EXPECT_FALSE(check_address_conflicts(ConflictScope{"", ctx_base_.run_base},
+    EXPECT_FALSE(check_address_conflicts(ConflictScope{{}, ctx_base_.run_base},
                                          guest("x", {iface("0", "192.0.2.91")})));
 
     // Adding a second link and a gateway live, then removing it again.
@@ -94,7 +94,7 @@ TEST_F(LiveNetwork, AFailedChangeLeavesTheGuestAsItWas) {
     EXPECT_TRUE(addrs_of(a.ns(), "eth1").empty());
     EXPECT_EQ(counts_here(), before);
     // Claims are back to the old set.
-    EXPECT_TRUE(check_address_conflicts(ConflictScope{"", ctx_base_.run_base},
+    EXPECT_TRUE(check_address_conflicts(ConflictScope{{}, ctx_base_.run_base},
                                         guest("x", {iface("0", "192.0.2.94")})));
     // A conflicting change is refused before anything happens.
     auto g3 = guest("undo", {iface("0", "192.0.2.1")});

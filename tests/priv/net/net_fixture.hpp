@@ -207,9 +207,7 @@ protected:
         char tmpl[] = "/tmp/vs-net-XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
         prefix_ = tmpl;
-        ctx_base_.config_base = prefix_ + "/etc";
         ctx_base_.run_base = prefix_ + "/run";
-        std::filesystem::create_directories(ctx_base_.config_base);
         std::filesystem::create_directories(ctx_base_.run_base);
         // The test LAN: a bridge holding the "host" side addresses.
         ASSERT_EQ(run("ip link set lo up && ip link add br0 type bridge && "
