@@ -1,5 +1,4 @@
 // `vserver NAME ip list|add|del|change`: argument parsing over runtime::ip_change / ip_list.
-#include <cerrno>
 #include <cstdio>
 
 #include "base/log.hpp"
@@ -25,10 +24,11 @@ int usage(const std::string& msg) {
 }
 
 int list(GuestCommand& c) {
-    auto l = runtime::ip_list(c.paths, c.guest);
+    bool bad_input = false;
+    auto l = runtime::ip_list(c.paths, c.guest, &bad_input);
     if (!l) {
         log::error("{}", l.error().what());
-        return l.error().code == EINVAL || l.error().code == ENOENT ? kUsage : kFail;
+        return bad_input ? kUsage : kFail;
     }
     fmt::print("{:<6} {:<28} {:<10} {:<10} {:<8} {}\n", "ID", "ADDRESS", "DEV", "NAME", "MODE",
                l->running ? "LIVE" : "");
@@ -98,9 +98,10 @@ int cmd_ip(GuestCommand& c) {
     } else {
         return usage(fmt::format("ip: unknown subcommand \"{}\"", sub));
     }
-    if (auto s = runtime::ip_change(c.paths, c.guest, r); !s) {
+    bool bad_input = false;
+    if (auto s = runtime::ip_change(c.paths, c.guest, r, &bad_input); !s) {
         log::error("{}", s.error().what());
-        return s.error().code == EINVAL || s.error().code == ENOENT ? kUsage : kFail;
+        return bad_input ? kUsage : kFail;
     }
     return kOk;
 }

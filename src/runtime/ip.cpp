@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "base/log.hpp"
+#include "base/scope_exit.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/addresses.hpp"
 #include "config/vserver/tree.hpp"
@@ -118,7 +119,12 @@ Status check_addresses(const config::Paths& paths, const spec::GuestSpec& spec) 
     return net::check_address_conflicts(net::ConflictScope{std::move(others), paths.run_dir}, spec);
 }
 
-Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req) {
+Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req,
+                 bool* bad_input) {
+    bool input_ok = false;
+    ScopeExit classify([&] {
+        if (bad_input) *bad_input = !input_ok;
+    });
     VS_TRY(spec::validate_name(name));
     const std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
@@ -128,6 +134,7 @@ Status ip_change(const config::Paths& paths, const std::string& name, const IpRe
     auto old = VS_TRY(cv::load(paths, name)).spec;
     auto edit = VS_TRY(edit_for(old, req));
     auto prepared = VS_TRY(cv::prepare(paths, name, edit));
+    input_ok = true;
     const auto& now = prepared.loaded.spec;
     auto others = VS_TRY(cv::addresses_of_other_guests(paths, name));
     VS_TRY(net::check_address_conflicts(net::ConflictScope{others, paths.run_dir}, now));
@@ -144,9 +151,11 @@ Status ip_change(const config::Paths& paths, const std::string& name, const IpRe
     return ok();
 }
 
-Result<IpListing> ip_list(const config::Paths& paths, const std::string& name) {
+Result<IpListing> ip_list(const config::Paths& paths, const std::string& name, bool* bad_input) {
     IpListing l;
-    l.spec = VS_TRY(load_guest(paths, name));
+    auto spec = load_guest(paths, name);
+    if (bad_input) *bad_input = !spec;
+    l.spec = VS_TRY(std::move(spec));
     std::string run = paths.guest_run(name);
     l.running = net::is_live(run);
     std::vector<net::IpAddress> present;

@@ -89,17 +89,20 @@ struct IpRequest {
 /// the host; on a running guest it is applied live (net::apply_live), then saved
 /// (config::vserver::commit). A failed live change saves nothing; a failed save undoes the live
 /// change. Bad input (an address or id that does not parse or does not exist, a config the
-/// change would make invalid, a missing guest) fails with EINVAL or ENOENT, which the CLI
-/// reports as a usage error; anything else is a failure to act.
-Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req);
+/// change would make invalid, a missing guest) sets `*bad_input` (the CLI's exit 2); anything
+/// else is a failure to act (a conflict, the live change, the save).
+Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req,
+                 bool* bad_input = nullptr);
 
 struct IpListing {
     spec::GuestSpec spec;    ///< the configured interfaces and default_dev
     bool running = false;    ///< the guest has live network state
     std::vector<bool> live;  ///< per spec.interfaces: the address is on the guest now
 };
-/// The configured addresses and, for a running guest, which are live. Changes nothing.
-Result<IpListing> ip_list(const config::Paths& paths, const std::string& name);
+/// The configured addresses and, for a running guest, which are live. Changes nothing. A guest
+/// that does not load sets `*bad_input`, as for ip_change.
+Result<IpListing> ip_list(const config::Paths& paths, const std::string& name,
+                          bool* bad_input = nullptr);
 
 struct RemoveOptions {
     /// Detach proc, sysfs and devpts left mounted in the root (by debootstrap or a killed

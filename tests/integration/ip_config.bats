@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# `vserver NAME ip` and the config writer end to end: address conflicts with other guests'
+# configs (an unreadable one refuses, naming it), and a save that fails undoing the live
+# change. Runs in a network namespace it creates, like net.bats (net_lib.bash).
+
+load net_lib
+
+setup() { net_setup ipcfg; }
+teardown() { net_teardown; }
+
+cfg() { echo "$VSERVER_PREFIX/etc/vservers/$1"; }
+
+# No writer leftovers (".NAME.tmp.PID...") anywhere under the config dir.
+no_leftovers() {
+  local left
+  left=$(find "$VSERVER_PREFIX/etc/vservers" -name '.*.tmp.*')
+  [[ -z $left ]] || { echo "left behind: $left"; false; }
+}
+
+# vserver in a private mount namespace where guest $1's config dir is a read-only bind mount
+# (unshare -m makes the mount private: the host never sees it).
+v_ro() {
+  local dir
+  dir=$(cfg "$1")
+  unshare -m -- sh -c 'mount --bind -o ro "$1" "$1" && shift && exec "$@"' sh "$dir" \
+    "${N[@]}" "$VS_BIN/vserver" "$@"
+}
+
+@test "ip add refuses an address a stopped guest is configured with, naming both guests and the file" {
+  mk ga br0:192.0.2.10/24
+  mk gb br0:192.0.2.11/24
+  run v ga ip add 192.0.2.11/24
+  [[ $status -eq 1 ]] || { echo "$status $output"; false; }
+  [[ $output == *'"ga"'* && $output == *'"gb"'* && $output == *interfaces/0* ]] || { echo "$output"; false; }
+  [[ ! -e $(cfg ga)/interfaces/1 ]]
+  run v ga ip change 192.0.2.10 192.0.2.11
+  [[ $status -eq 1 && $output == *'"gb"'* ]] || { echo "$output"; false; }
+  [[ "$(cat "$(cfg ga)/interfaces/0/ip")" == 192.0.2.10 ]]
+  # Disabled in gb: free for ga.
+  touch "$(cfg gb)/interfaces/0/disabled"
+  v ga ip add 192.0.2.11/24
+  [[ "$(cat "$(cfg ga)/interfaces/1/ip")" == 192.0.2.11 ]]
+  no_leftovers
+}
+
+@test "an unreadable config of another guest refuses ip add, start and build, naming the guest and the file" {
+  mk ga br0:192.0.2.10/24
+  mk gb br0:192.0.2.11/24
+  rm "$(cfg gb)/interfaces/0/ip"
+  ln -s "$WORK/nowhere" "$(cfg gb)/interfaces/0/ip"
+  run v ga ip add 192.0.2.12
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  [[ ! -e $(cfg ga)/interfaces/1 ]]
+  run v ga start
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  run v ga status
+  [[ $status -eq 3 ]]
+  run v gc build -m skeleton --interface br0:192.0.2.13/24
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  [[ ! -e $(cfg gc) ]]
+  # A bad value there is refused the same way.
+  rm "$(cfg gb)/interfaces/0/ip"
+  echo 300.1.1.1 > "$(cfg gb)/interfaces/0/ip"
+  run v ga ip add 192.0.2.12
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *300.1.1.1* ]] || { echo "$output"; false; }
+  # Repaired: everything works again.
+  echo 192.0.2.11 > "$(cfg gb)/interfaces/0/ip"
+  v ga ip add 192.0.2.12
+  v ga start
+  no_leftovers
+}
+
+@test "a bad value is refused before anything changes, live or saved (exit 2)" {
+  mk ga br0:192.0.2.10/24
+  v ga start
+  run v ga ip add 300.1.1.1
+  [[ $status -eq 2 && $output == *300.1.1.1* ]] || { echo "$status $output"; false; }
+  run v ga ip add 192.0.2.20 --mac zz:zz
+  [[ $status -eq 2 && $output == *interfaces/1/mac* && $output == *zz:zz* ]] || { echo "$status $output"; false; }
+  run v ga ip add 192.0.2.10
+  [[ $status -eq 2 ]] || { echo "$status $output"; false; }  # the guest's own address twice
+  run v ga ip del 192.0.2.99
+  [[ $status -eq 2 && $output == *192.0.2.99* ]] || { echo "$status $output"; false; }
+  [[ ! -e $(cfg ga)/interfaces/1 ]]
+  run v ga exec ip -4 -o addr show eth0
+  [[ $output == *192.0.2.10/24* && $output != *192.0.2.20* ]] || { echo "$output"; false; }
+  no_leftovers
+}
+
+@test "a save that fails (read-only config dir) undoes the live change and leaves the config as it was" {
+  mk ga br0:192.0.2.10/24
+  v ga start
+  before=$(find "$(cfg ga)" -printf '%P %s %m\n' | sort)
+  # add
+  run v_ro ga ip add 192.0.2.14
+  [[ $status -eq 1 ]] || { echo "$status $output"; false; }
+  [[ $output == *"Read-only file system"* && $output == *"live change undone"* ]] || { echo "$output"; false; }
+  run v ga exec ip -4 -o addr
+  [[ $output == *192.0.2.10/24* && $output != *192.0.2.14* ]] || { echo "$output"; false; }
+  # change: the old address stays live, the new one never stays
+  run v_ro ga ip change 192.0.2.10 192.0.2.15
+  [[ $status -eq 1 && $output == *"live change undone"* ]] || { echo "$status $output"; false; }
+  run v ga exec ip -4 -o addr
+  [[ $output == *192.0.2.10/24* && $output != *192.0.2.15* ]] || { echo "$output"; false; }
+  [[ "$(find "$(cfg ga)" -printf '%P %s %m\n' | sort)" == "$before" ]]
+  # The same changes with a writable config go through, live and saved.
+  v ga ip add 192.0.2.14
+  run v ga exec ip -4 -o addr
+  [[ $output == *192.0.2.14/24* ]] || { echo "$output"; false; }
+  [[ "$(cat "$(cfg ga)/interfaces/1/ip")" == 192.0.2.14 ]]
+  # del with a read-only config: the address comes back live
+  run v_ro ga ip del 192.0.2.14
+  [[ $status -eq 1 && $output == *"live change undone"* ]] || { echo "$status $output"; false; }
+  run v ga exec ip -4 -o addr
+  [[ $output == *192.0.2.14/24* ]] || { echo "$output"; false; }
+  [[ -e $(cfg ga)/interfaces/1/ip ]]
+  no_leftovers
+}
