@@ -4,7 +4,6 @@
 #include <cstdlib>
 
 #include "base/log.hpp"
-#include "base/scope_exit.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/addresses.hpp"
 #include "config/vserver/tree.hpp"
@@ -121,27 +120,34 @@ Status check_addresses(const config::Paths& paths, const spec::GuestSpec& spec) 
 
 Status ip_change(const config::Paths& paths, const std::string& name, const IpRequest& req,
                  bool* bad_input) {
-    bool input_ok = false;
-    ScopeExit classify([&] {
-        if (bad_input) *bad_input = !input_ok;
-    });
-    VS_TRY(spec::validate_name(name));
+    if (bad_input) *bad_input = false;
+    // The request, or the config it would make, is refused: the caller's input is at fault.
+    auto refuse = [&](Error e) {
+        if (bad_input) *bad_input = true;
+        return e;
+    };
+    if (auto v = spec::validate_name(name); !v) return refuse(std::move(v).error());
     const std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+        return refuse(
+            make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir));
     // One change at a time per guest, and never in the middle of its start or stop.
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)));
-    auto old = VS_TRY(cv::load(paths, name)).spec;
-    auto edit = VS_TRY(edit_for(old, req));
-    auto prepared = VS_TRY(cv::prepare(paths, name, edit));
-    input_ok = true;
-    const auto& now = prepared.loaded.spec;
+    auto loaded = cv::load(paths, name);
+    if (!loaded) return refuse(std::move(loaded).error());
+    const auto& old = loaded->spec;
+    auto edit = edit_for(old, req);
+    if (!edit) return refuse(std::move(edit).error());
+    bool invalid = false;
+    auto prepared = cv::prepare(paths, name, *edit, &invalid);
+    if (!prepared) return invalid ? refuse(std::move(prepared).error()) : prepared.error();
+    const auto& now = prepared->loaded.spec;
     auto others = VS_TRY(cv::addresses_of_other_guests(paths, name));
     VS_TRY(net::check_address_conflicts(net::ConflictScope{others, paths.run_dir}, now));
     auto ctx = net_context(paths, name, std::move(others));
     const bool live = net::is_live(ctx.run_dir);
     if (live) VS_TRY(net::apply_live(old, now, ctx));
-    if (auto r = cv::commit(prepared); !r) {
+    if (auto r = cv::commit(*prepared); !r) {
         if (live)
             if (auto u = net::apply_live(now, old, ctx); !u)
                 log::error("ip: undo the live change of guest \"{}\": {}", name, u.error().what());

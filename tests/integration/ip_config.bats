@@ -19,9 +19,11 @@ no_leftovers() {
 
 # vserver in a private mount namespace where guest $1's config dir is a read-only bind mount
 # (unshare -m makes the mount private: the host never sees it).
-v_ro() {
-  local dir
-  dir=$(cfg "$1")
+v_ro() { ro_in "$(cfg "$1")" "$@"; }
+# The same with DIR read-only: ro_in DIR NAME ARGS...
+ro_in() {
+  local dir=$1
+  shift
   unshare -m -- sh -c 'mount --bind -o ro "$1" "$1" && shift && exec "$@"' sh "$dir" \
     "${N[@]}" "$VS_BIN/vserver" "$@"
 }
@@ -114,5 +116,11 @@ v_ro() {
   run v ga exec ip -4 -o addr
   [[ $output == *192.0.2.14/24* ]] || { echo "$output"; false; }
   [[ -e $(cfg ga)/interfaces/1/ip ]]
+  # The whole config base read-only: not even the check can be staged. A failure to act
+  # (exit 1), not bad input, and nothing changes live.
+  run ro_in "$VSERVER_PREFIX/etc/vservers" ga ip add 192.0.2.16
+  [[ $status -eq 1 && $output == *"Read-only file system"* ]] || { echo "$status $output"; false; }
+  run v ga exec ip -4 -o addr
+  [[ $output != *192.0.2.16* ]] || { echo "$output"; false; }
   no_leftovers
 }

@@ -292,9 +292,14 @@ bool is_in_flight_name(const std::string& name) {
 }
 
 Result<PreparedEdit> prepare_dir(const std::string& dir, const spec::GuestSpec& base,
-                                 const Edit& edit) {
+                                 const Edit& edit, bool* invalid) {
+    bool refused = true;
+    ScopeExit tell([&] {
+        if (invalid) *invalid = refused;
+    });
     VS_TRY(edit.check());
     if (!sys::is_dir(dir)) return make_error(ENOENT, "config dir \"{}\" does not exist", dir);
+    refused = false;
     // Beside the real dir, so that relative link targets resolve alike.
     std::string copy = in_flight(dir, "check");
     VS_TRY(fs::remove_path(copy));
@@ -304,6 +309,7 @@ Result<PreparedEdit> prepare_dir(const std::string& dir, const spec::GuestSpec& 
     VS_TRY(apply_to_copy(copy, edit.changes()).wrap("check config {}", dir));
     auto loaded = load_dir(copy, base);
     if (!loaded) {
+        refused = true;
         Error e = std::move(loaded).error();
         replace_all(e.message, copy, dir);
         return e;
@@ -313,15 +319,23 @@ Result<PreparedEdit> prepare_dir(const std::string& dir, const spec::GuestSpec& 
     return PreparedEdit{dir, edit.changes(), std::move(*loaded)};
 }
 
-Result<PreparedEdit> prepare(const Paths& paths, const std::string& name, const Edit& edit) {
+Result<PreparedEdit> prepare(const Paths& paths, const std::string& name, const Edit& edit,
+                             bool* invalid) {
+    if (invalid) *invalid = true;
     auto base = VS_TRY(base_spec(paths, name));
     std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
         return make_error(ENOENT, "guest \"{}\" does not exist (no config dir {})", name, dir);
-    auto p = VS_TRY(prepare_dir(dir, base, edit));
+    auto p = VS_TRY(prepare_dir(dir, base, edit, invalid));
     // As load() does: a guest without its own shell follows .defaults/shell.
-    if (p.loaded.spec.shell.empty())
-        p.loaded.spec.shell = VS_TRY(load_defaults(paths).wrap("load guest {}", name)).shell;
+    if (p.loaded.spec.shell.empty()) {
+        auto d = load_defaults(paths);
+        if (!d) {
+            if (invalid) *invalid = true;
+            return std::move(d).error().wrap(fmt::format("load guest {}", name));
+        }
+        p.loaded.spec.shell = d->shell;
+    }
     return p;
 }
 

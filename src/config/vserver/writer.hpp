@@ -73,10 +73,13 @@ struct PreparedEdit {
 /// (Edit::check), then the whole config as it will be is loaded and validated (the tree's files
 /// copied into a staging dir beside it, the changes applied there, read by load_dir), so a
 /// write never leaves a config that `start` refuses. A refusal names the real file and value.
-Result<PreparedEdit> prepare(const Paths& paths, const std::string& name, const Edit& edit);
+/// `*invalid` tells a refusal of the changes or of the config they make (a guest that does not
+/// exist included) from a failure to check (the staging dir could not be written).
+Result<PreparedEdit> prepare(const Paths& paths, const std::string& name, const Edit& edit,
+                             bool* invalid = nullptr);
 /// The same for a config dir anywhere: `base` as for load_dir.
 Result<PreparedEdit> prepare_dir(const std::string& dir, const spec::GuestSpec& base,
-                                 const Edit& edit);
+                                 const Edit& edit, bool* invalid = nullptr);
 
 /// Step 3: every file written atomically (tmp + fsync + rename, its old mode kept; a symlink
 /// in the way is replaced, never written through), a directory that did not exist staged
