@@ -34,12 +34,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$VS_BIN/vserver" template build -m skeleton >/dev/null
+"$VS_BIN/vserver" template build -m skeleton --initstyle plain >/dev/null
 root=$VSERVER_PREFIX/var/lib/vservers/template
 
 echo "building and starting $n guests" >&2
 for i in $(seq 1 "$n"); do
-  "$VS_BIN/vserver" "g$i" build -m skeleton >/dev/null 2>&1
+  "$VS_BIN/vserver" "g$i" build -m skeleton --initstyle plain >/dev/null 2>&1
   guests+=("g$i")
   "$VS_BIN/vserver" "g$i" start
 done

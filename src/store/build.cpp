@@ -154,7 +154,7 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     if (req.initstyle_given)
         s.init.style = cmd.init.style;
     else if (req.method == Method::Skeleton)
-        s.init.style = spec::InitStyle::Plain;
+        s.init.style = kSkeletonInitStyle;
     else if (req.method == Method::Debootstrap)
         s.init.style = spec::InitStyle::Sysv;
     s.flags.names = cmd.flags.names;

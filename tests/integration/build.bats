@@ -20,7 +20,7 @@ teardown() { build_teardown; }
   [[ "$(cat $cfg/interfaces/0/prefix)" == 24 ]]
   [[ "$(cat $cfg/interfaces/0/dev)" == eth0 ]]
   [[ "$(cat $cfg/interfaces/0/name)" == web ]]
-  [[ "$(cat $cfg/apps/init/style)" == plain ]]
+  [[ "$(cat $cfg/apps/init/style)" == sysv ]]
   grep -q '/dev/pts' $cfg/fstab
   [[ "$(readlink $cfg/vdir)" == "$root" ]]
   # util-vserver's barrier: the roots' parent is root-only; a guest's / stays 0755 inside.

@@ -51,7 +51,7 @@ teardown() { build_teardown; }
   run vserver sk2 build -m clone -- --source sk
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   [[ "$(chroot $VSERVER_PREFIX/var/lib/vservers/sk2 /bin/sh -c 'echo ok')" == ok ]]
-  [[ "$(cat $VSERVER_PREFIX/etc/vservers/sk2/apps/init/style)" == plain ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/sk2/apps/init/style)" == sysv ]]
 }
 
 @test "clone/rsync: a source overlapping the new root is refused" {

@@ -416,3 +416,43 @@ teardown() { vs_teardown; }
     [ ! -e "$VSERVER_PREFIX/run/vservers/g1" ]
     assert_no_leaks g1
 }
+
+@test "a skeleton guest is sysv style: vs-init is PID 1, rc 3 at start, rc 6 then SIGTERM at stop" {
+    local mode root pid1
+    mode=$(test_userns_flag)
+    # shellcheck disable=SC2086 # an empty mode is no argument
+    run vs sk build -m skeleton $mode
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    VS_GUESTS+=(sk)
+    [ "$(cat "$(guest_cfg sk)/apps/init/style")" = sysv ]
+    # A service that rc 3 starts and that leaves on SIGTERM, also stopped by a K script of rc 6;
+    # each step leaves a mark on the guest's disk (not a tmpfs: it outlives the guest).
+    root=$(guest_root sk)
+    cat >"$root/etc/init.d/svc" <<'SH'
+#!/bin/sh
+case $1 in
+start)
+    (trap 'echo term >/var/log/svc.term; exit 0' TERM
+     echo up >/var/log/svc.start
+     while :; do sleep 1000 & wait $!; done) </dev/null >/dev/null 2>&1 &
+    ;;
+stop) echo stop >/var/log/svc.stop ;;
+esac
+SH
+    chmod 755 "$root/etc/init.d/svc"
+    ln -s ../init.d/svc "$root/etc/rc3.d/S10svc"
+    ln -s ../init.d/svc "$root/etc/rc6.d/K10svc"
+    vs sk start
+    [ -e "$root/var/log/svc.start" ]
+    pid1=$(init_pid sk)
+    # PID 1 is the project's vs-init (it runs from a sealed memfd), not busybox init, whose
+    # SIGTERM handling sleeps a second after each of its own SIGTERM and SIGKILL rounds.
+    [[ $(cat "/proc/$pid1/comm") == *vs-init ]]
+    run vs sk stop
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -e "$root/var/log/svc.stop" ]
+    # The service ended on the SIGTERM of the killseq, by itself: nothing needed SIGKILL.
+    [ "$(cat "$root/var/log/svc.term")" = term ]
+    assert_no_leaks sk
+}
