@@ -14,9 +14,10 @@ bats_require_minimum_version 1.5.0
 setup() { sec_setup; }
 teardown() {
     local rc=0
-    sec_teardown || rc=1
-    # The tmux server of A18, by its own socket (only ever ours).
+    # The tmux server of A18, by its own socket (only ever ours), before the guests go: its
+    # shell may still be inside an enter.
     [[ -n ${A18_TMUX:-} ]] && tmux -L "$A18_TMUX" kill-server 2>/dev/null
+    sec_teardown || rc=1
     # A19's host path socket (its listener is in SEC_HOST_PIDS).
     [[ -n ${A19_SOCK:-} ]] && rm -f "$A19_SOCK"
     # A15's dirs: never a mount point by then (sec_teardown has stopped every guest), checked.
