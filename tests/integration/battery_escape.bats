@@ -249,6 +249,47 @@ a15_kernel_mounts() {
     [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
 
+@test "A15: g1 turns the bind-mount source g2's fstab takes from the shared volume into a symlink to /: g2 gets the volume's directory or no start, never a host path" {
+    A15_DIRS=$(mktemp -d /tmp/vs-a15-vol-XXXXXX)
+    vol=$A15_DIRS
+    chmod 1777 "$vol"
+    probe_guest g1
+    probe_guest g2
+    mkdir -p "$(guest_root g1)/shared" "$(guest_root g2)/data2"
+    echo "$vol /shared none bind 0 0" >>"$(guest_cfg g1)/fstab"
+    # g2 takes one subdirectory of the volume (a "subpath" volume).
+    echo "$vol/src /data2 none bind 0 0" >>"$(guest_cfg g2)/fstab"
+    vs g1 start
+    vs g1 exec sh -c 'mkdir /shared/src /shared/real && echo a15-volume >/shared/src/marker && cp /shared/src/marker /shared/real/'
+    # Control: the directory itself is mounted.
+    vs g2 start
+    [ "$(vs g2 exec cat /data2/marker)" = a15-volume ]
+    vs g2 stop
+    host_root_id=$(stat -L -c %d:%i /)
+    escaped=()
+    for link in / ../../../../../../../.. /proc/1/root /etc; do
+        vs g1 exec sh -c "rm -rf /shared/src; ln -s '$link' /shared/src"
+        run vs g2 start
+        echo "src -> $link: $status $output"
+        if [ "$status" -ne 0 ]; then
+            [ "${#lines[@]}" -eq 1 ]
+            [[ $output == *"/data2"* ]]
+            assert_no_leaks g2
+            continue
+        fi
+        seen=$(vs g2 exec stat -L -c %d:%i /data2)
+        if [[ $seen == "$host_root_id" || $seen == "$(stat -L -c %d:%i /etc)" ]]; then
+            escaped+=("$link")
+        fi
+        vs g2 stop
+    done
+    if [[ ${#escaped[@]} -gt 0 ]]; then
+        mode=classic
+        guest_userns g2 && mode=user-namespaced
+        skip "KNOWN HOLE: a $mode guest's fstab bind source inside a volume another guest writes is resolved following that guest's symlinks: with src -> ${escaped[*]} g2 started with the host's / or /etc bound at /data2"
+    fi
+}
+
 # ---- A18: terminal injection (TIOCSTI/TIOCLINUX) ------------------------------------------
 
 # A host shell on a terminal of its own: a private tmux server (socket $A18_TMUX, killed in
