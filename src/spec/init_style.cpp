@@ -38,7 +38,7 @@ Result<InitStyle> init_style_from_name(std::string_view name) {
                               "/sbin/init), sysv (/etc/init.d/rc) or reaper with "
                               "apps/init/cmd.start",
                               name);
-    return make_error(EINVAL, "unknown init style \"{}\" (plain, sysv, reaper)", name);
+    return make_error(EINVAL, "unknown init style \"{}\" ({})", name, kInitStyleSyntax);
 }
 
 }  // namespace vs::spec

@@ -8,6 +8,9 @@
 
 namespace vs::spec {
 
+/// The names a config file or --initstyle may give, as a value syntax ("none" is an alias).
+inline constexpr const char* kInitStyleSyntax = "plain|sysv|reaper";
+
 /// "plain", "sysv" or "reaper".
 const char* init_style_name(InitStyle s);
 

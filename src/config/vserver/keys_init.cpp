@@ -67,7 +67,7 @@ Key argv_row(const std::string& file, ArgvField field, std::string doc) {
 
 void add_init(std::vector<Key>& out) {
     out.push_back(
-        {"apps/init/style", FileKind::Scalar, "plain|sysv|reaper",
+        {"apps/init/style", FileKind::Scalar, spec::kInitStyleSyntax,
          [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
              s.init.style = VS_TRY(spec::init_style_from_name(str::lower(scalar(f.text))));
              return ok();

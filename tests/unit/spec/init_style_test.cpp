@@ -13,6 +13,11 @@ TEST(InitStyle, NamesRoundTrip) {
         EXPECT_EQ(*back, s);
     }
     EXPECT_STREQ(init_style_name(InitStyle::Sysv), "sysv");
+    // The value syntax the config key documents names exactly the styles' names.
+    std::string names;
+    for (auto s : {InitStyle::Plain, InitStyle::Sysv, InitStyle::Reaper})
+        names += std::string(names.empty() ? "" : "|") + init_style_name(s);
+    EXPECT_EQ(names, kInitStyleSyntax);
     EXPECT_EQ(*init_style_from_name("none"), InitStyle::Reaper);
 }
 
