@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets everything up on a fresh Debian 12 (as root) and runs every test suite.
-# Usage: scripts/test.sh [ctest args...], e.g. scripts/test.sh -L unit
+# Sets everything up on a fresh Debian 12 (as root) and runs every test suite: unit, priv,
+# integration, the cgroup-v2 VM, then the build variants (release, sanitize) and the fuzz
+# targets, which build their own dirs under build/variants (docs/testing.md).
+# Usage: scripts/test.sh [ctest args...], e.g. scripts/test.sh -L unit, scripts/test.sh -LE vm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -267,9 +267,12 @@ Status do_device(const Ctx& c, const Op& o) {
                           o.source, st.st_mode & 07777, o.mode, o.mode, o.source);
     Op file = o;
     file.create = true;
-    auto t = VS_TRY(target_fd(c, file, false));
+    // With create set, target_fd always holds an fd. It is taken out of the optional at once:
+    // GCC 12 at -O3 cannot prove the optional engaged at its destruction after the next
+    // VS_TRY's early return and warns -Wmaybe-uninitialized (GCC bug 80635).
+    UniqueFd t = std::move(VS_TRY(target_fd(c, file, false)).value());
     auto tree = VS_TRY(clone_tree(src.get(), "", false));
-    return attach(tree.get(), t->get(), o.target);
+    return attach(tree.get(), t.get(), o.target);
 }
 
 Status do_symlink(const Ctx& c, const Op& o) {

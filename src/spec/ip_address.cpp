@@ -21,6 +21,10 @@ std::string IpAddress::str() const {
 Result<IpAddress> parse_ip(std::string_view text) {
     std::string t(str::trim(text));
     IpAddress a;
+    // inet_pton reads up to the first NUL: "10.0.0.1\0junk" must not pass as 10.0.0.1.
+    if (t.find('\0') != std::string::npos)
+        return make_error(EINVAL, "invalid IP address \"{}\": contains a NUL byte",
+                          t.substr(0, t.find('\0')));
     // inet_pton(AF_INET) only takes the strict dotted quad: "1.2.3", "01.2.3.4" and "300.1.1.1"
     // all fail, unlike inet_aton which would read "1.2.3" as 1.2.0.3.
     if (t.find(':') == std::string::npos) {

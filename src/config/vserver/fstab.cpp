@@ -1,6 +1,7 @@
 // fstab parsing and formatting.
 #include "config/vserver/fstab.hpp"
 
+#include <cctype>
 #include <cerrno>
 
 #include "base/strings.hpp"
@@ -24,10 +25,12 @@ std::string unescape(std::string_view s) {
     return o;
 }
 
+// Every byte the parser splits fields on (isspace: also \v, \f, \r) is escaped, so a field
+// written here reads back as one field.
 std::string escape(std::string_view s) {
     std::string o;
     for (char c : s) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\\' || c == '#')
+        if (std::isspace(static_cast<unsigned char>(c)) || c == '\\' || c == '#')
             o += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
         else
             o += c;
@@ -48,6 +51,10 @@ Result<std::vector<spec::FstabEntry>> parse_fstab(std::string_view text) {
                               l);
         spec::FstabEntry e{unescape(w[0]), unescape(w[1]), unescape(w[2]),
                            w.size() > 3 ? unescape(w[3]) : "defaults"};
+        // \000 would cut the path or option string short where the kernel reads it.
+        for (const std::string* f : {&e.source, &e.target, &e.fstype, &e.options})
+            if (f->find('\0') != std::string::npos)
+                return make_error(EINVAL, "invalid fstab line \"{}\": \\000 (NUL) in a field", l);
         if (e.target.empty() || e.target.front() != '/')
             return make_error(EINVAL, "invalid fstab line \"{}\": target \"{}\" is not absolute", l,
                               e.target);

@@ -1,0 +1,52 @@
+// Inputs the fuzz targets (tests/fuzz/) found, each pinned with what the fixed parser must do.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <string>
+#include <string_view>
+
+#include "config/vserver/fstab.hpp"
+#include "spec/ip_address.hpp"
+
+namespace cv = vs::config::vserver;
+using namespace std::string_literals;
+
+// fstab_fuzz: a field holding a vertical tab (\013) was written back raw, and the parser, which
+// splits on every isspace byte, read that line as five fields and refused the table it wrote.
+TEST(FuzzRegressions, FstabFieldWithVerticalTabFormatsBackToOneField) {
+    auto t = cv::parse_fstab("/srv/my\\040dir /mnt/a\\013b none bind\n");
+    ASSERT_TRUE(t) << t.error().what();
+    ASSERT_EQ(t->size(), 1u);
+    EXPECT_EQ((*t)[0].target, "/mnt/a\vb");
+    const std::string out = cv::format_fstab(*t);
+    EXPECT_EQ(out, "/srv/my\\040dir\t/mnt/a\\013b\tnone\tbind\t0 0\n");
+    auto again = cv::parse_fstab(out);
+    ASSERT_TRUE(again) << again.error().what();
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ((*again)[0].target, "/mnt/a\vb");
+    // \f and \r too.
+    auto fr = cv::parse_fstab("none /mnt/\\014\\015 tmpfs defaults\n");
+    ASSERT_TRUE(fr);
+    auto fr2 = cv::parse_fstab(cv::format_fstab(*fr));
+    ASSERT_TRUE(fr2) << fr2.error().what();
+    EXPECT_EQ((*fr2)[0].target, "/mnt/\f\r");
+}
+
+// fstab_fuzz: \000 unescaped to a NUL inside a field, which the mount would cut short.
+TEST(FuzzRegressions, FstabRefusesNulInAField) {
+    auto t = cv::parse_fstab("none /mnt/a\\000b tmpfs defaults\n");
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().what().find("NUL"), std::string::npos) << t.error().what();
+    EXPECT_FALSE(cv::parse_fstab("/dev/x\\000 /mnt ext4 ro\n"));
+}
+
+// ip_address_fuzz: inet_pton stops at a NUL, so "::f\0..." was accepted as ::f (and an
+// interfaces/N/ip file "192.0.2.1\0junk" as 192.0.2.1).
+TEST(FuzzRegressions, IpAddressWithNulIsRefused) {
+    EXPECT_FALSE(vs::spec::parse_ip("::f\0\0\0\0\0\0\0ffd:1)9h2/2.0"s));
+    EXPECT_FALSE(vs::spec::parse_ip("192.0.2.1\0junk"s));
+    EXPECT_FALSE(vs::spec::parse_host_ip("192.0.2.1\0"s));
+    EXPECT_FALSE(vs::spec::parse_cidr("192.0.2.1\0/24"s));
+    EXPECT_FALSE(vs::spec::parse_prefix_or_mask("255.255.255.0\0"s, AF_INET));
+    EXPECT_TRUE(vs::spec::parse_ip("192.0.2.1"));
+}
