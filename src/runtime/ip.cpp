@@ -138,6 +138,9 @@ Status ip_change(const config::Paths& paths, const std::string& name, const IpRe
     const auto& old = loaded->spec;
     auto edit = edit_for(old, req);
     if (!edit) return refuse(std::move(edit).error());
+    // Address changes of all guests one at a time, from the scan of the others' configs to the
+    // save: two guests never both get one address by concurrent edits.
+    auto edits = VS_TRY(state::HostLock::acquire(paths.run_dir, "ip"));
     bool invalid = false;
     auto prepared = cv::prepare(paths, name, *edit, &invalid);
     if (!prepared) return invalid ? refuse(std::move(prepared).error()) : prepared.error();

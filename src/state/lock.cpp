@@ -39,4 +39,16 @@ bool GuestLock::held_by_other(const std::string& run_dir) {
     return false;
 }
 
+Result<HostLock> HostLock::acquire(const std::string& run_base, const std::string& name) {
+    VS_TRY(sys::mkdir_p(run_base, 0755));
+    std::string path = fmt::format("{}/.{}.lock", run_base, name);
+    auto fd = VS_TRY(sys::open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    int r;
+    do {
+        r = ::flock(fd.get(), LOCK_EX);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return errno_error(fmt::format("lock \"{}\"", path));
+    return HostLock(std::move(fd));
+}
+
 }  // namespace vs::state

@@ -1,4 +1,5 @@
-// GuestLock: the per-guest flock that serializes start, stop, restart and delete.
+// GuestLock: the per-guest flock that serializes start, stop, restart and delete; HostLock for
+// work across guests.
 #pragma once
 
 #include <string>
@@ -25,6 +26,19 @@ public:
 
 private:
     explicit GuestLock(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
+};
+
+/// A host-wide exclusive flock on <run base>/.<name>.lock (created 0600, never through a
+/// symlink) for work that spans guests, e.g. the address changes of `vserver NAME ip`, so that
+/// two concurrent edits never both pass the check against the other's config. Taken after a
+/// guest's GuestLock, never before one. Dies with the process.
+class HostLock {
+public:
+    static Result<HostLock> acquire(const std::string& run_base, const std::string& name);
+
+private:
+    explicit HostLock(UniqueFd fd) : fd_(std::move(fd)) {}
     UniqueFd fd_;
 };
 

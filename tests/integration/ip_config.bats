@@ -124,3 +124,18 @@ ro_in() {
   [[ $output != *192.0.2.16* ]] || { echo "$output"; false; }
   no_leftovers
 }
+
+@test "concurrent ip add of one address to two guests: exactly one gets it" {
+  mk ga br0:192.0.2.10/24
+  mk gb br0:192.0.2.11/24
+  local k n
+  for k in $(seq 40 49); do
+    v ga ip add "192.0.2.$k" >/dev/null 2>&1 & p1=$!
+    v gb ip add "192.0.2.$k" >/dev/null 2>&1 & p2=$!
+    wait $p1 && s1=0 || s1=1
+    wait $p2 && s2=0 || s2=1
+    n=$(grep -lx "192.0.2.$k" "$(cfg ga)"/interfaces/*/ip "$(cfg gb)"/interfaces/*/ip | wc -l)
+    [[ $n -eq 1 && $((s1 + s2)) -eq 1 ]] || { echo "192.0.2.$k: configured $n times, exits $s1 $s2"; false; }
+  done
+  no_leftovers
+}
