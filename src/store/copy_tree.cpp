@@ -8,6 +8,7 @@
 #include "base/exec.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/mounts.hpp"
 #include "spec/validate.hpp"
 
 namespace vs::store {
@@ -69,7 +70,20 @@ Status check_rsync_opts(const std::vector<std::string>& opts) {
     return ok();
 }
 
+Status check_no_submounts(const std::string& source_dir) {
+    // cp --one-file-system and rsync -x compare device numbers, so a bind mount of the same file
+    // system inside the source (an fstab bind, /srv/data) would be copied into the new guest.
+    std::vector<std::string> found;
+    for (auto& m : VS_TRY(fs::mounts_below(source_dir)))
+        if (m.mount_point != source_dir) found.push_back(m.describe());
+    if (!found.empty())
+        return make_error(EBUSY, "source \"{}\" has file systems mounted inside: {}; unmount them",
+                          source_dir, str::join(found, "; "));
+    return ok();
+}
+
 Status clone_tree(const std::string& source_dir, const std::string& root) {
+    VS_TRY(check_no_submounts(source_dir).wrap("clone"));
     return exec::run_checked({"cp", "--archive", "--reflink=auto", "--one-file-system",
                               "--no-target-directory", source_dir, root})
         .wrap("clone \"{}\"", source_dir);
@@ -77,6 +91,7 @@ Status clone_tree(const std::string& source_dir, const std::string& root) {
 
 Status rsync_tree(const std::string& source, const std::string& root,
                   const std::vector<std::string>& opts) {
+    if (!source.empty() && source[0] == '/') VS_TRY(check_no_submounts(source).wrap("rsync"));
     std::vector<std::string> argv = {"rsync", "-aHAX", "--numeric-ids", "-x"};
     argv.insert(argv.end(), opts.begin(), opts.end());
     std::string src = source;

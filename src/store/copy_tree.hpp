@@ -20,11 +20,16 @@ Result<std::string> resolve_rsync_source(const std::string& source);
 /// --copy-unsafe-links, -k/--copy-dirlinks, -K/--keep-dirlinks) or delete outside the root.
 Status check_rsync_opts(const std::vector<std::string>& opts);
 
-/// `cp --archive --reflink=auto --one-file-system`: copy-on-write clones where the file system
-/// can (btrfs, XFS), real copies elsewhere; symlinks are copied as symlinks (-P).
+/// Refuses a source with a file system mounted below it (naming each): the copy tools stop at
+/// another device only, and a bind mount of the same file system would be copied.
+Status check_no_submounts(const std::string& source_dir);
+
+/// check_no_submounts, then `cp --archive --reflink=auto --one-file-system`: copy-on-write clones
+/// where the file system can (btrfs, XFS), real copies elsewhere; symlinks are copied as symlinks
+/// (-P).
 Status clone_tree(const std::string& source_dir, const std::string& root);
 
-/// `rsync -aHAX --numeric-ids -x [opts] SOURCE/ ROOT/`.
+/// check_no_submounts (local sources), then `rsync -aHAX --numeric-ids -x [opts] SOURCE/ ROOT/`.
 Status rsync_tree(const std::string& source, const std::string& root,
                   const std::vector<std::string>& opts);
 
