@@ -10,6 +10,7 @@
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
 #include "store/guest_root.hpp"
+#include "store/leftovers.hpp"
 
 namespace vs::runtime {
 
@@ -35,6 +36,7 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const Rem
     const std::string& name = spec.name;
     const std::string run = paths.guest_run(name);
     auto lock = VS_TRY(state::GuestLock::acquire(run));
+    store::sweep_leftovers(paths, name, spec.root);
     // Mounts on the host below a stopped guest's root are an admin's (a bind of /srv/data, an
     // fstab line): refuse before anything changes, and never walk into them.
     const auto policy = opt.force ? store::RootMounts::DetachPseudo : store::RootMounts::Refuse;

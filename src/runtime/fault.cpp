@@ -1,25 +1,10 @@
-// Fault injection for tests.
+// Fault injection for tests: the start and stop points, through base/fault.
 #include "runtime/fault.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <string>
+#include "base/fault.hpp"
 
 namespace vs::runtime {
 
-Status fault_point(const char* point) {
-#ifndef VS_NO_FAULT_INJECTION
-    const char* env = std::getenv("VSERVER_FAULT");
-    if (!env) return ok();
-    std::string want(env), p(point);
-    if (want == p + ":kill") ::kill(::getpid(), SIGKILL);
-    if (want == p + ":fail") return make_error(EIO, "injected fault at {}", p);
-#else
-    (void)point;
-#endif
-    return ok();
-}
+Status fault_point(const char* point) { return vs::fault_point(point); }
 
 }  // namespace vs::runtime

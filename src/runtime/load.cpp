@@ -7,14 +7,36 @@
 #include "net/guest_network.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
+#include "state/lock.hpp"
+#include "store/leftovers.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::runtime {
+
+namespace {
+
+// A start that waited on the lock while delete removed the guest recreates the run dir and its
+// lock file; with the config gone nothing else would ever remove them. Only a run dir holding
+// nothing but the lock, which nobody holds, goes.
+void remove_stale_run_dir(const config::Paths& paths, const std::string& name) {
+    std::string run = paths.guest_run(name);
+    auto entries = sys::list_dir(run);
+    if (!entries || state::GuestLock::held_by_other(run)) return;
+    for (auto& e : *entries)
+        if (e != "lock" && !store::is_dead_tmp(e)) return;
+    if (auto r = fs::remove_path(run); !r) log::warn("{}", r.error().what());
+}
+
+}  // namespace
 
 Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
     std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
+    if (!sys::is_dir(dir)) {
+        remove_stale_run_dir(paths, name);
         return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    }
+    store::sweep_leftovers(paths, name, paths.guest_root(name));
     auto loaded = VS_TRY(config::vserver::load(paths, name));
     for (auto& u : loaded.unknown) log::warn("{}: unknown config file \"{}\" ignored", dir, u);
     for (auto& w : loaded.warnings) log::warn("{}", w);

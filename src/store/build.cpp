@@ -23,6 +23,7 @@
 #include "store/debootstrap.hpp"
 #include "store/guest_root.hpp"
 #include "store/idmap_check.hpp"
+#include "store/leftovers.hpp"
 #include "store/skeleton.hpp"
 #include "store/template_extract.hpp"
 
@@ -224,6 +225,8 @@ Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req)
     if ((cfg_exists || root_exists) && !req.force)
         return make_error(EEXIST, "build: guest {} already exists ({}); use --force to replace it",
                           s.name, cfg_exists ? cfg : root);
+    // A build or write of this guest that was killed left its staging dirs and temporaries.
+    sweep_leftovers(paths, s.name, root);
     if (req.force && sys::exists(paths.guest_run(s.name) + "/pid"))
         log::debug("build: {} has run state; replacing only its files", s.name);
 

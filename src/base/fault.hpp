@@ -1,0 +1,13 @@
+// Fault points for the crash tests: VSERVER_FAULT=<point>:kill SIGKILLs this process at that
+// point; <point>:fail makes it fail there. Compiled out with -DVS_NO_FAULT_INJECTION.
+#pragma once
+
+#include "base/result.hpp"
+
+namespace vs {
+
+/// The points are listed where they are used: runtime/fault.hpp (start, stop) and
+/// store/build.hpp (build).
+Status fault_point(const char* point);
+
+}  // namespace vs
