@@ -1,4 +1,5 @@
-// The build transaction: prepare (no side effects) -> stage -> fill -> commit (renames).
+// The build transaction: prepare (no side effects), then the phases of Build: stage the root,
+// fill it, finish it, stage the config, commit (renames), remove what was replaced.
 #include "store/build.hpp"
 
 #include <fcntl.h>
@@ -8,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
+#include "base/fault.hpp"
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
@@ -18,6 +21,7 @@
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
+#include "fs/resolve.hpp"
 #include "spec/validate.hpp"
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
@@ -100,9 +104,7 @@ bool inside(const std::string& path, const std::string& dir) {
 // plain when it has /sbin/init, else reaper (our PID 1 only).
 Result<spec::InitStyle> detect_style(const std::string& root) {
     auto rfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    auto has = [&](const char* p) {
-        return sys::open_in_root(rfd.get(), p, O_PATH | O_CLOEXEC).has_value();
-    };
+    auto has = [&](const char* p) { return fs::open_in_root(rfd.get(), p, O_PATH).has_value(); };
     if (has("/etc/init.d/rc")) return spec::InitStyle::Sysv;
     if (has("/sbin/init")) return spec::InitStyle::Plain;
     return spec::InitStyle::Reaper;
@@ -135,6 +137,154 @@ void remove_replaced_root(const config::Paths& paths, const std::string& name,
                          owner->why_not);
     warn_if(remove_root(owner->real, RootMounts::DetachPseudo), "build: remove the replaced root");
 }
+
+// One build as a list of phases (build_prepared). The root's staging name lives next to it,
+// so the commit is a rename on one file system; every step that makes something registers its
+// undo, which runs unless the commit completes.
+class Build {
+public:
+    Build(const config::Paths& paths, BuildRequest& req)
+        : root(req.spec.root),
+          paths_(paths),
+          req_(req),
+          s_(req.spec),
+          cfg_(req.spec.config_dir),
+          root_stage_(parent_of(root) + "/" + fmt::format(".build-{}-{}", s_.name, ::getpid())) {}
+
+    const std::string root;
+
+    /// An existing guest (config dir or root) is replaced only with --force.
+    Status check_target() {
+        cfg_exists_ = sys::exists(cfg_);
+        root_exists_ = sys::exists(root);
+        if ((cfg_exists_ || root_exists_) && !req_.force)
+            return make_error(EEXIST,
+                              "build: guest {} already exists ({}); use --force to replace it",
+                              s_.name, cfg_exists_ ? cfg_ : root);
+        if (req_.force && sys::exists(paths_.guest_run(s_.name) + "/pid"))
+            log::debug("build: {} has run state; replacing only its files", s_.name);
+        return ok();
+    }
+
+    /// The staging root (a subvolume on btrfs), marked as being built by this process, so a
+    /// killed build's root is recognised and removed (leftovers.hpp).
+    Status stage_root() {
+        const bool root_parent_existed = sys::exists(parent_of(root));
+        kind_ = VS_TRY(create_root(root_stage_));
+        undo_.add([stage = root_stage_, parent = parent_of(root), root_parent_existed] {
+            warn_if(remove_root(stage, RootMounts::DetachPseudo), "build: clean up");
+            if (!root_parent_existed) ::rmdir(parent.c_str());
+        });
+        return mark_building(root_stage_).wrap("build");
+    }
+
+    /// The method's work: the only phase that takes long.
+    Status fill_root() {
+        log::info("building {} with method {} in {}", s_.name, method_name(req_.method), root);
+        switch (req_.method) {
+            case Method::Skeleton:
+                return fill_skeleton(root_stage_, s_).wrap("build -m skeleton");
+            case Method::Template:
+                for (auto& a : req_.template_args.archives)
+                    VS_TRY(extract_archive(a, root_stage_).wrap("build -m template"));
+                return ok();
+            case Method::Debootstrap:
+                return run_debootstrap(req_.debootstrap_args, root_stage_,
+                                       s_.init.style == spec::InitStyle::Sysv)
+                    .wrap("build -m debootstrap");
+            case Method::Clone:
+                return clone_tree(req_.copy_args.source, root_stage_).wrap("build -m clone");
+            case Method::Rsync:
+                return rsync_tree(req_.copy_args.source, root_stage_, req_.copy_args.rsync_opts)
+                    .wrap("build -m rsync");
+        }
+        return ok();
+    }
+
+    /// The root's own marker, mode and the init style found in it.
+    Status finish_root() {
+        VS_TRY(mark_root(root_stage_, s_.name).wrap("build"));
+        // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
+        if (::chmod(root_stage_.c_str(), 0755) < 0)
+            return errno_error(fmt::format("chmod \"{}\"", root_stage_));
+        if (!req_.initstyle_given && req_.method != Method::Skeleton &&
+            req_.method != Method::Debootstrap)
+            s_.init.style = VS_TRY(detect_style(root_stage_));
+        return ok();
+    }
+
+    /// The context (and, user-namespaced, its free id range), then the whole config dir, staged
+    /// beside its place and loaded back (the check start makes).
+    Status stage_config() {
+        if (!s_.context) {
+            s_.context = VS_TRY(cv::allocate_context(paths_).wrap("build"));
+            if (s_.ns.user) VS_TRY(check_id_range_free(paths_, s_.name, *s_.context).wrap("build"));
+        }
+        cfg_new_.emplace(VS_TRY(cv::NewConfig::stage(paths_, s_).wrap("build")));
+        return ok();
+    }
+
+    /// The cache dir first (harmless if it stays), then the root, then the config dir: a guest
+    /// exists once its config dir does, and by then its root is complete. A build killed
+    /// between the two renames leaves a root still marked as being built, without a config:
+    /// the next operation on the name removes it.
+    Status commit() {
+        bool cache_created = false;
+        if (!sys::exists(s_.cache_dir)) {
+            VS_TRY(sys::mkdir_p(s_.cache_dir, 0700));
+            cache_created = true;
+        }
+        undo_.add([cache = s_.cache_dir, cache_created] {
+            if (cache_created) warn_if(fs::remove_path(cache), "build: clean up");
+        });
+        const unsigned how = root_exists_ ? RENAME_EXCHANGE : RENAME_NOREPLACE;
+        VS_TRY(rename2(root_stage_, root, how).wrap("build"));
+        undo_.add([stage = root_stage_, r = root, how] {
+            if (how == RENAME_EXCHANGE)
+                warn_if(rename2(stage, r, RENAME_EXCHANGE), "build: undo");
+            else
+                warn_if(rename2(r, stage, RENAME_NOREPLACE), "build: undo");
+        });
+        VS_TRY(fault_point("build:between-renames"));
+        if (cfg_exists_)
+            if (auto l = sys::readlink(cfg_ + "/vdir")) old_root_ = *l;
+        VS_TRY(cfg_new_->commit(cfg_exists_).wrap("build"));
+        undo_.commit();
+        warn_if(clear_building(root), "build");
+        return ok();
+    }
+
+    /// Only the replaced guest's leftovers remain in the staging names now (the replaced config
+    /// goes with cfg_new_).
+    void remove_replaced() {
+        warn_if(remove_root(root_stage_, RootMounts::DetachPseudo),
+                "build: remove the replaced root");
+        if (!old_root_.empty() && old_root_ != root)
+            remove_replaced_root(paths_, s_.name, old_root_);
+    }
+
+    BuildResult result() const {
+        BuildResult r;
+        r.config_dir = cfg_;
+        r.root = root;
+        r.context = s_.context.value_or(0);
+        r.subvolume = kind_ == RootKind::BtrfsSubvolume;
+        return r;
+    }
+
+private:
+    const config::Paths& paths_;
+    BuildRequest& req_;
+    spec::GuestSpec& s_;
+    const std::string cfg_, root_stage_;
+    bool cfg_exists_ = false, root_exists_ = false;
+    RootKind kind_ = RootKind::Directory;
+    std::string old_root_;
+    Rollback undo_;
+    // Destroyed first: an uncommitted staged config goes, then undo_ rolls the root back; the
+    // two never touch the same files.
+    std::optional<cv::NewConfig> cfg_new_;
+};
 
 }  // namespace
 
@@ -207,8 +357,6 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         if (src.front() == '/' && (inside(sp.root, src) || inside(src, sp.root)))
             return make_error(EINVAL, "build -m {}: --source \"{}\" overlaps the new root \"{}\"",
                               method_name(req.method), src, sp.root);
-        if (src.front() == '/')
-            VS_TRY(check_no_submounts(src).wrap("build -m {}", method_name(req.method)));
     }
     return validate_through_registry(sp).wrap("build: invalid configuration");
 }
@@ -219,103 +367,21 @@ Result<BuildResult> build(const config::Paths& paths, BuildRequest req) {
 }
 
 Result<BuildResult> build_prepared(const config::Paths& paths, BuildRequest req) {
-    auto& s = req.spec;
-    const std::string cfg = s.config_dir, root = s.root;
-    const bool cfg_exists = sys::exists(cfg), root_exists = sys::exists(root);
-    if ((cfg_exists || root_exists) && !req.force)
-        return make_error(EEXIST, "build: guest {} already exists ({}); use --force to replace it",
-                          s.name, cfg_exists ? cfg : root);
-    // A build or write of this guest that was killed left its staging dirs and temporaries.
-    sweep_leftovers(paths, s.name, root);
-    if (req.force && sys::exists(paths.guest_run(s.name) + "/pid"))
-        log::debug("build: {} has run state; replacing only its files", s.name);
-
-    Rollback undo;
-    // The root's staging name lives next to it so the commit is a rename on one file system.
-    const std::string tag = fmt::format(".build-{}-{}", s.name, ::getpid());
-    const std::string root_stage = parent_of(root) + "/" + tag;
-    bool root_parent_existed = sys::exists(parent_of(root));
-    auto kind = VS_TRY(create_root(root_stage));
-    undo.add([root_stage, root, root_parent_existed] {
-        warn_if(remove_root(root_stage, RootMounts::DetachPseudo), "build: clean up");
-        if (!root_parent_existed) ::rmdir(parent_of(root).c_str());
-    });
-
-    log::info("building {} with method {} in {}", s.name, method_name(req.method), root);
-    switch (req.method) {
-        case Method::Skeleton:
-            VS_TRY(fill_skeleton(root_stage, s).wrap("build -m skeleton"));
-            break;
-        case Method::Template:
-            for (auto& a : req.template_args.archives)
-                VS_TRY(extract_archive(a, root_stage).wrap("build -m template"));
-            break;
-        case Method::Debootstrap:
-            VS_TRY(run_debootstrap(req.debootstrap_args, root_stage,
-                                   s.init.style == spec::InitStyle::Sysv)
-                       .wrap("build -m debootstrap"));
-            break;
-        case Method::Clone:
-            VS_TRY(clone_tree(req.copy_args.source, root_stage).wrap("build -m clone"));
-            break;
-        case Method::Rsync:
-            VS_TRY(rsync_tree(req.copy_args.source, root_stage, req.copy_args.rsync_opts)
-                       .wrap("build -m rsync"));
-            break;
-    }
-    VS_TRY(mark_root(root_stage, s.name).wrap("build"));
-    // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
-    if (::chmod(root_stage.c_str(), 0755) < 0)
-        return errno_error(fmt::format("chmod \"{}\"", root_stage));
-    if (!req.initstyle_given && req.method != Method::Skeleton && req.method != Method::Debootstrap)
-        s.init.style = VS_TRY(detect_style(root_stage));
-
-    if (!s.context) {
-        s.context = VS_TRY(cv::allocate_context(paths).wrap("build"));
-        if (s.ns.user) VS_TRY(check_id_range_free(paths, s.name, *s.context).wrap("build"));
-    }
-
-    // The whole config dir, staged beside its place and loaded back (the check start makes).
-    auto cfg_new = VS_TRY(cv::NewConfig::stage(paths, s).wrap("build"));
-
-    // Commit. The cache dir first (harmless if it stays), then the root, then the config dir:
-    // a guest exists once its config dir does, and by then its root is complete.
-    bool cache_created = false;
-    if (!sys::exists(s.cache_dir)) {
-        VS_TRY(sys::mkdir_p(s.cache_dir, 0700));
-        cache_created = true;
-    }
-    undo.add([cache = s.cache_dir, cache_created] {
-        if (cache_created) warn_if(fs::remove_path(cache), "build: clean up");
-    });
-    if (root_exists) {
-        VS_TRY(rename2(root_stage, root, RENAME_EXCHANGE).wrap("build"));
-        undo.add([root_stage, root] {
-            warn_if(rename2(root_stage, root, RENAME_EXCHANGE), "build: undo");
-        });
-    } else {
-        VS_TRY(rename2(root_stage, root, RENAME_NOREPLACE).wrap("build"));
-        undo.add([root_stage, root] {
-            warn_if(rename2(root, root_stage, RENAME_NOREPLACE), "build: undo");
-        });
-    }
-    std::string old_root;
-    if (cfg_exists)
-        if (auto l = sys::readlink(cfg + "/vdir")) old_root = *l;
-    VS_TRY(cfg_new.commit(cfg_exists).wrap("build"));
-    undo.commit();
-
-    // Only the replaced guest's leftovers remain in the staging names now (the replaced config
-    // goes with cfg_new).
-    warn_if(remove_root(root_stage, RootMounts::DetachPseudo), "build: remove the replaced root");
-    if (!old_root.empty() && old_root != root) remove_replaced_root(paths, s.name, old_root);
-
-    BuildResult r;
-    r.config_dir = cfg;
-    r.root = root;
-    r.context = s.context.value_or(0);
-    r.subvolume = kind == RootKind::BtrfsSubvolume;
-    return r;
+    Build b(paths, req);
+    // A build or write of this guest that was killed left its staging dirs and temporaries,
+    // or a root without a config: they go before the target is looked at.
+    sweep_leftovers(paths, req.spec.name, b.root);
+    VS_TRY(b.check_target());
+    VS_TRY(b.stage_root());
+    VS_TRY(fault_point("build:after-stage"));
+    VS_TRY(b.fill_root());
+    VS_TRY(fault_point("build:after-fill"));
+    VS_TRY(b.finish_root());
+    VS_TRY(b.stage_config());
+    VS_TRY(fault_point("build:after-config"));
+    VS_TRY(b.commit());
+    b.remove_replaced();
+    return b.result();
 }
 
 }  // namespace vs::store

@@ -3,7 +3,10 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
@@ -23,6 +26,7 @@ namespace {
 // trusted.* needs CAP_SYS_ADMIN in the initial user namespace to set (xattr(7)): a guest, even
 // one with root inside, cannot mark a directory as a root `build` made.
 constexpr const char* kRootMarker = "trusted.vserver-ng.root";
+constexpr const char* kBuildingMarker = "trusted.vserver-ng.building";
 
 Result<std::string> real_path(const std::string& path) {
     char buf[PATH_MAX];
@@ -51,8 +55,36 @@ Result<RootKind> create_root(const std::string& path) {
     return RootKind::Directory;
 }
 
+namespace {
+// A file system without xattrs (vfat, some network ones) keeps no marks: delete then goes by
+// the roots directory alone, and a killed build's root is left for the admin.
+Status set_mark(const std::string& path, const char* name, const std::string& value) {
+    auto r = sys::set_xattr(path, name, value);
+    if (!r && (r.error().code == ENOTSUP || r.error().code == EOPNOTSUPP)) return ok();
+    return std::move(r).wrap("mark the guest root");
+}
+}  // namespace
+
 Status mark_root(const std::string& path, const std::string& name) {
-    return sys::set_xattr(path, kRootMarker, name).wrap("mark the guest root");
+    return set_mark(path, kRootMarker, name);
+}
+
+Status mark_building(const std::string& path) {
+    return set_mark(path, kBuildingMarker, std::to_string(::getpid()));
+}
+
+Status clear_building(const std::string& path) {
+    if (::lremovexattr(path.c_str(), kBuildingMarker) < 0 && errno != ENODATA && errno != ENOTSUP)
+        return errno_error(fmt::format("removexattr \"{}\" {}", path, kBuildingMarker));
+    return ok();
+}
+
+bool built_by_dead_process(const std::string& path) {
+    auto v = sys::get_xattr(path, kBuildingMarker);
+    if (!v) return false;
+    auto pid = str::parse_u64(*v);
+    // kill(pid, 0) fails with ESRCH only when no such process exists (kill(2)).
+    return pid && *pid > 0 && ::kill(static_cast<pid_t>(*pid), 0) < 0 && errno == ESRCH;
 }
 
 Result<RootOwner> root_owner(const std::string& path, const std::string& name,

@@ -17,6 +17,13 @@ Result<RootKind> create_root(const std::string& path);
 /// can set), so delete later knows the directory is the guest's to remove.
 Status mark_root(const std::string& path, const std::string& name);
 
+/// Marks a root as being built by this process (trusted.vserver-ng.building = PID) until the
+/// build commits; a root still marked when its builder is gone is a killed build's.
+Status mark_building(const std::string& path);
+Status clear_building(const std::string& path);
+/// True when `path` carries a building mark whose process no longer runs.
+bool built_by_dead_process(const std::string& path);
+
 struct RootOwner {
     bool exists = false;
     bool ours = false;    ///< marked for this guest, or (unmarked) inside the roots directory

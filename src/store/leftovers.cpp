@@ -95,6 +95,15 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
             if (is_dead_build_stage(e, name))
                 warn(remove_root(dir + "/" + e, RootMounts::DetachPseudo));
     }
+    // A build killed between its two renames: the root is in place, still marked as being
+    // built, and no config names it. With a config, the guest exists and only the mark goes.
+    for (const auto& r : std::set<std::string>{paths.guest_root(name), root}) {
+        if (r.empty() || !built_by_dead_process(r)) continue;
+        if (sys::is_dir(paths.guest_config(name)))
+            warn(clear_building(r));
+        else
+            warn(remove_root(r, RootMounts::DetachPseudo));
+    }
     sweep_tmp(paths.guest_config(name));
     sweep_tmp(paths.guest_run(name));
     sweep_tmp(paths.config_dir + "/.defaults");

@@ -16,7 +16,8 @@ bool is_dead_tmp(const std::string& name);
 bool is_dead_build_stage(const std::string& name, const std::string& guest);
 
 /// Removes guest `name`'s dead build staging dirs in the config base and the roots dirs (the
-/// default one and the parent of `root`) and the dead temporary files in its config dir (all
+/// default one and the parent of `root`), a root a killed build left without a config, and the
+/// dead temporary files in its config dir (all
 /// levels), its run dir and .defaults. Failures are warnings: a leftover never stops the
 /// operation that found it.
 void sweep_leftovers(const config::Paths& paths, const std::string& name, const std::string& root);

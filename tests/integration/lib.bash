@@ -16,7 +16,7 @@ VS="${VS_BIN:?set VS_BIN to the bin dir of the build}/vserver"
 vs() { "$VS" "$@"; }
 
 # require_fault_injection: skips the test unless vserver was built with VS_FAULT_INJECTION=ON
-# (scripts/build.sh does): only then does the binary read VSERVER_FAULT (src/runtime/fault.cpp).
+# (scripts/build.sh does): only then does the binary read VSERVER_FAULT (src/base/fault.cpp).
 require_fault_injection() {
     grep -q VSERVER_FAULT "$VS" ||
         skip "vserver built without VS_FAULT_INJECTION (no VSERVER_FAULT points)"
