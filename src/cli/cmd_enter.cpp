@@ -53,7 +53,14 @@ int cmd_enter(GuestCommand& c) {
         c, [&](const runtime::SpecLoader& load) { return runtime::enter(c.paths, c.guest, load); });
 }
 
+// exec and suexec take no options of their own: a "--" where the command starts ends the
+// options by the usual convention and is not part of the command.
+void drop_end_of_options(std::vector<std::string>& args, size_t at) {
+    if (args.size() > at && args[at] == "--") args.erase(args.begin() + static_cast<long>(at));
+}
+
 int cmd_exec(GuestCommand& c) {
+    drop_end_of_options(c.args, 0);
     if (c.args.empty()) {
         log::error("{} exec: no command given (usage: exec CMD ARGS...)", c.guest);
         return kUsage;
@@ -66,6 +73,8 @@ int cmd_exec(GuestCommand& c) {
 }
 
 int cmd_suexec(GuestCommand& c) {
+    drop_end_of_options(c.args, 0);
+    drop_end_of_options(c.args, 1);
     if (c.args.size() < 2) {
         log::error("{} suexec: need a user and a command (usage: suexec USER CMD ARGS...)",
                    c.guest);

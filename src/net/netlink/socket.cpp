@@ -67,6 +67,7 @@ Status Socket::exchange(Message& m, const std::string& what,
     // Not a zero-filled vector: a reply fills a page or two of it, and clearing all 32 KB made
     // every exchange fault in and write 8 pages for nothing.
     std::unique_ptr<char[]> buf(new char[kRecvBuf]);
+    bool interrupted = false;
     for (;;) {
         iovec iov{buf.get(), kRecvBuf};
         msghdr mh{};
@@ -83,8 +84,9 @@ Status Socket::exchange(Message& m, const std::string& what,
             // a dump) are not ours.
             if (r->nlmsg_seq != h->nlmsg_seq || (r->nlmsg_pid != 0 && r->nlmsg_pid != portid_))
                 continue;
-            if (r->nlmsg_flags & NLM_F_DUMP_INTR)
-                return make_error(EINTR, "{}: dump interrupted by a concurrent change", what);
+            // The dump straddled a change (netlink(7)); the rest is read so the socket stays
+            // in step, and dump() asks again.
+            if (r->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
             if (r->nlmsg_type == NLMSG_ERROR) {
                 if (nlmsg_datalen(r) < static_cast<int>(sizeof(nlmsgerr)))
                     return make_error(EPROTO, "{}: truncated netlink error message", what);
@@ -98,6 +100,8 @@ Status Socket::exchange(Message& m, const std::string& what,
                     int err = *static_cast<const int*>(nlmsg_data(r));
                     if (err < 0) return Error(-err, what);
                 }
+                if (interrupted)
+                    return make_error(EINTR, "{}: dump interrupted by a concurrent change", what);
                 return ok();
             }
             if (r->nlmsg_type < NLMSG_MIN_TYPE) continue;  // NLMSG_NOOP, NLMSG_OVERRUN
@@ -116,7 +120,24 @@ Status Socket::request(Message& m, const std::string& what) {
 
 Status Socket::dump(Message& m, const std::string& what,
                     const std::function<Status(const nlmsghdr*)>& cb) {
-    return exchange(m, what, &cb);
+    // An interrupted dump may miss or repeat entries, so the caller sees only a complete one:
+    // the messages are kept until NLMSG_DONE and the dump is asked again when the kernel
+    // flagged it. A namespace changing without pause still ends with the error.
+    constexpr int kAttempts = 10;
+    for (int attempt = 1;; ++attempt) {
+        std::vector<std::vector<char>> replies;
+        std::function<Status(const nlmsghdr*)> keep = [&](const nlmsghdr* h) -> Status {
+            auto p = reinterpret_cast<const char*>(h);
+            replies.emplace_back(p, p + h->nlmsg_len);
+            return ok();
+        };
+        auto r = exchange(m, what, &keep);
+        if (!r && r.error().code == EINTR && attempt < kAttempts) continue;
+        VS_TRY(std::move(r));
+        for (auto& b : replies)
+            VS_TRY(cb(reinterpret_cast<const nlmsghdr*>(b.data())).wrap("{}", what));
+        return ok();
+    }
 }
 
 Result<std::vector<LinkInfo>> Socket::links() {

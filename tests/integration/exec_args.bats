@@ -1,0 +1,22 @@
+#!/usr/bin/env bats
+# vserver NAME exec/suexec argument handling: "--" ends the options and is not the command.
+
+load lib
+
+setup() { vs_setup; }
+teardown() { vs_teardown; }
+
+@test "exec -- CMD runs CMD; suexec USER -- CMD too; exec -- alone is a usage error" {
+    make_guest g1
+    vs g1 start
+    run vs g1 exec -- echo hello
+    [ "$status" -eq 0 ] && [ "$output" = hello ] || { echo "$status $output"; false; }
+    # A command that itself takes "--" keeps its own.
+    run vs g1 exec -- sh -c 'echo "$1"' -- two
+    [ "$status" -eq 0 ] && [ "$output" = two ] || { echo "$status $output"; false; }
+    run vs g1 suexec nobody -- id -u
+    [ "$status" -eq 0 ] && [ "$output" = 65534 ] || { echo "$status $output"; false; }
+    run vs g1 exec --
+    [ "$status" -eq 2 ]
+    vs g1 stop
+}
