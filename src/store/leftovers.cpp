@@ -39,9 +39,10 @@ class TmpSweeper : public fs::Visitor {
 public:
     explicit TmpSweeper(const std::string& top) : top_(top) {}
     Result<fs::Action> visit(const fs::Entry& e) override {
-        if (!e.is_dir() && is_dead_tmp(e.name)) {
-            if (::unlinkat(e.dirfd, e.name.c_str(), 0) == 0)
-                log::debug("removed the leftover \"{}/{}\"", top_, e.path);
+        if (is_dead_tmp(e.name)) {
+            auto r = fs::remove_at(e.dirfd, e.name, top_ + "/" + e.path);
+            if (r) log::debug("removed the leftover \"{}/{}\"", top_, e.path);
+            return fs::Action::Skip;
         }
         // vdir and cache are links (not entered); a real directory there is a guest root or a
         // cache, which is not ours to sweep.
@@ -68,9 +69,14 @@ void sweep_tmp(const std::string& dir) {
 }  // namespace
 
 bool is_dead_tmp(const std::string& name) {
+    // ".<name>.tmp.<pid>" (sys::write_file_atomic) or ".<name>.tmp.<pid>.<what>" (the config
+    // writer's files and dirs in flight).
     auto at = name.rfind(".tmp.");
-    return name.size() > 1 && name[0] == '.' && at != std::string::npos && at > 0 &&
-           pid_gone(std::string_view(name).substr(at + 5));
+    if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at == 0) return false;
+    std::string_view rest = std::string_view(name).substr(at + 5);
+    auto dot = rest.find('.');
+    if (dot != std::string_view::npos && dot + 1 >= rest.size()) return false;
+    return pid_gone(rest.substr(0, dot));
 }
 
 bool is_dead_build_stage(const std::string& name, const std::string& guest) {
@@ -82,9 +88,12 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
     auto warn = [](const Status& s) {
         if (!s) log::warn("removing a leftover: {}", s.error().what());
     };
+    // In the config base: this guest's staged configs (".NAME.tmp.PID.new") and build stages.
     if (auto entries = sys::list_dir(paths.config_dir)) {
         for (auto& e : *entries)
-            if (is_dead_build_stage(e, name)) warn(fs::remove_path(paths.config_dir + "/" + e));
+            if (is_dead_build_stage(e, name) ||
+                (str::starts_with(e, "." + name + ".tmp.") && is_dead_tmp(e)))
+                warn(fs::remove_path(paths.config_dir + "/" + e));
     }
     std::set<std::string> roots = {paths.vdir_base};
     if (!root.empty() && root[0] == '/') roots.insert(parent_of(root));

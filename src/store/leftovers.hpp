@@ -9,7 +9,8 @@
 
 namespace vs::store {
 
-/// True when `name` is a temporary file of sys::write_file_atomic (".NAME.tmp.PID") or a build
+/// True when `name` is a temporary of sys::write_file_atomic (".NAME.tmp.PID") or of the config
+/// writer (".NAME.tmp.PID.WHAT", a file or a directory) or a build
 /// staging dir of guest `guest` (".build-GUEST-PID") whose PID no longer runs. A live PID (even
 /// a reused one) keeps the entry: removing a running writer's file would be worse than a leftover.
 bool is_dead_tmp(const std::string& name);

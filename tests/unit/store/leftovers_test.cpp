@@ -26,6 +26,9 @@ TEST(Leftovers, ATemporaryOfADeadWriterMatches) {
     EXPECT_FALSE(is_dead_tmp(".x.tmp."));
     EXPECT_FALSE(is_dead_tmp(".x.tmp.12a"));
     EXPECT_FALSE(is_dead_tmp(".x.tmp.0"));
+    EXPECT_TRUE(is_dead_tmp(".web.tmp." + dead + ".new"));  // a staged config dir
+    EXPECT_FALSE(is_dead_tmp(".web.tmp." + live + ".new"));
+    EXPECT_FALSE(is_dead_tmp(".web.tmp." + dead + "."));
 }
 
 TEST(Leftovers, ABuildStageMatchesOnlyItsGuestAndADeadBuilder) {
