@@ -357,6 +357,8 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
         if (src.front() == '/' && (inside(sp.root, src) || inside(src, sp.root)))
             return make_error(EINVAL, "build -m {}: --source \"{}\" overlaps the new root \"{}\"",
                               method_name(req.method), src, sp.root);
+        if (src.front() == '/')
+            VS_TRY(check_no_submounts(src).wrap("build -m {}", method_name(req.method)));
     }
     return validate_through_registry(sp).wrap("build: invalid configuration");
 }

@@ -65,12 +65,12 @@ check_copy() {
   mkdir -p "$WORK/src/mnt/data"
   plant_hostile "$WORK/src"
   mount --bind "$DECOY" "$WORK/src/mnt/data"
-  before=$(prefix_contents)
   run vserver c build -m clone -- --source "$WORK/src"
   [[ $status -ne 0 && $output == *"$WORK/src/mnt/data"* ]] || { echo "$output"; false; }
   run vserver r build -m rsync -- --source "$WORK/src"
   [[ $status -ne 0 && $output == *"$WORK/src/mnt/data"* ]] || { echo "$output"; false; }
-  [[ "$(prefix_contents)" == "$before" ]] || { prefix_contents; false; }
+  # No guest, no staging dir (the roots' parent may exist: build probes it for idmapping).
+  [[ -z "$(prefix_contents | grep -e '/c$' -e '/r$' -e '/c/' -e '/r/' -e '\.build-' -e '\.tmp\.')" ]] || { prefix_contents; false; }
   umount "$WORK/src/mnt/data"
   run vserver c build -m clone -- --source "$WORK/src"
   [[ $status -eq 0 ]] || { echo "$output"; false; }
