@@ -60,7 +60,8 @@ teardown() { build_teardown; }
   # --flags adds to util-vserver's default flags; the defaults stay (nothing negated).
   grep -qx lock $VSERVER_PREFIX/etc/vservers/b/cflags
   ! grep -q '^!' $VSERVER_PREFIX/etc/vservers/b/cflags
-  [[ ! -e $VSERVER_PREFIX/etc/vservers/a/bcapabilities ]] || ! grep -q '^!' $VSERVER_PREFIX/etc/vservers/a/bcapabilities
+  [[ ! -e $VSERVER_PREFIX/etc/vservers/a/bcapabilities ]] ||
+      ! grep -q '^!' $VSERVER_PREFIX/etc/vservers/a/bcapabilities
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/a/context)" == 40000 ]]
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/context)" == 40001 ]]
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/b/apps/init/style)" == sysv ]]
@@ -148,7 +149,8 @@ teardown() { build_teardown; }
   touch $VSERVER_PREFIX/var/lib/vservers/g/marker
   run vserver g build -m skeleton --hostname second
   [[ $status -eq 1 && "$output" == *"already exists"* ]]
-  [[ "$(cat $VSERVER_PREFIX/etc/vservers/g/uts/nodename)" == first && -e $VSERVER_PREFIX/var/lib/vservers/g/marker ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/g/uts/nodename)" == first &&
+      -e $VSERVER_PREFIX/var/lib/vservers/g/marker ]]
   run vserver g build -m skeleton --hostname second --force
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   [[ "$(cat $VSERVER_PREFIX/etc/vservers/g/uts/nodename)" == second ]]
@@ -175,7 +177,8 @@ teardown() { build_teardown; }
   [[ $status -eq 0 ]]
   run vserver keep build -m template --force -- -t $WORK/bad.tar
   [[ $status -eq 1 ]]
-  [[ "$(cat $VSERVER_PREFIX/etc/vservers/keep/uts/nodename)" == old && -x $VSERVER_PREFIX/var/lib/vservers/keep/bin/busybox ]]
+  [[ "$(cat $VSERVER_PREFIX/etc/vservers/keep/uts/nodename)" == old &&
+      -x $VSERVER_PREFIX/var/lib/vservers/keep/bin/busybox ]]
   [[ -z "$(find $VSERVER_PREFIX -name '.build-*')" ]]
 }
 
@@ -235,7 +238,8 @@ teardown() { build_teardown; }
   mount -t ramfs vs-build-ramfs "$WORK/ram" || skip "cannot mount a ramfs here"
   run vserver r build -m skeleton --rootdir "$WORK/ram/guests"
   rc=$status out=$output lines_n=${#lines[@]}
-  left=$(find "$WORK/ram" -mindepth 1; ls "$VSERVER_PREFIX/etc/vservers" 2>/dev/null | grep -v '^\.' || true)
+  left=$(find "$WORK/ram" -mindepth 1; ls "$VSERVER_PREFIX/etc/vservers" 2>/dev/null |
+      grep -v '^\.' || true)
   run vserver r build -m skeleton --no-userns --rootdir "$WORK/ram/guests"
   out2=$output
   rm -rf "$WORK/ram/guests" "$VSERVER_PREFIX/etc/vservers/r"

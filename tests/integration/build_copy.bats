@@ -21,7 +21,8 @@ teardown() { build_teardown; }
   echo junk > $WORK/src/data/skip.me
   run vserver r build -m rsync -- --source $WORK/src -o --exclude=skip.me
   [[ $status -eq 0 ]] || { echo "$output"; false; }
-  [[ ! -e $VSERVER_PREFIX/var/lib/vservers/r/data/skip.me && -e $VSERVER_PREFIX/var/lib/vservers/r/data/a ]]
+  [[ ! -e $VSERVER_PREFIX/var/lib/vservers/r/data/skip.me &&
+      -e $VSERVER_PREFIX/var/lib/vservers/r/data/a ]]
   run vserver r2 build -m rsync -- --source $WORK/src -o --copy-links
   [[ $status -eq 2 && "$output" == *"--copy-links"* ]]
 }

@@ -44,13 +44,22 @@ make_rich_tree() {
 # check_rich_tree DIR: asserts what make_rich_tree made survived.
 check_rich_tree() {
   local d=$1
-  [[ "$(stat -c %i "$d/data/a")" == "$(stat -c %i "$d/data/b")" ]] || { echo "hardlink lost"; return 1; }
-  [[ "$(stat -c %h "$d/data/a")" == 2 ]] || { echo "link count $(stat -c %h "$d/data/a")"; return 1; }
-  [[ "$(getfattr --only-values -n user.vstest "$d/data/a")" == kept ]] || { echo "xattr lost"; return 1; }
-  getfacl -cn "$d/data/acl" | grep -qx 'user:4321:rw-' || { echo "acl lost"; getfacl -cn "$d/data/acl"; return 1; }
-  [[ "$(stat -c '%F %t %T' "$d/dev/null")" == "character special file 1 3" ]] || { echo "device: $(stat -c '%F %t %T' "$d/dev/null")"; return 1; }
-  getcap "$d/usr/bin/pinger" | grep -q 'cap_net_raw=ep' || { echo "capability lost: $(getcap "$d/usr/bin/pinger")"; return 1; }
-  [[ "$(stat -c %u:%g "$d/usr/bin/pinger")" == 4321:8765 ]] || { echo "owner $(stat -c %u:%g "$d/usr/bin/pinger")"; return 1; }
-  [[ "$(readlink "$d/data/outlink")" == /etc/shadow && -L "$d/data/outlink" ]] || { echo "symlink changed"; return 1; }
-  [[ "$(stat -c '%u:%g %a' "$d/data/sub")" == "7777:7777 2750" ]] || { echo "dir: $(stat -c '%u:%g %a' "$d/data/sub")"; return 1; }
+  [[ "$(stat -c %i "$d/data/a")" == "$(stat -c %i "$d/data/b")" ]] ||
+      { echo "hardlink lost"; return 1; }
+  [[ "$(stat -c %h "$d/data/a")" == 2 ]] ||
+      { echo "link count $(stat -c %h "$d/data/a")"; return 1; }
+  [[ "$(getfattr --only-values -n user.vstest "$d/data/a")" == kept ]] ||
+      { echo "xattr lost"; return 1; }
+  getfacl -cn "$d/data/acl" | grep -qx 'user:4321:rw-' ||
+      { echo "acl lost"; getfacl -cn "$d/data/acl"; return 1; }
+  [[ "$(stat -c '%F %t %T' "$d/dev/null")" == "character special file 1 3" ]] ||
+      { echo "device: $(stat -c '%F %t %T' "$d/dev/null")"; return 1; }
+  getcap "$d/usr/bin/pinger" | grep -q 'cap_net_raw=ep' ||
+      { echo "capability lost: $(getcap "$d/usr/bin/pinger")"; return 1; }
+  [[ "$(stat -c %u:%g "$d/usr/bin/pinger")" == 4321:8765 ]] ||
+      { echo "owner $(stat -c %u:%g "$d/usr/bin/pinger")"; return 1; }
+  [[ "$(readlink "$d/data/outlink")" == /etc/shadow && -L "$d/data/outlink" ]] ||
+      { echo "symlink changed"; return 1; }
+  [[ "$(stat -c '%u:%g %a' "$d/data/sub")" == "7777:7777 2750" ]] ||
+      { echo "dir: $(stat -c '%u:%g %a' "$d/data/sub")"; return 1; }
 }

@@ -57,7 +57,8 @@ build_on_btrfs() {
   (cd "$WORK/mnt" && tar -P -rf "$WORK/bad.tar" ../escape)
   run vs q2 build -m template --rootdir "$WORK/mnt/guests" -- -t "$WORK/bad.tar"
   [[ $status -ne 0 ]]
-  [[ -z "$(btrfs subvolume list "$WORK/mnt" | grep -v 'guests/q1$')" ]] || { btrfs subvolume list "$WORK/mnt"; false; }
+  [[ -z "$(btrfs subvolume list "$WORK/mnt" | grep -v 'guests/q1$')" ]] ||
+      { btrfs subvolume list "$WORK/mnt"; false; }
 }
 
 @test "start applies dlimits: writing past space_total inside the guest gets EDQUOT, the host stays writable" {
@@ -122,5 +123,6 @@ build_on_btrfs() {
   echo 1024 > "$cfg/dlimits/x/space_total"
   echo 1000 > "$cfg/dlimits/x/inodes_total"
   run vs p dlimit --apply
-  [[ $status -eq 1 && "$output" == *"not a subvolume"* && "$output" == *notsub* ]] || { echo "$output"; false; }
+  [[ $status -eq 1 && "$output" == *"not a subvolume"* && "$output" == *notsub* ]] ||
+      { echo "$output"; false; }
 }

@@ -72,11 +72,13 @@ check_fs() {
   run vs "$g" exec dd if=/dev/zero of=/root/fill bs=1M count=64 conv=fsync
   # ext4 says EDQUOT; XFS reports a project limit as ENOSPC (it presents the project as a
   # file system of that size). The host write below shows the file system itself is not full.
-  [[ $status -ne 0 && ( "$output" == *"Disk quota exceeded"* || "$output" == *"No space left"* ) ]] ||
+  [[ $status -ne 0 && ( "$output" == *"Disk quota exceeded"* ||
+      "$output" == *"No space left"* ) ]] ||
     { echo "space: $output"; return 1; }
   run vs "$g" exec rm -f /root/fill
   run vs "$g" exec sh -c 'mkdir /root/many && cd /root/many && i=0; while [ $i -lt 3000 ]; do : > f$i || exit 1; i=$((i+1)); done'
-  [[ $status -ne 0 && ( "$output" == *"Disk quota exceeded"* || "$output" == *"No space left"* ) ]] ||
+  [[ $status -ne 0 && ( "$output" == *"Disk quota exceeded"* ||
+      "$output" == *"No space left"* ) ]] ||
     { echo "inodes: $output"; return 1; }
   # Well below the 3000 files tried: the inode limit stopped it, not the disk.
   [[ $(ls "$WORK/mnt/guests/$g/root/many" | wc -l) -le 2000 ]]
