@@ -68,6 +68,24 @@ Status put_link(const std::string& target, const std::string& path) {
     return ok();
 }
 
+// Every directory between `dir` and `rel`'s last component that exists is a real directory: a
+// change never goes through a symlink (or lands in whatever it points to), in the checked copy
+// (where the links are the tree's own) nor in the tree.
+Status check_parents(const std::string& dir, const std::string& rel) {
+    for (auto slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+        std::string p = dir + "/" + rel.substr(0, slash);
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) < 0) {
+            if (errno == ENOENT) return ok();  // made by the change, as a real directory
+            return errno_error(fmt::format("stat \"{}\"", p));
+        }
+        if (!S_ISDIR(st.st_mode))
+            return make_error(ENOTDIR, "{}: not a directory{}", p,
+                              S_ISLNK(st.st_mode) ? " (a symlink; never written through)" : "");
+    }
+    return ok();
+}
+
 // ---- validation: the tree as it will be ---------------------------------------------------
 
 // Copies what the loader reads of `src`/`rel` into `dst`/`rel`: key files with their content,
@@ -117,6 +135,7 @@ Status copy_for_check(const std::string& src, const std::string& dst, const std:
 Status apply_to_copy(const std::string& dir, const std::vector<Change>& changes) {
     for (const auto& c : changes) {
         std::string p = dir + "/" + c.rel;
+        VS_TRY(check_parents(dir, c.rel));
         switch (c.op) {
             case Change::Op::Write:
                 VS_TRY(sys::mkdir_p(parent_of(p), 0700));
@@ -240,6 +259,7 @@ private:
     }
 
     Status one(const Change& c) {
+        VS_TRY(check_parents(dir_, c.rel));
         if (c.op == Change::Op::RemoveDir) {
             std::string p = dir_ + "/" + c.rel;
             if (!sys::exists(p) && !sys::readlink(p)) return ok();
@@ -262,8 +282,7 @@ private:
             return fsync_dir(parent_of(p));
         }
         std::string p = VS_TRY(target_of(c.rel));
-        bool staged = p.compare(0, dir_.size() + 1, dir_ + "/") != 0 || p != dir_ + "/" + c.rel;
-        if (staged) {
+        if (p != dir_ + "/" + c.rel) {
             // Inside a new directory's staging copy: undone by removing the copy.
             VS_TRY(sys::mkdir_p(parent_of(p), 0755));
             if (c.op == Change::Op::Link) return put_link(c.content, p);
@@ -305,14 +324,23 @@ Result<PreparedEdit> prepare_dir(const std::string& dir, const spec::GuestSpec& 
     VS_TRY(fs::remove_path(copy));
     if (::mkdir(copy.c_str(), 0700) < 0) return errno_error(fmt::format("mkdir \"{}\"", copy));
     ScopeExit drop([&] { undo_step(fs::remove_path(copy)); });
-    VS_TRY(copy_for_check(dir, copy, "").wrap("check config {}", dir));
-    VS_TRY(apply_to_copy(copy, edit.changes()).wrap("check config {}", dir));
+    // Errors name the real files: the copy is ours.
+    auto real = [&](Error e) {
+        replace_all(e.message, copy, dir);
+        return e;
+    };
+    if (auto r = copy_for_check(dir, copy, ""); !r)
+        return real(std::move(r).error().wrap(fmt::format("check config {}", dir)));
+    if (auto r = apply_to_copy(copy, edit.changes()); !r) {
+        // A change the tree cannot take (a file or a symlink where it wants a directory, a
+        // directory where it wants a file) is refused; anything else failed to check.
+        refused = r.error().code == ENOTDIR || r.error().code == EISDIR;
+        return real(std::move(r).error());
+    }
     auto loaded = load_dir(copy, base);
     if (!loaded) {
         refused = true;
-        Error e = std::move(loaded).error();
-        replace_all(e.message, copy, dir);
-        return e;
+        return real(std::move(loaded).error());
     }
     rebase(loaded->spec, copy, dir);
     for (auto& w : loaded->warnings) replace_all(w, copy, dir);

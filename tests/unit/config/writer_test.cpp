@@ -194,6 +194,28 @@ TEST_F(WriterTest, NeverWritesThroughASymlink) {
     EXPECT_EQ(read("context"), "40021\n");
 }
 
+TEST_F(WriterTest, NeverWritesOrRemovesThroughASymlinkedDirectory) {
+    std::string outside = prefix_ + "/outside";
+    ASSERT_TRUE(sys::mkdir_p(outside + "/7"));
+    ASSERT_TRUE(sys::write_file_atomic(outside + "/7/ip", "192.0.2.77\n"));
+    ASSERT_TRUE(sys::write_file_atomic(outside + "/7/mac", "02:00:00:00:00:07\n"));
+    link("g", "apps", outside);  // a symlinked directory: the loader does not follow it either
+    auto w = apply(paths_, "g", Edit().set("apps/init/style", "sysv"));
+    ASSERT_FALSE(w);
+    EXPECT_EQ(w.error().code, ENOTDIR) << w.error().what();
+    EXPECT_NE(w.error().message.find(dir("g") + "/apps"), std::string::npos) << w.error().message;
+    EXPECT_FALSE(sys::exists(outside + "/init"));
+    ASSERT_TRUE(sys::remove_if_exists(dir("g") + "/apps"));
+    ASSERT_TRUE(sys::remove_tree(dir("g") + "/interfaces"));
+    link("g", "interfaces", outside);
+    EXPECT_FALSE(apply(paths_, "g", Edit().unset("interfaces/7/mac")));
+    EXPECT_FALSE(apply(paths_, "g", Edit().remove_dir("interfaces/7")));
+    EXPECT_FALSE(apply(paths_, "g", Edit().set("interfaces/8/ip", "192.0.2.78")));
+    EXPECT_EQ(*sys::read_file(outside + "/7/mac"), "02:00:00:00:00:07\n");
+    EXPECT_TRUE(sys::exists(outside + "/7/ip"));
+    EXPECT_FALSE(sys::exists(outside + "/8"));
+}
+
 TEST_F(WriterTest, KeepsUnknownFilesLinksAndARealVdir) {
     put("g", "notes.txt", "mine\n");
     ASSERT_TRUE(sys::mkdir_p(dir("g") + "/vdir/etc"));  // a real directory holding the root
