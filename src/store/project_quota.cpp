@@ -2,7 +2,6 @@
 #include "store/project_quota.hpp"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -11,6 +10,8 @@
 #include <cerrno>
 
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
+#include "fs/walk.hpp"
 
 #ifndef SYS_quotactl_fd
 #define SYS_quotactl_fd 443  // x86_64 and the generic table (Linux 5.14)
@@ -24,33 +25,43 @@ int quotactl_fd(int fd, unsigned cmd, int id, void* addr) {
     return static_cast<int>(::syscall(SYS_quotactl_fd, fd, cmd, id, addr));
 }
 
-// nftw has no user pointer: the walk's state lives here for the duration of one tag_tree.
-thread_local uint32_t g_project = 0;
-thread_local int g_errno = 0;
-thread_local std::string g_failed;
-
-Status tag_one(const char* path, bool is_dir, uint32_t project) {
-    auto fd = VS_TRY(sys::open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+Status tag_fd(int fd, bool is_dir, uint32_t project, const std::string& path) {
     fsxattr cur{};
-    if (::ioctl(fd.get(), FS_IOC_FSGETXATTR, &cur) < 0)
+    if (::ioctl(fd, FS_IOC_FSGETXATTR, &cur) < 0)
         return errno_error(fmt::format("get project of \"{}\"", path));
     fsxattr next = with_project(cur, project, is_dir);
-    if (::ioctl(fd.get(), FS_IOC_FSSETXATTR, &next) < 0)
+    if (::ioctl(fd, FS_IOC_FSSETXATTR, &next) < 0)
         return errno_error(fmt::format("set project {} on \"{}\"", project, path));
     return ok();
 }
 
-int visit(const char* path, const struct stat* st, int type, struct FTW*) {
-    if (type != FTW_F && type != FTW_D) return 0;
-    if (type == FTW_F && !S_ISREG(st->st_mode)) return 0;
-    auto r = tag_one(path, type == FTW_D, g_project);
-    if (!r) {
-        g_errno = r.error().code;
-        g_failed = r.error().message;
-        return 1;
+// The guest's tree is the guest's to change while this runs: files are opened only after an
+// O_PATH check says they are regular (never a FIFO or a device), directories are the walk's
+// own fds, and a file system mounted inside holds no files of the guest's.
+class Tagger : public fs::Visitor {
+public:
+    Tagger(const std::string& top, uint32_t project) : top_(top), project_(project) {}
+    Result<fs::Action> visit(const fs::Entry& e) override {
+        if (!e.is_regular()) return fs::Action::Descend;
+        auto fd = fs::open_regular(e.dirfd, e.name);
+        if (!fd) {
+            // Replaced by something else since the walk looked at it: not a file to tag.
+            if (fd.error().code == EINVAL || fd.error().code == ENOENT || fd.error().code == ELOOP)
+                return fs::Action::Descend;
+            return std::move(fd).error().wrap(fmt::format("\"{}/{}\"", top_, e.path));
+        }
+        VS_TRY(tag_fd(fd->get(), false, project_, top_ + "/" + e.path));
+        return fs::Action::Descend;
     }
-    return 0;
-}
+    Status leave(const fs::Entry& e, int fd) override {
+        return tag_fd(fd, true, project_, top_ + "/" + e.path);
+    }
+    Status mount_point(const fs::Entry&) override { return ok(); }
+
+private:
+    const std::string& top_;
+    uint32_t project_;
+};
 
 }  // namespace
 
@@ -72,14 +83,10 @@ if_dqblk make_dqblk(const spec::DiskLimit& lim) {
 }
 
 Status tag_tree(const std::string& dir, uint32_t project) {
-    g_project = project;
-    g_errno = 0;
-    g_failed.clear();
-    // FTW_PHYS: never follow symlinks; FTW_MOUNT: stay on the guest's file system.
-    int r = ::nftw(dir.c_str(), visit, 32, FTW_PHYS | FTW_MOUNT);
-    if (r < 0) return errno_error(fmt::format("walk \"{}\"", dir));
-    if (r > 0) return Error(g_errno, g_failed);
-    return ok();
+    auto top = VS_TRY(sys::open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    VS_TRY(tag_fd(top.get(), true, project, dir));
+    Tagger t(dir, project);
+    return fs::walk(top.get(), dir, t);
 }
 
 Status set_limit(const std::string& dir, uint32_t project, const spec::DiskLimit& lim) {

@@ -23,8 +23,9 @@ fsxattr with_project(const fsxattr& cur, uint32_t project, bool is_dir);
 if_dqblk make_dqblk(const spec::DiskLimit& lim);
 
 /// Sets the project id (and PROJINHERIT on directories) on every directory and regular file of
-/// the tree at `dir`, without following symlinks or crossing mounts. Special files are skipped:
-/// opening a device node to ioctl it would call its driver.
+/// the tree at `dir`, through fs::walk: no symlink followed (not even one swapped in for a
+/// directory meanwhile), no mount entered (a bind of the same file system included), and
+/// special files skipped: opening a device node to ioctl it would call its driver.
 Status tag_tree(const std::string& dir, uint32_t project);
 
 /// Q_SETQUOTA for PRJQUOTA through quotactl_fd(2) on `dir`'s file system.
