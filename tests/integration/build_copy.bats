@@ -43,7 +43,8 @@ teardown() { build_teardown; }
   check_rich_tree $VSERVER_PREFIX/var/lib/vservers/copy
   echo changed > $VSERVER_PREFIX/var/lib/vservers/copy/data/a
   [[ "$(cat $VSERVER_PREFIX/var/lib/vservers/orig/data/a)" == hello ]]
-  [[ "$(cat $VSERVER_PREFIX/etc/vservers/copy/context)" != "$(cat $VSERVER_PREFIX/etc/vservers/orig/context)" ]]
+  local cfgs=$VSERVER_PREFIX/etc/vservers
+  [[ "$(cat $cfgs/copy/context)" != "$(cat $cfgs/orig/context)" ]]
 }
 
 @test "clone: a skeleton guest clones into a working guest with the same init style" {

@@ -91,7 +91,8 @@ service_pids() {
   answer=
   for _ in $(seq 50); do
     answer=$(vs deb exec perl -MIO::Socket::INET -e \
-      'my $s = IO::Socket::INET->new("127.0.0.1:7777") or exit 1; print $s->getline' 2>/dev/null) && break
+      'my $s = IO::Socket::INET->new("127.0.0.1:7777") or exit 1; print $s->getline' \
+      2>/dev/null) && break
     sleep 0.2
   done
   [[ "$answer" == "hello from debguest" ]] || { echo "answer: '$answer'"; false; }
@@ -113,7 +114,8 @@ service_pids() {
 }
 
 @test "debootstrap: an unreachable mirror fails and leaves nothing, not even debootstrap's mounts" {
-  run vs broken build -m debootstrap -- -d bookworm -m http://127.0.0.1:9/debian -- --variant=minbase
+  run vs broken build -m debootstrap -- -d bookworm -m http://127.0.0.1:9/debian -- \
+    --variant=minbase
   [[ $status -eq 1 ]] || { echo "$output"; false; }
   [[ "$output" == *debootstrap* ]]
   [[ ! -e $(guest_cfg broken) && ! -e $(guest_root broken) ]]

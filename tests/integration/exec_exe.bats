@@ -31,7 +31,7 @@ done
 echo "$n" >/tmp/sweeps
 '
 
-@test "a guest watching /proc/*/exe during 300 exec/suexec never sees the host binary or opens an exe for write" {
+@test "a guest watching /proc/*/exe in 300 exec/suexec never sees nor write-opens the host binary" {
     make_guest g1
     vs g1 start
     # The guest's /tmp is its own tmpfs: look through the init's root.
@@ -76,7 +76,7 @@ echo "$n" >/tmp/sweeps
     [ "$(sha256sum "$VS" | cut -d' ' -f1)" = "$sum" ]
 }
 
-@test "exec of /proc/self/exe, or of a '#!/proc/self/exe' script, runs the sealed vs-init, never the host binary" {
+@test "exec of /proc/self/exe or a '#!/proc/self/exe' script runs sealed vs-init, not vserver" {
     make_guest g1
     vs g1 start
     root=/proc/$(init_pid g1)/root

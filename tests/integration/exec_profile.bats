@@ -13,7 +13,7 @@ run_dir() { echo "$VSERVER_PREFIX/run/vservers/$1"; }
 bounding() { vs "$1" exec sh -c 'grep CapBnd /proc/self/status' | awk '{print $2}'; }
 nofile() { vs "$1" exec sh -c 'ulimit -n'; }
 
-@test "exec keeps the capabilities and rlimits the guest started with; restart applies the config's" {
+@test "exec keeps the caps and rlimits the guest started with; restart applies the config's" {
     make_guest g1
     mkdir -p "$(guest_cfg g1)/rlimits"
     echo 300 >"$(guest_cfg g1)/rlimits/nofile"

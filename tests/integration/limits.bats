@@ -62,7 +62,7 @@ host_sleeper() {
     HOST_PIDS+=("$!")
 }
 
-@test "memory.max: allocating past it OOM-kills the process inside that guest only; status and vserver-stat report it" {
+@test "memory.max: allocating past it OOM-kills in that guest only; status, vserver-stat say so" {
     limits_guest m1
     limits_guest m2
     set_key m1 limits/memory.max 32M
@@ -79,7 +79,9 @@ host_sleeper() {
     [ "$(stat_field m1 .cgroup.oom_kills)" = 0 ]
 
     # Inside the guest, its own cgroup view shows the limit (v1 memory or cgroup2 memory.max).
-    run vs m1 exec sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+    run vs m1 exec sh -c \
+        'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null ||
+         cat /sys/fs/cgroup/memory.max'
     [ "$status" -eq 0 ]
     [ "$output" = 33554432 ]
 
@@ -175,11 +177,13 @@ EOF_C
     forker_into p1
     vs p1 start
     # The guest's own cgroup view shows the limit (v1 pids hierarchy, or cgroup2).
-    run vs p1 exec sh -c 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
+    run vs p1 exec sh -c \
+        'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
     [ "$output" = 20 ]
     local before view n
     before=$(pids_current p1)
-    view=$(vs p1 exec sh -c 'ls /sys/fs/cgroup/pids/pids.current 2>/dev/null || echo /sys/fs/cgroup/pids.current')
+    view=$(vs p1 exec sh -c \
+        'ls /sys/fs/cgroup/pids/pids.current 2>/dev/null || echo /sys/fs/cgroup/pids.current')
     # forker forks until fork says EAGAIN: exactly when the guest holds its 20 tasks (the
     # exec's own joining process counts while it lives, so N itself may vary by one).
     run vs p1 exec /bin/forker count "$view"
@@ -201,7 +205,7 @@ EOF_C
     assert_no_leaks p1
 }
 
-@test "pids.max: a fork bomb stops at the limit; the host and another guest still fork; stop works" {
+@test "pids.max: a fork bomb stops at the limit; host and another guest still fork; stop works" {
     limits_guest b1
     limits_guest b2
     set_key b1 limits/pids.max 50
@@ -256,8 +260,9 @@ EOF_C
     sleep 5
     t1=$(date +%s.%N); u1=$(cpu_us c1); v1=$(cpu_us c2)
     local share control
-    share=$(awk -v a="$u0" -v b="$u1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 / (e - s) }')
-    control=$(awk -v a="$v0" -v b="$v1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 / (e - s) }')
+    local rate='BEGIN { printf "%.3f", (b - a) / 1e6 / (e - s) }'
+    share=$(awk -v a="$u0" -v b="$u1" -v s="$t0" -v e="$t1" "$rate")
+    control=$(awk -v a="$v0" -v b="$v1" -v s="$t0" -v e="$t1" "$rate")
     echo "c1 (quota 20%): $share of a cpu; c2 (no quota, one loop): $control" >&3
     # Never above the quota (plus 15% and one scheduler tick of slack).
     awk -v s="$share" 'BEGIN { exit !(s <= 0.23 + 0.01) }'
@@ -280,7 +285,8 @@ EOF_C
     # The reaper style runs our init as PID 1 and this command as its child; the sleeps are its
     # grandchildren, none of them entered through exec.
     set_key r1 apps/init/style reaper
-    printf '%s\n' /bin/sh -c 'sleep 100001 & sleep 100002 & wait' >"$(guest_cfg r1)/apps/init/cmd.start"
+    printf '%s\n' /bin/sh -c 'sleep 100001 & sleep 100002 & wait' \
+        >"$(guest_cfg r1)/apps/init/cmd.start"
     vs r1 start
     # start returns once the init runs; the command and its sleeps follow on their own time.
     local i

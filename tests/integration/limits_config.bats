@@ -56,7 +56,8 @@ inside() { vs "$1" exec cat "/sys/fs/cgroup/$2"; }
         [ "$(inside k1 pids.max)" = 77 ]
     fi
     # Read-only from inside: the guest cannot lift its own limit.
-    run vs k1 exec sh -c 'echo max > /sys/fs/cgroup/pids/pids.max 2>/dev/null || echo max > /sys/fs/cgroup/pids.max'
+    run vs k1 exec sh -c \
+        'echo max > /sys/fs/cgroup/pids/pids.max 2>/dev/null || echo max > /sys/fs/cgroup/pids.max'
     [ "$status" -ne 0 ]
     if v1; then [ "$(inside k1 pids/pids.max)" = 77 ]; else [ "$(inside k1 pids.max)" = 77 ]; fi
 }
@@ -78,7 +79,8 @@ inside() { vs "$1" exec cat "/sys/fs/cgroup/$2"; }
     limits_guest k3
     set_key k3 cpuset/cpus 0
     vs k3 start
-    run vs k3 exec sh -c 'grep Cpus_allowed_list /proc/1/status; grep Cpus_allowed_list /proc/self/status'
+    run vs k3 exec sh -c \
+        'grep Cpus_allowed_list /proc/1/status; grep Cpus_allowed_list /proc/self/status'
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "Cpus_allowed_list:	0" ]
     [ "${lines[1]}" = "Cpus_allowed_list:	0" ]

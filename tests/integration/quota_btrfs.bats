@@ -61,7 +61,7 @@ build_on_btrfs() {
       { btrfs subvolume list "$WORK/mnt"; false; }
 }
 
-@test "start applies dlimits: writing past space_total inside the guest gets EDQUOT, the host stays writable" {
+@test "start applies dlimits: writing past space_total in the guest gets EDQUOT, not on the host" {
   build_on_btrfs q
   set_dlimit q 16384 100000      # 16 MiB
   run vs q start
@@ -102,7 +102,8 @@ build_on_btrfs() {
   [[ "$(jq -r '.[0].backend' <<< "$output")" == btrfs-qgroup ]]
   [[ "$(jq -r '.[0].space_limit_bytes' <<< "$output")" == $((32768 * 1024)) ]]
   before=$(jq -r '.[0].space_used_bytes' <<< "$output")
-  dd if=/dev/urandom of="$(readlink "$(guest_cfg d)/vdir")/root/blob" bs=1M count=8 conv=fsync status=none
+  dd if=/dev/urandom of="$(readlink "$(guest_cfg d)/vdir")/root/blob" bs=1M count=8 conv=fsync \
+    status=none
   sync
   btrfs quota rescan -w "$WORK/mnt" >/dev/null
   run --separate-stderr vs d dlimit --json

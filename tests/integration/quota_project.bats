@@ -24,8 +24,8 @@ teardown() {
   fi
 }
 
-# make_fs ext4|xfs: a 512 MiB loop (XFS wants 300 MiB at least) file system mounted at $WORK/mnt with project quotas on,
-# or skip with the mount error (no CONFIG_QUOTA / XFS_QUOTA).
+# make_fs ext4|xfs: a 512 MiB loop (XFS wants 300 MiB at least) file system mounted at $WORK/mnt
+# with project quotas on, or skip with the mount error (no CONFIG_QUOTA / XFS_QUOTA).
 make_fs() {
   truncate -s 512M "$WORK/fs.img"
   LOOP=$(losetup -f --show "$WORK/fs.img")
@@ -76,7 +76,8 @@ check_fs() {
       "$output" == *"No space left"* ) ]] ||
     { echo "space: $output"; return 1; }
   run vs "$g" exec rm -f /root/fill
-  run vs "$g" exec sh -c 'mkdir /root/many && cd /root/many && i=0; while [ $i -lt 3000 ]; do : > f$i || exit 1; i=$((i+1)); done'
+  run vs "$g" exec sh -c 'mkdir /root/many && cd /root/many && i=0;
+    while [ $i -lt 3000 ]; do : > f$i || exit 1; i=$((i+1)); done'
   [[ $status -ne 0 && ( "$output" == *"Disk quota exceeded"* ||
       "$output" == *"No space left"* ) ]] ||
     { echo "inodes: $output"; return 1; }
@@ -91,10 +92,10 @@ check_fs() {
   [[ "$(jq -r '.[0].inodes_used' <<< "$output")" -ge 1000 ]]
 }
 
-@test "ext4 project quota: space and inode limits stop the guest (EDQUOT/ENOSPC), host stays writable" {
+@test "ext4 project quota: space and inode limits stop the guest (EDQUOT/ENOSPC), host writable" {
   check_fs ext4
 }
 
-@test "XFS project quota: space and inode limits stop the guest (EDQUOT/ENOSPC), host stays writable" {
+@test "XFS project quota: space and inode limits stop the guest (EDQUOT/ENOSPC), host writable" {
   check_fs xfs
 }

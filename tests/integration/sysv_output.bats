@@ -49,7 +49,7 @@ wait_guest_file() {
     return 1
 }
 
-@test "sysv start shows rc's stdout and stderr and returns after rc ended; nothing of ours stays on the host" {
+@test "sysv start shows rc's stdout and stderr, returns once rc ended; nothing of ours stays" {
     make_sysv_guest
     touch "$root/rc-may-end"
     vs g1 start >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
@@ -70,7 +70,7 @@ wait_guest_file() {
     done
 }
 
-@test "sysv: a daemon keeping rc's stdout writes on after start returned: never blocked, never SIGPIPEd" {
+@test "sysv: a daemon holding rc's stdout writes on after start returned, unblocked, no SIGPIPE" {
     make_sysv_guest
     touch "$root/rc-may-end"
     run vs g1 start
@@ -101,7 +101,7 @@ wait_guest_file() {
     [ "$status" -eq 0 ]
 }
 
-@test "sysv: SIGKILL of start while rc runs leaves the guest running and rc finishing; stop repairs nothing" {
+@test "sysv: SIGKILL of start while rc runs: the guest runs on, rc finishes; stop repairs nothing" {
     make_sysv_guest
     "$VS" g1 start >"$BATS_TEST_TMPDIR/out" 2>&1 &
     pid=$!
