@@ -50,6 +50,13 @@ Result<UniqueFd> open_child(int dirfd, const std::string& name, int flags) {
                    "inside the tree");
 }
 
+Result<UniqueFd> open_host_nofollow(const std::string& path, int flags) {
+    // No O_NOFOLLOW: with O_PATH it would hand back the trailing symlink itself instead of
+    // failing (openat2(2), RESOLVE_NO_SYMLINKS).
+    return openat2(AT_FDCWD, path, flags & ~O_NOFOLLOW, 0,
+                   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, "without following symlinks");
+}
+
 Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags) {
     auto path = VS_TRY(open_child(dirfd, name, O_PATH));
     struct stat st {};

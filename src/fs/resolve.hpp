@@ -34,4 +34,10 @@ Result<UniqueFd> open_child(int dirfd, const std::string& name, int flags);
 /// very inode. Fails with EXDEV, ELOOP or EINVAL (not a regular file).
 Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags = O_RDONLY);
 
+/// Opens the absolute host path `path` without following any symlink in any component
+/// (RESOLVE_NO_SYMLINKS): for admin-given host paths, such as fstab bind sources, that may run
+/// through a directory a guest can write (a volume shared with it), where a symlink the guest
+/// plants would otherwise redirect the host's lookup anywhere. A symlink fails with ELOOP.
+Result<UniqueFd> open_host_nofollow(const std::string& path, int flags);
+
 }  // namespace vs::fs

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
 #include "mount/mount_api.hpp"
 #include "mount/options.hpp"
 
@@ -171,13 +173,32 @@ const char* kernel_fs_name(int64_t magic) {
     }
 }
 
+/// An fstab bind's source, opened once (O_PATH) and used by fd from then on: every component
+/// must be a real directory or file, since a volume shared with another guest may hold a
+/// symlink that guest planted (pointing at / or /etc) where the admin's path expects a
+/// directory. The error names the symlink-free path when there is one, for the admin to write.
+Result<UniqueFd> open_fstab_source(const std::string& source) {
+    auto fd = fs::open_host_nofollow(source, O_PATH);
+    if (fd || fd.error().code != ELOOP) return fd;
+    char* real = ::realpath(source.c_str(), nullptr);
+    std::string hint = real ? fmt::format(" (it now resolves to \"{}\")", real) : "";
+    ::free(real);
+    return make_error(ELOOP,
+                      "bind source \"{}\" goes through a symlink{}: fstab bind sources are "
+                      "opened without following symlinks, so that a directory a guest can write "
+                      "cannot redirect them; give a path without symlinks",
+                      source, hint);
+}
+
 Status do_bind(const Ctx& c, const Op& o) {
+    UniqueFd src;
+    if (o.fstab_bind) src = VS_TRY(open_fstab_source(o.source));
     struct stat st {};
-    if (::stat(o.source.c_str(), &st) < 0)
-        return errno_error(fmt::format("bind source \"{}\"", o.source));
-    if (o.check_source_fs) {
+    int rc = src ? ::fstat(src.get(), &st) : ::stat(o.source.c_str(), &st);
+    if (rc < 0) return errno_error(fmt::format("bind source \"{}\"", o.source));
+    if (o.fstab_bind) {
         struct statfs fs {};
-        if (::statfs(o.source.c_str(), &fs) < 0)
+        if (::fstatfs(src.get(), &fs) < 0)
             return errno_error(fmt::format("statfs bind source \"{}\"", o.source));
         if (const char* k = kernel_fs_name(static_cast<int64_t>(fs.f_type))) {
             std::string_view kind = k;
@@ -193,7 +214,8 @@ Status do_bind(const Ctx& c, const Op& o) {
     }
     auto t = VS_TRY(target_fd(c, o, S_ISDIR(st.st_mode)));
     if (!t) return ok();
-    auto tree = VS_TRY(clone_tree(AT_FDCWD, o.source, o.recursive));
+    auto tree = VS_TRY(src ? clone_tree(src.get(), "", o.recursive)
+                           : clone_tree(AT_FDCWD, o.source, o.recursive));
     if (o.attrs) VS_TRY(set_attrs(tree.get(), o.attrs, o.recursive, o.source));
     return attach(tree.get(), t->get(), o.target);
 }

@@ -304,7 +304,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
             o.attrs = opts.attrs;
             o.recursive = opts.recursive;
             o.create = true;
-            o.check_source_fs = true;
+            o.fstab_bind = true;
             p.push_back(o);
             continue;
         }

@@ -39,9 +39,10 @@ struct Op {
     bool recursive = false;                                   ///< Bind
     bool optional = false;  ///< a missing target is skipped, not an error
     bool create = false;    ///< create the target dir (mkdir -p) when missing
-    /// Bind of an fstab line: refused when the source is on a kernel filesystem (proc, sysfs,
-    /// cgroup, ...) that would give the guest the host's view unconfined.
-    bool check_source_fs = false;
+    /// Bind of an fstab line: the source is resolved without following any symlink (it may run
+    /// through a volume another guest writes), and refused when it is on a kernel filesystem
+    /// (proc, sysfs, cgroup, ...) that would give the guest the host's view unconfined.
+    bool fstab_bind = false;
     mode_t mode = 0;                ///< Device, Mkdir
     unsigned major = 0, minor = 0;  ///< Device
 };

@@ -243,11 +243,11 @@ TEST(MountPlan, FstabBindsAreCheckedForKernelFilesystemSources) {
     auto p = *build_plan(g);
     long data = index_of(p, OpKind::Bind, "/data");
     ASSERT_GE(data, 0);
-    EXPECT_TRUE(p[static_cast<size_t>(data)].check_source_fs);
+    EXPECT_TRUE(p[static_cast<size_t>(data)].fstab_bind);
     // The plan's own binds (cgroup views) come from cgroupfs on purpose.
     for (auto& o : p)
         if (o.target != "/data") {
-            EXPECT_FALSE(o.check_source_fs) << o.target;
+            EXPECT_FALSE(o.fstab_bind) << o.target;
         }
 }
 
