@@ -50,6 +50,9 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const Rem
     if (owner.ours) {
         VS_TRY(store::remove_root(owner.real, policy)
                    .wrap("delete guest \"{}\": remove guest root", name));
+        // A root reached through a link in the roots directory: the link goes with it.
+        if (owner.real != spec.root && spec.root == paths.guest_root(name))
+            VS_TRY(fs::remove_path(spec.root).wrap("delete guest \"{}\"", name));
     } else if (owner.exists) {
         log::warn("delete guest \"{}\": left its root \"{}\" in place: {}", name, owner.real,
                   owner.why_not);

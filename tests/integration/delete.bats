@@ -97,6 +97,19 @@ teardown() {
     [ ! -e "$(guest_root g2)" ]
 }
 
+@test "delete of a root reached through a link in the roots dir removes the root and the link" {
+    make_guest g1
+    real=$VSERVER_PREFIX/srv/g1
+    mkdir -p "$(dirname "$real")"
+    getfattr -n trusted.vserver-ng.root "$(guest_root g1)" >/dev/null 2>&1 || skip "no marker"
+    mv "$(guest_root g1)" "$real"
+    ln -s "$real" "$(guest_root g1)"
+    rm -f "$(guest_cfg g1)/vdir"
+    run vs g1 delete --force
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ ! -e "$real" ] && [ ! -L "$(guest_root g1)" ]
+}
+
 @test "delete never removes a root marked as another guest's" {
     make_guest g1
     make_guest g2
