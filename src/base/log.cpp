@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/strings.hpp"
+
 namespace vs::log {
 namespace {
 std::string g_program = "vserver";
@@ -30,7 +32,15 @@ void write(Level l, std::string_view msg) {
                       : l == Level::Warn  ? "warning: "
                       : l == Level::Error ? "error: "
                                           : "";
-    std::string line = fmt::format("{}: {}{}\n", g_program, tag, msg);
+    // Messages embed strings a guest or a config file controls (names, values, command lines):
+    // no control byte reaches the admin's terminal, and a message stays one line.
+    // Values are cut where they are quoted (str::quote); this bound catches the rest.
+    constexpr size_t kMaxLine = 4096;
+    std::string text = str::escape_control(msg);
+    if (text.size() > kMaxLine)
+        text =
+            fmt::format("{}... ({} bytes cut)", text.substr(0, kMaxLine), text.size() - kMaxLine);
+    std::string line = fmt::format("{}: {}{}\n", g_program, tag, text);
     // One write(2) so lines from concurrent processes do not interleave.
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }

@@ -92,6 +92,62 @@ std::optional<int64_t> parse_i64(std::string_view s) {
     return v;
 }
 
+namespace {
+
+// Length of the UTF-8 sequence at s[i] (1..4), or 0 when it is not valid UTF-8 (overlong
+// forms, surrogates and code points above U+10FFFF included).
+size_t utf8_len(std::string_view s, size_t i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+    auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+        (c == 0xf4 && c1 > 0x8f))
+        return 0;
+    return n;
+}
+
+bool is_c0_or_del(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// U+0080..U+009F encoded in UTF-8: 0xc2 0x80..0x9f (CSI is U+009B).
+bool is_c1(std::string_view s, size_t i, size_t n) {
+    return n == 2 && static_cast<unsigned char>(s[i]) == 0xc2 &&
+           static_cast<unsigned char>(s[i + 1]) <= 0x9f;
+}
+
+}  // namespace
+
+std::string escape_control(std::string_view s) {
+    std::string shown;
+    shown.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t n = utf8_len(s, i);
+        if (c == '\n') {
+            shown += "\\n";
+        } else if (c == '\0') {
+            shown += "\\0";
+        } else if (n == 0 || is_c0_or_del(c)) {
+            shown += fmt::format("\\x{:02x}", c);
+            n = 1;
+        } else if (is_c1(s, i, n)) {
+            shown += fmt::format("\\x{:02x}\\x{:02x}", c, static_cast<unsigned char>(s[i + 1]));
+        } else {
+            shown.append(s.substr(i, n));
+        }
+        i += n;
+    }
+    return shown;
+}
+
+std::string quote(std::string_view s, size_t max) {
+    if (s.size() <= max) return fmt::format("\"{}\"", escape_control(s));
+    return fmt::format("\"{}\"... ({} bytes)", escape_control(s.substr(0, max)), s.size());
+}
+
 std::string human_bytes(uint64_t bytes) {
     static const char* units[] = {"", "K", "M", "G", "T", "P"};
     double v = static_cast<double>(bytes);

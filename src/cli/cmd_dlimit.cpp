@@ -6,6 +6,8 @@
 #include "base/log.hpp"
 #include "cli/registry.hpp"
 #include "config/vserver/tree.hpp"
+#include "runtime/runtime.hpp"
+#include "spec/validate.hpp"
 #include "store/disk_limits.hpp"
 
 namespace vs::cli {
@@ -23,6 +25,14 @@ int cmd_dlimit(GuestCommand& c) {
             log::error("dlimit: unknown argument \"{}\" (use --apply, --json)", a);
             return kUsage;
         }
+    }
+    auto exists = [&]() -> Status {
+        VS_TRY(spec::validate_name(c.guest));
+        return runtime::guest_exists(c.paths, c.guest);
+    };
+    if (auto e = exists(); !e) {
+        log::error("{}", e.error().what());
+        return kUsage;
     }
     auto loaded = config::vserver::load(c.paths, c.guest);
     if (!loaded) {

@@ -19,8 +19,17 @@ std::string uptime_text(double s) {
     return fmt::format("{:02}:{:02}:{:02}", h, m, sec);
 }
 
-/// status works on any valid name: a guest whose config vanished may still have processes,
-/// and the truth about them is what status is for. Only a bad name is refused.
+/// A guest that does not exist is an error (exit 2), but one whose config vanished while its
+/// processes still run is reported: the truth about them is what status is for.
+bool missing(GuestCommand& c) {
+    auto e = runtime::guest_exists(c.paths, c.guest);
+    if (e) return false;
+    auto r = runtime::status(c.paths, c.guest);
+    if (r && r->status != state::RunStatus::Stopped) return false;
+    log::error("{}", e.error().what());
+    return true;
+}
+
 /// `status --json`: procview's per-guest document (docs/host-tools.md), one line.
 int status_json(GuestCommand& c) {
     auto j = procview::guest_status_json(c.paths, c.guest);
@@ -40,6 +49,7 @@ int cmd_status(GuestCommand& c) {
         log::error("{}", v.error().what());
         return kUsage;
     }
+    if (missing(c)) return kUsage;
     if (json) return status_json(c);
     auto r = runtime::status(c.paths, c.guest);
     if (!r) return report(r.error());

@@ -10,16 +10,14 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/read.hpp"
 
 namespace vs::procview {
 
 std::optional<uint32_t> XidCache::xid(const std::string& name) {
     auto it = cache_.find(name);
     if (it != cache_.end()) return it->second;
-    std::optional<uint32_t> x;
-    if (auto text = sys::read_file(paths_.guest_config(name) + "/context")) {
-        if (auto v = str::parse_u64(*text); v && *v <= UINT32_MAX) x = static_cast<uint32_t>(*v);
-    }
+    std::optional<uint32_t> x = config::vserver::peek_context(paths_, name);
     cache_[name] = x;
     return x;
 }

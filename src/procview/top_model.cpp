@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "base/strings.hpp"
+
 namespace vs::procview {
 
 const char* sort_name(TopSort s) {
@@ -207,7 +209,8 @@ std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse,
             row.rss_bytes = rss;
             row.vsz_bytes = p.stat.vsize_bytes;
             row.time_ticks = p.stat.utime_ticks + p.stat.stime_ticks;
-            row.command = p.stat.comm;
+            // The guest names its processes: escaped once here for the TUI and -b alike.
+            row.command = str::escape_control(p.stat.comm);
             members[g].push_back(std::move(row));
         }
     }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "base/strings.hpp"
+
 namespace vs::procview {
 
 std::string render_tree(const std::vector<Proc>& procs, const Membership& m, const TreeOptions& o) {
@@ -49,7 +51,8 @@ std::string render_tree(const std::vector<Proc>& procs, const Membership& m, con
         const std::string& name = (o.cmdline && !p.cmdline.empty()) ? p.cmdline : p.stat.comm;
         out += f.prefix;
         if (!f.root) out += f.last ? "`-" : "|-";
-        out += fmt::format("{}({})", name, p.stat.pid);
+        // comm and cmdline are the guest's to choose: never a raw control byte on the terminal.
+        out += fmt::format("{}({})", str::escape_control(name), p.stat.pid);
         if (label) {
             const Guest* g = ctx < 0 ? nullptr : &m.guests[static_cast<size_t>(ctx)];
             out += fmt::format(" [{}]", context_label(g));

@@ -29,13 +29,20 @@ void remove_stale_run_dir(const config::Paths& paths, const std::string& name) {
 
 }  // namespace
 
+Status guest_exists(const config::Paths& paths, const std::string& name) {
+    std::string dir = paths.guest_config(name);
+    if (!sys::is_dir(dir))
+        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    return ok();
+}
+
 Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
-    std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir)) {
+    if (auto e = guest_exists(paths, name); !e) {
         remove_stale_run_dir(paths, name);
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+        return std::move(e).error();
     }
+    std::string dir = paths.guest_config(name);
     store::sweep_leftovers(paths, name, paths.guest_root(name));
     auto loaded = VS_TRY(config::vserver::load(paths, name));
     for (auto& u : loaded.unknown) log::warn("{}: unknown config file \"{}\" ignored", dir, u);

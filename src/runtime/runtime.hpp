@@ -18,6 +18,10 @@ namespace vs::runtime {
 /// Every failure here is bad input (CLI exit 2) and nothing has been created.
 Result<spec::GuestSpec> load_guest(const config::Paths& paths, const std::string& name);
 
+/// ENOENT "guest \"NAME\" does not exist (no config dir \"DIR\")" when NAME has no config dir:
+/// the one message every verb but build gives for a missing guest (CLI exit 2).
+Status guest_exists(const config::Paths& paths, const std::string& name);
+
 struct StartOptions {
     /// `start --rescue CMD ARGS`: run CMD as PID 1 instead of the configured init.
     std::vector<std::string> rescue_cmd;

@@ -117,7 +117,8 @@ Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string
             } else if (low == "none") {
                 // "none" empties the set; "!none" would mean nothing, so refuse it as a typo.
                 if (clear)
-                    return make_error(EINVAL, "{}invalid capability \"{}\"", lead(what), orig);
+                    return make_error(EINVAL, "{}invalid capability {}", lead(what),
+                                      str::quote(orig));
                 set = 0;
                 continue;
             } else {
@@ -130,7 +131,9 @@ Result<uint64_t> apply_cap_list(uint64_t set, std::string_view text, std::string
                 } else {
                     n = cap_from_name(tok);
                 }
-                if (!n) return make_error(EINVAL, "{}unknown capability \"{}\"", lead(what), orig);
+                if (!n)
+                    return make_error(EINVAL, "{}unknown capability {}", lead(what),
+                                      str::quote(orig));
                 bits = cap_bit(*n);
             }
             set = clear ? (set & ~bits) : (set | bits);

@@ -234,14 +234,16 @@ Result<std::vector<std::string>> apply_list(const std::vector<ContextName>& tabl
                     continue;
                 }
                 const ContextName* e = find_in(table, item, prefix);
-                if (!e) return make_error(EINVAL, "{}unknown {} \"{}\"", lead(what), kind, orig);
+                if (!e)
+                    return make_error(EINVAL, "{}unknown {} {}", lead(what), kind,
+                                      str::quote(orig));
                 if (clear) {
                     remove(names, e->name);
                     continue;
                 }
                 if (e->support == Support::Refused)
-                    return make_error(EINVAL, "{}{} \"{}\" is not supported: {}", lead(what), kind,
-                                      orig, e->mechanism);
+                    return make_error(EINVAL, "{}{} {} is not supported: {}", lead(what), kind,
+                                      str::quote(orig), e->mechanism);
                 add(names, e->name);
             }
         }
@@ -294,13 +296,17 @@ Status apply_context_mechanisms(GuestSpec& spec) {
         bool is_flags = list == &f;
         for (const auto& n : *list) {
             const ContextName* e = is_flags ? find_cflag(n) : find_ccap(n);
-            if (!e) return make_error(EINVAL, "unknown {} \"{}\"", is_flags ? "cflag" : "ccap", n);
+            if (!e)
+                return make_error(EINVAL, "unknown {} {}", is_flags ? "cflag" : "ccap",
+                                  str::quote(n));
             if (e->support == Support::Refused)
-                return make_error(EINVAL, "{} \"{}\" is not supported: {}",
-                                  is_flags ? "cflags" : "ccapabilities", n, e->mechanism);
+                return make_error(EINVAL, "{} {} is not supported: {}",
+                                  is_flags ? "cflags" : "ccapabilities", str::quote(n),
+                                  e->mechanism);
             if (e->support == Support::Userns && !spec.ns.user)
-                return make_error(EINVAL, "{} \"{}\" needs a user namespace (userns file): {}",
-                                  is_flags ? "cflags" : "ccapabilities", n, e->mechanism);
+                return make_error(EINVAL, "{} {} needs a user namespace (userns file): {}",
+                                  is_flags ? "cflags" : "ccapabilities", str::quote(n),
+                                  e->mechanism);
         }
     }
     spec.flags.private_ctx = has(f, "private");

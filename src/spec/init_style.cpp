@@ -3,6 +3,8 @@
 
 #include <cerrno>
 
+#include "base/strings.hpp"
+
 namespace vs::spec {
 
 namespace {
@@ -34,11 +36,11 @@ Result<InitStyle> init_style_from_name(std::string_view name) {
     for (auto u : kUnsupported)
         if (u == name)
             return make_error(EINVAL,
-                              "init style \"{}\" is not supported: use plain (the guest's own "
+                              "init style {} is not supported: use plain (the guest's own "
                               "/sbin/init), sysv (/etc/init.d/rc) or reaper with "
                               "apps/init/cmd.start",
-                              name);
-    return make_error(EINVAL, "unknown init style \"{}\" ({})", name, kInitStyleSyntax);
+                              str::quote(name));
+    return make_error(EINVAL, "unknown init style {} ({})", str::quote(name), kInitStyleSyntax);
 }
 
 }  // namespace vs::spec

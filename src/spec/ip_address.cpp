@@ -36,7 +36,7 @@ Result<IpAddress> parse_ip(std::string_view text) {
         a.family = AF_INET6;
         return a;
     }
-    return make_error(EINVAL, "invalid IP address \"{}\"", t);
+    return make_error(EINVAL, "invalid IP address {}", str::quote(t));
 }
 
 Result<IpAddress> parse_host_ip(std::string_view text) {
@@ -44,14 +44,18 @@ Result<IpAddress> parse_host_ip(std::string_view text) {
     std::string t(str::trim(text));
     bool zero = true;
     for (size_t i = 0; i < a.size(); ++i) zero = zero && a.bytes[i] == 0;
-    if (zero) return make_error(EINVAL, "unspecified address \"{}\" cannot be a guest address", t);
+    if (zero)
+        return make_error(EINVAL, "unspecified address {} cannot be a guest address",
+                          str::quote(t));
     if (a.family == AF_INET) {
         if ((a.bytes[0] & 0xf0) == 0xe0)
-            return make_error(EINVAL, "multicast address \"{}\" cannot be a guest address", t);
+            return make_error(EINVAL, "multicast address {} cannot be a guest address",
+                              str::quote(t));
         if (a.bytes[0] == 255 && a.bytes[1] == 255 && a.bytes[2] == 255 && a.bytes[3] == 255)
-            return make_error(EINVAL, "broadcast address \"{}\" cannot be a guest address", t);
+            return make_error(EINVAL, "broadcast address {} cannot be a guest address",
+                              str::quote(t));
     } else if (a.bytes[0] == 0xff) {
-        return make_error(EINVAL, "multicast address \"{}\" cannot be a guest address", t);
+        return make_error(EINVAL, "multicast address {} cannot be a guest address", str::quote(t));
     }
     return a;
 }
@@ -61,7 +65,7 @@ Result<int> parse_prefix(std::string_view text, int family) {
     int max = family == AF_INET6 ? 128 : 32;
     auto v = str::parse_u64(t);
     if (!v || t.front() == '+' || *v < 1 || *v > static_cast<uint64_t>(max))
-        return make_error(EINVAL, "invalid prefix length \"{}\" (1..{} for {})", t, max,
+        return make_error(EINVAL, "invalid prefix length {} (1..{} for {})", str::quote(t), max,
                           family == AF_INET6 ? "IPv6" : "IPv4");
     return static_cast<int>(*v);
 }
@@ -69,20 +73,21 @@ Result<int> parse_prefix(std::string_view text, int family) {
 Result<int> mask_to_prefix(std::string_view text) {
     auto t = str::trim(text);
     auto a = parse_ip(t);
-    if (!a) return make_error(EINVAL, "invalid netmask \"{}\"", t);
+    if (!a) return make_error(EINVAL, "invalid netmask {}", str::quote(t));
     int prefix = 0;
     bool seen_zero = false;
     for (size_t i = 0; i < a->size(); ++i) {
         for (int b = 7; b >= 0; --b) {
             bool one = (a->bytes[i] >> b) & 1;
-            if (one && seen_zero) return make_error(EINVAL, "non-contiguous netmask \"{}\"", t);
+            if (one && seen_zero)
+                return make_error(EINVAL, "non-contiguous netmask {}", str::quote(t));
             if (one)
                 ++prefix;
             else
                 seen_zero = true;
         }
     }
-    if (prefix == 0) return make_error(EINVAL, "empty netmask \"{}\"", t);
+    if (prefix == 0) return make_error(EINVAL, "empty netmask {}", str::quote(t));
     return prefix;
 }
 
@@ -114,7 +119,7 @@ Result<std::string> parse_mac(std::string_view text) {
     for (auto& p : parts)
         good = good && p.size() == 2 && std::isxdigit(static_cast<unsigned char>(p[0])) &&
                std::isxdigit(static_cast<unsigned char>(p[1]));
-    if (!good) return make_error(EINVAL, "invalid MAC address \"{}\"", t);
+    if (!good) return make_error(EINVAL, "invalid MAC address {}", str::quote(t));
     return str::lower(t);
 }
 
@@ -124,7 +129,7 @@ Status validate_ifname(std::string_view name) {
     for (char c : name)
         good =
             good && c != '/' && c != ':' && !std::isspace(static_cast<unsigned char>(c)) && c != 0;
-    if (!good) return make_error(EINVAL, "invalid interface name \"{}\"", name);
+    if (!good) return make_error(EINVAL, "invalid interface name {}", str::quote(name));
     return ok();
 }
 

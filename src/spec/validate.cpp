@@ -36,29 +36,11 @@ bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
 }  // namespace
 
-std::string escape_name(std::string_view name) {
-    std::string shown;
-    for (size_t i = 0; i < name.size();) {
-        unsigned char c = static_cast<unsigned char>(name[i]);
-        size_t n = utf8_len(name, i);
-        if (c == '\n') {
-            shown += "\\n";
-        } else if (c == '\0') {
-            shown += "\\0";
-        } else if (n == 0 || is_control(c)) {
-            shown += fmt::format("\\x{:02x}", c);  // never a raw control byte on a terminal
-            n = 1;
-        } else {
-            shown.append(name.substr(i, n));
-        }
-        i += n;
-    }
-    return shown;
-}
+std::string escape_name(std::string_view name) { return str::escape_control(name); }
 
 Status validate_name(std::string_view name) {
     auto bad = [&](std::string_view why) -> Status {
-        return make_error(EINVAL, "invalid guest name \"{}\": {}", escape_name(name), why);
+        return make_error(EINVAL, "invalid guest name {}: {}", str::quote(name), why);
     };
     if (name.empty()) return bad("empty");
     if (name.size() > 64) return bad("longer than 64 bytes");
@@ -95,10 +77,12 @@ Status check_context(const GuestSpec& s) {
 Status check_uts(const GuestSpec& s) {
     // HOST_NAME_MAX and the kernel's __NEW_UTS_LEN are 64.
     auto check = [](std::string_view what, const std::string& v) -> Status {
-        if (v.size() > 64) return make_error(EINVAL, "{} \"{}\" longer than 64 bytes", what, v);
+        if (v.size() > 64)
+            return make_error(EINVAL, "{} {} longer than 64 bytes", what, str::quote(v));
         for (char c : v)
             if (c == '\n' || c == '\0' || c == '/' || c == ' ')
-                return make_error(EINVAL, "{} \"{}\" contains an invalid character", what, v);
+                return make_error(EINVAL, "{} {} contains an invalid character", what,
+                                  str::quote(v));
         return ok();
     };
     VS_TRY(check("uts/nodename", s.nodename));
@@ -110,7 +94,7 @@ Status check_paths(const GuestSpec& s) {
     for (auto [what, v] :
          {std::pair{"root", &s.root}, {"config_dir", &s.config_dir}, {"cache_dir", &s.cache_dir}})
         if (!v->empty() && v->front() != '/')
-            return make_error(EINVAL, "{} \"{}\" is not an absolute path", what, *v);
+            return make_error(EINVAL, "{} {} is not an absolute path", what, str::quote(*v));
     return ok();
 }
 
@@ -122,7 +106,7 @@ Status check_interfaces(const GuestSpec& s) {
     for (const auto& i : s.interfaces) {
         std::string where = fmt::format("interfaces/{}", i.id);
         if (i.id.empty() || i.id.find('/') != std::string::npos || i.id == "." || i.id == "..")
-            return make_error(EINVAL, "invalid interface id \"{}\"", i.id);
+            return make_error(EINVAL, "invalid interface id {}", str::quote(i.id));
         if (!ids.insert(i.id).second) return make_error(EINVAL, "{}: duplicate id", where);
         auto ip = VS_TRY(parse_host_ip(i.ip).wrap("{}/ip", where));
         int prefix = i.prefix != -1 ? i.prefix : s.default_prefix;
@@ -131,14 +115,14 @@ Status check_interfaces(const GuestSpec& s) {
         if (!i.dev.empty()) VS_TRY(validate_ifname(i.dev).wrap("{}/dev", where));
         if (!i.name.empty()) VS_TRY(validate_ifname(i.name).wrap("{}/name", where));
         if (!i.mode.empty() && i.mode != "veth" && i.mode != "macvlan" && i.mode != "shared")
-            return make_error(EINVAL, "{}/mode: unknown mode \"{}\" (veth, macvlan, shared)", where,
-                              i.mode);
+            return make_error(EINVAL, "{}/mode: unknown mode {} (veth, macvlan, shared)", where,
+                              str::quote(i.mode));
         if (!i.mac.empty()) VS_TRY(parse_mac(i.mac).wrap("{}/mac", where));
         if (!i.gateway.empty()) {
             auto gw = VS_TRY(parse_host_ip(i.gateway).wrap("{}/gateway", where));
             if (gw.family != ip.family)
-                return make_error(EINVAL, "{}/gateway \"{}\" is not the family of ip \"{}\"", where,
-                                  i.gateway, i.ip);
+                return make_error(EINVAL, "{}/gateway {} is not the family of ip {}", where,
+                                  str::quote(i.gateway), str::quote(i.ip));
         }
     }
     return ok();
@@ -229,8 +213,8 @@ Status check_resources(const GuestSpec& s) {
                 good = *str::parse_u64(range[0]) <= *str::parse_u64(range[1]);
         }
         if (!good)
-            return make_error(EINVAL, "{} \"{}\" is not a cpuset list",
-                              v == &r.cpuset_cpus ? "cpuset.cpus" : "cpuset.mems", **v);
+            return make_error(EINVAL, "{} {} is not a cpuset list",
+                              v == &r.cpuset_cpus ? "cpuset.cpus" : "cpuset.mems", str::quote(**v));
     }
     for (const auto& [file, value] : r.passthrough) {
         if (file.empty() || file.find('/') != std::string::npos ||
@@ -247,7 +231,7 @@ Status check_process(const GuestSpec& s) {
     if (s.oom_score_adj && (*s.oom_score_adj < -1000 || *s.oom_score_adj > 1000))
         return make_error(EINVAL, "badness {} out of range -1000..1000", *s.oom_score_adj);
     if (!s.shell.empty() && s.shell.front() != '/')
-        return make_error(EINVAL, "shell \"{}\" is not an absolute path", s.shell);
+        return make_error(EINVAL, "shell {} is not an absolute path", str::quote(s.shell));
     if (s.idmap && s.idmap->count == 0) return make_error(EINVAL, "userns: id map of 0 ids");
     if (s.idmap && uint64_t{s.idmap->host_base} + s.idmap->count > (uint64_t{1} << 32) - 1)
         return make_error(EINVAL, "userns: id map {}+{} exceeds the 32-bit id range",
@@ -256,7 +240,7 @@ Status check_process(const GuestSpec& s) {
     bool good = !p.empty() && p.size() <= 64;
     for (char c : p)
         good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
-    if (!good) return make_error(EINVAL, "seccomp profile \"{}\" is not a profile name", p);
+    if (!good) return make_error(EINVAL, "seccomp profile {} is not a profile name", str::quote(p));
     return ok();
 }
 
@@ -270,13 +254,13 @@ Status check_init(const GuestSpec& s) {
     }
     for (const auto& e : s.init.environment)
         if (e.empty() || e.front() == '=' || e.find('=') == std::string::npos)
-            return make_error(EINVAL, "apps/init/environment: \"{}\" is not VAR=VALUE", e);
+            return make_error(EINVAL, "apps/init/environment: {} is not VAR=VALUE", str::quote(e));
     for (const auto& d : s.init.depends) VS_TRY(validate_name(d).wrap("apps/init/depends"));
     for (const auto& r : {s.init.runlevel_start, s.init.runlevel_stop})
         if (r.empty() || r.size() > 8 || r.find_first_of(" \t\n/") != std::string::npos)
-            return make_error(EINVAL, "apps/init/runlevel \"{}\" is not a runlevel", r);
+            return make_error(EINVAL, "apps/init/runlevel {} is not a runlevel", str::quote(r));
     if (!s.init.mark.empty() && s.init.mark.find_first_of(" \t\n/") != std::string::npos)
-        return make_error(EINVAL, "apps/init/mark \"{}\" is not one word", s.init.mark);
+        return make_error(EINVAL, "apps/init/mark {} is not one word", str::quote(s.init.mark));
     return ok();
 }
 
@@ -286,7 +270,8 @@ Status check_fstab(const GuestSpec& s) {
             return make_error(EINVAL, "fstab: incomplete entry \"{} {} {}\"", f.source, f.target,
                               f.fstype);
         if (f.target.front() != '/')
-            return make_error(EINVAL, "fstab: target \"{}\" is not an absolute path", f.target);
+            return make_error(EINVAL, "fstab: target {} is not an absolute path",
+                              str::quote(f.target));
     }
     return ok();
 }
@@ -296,8 +281,8 @@ Status check_dlimits(const GuestSpec& s) {
     for (const auto& d : s.dlimits) {
         if (!ids.insert(d.id).second) return make_error(EINVAL, "dlimits/{}: duplicate id", d.id);
         if (d.directory.empty() || d.directory.front() != '/')
-            return make_error(EINVAL, "dlimits/{}/directory \"{}\" is not an absolute path", d.id,
-                              d.directory);
+            return make_error(EINVAL, "dlimits/{}/directory {} is not an absolute path", d.id,
+                              str::quote(d.directory));
         if (d.reserved_pct > 100)
             return make_error(EINVAL, "dlimits/{}/reserved {} above 100%", d.id, d.reserved_pct);
     }
@@ -308,7 +293,8 @@ Status check_scripts(const GuestSpec& s) {
     for (const auto& [phase, paths] : s.scripts.by_phase)
         for (const auto& p : paths)
             if (p.empty() || p.front() != '/')
-                return make_error(EINVAL, "scripts/{}: \"{}\" is not an absolute path", phase, p);
+                return make_error(EINVAL, "scripts/{}: {} is not an absolute path", phase,
+                                  str::quote(p));
     return ok();
 }
 

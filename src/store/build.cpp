@@ -18,6 +18,7 @@
 #include "base/sys.hpp"
 #include "config/vserver/context_alloc.hpp"
 #include "config/vserver/new_config.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
@@ -87,9 +88,7 @@ Result<std::vector<std::string>> resolve_flags(const spec::GuestSpec& s) {
 Status check_context_free(const config::Paths& paths, const std::string& self, uint32_t ctx) {
     for (auto& g : VS_TRY(cv::list_guests(paths))) {
         if (g == self) continue;
-        auto t = sys::read_file(paths.guest_config(g) + "/context");
-        if (!t) continue;
-        auto v = str::parse_u64(str::trim(*t));
+        auto v = cv::peek_context(paths, g);
         if (v && *v == ctx)
             return make_error(EEXIST, "build: --context {}: already used by guest {}", ctx, g);
     }

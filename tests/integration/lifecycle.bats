@@ -395,11 +395,19 @@ teardown() { vs_teardown; }
 }
 
 @test "a guest that does not exist: clear error naming it, exit 2, nothing created" {
-    for cmd in start stop enter restart delete "exec /bin/true"; do
+    for cmd in start stop enter restart condrestart delete status "status --json" \
+               "exec /bin/true" "suexec root /bin/true" "ip list" dlimit; do
         run vs nosuch $cmd
+        echo "$cmd: $status $output"
         [ "$status" -eq 2 ]
-        [[ $output == *'guest "nosuch" does not exist'* ]]
+        # One line naming the guest and its missing config dir.
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *'guest "nosuch" does not exist (no config dir "'"$VSERVER_PREFIX"'/etc/vservers/nosuch")'* ]]
     done
+    # `running` stays silent: exit 1, nothing said.
+    run vs nosuch running
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
     [ -z "$(ls -A "$VSERVER_PREFIX")" ]
 }
 

@@ -3,14 +3,17 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <set>
 
+#include "base/safe_read.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/defaults.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/tree.hpp"
 #include "config/vserver/values.hpp"
 
@@ -22,7 +25,18 @@ constexpr uint32_t kMaxContext = 49151;  // above: util-vserver's dynamic range
 
 // Holds an exclusive flock(2) for its lifetime; the kernel drops it if we die.
 Result<UniqueFd> lock_file(const std::string& path) {
-    auto fd = VS_TRY(sys::open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    // Only a regular file is locked: a FIFO put there must not hang every build (O_NONBLOCK), a
+    // device is not even opened (lstat first), a symlink is not followed.
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return make_error(EINVAL, "\"{}\" is {}, not a regular file", path,
+                          sys::file_type_name(st.st_mode));
+    auto fd = VS_TRY(
+        sys::open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600));
+    if (::fstat(fd.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
+    if (!S_ISREG(st.st_mode))
+        return make_error(EINVAL, "\"{}\" is {}, not a regular file", path,
+                          sys::file_type_name(st.st_mode));
     int r;
     do {
         r = ::flock(fd.get(), LOCK_EX);
@@ -38,10 +52,8 @@ std::vector<uint32_t> contexts_in_use(const Paths& paths) {
     auto guests = list_guests(paths);
     if (!guests) return out;
     for (const auto& g : *guests) {
-        auto text = sys::read_file(paths.guest_config(g) + "/context");
-        if (!text) continue;
-        auto n = str::parse_u64(scalar(*text));
-        if (n && *n <= kMaxContext) out.push_back(static_cast<uint32_t>(*n));
+        auto n = peek_context(paths, g);
+        if (n && *n <= kMaxContext) out.push_back(*n);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -55,11 +67,11 @@ Result<uint32_t> allocate_context(const Paths& paths) {
     uint32_t start = defaults.context_start;
     uint32_t next = start;
     std::string next_path = dir + "/context.next";
-    if (sys::exists(next_path)) {
-        auto text = VS_TRY(sys::read_file(next_path));
-        auto n = str::parse_u64(scalar(text));
+    if (auto text = VS_TRY(read_optional(next_path, FileKind::Scalar))) {
+        auto n = str::parse_u64(scalar(*text));
         if (!n || *n < 2)
-            return make_error(EINVAL, "{}: invalid context \"{}\"", next_path, scalar(text));
+            return make_error(EINVAL, "{}: invalid context {}", next_path,
+                              str::quote(scalar(*text)));
         next = *n > kMaxContext ? start : static_cast<uint32_t>(*n);
     }
     auto used_v = contexts_in_use(paths);

@@ -4,8 +4,8 @@
 #include <cerrno>
 
 #include "base/strings.hpp"
-#include "base/sys.hpp"
 #include "config/vserver/fstab.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/values.hpp"
 
 namespace vs::config::vserver {
@@ -16,21 +16,21 @@ Result<GlobalDefaults> load_defaults(const Paths& paths) {
     GlobalDefaults d;
     d.fstab = builtin_default_fstab();
     std::string dir = defaults_dir(paths);
-    if (std::string p = dir + "/shell"; sys::exists(p)) {
-        auto v = scalar(VS_TRY(sys::read_file(p)));
+    std::string p = dir + "/shell";
+    if (auto text = VS_TRY(read_optional(p, FileKind::Scalar))) {
+        auto v = scalar(*text);
         if (v.empty() || v.front() != '/')
-            return make_error(EINVAL, "{}: invalid shell \"{}\": not an absolute path", p, v);
+            return make_error(EINVAL, "{}: invalid shell {}: not an absolute path", p,
+                              str::quote(v));
         d.shell = v;
     }
-    if (std::string p = dir + "/fstab"; sys::exists(p)) {
-        auto text = VS_TRY(sys::read_file(p));
-        d.fstab = VS_TRY(parse_fstab(text).wrap("{}", p));
-    }
-    if (std::string p = dir + "/context.start"; sys::exists(p)) {
-        auto text = VS_TRY(sys::read_file(p));
+    p = dir + "/fstab";
+    if (auto text = VS_TRY(read_optional(p, FileKind::Data)))
+        d.fstab = VS_TRY(parse_fstab(*text).wrap("{}", p));
+    p = dir + "/context.start";
+    if (auto text = VS_TRY(read_optional(p, FileKind::Scalar)))
         d.context_start =
-            static_cast<uint32_t>(VS_TRY(parse_int(text, 2, 49151, "context").wrap("{}", p)));
-    }
+            static_cast<uint32_t>(VS_TRY(parse_int(*text, 2, 49151, "context").wrap("{}", p)));
     return d;
 }
 

@@ -46,9 +46,9 @@ Result<std::vector<spec::FstabEntry>> parse_fstab(std::string_view text) {
         auto w = str::split_ws(l);
         if (w.size() < 3 || w.size() > 6)
             return make_error(EINVAL,
-                              "invalid fstab line \"{}\": expected SOURCE TARGET TYPE "
+                              "invalid fstab line {}: expected SOURCE TARGET TYPE "
                               "[OPTIONS [DUMP [PASS]]]",
-                              l);
+                              str::quote(l));
         spec::FstabEntry e{unescape(w[0]), unescape(w[1]), unescape(w[2]),
                            w.size() > 3 ? unescape(w[3]) : "defaults"};
         // \000 would cut the path or option string short where the kernel reads it.
@@ -56,14 +56,14 @@ Result<std::vector<spec::FstabEntry>> parse_fstab(std::string_view text) {
             if (f->find('\0') != std::string::npos)
                 return make_error(EINVAL, "invalid fstab line \"{}\": \\000 (NUL) in a field", l);
         if (e.target.empty() || e.target.front() != '/')
-            return make_error(EINVAL, "invalid fstab line \"{}\": target \"{}\" is not absolute", l,
-                              e.target);
+            return make_error(EINVAL, "invalid fstab line {}: target {} is not absolute",
+                              str::quote(l), str::quote(e.target));
         // A guest-relative target may not climb out of the guest root by its text; symlinks
         // are handled at mount time (openat2 RESOLVE_IN_ROOT).
         for (const auto& part : str::split(e.target, '/'))
             if (part == "..")
-                return make_error(EINVAL, "invalid fstab line \"{}\": target \"{}\" contains ..", l,
-                                  e.target);
+                return make_error(EINVAL, "invalid fstab line {}: target {} contains ..",
+                                  str::quote(l), str::quote(e.target));
         out.push_back(std::move(e));
     }
     return out;

@@ -31,7 +31,7 @@ std::string basename_of(const std::string& p) { return p.substr(p.rfind('/') + 1
 Status parse_hook(spec::GuestSpec& s, LoadState& st, const KeyFile& f) {
     if (!known_phase(f.parts[0])) {
         st.warnings.push_back(
-            fmt::format("{}: \"{}\" is not a hook phase; not run", f.path, f.parts[0]));
+            fmt::format("{}: {} is not a hook phase; not run", f.path, str::quote(f.parts[0])));
         return ok();
     }
     s.scripts.by_phase[f.parts[0]].push_back(f.path);

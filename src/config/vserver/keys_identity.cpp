@@ -20,10 +20,11 @@ std::string resolve_link(const LoadState& st, const std::string& target) {
 Status parse_uts(std::string& field, const KeyFile& f, std::string_view what) {
     auto v = scalar(f.text);
     if (v.size() > 64)
-        return make_error(EINVAL, "invalid {} \"{}\": longer than 64 bytes", what, v);
+        return make_error(EINVAL, "invalid {} {}: longer than 64 bytes", what, str::quote(v));
     for (char c : v)
         if (c == '/' || c == ' ' || c == '\t' || c == '\0')
-            return make_error(EINVAL, "invalid {} \"{}\": contains an invalid character", what, v);
+            return make_error(EINVAL, "invalid {} {}: contains an invalid character", what,
+                              str::quote(v));
     field = v;
     return ok();
 }
@@ -40,9 +41,9 @@ void add_identity(std::vector<Key>& out) {
              // dir, cgroup, vdir) comes from the directory name, so that stays the identity and
              // the user is told.
              if (v != s.name)
-                 st.warnings.push_back(fmt::format(
-                     "{}: name \"{}\" differs from the directory; the guest is called \"{}\"",
-                     f.path, v, s.name));
+                 st.warnings.push_back(
+                     fmt::format("{}: name {} differs from the directory; the guest is called {}",
+                                 f.path, str::quote(v), str::quote(s.name)));
              return ok();
          },
          [](const spec::GuestSpec& s, std::vector<OutFile>& o) { line(o, "name", s.name); },
@@ -114,7 +115,7 @@ void add_identity(std::vector<Key>& out) {
          [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
              auto v = scalar(f.text);
              if (v.empty() || v.front() != '/')
-                 return make_error(EINVAL, "invalid shell \"{}\": not an absolute path", v);
+                 return make_error(EINVAL, "invalid shell {}: not an absolute path", str::quote(v));
              s.shell = v;
              return ok();
          },

@@ -17,7 +17,7 @@ namespace {
 Result<int> parse_signal(const std::string& w) {
     if (auto n = str::parse_u64(w)) {
         if (*n >= 1 && *n <= 64) return static_cast<int>(*n);
-        return make_error(EINVAL, "invalid signal \"{}\"", w);
+        return make_error(EINVAL, "invalid signal {}", str::quote(w));
     }
     std::string up = str::upper(w);
     if (str::starts_with(up, "SIG")) up.erase(0, 3);
@@ -25,7 +25,7 @@ Result<int> parse_signal(const std::string& w) {
         const char* abbrev = sigabbrev_np(s);
         if (abbrev && up == abbrev) return s;
     }
-    return make_error(EINVAL, "invalid signal \"{}\"", w);
+    return make_error(EINVAL, "invalid signal {}", str::quote(w));
 }
 
 std::string killseq_text(const std::vector<spec::KillStep>& seq) {
@@ -52,7 +52,8 @@ Key argv_row(const std::string& file, ArgvField field, std::string doc) {
             "argv, one element per line",
             [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
                 auto v = argv_lines(f.text);
-                if (v.empty()) return make_error(EINVAL, "empty command \"{}\"", scalar(f.text));
+                if (v.empty())
+                    return make_error(EINVAL, "empty command {}", str::quote(scalar(f.text)));
                 s.init.*field = std::move(v);
                 return ok();
             },
@@ -85,7 +86,7 @@ void add_init(std::vector<Key>& out) {
          [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
              auto v = scalar(f.text);
              if (v.find_first_of(" \t/") != std::string::npos)
-                 return make_error(EINVAL, "invalid mark \"{}\": one word expected", v);
+                 return make_error(EINVAL, "invalid mark {}: one word expected", str::quote(v));
              s.init.mark = v;
              return ok();
          },
@@ -99,7 +100,7 @@ void add_init(std::vector<Key>& out) {
         return [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
             auto v = VS_TRY(required_scalar(f.text, "a runlevel"));
             if (v.size() > 8 || v.find_first_of(" \t/") != std::string::npos)
-                return make_error(EINVAL, "invalid runlevel \"{}\"", v);
+                return make_error(EINVAL, "invalid runlevel {}", str::quote(v));
             s.init.*field = v;
             return ok();
         };
@@ -131,9 +132,9 @@ void add_init(std::vector<Key>& out) {
                  for (auto& x : str::split_ws(l)) w.push_back(x);
              if (w.empty() || w.size() % 2 == 0)
                  return make_error(EINVAL,
-                                   "invalid kill sequence \"{}\": expected SIGNAL "
+                                   "invalid kill sequence {}: expected SIGNAL "
                                    "[WAIT SIGNAL]...",
-                                   str::join(w, " "));
+                                   str::quote(str::join(w, " ")));
              std::vector<spec::KillStep> seq;
              for (size_t i = 0; i < w.size(); i += 2) {
                  spec::KillStep k;
@@ -201,9 +202,9 @@ void add_init(std::vector<Key>& out) {
                            auto eq = l.find('=');
                            if (eq == std::string::npos || eq == 0)
                                return make_error(EINVAL,
-                                                 "invalid environment entry \"{}\": VAR=VALUE "
+                                                 "invalid environment entry {}: VAR=VALUE "
                                                  "expected",
-                                                 l);
+                                                 str::quote(l));
                            env.push_back(l);
                        }
                        s.init.environment = std::move(env);

@@ -29,12 +29,12 @@ Key rlimit_row(const std::string& dir, bool context_wide) {
         [field, dir, context_wide](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
             auto [res, suf] = split_suffix(f.parts[0]);
             const spec::RlimitInfo* info = spec::rlimit_info(res);
-            if (!info) return make_error(EINVAL, "unknown resource \"{}\"", res);
+            if (!info) return make_error(EINVAL, "unknown resource {}", str::quote(res));
             if (info->refused)
-                return make_error(EINVAL, "resource \"{}\" is not supported: {}", res,
+                return make_error(EINVAL, "resource {} is not supported: {}", str::quote(res),
                                   info->refused);
             if (!context_wide && suf == "min")
-                return make_error(EINVAL, "\"{}\": ulimits have no .min", f.parts[0]);
+                return make_error(EINVAL, "{}: ulimits have no .min", str::quote(f.parts[0]));
             uint64_t v = VS_TRY(parse_limit(f.text));
             auto& rl = (s.*field)[res];
             if (suf.empty())
@@ -100,21 +100,21 @@ void add_limits(std::vector<Key>& out) {
              }
              if (n == "priority-bias")
                  return make_error(EINVAL,
-                                   "priority-bias \"{}\" is not supported: bucket-driven "
+                                   "priority-bias {} is not supported: bucket-driven "
                                    "priorities have no mainline equivalent; use "
                                    "limits/cpu.weight",
-                                   scalar(f.text));
+                                   str::quote(scalar(f.text)));
              if (n == "fill-rate2" || n == "interval2" || n == "idle-time")
                  return make_error(EINVAL,
-                                   "{} \"{}\" is not supported: idle-time scheduling has "
+                                   "{} {} is not supported: idle-time scheduling has "
                                    "no mainline equivalent",
-                                   n, scalar(f.text));
+                                   n, str::quote(scalar(f.text)));
              if (n == "cpu-id" || n == "bucket-id")
                  return make_error(EINVAL,
-                                   "{} \"{}\" is not supported: per-CPU buckets have no "
+                                   "{} {} is not supported: per-CPU buckets have no "
                                    "mainline equivalent; use cpuset/cpus",
-                                   n, scalar(f.text));
-             return make_error(EINVAL, "unknown scheduler setting \"{}\"", n);
+                                   n, str::quote(scalar(f.text)));
+             return make_error(EINVAL, "unknown scheduler setting {}", str::quote(n));
          },
          write_nothing,
          "sched/fill-rate and sched/interval (both required): the guest gets fill-rate/interval "
@@ -125,9 +125,9 @@ void add_limits(std::vector<Key>& out) {
     out.push_back({"sched/*/*", FileKind::Scalar, "per-CPU bucket",
                    [](spec::GuestSpec&, LoadState&, const KeyFile& f) -> Status {
                        return make_error(EINVAL,
-                                         "per-CPU scheduler bucket \"{}\" is not supported: use "
+                                         "per-CPU scheduler bucket {} is not supported: use "
                                          "limits/cpu.max and cpuset/cpus",
-                                         f.parts[0]);
+                                         str::quote(f.parts[0]));
                    },
                    write_nothing, "refused: per-CPU token buckets have no mainline equivalent"});
 
@@ -171,7 +171,7 @@ void add_limits(std::vector<Key>& out) {
                  return ok();
              }
              if (n.find('.') == std::string::npos || n.front() == '.')
-                 return make_error(EINVAL, "\"{}\" is not a controller.knob file name", n);
+                 return make_error(EINVAL, "{} is not a controller.knob file name", str::quote(n));
              s.resources.passthrough[n] = std::string(str::trim(f.text));
              return ok();
          },

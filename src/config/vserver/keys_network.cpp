@@ -29,7 +29,7 @@ Status set_prefix(spec::GuestSpec& s, LoadState& st, const KeyFile& f, bool mask
     int p = VS_TRY(mask ? spec::parse_prefix_or_mask(f.text, fam)
                         : spec::parse_prefix(scalar(f.text), fam));
     if (i.prefix != -1 && i.prefix != p)
-        return make_error(EINVAL, "\"{}\" (/{}) disagrees with {} (/{})", scalar(f.text), p,
+        return make_error(EINVAL, "{} (/{}) disagrees with {} (/{})", str::quote(scalar(f.text)), p,
                           st.iface_mask_paths[i.id], i.prefix);
     i.prefix = p;
     st.iface_mask_paths[i.id] = f.path;
@@ -83,7 +83,7 @@ Result<std::string> check_ifname(std::string_view t) {
 Result<std::string> check_mode(std::string_view t) {
     auto v = scalar(t);
     if (v != "veth" && v != "macvlan" && v != "shared")
-        return make_error(EINVAL, "invalid mode \"{}\" (veth, macvlan, shared)", v);
+        return make_error(EINVAL, "invalid mode {} (veth, macvlan, shared)", str::quote(v));
     return v;
 }
 Result<std::string> check_mac(std::string_view t) { return spec::parse_mac(scalar(t)); }

@@ -73,15 +73,16 @@ void add_resources(std::vector<Key>& out) {
              auto v = scalar(f.text);
              auto w = str::split_ws(v);
              if (w.empty() || w.size() > 2)
-                 return make_error(EINVAL, "invalid cpu.max \"{}\": QUOTA [PERIOD] expected", v);
+                 return make_error(EINVAL, "invalid cpu.max {}: QUOTA [PERIOD] expected",
+                                   str::quote(v));
              int64_t quota = -1;
              if (w[0] != "max") {
                  auto q = parse_int(w[0], 1000, INT64_MAX / 2, "cpu.max quota");
                  if (!q)
                      return make_error(EINVAL,
-                                       "invalid cpu.max \"{}\": quota must be max or "
+                                       "invalid cpu.max {}: quota must be max or "
                                        ">= 1000 (microseconds)",
-                                       v);
+                                       str::quote(v));
                  quota = *q;
              }
              uint64_t period = 100000;
@@ -89,9 +90,9 @@ void add_resources(std::vector<Key>& out) {
                  auto p = parse_int(w[1], 1000, 1000000, "cpu.max period");
                  if (!p)
                      return make_error(EINVAL,
-                                       "invalid cpu.max \"{}\": period must be "
+                                       "invalid cpu.max {}: period must be "
                                        "1000..1000000 (microseconds)",
-                                       v);
+                                       str::quote(v));
                  period = static_cast<uint64_t>(*p);
              }
              s.resources.cpu_quota_us = quota;
@@ -158,8 +159,8 @@ void add_resources(std::vector<Key>& out) {
                        const std::string& size = f.parts[0];
                        if (size.empty() || !std::isdigit(static_cast<unsigned char>(size[0])) ||
                            size.find_first_not_of("0123456789KMGB") != std::string::npos)
-                           return make_error(EINVAL, "invalid huge page size \"{}\" (2MB, 1GB)",
-                                             size);
+                           return make_error(EINVAL, "invalid huge page size {} (2MB, 1GB)",
+                                             str::quote(size));
                        auto v = VS_TRY(parse_bytes_or_max(f.text));
                        s.resources.hugetlb_max[size] = format_bytes_or_max(v);
                        return ok();
@@ -176,7 +177,8 @@ void add_resources(std::vector<Key>& out) {
          [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
              auto v = scalar(f.text);
              if (v.empty() || v.front() != '/')
-                 return make_error(EINVAL, "invalid directory \"{}\": not an absolute path", v);
+                 return make_error(EINVAL, "invalid directory {}: not an absolute path",
+                                   str::quote(v));
              dlimit(s, f.parts[0]).directory = v;
              st.dlimit_seen[f.parts[0]] |= kDirectory;
              return ok();

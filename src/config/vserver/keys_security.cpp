@@ -92,7 +92,7 @@ void add_security(std::vector<Key>& out) {
              if (words.size() == 2) {
                  auto base = str::parse_u64(words[0]), count = str::parse_u64(words[1]);
                  if (!base || !count || *base > UINT32_MAX || *count == 0 || *count > UINT32_MAX)
-                     return make_error(EINVAL, "invalid id map \"{}\" (HOSTBASE COUNT)", v);
+                     return make_error(EINVAL, "invalid id map {} (HOSTBASE COUNT)", str::quote(v));
                  s.ns.user = true;
                  s.idmap = spec::IdMap{static_cast<uint32_t>(*base), static_cast<uint32_t>(*count)};
                  return ok();
@@ -128,7 +128,8 @@ void add_security(std::vector<Key>& out) {
                        auto v = VS_TRY(required_scalar(f.text, "a seccomp profile name"));
                        for (char c : v)
                            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
-                               return make_error(EINVAL, "invalid seccomp profile name \"{}\"", v);
+                               return make_error(EINVAL, "invalid seccomp profile name {}",
+                                                 str::quote(v));
                        s.seccomp_profile = v;
                        return ok();
                    },

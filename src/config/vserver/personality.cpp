@@ -59,22 +59,22 @@ Result<uint32_t> parse_personality(std::string_view text) {
             for (const char* o : kOtherPersonas)
                 if (w == o)
                     return make_error(EINVAL,
-                                      "personality \"{}\" is not supported: the kernel "
+                                      "personality {} is not supported: the kernel "
                                       "only runs Linux personas",
-                                      words[i]);
+                                      str::quote(words[i]));
             if (!found)
-                return make_error(EINVAL, "unknown personality \"{}\" (LINUX, LINUX32, ...)",
-                                  words[i]);
+                return make_error(EINVAL, "unknown personality {} (LINUX, LINUX32, ...)",
+                                  str::quote(words[i]));
             continue;
         }
         if (w == "MMAP_PAGE_ZERO")
             return make_error(EINVAL,
-                              "personality flag \"{}\" is not supported: mapping page 0 "
+                              "personality flag {} is not supported: mapping page 0 "
                               "reopens NULL-dereference exploits",
-                              words[i]);
+                              str::quote(words[i]));
         for (const auto& f : kFlags)
             if (w == f.name) v |= f.value, found = true;
-        if (!found) return make_error(EINVAL, "unknown personality flag \"{}\"", words[i]);
+        if (!found) return make_error(EINVAL, "unknown personality flag {}", str::quote(words[i]));
     }
     return v;
 }

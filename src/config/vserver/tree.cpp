@@ -1,14 +1,18 @@
 // Reading and writing a guest's config tree through the key registry.
 #include "config/vserver/tree.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <optional>
 #include <set>
 
+#include "base/safe_read.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
 #include "config/vserver/defaults.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/values.hpp"
 #include "spec/validate.hpp"
@@ -22,6 +26,46 @@ bool is_atomic_tmp(const std::string& name) {
     return !name.empty() && name[0] == '.' && name.find(".tmp.") != std::string::npos;
 }
 
+// One '/'-free component against one pattern component ('*' matches any non-empty run).
+bool match_component(std::string_view pat, std::string_view s) {
+    if (pat.empty()) return s.empty();
+    if (pat[0] == '*') {
+        for (size_t n = 1; n <= s.size(); ++n)
+            if (match_component(pat.substr(1), s.substr(n))) return true;
+        return false;
+    }
+    return !s.empty() && pat[0] == s[0] && match_component(pat.substr(1), s.substr(1));
+}
+
+// True when some key lives below `rel` (interfaces/0 holds interfaces/*/ip): `rel` is one of the
+// tree's directories, so a file or a symlink there is a mistake, not an unknown file.
+bool holds_keys(const std::string& rel) {
+    auto want = str::split(rel, '/');
+    for (const auto& k : keys()) {
+        auto pat = str::split(k.pattern, '/');
+        if (pat.size() <= want.size()) continue;
+        size_t i = 0;
+        while (i < want.size() && match_component(pat[i], want[i])) ++i;
+        if (i == want.size()) return true;
+    }
+    return false;
+}
+
+// Scripts are run (or fed to /bin/sh) later: a FIFO there would hang the phase, a device would be
+// read by the shell. A symlink to a script elsewhere is fine (scripts/*.d/* link to shared ones).
+Status check_program(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
+    if (!S_ISREG(st.st_mode))
+        return make_error(EINVAL, "\"{}\" is {}, expected a script (a regular file)", path,
+                          sys::file_type_name(st.st_mode));
+    return ok();
+}
+
+// The rules (docs/config-vserver.md, "How files are read"): a key's file must be a regular file
+// (read with a size cap, never through a symlink); a Link key (vdir, cache, run) is a symlink,
+// read with readlink, or a real directory; a directory of the tree (interfaces/, limits/) must be
+// a real directory. Unknown entries are reported, never opened.
 Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& s, LoadState& st,
             LoadResult& r) {
     std::string abs = prefix.empty() ? dir : dir + "/" + prefix;
@@ -31,39 +75,50 @@ Status walk(const std::string& dir, const std::string& prefix, spec::GuestSpec& 
         if (is_atomic_tmp(n)) continue;
         std::string rel = prefix.empty() ? n : prefix + "/" + n;
         std::string path = dir + "/" + rel;
-        // The listing's types spare a readlink and a stat per file; only a symlink costs a
-        // stat (following it), which answers the link-to-directory checks below.
-        std::optional<std::string> link;
-        if (e.type == sys::EntryType::Link)
-            if (auto l = sys::readlink(path)) link = std::move(*l);
         KeyFile f{rel, path, {}, {}};
         const Key* key = find_key(rel, &f.parts);
-        const bool dir_target =
-            e.type == sys::EntryType::Link ? sys::is_dir(path) : e.type == sys::EntryType::Dir;
-        bool real_dir = !link && dir_target;
-        if (key && key->kind == FileKind::Link) {
-            // vdir/cache/run are links; a real directory there is taken as the value itself and
-            // never walked (it may hold a whole guest root).
-            if (link)
-                f.text = *link;
-            else if (real_dir)
+        const bool is_link_key = key && key->kind == FileKind::Link;
+        if (e.type == sys::EntryType::Link) {
+            if (is_link_key) {
+                f.text = VS_TRY(sys::readlink(path));
+            } else if (key && key->kind == FileKind::Program) {
+                VS_TRY(check_program(path));
+            } else if (key) {
+                return make_error(ELOOP,
+                                  "\"{}\" is a symbolic link, not followed (only vdir, cache, run "
+                                  "and scripts may be links)",
+                                  path);
+            } else if (holds_keys(rel)) {
+                return make_error(ELOOP, "\"{}\" is a symbolic link, expected a directory", path);
+            } else {
+                r.unknown.push_back(rel);
+                continue;
+            }
+        } else if (e.type == sys::EntryType::Dir) {
+            if (is_link_key) {
+                // A real directory for vdir/cache/run is taken as the value itself and never
+                // walked (it may hold a whole guest root).
                 f.text = path;
-            else
-                return make_error(EINVAL, "{}: expected a symlink or a directory", path);
-        } else if (real_dir) {
-            // A real directory holds keys (interfaces/0, scripts/pre-start.d); a symlinked one
-            // is a value we do not know, so it is reported below, never followed.
-            VS_TRY(walk(dir, rel, s, st, r));
-            continue;
+            } else if (holds_keys(rel) || !key) {
+                // A directory of keys (interfaces/0, scripts/pre-start.d), or one we do not know
+                // (its files are reported as unknown).
+                VS_TRY(walk(dir, rel, s, st, r));
+                continue;
+            } else {
+                return make_error(EISDIR, "\"{}\" is a directory, expected a {} file", path,
+                                  kind_name(key->kind));
+            }
+        } else if (is_link_key) {
+            return make_error(EINVAL, "\"{}\": expected a symlink or a directory", path);
         } else if (!key) {
+            if (holds_keys(rel)) return make_error(ENOTDIR, "\"{}\" is not a directory", path);
             r.unknown.push_back(rel);
             continue;
         } else if (key->kind == FileKind::Program) {
             // Scripts are run, not read: the parser records the path.
+            VS_TRY(check_program(path));
         } else {
-            if (dir_target)
-                return make_error(EISDIR, "{}: expected a file, found a link to a directory", path);
-            f.text = VS_TRY(sys::read_file(path));
+            f.text = VS_TRY(read_config_file(path, key->kind));
         }
         VS_TRY(key->parse(s, st, f).wrap("{}", path));
     }
@@ -103,7 +158,8 @@ Result<LoadResult> load(const Paths& paths, const std::string& name) {
     auto base = VS_TRY(base_spec(paths, name));
     std::string dir = paths.guest_config(name);
     if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir {})", name, dir);
+        return make_error(ENOENT, "guest {} does not exist (no config dir {})", str::quote(name),
+                          dir);
     auto r = VS_TRY(load_dir(dir, std::move(base)).wrap("load guest {}", name));
     if (r.spec.shell.empty()) {
         auto d = VS_TRY(load_defaults(paths).wrap("load guest {}", name));
@@ -172,8 +228,8 @@ namespace {
 std::string default_shell_for(const std::string& dir) {
     auto slash = dir.find_last_of('/');
     if (slash == std::string::npos) return "";
-    auto text = sys::read_file(dir.substr(0, slash) + "/.defaults/shell");
-    return text ? scalar(*text) : "";
+    auto text = read_optional(dir.substr(0, slash) + "/.defaults/shell", FileKind::Scalar);
+    return text && *text ? scalar(**text) : "";
 }
 
 }  // namespace

@@ -24,9 +24,10 @@ Result<int64_t> parse_int(std::string_view text, int64_t lo, int64_t hi, std::st
     auto v = scalar(text);
     auto n = str::parse_i64(v);
     if (!n || (!v.empty() && v[0] == '+'))
-        return make_error(EINVAL, "invalid {} \"{}\": not an integer", what, v);
+        return make_error(EINVAL, "invalid {} {}: not an integer", what, str::quote(v));
     if (*n < lo || *n > hi)
-        return make_error(EINVAL, "invalid {} \"{}\": out of range {}..{}", what, v, lo, hi);
+        return make_error(EINVAL, "invalid {} {}: out of range {}..{}", what, str::quote(v), lo,
+                          hi);
     return *n;
 }
 
@@ -63,9 +64,9 @@ Result<uint64_t> parse_limit(std::string_view text) {
     if (mult != 1) num.pop_back();
     auto n = str::parse_u64(num);
     if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
-        return make_error(EINVAL, "invalid limit \"{}\"", v);
+        return make_error(EINVAL, "invalid limit {}", str::quote(v));
     if (*n > std::numeric_limits<uint64_t>::max() / mult)
-        return make_error(EINVAL, "invalid limit \"{}\": too large", v);
+        return make_error(EINVAL, "invalid limit {}: too large", str::quote(v));
     return *n * mult;
 }
 
@@ -98,10 +99,10 @@ Result<int64_t> parse_bytes_or_max(std::string_view text, bool allow_zero) {
     if (mult != 1) num.pop_back();
     auto n = str::parse_u64(num);
     if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
-        return make_error(EINVAL, "invalid size \"{}\" (bytes, K/M/G/T suffix, or max)", v);
+        return make_error(EINVAL, "invalid size {} (bytes, K/M/G/T suffix, or max)", str::quote(v));
     if ((*n == 0 && !allow_zero) ||
         *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
-        return make_error(EINVAL, "invalid size \"{}\": out of range", v);
+        return make_error(EINVAL, "invalid size {}: out of range", str::quote(v));
     return static_cast<int64_t>(*n) * mult;
 }
 
@@ -111,7 +112,7 @@ Result<bool> parse_bool(std::string_view text) {
     auto v = str::lower(scalar(text));
     if (v.empty() || v == "1" || v == "yes" || v == "true" || v == "on") return true;
     if (v == "0" || v == "no" || v == "false" || v == "off") return false;
-    return make_error(EINVAL, "invalid boolean \"{}\" (empty, yes/no, true/false, 1/0)", v);
+    return make_error(EINVAL, "invalid boolean {} (empty, yes/no, true/false, 1/0)", str::quote(v));
 }
 
 std::vector<std::string> list_lines(std::string_view text) { return str::lines(text); }
