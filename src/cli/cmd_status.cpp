@@ -36,7 +36,8 @@ int status_json(GuestCommand& c) {
     if (!j) return report(j.error());
     // util-vserver shows no addresses anywhere; admins need them (docs/network.md).
     (*j)["addresses"] = guest_addresses_json(c.paths, c.guest);
-    fmt::print("{}\n", j->dump());
+    // Guest-chosen names need not be UTF-8: replaced (U+FFFD), never a throw.
+    fmt::print("{}\n", j->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return (*j)["running"].get<bool>() ? kOk : kStopped;
 }
 

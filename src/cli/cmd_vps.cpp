@@ -75,7 +75,8 @@ int run_json(const VpsArgs& a) {
         if (want != -2 && gi != want) continue;
         out.push_back(procview::proc_json(p, snap->guest_of(p), snap->clock, users));
     }
-    fmt::print("{}\n", out.dump(2));
+    // Process names are the guest's bytes, not always UTF-8: replaced (U+FFFD), never a throw.
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     return kOk;
 }
 

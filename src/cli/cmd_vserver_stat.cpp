@@ -45,7 +45,7 @@ int vserver_stat_main(std::vector<std::string>& args) {
             j["addresses"] = r.host ? nlohmann::json(nullptr) : guest_addresses_json(paths, r.name);
             out.push_back(std::move(j));
         }
-        fmt::print("{}\n", out.dump(2));
+        fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         fmt::print("{}", procview::format_stat_table(rows));
     }

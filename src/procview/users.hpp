@@ -1,4 +1,4 @@
-// User names for uids, looked up once per uid (getpwuid is a file scan under NSS).
+// User names for uids, from the host's /etc/passwd read once per process.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +15,7 @@ public:
 
 private:
     std::unordered_map<uid_t, std::string> cache_;
+    bool loaded_ = false;
 };
 
 }  // namespace vs::procview
