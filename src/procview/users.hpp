@@ -1,4 +1,4 @@
-// User names for uids, from the host's /etc/passwd read once per process.
+// User names for uids, looked up once per uid (getpwuid is a file scan under NSS).
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +15,6 @@ public:
 
 private:
     std::unordered_map<uid_t, std::string> cache_;
-    bool loaded_ = false;
 };
 
 }  // namespace vs::procview
