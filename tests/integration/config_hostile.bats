@@ -68,7 +68,7 @@ raw_controls() { LC_ALL=C grep -c -P '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' 
     [ "$status" -eq 2 ]
     [ "${#lines[@]}" -eq 1 ]
     [ "${#output}" -lt 400 ]
-    [[ $output == *"$cfg/fstab\" is too large: 104857600 bytes, at most 65536"* ]]
+    [[ $output == *"$cfg/fstab\" is too large: 104857600 bytes, at most 262144"* ]]
     [ -z "$(guest_cgroup_pids g1)" ]
     [ ! -e "$(guest_state g1)" ]
 }

@@ -2,13 +2,11 @@
 // their registry rows.
 #include "config/vserver/addresses.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cerrno>
 
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/registry.hpp"
 #include "config/vserver/tree.hpp"
 #include "config/vserver/writer.hpp"
@@ -17,24 +15,13 @@ namespace vs::config::vserver {
 
 namespace {
 
-// A value file that may be a symlink (the loader follows it too): opened without blocking and
-// read only when it is a regular file, so a FIFO or a device there can never stall or trigger
-// anything in another guest's build or start.
-Result<std::string> read_value(const std::string& path) {
-    auto fd = VS_TRY(sys::open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-    struct stat st {};
-    if (::fstat(fd.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
-    if (!S_ISREG(st.st_mode)) return make_error(EINVAL, "{}: not a regular file", path);
-    return sys::read_all(fd.get(), path);
-}
-
 // Runs the registry row of `rel` (relative to `dir`) over the file's content into `s`.
 Status parse_file(const std::string& dir, const std::string& rel, spec::GuestSpec& s,
                   LoadState& st) {
     KeyFile f{rel, dir + "/" + rel, {}, {}};
     const Key* key = find_key(rel, &f.parts);
     if (!key) return make_error(EINVAL, "internal: no key for {}", rel);
-    f.text = VS_TRY(read_value(f.path));
+    f.text = VS_TRY(read_config_file(f.path, key->kind));
     return key->parse(s, st, f).wrap("{}", f.path);
 }
 

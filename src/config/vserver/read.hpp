@@ -15,8 +15,8 @@ namespace vs::config::vserver {
 /// A one-value file (scalar, bool): util-vserver reads only its first line; 4 KiB leaves room
 /// for comments and a long path.
 inline constexpr size_t kScalarCap = 4 * 1024;
-/// A multi-line file (list, hash, argv, fstab): 64 KiB is about a thousand lines.
-inline constexpr size_t kTextCap = 64 * 1024;
+/// A multi-line file (list, hash, argv, fstab): 256 KiB is thousands of lines.
+inline constexpr size_t kTextCap = 256 * 1024;
 
 size_t cap_for(FileKind kind);
 

@@ -15,6 +15,7 @@
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
 #include "config/vserver/defaults.hpp"
+#include "config/vserver/read.hpp"
 #include "config/vserver/registry.hpp"
 #include "fs/remove.hpp"
 
@@ -118,7 +119,7 @@ Status copy_for_check(const std::string& src, const std::string& dst, const std:
                     VS_TRY(sys::symlink(s, d));
                     break;
                 }
-                std::string text = key ? VS_TRY(sys::read_file(s)) : std::string();
+                std::string text = key ? VS_TRY(read_config_file(s, key->kind)) : std::string();
                 VS_TRY(sys::write_file_replace(d, text, 0600));
                 break;
             }
