@@ -39,7 +39,7 @@ Status addresses_of(const std::string& guest, const std::string& dir,
     LoadState st;
     st.dir = dir;
     for (const auto& id : *ids) {
-        // The loader walks real directories only (a symlinked one is an unknown file to it),
+        // The loader walks real directories only (it refuses a symlinked one),
         // so an address behind a link is never one the guest gets at start either.
         if (id.type != sys::EntryType::Dir || is_in_flight_name(id.name)) continue;
         std::string rel = "interfaces/" + id.name;
