@@ -156,7 +156,7 @@ Status apply_to_copy(const std::string& dir, const std::vector<Change>& changes)
                 VS_TRY(sys::remove_if_exists(p));
                 break;
             case Change::Op::RemoveDir:
-                if (sys::exists(p) && !sys::is_dir(p))
+                if (sys::readlink(p) || (sys::exists(p) && !sys::is_dir(p)))
                     return make_error(ENOTDIR, "{}: not a directory", p);
                 VS_TRY(fs::remove_path(p));
                 break;
@@ -236,9 +236,7 @@ private:
     // The path a change of `rel` writes: in its new directory's staging copy when one of its
     // parents does not exist yet (that directory is then staged whole).
     Result<std::string> target_of(const std::string& rel) {
-        for (const auto& [top, staged] : new_dirs_)
-            if (rel.compare(0, top.size() + 1, top + "/") == 0)
-                return staged + rel.substr(top.size());
+        if (std::string s = in_new_dir(rel); !s.empty()) return s;
         std::string missing;  // the top-most missing parent directory, relative
         for (auto slash = rel.find('/'); slash != std::string::npos;
              slash = rel.find('/', slash + 1)) {
@@ -259,8 +257,27 @@ private:
         return staged + rel.substr(missing.size());
     }
 
+    // The staging path of `rel` when it lies in a directory this batch creates, else "".
+    std::string in_new_dir(const std::string& rel) const {
+        for (const auto& [top, staged] : new_dirs_)
+            if (rel.compare(0, top.size() + 1, top + "/") == 0)
+                return staged + rel.substr(top.size());
+        return "";
+    }
+
     Status one(const Change& c) {
         VS_TRY(check_parents(dir_, c.rel));
+        // A removal inside a directory this batch creates acts on its staging copy.
+        if (c.op == Change::Op::Remove || c.op == Change::Op::RemoveDir) {
+            if (std::string s = in_new_dir(c.rel); !s.empty())
+                return c.op == Change::Op::Remove ? sys::remove_if_exists(s) : fs::remove_path(s);
+            for (auto it = new_dirs_.begin(); it != new_dirs_.end(); ++it)
+                if (it->first == c.rel) {
+                    VS_TRY(fs::remove_path(it->second));
+                    new_dirs_.erase(it);
+                    return ok();
+                }
+        }
         if (c.op == Change::Op::RemoveDir) {
             std::string p = dir_ + "/" + c.rel;
             if (!sys::exists(p) && !sys::readlink(p)) return ok();

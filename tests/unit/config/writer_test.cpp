@@ -183,6 +183,29 @@ TEST_F(WriterTest, AFailingBatchUndoesItsEarlierChanges) {
     EXPECT_TRUE(q->spec.interfaces[0].nodev);
 }
 
+TEST_F(WriterTest, LaterChangesInOneBatchWinInsideANewDirectoryToo) {
+    spec::Interface i;
+    i.id = "6";
+    i.ip = "192.0.2.16";
+    i.mac = "02:00:00:00:00:16";
+    auto r = apply(paths_, "g",
+                   Edit()
+                       .set_interface(i)
+                       .unset("interfaces/6/mac")
+                       .set("interfaces/7/ip", "192.0.2.17")
+                       .remove_dir("interfaces/7")
+                       .set("interfaces/0/ip", "192.0.2.11")
+                       .unset("interfaces/0/ip")
+                       .set("interfaces/0/ip", "192.0.2.12"));
+    ASSERT_TRUE(r) << r.error().what();
+    EXPECT_EQ(read("interfaces/6/ip"), "192.0.2.16\n");
+    EXPECT_FALSE(sys::exists(dir("g") + "/interfaces/6/mac"));
+    EXPECT_FALSE(sys::exists(dir("g") + "/interfaces/7"));
+    EXPECT_EQ(read("interfaces/0/ip"), "192.0.2.12\n");
+    ASSERT_EQ(r->spec.interfaces.size(), 2u);
+    EXPECT_TRUE(r->spec.interfaces[1].mac.empty());
+}
+
 TEST_F(WriterTest, NeverWritesThroughASymlink) {
     std::string outside = prefix_ + "/outside";
     ASSERT_TRUE(sys::write_file_atomic(outside, "40020\n"));
