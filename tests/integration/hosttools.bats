@@ -114,7 +114,8 @@ vps_label() {
       and .rss_bytes > 0 and .vsz_bytes > 0 and (.cpu_user_ms | type) == "number"
       and (.cpu_system_ms | type) == "number" and .start_unix > 1000000000
       and (.threads | type) == "number" and .kernel_thread == false'
-  echo "$output" | jq -e '.[] | select(.pid == 1) | .xid == 0 and .guest == null and .context == "0 MAIN"'
+  echo "$output" |
+    jq -e '.[] | select(.pid == 1) | .xid == 0 and .guest == null and .context == "0 MAIN"'
   run -0 vps --json --context alpha
   echo "$output" | jq -e 'length >= 1 and all(.[]; .guest == "alpha")'
 }
@@ -162,7 +163,10 @@ vps_label() {
 @test "vkill with no pid signals every process of the guest and nothing else" {
   pa1=$(spawn alpha); pa2=$(spawn alpha); pb=$(spawn beta)
   run -0 vkill --xid alpha -s KILL
-  for i in $(seq 50); do kill -0 "$pa1" 2>/dev/null || kill -0 "$pa2" 2>/dev/null || break; sleep 0.1; done
+  for i in $(seq 50); do
+    kill -0 "$pa1" 2>/dev/null || kill -0 "$pa2" 2>/dev/null || break
+    sleep 0.1
+  done
   ! kill -0 "$pa1" 2>/dev/null
   ! kill -0 "$pa2" 2>/dev/null
   kill -0 "$pb"
@@ -204,9 +208,14 @@ vps_label() {
   spawn alpha >/dev/null; spawn beta >/dev/null
   local sock="vstest-$VSERVER_CGROUP_PARENT"
   tmux -L "$sock" new-session -d -s vt -x 160 -y 40 \
-    "env VSERVER_PREFIX=$VSERVER_PREFIX VSERVER_CGROUP_PARENT=$VSERVER_CGROUP_PARENT $VS_BIN/vtop -d 0.5; echo VTOP-EXITED; sleep 30"
+    "env VSERVER_PREFIX=$VSERVER_PREFIX VSERVER_CGROUP_PARENT=$VSERVER_CGROUP_PARENT \
+     $VS_BIN/vtop -d 0.5; echo VTOP-EXITED; sleep 30"
   screen() { tmux -L "$sock" capture-pane -p -t vt; }
-  waitfor() { for i in $(seq 50); do screen | grep -q -- "$1" && return 0; sleep 0.1; done; screen; return 1; }
+  waitfor() {
+    for i in $(seq 50); do screen | grep -q -- "$1" && return 0; sleep 0.1; done
+    screen
+    return 1
+  }
   waitfor "5101 alpha"
   waitfor "5102 beta"
   waitfor "sort: %CPU"

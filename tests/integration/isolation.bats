@@ -120,7 +120,8 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ "$status" -ne 0 ]
     # Writable host cgroupfs would let root leave its cgroup (no nsdelegate here). Every
     # cgroup.procs of the view: one per v1 hierarchy dir, or the view's root on pure cgroup v2.
-    procs=$(in_guest 'cd /sys/fs/cgroup && for f in cgroup.procs */cgroup.procs; do [ ! -f "$f" ] || echo "$f"; done')
+    procs=$(in_guest 'cd /sys/fs/cgroup &&
+        for f in cgroup.procs */cgroup.procs; do [ ! -f "$f" ] || echo "$f"; done')
     [ -n "$procs" ]
     for f in $procs; do
         run in_guest "echo \$\$ > /sys/fs/cgroup/$f"
@@ -157,7 +158,8 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [[ ${lines[1]} == *0000000000000000 ]]
     [ "$((16#$(vs g2 exec grep CapBnd /proc/1/status | awk '{print $2}')))" -eq "$b" ]
     # ...and the same seccomp filter mode and no_new_privs setting.
-    run vs g2 exec sh -c 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
+    run vs g2 exec sh -c 'grep -E "^(Seccomp|NoNewPrivs):" /proc/1/status
+        grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'
     [ "${lines[0]}" = "${lines[2]}" ]
     [ "${lines[1]}" = "${lines[3]}" ]
     [[ $output == *"Seccomp:"*2* ]]
@@ -243,14 +245,15 @@ in_guest() { vs g1 exec sh -c "$1"; }
     [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
 
-@test "userns: a host /dev/null chmod-ed away from 0666 is named in the start error, nothing is left" {
+@test "userns: a host /dev/null chmod-ed away from 0666 is named in the start error, nothing left" {
     # A user-namespaced guest binds the host's device nodes (mknod is refused there). In a
     # private mount namespace, /dev/null is swapped for a real null node of mode 0644.
     make_guest g1
     touch "$(guest_cfg g1)/userns"
     mkdir -p "$VSERVER_PREFIX/fakedev"
     run unshare -m --propagation private sh -c "
-        mount -t tmpfs none '$VSERVER_PREFIX/fakedev' && mknod -m 0644 '$VSERVER_PREFIX/fakedev/null' c 1 3 &&
+        mount -t tmpfs none '$VSERVER_PREFIX/fakedev' &&
+        mknod -m 0644 '$VSERVER_PREFIX/fakedev/null' c 1 3 &&
         mount --bind '$VSERVER_PREFIX/fakedev/null' /dev/null && exec '$VS_BIN/vserver' g1 start"
     echo "$output"
     [ "$status" -ne 0 ]
@@ -261,7 +264,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
     assert_no_leaks g1
 }
 
-@test "userns: guest root is uid 0 inside, an unprivileged id range on the host, and owns the idmapped root" {
+@test "userns: guest root is uid 0 inside, unprivileged on the host, and owns the idmapped root" {
     make_guest g1
     ctx=$(cat "$(guest_cfg g1)/context")
     touch "$(guest_cfg g1)/userns"

@@ -48,7 +48,8 @@ teardown() { vs_teardown; }
 @test "stop kills every guest process, even ones that ignore SIGTERM" {
     make_guest g1
     vs g1 start
-    vs g1 exec sh -c 'trap "" TERM; sleep 1000 </dev/null >/dev/null 2>&1 & sleep 1000 </dev/null >/dev/null 2>&1 &'
+    vs g1 exec sh -c 'trap "" TERM; sleep 1000 </dev/null >/dev/null 2>&1 &
+        sleep 1000 </dev/null >/dev/null 2>&1 &'
     [ "$(guest_cgroup_pids g1 | wc -l)" -ge 3 ]
     run vs g1 stop
     [ "$status" -eq 0 ]
@@ -108,7 +109,11 @@ teardown() { vs_teardown; }
 @test "10 concurrent starts yield exactly one running init" {
     make_guest g1
     for i in $(seq 10); do
-        (rc=0; vs g1 start >"$VSERVER_PREFIX/start.$i" 2>&1 || rc=$?; echo $rc >>"$VSERVER_PREFIX/rcs") &
+        (
+            rc=0
+            vs g1 start >"$VSERVER_PREFIX/start.$i" 2>&1 || rc=$?
+            echo $rc >>"$VSERVER_PREFIX/rcs"
+        ) &
     done
     wait
     [ "$(grep -c '^0$' "$VSERVER_PREFIX/rcs")" -eq 1 ]
@@ -205,13 +210,15 @@ teardown() { vs_teardown; }
     assert_no_leaks g1
 }
 
-@test "apps/init/mtab and cmd.prepare run inside the guest, confined, before init; a failing prepare aborts" {
+@test "apps/init/mtab and cmd.prepare run in the guest, confined, before init; a failure aborts" {
     make_guest g1
     cfg=$(guest_cfg g1) root=$(guest_root g1)
     echo "none / rootfs rw 0 0" >"$cfg/apps/init/mtab"
     ln -sfn ../proc/self/mounts "$root/etc/mtab"
     echo /sbin/vs-prepare >"$cfg/apps/init/cmd.prepare"
-    printf '#!/bin/sh\necho "prepare says hi"\n{ echo "$$"; grep CapBnd /proc/self/status; hostname; cat /etc/mtab; } > /tmp/prepared\n' >"$root/sbin/vs-prepare"
+    printf '%s\n' '#!/bin/sh' 'echo "prepare says hi"' \
+        '{ echo "$$"; grep CapBnd /proc/self/status; hostname; cat /etc/mtab; } > /tmp/prepared' \
+        >"$root/sbin/vs-prepare"
     chmod 755 "$root/sbin/vs-prepare"
     run vs g1 start
     echo "$output"
@@ -244,9 +251,13 @@ teardown() { vs_teardown; }
     mkdir -p "$root/etc/init.d"
     # rc 3 finishes a second after the init started; start-sync waits for it, so `start`
     # returning proves that start waited for the sync command.
-    printf '#!/bin/sh\n[ "$1" = 3 ] && sleep 1\necho "rc $1" >> /var-log-rc\n' >"$root/etc/init.d/rc"
-    printf '#!/bin/sh\nuntil grep -q "rc 3" /var-log-rc 2>/dev/null; do sleep 0.1; done\necho start-sync >> /var-log-rc\n' >"$root/sbin/start-sync"
-    printf '#!/bin/sh\necho "stop-sync $(cat /proc/1/cmdline | tr "\\0" " ")" >> /var-log-rc\n' >"$root/sbin/stop-sync"
+    printf '#!/bin/sh\n[ "$1" = 3 ] && sleep 1\necho "rc $1" >> /var-log-rc\n' \
+        >"$root/etc/init.d/rc"
+    printf '%s\n' '#!/bin/sh' 'until grep -q "rc 3" /var-log-rc 2>/dev/null; do sleep 0.1; done' \
+        'echo start-sync >> /var-log-rc' >"$root/sbin/start-sync"
+    printf '%s\n' '#!/bin/sh' \
+        'echo "stop-sync $(cat /proc/1/cmdline | tr "\0" " ")" >> /var-log-rc' \
+        >"$root/sbin/stop-sync"
     chmod 755 "$root/etc/init.d/rc" "$root/sbin/start-sync" "$root/sbin/stop-sync"
     echo /sbin/start-sync >"$cfg/apps/init/cmd.start-sync"
     echo /sbin/stop-sync >"$cfg/apps/init/cmd.stop-sync"
@@ -386,7 +397,8 @@ teardown() { vs_teardown; }
         run vs "$n" start
         [ "$status" -eq 2 ]
         # "-rf" never reaches the guest code: the option parser refuses it first.
-        [[ $output == *"invalid guest name"* || ( $n == -rf && $output == *'unknown option "-rf"'* ) ]]
+        [[ $output == *"invalid guest name"* ||
+           ( $n == -rf && $output == *'unknown option "-rf"'* ) ]]
         run vs "$n" status
         [ "$status" -eq 2 ]
     done

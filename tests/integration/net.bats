@@ -8,7 +8,7 @@ load net_lib
 setup() { net_setup net; }
 teardown() { net_teardown; }
 
-@test "veth guests on a test bridge reach each other; the guest sees eth0 with its IP and cannot change it" {
+@test "veth guests on a test bridge reach each other; a guest sees its eth0 IP, cannot change it" {
   mk ga eth0=br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   v ga start
@@ -27,7 +27,7 @@ teardown() { net_teardown; }
   [[ $output == *"192.0.2.10/24"* && $output != *192.0.2.99* ]]
 }
 
-@test "a duplicate address is refused at config edit, ip change, start and build, naming both guests" {
+@test "a duplicate address is refused at config edit, ip change, start and build, naming both" {
   mk ga br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   v ga start
@@ -67,7 +67,7 @@ teardown() { net_teardown; }
   (( n <= 1 ))
 }
 
-@test "re-addressing a running guest keeps its processes; its service answers on the new address; a failed change changes nothing" {
+@test "re-addressing keeps processes; the service answers on the new address; a failed one: no-op" {
   mk ga br0:192.0.2.10/24
   v ga start
   v ga exec httpd -p 8080 -h /etc
@@ -99,11 +99,12 @@ teardown() { net_teardown; }
   [[ ! -e $VSERVER_PREFIX/etc/vservers/ga/interfaces/1 ]]
 }
 
-@test "shared mode: the guest binds and connects only from its own address and cannot leave its cgroup" {
+@test "shared mode: the guest binds and connects only from its address, cannot leave its cgroup" {
   mk gs br0:192.0.2.30/24 shared
   # A host service that reports who connected (busybox httpd CGI REMOTE_ADDR).
   mkdir -p "$WORK/www/cgi-bin"
-  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' > "$WORK/www/cgi-bin/who"
+  printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' \
+    > "$WORK/www/cgi-bin/who"
   chmod +x "$WORK/www/cgi-bin/who"
   "${N[@]}" busybox httpd -f -p 9002 -h "$WORK/www" & HOSTPID=$!
   v gs start
@@ -126,7 +127,7 @@ teardown() { net_teardown; }
   [[ $output != *192.0.2.30* ]]
 }
 
-@test "stop removes every link, address and route: 20 start/stop cycles leave the counts unchanged" {
+@test "stop removes every link, address and route: 20 start/stop cycles leave the same counts" {
   mk ga eth0=br0:192.0.2.10/24
   echo 192.0.2.1 > "$VSERVER_PREFIX/etc/vservers/ga/interfaces/0/gateway"
   count() {
@@ -158,7 +159,8 @@ teardown() { net_teardown; }
   v ga start
   host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
   [[ $host_end == vs* ]] || { echo "host end: $host_end"; false; }
-  pid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['init_pid'])" "$VSERVER_PREFIX/run/vservers/ga/state.json")
+  pid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['init_pid'])" \
+    "$VSERVER_PREFIX/run/vservers/ga/state.json")
   touch "$WORK/pin"
   mount --bind "/proc/$pid/ns/net" "$WORK/pin"
   v ga stop
@@ -167,7 +169,7 @@ teardown() { net_teardown; }
   [[ $status -ne 0 ]] || { echo "$output"; false; }
 }
 
-@test "a start killed after its network setup leaves a host end; the next start takes the name over and works" {
+@test "a start killed after its network setup leaves a host end; the next start takes it over" {
   grep -q VSERVER_FAULT "$VS_BIN/vserver" ||
     skip "vserver built without VS_FAULT_INJECTION (no VSERVER_FAULT points)"
   mk ga eth0=br0:192.0.2.10/24
@@ -181,7 +183,8 @@ teardown() { net_teardown; }
   [[ $output == *"inet 192.0.2.10/24"* ]] || { echo "$output"; false; }
   run retry "${N[@]}" busybox ping -c1 -W1 192.0.2.10
   [[ $status -eq 0 ]] || { echo "$output"; false; }
-  host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '$2 ~ /^vs/ && $0 ~ /state UP/ { print $2 }' | cut -d@ -f1)
+  host_end=$("${N[@]}" ip -o link show master br0 |
+    awk -F': ' '$2 ~ /^vs/ && $0 ~ /state UP/ { print $2 }' | cut -d@ -f1)
   [[ $host_end == vs*.0 ]] || { "${N[@]}" ip -o link; false; }
   v ga stop
   # Renamed or not, every host end of the killed start and of this one goes with its
@@ -190,7 +193,7 @@ teardown() { net_teardown; }
   retry only_bridge || { "${N[@]}" ip -o link; false; }
 }
 
-@test "a start whose host end name is held by a veth in use is refused, naming it, and leaves that veth alone" {
+@test "a start whose host end name a veth in use holds is refused, naming it; that veth stays" {
   mk ga eth0=br0:192.0.2.10/24
   v ga start
   host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
@@ -206,7 +209,8 @@ teardown() { net_teardown; }
   ip netns del "$NS-peer"
   [[ $left == *"$host_end@"* ]] || { echo "$left"; false; }
   [[ $status -ne 0 ]]
-  [[ $output == *"host end $host_end exists and its peer's network namespace is alive"* ]] || { echo "$output"; false; }
+  [[ $output == *"host end $host_end exists and its peer's network namespace is alive"* ]] ||
+    { echo "$output"; false; }
   ! v ga running
 }
 
@@ -216,16 +220,19 @@ teardown() { net_teardown; }
   v ga start
   v gs start
   run v ga status
-  [[ $status -eq 0 && $output == *"Addresses:           192.0.2.10/24 (eth0)"* ]] || { echo "$output"; false; }
+  [[ $status -eq 0 && $output == *"Addresses:           192.0.2.10/24 (eth0)"* ]] ||
+    { echo "$output"; false; }
   run v gs status
-  [[ $status -eq 0 && $output == *"Addresses:           192.0.2.30/24 (br0)"* ]] || { echo "$output"; false; }
+  [[ $status -eq 0 && $output == *"Addresses:           192.0.2.30/24 (br0)"* ]] ||
+    { echo "$output"; false; }
   # Live, not the config: a re-addressed guest shows its new address at once.
   v ga ip add 192.0.2.14
   run v ga status --json
   [[ $status -eq 0 ]]
   addrs=$(python3 -c '
 import json, sys
-print(" ".join("%s/%d@%s" % (a["ip"], a["prefix"], a["dev"]) for a in json.load(sys.stdin)["addresses"]))' <<<"$output")
+addrs = json.load(sys.stdin)["addresses"]
+print(" ".join("%s/%d@%s" % (a["ip"], a["prefix"], a["dev"]) for a in addrs))' <<<"$output")
   [[ $addrs == "192.0.2.10/24@eth0 192.0.2.14/24@eth0" ]] || { echo "$addrs"; false; }
   run "${N[@]}" "$VS_BIN/vserver-stat" --json
   [[ $status -eq 0 ]]
@@ -234,7 +241,8 @@ import json, sys
 for r in json.load(sys.stdin):
     a = r["addresses"]
     print(r["name"], "null" if a is None else ",".join(x["ip"] for x in a))' <<<"$output")
-  [[ $rows == *"root server null"* && $rows == *"ga 192.0.2.10,192.0.2.14"* && $rows == *"gs 192.0.2.30"* ]] || { echo "$rows"; false; }
+  [[ $rows == *"root server null"* && $rows == *"ga 192.0.2.10,192.0.2.14"* &&
+     $rows == *"gs 192.0.2.30"* ]] || { echo "$rows"; false; }
   # The table keeps util-vserver's columns.
   run "${N[@]}" "$VS_BIN/vserver-stat"
   [[ ${lines[0]} == "CTX   PROC    VSZ    RSS  userTIME   sysTIME    UPTIME NAME" ]]

@@ -33,7 +33,8 @@ net_teardown() {
   [[ -n "${HOSTPID:-}" ]] && kill "$HOSTPID" 2>/dev/null
   [[ -n "${NS:-}" ]] && ip netns del "$NS" 2>/dev/null
   [[ -n "${NS:-}" ]] && ip netns del "$NS-peer" 2>/dev/null
-  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
+  local parent=$VSERVER_CGROUP_PARENT
+  for h in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/unified/"$parent"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   [[ -n "${VSERVER_PREFIX:-}" ]] && rm -rf "$VSERVER_PREFIX"
