@@ -1,6 +1,9 @@
 // Building the guest's mount plan (no syscalls here).
 #include "mount/plan.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "base/strings.hpp"
 #include "mount/options.hpp"
 
@@ -141,6 +144,35 @@ void add_masks(Plan& p, const std::string& prefix, const std::string& at) {
 /// and read-only paths of the guest's own /proc, /sys and /dev/pts wherever they are mounted
 /// (a second proc without them would let the guest write host sysctls); cgroup filesystems
 /// and host kernel interfaces are refused, naming the line.
+/// A tmpfs's size= bounds its bytes but not its inodes: empty files cost no bytes, and without
+/// nr_inodes the kernel allows half the RAM's pages of them (tmpfs(5)), each ~1 KiB of
+/// unswappable kernel memory. An fstab tmpfs with a size and no nr_inodes gets one inode per
+/// KiB of its size, which bounds the inodes' memory by the size the admin chose. A size in %
+/// of RAM, or none, is left to the admin's nr_inodes.
+void bound_tmpfs_inodes(std::vector<std::pair<std::string, std::string>>& params) {
+    std::string size;
+    for (auto& [k, v] : params) {
+        if (k == "nr_inodes") return;
+        if (k == "size") size = v;
+    }
+    if (size.empty()) return;
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(size.c_str(), &end, 10);
+    unsigned long long kib = 0;
+    std::string unit = end ? end : "";
+    if (unit.empty())
+        kib = n / 1024;
+    else if (unit == "k" || unit == "K")
+        kib = n;
+    else if (unit == "m" || unit == "M")
+        kib = n << 10;
+    else if (unit == "g" || unit == "G")
+        kib = n << 20;
+    else
+        return;  // "50%" and anything the kernel will judge itself
+    params.emplace_back("nr_inodes", std::to_string(std::max<unsigned long long>(kib, 64)));
+}
+
 Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
                     const Options& opts) {
     std::string target = e.target;
@@ -189,6 +221,7 @@ Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
         if (!have) o.params.emplace_back("newinstance", "");
         p.push_back(o);
     } else {
+        if (t == "tmpfs") bound_tmpfs_inodes(o.params);
         p.push_back(o);
     }
     return ok();
@@ -269,8 +302,9 @@ Result<Plan> build_plan(const GuestMounts& in) {
     }
 
     // /dev: our own tmpfs, never the host's devtmpfs (security.md §1.3).
-    p.push_back(
-        newfs("/dev", "tmpfs", kNosuid | kStrictatime, {{"mode", "755"}, {"size", "65536k"}}));
+    // nr_inodes: a guest's empty files cost no bytes, only kernel memory (tmpfs(5)).
+    p.push_back(newfs("/dev", "tmpfs", kNosuid | kStrictatime,
+                      {{"mode", "755"}, {"size", "65536k"}, {"nr_inodes", "16384"}}));
     p.push_back(device("null", 1, 3));
     p.push_back(device("zero", 1, 5));
     p.push_back(device("full", 1, 7));
@@ -281,7 +315,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
                       {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}}));
     p.push_back(symlink("/dev/ptmx", "pts/ptmx"));
     p.push_back(newfs("/dev/shm", "tmpfs", kNosuid | kNodev | kNoexec,
-                      {{"mode", "1777"}, {"size", "65536k"}}));
+                      {{"mode", "1777"}, {"size", "65536k"}, {"nr_inodes", "65536"}}));
     p.push_back(newfs("/dev/mqueue", "mqueue", kNosuid | kNodev | kNoexec));
     p.push_back(symlink("/dev/fd", "/proc/self/fd"));
     p.push_back(symlink("/dev/stdin", "/proc/self/fd/0"));

@@ -259,5 +259,28 @@ TEST(MountPlan, ManagedTargets) {
         EXPECT_FALSE(is_managed_target(t)) << t;
 }
 
+// Empty files cost a tmpfs no bytes: every writable tmpfs the guest gets bounds its inodes too.
+TEST(MountPlan, WritableTmpfsMountsBoundTheirInodes) {
+    auto g = hybrid();
+    g.fstab = {{"none", "/tmp", "tmpfs", "size=16m,mode=1777"},
+               {"none", "/big", "tmpfs", "size=2g"},
+               {"none", "/own", "tmpfs", "size=16m,nr_inodes=100"},
+               {"none", "/pct", "tmpfs", "size=10%"}};
+    auto p = *build_plan(g);
+    auto inodes = [&](const char* target) -> std::string {
+        long i = index_of(p, OpKind::NewFs, target);
+        if (i < 0) return "no mount";
+        for (auto& [k, v] : p[static_cast<size_t>(i)].params)
+            if (k == "nr_inodes") return v;
+        return "";
+    };
+    EXPECT_EQ(inodes("/dev"), "16384");
+    EXPECT_EQ(inodes("/dev/shm"), "65536");
+    EXPECT_EQ(inodes("/tmp"), "16384");    // one per KiB of size=16m
+    EXPECT_EQ(inodes("/big"), "2097152");  // one per KiB of 2g
+    EXPECT_EQ(inodes("/own"), "100");      // the admin's own figure stays
+    EXPECT_EQ(inodes("/pct"), "");         // a share of RAM: left to the admin
+}
+
 }  // namespace
 }  // namespace vs::mount
