@@ -141,7 +141,7 @@ watch_execs() {
     n=$(rounds 300 60)
     watch_execs "$n"
     # It saw many of the joining processes (each exec is one new pid in the guest).
-    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 4)) ]
+    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 5)) ]
     # Every exec still ran what it was told, and the guest kept its one sealed init.
     vs g1 exec /bin/true
     [ "$(readlink "/proc/$(init_pid g1)/exe")" = "/memfd:vs-init (deleted)" ]
@@ -166,7 +166,7 @@ watch_execs() {
     root=/proc/$(init_pid g1)/root
     n=$(rounds 200 60)
     watch_execs "$n"
-    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 4)) ]
+    [ "$(jq -r .pids <<<"$WATCH")" -ge $((n / 5)) ]
     handles=$(host_handles "$root" "$WATCH")
     [ -z "$handles" ] || { echo "$handles"; false; }
     # No joining process was ever held stopped before its execve, and the ones it reached

@@ -140,9 +140,10 @@ start_with_sleeper() {
     echo "$output"
     [ "$status" -ne 0 ]
     [[ $output == *"Disk quota exceeded"* ]]
-    n=$(find "$(groot g1)" -xdev | wc -l)
-    echo "g1 has $n inodes"
-    [ "$n" -le 400 ]
+    # It stopped within its limit (which also counts the files the guest had before).
+    n=$(find "$(groot g1)/root" -name 'f*' | wc -l)
+    echo "g1 made $n files"
+    [ "$n" -lt 400 ]
     m=$(rounds 1000 200)
     vs g2 exec sh -c "i=0; while [ \$i -lt $m ]; do : >/root/f\$i; i=\$((i+1)); done"
     mkdir "$WORK/mnt/host-files"
@@ -200,8 +201,10 @@ start_with_sleeper() {
 @test "C32: g1 opening fds until refused stops at its RLIMIT_NOFILE; the host's file table and g2 are unaffected" {
     probe_guest g1
     probe_guest g2
-    mkdir -p "$(guest_cfg g1)/rlimits"
+    mkdir -p "$(guest_cfg g1)/rlimits" "$(guest_cfg g2)/rlimits"
     echo 1024 >"$(guest_cfg g1)/rlimits/nofile"
+    # g2's own, higher limit (the host's soft limit may be 1024 itself, as under systemd).
+    echo 4096 >"$(guest_cfg g2)/rlimits/nofile"
     start_with_sleeper g1
     start_with_sleeper g2
     run probe g1 fd-hog
@@ -217,7 +220,8 @@ start_with_sleeper() {
     echo "host file-nr: $used of $max"
     [ "$used" -lt $((max / 2)) ]
     run probe g2 fd-hog
-    [ "$(jq -r .opened <<<"$output")" -gt 1024 ]
+    echo "g2: $output"
+    [ "$(jq -r .opened <<<"$output")" -gt 4000 ]
     host_and_g2_fine
 }
 
@@ -239,12 +243,13 @@ nr_throttled() {
     echo "20000 100000" >"$(guest_cfg g1)/limits/cpu.max"
     start_with_sleeper g1
     start_with_sleeper g2
-    [ "$(nr_throttled g1)" -eq 0 ]
+    # Its start may have been throttled already (a slow machine): count from here.
+    before=$(nr_throttled g1)
     for i in 1 2 3 4; do vs g1 exec sh -c 'while :; do :; done </dev/null >/dev/null 2>&1 &'; done
     # Wait for the kernel to throttle it (a bounded number of polls, not a time limit).
-    for _ in $(seq 100); do [ "$(nr_throttled g1)" -gt 2 ] && break; sleep 0.1; done
-    echo "nr_throttled: $(nr_throttled g1)"
-    [ "$(nr_throttled g1)" -gt 2 ]
+    for _ in $(seq 100); do [ "$(nr_throttled g1)" -gt $((before + 2)) ] && break; sleep 0.1; done
+    echo "nr_throttled: $before before the loops, $(nr_throttled g1) after"
+    [ "$(nr_throttled g1)" -gt $((before + 2)) ]
     for i in $(seq "$(rounds 5 2)"); do host_and_g2_fine; done
     # stop ends the loops (SIGTERM is ignored by nothing here; the killseq's SIGKILL if it were).
     run timeout 120 "$VS" g1 stop
