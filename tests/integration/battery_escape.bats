@@ -319,7 +319,9 @@ a18_attack() {
     a18_host_run "$VS g1 exec /bin/vs-probe tty-inject 0 'touch $host_mark' >$VSERVER_PREFIX/a18-exec.json"
     a18_type "$VS g1 enter"
     a18_wait 'g1:'
-    a18_type "/bin/vs-probe tty-inject 0 'touch $guest_mark' >/tmp/a18-enter.json; /bin/vs-probe tty-inject 0 'touch $host_mark'"
+    a18_type "/bin/vs-probe tty-inject 0 'touch $guest_mark' >/tmp/a18-enter.json; /bin/vs-probe tty-inject 0 'touch $host_mark' >/dev/null; echo a18-injected-\$((6*7))"
+    # Whatever was injected is queued before anything typed after this point.
+    a18_wait 'a18-injected-42'
     # The guest shell reads (and runs) whatever landed in its own pty, then leaves.
     a18_type 'echo a18-guest-$((6*7)); exit'
     a18_wait 'a18-guest-42'
