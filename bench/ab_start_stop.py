@@ -2,6 +2,9 @@
 """Interleaved start+stop of one reaper guest per vserver build, to compare builds.
 
 Usage: bench/ab_start_stop.py ROUNDS LABEL=BIN_DIR [LABEL=BIN_DIR[:ENV=VALUE]]...
+VS_AB_BUILD_ARGS as the ENV adds options to that guest's build, e.g. to compare a classic and
+a user-namespaced guest of one build:
+  bench/ab_start_stop.py 100 userns=build/bin classic=build/bin:VS_AB_BUILD_ARGS=--no-userns
 
 Each build gets its own skeleton guest under a temp VSERVER_PREFIX (its run dir on a tmpfs, as
 production /run is) and a random cgroup parent. The rounds take turns (A, B, A, B...), so a
@@ -36,7 +39,8 @@ def main():
             builds.append((label, bindir + "/vserver", env, prefix, [], []))
             subprocess.run(["mount", "-t", "tmpfs", "vs-ab-run", prefix + "/run"], check=True)
             subprocess.run([bindir + "/vserver", "ab", "build", "-m", "skeleton", "--initstyle",
-                            "reaper"], env=env, check=True, capture_output=True)
+                            "reaper"] + env.get("VS_AB_BUILD_ARGS", "").split(), env=env,
+                           check=True, capture_output=True)
         for i in range(rounds + 3):
             for label, vs, env, prefix, starts, stops in builds:
                 a = time.perf_counter()

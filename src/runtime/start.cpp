@@ -160,9 +160,8 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // The child joins its v1 cgroups itself, first thing: a single-threaded process moving
     // itself skips the kernel's global threadgroup lock and the RCU grace period it waits for,
     // which would make our cgroup.procs write the costliest step of a start. In a new user
-    // namespace the child waits for its id maps (it cannot write cgroup.procs before), so there
-    // the parent moves it.
-    const bool self_join = !spec.ns.user;
+    // namespace too: its credentials are still the host root's kuid (the maps only say how it
+    // appears inside), which owns cgroup.procs, and cgroup v1 lets euid 0 move any task.
     const bool helper_init = plan.helper_fd >= 0;
     auto child_main = [&](proc::SyncChannel& ch) {
         if (helper_init) {
@@ -174,11 +173,16 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
             ::sigfillset(&all);
             ::sigprocmask(SIG_BLOCK, &all, nullptr);
         }
-        if (self_join) {
-            if (auto r = cg->join_self(false); !r) {
-                if (ch.expect(proc::SyncMsg::Go, "go")) (void)ch.send_error(r.error());
-                return 1;
+        if (auto r = cg->join_self(false); !r) {
+            // Answered where the parent reads the init's answer, after Go (a user-namespaced
+            // child is sent its idmapped root first).
+            for (;;) {
+                auto m = ch.recv();
+                if (!m || m->eof) return 1;
+                if (m->type == proc::SyncMsg::Go) break;
             }
+            (void)ch.send_error(r.error());
+            return 1;
         }
         return guest_init_main(ch, plan);
     };
@@ -193,7 +197,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     // The child waits for Go and has joined every hierarchy before it reads it (v1 has no
     // CLONE_INTO_CGROUP), so it never runs guest code outside its cgroup.
     // cgroup2 took it at clone (CLONE_INTO_CGROUP) unless the kernel refused that.
-    if (!self_join || (!child->in_cgroup && !st.cgroup2_path.empty()))
+    if (!child->in_cgroup && !st.cgroup2_path.empty())
         VS_TRY(cg->add_pid(child->pidfd.pid()).wrap("move the guest's init into its cgroup"));
     if (spec.ns.user) {
         auto map = VS_TRY(id_map(spec));
