@@ -1,7 +1,15 @@
 // clone (cp --reflink=auto) and rsync copies into a new guest root.
 #include "store/copy_tree.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstring>
 #include <climits>
 #include <cstdlib>
 
@@ -82,11 +90,93 @@ Status check_no_submounts(const std::string& source_dir) {
     return ok();
 }
 
+namespace {
+
+// Runs in the forked child, never returns: builds a private view holding only the source (read
+// only, without its submounts), the new root and the host's programs, chroots into it and
+// execs cp. A symlink the source guest swaps in while cp walks it then resolves inside that
+// view (the host's /usr at most, read only), never to the host's /etc or /root.
+[[noreturn]] void confined_cp(const std::string& source_dir, const std::string& root, int errfd) {
+    auto fail = [&](const char* what) {
+        std::string m = fmt::format("{}: {}", what, std::strerror(errno));
+        [[maybe_unused]] auto n = ::write(errfd, m.data(), m.size());
+        ::_exit(126);
+    };
+    if (::unshare(CLONE_NEWNS) < 0) fail("unshare the mount namespace");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) fail("make / private");
+    // Opened in this namespace: a bind source must be a mount of the caller's own namespace.
+    int src = ::open(source_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (src < 0) fail("open the source");
+    int dst = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dst < 0) fail("open the new root");
+    // /tmp always exists; the tmpfs over it is this namespace's alone (source and target are
+    // held by fd, so a path below /tmp does not matter).
+    const char* top = "/tmp";
+    if (::mount("vs-clone", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+        fail("mount a tmpfs for the copy");
+    auto bind = [&](int fd, const std::string& what, const std::string& to, bool ro) {
+        if (::mkdir(to.c_str(), 0755) < 0 && errno != EEXIST) fail("mkdir");
+        std::string from = fd >= 0 ? fmt::format("/proc/self/fd/{}", fd) : what;
+        // Not MS_REC: a mount inside the source stays out of the copy.
+        if (::mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr) < 0) fail("bind");
+        if (ro &&
+            ::mount(nullptr, to.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) < 0)
+            fail("remount read-only");
+    };
+    const std::string t(top);
+    bind(src, "", t + "/src", true);
+    bind(dst, "", t + "/dst", false);
+    bind(-1, "/usr", t + "/usr", true);
+    // cp and its libraries: /bin, /lib... are links into /usr on a merged-/usr host, real
+    // directories elsewhere.
+    for (const char* d : {"bin", "sbin", "lib", "lib32", "lib64", "libx32"}) {
+        std::string host = std::string("/") + d;
+        struct stat st {};
+        if (::lstat(host.c_str(), &st) < 0) continue;
+        if (S_ISLNK(st.st_mode)) {
+            char buf[PATH_MAX];
+            ssize_t n = ::readlink(host.c_str(), buf, sizeof buf - 1);
+            if (n < 0) fail("readlink");
+            buf[n] = 0;
+            if (::symlink(buf, (t + host).c_str()) < 0) fail("symlink");
+        } else if (S_ISDIR(st.st_mode)) {
+            bind(-1, host, t + host, true);
+        }
+    }
+    // glibc's fchmodat(AT_SYMLINK_NOFOLLOW), which cp uses, goes through /proc/self/fd. Only
+    // this process's own proc dir is there (it stays cp's across exec): its magic links name
+    // cp's own fds and root, the view itself, never the host's processes.
+    if (::mkdir((t + "/proc").c_str(), 0555) < 0) fail("mkdir");
+    bind(-1, fmt::format("/proc/{}", ::getpid()), t + "/proc/self", true);
+    if (::chroot(top) < 0 || ::chdir("/") < 0) fail("chroot");
+    const char* argv[] = {
+        "/usr/bin/cp",           "--archive", "--reflink=auto", "--one-file-system",
+        "--no-target-directory", "/src",      "/dst",           nullptr};
+    ::execv(argv[0], const_cast<char* const*>(argv));
+    fail("exec /usr/bin/cp");
+    ::_exit(126);
+}
+
+}  // namespace
+
 Status clone_tree(const std::string& source_dir, const std::string& root) {
     VS_TRY(check_no_submounts(source_dir).wrap("clone"));
-    return exec::run_checked({"cp", "--archive", "--reflink=auto", "--one-file-system",
-                              "--no-target-directory", source_dir, root})
-        .wrap("clone \"{}\"", source_dir);
+    int msg[2];
+    if (::pipe2(msg, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd rd(msg[0]), wr(msg[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) return errno_error("fork");
+    if (pid == 0) confined_cp(source_dir, root, wr.get());
+    wr.reset();
+    auto text = sys::read_all(rd.get(), "clone pipe");
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (text && !text->empty()) return make_error(0, "clone \"{}\": {}", source_dir, *text);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return make_error(0, "clone \"{}\": cp exited with status {}", source_dir,
+                          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return ok();
 }
 
 Status rsync_tree(const std::string& source, const std::string& root,

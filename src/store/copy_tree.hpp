@@ -24,7 +24,9 @@ Status check_rsync_opts(const std::vector<std::string>& opts);
 /// another device only, and a bind mount of the same file system would be copied.
 Status check_no_submounts(const std::string& source_dir);
 
-/// check_no_submounts, then `cp --archive --reflink=auto --one-file-system`: copy-on-write clones
+/// check_no_submounts, then, chrooted in a private mount namespace that holds only the source
+/// (read-only, without submounts), the new root and the host's /usr, `cp --archive
+/// --reflink=auto --one-file-system`: copy-on-write clones
 /// where the file system can (btrfs, XFS), real copies elsewhere; symlinks are copied as symlinks
 /// (-P).
 Status clone_tree(const std::string& source_dir, const std::string& root);

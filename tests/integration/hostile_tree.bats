@@ -91,3 +91,24 @@ check_copy() {
   [[ $(stat -c %h "$DECOY/secret") == 2 ]]  # the source tree's link remains, the guest's went
   [[ -z "$(prefix_contents | grep -e '/h$' -e '/h/' -e '\.build-')" ]] || { prefix_contents; false; }
 }
+
+@test "A16 clone: a source dir swapped for a symlink to the host while it is copied leaks nothing" {
+  # The source guest races the copy: d (its files) and l (a link to the host's decoy, whose
+  # files have the same names) swap places as fast as renameat2 allows.
+  mkdir -p "$WORK/src/d"
+  for i in $(seq 1 400); do echo guest > "$WORK/src/d/f$i"; echo "host secret" > "$DECOY/f$i"; done
+  ln -s "$DECOY" "$WORK/src/l"
+  for round in 1 2 3 4 5; do
+    rm -f "$WORK/stop"
+    "$VS_BIN/vs-probe" exchange-loop "$WORK/src/d" "$WORK/src/l" "$WORK/stop" 100000000 >/dev/null &
+    racer=$!
+    run timeout 120 vserver c$round build -m clone -- --source "$WORK/src"
+    touch "$WORK/stop"
+    wait $racer
+    # Each copy fails (an entry vanished under cp) or holds only the guest's files.
+    if [[ -d $VSERVER_PREFIX/var/lib/vservers/c$round ]]; then
+      ! grep -rqs "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" || { echo "round $round: host data copied"; grep -rl "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" | head; false; }
+    fi
+  done
+  [[ $(cat "$DECOY/f1") == "host secret" ]]
+}
