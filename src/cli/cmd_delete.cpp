@@ -62,7 +62,9 @@ int cmd_delete(GuestCommand& c) {
 }
 
 RegisterGuestCommand reg(
-    "delete", "stop and remove the guest: root, config, cache, run dir (--force: no question, detaches proc/sysfs/devpts left in the root, works with an invalid config)",
+    "delete",
+    "stop and remove the guest: root, config, cache, run dir (--force: no question, detaches "
+    "proc/sysfs/devpts left in the root, works with an invalid config)",
     cmd_delete);
 
 }  // namespace

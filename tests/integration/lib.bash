@@ -130,7 +130,9 @@ vs_teardown() {
         for pid in $(guest_cgroup_pids "$g"); do kill -9 "$pid" 2>/dev/null || true; done
     done
     local m
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(prefix_mounts | awk '{print $5}' | sort -r)
+    while read -r m; do
+        umount -l "$m" 2>/dev/null || true
+    done < <(prefix_mounts | awk '{print $5}' | sort -r)
     for d in $(cgroup_parent_dirs); do
         find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
         rmdir "$d" 2>/dev/null || true

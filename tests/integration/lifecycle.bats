@@ -414,7 +414,9 @@ teardown() { vs_teardown; }
         [ "$status" -eq 2 ]
         # One line naming the guest and its missing config dir.
         [ "${#lines[@]}" -eq 1 ]
-        [[ $output == *'guest "nosuch" does not exist (no config dir "'"$VSERVER_PREFIX"'/etc/vservers/nosuch")'* ]]
+        want='guest "nosuch" does not exist (no config dir "'
+        want+="$VSERVER_PREFIX/etc/vservers/nosuch\")"
+        [[ $output == *"$want"* ]]
     done
     # `running` stays silent: exit 1, nothing said.
     run vs nosuch running
