@@ -180,12 +180,12 @@ start_with_sleeper() {
     host_before=$(du -sk "$VSERVER_PREFIX/run" | cut -f1)
     marker=VS-C31-SPAM-$RANDOM$RANDOM
     # 96 MiB at /dev/kmsg (a plain file in the guest's 64 MiB /dev), its console and stdio.
-    run vs g1 exec sh -c "yes '<0>$marker' | head -c 100663296 >/dev/kmsg"
+    run vs g1 exec sh -c "echo '<0>$marker' >/dev/kmsg && dd if=/dev/zero bs=1M count=96 >>/dev/kmsg"
     echo "kmsg: $output"
-    [ "$status" -ne 0 ]                               # busybox head says EIO for ENOSPC
+    [ "$status" -ne 0 ]
     [ "$(vs g1 exec df -k /dev | awk 'NR == 2 { print $4 }')" -eq 0 ]
     [ "$(vs g1 exec stat -c %s /dev/kmsg)" -le $((64 << 20)) ]
-    vs g1 exec sh -c "yes '$marker' | head -c 16777216 >/dev/console 2>/dev/null; yes '$marker' | head -c 16777216 >/proc/1/fd/1 2>/dev/null; true"
+    vs g1 exec sh -c "echo '$marker' >/dev/console; dd if=/dev/zero bs=1M count=16 >/dev/console; echo '$marker' >/proc/1/fd/1; dd if=/dev/zero bs=1M count=16 >/proc/1/fd/1; true" 2>/dev/null
     vs g1 exec sh -c "i=0; while [ \$i -lt $(rounds 2000 200) ]; do logger -t c31 '$marker' 2>/dev/null; i=\$((i+1)); done; true"
     # The guest's own /dev is full, and only that: the host's log never saw the marker, the run
     # dir did not grow, status answers and g2 works.
