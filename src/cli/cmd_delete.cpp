@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/log.hpp"
+#include "base/strings.hpp"
 #include "cli/lifecycle_common.hpp"
 #include "runtime/runtime.hpp"
 
@@ -47,7 +48,8 @@ int cmd_delete(GuestCommand& c) {
             return kUsage;
         }
         std::fprintf(stderr, "Delete guest '%s' with its root \"%s\" and config \"%s\"? [y/N] ",
-                     c.guest.c_str(), spec->root.c_str(), spec->config_dir.c_str());
+                     c.guest.c_str(), str::escape_control(spec->root).c_str(),
+                     str::escape_control(spec->config_dir).c_str());
         std::fflush(stderr);
         char buf[16] = {};
         if (!std::fgets(buf, sizeof buf, stdin) || (buf[0] != 'y' && buf[0] != 'Y')) {

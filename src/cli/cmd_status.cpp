@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "base/log.hpp"
+#include "base/strings.hpp"
 #include "cli/guest_addresses.hpp"
 #include "cli/lifecycle_common.hpp"
 #include "procview/guest_stats.hpp"
@@ -73,11 +74,12 @@ int cmd_status(GuestCommand& c) {
             fmt::print("Vserver '{}' is stopping ({} processes left)\n", c.guest, r->processes);
             return kOk;
         case RunStatus::Broken:
-            fmt::print("Vserver '{}' is not running properly: {}\n", c.guest, r->detail);
+            fmt::print("Vserver '{}' is not running properly: {}\n", c.guest,
+                       str::escape_control(r->detail));
             return kStopped;
         case RunStatus::Stopped:
             fmt::print("Vserver '{}' is stopped\n", c.guest);
-            if (!r->detail.empty()) fmt::print("Note: {}\n", r->detail);
+            if (!r->detail.empty()) fmt::print("Note: {}\n", str::escape_control(r->detail));
             return kStopped;
     }
     return kFail;
