@@ -425,6 +425,19 @@ teardown() { vs_teardown; }
     [ -z "$(ls -A "$VSERVER_PREFIX")" ]
 }
 
+@test "status of a running guest whose config dir vanished still reports it" {
+    make_guest g1
+    vs g1 start
+    cfg=$(guest_cfg g1)
+    mv "$cfg" "$cfg.away"
+    run vs g1 status
+    mv "$cfg.away" "$cfg"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"is running at context"* ]]
+    vs g1 stop
+}
+
 @test "delete asks without a terminal and refuses; --force stops and removes everything" {
     make_guest g1
     vs g1 start
