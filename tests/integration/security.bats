@@ -326,6 +326,33 @@ assert_masks_are_null() {
     done
 }
 
+@test "A5: with nesting opted in (cflags prolific) a nested user namespace cannot mount cgroup v1/v2 or reach a release_agent" {
+    probe_guest g1
+    echo prolific >"$(guest_cfg g1)/cflags"
+    if ! guest_userns g1; then
+        # Nesting is refused without a user namespace of the guest's own: nothing starts.
+        run vs g1 start
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ $output == *prolific*"user namespace"* ]]
+        assert_no_leaks g1
+        return
+    fi
+    vs g1 start
+    gsh 'mkdir -p /tmp/c1 /tmp/c2'
+    # The opt-in works: a nested user namespace where the process is root.
+    [ "$(gsh 'unshare -Ur id -u')" = 0 ]
+    for m in 'mount -t cgroup -o none,name=vsnest none /tmp/c1' 'mount -t cgroup -o pids none /tmp/c1' \
+             'mount -t cgroup2 none /tmp/c2' 'unshare -m mount -t cgroup -o none,name=vsnest none /tmp/c1'; do
+        run gsh "unshare -Ur $m"
+        echo "$m: $status $output"
+        [ "$status" -ne 0 ]
+    done
+    [ -z "$(gsh 'grep cgroup /proc/self/mountinfo | grep -v " /sys/fs/cgroup" || true')" ]
+    run gsh 'ls /sys/fs/cgroup/*/release_agent /sys/fs/cgroup/release_agent 2>/dev/null'
+    [ -z "$output" ]
+}
+
 # ---- A6: cgroups --------------------------------------------------------------------------
 
 @test "A6: cgroupfs is read-only, shows only the guest's subtree; leaving it or raising limits is refused" {
