@@ -16,6 +16,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -203,7 +204,14 @@ protected:
         // 0, the default), and Docker or LXD hosts forward. A forwarding "host" answers a
         // guest's packet for an address it has no route to with ICMP net-unreachable, where the
         // tests expect a plain host that drops it: set what they depend on here.
-        ASSERT_EQ(run("sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0"), 0);
+        // /proc/sys/net is the namespace of the task that opens it: this thread's new one.
+        for (const char* f :
+             {"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"}) {
+            std::ofstream o(f);
+            o << "0\n";
+            o.close();  // a sysctl write is checked when it is flushed
+            ASSERT_TRUE(o) << "write 0 to " << f;
+        }
         char tmpl[] = "/tmp/vs-net-XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
         prefix_ = tmpl;
