@@ -1086,9 +1086,11 @@ assert_nothing_created() {
         [ "${#lines[@]}" -eq 1 ]
         [[ $output == *'"nosuch"'* ]]
     done
-    # status answers for any valid name (the truth about leftover processes is its job): stopped.
+    # status of a missing guest is exit 2 like every other verb (docs/exit-codes.md; it reports
+    # processes only when a guest whose config vanished still runs some).
     run vs nosuch status
-    [ "$status" -eq 3 ]
+    [ "$status" -eq 2 ]
+    [[ $output == *'guest "nosuch" does not exist'* ]]
     assert_nothing_created
     make_guest g1
     for cmd in "exec /bin/true" enter "suexec nobody /bin/true"; do
