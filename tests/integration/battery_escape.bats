@@ -100,16 +100,15 @@ echo "$n" >/tmp/sweeps
 # ---- A14: ptrace of the joining helper (CVE-2016-9962) ------------------------------------
 
 # The processes a guest can see are its own commands (after their execve; their fds are the
-# guest's files and the stdio the host handed them on purpose) and, between its birth and its
-# execve, each joining process running the sealed vs-init. A fd > 2 of the latter, or any fd
-# naming a host path, is a host handle. Prints one line per handle found.
+# guest's files and the stdio the host handed them on purpose, fds 0-2 of every process) and,
+# between its birth and its execve, each joining process running the sealed vs-init. A fd > 2
+# of the latter, or a fd > 2 naming a host path, is a host handle. Prints one per line.
 host_handles() {
     local root=$1 json=$2 exe how fd t
     while IFS=$'\t' read -r exe how fd t; do
-        if [[ $exe != /* || $exe == *"(deleted)"* || $exe == *vserver* ]]; then
-            [[ $fd -le 2 ]] && continue
-        elif [[ $t != /* || $t == /dev/null || -e $root$t ]]; then
-            continue
+        [[ $fd -le 2 ]] && continue
+        if [[ $exe == /* && $exe != *"(deleted)"* && $exe != *vserver* ]]; then
+            [[ $t != /* || $t == /dev/null || -e $root$t ]] && continue
         fi
         echo "$how fd $fd -> $t (exe $exe)"
     done < <(jq -r '.obtained[] | [.exe, .how, (.fd|tostring), .target] | @tsv' <<<"$json")
