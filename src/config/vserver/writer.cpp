@@ -223,7 +223,8 @@ public:
         for (const auto& [top, staged] : new_dirs_) {
             std::string target = dir_ + "/" + top;
             VS_TRY(rename_noreplace(staged, target));
-            undo_.add([target, staged] { undo_step(rename_noreplace(target, staged)); });
+            // An init-capture: clang 14 (the sanitizer build) cannot capture a structured binding.
+            undo_.add([target, from = staged] { undo_step(rename_noreplace(target, from)); });
             VS_TRY(fsync_dir(parent_of(target)));
         }
         undo_.commit();
