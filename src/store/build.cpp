@@ -310,8 +310,7 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
     s.flags.names = cmd.flags.names;
     s.flags.names = VS_TRY(resolve_flags(s));
     // New guests are user-namespaced unless --no-userns: the only root-safe mode
-    // (docs/security.md). Their range follows from the context, unique per guest, so a map
-    // inherited from .defaults (shared by every guest) is not kept.
+    // (docs/security.md). Their range follows from the context, which is unique per guest.
     s.ns.user = req.userns.value_or(true);
     s.idmap.reset();
     req.spec = std::move(s);
