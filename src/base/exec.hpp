@@ -13,11 +13,15 @@ struct Options {
     std::vector<std::string> env_add;  ///< "K=V" added to the inherited environment
     bool quiet = false;                ///< send stdout to /dev/null
     bool capture_stdout = false;       ///< return stdout in Outcome::out
+    /// Seconds the command may run (0: no bound). Past it, its process group (it leads a new
+    /// one, so what it started goes too) is SIGKILLed and Outcome::timed_out is set.
+    int timeout_s = 0;
 };
 
 struct Outcome {
-    int status = 0;   ///< exit code, or 128+signal
-    std::string out;  ///< stdout when captured
+    int status = 0;          ///< exit code, or 128+signal
+    std::string out;         ///< stdout when captured
+    bool timed_out = false;  ///< killed at Options::timeout_s
 };
 
 /// fork + execvp + wait. Fails only when the program could not be started; a non-zero exit is

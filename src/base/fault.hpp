@@ -6,7 +6,7 @@
 
 namespace vs {
 
-/// The points are listed where they are used: runtime/fault.hpp (start, stop) and
+/// The points are listed where they are used: runtime/guest.hpp (start, stop) and
 /// store/build.hpp (build).
 Status fault_point(const char* point);
 

@@ -134,6 +134,13 @@ Result<Layout> detect(const std::string& root = "/sys/fs/cgroup");
 /// or holds '/'.
 Result<std::unique_ptr<Manager>> open(const Options& opt);
 
+/// True when the guest is frozen or freezing in the v1 freezer or by cgroup2's cgroup.freeze
+/// (cgroup/frozen.cpp): its tasks run nothing, not even a signal handler, until thawed.
+bool is_frozen(const Manager& cg);
+/// Thaws the guest in both freezers, where frozen. Call after queueing SIGKILL to its tasks,
+/// so they die at once instead of running again.
+Status thaw_all(const Manager& cg);
+
 /// The guest a process belongs to, from /proc/<pid>/cgroup: the path component right after
 /// `parent`. nullopt for host processes. `cgroup_file` is the text of /proc/<pid>/cgroup.
 std::optional<std::string> guest_from_proc_cgroup(const std::string& cgroup_file,

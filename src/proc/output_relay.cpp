@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -16,6 +17,14 @@
 #include "proc/init_protocol.hpp"
 
 namespace vs::proc {
+
+namespace {
+int64_t now_ms() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+}  // namespace
 
 namespace {
 
@@ -108,7 +117,7 @@ void OutputRelay::close_peer_ends() {
     err_w_.reset();
 }
 
-std::optional<int> OutputRelay::relay(int out, int err) {
+std::optional<int> OutputRelay::relay(int out, int err, int timeout_ms) {
     // A write to a closed pipe must not kill us half-way through a start: EPIPE instead.
     struct sigaction ign {
     }, old{};
@@ -116,11 +125,23 @@ std::optional<int> OutputRelay::relay(int out, int err) {
     ::sigaction(SIGPIPE, &ign, &old);
     std::optional<int> result;
     bool out_open = true, err_open = true;
+    const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    timed_out_ = false;
     for (;;) {
         struct pollfd p[3] = {{out_open ? out_r_.get() : -1, POLLIN, 0},
                               {err_open ? err_r_.get() : -1, POLLIN, 0},
                               {status_.get(), POLLIN, 0}};
-        int n = ::poll(p, 3, -1);
+        int wait = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            if (left <= 0) {
+                timed_out_ = true;
+                break;
+            }
+            wait = static_cast<int>(left);
+        }
+        int n = ::poll(p, 3, wait);
+        if (n == 0) continue;  // the deadline check above ends it
         if (n < 0) {
             if (errno == EINTR) continue;
             break;

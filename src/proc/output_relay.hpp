@@ -32,10 +32,14 @@ public:
     /// (the far side sees EOF on the socket and takes the pipes over). Write errors on
     /// out/err (a closed terminal or pipe) only stop the copying, never the waiting, and never
     /// raise SIGPIPE. nullopt: the far side went away without a status (the guest died).
-    std::optional<int> relay(int out, int err);
+    /// `timeout_ms` (-1: none) bounds the wait: past it the copying stops as above, nullopt
+    /// is returned and timed_out() is true; the command runs on (the caller decides).
+    std::optional<int> relay(int out, int err, int timeout_ms = -1);
+    bool timed_out() const { return timed_out_; }
 
 private:
     UniqueFd status_, status_peer_, out_r_, out_w_, err_r_, err_w_;
+    bool timed_out_ = false;
 };
 
 }  // namespace vs::proc

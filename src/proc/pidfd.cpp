@@ -71,4 +71,16 @@ bool PidFd::alive() const {
     return r == 0;
 }
 
+bool PidFd::wait_exit(int timeout_ms) const {
+    struct pollfd p {
+        fd_.get(), POLLIN, 0
+    };
+    for (;;) {
+        int r = ::poll(&p, 1, timeout_ms);
+        if (r >= 0) return r > 0;
+        // EINTR: wait again (a signal handler of ours is brief; the bound stays roughly kept).
+        if (errno != EINTR) return true;
+    }
+}
+
 }  // namespace vs::proc

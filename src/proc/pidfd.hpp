@@ -33,6 +33,9 @@ public:
     Result<std::optional<int>> try_wait() const;
     /// True while the process exists (a zombie counts as gone).
     bool alive() const;
+    /// Waits up to `timeout_ms` (-1: forever) for the process to exit, without reaping it;
+    /// true once it has exited.
+    bool wait_exit(int timeout_ms) const;
 
 private:
     pid_t pid_ = -1;

@@ -1,10 +1,19 @@
-// Shared verb helpers.
+// Shared verb helpers, status, and the fault points of start and stop.
 #include "runtime/guest.hpp"
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fault.hpp"
 #include "base/log.hpp"
+#include "base/sys.hpp"
 #include "net/guest_network.hpp"
-#include "runtime/join_profile.hpp"
 #include "proc/proc_info.hpp"
+#include "runtime/identity.hpp"
+#include "runtime/join_profile.hpp"
+#include "runtime/runtime.hpp"
+#include "spec/validate.hpp"
 #include "state/lock.hpp"
 
 namespace vs::runtime {
@@ -41,6 +50,11 @@ state::Observation observe(const config::Paths& paths, const std::string& name, 
 
 Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg) {
     std::string run = paths.guest_run(spec.name);
+    if (cg.exists() && cgroup::is_frozen(cg)) {
+        // SIGKILL queued while frozen, then thawed: a v1-frozen task ignores SIGKILL until then.
+        (void)cg.signal_all(SIGKILL);
+        VS_TRY(cgroup::thaw_all(cg).wrap("thaw the guest"));
+    }
     if (cg.exists()) VS_TRY(cg.kill_all().wrap("kill the guest's processes"));
     net::SetupContext nc;
     nc.cgroup2_path = cg.unified_path();
@@ -49,8 +63,31 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
     VS_TRY(net::teardown_guest(spec, nc).wrap("remove the guest's network"));
     if (cg.exists()) VS_TRY(cg.destroy().wrap("remove the guest's cgroup"));
     VS_TRY(clear_join_profile(run));
+    release_identity(paths, spec.name);
     VS_TRY(state::clear(run));
     return ok();
 }
+
+Result<StatusReport> status(const config::Paths& paths, const std::string& name) {
+    VS_TRY(spec::validate_name(name));
+    auto cg = VS_TRY(open_cgroup(paths, name));
+    auto seen = observe(paths, name, cg.get(), false);
+    auto d = state::derive(seen);
+    StatusReport r;
+    r.status = d.status;
+    r.detail = d.detail;
+    r.processes = seen.cgroup_pids.size();
+    if (seen.state) {
+        r.context = seen.state->context;
+        if (seen.init_alive) {
+            double started = static_cast<double>(seen.state->init_start_time) /
+                             static_cast<double>(proc::clock_ticks());
+            r.uptime_s = proc::uptime_seconds() - started;
+        }
+    }
+    return r;
+}
+
+Status fault_point(const char* point) { return vs::fault_point(point); }
 
 }  // namespace vs::runtime

@@ -1,5 +1,6 @@
 // What every lifecycle verb shares: finding and loading a guest, opening its cgroup, observing
-// its truthful status, and removing the leftovers of an interrupted start or stop.
+// its truthful status, removing the leftovers of an interrupted start or stop, and the fault
+// points of the crash tests.
 #pragma once
 
 #include <memory>
@@ -31,5 +32,11 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
 /// stop's body for a caller that already holds the guest lock (stop, restart, delete).
 /// With quiet_if_stopped a stopped guest is success instead of "not running".
 Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool quiet_if_stopped);
+
+/// Fault points for the crash tests: VSERVER_FAULT=<point>:kill SIGKILLs this process at that
+/// point; <point>:fail makes it fail there. Compiled out with -DVS_NO_FAULT_INJECTION.
+/// Points: start: after-lock, after-state, after-cgroup, after-spawn, after-net, after-exec;
+/// stop: after-lock, stopping, after-kill.
+Status fault_point(const char* point);
 
 }  // namespace vs::runtime

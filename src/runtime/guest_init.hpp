@@ -24,7 +24,7 @@ struct InitPlan {
     std::vector<std::string> env;
     int helper_fd = -1;  ///< sealed vs-init copy; -1: exec argv[0] in the guest
     /// fds (above 2) the init inherits across its execve, e.g. the pipes of vs-init --output
-    /// (runtime/init_output.hpp); every other fd is closed.
+    /// (start.cpp, style sysv); every other fd is closed.
     std::vector<int> inherit_fds;
     bool new_cgroupns = true;
     std::string ping_group_range = "0 2147483647";  ///< gids valid in the guest's user namespace

@@ -15,6 +15,7 @@ Status run_hooks(const spec::GuestSpec& spec, const std::string& phase) {
     opt.cwd = (phase == "initialize" || phase == "prepre-start") ? spec.config_dir : spec.root;
     opt.env_add = {"VSERVER_NAME=" + spec.name, "VSERVER_DIR=" + spec.config_dir,
                    "VSERVER_ROOT=" + spec.root};
+    opt.timeout_s = spec.init.timeout_s;
     for (const auto& script : it->second) {
         std::vector<std::string> argv;
         if (::access(script.c_str(), X_OK) == 0)
@@ -24,6 +25,11 @@ Status run_hooks(const spec::GuestSpec& spec, const std::string& phase) {
         log::debug("hook {}: {}", phase, script);
         auto r = exec::run(argv, opt);
         if (!r) return std::move(r).error().wrap(fmt::format("{} script \"{}\"", phase, script));
+        if (r->timed_out)
+            return make_error(ETIMEDOUT,
+                              "{} script \"{}\" did not finish within {} s (apps/init/timeout) and "
+                              "was killed",
+                              phase, script, spec.init.timeout_s);
         if (r->status != 0)
             return make_error(0, "{} script \"{}\" failed with exit status {}", phase, script,
                               r->status);

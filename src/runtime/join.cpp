@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/filter.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
@@ -172,6 +174,9 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     if (!proc::is_alive(st.init_pid, st.init_start_time))
         return make_error(0, "guest \"{}\" is not running", name);
     auto root = VS_TRY(sys::open(fmt::format("/proc/{}/root", st.init_pid), O_PATH | O_DIRECTORY));
+    // A pid is reused only once its process is gone: the init still alive after the open
+    // proves /proc/PID/root was the init's and not a newcomer's under the same pid.
+    if (!pidfd.alive()) return make_error(0, "guest \"{}\" is not running", name);
     auto env = environment(profile, req);
     auto helper_file = VS_TRY(helper_path());
     auto helper = VS_TRY(proc::sealed_copy(helper_file));
@@ -272,7 +277,33 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     if (!cmd.valid())
         return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
     if (master) return proc::proxy(master.get(), cmd);
+    if (req.timeout_s > 0 && !cmd.wait_exit(req.timeout_s * 1000)) {
+        (void)cmd.send_signal(SIGKILL);
+        (void)cmd.wait();
+        return make_error(ETIMEDOUT, "\"{}\" in guest \"{}\" did not finish within {} s",
+                          req.argv[0], name, req.timeout_s);
+    }
     return cmd.wait();
+}
+
+Status run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st,
+                         cgroup::Manager& cg, const std::vector<std::string>& argv,
+                         const std::string& what) {
+    if (argv.empty()) return ok();
+    JoinRequest req;
+    req.argv = argv;
+    req.timeout_s = spec.init.timeout_s;
+    auto r = run_in_guest(spec, st, cg, req);
+    if (!r && r.error().code == ETIMEDOUT)
+        return make_error(ETIMEDOUT,
+                          "guest \"{}\": {} \"{}\" did not finish within {} s (apps/init/timeout) "
+                          "and was killed",
+                          spec.name, what, str::join(argv, " "), spec.init.timeout_s);
+    if (!r)
+        log::warn("guest \"{}\": {}: {}", spec.name, what, r.error().what());
+    else if (*r != 0)
+        log::warn("guest \"{}\": {} \"{}\" exited with status {}", spec.name, what, argv[0], *r);
+    return ok();
 }
 
 }  // namespace vs::runtime

@@ -24,6 +24,9 @@ struct JoinRequest {
     std::string home = "/root";
     std::string user = "root";
     bool tty = false;
+    /// Seconds the command may run (0: no bound; not with tty). Past it the command's process
+    /// is SIGKILLed and the result is ETIMEDOUT (what it started stays in the guest).
+    int timeout_s = 0;
 };
 
 /// The running guest's state, after checking that its init is alive and is the process the
@@ -45,5 +48,14 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
 /// or one made from `spec` when that is missing or belongs to another run.
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st,
                          cgroup::Manager& cg, const JoinRequest& req);
+
+/// The commands start and stop run inside the guest and wait for (cmd.stop or the sysv stop
+/// runlevel, cmd.start-sync, cmd.stop-sync), bounded by apps/init/timeout. A failure or a
+/// non-zero exit is a warning naming `what` (the config file): the guest's state is decided by
+/// then. Only the timeout is an error (ETIMEDOUT, naming `what` and the bound), for the caller
+/// to escalate.
+Status run_guest_command(const spec::GuestSpec& spec, const state::GuestState& st,
+                         cgroup::Manager& cg, const std::vector<std::string>& argv,
+                         const std::string& what);
 
 }  // namespace vs::runtime

@@ -28,15 +28,23 @@ struct StartOptions {
 };
 
 /// Starts the guest: hooks initialize/prepre-start, cgroup, pre-start hooks, init in new
-/// namespaces inside the cgroup, network, state, post-start hooks. Once it returns nothing of
-/// ours runs on the host for the guest. Any failure rolls everything back. "already running"
-/// when it is.
+/// namespaces inside the cgroup, network, state, the boot (sysv rc, cmd.start-sync) waited for
+/// within apps/init/timeout, post-start hooks. Returns success only with the init running;
+/// once it returns nothing of ours runs on the host for the guest. Any failure rolls
+/// everything back. "already running" when it is; refused while another running guest has
+/// the same context or root (runtime/identity.hpp).
 Status start(const config::Paths& paths, const spec::GuestSpec& spec, const StartOptions& opt = {});
 
-/// Stops the guest: pre-stop hooks, the init style's stop command inside, apps/init/killseq over
-/// the cgroup, cgroup kill, network teardown, cgroup removal, state cleared, post-stop hooks.
-/// Also repairs what an interrupted start or stop left. "not running" when there is nothing.
+/// Stops the guest: pre-stop hooks, the init style's stop commands inside (each bounded by
+/// apps/init/timeout; past it the guest is killed), apps/init/killseq over the cgroup (a frozen
+/// guest is killed at once), cgroup kill, network teardown, cgroup removal, state and claims
+/// cleared, post-stop hooks. Also repairs what an interrupted start or stop left. "not
+/// running" when there is nothing.
 Status stop(const config::Paths& paths, const spec::GuestSpec& spec);
+
+/// The pids.max a guest gets when its config sets none (limits/pids.max, rlimits/nproc):
+/// systemd's DefaultTasksMax, 15% of min(kernel.pid_max, kernel.threads-max).
+int64_t default_tasks_max();
 
 Status restart(const config::Paths& paths, const spec::GuestSpec& spec);
 /// restart when running; returns whether it did.

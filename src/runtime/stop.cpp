@@ -1,5 +1,6 @@
-// stop: pre-stop hooks, the style's stop command inside, killseq over the cgroup, cgroup kill,
-// network teardown, cgroup removal, state cleared, post-stop hooks.
+// stop, restart and condrestart: pre-stop hooks, the style's stop commands inside (bounded by
+// apps/init/timeout), killseq over the cgroup, cgroup kill, network teardown, cgroup removal,
+// state and claims cleared, post-stop hooks.
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
@@ -10,11 +11,10 @@
 #include "net/guest_network.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
-#include "runtime/fault.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/identity.hpp"
 #include "runtime/init_command.hpp"
-#include "runtime/init_sync.hpp"
 #include "runtime/join.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
@@ -90,6 +90,17 @@ bool kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg, const proc:
     return false;
 }
 
+/// Phase "shut down inside": the style's stop command, then cmd.stop-sync, each bounded by
+/// apps/init/timeout. One that outlives the bound means the guest will not go down by itself:
+/// the rest is skipped with a message and the kill sequence takes over.
+void shut_down_inside(const spec::GuestSpec& spec, const state::GuestState& st,
+                      cgroup::Manager& cg) {
+    const char* what = spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop";
+    auto r = run_guest_command(spec, st, cg, stop_command(spec), what);
+    if (r) r = run_guest_command(spec, st, cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
+    if (!r) log::warn("{}; killing the guest", r.error().what());
+}
+
 }  // namespace
 
 /// The body of stop, with the lock already held (delete and restart reuse it).
@@ -116,13 +127,22 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     VS_TRY(fault_point("stopping"));
 
     if (auto r = run_hooks(spec, "pre-stop"); !r) log::warn("{}", r.error().what());
-    run_guest_command(spec, st, *cg, stop_command(spec),
-                      spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop");
-    run_guest_command(spec, st, *cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
-    // A killseq without SIGKILL, or a process it missed: kill_all finishes the job. The
-    // sequence lists one hierarchy; the rmdirs below check every one of them.
-    if (!kill_sequence(spec, *cg, open_init(st)))
+    if (cgroup::is_frozen(*cg)) {
+        // A frozen guest can neither run its stop commands (a process joining a frozen cgroup
+        // freezes too) nor act on SIGTERM: SIGKILL is queued to every task while frozen, then
+        // the thaw lets them die without running guest code again (a v1-frozen task ignores
+        // even SIGKILL until thawed); kill_all catches what the listing missed.
+        log::warn("guest \"{}\" is frozen: killing it without its stop commands", name);
+        (void)cg->signal_all(SIGKILL);
+        VS_TRY(cgroup::thaw_all(*cg).wrap("stop guest \"{}\": thaw", name));
         VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
+    } else {
+        shut_down_inside(spec, st, *cg);
+        // A killseq without SIGKILL, or a process it missed: kill_all finishes the job. The
+        // sequence lists one hierarchy; the rmdirs below check every one of them.
+        if (!kill_sequence(spec, *cg, open_init(st)))
+            VS_TRY(cg->kill_all().wrap("stop guest \"{}\"", name));
+    }
     VS_TRY(fault_point("after-kill"));
 
     net::SetupContext nc;
@@ -138,6 +158,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
         VS_TRY(cg->destroy().wrap("stop guest \"{}\"", name));
     }
     VS_TRY(clear_join_profile(run));
+    release_identity(paths, name);
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());
     return ok();
@@ -147,6 +168,23 @@ Status stop(const config::Paths& paths, const spec::GuestSpec& spec) {
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(spec.name)));
     VS_TRY(fault_point("after-lock"));
     return stop_locked(paths, spec, false);
+}
+
+Status restart(const config::Paths& paths, const spec::GuestSpec& spec) {
+    {
+        auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(spec.name)));
+        VS_TRY(stop_locked(paths, spec, true));
+    }
+    // start takes the lock itself; a start racing in between makes ours fail "already running",
+    // which is the truth.
+    return start(paths, spec);
+}
+
+Result<bool> condrestart(const config::Paths& paths, const spec::GuestSpec& spec) {
+    auto s = VS_TRY(status(paths, spec.name));
+    if (s.status != state::RunStatus::Running) return false;
+    VS_TRY(restart(paths, spec));
+    return true;
 }
 
 }  // namespace vs::runtime

@@ -79,6 +79,9 @@ struct Init {
     std::string runlevel_start = "3";
     std::string runlevel_stop = "6";
     std::vector<KillStep> killseq = {{15, 5}, {9, 0}};
+    /// apps/init/timeout: seconds each command run for start or stop may take (hooks, rc,
+    /// cmd.prepare, cmd.stop, the -sync commands); 0 = no bound.
+    int timeout_s = 90;
     std::vector<std::string> cmd_start, cmd_stop, cmd_prepare;  ///< argv overrides
     std::vector<std::string> cmd_start_sync, cmd_stop_sync;     ///< waited for after start/stop cmd
     std::optional<std::string> mtab;  ///< apps/init/mtab: the guest's /etc/mtab at start

@@ -153,6 +153,26 @@ void add_init(std::vector<Key>& out) {
          "stop sequence: send SIGNAL to every guest process, wait up to WAIT seconds for the "
          "guest to empty, next; default `15 5 9`; stop always ends with SIGKILL of what is left"});
 
+    out.push_back(
+        {"apps/init/timeout", FileKind::Scalar, "seconds 0..86400, or none",
+         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+             auto v = str::lower(scalar(f.text));
+             if (v == "none" || v == "infinity") {
+                 s.init.timeout_s = 0;
+                 return ok();
+             }
+             s.init.timeout_s = static_cast<int>(VS_TRY(parse_int(v, 0, 86400, "timeout")));
+             return ok();
+         },
+         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+             if (s.init.timeout_s != spec::Init{}.timeout_s)
+                 line(o, "apps/init/timeout", std::to_string(s.init.timeout_s));
+         },
+         "bound on each command run for start or stop (hook scripts, cmd.prepare, the sysv rc, "
+         "cmd.start-sync, cmd.stop, cmd.stop-sync); default 90 (systemd's TimeoutStartSec/"
+         "TimeoutStopSec); 0 or `none`: wait forever. Past it the command is killed: `start` "
+         "fails and rolls the guest back, `stop` goes on to the kill sequence"});
+
     out.push_back(argv_row(
         "cmd.start", &spec::Init::cmd_start,
         "command run as the guest's init (style plain: instead of /sbin/init; sysv: instead of "

@@ -75,6 +75,7 @@ const std::map<std::string, std::string>& field_map() {
         {"apps/init/runlevel.start", "init.runlevel_start"},
         {"apps/init/runlevel.stop", "init.runlevel_stop"},
         {"apps/init/killseq", "init.killseq"},
+        {"apps/init/timeout", "init.timeout_s"},
         {"apps/init/cmd.start", "init.cmd_start"},
         {"apps/init/cmd.stop", "init.cmd_stop"},
         {"apps/init/cmd.prepare", "init.cmd_prepare"},
