@@ -52,6 +52,7 @@ struct Stats {
     uint64_t cpu_user_us = 0, cpu_system_us = 0;
     uint64_t memory_current = 0, memory_peak = 0;
     uint64_t pids_current = 0;
+    std::optional<uint64_t> pids_max;  ///< nullopt: "max" or no pids controller
     uint64_t oom_kills = 0;
 };
 

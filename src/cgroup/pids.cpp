@@ -11,6 +11,8 @@ Status apply_pids(const std::string& dir, const spec::Resources& r) {
 
 Status read_pids(const std::string& dir, Stats& s) {
     if (auto v = VS_TRY(fs::read_u64(dir + "/pids.current"))) s.pids_current = *v;
+    // "max" (no limit) reads as nullopt.
+    if (auto v = fs::read_u64(dir + "/pids.max"); v && *v) s.pids_max = **v;
     return ok();
 }
 

@@ -121,6 +121,8 @@ nlohmann::json stat_row_json(const StatRow& r) {
                        {"memory_current_bytes", r.cgroup->memory_current},
                        {"memory_peak_bytes", r.cgroup->memory_peak},
                        {"pids_current", r.cgroup->pids_current},
+                       {"pids_max", r.cgroup->pids_max ? nlohmann::json(*r.cgroup->pids_max)
+                                                       : nlohmann::json(nullptr)},
                        {"oom_kills", r.cgroup->oom_kills}};
         // Top level too: "did the OOM killer strike in this guest" is what an admin or a
         // monitoring script asks most often.

@@ -384,11 +384,11 @@ struct Start {
         if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(child->pidfd.fd()), &si,
                      WEXITED | WNOHANG | WNOWAIT) < 0 ||
             si.si_pid == 0)
-            return make_error(ECHILD, "{} ended before it started the guest", who);
+            return make_error(0, "{} ended before it started the guest", who);
         std::string how = si.si_code == CLD_EXITED
                               ? fmt::format("exited with status {}", si.si_status)
                               : fmt::format("was killed by {}", signal_text(si.si_status));
-        return make_error(ECHILD, "{} {}{}", who, how, death_hint(si));
+        return make_error(0, "{} {}{}", who, how, death_hint(si));
     }
 
     /// "; killed by the OOM killer: ..." from the cgroup's OOM kill count, or the rlimits that
