@@ -40,4 +40,9 @@ Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags = O_
 /// plants would otherwise redirect the host's lookup anywhere. A symlink fails with ELOOP.
 Result<UniqueFd> open_host_nofollow(const std::string& path, int flags);
 
+/// open_in_root (symlinks followed inside the root) for a regular file only, with
+/// open_regular's O_PATH check first: a FIFO or device the guest put at that path is refused
+/// (EINVAL) before any open(2) that could block or reach a driver.
+Result<UniqueFd> open_regular_in_root(int rootfd, const std::string& path, int flags = O_RDONLY);
+
 }  // namespace vs::fs

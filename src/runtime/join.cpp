@@ -16,6 +16,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
 #include "caps/apply.hpp"
 #include "ns/join.hpp"
 #include "proc/init_protocol.hpp"
@@ -43,7 +44,8 @@ Result<state::GuestState> running_state(const config::Paths& paths, const std::s
 Status resolve_user(const std::string& root, const std::string& user, JoinRequest& req) {
     if (user.empty() || user == "root" || user == "0") return ok();
     auto rootfd = VS_TRY(sys::open(root, O_PATH | O_DIRECTORY));
-    auto fd = sys::open_in_root(rootfd.get(), "etc/passwd", O_RDONLY);
+    // The guest's own file: a FIFO there must not hang the host, a device not be opened.
+    auto fd = fs::open_regular_in_root(rootfd.get(), "etc/passwd");
     std::string text = fd ? sys::read_all(fd->get(), "/etc/passwd").value_or("") : "";
     for (auto& line : str::split(text, '\n')) {
         auto f = str::split(line, ':', false);

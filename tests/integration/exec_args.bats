@@ -20,3 +20,20 @@ teardown() { vs_teardown; }
     [ "$status" -eq 2 ]
     vs g1 stop
 }
+
+@test "A16 suexec: a FIFO the guest put at /etc/passwd does not hang the host, nor is it opened" {
+    make_guest g1
+    vs g1 start
+    root=$(guest_root g1)
+    mv "$root/etc/passwd" "$root/etc/passwd.real"
+    mkfifo "$root/etc/passwd"
+    # Opening the FIFO for reading would block forever (no writer): timeout makes that a 124.
+    run timeout 60 "$VS" g1 suexec nobody id -u
+    [ "$status" -ne 124 ] || { echo "suexec hung on the FIFO"; false; }
+    [ "$status" -ne 0 ]
+    rm "$root/etc/passwd"
+    mv "$root/etc/passwd.real" "$root/etc/passwd"
+    run vs g1 suexec nobody id -u
+    [ "$status" -eq 0 ] && [ "$output" = 65534 ] || { echo "$status $output"; false; }
+    vs g1 stop
+}
