@@ -119,7 +119,17 @@ watch_execs() {
     local n=$1 root=/proc/$(init_pid g1)/root out=$VSERVER_PREFIX/watch.json
     vs g1 exec /bin/vs-probe ptrace-watch /tmp/stop 4000000000 >"$out" </dev/null &
     local watcher=$!
-    for _ in $(seq 50); do [[ $(vs g1 exec ps 2>/dev/null) == *vs-probe* ]] && break; sleep 0.1; done
+    # Wait for it from the host: a ps in the guest would itself be a guest process holding
+    # /proc/PID/stat of pids that are gone by the time the watcher's findings are checked.
+    local p found
+    for _ in $(seq 50); do
+        found=
+        for p in $(guest_cgroup_pids g1); do
+            [[ $(cat "/proc/$p/comm" 2>/dev/null) == vs-probe ]] && found=1
+        done
+        [[ -n $found ]] && break
+        sleep 0.1
+    done
     for i in $(seq "$n"); do
         case $((i % 10)) in
             0) vs g1 suexec nobody /bin/true </dev/null >/dev/null 2>&1 ;;
