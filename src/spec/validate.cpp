@@ -58,6 +58,11 @@ Status validate_name(std::string_view name) {
         size_t n = utf8_len(name, i);
         if (n == 0)
             return bad(fmt::format("is not valid UTF-8 (byte 0x{:02x} at offset {})", c, i));
+        // U+0080..U+009F are C1 controls (U+009B is CSI, a terminal escape): a name is printed
+        // by the host tools, so it holds none, as it holds no C0 control.
+        if (n == 2 && c == 0xc2 && static_cast<unsigned char>(name[i + 1]) <= 0x9f)
+            return bad(fmt::format("contains control character U+{:04X}",
+                                   static_cast<unsigned char>(name[i + 1])));
         i += n;
     }
     return ok();

@@ -7,6 +7,7 @@
 
 #include "config/vserver/fstab.hpp"
 #include "spec/ip_address.hpp"
+#include "spec/validate.hpp"
 
 namespace cv = vs::config::vserver;
 using namespace std::string_literals;
@@ -49,4 +50,16 @@ TEST(FuzzRegressions, IpAddressWithNulIsRefused) {
     EXPECT_FALSE(vs::spec::parse_cidr("192.0.2.1\0/24"s));
     EXPECT_FALSE(vs::spec::parse_prefix_or_mask("255.255.255.0\0"s, AF_INET));
     EXPECT_TRUE(vs::spec::parse_ip("192.0.2.1"));
+}
+
+// guest_name_fuzz: "\xc2\x89" (U+0089, a C1 control; U+009B is CSI) passed validate_name, so a
+// guest name could carry a terminal escape into the host tools' output.
+TEST(FuzzRegressions, GuestNameRefusesC1Controls) {
+    EXPECT_FALSE(vs::spec::validate_name("\xc2\x89"));
+    EXPECT_FALSE(
+        vs::spec::validate_name("web\xc2\x9b"
+                                "31m"));
+    EXPECT_FALSE(vs::spec::validate_name("a\xc2\x80"));
+    EXPECT_TRUE(vs::spec::validate_name("caf\xc3\xa9"));    // U+00E9
+    EXPECT_TRUE(vs::spec::validate_name("nbsp\xc2\xa0x"));  // U+00A0 is printable
 }
