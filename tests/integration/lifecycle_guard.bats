@@ -32,10 +32,13 @@ EOF
     chmod +x "$root/etc/init.d/rc"
 }
 
-# The guest's leaf in hierarchy $2 (v1 controller dir name) or cgroup2 ("unified" on hybrid).
+# The guest's leaf in hierarchy $2: a v1 controller's dir name, or "unified" for cgroup2
+# (/sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup itself on a pure v2 one). A v1
+# name never falls back to the cgroup2 dir: its files (freezer.state) are not there.
 leaf() {
-    local d
-    for d in /sys/fs/cgroup/"$2"/"$VSERVER_CGROUP_PARENT"/"$1" /sys/fs/cgroup/"$VSERVER_CGROUP_PARENT"/"$1"; do
+    local dirs=(/sys/fs/cgroup/"$2"/"$VSERVER_CGROUP_PARENT"/"$1") d
+    [[ $2 == unified ]] && dirs+=(/sys/fs/cgroup/"$VSERVER_CGROUP_PARENT"/"$1")
+    for d in "${dirs[@]}"; do
         [[ -d $d ]] && { echo "$d"; return 0; }
     done
     return 1
