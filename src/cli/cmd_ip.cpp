@@ -35,7 +35,12 @@ int list(GuestCommand& c) {
     for (size_t k = 0; k < l->spec.interfaces.size(); ++k) {
         const auto& i = l->spec.interfaces[k];
         std::string text = i.ip;
-        if (i.prefix >= 0) text += "/" + std::to_string(i.prefix);
+        // One append per piece, not `"/" + std::to_string(..)`: GCC 12 at -O3 inlines that
+        // operator+ into a memcpy it cannot bound and warns -Wrestrict (GCC bug 105651).
+        if (i.prefix >= 0) {
+            text += '/';
+            text += std::to_string(i.prefix);
+        }
         std::string dev = i.dev.empty() ? l->spec.default_dev : i.dev;
         const char* state = i.disabled ? "disabled" : !l->running ? "" : l->live[k] ? "yes" : "no";
         fmt::print("{:<6} {:<28} {:<10} {:<10} {:<8} {}\n", i.id, text, dev.empty() ? "-" : dev,

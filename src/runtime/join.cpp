@@ -67,7 +67,10 @@ Status resolve_user(const std::string& root, const std::string& user, JoinReques
         req.gid = static_cast<gid_t>(*n);
         req.groups = {req.gid};
         req.user = user;
-        req.home = "/";
+        // Cleared then appended, not `= "/"`: GCC 12 at -O3 inlines that assignment into a
+        // memcpy it cannot bound and warns -Wrestrict (GCC bug 105651).
+        req.home.clear();
+        req.home += '/';
         return ok();
     }
     return make_error(ENOENT, "user \"{}\" does not exist in the guest's /etc/passwd", user);
