@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -145,32 +144,6 @@ Status mkdir_p(const std::string& path, mode_t mode) {
         if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
     }
     if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mkdir \"{}\": not a directory", path);
-    return ok();
-}
-
-namespace {
-int remove_one(const char* p, const struct stat*, int type, struct FTW*) {
-    int r = (type == FTW_DP) ? ::rmdir(p) : ::unlink(p);
-    return (r < 0 && errno != ENOENT) ? -1 : 0;
-}
-}  // namespace
-
-Status remove_tree(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) < 0) {
-        if (errno == ENOENT) return ok();
-        return errno_error(fmt::format("stat \"{}\"", path));
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        if (::unlink(path.c_str()) < 0 && errno != ENOENT)
-            return errno_error(fmt::format("unlink \"{}\"", path));
-        return ok();
-    }
-    // FTW_MOUNT: never descend into a mount left inside the tree (a bind of the host's /).
-    if (::nftw(path.c_str(), remove_one, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-        return errno_error(fmt::format("remove \"{}\"", path));
-    if (::lstat(path.c_str(), &st) == 0)
-        return make_error(EBUSY, "remove \"{}\": something inside is still mounted", path);
     return ok();
 }
 

@@ -35,10 +35,6 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
 Status write_file_replace(const std::string& path, std::string_view data, mode_t mode = 0644);
 
 Status mkdir_p(const std::string& path, mode_t mode = 0755);
-/// rm -rf of a host-owned tree that never follows symlinks and stops at another device
-/// (nftw FTW_PHYS|FTW_MOUNT); a bind mount of the same file system is entered. A tree a guest
-/// controls goes through fs::remove_path (src/fs/), which compares mount ids.
-Status remove_tree(const std::string& path);
 /// Removes a file or empty dir; success if already absent.
 Status remove_if_exists(const std::string& path);
 

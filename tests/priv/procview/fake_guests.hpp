@@ -16,6 +16,7 @@
 
 #include "base/sys.hpp"
 #include "config/paths.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::testing {
 
@@ -40,7 +41,7 @@ public:
             for (auto& g : guests_) (void)sys::remove_if_exists(parent + "/" + g);
             (void)sys::remove_if_exists(parent);
         }
-        if (!prefix_.empty()) (void)sys::remove_tree(prefix_);
+        if (!prefix_.empty()) (void)fs::remove_path(prefix_);
     }
 
     /// v1 pids (where membership is read on hybrid and v1), cpuacct and memory (the cgroup

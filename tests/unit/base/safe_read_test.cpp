@@ -11,6 +11,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::sys {
 namespace {
@@ -21,7 +22,7 @@ struct TempDir {
         char tmpl[] = "/tmp/vs-unit-XXXXXX";
         path = ::mkdtemp(tmpl);
     }
-    ~TempDir() { (void)remove_tree(path); }
+    ~TempDir() { (void)vs::fs::remove_path(path); }
 };
 
 TEST(SafeRead, ReadsARegularFileWithinTheCap) {

@@ -10,6 +10,7 @@
 
 #include "base/sys.hpp"
 #include "cgroup/manager.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::test {
 
@@ -20,7 +21,7 @@ struct FakeTree {
         char tmpl[] = "/tmp/vs-cgfake-XXXXXX";
         root = ::mkdtemp(tmpl);
     }
-    ~FakeTree() { (void)sys::remove_tree(root); }
+    ~FakeTree() { (void)fs::remove_path(root); }
 
     std::string path(const std::string& rel) const { return root + "/" + rel; }
     void dir(const std::string& rel) const { (void)sys::mkdir_p(path(rel)); }

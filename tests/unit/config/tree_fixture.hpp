@@ -8,6 +8,7 @@
 
 #include "base/sys.hpp"
 #include "config/paths.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::config::vserver::test {
 
@@ -25,7 +26,7 @@ protected:
         paths_.cgroup_root = prefix_ + "/cgroup";
         ASSERT_TRUE(sys::mkdir_p(paths_.config_dir));
     }
-    void TearDown() override { (void)sys::remove_tree(prefix_); }
+    void TearDown() override { (void)fs::remove_path(prefix_); }
 
     std::string dir(const std::string& guest) const { return paths_.guest_config(guest); }
 

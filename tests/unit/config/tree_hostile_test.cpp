@@ -72,7 +72,7 @@ TEST_F(TreeHostile, AFileWhereADirectoryBelongsIsAnError) {
     auto e = load_error();
     EXPECT_EQ(e.code, ENOTDIR);
     EXPECT_NE(e.message.find("/interfaces/0\" is not a directory"), std::string::npos) << e.message;
-    (void)sys::remove_tree(dir("g1") + "/interfaces");
+    (void)fs::remove_path(dir("g1") + "/interfaces");
     put("g1", "limits", "");
     EXPECT_EQ(load_error().code, ENOTDIR);
 }

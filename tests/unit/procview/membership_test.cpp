@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/sys.hpp"
+#include "fs/remove.hpp"
 #include "procview/aggregate.hpp"
 #include "procview/guest_kill.hpp"
 #include "procview/guest_stats.hpp"
@@ -32,7 +33,7 @@ protected:
         guest("nocontext", std::nullopt, {"300"});
         guest("stopped", 9, {});
     }
-    void TearDown() override { ASSERT_TRUE(sys::remove_tree(dir_)); }
+    void TearDown() override { ASSERT_TRUE(fs::remove_path(dir_)); }
 
     void guest(const std::string& name, std::optional<uint32_t> xid,
                std::vector<std::string> pids) {
