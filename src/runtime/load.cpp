@@ -3,6 +3,7 @@
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/leftovers.hpp"
 #include "config/vserver/tree.hpp"
 #include "net/guest_network.hpp"
 #include "runtime/runtime.hpp"
@@ -23,7 +24,7 @@ void remove_stale_run_dir(const config::Paths& paths, const std::string& name) {
     auto entries = sys::list_dir(run);
     if (!entries || state::GuestLock::held_by_other(run)) return;
     for (auto& e : *entries)
-        if (e != "lock" && !store::is_dead_tmp(e)) return;
+        if (e != "lock" && !config::vserver::is_dead_in_flight(e)) return;
     if (auto r = fs::remove_path(run); !r) log::warn("{}", r.error().what());
 }
 

@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/leftovers.hpp"
 #include "fs/remove.hpp"
 #include "fs/walk.hpp"
 #include "store/guest_root.hpp"
@@ -33,20 +34,17 @@ std::string parent_of(const std::string& p) {
     return s == 0 ? "/" : s == std::string::npos ? "." : p.substr(0, s);
 }
 
-// Unlinks the dead temporaries in a tree the host owns (a config or run dir), never following
-// a link nor entering a mount.
+// Unlinks the dead temporaries (write_file_atomic's, write_file_replace's) in a run dir, never
+// following a link nor entering a mount.
 class TmpSweeper : public fs::Visitor {
 public:
     explicit TmpSweeper(const std::string& top) : top_(top) {}
     Result<fs::Action> visit(const fs::Entry& e) override {
-        if (is_dead_tmp(e.name)) {
+        if (config::vserver::is_dead_in_flight(e.name)) {
             auto r = fs::remove_at(e.dirfd, e.name, top_ + "/" + e.path);
             if (r) log::debug("removed the leftover \"{}/{}\"", top_, e.path);
             return fs::Action::Skip;
         }
-        // vdir and cache are links (not entered); a real directory there is a guest root or a
-        // cache, which is not ours to sweep.
-        if (e.depth == 1 && (e.name == "vdir" || e.name == "cache")) return fs::Action::Skip;
         return fs::Action::Descend;
     }
     Status mount_point(const fs::Entry&) override { return ok(); }
@@ -61,23 +59,12 @@ void sweep_tmp(const std::string& dir) {
     UniqueFd owned(fd);
     TmpSweeper s(dir);
     fs::WalkOptions opt;
-    opt.max_depth = 8;  // interfaces/N/..., apps/init/...: config trees are shallow
+    opt.max_depth = 8;  // run dirs are shallow
     if (auto r = fs::walk(fd, dir, s, opt); !r)
         log::debug("sweep \"{}\": {}", dir, r.error().what());
 }
 
 }  // namespace
-
-bool is_dead_tmp(const std::string& name) {
-    // ".<name>.tmp.<pid>" (sys::write_file_atomic) or ".<name>.tmp.<pid>.<what>" (the config
-    // writer's files and dirs in flight).
-    auto at = name.rfind(".tmp.");
-    if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at == 0) return false;
-    std::string_view rest = std::string_view(name).substr(at + 5);
-    auto dot = rest.find('.');
-    if (dot != std::string_view::npos && dot + 1 >= rest.size()) return false;
-    return pid_gone(rest.substr(0, dot));
-}
 
 bool is_dead_build_stage(const std::string& name, const std::string& guest) {
     std::string prefix = ".build-" + guest + "-";
@@ -88,13 +75,8 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
     auto warn = [](const Status& s) {
         if (!s) log::warn("removing a leftover: {}", s.error().what());
     };
-    // In the config base: this guest's staged configs (".NAME.tmp.PID.new") and build stages.
-    if (auto entries = sys::list_dir(paths.config_dir)) {
-        for (auto& e : *entries)
-            if (is_dead_build_stage(e, name) ||
-                (str::starts_with(e, "." + name + ".tmp.") && is_dead_tmp(e)))
-                warn(fs::remove_path(paths.config_dir + "/" + e));
-    }
+    // Under the config base only config/'s writer writes: its own sweep.
+    config::vserver::sweep_dead_in_flight(paths, name);
     std::set<std::string> roots = {paths.vdir_base};
     if (!root.empty() && root[0] == '/') roots.insert(parent_of(root));
     for (auto& dir : roots) {
@@ -113,9 +95,7 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
         else
             warn(remove_root(r, RootMounts::DetachPseudo));
     }
-    sweep_tmp(paths.guest_config(name));
     sweep_tmp(paths.guest_run(name));
-    sweep_tmp(paths.config_dir + "/.defaults");
 }
 
 }  // namespace vs::store

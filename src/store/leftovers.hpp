@@ -9,17 +9,15 @@
 
 namespace vs::store {
 
-/// True when `name` is a temporary of sys::write_file_atomic (".NAME.tmp.PID") or of the config
-/// writer (".NAME.tmp.PID.WHAT", a file or a directory) or a build
-/// staging dir of guest `guest` (".build-GUEST-PID") whose PID no longer runs. A live PID (even
-/// a reused one) keeps the entry: removing a running writer's file would be worse than a leftover.
-bool is_dead_tmp(const std::string& name);
+/// True when `name` is a build staging dir of guest `guest` (".build-GUEST-PID") whose PID no
+/// longer runs. A live PID (even a reused one) keeps the entry: removing a running builder's
+/// stage would be worse than a leftover.
 bool is_dead_build_stage(const std::string& name, const std::string& guest);
 
-/// Removes guest `name`'s dead build staging dirs in the config base and the roots dirs (the
-/// default one and the parent of `root`), a root a killed build left without a config, and the
-/// dead temporary files in its config dir (all
-/// levels), its run dir and .defaults. Failures are warnings: a leftover never stops the
+/// Removes guest `name`'s dead build staging dirs in the roots dirs (the default one and the
+/// parent of `root`), a root a killed build left without a config, the dead temporary files of
+/// its run dir (all levels), and, through config/'s writer (sweep_dead_in_flight), the dead
+/// in-flight entries of its config. Failures are warnings: a leftover never stops the
 /// operation that found it.
 void sweep_leftovers(const config::Paths& paths, const std::string& name, const std::string& root);
 

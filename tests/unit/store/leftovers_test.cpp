@@ -1,4 +1,4 @@
-// store::is_dead_tmp and is_dead_build_stage: only a leftover whose maker is gone matches.
+// store::is_dead_build_stage: only a build stage of the guest whose builder is gone matches.
 #include "store/leftovers.hpp"
 
 #include <gtest/gtest.h>
@@ -15,20 +15,6 @@ std::string dead_pid() {
     if (p == 0) _exit(0);
     waitpid(p, nullptr, 0);
     return std::to_string(p);
-}
-
-TEST(Leftovers, ATemporaryOfADeadWriterMatches) {
-    std::string dead = dead_pid(), live = std::to_string(getpid());
-    EXPECT_TRUE(is_dead_tmp(".state.json.tmp." + dead));
-    EXPECT_TRUE(is_dead_tmp(".context.tmp." + dead));
-    EXPECT_FALSE(is_dead_tmp(".state.json.tmp." + live));  // a writer still at work
-    EXPECT_FALSE(is_dead_tmp("state.json.tmp." + dead));   // not ours: no leading dot
-    EXPECT_FALSE(is_dead_tmp(".x.tmp."));
-    EXPECT_FALSE(is_dead_tmp(".x.tmp.12a"));
-    EXPECT_FALSE(is_dead_tmp(".x.tmp.0"));
-    EXPECT_TRUE(is_dead_tmp(".web.tmp." + dead + ".new"));  // a staged config dir
-    EXPECT_FALSE(is_dead_tmp(".web.tmp." + live + ".new"));
-    EXPECT_FALSE(is_dead_tmp(".web.tmp." + dead + "."));
 }
 
 TEST(Leftovers, ABuildStageMatchesOnlyItsGuestAndADeadBuilder) {
