@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "config/legacy/legacy_file.hpp"
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/addresses.hpp"
@@ -128,9 +129,7 @@ Status ip_change(const config::Paths& paths, const std::string& name, const IpRe
     };
     if (auto v = spec::validate_name(name); !v) return refuse(std::move(v).error());
     const std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return refuse(
-            make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir));
+    if (!sys::is_dir(dir)) return refuse(config::legacy::missing_guest(paths, name));
     // One change at a time per guest, and never in the middle of its start or stop.
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)));
     auto loaded = cv::load(paths, name);

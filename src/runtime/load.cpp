@@ -1,6 +1,7 @@
 // load_guest: name + config checks shared by every verb (bad input, nothing created).
 #include <sys/stat.h>
 
+#include "config/legacy/legacy_file.hpp"
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/leftovers.hpp"
@@ -32,8 +33,7 @@ void remove_stale_run_dir(const config::Paths& paths, const std::string& name) {
 
 Status guest_exists(const config::Paths& paths, const std::string& name) {
     std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    if (!sys::is_dir(dir)) return config::legacy::missing_guest(paths, name);
     return ok();
 }
 
@@ -75,8 +75,7 @@ std::string link_value(const std::string& dir, const std::string& key, std::stri
 Result<spec::GuestSpec> spec_for_delete(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
     std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    if (!sys::is_dir(dir)) return config::legacy::missing_guest(paths, name);
     auto s = VS_TRY(config::vserver::base_spec(paths, name));
     s.root = link_value(dir, "vdir", s.root);
     s.cache_dir = link_value(dir, "cache", s.cache_dir);

@@ -1,4 +1,5 @@
 // Reading and writing a guest's config tree through the key registry.
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/tree.hpp"
 
 #include <sys/stat.h>
@@ -157,8 +158,7 @@ Result<LoadResult> load_dir(const std::string& dir, spec::GuestSpec base) {
 Result<LoadResult> load(const Paths& paths, const std::string& name) {
     auto base = VS_TRY(base_spec(paths, name));
     std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir);
+    if (!sys::is_dir(dir)) return legacy::missing_guest(paths, name);
     auto r = VS_TRY(load_dir(dir, std::move(base)).wrap("load guest {}", name));
     if (r.spec.shell.empty()) {
         auto d = VS_TRY(load_defaults(paths).wrap("load guest {}", name));

@@ -1,5 +1,6 @@
 // The config writer: validation of the tree as it will be (a staged copy), then the commit of
 // an Edit with an undo step per change.
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/writer.hpp"
 
 #include <fcntl.h>
@@ -371,8 +372,7 @@ Result<PreparedEdit> prepare(const Paths& paths, const std::string& name, const 
     if (invalid) *invalid = true;
     auto base = VS_TRY(base_spec(paths, name));
     std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir {})", name, dir);
+    if (!sys::is_dir(dir)) return legacy::missing_guest(paths, name);
     auto p = VS_TRY(prepare_dir(dir, base, edit, invalid));
     // As load() does: a guest without its own shell follows .defaults/shell.
     if (p.loaded.spec.shell.empty()) {
