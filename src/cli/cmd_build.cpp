@@ -47,9 +47,32 @@ int cmd_build(GuestCommand& c) {
     return kOk;
 }
 
+constexpr const char* kUsage =
+    "usage: vserver NAME build -m METHOD [OPTIONS] [-- METHOD-ARGS]\n"
+    "  -m, --method skeleton|template|debootstrap|clone|rsync\n"
+    "  --hostname NAME         the guest's nodename\n"
+    "  --interface [NAME=][DEV:]IP[/PREFIX]  an address (repeatable)\n"
+    "  --netdev DEV            default device of the addresses\n"
+    "  --netprefix PREFIX      default prefix (or --netmask MASK)\n"
+    "  --context XID           context number, 2..49151 (default: allocated)\n"
+    "  --flags FLAG,...        context flags\n"
+    "  --initstyle plain|sysv|reaper|...  how the guest boots\n"
+    "  --rootdir DIR           where the root goes (default: the vservers dir)\n"
+    "  --userns, --no-userns   with or without a user namespace\n"
+    "  --force                 replace an existing (stopped) guest\n"
+    "method arguments after --:\n"
+    "  template:    -t ARCHIVE [-t ARCHIVE...] [--nodevsanity]\n"
+    "  debootstrap: -d DIST [-m MIRROR] [-- DEBOOTSTRAP-OPTIONS]\n"
+    "  clone:       --source GUEST|DIR\n"
+    "  rsync:       --source DIR [-o RSYNC-OPT]... [-- RSYNC-OPTIONS]\n";
+
 RegisterGuestCommand reg("build",
-                         "create a guest: build -m skeleton|template|debootstrap|clone|rsync "
-                         "[options] -- [method args]",
+                         {"create a guest: build -m skeleton|template|debootstrap|clone|rsync "
+                          "[options] -- [method args]",
+                          kUsage,
+                          {"-m", "--method", "--hostname", "--interface", "--netdev", "--netprefix",
+                           "--netmask", "--context", "--flags", "--initstyle", "--rootdir",
+                           "--force", "--userns", "--no-userns", "--debug"}},
                          cmd_build);
 
 }  // namespace

@@ -65,8 +65,11 @@ int cmd_delete(GuestCommand& c) {
 
 RegisterGuestCommand reg(
     "delete",
-    "stop and remove the guest: root, config, cache, run dir (--force: no question, detaches "
-    "proc/sysfs/devpts left in the root, works with an invalid config)",
+    {"stop and remove the guest: root, config, cache, run dir (--force: no question, detaches "
+     "proc/sysfs/devpts left in the root, works with an invalid config)",
+     "usage: vserver [--silent] NAME delete [--force]\n"
+     "  --force, -f  no question; also with an invalid config\n",
+     {"--force"}},
     cmd_delete);
 
 }  // namespace

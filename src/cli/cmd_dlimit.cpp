@@ -83,7 +83,12 @@ int cmd_dlimit(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg("dlimit", "show disk limits and usage (dlimits/); --apply sets them now",
+RegisterGuestCommand reg("dlimit",
+                         {"show disk limits and usage (dlimits/); --apply sets them now",
+                          "usage: vserver NAME dlimit [--apply] [--json]\n"
+                          "  --apply  set the configured limits now\n"
+                          "  --json   print the usage as JSON\n",
+                          {"--apply", "--json"}},
                          cmd_dlimit);
 
 }  // namespace

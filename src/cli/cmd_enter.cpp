@@ -89,10 +89,19 @@ int cmd_suexec(GuestCommand& c) {
 }
 
 RegisterGuestCommand reg_enter("enter",
-                               "run the guest's shell inside it (a pty when on a terminal)",
+                               {"run the guest's shell inside it (a pty when on a terminal)",
+                                "usage: vserver NAME enter\n",
+                                {}},
                                cmd_enter);
-RegisterGuestCommand reg_exec("exec", "run CMD ARGS as root inside the running guest", cmd_exec);
-RegisterGuestCommand reg_suexec("suexec", "run CMD ARGS as USER inside the running guest",
+RegisterGuestCommand reg_exec("exec",
+                              {"run CMD ARGS as root inside the running guest",
+                               "usage: vserver NAME exec [--] CMD [ARGS...]\n",
+                               {}},
+                              cmd_exec);
+RegisterGuestCommand reg_suexec("suexec",
+                                {"run CMD ARGS as USER inside the running guest",
+                                 "usage: vserver NAME suexec USER [--] CMD [ARGS...]\n",
+                                 {}},
                                 cmd_suexec);
 
 }  // namespace

@@ -111,7 +111,11 @@ int cmd_ip(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg_ip("ip", "list or change the guest's addresses (live when running)",
+RegisterGuestCommand reg_ip("ip",
+                            {"list or change the guest's addresses (live when running)",
+                             kUsageText,
+                             {"list", "add", "del", "change", "--dev", "--name", "--mode",
+                              "--gateway", "--mac", "--id", "--nodev"}},
                             cmd_ip);
 
 }  // namespace

@@ -24,7 +24,11 @@ int cmd_start(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg("start", "start the guest (start --rescue CMD ARGS: with CMD as PID 1)",
+RegisterGuestCommand reg("start",
+                         {"start the guest (start --rescue CMD ARGS: with CMD as PID 1)",
+                          "usage: vserver NAME start [--rescue CMD ARGS...]\n"
+                          "  --rescue  run CMD ARGS as the guest's PID 1 instead of its init\n",
+                          {"--rescue"}},
                          cmd_start);
 
 }  // namespace

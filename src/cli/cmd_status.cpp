@@ -92,10 +92,14 @@ int cmd_running(GuestCommand& c) {
 }
 
 RegisterGuestCommand reg_status(
-    "status", "show whether the guest runs (exit 0 running, 3 stopped); --json: procview data",
+    "status",
+    {"show whether the guest runs (exit 0 running, 3 stopped); --json: procview data",
+     "usage: vserver NAME status [--json]\n",
+     {"--json"}},
     cmd_status);
-RegisterGuestCommand reg_running("running", "exit 0 iff the guest is running (no output)",
-                                 cmd_running);
+RegisterGuestCommand reg_running(
+    "running", {"exit 0 iff the guest is running (no output)", "usage: vserver NAME running\n", {}},
+    cmd_running);
 
 }  // namespace
 

@@ -33,10 +33,16 @@ int cmd_condrestart(GuestCommand& c) {
     return kOk;
 }
 
-RegisterGuestCommand reg_stop("stop", "stop the guest (apps/init/killseq, then no process is left)",
+RegisterGuestCommand reg_stop("stop",
+                              {"stop the guest (apps/init/killseq, then no process is left)",
+                               "usage: vserver NAME stop\n",
+                               {}},
                               cmd_stop);
-RegisterGuestCommand reg_restart("restart", "stop, then start the guest", cmd_restart);
-RegisterGuestCommand reg_cond("condrestart", "restart the guest if it is running", cmd_condrestart);
+RegisterGuestCommand reg_restart(
+    "restart", {"stop, then start the guest", "usage: vserver NAME restart\n", {}}, cmd_restart);
+RegisterGuestCommand reg_cond(
+    "condrestart", {"restart the guest if it is running", "usage: vserver NAME condrestart\n", {}},
+    cmd_condrestart);
 
 }  // namespace
 

@@ -113,7 +113,11 @@ int vkill_main(std::vector<std::string>& args) {
     return rc;
 }
 
-RegisterTool reg("vkill", vkill_main);
+RegisterTool reg("vkill",
+                 {"signal a guest's processes, never anyone else's",
+                  kHelp,
+                  {"--xid", "-s", "--signal"}},
+                 vkill_main);
 
 }  // namespace
 }  // namespace vs::cli

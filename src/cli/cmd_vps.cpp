@@ -179,7 +179,11 @@ int vps_main(std::vector<std::string>& args) {
     return a->json ? run_json(*a) : run_text(*a);
 }
 
-RegisterTool reg("vps", vps_main);
+RegisterTool reg("vps",
+                 {"ps(1) with each process's guest (CONTEXT column)",
+                  kHelp,
+                  {"--context", "--xid", "--json", "--no-headers"}},
+                 vps_main);
 
 }  // namespace
 }  // namespace vs::cli

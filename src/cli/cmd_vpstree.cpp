@@ -9,6 +9,11 @@
 namespace vs::cli {
 namespace {
 
+constexpr const char* kHelp =
+    "usage: vpstree [-a] [NAME|XID|MAIN]\n"
+    "  the process tree; each process whose context differs from its parent's is\n"
+    "  labelled [xid name]. With a guest: only that guest's processes. -a: command lines.\n";
+
 int vpstree_main(std::vector<std::string>& args) {
     std::optional<std::string> who;
     procview::TreeOptions to;
@@ -16,11 +21,7 @@ int vpstree_main(std::vector<std::string>& args) {
         if (a == "-a" || a == "--arguments") {
             to.cmdline = true;
         } else if (a == "-h" || a == "--help") {
-            fmt::print(
-                "usage: vpstree [-a] [NAME|XID|MAIN]\n"
-                "  the process tree; each process whose context differs from its parent's is\n"
-                "  labelled [xid name]. With a guest: only that guest's processes. -a: command "
-                "lines.\n");
+            fmt::print("{}", kHelp);
             return kOk;
         } else if (!a.empty() && a[0] == '-') {
             log::error("unknown option \"{}\"", a);
@@ -52,7 +53,8 @@ int vpstree_main(std::vector<std::string>& args) {
     return kOk;
 }
 
-RegisterTool reg("vpstree", vpstree_main);
+RegisterTool reg("vpstree", {"the process tree with guest labels", kHelp, {"-a", "--arguments"}},
+                 vpstree_main);
 
 }  // namespace
 }  // namespace vs::cli

@@ -11,17 +11,19 @@
 namespace vs::cli {
 namespace {
 
+constexpr const char* kHelp =
+    "usage: vserver-stat [--json]\n"
+    "  CTX PROC VSZ RSS userTIME sysTIME UPTIME NAME for the host (context 0, \"root\n"
+    "  server\") and every running guest; --json: the same rows as a JSON array,\n"
+    "  plus each guest's live addresses.\n";
+
 int vserver_stat_main(std::vector<std::string>& args) {
     bool json = false;
     for (auto& a : args) {
         if (a == "--json") {
             json = true;
         } else if (a == "--help" || a == "-h") {
-            fmt::print(
-                "usage: vserver-stat [--json]\n"
-                "  CTX PROC VSZ RSS userTIME sysTIME UPTIME NAME for the host (context 0, \"root\n"
-                "  server\") and every running guest; --json: the same rows as a JSON array,\n"
-                "  plus each guest's live addresses.\n");
+            fmt::print("{}", kHelp);
             return kOk;
         } else {
             log::error("unknown argument \"{}\"", a);
@@ -52,7 +54,11 @@ int vserver_stat_main(std::vector<std::string>& args) {
     return kOk;
 }
 
-RegisterTool reg("vserver-stat", vserver_stat_main);
+RegisterTool reg("vserver-stat",
+                 {"one line per running guest: processes, memory, cpu time, uptime",
+                  kHelp,
+                  {"--json"}},
+                 vserver_stat_main);
 
 }  // namespace
 }  // namespace vs::cli

@@ -300,7 +300,11 @@ int vtop_main(std::vector<std::string>& args) {
     return a.batch ? run_batch(a, m) : run_screen(a, m);
 }
 
-RegisterTool reg("vtop", vtop_main);
+RegisterTool reg("vtop",
+                 {"the guests and their processes, top(1)-like, with cgroup figures",
+                  kHelp,
+                  {"-b", "--batch", "-e", "--expand", "-n", "-d", "-s"}},
+                 vtop_main);
 
 }  // namespace
 }  // namespace vs::cli

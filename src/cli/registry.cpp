@@ -1,4 +1,5 @@
-// Multi-call dispatch: argv[0] picks the tool; "vserver NAME CMD" picks a guest command.
+// Multi-call dispatch: argv[0] picks the tool; "vserver NAME CMD" picks a guest command. Every
+// command's --help and --version are answered here, from its CommandDoc.
 #include "cli/registry.hpp"
 
 #include <fmt/format.h>
@@ -6,6 +7,7 @@
 #include <cstring>
 
 #include "base/log.hpp"
+#include "config/vserver/registry.hpp"
 
 namespace vs::cli {
 
@@ -14,17 +16,53 @@ Registry& Registry::get() {
     return r;
 }
 
+std::string help_text(const std::string& name, bool verb) {
+    auto& r = Registry::get();
+    auto& docs = verb ? r.guest_docs : r.tool_docs;
+    auto it = docs.find(name);
+    if (it == docs.end()) return {};
+    const CommandDoc& d = it->second;
+    std::string out = fmt::format("{}{}: {}\n", verb ? "vserver NAME " : "", name, d.summary);
+    if (!d.usage.empty())
+        out += d.usage;
+    else
+        out +=
+            verb ? fmt::format("usage: vserver NAME {}\n", name) : fmt::format("usage: {}\n", name);
+    out += fmt::format("See {}.\n", verb ? "vserver(8)" : name + "(8)");
+    return out;
+}
+
 namespace {
 
-void usage() {
+void usage(std::FILE* to) {
     auto& r = Registry::get();
-    fmt::print(stderr,
-               "usage: vserver [--debug] NAME COMMAND [ARGS...]\n       vserver --TOOL "
-               "[ARGS...]\ncommands:\n");
-    for (auto& [name, help] : r.guest_help) fmt::print(stderr, "  {:<12} {}\n", name, help);
-    fmt::print(stderr, "host tools (also as their own names):");
-    for (auto& [name, fn] : r.tools) fmt::print(stderr, " {}", name);
-    fmt::print(stderr, "\n");
+    fmt::print(to,
+               "usage: vserver [--debug|--silent] NAME COMMAND [ARGS...]\n"
+               "       vserver --TOOL [ARGS...]\n"
+               "       vserver --help [COMMAND|TOOL] | --version\n"
+               "commands:\n");
+    for (auto& [name, doc] : r.guest_docs) fmt::print(to, "  {:<12} {}\n", name, doc.summary);
+    fmt::print(to, "host tools (also as their own names):");
+    for (auto& [name, fn] : r.tools) fmt::print(to, " {}", name);
+    fmt::print(to, "\nSee vserver(8).\n");
+}
+
+void print_version(const std::string& self) { fmt::print("{} (vserver-ng) {}\n", self, version()); }
+
+// The first argument only: after it, "--help" may be an argument of the command (exec's
+// program, vps's ps options).
+bool answer_help_or_version(const std::string& self, const std::string& name, bool verb,
+                            const std::vector<std::string>& args) {
+    if (args.empty()) return false;
+    if (args[0] == "--version") {
+        print_version(self);
+        return true;
+    }
+    if (args[0] == "--help") {
+        fmt::print("{}", help_text(name, verb));
+        return true;
+    }
+    return false;
 }
 
 int run_tool(const std::string& name, std::vector<std::string> args) {
@@ -34,8 +72,37 @@ int run_tool(const std::string& name, std::vector<std::string> args) {
         log::error("unknown tool \"{}\"", name);
         return kUsage;
     }
+    if (answer_help_or_version(name, name, false, args)) return kOk;
     log::set_program(name);
     return it->second(args);
+}
+
+// The hidden options bash completion (completion/vserver) asks: one word a line.
+int list(const std::vector<std::string>& args) {
+    auto& r = Registry::get();
+    const std::string& what = args[0];
+    if (what == "--list-commands") {
+        for (auto& [name, fn] : r.guest_commands) fmt::print("{}\n", name);
+    } else if (what == "--list-tools") {
+        for (auto& [name, fn] : r.tools) fmt::print("{}\n", name);
+    } else if (what == "--list-keys") {
+        for (auto& k : config::vserver::keys()) fmt::print("{}\n", k.pattern);
+    } else {  // --list-options VERB|TOOL
+        if (args.size() != 2) {
+            log::error("--list-options needs one command or tool name");
+            return kUsage;
+        }
+        auto v = r.guest_docs.find(args[1]);
+        auto t = r.tool_docs.find(args[1]);
+        if (v == r.guest_docs.end() && t == r.tool_docs.end()) {
+            log::error("--list-options: unknown command \"{}\"", args[1]);
+            return kUsage;
+        }
+        const auto& opts = v != r.guest_docs.end() ? v->second.options : t->second.options;
+        for (auto& o : opts) fmt::print("{}\n", o);
+        fmt::print("--help\n--version\n");
+    }
+    return kOk;
 }
 
 }  // namespace
@@ -53,22 +120,44 @@ int main(int argc, char** argv) {
         args.erase(args.begin());
         return run_tool(tool, args);
     }
+    if (!args.empty() && (args[0] == "--list-commands" || args[0] == "--list-tools" ||
+                          args[0] == "--list-keys" || args[0] == "--list-options"))
+        return list(args);
     while (!args.empty() && args[0].rfind("-", 0) == 0) {
         if (args[0] == "--debug" || args[0] == "-v" || args[0] == "--verbose") {
             ::setenv("VSERVER_DEBUG", "1", 1);
         } else if (args[0] == "--silent") {
             ::setenv("VSERVER_QUIET", "1", 1);
+        } else if (args[0] == "--version" || args[0] == "-V") {
+            print_version(self);
+            return kOk;
         } else if (args[0] == "-h" || args[0] == "--help") {
-            usage();
+            // vserver --help VERB|TOOL: that command's help.
+            if (args.size() > 1) {
+                bool verb = Registry::get().guest_docs.count(args[1]) != 0;
+                std::string text = help_text(args[1], verb);
+                if (text.empty()) {
+                    log::error("--help: unknown command \"{}\" (try vserver --help)", args[1]);
+                    return kUsage;
+                }
+                fmt::print("{}", text);
+                return kOk;
+            }
+            usage(stdout);
             return kOk;
         } else {
-            log::error("unknown option \"{}\"", args[0]);
+            log::error("unknown option \"{}\" (try vserver --help)", args[0]);
             return kUsage;
         }
         args.erase(args.begin());
     }
+    // vserver VERB --help: no guest needed to ask (no verb is called "--help").
+    if (args.size() == 2 && args[1] == "--help" && Registry::get().guest_docs.count(args[0])) {
+        fmt::print("{}", help_text(args[0], true));
+        return kOk;
+    }
     if (args.size() < 2) {
-        usage();
+        usage(stderr);
         return kUsage;
     }
     GuestCommand cmd{args[0], std::vector<std::string>(args.begin() + 2, args.end()),
@@ -79,6 +168,7 @@ int main(int argc, char** argv) {
         log::error("unknown command \"{}\" (try vserver --help)", args[1]);
         return kUsage;
     }
+    if (answer_help_or_version("vserver", args[1], true, cmd.args)) return kOk;
     return it->second(cmd);
 }
 

@@ -30,22 +30,48 @@ using GuestCommandFn = std::function<int(GuestCommand&)>;
 /// A host tool invoked as its own argv[0] (vps, vkill...) or as `vserver --tool ARGS`.
 using ToolFn = std::function<int(std::vector<std::string>& args)>;
 
+/// What a command tells the user and the shell about itself. The dispatcher answers `--help`
+/// (with `usage`) and `--version` for every command before the command runs; bash completion
+/// (completion/vserver) offers `options` through `vserver --list-options NAME`; man/NAME.8 (or
+/// vserver.8 for a verb) documents it in full (tests/unit/cli/docs_test.cpp checks all three).
+struct CommandDoc {
+    std::string summary;               ///< one line, for `vserver --help`
+    std::string usage;                 ///< the --help text: "usage: ...\n" then option lines
+    std::vector<std::string> options;  ///< every option the command accepts, for completion
+};
+
 struct Registry {
     std::map<std::string, GuestCommandFn> guest_commands;
-    std::map<std::string, std::string> guest_help;
+    std::map<std::string, CommandDoc> guest_docs;
     std::map<std::string, ToolFn> tools;
+    std::map<std::string, CommandDoc> tool_docs;
     static Registry& get();
 };
 
 struct RegisterGuestCommand {
-    RegisterGuestCommand(const char* name, const char* help, GuestCommandFn fn) {
+    RegisterGuestCommand(const char* name, CommandDoc doc, GuestCommandFn fn) {
         Registry::get().guest_commands[name] = std::move(fn);
-        Registry::get().guest_help[name] = help;
+        Registry::get().guest_docs[name] = std::move(doc);
     }
+    /// A verb with a one-line summary only: --help prints "usage: vserver NAME VERB" and it.
+    RegisterGuestCommand(const char* name, const char* summary, GuestCommandFn fn)
+        : RegisterGuestCommand(name, CommandDoc{summary, {}, {}}, std::move(fn)) {}
 };
 struct RegisterTool {
-    RegisterTool(const char* name, ToolFn fn) { Registry::get().tools[name] = std::move(fn); }
+    RegisterTool(const char* name, CommandDoc doc, ToolFn fn) {
+        Registry::get().tools[name] = std::move(fn);
+        Registry::get().tool_docs[name] = std::move(doc);
+    }
+    /// Without a CommandDoc the tool has no --help text: tests/unit/cli/docs_test.cpp fails.
+    RegisterTool(const char* name, ToolFn fn) : RegisterTool(name, CommandDoc{}, std::move(fn)) {}
 };
+
+/// "vserver-ng 0.1.0+g1a2b3c4": the project version and the git commit the build was
+/// configured at (CMakeLists.txt, VS_VERSION).
+const char* version();
+
+/// The --help text of a verb or tool ("usage: ..." and the option lines).
+std::string help_text(const std::string& name, bool verb);
 
 /// Entry point of the multi-call binary: dispatches on basename(argv[0]).
 int main(int argc, char** argv);
