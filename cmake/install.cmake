@@ -71,8 +71,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME vserver-ng)
 set(CPACK_PACKAGE_VERSION ${VS_VERSION_STRING})
 set(CPACK_PACKAGE_CONTACT ${VS_DEB_MAINTAINER})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Linux-VServer guests on the mainline kernel")
-set(CPACK_PACKAGE_DESCRIPTION
+# CPack puts a CPACK_PACKAGE_DESCRIPTION_SUMMARY of our own before every component's text, the
+# dbgsym's too: each package's first line (the synopsis) is set in its own text instead.
+set(vs_description
     "vserver-ng runs util-vserver style guests (/etc/vservers) with namespaces, cgroups,
 capabilities and seccomp on an unpatched kernel: vserver NAME build, start, stop, enter,
 exec, and the host tools vps, vtop, vpstree, vkill and vserver-stat.")
@@ -94,8 +95,17 @@ set(CPACK_DEBIAN_MAIN_PACKAGE_CONFLICTS "util-vserver")
 set(CPACK_DEBIAN_DBGSYM_PACKAGE_NAME vserver-ng-dbgsym)
 set(CPACK_DEBIAN_DBGSYM_PACKAGE_SECTION debug)
 set(CPACK_DEBIAN_DBGSYM_PACKAGE_DEPENDS "vserver-ng (= ${VS_VERSION_STRING})")
-set(CPACK_COMPONENT_MAIN_DESCRIPTION
-    "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}\n${CPACK_PACKAGE_DESCRIPTION}")
-set(CPACK_COMPONENT_DBGSYM_DESCRIPTION "debug symbols for vserver-ng
-The debug info of vserver and vps, by build id (/usr/lib/debug/.build-id).")
+# The first line is the synopsis.
+set(CPACK_DEBIAN_MAIN_DESCRIPTION
+    "Linux-VServer guests on the mainline kernel\n${vs_description}")
+set(CPACK_DEBIAN_DBGSYM_DESCRIPTION "debug symbols for vserver-ng
+The debug info of vserver and vps, found by gdb through their build id
+(/usr/lib/debug/.build-id).")
+# A build with the VSERVER_FAULT seam (scripts/build.sh's test build) is never packaged.
+if(VS_FAULT_INJECTION)
+  file(WRITE ${CMAKE_BINARY_DIR}/cpack_refuse.cmake
+       "message(FATAL_ERROR \"this build has the VSERVER_FAULT test seam (VS_FAULT_INJECTION=ON): "
+       "package a build configured without it (README.md, Install)\")\n")
+  set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_BINARY_DIR}/cpack_refuse.cmake)
+endif()
 include(CPack)
