@@ -33,6 +33,32 @@ Result<char> parse_state(std::string_view text) {
     return text[rp + 2];
 }
 
+Result<RunSample> parse_run_sample(std::string_view text) {
+    auto rp = text.rfind(')');
+    if (rp == std::string_view::npos) return make_error(EINVAL, "stat text has no \"(comm)\"");
+    // Fields 3.. after comm: state is the 1st, flags (9) the 7th, utime (14) and stime (15) the
+    // 12th and 13th.
+    auto fields = str::split_ws(text.substr(rp + 1));
+    if (fields.size() < 13 || fields[0].size() != 1)
+        return make_error(EINVAL, "stat text has {} fields after comm", fields.size());
+    auto flags = str::parse_u64(fields[6]);
+    auto utime = str::parse_u64(fields[11]);
+    auto stime = str::parse_u64(fields[12]);
+    if (!flags || !utime || !stime)
+        return make_error(EINVAL, "stat text has a flags or cpu time field that is not a number");
+    constexpr uint64_t kPfExiting = 0x4;  // PF_EXITING, include/linux/sched.h
+    RunSample s;
+    s.state = fields[0][0];
+    s.exiting = (*flags & kPfExiting) != 0;
+    s.cpu_ticks = *utime + *stime;
+    return s;
+}
+
+Result<RunSample> run_sample(pid_t pid) {
+    auto text = VS_TRY(sys::read_file(fmt::format("/proc/{}/stat", pid)));
+    return parse_run_sample(text);
+}
+
 bool is_alive(pid_t pid, uint64_t start) {
     auto text = sys::read_file(fmt::format("/proc/{}/stat", pid));
     if (!text) return false;

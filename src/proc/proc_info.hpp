@@ -22,6 +22,15 @@ Result<uint64_t> start_time(pid_t pid);
 /// Field 3 (state: R, S, D, Z, X, ...) of a /proc/PID/stat text.
 Result<char> parse_state(std::string_view stat_text);
 
+/// What start watches of a process that just exec'd its program (runtime/start.cpp).
+struct RunSample {
+    char state = '?';        ///< field 3: R, S, D, Z, ...
+    bool exiting = false;    ///< field 9 (flags) has PF_EXITING: it is in do_exit(), going
+    uint64_t cpu_ticks = 0;  ///< fields 14 + 15: utime + stime, in clock ticks
+};
+Result<RunSample> parse_run_sample(std::string_view stat_text);
+Result<RunSample> run_sample(pid_t pid);
+
 /// True when `pid` exists with start time `start`, and is not a zombie (an exited process whose
 /// parent has not reaped it yet is gone for every purpose of ours).
 bool is_alive(pid_t pid, uint64_t start);

@@ -367,11 +367,36 @@ struct Start {
         return ok();
     }
 
-    /// start returns 0 only for a guest that is running: an init that already exited (a bad
-    /// cmd.start, too small an rlimit, the OOM killer) fails the start here.
+    /// start returns 0 only for a guest that is running: an init that exits at once (a bad
+    /// cmd.start, too small an rlimit, the OOM killer) fails the start here, however slow the
+    /// CPU. A look at one instant would race such an init (it may still be loading when we
+    /// look), so the init is watched until it has settled: it waits for something in an
+    /// interruptible sleep (state S: wait4, poll, sigtimedwait, pause: what every init does once
+    /// it is up) while not exiting (an exiting namespace init sleeps in S too, waiting for the
+    /// rest of its pid namespace: zap_pid_ns_processes(), so PF_EXITING is checked), or it has
+    /// used kSettleCpuSeconds of CPU without either (one that never sleeps is up too). A normal
+    /// init is in S when first looked at, or within a step of the pidfd poll, which also wakes
+    /// at once when it exits. Bounded by apps/init/timeout like the exec before it.
     Status check_running() {
-        if (child->pidfd.alive()) return ok();
-        return died("start guest \"{}\": its init", "");
+        constexpr int kSettleCpuSeconds = 1;
+        const uint64_t settle_ticks =
+            static_cast<uint64_t>(std::max(proc::clock_ticks(), 1L)) * kSettleCpuSeconds;
+        const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        for (int step = 1;; step = std::min(step * 2, 16)) {
+            if (!child->pidfd.alive()) return died("start guest \"{}\": its init", "");
+            auto s = proc::run_sample(child->pidfd.pid());
+            if (!s) {
+                if (!child->pidfd.alive()) return died("start guest \"{}\": its init", "");
+                return std::move(s).error().wrap(fmt::format("start guest \"{}\": its init", name));
+            }
+            if (!s->exiting && (s->state == 'S' || s->cpu_ticks >= settle_ticks)) return ok();
+            if (deadline >= 0 && now_ms() >= deadline)
+                return make_error(ETIMEDOUT,
+                                  "start guest \"{}\": its init did not settle within {} s "
+                                  "(apps/init/timeout; it stayed in state {})",
+                                  name, spec.init.timeout_s, s->state);
+            if (child->pidfd.wait_exit(step)) return died("start guest \"{}\": its init", "");
+        }
     }
 
     /// The error for an init that is gone: its exit status or signal and the likely cause.

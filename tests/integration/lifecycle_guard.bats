@@ -118,6 +118,20 @@ leaf() {
     assert_no_leaks d1
 }
 
+@test "truthful start: an init that computes a while and exits, never waiting, fails start" {
+    # What a slow CPU makes of any init that exits at once: it is still running when start's
+    # exec handshake ends. start watches it until it waits for something or is gone.
+    make_guest d4 plain
+    printf '/bin/sh\n-c\ni=0; while [ $i -lt 5000 ]; do i=$((i+1)); done; exit 9\n' \
+        >"$(guest_cfg d4)/apps/init/cmd.start"
+    run vs d4 start
+    [ "$status" -ne 0 ]
+    [[ $output == *"its init exited with status 9"* ]]
+    run vs d4 status
+    [ "$status" -eq 3 ]
+    assert_no_leaks d4
+}
+
 @test "truthful start: an init killed at exec (rlimits/as too small) fails start naming the signal and the rlimit" {
     make_guest d2 plain
     echo 300000 >"$(guest_cfg d2)/rlimits/as" 2>/dev/null || { mkdir -p "$(guest_cfg d2)/rlimits"; echo 300000 >"$(guest_cfg d2)/rlimits/as"; }

@@ -19,6 +19,26 @@ TEST(ProcInfo, StartTimeIsField22CountedAfterTheLastParen) {
     EXPECT_EQ(*s, 'S');
 }
 
+TEST(ProcInfo, RunSampleReadsStateExitingFlagAndCpuTime) {
+    // flags 4194564 = PF_EXITING (0x4) | PF_FORKNOEXEC...; utime 30, stime 12.
+    std::string stat =
+        "4242 (a) b) (c) S 1 4242 4242 0 -1 4194564 100 0 0 0 30 12 0 0 20 0 1 0 987654";
+    auto r = parse_run_sample(stat);
+    ASSERT_TRUE(r) << r.error().what();
+    EXPECT_EQ(r->state, 'S');
+    EXPECT_TRUE(r->exiting);
+    EXPECT_EQ(r->cpu_ticks, 42u);
+    r = parse_run_sample("1 (x) R 0 1 1 0 -1 4194560 0 0 0 0 1 2 0");
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->exiting);
+    EXPECT_FALSE(parse_run_sample("1 (x) R 0 1 1 0 -1 4194560 0 0 0 0 1"));
+    EXPECT_FALSE(parse_run_sample("1 (x) R 0 1 1 0 -1 0x44 0 0 0 0 1 2"));
+    auto own = run_sample(getpid());
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->state, 'R');
+    EXPECT_FALSE(own->exiting);
+}
+
 TEST(ProcInfo, BadStatTextIsAnError) {
     EXPECT_FALSE(parse_start_time("garbage"));
     EXPECT_FALSE(parse_start_time("1 (x) S 1 2 3"));
