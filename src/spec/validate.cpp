@@ -68,6 +68,27 @@ Status validate_name(std::string_view name) {
     return ok();
 }
 
+Status validate_uts_name(std::string_view what, std::string_view v) {
+    auto bad = [&](std::string_view why) -> Status {
+        return make_error(EINVAL, "invalid {} {}: {}", what, str::quote(v), why);
+    };
+    // HOST_NAME_MAX and the kernel's __NEW_UTS_LEN are 64.
+    if (v.size() > 64) return bad("longer than 64 bytes");
+    for (size_t i = 0; i < v.size();) {
+        unsigned char c = static_cast<unsigned char>(v[i]);
+        if (is_control(c)) return bad(fmt::format("contains control byte 0x{:02x}", c));
+        if (c == '/' || c == ' ') return bad(fmt::format("contains '{}'", static_cast<char>(c)));
+        size_t n = utf8_len(v, i);
+        if (n == 0)
+            return bad(fmt::format("is not valid UTF-8 (byte 0x{:02x} at offset {})", c, i));
+        if (n == 2 && c == 0xc2 && static_cast<unsigned char>(v[i + 1]) <= 0x9f)
+            return bad(fmt::format("contains control character U+{:04X}",
+                                   static_cast<unsigned char>(v[i + 1])));
+        i += n;
+    }
+    return ok();
+}
+
 namespace {
 
 Status check_name(const GuestSpec& s) { return validate_name(s.name); }
@@ -80,18 +101,8 @@ Status check_context(const GuestSpec& s) {
 }
 
 Status check_uts(const GuestSpec& s) {
-    // HOST_NAME_MAX and the kernel's __NEW_UTS_LEN are 64.
-    auto check = [](std::string_view what, const std::string& v) -> Status {
-        if (v.size() > 64)
-            return make_error(EINVAL, "{} {} longer than 64 bytes", what, str::quote(v));
-        for (char c : v)
-            if (c == '\n' || c == '\0' || c == '/' || c == ' ')
-                return make_error(EINVAL, "{} {} contains an invalid character", what,
-                                  str::quote(v));
-        return ok();
-    };
-    VS_TRY(check("uts/nodename", s.nodename));
-    VS_TRY(check("uts/domainname", s.domainname));
+    VS_TRY(validate_uts_name("uts/nodename", s.nodename));
+    VS_TRY(validate_uts_name("uts/domainname", s.domainname));
     return ok();
 }
 

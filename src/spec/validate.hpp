@@ -15,6 +15,12 @@ namespace vs::spec {
 /// and not starting with '-' (it would read as an option). The error quotes the name escaped.
 Status validate_name(std::string_view name);
 
+/// uts/nodename and uts/domainname (`what` names the key in the error): at most 64 bytes
+/// (__NEW_UTS_LEN), valid UTF-8 without control bytes (C0, DEL, C1: a hostname is shown by host
+/// tools and shells' prompts), no '/' and no space. The one rule for every way a value comes in
+/// (the config tree, its pre-0.30 names, validate()), so what is saved always loads back.
+Status validate_uts_name(std::string_view what, std::string_view value);
+
 /// `name` fit for one line of a terminal: newline and NUL as \n and \0, other control bytes
 /// and bytes of invalid UTF-8 as \xNN; valid UTF-8 text unchanged.
 std::string escape_name(std::string_view name);

@@ -6,6 +6,7 @@
 #include "config/vserver/fstab.hpp"
 #include "config/vserver/keys.hpp"
 #include "config/vserver/values.hpp"
+#include "spec/validate.hpp"
 
 namespace vs::config::vserver::rows {
 
@@ -90,7 +91,10 @@ void add_filesystem(std::vector<Key>& out) {
 
     out.push_back({"hostname", FileKind::Scalar, "hostname",
                    [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
-                       if (s.nodename.empty()) s.nodename = scalar(f.text);
+                       // Checked as uts/nodename is: the value is saved there.
+                       auto v = scalar(f.text);
+                       VS_TRY(spec::validate_uts_name("hostname", v));
+                       if (s.nodename.empty()) s.nodename = v;
                        st.warnings.push_back(f.path +
                                              ": deprecated, use uts/nodename (saved there)");
                        return ok();
@@ -101,7 +105,9 @@ void add_filesystem(std::vector<Key>& out) {
     out.push_back(
         {"domainname", FileKind::Scalar, "domain name",
          [](spec::GuestSpec& s, LoadState& st, const KeyFile& f) -> Status {
-             if (s.domainname.empty()) s.domainname = scalar(f.text);
+             auto v = scalar(f.text);
+             VS_TRY(spec::validate_uts_name("domainname", v));
+             if (s.domainname.empty()) s.domainname = v;
              st.warnings.push_back(f.path + ": deprecated, use uts/domainname (saved there)");
              return ok();
          },

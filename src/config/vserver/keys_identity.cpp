@@ -19,12 +19,7 @@ std::string resolve_link(const LoadState& st, const std::string& target) {
 
 Status parse_uts(std::string& field, const KeyFile& f, std::string_view what) {
     auto v = scalar(f.text);
-    if (v.size() > 64)
-        return make_error(EINVAL, "invalid {} {}: longer than 64 bytes", what, str::quote(v));
-    for (char c : v)
-        if (c == '/' || c == ' ' || c == '\t' || c == '\0')
-            return make_error(EINVAL, "invalid {} {}: contains an invalid character", what,
-                              str::quote(v));
+    VS_TRY(spec::validate_uts_name(what, v));
     field = v;
     return ok();
 }
@@ -64,7 +59,7 @@ void add_identity(std::vector<Key>& out) {
 
     out.push_back({"uts/nodename", FileKind::Scalar, "hostname, <= 64 bytes",
                    [](spec::GuestSpec& s, LoadState&, const KeyFile& f) {
-                       return parse_uts(s.nodename, f, "nodename");
+                       return parse_uts(s.nodename, f, "uts/nodename");
                    },
                    [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
                        if (!s.nodename.empty()) line(o, "uts/nodename", s.nodename);
@@ -73,7 +68,7 @@ void add_identity(std::vector<Key>& out) {
 
     out.push_back({"uts/domainname", FileKind::Scalar, "NIS domain name, <= 64 bytes",
                    [](spec::GuestSpec& s, LoadState&, const KeyFile& f) {
-                       return parse_uts(s.domainname, f, "domainname");
+                       return parse_uts(s.domainname, f, "uts/domainname");
                    },
                    [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
                        if (!s.domainname.empty()) line(o, "uts/domainname", s.domainname);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/vserver/fstab.hpp"
+#include "config/vserver/registry.hpp"
 #include "spec/ip_address.hpp"
 #include "spec/validate.hpp"
 
@@ -62,4 +63,48 @@ TEST(FuzzRegressions, GuestNameRefusesC1Controls) {
     EXPECT_FALSE(vs::spec::validate_name("a\xc2\x80"));
     EXPECT_TRUE(vs::spec::validate_name("caf\xc3\xa9"));    // U+00E9
     EXPECT_TRUE(vs::spec::validate_name("nbsp\xc2\xa0x"));  // U+00A0 is printable
+}
+
+// config_keys_fuzz (tests/fuzz/known/config_keys-nodename-controls): the pre-0.30 `hostname`
+// file took any bytes, validate() let control bytes other than newline through, and uts/nodename
+// refused a tab: a nodename with control bytes loaded, was saved as uts/nodename, and that tree
+// did not load. Every way in now applies spec::validate_uts_name, so it is refused at once,
+// naming the file's key and the byte.
+TEST(FuzzRegressions, NodenameWithControlBytesIsRefusedAtLoadAndAtSave) {
+    const std::string value = "\x1f\x1f\t\x1f\x1f\x1f\xff\xff\xff\x01\x1f\x1f"s;
+    for (const char* rel : {"hostname", "uts/nodename", "domainname", "uts/domainname"}) {
+        vs::spec::GuestSpec s;
+        s.name = "fuzz";
+        s.config_dir = "/etc/vservers/fuzz";
+        cv::apply_defaults(s);
+        cv::LoadState st;
+        st.dir = s.config_dir;
+        cv::KeyFile kf{rel, s.config_dir + "/" + rel, {}, value + "\n"};
+        const cv::Key* key = cv::find_key(rel, &kf.parts);
+        ASSERT_NE(key, nullptr) << rel;
+        auto r = key->parse(s, st, kf);
+        ASSERT_FALSE(r) << rel;
+        EXPECT_NE(r.error().what().find("contains control byte 0x1f"), std::string::npos)
+            << r.error().what();
+        EXPECT_EQ(r.error().what().find('\x1f'), std::string::npos) << "quoted raw";
+    }
+    // validate() (run before every save) applies the same rule, so no tree is written that
+    // cannot be read back.
+    vs::spec::GuestSpec s;
+    s.name = "fuzz";
+    s.root = "/vservers/fuzz";
+    s.nodename = "a\tb";
+    auto v = vs::spec::validate(s);
+    ASSERT_FALSE(v);
+    EXPECT_NE(v.error().what().find("uts/nodename"), std::string::npos) << v.error().what();
+    s.nodename = "web-1.example.org";
+    s.domainname = "nis\x7f";
+    EXPECT_FALSE(vs::spec::validate(s));
+    s.domainname = "nis.example";
+    EXPECT_TRUE(vs::spec::validate(s)) << vs::spec::validate(s).error().what();
+    // Valid UTF-8 stays allowed, a C1 control does not.
+    EXPECT_TRUE(vs::spec::validate_uts_name("uts/nodename", "h\xc3\xa9te"));
+    EXPECT_FALSE(vs::spec::validate_uts_name("uts/nodename",
+                                             "a\xc2\x9b"
+                                             "b"));
 }
