@@ -26,7 +26,7 @@ constexpr size_t kOpenDirs = 32;
 constexpr int kRetries = 8;
 
 constexpr unsigned kMask = STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID | STATX_NLINK |
-                           STATX_UID | STATX_GID | STATX_SIZE;
+                           STATX_UID | STATX_GID | STATX_SIZE | STATX_BLOCKS;
 
 struct Frame {
     UniqueFd fd;
