@@ -14,7 +14,8 @@ run=(busybox-static debootstrap rsync openssh-client openssh-server iproute2 zst
      btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
 # libnss-extrausers: an NSS module for hosttools.bats's user-name test (enabled only inside
 # that test's own mount namespace).
-test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers)
+# python3-jsonschema: the --json outputs are validated against docs/json/*.schema.json.
+test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers python3-jsonschema)
 bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove iperf3)
 
 pkgs=("${build[@]}" "${run[@]}" "${test[@]}")
