@@ -173,7 +173,12 @@ int vdu_main(std::vector<std::string>& args) {
     return kOk;
 }
 
-RegisterTool reg("vdu", vdu_main);
+RegisterTool reg("vdu",
+                 {"disk usage per guest, split into exclusive and shared bytes and inodes",
+                  kHelp,
+                  {"--json", "--all", "-a", "--human-readable", "-H", "--bytes", "-b",
+                   "--blocksize", "--xid", "-c", "--space", "--inodes", "--script"}},
+                 vdu_main);
 
 }  // namespace
 }  // namespace vs::cli

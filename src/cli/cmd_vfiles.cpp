@@ -94,7 +94,11 @@ int vfiles_main(std::vector<std::string>& args) {
     return kOk;
 }
 
-RegisterTool reg("vfiles", vfiles_main);
+RegisterTool reg("vfiles",
+                 {"a guest's specific files: the regular files it shares with nothing",
+                  kHelp,
+                  {"--json", "-0", "--null", "--reference", "-r"}},
+                 vfiles_main);
 
 }  // namespace
 }  // namespace vs::cli
