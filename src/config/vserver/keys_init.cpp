@@ -81,20 +81,21 @@ void add_init(std::vector<Key>& out) {
          "/etc/init.d/rc <runlevel>, whose output `start` shows and waits for; reaper: our reaper "
          "is PID 1 and runs apps/init/cmd.start (or just reaps)"});
 
-    out.push_back(
-        {"apps/init/mark", FileKind::Scalar, "word",
-         [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
-             auto v = scalar(f.text);
-             if (v.find_first_of(" \t/") != std::string::npos)
-                 return make_error(EINVAL, "invalid mark {}: one word expected", str::quote(v));
-             s.init.mark = v;
-             return ok();
-         },
-         [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
-             if (!s.init.mark.empty()) line(o, "apps/init/mark", s.init.mark);
-         },
-         "autostart group: `vserver --autostart MARK` (and the systemd units) start every guest "
-         "with this mark, ordered by apps/init/depends"});
+    out.push_back({"apps/init/mark", FileKind::Scalar, "word",
+                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                       auto v = scalar(f.text);
+                       if (v.find_first_of(" \t/") != std::string::npos)
+                           return make_error(EINVAL, "invalid mark {}: one word expected",
+                                             str::quote(v));
+                       s.init.mark = v;
+                       return ok();
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (!s.init.mark.empty()) line(o, "apps/init/mark", s.init.mark);
+                   },
+                   "autostart group: `vserver-autostart start MARK` (vservers-default, its units) "
+                   "starts every guest "
+                   "with this mark, ordered by apps/init/depends"});
 
     auto runlevel_parser = [](std::string spec::Init::*field) {
         return [field](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
@@ -213,7 +214,7 @@ void add_init(std::vector<Key>& out) {
                        if (!s.init.depends.empty())
                            text(o, "apps/init/depends", one_per_line(s.init.depends));
                    },
-                   "guests started before this one by --autostart (and stopped after it)"});
+                   "guests started before this one by vserver-autostart (and stopped after it)"});
 
     out.push_back({"apps/init/environment", FileKind::Hash, "VAR=VALUE lines",
                    [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {

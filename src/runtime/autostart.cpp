@@ -1,0 +1,223 @@
+// The autostart run: the group read from the tree, the plan, and NUMPARALLEL child processes
+// `vserver NAME start|stop` watched through pidfds.
+#include "runtime/autostart.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <optional>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "config/legacy/legacy_file.hpp"
+#include "config/vserver/read.hpp"
+#include "config/vserver/tree.hpp"
+#include "config/vserver/values.hpp"
+#include "proc/pidfd.hpp"
+#include "runtime/autostart_plan.hpp"
+#include "runtime/runtime.hpp"
+
+namespace vs::runtime {
+
+namespace cv = config::vserver;
+using Clock = std::chrono::steady_clock;
+
+bool AutostartReport::all_ok() const {
+    if (!cycles.empty()) return false;
+    for (const auto& e : events)
+        if (e.kind == AutostartEvent::Kind::Failed || e.kind == AutostartEvent::Kind::Skipped)
+            return false;
+    return true;
+}
+
+namespace {
+
+// apps/init/mark read as the registry reads it (first line, trimmed), without loading the rest
+// of the config: a guest that is not in the group is never judged by its other files.
+std::optional<std::string> read_mark(const config::Paths& paths, const std::string& name) {
+    auto t = cv::read_optional(paths.guest_config(name) + "/apps/init/mark", cv::FileKind::Scalar);
+    if (!t || !*t) return std::nullopt;
+    return cv::scalar(**t);
+}
+
+struct Child {
+    std::string name;
+    proc::PidFd pidfd;
+    UniqueFd out;  ///< memfd holding the child's stdout and stderr
+    Clock::time_point started;
+};
+
+// The last lines of what a failed command said: enough to know why without flooding the log.
+std::string tail_lines(int fd, size_t max_lines) {
+    if (::lseek(fd, 0, SEEK_SET) < 0) return {};
+    auto all = sys::read_all(fd, "output");
+    if (!all) return {};
+    auto lines = str::lines(*all);
+    std::vector<std::string> keep;
+    for (auto& l : lines)
+        if (!str::trim(l).empty()) keep.push_back(l);
+    if (keep.size() > max_lines) keep.erase(keep.begin(), keep.end() - max_lines);
+    return str::join(keep, "\n");
+}
+
+Result<Child> launch(const AutostartOptions& opt, const std::string& name) {
+    int mfd = ::memfd_create(("vs-autostart-" + name).c_str(), MFD_CLOEXEC);
+    if (mfd < 0) return errno_error("memfd_create");
+    UniqueFd out(mfd);
+    const char* verb = opt.stop ? "stop" : "start";
+    std::vector<std::string> args = {"vserver", name, verb};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) return errno_error("fork");
+    if (pid == 0) {
+        // Only async-signal-safe calls until exec (fork(2) in a possibly threaded program).
+        int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(mfd, 1) < 0 || ::dup2(mfd, 2) < 0)
+            ::_exit(126);
+        ::execv(opt.vserver_exe.c_str(), argv.data());
+        ::_exit(127);
+    }
+    // Our own unreaped child: its pid cannot be reused before we wait for it.
+    auto pfd = proc::PidFd::open(pid);
+    if (!pfd) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        return std::move(pfd).error();
+    }
+    return Child{name, std::move(*pfd), std::move(out), Clock::now()};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> marked_guests(const config::Paths& paths,
+                                               const std::string& mark) {
+    auto all = VS_TRY(cv::list_guests(paths));
+    std::vector<std::string> out;
+    for (const auto& g : all)
+        if (auto m = read_mark(paths, g); m && *m == mark) out.push_back(g);
+    return out;
+}
+
+Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOptions& opt,
+                                  const std::function<void(const AutostartEvent&)>& on_event) {
+    AutostartReport rep;
+    rep.group = VS_TRY(marked_guests(paths, opt.mark));
+    // Guests util-vserver would have run through its legacy script: said, not guessed at.
+    if (auto names = sys::list_dir(paths.config_dir)) {
+        for (const auto& f : *names) {
+            if (f.size() <= 5 || f.compare(f.size() - 5, 5, ".conf") != 0 || f[0] == '.') continue;
+            std::string g = f.substr(0, f.size() - 5);
+            if (!sys::is_dir(paths.guest_config(g))) rep.legacy.push_back(g);
+        }
+    }
+    auto emit = [&](AutostartEvent e) {
+        if (on_event) on_event(e);
+        rep.events.push_back(std::move(e));
+    };
+
+    std::map<std::string, std::vector<std::string>> depends;
+    std::map<std::string, std::string> blocked;
+    std::vector<std::string> group;
+    for (const auto& g : rep.group) {
+        auto loaded = cv::load(paths, g);
+        if (!loaded) {
+            emit({g, AutostartEvent::Kind::Failed, loaded.error().what(), 0});
+            continue;
+        }
+        group.push_back(g);
+        depends[g] = loaded->spec.init.depends;
+    }
+    // On start a dependency outside the group must be running already; on stop it is not ours.
+    if (!opt.stop) {
+        for (const auto& g : group) {
+            for (const auto& d : depends[g]) {
+                if (std::find(rep.group.begin(), rep.group.end(), d) != rep.group.end()) {
+                    if (std::find(group.begin(), group.end(), d) == group.end())
+                        blocked[g] = "depends on " + d + ", whose config does not load";
+                    continue;
+                }
+                auto st = status(paths, d);
+                if (!guest_exists(paths, d))
+                    blocked[g] = "depends on " + d + ", which does not exist";
+                else if (!st || st->status != state::RunStatus::Running)
+                    blocked[g] = "depends on " + d + ", which is not in group \"" + opt.mark +
+                                 "\" and not running";
+            }
+        }
+    }
+    AutostartPlan plan(group, depends, blocked, opt.stop);
+    rep.cycles = plan.cycles();
+
+    std::vector<Child> running;
+    auto flush_skipped = [&] {
+        for (auto& s : plan.take_skipped())
+            emit({s.name, AutostartEvent::Kind::Skipped, s.reason, 0});
+    };
+    flush_skipped();
+    while (!plan.done()) {
+        size_t room = opt.parallel > running.size() ? opt.parallel - running.size() : 0;
+        bool progressed = false;
+        for (const auto& g : plan.take_ready(room)) {
+            progressed = true;
+            // A guest already in the wanted state costs no process.
+            auto st = status(paths, g);
+            if (st &&
+                st->status == (opt.stop ? state::RunStatus::Stopped : state::RunStatus::Running)) {
+                plan.finish(g, true);
+                emit({g, AutostartEvent::Kind::Already,
+                      opt.stop ? "not running" : "already running", 0});
+                continue;
+            }
+            auto c = launch(opt, g);
+            if (!c) {
+                plan.finish(g, false);
+                emit({g, AutostartEvent::Kind::Failed, c.error().what(), 0});
+                continue;
+            }
+            running.push_back(std::move(*c));
+        }
+        flush_skipped();
+        if (running.empty()) {
+            if (plan.done() || progressed) continue;
+            // Every rule of the plan leaves a guest ready while none runs; never spin.
+            return make_error(EDEADLK, "internal: autostart plan stalled");
+        }
+        std::vector<pollfd> fds;
+        for (const auto& c : running) fds.push_back({c.pidfd.fd(), POLLIN, 0});
+        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+            return errno_error("poll the guests' pidfds");
+        for (size_t i = running.size(); i-- > 0;) {
+            if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            auto code = running[i].pidfd.wait();
+            Child c = std::move(running[i]);
+            running.erase(running.begin() + static_cast<long>(i));
+            double secs = std::chrono::duration<double>(Clock::now() - c.started).count();
+            bool ok = code && *code == 0;
+            plan.finish(c.name, ok);
+            if (ok) {
+                emit({c.name, AutostartEvent::Kind::Done, "", secs});
+            } else {
+                std::string why = tail_lines(c.out.get(), 5);
+                if (why.empty())
+                    why = code ? fmt::format("`vserver {} {}` exited with {}", c.name,
+                                             opt.stop ? "stop" : "start", *code)
+                               : code.error().what();
+                emit({c.name, AutostartEvent::Kind::Failed, why, secs});
+            }
+        }
+        flush_skipped();
+    }
+    return rep;
+}
+
+}  // namespace vs::runtime
