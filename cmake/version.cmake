@@ -3,7 +3,8 @@
 # at configure time; a commit re-runs the configure step (CMAKE_CONFIGURE_DEPENDS below), so the
 # string never names an older commit than the one built. -DVS_VERSION=... overrides it (a
 # distribution's own version).
-set(VS_VERSION "" CACHE STRING "Version string of the build (default: project version + git commit)")
+set(VS_VERSION "" CACHE STRING
+    "Version string of the build (default: project version + git commit)")
 set(vs_version ${VS_VERSION})
 if(NOT vs_version)
   set(vs_version ${PROJECT_VERSION})

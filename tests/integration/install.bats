@@ -93,7 +93,8 @@ teardown() { vs_teardown; }
   # The main component alone has no debug files; the dbgsym one has them and nothing else.
   [[ ! -e $p/lib/debug ]]
   cmake --install "$VS_BUILD_DIR" --prefix "$STAGE/dbg" --component dbgsym >/dev/null
-  [[ $(cd "$STAGE/dbg" && find . -type f | grep -vc '^./lib/debug/.build-id/../[0-9a-f]*\.debug$') == 0 ]]
+  local re='^./lib/debug/.build-id/../[0-9a-f]*\.debug$'
+  [[ $(cd "$STAGE/dbg" && find . -type f | grep -vc "$re") == 0 ]]
   [[ $(cd "$STAGE/dbg" && find . -type f | wc -l) == 2 ]]
 }
 
