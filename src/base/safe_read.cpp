@@ -2,9 +2,11 @@
 #include "base/safe_read.hpp"
 
 #include <fcntl.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/sys.hpp"
@@ -70,10 +72,16 @@ Result<std::string> read_regular_at(int dirfd, const std::string& path, const Sa
     if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
         return make_error(EAGAIN, "\"{}\" was replaced while being opened", path);
     // Bounded by the cap, not by st_size: a file growing under us still ends at max_bytes + 1.
+    // The buffer starts at the file's size (plus a margin) and grows towards the cap only if the
+    // file does: a large cap costs nothing for a small file.
     std::string out;
-    out.resize(opt.max_bytes + 1);
+    out.resize(std::min<uint64_t>(opt.max_bytes, static_cast<uint64_t>(now.st_size) + 4096) + 1);
     size_t got = 0;
-    while (got < out.size()) {
+    for (;;) {
+        if (got == out.size()) {
+            if (out.size() > opt.max_bytes) break;
+            out.resize(std::min<size_t>(opt.max_bytes + 1, out.size() * 2));
+        }
         ssize_t n = ::read(fd->get(), out.data() + got, out.size() - got);
         if (n < 0) {
             if (errno == EINTR) continue;

@@ -26,7 +26,8 @@ constexpr size_t kOpenDirs = 32;
 constexpr int kRetries = 8;
 
 constexpr unsigned kMask = STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID | STATX_NLINK |
-                           STATX_UID | STATX_GID | STATX_SIZE | STATX_BLOCKS;
+                           STATX_UID | STATX_GID | STATX_SIZE | STATX_MTIME | STATX_CTIME |
+                           STATX_ATIME | STATX_BLOCKS;
 
 struct Frame {
     UniqueFd fd;

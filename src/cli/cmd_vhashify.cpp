@@ -1,0 +1,114 @@
+// vhashify [--all | GUEST...] and `vserver NAME hashify`: share identical files between guests;
+// --undo gives a guest private copies again.
+#include <fmt/format.h>
+
+#include "base/log.hpp"
+#include "cli/registry.hpp"
+#include "cli/unify_common.hpp"
+#include "config/vserver/tree.hpp"
+
+namespace vs::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: vhashify [-n|--dry-run] [--json] [--hardlink] (--all | GUEST...)\n"
+    "       vhashify --undo [-n] [--json] GUEST\n"
+    "  shares files that are identical in the guests: extent dedupe on btrfs and XFS (each\n"
+    "  guest keeps its own inode; a write copies only what it changes), an immutable hard\n"
+    "  link elsewhere, only with --hardlink (the guest then cannot upgrade or remove a\n"
+    "  shared file: docs/unification.md). One GUEST is shared against every other guest, whose "
+    "files are only\n"
+    "  read; several, or --all, are shared with each other. Exclude lists: the guest's\n"
+    "  apps/vunify/exclude, .defaults/apps/vunify/exclude, then the shipped default (/etc,\n"
+    "  /var, /home...); dpkg conffiles are never shared. --undo: private copies again.\n"
+    "  A progress line on a terminal; --json prints a summary (docs/unification.md).\n";
+
+// Parses the options every form shares; the rest goes to `names`. -1 when done (help, version),
+// else an exit code on error or kOk.
+int parse(std::vector<std::string>& args, UnifyRun& r, bool& all, std::vector<std::string>& names,
+          const char* tool, const char* help, bool allow_all) {
+    for (const auto& a : args) {
+        if (a == "--help" || a == "-h") {
+            fmt::print("{}", help);
+            return -1;
+        } else if (a == "--version" || a == "-V") {
+            print_version(tool);
+            return -1;
+        } else if (a == "--undo") {
+            r.undo = true;
+        } else if (a == "-n" || a == "--dry-run") {
+            r.dry_run = true;
+        } else if (a == "--json") {
+            r.json = true;
+        } else if (a == "--hardlink") {
+            r.hardlink = true;
+        } else if (a == "--all" && allow_all) {
+            all = true;
+        } else if (!a.empty() && a[0] == '-') {
+            log::error("{}: unknown option \"{}\" (try --help)", tool, a);
+            return kUsage;
+        } else {
+            names.push_back(a);
+        }
+    }
+    return kOk;
+}
+
+int vhashify_main(std::vector<std::string>& args) {
+    config::Paths paths = config::Paths::from_env();
+    UnifyRun r;
+    bool all = false;
+    std::vector<std::string> names;
+    int p = parse(args, r, all, names, "vhashify", kHelp, true);
+    if (p != kOk) return p < 0 ? kOk : p;
+    if (all == !names.empty()) {
+        log::error("vhashify: give guest names or --all (try --help)");
+        return kUsage;
+    }
+    if (r.undo && (all || names.size() != 1)) {
+        log::error("vhashify --undo: give exactly one guest");
+        return kUsage;
+    }
+    if (all) {
+        auto list = config::vserver::list_guests(paths);
+        if (!list) {
+            log::error("{}", list.error().what());
+            return kFail;
+        }
+        names = *list;
+    }
+    std::vector<unify::GuestTree> trees;
+    for (const auto& n : names) {
+        auto t = load_tree(paths, n);
+        if (!t) {
+            log::error("{}", t.error().what());
+            return kUsage;
+        }
+        trees.push_back(std::move(*t));
+    }
+    if (trees.size() == 1 && !r.undo) {
+        auto others = other_guests(paths, trees[0].name);
+        if (!others) {
+            log::error("{}", others.error().what());
+            return kFail;
+        }
+        trees.insert(trees.end(), others->begin(), others->end());
+    }
+    return run_unify(paths, std::move(trees), r);
+}
+
+int cmd_hashify(GuestCommand& c) {
+    std::vector<std::string> args = c.args;
+    args.push_back(c.guest);
+    return vhashify_main(args);
+}
+
+RegisterTool tool("vhashify", vhashify_main);
+RegisterGuestCommand reg("hashify",
+                         "share identical files with the other guests (vhashify); --undo",
+                         cmd_hashify);
+
+}  // namespace
+
+}  // namespace vs::cli

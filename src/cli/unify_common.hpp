@@ -1,0 +1,32 @@
+// What vhashify, vunify and `vserver NAME hashify` share: loading guests as unify::GuestTree and
+// running a unification with the common output options.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/paths.hpp"
+#include "unify/unify.hpp"
+
+namespace vs::cli {
+
+struct UnifyRun {
+    bool undo = false, dry_run = false, json = false, hardlink = false;
+};
+
+/// Loads the guest's config (validated name, existing config dir): root, config and cache dir.
+Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name);
+
+/// Every guest with a config dir, except `but`, loaded as references.
+Result<std::vector<unify::GuestTree>> other_guests(const config::Paths& paths,
+                                                   const std::string& but);
+
+/// Runs hashify (or undo of the one non-reference guest), prints the summary (JSON with --json;
+/// text on a terminal only) and the skipped files and errors on stderr; the exit code.
+int run_unify(const config::Paths& paths, std::vector<unify::GuestTree> trees, const UnifyRun& r);
+
+/// "vhashify (vserver-ng) 0.1.0".
+void print_version(const char* tool);
+
+}  // namespace vs::cli

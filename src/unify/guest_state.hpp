@@ -1,0 +1,55 @@
+// What a run keeps per guest: its open root, sharing method, cache and report, and reopening
+// the directory of a file found by the walk.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/unique_fd.hpp"
+#include "unify/hash_cache.hpp"
+#include "unify/scan.hpp"
+#include "unify/unify.hpp"
+
+namespace vs::unify {
+
+/// Reopens the directory holding a file the walk found, inside the root (openat2
+/// RESOLVE_IN_ROOT, never across a mount, last component not a symlink). Whatever the guest
+/// changed meanwhile is caught by the caller, which checks that the file is the inode it saw.
+class Dirs {
+public:
+    explicit Dirs(int rootfd) : rootfd_(rootfd) {}
+    /// The directory fd holding `rel` (valid until the next call) and the file's name in it.
+    Result<int> parent(const std::string& rel, std::string& name);
+
+private:
+    int rootfd_;
+    std::string cur_;
+    UniqueFd fd_;
+};
+
+struct Guest {
+    GuestTree tree;
+    UniqueFd root;
+    Method method = Method::HardLink;
+    std::string fs_id;  ///< the filesystem (mount source), to measure df once per filesystem
+    HashCache cache;
+    std::string cache_file;
+    GuestReport rep;
+    std::vector<Found> found;
+    Dirs dirs{-1};
+};
+
+/// Opens the guest's root (a directory; symlinks in the admin's path are the admin's) and
+/// detects its method and filesystem.
+Status open_guest(Guest& g);
+
+/// Free bytes of each distinct filesystem, after syncfs so that freed extents count.
+struct DfPoint {
+    std::string fs_id;
+    uint64_t free_bytes;
+};
+std::vector<DfPoint> df(const std::vector<Guest>& guests);
+int64_t df_gain(const std::vector<DfPoint>& before, const std::vector<DfPoint>& after);
+
+}  // namespace vs::unify

@@ -1,0 +1,99 @@
+// HashCache: a line-oriented file, one entry a line, under the guest's cache dir.
+#include "unify/hash_cache.hpp"
+
+#include <fmt/format.h>
+
+#include "base/log.hpp"
+#include "base/safe_read.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+
+namespace vs::unify {
+
+using namespace vs::str;  // NOLINT: the string helpers read better unqualified
+
+namespace {
+
+constexpr const char* kMagic = "vserver-ng unify hash cache 1";
+constexpr size_t kMaxBytes = size_t{1} << 30;
+
+bool same(const FileKey& a, const FileKey& b) {
+    return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns &&
+           a.ctime_ns == b.ctime_ns;
+}
+
+}  // namespace
+
+HashCache HashCache::load(const std::string& file) {
+    HashCache c;
+    auto text = sys::read_regular(file, {.max_bytes = kMaxBytes});
+    if (!text) {
+        if (text.error().code != ENOENT) log::warn("hash cache dropped: {}", text.error().what());
+        return c;
+    }
+    auto ls = split(*text, '\n', true);
+    if (ls.empty() || ls[0] != kMagic) {
+        log::warn("hash cache \"{}\" dropped: not a cache of this version", file);
+        return c;
+    }
+    for (size_t i = 1; i < ls.size(); ++i) {
+        auto f = split_ws(ls[i]);
+        std::optional<uint64_t> v[9];
+        bool good = f.size() == 9;
+        for (size_t j = 0; good && j < 9; ++j) {
+            if (j == 5 || j == 6) {
+                char* end = nullptr;
+                errno = 0;
+                v[j] = std::strtoull(f[j].c_str(), &end, 16);
+                good = errno == 0 && end && *end == '\0' && f[j].size() == 16;
+            } else {
+                v[j] = parse_u64(f[j]);
+                good = v[j].has_value();
+            }
+        }
+        if (!good) {
+            log::warn("hash cache \"{}\" dropped: line {} is damaged", file, i + 1);
+            return HashCache{};
+        }
+        CachedHash h;
+        h.key = {*v[0], *v[1], *v[2], static_cast<int64_t>(*v[3]), static_cast<int64_t>(*v[4])};
+        h.hash.high64 = *v[5];
+        h.hash.low64 = *v[6];
+        h.leader_dev = *v[7];
+        h.leader_ino = *v[8];
+        c.old_.emplace(id(h.key.dev, h.key.ino), h);
+    }
+    return c;
+}
+
+const CachedHash* HashCache::find(const FileKey& k) const {
+    auto [b, e] = old_.equal_range(id(k.dev, k.ino));
+    for (auto it = b; it != e; ++it)
+        if (same(it->second.key, k)) return &it->second;
+    return nullptr;
+}
+
+void HashCache::put(const CachedHash& h) {
+    auto [b, e] = now_.equal_range(id(h.key.dev, h.key.ino));
+    for (auto it = b; it != e; ++it)
+        if (it->second.key.dev == h.key.dev && it->second.key.ino == h.key.ino) {
+            it->second = h;
+            return;
+        }
+    now_.emplace(id(h.key.dev, h.key.ino), h);
+}
+
+Status HashCache::save(const std::string& file) const {
+    std::string out = std::string(kMagic) + "\n";
+    out.reserve(now_.size() * 96);
+    for (const auto& [_, h] : now_)
+        fmt::format_to(std::back_inserter(out), "{} {} {} {} {} {:016x} {:016x} {} {}\n", h.key.dev,
+                       h.key.ino, h.key.size, static_cast<uint64_t>(h.key.mtime_ns),
+                       static_cast<uint64_t>(h.key.ctime_ns), h.hash.high64, h.hash.low64,
+                       h.leader_dev, h.leader_ino);
+    auto slash = file.rfind('/');
+    if (slash != std::string::npos) VS_TRY(sys::mkdir_p(file.substr(0, slash), 0700));
+    return sys::write_file_atomic(file, out, 0600);
+}
+
+}  // namespace vs::unify

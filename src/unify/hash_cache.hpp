@@ -1,0 +1,48 @@
+// The per-guest hash cache: content hashes keyed by device, inode, size, mtime and ctime, so a
+// rerun over an unchanged tree reads no file content.
+#pragma once
+
+#include <xxhash.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "base/result.hpp"
+
+namespace vs::unify {
+
+struct FileKey {
+    uint64_t dev = 0, ino = 0, size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+};
+
+struct CachedHash {
+    FileKey key;
+    XXH128_hash_t hash{};
+    /// Extent sharing done: the (dev, ino) of the file this one was deduplicated against, whose
+    /// key was then `leader_key`; a rerun skips the pair while both are unchanged.
+    uint64_t leader_dev = 0, leader_ino = 0;
+};
+
+class HashCache {
+public:
+    /// Loads `file` (absent: empty). A damaged cache is dropped with a warning, never trusted in
+    /// part: the next run hashes again and rewrites it.
+    static HashCache load(const std::string& file);
+
+    /// The entry for `k` when the file is unchanged (same inode, size, mtime and ctime).
+    const CachedHash* find(const FileKey& k) const;
+    /// Records an entry for the next run; only entries put during this run are saved.
+    void put(const CachedHash& h);
+    /// Writes the entries put in this run to `file` atomically (temporary file, fsync, rename).
+    Status save(const std::string& file) const;
+
+    size_t loaded() const { return old_.size(); }
+
+private:
+    static uint64_t id(uint64_t dev, uint64_t ino) { return dev * 0x9E3779B97F4A7C15ull ^ ino; }
+    std::unordered_multimap<uint64_t, CachedHash> old_, now_;
+};
+
+}  // namespace vs::unify

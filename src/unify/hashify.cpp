@@ -1,0 +1,199 @@
+// hashify(): scan every guest, hash the candidates (or take the cache's hash), group identical
+// files and share each group by the guests' method.
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "base/log.hpp"
+#include "fs/resolve.hpp"
+#include "unify/conffiles.hpp"
+#include "unify/file_ops.hpp"
+#include "unify/guest_state.hpp"
+#include "unify/method.hpp"
+#include "unify/progress.hpp"
+#include "unify/share.hpp"
+#include "unify/unify.hpp"
+
+namespace vs::unify {
+
+namespace {
+
+FileKey key_of(const struct statx& s) {
+    return {makedev(s.stx_dev_major, s.stx_dev_minor), s.stx_ino, s.stx_size,
+            s.stx_mtime.tv_sec * 1000000000ll + s.stx_mtime.tv_nsec,
+            s.stx_ctime.tv_sec * 1000000000ll + s.stx_ctime.tv_nsec};
+}
+
+// Hashes one found file into `c`; false (with the reason counted) when it is not a candidate.
+Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {
+    const Found& f = g.found[fi];
+    const std::string what = g.tree.root + "/" + f.rel;
+    const FileKey k = key_of(f.stx);
+    const CachedHash* hit = g.cache.find(k);
+    if (f.stx.stx_nlink > 1 && g.method == Method::Dedupe) {
+        // A second name may be outside the guest (a host file linked in): never touched.
+        ++g.rep.hardlinked;
+        return false;
+    }
+    if (hit && g.method == Method::Dedupe) {
+        c.hash = hit->hash;
+        c.leader_dev = hit->leader_dev;
+        c.leader_ino = hit->leader_ino;
+        g.cache.put(*hit);
+        ++g.rep.cached;
+        p.add(1, 0);
+        return true;
+    }
+    std::string name;
+    int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
+    auto fd = fs::open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK);
+    if (!fd) {
+        if (fd.error().code == ENOENT || fd.error().code == ELOOP || fd.error().code == EINVAL ||
+            fd.error().code == EXDEV) {
+            g.rep.changed.push_back(f.rel);
+            return false;
+        }
+        return std::move(fd).error();
+    }
+    auto before = VS_TRY(fstatx(fd->get(), what));
+    if (!unchanged(before, f.stx)) {
+        g.rep.changed.push_back(f.rel);
+        return false;
+    }
+    if (g.method == Method::HardLink) {
+        c.x = VS_TRY(read_xattrs(fd->get(), what));
+        c.ours = has_shared_mark(fd->get()) && VS_TRY(is_immutable(fd->get()));
+        if (f.stx.stx_nlink > 1 && !c.ours) {
+            ++g.rep.hardlinked;
+            return false;
+        }
+    }
+    if (hit) {
+        c.hash = hit->hash;
+        g.cache.put(*hit);
+        ++g.rep.cached;
+        p.add(1, 0);
+        return true;
+    }
+    c.hash = VS_TRY(hash_fd(fd->get(), f.stx.stx_size, what, [&](uint64_t n) {
+        g.rep.bytes_hashed += n;
+        p.add(0, n);
+    }));
+    p.add(1, 0);
+    auto after = VS_TRY(fstatx(fd->get(), what));
+    if (!unchanged(after, before)) {
+        g.rep.changed.push_back(f.rel);
+        return false;
+    }
+    ++g.rep.hashed;
+    g.cache.put({k, c.hash, 0, 0});
+    return true;
+}
+
+std::string group_key(const Guest& g, const Found& f, const Cand& c) {
+    std::string k = fmt::format("{}:{}:{:016x}{:016x}", method_name(g.method), f.stx.stx_size,
+                                c.hash.high64, c.hash.low64);
+    if (g.method == Method::HardLink) {
+        // One inode can only have one owner, mode and set of xattrs: they must match too, and
+        // a hard link never leaves its filesystem.
+        fmt::format_to(std::back_inserter(k), ":{}:{}:{}:{}:{}", f.stx.stx_mode, f.stx.stx_uid,
+                       f.stx.stx_gid, f.stx.stx_dev_major, f.stx.stx_dev_minor);
+        for (const auto& [n, v] : c.x) {
+            k += '\0';
+            k += n;
+            k += '\0';
+            k += fmt::format("{}:", v.size());
+            k += v;
+        }
+    }
+    return k;
+}
+
+}  // namespace
+
+Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<Guest> guests(trees.size());
+    // Reference guests first: the first member of a group is the one the others share with.
+    std::vector<GuestTree> order = trees;
+    std::stable_partition(order.begin(), order.end(),
+                          [](const GuestTree& t) { return t.reference; });
+    for (size_t i = 0; i < order.size(); ++i) {
+        Guest& g = guests[i];
+        g.tree = order[i];
+        VS_TRY(open_guest(g));
+        if (g.method == Method::HardLink && !opt.allow_hardlink && !g.tree.reference)
+            return make_error(EINVAL,
+                              "guest {}: its root \"{}\" is on a filesystem without shared "
+                              "extents (not btrfs, not XFS with reflink=1); sharing there needs "
+                              "immutable hard links, which the guest's package manager cannot "
+                              "replace: pass --hardlink to accept that (docs/unification.md)",
+                              g.tree.name, g.tree.root);
+        auto ex = VS_TRY(load_excludes(g.tree.config_dir, opt.defaults_dir));
+        auto conf = VS_TRY(dpkg_conffiles(g.root.get(), g.tree.root));
+        ScanCounts sc;
+        ScanRules rules{&ex, &conf, std::max<uint64_t>(opt.min_size, 1), !opt.dry_run};
+        g.found = VS_TRY(scan(g.root.get(), g.tree.root, rules, sc));
+        g.rep.files = sc.files;
+        g.rep.excluded = sc.excluded;
+        g.rep.conffiles = sc.conffiles;
+        g.rep.small = sc.small;
+        g.rep.special = sc.special;
+        g.rep.candidates = g.found.size();
+        if (!g.cache_file.empty()) g.cache = HashCache::load(g.cache_file);
+    }
+    const auto before = opt.dry_run ? std::vector<DfPoint>{} : df(guests);
+
+    uint64_t total_files = 0, total_bytes = 0;
+    for (const auto& g : guests)
+        for (const auto& f : g.found) {
+            ++total_files;
+            total_bytes += f.stx.stx_size;
+        }
+    std::vector<Cand> cands;
+    std::map<std::string, std::vector<size_t>> groups;
+    {
+        Progress p(opt.progress, "hashing", total_files, total_bytes);
+        for (size_t gi = 0; gi < guests.size(); ++gi) {
+            Guest& g = guests[gi];
+            for (size_t fi = 0; fi < g.found.size(); ++fi) {
+                Cand c;
+                c.g = gi;
+                c.f = fi;
+                auto r = hash_one(g, fi, c, p);
+                if (!r) {
+                    g.rep.errors.push_back(r.error().what());
+                    continue;
+                }
+                if (!*r) continue;
+                groups[group_key(g, g.found[fi], c)].push_back(cands.size());
+                cands.push_back(std::move(c));
+            }
+        }
+    }
+    {
+        Progress p(opt.progress, "sharing", cands.size(), 0);
+        for (auto& [_, members] : groups) {
+            if (members.size() > 1) share_group(guests, cands, members, opt);
+            p.add(members.size(), 0);
+        }
+    }
+    Summary s;
+    s.dry_run = opt.dry_run;
+    for (auto& g : guests) {
+        if (!g.cache_file.empty())
+            if (auto r = g.cache.save(g.cache_file); !r) g.rep.errors.push_back(r.error().what());
+        s.shared_files += g.rep.shared_files;
+        s.shared_bytes += g.rep.shared_bytes;
+        s.guests.push_back(std::move(g.rep));
+    }
+    if (!opt.dry_run) s.bytes_saved = df_gain(before, df(guests));
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return s;
+}
+
+}  // namespace vs::unify

@@ -1,0 +1,100 @@
+// detect_method, dedupe and the FIEMAP shared-extent check.
+#include "unify/method.hpp"
+
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <sys/ioctl.h>
+#include <sys/vfs.h>
+
+#include <memory>
+
+namespace vs::unify {
+
+namespace {
+
+// struct xfs_fsop_geom (v5) from xfsprogs' xfs_fs.h, which Debian ships only in xfslibs-dev:
+// XFS_IOC_FSGEOMETRY fills it; bit 20 of `flags` is XFS_FSOP_GEOM_FLAGS_REFLINK.
+struct XfsGeom {
+    uint32_t blocksize, rtextsize, agblocks, agcount, logblocks, sectsize, inodesize, imaxpct;
+    uint64_t datablocks, rtblocks, rtextents, logstart;
+    unsigned char uuid[16];
+    uint32_t sunit, swidth;
+    int32_t version;
+    uint32_t flags, logsectsize, rtsectsize, dirblocksize, logsunit, sick, checked;
+    uint64_t reserved[17];
+};
+static_assert(sizeof(XfsGeom) == 256);
+constexpr unsigned long kXfsIocFsGeometry = _IOR('X', 126, XfsGeom);
+constexpr uint32_t kXfsReflink = 1u << 20;
+
+// btrfs caps one dedupe call at 16 MiB (BTRFS_MAX_DEDUPE_LEN); larger files take several.
+constexpr uint64_t kDedupeChunk = 16ull << 20;
+
+}  // namespace
+
+const char* method_name(Method m) { return m == Method::Dedupe ? "dedupe" : "hardlink"; }
+
+Result<Method> detect_method(int rootfd, const std::string& root_path) {
+    struct statfs sf {};
+    if (::fstatfs(rootfd, &sf) < 0) return errno_error(fmt::format("statfs \"{}\"", root_path));
+    if (sf.f_type == BTRFS_SUPER_MAGIC) return Method::Dedupe;
+    if (sf.f_type == XFS_SUPER_MAGIC) {
+        XfsGeom g{};
+        if (::ioctl(rootfd, kXfsIocFsGeometry, &g) == 0 && (g.flags & kXfsReflink))
+            return Method::Dedupe;
+    }
+    return Method::HardLink;
+}
+
+Result<bool> dedupe(int src, int dst, uint64_t size, const std::string& what) {
+    auto buf = std::make_unique<char[]>(sizeof(file_dedupe_range) + sizeof(file_dedupe_range_info));
+    auto* r = reinterpret_cast<file_dedupe_range*>(buf.get());
+    uint64_t off = 0;
+    while (off < size) {
+        *r = {};
+        r->src_offset = off;
+        r->src_length = std::min(kDedupeChunk, size - off);
+        r->dest_count = 1;
+        r->info[0] = {};
+        r->info[0].dest_fd = dst;
+        r->info[0].dest_offset = off;
+        if (::ioctl(src, FIDEDUPERANGE, r) < 0)
+            return errno_error(fmt::format("FIDEDUPERANGE \"{}\"", what));
+        if (r->info[0].status == FILE_DEDUPE_RANGE_DIFFERS) return false;
+        if (r->info[0].status < 0)
+            return Error(-r->info[0].status, fmt::format("FIDEDUPERANGE \"{}\"", what));
+        if (r->info[0].bytes_deduped == 0)
+            return make_error(EIO, "FIDEDUPERANGE \"{}\": nothing deduplicated at offset {}", what,
+                              off);
+        off += r->info[0].bytes_deduped;
+    }
+    return true;
+}
+
+Result<bool> has_shared_extents(int fd, const std::string& what) {
+    constexpr unsigned kExtents = 64;
+    auto buf = std::make_unique<char[]>(sizeof(fiemap) + kExtents * sizeof(fiemap_extent));
+    auto* fm = reinterpret_cast<fiemap*>(buf.get());
+    uint64_t start = 0;
+    for (;;) {
+        *fm = {};
+        fm->fm_start = start;
+        fm->fm_length = FIEMAP_MAX_OFFSET - start;
+        fm->fm_flags = FIEMAP_FLAG_SYNC;
+        fm->fm_extent_count = kExtents;
+        if (::ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+            if (errno == EOPNOTSUPP) return false;
+            return errno_error(fmt::format("FIEMAP \"{}\"", what));
+        }
+        if (fm->fm_mapped_extents == 0) return false;
+        for (unsigned i = 0; i < fm->fm_mapped_extents; ++i) {
+            const auto& e = fm->fm_extents[i];
+            if (e.fe_flags & FIEMAP_EXTENT_SHARED) return true;
+            if (e.fe_flags & FIEMAP_EXTENT_LAST) return false;
+            start = e.fe_logical + e.fe_length;
+        }
+    }
+}
+
+}  // namespace vs::unify

@@ -1,0 +1,85 @@
+// scan(): the exclude and conffile rules applied on fs::walk.
+#include "unify/scan.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "base/log.hpp"
+#include "fs/walk.hpp"
+#include "unify/file_ops.hpp"
+
+namespace vs::unify {
+
+namespace {
+
+class Scanner : public fs::Visitor {
+public:
+    Scanner(const ScanRules* r, ScanCounts* c) : rules_(r), counts_(c) {}
+    std::vector<Found> found;
+
+    Result<fs::Action> visit(const fs::Entry& e) override {
+        const std::string abs = "/" + e.path;
+        if (e.is_dir()) {
+            if (rules_ && rules_->excludes->skip_dir(abs)) {
+                ++counts_->excluded;
+                return fs::Action::Skip;
+            }
+            return fs::Action::Descend;
+        }
+        if (!e.is_regular()) {
+            if (counts_) ++counts_->special;
+            return fs::Action::Descend;
+        }
+        if (counts_) ++counts_->files;
+        if (e.name.rfind(kTempPrefix, 0) == 0 && rules_ && rules_->remove_temps) {
+            // A killed run's temporary: a second name of a shared inode or the guest's old
+            // copy of a file that was shared; either way the real name holds the content.
+            if (::unlinkat(e.dirfd, e.name.c_str(), 0) == 0 && counts_) ++counts_->temps_removed;
+            return fs::Action::Descend;
+        }
+        if (rules_) {
+            if (rules_->excludes->excluded(abs)) {
+                ++counts_->excluded;
+                return fs::Action::Descend;
+            }
+            if (rules_->conffiles->count(abs)) {
+                ++counts_->conffiles;
+                return fs::Action::Descend;
+            }
+            if (e.stx.stx_size < rules_->min_size) {
+                ++counts_->small;
+                return fs::Action::Descend;
+            }
+        }
+        found.push_back({e.path, e.stx});
+        return fs::Action::Descend;
+    }
+
+    Status mount_point(const fs::Entry& e) override {
+        // Another file system mounted inside the root (a bind mount from fstab): not the
+        // guest's own tree, never entered.
+        log::debug("unify: not entering mount point \"{}\"", e.path);
+        return ok();
+    }
+
+private:
+    const ScanRules* rules_;
+    ScanCounts* counts_;
+};
+
+}  // namespace
+
+Result<std::vector<Found>> scan(int rootfd, const std::string& root_path, const ScanRules& r,
+                                ScanCounts& counts) {
+    Scanner s(&r, &counts);
+    VS_TRY(fs::walk(rootfd, root_path, s));
+    return std::move(s.found);
+}
+
+Result<std::vector<Found>> scan_all(int rootfd, const std::string& root_path) {
+    Scanner s(nullptr, nullptr);
+    VS_TRY(fs::walk(rootfd, root_path, s));
+    return std::move(s.found);
+}
+
+}  // namespace vs::unify

@@ -1,0 +1,42 @@
+// Phase one of a run: the walk over one guest's tree that lists the files worth hashing.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "unify/exclude.hpp"
+
+namespace vs::unify {
+
+/// A regular file found by the walk; `rel` is relative to the guest root ("usr/bin/ls").
+struct Found {
+    std::string rel;
+    struct statx stx;
+};
+
+struct ScanCounts {
+    uint64_t files = 0, excluded = 0, conffiles = 0, small = 0, special = 0;
+    uint64_t temps_removed = 0;
+};
+
+struct ScanRules {
+    const ExcludeList* excludes = nullptr;
+    const std::set<std::string>* conffiles = nullptr;
+    uint64_t min_size = 16;
+    bool remove_temps = true;  ///< remove names a killed run left (file_ops.hpp kTempPrefix)
+};
+
+/// Walks the open guest root `rootfd` through fs::walk (directory fds, one mount, nothing but
+/// directories opened) and returns its regular files that are neither excluded nor conffiles
+/// nor smaller than min_size. Symlinks, FIFOs, sockets and devices are counted, never opened.
+Result<std::vector<Found>> scan(int rootfd, const std::string& root_path, const ScanRules& r,
+                                ScanCounts& counts);
+
+/// Every regular file of the tree (for undo): nothing excluded.
+Result<std::vector<Found>> scan_all(int rootfd, const std::string& root_path);
+
+}  // namespace vs::unify

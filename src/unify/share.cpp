@@ -1,0 +1,314 @@
+// share_group(): FIDEDUPERANGE against the group's first file, or one immutable inode that every
+// member's name is swapped to.
+#include "unify/share.hpp"
+
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "base/log.hpp"
+#include "fs/resolve.hpp"
+#include "unify/method.hpp"
+
+namespace vs::unify {
+
+namespace {
+
+// While a new shared inode is being linked into place it belongs to this id, which no guest's
+// idmapped root maps (guest ids are 0..65535), with mode 0: until its real owner, mode and the
+// immutable flag are set, a user-namespaced guest can neither open it for writing nor chmod it.
+constexpr uid_t kStagingId = 0xfffffffeu;
+
+uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_dev_minor); }
+
+struct Ref {
+    const Found& f;
+    Guest& g;
+    std::string what;
+};
+
+Ref ref(std::vector<Guest>& guests, std::vector<Cand>& cands, size_t ci) {
+    Guest& g = guests[cands[ci].g];
+    const Found& f = g.found[cands[ci].f];
+    return {f, g, g.tree.root + "/" + f.rel};
+}
+
+// Opens a candidate again, checking it is the very file that was hashed, unchanged. A changed
+// file is reported (g.rep.changed) and yields an invalid fd.
+Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out = nullptr,
+                        std::string* name_out = nullptr) {
+    std::string name;
+    int dirfd = VS_TRY(r.g.dirs.parent(r.f.rel, name));
+    auto fd = fs::open_regular(dirfd, name, flags | O_NOATIME | O_NONBLOCK);
+    if (!fd) {
+        int e = fd.error().code;
+        if (e == ENOENT || e == ELOOP || e == EINVAL || e == EXDEV) {
+            r.g.rep.changed.push_back(r.f.rel);
+            return UniqueFd();
+        }
+        return std::move(fd).error();
+    }
+    auto now = VS_TRY(fstatx(fd->get(), r.what));
+    if (!unchanged(now, r.f.stx)) {
+        r.g.rep.changed.push_back(r.f.rel);
+        return UniqueFd();
+    }
+    if (dir_out) {
+        int d = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (d < 0) return errno_error("dup");
+        *dir_out = UniqueFd(d);
+        *name_out = name;
+    }
+    return std::move(*fd);
+}
+
+void note(Guest& g, const Error& e) { g.rep.errors.push_back(e.what()); }
+
+void share_dedupe(std::vector<Guest>& guests, std::vector<Cand>& cands,
+                  const std::vector<size_t>& members, const Options& opt) {
+    // Leaders are opened only when a member needs them: on a rerun over unchanged trees every
+    // member is found sharing already (by inode, or by the cache's note) without any open.
+    struct Leader {
+        size_t ci;
+        uint64_t dev, ino;
+        UniqueFd fd;
+        bool failed = false;
+    };
+    std::vector<Leader> leaders;
+    for (size_t ci : members) {
+        Cand& c = cands[ci];
+        Ref r = ref(guests, cands, ci);
+        const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
+        bool done = false;
+        for (auto& l : leaders)
+            done = done || (l.dev == dev && l.ino == ino) ||
+                   (c.leader_dev == l.dev && c.leader_ino == l.ino);
+        if (done) {
+            if (!r.g.tree.reference) ++r.g.rep.already_shared;
+            continue;
+        }
+        if (leaders.empty() || r.g.tree.reference) {
+            leaders.push_back({ci, dev, ino, UniqueFd()});
+            continue;
+        }
+        if (opt.dry_run) {
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += size;
+            continue;
+        }
+        auto fd = reopen(r, O_RDONLY);
+        if (!fd) {
+            note(r.g, fd.error());
+            continue;
+        }
+        if (!*fd) continue;
+        bool placed = false;
+        for (auto& l : leaders) {
+            if (l.failed) continue;
+            if (!l.fd) {
+                Ref lr = ref(guests, cands, l.ci);
+                auto lfd = reopen(lr, O_RDONLY);
+                if (!lfd || !*lfd) {
+                    if (!lfd) note(lr.g, lfd.error());
+                    l.failed = true;
+                    continue;
+                }
+                l.fd = std::move(*lfd);
+            }
+            auto d = dedupe(l.fd.get(), fd->get(), size, r.what);
+            if (!d && d.error().code == EXDEV) continue;  // another filesystem: next leader
+            placed = true;
+            if (!d) {
+                note(r.g, d.error());
+                break;
+            }
+            if (!*d) {
+                // The kernel found other bytes: changed after hashing (or, at 2^-128, a
+                // collision). Nothing was shared.
+                r.g.rep.changed.push_back(r.f.rel);
+                break;
+            }
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += size;
+            if (auto now = fstatx(fd->get(), r.what))
+                r.g.cache.put({{dev_of(*now), now->stx_ino, now->stx_size,
+                                now->stx_mtime.tv_sec * 1000000000ll + now->stx_mtime.tv_nsec,
+                                now->stx_ctime.tv_sec * 1000000000ll + now->stx_ctime.tv_nsec},
+                               c.hash,
+                               l.dev,
+                               l.ino});
+            break;
+        }
+        if (!placed) leaders.push_back({ci, dev, ino, std::move(*fd)});
+    }
+}
+
+struct Linked {
+    size_t ci;
+    UniqueFd dir;
+    std::string name, tmp;
+    struct statx stx;
+};
+
+// Makes `t` the group's shared inode for good: real owner, mode, xattrs and times, the mark,
+// then the immutable flag; and checks that nothing changed it while it was being linked.
+Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool fresh) {
+    if (fresh) VS_TRY(copy_meta(t, model.f.stx, x, model.what));
+    if (::fsetxattr(t, kSharedMark, "1", 1, 0) < 0)
+        return errno_error(fmt::format("mark shared \"{}\"", model.what));
+    VS_TRY(set_immutable(t, true, model.what));
+    auto st = VS_TRY(fstatx(t, model.what));
+    auto xs = VS_TRY(read_xattrs(t, model.what));
+    auto h = VS_TRY(hash_fd(t, st.stx_size, model.what, [](uint64_t) {}));
+    if (st.stx_mode != model.f.stx.stx_mode || st.stx_uid != model.f.stx.stx_uid ||
+        st.stx_gid != model.f.stx.stx_gid || xs != x || st.stx_size != model.f.stx.stx_size ||
+        !XXH128_isEqual(h, hash))
+        return make_error(EAGAIN, "shared copy of \"{}\" was changed while being linked",
+                          model.what);
+    return ok();
+}
+
+void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
+                    const std::vector<size_t>& members, const Options& opt) {
+    // The shared inode: a reference guest's file, else one this tool shares already (the most
+    // linked), else a fresh copy.
+    size_t target = members.size();
+    for (size_t i = 0; i < members.size(); ++i) {
+        const Cand& c = cands[members[i]];
+        if (guests[c.g].tree.reference) {
+            target = i;
+            break;
+        }
+        if (c.ours &&
+            (target == members.size() || ref(guests, cands, members[i]).f.stx.stx_nlink >
+                                             ref(guests, cands, members[target]).f.stx.stx_nlink))
+            target = i;
+    }
+    const bool fresh = target == members.size();
+    const uint64_t t_ino = fresh ? 0 : ref(guests, cands, members[target]).f.stx.stx_ino;
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < members.size(); ++i) {
+        Ref r = ref(guests, cands, members[i]);
+        if (!fresh && r.f.stx.stx_ino == t_ino) {
+            if (i != target) ++r.g.rep.already_shared;
+            continue;
+        }
+        if (r.g.tree.reference) continue;  // a second reference copy stays as it is
+        todo.push_back(members[i]);
+    }
+    if (todo.empty() || (fresh && todo.size() < 2)) return;
+    if (opt.dry_run) {
+        for (size_t ci : todo) {
+            Ref r = ref(guests, cands, ci);
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += r.f.stx.stx_size;
+        }
+        return;
+    }
+    const size_t model_ci = fresh ? todo[0] : members[target];
+    Ref model = ref(guests, cands, model_ci);
+    const Cand& mc = cands[model_ci];
+    UniqueFd t;
+    {
+        UniqueFd mdir;
+        std::string mname;
+        auto src = reopen(model, O_RDONLY, &mdir, &mname);
+        if (!src || !*src) {
+            if (!src) note(model.g, src.error());
+            return;
+        }
+        if (fresh) {
+            int fd = ::openat(mdir.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
+            if (fd < 0) {
+                note(model.g, errno_error(fmt::format("create shared copy of \"{}\"", model.what)));
+                return;
+            }
+            t = UniqueFd(fd);
+            if (::fchown(fd, kStagingId, kStagingId) < 0) {
+                note(model.g, errno_error(fmt::format("chown copy of \"{}\"", model.what)));
+                return;
+            }
+            auto h = copy_data(src->get(), fd, model.f.stx.stx_size, model.what);
+            if (!h || !XXH128_isEqual(*h, mc.hash)) {
+                if (!h)
+                    note(model.g, h.error());
+                else
+                    model.g.rep.changed.push_back(model.f.rel);
+                return;
+            }
+        } else {
+            t = std::move(*src);
+            // linkat(2) refuses an immutable inode (EPERM); the flag goes back on in seal().
+            if (auto r = set_immutable(t.get(), false, model.what); !r) {
+                note(model.g, r.error());
+                return;
+            }
+        }
+    }
+    std::vector<Linked> linked;
+    for (size_t ci : todo) {
+        Ref r = ref(guests, cands, ci);
+        Linked l;
+        l.ci = ci;
+        auto fd = reopen(r, O_RDONLY, &l.dir, &l.name);
+        if (!fd || !*fd) {
+            if (!fd) note(r.g, fd.error());
+            continue;
+        }
+        // The hash grouped them; the bytes decide (a collision never merges two files).
+        auto same = same_bytes(t.get(), fd->get(), r.f.stx.stx_size, r.what);
+        if (!same || !*same) {
+            if (!same)
+                note(r.g, same.error());
+            else
+                r.g.rep.changed.push_back(r.f.rel);
+            continue;
+        }
+        l.stx = r.f.stx;
+        l.tmp = temp_name();
+        if (auto lk = link_fd(t.get(), l.dir.get(), l.tmp, r.what); !lk) {
+            note(r.g, lk.error());
+            continue;
+        }
+        linked.push_back(std::move(l));
+    }
+    std::vector<size_t> done;
+    for (auto& l : linked) {
+        Ref r = ref(guests, cands, l.ci);
+        auto ok = replace_name(l.dir.get(), l.tmp, l.name, l.stx, r.what);
+        if (!ok) {
+            note(r.g, ok.error());
+        } else if (!*ok) {
+            r.g.rep.changed.push_back(r.f.rel);
+        } else {
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += r.f.stx.stx_size;
+            done.push_back(l.ci);
+        }
+    }
+    if (done.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
+    if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
+        log::error("{}", s.error().what());
+        note(model.g, s.error());
+        return;
+    }
+    if (auto now = fstatx(t.get(), model.what)) {
+        FileKey k{dev_of(*now), now->stx_ino, now->stx_size,
+                  now->stx_mtime.tv_sec * 1000000000ll + now->stx_mtime.tv_nsec,
+                  now->stx_ctime.tv_sec * 1000000000ll + now->stx_ctime.tv_nsec};
+        for (size_t ci : members) guests[cands[ci].g].cache.put({k, mc.hash, 0, 0});
+    }
+}
+
+}  // namespace
+
+void share_group(std::vector<Guest>& guests, std::vector<Cand>& cands,
+                 const std::vector<size_t>& members, const Options& opt) {
+    if (guests[cands[members[0]].g].method == Method::Dedupe)
+        share_dedupe(guests, cands, members, opt);
+    else
+        share_hardlink(guests, cands, members, opt);
+}
+
+}  // namespace vs::unify

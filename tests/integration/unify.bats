@@ -1,0 +1,302 @@
+#!/usr/bin/env bats
+# Unification (vhashify, vunify, hashify --undo) on btrfs, XFS (reflink=1) and ext4 file systems
+# that each test makes on a loop device and removes in teardown, even when it fails. Guests are
+# skeleton guests with shared test files, and two Debian guests from the cached debootstrap
+# fixture (scripts/fixtures.sh) per file system for the dpkg upgrade.
+
+bats_require_minimum_version 1.5.0
+load lib
+
+setup() {
+  vs_setup
+  export PATH="$VS_BIN:$PATH"
+  WORK=$(mktemp -d /tmp/vs-unify-XXXXXX)
+  mkdir "$WORK/data"
+  local i
+  for i in 1 2 3 4 5 6; do head -c $((i * 40000 + 4096)) /dev/urandom >"$WORK/data/f$i"; done
+}
+
+teardown() {
+  vs_teardown || true
+  if [[ -n ${WORK:-} ]]; then
+    local m f
+    for m in $(awk -v w="$WORK/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r); do
+      umount -l "$m" || true
+    done
+    for f in "$WORK"/*.loop; do [[ -f $f ]] && losetup -d "$(cat "$f")"; done
+    rm -rf "$WORK"
+  fi
+}
+
+# mkfs_loop TYPE: a 768 MiB TYPE file system mounted at $WORK/TYPE (MNT).
+mkfs_loop() {
+  local t=$1 dev
+  command -v "mkfs.$t" >/dev/null || skip "mkfs.$t not installed"
+  truncate -s 768M "$WORK/$t.img"
+  dev=$(losetup -f --show "$WORK/$t.img")
+  echo "$dev" >"$WORK/$t.loop"
+  case $t in
+    btrfs) mkfs.btrfs -q "$dev" >/dev/null 2>&1 ;;
+    xfs) mkfs.xfs -q -m reflink=1 "$dev" ;;
+    ext4) mkfs.ext4 -q "$dev" ;;
+  esac
+  mkdir "$WORK/$t"
+  mount "$dev" "$WORK/$t"
+  MNT=$WORK/$t
+}
+
+# skel NAME: a skeleton guest on $MNT with the test files in /usr/share/t and one in /etc.
+skel() {
+  run vs "$1" build -m skeleton --rootdir "$MNT/guests"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=("$1")
+  local r=$MNT/guests/$1
+  mkdir -p "$r/usr/share/t"
+  cp "$WORK"/data/f* "$r/usr/share/t/"
+  cp "$WORK/data/f1" "$r/etc/same.conf"
+}
+
+root() { echo "$MNT/guests/$1"; }
+shares_extents() { filefrag -v "$1" | grep -q shared; }
+json() { jq -r "$1" <<<"$output"; }
+
+# reflink_case: two guests share extents, keep their own inodes, and nothing one guest does to
+# its copy reaches the other; a rerun reads no file (all from the hash cache).
+reflink_case() {
+  skel g1
+  skel g2
+  local a b
+  a=$(root g1) b=$(root g2)
+  df_before=$(df -B1 --output=avail "$MNT" | tail -1)
+  run vhashify --json g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .guests[0].method) == dedupe ]]
+  (( $(json .shared_files) >= 6 ))
+  (( $(json .bytes_saved) > 0 ))
+  for f in f1 f2 f3 f4 f5 f6; do
+    shares_extents "$b/usr/share/t/$f"
+    [[ $(stat -c %i "$a/usr/share/t/$f") != "$(stat -c %i "$b/usr/share/t/$f")" ]] ||
+      [[ $(stat -c %d "$a") != "$(stat -c %d "$b")" ]]
+  done
+  # /etc is not shared by default.
+  ! shares_extents "$b/etc/same.conf"
+  [[ -s $VSERVER_PREFIX/var/cache/vservers/g1/unify/hashes ]]
+
+  run vhashify --json g1 g2
+  [[ $status -eq 0 ]]
+  [[ $(json '[.guests[].hashed] | add') == 0 ]]
+  [[ $(json .shared_files) == 0 ]]
+  (( $(json '[.guests[].cached] | add') >= 12 ))
+
+  vs g1 start
+  vs g1 exec /bin/sh -c '
+    cd /usr/share/t && echo x >>f1 && truncate -s 10 f2 && chmod 600 f3 && chown 5:5 f4 &&
+    mv f5 f5.moved && ln f5.moved f5.relinked && : >f6.new && mv f6.new f6'
+  for f in f1 f2 f3 f4 f5 f6; do
+    cmp "$b/usr/share/t/$f" "$WORK/data/$f"
+    [[ $(stat -c '%a %u %g %h' "$b/usr/share/t/$f") == "644 0 0 1" ]]
+  done
+  [[ $(stat -c %s "$a/usr/share/t/f2") == 10 ]]
+  vs g1 stop
+}
+
+@test "btrfs: vhashify shares extents; guest writes, chmod, chown, rename, relink stay private" {
+  mkfs_loop btrfs
+  reflink_case
+}
+
+@test "XFS reflink=1: vhashify shares extents; guest writes, chmod, chown, rename stay private" {
+  mkfs_loop xfs
+  reflink_case
+}
+
+@test "ext4: hard links only with --hardlink; one immutable inode the guest cannot change; undo" {
+  mkfs_loop ext4
+  skel g1
+  skel g2
+  local a b
+  a=$(root g1) b=$(root g2)
+  run vhashify g1 g2
+  [[ $status -eq 2 ]]
+  [[ $output == *"--hardlink"* ]]
+  [[ $(stat -c %h "$b/usr/share/t/f1") == 1 ]]
+
+  run vhashify --hardlink --json --all
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .guests[0].method) == hardlink ]]
+  for f in f1 f2 f3 f4 f5 f6; do
+    [[ $(stat -c %i "$a/usr/share/t/$f") == "$(stat -c %i "$b/usr/share/t/$f")" ]]
+    lsattr "$b/usr/share/t/$f" | grep -q '^....i'
+    [[ $(stat -c '%a %u %g' "$b/usr/share/t/$f") == "644 0 0" ]]
+  done
+  [[ $(stat -c %h "$b/etc/same.conf") == 1 ]]
+
+  vs g1 start
+  local c
+  for c in 'echo x >>f1' 'truncate -s 0 f2' 'chmod 600 f3' 'chown 5 f4' 'rm f5' \
+    ': >new && mv new f6' 'ln f1 f1.relinked'; do
+    run vs g1 exec /bin/sh -c "cd /usr/share/t && $c"
+    [[ $status -ne 0 ]]
+    [[ $output == *"not permitted"* ]] || { echo "$c: $output"; return 1; }
+  done
+  for f in f1 f2 f3 f4 f5 f6; do
+    cmp "$b/usr/share/t/$f" "$WORK/data/$f"
+    [[ $(stat -c '%a %u %g' "$b/usr/share/t/$f") == "644 0 0" ]]
+  done
+
+  # undo: g1 gets private copies it may change; g2 keeps the shared inode.
+  run vs g1 hashify --undo --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  (( $(json .shared_files) >= 6 ))
+  vs g1 exec /bin/sh -c 'cd /usr/share/t && echo x >>f1 && chmod 600 f3 && rm f5'
+  cmp "$b/usr/share/t/f1" "$WORK/data/f1"
+  [[ $(stat -c %a "$b/usr/share/t/f3") == 644 ]]
+  lsattr "$b/usr/share/t/f1" | grep -q '^....i'
+  vs g1 stop
+}
+
+@test "hostile trees: planted links, FIFO, device, socket and a hard link to a host file are left alone" {
+  local t
+  for t in ext4 btrfs; do
+    mkfs_loop "$t"
+    skel "h1$t"
+    skel "h2$t"
+    local a b
+    a=$(root "h1$t") b=$(root "h2$t")
+    # A host file with the same content as the guests' f1, hard-linked into g1 (on ext4; a
+    # btrfs guest root is a subvolume, which no hard link crosses): sharing it would make it
+    # immutable or swap its extents.
+    cp "$WORK/data/f1" "$MNT/hostfile"
+    local links=1
+    if [[ $t == ext4 ]]; then
+      ln "$MNT/hostfile" "$a/usr/share/t/hostlink"
+      links=2
+    fi
+    ln -s /etc/shadow "$a/usr/share/t/abs"
+    ln -s ../../../../../../hostfile "$a/usr/share/t/dotdot"
+    ln -s nowhere "$a/usr/share/t/dangling"
+    ln -s loop "$a/usr/share/t/loop"
+    mkfifo "$a/usr/share/t/fifo"
+    mknod "$a/usr/share/t/null" c 1 3
+    python3 -c "import socket; socket.socket(socket.AF_UNIX).bind('$a/usr/share/t/sock')"
+    local ino; ino=$(stat -c %i "$MNT/hostfile")
+    run timeout 120 vhashify --hardlink --json "h1$t" "h2$t"
+    [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+    (( $(json .shared_files) >= 6 ))
+    [[ $(stat -c '%i %h' "$MNT/hostfile") == "$ino $links" ]]
+    ! lsattr "$MNT/hostfile" 2>/dev/null | grep -q '^....i'
+    ! shares_extents "$MNT/hostfile"
+    [[ -p $a/usr/share/t/fifo && -c $a/usr/share/t/null && -S $a/usr/share/t/sock ]]
+    [[ $(readlink "$a/usr/share/t/abs") == /etc/shadow ]]
+    cmp "$MNT/hostfile" "$WORK/data/f1"
+  done
+}
+
+@test "exclude lists and dpkg conffiles: what is never shared" {
+  mkfs_loop ext4
+  skel e1
+  skel e2
+  local r
+  for r in "$(root e1)" "$(root e2)"; do
+    cp "$WORK/data/f2" "$r/etc/open.conf"
+    mkdir -p "$r/usr/share/private" "$r/var/lib/dpkg/info"
+    cp "$WORK/data/f3" "$r/usr/share/private/x"
+    cp "$WORK/data/f4" "$r/usr/share/t/conf"
+    echo /usr/share/t/conf >"$r/var/lib/dpkg/info/p.conffiles"
+  done
+  mkdir -p "$(guest_cfg e2)/apps/vunify" "$VSERVER_PREFIX/etc/vservers/.defaults/apps/vunify"
+  printf '# admin list\n/usr/share/t/f2\n' >"$(guest_cfg e2)/apps/vunify/exclude"
+  printf -- '+/etc/open.conf\n-/usr/share/private\n' \
+    >"$VSERVER_PREFIX/etc/vservers/.defaults/apps/vunify/exclude"
+  # vunify: e2 against its reference e1 (util-vserver's refserver link).
+  ln -s ../../e1 "$(guest_cfg e2)/apps/vunify/refserver.1"
+  run vunify --hardlink --json e2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  same() { [[ $(stat -c %i "$(root e1)/$1") == "$(stat -c %i "$(root e2)/$1")" ]]; }
+  same usr/share/t/f1
+  ! same usr/share/t/f2
+  same etc/open.conf
+  ! same etc/same.conf
+  ! same usr/share/private/x
+  ! same usr/share/t/conf
+  printf '/usr\n+etc/x\n' >"$(guest_cfg e2)/apps/vunify/exclude"
+  run vunify --hardlink e2
+  [[ $status -eq 2 ]]
+  [[ $output == *"apps/vunify/exclude:2"*"+etc/x"* ]]
+}
+
+# deb DIR VERSION: a package vs-unify-test with a 300 kB data file (same bytes in every build of
+# that version) and a small text file.
+deb() {
+  local d=$WORK/deb-$2
+  mkdir -p "$d/DEBIAN" "$d/usr/share/vs-unify-test"
+  printf 'Package: vs-unify-test\nVersion: %s\nArchitecture: all\nMaintainer: t <t@t.invalid>\nDescription: unify test\n' \
+    "$2" >"$d/DEBIAN/control"
+  yes "vs-unify-test version $2" | head -c 300000 >"$d/usr/share/vs-unify-test/data"
+  echo "version $2 of the test package" >"$d/usr/share/vs-unify-test/version"
+  dpkg-deb --root-owner-group -Zgzip -b "$d" "$1/vsut_$2.deb" >/dev/null
+}
+
+# debian_case TYPE: two guests from the fixture, a package installed in both, unified while
+# running; then an upgrade from a local .deb in one of them.
+debian_case() {
+  local t=$1 flag=
+  [[ $t == ext4 ]] && flag=--hardlink
+  mkfs_loop "$t"
+  local g
+  for g in "d1$t" "d2$t"; do
+    run vs "$g" build -m template --rootdir "$MNT/guests" -- -t "$FIXTURE"
+    [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+    VS_GUESTS+=("$g")
+    echo reaper >"$(guest_cfg "$g")/apps/init/style"
+    deb "$(root "$g")/root" 1
+    deb "$(root "$g")/root" 2
+    vs "$g" start
+    vs "$g" exec dpkg -i /root/vsut_1.deb >/dev/null
+  done
+  run vhashify $flag --json "d1$t" "d2$t"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  (( $(json .shared_files) > 1000 ))
+  local d=usr/share/vs-unify-test/data a b
+  a=$(root "d1$t") b=$(root "d2$t")
+  if [[ $t == ext4 ]]; then
+    [[ $(stat -c %i "$a/$d") == "$(stat -c %i "$b/$d")" ]]
+    run vs "d1$t" exec chattr -i /$d
+    [[ $status -ne 0 ]]
+    run vs "d1$t" exec dpkg -i /root/vsut_2.deb
+    [[ $status -ne 0 ]]
+    [[ $output == *"not permitted"* ]]
+    vs "d1$t" hashify --undo >/dev/null
+  else
+    shares_extents "$b/$d"
+  fi
+  vs "d1$t" exec dpkg -i /root/vsut_2.deb >/dev/null
+  grep -q 'version 2' "$a/usr/share/vs-unify-test/version"
+  grep -q 'version 1' "$b/usr/share/vs-unify-test/version"
+  grep -q 'vs-unify-test version 1' "$b/$d"
+  ! grep -q 'version 1' "$a/$d"
+  vs "d2$t" exec dpkg -s vs-unify-test | grep -q '^Version: 1'
+  vs "d1$t" stop
+  vs "d2$t" stop
+}
+
+fixture() {
+  command -v dpkg-deb >/dev/null || skip "dpkg-deb not installed"
+  FIXTURE=$(VS_BIN=$VS_BIN bash "$VS_SOURCE_DIR/scripts/fixtures.sh" "$VS_BUILD_DIR" | tail -1)
+  [[ -f $FIXTURE ]] || skip "no debootstrap fixture"
+}
+
+@test "debootstrap guests on btrfs: unified while running, a dpkg upgrade in one stays its own" {
+  fixture
+  debian_case btrfs
+}
+
+@test "debootstrap guests on XFS: unified while running, a dpkg upgrade in one stays its own" {
+  fixture
+  debian_case xfs
+}
+
+@test "debootstrap guests on ext4: shared files cannot be upgraded in place until hashify --undo" {
+  fixture
+  debian_case ext4
+}

@@ -1,0 +1,60 @@
+// unify/hash_cache: an entry is found only for the unchanged file; damage drops the whole cache.
+#include "unify/hash_cache.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "base/sys.hpp"
+
+namespace vs::unify {
+namespace {
+
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char t[] = "/tmp/vs-hcache-XXXXXX";
+        path = ::mkdtemp(t);
+    }
+    ~TempDir() { (void)sys::remove_tree(path); }
+};
+
+TEST(UnifyHashCache, RoundTripAndKeyedOnEveryField) {
+    TempDir d;
+    HashCache c;
+    CachedHash h{{1, 2, 3, -4, 5}, {0x1122334455667788ull, 0x99aabbccddeeff00ull}, 7, 8};
+    c.put(h);
+    std::string file = d.path + "/unify/hashes";
+    ASSERT_TRUE(c.save(file));
+    auto back = HashCache::load(file);
+    const CachedHash* f = back.find(h.key);
+    ASSERT_NE(f, nullptr);
+    EXPECT_TRUE(XXH128_isEqual(f->hash, h.hash));
+    EXPECT_EQ(f->leader_dev, 7u);
+    EXPECT_EQ(f->leader_ino, 8u);
+    for (int i = 0; i < 5; ++i) {
+        FileKey k = h.key;
+        if (i == 0) k.dev++;
+        if (i == 1) k.ino++;
+        if (i == 2) k.size++;
+        if (i == 3) k.mtime_ns++;
+        if (i == 4) k.ctime_ns++;
+        EXPECT_EQ(back.find(k), nullptr) << "field " << i;
+    }
+}
+
+TEST(UnifyHashCache, DamagedFileIsDroppedWhole) {
+    TempDir d;
+    std::string file = d.path + "/hashes";
+    ASSERT_TRUE(sys::write_file_atomic(file,
+                                       "vserver-ng unify hash cache 1\n"
+                                       "1 2 3 4 5 00000000000000aa 00000000000000bb 0 0\n"
+                                       "1 9 3 4 5 zz 00000000000000bb 0 0\n"));
+    auto c = HashCache::load(file);
+    EXPECT_EQ(c.loaded(), 0u);
+    ASSERT_TRUE(sys::write_file_atomic(file, "something else\n"));
+    EXPECT_EQ(HashCache::load(file).loaded(), 0u);
+    EXPECT_EQ(HashCache::load(d.path + "/absent").loaded(), 0u);
+}
+
+}  // namespace
+}  // namespace vs::unify
