@@ -24,18 +24,11 @@ constexpr const char* kHelp =
     "  /var, /home...); dpkg conffiles are never shared. --undo: private copies again.\n"
     "  A progress line on a terminal; --json prints a summary (docs/unification.md).\n";
 
-// Parses the options every form shares; the rest goes to `names`. -1 when done (help, version),
-// else an exit code on error or kOk.
+// Parses the options; the rest goes to `names`. kOk, or kUsage on an unknown option.
 int parse(std::vector<std::string>& args, UnifyRun& r, bool& all, std::vector<std::string>& names,
-          const char* tool, const char* help, bool allow_all) {
+          const char* tool, bool allow_all) {
     for (const auto& a : args) {
-        if (a == "--help" || a == "-h") {
-            fmt::print("{}", help);
-            return -1;
-        } else if (a == "--version" || a == "-V") {
-            print_version(tool);
-            return -1;
-        } else if (a == "--undo") {
+        if (a == "--undo") {
             r.undo = true;
         } else if (a == "-n" || a == "--dry-run") {
             r.dry_run = true;
@@ -60,8 +53,7 @@ int vhashify_main(std::vector<std::string>& args) {
     UnifyRun r;
     bool all = false;
     std::vector<std::string> names;
-    int p = parse(args, r, all, names, "vhashify", kHelp, true);
-    if (p != kOk) return p < 0 ? kOk : p;
+    if (int p = parse(args, r, all, names, "vhashify", true); p != kOk) return p;
     if (all == !names.empty()) {
         log::error("vhashify: give guest names or --all (try --help)");
         return kUsage;
@@ -104,9 +96,18 @@ int cmd_hashify(GuestCommand& c) {
     return vhashify_main(args);
 }
 
-RegisterTool tool("vhashify", vhashify_main);
+RegisterTool tool("vhashify",
+                  {"share files that are identical in several guests",
+                   kHelp,
+                   {"--all", "--undo", "-n", "--dry-run", "--json", "--hardlink"}},
+                  vhashify_main);
 RegisterGuestCommand reg("hashify",
-                         "share identical files with the other guests (vhashify); --undo",
+                         {"share the guest's files with the other guests (vhashify); --undo",
+                          "usage: vserver NAME hashify [--undo] [-n|--dry-run] [--json] "
+                          "[--hardlink]\n"
+                          "  shares NAME's files that are identical in the other guests (whose\n"
+                          "  files are only read); --undo gives NAME private copies again.\n",
+                          {"--undo", "-n", "--dry-run", "--json", "--hardlink"}},
                          cmd_hashify);
 
 }  // namespace

@@ -23,13 +23,7 @@ int vunify_main(std::vector<std::string>& args) {
     std::vector<std::string> names, refs;
     for (size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
-        if (a == "--help" || a == "-h") {
-            fmt::print("{}", kHelp);
-            return kOk;
-        } else if (a == "--version" || a == "-V") {
-            print_version("vunify");
-            return kOk;
-        } else if (a == "-R" || a == "--undo") {
+        if (a == "-R" || a == "--undo") {
             r.undo = true;
         } else if (a == "-n" || a == "--dry-run") {
             r.dry_run = true;
@@ -103,7 +97,11 @@ int vunify_main(std::vector<std::string>& args) {
     return run_unify(paths, std::move(trees), r);
 }
 
-RegisterTool tool("vunify", vunify_main);
+RegisterTool tool("vunify",
+                  {"share a guest's files with its reference guests",
+                   kHelp,
+                   {"-R", "--undo", "-n", "--dry-run", "--json", "--hardlink", "--ref"}},
+                  vunify_main);
 
 }  // namespace
 

@@ -10,10 +10,6 @@
 #include "spec/validate.hpp"
 #include "cli/registry.hpp"
 
-#ifndef VS_PROJECT_VERSION
-#define VS_PROJECT_VERSION "0.1.0"
-#endif
-
 namespace vs::cli {
 
 Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name) {
@@ -78,10 +74,6 @@ int run_unify(const config::Paths& paths, std::vector<unify::GuestTree> trees, c
     else if (::isatty(STDOUT_FILENO))
         fmt::print("{}", unify::summary_text(*s));
     return errors ? kFail : kOk;
-}
-
-void print_version(const char* tool) {
-    fmt::print("{} (vserver-ng) {}\n", tool, VS_PROJECT_VERSION);
 }
 
 }  // namespace vs::cli

@@ -26,7 +26,4 @@ Result<std::vector<unify::GuestTree>> other_guests(const config::Paths& paths,
 /// text on a terminal only) and the skipped files and errors on stderr; the exit code.
 int run_unify(const config::Paths& paths, std::vector<unify::GuestTree> trees, const UnifyRun& r);
 
-/// "vhashify (vserver-ng) 0.1.0".
-void print_version(const char* tool);
-
 }  // namespace vs::cli

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "base/sys.hpp"
+#include "fs/remove.hpp"
 
 namespace vs::unify {
 namespace {
@@ -15,7 +16,7 @@ struct TempDir {
         char t[] = "/tmp/vs-hcache-XXXXXX";
         path = ::mkdtemp(t);
     }
-    ~TempDir() { (void)sys::remove_tree(path); }
+    ~TempDir() { (void)fs::remove_path(path); }
 };
 
 TEST(UnifyHashCache, RoundTripAndKeyedOnEveryField) {
