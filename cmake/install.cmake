@@ -101,11 +101,19 @@ set(CPACK_DEBIAN_MAIN_DESCRIPTION
 set(CPACK_DEBIAN_DBGSYM_DESCRIPTION "debug symbols for vserver-ng
 The debug info of vserver and vps, found by gdb through their build id
 (/usr/lib/debug/.build-id).")
+# Maintainer scripts (systemd's daemon-reload for the units dist/ installs) and conffiles: every
+# file under /etc, listed by a pre-build script once the staging tree exists.
+set(CPACK_VS_DEB_CONFFILES ${CMAKE_BINARY_DIR}/deb-control/conffiles)
+file(WRITE ${CPACK_VS_DEB_CONFFILES} "")
+set(CPACK_DEBIAN_MAIN_PACKAGE_CONTROL_EXTRA ${CMAKE_SOURCE_DIR}/cmake/deb/postinst
+    ${CMAKE_SOURCE_DIR}/cmake/deb/postrm ${CPACK_VS_DEB_CONFFILES})
+set(CPACK_DEBIAN_MAIN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/cmake/deb/conffiles.cmake)
 # A build with the VSERVER_FAULT seam (scripts/build.sh's test build) is never packaged.
 if(VS_FAULT_INJECTION)
   file(WRITE ${CMAKE_BINARY_DIR}/cpack_refuse.cmake
        "message(FATAL_ERROR \"this build has the VSERVER_FAULT test seam (VS_FAULT_INJECTION=ON): "
        "package a build configured without it (README.md, Install)\")\n")
-  set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_BINARY_DIR}/cpack_refuse.cmake)
+  list(PREPEND CPACK_PRE_BUILD_SCRIPTS ${CMAKE_BINARY_DIR}/cpack_refuse.cmake)
 endif()
 include(CPack)

@@ -108,6 +108,13 @@ version() { "$DEB_BUILD/bin/vserver" --version | cut -d' ' -f3; }
   run -0 in_chroot man -w 5 vserver-config
   run -0 in_chroot sh -c 'MANWIDTH=80 man --warnings vps 2>&1 >/dev/null'
   [[ -z $output ]]
+  # Files under /etc are conffiles: an admin's edits survive upgrades.
+  run -0 in_chroot dpkg-query -W -f '${Conffiles}' vserver-ng
+  local etc
+  etc=$(dpkg-deb -c "$DEB_BUILD/vserver-ng_${v}_$arch.deb" |
+    awk '$6 ~ /^\.\/etc\/.*[^\/]$/ {print substr($6, 2)}')
+  [[ -n $etc ]]
+  for f in $etc; do [[ $output == *" $f "* ]]; done
   [[ -f $CH/usr/share/bash-completion/completions/vserver ]]
   [[ $(readlink "$CH/usr/share/bash-completion/completions/vkill") == vserver ]]
   # The dbgsym's file is the one the installed binary's build id names.
@@ -122,5 +129,6 @@ version() { "$DEB_BUILD/bin/vserver" --version | cut -d' ' -f3; }
   for f in vserver vps vs-init vkill vtop vpstree vserver-stat; do [[ ! -e $CH/usr/sbin/$f ]]; done
   [[ ! -e $CH/usr/share/man/man8/vserver.8 && ! -e $CH/usr/share/doc/vserver-ng ]]
   [[ ! -e $CH/usr/share/bash-completion/completions/vserver ]]
+  [[ ! -e $CH/etc/default/vservers-default && ! -e $CH/etc/init.d/vservers-default ]]
   [[ ! -e $CH/usr/lib/debug/.build-id ]] || [[ -z $(find "$CH/usr/lib/debug/.build-id" -type f) ]]
 }
