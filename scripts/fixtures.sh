@@ -3,15 +3,19 @@
 # further Debian guests with `vserver NAME build -m template -- -t FIXTURE` in seconds.
 #   bookworm-minbase.tar.zst: `vserver build -m debootstrap -- -d bookworm -- --variant=minbase`
 #   (sysv style: with sysv-rc), packed with numeric owners, xattrs and ACLs, .debs left out.
+#   bookworm-systemd.tar.zst (only with --systemd): the same plus systemd-sysv, so /sbin/init is
+#   systemd (the systemd init style's tests); its own tarball and lock, built only when asked.
 # The mirror is the host's own apt source (vserver's default); nothing here names a mirror.
-# Usage: scripts/fixtures.sh [BUILD_DIR] [--rebuild]   (BUILD_DIR default: build)
+# Usage: scripts/fixtures.sh [BUILD_DIR] [--rebuild] [--systemd]   (BUILD_DIR default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build
 rebuild=0
+flavour=minbase
 for a in "$@"; do
   case $a in
     --rebuild) rebuild=1 ;;
+    --systemd) flavour=systemd ;;
     *) build_dir=$a ;;
   esac
 done
@@ -19,10 +23,16 @@ build_dir=$(realpath "$build_dir")
 bin=${VS_BIN:-$build_dir/bin}
 out=$build_dir/fixtures
 mkdir -p "$out"
-fixture=$out/bookworm-minbase.tar.zst
+fixture=$out/bookworm-$flavour.tar.zst
+include=()
+lock=$out/.lock
+if [[ $flavour == systemd ]]; then
+  include=(--include=systemd-sysv)
+  lock=$out/.lock-systemd
+fi
 
-# One builder at a time: concurrent test files wait for the first one's result.
-exec 9>"$out/.lock"
+# One builder per fixture at a time: concurrent test files wait for the first one's result.
+exec 9>"$lock"
 flock 9
 if [[ -f $fixture && $rebuild -eq 0 ]]; then
   echo "$fixture"
@@ -40,7 +50,7 @@ cleanup() {
 }
 trap cleanup EXIT
 VSERVER_PREFIX=$prefix "$bin/vserver" --silent fixture build -m debootstrap \
-  -- -d bookworm -- --variant=minbase >&2
+  -- -d bookworm -- --variant=minbase "${include[@]}" >&2
 root=$prefix/var/lib/vservers/fixture
 tar --numeric-owner --xattrs --xattrs-include='*' --acls \
   --exclude='./var/cache/apt/archives/*.deb' \

@@ -66,6 +66,8 @@ int cmd_status(GuestCommand& c) {
                 fmt::print("OOM kills:           {}\n", cg->oom_kills);
             if (auto a = guest_addresses_text(c.paths, c.guest); !a.empty())
                 fmt::print("Addresses:           {}\n", a);
+            if (!r->warning.empty())
+                fmt::print("Warning:             {}\n", str::escape_control(r->warning));
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

@@ -54,8 +54,8 @@ Result<uint64_t> mount_id(int fd) {
     return static_cast<uint64_t>(stx.stx_mnt_id);
 }
 
-Result<std::vector<MountEntry>> read_mountinfo() {
-    auto text = VS_TRY(sys::read_file("/proc/self/mountinfo"));
+Result<std::vector<MountEntry>> read_mountinfo(const std::string& file) {
+    auto text = VS_TRY(sys::read_file(file));
     std::vector<MountEntry> out;
     for (auto& line : str::split(text, '\n')) {
         // ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
@@ -65,6 +65,7 @@ Result<std::vector<MountEntry>> read_mountinfo() {
         auto id = str::parse_u64(f[0]);
         if (!id) continue;
         m.id = *id;
+        m.dev = f[2];
         m.root = unescape(f[3]);
         m.mount_point = unescape(f[4]);
         auto dash = std::find(f.begin() + 5, f.end(), "-");

@@ -17,6 +17,7 @@ struct MountEntry {
     std::string mount_point;  ///< where, as the host sees it
     std::string fstype;       ///< "proc", "ext4", ...
     std::string source;       ///< "/dev/sda1", "proc", ...
+    std::string dev;          ///< "MAJ:MIN" of the file system (one per FUSE connection)
     /// What an admin needs to recognise it: `/srv/x (ext4 /dev/sda1, bind of /data)`.
     std::string describe() const;
 };
@@ -24,8 +25,9 @@ struct MountEntry {
 /// The mount id of the file system an fd is on (statx STATX_MNT_ID, Linux 5.8).
 Result<uint64_t> mount_id(int fd);
 
-/// Every line of /proc/self/mountinfo.
-Result<std::vector<MountEntry>> read_mountinfo();
+/// Every line of /proc/self/mountinfo, or of another mountinfo file (/proc/PID/mountinfo: the
+/// mount points as that process sees them).
+Result<std::vector<MountEntry>> read_mountinfo(const std::string& file = "/proc/self/mountinfo");
 
 /// The mount with this id, if it is still mounted.
 std::optional<MountEntry> find_mount(uint64_t id);

@@ -35,6 +35,7 @@ struct Ctx {
     /// new superblocks to make at start and tear down at stop (empty, read-only and the
     /// guest's own, so sharing it exposes nothing).
     UniqueFd mask_dir;
+    int lxcfs_fd = -1;  ///< the shared lxcfs mount (Op::lxcfs sources are relative to it)
 };
 
 std::string rel(const std::string& guest_path) {
@@ -193,6 +194,12 @@ Result<UniqueFd> open_fstab_source(const std::string& source) {
 Status do_bind(const Ctx& c, const Op& o) {
     UniqueFd src;
     if (o.fstab_bind) src = VS_TRY(open_fstab_source(o.source));
+    if (o.lxcfs) {
+        if (c.lxcfs_fd < 0)
+            return make_error(EINVAL, "bind source \"{}\": no lxcfs mount given", o.source);
+        src = VS_TRY(
+            sys::open_at(c.lxcfs_fd, o.source, O_PATH | O_NOFOLLOW | O_CLOEXEC).wrap("lxcfs file"));
+    }
     struct stat st {};
     int rc = src ? ::fstat(src.get(), &st) : ::stat(o.source.c_str(), &st);
     if (rc < 0) return errno_error(fmt::format("bind source \"{}\"", o.source));
@@ -332,9 +339,11 @@ Status open_devnull(Ctx& c) {
 
 }  // namespace
 
-Status execute(const Plan& plan, const std::string& root, int root_fd, int idmapped_root) {
+Status execute(const Plan& plan, const std::string& root, int root_fd, int idmapped_root,
+               int lxcfs_fd) {
     Ctx c;
     c.root = root;
+    c.lxcfs_fd = lxcfs_fd;
     VS_TRY(open_devnull(c));
     mode_t old_umask = ::umask(0022);
     for (const Op& o : plan) {

@@ -16,6 +16,8 @@ namespace vs::mount {
 /// whose ids may not traverse the path to the root); -1 opens `root` here.
 /// `idmapped_root`: a detached tree (mount::idmapped_tree) attached as the root instead of a
 /// plain copy of it; -1: none.
-Status execute(const Plan& plan, const std::string& root, int root_fd = -1, int idmapped_root = -1);
+/// `lxcfs_fd`: an O_PATH fd of the shared lxcfs mount, the base of Op::lxcfs binds; -1: none.
+Status execute(const Plan& plan, const std::string& root, int root_fd = -1, int idmapped_root = -1,
+               int lxcfs_fd = -1);
 
 }  // namespace vs::mount

@@ -227,7 +227,28 @@ Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
     return ok();
 }
 
+/// Read-only binds of the lxcfs files under `prefix` ("/proc/" or "/sys/").
+void add_lxcfs(Plan& p, const LxcfsView& v, const std::string& prefix) {
+    if (v.dir.empty()) return;
+    for (auto& f : lxcfs_files(v)) {
+        if (!str::starts_with(f, prefix)) continue;
+        Op o = op(OpKind::Bind, f);
+        o.source = f.substr(1);
+        o.lxcfs = true;
+        o.attrs = kRdonly | kNosuid | kNodev | kNoexec;
+        p.push_back(o);
+    }
+}
+
 }  // namespace
+
+std::vector<std::string> lxcfs_files(const LxcfsView& v) {
+    std::vector<std::string> f;
+    if (v.mem) f.insert(f.end(), {"/proc/meminfo", "/proc/swaps"});
+    if (v.cpu) f.insert(f.end(), {"/proc/cpuinfo", "/proc/stat", "/sys/devices/system/cpu/online"});
+    if (v.load) f.push_back("/proc/loadavg");
+    return f;
+}
 
 Result<Plan> build_plan(const GuestMounts& in) {
     Plan p;
@@ -249,6 +270,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
             p.push_back(o);
         }
     }
+    // The guest's own memory, CPUs and load as lxcfs computes them from the reader's cgroup.
+    add_lxcfs(p, in.lxcfs, "/proc/");
 
     // /sys: a fresh sysfs shows the guest's own network namespace; read-only either way.
     if (in.own_netns) {
@@ -269,6 +292,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
             p.push_back(o);
         }
     }
+    add_lxcfs(p, in.lxcfs, "/sys/");
     // The guest's own cgroup only, read-only: a writable host cgroupfs lets root leave its
     // cgroup (machine-facts.md: no nsdelegate here).
     bool v2_only = in.cgroups.size() == 1 && in.cgroups[0].name.empty();

@@ -43,6 +43,10 @@ struct Op {
     /// through a volume another guest writes), and refused when it is on a kernel filesystem
     /// (proc, sysfs, cgroup, ...) that would give the guest the host's view unconfined.
     bool fstab_bind = false;
+    /// Bind of a file of the shared lxcfs mount: `source` is relative to the lxcfs fd given to
+    /// mount::execute (opened before the child takes the guest's ids, which may not traverse
+    /// the host's run dir).
+    bool lxcfs = false;
     mode_t mode = 0;                ///< Device, Mkdir
     unsigned major = 0, minor = 0;  ///< Device
 };
@@ -57,6 +61,18 @@ struct CgroupView {
     std::string link;    ///< non-empty: `name` is a symlink to this (e.g. cpu -> cpu,cpuacct)
 };
 
+/// The files of the host's lxcfs mount bound over the guest's (virt_mem, virt_cpu, virt_load).
+struct LxcfsView {
+    std::string dir;  ///< host mount point of the shared lxcfs daemon ("" = none)
+    bool mem = false;
+    bool cpu = false;
+    bool load = false;
+};
+
+/// The guest paths lxcfs serves for these flags ("/proc/meminfo", ...), each also the path
+/// below the lxcfs mount point.
+std::vector<std::string> lxcfs_files(const LxcfsView& v);
+
 struct GuestMounts {
     std::string root;       ///< host path of the guest root (informational)
     bool own_netns = true;  ///< sysfs can be mounted fresh
@@ -64,6 +80,7 @@ struct GuestMounts {
     std::vector<spec::FstabEntry> fstab;
     std::vector<CgroupView> cgroups;
     bool proc_masks = true;  ///< the masked and read-only paths below
+    LxcfsView lxcfs;
 };
 
 /// The masked and read-only paths of security.md §1.4 (Docker's defaults).
@@ -73,11 +90,11 @@ const std::vector<std::string>& readonly_paths();
 /// fstab targets we always provide ourselves (hardened); such fstab lines are skipped.
 bool is_managed_target(const std::string& target);
 
-/// Builds the plan: rslave, root bind, /proc (+masks, read-only paths), /sys (+masks, cgroup
-/// view), /dev (tmpfs, nodes, devpts, shm, mqueue, links), fstab entries, pivot_root.
-/// An fstab proc, sysfs or devpts gets the same options, masks and read-only paths as the
-/// guest's own. Fails on an fstab line it cannot accept (relative target, ".." in it, bad
-/// options, a cgroup filesystem or a host kernel interface such as debugfs), naming it.
+/// Builds the plan: rslave, root bind, /proc (+masks, read-only paths, lxcfs files), /sys
+/// (+masks, lxcfs cpu/online, cgroup view), /dev (tmpfs, nodes, devpts, shm, mqueue, links), fstab
+/// entries, pivot_root. An fstab proc, sysfs or devpts gets the same options, masks and read-only
+/// paths as the guest's own. Fails on an fstab line it cannot accept (relative target, ".." in it,
+/// bad options, a cgroup filesystem or a host kernel interface such as debugfs), naming it.
 Result<Plan> build_plan(const GuestMounts& in);
 
 }  // namespace vs::mount

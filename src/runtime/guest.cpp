@@ -12,6 +12,7 @@
 #include "proc/proc_info.hpp"
 #include "runtime/identity.hpp"
 #include "runtime/join_profile.hpp"
+#include "runtime/lxcfs.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
@@ -83,6 +84,7 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
             double started = static_cast<double>(seen.state->init_start_time) /
                              static_cast<double>(proc::clock_ticks());
             r.uptime_s = proc::uptime_seconds() - started;
+            r.warning = lxcfs::guest_problem(paths, name, seen.state->init_pid);
         }
     }
     return r;

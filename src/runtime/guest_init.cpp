@@ -73,13 +73,17 @@ Status build_root(const InitPlan& p, UniqueFd idmapped_root) {
     // Open the root while our fsuid is still the host's root: in a user namespace the guest's
     // ids may not traverse the path to it (e.g. a 0700 parent dir).
     auto rootfd = VS_TRY(sys::open(spec.root, O_PATH | O_DIRECTORY));
+    UniqueFd lxcfs;
+    if (!p.lxcfs_dir.empty())
+        lxcfs = VS_TRY(sys::open(p.lxcfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (spec.ns.user) VS_TRY(ns::become_root_in_userns());
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
     VS_TRY(process_settings(spec, p));
     VS_TRY(mount::execute(p.mounts, spec.root, rootfd.get(),
-                          idmapped_root ? idmapped_root.get() : -1));
+                          idmapped_root ? idmapped_root.get() : -1, lxcfs.get()));
     rootfd.reset();
+    lxcfs.reset();
     idmapped_root.reset();
     VS_TRY(ns::set_uts_in_child(p.nodename, spec.domainname));
     VS_TRY(apply_rlimits(p.rlimits));

@@ -27,6 +27,7 @@ struct InitPlan {
     /// (start.cpp, style sysv); every other fd is closed.
     std::vector<int> inherit_fds;
     bool new_cgroupns = true;
+    std::string lxcfs_dir;  ///< the shared lxcfs mount point when the plan binds its files
     std::string ping_group_range = "0 2147483647";  ///< gids valid in the guest's user namespace
 };
 

@@ -55,7 +55,8 @@ struct StatusReport {
     uint32_t context = 0;
     size_t processes = 0;
     double uptime_s = 0;
-    std::string detail;  ///< a line explaining leftovers, if any
+    std::string detail;   ///< a line explaining leftovers, if any
+    std::string warning;  ///< running, but something it relies on is gone (lxcfs), and the fix
 };
 /// Never blocks on a start/stop in progress and never changes anything.
 Result<StatusReport> status(const config::Paths& paths, const std::string& name);

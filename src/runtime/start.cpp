@@ -37,6 +37,7 @@
 #include "runtime/init_command.hpp"
 #include "runtime/join.hpp"
 #include "runtime/join_profile.hpp"
+#include "runtime/lxcfs.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/init_style.hpp"
 #include "state/lock.hpp"
@@ -194,7 +195,11 @@ struct Start {
         gm.userns = spec.ns.user;
         gm.fstab = spec.fstab;
         gm.cgroups = cgroup_views(paths, name, *cg);
+        if (lxcfs::wanted(spec))
+            gm.lxcfs = {VS_TRY(lxcfs::ensure(paths).wrap("guest \"{}\" (cflags virt_*)", name)),
+                        spec.flags.virt_mem, spec.flags.virt_cpu, spec.flags.virt_load};
         plan.mounts = VS_TRY(mount::build_plan(gm).wrap("mounts of guest \"{}\"", name));
+        plan.lxcfs_dir = gm.lxcfs.dir;
         plan.rlimits = rlimits;
         plan.filter = VS_TRY(guest_filter(paths, spec));
         plan.nodename = ns::effective_nodename(spec.nodename, name);

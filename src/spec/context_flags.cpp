@@ -53,21 +53,22 @@ const std::vector<ContextName>& cflag_table() {
         {"sched_pause", {}, Support::Mapped, "the guest starts frozen (cgroup freezer)"},
         {"virt_mem",
          {},
-         Support::Refused,
-         "showing rss/as limits as total memory needs an lxcfs-like /proc overlay, which "
-         "vserver-ng does not ship"},
+         Support::Mapped,
+         "lxcfs's /proc/meminfo and /proc/swaps (the guest cgroup's memory limit and use) are "
+         "bound over the guest's"},
         {"virt_uptime",
          {},
          Support::Mapped,
          "a time namespace whose boottime/monotonic clocks start at guest start"},
         {"virt_cpu",
          {},
-         Support::Refused,
-         "per-guest CPU statistics in /proc need an lxcfs-like overlay, not shipped"},
+         Support::Mapped,
+         "lxcfs's /proc/cpuinfo, /proc/stat and /sys/devices/system/cpu/online (the guest's "
+         "cpuset and CPU quota) are bound over the guest's"},
         {"virt_load",
          {},
-         Support::Refused,
-         "a per-guest load average needs an lxcfs-like /proc overlay, not shipped"},
+         Support::Mapped,
+         "lxcfs's /proc/loadavg (the load of the guest's cgroup) is bound over the guest's"},
         {"virt_time",
          {},
          Support::Refused,
@@ -312,6 +313,9 @@ Status apply_context_mechanisms(GuestSpec& spec) {
     spec.flags.private_ctx = has(f, "private");
     spec.flags.sched_pause = has(f, "sched_pause");
     spec.flags.virt_uptime = has(f, "virt_uptime");
+    spec.flags.virt_mem = has(f, "virt_mem");
+    spec.flags.virt_cpu = has(f, "virt_cpu");
+    spec.flags.virt_load = has(f, "virt_load");
     spec.ns.time = spec.flags.virt_uptime;
     if (has(f, "igneg_nice") || has(f, "igneg_ionice"))
         spec.caps.bounding &= ~cap_bit(CAP_SYS_NICE);

@@ -108,6 +108,9 @@ struct Flags {
     std::vector<std::string> names;
     bool private_ctx = false;  ///< "private"/"lock": enter/exec are refused
     bool virt_uptime = false;  ///< time namespace: guest uptime starts at its start
+    bool virt_mem = false;     ///< lxcfs meminfo/swaps over the guest's /proc
+    bool virt_cpu = false;     ///< lxcfs cpuinfo/stat/cpu/online
+    bool virt_load = false;    ///< lxcfs loadavg
     bool sched_pause = false;  ///< start frozen
 };
 

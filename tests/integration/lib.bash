@@ -51,6 +51,18 @@ guest_cgroup_pids() {
 # mountinfo lines of the host (our mount namespace) that mention the prefix.
 prefix_mounts() { grep -F "$VSERVER_PREFIX" /proc/self/mountinfo || true; }
 
+# The shared lxcfs daemon's mount (virt_mem/virt_cpu/virt_load) stays when a guest stops.
+guest_prefix_mounts() { prefix_mounts | grep -vF "$VSERVER_PREFIX/run/vservers/.lxcfs/mnt " || true; }
+
+# The pid of the lxcfs daemon start made under the prefix, if it still runs.
+lxcfs_pid() {
+    local f=$VSERVER_PREFIX/run/vservers/.lxcfs/daemon pid start
+    [[ -r $f ]] || return 1
+    read -r pid start <"$f"
+    [[ -d /proc/$pid && $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) == "$start" ]] || return 1
+    echo "$pid"
+}
+
 # The build flag VS_TEST_USERNS asks for (empty when unset).
 test_userns_flag() {
     case ${VS_TEST_USERNS:-} in
@@ -109,7 +121,7 @@ assert_no_leaks() {
     for d in $(cgroup_parent_dirs); do
         if [[ -d $d/$name ]]; then echo "leaked cgroup $d/$name"; bad=1; fi
     done
-    if [[ -n $(prefix_mounts) ]]; then echo "leaked mounts:"; prefix_mounts; bad=1; fi
+    if [[ -n $(guest_prefix_mounts) ]]; then echo "leaked mounts:"; guest_prefix_mounts; bad=1; fi
     if [[ -e $(guest_state "$name") ]]; then echo "leaked state $(guest_state "$name")"; bad=1; fi
     for d in join.json join.bpf; do
         d=$(dirname "$(guest_state "$name")")/$d
@@ -129,6 +141,11 @@ vs_teardown() {
     for g in "${VS_GUESTS[@]}"; do
         for pid in $(guest_cgroup_pids "$g"); do kill -9 "$pid" 2>/dev/null || true; done
     done
+    # The lxcfs daemon a virt_* guest started under the prefix, by its recorded pid.
+    if pid=$(lxcfs_pid); then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+    fi
     local m
     while read -r m; do
         umount -l "$m" 2>/dev/null || true

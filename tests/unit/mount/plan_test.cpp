@@ -60,6 +60,31 @@ TEST(MountPlan, ProcIsHardenedAndMaskedAfterItIsMounted) {
         EXPECT_GE(index_of(p, OpKind::ReadOnly, must), 0) << must;
 }
 
+TEST(MountPlan, LxcfsFilesFollowTheFlagsAndComeAfterTheirFilesystem) {
+    auto g = hybrid();
+    auto plain = *build_plan(g);
+    EXPECT_EQ(std::count_if(plain.begin(), plain.end(), [](auto& o) { return o.lxcfs; }), 0);
+    g.lxcfs = {"/run/l", true, false, false};
+    EXPECT_EQ(lxcfs_files(g.lxcfs), (std::vector<std::string>{"/proc/meminfo", "/proc/swaps"}));
+    g.lxcfs.cpu = g.lxcfs.load = true;
+    auto p = *build_plan(g);
+    long proc = index_of(p, OpKind::NewFs, "/proc");
+    long sys = index_of(p, OpKind::NewFs, "/sys");
+    for (auto& f : lxcfs_files(g.lxcfs)) {
+        long i = index_of(p, OpKind::Bind, f);
+        ASSERT_GE(i, 0) << f;
+        const Op& o = p[static_cast<size_t>(i)];
+        EXPECT_EQ("/" + o.source, f);  // relative to the lxcfs mount's fd
+        EXPECT_TRUE(o.lxcfs);
+        EXPECT_TRUE(o.attrs & kRdonly) << f;
+        EXPECT_FALSE(o.fstab_bind);
+        EXPECT_GT(i, f.rfind("/sys/", 0) == 0 ? sys : proc) << f;
+    }
+    EXPECT_GE(index_of(p, OpKind::Bind, "/sys/devices/system/cpu/online"), 0);
+    EXPECT_GE(index_of(p, OpKind::Bind, "/proc/loadavg"), 0);
+    EXPECT_LT(index_of(p, OpKind::Bind, "/proc/uptime"), 0);  // virt_uptime: a time namespace
+}
+
 TEST(MountPlan, SysIsAFreshReadOnlySysfsInItsOwnNetns) {
     auto p = *build_plan(hybrid());
     long sys = index_of(p, OpKind::NewFs, "/sys");

@@ -15,10 +15,10 @@ TEST(ContextFlags, EveryEntryExplainsItself) {
 }
 
 TEST(ContextFlags, RefusedNamesSayWhy) {
-    auto r = apply_cflag_list({}, "virt_mem", "cflags");
+    auto r = apply_cflag_list({}, "virt_time", "cflags");
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("virt_mem"), std::string::npos);
-    EXPECT_NE(r.error().message.find("lxcfs"), std::string::npos);
+    EXPECT_NE(r.error().message.find("virt_time"), std::string::npos);
+    EXPECT_NE(r.error().message.find("CLOCK_REALTIME"), std::string::npos);
     r = apply_ccap_list({}, "vxc_syslog", "ccapabilities");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("vxc_syslog"), std::string::npos);
@@ -29,7 +29,7 @@ TEST(ContextFlags, AliasesPrefixesAndClearing) {
     ASSERT_TRUE(r) << r.error().what();
     EXPECT_EQ(*r, (std::vector<std::string>{"private", "sc_helper", "sched_pause"}));
     // Clearing a refused name is fine: it asks for nothing.
-    EXPECT_TRUE(apply_cflag_list({}, "!virt_mem", ""));
+    EXPECT_TRUE(apply_cflag_list({}, "!virt_time", ""));
     EXPECT_EQ(*apply_cflag_list({"private"}, "none", ""), std::vector<std::string>{});
     EXPECT_EQ(*apply_cflag_list({}, "default", ""), default_cflags());
     EXPECT_EQ(*apply_ccap_list({}, "ping", ""), std::vector<std::string>{"raw_icmp"});
@@ -38,13 +38,17 @@ TEST(ContextFlags, AliasesPrefixesAndClearing) {
 TEST(ContextFlags, MechanismsLandInTheSpec) {
     GuestSpec s;
     s.caps.bounding = default_bounding_set() | cap_bit(CAP_SYS_NICE);
-    s.flags.names = {"igneg_nice", "private", "sched_pause", "virt_uptime"};
+    s.flags.names = {"igneg_nice", "private",  "sched_pause",
+                     "virt_load",  "virt_mem", "virt_uptime"};
     s.caps.ccaps = {"raw_icmp", "set_rlimit"};
     ASSERT_TRUE(apply_context_mechanisms(s));
     EXPECT_TRUE(s.flags.private_ctx);
     EXPECT_TRUE(s.flags.sched_pause);
     EXPECT_TRUE(s.flags.virt_uptime);
     EXPECT_TRUE(s.ns.time);
+    EXPECT_TRUE(s.flags.virt_mem);
+    EXPECT_TRUE(s.flags.virt_load);
+    EXPECT_FALSE(s.flags.virt_cpu);
     EXPECT_TRUE(s.caps.ping_sockets);
     EXPECT_FALSE(s.caps.bounding & cap_bit(CAP_SYS_NICE));
     EXPECT_TRUE(s.caps.bounding & cap_bit(CAP_SYS_RESOURCE));
