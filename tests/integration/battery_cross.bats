@@ -9,13 +9,7 @@ load lib
 load security_lib
 bats_require_minimum_version 1.5.0
 
-setup() { sec_setup; }
-teardown() {
-    local rc=0
-    sec_teardown || rc=1
-    [[ -n ${SHARED_VOL:-} ]] && rm -rf "$SHARED_VOL"
-    return $rc
-}
+sec_post_teardown() { if [[ -n ${SHARED_VOL:-} ]]; then rm -rf "$SHARED_VOL"; fi; }
 
 g1sh() { vs g1 exec sh -c "$1"; }
 g2sh() { vs g2 exec sh -c "$1"; }

@@ -11,17 +11,16 @@ load lib
 load security_lib
 bats_require_minimum_version 1.5.0
 
-setup() { sec_setup; }
-teardown() {
-    local rc=0
-    # The tmux server of A18, by its own socket (only ever ours), before the guests go: its
-    # shell may still be inside an enter.
-    [[ -n ${A18_TMUX:-} ]] && tmux -L "$A18_TMUX" kill-server 2>/dev/null
-    sec_teardown || rc=1
+# The tmux server of A18, by its own socket (only ever ours), before the guests go: its shell
+# may still be inside an enter.
+sec_pre_teardown() {
+    if [[ -n ${A18_TMUX:-} ]]; then tmux -L "$A18_TMUX" kill-server 2>/dev/null || true; fi
+}
+sec_post_teardown() {
+    local rc=0 d
     # A19's host path socket (its listener is in SEC_HOST_PIDS).
     [[ -n ${A19_SOCK:-} ]] && rm -f "$A19_SOCK"
     # A15's dirs: never a mount point by then (sec_teardown has stopped every guest), checked.
-    local d
     for d in ${A15_DIRS:-}; do
         if grep -qF " $d" /proc/self/mountinfo; then echo "A15: $d is mounted"; rc=1; fi
         rm -rf "$d"
@@ -32,10 +31,6 @@ teardown() {
 gsh() { vs g1 exec sh -c "$1"; }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-# Repeat counts: the first on the host, the second in the cgroup-v2 test VM (VS_TEST_VM, where
-# each exec costs ~30x more under TCG). Only counts scale; every assertion stays.
-rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
 # ---- A13: /proc/self/exe overwrite (CVE-2019-5736) ----------------------------------------
 

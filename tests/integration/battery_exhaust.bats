@@ -10,21 +10,14 @@ load lib
 load security_lib
 bats_require_minimum_version 1.5.0
 
-setup() { sec_setup; }
-teardown() {
-    local rc=0
-    sec_teardown || rc=1
+sec_post_teardown() {
     if [[ -n ${WORK:-} ]]; then
         mountpoint -q "$WORK/mnt" && umount "$WORK/mnt"
         [[ -f $WORK/loop ]] && losetup -d "$(cat "$WORK/loop")"
         rm -rf "$WORK"
     fi
-    return $rc
+    return 0
 }
-
-# Repeat counts: the first on the host, the second in the cgroup-v2 test VM (VS_TEST_VM, ~30x
-# slower under TCG). Only counts scale; every assertion stays.
-rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
 # The host side keeps working: the state dir takes a write, status answers for both guests,
 # g2 runs a command and still has its sleeper.

@@ -10,9 +10,6 @@ load lib
 load security_lib
 bats_require_minimum_version 1.5.0
 
-setup() { sec_setup; }
-teardown() { sec_teardown; }
-
 gsh() { vs g1 exec sh -c "$1"; }
 
 # ---- A1: kernel knobs ---------------------------------------------------------------------

@@ -7,6 +7,11 @@
 # probe NAME ARGS...       : run vs-probe inside the running guest NAME
 # cap_mask CAP...          : the bit mask of capability numbers
 # sweep_row ABI NAME       : the result of one row of the last sweep (sweep_guest NAME first)
+# rounds HOST VM           : a repeat count, the second one in the test VM (VS_TEST_VM)
+#
+# It also defines bats' setup and teardown (sec_setup / sec_teardown). A suite with more to
+# clean defines sec_pre_teardown (run before the guests stop) and/or sec_post_teardown (after);
+# either failing fails the test.
 
 PROBE_BIN="${VS_BIN}/vs-probe"
 
@@ -100,6 +105,20 @@ sec_teardown() {
     vs_teardown || rc=1
     return $rc
 }
+
+setup() { sec_setup; }
+
+teardown() {
+    local rc=0
+    if declare -F sec_pre_teardown >/dev/null; then sec_pre_teardown || rc=1; fi
+    sec_teardown || rc=1
+    if declare -F sec_post_teardown >/dev/null; then sec_post_teardown || rc=1; fi
+    return $rc
+}
+
+# Repeat counts: the first on the host, the second in the cgroup-v2 test VM (VS_TEST_VM, where
+# each exec costs ~30x more under TCG). Only counts scale; every assertion stays.
+rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
 probe_guest() {
     make_guest "$@"
