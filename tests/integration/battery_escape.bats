@@ -34,21 +34,9 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 # ---- A13: /proc/self/exe overwrite (CVE-2019-5736) ----------------------------------------
 
-# A guest-side writer: every sweep tries an O_WRONLY|O_APPEND open of every /proc/PID/exe and
-# names what an open that succeeded reached (exec_exe.bats explains the benign exit race it can
+# A guest-side writer: lib.bash's exe_sweep_script (it explains the benign exit race it can
 # catch: the guest's own file, or the sealed vs-init memfd whose write seal refuses the byte).
-EXE_WRITER='
-: >/tmp/writable; n=0
-while [ ! -e /tmp/stop ]; do
-    for e in /proc/[0-9]*/exe; do
-        { t=$(readlink /proc/self/fd/3)
-          case $t in "/memfd:vs-init (deleted)") printf x >&3 && t="$t WRITTEN" ;; esac
-          echo "$e $t" >>/tmp/writable; } 2>/dev/null 3>>"$e"
-    done
-    n=$((n + 1))
-done
-echo "$n" >/tmp/sweeps
-'
+EXE_WRITER=$(exe_sweep_script)
 
 @test "A13: /bin/sh replaced by '#!/proc/self/exe': enter, exec sh and suexec run the sealed vs-init; vserver and vs-init unchanged" {
     make_guest g1

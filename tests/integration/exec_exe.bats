@@ -9,27 +9,8 @@ bats_require_minimum_version 1.5.0
 setup() { vs_setup; }
 teardown() { vs_teardown; }
 
-# A guest-side observer (ash). Each sweep: the exe link of every pid (one ls), then an
-# O_WRONLY|O_APPEND open of every /proc/PID/exe (a brace group with a redirection: no fork unless
-# the open succeeds, so it is fast and reaches short-lived pids). What an open that succeeded
-# reached is named through the open fd itself: the process may be gone by then. That can happen
-# in one benign race: the open resolves the link, then the process exits and its mm lets go of
-# the exe's write denial before the open checks it (seen on 6.1). It then holds the guest's own
-# file, or the sealed vs-init memfd, whose write seal must refuse the byte tried on it. Stops
-# when /tmp/stop appears.
-OBSERVER='
-: >/tmp/seen; : >/tmp/writable; n=0
-while [ ! -e /tmp/stop ]; do
-    ls -l /proc/[0-9]*/exe 2>/dev/null | sed -n "s|.* /proc/\([0-9]*\)/exe -> |\1 |p" >>/tmp/seen
-    for e in /proc/[0-9]*/exe; do
-        { t=$(readlink /proc/self/fd/3)
-          case $t in "/memfd:vs-init (deleted)") printf x >&3 && t="$t WRITTEN" ;; esac
-          echo "$e $t" >>/tmp/writable; } 2>/dev/null 3>>"$e"
-    done
-    n=$((n + 1))
-done
-echo "$n" >/tmp/sweeps
-'
+# A guest-side observer: lib.bash's exe_sweep_script, also logging every exe link it sees.
+OBSERVER=$(exe_sweep_script seen)
 
 @test "a guest watching /proc/*/exe in 300 exec/suexec never sees nor write-opens the host binary" {
     make_guest g1

@@ -7,6 +7,7 @@
 # guest_userns : true (0) when guest $1 is configured with a user namespace
 # vs           : the vserver binary under test
 # vs_teardown  : stops every guest the test made, checks nothing leaked, removes all it made
+# exe_sweep_script [seen] : a guest-side ash script that write-opens every /proc/PID/exe
 #
 # Everything a test creates is under $VSERVER_PREFIX or the cgroup parent; teardown kills only
 # processes found in that cgroup parent, by pid.
@@ -156,4 +157,31 @@ vs_teardown() {
     done
     rm -rf "$VSERVER_PREFIX"
     [[ $leaked -eq 0 ]] || { echo "teardown found leaks (see above)"; return 1; }
+}
+
+# exe_sweep_script [seen]: prints a guest-side ash script (CVE-2019-5736 checks). Each sweep
+# tries an O_WRONLY|O_APPEND open of every /proc/PID/exe (a brace group with a redirection: no
+# fork unless the open succeeds, so it is fast and reaches short-lived pids); with "seen" it
+# first logs the exe link of every pid (one ls) to /tmp/seen. What an open that succeeded
+# reached is named through the open fd itself: the process may be gone by then. That can happen
+# in one benign race: the open resolves the link, then the process exits and its mm lets go of
+# the exe's write denial before the open checks it (seen on 6.1). It then holds the guest's own
+# file, or the sealed vs-init memfd, whose write seal must refuse the byte tried on it. Opens
+# land in /tmp/writable, the sweep count in /tmp/sweeps; it stops when /tmp/stop appears.
+exe_sweep_script() {
+    local init=': >/tmp/writable; n=0' seen=''
+    if [[ ${1:-} == seen ]]; then
+        init=": >/tmp/seen; $init"
+        seen='ls -l /proc/[0-9]*/exe 2>/dev/null |
+        sed -n "s|.* /proc/\([0-9]*\)/exe -> |\1 |p" >>/tmp/seen'
+    fi
+    printf '%s\n' "$init" 'while [ ! -e /tmp/stop ]; do' "    $seen" '
+    for e in /proc/[0-9]*/exe; do
+        { t=$(readlink /proc/self/fd/3)
+          case $t in "/memfd:vs-init (deleted)") printf x >&3 && t="$t WRITTEN" ;; esac
+          echo "$e $t" >>/tmp/writable; } 2>/dev/null 3>>"$e"
+    done
+    n=$((n + 1))
+done
+echo "$n" >/tmp/sweeps'
 }
