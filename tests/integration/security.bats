@@ -161,13 +161,18 @@ gsh() { vs g1 exec sh -c "$1"; }
     probe_guest g1
     fstab=$(guest_cfg g1)/fstab
     cp "$fstab" "$BATS_TEST_TMPDIR/fstab"
-    for line in 'none /mnt/c cgroup pids' 'none /mnt/c2 cgroup2 defaults' 'none /mnt/d debugfs defaults' \
-                'none /mnt/t tracefs defaults' 'none /mnt/b binfmt_misc defaults' 'none /mnt/f bpf defaults'; do
-        { cat "$BATS_TEST_TMPDIR/fstab"; echo "$line"; } >"$fstab"
+    # The plain fstab plus LINE: start must fail with one line of output.
+    start_refused_with() {
+        { cat "$BATS_TEST_TMPDIR/fstab"; echo "$1"; } >"$fstab"
         run vs g1 start
-        echo "$line: $status $output"
+        echo "$1: $status $output"
         [ "$status" -ne 0 ]
         [ "${#lines[@]}" -eq 1 ]
+    }
+    for line in 'none /mnt/c cgroup pids' 'none /mnt/c2 cgroup2 defaults' \
+        'none /mnt/d debugfs defaults' 'none /mnt/t tracefs defaults' \
+        'none /mnt/b binfmt_misc defaults' 'none /mnt/f bpf defaults'; do
+        start_refused_with "$line"
         [[ $output == *"\"$line\""* ]]
         assert_no_leaks g1
         [ ! -d "$(guest_root g1)${line#none }" ] || [ -z "$(ls -A "$(guest_root g1)/mnt")" ]
@@ -175,11 +180,7 @@ gsh() { vs g1 exec sh -c "$1"; }
     cg=/sys/fs/cgroup
     [[ -d $cg/unified ]] && cg=$cg/unified
     for src in /proc /proc/sys /sys /sys/kernel "$cg"; do
-        { cat "$BATS_TEST_TMPDIR/fstab"; echo "$src /mnt/h none bind,ro 0 0"; } >"$fstab"
-        run vs g1 start
-        echo "bind $src: $status $output"
-        [ "$status" -ne 0 ]
-        [ "${#lines[@]}" -eq 1 ]
+        start_refused_with "$src /mnt/h none bind,ro 0 0"
         [[ $output == *"bind source \"$src\" is on the host's "* ]]
         assert_no_leaks g1
     done
