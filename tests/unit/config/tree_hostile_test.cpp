@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <string_view>
 
 #include "config/vserver/context_alloc.hpp"
 #include "config/vserver/read.hpp"
@@ -24,6 +25,13 @@ protected:
         EXPECT_FALSE(r);
         return r ? Error{} : r.error();
     }
+    // The load fails with errno CODE and a message containing TEXT; returned for more checks.
+    Error expect_load_error(int code, std::string_view text) {
+        auto e = load_error();
+        EXPECT_EQ(e.code, code);
+        EXPECT_NE(e.message.find(text), std::string::npos) << e.message;
+        return e;
+    }
 };
 
 TEST_F(TreeHostile, AFifoContextIsAnErrorNotAHang) {
@@ -35,18 +43,13 @@ TEST_F(TreeHostile, AFifoContextIsAnErrorNotAHang) {
 
 TEST_F(TreeHostile, AContextLinkedToDevZeroIsOneShortError) {
     link("g1", "context", "/dev/zero");
-    auto e = load_error();
-    EXPECT_EQ(e.code, ELOOP);
-    EXPECT_NE(e.message.find("/context\" is a symbolic link, not followed"), std::string::npos)
-        << e.message;
+    auto e = expect_load_error(ELOOP, "/context\" is a symbolic link, not followed");
     EXPECT_LT(e.what().size(), 300u);
 }
 
 TEST_F(TreeHostile, AHugeScalarIsRefusedBeforeParsing) {
     put("g1", "context", std::string(kScalarCap + 1, '7'));
-    auto e = load_error();
-    EXPECT_EQ(e.code, EFBIG);
-    EXPECT_NE(e.message.find("at most 4096"), std::string::npos) << e.message;
+    auto e = expect_load_error(EFBIG, "at most 4096");
     EXPECT_LT(e.what().size(), 300u);
 }
 
@@ -60,18 +63,12 @@ TEST_F(TreeHostile, AFstabMayBeLargerThanAScalar) {
 
 TEST_F(TreeHostile, ADirectoryWhereAFileBelongsIsAnError) {
     ASSERT_TRUE(sys::mkdir_p(dir("g1") + "/context"));
-    auto e = load_error();
-    EXPECT_EQ(e.code, EISDIR);
-    EXPECT_NE(e.message.find("/context\" is a directory, expected a scalar file"),
-              std::string::npos)
-        << e.message;
+    expect_load_error(EISDIR, "/context\" is a directory, expected a scalar file");
 }
 
 TEST_F(TreeHostile, AFileWhereADirectoryBelongsIsAnError) {
     put("g1", "interfaces/0", "192.0.2.1\n");
-    auto e = load_error();
-    EXPECT_EQ(e.code, ENOTDIR);
-    EXPECT_NE(e.message.find("/interfaces/0\" is not a directory"), std::string::npos) << e.message;
+    expect_load_error(ENOTDIR, "/interfaces/0\" is not a directory");
     (void)fs::remove_path(dir("g1") + "/interfaces");
     put("g1", "limits", "");
     EXPECT_EQ(load_error().code, ENOTDIR);
@@ -80,11 +77,7 @@ TEST_F(TreeHostile, AFileWhereADirectoryBelongsIsAnError) {
 TEST_F(TreeHostile, ASymlinkedDirectoryOfKeysIsNotFollowed) {
     ASSERT_TRUE(sys::mkdir_p(prefix_ + "/elsewhere/0"));
     link("g1", "interfaces", prefix_ + "/elsewhere");
-    auto e = load_error();
-    EXPECT_EQ(e.code, ELOOP);
-    EXPECT_NE(e.message.find("/interfaces\" is a symbolic link, expected a directory"),
-              std::string::npos)
-        << e.message;
+    expect_load_error(ELOOP, "/interfaces\" is a symbolic link, expected a directory");
 }
 
 TEST_F(TreeHostile, LinksStayAllowedForVdirCacheRunAndScripts) {
