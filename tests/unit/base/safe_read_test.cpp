@@ -11,19 +11,12 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
-#include "fs/remove.hpp"
+#include "unit/base/temp_dir.hpp"
 
 namespace vs::sys {
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/vs-unit-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { (void)vs::fs::remove_path(path); }
-};
+using test::TempDir;
 
 TEST(SafeRead, ReadsARegularFileWithinTheCap) {
     TempDir d;

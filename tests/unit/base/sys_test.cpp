@@ -11,18 +11,11 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
-#include "fs/remove.hpp"
+#include "unit/base/temp_dir.hpp"
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/vs-unit-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() { (void)vs::fs::remove_path(path); }
-};
+using vs::test::TempDir;
 
 TEST(Sys, AtomicWriteReplacesContentAndLeavesNoTmp) {
     TempDir d;
