@@ -62,10 +62,7 @@ EXE_WRITER=$(exe_sweep_script)
     run vs g1 suexec nobody /bin/sh -c true
     [[ $output == *"vs-init: not the PID 1 of a guest"* ]]
     [[ $output != *usage* ]]
-    vs g1 exec touch /tmp/stop
-    wait "$obs"
-    echo "sweeps: $(cat "$root/tmp/sweeps")"
-    [ "$(cat "$root/tmp/sweeps")" -gt 0 ]
+    exe_sweep_stop g1 "$root" "$obs"
     # Nothing of the host was ever opened for writing; the sealed memfd never took a byte.
     bad=0
     while read -r e t; do

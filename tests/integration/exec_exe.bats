@@ -28,11 +28,7 @@ OBSERVER=$(exe_sweep_script seen)
             *) vs g1 exec /bin/true ;;
         esac
     done
-    # Written from inside: a user-namespaced guest's /tmp refuses files of host ids (EOVERFLOW).
-    vs g1 exec touch /tmp/stop
-    wait "$obs"
-    echo "sweeps: $(cat "$root/tmp/sweeps")"
-    [ "$(cat "$root/tmp/sweeps")" -gt 0 ]
+    exe_sweep_stop g1 "$root" "$obs"
     # Every exe link seen is the sealed vs-init (the init, and joining processes before their
     # execve) or a binary of the guest itself.
     bad=0

@@ -8,6 +8,7 @@
 # vs           : the vserver binary under test
 # vs_teardown  : stops every guest the test made, checks nothing leaked, removes all it made
 # exe_sweep_script [seen] : a guest-side ash script that write-opens every /proc/PID/exe
+# exe_sweep_stop G ROOT PID : stops that script (run in guest G, job PID); it must have swept
 #
 # Everything a test creates is under $VSERVER_PREFIX or the cgroup parent; teardown kills only
 # processes found in that cgroup parent, by pid.
@@ -184,4 +185,15 @@ exe_sweep_script() {
     n=$((n + 1))
 done
 echo "$n" >/tmp/sweeps'
+}
+
+# exe_sweep_stop NAME ROOT PID: stops exe_sweep_script running in guest NAME as job PID and
+# fails unless it swept at least once. ROOT is the guest's root as the host sees it. The stop
+# file is made from inside: a user-namespaced guest's /tmp refuses files of host ids
+# (EOVERFLOW).
+exe_sweep_stop() {
+    vs "$1" exec touch /tmp/stop
+    wait "$3"
+    echo "sweeps: $(cat "$2/tmp/sweeps")"
+    [ "$(cat "$2/tmp/sweeps")" -gt 0 ]
 }
