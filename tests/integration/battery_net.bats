@@ -102,7 +102,8 @@ forged_frames() {
     # IP_FREEBIND needs no privilege and binds gb's address, but nothing leaves with it: the
     # route lookup refuses a source address the guest does not have (EINVAL or ENETUNREACH).
     [ "$(jq -r .freebind_bind <<<"$r")" = OK ]
-    [[ $(jq -r .freebind_send <<<"$r") == EINVAL || $(jq -r .freebind_send <<<"$r") == ENETUNREACH ]]
+    [[ $(jq -r .freebind_send <<<"$r") == EINVAL ||
+        $(jq -r .freebind_send <<<"$r") == ENETUNREACH ]]
     # Legitimate traffic from ga, so the counter has something of ga's to see.
     v ga exec /bin/vs-probe udp-send 192.0.2.1 9
     sniff_stop
@@ -171,7 +172,8 @@ forged_frames() {
     # IP_FREEBIND gets ga a socket bound to gb's address, but nothing is sent from it.
     run v ga exec /bin/vs-probe net-forge eth0 192.0.2.66 02:66:66:66:66:66 192.0.2.11 192.0.2.1
     [ "$(jq -r .bind_victim <<<"$output")" = EADDRNOTAVAIL ]
-    [[ $(jq -r .freebind_send <<<"$output") == EINVAL || $(jq -r .freebind_send <<<"$output") == ENETUNREACH ]]
+    [[ $(jq -r .freebind_send <<<"$output") == EINVAL ||
+        $(jq -r .freebind_send <<<"$output") == ENETUNREACH ]]
     run retry "${N[@]}" busybox wget -qO- http://192.0.2.11:8080/hostname
     [[ $output == gb* ]]
 }

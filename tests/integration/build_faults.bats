@@ -40,7 +40,8 @@ no_build_leftovers() {
         no_build_leftovers g1
         run vs g1 delete --force
         [ "$status" -eq 0 ] || { echo "$point: $output"; false; }
-        [ -z "$(ls -A "$VSERVER_PREFIX/var/lib/vservers")" ] || { ls -la "$VSERVER_PREFIX/var/lib/vservers"; false; }
+        [ -z "$(ls -A "$VSERVER_PREFIX/var/lib/vservers")" ] ||
+            { ls -la "$VSERVER_PREFIX/var/lib/vservers"; false; }
     done
 }
 
@@ -51,7 +52,8 @@ no_build_leftovers() {
     for point in after-stage after-fill between-renames; do
         run env VSERVER_FAULT=build:$point:kill "$VS" c1 build -m clone -- --source src
         [ "$status" -eq 137 ]
-        [ "$(cd "$(guest_root src)" && find . -printf '%p %s %m %n\n' | sort | md5sum)" = "$before" ]
+        [ "$(cd "$(guest_root src)" && find . -printf '%p %s %m %n\n' | sort | md5sum)" = \
+            "$before" ]
     done
     run vs c1 build -m clone -- --source src
     [ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -73,7 +75,8 @@ no_build_leftovers() {
     echo x >"$cfg/.keep.tmp.$$"
     run vs g1 start
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    [ ! -e "$cfg/.context.tmp.$dead" ] && [ ! -e "$VSERVER_PREFIX/run/vservers/g1/.state.json.tmp.$dead" ]
+    [ ! -e "$cfg/.context.tmp.$dead" ] &&
+        [ ! -e "$VSERVER_PREFIX/run/vservers/g1/.state.json.tmp.$dead" ]
     [ -e "$cfg/.keep.tmp.$$" ]
     rm -f "$cfg/.keep.tmp.$$"
     vs g1 stop
@@ -114,7 +117,8 @@ fill_to() {
     local free
     free=$(df --output=avail -k "$LOOP_MNT" | tail -1)
     if ((free > $1)); then
-        fallocate -l $(((free - $1) * 1024)) "$LOOP_MNT/filler" || dd if=/dev/zero of="$LOOP_MNT/filler" bs=1k count=$((free - $1)) 2>/dev/null || true
+        fallocate -l $(((free - $1) * 1024)) "$LOOP_MNT/filler" ||
+            dd if=/dev/zero of="$LOOP_MNT/filler" bs=1k count=$((free - $1)) 2>/dev/null || true
     fi
 }
 
@@ -127,7 +131,10 @@ fill_to() {
     [[ $output == *"No space left on device"* ]] || { echo "$output"; false; }
     after=$(find "$VSERVER_PREFIX" -mindepth 1 | sort)
     # Only the base dirs build made may stay; no guest, no staging dir.
-    [ -z "$(comm -13 <(echo "$before") <(echo "$after") | grep -v -e '/etc/vservers$' -e '/etc$' -e '/var$' -e '/var/lib$' -e '/var/lib/vservers$' -e '/\.defaults' -e '/var/cache')" ] || { comm -13 <(echo "$before") <(echo "$after"); false; }
+    [ -z "$(comm -13 <(echo "$before") <(echo "$after") |
+        grep -v -e '/etc/vservers$' -e '/etc$' -e '/var$' -e '/var/lib$' -e '/var/lib/vservers$' \
+            -e '/\.defaults' -e '/var/cache')" ] ||
+        { comm -13 <(echo "$before") <(echo "$after"); false; }
     no_build_leftovers g1
     rm -f "$LOOP_MNT/filler"
     run vs g1 build -m skeleton
@@ -154,7 +161,8 @@ fill_to() {
     for i in $(seq 1 200); do echo x >"$LOOP_MNT/f$i" 2>/dev/null || break; done
     python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$(guest_state g1)"
     run vs g1 stop
-    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$(guest_state g1)" 2>/dev/null || [ ! -e "$(guest_state g1)" ]
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$(guest_state g1)" 2>/dev/null ||
+        [ ! -e "$(guest_state g1)" ]
     rm -f "$LOOP_MNT"/filler "$LOOP_MNT"/f*
     vs g1 stop 2>/dev/null || true
     [ -z "$(guest_cgroup_pids g1)" ]

@@ -10,7 +10,8 @@ bats_require_minimum_version 1.5.0
 setup() { vs_setup; }
 teardown() {
     # A FIFO or device link left by a failed test must not stall the teardown's stop.
-    [[ -n ${VSERVER_PREFIX:-} ]] && find "$VSERVER_PREFIX/etc" \( -type p -o -type l -lname '/dev/*' \) -delete 2>/dev/null
+    [[ -n ${VSERVER_PREFIX:-} ]] &&
+        find "$VSERVER_PREFIX/etc" \( -type p -o -type l -lname '/dev/*' \) -delete 2>/dev/null
     vs_teardown
 }
 
@@ -124,10 +125,12 @@ sleep 100000
 :
 SH
     vs g1 start
-    vs g1 exec sh -c 'sh /hostile.sh "$(printf "x\033]0;owned\007\nEVIL\233")" </dev/null >/dev/null 2>&1 &'
+    vs g1 exec sh -c \
+        'sh /hostile.sh "$(printf "x\033]0;owned\007\nEVIL\233")" </dev/null >/dev/null 2>&1 &'
     # Wait until the rename is done (cmdline is set at exec, comm by the script's first line).
     for _ in $(seq 50); do
-        grep -q 'owned' /proc/[0-9]*/cmdline 2>/dev/null && grep -lq $'\033' /proc/[0-9]*/comm 2>/dev/null && break
+        grep -q 'owned' /proc/[0-9]*/cmdline 2>/dev/null &&
+            grep -lq $'\033' /proc/[0-9]*/comm 2>/dev/null && break
         sleep 0.1
     done
     out=$BATS_TEST_TMPDIR/out

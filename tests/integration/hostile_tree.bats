@@ -16,7 +16,9 @@ setup() {
 }
 teardown() {
   local m
-  while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(grep -F -e "$WORK" -e "${VSERVER_PREFIX:-/nonexistent}" /proc/self/mountinfo | awk '{print $5}' | sort -r)
+  while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
+    grep -F -e "$WORK" -e "${VSERVER_PREFIX:-/nonexistent}" /proc/self/mountinfo |
+      awk '{print $5}' | sort -r)
   build_teardown
 }
 
@@ -42,10 +44,13 @@ plant_hostile() {
 check_copy() {
   local c=$1
   [[ -L $c/abs && $(readlink "$c/abs") == "$DECOY" ]] || { echo "abs link changed"; return 1; }
-  [[ -L $c/a/b/up && -L $c/loop1 && -L $c/dangling && -L $c/fifo-link ]] || { echo "a link was followed"; return 1; }
-  [[ -p $c/fifo && -b $c/dev/sda && -c $c/dev/null && -S $c/sock ]] || { echo "special files not copied as such"; ls -l "$c" "$c/dev"; return 1; }
+  [[ -L $c/a/b/up && -L $c/loop1 && -L $c/dangling && -L $c/fifo-link ]] ||
+    { echo "a link was followed"; return 1; }
+  [[ -p $c/fifo && -b $c/dev/sda && -c $c/dev/null && -S $c/sock ]] ||
+    { echo "special files not copied as such"; ls -l "$c" "$c/dev"; return 1; }
   [[ ! -e $c/abs/secret || $(stat -c %i "$c/abs/secret") == $(stat -c %i "$DECOY/secret") ]]
-  [[ $(cat "$DECOY/secret") == "host secret" && -p $DECOY/fifo ]] || { echo "host decoy changed"; return 1; }
+  [[ $(cat "$DECOY/secret") == "host secret" && -p $DECOY/fifo ]] ||
+    { echo "host decoy changed"; return 1; }
 }
 
 @test "A16 clone: --source GUEST with planted links, FIFOs, devices, sockets: copied as they are, nothing followed, no hang" {
@@ -70,7 +75,9 @@ check_copy() {
   run vserver r build -m rsync -- --source "$WORK/src"
   [[ $status -ne 0 && $output == *"$WORK/src/mnt/data"* ]] || { echo "$output"; false; }
   # No guest, no staging dir (the roots' parent may exist: build probes it for idmapping).
-  [[ -z "$(prefix_contents | grep -e '/c$' -e '/r$' -e '/c/' -e '/r/' -e '\.build-' -e '\.tmp\.')" ]] || { prefix_contents; false; }
+  [[ -z "$(prefix_contents |
+    grep -e '/c$' -e '/r$' -e '/c/' -e '/r/' -e '\.build-' -e '\.tmp\.')" ]] ||
+    { prefix_contents; false; }
   umount "$WORK/src/mnt/data"
   run vserver c build -m clone -- --source "$WORK/src"
   [[ $status -eq 0 ]] || { echo "$output"; false; }
@@ -89,7 +96,8 @@ check_copy() {
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   [[ $(cat "$DECOY/secret") == "host secret" && -p $DECOY/fifo && -d $DECOY/sub ]]
   [[ $(stat -c %h "$DECOY/secret") == 2 ]]  # the source tree's link remains, the guest's went
-  [[ -z "$(prefix_contents | grep -e '/h$' -e '/h/' -e '\.build-')" ]] || { prefix_contents; false; }
+  [[ -z "$(prefix_contents | grep -e '/h$' -e '/h/' -e '\.build-')" ]] ||
+    { prefix_contents; false; }
 }
 
 @test "A16 clone: a source dir swapped for a symlink to the host while it is copied leaks nothing" {
@@ -107,7 +115,11 @@ check_copy() {
     wait $racer
     # Each copy fails (an entry vanished under cp) or holds only the guest's files.
     if [[ -d $VSERVER_PREFIX/var/lib/vservers/c$round ]]; then
-      ! grep -rqs "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" || { echo "round $round: host data copied"; grep -rl "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" | head; false; }
+      ! grep -rqs "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" || {
+        echo "round $round: host data copied"
+        grep -rl "host secret" "$VSERVER_PREFIX/var/lib/vservers/c$round" | head
+        false
+      }
     fi
   done
   [[ $(cat "$DECOY/f1") == "host secret" ]]

@@ -33,7 +33,8 @@ ro_in() {
   mk gb br0:192.0.2.11/24
   run v ga ip add 192.0.2.11/24
   [[ $status -eq 1 ]] || { echo "$status $output"; false; }
-  [[ $output == *'"ga"'* && $output == *'"gb"'* && $output == *interfaces/0* ]] || { echo "$output"; false; }
+  [[ $output == *'"ga"'* && $output == *'"gb"'* && $output == *interfaces/0* ]] ||
+    { echo "$output"; false; }
   [[ ! -e $(cfg ga)/interfaces/1 ]]
   run v ga ip change 192.0.2.10 192.0.2.11
   [[ $status -eq 1 && $output == *'"gb"'* ]] || { echo "$output"; false; }
@@ -51,14 +52,17 @@ ro_in() {
   rm "$(cfg gb)/interfaces/0/ip"
   ln -s "$WORK/nowhere" "$(cfg gb)/interfaces/0/ip"
   run v ga ip add 192.0.2.12
-  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] ||
+    { echo "$output"; false; }
   [[ ! -e $(cfg ga)/interfaces/1 ]]
   run v ga start
-  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] ||
+    { echo "$output"; false; }
   run v ga status
   [[ $status -eq 3 ]]
   run v gc build -m skeleton --interface br0:192.0.2.13/24
-  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] || { echo "$output"; false; }
+  [[ $status -ne 0 && $output == *'"gb"'* && $output == *"$(cfg gb)/interfaces/0/ip"* ]] ||
+    { echo "$output"; false; }
   [[ ! -e $(cfg gc) ]]
   # A bad value there is refused the same way.
   rm "$(cfg gb)/interfaces/0/ip"
@@ -78,7 +82,8 @@ ro_in() {
   run v ga ip add 300.1.1.1
   [[ $status -eq 2 && $output == *300.1.1.1* ]] || { echo "$status $output"; false; }
   run v ga ip add 192.0.2.20 --mac zz:zz
-  [[ $status -eq 2 && $output == *interfaces/1/mac* && $output == *zz:zz* ]] || { echo "$status $output"; false; }
+  [[ $status -eq 2 && $output == *interfaces/1/mac* && $output == *zz:zz* ]] ||
+    { echo "$status $output"; false; }
   run v ga ip add 192.0.2.10
   [[ $status -eq 2 ]] || { echo "$status $output"; false; }  # the guest's own address twice
   run v ga ip del 192.0.2.99
@@ -96,7 +101,8 @@ ro_in() {
   # add
   run v_ro ga ip add 192.0.2.14
   [[ $status -eq 1 ]] || { echo "$status $output"; false; }
-  [[ $output == *"Read-only file system"* && $output == *"live change undone"* ]] || { echo "$output"; false; }
+  [[ $output == *"Read-only file system"* && $output == *"live change undone"* ]] ||
+    { echo "$output"; false; }
   run v ga exec ip -4 -o addr
   [[ $output == *192.0.2.10/24* && $output != *192.0.2.14* ]] || { echo "$output"; false; }
   # change: the old address stays live, the new one never stays
@@ -135,7 +141,8 @@ ro_in() {
     wait $p1 && s1=0 || s1=1
     wait $p2 && s2=0 || s2=1
     n=$(grep -lx "192.0.2.$k" "$(cfg ga)"/interfaces/*/ip "$(cfg gb)"/interfaces/*/ip | wc -l)
-    [[ $n -eq 1 && $((s1 + s2)) -eq 1 ]] || { echo "192.0.2.$k: configured $n times, exits $s1 $s2"; false; }
+    [[ $n -eq 1 && $((s1 + s2)) -eq 1 ]] ||
+      { echo "192.0.2.$k: configured $n times, exits $s1 $s2"; false; }
   done
   no_leftovers
 }

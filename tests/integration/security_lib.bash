@@ -30,7 +30,8 @@ cap_mask() {
 
 # Host values a guest must never change. One "path<TAB>value" line each; files the kernel does
 # not have are recorded as absent.
-SEC_HOST_FILES=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_uses_pid /proc/sys/kernel/modprobe
+SEC_HOST_FILES=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_uses_pid
+    /proc/sys/kernel/modprobe
     /proc/sys/kernel/sysrq /proc/sys/kernel/hostname /proc/sys/kernel/domainname
     /proc/sys/vm/overcommit_memory /proc/sys/kernel/printk /proc/sys/kernel/panic
     /proc/sys/net/ipv4/ip_forward /sys/kernel/uevent_helper /proc/sys/kernel/randomize_va_space)
@@ -38,7 +39,11 @@ SEC_HOST_FILES=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_uses_pid /pr
 host_snapshot() {
     local f
     for f in "${SEC_HOST_FILES[@]}"; do
-        if [[ -r $f ]]; then printf '%s\t%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"; else printf '%s\tabsent\n' "$f"; fi
+        if [[ -r $f ]]; then
+            printf '%s\t%s\n' "$f" "$(cat "$f" 2>/dev/null | tr '\n' ' ')"
+        else
+            printf '%s\tabsent\n' "$f"
+        fi
     done
     printf 'uname-n\t%s\n' "$(uname -n)"
     printf 'clock-realtime-ok\t%s\n' "$(date +%Y)"
@@ -79,7 +84,10 @@ sec_assert_no_global_leaks() {
     local bad=0 d sub
     local pids
     pids=$(parent_pids | tr '\n' ' ')
-    if [[ -n ${pids// /} ]]; then echo "leaked processes in cgroup parent $VSERVER_CGROUP_PARENT: $pids"; bad=1; fi
+    if [[ -n ${pids// /} ]]; then
+        echo "leaked processes in cgroup parent $VSERVER_CGROUP_PARENT: $pids"
+        bad=1
+    fi
     for d in $(parent_cgroups); do
         sub=$(find "$d" -mindepth 1 -type d 2>/dev/null | head -5)
         if [[ -n $sub ]]; then echo "leaked cgroups: $sub"; bad=1; fi
