@@ -13,8 +13,9 @@
 #                        [--tests REGEX] [-- COMMAND ARGS...]
 #        --tests keeps only the ctest tests whose name matches REGEX (ctest -R).
 # Env:   VS_VM_JOBS, VS_VM_TIMEOUT, VS_VM_MEM, VS_VM_SMP, VS_VM_DISK, VS_VM_ACCEL, VS_VM_CGROUP,
-#        VS_VM_TESTS (as the options), VS_VM_CACHE (kernel cache; default BUILD/vm), VS_VM_KERNEL_PKG (see
-#        scripts/vm-kernel.sh), VS_VM_APPEND (more kernel command line), VS_VM_TCG_CPU (default max).
+#        VS_VM_TESTS (as the options), VS_VM_CACHE (kernel cache; default BUILD/vm),
+#        VS_VM_KERNEL_PKG (see scripts/vm-kernel.sh), VS_VM_APPEND (more kernel command line),
+#        VS_VM_TCG_CPU (default max).
 # Exit:  the command's (or the suites') status; 77 (ctest: skipped) when not root, or qemu or the
 #        kernel cannot be had; 124 on timeout; 125 when a VM died before reporting a status.
 set -euo pipefail
@@ -50,7 +51,8 @@ done
 build=$(cd "$build" && pwd)
 cmd=("$@")
 ((${#cmd[@]})) && jobs=1
-[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "vm: --jobs must be a positive number, not '$jobs'" >&2; exit 2; }
+[[ $jobs =~ ^[1-9][0-9]*$ ]] ||
+  { echo "vm: --jobs must be a positive number, not '$jobs'" >&2; exit 2; }
 cache=${VS_VM_CACHE:-$build/vm}
 
 log() { echo "vm: $*" >&2; }
@@ -61,7 +63,8 @@ skip() { log "SKIP: $*"; exit 77; }
 qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 not installed (qemu-system-x86)"
 busybox=/bin/busybox
 # The initramfs needs a static busybox: the VM has no libc until it reaches the host's root.
-[[ -x $busybox ]] && ! ldd "$busybox" >/dev/null 2>&1 || skip "no static /bin/busybox (busybox-static)"
+[[ -x $busybox ]] && ! ldd "$busybox" >/dev/null 2>&1 ||
+  skip "no static /bin/busybox (busybox-static)"
 [[ $(uname -m) == x86_64 ]] || skip "the VM harness boots x86_64 kernels only"
 
 now() { date +%s.%N; }
@@ -100,7 +103,8 @@ else
   [[ -f $costs ]] || costs=/dev/null
   {
     echo @smoke
-    awk 'FILENAME == ARGV[1] {cost[$1] = $2; next} {print (($1 in cost) ? cost[$1] : 1e9), FNR, $1}' \
+    awk 'FILENAME == ARGV[1] {cost[$1] = $2; next}
+         {print (($1 in cost) ? cost[$1] : 1e9), FNR, $1}' \
       "$costs" "$share/all-tests" | sort -k1,1nr -k2,2n | awk '{print $3}'
   } >"$share/tests"
   echo "cd $(printf '%q' "$build") || exit 125" >"$share/command"
@@ -153,12 +157,13 @@ start_vm() {
   truncate -s "$disk" "$share/disk.$w.img"
   mkfs.ext4 -q -F -L vmscratch -E lazy_itable_init=1,lazy_journal_init=1 "$share/disk.$w.img" ||
     { log "mkfs.ext4 of the scratch disk failed"; return 1; }
-  local prefix=""
+  local prefix="" hostroot=local,path=/,mount_tag=hostroot,security_model=passthrough
+  hostroot+=,readonly=on,multidevs=remap,id=hostroot
   ((jobs > 1)) && prefix="[vm$w] "
   "$qemu" "${aargs[@]}" -nodefaults -display none -monitor none -serial stdio -no-reboot \
     -m "$mem" -smp "$smp" -nic none \
     -kernel "$kdir/vmlinuz" -initrd "$share/initramfs.cpio" -append "$append VS_VM_WORKER=$w" \
-    -virtfs "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap,id=hostroot" \
+    -virtfs "$hostroot" \
     -virtfs "local,path=$share,mount_tag=results,security_model=passthrough,id=results" \
     -drive "file=$share/disk.$w.img,if=virtio,format=raw,cache=unsafe,discard=unmap" \
     </dev/null > >(tee "$share/console.$w.log" | sed -u "s/^/$prefix/") 2>&1 &
@@ -265,7 +270,8 @@ if [[ -f $share/tests ]]; then
   fi
 fi
 [[ -n $timed_out ]] && rc=124
-log "status $rc; boot ${booted}s, run+poweroff ${run}s, total $(elapsed "$t0")s ($used, $jobs VM(s)); logs in $share"
+log "status $rc; boot ${booted}s, run+poweroff ${run}s, total $(elapsed "$t0")s" \
+  "($used, $jobs VM(s)); logs in $share"
 
 # Keep the last few runs' logs, drop older ones.
 rm -f "$share/initramfs.cpio" "$share"/disk.*.img
