@@ -56,13 +56,15 @@ guest_wait_file() {
     # g1 sees only its own processes: no g2 command line, no g2 host pid number that g1 has not.
     run g1sh 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "'
     [[ $output != *424242* ]]
-    run g1sh "ls -d /proc/$victim/root /proc/$victim 2>&1; cat /proc/$victim/root/root/b24-marker 2>&1"
+    run g1sh "ls -d /proc/$victim/root /proc/$victim 2>&1
+        cat /proc/$victim/root/root/b24-marker 2>&1"
     echo "$output"
     [[ $output != *g2-secret* ]]
     # Through the shared volume: .. of the bind mount is g1's own root, and a link g2 planted
     # to its root resolves inside g1.
     g2sh 'ln -sfn /root /shared/g2-root-link'
-    run g1sh 'cat /shared/../root/b24-marker /shared/g2-root-link/b24-marker /shared/../../../root/b24-marker 2>&1'
+    run g1sh 'cat /shared/../root/b24-marker /shared/g2-root-link/b24-marker \
+        /shared/../../../root/b24-marker 2>&1'
     echo "$output"
     [[ $output != *g2-secret* ]]
     run g1sh 'find / -xdev -name b24-marker 2>/dev/null; find /shared -name b24-marker 2>/dev/null'
@@ -133,13 +135,16 @@ nproc_guests() {
 
 # g1's nobody, at RLIMIT_NPROC 30, tries 60 sleepers; prints how many run.
 fill_nproc() {
-    vs g1 suexec nobody sh -c 'ulimit -u 30; for i in $(seq 60); do sleep 424242 </dev/null >/dev/null 2>&1 & done' >/dev/null 2>&1 || true
+    vs g1 suexec nobody sh -c 'ulimit -u 30
+        for i in $(seq 60); do sleep 424242 </dev/null >/dev/null 2>&1 & done' >/dev/null 2>&1 ||
+        true
     guest_pids_with g1 424242 | wc -l
 }
 
 # g2's nobody, at the same RLIMIT_NPROC, forks 5 processes; prints "forked" when all five ran.
 g2_forks() {
-    vs g2 suexec nobody sh -c 'ulimit -u 30; for i in 1 2 3 4 5; do true & done; wait; echo forked' 2>&1
+    vs g2 suexec nobody sh -c \
+        'ulimit -u 30; for i in 1 2 3 4 5; do true & done; wait; echo forked' 2>&1
 }
 
 # The [first, last] host uid ranges of two uid_map files do not intersect.
@@ -204,7 +209,12 @@ maps_disjoint() {
     echo "host root: $hostr"
     [ "$(jq -r .made <<<"$hog")" -gt 0 ]
     if [[ $(jq -r .made <<<"$g2r") != 2 || $(jq -r .made <<<"$hostr") != 2 ]]; then
-        skip "KNOWN HOLE: fs.inotify.max_user_instances ($(cat /proc/sys/fs/inotify/max_user_instances)) is per kernel uid and a user namespace's use is also charged to its creator (host root), so g1's $(jq -r .made <<<"$hog") instances leave g2 $(jq -r .made <<<"$g2r")/2 and host root $(jq -r .made <<<"$hostr")/2"
+        local why="KNOWN HOLE: fs.inotify.max_user_instances"
+        why+=" ($(cat /proc/sys/fs/inotify/max_user_instances)) is per kernel uid and a user"
+        why+=" namespace's use is also charged to its creator (host root), so g1's"
+        why+=" $(jq -r .made <<<"$hog") instances leave g2 $(jq -r .made <<<"$g2r")/2 and host"
+        why+=" root $(jq -r .made <<<"$hostr")/2"
+        skip "$why"
     fi
 }
 
@@ -215,7 +225,8 @@ maps_disjoint() {
     probe_guest g2
     vs g1 start
     vs g2 start
-    knobs="net/ipv4/ip_forward net/ipv4/tcp_syncookies net/ipv4/ip_default_ttl net/core/somaxconn net/ipv4/conf/all/rp_filter kernel/hostname kernel/domainname"
+    knobs="net/ipv4/ip_forward net/ipv4/tcp_syncookies net/ipv4/ip_default_ttl net/core/somaxconn"
+    knobs+=" net/ipv4/conf/all/rp_filter kernel/hostname kernel/domainname"
     snap() {
         local k
         for k in $knobs; do printf '%s=%s ' "$k" "$($1 cat /proc/sys/$k 2>/dev/null)"; done
@@ -228,10 +239,12 @@ maps_disjoint() {
     [ "$(readlink /proc/$(init_pid g1)/ns/net)" != "$(readlink /proc/$(init_pid g2)/ns/net)" ]
     for kv in net.ipv4.ip_forward=1 net.ipv4.tcp_syncookies=0 net.ipv4.ip_default_ttl=7 \
               net.core.somaxconn=17 net.ipv4.conf.all.rp_filter=2 kernel.hostname=b28evil; do
-        run g1sh "sysctl -w $kv 2>&1 || echo $kv | sed 's/\./\//g; s/=/ /' | { read k v; echo \$v > /proc/sys/\$k; }"
+        run g1sh "sysctl -w $kv 2>&1 ||
+            echo $kv | sed 's/\./\//g; s/=/ /' | { read k v; echo \$v > /proc/sys/\$k; }"
         echo "$kv: $status $output"
     done
-    run g1sh 'hostname b28evil; date -s "2001-01-01 00:00:00"; unshare -T true; echo "monotonic 86400 0" > /proc/self/timens_offsets'
+    run g1sh 'hostname b28evil; date -s "2001-01-01 00:00:00"; unshare -T true
+        echo "monotonic 86400 0" > /proc/self/timens_offsets'
     echo "$output"
     [ "$(snap "")" = "$host_before" ]
     [ "$(snap "vs g2 exec")" = "$g2_before" ]

@@ -29,7 +29,8 @@ host_and_g2_fine() {
     run timeout 60 "$VS" g2 status
     [ "$status" -eq 0 ] || { echo "g2 status: $status $output"; return 1; }
     run timeout 60 "$VS" g2 exec sh -c 'echo g2-works; pidof sleep'
-    [[ $status -eq 0 && $output == g2-works* && -n ${lines[1]:-} ]] || { echo "g2: $output"; return 1; }
+    [[ $status -eq 0 && $output == g2-works* && -n ${lines[1]:-} ]] ||
+        { echo "g2: $output"; return 1; }
 }
 
 # A loop file system of $2 MiB of type $1 at $WORK/mnt (options $3), or skip with the reason.
@@ -49,7 +50,8 @@ loop_fs() {
     esac
     local err
     if ! err=$(mount ${3:+-o "$3"} "$LOOP" "$WORK/mnt" 2>&1); then
-        skip "$1${3:+ with $3} cannot be mounted on this kernel: $err $(dmesg 2>/dev/null | tail -1)"
+        skip "$1${3:+ with $3} cannot be mounted on this kernel: $err $(dmesg 2>/dev/null |
+            tail -1)"
     fi
 }
 
@@ -99,7 +101,8 @@ start_with_sleeper() {
     echo "fallocate: $output"
     [ "$status" -ne 0 ]
     # 3000 small files (12 MiB of blocks at least) on top: refused before the end.
-    run vs g1 exec sh -c 'i=0; while [ $i -lt 3000 ]; do echo x >/root/f$i || exit 1; i=$((i+1)); done'
+    run vs g1 exec sh -c \
+        'i=0; while [ $i -lt 3000 ]; do echo x >/root/f$i || exit 1; i=$((i+1)); done'
     echo "small files: $status"
     [ "$status" -ne 0 ]
     # What g1's big file got is at most the limit.
@@ -129,7 +132,9 @@ start_with_sleeper() {
     set_dlimit g1 65536 400
     start_with_sleeper g1
     start_with_sleeper g2
-    run vs g1 exec sh -c 'i=0; while [ $i -lt 2000 ]; do : >/root/f$i || { echo "stopped at $i"; exit 1; }; i=$((i+1)); done'
+    run vs g1 exec sh -c 'i=0; while [ $i -lt 2000 ]; do
+        : >/root/f$i || { echo "stopped at $i"; exit 1; }; i=$((i+1))
+    done'
     echo "$output"
     [ "$status" -ne 0 ]
     [[ $output == *"Disk quota exceeded"* ]]
@@ -147,20 +152,23 @@ start_with_sleeper() {
 @test "C31: the guest's writable tmpfs mounts (/dev, /dev/shm, /tmp) bound their inodes, not only their bytes" {
     probe_guest g1
     vs g1 start
-    mounts=$(vs g1 exec cat /proc/self/mountinfo | awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "tmpfs" && $6 ~ /^rw/) print $5, $(i + 3) }')
+    mounts=$(vs g1 exec cat /proc/self/mountinfo | awk '{ for (i = 7; $i != "-"; i++);
+        if ($(i + 1) == "tmpfs" && $6 ~ /^rw/) print $5, $(i + 3) }')
     echo "$mounts"
     [ -n "$mounts" ]
     # Empty files take no bytes, so size= does not stop them; without nr_inodes a tmpfs takes up
     # to half the RAM's pages of inodes, each ~1 KiB of kernel memory.
     m=$(rounds 2000 500)
-    vs g1 exec sh -c "mkdir /dev/shm/c31 && i=0; while [ \$i -lt $m ]; do : >/dev/shm/c31/\$i; i=\$((i+1)); done"
+    vs g1 exec sh -c "mkdir /dev/shm/c31 && i=0
+        while [ \$i -lt $m ]; do : >/dev/shm/c31/\$i; i=\$((i+1)); done"
     [ "$(vs g1 exec sh -c 'ls /dev/shm/c31 | wc -l')" -eq "$m" ]
     unbounded=$(awk '$2 !~ /nr_inodes=/ { print $1 }' <<<"$mounts" | tr '\n' ' ')
     [ -z "$unbounded" ] || { echo "tmpfs without nr_inodes at $unbounded"; false; }
     # The bound holds: /dev/shm (nr_inodes=65536) refuses files past it with ENOSPC (65536
     # shell iterations: host only, the VM's emulated CPU would take minutes).
     [[ -z ${VS_TEST_VM:-} ]] || return 0
-    run vs g1 exec sh -c 'mkdir /dev/shm/full && i=0; while [ $i -lt 70000 ]; do true >/dev/shm/full/$i || exit 0; i=$((i+1)); done; exit 1'
+    run vs g1 exec sh -c 'mkdir /dev/shm/full && i=0
+        while [ $i -lt 70000 ]; do true >/dev/shm/full/$i || exit 0; i=$((i+1)); done; exit 1'
     [ "$status" -eq 0 ]
     [[ $output == *"No space left on device"* ]]
 }
@@ -173,13 +181,18 @@ start_with_sleeper() {
     host_before=$(du -sk "$VSERVER_PREFIX/run" | cut -f1)
     marker=VS-C31-SPAM-$RANDOM$RANDOM
     # 96 MiB at /dev/kmsg (a plain file in the guest's 64 MiB /dev), its console and stdio.
-    run vs g1 exec sh -c "echo '<0>$marker' >/dev/kmsg && dd if=/dev/zero bs=1M count=96 >>/dev/kmsg"
+    run vs g1 exec sh -c \
+        "echo '<0>$marker' >/dev/kmsg && dd if=/dev/zero bs=1M count=96 >>/dev/kmsg"
     echo "kmsg: $output"
     [ "$status" -ne 0 ]
     [ "$(vs g1 exec df -k /dev | awk 'NR == 2 { print $4 }')" -eq 0 ]
     [ "$(vs g1 exec stat -c %s /dev/kmsg)" -le $((64 << 20)) ]
-    vs g1 exec sh -c "echo '$marker' >/dev/console; dd if=/dev/zero bs=1M count=16 >/dev/console; echo '$marker' >/proc/1/fd/1; dd if=/dev/zero bs=1M count=16 >/proc/1/fd/1; true" 2>/dev/null
-    vs g1 exec sh -c "i=0; while [ \$i -lt $(rounds 2000 200) ]; do logger -t c31 '$marker' 2>/dev/null; i=\$((i+1)); done; true"
+    vs g1 exec sh -c "echo '$marker' >/dev/console; dd if=/dev/zero bs=1M count=16 >/dev/console
+        echo '$marker' >/proc/1/fd/1; dd if=/dev/zero bs=1M count=16 >/proc/1/fd/1
+        true" 2>/dev/null
+    vs g1 exec sh -c "i=0; while [ \$i -lt $(rounds 2000 200) ]; do
+        logger -t c31 '$marker' 2>/dev/null; i=\$((i+1))
+    done; true"
     # The guest's own /dev is full, and only that: the host's log never saw the marker, the run
     # dir did not grow, status answers and g2 works.
     ! dmesg 2>/dev/null | grep -q "$marker"
@@ -207,7 +220,8 @@ start_with_sleeper() {
     [ "$(jq -r .opened <<<"$output")" -le 1024 ]
     # Ten of them at once, all held: still bounded per process; the host's table has room.
     for i in $(seq 10); do
-        vs g1 exec sh -c '/bin/vs-probe fd-hog >/dev/null; sleep 424243 </dev/null >/dev/null 2>&1 &'
+        vs g1 exec sh -c \
+            '/bin/vs-probe fd-hog >/dev/null; sleep 424243 </dev/null >/dev/null 2>&1 &'
     done
     read -r used _ max </proc/sys/fs/file-nr
     echo "host file-nr: $used of $max"
@@ -221,7 +235,8 @@ start_with_sleeper() {
 # The cpu controller's throttle counter of guest $1 (v2 cpu.stat or v1 cpu,cpuacct).
 nr_throttled() {
     local d
-    for d in /sys/fs/cgroup/"$VSERVER_CGROUP_PARENT"/"$1" /sys/fs/cgroup/cpu,cpuacct/"$VSERVER_CGROUP_PARENT"/"$1" \
+    for d in /sys/fs/cgroup/"$VSERVER_CGROUP_PARENT"/"$1" \
+             /sys/fs/cgroup/cpu,cpuacct/"$VSERVER_CGROUP_PARENT"/"$1" \
              /sys/fs/cgroup/cpu/"$VSERVER_CGROUP_PARENT"/"$1"; do
         [[ -r $d/cpu.stat ]] && { awk '$1 == "nr_throttled" { print $2 }' "$d/cpu.stat"; return 0; }
     done
@@ -257,7 +272,9 @@ nr_throttled() {
     start_with_sleeper g2
     m=$(rounds 300 60)
     for j in 1 2; do
-        vs g1 exec sh -c "i=0; while [ \$i -lt $m ]; do dd if=/dev/zero of=/root/sync$j bs=4k count=4 conv=fsync 2>/dev/null; i=\$((i+1)); done; echo done >/root/storm$j" &
+        vs g1 exec sh -c "i=0; while [ \$i -lt $m ]; do
+            dd if=/dev/zero of=/root/sync$j bs=4k count=4 conv=fsync 2>/dev/null; i=\$((i+1))
+        done; echo done >/root/storm$j" &
     done
     for i in $(seq "$(rounds 10 3)"); do host_and_g2_fine; done
     wait
