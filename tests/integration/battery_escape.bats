@@ -52,7 +52,8 @@ EXE_WRITER=$(exe_sweep_script)
     # enter runs the guest's /bin/sh; exec sh and suexec name it directly.
     for i in $(seq "$(rounds 20 5)"); do
         run script -qec "$VS g1 enter" /dev/null </dev/null
-        [[ $output == *"vs-init: not the PID 1 of a guest"* ]] || { echo "enter $i: $output"; false; }
+        [[ $output == *"vs-init: not the PID 1 of a guest"* ]] ||
+            { echo "enter $i: $output"; false; }
     done
     for i in $(seq "$(rounds 40 10)"); do
         run vs g1 exec /bin/sh -c true
@@ -120,7 +121,8 @@ watch_execs() {
     wait "$watcher"
     WATCH=$(cat "$out")
     jq -c 'del(.obtained)' <<<"$WATCH"
-    jq -c '.obtained | group_by(.exe + " " + (.fd|tostring)) | map({exe: .[0].exe, fd: .[0].fd, how: .[0].how, n: length})' <<<"$WATCH"
+    jq -c '.obtained | group_by(.exe + " " + (.fd|tostring)) |
+        map({exe: .[0].exe, fd: .[0].fd, how: .[0].how, n: length})' <<<"$WATCH"
 }
 
 @test "A14: a guest attacking every new pid (pidfd_getfd, /proc/PID/fd, PTRACE_SEIZE) during 300 exec/suexec gets no host fd" {
@@ -140,7 +142,11 @@ watch_execs() {
         [[ $(readlink /proc/$(init_pid g1)/ns/user) == "$(readlink /proc/self/ns/user)" ]] &&
         (( $(guest_cap g1 CapEff 1) >> 19 & 1 )); then
         echo "$handles" | sort | uniq -c | sort -rn | head
-        skip "KNOWN HOLE: without a user namespace, guest root's CAP_SYS_PTRACE (util-vserver default) reaches the joining vs-init between its clone and its close_range: $(grep -c . <<<"$handles") host fds (its sync socket to vserver, its exec-status pipe) taken and $helpers helpers held stopped in $n exec"
+        local why="KNOWN HOLE: without a user namespace, guest root's CAP_SYS_PTRACE"
+        why+=" (util-vserver default) reaches the joining vs-init between its clone and its"
+        why+=" close_range: $(grep -c . <<<"$handles") host fds (its sync socket to vserver, its"
+        why+=" exec-status pipe) taken and $helpers helpers held stopped in $n exec"
+        skip "$why"
     fi
     [ -z "$handles" ] || { echo "$handles"; false; }
     # In a user namespace the joining process is not the guest's to trace (its mm belongs to the
@@ -170,7 +176,8 @@ watch_execs() {
 # The mounts of g2 at /proc, /sys and /dev and below, as "mountpoint fstype options" lines.
 a15_kernel_mounts() {
     vs g2 exec cat /proc/self/mountinfo |
-        awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $6 }' | grep -E '^/(proc|sys|dev)(/| )' | sort
+        awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $6 }' |
+        grep -E '^/(proc|sys|dev)(/| )' | sort
 }
 
 @test "A15: g1 swaps g2's fstab mount target (in a shared volume) with symlinks out of the root and to /proc during 100 restarts: mounts land inside g2 or start fails" {
@@ -183,7 +190,8 @@ a15_kernel_mounts() {
     probe_guest g2
     mkdir -p "$(guest_root g1)/shared" "$(guest_root g2)/data"
     echo "$vol /shared none bind 0 0" >>"$(guest_cfg g1)/fstab"
-    printf '%s /data none bind 0 0\nnone /data/sub tmpfs size=1m,mode=700 0 0\n' "$vol" >>"$(guest_cfg g2)/fstab"
+    printf '%s /data none bind 0 0\nnone /data/sub tmpfs size=1m,mode=700 0 0\n' "$vol" \
+        >>"$(guest_cfg g2)/fstab"
     vs g1 start
     # Made by g1 (in a user namespace, the sticky volume lets only a file's owner rename it).
     vs g1 exec mkdir /shared/sub
@@ -194,9 +202,11 @@ a15_kernel_mounts() {
     vs g2 stop
     n=$(rounds 100 20)
     started=0 refused=0 bad=0
-    for link in "$decoy" "../../../../../../../../..$decoy" /proc/sys/kernel ../../proc "/proc/1/root$decoy"; do
+    for link in "$decoy" "../../../../../../../../..$decoy" /proc/sys/kernel ../../proc \
+        "/proc/1/root$decoy"; do
         vs g1 exec sh -c "rm -rf /shared/sub.alt /tmp/stop; ln -s '$link' /shared/sub.alt"
-        vs g1 exec sh -c "/bin/vs-probe exchange-loop /shared/sub /shared/sub.alt /tmp/stop 2000000000 >/tmp/swaps.json 2>&1 </dev/null &"
+        vs g1 exec sh -c "/bin/vs-probe exchange-loop /shared/sub /shared/sub.alt /tmp/stop \
+            2000000000 >/tmp/swaps.json 2>&1 </dev/null &"
         for i in $(seq $((n / 5))); do
             run vs g2 start
             if [ "$status" -ne 0 ]; then
@@ -208,7 +218,8 @@ a15_kernel_mounts() {
             started=$((started + 1))
             # The tmpfs is on the directory (named /data/sub.alt once the loop has swapped it
             # back) or nowhere: never on the kernel's filesystems, never out of the root.
-            tmpfs=$(vs g2 exec cat /proc/self/mountinfo | awk '$0 ~ / - tmpfs / && $0 ~ /size=1024k/ { print $5 }')
+            tmpfs=$(vs g2 exec cat /proc/self/mountinfo |
+                awk '$0 ~ / - tmpfs / && $0 ~ /size=1024k/ { print $5 }')
             if [[ -n $tmpfs && $tmpfs != /data/sub && $tmpfs != /data/sub.alt ]]; then
                 echo "tmpfs mounted at $tmpfs (link $link)"
                 bad=1
@@ -224,7 +235,9 @@ a15_kernel_mounts() {
         for _ in $(seq 100); do vs g1 exec test -s /tmp/swaps.json && break; sleep 0.05; done
         echo "link $link: $(vs g1 exec cat /tmp/swaps.json)"
         [ "$(vs g1 exec cat /tmp/swaps.json | jq -r .swaps)" -gt 0 ]
-        vs g1 exec sh -c '[ -d /shared/sub ] && [ ! -L /shared/sub ] || mv -f /shared/sub.alt /shared/sub.tmp' || true
+        vs g1 exec sh -c \
+            '[ -d /shared/sub ] && [ ! -L /shared/sub ] || mv -f /shared/sub.alt /shared/sub.tmp' ||
+            true
         [ "$bad" -eq 0 ]
     done
     echo "starts: $started, refused: $refused"
@@ -249,7 +262,8 @@ a15_kernel_mounts() {
     # g2 takes one subdirectory of the volume (a "subpath" volume).
     echo "$vol/src /data2 none bind 0 0" >>"$(guest_cfg g2)/fstab"
     vs g1 start
-    vs g1 exec sh -c 'mkdir /shared/src /shared/real && echo a15-volume >/shared/src/marker && cp /shared/src/marker /shared/real/'
+    vs g1 exec sh -c 'mkdir /shared/src /shared/real && echo a15-volume >/shared/src/marker &&
+        cp /shared/src/marker /shared/real/'
     # Control: the directory itself is mounted.
     vs g2 start
     [ "$(vs g2 exec cat /data2/marker)" = a15-volume ]
@@ -278,8 +292,9 @@ a15_kernel_mounts() {
 a18_shell() {
     command -v tmux >/dev/null || skip "tmux not installed"
     A18_TMUX=vs-a18-$$-$RANDOM
-    tmux -L "$A18_TMUX" -f /dev/null new-session -d -x 200 -y 50 \
-        "env -i PATH=$PATH TERM=xterm HOME=/root VSERVER_PREFIX=$VSERVER_PREFIX VSERVER_CGROUP_PARENT=$VSERVER_CGROUP_PARENT PS1='host\$ ' bash --norc --noprofile -i"
+    local sh="env -i PATH=$PATH TERM=xterm HOME=/root VSERVER_PREFIX=$VSERVER_PREFIX"
+    sh+=" VSERVER_CGROUP_PARENT=$VSERVER_CGROUP_PARENT PS1='host\$ ' bash --norc --noprofile -i"
+    tmux -L "$A18_TMUX" -f /dev/null new-session -d -x 200 -y 50 "$sh"
     a18_wait 'host$'
 }
 a18_pane() { tmux -L "$A18_TMUX" capture-pane -p -S -200 -t 0; }
@@ -305,10 +320,13 @@ a18_host_run() {
 # host file, and one that would create a guest file. Prints "exec-json|enter-json".
 a18_attack() {
     local host_mark=$1 guest_mark=$2
-    a18_host_run "$VS g1 exec /bin/vs-probe tty-inject 0 'touch $host_mark' >$VSERVER_PREFIX/a18-exec.json"
+    a18_host_run \
+        "$VS g1 exec /bin/vs-probe tty-inject 0 'touch $host_mark' >$VSERVER_PREFIX/a18-exec.json"
     a18_type "$VS g1 enter"
     a18_wait 'g1:'
-    a18_type "/bin/vs-probe tty-inject 0 'touch $guest_mark' >/tmp/a18-enter.json; /bin/vs-probe tty-inject 0 'touch $host_mark' >/dev/null; echo a18-injected-\$((6*7))"
+    local typed="/bin/vs-probe tty-inject 0 'touch $guest_mark' >/tmp/a18-enter.json;"
+    typed+=" /bin/vs-probe tty-inject 0 'touch $host_mark' >/dev/null; echo a18-injected-\$((6*7))"
+    a18_type "$typed"
     # Whatever was injected is queued before anything typed after this point.
     a18_wait 'a18-injected-42'
     # The guest shell reads (and runs) whatever landed in its own pty, then leaves.
@@ -355,7 +373,8 @@ a18_attack() {
         # an injection here, only that nothing arrived.
         [ "$(jq -r .tiocsti <<<"$exec_r")" = EIO ]
         [ ! -e "$host_mark" ]
-        skip "dev.tty.legacy_tiocsti=0: the kernel refuses TIOCSTI itself, so the control cannot show an injection"
+        skip "dev.tty.legacy_tiocsti=0: the kernel refuses TIOCSTI itself, so the control cannot\
+ show an injection"
     fi
     # Without the filter the guest's keystrokes reach the host shell through exec: the A18
     # test above fails if the default profile ever lets TIOCSTI through.
@@ -380,23 +399,36 @@ a18_attack() {
     SEC_HOST_PIDS+=($!)
     "$PROBE_BIN" unix-listen "$A19_SOCK" >/dev/null &
     SEC_HOST_PIDS+=($!)
-    for _ in $(seq 50); do [[ -S $A19_SOCK ]] && grep -q "@$name" /proc/net/unix && break; sleep 0.1; done
+    for _ in $(seq 50); do
+        [[ -S $A19_SOCK ]] && grep -q "@$name" /proc/net/unix && break
+        sleep 0.1
+    done
     # Control: both answer on the host.
     run "$PROBE_BIN" unix-connect "@$name" "$A19_SOCK"
     echo "host: $output"
     [ "$(jq -r '[.[].connect] | unique | join(" ")' <<<"$output")" = OK ]
     # Every named socket the host has (abstract ones included), plus ours, through the guest's
     # own paths and through /proc/1/root.
-    mapfile -t targets < <(awk 'NR > 1 && $8 != "" { print $8 }' /proc/net/unix | sort -u | head -200)
+    mapfile -t targets < <(awk 'NR > 1 && $8 != "" { print $8 }' /proc/net/unix |
+        sort -u | head -200)
     run probe g1 unix-connect "@$name" "$A19_SOCK" "/proc/1/root$A19_SOCK" "${targets[@]}"
     echo "$output" | jq -c '[.[] | select(.connect != "ENOENT" and .connect != "ECONNREFUSED")]'
     [ "$status" -eq 0 ]
-    [ "$(jq -r '[.[] | select(.connect != "ENOENT" and .connect != "ECONNREFUSED")] | length' <<<"$output")" -eq 0 ]
-    [ "$(jq -r --arg a "@$name" '[.[] | select(.target == $a) | .connect] | unique | join(" ")' <<<"$output")" = ECONNREFUSED ]
-    [ "$(jq -r --arg p "$A19_SOCK" '[.[] | select(.target == $p) | .connect] | unique | join(" ")' <<<"$output")" = ENOENT ]
+    [ "$(jq -r '[.[] | select(.connect != "ENOENT" and .connect != "ECONNREFUSED")] | length' \
+        <<<"$output")" -eq 0 ]
+    # What the guest's connects to one target got, as one word per distinct result.
+    connects_to() {
+        jq -r --arg t "$1" '[.[] | select(.target == $t) | .connect] | unique | join(" ")' \
+            <<<"$output"
+    }
+    [ "$(connects_to "@$name")" = ECONNREFUSED ]
+    [ "$(connects_to "$A19_SOCK")" = ENOENT ]
     # The guest's socket table holds nothing named by the host.
     vs g1 exec sh -c '/bin/vs-probe unix-listen @guest-own-a19 >/dev/null 2>&1 &'
-    for _ in $(seq 50); do [[ $(vs g1 exec cat /proc/net/unix) == *guest-own-a19* ]] && break; sleep 0.1; done
+    for _ in $(seq 50); do
+        [[ $(vs g1 exec cat /proc/net/unix) == *guest-own-a19* ]] && break
+        sleep 0.1
+    done
     guest_unix=$(vs g1 exec cat /proc/net/unix)
     echo "$guest_unix"
     [[ $guest_unix == *@guest-own-a19* ]]
@@ -419,7 +451,9 @@ a18_attack() {
     # Only the test's own temp prefix opens up; every dir below it is as vserver made it.
     chmod 755 "$VSERVER_PREFIX"
     # Through a shell: setpriv itself still holds root's capabilities at its own execve.
-    as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c 'exec "$@"' sh "$@"; }
+    as_nobody() {
+        setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh -c 'exec "$@"' sh "$@"
+    }
     for p in "$root" "$root/bin/a19-suid" "$(dirname "$(guest_state g1)")" "$(guest_state g1)" \
              "$VSERVER_PREFIX/var/cache/vservers" /proc/$(init_pid g1)/root/bin; do
         run as_nobody stat "$p"
