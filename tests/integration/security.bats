@@ -18,7 +18,8 @@ gsh() { vs g1 exec sh -c "$1"; }
     probe_guest g1
     vs g1 start
     before=$(cat /proc/sys/kernel/core_pattern)
-    for kv in "/proc/sys/kernel/core_pattern=|/tmp/vs-evil %p" "/proc/sys/kernel/modprobe=/tmp/vs-evil" \
+    for kv in "/proc/sys/kernel/core_pattern=|/tmp/vs-evil %p" \
+              "/proc/sys/kernel/modprobe=/tmp/vs-evil" \
               "/proc/sys/kernel/core_uses_pid=1" "/proc/sys/vm/overcommit_memory=2" \
               "/proc/sys/vm/drop_caches=3" "/proc/sys/kernel/sysrq=1" "/proc/sys/kernel/panic=1" \
               "/proc/sys/kernel/randomize_va_space=0" "/proc/sys/net/ipv4/ip_forward=1" \
@@ -69,9 +70,12 @@ gsh() { vs g1 exec sh -c "$1"; }
     for d in /proc/acpi /proc/scsi /proc/asound /sys/firmware /sys/devices/virtual/powercap; do
         run probe g1 read "$d"
         echo "$output"
-        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] || [ "$(jq -r '.[0].entries' <<<"$output")" -eq 0 ]
+        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] ||
+            [ "$(jq -r '.[0].entries' <<<"$output")" -eq 0 ]
     done
-    run gsh 'for d in /sys/devices/system/cpu/cpu*/thermal_throttle; do [ -e "$d" ] || continue; ls -A "$d"; done'
+    run gsh 'for d in /sys/devices/system/cpu/cpu*/thermal_throttle; do
+        [ -e "$d" ] || continue; ls -A "$d"
+    done'
     [ -z "$output" ]
     # kallsyms: readable, but no kernel address (guest root has no CAP_SYSLOG).
     run gsh 'awk "\$1 != \"0000000000000000\"" /proc/kallsyms | head -3'
@@ -118,7 +122,8 @@ gsh() { vs g1 exec sh -c "$1"; }
     vs g1 start
     # Really a second proc and sysfs (the control: what the masks hide is there).
     gsh 'test -r /mnt/p/self/status && test -d /mnt/p/sys/kernel && test -d /mnt/s/kernel'
-    for kv in "/mnt/p/sys/kernel/core_pattern=|/tmp/vs-evil %p" "/mnt/p/sys/kernel/modprobe=/tmp/vs-evil" \
+    for kv in "/mnt/p/sys/kernel/core_pattern=|/tmp/vs-evil %p" \
+              "/mnt/p/sys/kernel/modprobe=/tmp/vs-evil" \
               "/mnt/p/sys/vm/drop_caches=3" "/mnt/p/sys/kernel/sysrq=1" "/mnt/p/sysrq-trigger=h" \
               "/mnt/s/kernel/uevent_helper=/tmp/vs-evil"; do
         path=${kv%%=*} val=${kv#*=}
@@ -149,7 +154,8 @@ gsh() { vs g1 exec sh -c "$1"; }
     for d in /mnt/p/acpi /mnt/p/scsi /mnt/s/firmware /mnt/s/devices/virtual/powercap; do
         run probe g1 read "$d"
         echo "$output"
-        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] || [ "$(jq -r '.[0].entries' <<<"$output")" -eq 0 ]
+        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] ||
+            [ "$(jq -r '.[0].entries' <<<"$output")" -eq 0 ]
     done
     # Its own pty instance: a new pty shows up there, not in the guest's /dev/pts.
     gsh 'test -c /mnt/pts/ptmx'
@@ -194,13 +200,17 @@ gsh() { vs g1 exec sh -c "$1"; }
 # After any restart: every file mask is the real null device and writing through the guest's
 # paths reaches nothing of the host.
 assert_masks_are_null() {
-    run gsh 'for f in /proc/keys /proc/interrupts /proc/timer_list /dev/null; do [ -e $f ] && stat -L -c "%n %F %t:%T" $f; done'
+    run gsh 'for f in /proc/keys /proc/interrupts /proc/timer_list /dev/null; do
+        [ -e $f ] && stat -L -c "%n %F %t:%T" $f
+    done'
     echo "$output"
     [ -n "$output" ]
     while read -r n kind; do
         [[ $kind == "character special file 1:3" ]]
     done <<<"$output"
-    run gsh 'for f in /proc/keys /proc/interrupts /proc/timer_list /dev/null; do echo "|/tmp/vs-evil %p" > $f; done; true'
+    run gsh 'for f in /proc/keys /proc/interrupts /proc/timer_list /dev/null; do
+        echo "|/tmp/vs-evil %p" > $f
+    done; true'
 }
 
 @test "A3: a guest that swaps /dev/null, /dev/console or /dev/pts/N for core_pattern symlinks gains nothing" {
@@ -271,10 +281,12 @@ assert_masks_are_null() {
     before=$(gsh 'cat /proc/self/mountinfo')
     gsh 'mkdir -p /mnt /tmp/l /tmp/u /tmp/w'
     for m in 'mount -t proc proc /mnt' 'mount -t sysfs sysfs /mnt' 'mount -t tmpfs none /mnt' \
-             'mount -t cgroup -o pids none /mnt' 'mount -t cgroup2 none /mnt' 'mount -t devpts none /mnt' \
+             'mount -t cgroup -o pids none /mnt' 'mount -t cgroup2 none /mnt' \
+             'mount -t devpts none /mnt' \
              'mount -t overlay -o lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w none /mnt' \
              'mount --bind / /mnt' 'mount --rbind /proc /mnt' 'mount -o remount,rw /proc/sys' \
-             'mount -o remount,rw /sys' 'umount -l /proc' 'umount /sys/fs/cgroup/pids' 'umount -l /dev'; do
+             'mount -o remount,rw /sys' 'umount -l /proc' 'umount /sys/fs/cgroup/pids' \
+             'umount -l /dev'; do
         run gsh "$m"
         echo "$m: $output"
         [ "$status" -ne 0 ]
@@ -282,7 +294,8 @@ assert_masks_are_null() {
     done
     sweep_guest g1
     for abi in x86_64 i386; do
-        for s in mount umount2 pivot_root fsopen fspick fsmount open_tree move_mount mount_setattr; do
+        for s in mount umount2 pivot_root fsopen fspick fsmount open_tree move_mount \
+                 mount_setattr; do
             [ "$(sweep_row $abi $s)" = EPERM ] || { echo "$abi $s: $(sweep_row $abi $s)"; false; }
         done
     done
@@ -340,8 +353,9 @@ assert_masks_are_null() {
     gsh 'mkdir -p /tmp/c1 /tmp/c2'
     # The opt-in works: a nested user namespace where the process is root.
     [ "$(gsh 'unshare -Ur id -u')" = 0 ]
-    for m in 'mount -t cgroup -o none,name=vsnest none /tmp/c1' 'mount -t cgroup -o pids none /tmp/c1' \
-             'mount -t cgroup2 none /tmp/c2' 'unshare -m mount -t cgroup -o none,name=vsnest none /tmp/c1'; do
+    for m in 'mount -t cgroup -o none,name=vsnest none /tmp/c1' \
+             'mount -t cgroup -o pids none /tmp/c1' 'mount -t cgroup2 none /tmp/c2' \
+             'unshare -m mount -t cgroup -o none,name=vsnest none /tmp/c1'; do
         run gsh "unshare -Ur $m"
         echo "$m: $status $output"
         [ "$status" -ne 0 ]
@@ -392,15 +406,18 @@ assert_masks_are_null() {
         [[ $opts == ro,* || $opts == ro ]]
     done <<<"$output"
     # Every writable-looking control file of every hierarchy, including the root of the view.
-    files=$(gsh 'find /sys/fs/cgroup -maxdepth 2 -type f \( -name cgroup.procs -o -name tasks -o -name pids.max \
-        -o -name memory.limit_in_bytes -o -name memory.max -o -name devices.allow -o -name release_agent \
-        -o -name notify_on_release -o -name cgroup.subtree_control -o -name cpu.shares -o -name cgroup.clone_children \
-        -o -name cgroup.threads -o -name cgroup.type -o -name cpu.max -o -name cgroup.max.descendants \)')
+    files=$(gsh 'find /sys/fs/cgroup -maxdepth 2 -type f \( -name cgroup.procs -o -name tasks \
+        -o -name pids.max -o -name memory.limit_in_bytes -o -name memory.max \
+        -o -name devices.allow -o -name release_agent -o -name notify_on_release \
+        -o -name cgroup.subtree_control -o -name cpu.shares -o -name cgroup.clone_children \
+        -o -name cgroup.threads -o -name cgroup.type -o -name cpu.max \
+        -o -name cgroup.max.descendants \)')
     [ -n "$files" ]
     if [[ -n $v2 ]]; then
         # cgroup2 has no release_agent; the guest's own procs and subtree_control are in the list.
         [[ $files != *release_agent* ]]
-        [[ $files == *"/sys/fs/cgroup/cgroup.procs"* && $files == *"/sys/fs/cgroup/cgroup.subtree_control"* ]]
+        [[ $files == *"/sys/fs/cgroup/cgroup.procs"* &&
+            $files == *"/sys/fs/cgroup/cgroup.subtree_control"* ]]
     fi
     for f in $files; do
         case $f in
@@ -524,7 +541,8 @@ assert_masks_are_null() {
     r=$(sweep_row i386 'socketcall(SOCKET,AF_VSOCK)')
     echo "i386 socketcall(SOCKET, AF_VSOCK): $r"
     if [ "$r" = OK ]; then
-        skip "KNOWN HOLE: i386 socketcall(SYS_SOCKET) reaches AF_VSOCK (built into this kernel); src/seccomp filters socket() only"
+        skip "KNOWN HOLE: i386 socketcall(SYS_SOCKET) reaches AF_VSOCK (built into this kernel);\
+ src/seccomp filters socket() only"
     fi
     [[ $r == EAFNOSUPPORT || $r == ENOSYS || $r == EPERM ]]
 }
@@ -617,7 +635,8 @@ compare_with_golden() {
         for pid in 1 self; do
             for set in CapBnd CapPrm CapEff; do
                 got=$(guest_cap $g $set $pid)
-                [ "$got" -eq "$want" ] || { echo "$g pid $pid $set: $(printf %x $got) != $(printf %x $want)"; false; }
+                [ "$got" -eq "$want" ] ||
+                    { echo "$g pid $pid $set: $(printf %x $got) != $(printf %x $want)"; false; }
             done
             [ "$(guest_cap $g CapInh $pid)" -eq 0 ]
             [ "$(guest_cap $g CapAmb $pid)" -eq 0 ]
@@ -633,7 +652,8 @@ compare_with_golden() {
     [ $((want >> (last + 1))) -eq 0 ]
     # A process that enters through a terminal gets the same sets.
     if command -v script >/dev/null; then
-        run script -qec "$VS g1 enter" /dev/null <<<'grep -E "^Cap(Bnd|Eff|Inh|Amb)" /proc/self/status; exit 0'
+        run script -qec "$VS g1 enter" /dev/null \
+            <<<'grep -E "^Cap(Bnd|Eff|Inh|Amb)" /proc/self/status; exit 0'
         echo "$output"
         [[ $output == *"CapBnd:"*"$(printf %016x "$want")"* ]]
         [[ $output == *"CapEff:"*"$(printf %016x "$want")"* ]]
@@ -702,7 +722,8 @@ compare_with_golden() {
     # The caller leaks a host directory (7), a host file (8) and a pipe (9); it also
     # sits in a host directory. None of it arrives.
     cd "$VSERVER_PREFIX"
-    run bash -c "exec 7</ 8<'$BATS_TEST_FILENAME' 9< <(sleep 5); '$VS' g1 exec /bin/vs-probe fds </dev/null"
+    run bash -c "exec 7</ 8<'$BATS_TEST_FILENAME' 9< <(sleep 5)
+        '$VS' g1 exec /bin/vs-probe fds </dev/null"
     echo "$output"
     [ "$(jq -r '[.[].fd] | join(" ")' <<<"$output")" = "0 1 2" ]
     run bash -c "exec 7</; '$VS' g1 exec /bin/vs-probe status </dev/null"
@@ -721,7 +742,8 @@ compare_with_golden() {
     # enter: the same allowlist. (The interactive ash keeps its tty at fd 10, close-on-exec, so
     # look from a program it execs.)
     if command -v script >/dev/null; then
-        run bash -c "exec 7</ 8<'$BATS_TEST_FILENAME'; script -qec '$VS g1 enter' /dev/null <<<'exec /bin/vs-probe fds'"
+        run bash -c "exec 7</ 8<'$BATS_TEST_FILENAME'
+            script -qec '$VS g1 enter' /dev/null <<<'exec /bin/vs-probe fds'"
         echo "$output"
         fds=$(grep -o '\[{"fd".*\]' <<<"$output" | tail -1)
         [ "$(jq -r '[.[].fd] | join(" ")' <<<"$fds")" = "0 1 2" ]
@@ -760,7 +782,8 @@ compare_with_golden() {
     vs g1 start
     marker=$VSERVER_PREFIX/host-only-marker
     touch "$marker"
-    run bash -c "exec 7</; '$VS' g1 exec /bin/vs-probe chroot-escape '$marker' '$BATS_TEST_FILENAME' /proc/1/root$VSERVER_PREFIX"
+    run bash -c "exec 7</; '$VS' g1 exec /bin/vs-probe chroot-escape '$marker' \
+        '$BATS_TEST_FILENAME' /proc/1/root$VSERVER_PREFIX"
     echo "$output"
     [ "$status" -eq 0 ]
     [ "$(jq -r .chroot_jail <<<"$output")" = OK ]   # the attempt really ran (SYS_CHROOT is granted)
@@ -785,7 +808,8 @@ compare_with_golden() {
         for s in 'keyctl(GET_KEYRING_ID)' 'keyctl(JOIN_SESSION_KEYRING)' add_key request_key; do
             got=$(sweep_row $abi "$s")
             # x32 on a kernel that does not run it: the filter answers ENOSYS for the whole ABI.
-            [[ $got == EPERM || ($abi == x32 && $got == ENOSYS) ]] || { echo "$abi $s: $got"; false; }
+            [[ $got == EPERM || ($abi == x32 && $got == ENOSYS) ]] ||
+                { echo "$abi $s: $got"; false; }
         done
     done
     run probe g1 read /proc/keys /proc/key-users
@@ -981,7 +1005,11 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     make_guest g1
     pids=()
     for i in $(seq 20); do
-        (rc=0; "$VS" g1 start >"$VSERVER_PREFIX/start.$i" 2>&1 || rc=$?; echo $rc >"$VSERVER_PREFIX/rc.$i") &
+        (
+            rc=0
+            "$VS" g1 start >"$VSERVER_PREFIX/start.$i" 2>&1 || rc=$?
+            echo $rc >"$VSERVER_PREFIX/rc.$i"
+        ) &
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p"; done
@@ -1002,7 +1030,11 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     pids=()
     for i in $(seq 20); do
         op=${ops[$((RANDOM % ${#ops[@]}))]}
-        (rc=0; timeout 120 "$VS" g1 $op >/dev/null 2>&1 || rc=$?; echo $rc >"$VSERVER_PREFIX/rc.$i") &
+        (
+            rc=0
+            timeout 120 "$VS" g1 $op >/dev/null 2>&1 || rc=$?
+            echo $rc >"$VSERVER_PREFIX/rc.$i"
+        ) &
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p" || true; done
@@ -1053,8 +1085,8 @@ assert_nothing_created() {
 
 @test "D: control characters and invalid UTF-8 in a guest name are refused before anything is made" {
     accepted=()
-    for n in "$(printf 'a\033]0;owned\007b')" "$(printf 'a\rb')" "$(printf 'a\tb')" "$(printf 'a\001b')" \
-             "$(printf 'a\177b')" "$(printf 'a\377b')"; do
+    for n in "$(printf 'a\033]0;owned\007b')" "$(printf 'a\rb')" "$(printf 'a\tb')" \
+             "$(printf 'a\001b')" "$(printf 'a\177b')" "$(printf 'a\377b')"; do
         run vs "$n" start </dev/null
         echo "$(printf %q "$n"): $status $(printf %q "$output")"
         if [[ $output == *"does not exist"* ]]; then
@@ -1082,7 +1114,8 @@ assert_nothing_created() {
 }
 
 @test "D: nonexistent guest, start of a running guest, exec/enter into a stopped guest: one line, nothing changed" {
-    for cmd in start stop "exec /bin/true" enter restart delete "delete --force" "suexec nobody /bin/true"; do
+    for cmd in start stop "exec /bin/true" enter restart delete "delete --force" \
+               "suexec nobody /bin/true"; do
         run vs nosuch $cmd </dev/null
         echo "$cmd: $status $output"
         [ "$status" -ne 0 ]
@@ -1125,8 +1158,9 @@ assert_nothing_created() {
     decoy_sum() { find "$decoy" -printf '%p %m %s %T@\n' | sort; }
     before=$(decoy_sum)
     cp -a "$root/dev" "$VSERVER_PREFIX/dev.orig"
-    for spec in "dev:$decoy" "proc:$decoy" "sys:$decoy" "dev/null:$decoy/file" "dev/null:/proc/sys/kernel/core_pattern" \
-                "proc:../../../../../../../../.." "dev:/dev"; do
+    for spec in "dev:$decoy" "proc:$decoy" "sys:$decoy" "dev/null:$decoy/file" \
+                "dev/null:/proc/sys/kernel/core_pattern" "proc:../../../../../../../../.." \
+                "dev:/dev"; do
         p=${spec%%:*} target=${spec#*:}
         rm -rf "$root/dev" "$root/proc" "$root/sys"
         mkdir -p "$root/proc" "$root/sys"
@@ -1232,7 +1266,8 @@ assert_nothing_created() {
     ln "$decoy/file" "$root/hardlink"
     vs g1 start
     # The running guest plants more: links through /proc and to its own root.
-    vs g1 exec sh -c 'ln -s /proc/1/root/../../.. /escape-proc; mkdir -p /deep/x; ln -s / /deep/x/up'
+    vs g1 exec sh -c \
+        'ln -s /proc/1/root/../../.. /escape-proc; mkdir -p /deep/x; ln -s / /deep/x/up'
     before=$(find "$decoy" -printf '%p %s %n\n' | sort)
     run vs g1 delete --force
     [ "$status" -eq 0 ]
