@@ -35,7 +35,7 @@ guest_wait_file() {
 
 # ---- B24: signals, /proc and roots of another guest ----------------------------------------
 
-@test "B24: kill -9 -1, /proc and /proc/PID/root in g1 never reach g2; a shared volume's .. stays in g1" {
+@test "B24: kill -9 -1, /proc, /proc/PID/root from g1 never reach g2; a shared volume's .. stays" {
     # Outside the prefix (mode 0700): a user-namespaced guest's init opens the bind source as
     # its own root, which only reaches host paths anyone may traverse.
     SHARED_VOL=$(mktemp -d /tmp/vs-b24-XXXXXX)
@@ -85,7 +85,7 @@ guest_wait_file() {
 
 # ---- B25: IPC ----------------------------------------------------------------------------
 
-@test "B25: SysV shm/sem/msg with a fixed key, a POSIX mqueue, a /dev/shm file and an abstract socket of g1 are invisible to g2 and the host" {
+@test "B25: g1's SysV shm/sem/msg, POSIX mqueue, /dev/shm file, abstract socket: unseen by g2" {
     probe_guest g1
     probe_guest g2
     vs g1 start
@@ -160,7 +160,7 @@ maps_disjoint() {
     done <"$1"
 }
 
-@test "B26: with a user namespace each, the guests' id maps are disjoint and g1 exhausting RLIMIT_NPROC leaves g2 able to fork" {
+@test "B26: userns guests have disjoint id maps; g1 exhausting RLIMIT_NPROC leaves g2 forking" {
     export VS_TEST_USERNS=1
     nproc_guests
     maps_disjoint /proc/$(init_pid g1)/uid_map /proc/$(init_pid g2)/uid_map
@@ -180,7 +180,7 @@ maps_disjoint() {
     [[ $output == *forked* ]]
 }
 
-@test "B26 control: classic guests share kernel uids (overlapping maps), so g1 exhausting RLIMIT_NPROC does reach g2" {
+@test "B26 control: classic guests share kernel uids, so g1 exhausting RLIMIT_NPROC does reach g2" {
     export VS_TEST_USERNS=0
     nproc_guests
     run maps_disjoint /proc/$(init_pid g1)/uid_map /proc/$(init_pid g2)/uid_map
@@ -220,7 +220,7 @@ maps_disjoint() {
 
 # ---- B28: sysctls, time, hostname --------------------------------------------------------
 
-@test "B28: g1 changing net sysctls, the clock, time-namespace offsets or its hostname changes nothing in g2 or on the host" {
+@test "B28: g1 setting net sysctls, clock, timens offsets or hostname changes no g2 or host value" {
     probe_guest g1
     probe_guest g2
     vs g1 start

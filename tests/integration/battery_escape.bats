@@ -38,7 +38,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # catch: the guest's own file, or the sealed vs-init memfd whose write seal refuses the byte).
 EXE_WRITER=$(exe_sweep_script)
 
-@test "A13: /bin/sh replaced by '#!/proc/self/exe': enter, exec sh and suexec run the sealed vs-init; vserver and vs-init unchanged" {
+@test "A13: /bin/sh as '#!/proc/self/exe': enter, exec, suexec run sealed vs-init; both unchanged" {
     make_guest g1
     vs g1 start
     root=/proc/$(init_pid g1)/root
@@ -125,7 +125,7 @@ watch_execs() {
         map({exe: .[0].exe, fd: .[0].fd, how: .[0].how, n: length})' <<<"$WATCH"
 }
 
-@test "A14: a guest attacking every new pid (pidfd_getfd, /proc/PID/fd, PTRACE_SEIZE) during 300 exec/suexec gets no host fd" {
+@test "A14: pidfd_getfd, /proc/PID/fd, PTRACE_SEIZE on new pids in 300 exec/suexec: no host fd" {
     probe_guest g1
     vs g1 start
     root=/proc/$(init_pid g1)/root
@@ -154,7 +154,7 @@ watch_execs() {
     [ "$helpers" -eq 0 ]
 }
 
-@test "A14: without CAP_SYS_PTRACE every attach, pidfd_getfd and /proc/PID/fd open on a joining process is refused" {
+@test "A14: without CAP_SYS_PTRACE, attach, pidfd_getfd, /proc/PID/fd of a joining pid: refused" {
     probe_guest g1
     echo '!SYS_PTRACE' >"$(guest_cfg g1)/bcapabilities"
     vs g1 start
@@ -180,7 +180,7 @@ a15_kernel_mounts() {
         grep -E '^/(proc|sys|dev)(/| )' | sort
 }
 
-@test "A15: g1 swaps g2's fstab mount target (in a shared volume) with symlinks out of the root and to /proc during 100 restarts: mounts land inside g2 or start fails" {
+@test "A15: g1 swaps g2's shared-volume mount target for links out: mount stays inside or fails" {
     A15_DIRS="$(mktemp -d /tmp/vs-a15-vol-XXXXXX) $(mktemp -d /tmp/vs-a15-decoy-XXXXXX)"
     read -r vol decoy <<<"$A15_DIRS"
     chmod 1777 "$vol"
@@ -251,7 +251,7 @@ a15_kernel_mounts() {
     [ "$(cat /proc/sys/kernel/core_pattern)" != "" ]
 }
 
-@test "A15: g1 turns the bind-mount source g2's fstab takes from the shared volume into a symlink to /: g2 gets the volume's directory or no start, never a host path" {
+@test "A15: g1 makes g2's shared-volume bind source a link to /: g2 gets the volume dir or fails" {
     A15_DIRS=$(mktemp -d /tmp/vs-a15-vol-XXXXXX)
     vol=$A15_DIRS
     chmod 1777 "$vol"
@@ -335,7 +335,7 @@ a18_attack() {
     a18_host_run 'true'
 }
 
-@test "A18: TIOCSTI/TIOCLINUX from exec (host terminal as stdin) and from enter are EPERM; the host shell gets no input" {
+@test "A18: TIOCSTI/TIOCLINUX from exec (host tty as stdin) and enter: EPERM; no host shell input" {
     probe_guest g1
     vs g1 start
     a18_shell
@@ -357,7 +357,7 @@ a18_attack() {
     [ "$status" -ne 0 ]
 }
 
-@test "A18 control: with seccomp unconfined, exec with the host's terminal injects into the host shell; enter's injection stays in the guest" {
+@test "A18 control: unconfined, exec on the host tty injects into the host shell; enter does not" {
     probe_guest g1
     echo unconfined >"$(guest_cfg g1)/seccomp"
     vs g1 start
@@ -390,7 +390,7 @@ a18_attack() {
 
 # ---- A19: host sockets, and host users reaching into guests -------------------------------
 
-@test "A19: host abstract and /run sockets are unreachable from the guest; its /proc/net/unix lists only its own" {
+@test "A19: host abstract and /run sockets are unreachable; the guest's /proc/net/unix is its own" {
     probe_guest g1
     vs g1 start
     name=vs-a19-$$-$RANDOM
@@ -442,7 +442,7 @@ a18_attack() {
     rm -f "$A19_SOCK"
 }
 
-@test "A19: an unprivileged host user cannot traverse the guest base dir, the run dir or the cache, so cannot run a guest's setuid binary" {
+@test "A19: a host user cannot traverse base, run or cache dir, nor run a guest's setuid file" {
     probe_guest g1
     vs g1 start
     root=$(guest_root g1)

@@ -71,7 +71,7 @@ forged_frames() {
 
 # ---- A20: spoofing ------------------------------------------------------------------------
 
-@test "A20: ga cannot re-address itself, take gb's IP or MAC, send raw or forged frames or gratuitous ARP; the LAN counter sees 0 forged frames" {
+@test "A20: ga cannot re-address, take gb's IP/MAC, forge frames or send gratuitous ARP: 0 seen" {
     mkg ga 192.0.2.10
     mkg gb 192.0.2.11
     v ga start
@@ -122,7 +122,7 @@ forged_frames() {
     ! "${N[@]}" bridge fdb show br br0 | grep -qi "$FORGED_MAC"
 }
 
-@test "A20 control: with CAP_NET_RAW granted, ga's forged frames and gratuitous ARP do reach the LAN counter" {
+@test "A20 control: with CAP_NET_RAW, ga's forged frames and gratuitous ARP reach the LAN counter" {
     mkg ga 192.0.2.10
     mkg gb 192.0.2.11
     echo NET_RAW >"$VSERVER_PREFIX/etc/vservers/ga/bcapabilities"
@@ -146,7 +146,7 @@ forged_frames() {
 
 # ---- B27: another guest's address and ports -------------------------------------------------
 
-@test "B27: ga binding gb's IP or ip:port is EADDRNOTAVAIL; its 0.0.0.0:port is its own; gb's service keeps answering" {
+@test "B27: ga binding gb's IP or ip:port: EADDRNOTAVAIL; its 0.0.0.0:port is its own; gb answers" {
     mkg ga 192.0.2.10
     mkg gb 192.0.2.11
     v ga start

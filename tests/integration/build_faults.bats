@@ -61,7 +61,7 @@ no_build_leftovers() {
     VS_GUESTS+=(c1)
 }
 
-@test "E40: a temporary of a killed write and a killed build --force are cleared by the next operation" {
+@test "E40: temporaries of a killed write and a killed build --force are cleared by the next op" {
     require_fault_injection
     make_guest g1
     cfg=$(guest_cfg g1)
@@ -142,7 +142,7 @@ fill_to() {
     VS_GUESTS+=(g1)
 }
 
-@test "E41: start on a full disk fails with ENOSPC, rolls back, and the guest starts once there is room" {
+@test "E41: start on a full disk fails with ENOSPC, rolls back; the guest starts given room" {
     loop_prefix 24M
     make_guest g1
     fill_to 0

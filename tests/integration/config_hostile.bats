@@ -18,7 +18,7 @@ teardown() {
 # Any byte a terminal could act on, other than newline and tab.
 raw_controls() { LC_ALL=C grep -c -P '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$1" || true; }
 
-@test "a FIFO context: start and delete fail at once naming it; another guest's build does not wait" {
+@test "a FIFO context: start and delete fail at once naming it; another guest's build never waits" {
     make_guest g1
     cfg=$(guest_cfg g1)
     rm -f "$cfg/context"

@@ -53,7 +53,7 @@ check_copy() {
     { echo "host decoy changed"; return 1; }
 }
 
-@test "A16 clone: --source GUEST with planted links, FIFOs, devices, sockets: copied as they are, nothing followed, no hang" {
+@test "A16 clone: --source GUEST with planted links, FIFOs, devices, sockets: copied as is" {
   mkdir -p "$WORK/src"
   plant_hostile "$WORK/src"
   run timeout 120 vserver orig build -m rsync -- --source "$WORK/src"
@@ -66,7 +66,7 @@ check_copy() {
   check_copy "$plant_hostile_guest_root"
 }
 
-@test "A16 clone/rsync: a bind mount of the same file system inside the source is refused, nothing made" {
+@test "A16 clone/rsync: a bind mount of the same fs inside the source is refused, nothing made" {
   mkdir -p "$WORK/src/mnt/data"
   plant_hostile "$WORK/src"
   mount --bind "$DECOY" "$WORK/src/mnt/data"

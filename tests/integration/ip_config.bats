@@ -28,7 +28,7 @@ ro_in() {
     "${N[@]}" "$VS_BIN/vserver" "$@"
 }
 
-@test "ip add refuses an address a stopped guest is configured with, naming both guests and the file" {
+@test "ip add refuses an address a stopped guest is configured with, naming both guests and file" {
   mk ga br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   run v ga ip add 192.0.2.11/24
@@ -46,7 +46,7 @@ ro_in() {
   no_leftovers
 }
 
-@test "an unreadable config of another guest refuses ip add, start and build, naming the guest and the file" {
+@test "another guest's unreadable config refuses ip add, start and build, naming guest and file" {
   mk ga br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   rm "$(cfg gb)/interfaces/0/ip"
@@ -94,7 +94,7 @@ ro_in() {
   no_leftovers
 }
 
-@test "a save that fails (read-only config dir) undoes the live change and leaves the config as it was" {
+@test "a failed save (read-only config dir) undoes the live change; the config stays as it was" {
   mk ga br0:192.0.2.10/24
   v ga start
   before=$(find "$(cfg ga)" -printf '%P %s %m\n' | sort)

@@ -74,7 +74,7 @@ leaf() {
     assert_no_leaks t2
 }
 
-@test "timeout: a looping cmd.start-sync and a looping pre-start hook fail the start; nothing stays" {
+@test "timeout: a looping cmd.start-sync or pre-start hook fails the start; nothing stays" {
     make_guest t3
     set_key t3 apps/init/timeout 1
     printf 'sh\n-c\nwhile :; do sleep 1; done\n' >"$(guest_cfg t3)/apps/init/cmd.start-sync"
@@ -136,7 +136,7 @@ leaf() {
     assert_no_leaks d4
 }
 
-@test "truthful start: an init killed at exec (rlimits/as too small) fails start naming the signal and the rlimit" {
+@test "truthful start: an init killed at exec (small rlimits/as) fails start naming signal+rlimit" {
     make_guest d2 plain
     echo 300000 >"$(guest_cfg d2)/rlimits/as" 2>/dev/null ||
         { mkdir -p "$(guest_cfg d2)/rlimits"; echo 300000 >"$(guest_cfg d2)/rlimits/as"; }
@@ -227,7 +227,7 @@ leaf() {
     vs a1 stop
 }
 
-@test "default pids.max: 15% of min(pid_max, threads-max) in the cgroup and vserver-stat; max lifts it" {
+@test "default pids.max: 15% of min(pid_max, threads-max) in cgroup, vserver-stat; max lifts it" {
     make_guest p1
     pm=$(cat /proc/sys/kernel/pid_max)
     tm=$(cat /proc/sys/kernel/threads-max)
@@ -248,7 +248,7 @@ print([r for r in json.load(sys.stdin) if r["name"]=="p1"][0]["cgroup"]["pids_ma
     vs p1 stop
 }
 
-@test "default pids.max: a fork loop in a guest without limits/ hits EAGAIN at it; the host forks; stop works" {
+@test "default pids.max: a fork loop without limits/ hits EAGAIN; the host forks; stop works" {
     make_guest p2
     pid_max=$(cat /proc/sys/kernel/pid_max) threads_max=$(cat /proc/sys/kernel/threads-max)
     want=$(( pid_max < threads_max ? pid_max : threads_max ))
@@ -320,7 +320,7 @@ print([r for r in json.load(sys.stdin) if r["name"]=="p1"][0]["cgroup"]["pids_ma
     assert_no_leaks s1
 }
 
-@test "stuck: a frozen guest (v1 freezer and cgroup2 cgroup.freeze) is stopped; delete --force returns" {
+@test "stuck: a frozen guest (v1 freezer, cgroup.freeze) is stopped; delete --force returns" {
     local tried=0
     for how in v1 v2; do
         make_guest "f$how"

@@ -114,7 +114,7 @@ gsh() { vs g1 exec sh -c "$1"; }
     [ "$after" = "$before" ]
 }
 
-@test "A1/A2: extra proc, sysfs and devpts lines in the fstab get the confinement of the guest's own /proc, /sys, /dev/pts" {
+@test "A1/A2: fstab proc, sysfs, devpts lines are confined like the guest's /proc, /sys, /dev/pts" {
     probe_guest g1
     printf '%s\n' 'proc /mnt/p proc defaults 0 0' 'sysfs /mnt/s sysfs rw 0 0' \
         'devpts /mnt/pts devpts defaults 0 0' >>"$(guest_cfg g1)/fstab"
@@ -163,7 +163,7 @@ gsh() { vs g1 exec sh -c "$1"; }
     [ "$(cat /proc/sys/kernel/core_pattern)" = "$before" ]
 }
 
-@test "A4/A6: cgroup and host-kernel filesystems in the fstab, and binds of the host's /proc, /sys or cgroupfs, are refused naming them" {
+@test "A4/A6: fstab cgroup/kernel file systems, binds of host /proc, /sys, cgroupfs: refused" {
     probe_guest g1
     fstab=$(guest_cfg g1)/fstab
     cp "$fstab" "$BATS_TEST_TMPDIR/fstab"
@@ -213,7 +213,7 @@ assert_masks_are_null() {
     done; true'
 }
 
-@test "A3: a guest that swaps /dev/null, /dev/console or /dev/pts/N for core_pattern symlinks gains nothing" {
+@test "A3: swapping /dev/null, /dev/console, /dev/pts/N for core_pattern links gains nothing" {
     probe_guest g1
     cp_before=$(cat /proc/sys/kernel/core_pattern)
     vs g1 start
@@ -275,7 +275,7 @@ assert_masks_are_null() {
 
 # ---- A4: mounts ---------------------------------------------------------------------------
 
-@test "A4: mount of proc/sysfs/cgroup/tmpfs/overlay, bind mounts, umount2(/proc) and the new mount API are EPERM" {
+@test "A4: mount of proc/sysfs/cgroup/tmpfs/overlay, binds, umount2(/proc), new mount API: EPERM" {
     probe_guest g1
     vs g1 start
     before=$(gsh 'cat /proc/self/mountinfo')
@@ -304,7 +304,7 @@ assert_masks_are_null() {
 
 # ---- A5: user namespaces (CVE-2022-0492 chain) --------------------------------------------
 
-@test "A5: unshare -U, clone(CLONE_NEWUSER) and clone3 are refused; the guest stays in the userns it started in" {
+@test "A5: unshare -U, clone(CLONE_NEWUSER), clone3 are refused; the guest stays in its userns" {
     probe_guest g1
     vs g1 start
     for u in 'unshare -U true' 'unshare -r true' 'unshare -m true' 'unshare -n true' \
@@ -337,7 +337,7 @@ assert_masks_are_null() {
     done
 }
 
-@test "A5: with nesting opted in (cflags prolific) a nested user namespace cannot mount cgroup v1/v2 or reach a release_agent" {
+@test "A5: with cflags prolific a nested userns cannot mount cgroup v1/v2 or reach release_agent" {
     probe_guest g1
     echo prolific >"$(guest_cfg g1)/cflags"
     if ! guest_userns g1; then
@@ -367,7 +367,7 @@ assert_masks_are_null() {
 
 # ---- A6: cgroups --------------------------------------------------------------------------
 
-@test "A6: cgroupfs is read-only, shows only the guest's subtree; leaving it or raising limits is refused" {
+@test "A6: cgroupfs is read-only, shows only the guest's subtree; leaving it, raising limits fail" {
     probe_guest g1
     probe_guest g2
     vs g1 start
@@ -509,7 +509,7 @@ assert_masks_are_null() {
 
 # ---- A8: kernel code, module autoload, shocker --------------------------------------------
 
-@test "A8: module and kexec syscalls EPERM, AF_ALG/AF_VSOCK EAFNOSUPPORT, open_by_handle_at (shocker) EPERM" {
+@test "A8: module/kexec syscalls EPERM, AF_ALG/AF_VSOCK EAFNOSUPPORT, open_by_handle_at EPERM" {
     probe_guest g1
     vs g1 start
     sweep_guest g1
@@ -581,7 +581,7 @@ compare_with_golden() {
     return $bad
 }
 
-@test "A9: syscall sweep (x86_64, i386 int 0x80, x32) matches the golden profile; nothing dangerous succeeds" {
+@test "A9: syscall sweep (x86_64, i386 int 0x80, x32) matches the golden profile; none dangerous" {
     probe_guest g1
     vs g1 start
     sweep_guest g1
@@ -621,7 +621,7 @@ compare_with_golden() {
 
 # ---- A10: capabilities --------------------------------------------------------------------
 
-@test "A10: init and exec'd processes hold exactly the configured caps; nothing inheritable or ambient" {
+@test "A10: init and exec'd processes hold exactly the configured caps; none inheritable, ambient" {
     probe_guest g1
     probe_guest g2 plain
     root2=$(guest_root g2)
@@ -777,7 +777,7 @@ compare_with_golden() {
 
 # ---- A12: chroot escape -------------------------------------------------------------------
 
-@test "A12: mkdir d; chroot d; cd ../../..; chroot . stays inside the guest; no host path in mountinfo" {
+@test "A12: mkdir d; chroot d; cd ../../..; chroot . stays in the guest; no host mountinfo path" {
     probe_guest g1
     vs g1 start
     marker=$VSERVER_PREFIX/host-only-marker
@@ -819,7 +819,7 @@ compare_with_golden() {
 
 # ---- A21: UTS -----------------------------------------------------------------------------
 
-@test "A21: sethostname/setdomainname are refused by default; with SYS_ADMIN they change only the guest" {
+@test "A21: sethostname/setdomainname refused by default; with SYS_ADMIN only the guest changes" {
     probe_guest g1
     probe_guest g2
     host=$(uname -n)
@@ -851,7 +851,7 @@ compare_with_golden() {
 
 # ---- A23: pids ----------------------------------------------------------------------------
 
-@test "A23: the guest's /proc lists only its pids; kill of a host pid is ESRCH; kill -1 spares the host" {
+@test "A23: the guest's /proc lists only its pids; killing a host pid: ESRCH; kill -1 spares host" {
     probe_guest g1
     vs g1 start
     sleep 100000 </dev/null >/dev/null 2>&1 &
@@ -916,7 +916,7 @@ op_ns() {
 # full count for coverage of the random points.
 kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
-@test "E39: SIGKILL of vserver at random points of start: status truthful, next start repairs, no leaks" {
+@test "E39: SIGKILL of vserver at random points of start: status true, next start repairs it" {
     make_guest g1
     dur=$(op_ns start)
     vs g1 stop
@@ -944,7 +944,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     done
 }
 
-@test "E39: SIGKILL of vserver at random points of stop: status truthful, next stop repairs, no leaks" {
+@test "E39: SIGKILL of vserver at random points of stop: status true, next stop repairs, no leaks" {
     make_guest g1
     vs g1 start
     dur=$(op_ns stop)
@@ -973,7 +973,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     done
 }
 
-@test "E39: SIGKILL at every named start/stop phase (VSERVER_FAULT) leaves no mount, cgroup or process" {
+@test "E39: SIGKILL at each named start/stop phase (VSERVER_FAULT) leaves no mount, cgroup, pid" {
     require_fault_injection
     make_guest g1
     for point in after-lock after-state after-cgroup after-spawn after-net after-exec; do
@@ -1024,7 +1024,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
     done
 }
 
-@test "E42: 20 interleaved start/stop/exec/status/restart on one guest: no deadlock, one init at most" {
+@test "E42: 20 interleaved start/stop/exec/status/restart of a guest: no deadlock, <= one init" {
     probe_guest g1
     ops=(start stop "exec /bin/true" status restart start stop "exec /bin/vs-probe status")
     pids=()
@@ -1083,7 +1083,7 @@ assert_nothing_created() {
     assert_nothing_created
 }
 
-@test "D: control characters and invalid UTF-8 in a guest name are refused before anything is made" {
+@test "D: control characters or invalid UTF-8 in a guest name are refused before anything exists" {
     accepted=()
     for n in "$(printf 'a\033]0;owned\007b')" "$(printf 'a\rb')" "$(printf 'a\tb')" \
              "$(printf 'a\001b')" "$(printf 'a\177b')" "$(printf 'a\377b')"; do
@@ -1113,7 +1113,7 @@ assert_nothing_created() {
     [ -z "$(parent_cgroups)" ]
 }
 
-@test "D: nonexistent guest, start of a running guest, exec/enter into a stopped guest: one line, nothing changed" {
+@test "D: missing guest, start of a running one, exec/enter a stopped one: one line, no change" {
     for cmd in start stop "exec /bin/true" enter restart delete "delete --force" \
                "suexec nobody /bin/true"; do
         run vs nosuch $cmd </dev/null
@@ -1149,7 +1149,7 @@ assert_nothing_created() {
     [ "$(guest_cgroup_pids g1)" = "$pid" ]
 }
 
-@test "D: guest roots with /dev, /proc, /sys or /dev/null linked outside: one line naming it, nothing mounted or made" {
+@test "D: roots with /dev, /proc, /sys or /dev/null linked outside: one line naming it; none made" {
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
@@ -1186,7 +1186,7 @@ assert_nothing_created() {
     vs g1 start
 }
 
-@test "D: fstab targets that are symlinks out of the root (final or middle component) are refused, nothing mounted outside" {
+@test "D: fstab targets that are symlinks out of the root (any component): refused, none mounted" {
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
@@ -1222,7 +1222,7 @@ assert_nothing_created() {
     [ "$(find "$decoy" | sort)" = "$before" ]
 }
 
-@test "D: a FIFO or regular file where /dev/null, /dev or /proc should be: no hang, refused or replaced safely" {
+@test "D: a FIFO or file where /dev/null, /dev or /proc should be: no hang; refused or replaced" {
     make_guest g1
     root=$(guest_root g1)
     rm -f "$root/dev/null"
@@ -1252,7 +1252,7 @@ assert_nothing_created() {
     done
 }
 
-@test "D: delete --force of a hostile root (symlinks and hardlinks to host files) removes only the guest" {
+@test "D: delete --force of a hostile root (links to host files) removes only the guest" {
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
