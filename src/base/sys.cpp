@@ -3,9 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,20 +21,6 @@ Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t m
     int fd = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC, mode);
     if (fd < 0) return errno_error(fmt::format("open \"{}\"", path));
     return UniqueFd(fd);
-}
-
-Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode,
-                              unsigned long long extra_resolve) {
-    struct open_how how {};
-    how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra_resolve;
-    long fd;
-    do {
-        fd = ::syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof how);
-    } while (fd < 0 && errno == EAGAIN);  // openat2 asks for a retry on rename races
-    if (fd < 0) return errno_error(fmt::format("open \"{}\" in guest root", path));
-    return UniqueFd(static_cast<int>(fd));
 }
 
 Result<std::string> read_all(int fd, const std::string& what) {

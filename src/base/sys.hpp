@@ -15,11 +15,6 @@ namespace vs::sys {
 Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t mode = 0);
 
-/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (+ extra): resolves `path` as if
-/// `rootfd` were "/", so a guest-controlled symlink can never lead outside the guest root.
-Result<UniqueFd> open_in_root(int rootfd, const std::string& path, int flags, mode_t mode = 0,
-                              unsigned long long extra_resolve = 0);
-
 Result<std::string> read_all(int fd, const std::string& what);
 Status write_all(int fd, std::string_view data, const std::string& what);
 

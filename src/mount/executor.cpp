@@ -55,13 +55,13 @@ std::string base_of(const std::string& p) { return p.substr(p.rfind('/') + 1); }
 /// Opens a guest path (O_PATH, final symlink not followed). nullopt-like: ENOENT comes back as
 /// an Error with that code for the caller to judge.
 Result<UniqueFd> open_guest(const Ctx& c, const std::string& path, int extra = 0) {
-    return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_NOFOLLOW | extra);
+    return fs::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_NOFOLLOW | extra);
 }
 
 /// Opens a guest directory, following symlinks inside the root (an absolute link in the guest
 /// means the guest's path: RESOLVE_IN_ROOT keeps it there).
 Result<UniqueFd> open_guest_dir(const Ctx& c, const std::string& path) {
-    return sys::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_DIRECTORY);
+    return fs::open_in_root(c.rootfd.get(), rel(path), O_PATH | O_DIRECTORY);
 }
 
 /// mkdir -p inside the guest root: mkdirat relative to an fd of the parent, which is made

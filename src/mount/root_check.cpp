@@ -9,6 +9,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
 
 namespace vs::mount {
 
@@ -48,7 +49,7 @@ Status check_root(const std::string& root) {
         return make_error(EINVAL, "guest root \"{}\" is the host's root", root);
 
     for (const char* dir : {"dev", "proc", "sys"}) {
-        auto fd = sys::open_in_root(rootfd.get(), dir, O_PATH | O_NOFOLLOW);
+        auto fd = fs::open_in_root(rootfd.get(), dir, O_PATH | O_NOFOLLOW);
         if (!fd) {
             if (fd.error().code == ENOENT) continue;  // created at start
             return std::move(fd).error().wrap(fmt::format("guest root \"{}\"", root));
@@ -67,7 +68,7 @@ Status check_root(const std::string& root) {
             return make_error(
                 ENOTDIR, "guest root \"{}\": /{} is not a directory; refusing to start", root, dir);
     }
-    auto null = sys::open_in_root(rootfd.get(), "dev/null", O_PATH | O_NOFOLLOW);
+    auto null = fs::open_in_root(rootfd.get(), "dev/null", O_PATH | O_NOFOLLOW);
     if (null) {
         struct stat s {};
         if (::fstat(null->get(), &s) == 0 && S_ISLNK(s.st_mode)) {

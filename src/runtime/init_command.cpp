@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
 
 namespace vs::runtime {
 
@@ -15,7 +16,7 @@ bool exists_in_guest(const std::string& root, const std::string& path) {
     if (!rootfd) return false;
     std::string rel = path;
     while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-    auto fd = sys::open_in_root(rootfd->get(), rel, O_PATH);
+    auto fd = fs::open_in_root(rootfd->get(), rel, O_PATH);
     if (!fd) return false;
     struct stat st {};
     return ::fstat(fd->get(), &st) == 0 && !S_ISDIR(st.st_mode);

@@ -11,6 +11,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_subdirs.hpp"
+#include "fs/resolve.hpp"
 #include "unit/base/temp_dir.hpp"
 
 namespace {
@@ -83,12 +84,12 @@ TEST(Sys, OpenInRootStaysInsideRoot) {
     ASSERT_TRUE(vs::sys::symlink("/etc/secret", root.path + "/good"));
     auto rootfd = vs::sys::open(root.path, O_PATH | O_DIRECTORY);
     ASSERT_TRUE(rootfd);
-    auto good = vs::sys::open_in_root(rootfd->get(), "good", O_RDONLY);
+    auto good = vs::fs::open_in_root(rootfd->get(), "good", O_RDONLY);
     ASSERT_TRUE(good);
     EXPECT_EQ(*vs::sys::read_all(good->get(), "good"), "guest");
-    auto evil = vs::sys::open_in_root(rootfd->get(), "evil", O_RDONLY);
+    auto evil = vs::fs::open_in_root(rootfd->get(), "evil", O_RDONLY);
     EXPECT_FALSE(evil);  // resolves to <root>/<outside>/secret, which does not exist
-    auto dotdot = vs::sys::open_in_root(rootfd->get(), "../../../../etc/passwd", O_RDONLY);
+    auto dotdot = vs::fs::open_in_root(rootfd->get(), "../../../../etc/passwd", O_RDONLY);
     EXPECT_FALSE(dotdot);
 }
 
