@@ -103,6 +103,7 @@ int vdu_main(std::vector<std::string>& args) {
 
     auto paths = config::Paths::from_env();
     std::vector<diskusage::Target> targets;
+    std::vector<std::pair<std::string, std::string>> broken;  // --all: guests whose config fails
     auto add_guest = [&](const std::string& n) -> bool {
         auto t = diskusage::guest_target(paths, n);
         if (!t) {
@@ -126,12 +127,18 @@ int vdu_main(std::vector<std::string>& args) {
     } else {
         if (xid) names.insert(names.begin(), *xid);
         if (all) {
-            auto a = diskusage::all_guest_targets(paths);
+            auto a = diskusage::guest_names(paths);
             if (!a) {
                 log::error("{}", a.error().what());
                 return kFail;
             }
-            targets = std::move(*a);
+            for (auto& n : *a) {
+                auto t = diskusage::guest_target(paths, n);
+                if (t)
+                    targets.push_back(std::move(*t));
+                else
+                    broken.emplace_back(n, t.error().what());
+            }
         }
         if (!all && names.empty()) {
             log::error("give guest names or --all");
@@ -154,23 +161,27 @@ int vdu_main(std::vector<std::string>& args) {
         targets = std::move(unique);
     }
 
-    auto scanner = diskusage::scan_targets(targets);
-    if (!scanner) {
-        log::error("{}", scanner.error().what());
-        return kFail;
-    }
-    auto report = diskusage::account(*scanner);
+    // One guest that cannot be measured (a broken config, a tree that keeps changing) is
+    // reported and the others are still measured; the exit status says something failed.
+    auto scanned = diskusage::scan_targets(targets);
+    auto report = diskusage::account(scanned.scanner);
+    const int rc = scanned.ok() && broken.empty() ? kOk : kFail;
     if (json) {
-        fmt::print("{}\n", diskusage::vdu_json(targets, *scanner, report)
-                               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-        return kOk;
+        auto j = diskusage::vdu_json(targets, scanned, report);
+        for (auto& b : broken) j["errors"].push_back({{"name", b.first}, {"error", b.second}});
+        fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+        return rc;
     }
-    for (auto& n : scanner->notes()) log::warn("{}", n);
+    for (auto& b : broken) log::error("{}", b.second);
+    for (auto& e : scanned.errors)
+        if (!e.empty()) log::error("{}", e);
+    for (auto& n : scanned.scanner.notes()) log::warn("{}", n);
     if (classic)
-        fmt::print("{}", diskusage::vdu_classic(targets, report, inodes, units.blocksize, script));
+        fmt::print("{}", diskusage::vdu_classic(targets, scanned, report, inodes, units.blocksize,
+                                                script));
     else
-        fmt::print("{}", diskusage::vdu_table(targets, *scanner, report, units));
-    return kOk;
+        fmt::print("{}", diskusage::vdu_table(targets, scanned, report, units));
+    return rc;
 }
 
 RegisterTool reg("vdu",

@@ -71,11 +71,14 @@ int vfiles_main(std::vector<std::string>& args) {
             }
         targets.push_back(std::move(*t));
     }
-    auto scanner = diskusage::scan_targets(targets, 1);
-    if (!scanner) {
-        log::error("{}", scanner.error().what());
+    // Every tree must be measured: a reference missing would list files as specific.
+    auto scanned = diskusage::scan_targets(targets, 1);
+    if (!scanned.ok()) {
+        for (auto& e : scanned.errors)
+            if (!e.empty()) log::error("{}", e);
         return kFail;
     }
+    const auto* scanner = &scanned.scanner;
     std::vector<uint32_t> ref_trees;
     for (uint32_t i = 1; i < targets.size(); ++i) ref_trees.push_back(i);
     auto files =

@@ -50,6 +50,7 @@ Report account(const std::vector<InodeRec>& inodes, size_t trees, size_t domains
                     u.exclusive_bytes += excl[l.tree][r.domain].add(e.physical, e.length);
             }
         }
+        if (r.links.empty()) continue;  // met only in a tree whose walk failed
         Usage& t = rep.total;
         const bool inode_shared = inode_shared_at_all(r);
         t.apparent_bytes += r.size;

@@ -3,19 +3,32 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace vs::diskusage {
 
-Result<Scanner> scan_targets(const std::vector<Target>& targets, size_t keep_paths_of) {
-    Scanner s;
+bool Scanned::ok() const {
+    return std::all_of(errors.begin(), errors.end(), [](auto& e) { return e.empty(); });
+}
+
+Scanned scan_targets(const std::vector<Target>& targets, size_t keep_paths_of) {
+    Scanned out;
     for (size_t i = 0; i < targets.size(); ++i) {
         const Target& t = targets[i];
-        auto fd = VS_TRY(open_target(t));
+        const std::string label = t.guest ? t.name : t.root;
+        const std::string what = fmt::format("{} \"{}\"", t.guest ? "guest" : "directory", t.name);
+        auto fd = open_target(t);
+        if (!fd) {
+            out.scanner.skip(label);
+            out.errors.push_back(std::move(fd).error().wrap(what).what());
+            continue;
+        }
         ScanOptions opt;
         opt.keep_paths = i < keep_paths_of;
-        VS_TRY(s.scan(fd.get(), t.guest ? t.name : t.root, opt)
-                   .wrap("{} \"{}\"", t.guest ? "guest" : "directory", t.name));
+        auto st = out.scanner.scan(fd->get(), label, opt);
+        out.errors.push_back(st ? std::string() : std::move(st).error().wrap(what).what());
     }
-    return s;
+    return out;
 }
 
 std::string format_bytes(uint64_t bytes, const Units& u) {
@@ -50,20 +63,30 @@ nlohmann::json usage_json(const Usage& u) {
 
 }  // namespace
 
-std::string vdu_table(const std::vector<Target>& targets, const Scanner&, const Report& r,
+std::string vdu_table(const std::vector<Target>& targets, const Scanned& s, const Report& r,
                       const Units& u) {
     std::string unit = u.human ? "" : u.blocksize == 1 ? "(B)" : fmt::format("({})", u.blocksize);
     std::string out = fmt::format("{:<16} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}\n", "NAME",
                                   "APPARENT" + unit, "ALLOC" + unit, "EXCL" + unit, "SHARED" + unit,
                                   "INODES", "I_EXCL", "I_SHARED");
-    for (size_t i = 0; i < targets.size(); ++i) out += row(targets[i].name, r.trees[i], u);
-    if (targets.size() > 1) out += row("TOTAL", r.total, u);
+    size_t rows = 0;
+    for (size_t i = 0; i < targets.size(); ++i) {
+        if (!s.errors[i].empty()) continue;
+        out += row(targets[i].name, r.trees[i], u);
+        ++rows;
+    }
+    if (rows > 1) out += row("TOTAL", r.total, u);
     return out;
 }
 
-nlohmann::json vdu_json(const std::vector<Target>& targets, const Scanner& s, const Report& r) {
-    nlohmann::json guests = nlohmann::json::array();
+nlohmann::json vdu_json(const std::vector<Target>& targets, const Scanned& sc, const Report& r) {
+    const Scanner& s = sc.scanner;
+    nlohmann::json guests = nlohmann::json::array(), errors = nlohmann::json::array();
     for (size_t i = 0; i < targets.size(); ++i) {
+        if (!sc.errors[i].empty()) {
+            errors.push_back({{"name", targets[i].name}, {"error", sc.errors[i]}});
+            continue;
+        }
         auto j = usage_json(r.trees[i]);
         j["name"] = targets[i].name;
         j["kind"] = targets[i].guest ? "guest" : "directory";
@@ -72,15 +95,19 @@ nlohmann::json vdu_json(const std::vector<Target>& targets, const Scanner& s, co
         guests.push_back(std::move(j));
     }
     auto total = usage_json(r.total);
-    total["trees"] = targets.size();
+    total["trees"] = guests.size();
     total["filesystems"] = s.domains().size();
-    return {{"trees", std::move(guests)}, {"total", std::move(total)}, {"notes", s.notes()}};
+    return {{"trees", std::move(guests)},
+            {"total", std::move(total)},
+            {"notes", s.notes()},
+            {"errors", std::move(errors)}};
 }
 
-std::string vdu_classic(const std::vector<Target>& targets, const Report& r, bool inodes,
-                        uint64_t blocksize, bool script) {
+std::string vdu_classic(const std::vector<Target>& targets, const Scanned& s, const Report& r,
+                        bool inodes, uint64_t blocksize, bool script) {
     std::string out;
     for (size_t i = 0; i < targets.size(); ++i) {
+        if (!s.errors[i].empty()) continue;
         const Usage& u = r.trees[i];
         uint64_t n = inodes ? u.inodes : u.allocated_bytes() / blocksize;
         out += script ? fmt::format("{}\n", n)

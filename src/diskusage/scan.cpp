@@ -88,8 +88,19 @@ bool InodeRec::any_shared_extent() const {
     return std::any_of(extents.begin(), extents.end(), [](const Extent& e) { return e.shared; });
 }
 
-Result<uint32_t> Scanner::scan(int rootfd, const std::string& label, const ScanOptions& opt) {
-    auto [key, type] = VS_TRY(domain_of(rootfd, label));
+void Scanner::skip(const std::string& label) {
+    labels_.push_back(label);
+    tree_domain_.push_back(0);
+    tree_fstype_.emplace_back();
+}
+
+Status Scanner::scan(int rootfd, const std::string& label, const ScanOptions& opt) {
+    auto dom = domain_of(rootfd, label);
+    if (!dom) {
+        skip(label);
+        return std::move(dom).error();
+    }
+    auto& [key, type] = *dom;
     auto it = std::find(domains_.begin(), domains_.end(), key);
     const auto domain = static_cast<uint32_t>(it - domains_.begin());
     if (it == domains_.end()) domains_.push_back(key);
@@ -98,8 +109,17 @@ Result<uint32_t> Scanner::scan(int rootfd, const std::string& label, const ScanO
     tree_domain_.push_back(domain);
     tree_fstype_.push_back(type);
     Visitor v(*this, tree, label, opt.keep_paths);
-    VS_TRY(fs::walk(rootfd, label, v));
-    return tree;
+    if (auto st = fs::walk(rootfd, label, v); !st) {
+        // The tree is the last one scanned, so its links are the last of each inode's list.
+        for (auto& r : inodes_) {
+            if (!r.links.empty() && r.links.back().tree == tree) {
+                if (opt.keep_paths) r.paths.resize(r.paths.size() - r.links.back().count);
+                r.links.pop_back();
+            }
+        }
+        return st;
+    }
+    return ok();
 }
 
 void Scanner::add_entry(uint32_t tree, int dirfd, const std::string& name, const std::string& path,

@@ -46,11 +46,14 @@ struct ScanOptions {
 /// directory itself is not counted (as util-vserver's vdu).
 class Scanner {
 public:
-    /// Adds the tree below the open directory `rootfd` (`label` in messages) and returns its
+    /// Adds the tree below the open directory `rootfd` (`label` in messages) as the next tree
     /// index. Entries that vanish meanwhile are skipped; mount points inside are skipped and
     /// listed in notes(); a walk that cannot go on (a directory that keeps changing, an I/O
-    /// error) fails the tree.
-    Result<uint32_t> scan(int rootfd, const std::string& label, const ScanOptions& opt = {});
+    /// error) fails the tree: its index stays taken, with none of its links kept, so the
+    /// other trees' figures do not depend on how far it got.
+    Status scan(int rootfd, const std::string& label, const ScanOptions& opt = {});
+    /// Takes the next tree index for a tree that could not be opened: it holds nothing.
+    void skip(const std::string& label);
 
     const std::vector<InodeRec>& inodes() const { return inodes_; }
     const std::vector<std::string>& labels() const { return labels_; }

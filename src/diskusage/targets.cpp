@@ -39,11 +39,8 @@ Result<Target> guest_target(const config::Paths& paths, const std::string& name_
     return load_target(paths, name_or_xid);
 }
 
-Result<std::vector<Target>> all_guest_targets(const config::Paths& paths) {
-    std::vector<Target> out;
-    for (auto& g : VS_TRY(config::vserver::list_guests(paths)))
-        out.push_back(VS_TRY(load_target(paths, g)));
-    return out;
+Result<std::vector<std::string>> guest_names(const config::Paths& paths) {
+    return config::vserver::list_guests(paths);
 }
 
 Result<UniqueFd> open_target(const Target& t) {

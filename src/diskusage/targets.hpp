@@ -21,8 +21,8 @@ struct Target {
 /// config dir or its config does not load.
 Result<Target> guest_target(const config::Paths& paths, const std::string& name_or_xid);
 
-/// Every guest with a config dir, sorted by name.
-Result<std::vector<Target>> all_guest_targets(const config::Paths& paths);
+/// The names of every guest with a config dir, sorted.
+Result<std::vector<std::string>> guest_names(const config::Paths& paths);
 
 /// Opens the tree's top directory. A guest's root comes from the admin's config; a directory
 /// given on the command line is opened without following any symlink in any component

@@ -262,6 +262,29 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
   done
 }
 
+@test "vdu --all: a guest that cannot be measured is reported, the others still are (exit 1)" {
+  for g in ok1 ok2 noroot badcfg; do
+    run vs "$g" build -m skeleton
+    [[ $status -eq 0 ]] || { echo "$output"; false; }
+    VS_GUESTS+=("$g")
+  done
+  rm -rf "$(guest_root noroot)"
+  echo "not-a-number" > "$(guest_cfg badcfg)/context"
+  run vdu --all
+  [[ $status -eq 1 ]]
+  [[ $output == *'guest "noroot"'* && $output == *badcfg* ]] || { echo "$output"; false; }
+  [[ $(grep -c '^ok[12] ' <<<"$output") -eq 2 ]]
+  grep -q '^TOTAL ' <<<"$output"
+  run vdu --json --all
+  [[ $status -eq 1 ]]
+  echo "$output" | schema_check vdu.schema.json
+  [[ $(jq -r '[.trees[].name] | join(",")' <<<"$output") == ok1,ok2 ]]
+  [[ $(jq -r '[.errors[].name] | sort | join(",")' <<<"$output") == badcfg,noroot ]]
+  [[ $(jq '.total.inodes == ([.trees[].inodes] | add)' <<<"$output") == true ]]
+  run vfiles ok1 --reference noroot
+  [[ $status -eq 1 && $output == *'guest "noroot"'* ]]
+}
+
 @test "bad arguments: one clear line naming the value, exit 2" {
   run vdu nosuchguest
   [[ $status -eq 2 && $output == *'no guest named "nosuchguest"'* ]]
