@@ -109,6 +109,7 @@ set(CPACK_DEBIAN_MAIN_PACKAGE_CONTROL_EXTRA ${CMAKE_SOURCE_DIR}/cmake/deb/postin
     ${CMAKE_SOURCE_DIR}/cmake/deb/postrm ${CPACK_VS_DEB_CONFFILES})
 set(CPACK_DEBIAN_MAIN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/cmake/deb/conffiles.cmake)
+set(CPACK_POST_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/cmake/deb/installed_size.cmake)
 # A build with the VSERVER_FAULT seam (scripts/build.sh's test build) is never packaged.
 if(VS_FAULT_INJECTION)
   file(WRITE ${CMAKE_BINARY_DIR}/cpack_refuse.cmake

@@ -70,6 +70,11 @@ version() { "$DEB_BUILD/bin/vserver" --version | cut -d' ' -f3; }
   [[ $(dpkg-deb -f "$deb" Maintainer) == *'<'*'@'*'>' ]]
   [[ $(dpkg-deb -f "$deb" Section) == admin ]]
   [[ $(dpkg-deb -f "$DEB_BUILD/vserver-ng-dbgsym_${v}_$arch.deb" Depends) == "vserver-ng (= $v)" ]]
+  # Installed-Size counts each tool link once, not as another copy of vserver (CPack's figure).
+  local kib files
+  kib=$(dpkg-deb -f "$deb" Installed-Size)
+  files=$(dpkg-deb -c "$deb" | awk '/^-/ {s += $3} END {print int(s / 1024)}')
+  ((kib >= files && kib < files + files / 10 + 200))
   # No test seam in what users get.
   ! tar -xOf <(dpkg-deb --fsys-tarfile "$deb") ./usr/sbin/vserver | grep -q VSERVER_FAULT
 }
