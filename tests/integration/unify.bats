@@ -197,8 +197,10 @@ reflink_case() {
   skel e1
   skel e2
   local r
+  # Content no other file has: a reference guest's other copy would do as the shared inode.
+  head -c 5000 /dev/urandom >"$WORK/open.conf"
   for r in "$(root e1)" "$(root e2)"; do
-    cp "$WORK/data/f2" "$r/etc/open.conf"
+    cp "$WORK/open.conf" "$r/etc/open.conf"
     mkdir -p "$r/usr/share/private" "$r/var/lib/dpkg/info"
     cp "$WORK/data/f3" "$r/usr/share/private/x"
     cp "$WORK/data/f4" "$r/usr/share/t/conf"
