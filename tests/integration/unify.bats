@@ -59,6 +59,15 @@ skel() {
 root() { echo "$MNT/guests/$1"; }
 shares_extents() { filefrag -v "$1" | grep -q shared; }
 json() { jq -r "$1" <<<"$output"; }
+# schema_check: validates $output against docs/json/vhashify.schema.json.
+schema_check() {
+  python3 -c '
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.validators.validator_for(schema).check_schema(schema)
+jsonschema.validate(json.loads(sys.argv[2]), schema)
+' "$VS_SOURCE_DIR/docs/json/vhashify.schema.json" "$output"
+}
 
 # reflink_case: two guests share extents, keep their own inodes, and nothing one guest does to
 # its copy reaches the other; a rerun reads no file (all from the hash cache).
@@ -70,6 +79,7 @@ reflink_case() {
   df_before=$(df -B1 --output=avail "$MNT" | tail -1)
   run vhashify --json g1 g2
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  schema_check
   [[ $(json .guests[0].method) == dedupe ]]
   (( $(json .shared_files) >= 6 ))
   (( $(json .bytes_saved) > 0 ))
@@ -147,6 +157,7 @@ reflink_case() {
   # undo: g1 gets private copies it may change; g2 keeps the shared inode.
   run vs g1 hashify --undo --json
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  schema_check
   (( $(json .shared_files) >= 6 ))
   vs g1 exec /bin/sh -c 'cd /usr/share/t && echo x >>f1 && chmod 600 f3 && rm f5'
   cmp "$b/usr/share/t/f1" "$WORK/data/f1"
@@ -301,4 +312,52 @@ fixture() {
 @test "debootstrap guests on ext4: shared files cannot be upgraded in place until hashify --undo" {
   fixture
   debian_case ext4
+}
+
+# Every file of guest $1 under usr/share/t is one of the test files, whole, with its metadata;
+# no temporary name is left once a run completes.
+intact() {
+  local r f n
+  r=$(root "$1")
+  for f in "$WORK"/data/f*; do
+    n=$(basename "$f")
+    cmp "$r/usr/share/t/$n" "$f" || return 1
+    [[ $(stat -c '%a %u %g' "$r/usr/share/t/$n") == "644 0 0" ]] || return 1
+    for i in 1 2 3 4 5 6 7 8 9; do cmp "$r/usr/share/t/many/$n.$i" "$f" || return 1; done
+  done
+}
+
+@test "SIGKILL at any point of a run leaves every file as it was or shared, never missing" {
+  local t i
+  for t in ext4 btrfs; do
+    mkfs_loop "$t"
+    skel "k1$t"
+    skel "k2$t"
+    for g in "k1$t" "k2$t"; do
+      mkdir "$(root "$g")/usr/share/t/many"
+      for f in "$WORK"/data/f*; do
+        for i in 1 2 3 4 5 6 7 8 9; do cp "$f" "$(root "$g")/usr/share/t/many/$(basename "$f").$i"; done
+      done
+    done
+    for i in 1 2 3 4; do
+      vhashify --hardlink "k1$t" "k2$t" >/dev/null 2>&1 &
+      local pid=$!
+      sleep "0.0$((RANDOM % 9))$i"
+      kill -9 "$pid" 2>/dev/null || true
+      wait "$pid" || true
+      intact "k1$t"
+      intact "k2$t"
+    done
+    run vhashify --hardlink --json "k1$t" "k2$t"
+    [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+    intact "k1$t"
+    intact "k2$t"
+    [[ -z $(find "$(root "k1$t")" "$(root "k2$t")" -name '.vs-unify.*') ]]
+    if [[ $t == ext4 ]]; then
+      [[ $(stat -c %i "$(root "k1$t")/usr/share/t/many/f3.4") == \
+        "$(stat -c %i "$(root "k2$t")/usr/share/t/many/f3.7")" ]]
+    else
+      shares_extents "$(root "k2$t")/usr/share/t/many/f3.7"
+    fi
+  done
 }
