@@ -74,6 +74,10 @@ const CachedHash* HashCache::find(const FileKey& k) const {
 }
 
 void HashCache::put(const CachedHash& h) {
+    const CachedHash* was = find(h.key);
+    if (!was || !XXH128_isEqual(was->hash, h.hash) || was->leader_dev != h.leader_dev ||
+        was->leader_ino != h.leader_ino)
+        changed_ = true;
     auto [b, e] = now_.equal_range(id(h.key.dev, h.key.ino));
     for (auto it = b; it != e; ++it)
         if (it->second.key.dev == h.key.dev && it->second.key.ino == h.key.ino) {
@@ -84,6 +88,7 @@ void HashCache::put(const CachedHash& h) {
 }
 
 Status HashCache::save(const std::string& file) const {
+    if (!changed_ && now_.size() == old_.size()) return ok();
     std::string out = std::string(kMagic) + "\n";
     out.reserve(now_.size() * 96);
     for (const auto& [_, h] : now_)

@@ -35,7 +35,8 @@ public:
     const CachedHash* find(const FileKey& k) const;
     /// Records an entry for the next run; only entries put during this run are saved.
     void put(const CachedHash& h);
-    /// Writes the entries put in this run to `file` atomically (temporary file, fsync, rename).
+    /// Writes the entries put in this run to `file` atomically (temporary file, fsync, rename),
+    /// unless they are exactly what was loaded: a rerun over an unchanged tree writes nothing.
     Status save(const std::string& file) const;
 
     size_t loaded() const { return old_.size(); }
@@ -43,6 +44,7 @@ public:
 private:
     static uint64_t id(uint64_t dev, uint64_t ino) { return dev * 0x9E3779B97F4A7C15ull ^ ino; }
     std::unordered_multimap<uint64_t, CachedHash> old_, now_;
+    bool changed_ = false;  ///< an entry put differs from the loaded one, or is new
 };
 
 }  // namespace vs::unify

@@ -191,7 +191,8 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         s.shared_bytes += g.rep.shared_bytes;
         s.guests.push_back(std::move(g.rep));
     }
-    if (!opt.dry_run) s.bytes_saved = df_gain(before, df(guests));
+    // Nothing shared: nothing to measure (and no syncfs to wait for).
+    if (!opt.dry_run && s.shared_files) s.bytes_saved = df_gain(before, df(guests));
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return s;
 }
