@@ -17,7 +17,10 @@ setup() {
 }
 
 teardown() {
-  if [[ -n ${SWAPPER:-} ]]; then kill "$SWAPPER" 2>/dev/null || true; wait "$SWAPPER" 2>/dev/null || true; fi
+  if [[ -n ${SWAPPER:-} ]]; then
+    kill "$SWAPPER" 2>/dev/null || true
+    wait "$SWAPPER" 2>/dev/null || true
+  fi
   vs_teardown || true
   if [[ -n ${WORK:-} ]]; then
     local m
@@ -77,7 +80,7 @@ jsonschema.validate(json.load(sys.stdin), schema)
 
 big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
 
-@test "btrfs: a reflinked 10 MiB file in three guests is 10 MiB shared in each and once in all, as btrfs filesystem du says" {
+@test "btrfs: a 10 MiB reflink in 3 guests: 10 MiB shared each, once in all, as btrfs du says" {
   make_fs btrfs
   guests btrfs r1 r2 r3
   G=$WORK/btrfs/guests
@@ -97,7 +100,8 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
   e1=$(jq .trees[0].exclusive_bytes <<<"$out"); e2=$(jq .trees[1].exclusive_bytes <<<"$out")
   [[ $((e2 - e1)) -eq $((3 * MiB)) ]] || { echo "$out"; false; }
   [[ $(jq '.total.exclusive_bytes == ([.trees[].exclusive_bytes] | add)' <<<"$out") == true ]]
-  [[ $(jq '.total.allocated_bytes == .total.exclusive_bytes + .total.shared_bytes' <<<"$out") == true ]]
+  [[ $(jq '.total.allocated_bytes == .total.exclusive_bytes + .total.shared_bytes' \
+        <<<"$out") == true ]]
   [[ $(jq '.total.inodes == ([.trees[].inodes] | add)' <<<"$out") == true ]]
 
   # btrfs's own accounting over the same files: Set shared is our shared; Exclusive is our
@@ -142,9 +146,11 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
         { echo "$out"; false; }
     [[ $(jq ".trees[$g].shared_bytes" <<<"$out") -ge $((10 * MiB)) ]]
   done
-  [[ $(jq '.trees[0].shared_bytes == .trees[1].shared_bytes and .total.shared_bytes == .trees[0].shared_bytes' <<<"$out") == true ]]
+  [[ $(jq '.trees[0].shared_bytes == .trees[1].shared_bytes and
+            .total.shared_bytes == .trees[0].shared_bytes' <<<"$out") == true ]]
   read -r _ bex bsh _ < <(btrfs filesystem du -s --raw "$G" | tail -1)
-  [[ $bsh -eq $(jq .total.shared_bytes <<<"$out") && $bex -eq 0 ]] || { echo "$bex $bsh $out"; false; }
+  [[ $bsh -eq $(jq .total.shared_bytes <<<"$out") && $bex -eq 0 ]] ||
+      { echo "$bex $bsh $out"; false; }
   # A write in the snapshot makes those blocks its own (copy on write).
   dd if=/dev/urandom of="$G/s2/root/big" bs=1M count=2 conv=notrunc status=none
   sync
@@ -169,12 +175,13 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
     [[ $(jq -r ".trees[$g].filesystem" <<<"$out") == xfs ]]
   done
   [[ $(jq .total.shared_bytes <<<"$out") -eq $((10 * MiB)) ]]
-  [[ $(jq '.total.allocated_bytes == ([.trees[].exclusive_bytes] | add) + 10485760' <<<"$out") == true ]]
+  [[ $(jq '.total.allocated_bytes == ([.trees[].exclusive_bytes] | add) + 10485760' \
+        <<<"$out") == true ]]
   run vfiles x3
   [[ $output != *"/root/big"* && $output == *"/bin/busybox"* ]]
 }
 
-@test "ext4: hard links across guests are shared inodes, counted once; vdu --space/--inodes as util-vserver" {
+@test "ext4: hard links across guests are shared inodes, counted once; --space/--inodes" {
   make_fs ext4
   guests ext4 h1 h2 h3
   G=$WORK/ext4/guests
@@ -197,7 +204,8 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
   [[ $(jq .total.shared_bytes <<<"$out") -eq $((10 * MiB)) ]]
   [[ $(jq .total.shared_inodes <<<"$out") -eq 1 ]]
   [[ $(jq '.total.inodes == ([.trees[].inodes] | add) - 2' <<<"$out") == true ]]
-  [[ $(jq '.total.apparent_bytes == ([.trees[].apparent_bytes] | add) - 2 * 10485760' <<<"$out") == true ]]
+  [[ $(jq '.total.apparent_bytes == ([.trees[].apparent_bytes] | add) - 2 * 10485760' \
+        <<<"$out") == true ]]
   # Measured alone, h2 still shares the file: its other links are outside.
   [[ $(j .trees[0].shared_bytes h2) -eq $((10 * MiB)) ]]
   # util-vserver's form: allocated KiB with the file once, inodes with it once.
@@ -205,14 +213,15 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
   run vdu --xid h1 --inodes --script
   [[ $output == "$inodes" ]]
   run vdu --xid "$(cat "$(guest_cfg h1)/context")" --space
-  [[ $output == "$G/h1 $(jq '.trees[0].allocated_bytes / 1024 | floor' <<<"$out")" ]] || { echo "$output"; false; }
+  kib=$(jq '.trees[0].allocated_bytes / 1024 | floor' <<<"$out")
+  [[ $output == "$G/h1 $kib" ]] || { echo "$output"; false; }
   run vfiles h2
   [[ $output != *"/root/big"* && $output == *"/etc/"* ]]
   run vfiles h1 --reference h3
   [[ $output != *"/root/big"* ]]
 }
 
-@test "hostile tree: planted symlinks, FIFO, devices, a host hard link and a mount are never followed or opened" {
+@test "hostile tree: symlinks, FIFO, devices, host hard link, mount: never followed or opened" {
   make_fs ext4
   guests ext4 evil
   R=$WORK/ext4/guests/evil
@@ -241,7 +250,8 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
   [[ $(jq -r '.notes[]' <<<"$out") == *"skipped mount point /root/mnt"* ]]
   run timeout 60 vfiles evil
   [[ $status -eq 0 ]]
-  [[ $output != */root/hostlink* && $output != */root/fifo* && $output != */root/shadow* ]] || { echo "$output"; false; }
+  [[ $output != */root/hostlink* && $output != */root/fifo* && $output != */root/shadow* ]] ||
+      { echo "$output"; false; }
   # A newline in a name cannot forge a line.
   grep -qxF '/root/evil\012forged' <<<"$output" || { echo "$output"; false; }
   ! grep -qx 'forged' <<<"$output"
@@ -255,7 +265,8 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
     run timeout 60 vdu --json evil
     [[ $status -ne 124 ]]
     if [[ $status -eq 0 ]]; then
-      [[ $(jq .trees[0].allocated_bytes <<<"$output") -lt $((24 * MiB)) ]] || { echo "$output"; false; }
+      [[ $(jq .trees[0].allocated_bytes <<<"$output") -lt $((24 * MiB)) ]] ||
+          { echo "$output"; false; }
     else
       [[ $output == *"keeps changing"* || $output == *"moved"* ]] || { echo "$output"; false; }
     fi
