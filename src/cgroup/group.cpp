@@ -1,6 +1,8 @@
 // Group: creation, membership, listing and removal of a guest's cgroup in every hierarchy.
 #include "cgroup/group.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <optional>
@@ -145,14 +147,20 @@ std::vector<std::string> Group::self_join_files() const {
     return files;
 }
 
-Status Group::join_self(bool unified) {
-    for (const auto& f : self_join_files())
-        VS_TRY(fs::write(f, "0").wrap("join cgroup \"{}\"", f.substr(0, f.rfind('/'))));
-    if (unified && h_.v2)
-        VS_TRY(fs::write(leaf(*h_.v2) + "/cgroup.procs", "0")
-                   .wrap("join cgroup \"{}\"", leaf(*h_.v2)));
-    return ok();
+Result<std::vector<Manager::SelfJoin>> Group::open_self_join(bool unified) const {
+    std::vector<SelfJoin> out;
+    auto add = [&](const std::string& f) -> Status {
+        auto fd = VS_TRY(sys::open(f, O_WRONLY | O_CLOEXEC)
+                             .wrap("join cgroup \"{}\"", f.substr(0, f.rfind('/'))));
+        out.push_back({f.substr(0, f.rfind('/')), std::move(fd)});
+        return ok();
+    };
+    for (const auto& f : self_join_files()) VS_TRY(add(f));
+    if (unified && h_.v2) VS_TRY(add(leaf(*h_.v2) + "/cgroup.procs"));
+    return out;
 }
+
+Status Group::join_self(bool unified) { return write_self_join(VS_TRY(open_self_join(unified))); }
 
 Result<std::vector<pid_t>> Group::pids() const {
     // One hierarchy suffices: every process is added to all of them. cgroup2 first (the guest

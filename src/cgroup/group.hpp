@@ -21,6 +21,7 @@ public:
     Status apply(const spec::Resources& r) override;
     Status add_pid(pid_t pid) override;
     Status join_self(bool unified) override;
+    Result<std::vector<SelfJoin>> open_self_join(bool unified) const override;
     std::vector<std::string> self_join_files() const override;
     Result<std::vector<pid_t>> pids() const override;
     Status freeze(bool frozen) override;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "base/unique_fd.hpp"
 #include "spec/guest_spec.hpp"
 
 namespace vs::cgroup {
@@ -78,6 +79,23 @@ public:
     virtual Status join_self(bool unified) {
         (void)unified;
         return add_pid(::getpid());
+    }
+    /// join_self in two halves, for a child whose own credentials may not write the files:
+    /// open_self_join opens them in the caller (cgroup v1 checks the writer against the
+    /// opener's credentials, of->file->f_cred), the child writes "0" to each fd with
+    /// write_self_join. start uses it for a user-namespaced guest, whose first process is not
+    /// kuid 0 (its namespace is owned by the guest's base uid).
+    struct SelfJoin {
+        std::string dir;  ///< for the error
+        UniqueFd fd;
+    };
+    virtual Result<std::vector<SelfJoin>> open_self_join(bool unified) const = 0;
+    /// Async-signal-safe apart from the error path (runs in a freshly cloned child).
+    static Status write_self_join(const std::vector<SelfJoin>& files) {
+        for (const auto& f : files)
+            if (::write(f.fd.get(), "0", 1) != 1)
+                return errno_error(fmt::format("join cgroup \"{}\"", f.dir));
+        return ok();
     }
     /// The files join_self writes "0" to for the v1 hierarchies (each leaf's `tasks`), for a
     /// caller that records them once (exec's join profile) and writes them later from a vfork

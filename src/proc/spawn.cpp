@@ -2,6 +2,7 @@
 // from the syscall on a copy of the parent's stack, as fork does).
 #include "proc/spawn.hpp"
 
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "base/log.hpp"
 
@@ -27,6 +29,53 @@ namespace {
     int code = child_main(chan);
     ::_exit(code);
 }
+
+/// The calling thread runs with euid `uid` until destroyed (spawn's userns_owner). Raw
+/// syscalls: credentials are per thread in the kernel, and glibc's setresuid would change every
+/// thread of the process. Leaving euid 0 empties the effective set (capabilities(7), "Effect of
+/// user ID changes on capabilities"), which is then raised again from the permitted set, kept
+/// because the real and saved uids stay 0; the fsuid is set back to 0 so the clone's checks of
+/// cgroup files (CLONE_INTO_CGROUP) and the child's path walks stay root's. A euid change also
+/// makes the process non-dumpable;
+/// the previous setting is put back.
+class OwnerEuid {
+public:
+    static Result<std::unique_ptr<OwnerEuid>> enter(uid_t uid) {
+        auto g = std::unique_ptr<OwnerEuid>(new OwnerEuid());
+        g->dumpable_ = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        g->euid_ = ::geteuid();
+        if (::syscall(SYS_capget, &g->hdr_, g->caps_) < 0) return errno_error("capget");
+        if (::syscall(SYS_setresuid, -1, uid, -1) < 0)
+            return errno_error(fmt::format("seteuid {} for the guest's user namespace", uid));
+        g->entered_ = true;
+        if (::syscall(SYS_capset, &g->hdr_, g->caps_) < 0)
+            return errno_error("capset: raise the effective set again");
+        // setresuid set the fsuid to the new euid; file access stays root's (setfsuid(2): 0 is
+        // the real uid). setfsuid reports the previous value, not errors: checked by reading.
+        ::syscall(SYS_setfsuid, 0);
+        if (::syscall(SYS_setfsuid, -1) != 0) return make_error(EPERM, "setfsuid 0");
+        return g;
+    }
+    ~OwnerEuid() {
+        if (!entered_) return;
+        // Back to euid 0: the kernel copies the permitted set to the effective set; the capset
+        // restores exactly what was there.
+        if (::syscall(SYS_setresuid, -1, euid_, -1) < 0 || ::syscall(SYS_capset, &hdr_, caps_) < 0)
+            log::error("cannot restore euid {} after cloning the guest's init: {}", euid_,
+                       std::strerror(errno));
+        if (dumpable_ >= 0) ::prctl(PR_SET_DUMPABLE, dumpable_, 0, 0, 0);
+    }
+    OwnerEuid(const OwnerEuid&) = delete;
+    OwnerEuid& operator=(const OwnerEuid&) = delete;
+
+private:
+    OwnerEuid() = default;
+    __user_cap_header_struct hdr_{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct caps_[_LINUX_CAPABILITY_U32S_3]{};
+    uid_t euid_ = 0;
+    int dumpable_ = -1;
+    bool entered_ = false;
+};
 
 long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd) {
     struct clone_args args {};
@@ -53,6 +102,9 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
     auto [parent_end, child_end] = VS_TRY(SyncChannel::make_pair());
     int pidfd = -1;
     Child c;
+    std::unique_ptr<OwnerEuid> owner;
+    if (opt.userns_owner && (opt.ns_flags & CLONE_NEWUSER))
+        owner = VS_TRY(OwnerEuid::enter(*opt.userns_owner));
 
     long pid = clone3_raw(opt.ns_flags, opt.cgroup2_fd, &pidfd);
     if (pid == 0) {
@@ -93,6 +145,7 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
             return errno_error(fmt::format("clone3 with flags {:#x}", opt.ns_flags));
         }
     }
+    owner.reset();
     child_end.close();
     c.pidfd = PidFd(static_cast<pid_t>(pid), UniqueFd(pidfd));
     c.channel = std::move(parent_end);

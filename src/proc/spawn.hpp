@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "base/result.hpp"
 #include "proc/pidfd.hpp"
@@ -23,6 +24,18 @@ struct SpawnOptions {
     /// Kill the child if the parent dies before the child execs (PR_SET_PDEATHSIG), so a
     /// SIGKILLed `vserver start` never leaves a half-set-up guest behind.
     bool die_with_parent = true;
+    /// With CLONE_NEWUSER in ns_flags: the new user namespace's owner. The kernel makes the
+    /// creator's euid the owner (create_user_ns), and the owner is whom the namespace's ucounts
+    /// are charged to in the parent namespace (inc_ucount walks ns->owner): inotify instances
+    /// and watches, user namespaces, ... Owned by host root, every guest's use would count
+    /// against host root's own fs.inotify limits. For the clone only, the calling thread's euid
+    /// is this uid; its real and saved uids stay 0 and its effective capabilities are raised
+    /// again, so the clone keeps root's rights (CLONE_INTO_CGROUP, namespaces) and the rlimit
+    /// the kernel records for the namespace stays root's; the fsuid stays 0, so the child still
+    /// walks host paths as root until it becomes root in its namespace. Its euid is this uid,
+    /// though: files whose write the kernel checks against the writer's euid (cgroup v1
+    /// cgroup.procs/tasks) are opened before the clone.
+    std::optional<uid_t> userns_owner;
 };
 
 struct Child {

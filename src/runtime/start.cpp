@@ -115,6 +115,8 @@ struct Start {
     UniqueFd cg2;
     std::optional<proc::OutputRelay> output;  // sysv: rc's stdout/stderr, shown by wait_boot
     std::optional<proc::Child> child;
+    std::vector<cgroup::Manager::SelfJoin> self_join;  // the child's v1 cgroups, opened here
+    UniqueFd rootfd;                                   // InitPlan::root_fd
     net::SetupContext nc;
     Rollback rb;
 
@@ -227,14 +229,21 @@ struct Start {
         proc::SpawnOptions so;
         so.ns_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
         if (spec.ns.net) so.ns_flags |= CLONE_NEWNET;
-        if (spec.ns.user) so.ns_flags |= CLONE_NEWUSER;
+        if (spec.ns.user) {
+            so.ns_flags |= CLONE_NEWUSER;
+            // Owned by the guest's root (its base uid), not host root, so what the kernel
+            // charges to the owner (inotify instances and watches) counts against the guest's
+            // own per-uid limits: a guest exhausting fs.inotify.max_user_instances leaves host
+            // root and other guests theirs.
+            so.userns_owner = VS_TRY(id_map(spec)).host_base;
+        }
         so.cgroup2_fd = cg2.get();
         // The child joins its v1 cgroups itself, first thing: a single-threaded process moving
         // itself skips the kernel's global threadgroup lock and the RCU grace period it waits
-        // for, which would make our cgroup.procs write the costliest step of a start. In a new
-        // user namespace too: its credentials are still the host root's kuid (the maps only say
-        // how it appears inside), which owns cgroup.procs, and cgroup v1 lets euid 0 move any
-        // task.
+        // for, which would make our cgroup.procs write the costliest step of a start. The files
+        // are opened here: cgroup v1 checks the opener's credentials, and a user-namespaced
+        // child's are the guest's base uid (SpawnOptions::userns_owner).
+        self_join = VS_TRY(cg->open_self_join(false).wrap("start guest \"{}\"", name));
         const bool helper_init = plan.helper_fd >= 0;
         auto child_main = [&](proc::SyncChannel& ch) {
             if (helper_init) {
@@ -247,7 +256,7 @@ struct Start {
                 ::sigfillset(&all);
                 ::sigprocmask(SIG_BLOCK, &all, nullptr);
             }
-            if (auto r = cg->join_self(false); !r) {
+            if (auto r = cgroup::Manager::write_self_join(self_join); !r) {
                 // Answered where the parent reads the init's answer, after Go (a
                 // user-namespaced child is sent its idmapped root first).
                 for (;;) {
@@ -261,6 +270,7 @@ struct Start {
             return guest_init_main(ch, plan);
         };
         child = VS_TRY(proc::spawn(so, child_main).wrap("start guest \"{}\"", name));
+        self_join.clear();
         if (output) output->close_peer_ends();  // only the guest's init holds them now
         rb.add([&] {
             (void)child->pidfd.send_signal(SIGKILL);

@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -59,6 +63,59 @@ TEST_F(SpawnTest, ChildDiesWhenTheParentGoesAwayBeforeGo) {
     ASSERT_TRUE(c);
     c->channel.close();  // as if the parent died: the child sees EOF and gives up
     EXPECT_EQ(*c->pidfd.wait(), 9);
+}
+
+TEST_F(SpawnTest, UsernsOwnerOwnsTheNewUserNamespaceAndTheParentGetsRootBack) {
+    // A uid no host account has: what inotify and the other ucounts charge to the owner.
+    constexpr uid_t kOwner = 3000000000u;
+    SpawnOptions o;
+    o.ns_flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS;
+    o.userns_owner = kOwner;
+    const int dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    // The child is born with that euid and the host root's fsuid (it still walks host paths
+    // as root did).
+    auto c = spawn(o, [](SyncChannel& ch) { return ch.expect(SyncMsg::Go, "go") ? 0 : 9; });
+    ASSERT_TRUE(c) << c.error().what();
+    auto cst = sys::read_file(fmt::format("/proc/{}/status", c->pidfd.pid()));
+    ASSERT_TRUE(cst);
+    EXPECT_NE(cst->find("\nUid:\t0\t3000000000\t0\t0\n"), std::string::npos) << *cst;
+    auto ns = sys::open(fmt::format("/proc/{}/ns/user", c->pidfd.pid()), O_RDONLY);
+    ASSERT_TRUE(ns) << ns.error().what();
+    uid_t owner = 0;
+    ASSERT_EQ(::ioctl(ns->get(), NS_GET_OWNER_UID, &owner), 0) << std::strerror(errno);
+    EXPECT_EQ(owner, kOwner);
+    ASSERT_TRUE(c->channel.send(SyncMsg::Go));
+    EXPECT_EQ(*c->pidfd.wait(), 0);
+    // The parent is root again, with its effective capabilities and its dumpable setting.
+    uid_t r = 1, e = 1, sv = 1;
+    ASSERT_EQ(::getresuid(&r, &e, &sv), 0);
+    EXPECT_EQ(r, 0u);
+    EXPECT_EQ(e, 0u);
+    EXPECT_EQ(sv, 0u);
+    EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), dumpable);
+    int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    ASSERT_GT(n, 0);
+    std::string st(buf, static_cast<size_t>(n));
+    auto eff =
+        st.substr(st.find("CapEff:"), st.find('\n', st.find("CapEff:")) - st.find("CapEff:"));
+    auto prm =
+        st.substr(st.find("CapPrm:"), st.find('\n', st.find("CapPrm:")) - st.find("CapPrm:"));
+    EXPECT_EQ(eff.substr(7), prm.substr(7)) << st;
+    // Without the option the owner is the caller (root).
+    SpawnOptions plain = o;
+    plain.userns_owner.reset();
+    auto c2 = spawn(plain, [](SyncChannel& ch) { return ch.expect(SyncMsg::Go, "go") ? 0 : 9; });
+    ASSERT_TRUE(c2);
+    auto ns2 = sys::open(fmt::format("/proc/{}/ns/user", c2->pidfd.pid()), O_RDONLY);
+    ASSERT_TRUE(ns2);
+    ASSERT_EQ(::ioctl(ns2->get(), NS_GET_OWNER_UID, &owner), 0);
+    EXPECT_EQ(owner, 0u);
+    ASSERT_TRUE(c2->channel.send(SyncMsg::Go));
+    EXPECT_EQ(*c2->pidfd.wait(), 0);
 }
 
 TEST_F(SpawnTest, PidfdSignalsAndWaits) {
