@@ -65,7 +65,7 @@ TEST(FuzzRegressions, GuestNameRefusesC1Controls) {
     EXPECT_TRUE(vs::spec::validate_name("nbsp\xc2\xa0x"));  // U+00A0 is printable
 }
 
-// config_keys_fuzz (tests/fuzz/known/config_keys-nodename-controls): the pre-0.30 `hostname`
+// config_keys_fuzz (tests/fuzz/corpus/config_keys/nodename-controls): the pre-0.30 `hostname`
 // file took any bytes, validate() let control bytes other than newline through, and uts/nodename
 // refused a tab: a nodename with control bytes loaded, was saved as uts/nodename, and that tree
 // did not load. Every way in now applies spec::validate_uts_name, so it is refused at once,
