@@ -156,6 +156,15 @@ int main(int argc, char** argv) {
         fmt::print("{}", help_text(args[0], true));
         return kOk;
     }
+    // vserver restore FILE [NEWNAME]: the verb whose guest does not exist yet may come first
+    // (a guest called "restore" still takes its commands).
+    if (!args.empty() && args[0] == "restore" && Registry::get().guest_commands.count("restore") &&
+        (args.size() < 2 || !Registry::get().guest_commands.count(args[1]))) {
+        GuestCommand cmd{"", std::vector<std::string>(args.begin() + 1, args.end()),
+                         config::Paths::from_env()};
+        if (answer_help_or_version("vserver", "restore", true, cmd.args)) return kOk;
+        return Registry::get().guest_commands["restore"](cmd);
+    }
     if (args.size() < 2) {
         usage(stderr);
         return kUsage;

@@ -74,6 +74,19 @@ Status create_subvolume(const std::string& path) {
     return ok();
 }
 
+Status snapshot_subvolume(const std::string& source, const std::string& path, bool readonly) {
+    auto s = VS_TRY(split_path(path));
+    auto dir = VS_TRY(sys::open(s.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto src = VS_TRY(sys::open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    btrfs_ioctl_vol_args_v2 args{};
+    args.fd = src.get();
+    if (readonly) args.flags = BTRFS_SUBVOL_RDONLY;
+    std::memcpy(args.name, s.leaf.data(), s.leaf.size());
+    if (::ioctl(dir.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)
+        return errno_error(fmt::format("snapshot btrfs subvolume \"{}\" as \"{}\"", source, path));
+    return ok();
+}
+
 Status delete_subvolume(const std::string& path) {
     auto s = VS_TRY(split_path(path));
     auto dir = VS_TRY(sys::open(s.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));

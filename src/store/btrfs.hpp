@@ -17,6 +17,9 @@ Result<bool> is_subvolume(const std::string& path);
 
 /// Creates the subvolume `path` (its parent dir must exist and be on btrfs).
 Status create_subvolume(const std::string& path);
+/// Snapshots the subvolume `source` as the new subvolume `path` (BTRFS_IOC_SNAP_CREATE_V2),
+/// read-only when asked: a copy-on-write image of the tree at one instant.
+Status snapshot_subvolume(const std::string& source, const std::string& path, bool readonly);
 /// Deletes the subvolume `path` with its contents (BTRFS_IOC_SNAP_DESTROY).
 Status delete_subvolume(const std::string& path);
 

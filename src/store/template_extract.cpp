@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +46,7 @@ constexpr int kExtractFlags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARC
                               ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 
 // Runs in the chrooted child: returns "" on success, else the message for the parent.
-std::string extract_fd(int fd, const std::string& name) {
+std::string extract_fd(int fd, const std::string& name, const ExtractHooks* hooks) {
     auto in = make_reader();
     if (archive_read_open_fd(in.get(), fd, 1 << 16) != ARCHIVE_OK)
         return fmt::format("open archive \"{}\": {}", name, arc_err(in.get()));
@@ -59,6 +60,12 @@ std::string extract_fd(int fd, const std::string& name) {
         if (r == ARCHIVE_EOF) break;
         if (r < ARCHIVE_WARN) return fmt::format("read \"{}\": {}", name, arc_err(in.get()));
         std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        if (hooks && hooks->filter) {
+            std::string verdict = hooks->filter(e);
+            if (verdict == "-") continue;
+            if (!verdict.empty()) return fmt::format("\"{}\": {}", name, verdict);
+            path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        }
         r = archive_write_header(out.get(), e);
         if (r < ARCHIVE_WARN)
             return fmt::format("extract \"{}\" from \"{}\": {}", path, name, arc_err(out.get()));
@@ -102,6 +109,11 @@ Status check_archive(const std::string& path) {
 }
 
 Status extract_archive(const std::string& path, const std::string& root) {
+    return extract_archive_with(path, root, ExtractHooks{});
+}
+
+Status extract_archive_with(const std::string& path, const std::string& root,
+                            const ExtractHooks& hooks) {
     auto fd = VS_TRY(sys::open(path, O_RDONLY | O_CLOEXEC));
     auto rootfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     int msg[2];
@@ -115,7 +127,7 @@ Status extract_archive(const std::string& path, const std::string& root) {
         if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0)
             err = fmt::format("chroot \"{}\": {}", root, std::strerror(errno));
         else
-            err = extract_fd(fd.get(), path);
+            err = extract_fd(fd.get(), path, &hooks);
         if (!err.empty()) {
             [[maybe_unused]] auto n = ::write(wr.get(), err.data(), err.size());
             ::_exit(1);
@@ -123,6 +135,17 @@ Status extract_archive(const std::string& path, const std::string& root) {
         ::_exit(0);
     }
     wr.reset();
+    if (hooks.progress) {
+        // The child reads the archive through the very open file description we hold, so its
+        // offset is how far the extraction got.
+        for (;;) {
+            struct pollfd p {rd.get(), POLLIN, 0};
+            int n = ::poll(&p, 1, 200);
+            if (n > 0 || (n < 0 && errno != EINTR)) break;
+            off_t at = ::lseek(fd.get(), 0, SEEK_CUR);
+            if (at >= 0) hooks.progress(uint64_t(at));
+        }
+    }
     auto text = sys::read_all(rd.get(), "extract pipe");
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {

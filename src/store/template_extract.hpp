@@ -1,9 +1,13 @@
 // The template build method: unpack tar/cpio archives (plain, gz, bz2, xz, zst) with libarchive.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "base/result.hpp"
+
+struct archive_entry;
 
 namespace vs::store {
 
@@ -16,5 +20,19 @@ Status check_archive(const std::string& archive);
 /// through a symlink are refused (ARCHIVE_EXTRACT_SECURE_*); extraction also runs chrooted into
 /// `root` in a child process, so even a libarchive bug cannot write outside the guest.
 Status extract_archive(const std::string& archive, const std::string& root);
+
+/// What extract_archive_with asks about each entry (in the chrooted child).
+struct ExtractHooks {
+    /// "" extracts the entry (the hook may rename it and its hard-link target first), "-"
+    /// skips it, anything else stops the extraction with that message.
+    std::function<std::string(archive_entry*)> filter;
+    /// Called in the parent every 200 ms with the bytes of the archive file read so far.
+    std::function<void(uint64_t)> progress;
+};
+
+/// extract_archive with an entry filter (restore: only the root's members, prefix removed) and
+/// a progress callback. Holes of sparse entries stay holes.
+Status extract_archive_with(const std::string& archive, const std::string& root,
+                            const ExtractHooks& hooks);
 
 }  // namespace vs::store

@@ -1,0 +1,134 @@
+// New guest identity and the staged root + config commit shared by restore and copy.
+#include "transfer/new_guest.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "base/fault.hpp"
+#include "base/log.hpp"
+#include "base/sys.hpp"
+#include "config/vserver/addresses.hpp"
+#include "config/vserver/context_alloc.hpp"
+#include "config/vserver/new_config.hpp"
+#include "fs/remove.hpp"
+#include "spec/ip_address.hpp"
+#include "spec/validate.hpp"
+#include "store/idmap_check.hpp"
+#include "store/leftovers.hpp"
+
+namespace vs::transfer {
+
+namespace cv = config::vserver;
+
+Status check_name_free(const config::Paths& paths, const std::string& name) {
+    VS_TRY(spec::validate_name(name));
+    struct stat st {};
+    if (::lstat(paths.guest_config(name).c_str(), &st) == 0)
+        return make_error(EEXIST, "guest {} already exists ({})", name, paths.guest_config(name));
+    if (::lstat(paths.guest_root(name).c_str(), &st) == 0)
+        return make_error(EEXIST, "guest {} already exists ({})", name, paths.guest_root(name));
+    return ok();
+}
+
+Status rewrite_identity(const config::Paths& paths, spec::GuestSpec& s, const Identity& id) {
+    VS_TRY(spec::validate_name(id.name));
+    auto base = VS_TRY(cv::base_spec(paths, id.name));
+    s.name = id.name;
+    s.root = base.root;
+    s.config_dir = base.config_dir;
+    s.cache_dir = base.cache_dir;
+    if (s.nodename.empty() || s.nodename == id.old_name) s.nodename = id.name;
+    if (id.interfaces) s.interfaces = *id.interfaces;
+    // The interfaces a copy keeps (or is given) must not be another guest's.
+    auto others = VS_TRY(cv::addresses_of_other_guests(paths, id.name));
+    for (auto& itf : s.interfaces) {
+        if (itf.disabled) continue;
+        auto mine = spec::parse_ip(itf.ip);
+        if (!mine) continue;
+        for (auto& o : others)
+            if (o.addr.family == mine->family && o.addr.bytes == mine->bytes)
+                return make_error(EEXIST,
+                                  "address {} is already guest {}'s (interfaces/{}); give the "
+                                  "copy another with --ip or none with --no-ip",
+                                  itf.ip, o.guest, o.id);
+    }
+    s.context = VS_TRY(cv::allocate_context(paths));
+    if (s.ns.user) {
+        s.idmap.reset();
+        VS_TRY(store::check_id_range_free(paths, id.name, *s.context));
+    }
+    return ok();
+}
+
+Result<GuestStage> GuestStage::create(const config::Paths& paths, const std::string& name,
+                                      bool make_root) {
+    GuestStage g;
+    g.parent_ = paths.vdir_base;
+    if (!sys::exists(g.parent_)) {
+        VS_TRY(sys::mkdir_p(g.parent_, 0755));
+        g.made_parent_ = true;
+    }
+    store::sweep_leftovers(paths, name, paths.guest_root(name));
+    g.stage_ = fmt::format("{}/.build-{}-{}", g.parent_, name, ::getpid());
+    if (make_root) {
+        VS_TRY(store::create_root(g.stage_));
+        VS_TRY(store::mark_building(g.stage_));
+    }
+    return g;
+}
+
+GuestStage::GuestStage(GuestStage&& o) noexcept
+    : stage_(std::move(o.stage_)),
+      parent_(std::move(o.parent_)),
+      committed_(o.committed_),
+      made_parent_(o.made_parent_) {
+    o.committed_ = true;
+    o.stage_.clear();
+}
+
+GuestStage::~GuestStage() {
+    if (committed_ || stage_.empty()) return;
+    if (sys::exists(stage_))
+        if (auto r = store::remove_root(stage_, store::RootMounts::DetachPseudo); !r)
+            log::warn("remove \"{}\": {}", stage_, r.error().what());
+    if (made_parent_) ::rmdir(parent_.c_str());
+}
+
+Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s) {
+    VS_TRY(store::mark_building(stage_));
+    VS_TRY(store::mark_root(stage_, s.name));
+    if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
+    auto cfg = VS_TRY(cv::NewConfig::stage(paths, s));
+    bool cache_made = false;
+    if (!sys::exists(s.cache_dir)) {
+        VS_TRY(sys::mkdir_p(s.cache_dir, 0700));
+        cache_made = true;
+    }
+    if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, s.root.c_str(), RENAME_NOREPLACE) < 0) {
+        int err = errno;
+        if (cache_made) ::rmdir(s.cache_dir.c_str());
+        return Error(err, fmt::format("rename \"{}\" to \"{}\"", stage_, s.root));
+    }
+    auto undo = [&] {
+        if (::renameat2(AT_FDCWD, s.root.c_str(), AT_FDCWD, stage_.c_str(), RENAME_NOREPLACE) < 0)
+            log::warn("undo: rename \"{}\" back: {}", s.root, std::strerror(errno));
+        if (cache_made) ::rmdir(s.cache_dir.c_str());
+    };
+    if (auto f = fault_point("transfer:between-renames"); !f) {
+        undo();
+        return f;
+    }
+    if (auto c = cfg.commit(false); !c) {
+        undo();
+        return c;
+    }
+    committed_ = true;
+    if (auto r = store::clear_building(s.root); !r) log::warn("{}", r.error().what());
+    return ok();
+}
+
+}  // namespace vs::transfer

@@ -1,0 +1,59 @@
+// A guest made from another's config and root (restore, copy): its new identity (name, context,
+// hostname, addresses) and the staged root renamed in with its config, or nothing at all.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/paths.hpp"
+#include "spec/guest_spec.hpp"
+#include "store/guest_root.hpp"
+
+namespace vs::transfer {
+
+struct Identity {
+    std::string name;      ///< the new guest's name
+    std::string old_name;  ///< the source's: a nodename equal to it becomes `name`
+    /// Set: the new guest's interfaces (empty: none). Unset: the source's, refused when another
+    /// guest is configured with one of them.
+    std::optional<std::vector<spec::Interface>> interfaces;
+};
+
+/// Refuses (EEXIST, one line) when guest `name` has a config dir or a root already.
+Status check_name_free(const config::Paths& paths, const std::string& name);
+
+/// Rewrites `s` (loaded from the source's config) for the new guest: its paths under `paths`, a
+/// new free context (and, user-namespaced, the id range that follows from it; an explicit id
+/// map is dropped), nodename, interfaces. An address another guest is configured with is
+/// refused naming both.
+Status rewrite_identity(const config::Paths& paths, spec::GuestSpec& s, const Identity& id);
+
+/// The new guest's root, staged as "<vdir_base>/.build-NAME-PID" (a btrfs subvolume where the
+/// roots live on btrfs, else a directory) and marked as being built, so a killed restore or copy
+/// is swept like a killed build (store/leftovers.hpp). Removed unless committed.
+class GuestStage {
+public:
+    static Result<GuestStage> create(const config::Paths& paths, const std::string& name,
+                                     bool make_root = true);
+    GuestStage(GuestStage&& o) noexcept;
+    GuestStage& operator=(GuestStage&&) = delete;
+    ~GuestStage();
+
+    /// Where the root is filled (absent when create() was told not to make it: a btrfs
+    /// snapshot or a clone makes it).
+    const std::string& root() const { return stage_; }
+
+    /// Marks the root as the guest's, mode 0755; stages the config dir (NewConfig: every key
+    /// through the registry, loaded back); renames the root in, then the config dir. A failure
+    /// undoes the root's rename: no half-made guest is left registered.
+    Status commit(const config::Paths& paths, const spec::GuestSpec& s);
+
+private:
+    GuestStage() = default;
+    std::string stage_, parent_;
+    bool committed_ = false, made_parent_ = false;
+};
+
+}  // namespace vs::transfer
