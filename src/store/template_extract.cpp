@@ -89,6 +89,7 @@ std::string extract_fd(int fd, const std::string& name, const ExtractHooks* hook
     // Directory modes and times are applied here (deferred so files can be written first).
     if (archive_write_close(out.get()) != ARCHIVE_OK)
         return fmt::format("finish extracting \"{}\": {}", name, arc_err(out.get()));
+    if (hooks && hooks->finish) return hooks->finish();
     return "";
 }
 

@@ -26,6 +26,9 @@ struct ExtractHooks {
     /// "" extracts the entry (the hook may rename it and its hard-link target first), "-"
     /// skips it, anything else stops the extraction with that message.
     std::function<std::string(archive_entry*)> filter;
+    /// Called in the child after the last entry (and libarchive's deferred directory fixes);
+    /// returns "" or the error message.
+    std::function<std::string()> finish;
     /// Called in the parent every 200 ms with the bytes of the archive file read so far.
     std::function<void(uint64_t)> progress;
 };

@@ -3,11 +3,15 @@
 #include "transfer/restore.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <memory>
 
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
@@ -153,25 +157,74 @@ Status write_config(const std::string& dir, const std::vector<ConfigMember>& mem
     return ok();
 }
 
-// In the chrooted child: the root's members, renamed from "root/x" to "x"; everything else
-// (the manifest, the config, the root dir itself) is skipped, and a hard link must stay in the
-// root.
-std::string root_filter(archive_entry* e) {
-    const std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
-    if (path == kManifest || member_of(path, kConfigPrefix)) return "-";
-    auto rel = member_of(path, kRootPrefix);
-    if (!rel) return fmt::format("unexpected member \"{}\"", path);
-    if (rel->empty()) return "-";
-    if (!safe_relative(*rel)) return fmt::format("unsafe member \"{}\"", path);
-    if (const char* h = archive_entry_hardlink(e)) {
-        auto target = member_of(h, kRootPrefix);
-        if (!target || target->empty() || !safe_relative(*target))
-            return fmt::format("hard link \"{}\" to \"{}\" leaves the root", path, h);
-        archive_entry_copy_hardlink(e, target->c_str());
+// What the chrooted child does per entry: the root's members renamed from "root/x" to "x";
+// the manifest, the config (read before) and the root dir itself skipped; a config member after
+// the root's, an unsafe name or a hard link out of the root refused. Directories with paths
+// too long for libarchive's deferred time fix (it works on whole paths) are remembered and
+// fixed by finish() one component at a time.
+class RootFilter {
+public:
+    std::string operator()(archive_entry* e) {
+        const std::string path = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
+        if (path == kManifest && !seen_root_) return "-";
+        if (auto c = member_of(path, kConfigPrefix)) {
+            if (seen_root_) return fmt::format("config member \"{}\" after the root's", path);
+            return "-";
+        }
+        auto rel = member_of(path, kRootPrefix);
+        if (!rel) return fmt::format("unexpected member \"{}\"", path);
+        seen_root_ = true;
+        if (rel->empty()) return "-";
+        if (!safe_relative(*rel)) return fmt::format("unsafe member \"{}\"", path);
+        if (const char* h = archive_entry_hardlink(e)) {
+            auto target = member_of(h, kRootPrefix);
+            if (!target || target->empty() || !safe_relative(*target))
+                return fmt::format("hard link \"{}\" to \"{}\" leaves the root", path, h);
+            archive_entry_copy_hardlink(e, target->c_str());
+        }
+        if (archive_entry_filetype(e) == AE_IFDIR && rel->size() >= PATH_MAX / 2) {
+            struct timespec t {};
+            t.tv_sec = archive_entry_mtime(e);
+            t.tv_nsec = archive_entry_mtime_nsec(e);
+            deep_dirs_.emplace_back(*rel, t);
+        }
+        archive_entry_copy_pathname(e, rel->c_str());
+        return "";
     }
-    archive_entry_copy_pathname(e, rel->c_str());
-    return "";
-}
+
+    // Deepest first, so setting a directory's time is not undone by its children.
+    std::string finish() {
+        for (auto it = deep_dirs_.rbegin(); it != deep_dirs_.rend(); ++it) {
+            UniqueFd cur;
+            int at = AT_FDCWD;
+            std::string rest = it->first;
+            bool ok_path = true;
+            for (;;) {
+                size_t slash = rest.find('/');
+                std::string c = rest.substr(0, slash);
+                int fd = ::openat(at == AT_FDCWD ? AT_FDCWD : at, c.c_str(),
+                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
+                    ok_path = false;
+                    break;
+                }
+                cur = UniqueFd(fd);
+                at = fd;
+                if (slash == std::string::npos) break;
+                rest = rest.substr(slash + 1);
+            }
+            if (!ok_path) return fmt::format("open \"{}\": {}", it->first, std::strerror(errno));
+            struct timespec ts[2] = {it->second, it->second};
+            if (::futimens(cur.get(), ts) < 0)
+                return fmt::format("set the time of \"{}\": {}", it->first, std::strerror(errno));
+        }
+        return "";
+    }
+
+private:
+    bool seen_root_ = false;
+    std::vector<std::pair<std::string, struct timespec>> deep_dirs_;
+};
 
 int64_t mono_ns() {
     struct timespec ts {};
@@ -217,7 +270,9 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     if (::stat(file.c_str(), &st) == 0) res.archive_bytes = uint64_t(st.st_size);
     Progress progress(fmt::format("restore {}", res.name), res.archive_bytes, opt.progress);
     store::ExtractHooks hooks;
-    hooks.filter = root_filter;
+    auto filter = std::make_shared<RootFilter>();
+    hooks.filter = [filter](archive_entry* e) { return (*filter)(e); };
+    hooks.finish = [filter] { return filter->finish(); };
     hooks.progress = [&](uint64_t at) { progress.set(at); };
     VS_TRY(store::extract_archive_with(file, stage.root(), hooks).wrap("restore {}", res.name));
     progress.finish();
