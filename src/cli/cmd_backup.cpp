@@ -54,8 +54,7 @@ int cmd_backup(GuestCommand& c) {
                    r->consistency == transfer::Consistency::Stopped
                        ? std::string("stopped")
                        : fmt::format("{}, frozen {:.3f} s",
-                                     transfer::consistency_name(r->consistency),
-                                     r->frozen_seconds),
+                                     transfer::consistency_name(r->consistency), r->frozen_seconds),
                    r->seconds);
     }
     return kOk;

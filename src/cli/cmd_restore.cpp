@@ -84,8 +84,8 @@ int cmd_restore(GuestCommand& c) {
                                            {"dropped_config_files", r->dropped}})
                                .dump());
     } else if (!t->quiet) {
-        fmt::print("restored guest {} (context {}) from \"{}\" in {:.1f} s\n", r->name,
-                   r->context, t->positional[0], r->seconds);
+        fmt::print("restored guest {} (context {}) from \"{}\" in {:.1f} s\n", r->name, r->context,
+                   t->positional[0], r->seconds);
     }
     return kOk;
 }

@@ -27,7 +27,8 @@ Result<TransferArgs> parse_transfer_args(const std::string& cmd,
         } else if (a == "--ip" || a.rfind("--ip=", 0) == 0) {
             std::string v;
             if (a == "--ip") {
-                if (i + 1 >= args.size()) return make_error(EINVAL, "{}: --ip needs an address", cmd);
+                if (i + 1 >= args.size())
+                    return make_error(EINVAL, "{}: --ip needs an address", cmd);
                 v = args[++i];
             } else {
                 v = a.substr(5);

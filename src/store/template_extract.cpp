@@ -140,7 +140,9 @@ Status extract_archive_with(const std::string& path, const std::string& root,
         // The child reads the archive through the very open file description we hold, so its
         // offset is how far the extraction got.
         for (;;) {
-            struct pollfd p {rd.get(), POLLIN, 0};
+            struct pollfd p {
+                rd.get(), POLLIN, 0
+            };
             int n = ::poll(&p, 1, 200);
             if (n > 0 || (n < 0 && errno != EINTR)) break;
             off_t at = ::lseek(fd.get(), 0, SEEK_CUR);

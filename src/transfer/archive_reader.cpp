@@ -44,8 +44,8 @@ bool safe_relative(const std::string& rel) {
     size_t start = 0;
     for (;;) {
         size_t end = rel.find('/', start);
-        std::string c = rel.substr(start, end == std::string::npos ? std::string::npos
-                                                                   : end - start);
+        std::string c =
+            rel.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (c.empty() || c == "." || c == "..") return false;
         if (end == std::string::npos) return true;
         start = end + 1;

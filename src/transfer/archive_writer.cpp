@@ -23,11 +23,11 @@
 // keeps the link to the tar writer. Same behaviour: an error on the archive, then ARCHIVE_FAILED
 // from the caller.
 extern "C" void __archive_write_entry_filetype_unsupported(struct archive* a,
-                                                            struct archive_entry* entry,
-                                                            const char* format) {
+                                                           struct archive_entry* entry,
+                                                           const char* format) {
     const char* path = archive_entry_pathname(entry);
-    archive_set_error(a, EINVAL, "%s: %s format cannot archive this file type",
-                      path ? path : "", format);
+    archive_set_error(a, EINVAL, "%s: %s format cannot archive this file type", path ? path : "",
+                      format);
 }
 
 namespace vs::transfer {
@@ -90,8 +90,11 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::create(const std::string& 
     const std::string dir = dir_of(file), base = base_of(file);
     struct stat st {};
     if (::stat(dir.c_str(), &st) < 0) return errno_error(fmt::format("archive \"{}\"", file));
-    if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "archive \"{}\": \"{}\" is not a "
-                                                         "directory", file, dir);
+    if (!S_ISDIR(st.st_mode))
+        return make_error(ENOTDIR,
+                          "archive \"{}\": \"{}\" is not a "
+                          "directory",
+                          file, dir);
     if (::lstat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         return make_error(EEXIST, "archive \"{}\" exists and is not a regular file", file);
     sweep_parts(dir, base);
@@ -110,15 +113,23 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::create(const std::string& 
     archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY");
     int r = ARCHIVE_OK;
     switch (w->comp_) {
-        case Compression::None: break;
-        case Compression::Gzip: r = archive_write_add_filter_gzip(a); break;
-        case Compression::Xz: r = archive_write_add_filter_xz(a); break;
-        case Compression::Zstd: r = archive_write_add_filter_zstd(a); break;
+        case Compression::None:
+            break;
+        case Compression::Gzip:
+            r = archive_write_add_filter_gzip(a);
+            break;
+        case Compression::Xz:
+            r = archive_write_add_filter_xz(a);
+            break;
+        case Compression::Zstd:
+            r = archive_write_add_filter_zstd(a);
+            break;
     }
     if (r != ARCHIVE_OK) return make_error(EINVAL, "archive \"{}\": {}", file, lib_err(a));
     // Level 3 for zstd (its default) and 6 for gzip (gzip's and GNU tar's): the comparisons in
     // bench/ are at equal compression. Blocks of 64 KiB cut the write(2) count.
-    if (w->comp_ == Compression::Gzip) archive_write_set_filter_option(a, "gzip", "compression-level", "6");
+    if (w->comp_ == Compression::Gzip)
+        archive_write_set_filter_option(a, "gzip", "compression-level", "6");
     archive_write_set_bytes_per_block(a, 64 * 1024);
     archive_write_set_bytes_in_last_block(a, 1);
     if (archive_write_open_fd(a, w->fd_.get()) != ARCHIVE_OK)
@@ -131,9 +142,7 @@ ArchiveWriter::~ArchiveWriter() {
     if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
-uint64_t ArchiveWriter::written() const {
-    return a_ ? uint64_t(archive_filter_bytes(a_, -1)) : 0;
-}
+uint64_t ArchiveWriter::written() const { return a_ ? uint64_t(archive_filter_bytes(a_, -1)) : 0; }
 
 Status ArchiveWriter::feed_zeros(int64_t n, const std::string& path) {
     const char* z = zero_area(kZeroArea);
@@ -142,8 +151,8 @@ Status ArchiveWriter::feed_zeros(int64_t n, const std::string& path) {
         const size_t chunk = size_t(std::min<int64_t>(n, int64_t(kZeroArea)));
         la_ssize_t w = archive_write_data(a_, z, chunk);
         if (w <= 0)
-            return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "write \"{}\": {}",
-                              path, lib_err(a_));
+            return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "write \"{}\": {}", path,
+                              lib_err(a_));
         n -= w;
     }
     return ok();
@@ -154,8 +163,8 @@ Status ArchiveWriter::put(archive_entry* e, int fd, const std::string& path) {
     // ARCHIVE_WARN: a name not valid in the locale's charset, stored as raw bytes
     // (hdrcharset=BINARY), which GNU tar and libarchive read back unchanged.
     if (r < ARCHIVE_WARN)
-        return make_error(archive_errno(a_) ? archive_errno(a_) : EIO,
-                          "archive \"{}\": {}", path, lib_err(a_));
+        return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "archive \"{}\": {}", path,
+                          lib_err(a_));
     if (fd < 0 || archive_entry_size(e) == 0) return ok();
     int64_t pos = 0;
     auto data = read_data(fd, e, path, [&](int64_t off, const char* buf, size_t len) -> Status {

@@ -51,9 +51,12 @@ bool inside(const std::string& dir, const std::string& path) {
 
 const char* consistency_name(Consistency c) {
     switch (c) {
-        case Consistency::Stopped: return "stopped";
-        case Consistency::Snapshot: return "btrfs-snapshot";
-        case Consistency::Frozen: return "frozen";
+        case Consistency::Stopped:
+            return "stopped";
+        case Consistency::Snapshot:
+            return "btrfs-snapshot";
+        case Consistency::Frozen:
+            return "frozen";
     }
     return "?";
 }
@@ -139,8 +142,8 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
     if (opt.progress && ::isatty(STDERR_FILENO))
         progress.set_total(tree_bytes(rootfd.get(), s.root));
     TreeReader reader;
-    VS_TRY(reader.read(cfgfd.get(), s.config_dir, kConfigPrefix, *w, nullptr)
-               .wrap("backup {}", name));
+    VS_TRY(
+        reader.read(cfgfd.get(), s.config_dir, kConfigPrefix, *w, nullptr).wrap("backup {}", name));
     VS_TRY(fault_point("backup:between-trees"));
     VS_TRY(reader.read(rootfd.get(), s.root, kRootPrefix, *w, &progress).wrap("backup {}", name));
     progress.finish();

@@ -19,17 +19,20 @@ Result<Compression> compression_for(const std::string& file) {
     if (ends_with(file, ".tar.xz") || ends_with(file, ".txz")) return Compression::Xz;
     if (ends_with(file, ".tar.zst") || ends_with(file, ".tar.zstd") || ends_with(file, ".tzst"))
         return Compression::Zstd;
-    return make_error(EINVAL,
-                      "archive \"{}\": unknown extension (use .tar, .tar.gz, .tar.xz or .tar.zst)",
-                      file);
+    return make_error(
+        EINVAL, "archive \"{}\": unknown extension (use .tar, .tar.gz, .tar.xz or .tar.zst)", file);
 }
 
 const char* compression_name(Compression c) {
     switch (c) {
-        case Compression::None: return "none";
-        case Compression::Gzip: return "gzip";
-        case Compression::Xz: return "xz";
-        case Compression::Zstd: return "zstd";
+        case Compression::None:
+            return "none";
+        case Compression::Gzip:
+            return "gzip";
+        case Compression::Xz:
+            return "xz";
+        case Compression::Zstd:
+            return "zstd";
     }
     return "?";
 }

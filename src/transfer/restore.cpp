@@ -47,8 +47,7 @@ struct Head {
     std::vector<ConfigMember> config;
 };
 
-Result<std::string> read_member(Reader& r, archive_entry* e, int64_t cap,
-                                const std::string& file) {
+Result<std::string> read_member(Reader& r, archive_entry* e, int64_t cap, const std::string& file) {
     const int64_t size = archive_entry_size(e);
     const char* p = archive_entry_pathname(e);
     if (size > cap)
@@ -105,8 +104,8 @@ Result<Head> read_head(const std::string& file) {
             m.data = VS_TRY(read_member(r, e, kConfigFileCap, file));
             total += int64_t(m.data.size());
             if (total > kConfigTotalCap)
-                return make_error(EFBIG, "archive \"{}\": the config members exceed {} bytes",
-                                  file, kConfigTotalCap);
+                return make_error(EFBIG, "archive \"{}\": the config members exceed {} bytes", file,
+                                  kConfigTotalCap);
         } else if (m.type == AE_IFLNK) {
             m.data = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
         } else if (m.type != AE_IFDIR) {
@@ -145,8 +144,8 @@ Status write_config(const std::string& dir, const std::vector<ConfigMember>& mem
             if (::symlinkat(m.data.c_str(), at, rest.c_str()) < 0)
                 return errno_error(fmt::format("symlink \"{}\"", shown));
         } else {
-            int fd = ::openat(at, rest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                              m.perm & 0755);
+            int fd = ::openat(at, rest.c_str(),
+                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, m.perm & 0755);
             if (fd < 0) return errno_error(fmt::format("create \"{}\"", shown));
             UniqueFd f(fd);
             VS_TRY(sys::write_all(fd, m.data, shown));
@@ -260,7 +259,8 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     auto base = VS_TRY(cv::base_spec(paths, res.name).wrap("restore"));
     auto loaded = VS_TRY(cv::load_dir(tmp_cfg, base).wrap("restore: the archived config"));
     res.dropped = loaded.unknown;
-    for (auto& u : loaded.unknown) log::warn("restore: config file \"{}\" is no known key; left out", u);
+    for (auto& u : loaded.unknown)
+        log::warn("restore: config file \"{}\" is no known key; left out", u);
     spec::GuestSpec s = std::move(loaded.spec);
     Identity id{res.name, head.name, opt.interfaces};
     VS_TRY(rewrite_identity(paths, s, id).wrap("restore {}", res.name));

@@ -107,8 +107,8 @@ Status read_data(int fd, archive_entry* e, const std::string& path, const DataFn
     struct stat st {};
     if (::fstat(fd, &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
     if (st.st_size != size)
-        return make_error(EIO, "\"{}\" changed size while it was read ({} -> {} bytes)", path,
-                          size, int64_t(st.st_size));
+        return make_error(EIO, "\"{}\" changed size while it was read ({} -> {} bytes)", path, size,
+                          int64_t(st.st_size));
     return ok();
 }
 
@@ -197,9 +197,9 @@ public:
         EntryPtr e(archive_entry_new(), archive_entry_free);
         UniqueFd fd;
         if (type == S_IFREG || type == S_IFDIR) {
-            auto opened = type == S_IFREG ? fs::open_regular(en.dirfd, en.name, O_RDONLY)
-                                          : fs::open_child(en.dirfd, en.name, O_RDONLY |
-                                                                                  O_DIRECTORY);
+            auto opened = type == S_IFREG
+                              ? fs::open_regular(en.dirfd, en.name, O_RDONLY)
+                              : fs::open_child(en.dirfd, en.name, O_RDONLY | O_DIRECTORY);
             if (!opened) {
                 if (opened.error().code == ENOENT) return fs::Action::Skip;
                 return std::move(opened).error().wrap(fmt::format("\"{}\"", shown));

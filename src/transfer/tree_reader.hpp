@@ -36,7 +36,7 @@ public:
 
 struct ReadStats {
     uint64_t entries = 0;
-    uint64_t bytes = 0;                 ///< regular file sizes (apparent), hard links once
+    uint64_t bytes = 0;                ///< regular file sizes (apparent), hard links once
     std::vector<std::string> skipped;  ///< sockets and mount points, with the reason
 };
 
@@ -56,8 +56,8 @@ public:
     /// "prefix/relative/path". `top_path` names the tree in errors. Sockets are skipped (tar
     /// cannot hold them; their daemons make them again) and so is what lies on another mount
     /// (the mount point is listed in stats().skipped).
-    Status read(int topfd, const std::string& top_path, const std::string& prefix,
-                EntrySink& sink, Progress* progress = nullptr);
+    Status read(int topfd, const std::string& top_path, const std::string& prefix, EntrySink& sink,
+                Progress* progress = nullptr);
 
     const ReadStats& stats() const { return stats_; }
 

@@ -79,10 +79,10 @@ struct Digest {
 
 std::string meta_of(archive_entry* e) {
     const mode_t type = archive_entry_filetype(e);
-    std::string m = fmt::format("type {:o} mode {:04o} uid {} gid {} mtime {}.{:09}", type,
-                                archive_entry_perm(e) & 07777, archive_entry_uid(e),
-                                archive_entry_gid(e), archive_entry_mtime(e),
-                                archive_entry_mtime_nsec(e));
+    std::string m =
+        fmt::format("type {:o} mode {:04o} uid {} gid {} mtime {}.{:09}", type,
+                    archive_entry_perm(e) & 07777, archive_entry_uid(e), archive_entry_gid(e),
+                    archive_entry_mtime(e), archive_entry_mtime_nsec(e));
     if (type == AE_IFREG) m += fmt::format(" size {}", archive_entry_size(e));
     if (type == AE_IFLNK)
         m += fmt::format(" -> {}", archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
@@ -102,8 +102,8 @@ std::string meta_of(archive_entry* e) {
     if (archive_entry_acl_reset(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E) > 0) {
         int atype, perm, tag, qual;
         const char* qname;
-        while (archive_entry_acl_next(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E, &atype, &perm, &tag,
-                                      &qual, &qname) == ARCHIVE_OK)
+        while (archive_entry_acl_next(e, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E, &atype, &perm, &tag, &qual,
+                                      &qname) == ARCHIVE_OK)
             acl.push_back(fmt::format("{}:{}:{}:{:o}", atype, tag, qual, perm));
     }
     std::sort(acl.begin(), acl.end());
@@ -227,9 +227,10 @@ Result<std::vector<std::string>> verify(const config::Paths& paths, const std::s
         else if (it->second.content != d.content)
             diffs.push_back(fmt::format("{}: contents differ", p));
         else if (it->second.link != d.link)
-            diffs.push_back(fmt::format("{}: hard-linked with \"{}\" in the archive, \"{}\" in "
-                                        "the tree",
-                                        p, d.link, it->second.link));
+            diffs.push_back(
+                fmt::format("{}: hard-linked with \"{}\" in the archive, \"{}\" in "
+                            "the tree",
+                            p, d.link, it->second.link));
     }
     for (auto& [p, d] : have)
         if (!want.count(p)) diffs.push_back(fmt::format("not in the archive: {}", p));
