@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/log.hpp"
 #include "base/unique_fd.hpp"
 #include "fs/mounts.hpp"
 #include "fs/resolve.hpp"
@@ -55,7 +56,40 @@ private:
     std::vector<std::string> busy_;
 };
 
+// The visitor of sweep(): removes what `dead` names, descends elsewhere unless `skip` says no.
+class Sweeper : public Visitor {
+public:
+    Sweeper(const std::string& top, const std::function<bool(const Entry&)>& dead,
+            const std::function<bool(const Entry&)>& skip)
+        : top_(top), dead_(dead), skip_(skip) {}
+    Result<Action> visit(const Entry& e) override {
+        if (dead_(e)) {
+            if (remove_at(e.dirfd, e.name, top_ + "/" + e.path))
+                log::debug("removed the leftover \"{}/{}\"", top_, e.path);
+            return Action::Skip;
+        }
+        return skip_ && skip_(e) ? Action::Skip : Action::Descend;
+    }
+    Status mount_point(const Entry&) override { return ok(); }
+
+private:
+    const std::string& top_;
+    const std::function<bool(const Entry&)>& dead_;
+    const std::function<bool(const Entry&)>& skip_;
+};
+
 }  // namespace
+
+void sweep(const std::string& dir, const std::function<bool(const Entry&)>& dead,
+           const std::function<bool(const Entry&)>& skip, int max_depth) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    UniqueFd owned(fd);
+    Sweeper s(dir, dead, skip);
+    WalkOptions opt;
+    opt.max_depth = max_depth;
+    if (auto r = walk(fd, dir, s, opt); !r) log::debug("sweep \"{}\": {}", dir, r.error().what());
+}
 
 Status remove_contents(int dirfd, const std::string& path) {
     Remover r(path);

@@ -5,12 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <set>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_signal.hpp"
 #include "config/vserver/leftovers.hpp"
 #include "fs/remove.hpp"
 #include "fs/walk.hpp"
@@ -20,55 +20,17 @@ namespace vs::store {
 
 namespace {
 
-// kill(pid, 0): ESRCH means no such process; EPERM means one exists (kill(2)).
-bool pid_gone(std::string_view digits) {
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
-        return false;
-    auto pid = str::parse_u64(digits);
-    if (!pid || *pid == 0 || *pid > 4194304) return false;  // PID_MAX_LIMIT
-    return ::kill(static_cast<pid_t>(*pid), 0) < 0 && errno == ESRCH;
-}
-
 std::string parent_of(const std::string& p) {
     auto s = p.find_last_of('/');
     return s == 0 ? "/" : s == std::string::npos ? "." : p.substr(0, s);
-}
-
-// Unlinks the dead temporaries (write_file_atomic's, write_file_replace's) in a run dir, never
-// following a link nor entering a mount.
-class TmpSweeper : public fs::Visitor {
-public:
-    explicit TmpSweeper(const std::string& top) : top_(top) {}
-    Result<fs::Action> visit(const fs::Entry& e) override {
-        if (config::vserver::is_dead_in_flight(e.name)) {
-            auto r = fs::remove_at(e.dirfd, e.name, top_ + "/" + e.path);
-            if (r) log::debug("removed the leftover \"{}/{}\"", top_, e.path);
-            return fs::Action::Skip;
-        }
-        return fs::Action::Descend;
-    }
-    Status mount_point(const fs::Entry&) override { return ok(); }
-
-private:
-    const std::string& top_;
-};
-
-void sweep_tmp(const std::string& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return;
-    UniqueFd owned(fd);
-    TmpSweeper s(dir);
-    fs::WalkOptions opt;
-    opt.max_depth = 8;  // run dirs are shallow
-    if (auto r = fs::walk(fd, dir, s, opt); !r)
-        log::debug("sweep \"{}\": {}", dir, r.error().what());
 }
 
 }  // namespace
 
 bool is_dead_build_stage(const std::string& name, const std::string& guest) {
     std::string prefix = ".build-" + guest + "-";
-    return str::starts_with(name, prefix) && pid_gone(std::string_view(name).substr(prefix.size()));
+    return str::starts_with(name, prefix) &&
+           sys::pid_gone(std::string_view(name).substr(prefix.size()));
 }
 
 void sweep_leftovers(const config::Paths& paths, const std::string& name, const std::string& root) {
@@ -95,7 +57,10 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
         else
             warn(remove_root(r, RootMounts::DetachPseudo));
     }
-    sweep_tmp(paths.guest_run(name));
+    // write_file_atomic's and write_file_replace's dead temporaries; run dirs are shallow.
+    fs::sweep(
+        paths.guest_run(name),
+        [](const fs::Entry& e) { return config::vserver::is_dead_in_flight(e.name); }, {}, 8);
 }
 
 }  // namespace vs::store

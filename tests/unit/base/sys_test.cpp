@@ -10,8 +10,10 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_signal.hpp"
 #include "base/sys_subdirs.hpp"
 #include "fs/resolve.hpp"
+#include "unit/base/dead_pid.hpp"
 #include "unit/base/temp_dir.hpp"
 
 namespace {
@@ -107,6 +109,16 @@ TEST(Strings, ListFileFormatSkipsCommentsAndBlanks) {
     ASSERT_EQ(l.size(), 2u);
     EXPECT_EQ(l[0], "CAP_NET_RAW");
     EXPECT_EQ(l[1], "!CAP_CHOWN");
+}
+
+TEST(Sys, PidGoneOnlyForAReapedProcess) {
+    EXPECT_TRUE(vs::sys::pid_gone(vs::test::dead_pid()));
+    EXPECT_FALSE(vs::sys::pid_gone(std::to_string(::getpid())));
+    EXPECT_FALSE(vs::sys::pid_gone("1"));  // init exists (EPERM or success, never ESRCH)
+    EXPECT_FALSE(vs::sys::pid_gone(""));
+    EXPECT_FALSE(vs::sys::pid_gone("0"));
+    EXPECT_FALSE(vs::sys::pid_gone("12a"));
+    EXPECT_FALSE(vs::sys::pid_gone("99999999"));  // above PID_MAX_LIMIT: not a pid
 }
 
 }  // namespace

@@ -3,22 +3,18 @@
 #include "config/vserver/leftovers.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
+
+#include "unit/base/dead_pid.hpp"
 
 #include "unit/config/tree_fixture.hpp"
 
 namespace vs::config::vserver::test {
 namespace {
 
-std::string dead_pid() {
-    pid_t p = fork();
-    if (p == 0) _exit(0);
-    waitpid(p, nullptr, 0);
-    return std::to_string(p);
-}
+using vs::test::dead_pid;
 
 TEST(InFlightLeftovers, ATemporaryOfADeadWriterMatches) {
     std::string dead = dead_pid(), live = std::to_string(getpid());
