@@ -56,7 +56,7 @@ constexpr const char* kUsage =
     "  --netprefix PREFIX      default prefix (or --netmask MASK)\n"
     "  --context XID           context number, 2..49151 (default: allocated)\n"
     "  --flags FLAG,...        context flags\n"
-    "  --initstyle plain|sysv|reaper|...  how the guest boots\n"
+    "  --initstyle plain|sysv|systemd|reaper  how the guest boots\n"
     "  --rootdir DIR           where the root goes (default: the vservers dir)\n"
     "  --userns, --no-userns   with or without a user namespace\n"
     "  --force                 replace an existing (stopped) guest\n"

@@ -299,7 +299,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
     if (v2_only) {
         Op o = op(OpKind::Bind, "/sys/fs/cgroup");
         o.source = in.cgroups[0].source;
-        o.attrs = kRdonly | kNosuid | kNodev | kNoexec;
+        o.attrs =
+            (in.cgroups[0].writable ? uint64_t{0} : uint64_t{kRdonly}) | kNosuid | kNodev | kNoexec;
         o.optional = true;  // a sysfs without /sys/fs/cgroup (CONFIG_CGROUPS=n) just has none
         p.push_back(o);
     } else if (!in.cgroups.empty()) {
@@ -319,7 +320,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
             p.push_back(d);
             Op b = op(OpKind::Bind, target);
             b.source = v.source;
-            b.attrs = kRdonly | kNosuid | kNodev | kNoexec;
+            b.attrs = (v.writable ? uint64_t{0} : uint64_t{kRdonly}) | kNosuid | kNodev | kNoexec;
             p.push_back(b);
         }
         p.push_back(op(OpKind::SealReadOnly, "/sys/fs/cgroup"));

@@ -59,6 +59,9 @@ struct CgroupView {
                          ///< "" = the view IS /sys/fs/cgroup (pure cgroup v2)
     std::string source;  ///< host dir of the guest's cgroup in that hierarchy
     std::string link;    ///< non-empty: `name` is a symlink to this (e.g. cpu -> cpu,cpuacct)
+    /// Bound writable: a hierarchy delegated to the guest's systemd (its dir and cgroup.procs
+    /// are chowned to the guest's root; the limit knobs stay the host root's).
+    bool writable = false;
 };
 
 /// The files of the host's lxcfs mount bound over the guest's (virt_mem, virt_cpu, virt_load).

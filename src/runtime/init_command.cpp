@@ -63,6 +63,18 @@ Result<InitCommand> init_command(const spec::GuestSpec& spec,
             }
             return c;
         }
+        case spec::InitStyle::Systemd:
+            // systemd mounts file systems and makes namespaces for its services: that needs
+            // CAP_SYS_ADMIN, which only a user namespace confines to the guest.
+            if (!spec.ns.user)
+                return make_error(EPERM,
+                                  "init style systemd needs a user namespace: systemd as PID 1 "
+                                  "needs CAP_SYS_ADMIN, which without one is root over the "
+                                  "host's mounts; create the guest's `userns` file (vserver NAME "
+                                  "config, or build --userns)");
+            c.argv = in.cmd_start.empty() ? std::vector<std::string>{"/sbin/init"} : in.cmd_start;
+            VS_TRY(need(c.argv[0], in.cmd_start.empty() ? "init" : "apps/init/cmd.start"));
+            return c;
         case spec::InitStyle::Reaper:
             c.use_helper = true;
             c.argv = {"vs-init", "--"};

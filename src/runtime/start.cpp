@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -197,6 +198,9 @@ struct Start {
         gm.userns = spec.ns.user;
         gm.fstab = spec.fstab;
         gm.cgroups = cgroup_views(paths, name, *cg);
+        if (spec.init.style == spec::InitStyle::Systemd && opt.rescue_cmd.empty()) {
+            VS_TRY(delegate_cgroups(gm.cgroups));
+        }
         if (lxcfs::wanted(spec))
             gm.lxcfs = {VS_TRY(lxcfs::ensure(paths).wrap("guest \"{}\" (cflags virt_*)", name)),
                         spec.flags.virt_mem, spec.flags.virt_cpu, spec.flags.virt_load};
@@ -207,6 +211,13 @@ struct Start {
         plan.nodename = ns::effective_nodename(spec.nodename, name);
         plan.argv = init.argv;
         plan.env = spec.init.environment;
+        if (spec.init.style == spec::InitStyle::Systemd && opt.rescue_cmd.empty()) {
+            // systemd detects a container by $container as PID 1 and writes
+            // /run/systemd/container from it for the guest's other programs.
+            bool have = false;
+            for (auto& e : plan.env) have = have || str::starts_with(e, "container=");
+            if (!have) plan.env.push_back("container=vserver-ng");
+        }
         plan.helper_fd = helper.get();
         if (plan.helper_fd >= 0 && shows_init_output(spec, opt)) {
             // vs-init (plan.argv = {"vs-init", "--", ...}) gives its command the relay's pipes
@@ -221,6 +232,33 @@ struct Start {
         if (!st.cgroup2_path.empty())
             if (auto fd = sys::open(st.cgroup2_path, O_PATH | O_DIRECTORY); fd)
                 cg2 = std::move(*fd);
+        return ok();
+    }
+
+    /// systemd's cgroup: the cgroup2 hierarchy (and name=systemd on v1/hybrid) writable, its
+    /// dir and the files that move and delegate processes owned by the guest's root. The limit
+    /// knobs (memory.max, pids.max, ...) stay the host root's, so the guest's systemd
+    /// manages what is below its cgroup and cannot raise its own limits; the bind shows only
+    /// the guest's own dir, so no other cgroup is reachable.
+    Status delegate_cgroups(std::vector<mount::CgroupView>& views) {
+        auto map = VS_TRY(id_map(spec));
+        for (auto& v : views) {
+            if (!v.link.empty() || !(v.name.empty() || v.name == "unified" || v.name == "systemd"))
+                continue;
+            v.writable = true;
+            if (::lchown(v.source.c_str(), map.host_base, map.host_base) < 0)
+                return errno_error(fmt::format("delegate cgroup \"{}\"", v.source));
+            // The files stay the host root's (the init joins its cgroups as that root before it
+            // takes the guest's ids) and become writable for the guest root's group.
+            for (const char* f : {"/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control",
+                                  "/tasks", "/cgroup.clone_children", "/notify_on_release"}) {
+                std::string p = v.source + f;
+                if (::lchown(p.c_str(), 0, map.host_base) < 0 || ::chmod(p.c_str(), 0664) < 0) {
+                    if (errno == ENOENT) continue;
+                    return errno_error(fmt::format("delegate cgroup \"{}\"", p));
+                }
+            }
+        }
         return ok();
     }
 

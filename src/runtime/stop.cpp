@@ -95,6 +95,18 @@ bool kill_sequence(const spec::GuestSpec& spec, cgroup::Manager& cg, const proc:
 /// the rest is skipped with a message and the kill sequence takes over.
 void shut_down_inside(const spec::GuestSpec& spec, const state::GuestState& st,
                       cgroup::Manager& cg) {
+    if (spec.init.style == spec::InitStyle::Systemd && spec.init.cmd_stop.empty()) {
+        // systemd's halt request is SIGRTMIN+3 (systemd(1)); SIGTERM would make it re-execute
+        // itself. Waited for up to apps/init/timeout, then the kill sequence goes on.
+        auto init = open_init(st);
+        if (init.valid() && init.send_signal(SIGRTMIN + 3))
+            wait_init(init, now_s() + (spec.init.timeout_s > 0 ? spec.init.timeout_s : 1e9));
+        if (auto r =
+                run_guest_command(spec, st, cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");
+            !r)
+            log::warn("{}; killing the guest", r.error().what());
+        return;
+    }
     const char* what = spec.init.cmd_stop.empty() ? "stop command" : "apps/init/cmd.stop";
     auto r = run_guest_command(spec, st, cg, stop_command(spec), what);
     if (r) r = run_guest_command(spec, st, cg, spec.init.cmd_stop_sync, "apps/init/cmd.stop-sync");

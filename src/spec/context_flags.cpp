@@ -322,6 +322,16 @@ Status apply_context_mechanisms(GuestSpec& spec) {
     spec.caps.ping_sockets = has(c, "raw_icmp");
     spec.caps.allow_namespaces = has(c, "namespace") || has(f, "prolific");
     spec.caps.bounding |= caps_implied_by_ccaps(c);
+    if (spec.init.style == InitStyle::Systemd && spec.ns.user) {
+        // What LXD gives an unprivileged container: every capability, held over the guest's
+        // own user namespace only, except those that act on host-wide kernel state even from
+        // there (module loading, the clock, raw I/O, MAC policy). Namespaces for its services.
+        spec.caps.bounding = ~uint64_t{0} & ((uint64_t{1} << (CAP_LAST_CAP + 1)) - 1);
+        for (int cap :
+             {CAP_SYS_MODULE, CAP_SYS_TIME, CAP_SYS_RAWIO, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE})
+            spec.caps.bounding &= ~cap_bit(cap);
+        spec.caps.allow_namespaces = true;
+    }
     return ok();
 }
 

@@ -12,9 +12,10 @@ namespace vs::spec {
 
 /// How the guest's PID 1 is chosen (apps/init/style).
 enum class InitStyle {
-    Plain,   ///< the guest's own /sbin/init is PID 1
-    Sysv,    ///< our reaper is PID 1 and runs "/etc/init.d/rc <runlevel>"
-    Reaper,  ///< our reaper is PID 1 and runs apps/init/cmd.start (or sleeps): guests with no init
+    Plain,    ///< the guest's own /sbin/init is PID 1
+    Sysv,     ///< our reaper is PID 1 and runs "/etc/init.d/rc <runlevel>"
+    Reaper,   ///< our reaper is PID 1 and runs apps/init/cmd.start (or sleeps): guests with no init
+    Systemd,  ///< the guest's systemd is PID 1, with a delegated cgroup (user namespace only)
 };
 
 /// One entry of interfaces/<id>/.

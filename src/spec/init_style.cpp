@@ -14,10 +14,8 @@ struct Name {
     InitStyle style;
 };
 constexpr Name kNames[] = {
-    {"plain", InitStyle::Plain},
-    {"sysv", InitStyle::Sysv},
-    {"reaper", InitStyle::Reaper},
-    {"none", InitStyle::Reaper},
+    {"plain", InitStyle::Plain},     {"sysv", InitStyle::Sysv},   {"reaper", InitStyle::Reaper},
+    {"systemd", InitStyle::Systemd}, {"none", InitStyle::Reaper},
 };
 // util-vserver styles whose init scheme we do not implement.
 constexpr std::string_view kUnsupported[] = {"minit", "gentoo", "openrc", "arch"};
@@ -37,7 +35,7 @@ Result<InitStyle> init_style_from_name(std::string_view name) {
         if (u == name)
             return make_error(EINVAL,
                               "init style {} is not supported: use plain (the guest's own "
-                              "/sbin/init), sysv (/etc/init.d/rc) or reaper with "
+                              "/sbin/init), sysv (/etc/init.d/rc), systemd or reaper with "
                               "apps/init/cmd.start",
                               str::quote(name));
     return make_error(EINVAL, "unknown init style {} ({})", str::quote(name), kInitStyleSyntax);

@@ -9,9 +9,9 @@
 namespace vs::spec {
 
 /// The names a config file or --initstyle may give, as a value syntax ("none" is an alias).
-inline constexpr const char* kInitStyleSyntax = "plain|sysv|reaper";
+inline constexpr const char* kInitStyleSyntax = "plain|sysv|systemd|reaper";
 
-/// "plain", "sysv" or "reaper".
+/// "plain", "sysv", "systemd" or "reaper".
 const char* init_style_name(InitStyle s);
 
 /// The style `name` (lower case) means; "none" is reaper (a guest without an init of its own).

@@ -104,6 +104,15 @@ bool inside(const std::string& path, const std::string& dir) {
 Result<spec::InitStyle> detect_style(const std::string& root) {
     auto rfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     auto has = [&](const char* p) { return fs::open_in_root(rfd.get(), p, O_PATH).has_value(); };
+    // systemd-sysv makes /sbin/init a link to systemd (read through an O_PATH|O_NOFOLLOW fd
+    // found inside the root, never following the tree's links outside it).
+    if (auto l = fs::open_in_root(rfd.get(), "/sbin/init", O_PATH | O_NOFOLLOW)) {
+        char buf[256];
+        ssize_t n = ::readlinkat(l->get(), "", buf, sizeof buf);
+        std::string_view text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+        if (text.size() >= 8 && text.substr(text.size() - 8) == "/systemd")
+            return spec::InitStyle::Systemd;
+    }
     if (has("/etc/init.d/rc")) return spec::InitStyle::Sysv;
     if (has("/sbin/init")) return spec::InitStyle::Plain;
     return spec::InitStyle::Reaper;
@@ -206,9 +215,12 @@ public:
         // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
         if (::chmod(root_stage_.c_str(), 0755) < 0)
             return errno_error(fmt::format("chmod \"{}\"", root_stage_));
-        if (!req_.initstyle_given && req_.method != Method::Skeleton &&
-            req_.method != Method::Debootstrap)
-            s_.init.style = VS_TRY(detect_style(root_stage_));
+        if (!req_.initstyle_given && req_.method != Method::Skeleton) {
+            // debootstrap keeps sysv unless the suite installed systemd as /sbin/init.
+            auto found = VS_TRY(detect_style(root_stage_));
+            if (req_.method != Method::Debootstrap || found == spec::InitStyle::Systemd)
+                s_.init.style = found;
+        }
         return ok();
     }
 

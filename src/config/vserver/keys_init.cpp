@@ -77,7 +77,8 @@ void add_init(std::vector<Key>& out) {
              if (s.init.style != spec::InitStyle::Plain)
                  line(o, "apps/init/style", spec::init_style_name(s.init.style));
          },
-         "plain: the guest's /sbin/init is PID 1 (default); sysv: our reaper is PID 1 and runs "
+         "plain: the guest's /sbin/init is PID 1 (default); systemd: the guest's systemd is PID 1 "
+         "with a delegated cgroup (userns only); sysv: our reaper is PID 1 and runs "
          "/etc/init.d/rc <runlevel>, whose output `start` shows and waits for; reaper: our reaper "
          "is PID 1 and runs apps/init/cmd.start (or just reaps)"});
 

@@ -7,7 +7,7 @@ namespace vs::spec {
 namespace {
 
 TEST(InitStyle, NamesRoundTrip) {
-    for (auto s : {InitStyle::Plain, InitStyle::Sysv, InitStyle::Reaper}) {
+    for (auto s : {InitStyle::Plain, InitStyle::Sysv, InitStyle::Systemd, InitStyle::Reaper}) {
         auto back = init_style_from_name(init_style_name(s));
         ASSERT_TRUE(back) << back.error().message;
         EXPECT_EQ(*back, s);
@@ -15,7 +15,7 @@ TEST(InitStyle, NamesRoundTrip) {
     EXPECT_STREQ(init_style_name(InitStyle::Sysv), "sysv");
     // The value syntax the config key documents names exactly the styles' names.
     std::string names;
-    for (auto s : {InitStyle::Plain, InitStyle::Sysv, InitStyle::Reaper})
+    for (auto s : {InitStyle::Plain, InitStyle::Sysv, InitStyle::Systemd, InitStyle::Reaper})
         names += std::string(names.empty() ? "" : "|") + init_style_name(s);
     EXPECT_EQ(names, kInitStyleSyntax);
     EXPECT_EQ(*init_style_from_name("none"), InitStyle::Reaper);
