@@ -24,9 +24,9 @@ umount_roots_fs() {
 # make_all_types DIR: make_rich_tree (hard links, xattr, ACL, device, fcap, owners, symlink)
 # plus a FIFO, a block device, a socket, a 2 GiB sparse file with data in the middle, names
 # with a newline and odd bytes, a path longer than PATH_MAX, dangling and looping symlinks,
-# setuid and sticky modes, a default ACL and nanosecond mtimes.
+# setuid and sticky modes, a default ACL and nanosecond mtimes (nodeep: no long path).
 make_all_types() {
-  local d=$1
+  local d=$1 deep=${2:-deep}
   make_rich_tree "$d"
   mkfifo "$d/data/fifo"
   mknod "$d/dev/loop200" b 7 200
@@ -42,6 +42,7 @@ make_all_types() {
   mkdir "$d/data/sticky"; chmod 1777 "$d/data/sticky"
   mkdir "$d/data/dacl"; setfacl -d -m u:99:rx "$d/data/dacl"
   touch -d '2001-02-03 04:05:06.123456789' "$d/data/a"
+  [[ $deep == nodeep ]] && return 0
   # Deeper than PATH_MAX (4096): 24 levels of 200-byte names, made relative to each level.
   local long; long=$(printf 'L%.0s' {1..200})
   (cd "$d/data" && for _ in {1..24}; do mkdir "$long" && cd "$long" || exit 1; done &&

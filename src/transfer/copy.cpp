@@ -1,0 +1,106 @@
+// copy_local(): lock the source, check, stage the root (snapshot or clone), commit.
+#include "transfer/copy.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include <cstring>
+
+#include "base/log.hpp"
+#include "base/sys.hpp"
+#include "cgroup/manager.hpp"
+#include "config/vserver/tree.hpp"
+#include "spec/validate.hpp"
+#include "state/lock.hpp"
+#include "store/btrfs.hpp"
+#include "store/copy_tree.hpp"
+#include "transfer/new_guest.hpp"
+
+namespace vs::transfer {
+
+namespace cv = config::vserver;
+
+namespace {
+
+int64_t mono_ns() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// A snapshot needs the source root to be a subvolume and the roots dir to be on btrfs; one on
+// another btrfs file system makes the snapshot ioctl fail (EXDEV) and the copy falls back to a
+// clone.
+bool can_snapshot(const std::string& src_root, const std::string& roots_dir) {
+    if (!store::btrfs::is_subvolume(src_root).value_or(false)) return false;
+    auto fd = sys::open(roots_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return fd && store::btrfs::is_btrfs(fd->get()).value_or(false);
+}
+
+}  // namespace
+
+const char* copy_method_name(CopyMethod m) {
+    return m == CopyMethod::Snapshot ? "btrfs-snapshot" : "clone";
+}
+
+Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src,
+                              const std::string& dest, const CopyOptions& opt) {
+    const int64_t t0 = mono_ns();
+    VS_TRY(spec::validate_name(src));
+    VS_TRY(spec::validate_name(dest));
+    if (src == dest) return make_error(EINVAL, "copy {}: the copy needs another name", src);
+    if (!sys::is_dir(paths.guest_config(src)))
+        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", src,
+                          paths.guest_config(src));
+    VS_TRY(check_name_free(paths, dest));
+    auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(src)).wrap("copy {}", src));
+    auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
+    cgroup::Options co;
+    co.root = paths.cgroup_root;
+    co.parent = paths.cgroup_parent;
+    co.name = src;
+    auto cg = VS_TRY(cgroup::open(co).wrap("copy {}", src));
+    if (cg->exists())
+        if (auto pids = cg->pids(); pids && !pids->empty())
+            return make_error(EBUSY, "copy {}: the guest is running; stop it first", src);
+
+    CopyResult res;
+    res.name = dest;
+    res.dropped = loaded.unknown;
+    for (auto& u : loaded.unknown)
+        log::warn("copy {}: config file \"{}\" is no known key; not copied", src, u);
+    spec::GuestSpec s = loaded.spec;
+    const std::string src_root = s.root;
+    Identity id{dest, src, opt.interfaces.value_or(std::vector<spec::Interface>{})};
+    VS_TRY(rewrite_identity(paths, s, id).wrap("copy {}", src));
+
+    VS_TRY(sys::mkdir_p(paths.vdir_base, 0755));
+    bool snap = can_snapshot(src_root, paths.vdir_base);
+    auto stage = VS_TRY(GuestStage::create(paths, dest, !snap).wrap("copy {}", src));
+    if (snap) {
+        auto r = store::btrfs::snapshot_subvolume(src_root, stage.root(), false);
+        if (!r && r.error().code != EXDEV)
+            return std::move(r).error().wrap(fmt::format("copy {}", src));
+        snap = r.has_value();
+        if (!snap) {
+            VS_TRY(store::create_root(stage.root()).wrap("copy {}", src));
+            VS_TRY(store::mark_building(stage.root()).wrap("copy {}", src));
+        }
+    }
+    if (snap) {
+        res.method = CopyMethod::Snapshot;
+    } else {
+        VS_TRY(store::clone_tree(src_root, stage.root()).wrap("copy {}", src));
+        res.method = CopyMethod::Clone;
+    }
+    VS_TRY(stage.commit(paths, s).wrap("copy {}", src));
+    res.root = s.root;
+    res.config_dir = s.config_dir;
+    res.context = s.context.value_or(0);
+    res.seconds = double(mono_ns() - t0) / 1e9;
+    return res;
+}
+
+}  // namespace vs::transfer

@@ -1,0 +1,42 @@
+// `vserver-copy SRC DEST` / `vserver SRC copy DEST`: a local copy of a stopped guest under a new
+// name, context and hostname, made under a temporary name and renamed in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/paths.hpp"
+#include "spec/guest_spec.hpp"
+
+namespace vs::transfer {
+
+struct CopyOptions {
+    /// The copy's interfaces (--ip); unset or empty: none (an address is never duplicated).
+    std::optional<std::vector<spec::Interface>> interfaces;
+};
+
+enum class CopyMethod {
+    Snapshot,  ///< the source root is a btrfs subvolume on the roots' file system: a snapshot
+    Clone,     ///< cp --archive --reflink=auto (reflinks on btrfs and XFS, copies elsewhere)
+};
+const char* copy_method_name(CopyMethod m);
+
+struct CopyResult {
+    std::string name, root, config_dir;
+    uint32_t context = 0;
+    CopyMethod method = CopyMethod::Clone;
+    double seconds = 0;
+    std::vector<std::string> dropped;  ///< config files no key claims (not copied)
+};
+
+/// Refused with one line (nothing made) when DEST exists (config dir or root), when SRC runs,
+/// or when an address given with --ip is another guest's. SRC's lock is held throughout, so
+/// it cannot start meanwhile. The root is copied into a staging root (store::clone_tree: hard
+/// links, owners, xattrs, ACLs, devices, capabilities; never following a link of the source),
+/// or snapshotted; the config goes through NewConfig (transfer/new_guest.hpp).
+Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src,
+                              const std::string& dest, const CopyOptions& opt);
+
+}  // namespace vs::transfer
