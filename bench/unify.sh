@@ -75,7 +75,7 @@ timed vhashify-all vhashify --json $g
 open_all=
 timed "jdupes -rB" jdupes -q -rB "$work/mnt"
 timed "jdupes -L" jdupes -q -rL "$work/mnt"
-timed "rdfind -makehardlinks" rdfind -makehardlinks true "$work/mnt"
+timed "rdfind -makehardlinks" rdfind -outputname "$work/rdfind.txt" -makehardlinks true "$work/mnt"
 timed "duperemove -rd -b 4k" duperemove -q -rd -b 4k "$work/mnt"
 
 one=$(echo "scale=1; $base / $trees" | bc)
