@@ -1,5 +1,6 @@
 // `vserver NAME ip list|add|del|change`: argument parsing over runtime::ip_change / ip_list.
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
 #include "cli/registry.hpp"
@@ -10,7 +11,7 @@ namespace vs::cli {
 namespace {
 
 constexpr const char* kUsageText =
-    "usage: vserver NAME ip list\n"
+    "usage: vserver NAME ip list [--json]\n"
     "       vserver NAME ip add IP[/PREFIX] [--dev DEV] [--name IFNAME] [--mode "
     "veth|macvlan|shared]\n"
     "                              [--gateway IP] [--mac MAC] [--id ID] [--nodev]\n"
@@ -23,12 +24,42 @@ int usage(const std::string& msg) {
     return kUsage;
 }
 
-int list(GuestCommand& c) {
+// `ip list --json` (docs/json/ip-list.schema.json).
+void print_json(GuestCommand& c, const runtime::IpListing& l) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (size_t k = 0; k < l.spec.interfaces.size(); ++k) {
+        const auto& i = l.spec.interfaces[k];
+        std::string dev = i.dev.empty() ? l.spec.default_dev : i.dev;
+        auto opt = [](const std::string& v) {
+            return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+        };
+        arr.push_back({{"id", i.id},
+                       {"ip", i.ip},
+                       {"prefix", i.prefix >= 0 ? nlohmann::json(i.prefix) : nullptr},
+                       {"dev", opt(dev)},
+                       {"name", opt(i.name)},
+                       {"mode", i.mode.empty() ? "default" : i.mode},
+                       {"gateway", opt(i.gateway)},
+                       {"mac", opt(i.mac)},
+                       {"nodev", i.nodev},
+                       {"disabled", i.disabled},
+                       {"live", l.running && !i.disabled ? nlohmann::json(bool(l.live[k]))
+                                                         : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json j = {{"guest", c.guest}, {"running", l.running}, {"addresses", arr}};
+    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+int list(GuestCommand& c, bool json) {
     bool bad_input = false;
     auto l = runtime::ip_list(c.paths, c.guest, &bad_input);
     if (!l) {
         log::error("{}", l.error().what());
         return bad_input ? kUsage : kFail;
+    }
+    if (json) {
+        print_json(c, *l);
+        return kOk;
     }
     fmt::print("{:<6} {:<28} {:<10} {:<10} {:<8} {}\n", "ID", "ADDRESS", "DEV", "NAME", "MODE",
                l->running ? "LIVE" : "");
@@ -85,7 +116,9 @@ int cmd_ip(GuestCommand& c) {
     std::vector<std::string> rest(c.args.begin() + 1, c.args.end());
     runtime::IpRequest r;
     if (sub == "list") {
-        return rest.empty() ? list(c) : usage("ip list takes no arguments");
+        if (rest.empty()) return list(c, false);
+        if (rest.size() == 1 && rest[0] == "--json") return list(c, true);
+        return usage("ip list takes only --json");
     } else if (sub == "add") {
         if (rest.empty()) return usage("ip add: missing address");
         r.op = runtime::IpRequest::Op::Add;

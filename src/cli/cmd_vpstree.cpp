@@ -1,24 +1,30 @@
-// vpstree [-a] [NAME|XID|MAIN]: the process tree with guest labels, whole host or one guest.
+// vpstree [-a] [--json] [NAME|XID|MAIN]: the process tree with guest labels, whole host or one
+// guest.
 #include <fmt/format.h>
 
 #include "base/log.hpp"
 #include "cli/registry.hpp"
 #include "procview/snapshot.hpp"
 #include "procview/tree.hpp"
+#include "procview/tree_json.hpp"
 
 namespace vs::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: vpstree [-a] [NAME|XID|MAIN]\n"
+    "usage: vpstree [-a] [--json] [NAME|XID|MAIN]\n"
     "  the process tree; each process whose context differs from its parent's is\n"
-    "  labelled [xid name]. With a guest: only that guest's processes. -a: command lines.\n";
+    "  labelled [xid name]. With a guest: only that guest's processes. -a: command lines.\n"
+    "  --json: the same forest as nested objects (docs/json/vpstree.schema.json).\n";
 
 int vpstree_main(std::vector<std::string>& args) {
     std::optional<std::string> who;
     procview::TreeOptions to;
+    bool json = false;
     for (auto& a : args) {
-        if (a == "-a" || a == "--arguments") {
+        if (a == "--json") {
+            json = true;
+        } else if (a == "-a" || a == "--arguments") {
             to.cmdline = true;
         } else if (a == "-h" || a == "--help") {
             fmt::print("{}", kHelp);
@@ -48,6 +54,11 @@ int vpstree_main(std::vector<std::string>& args) {
             return kFail;
         }
         to.only = *r;
+    }
+    if (json) {
+        auto j = procview::tree_json(snap->procs, snap->members, to);
+        fmt::print("{}\n", j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return kOk;
     }
     fmt::print("{}", procview::render_tree(snap->procs, snap->members, to));
     return kOk;

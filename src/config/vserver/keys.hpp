@@ -15,6 +15,8 @@ void add_init(std::vector<Key>& out);        // keys_init.cpp
 void add_filesystem(std::vector<Key>& out);  // keys_filesystem.cpp
 void add_limits(std::vector<Key>& out);      // keys_limits.cpp
 void add_resources(std::vector<Key>& out);   // keys_resources.cpp
+/// Key::applies, builtin and applies_hint of every row (key_effects.cpp).
+void fill_effects(std::vector<Key>& keys);
 
 /// A writer for keys whose value another row writes (aliases, derived keys): emits nothing.
 inline void write_nothing(const spec::GuestSpec&, std::vector<OutFile>&) {}

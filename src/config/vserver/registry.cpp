@@ -128,6 +128,7 @@ const std::vector<Key>& keys() {
         rows::add_resources(v);
         for (auto& k : v)
             if (auto it = field_map().find(k.pattern); it != field_map().end()) k.maps = it->second;
+        rows::fill_effects(v);
         return v;
     }();
     return all;

@@ -28,6 +28,18 @@ enum class FileKind {
 };
 const char* kind_name(FileKind k);
 
+/// When a changed value takes effect on a guest (a running guest keeps what it started with).
+enum class Applies {
+    Unset,        ///< not filled in: registry_test fails
+    Now,          ///< read by the command that uses it each time it runs (autostart's mark)
+    NextStart,    ///< read by start: a running guest needs a restart
+    NextStop,     ///< read by stop: the next stop uses it, no restart needed
+    StartOrStop,  ///< read at every start and stop (hooks, apps/init/timeout)
+    Never,        ///< accepted without effect, or refused
+};
+/// "now", "next-start", "next-stop", "next-start-or-stop", "never".
+const char* applies_name(Applies a);
+
 /// What a parser gets for one file.
 struct KeyFile {
     std::string rel;                 ///< "interfaces/0/ip"
@@ -69,6 +81,11 @@ struct Key {
     Writer write;
     std::string doc;   ///< what it means and what it maps to
     std::string maps;  ///< the GuestSpec field(s) it sets (filled from registry.cpp's table)
+    /// When a change takes effect, what holds without the file and a line for the user
+    /// (filled from key_effects.cpp's table).
+    Applies applies = Applies::Unset;
+    std::optional<std::string> builtin;  ///< the value an absent file means, when it has one
+    std::string applies_hint;            ///< e.g. the command that changes it live; may be ""
 };
 
 /// Every key, in documentation order.
