@@ -15,6 +15,7 @@
 #include "config/vserver/values.hpp"
 #include "runtime/config_edit.hpp"
 #include "runtime/runtime.hpp"
+#include "spec/ip_address.hpp"
 #include "spec/validate.hpp"
 
 namespace vs::cli {
@@ -255,6 +256,9 @@ int cmd_set(GuestCommand& c, const std::vector<std::string>& args) {
                 return usage(fmt::format("config set {}: want one VALUE (a {} key)", rel,
                                          cv::kind_name(k->kind)));
             shown = vals[0];
+            // Addresses are stored canonical, as the loader and `ip add` store them.
+            if (k->pattern == "interfaces/*/ip" || k->pattern == "interfaces/*/gateway")
+                if (auto ip = spec::parse_host_ip(str::trim(shown))) shown = ip->str();
             if (k->kind == cv::FileKind::Link) {
                 e.set_link(rel, shown);
                 new_text = shown;

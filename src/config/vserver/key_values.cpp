@@ -145,7 +145,7 @@ std::string instantiate(const std::string& pattern, std::string_view rel) {
     std::string out;
     for (size_t i = 0; i < pp.size(); ++i) {
         if (i) out += '/';
-        out += pp[i].find('*') != std::string::npos ? rp[i] : pp[i];
+        out += pp[i] == "*" ? rp[i] : pp[i];
     }
     return out;
 }
@@ -213,7 +213,10 @@ std::vector<std::string> suggest_keys(std::string_view rel) {
         auto slash = cand.find_last_of('/');
         bool tail = slash != std::string::npos && cand.substr(slash + 1) == rel;
         if (tail) d = 1;
-        if (d <= std::max<size_t>(2, rel.size() / 4)) scored.emplace_back(d, cand);
+        if (cand == rel || d > std::max<size_t>(2, rel.size() / 4)) continue;
+        // On a tie a key of its own beats one filled in from `rel` (rlimits/*).
+        bool wild = k.pattern.find('*') != std::string::npos;
+        scored.emplace_back(2 * d + (wild ? 1 : 0), cand);
     }
     std::stable_sort(scored.begin(), scored.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });

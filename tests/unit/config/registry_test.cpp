@@ -161,3 +161,46 @@ TEST(Registry, WildcardsCapture) {
 
 }  // namespace
 }  // namespace vs::config::vserver
+
+namespace vs::config::vserver {
+namespace {
+
+// config set's restart notice and config list's APPLIES column come from Key::applies: every
+// row says when it takes effect, and the docs' key table says the same in its last column.
+TEST(Registry, EveryRowSaysWhenItApplies) {
+    auto doc = read_doc();
+    for (const auto& k : keys()) {
+        EXPECT_NE(k.applies, Applies::Unset) << k.pattern << " has no row in key_effects.cpp";
+        std::string row = "| `" + k.pattern + "` |";
+        auto at = doc.find(row);
+        if (at == std::string::npos) continue;  // EveryRowHasADocLine reports it
+        auto eol = doc.find('\n', at);
+        std::string line = doc.substr(at, eol - at);
+        std::string want = std::string(" | ") + applies_name(k.applies) + " |";
+        EXPECT_TRUE(line.size() >= want.size() &&
+                    line.compare(line.size() - want.size(), want.size(), want) == 0)
+            << k.pattern << ": docs/config-vserver.md's applies column should be "
+            << applies_name(k.applies);
+    }
+}
+
+// A key with a default shows it in the key's own syntax: the parser accepts it.
+TEST(Registry, BuiltinDefaultsParse) {
+    for (const auto& k : keys()) {
+        if (!k.builtin || k.builtin->empty()) continue;
+        std::string rel = k.pattern;
+        for (auto at = rel.find('*'); at != std::string::npos; at = rel.find('*'))
+            rel.replace(at, 1, k.pattern.rfind("limits/hugetlb", 0) == 0 ? "2MB" : "0");
+        std::vector<std::string> parts;
+        ASSERT_EQ(find_key(rel, &parts), &k) << rel;
+        spec::GuestSpec s;
+        apply_defaults(s);
+        LoadState st;
+        st.dir = ".";
+        std::string text = *k.builtin + "\n";
+        EXPECT_TRUE(k.parse(s, st, KeyFile{rel, rel, parts, text})) << k.pattern;
+    }
+}
+
+}  // namespace
+}  // namespace vs::config::vserver
