@@ -15,8 +15,8 @@ namespace {
 class KeyValuesTest : public TreeTest {
 protected:
     const KeyValue* find(const std::vector<KeyValue>& all, const std::string& rel) {
-        auto it = std::find_if(all.begin(), all.end(),
-                               [&](const KeyValue& v) { return v.rel == rel; });
+        auto it =
+            std::find_if(all.begin(), all.end(), [&](const KeyValue& v) { return v.rel == rel; });
         return it == all.end() ? nullptr : &*it;
     }
 };
