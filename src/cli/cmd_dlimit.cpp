@@ -69,7 +69,7 @@ int cmd_dlimit(GuestCommand& c) {
                            {"inodes_used", u.inodes_counted ? nlohmann::json(u.inodes_used)
                                                             : nlohmann::json(nullptr)},
                            {"inodes_limit", u.inodes_limit}});
-        fmt::print("{}\n", arr.dump(2));
+        fmt::print("{}\n", arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
         return kOk;
     }
     fmt::print("{:<10} {:<14} {:>12} {:>12} {:>10} {:>10}  {}\n", "ID", "BACKEND", "USED_KiB",
