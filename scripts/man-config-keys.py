@@ -36,7 +36,9 @@ for line in doc.splitlines():
     key = cells[0].strip("`")
     out.append(".TP")
     out.append(".B " + key.replace("-", "\\-"))
-    out.append("(" + roff(cells[1]) + ")")
+    # The last column, when there is one, says when a change takes effect (Key::applies).
+    applies = "; takes effect: " + roff(cells[4]) if len(cells) >= 5 else ""
+    out.append("(" + roff(cells[1]) + applies + ")")
     body = roff(cells[2])
     out.append(("\\&" + body) if body[:1] in ".'" else body)
 

@@ -369,7 +369,9 @@ int cmd_config(GuestCommand& c) {
 }
 
 RegisterGuestCommand reg_config("config",
-                                "get, set, unset or list config keys (validated as start does)",
+                                {"get, set, unset or list config keys (validated as start does)",
+                                 kUsageText,
+                                 {"get", "set", "unset", "list", "--json", "--add", "--remove"}},
                                 cmd_config);
 
 }  // namespace

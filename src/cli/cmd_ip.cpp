@@ -147,7 +147,7 @@ int cmd_ip(GuestCommand& c) {
 RegisterGuestCommand reg_ip("ip",
                             {"list or change the guest's addresses (live when running)",
                              kUsageText,
-                             {"list", "add", "del", "change", "--dev", "--name", "--mode",
+                             {"list", "add", "del", "change", "--json", "--dev", "--name", "--mode",
                               "--gateway", "--mac", "--id", "--nodev"}},
                             cmd_ip);
 

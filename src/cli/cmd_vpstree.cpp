@@ -64,7 +64,8 @@ int vpstree_main(std::vector<std::string>& args) {
     return kOk;
 }
 
-RegisterTool reg("vpstree", {"the process tree with guest labels", kHelp, {"-a", "--arguments"}},
+RegisterTool reg("vpstree",
+                 {"the process tree with guest labels", kHelp, {"-a", "--arguments", "--json"}},
                  vpstree_main);
 
 }  // namespace

@@ -166,6 +166,9 @@ tree_sum() {
   mkdir -p "$(cfg ch)/uts"
   echo old >"$(cfg ch)/uts/nodename"
   chmod 0640 "$(cfg ch)/uts/nodename"
+  mkdir -p "$(cfg ch)/scripts/pre-start.d"
+  printf '#!/bin/sh\nexit 0\n' >"$(cfg ch)/scripts/pre-start.d/10-hand"
+  chmod 0755 "$(cfg ch)/scripts/pre-start.d/10-hand"
   before=$(tree_sum ch | grep -v './uts/nodename')
   vs ch config set uts/nodename web1
   [[ $(tree_sum ch | grep -v './uts/nodename') == "$before" ]]
@@ -174,6 +177,7 @@ tree_sum() {
   # The unknown file is listed as such, the comment survives a get.
   run vs ch config list --json
   [[ $(jq -r '.keys[] | select(.key == "README.local") | .kind' <<<"$output") == unknown ]]
+  [[ $(jq -r '.keys[] | select(.key == "scripts/pre-start.d/10-hand") | .kind' <<<"$output") == program ]]
   [[ $(vs ch config get bcapabilities) == NET_ADMIN ]]
 }
 

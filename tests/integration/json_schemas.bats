@@ -21,6 +21,8 @@ config-list   vserver {G} config list --json
 config-get    vserver {G} config get interfaces/0/ip --json
 config-get    vserver {G} config get shell --json
 dlimit        vserver {G} dlimit --json
+vdu           vdu --json {G}
+vfiles        vfiles --json {G}
 '
 
 SCHEMAS=${VS_SOURCE_DIR:?}/docs/json

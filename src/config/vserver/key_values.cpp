@@ -53,6 +53,8 @@ Result<KeyValue> read_one(const std::string& dir, const std::string& rel, const 
     if (::lstat(path.c_str(), &st) < 0) return errno_error(fmt::format("lstat \"{}\"", path));
     if (k->kind == FileKind::Link && S_ISLNK(st.st_mode)) {
         v.text = VS_TRY(sys::readlink(path));
+    } else if (k->kind == FileKind::Link && S_ISDIR(st.st_mode)) {
+        v.text = path;  // a real directory for vdir/cache is the value itself
     } else if (k->kind == FileKind::Program || k->kind == FileKind::Link) {
         v.text = "";
     } else {
@@ -102,13 +104,17 @@ Status walk(const std::string& dir, const std::string& prefix, std::vector<KeyVa
         struct stat st {};
         if (::lstat((dir + "/" + rel).c_str(), &st) < 0)
             return errno_error(fmt::format("lstat \"{}/{}\"", dir, rel));
-        if (!k && S_ISDIR(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            // A real directory for vdir/cache is the value itself, never walked (it may hold a
+            // whole guest root); any other is a directory of keys (interfaces/0,
+            // scripts/pre-start.d) or one we do not know, whose files are listed as unknown.
+            if (k && k->kind == FileKind::Link) {
+                out.push_back({rel, k, Source::Guest, dir + "/" + rel});
+                continue;
+            }
             VS_TRY(walk(dir, rel, out));
             continue;
         }
-        if (k && S_ISDIR(st.st_mode) && k->kind != FileKind::Link)
-            return make_error(EISDIR, "\"{}/{}\" is a directory, expected a {} file", dir, rel,
-                              kind_name(k->kind));
         out.push_back(VS_TRY(read_one(dir, rel, k)));
     }
     return ok();
