@@ -12,14 +12,17 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "cli/registry.hpp"
+#include "procview/top_json.hpp"
 #include "procview/top_model.hpp"
 
 namespace vs::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "usage: vtop [-b] [-n ITERATIONS] [-d SECONDS] [-e] [-s cpu|mem|pid|time|name]\n"
+    "usage: vtop [-b [--json]] [-n ITERATIONS] [-d SECONDS] [-e] [-s cpu|mem|pid|time|name]\n"
     "  -b  batch mode: print plain text, no terminal control (for scripts)\n"
+    "  --json  batch mode printing each sample as one line of JSON\n"
+    "          (docs/json/vtop.schema.json)\n"
     "  -n  stop after ITERATIONS refreshes (default: forever; batch: 1)\n"
     "  -d  seconds between refreshes (default 2, fractions allowed)\n"
     "  -e  start with every guest expanded to its processes\n"
@@ -31,6 +34,7 @@ constexpr const char* kHelp =
 
 struct TopArgs {
     bool batch = false;
+    bool json = false;  ///< batch, each sample one JSON document on its own line
     long iterations = -1;
     double delay = 2.0;
     bool expand_all = false;
@@ -96,6 +100,13 @@ int run_batch(const TopArgs& a, procview::TopModel& m) {
             expanded = std::set<std::string>(keys.begin(), keys.end());
         }
         auto rows = m.rows(a.sort, false, expanded);
+        if (a.json) {
+            // Guest-chosen command names need not be UTF-8: replaced (U+FFFD), never a throw.
+            fmt::print("{}\n", procview::top_json(m, a.sort, rows)
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            std::fflush(stdout);
+            continue;
+        }
         std::string out = summary(m, a.sort, false) + "\n\n" + header_columns() + "\n";
         for (auto& r : rows) (out += row_text(r, m.clock().hz)) += '\n';
         out += '\n';
@@ -250,6 +261,8 @@ int vtop_main(std::vector<std::string>& args) {
         };
         if (s == "-b" || s == "--batch") {
             a.batch = true;
+        } else if (s == "--json") {
+            a.batch = a.json = true;
         } else if (s == "-e" || s == "--expand") {
             a.expand_all = true;
         } else if (s == "-n" || s == "-d" || s == "-s") {
@@ -303,7 +316,7 @@ int vtop_main(std::vector<std::string>& args) {
 RegisterTool reg("vtop",
                  {"the guests and their processes, top(1)-like, with cgroup figures",
                   kHelp,
-                  {"-b", "--batch", "-e", "--expand", "-n", "-d", "-s"}},
+                  {"-b", "--batch", "--json", "-e", "--expand", "-n", "-d", "-s"}},
                  vtop_main);
 
 }  // namespace

@@ -6,8 +6,8 @@
 load lib
 
 # One line per output: SCHEMA (docs/json/SCHEMA.schema.json), then the command line, run from
-# $VS_BIN with {G} replaced by the running guest's name. The guest has one configured address
-# (not live) and a .defaults/shell. Keep it one line per output; several lines may share a
+# $VS_BIN with {G} replaced by the running guest's name and {G2} by a second, stopped guest's.
+# The running guest has one configured address (not live) and a .defaults/shell. Keep it one line per output; several lines may share a
 # schema.
 JSON_COMMANDS='
 vserver-stat  vserver-stat --json
@@ -21,7 +21,11 @@ config-list   vserver {G} config list --json
 config-get    vserver {G} config get interfaces/0/ip --json
 config-get    vserver {G} config get shell --json
 dlimit        vserver {G} dlimit --json
+vtop          vtop -b --json -e -n 1
 vdu           vdu --json {G}
+vhashify      vhashify -n --hardlink --json {G} {G2}
+vhashify      vunify -n --hardlink --json {G} --ref {G2}
+vhashify      vserver {G} hashify -n --hardlink --json
 vfiles        vfiles --json {G}
 '
 
@@ -54,6 +58,7 @@ teardown() { vs_teardown; }
 
 @test "every --json output validates against its schema, on a running guest" {
   make_guest js
+  make_guest js2
   mkdir -p "$VSERVER_PREFIX/etc/vservers/.defaults"
   echo /bin/sh >"$VSERVER_PREFIX/etc/vservers/.defaults/shell"
   vs js config set interfaces/0/ip 192.0.2.77
@@ -64,6 +69,7 @@ teardown() { vs_teardown; }
   while read -r schema cmd; do
     [[ -n $schema ]] || continue
     cmd=${cmd//\{G\}/js}
+    cmd=${cmd//\{G2\}/js2}
     # shellcheck disable=SC2086 # the command line is split into words on purpose
     out=$(cd "$VS_BIN" && ./$cmd </dev/null) && rc=0 || rc=$?
     if [[ $rc -ne 0 ]]; then
