@@ -29,6 +29,9 @@ vhashify      vserver {G} hashify -n --hardlink --json
 vfiles        vfiles --json {G}
 '
 
+# Commands that take --json but have no schema and line above yet (listed in docs/json.md).
+JSON_PENDING='backup restore'
+
 SCHEMAS=${VS_SOURCE_DIR:?}/docs/json
 VALIDATE=${VS_SOURCE_DIR}/tests/integration/json_validate.py
 
@@ -51,6 +54,7 @@ teardown() { vs_teardown; }
     name=$(basename "$f" .cpp)
     name=${name#cmd_}
     name=${name//_/-}
+    [[ " $JSON_PENDING " == *" $name "* ]] && continue
     grep -qE "[[:space:]]$name([[:space:]]|$)" <<<"$JSON_COMMANDS" || missing+=("command $name")
   done
   [[ ${#missing[@]} -eq 0 ]] || { printf 'not in JSON_COMMANDS: %s\n' "${missing[@]}"; false; }
