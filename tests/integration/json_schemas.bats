@@ -30,7 +30,7 @@ vfiles        vfiles --json {G}
 '
 
 # Commands that take --json but have no schema and line above yet (listed in docs/json.md).
-JSON_PENDING='backup restore'
+JSON_PENDING='backup restore copy'
 
 SCHEMAS=${VS_SOURCE_DIR:?}/docs/json
 VALIDATE=${VS_SOURCE_DIR}/tests/integration/json_validate.py
