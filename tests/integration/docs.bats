@@ -137,7 +137,7 @@ complete_words() {
 @test "completion: global options and tools, tool options" {
   [[ -f $COMPLETION ]] || skip "no $COMPLETION"
   run -0 complete_words "$VS" --v
-  [[ $output == $'--vdu\n--verbose\n--version\n--vfiles\n--vhashify\n--vkill\n--vps\n--vpstree\n--vserver-autostart\n--vserver-stat\n--vservers-default\n--vtop\n--vunify' ]]
+  [[ $output == $'--vdu\n--verbose\n--version\n--vfiles\n--vhashify\n--vkill\n--vps\n--vpstree\n--vserver-autostart\n--vserver-copy\n--vserver-stat\n--vservers-default\n--vtop\n--vunify' ]]
   run -0 complete_words "$VS_BIN/vps" --c
   [[ $output == --context ]]
   run -0 complete_words "$VS" --vps --j
