@@ -6,9 +6,10 @@
 load lib
 
 # One line per output: SCHEMA (docs/json/SCHEMA.schema.json), then the command line, run from
-# $VS_BIN with {G} replaced by the running guest's name and {G2} by a second, stopped guest's.
-# The running guest has one configured address (not live) and a .defaults/shell. Keep it one line per output; several lines may share a
-# schema.
+# $VS_BIN with {G} replaced by the running guest's name, {G2} by a second, stopped guest's and
+# {T} by a scratch directory. The lines run in order (restore reads the backup written before).
+# The running guest has one configured address (not live) and a .defaults/shell. Keep it one
+# line per output; several lines may share a schema.
 JSON_COMMANDS='
 vserver-stat  vserver-stat --json
 vps           vps --json
@@ -27,10 +28,15 @@ vhashify      vhashify -n --hardlink --json {G} {G2}
 vhashify      vunify -n --hardlink --json {G} --ref {G2}
 vhashify      vserver {G} hashify -n --hardlink --json
 vfiles        vfiles --json {G}
+backup        vserver {G2} backup {T}/js2.tar --json
+restore       vserver restore {T}/js2.tar jsr --no-ip --json
+restore-verify vserver restore --verify {T}/js2.tar {G2} --json
+copy          vserver-copy {G2} jsc --json
+copy          vserver {G2} copy jsc2 --json
 '
 
 # Commands that take --json but have no schema and line above yet (listed in docs/json.md).
-JSON_PENDING='backup restore copy'
+JSON_PENDING=''
 
 SCHEMAS=${VS_SOURCE_DIR:?}/docs/json
 VALIDATE=${VS_SOURCE_DIR}/tests/integration/json_validate.py
@@ -74,6 +80,7 @@ teardown() { vs_teardown; }
     [[ -n $schema ]] || continue
     cmd=${cmd//\{G\}/js}
     cmd=${cmd//\{G2\}/js2}
+    cmd=${cmd//\{T\}/$BATS_TEST_TMPDIR}
     # shellcheck disable=SC2086 # the command line is split into words on purpose
     out=$(cd "$VS_BIN" && ./$cmd </dev/null) && rc=0 || rc=$?
     if [[ $rc -ne 0 ]]; then

@@ -6,6 +6,8 @@ usage: json_validate.py SCHEMA_FILE       (the document on stdin)
 Prints one line per violation, with its JSON path; exit 1 when there is any.
 """
 import json
+import os
+import re
 import sys
 
 import jsonschema
@@ -26,6 +28,13 @@ def main() -> int:
                 if key not in schema:
                     print(f"{path}: no {key}")
                     bad = 1
+            # docs/json.md, Versioning: NAME.schema.json is major 1, NAME.vMAJOR.schema.json
+            # is MAJOR, and the $id says the same: urn:vserver-ng:json:NAME:MAJOR.
+            m = re.fullmatch(r"(.+?)(?:\.v([1-9][0-9]*))?\.schema\.json", os.path.basename(path))
+            want = f"urn:vserver-ng:json:{m.group(1)}:{m.group(2) or 1}" if m else None
+            if "$id" in schema and schema["$id"] != want:
+                print(f"{path}: $id is {schema['$id']!r}, docs/json.md wants {want!r}")
+                bad = 1
         return bad
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
