@@ -23,7 +23,7 @@ Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t m
     return UniqueFd(fd);
 }
 
-Result<std::string> read_all(int fd, const std::string& what) {
+Result<std::string> read_all(int fd, const std::string& what, size_t max) {
     std::string out;
     char buf[8192];
     for (;;) {
@@ -33,6 +33,8 @@ Result<std::string> read_all(int fd, const std::string& what) {
             return errno_error(fmt::format("read \"{}\"", what));
         }
         if (n == 0) break;
+        if (static_cast<size_t>(n) > max - out.size())
+            return make_error(EFBIG, "\"{}\" is larger than {} bytes", what, max);
         out.append(buf, static_cast<size_t>(n));
     }
     return out;

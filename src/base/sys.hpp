@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +17,9 @@ namespace vs::sys {
 Result<UniqueFd> open(const std::string& path, int flags, mode_t mode = 0);
 Result<UniqueFd> open_at(int dirfd, const std::string& path, int flags, mode_t mode = 0);
 
-Result<std::string> read_all(int fd, const std::string& what);
+/// Reads the open file `fd` to its end; more than `max` bytes is an error (EFBIG naming `what`),
+/// so a hostile file cannot make the caller hold it whole.
+Result<std::string> read_all(int fd, const std::string& what, size_t max = SIZE_MAX);
 Status write_all(int fd, std::string_view data, const std::string& what);
 
 Result<std::string> read_file(const std::string& path);

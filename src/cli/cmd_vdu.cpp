@@ -72,9 +72,7 @@ int vdu_main(std::vector<std::string>& args) {
             names.insert(names.end(), args.begin() + static_cast<long>(i) + 1, args.end());
             break;
         } else if (a.size() > 1 && a[0] == '-') {
-            log::error("unknown option \"{}\"", a);
-            fmt::print(stderr, "{}", kHelp);
-            return kUsage;
+            return unknown_option(a, kHelp);
         } else {
             names.push_back(a);
         }

@@ -38,9 +38,7 @@ int vfiles_main(std::vector<std::string>& args) {
         } else if (a.rfind("--reference=", 0) == 0) {
             refs.push_back(a.substr(12));
         } else if (a.size() > 1 && a[0] == '-') {
-            log::error("unknown option \"{}\"", a);
-            fmt::print(stderr, "{}", kHelp);
-            return kUsage;
+            return unknown_option(a, kHelp);
         } else {
             names.push_back(a);
         }

@@ -28,14 +28,8 @@ constexpr const char* kHelp =
 int parse(std::vector<std::string>& args, UnifyRun& r, bool& all, std::vector<std::string>& names,
           const char* tool, bool allow_all) {
     for (const auto& a : args) {
-        if (a == "--undo") {
-            r.undo = true;
-        } else if (a == "-n" || a == "--dry-run") {
-            r.dry_run = true;
-        } else if (a == "--json") {
-            r.json = true;
-        } else if (a == "--hardlink") {
-            r.hardlink = true;
+        if (take_unify_option(a, r)) {
+            continue;
         } else if (a == "--all" && allow_all) {
             all = true;
         } else if (!a.empty() && a[0] == '-') {

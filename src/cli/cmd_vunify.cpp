@@ -23,14 +23,10 @@ int vunify_main(std::vector<std::string>& args) {
     std::vector<std::string> names, refs;
     for (size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
-        if (a == "-R" || a == "--undo") {
+        if (take_unify_option(a, r)) {
+            continue;
+        } else if (a == "-R") {  // util-vserver's spelling of --undo
             r.undo = true;
-        } else if (a == "-n" || a == "--dry-run") {
-            r.dry_run = true;
-        } else if (a == "--json") {
-            r.json = true;
-        } else if (a == "--hardlink") {
-            r.hardlink = true;
         } else if (a == "--ref") {
             if (i + 1 >= args.size()) {
                 log::error("vunify: --ref needs a guest name");

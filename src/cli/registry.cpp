@@ -16,6 +16,12 @@ Registry& Registry::get() {
     return r;
 }
 
+int unknown_option(const std::string& option, const char* usage) {
+    log::error("unknown option \"{}\"", option);
+    fmt::print(stderr, "{}", usage);
+    return kUsage;
+}
+
 std::string help_text(const std::string& name, bool verb) {
     auto& r = Registry::get();
     auto& docs = verb ? r.guest_docs : r.tool_docs;

@@ -73,6 +73,9 @@ const char* version();
 /// The --help text of a verb or tool ("usage: ..." and the option lines).
 std::string help_text(const std::string& name, bool verb);
 
+/// A tool's option it does not know: one error line naming it, then `usage` on stderr; kUsage.
+int unknown_option(const std::string& option, const char* usage);
+
 /// Entry point of the multi-call binary: dispatches on basename(argv[0]).
 int main(int argc, char** argv);
 

@@ -12,6 +12,20 @@
 
 namespace vs::cli {
 
+bool take_unify_option(const std::string& a, UnifyRun& r) {
+    if (a == "--undo")
+        r.undo = true;
+    else if (a == "-n" || a == "--dry-run")
+        r.dry_run = true;
+    else if (a == "--json")
+        r.json = true;
+    else if (a == "--hardlink")
+        r.hardlink = true;
+    else
+        return false;
+    return true;
+}
+
 Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
     VS_TRY(runtime::guest_exists(paths, name));

@@ -15,6 +15,10 @@ struct UnifyRun {
     bool undo = false, dry_run = false, json = false, hardlink = false;
 };
 
+/// When `a` is an option every unify command takes (--undo, -n|--dry-run, --json, --hardlink),
+/// records it in `r` and returns true.
+bool take_unify_option(const std::string& a, UnifyRun& r);
+
 /// Loads the guest's config (validated name, existing config dir): root, config and cache dir.
 Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/strings.hpp"
+#include "base/sys.hpp"
 #include "fs/resolve.hpp"
 
 namespace vs::unify {
@@ -28,23 +29,6 @@ void add_path(std::set<std::string>& out, std::string_view line) {
 }
 
 }  // namespace
-
-Result<std::string> read_capped(int fd, size_t max, const std::string& what) {
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno_error(fmt::format("read \"{}\"", what));
-        }
-        if (n == 0) break;
-        if (out.size() + static_cast<size_t>(n) > max)
-            return make_error(EFBIG, "\"{}\" is larger than {} bytes", what, max);
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-}
 
 Result<std::set<std::string>> dpkg_conffiles(int rootfd, const std::string& root_path) {
     std::set<std::string> out;
@@ -75,7 +59,7 @@ Result<std::set<std::string>> dpkg_conffiles(int rootfd, const std::string& root
             if (fd.error().code == ENOENT) continue;
             return std::move(fd).error().wrap("read dpkg conffiles");
         }
-        auto text = VS_TRY(read_capped(fd->get(), kInfoMax, what));
+        auto text = VS_TRY(sys::read_all(fd->get(), what, kInfoMax));
         for (const auto& l : lines(text)) add_path(out, l);
     }
     auto st = fs::open_regular_in_root(rootfd, "var/lib/dpkg/status", O_RDONLY | O_NONBLOCK);
@@ -84,7 +68,7 @@ Result<std::set<std::string>> dpkg_conffiles(int rootfd, const std::string& root
         return std::move(
             std::move(st).error().wrap(fmt::format("read dpkg conffiles of \"{}\"", root_path)));
     }
-    auto text = VS_TRY(read_capped(st->get(), kStatusMax, root_path + "/var/lib/dpkg/status"));
+    auto text = VS_TRY(sys::read_all(st->get(), root_path + "/var/lib/dpkg/status", kStatusMax));
     bool in = false;
     for (const auto& l : split(text, '\n', false)) {
         if (l.rfind("Conffiles:", 0) == 0) {

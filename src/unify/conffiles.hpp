@@ -14,7 +14,4 @@ namespace vs::unify {
 /// crossing a mount, regular files only, each capped in size. A guest without dpkg has none.
 Result<std::set<std::string>> dpkg_conffiles(int rootfd, const std::string& root_path);
 
-/// Reads the open file `fd` whole when it is at most `max` bytes (EFBIG naming `what` else).
-Result<std::string> read_capped(int fd, size_t max, const std::string& what);
-
 }  // namespace vs::unify

@@ -95,6 +95,22 @@ TEST(Sys, OpenInRootStaysInsideRoot) {
     EXPECT_FALSE(dotdot);
 }
 
+TEST(Sys, ReadAllRefusesMoreThanItsCap) {
+    TempDir d;
+    std::string path = d.path + "/f";
+    ASSERT_TRUE(vs::sys::write_file_atomic(path, std::string(20000, 'x')));
+    auto fd = vs::sys::open(path, O_RDONLY);
+    ASSERT_TRUE(fd);
+    auto capped = vs::sys::read_all(fd->get(), "f", 19999);
+    ASSERT_FALSE(capped);
+    EXPECT_EQ(capped.error().code, EFBIG);
+    EXPECT_NE(capped.error().what().find("\"f\" is larger than 19999 bytes"), std::string::npos);
+    ASSERT_EQ(::lseek(fd->get(), 0, SEEK_SET), 0);
+    auto whole = vs::sys::read_all(fd->get(), "f", 20000);
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->size(), 20000u);
+}
+
 TEST(Strings, StrictNumbers) {
     EXPECT_EQ(vs::str::parse_u64(" 42\n"), 42u);
     EXPECT_FALSE(vs::str::parse_u64("42x"));

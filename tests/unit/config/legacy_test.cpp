@@ -72,10 +72,16 @@ TEST(LegacyParse, NeverEvaluates) {
     EXPECT_NE(err("A=>>open\n").find("unterminated quote"), std::string::npos);
 }
 
-Conversion conv(std::string_view text) {
+// Parses `text` as g.conf (which must parse) and converts it.
+Result<Conversion> parse_and_convert(std::string_view text) {
     auto v = parse_shell_vars(text, "g.conf");
-    EXPECT_TRUE(v);
-    auto c = convert(*v, "g.conf");
+    EXPECT_TRUE(v) << (v ? "" : v.error().what());
+    if (!v) return v.error();
+    return convert(*v, "g.conf");
+}
+
+Conversion conv(std::string_view text) {
+    auto c = parse_and_convert(text);
     EXPECT_TRUE(c) << (c ? "" : c.error().what());
     return c ? std::move(*c) : Conversion{};
 }
@@ -85,9 +91,7 @@ std::map<std::string, std::string> files(const Conversion& c) {
 }
 
 std::string conv_err(std::string_view text) {
-    auto v = parse_shell_vars(text, "g.conf");
-    EXPECT_TRUE(v);
-    auto c = convert(*v, "g.conf");
+    auto c = parse_and_convert(text);
     EXPECT_FALSE(c);
     return c ? "" : c.error().what();
 }
