@@ -33,6 +33,7 @@ restore       vserver restore {T}/js2.tar jsr --no-ip --json
 restore-verify vserver restore --verify {T}/js2.tar {G2} --json
 copy          vserver-copy {G2} jsc --json
 copy          vserver {G2} copy jsc2 --json
+vserver-autostart vserver-autostart status --json jsmark
 '
 
 # Commands that take --json but have no schema and line above yet (listed in docs/json.md).
@@ -74,6 +75,7 @@ teardown() { vs_teardown; }
   vs js config set interfaces/0/ip 192.0.2.77
   vs js config set interfaces/0/prefix 24
   vs js config set interfaces/0/disabled
+  vs js config set apps/init/mark jsmark
   vs js start
   local schema cmd out rc failed=0 n=0
   while read -r schema cmd; do

@@ -1,6 +1,9 @@
-// `vserver-autostart [-j N] start|stop|restart|status [MARK]`, also spelled util-vserver's way
-// `vservers-default start|stop`: the guests of a mark group (apps/init/mark) at boot.
+// `vserver-autostart [-j N] start|stop|restart|status [--json] [MARK]`, also spelled
+// util-vserver's way `vservers-default start|stop`: the guests of a mark group (apps/init/mark)
+// at boot.
 #include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -85,24 +88,35 @@ int run_group(const config::Paths& paths, runtime::AutostartOptions opt) {
     return rep->all_ok() ? kOk : kFail;
 }
 
-int run_status(const config::Paths& paths, const std::string& mark) {
+// One line per guest of the group, or one JSON document (docs/json/autostart-status.schema.json):
+// exit 0 when every guest runs, 3 otherwise, as `vserver NAME status`.
+int run_status(const config::Paths& paths, const std::string& mark, bool json) {
     auto group = runtime::marked_guests(paths, mark);
     if (!group) {
         log::error("{}", group.error().what());
         return kFail;
     }
     bool all = true;
+    nlohmann::json rows = nlohmann::json::array();
     for (const auto& g : *group) {
         auto st = runtime::status(paths, g);
         const char* s = st ? state::run_status_name(st->status) : "unknown";
         if (!st || st->status != state::RunStatus::Running) all = false;
-        fmt::print("{}: {}\n", g, s);
+        if (json)
+            rows.push_back({{"name", g}, {"status", s}});
+        else
+            fmt::print("{}: {}\n", g, s);
+    }
+    if (json) {
+        nlohmann::json doc = {{"mark", mark}, {"all_running", all}, {"guests", rows}};
+        fmt::print("{}\n", doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     return all ? kOk : kStopped;
 }
 
 int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
     runtime::AutostartOptions opt;
+    bool json = false;
     if (const char* m = std::getenv("MARK"); m && *m) opt.mark = m;
     if (const char* n = std::getenv("NUMPARALLEL"); n && *n)
         if (!parse_parallel("NUMPARALLEL", n, opt.parallel)) return kUsage;
@@ -113,7 +127,9 @@ int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
             fmt::print("{}", help_text(self, false));
             return kOk;
         }
-        if (a == "-j" || a == "--parallel") {
+        if (a == "--json") {
+            json = true;
+        } else if (a == "-j" || a == "--parallel") {
             if (i + 1 >= args.size()) {
                 log::error("{} needs a number", a);
                 return kUsage;
@@ -141,7 +157,11 @@ int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
     }
     auto paths = config::Paths::from_env();
     const std::string& verb = pos[0];
-    if (verb == "status") return run_status(paths, opt.mark);
+    if (json && verb != "status") {
+        log::error("--json goes with status only");
+        return kUsage;
+    }
+    if (verb == "status") return run_status(paths, opt.mark, json);
     if (verb == "start" || verb == "stop") {
         opt.stop = verb == "stop";
         return run_group(paths, opt);
@@ -159,16 +179,18 @@ int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
 
 const char* const kHelp =
     "usage: {self} [-j N] start|stop|restart|status [MARK]\n"
+    "       {self} status --json [MARK]\n"
     "  -j, --parallel N  guests started (stopped) at the same time (default $NUMPARALLEL, else "
     "6)\n"
     "  MARK              the apps/init/mark word of the group (default $MARK, else default)\n";
 
 CommandDoc doc(const char* self) {
     std::string usage = kHelp;
-    usage.replace(usage.find("{self}"), 6, self);
+    for (auto at = usage.find("{self}"); at != std::string::npos; at = usage.find("{self}"))
+        usage.replace(at, 6, self);
     return {"start or stop the guests of an apps/init/mark group in apps/init/depends order",
             usage,
-            {"-j", "--parallel", "start", "stop", "restart", "status"}};
+            {"-j", "--parallel", "--json", "start", "stop", "restart", "status"}};
 }
 
 RegisterTool reg1("vserver-autostart", doc("vserver-autostart"), [](std::vector<std::string>& a) {
