@@ -12,10 +12,12 @@ cd "$(dirname "$0")/.."
 kind=${1:?usage: build-variant.sh release|sanitize DIR}
 dir=${2:?usage: build-variant.sh release|sanitize DIR}
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+command -v ccache >/dev/null &&
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 case $kind in
   release)
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVS_WERROR=ON "${launcher[@]}" >/dev/null
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVS_WERROR=ON "${launcher[@]}" \
+      >/dev/null
     targets=(vs_unit_tests) ;;
   sanitize)
     # -O1: the sanitizers' usual level (fast enough to fuzz, quick to compile); line tables are

@@ -37,4 +37,5 @@ say "host: vserver-stat"
 vserver-stat
 say "host: vps --context $name"
 vps --context "$name" -e -o pid,comm
-printf '\nThe guest keeps running. Try: vserver %s enter | vserver %s stop | vserver %s delete\n' "$name" "$name" "$name"
+printf '\nThe guest keeps running. Try: vserver %s enter | vserver %s stop | vserver %s delete\n' \
+  "$name" "$name" "$name"

@@ -46,7 +46,10 @@ deb=$(ls -1 "$cache"/"${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
 if [[ -z $deb ]]; then
   log "downloading $pkg"
   # apt-get download writes into the current directory.
-  (cd "$cache" && apt-get download -q "$pkg" >&2) || { log "apt-get download $pkg failed"; exit 77; }
+  (cd "$cache" && apt-get download -q "$pkg" >&2) || {
+    log "apt-get download $pkg failed"
+    exit 77
+  }
   deb=$(ls -1 "$cache"/"${pkg}"_*.deb | tail -n1)
 fi
 
@@ -64,7 +67,8 @@ mkdir -p "$out/lib/modules/$kver"
 cp "$tmp/full/boot/vmlinuz-$kver" "$out/vmlinuz"
 cp "$tmp/full/boot/config-$kver" "$out/config"
 for f in modules.builtin modules.builtin.modinfo modules.order; do
-  [[ -f $tmp/full/lib/modules/$kver/$f ]] && cp "$tmp/full/lib/modules/$kver/$f" "$out/lib/modules/$kver/"
+  [[ -f $tmp/full/lib/modules/$kver/$f ]] &&
+    cp "$tmp/full/lib/modules/$kver/$f" "$out/lib/modules/$kver/"
 done
 mods=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
 for m in $mods; do

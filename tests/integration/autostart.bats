@@ -33,7 +33,11 @@ before() {
   local a b
   a=$(at "$1" "$2")
   b=$(at "$3" "$4")
-  [[ -n $a && -n $b && $a -lt $b ]] || { echo "not: $1 $2 ($a) before $3 $4 ($b)"; cat "$LOG"; return 1; }
+  [[ -n $a && -n $b && $a -lt $b ]] || {
+    echo "not: $1 $2 ($a) before $3 $4 ($b)"
+    cat "$LOG"
+    return 1
+  }
 }
 
 @test "autostart: a dependency chain starts in order, other marks stay down, stop goes in reverse" {
@@ -71,7 +75,7 @@ before() {
   vs other running
 }
 
-@test "autostart: a dependency cycle is reported by name, not hung on; the rest of the group starts" {
+@test "autostart: a dependency cycle is reported by name, not hung on; the rest starts" {
   marked_guest cx default cy
   marked_guest cy default cx
   marked_guest cz default cx
@@ -93,12 +97,13 @@ before() {
   for g in cx cy cw; do ! vs "$g" running; done
 }
 
-@test "autostart: a failing guest does not block the others, only its dependants; the summary names it" {
+@test "autostart: a failing guest blocks only its dependants; the summary names it" {
   marked_guest pa default
   marked_guest pb default pa
   marked_guest pc default
   marked_guest pd default ghost
-  printf '#!/bin/sh\necho "pre-start of pa refuses" >&2\nexit 1\n' >"$(guest_cfg pa)/scripts/pre-start"
+  printf '#!/bin/sh\necho "pre-start of pa refuses" >&2\nexit 1\n' \
+    >"$(guest_cfg pa)/scripts/pre-start"
   run timeout 120 "$VS_BIN/vserver-autostart" -j 2 start
   echo "$output"
   [ "$status" -eq 1 ]
@@ -106,7 +111,8 @@ before() {
   [[ $output == *"pb: skipped: depends on pa, which did not start"* ]]
   [[ $output == *"pd: skipped: depends on ghost, which does not exist"* ]]
   [[ $output == *"pc: started"* ]]
-  [[ $output == *'1 of 4 guests running, 1 failed, 2 skipped: '*"pa failed"*"pb skipped"*"pd skipped"* ]]
+  [[ $output == *'1 of 4 guests running, 1 failed, 2 skipped: '* ]]
+  [[ $output == *"pa failed"*"pb skipped"*"pd skipped"* ]]
   vs pc running
   ! vs pa running
   ! vs pb running
@@ -118,7 +124,7 @@ before() {
   [ "$status" -eq 2 ]
 }
 
-@test "autostart: the SysV script reads MARK and NUMPARALLEL from its defaults file and runs for real" {
+@test "autostart: the SysV script reads MARK and NUMPARALLEL from its defaults file and runs" {
   marked_guest sa boot
   marked_guest sb boot sa
   marked_guest sc default

@@ -199,7 +199,8 @@ PY
 @test "restore refuses hostile archives and writes nothing outside the new root" {
   echo original > "$WORK/victim"
   local i=0 spec
-  for spec in "file:root/../../escape" "file:/abs-escape" "sym:root/up:../../..|file:root/up/escape" \
+  for spec in "file:root/../../escape" "file:/abs-escape" \
+              "sym:root/up:../../..|file:root/up/escape" \
               "sym:root/etc/link:$WORK|file:root/etc/link/victim" "hard:root/h:$WORK/victim" \
               "hard:root/h2:root/../../victim" "hard:root/h3:config/context" "file:other/x" \
               "file:config/../x"; do

@@ -14,7 +14,8 @@ cfg() { guest_cfg "$1"; }
 # A checksum of every file (and link) of guest $1's config tree.
 tree_sum() {
   (cd "$(cfg "$1")" && find . -print0 | sort -z |
-    xargs -0 -I{} sh -c 'if [ -L "{}" ]; then echo "{} -> $(readlink "{}")"; elif [ -f "{}" ]; then echo "{} $(md5sum <"{}")"; else echo "{}/"; fi')
+    xargs -0 -I{} sh -c 'if [ -L "{}" ]; then echo "{} -> $(readlink "{}")";
+      elif [ -f "{}" ]; then echo "{} $(md5sum <"{}")"; else echo "{}/"; fi')
 }
 
 @test "config set: the issue's examples are written as their key files and read back" {
@@ -52,7 +53,8 @@ tree_sum() {
   run vs cb config set uts/nodename 'a/b'
   [[ $status -eq 2 && ${#lines[@]} -eq 1 && $output == *uts/nodename* && $output == *'"a/b"'* ]]
   run vs cb config set interfaces/0/ip 300.1.1.1
-  [[ $status -eq 2 && ${#lines[@]} -eq 1 && $output == *interfaces/0/ip* && $output == *300.1.1.1* ]]
+  [[ $status -eq 2 && ${#lines[@]} -eq 1 ]]
+  [[ $output == *interfaces/0/ip* && $output == *300.1.1.1* ]]
   run vs cb config set context 1
   [[ $status -eq 2 && $output == *context* && $output == *'"1"'* ]]
   # Valid alone, invalid as a whole config (start's validate): a prefix without an address.
@@ -177,7 +179,8 @@ tree_sum() {
   # The unknown file is listed as such, the comment survives a get.
   run vs ch config list --json
   [[ $(jq -r '.keys[] | select(.key == "README.local") | .kind' <<<"$output") == unknown ]]
-  [[ $(jq -r '.keys[] | select(.key == "scripts/pre-start.d/10-hand") | .kind' <<<"$output") == program ]]
+  local kind='.keys[] | select(.key == "scripts/pre-start.d/10-hand") | .kind'
+  [[ $(jq -r "$kind" <<<"$output") == program ]]
   [[ $(vs ch config get bcapabilities) == NET_ADMIN ]]
 }
 

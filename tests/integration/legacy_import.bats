@@ -25,7 +25,7 @@ tree_listing() {
   done)
 }
 
-@test "import-legacy: the article's mysql5 file converts exactly, file by file; the old file stays" {
+@test "import-legacy: the article's mysql5 file converts exactly, file by file; the old stays" {
   local etc=$VSERVER_PREFIX/etc/vservers
   cp "$FIXTURES/mysql5.conf" "$etc/mysql5.conf"
   local before; before=$(sha256sum <"$etc/mysql5.conf")
@@ -112,7 +112,7 @@ CONF
   [ "$status" -eq 3 ]
 }
 
-@test "import-legacy: a bad value or shell code is refused naming file, variable and value; nothing is written" {
+@test "import-legacy: bad value or shell code refused naming file, variable, value; none written" {
   local etc=$VSERVER_PREFIX/etc/vservers
   printf 'S_HOSTNAME=ok\nS_CONTEXT=70000\n' >"$etc/bad.conf"
   run vs bad import-legacy

@@ -54,14 +54,17 @@ guest_cgroup_pids() {
 prefix_mounts() { grep -F "$VSERVER_PREFIX" /proc/self/mountinfo || true; }
 
 # The shared lxcfs daemon's mount (virt_mem/virt_cpu/virt_load) stays when a guest stops.
-guest_prefix_mounts() { prefix_mounts | grep -vF "$VSERVER_PREFIX/run/vservers/.lxcfs/mnt " || true; }
+guest_prefix_mounts() {
+  prefix_mounts | grep -vF "$VSERVER_PREFIX/run/vservers/.lxcfs/mnt " || true
+}
 
 # The pid of the lxcfs daemon start made under the prefix, if it still runs.
 lxcfs_pid() {
     local f=$VSERVER_PREFIX/run/vservers/.lxcfs/daemon pid start
     [[ -r $f ]] || return 1
     read -r pid start <"$f"
-    [[ -d /proc/$pid && $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) == "$start" ]] || return 1
+    [[ -d /proc/$pid ]] || return 1
+    [[ $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) == "$start" ]] || return 1
     echo "$pid"
 }
 

@@ -88,7 +88,8 @@ UNIT
     run vs g1 exec sh -c 'find /sys/fs/cgroup -name g2 | head -1'
     [ -z "$output" ]
     # And it cannot move a process out of its subtree (the parent is not mounted in the guest).
-    run vs g1 exec sh -c 'cat /proc/self/cgroup | grep -v ":/$" | grep -v "/init.scope\|/system.slice\|/user.slice" || true'
+    run vs g1 exec sh -c 'cat /proc/self/cgroup | grep -v ":/$" |
+      grep -v "/init.scope\|/system.slice\|/user.slice" || true'
     [ -z "$output" ]
 }
 

@@ -166,7 +166,7 @@ reflink_case() {
   vs g1 stop
 }
 
-@test "hostile trees: planted links, FIFO, device, socket and a hard link to a host file are left alone" {
+@test "hostile trees: planted links, FIFO, device, socket, a hard link to a host file left alone" {
   local t
   for t in ext4 btrfs; do
     mkfs_loop "$t"
@@ -243,8 +243,8 @@ reflink_case() {
 deb() {
   local d=$WORK/deb-$2
   mkdir -p "$d/DEBIAN" "$d/usr/share/vs-unify-test"
-  printf 'Package: vs-unify-test\nVersion: %s\nArchitecture: all\nMaintainer: t <t@t.invalid>\nDescription: unify test\n' \
-    "$2" >"$d/DEBIAN/control"
+  printf 'Package: vs-unify-test\nVersion: %s\nArchitecture: all\n%s\n%s\n' "$2" \
+    'Maintainer: t <t@t.invalid>' 'Description: unify test' >"$d/DEBIAN/control"
   yes "vs-unify-test version $2" | head -c 300000 >"$d/usr/share/vs-unify-test/data"
   echo "version $2 of the test package" >"$d/usr/share/vs-unify-test/version"
   dpkg-deb --root-owner-group -Zgzip -b "$d" "$1/vsut_$2.deb" >/dev/null
@@ -336,7 +336,9 @@ intact() {
     for g in "k1$t" "k2$t"; do
       mkdir "$(root "$g")/usr/share/t/many"
       for f in "$WORK"/data/f*; do
-        for i in 1 2 3 4 5 6 7 8 9; do cp "$f" "$(root "$g")/usr/share/t/many/$(basename "$f").$i"; done
+        for i in 1 2 3 4 5 6 7 8 9; do
+          cp "$f" "$(root "$g")/usr/share/t/many/$(basename "$f").$i"
+        done
       done
     done
     for i in 1 2 3 4; do

@@ -11,7 +11,10 @@ setup() {
 }
 teardown() { vs_teardown; }
 
-set_key() { mkdir -p "$(dirname "$(guest_cfg "$1")/$2")"; printf '%s\n' "$3" >"$(guest_cfg "$1")/$2"; }
+set_key() {
+  mkdir -p "$(dirname "$(guest_cfg "$1")/$2")"
+  printf '%s\n' "$3" >"$(guest_cfg "$1")/$2"
+}
 
 # The host's procps free and its libraries, into guest $1 as /usr/bin/free.procps: it reads
 # /proc/meminfo, as top and Debian's free do; busybox free takes its total from sysinfo(2),
@@ -104,7 +107,10 @@ guest_mem_total() { vs "$1" exec /usr/bin/free.procps -m | awk '/^Mem:/ {print $
     run vs g1 status
     [[ $output != *Warning* ]]
     kill -9 "$pid"
-    for _ in $(seq 50); do [[ $(awk '{print $3}' /proc/$pid/stat 2>/dev/null) =~ ^(Z|)$ ]] && break; sleep 0.1; done
+    for _ in $(seq 50); do
+      [[ $(awk '{print $3}' /proc/$pid/stat 2>/dev/null) =~ ^(Z|)$ ]] && break
+      sleep 0.1
+    done
     run timeout 10 "$VS" g1 exec cat /proc/meminfo
     [ "$status" -ne 124 ]  # not a hang
     [ "$status" -ne 0 ]
