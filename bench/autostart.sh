@@ -18,7 +18,8 @@ cleanup() {
   # Anything still running (a failed stop) goes the ordinary way, one by one.
   for c in "$ETC"/g*; do
     [[ -d $c ]] || continue
-    vserver "$(basename "$c")" running 2>/dev/null && vserver "$(basename "$c")" stop >/dev/null 2>&1
+    vserver "$(basename "$c")" running 2>/dev/null &&
+      vserver "$(basename "$c")" stop >/dev/null 2>&1
   done
   local left
   left=$(grep -c -F "$VSERVER_PREFIX" /proc/self/mountinfo)

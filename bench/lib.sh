@@ -20,7 +20,9 @@ make_oci_bundle() {  # dir rootfs-src args...
   mkdir -p "$dir"
   cp -a "$src" "$dir/rootfs"
   (cd "$dir" && runc spec)
-  local args; args=$(printf '%s\n' "$@" | python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin]))')
+  local args
+  args=$(printf '%s\n' "$@" |
+    python3 -c 'import json,sys; print(json.dumps([l.rstrip("\n") for l in sys.stdin]))')
   python3 - "$dir/config.json" "$args" <<'PY'
 import json, sys
 p, args = sys.argv[1], json.loads(sys.argv[2])

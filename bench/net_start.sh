@@ -32,7 +32,8 @@ cleanup() {
   "$VS_BIN/vserver" bnonet delete --force >/dev/null 2>&1 || true
   lxc-destroy -P "$lxcpath" -n bench-lxc-net >/dev/null 2>&1 || true
   ip netns del "$ns" 2>/dev/null || true
-  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
+  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" \
+           /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   umount "$VSERVER_PREFIX/run" 2>/dev/null || true
@@ -44,7 +45,8 @@ trap cleanup EXIT
 bench_lan "$ns"
 
 # Ours: veth (the default mode on a bridge), guest end eth0 = 10.88.0.2/24.
-"${N[@]}" "$VS_BIN/vserver" bnet build -m skeleton --initstyle reaper --interface eth0=br0:10.88.0.2/24 >/dev/null
+"${N[@]}" "$VS_BIN/vserver" bnet build -m skeleton --initstyle reaper \
+  --interface eth0=br0:10.88.0.2/24 >/dev/null
 root=$VSERVER_PREFIX/var/lib/vservers/bnet
 # The same guest without an interface (its own netns with lo only): the difference between the
 # two is what the veth costs, apart from the generic start/stop path.
@@ -78,7 +80,10 @@ make_oci_bundle "$work/bundle" "$root" /bin/sleep 1000000
 "${N[@]}" "$VS_BIN/vserver" bnet stop
 in_lxc_ns "lxc-start -P $lxcpath -n bench-lxc-net -d"
 lxc_ok=0
-for _ in $(seq 50); do "${N[@]}" busybox ping -c1 -W1 10.88.0.3 >/dev/null 2>&1 && { lxc_ok=1; break; }; sleep 0.1; done
+for _ in $(seq 50); do
+  "${N[@]}" busybox ping -c1 -W1 10.88.0.3 >/dev/null 2>&1 && { lxc_ok=1; break; }
+  sleep 0.1
+done
 in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k"
 [[ $lxc_ok == 1 ]] || { echo "lxc guest does not answer on 10.88.0.3" >&2; exit 1; }
 

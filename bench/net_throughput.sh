@@ -10,7 +10,10 @@
 source "$(dirname "$0")/lib.sh"
 secs=${1:-5}
 runs=${2:-5}
-command -v iperf3 >/dev/null || { echo "iperf3 missing: scripts/install-deps.sh --bench" >&2; exit 1; }
+command -v iperf3 >/dev/null || {
+  echo "iperf3 missing: scripts/install-deps.sh --bench" >&2
+  exit 1
+}
 bench_prefix
 ns=vsbench-$$
 N=(nsenter "--net=/run/netns/$ns")  # not `ip netns exec`: it would hide /sys/fs/cgroup
@@ -22,7 +25,8 @@ cleanup() {
   for g in "${guests[@]}"; do v "$g" stop >/dev/null 2>&1 || true; done
   for g in "${guests[@]}"; do v "$g" delete --force >/dev/null 2>&1 || true; done
   ip netns del "$ns" 2>/dev/null || true
-  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
+  for h in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" \
+           /sys/fs/cgroup/unified/"$VSERVER_CGROUP_PARENT"; do
     [[ -d $h ]] && find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   rm -rf "$VSERVER_PREFIX"

@@ -49,7 +49,8 @@ snapshot() {
     "mountinfo_lines $(wc -l </proc/self/mountinfo)" \
     "prefix_mounts $(grep -c -F "$VSERVER_PREFIX" /proc/self/mountinfo || true)" \
     "cgroups_host $(find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | wc -l)" \
-    "cgroups_ours $(find /sys/fs/cgroup -mindepth 1 -type d -path "*/$VSERVER_CGROUP_PARENT/*" 2>/dev/null | wc -l)" \
+    "cgroups_ours $(find /sys/fs/cgroup -mindepth 1 -type d -path "*/$VSERVER_CGROUP_PARENT/*" \
+      2>/dev/null | wc -l)" \
     "run_netns $(ls /run/netns 2>/dev/null | wc -l)" \
     "veths_in_bench_ns $("${N[@]}" ip -o link show type veth | wc -l)" \
     "veths_host $(ip -o link show type veth | wc -l)" \

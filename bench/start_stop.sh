@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bench: cold start+stop of a reaper-style guest, and exec into a running guest, side by
 # side with crun, runc and LXC in one run. Ours twice: `bstart` is a user-namespaced guest
-# (build's default), `bclassic` the same tree built with --no-userns. Usage: [ROUNDS=N] bench/start_stop.sh [RUNS]
+# (build's default), `bclassic` the same tree built with --no-userns.
+# Usage: [ROUNDS=N] bench/start_stop.sh [RUNS]
 # ROUNDS > 1 splits the start+stop runs into N rounds that take turns (vserver, crun, lxc, runc,
 # then again) and pools the times: on a shared machine whose load drifts, a peer measured only
 # later would otherwise see a different machine. The medians are of the pooled times. runc and

@@ -28,7 +28,11 @@ loop=$(losetup -f --show "$work/fs.img")
 prefix=$work/prefix
 mkdir -p "$work/mnt"
 
-used_mib() { sync; btrfs filesystem sync "$work/mnt" >/dev/null; df -B1M --output=used "$work/mnt" | tail -1 | tr -d ' '; }
+used_mib() {
+  sync
+  btrfs filesystem sync "$work/mnt" >/dev/null
+  df -B1M --output=used "$work/mnt" | tail -1 | tr -d ' '
+}
 
 # fresh: a new btrfs holding the trees as plain directories (hard links work between them),
 # each also a guest of a throwaway config tree (for vhashify); prints MiB used.
@@ -84,7 +88,8 @@ echo "$trees trees, $base MiB before (one tree $one MiB)"
 echo
 echo "| tool | MiB left | x one tree | seconds | time vs vhashify-all |"
 echo "|---|---|---|---|---|"
-for n in vhashify vhashify-all "jdupes -rB" "jdupes -L" "rdfind -makehardlinks" "duperemove -rd -b 4k"; do
+for n in vhashify vhashify-all "jdupes -rB" "jdupes -L" "rdfind -makehardlinks" \
+         "duperemove -rd -b 4k"; do
   printf '| %s | %s | %.2f | %.1f | %.2f |\n' "$n" "${left[$n]}" \
     "$(echo "${left[$n]} / $one" | bc -l)" "${secs[$n]}" \
     "$(echo "${secs[$n]} / ${secs[vhashify-all]}" | bc -l)"

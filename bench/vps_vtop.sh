@@ -23,7 +23,9 @@ cleanup() {
   for p in "${starters[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   sleep 1
   for h in "${hs[@]}"; do
-    for i in $(seq 1 "$guests"); do rmdir "/sys/fs/cgroup/$h/$VSERVER_CGROUP_PARENT/g$i" 2>/dev/null || true; done
+    for i in $(seq 1 "$guests"); do
+      rmdir "/sys/fs/cgroup/$h/$VSERVER_CGROUP_PARENT/g$i" 2>/dev/null || true
+    done
     rmdir "/sys/fs/cgroup/$h/$VSERVER_CGROUP_PARENT" 2>/dev/null || true
   done
   rm -rf "$VSERVER_PREFIX"
@@ -83,7 +85,8 @@ per_refresh() {  # [vtop args]
 }
 collapsed=$(per_refresh); expanded=$(per_refresh -e)
 collapsed2=$(per_refresh); expanded2=$(per_refresh -e)
-echo "vtop: ${collapsed} / ${collapsed2} ms CPU per refresh (collapsed), ${expanded} / ${expanded2} ms (-e, all expanded)" >&2
+echo "vtop: ${collapsed} / ${collapsed2} ms CPU per refresh (collapsed)," \
+  "${expanded} / ${expanded2} ms (-e, all expanded)" >&2
 {
   echo "processes=$total guest_processes=$have guests=$guests"
   medians "$RESULTS/vps_10k.json"

@@ -20,8 +20,10 @@ containers=()
 cleanup() {
   set +e
   echo "cleanup: stopping ${#guests[@]} guests and ${#containers[@]} containers" >&2
-  printf '%s\n' "${containers[@]}" | xargs -r -P 8 -I{} lxc-stop -P "$LXCPATH" -n {} -k >/dev/null 2>&1
-  printf '%s\n' "${containers[@]}" | xargs -r -P 8 -I{} lxc-destroy -P "$LXCPATH" -n {} >/dev/null 2>&1
+  printf '%s\n' "${containers[@]}" |
+    xargs -r -P 8 -I{} lxc-stop -P "$LXCPATH" -n {} -k >/dev/null 2>&1
+  printf '%s\n' "${containers[@]}" |
+    xargs -r -P 8 -I{} lxc-destroy -P "$LXCPATH" -n {} >/dev/null 2>&1
   printf '%s\n' "${guests[@]}" | xargs -r -P 8 -I{} "$VS_BIN/vserver" {} stop >/dev/null 2>&1
   local d
   for d in /sys/fs/cgroup/*/"$LXC_PARENT" /sys/fs/cgroup/"$LXC_PARENT" \
@@ -87,6 +89,7 @@ hf vserver_stat_100 --warmup 2 --runs "$runs" -N \
   "lxc-ls -P $LXCPATH -f -F NAME,STATE,PID,RAM"
 
 {
-  echo "guests=$running_vs containers=$running_lxc processes=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)"
+  echo "guests=$running_vs containers=$running_lxc" \
+    "processes=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)"
   medians "$RESULTS/vserver_stat_100.json" | sed "s|$LXCPATH|LXCPATH|; s|$VSERVER_PREFIX/bin/||"
 } | tee "$RESULTS/vserver_stat.txt"
