@@ -127,6 +127,13 @@ struct IdMap {
     uint32_t count = 0;
 };
 
+/// apps/vunify/: vhashify and vunify read these files themselves when they run; the spec carries
+/// them so that copy and restore keep them with the rest of the config.
+struct UnifyConfig {
+    std::string exclude;                            ///< apps/vunify/exclude, verbatim
+    std::map<std::string, std::string> refservers;  ///< refserver.<X> -> its link target
+};
+
 struct GuestSpec {
     // Identity
     std::string name;
@@ -167,6 +174,9 @@ struct GuestSpec {
 
     // Hooks
     Scripts scripts;
+
+    // Unification tools (not used by start or stop)
+    UnifyConfig unify;
 };
 
 }  // namespace vs::spec

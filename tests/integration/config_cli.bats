@@ -205,3 +205,27 @@ tree_sum() {
   [[ $(vs cr exec hostname) == web2 ]]
   vs cr stop
 }
+
+@test "apps/vunify/exclude and refserver.* are keys: no unknown-file warning, copied with the guest" {
+  make_guest vu
+  make_guest vuref
+  mkdir -p "$(cfg vu)/apps/vunify"
+  printf '# local list\n/var/cache\n+/var/cache/keep\n' >"$(cfg vu)/apps/vunify/exclude"
+  ln -s ../../vuref "$(cfg vu)/apps/vunify/refserver.1"
+  run vs vu status
+  [[ $status -eq 3 ]]
+  [[ $output != *unknown* && $output != *warning* ]]
+  [[ $(vs vu config get apps/vunify/refserver.1) == ../../vuref ]]
+  vs vu config get apps/vunify/exclude | grep -qx '+/var/cache/keep'
+  # vserver-copy rebuilds the config from the keys: both come along, nothing is dropped.
+  run "$VS_BIN/vserver-copy" vu vucopy --json
+  [[ $status -eq 0 && $output != *"no known key"* ]]
+  [[ $output == *'"dropped_config_files":[]'* ]]
+  cmp "$(cfg vu)/apps/vunify/exclude" "$(cfg vucopy)/apps/vunify/exclude"
+  [[ $(readlink "$(cfg vucopy)/apps/vunify/refserver.1") == ../../vuref ]]
+  # A refserver that is a real directory names no guest: refused, naming the file.
+  rm "$(cfg vu)/apps/vunify/refserver.1"
+  mkdir "$(cfg vu)/apps/vunify/refserver.1"
+  run vs vu status
+  [[ $status -ne 0 && $status -ne 3 && $output == *refserver.1*"expected a symlink"* ]]
+}

@@ -110,6 +110,8 @@ const std::map<std::string, std::string>& field_map() {
         {"dlimits/*/inodes_total", "dlimits[].inodes_total"},
         {"dlimits/*/reserved", "dlimits[].reserved_pct"},
         {"dlimits/*/disabled", "dlimits[].disabled"},
+        {"apps/vunify/exclude", "unify.exclude"},
+        {"apps/vunify/refserver.*", "unify.refservers[X]"},
     };
     return m;
 }
@@ -126,6 +128,7 @@ const std::vector<Key>& keys() {
         rows::add_filesystem(v);
         rows::add_limits(v);
         rows::add_resources(v);
+        rows::add_unify(v);
         for (auto& k : v)
             if (auto it = field_map().find(k.pattern); it != field_map().end()) k.maps = it->second;
         rows::fill_effects(v);
