@@ -206,7 +206,7 @@ tree_sum() {
   vs cr stop
 }
 
-@test "apps/vunify/exclude and refserver.* are keys: no unknown-file warning, copied with the guest" {
+@test "apps/vunify/exclude and refserver.* are keys: no unknown-file warning, copied" {
   make_guest vu
   make_guest vuref
   mkdir -p "$(cfg vu)/apps/vunify"
