@@ -28,12 +28,6 @@ namespace cv = config::vserver;
 
 namespace {
 
-int64_t mono_ns() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 std::string parent_of(const std::string& p) {
     auto s = p.find_last_of('/');
     return s == std::string::npos ? "." : s == 0 ? "/" : p.substr(0, s);
@@ -76,7 +70,7 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
 
     BackupResult res;
     res.file = file;
-    const int64_t t0 = mono_ns();
+    const int64_t t0 = monotonic_ns();
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)).wrap("backup {}", name));
 
     cgroup::Options co;
@@ -106,7 +100,7 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
         // Frozen, the guest's tasks run nothing: a snapshot (or the archive) taken meanwhile is
         // one instant of its files. A btrfs snapshot keeps the freeze to milliseconds.
         const bool subvol = store::btrfs::is_subvolume(s.root).value_or(false);
-        frozen_at = mono_ns();
+        frozen_at = monotonic_ns();
         VS_TRY(cg->freeze(true).wrap("backup {}: freeze", name));
         thaw = true;
         if (subvol) {
@@ -115,7 +109,7 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
             snapshot = snap;
             VS_TRY(cg->freeze(false).wrap("backup {}: thaw", name));
             thaw = false;
-            res.frozen_seconds = double(mono_ns() - frozen_at) / 1e9;
+            res.frozen_seconds = double(monotonic_ns() - frozen_at) / 1e9;
             root = snap;
             res.consistency = Consistency::Snapshot;
             lock.release();
@@ -153,12 +147,12 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
     if (thaw) {
         thaw = false;
         VS_TRY(cg->freeze(false).wrap("backup {}: thaw", name));
-        res.frozen_seconds = double(mono_ns() - frozen_at) / 1e9;
+        res.frozen_seconds = double(monotonic_ns() - frozen_at) / 1e9;
     }
     res.entries = reader.stats().entries;
     res.bytes = reader.stats().bytes;
     res.skipped = reader.stats().skipped;
-    res.seconds = double(mono_ns() - t0) / 1e9;
+    res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }
 

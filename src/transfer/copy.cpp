@@ -17,18 +17,13 @@
 #include "store/btrfs.hpp"
 #include "store/copy_tree.hpp"
 #include "transfer/new_guest.hpp"
+#include "transfer/progress.hpp"
 
 namespace vs::transfer {
 
 namespace cv = config::vserver;
 
 namespace {
-
-int64_t mono_ns() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 // A snapshot needs the source root to be a subvolume and the roots dir to be on btrfs; one on
 // another btrfs file system makes the snapshot ioctl fail (EXDEV) and the copy falls back to a
@@ -47,7 +42,7 @@ const char* copy_method_name(CopyMethod m) {
 
 Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src,
                               const std::string& dest, const CopyOptions& opt) {
-    const int64_t t0 = mono_ns();
+    const int64_t t0 = monotonic_ns();
     VS_TRY(spec::validate_name(src));
     VS_TRY(spec::validate_name(dest));
     if (src == dest) return make_error(EINVAL, "copy {}: the copy needs another name", src);
@@ -99,7 +94,7 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     res.root = s.root;
     res.config_dir = s.config_dir;
     res.context = s.context.value_or(0);
-    res.seconds = double(mono_ns() - t0) / 1e9;
+    res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }
 

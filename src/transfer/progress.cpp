@@ -9,15 +9,11 @@
 
 namespace vs::transfer {
 
-namespace {
-
-int64_t now_ns() {
+int64_t monotonic_ns() {
     struct timespec ts {};
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
-
-}  // namespace
 
 std::string human_bytes(double b) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -31,12 +27,12 @@ std::string human_bytes(double b) {
 
 Progress::Progress(std::string what, uint64_t total, bool enabled)
     : what_(std::move(what)), total_(total), on_(enabled && ::isatty(STDERR_FILENO)) {
-    start_ns_ = last_ns_ = now_ns();
+    start_ns_ = last_ns_ = monotonic_ns();
 }
 
 Progress::~Progress() { finish(); }
 
-double Progress::elapsed() const { return double(now_ns() - start_ns_) / 1e9; }
+double Progress::elapsed() const { return double(monotonic_ns() - start_ns_) / 1e9; }
 
 void Progress::add(uint64_t n) {
     done_ += n;
@@ -50,7 +46,7 @@ void Progress::set(uint64_t done) {
 
 void Progress::draw(bool force) {
     if (!on_) return;
-    const int64_t t = now_ns();
+    const int64_t t = monotonic_ns();
     if (!force && t - last_ns_ < 200000000) return;
     last_ns_ = t;
     const double secs = double(t - start_ns_) / 1e9;

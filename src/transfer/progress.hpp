@@ -7,6 +7,9 @@
 
 namespace vs::transfer {
 
+/// CLOCK_MONOTONIC in nanoseconds: the clock of the progress line and of the summaries' durations.
+int64_t monotonic_ns();
+
 class Progress {
 public:
     /// Draws on stderr only when `enabled` and stderr is a terminal. `total` 0: unknown (no ETA).

@@ -225,12 +225,6 @@ private:
     std::vector<std::pair<std::string, struct timespec>> deep_dirs_;
 };
 
-int64_t mono_ns() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 }  // namespace
 
 Result<std::string> archived_name(const std::string& file) {
@@ -240,7 +234,7 @@ Result<std::string> archived_name(const std::string& file) {
 
 Result<RestoreResult> restore(const config::Paths& paths, const std::string& file,
                               const RestoreOptions& opt) {
-    const int64_t t0 = mono_ns();
+    const int64_t t0 = monotonic_ns();
     auto head = VS_TRY(read_head(file).wrap("restore"));
     RestoreResult res;
     res.archived_name = head.name;
@@ -280,7 +274,7 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     res.root = s.root;
     res.config_dir = s.config_dir;
     res.context = s.context.value_or(0);
-    res.seconds = double(mono_ns() - t0) / 1e9;
+    res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }
 

@@ -8,20 +8,8 @@ load lib
 load build_helpers
 load transfer_helpers
 
-setup() {
-  vs_setup
-  export PATH="$VS_BIN:$PATH"
-  WORK=$(mktemp -d /tmp/vs-backup-XXXXXX)
-}
-
-teardown() {
-  local g
-  for g in "${VS_GUESTS[@]}"; do vs "$g" stop >/dev/null 2>&1 || true; done
-  for g in "${VS_GUESTS[@]}"; do vs "$g" delete --force >/dev/null 2>&1 || true; done
-  umount_roots_fs
-  vs_teardown || true
-  rm -rf "$WORK"
-}
+setup() { transfer_setup backup; }
+teardown() { transfer_teardown; }
 
 # round_trip FS: backup of a guest holding every file type, restore under a new name, verify,
 # and the same tree from GNU tar.

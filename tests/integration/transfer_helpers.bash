@@ -76,3 +76,21 @@ check_all_types() {
   [[ "$(cd "$d/data" && for _ in {1..24}; do cd "$long" || exit 1; done && cat file)" == deep ]] ||
       { echo "deep path lost"; return 1; }
 }
+
+# transfer_setup WHAT: the suite's prefix (vs_setup), build/bin first in PATH, a scratch dir
+# $WORK (/tmp/vs-WHAT-XXXXXX). transfer_teardown: every guest made stopped and deleted, the
+# loop file system gone, then the prefix and $WORK.
+transfer_setup() {
+  vs_setup
+  export PATH="$VS_BIN:$PATH"
+  WORK=$(mktemp -d "/tmp/vs-$1-XXXXXX")
+}
+
+transfer_teardown() {
+  local g
+  for g in "${VS_GUESTS[@]}"; do vs "$g" stop >/dev/null 2>&1 || true; done
+  for g in "${VS_GUESTS[@]}"; do vs "$g" delete --force >/dev/null 2>&1 || true; done
+  umount_roots_fs
+  vs_teardown || true
+  rm -rf "$WORK"
+}
