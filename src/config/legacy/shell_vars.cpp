@@ -1,6 +1,7 @@
 // The legacy NAME.conf tokenizer: sh(1) quoting rules for assignments, no evaluation.
 #include "config/legacy/shell_vars.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/strings.hpp"
@@ -30,6 +31,12 @@ public:
     Parser(std::string_view t, std::string_view file) : t_(t), file_(file) {}
 
     Result<std::vector<Assignment>> run() {
+        // sh cannot hold a NUL in a variable, and a file with one is not the text it claims
+        // to be: refused, naming its line, before anything is read as an assignment.
+        if (auto nul = t_.find('\0'); nul != std::string_view::npos) {
+            auto line = 1 + std::count(t_.begin(), t_.begin() + static_cast<long>(nul), '\n');
+            return make_error(EINVAL, "{}:{}: a NUL byte: not a text file", file_, line);
+        }
         std::vector<Assignment> out;
         while (pos_ < t_.size()) {
             skip_blanks();

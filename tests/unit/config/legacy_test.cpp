@@ -72,6 +72,14 @@ TEST(LegacyParse, NeverEvaluates) {
     EXPECT_NE(err("A=>>open\n").find("unterminated quote"), std::string::npos);
 }
 
+// Found by the legacy_conf fuzz target: a NUL inside a quoted value was kept in the value.
+TEST(LegacyParse, ANulByteIsNotText) {
+    using namespace std::string_literals;
+    EXPECT_NE(err("A=1\nS_CAPS=\"CA\0P_NET_RAW\"\n"s).find("t.conf:2: a NUL byte"),
+              std::string::npos);
+    EXPECT_NE(err("\0"s).find("t.conf:1: a NUL byte"), std::string::npos);
+}
+
 // Parses `text` as g.conf (which must parse) and converts it.
 Result<Conversion> parse_and_convert(std::string_view text) {
     auto v = parse_shell_vars(text, "g.conf");
