@@ -9,6 +9,7 @@ setup() { vs_setup; }
 teardown() { vs_teardown; }
 
 @test "status and running of a stopped guest: exit 3 and 1, nothing created" {
+    host_only
     make_guest g1
     run vs g1 status
     [ "$status" -eq 3 ]
@@ -96,6 +97,7 @@ teardown() { vs_teardown; }
 }
 
 @test "starting a running guest fails with 'already running' and changes nothing" {
+    host_only
     make_guest g1
     vs g1 start
     pid=$(init_pid g1)
@@ -124,6 +126,7 @@ teardown() { vs_teardown; }
 }
 
 @test "stop of a stopped guest and exec/enter into it fail cleanly" {
+    host_only
     make_guest g1
     run vs g1 stop
     [ "$status" -eq 1 ]
@@ -393,6 +396,7 @@ teardown() { vs_teardown; }
 }
 
 @test "bad guest names are refused before anything is created" {
+    host_only
     for n in '../x' 'a/b' '.' '..' '' '-rf' "$(printf 'a\nb')" "$(printf 'x%.0s' $(seq 70))"; do
         run vs "$n" start
         [ "$status" -eq 2 ]
@@ -407,6 +411,7 @@ teardown() { vs_teardown; }
 }
 
 @test "a guest that does not exist: clear error naming it, exit 2, nothing created" {
+    host_only
     for cmd in start stop enter restart condrestart delete status "status --json" \
                "exec /bin/true" "suexec root /bin/true" "ip list" dlimit; do
         run vs nosuch $cmd
@@ -426,6 +431,7 @@ teardown() { vs_teardown; }
 }
 
 @test "status of a running guest whose config dir vanished still reports it" {
+    host_only
     make_guest g1
     vs g1 start
     cfg=$(guest_cfg g1)
@@ -439,6 +445,7 @@ teardown() { vs_teardown; }
 }
 
 @test "delete asks without a terminal and refuses; --force stops and removes everything" {
+    host_only
     make_guest g1
     vs g1 start
     run vs g1 delete </dev/null
@@ -467,8 +474,9 @@ teardown() { vs_teardown; }
 #!/bin/sh
 case $1 in
 start)
+    # The mark is written before rc returns: the test reads it as soon as start has returned.
+    echo up >/var/log/svc.start
     (trap 'echo term >/var/log/svc.term; exit 0' TERM
-     echo up >/var/log/svc.start
      while :; do sleep 1000 & wait $!; done) </dev/null >/dev/null 2>&1 &
     ;;
 stop) echo stop >/var/log/svc.stop ;;

@@ -48,6 +48,7 @@ leaf() {
 }
 
 @test "timeout: an rc 6 that never ends does not hang stop; the guest is killed and gone" {
+    host_only
     sysv_guest t1 'exit 0' 'echo rc6-looping; while :; do sleep 1; done'
     set_key t1 apps/init/timeout 2
     set_key t1 apps/init/killseq "15 1 9"
@@ -62,6 +63,7 @@ leaf() {
 }
 
 @test "timeout: an rc 3 that never ends fails the start, names rc and the key, leaves nothing" {
+    host_only
     sysv_guest t2 'echo booting; while :; do sleep 1; done' 'exit 0'
     set_key t2 apps/init/timeout 2
     run timeout 120 "$VS" t2 start
@@ -75,6 +77,7 @@ leaf() {
 }
 
 @test "timeout: a looping cmd.start-sync or pre-start hook fails the start; nothing stays" {
+    host_only
     make_guest t3
     set_key t3 apps/init/timeout 1
     printf 'sh\n-c\nwhile :; do sleep 1; done\n' >"$(guest_cfg t3)/apps/init/cmd.start-sync"
@@ -100,6 +103,7 @@ leaf() {
 }
 
 @test "apps/init/timeout: bad values are refused naming the file; none/0 accepted" {
+    host_only
     make_guest t4
     set_key t4 apps/init/timeout soon
     run vs t4 start
@@ -158,6 +162,7 @@ leaf() {
 }
 
 @test "identity: two guests with the same context never run at once; the second names the first" {
+    host_only
     make_guest c1
     make_guest c2
     ctx=$(cat "$(guest_cfg c1)/context")
@@ -184,6 +189,7 @@ leaf() {
 }
 
 @test "identity: concurrent starts of two guests with one context: exactly one runs" {
+    host_only
     make_guest r1
     make_guest r2
     cp "$(guest_cfg r1)/context" "$(guest_cfg r2)/context"
@@ -207,6 +213,7 @@ leaf() {
 }
 
 @test "identity: an alias config dir (symlink to another guest's) cannot start a second instance" {
+    host_only
     make_guest a1
     ln -sfn "$(guest_root a1)" "$(guest_cfg a1)/vdir"
     ln -s a1 "$VSERVER_PREFIX/etc/vservers/a1alias"

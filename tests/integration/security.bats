@@ -93,6 +93,7 @@ gsh() { vs g1 exec sh -c "$1"; }
 }
 
 @test "A2: a file mask cannot be used to change the host's null device (chmod, chown, utimes)" {
+    host_only
     probe_guest g1
     vs g1 start
     mode=$(stat -c %a /dev/null) owner=$(stat -c %u:%g /dev/null)
@@ -115,6 +116,7 @@ gsh() { vs g1 exec sh -c "$1"; }
 }
 
 @test "A1/A2: fstab proc, sysfs, devpts lines are confined like the guest's /proc, /sys, /dev/pts" {
+    host_only
     probe_guest g1
     printf '%s\n' 'proc /mnt/p proc defaults 0 0' 'sysfs /mnt/s sysfs rw 0 0' \
         'devpts /mnt/pts devpts defaults 0 0' >>"$(guest_cfg g1)/fstab"
@@ -164,6 +166,7 @@ gsh() { vs g1 exec sh -c "$1"; }
 }
 
 @test "A4/A6: fstab cgroup/kernel file systems, binds of host /proc, /sys, cgroupfs: refused" {
+    host_only
     probe_guest g1
     fstab=$(guest_cfg g1)/fstab
     cp "$fstab" "$BATS_TEST_TMPDIR/fstab"
@@ -214,6 +217,7 @@ assert_masks_are_null() {
 }
 
 @test "A3: swapping /dev/null, /dev/console, /dev/pts/N for core_pattern links gains nothing" {
+    host_only
     probe_guest g1
     cp_before=$(cat /proc/sys/kernel/core_pattern)
     vs g1 start
@@ -535,6 +539,7 @@ assert_masks_are_null() {
 }
 
 @test "A8: i386 socketcall(SYS_SOCKET) cannot create AF_VSOCK/AF_ALG sockets either" {
+    host_only
     probe_guest g1
     vs g1 start
     sweep_guest g1
@@ -662,6 +667,7 @@ compare_with_golden() {
 }
 
 @test "A10: bcapabilities NET_RAW and !CHOWN change the sets accordingly, for init and exec" {
+    host_only
     probe_guest g1
     printf 'NET_RAW\n!CHOWN\n' >"$(guest_cfg g1)/bcapabilities"
     vs g1 start
@@ -681,6 +687,7 @@ compare_with_golden() {
 }
 
 @test "A10: a setuid-root or file-capability binary gains nothing beyond the bounding set" {
+    host_only
     probe_guest g1
     root=$(guest_root g1)
     install -m 4755 "$PROBE_BIN" "$root/bin/vs-probe-suid"
@@ -711,6 +718,7 @@ compare_with_golden() {
 # ---- A11: fds, cwd, root ------------------------------------------------------------------
 
 @test "A11: init and exec'd processes have only fds 0-2; cwd and root stay inside the guest" {
+    host_only
     probe_guest g1
     vs g1 start
     run probe g1 fds 1
@@ -778,6 +786,7 @@ compare_with_golden() {
 # ---- A12: chroot escape -------------------------------------------------------------------
 
 @test "A12: mkdir d; chroot d; cd ../../..; chroot . stays in the guest; no host mountinfo path" {
+    host_only
     probe_guest g1
     vs g1 start
     marker=$VSERVER_PREFIX/host-only-marker
@@ -800,6 +809,7 @@ compare_with_golden() {
 # ---- A17: keyring -------------------------------------------------------------------------
 
 @test "A17: keyctl, add_key, request_key and join_session_keyring are refused on every ABI" {
+    host_only
     probe_guest g1
     vs g1 start
     sweep_guest g1
@@ -820,6 +830,7 @@ compare_with_golden() {
 # ---- A21: UTS -----------------------------------------------------------------------------
 
 @test "A21: sethostname/setdomainname refused by default; with SYS_ADMIN only the guest changes" {
+    host_only
     probe_guest g1
     probe_guest g2
     host=$(uname -n)
@@ -852,6 +863,7 @@ compare_with_golden() {
 # ---- A23: pids ----------------------------------------------------------------------------
 
 @test "A23: the guest's /proc lists only its pids; killing a host pid: ESRCH; kill -1 spares host" {
+    host_only
     probe_guest g1
     vs g1 start
     sleep 100000 </dev/null >/dev/null 2>&1 &
@@ -1060,6 +1072,7 @@ assert_nothing_created() {
 }
 
 @test "D: bad guest names get one clear line naming the value, exit 2, nothing created" {
+    host_only
     long=$(printf 'x%.0s' $(seq 65))
     for n in / a/b .. . ../x "" "$(printf 'a\nb')" "$long" -rf; do
         for cmd in "build -m skeleton" start stop status "exec /bin/true" enter delete; do
@@ -1084,6 +1097,7 @@ assert_nothing_created() {
 }
 
 @test "D: control characters or invalid UTF-8 in a guest name are refused before anything exists" {
+    host_only
     accepted=()
     for n in "$(printf 'a\033]0;owned\007b')" "$(printf 'a\rb')" "$(printf 'a\tb')" \
              "$(printf 'a\001b')" "$(printf 'a\177b')" "$(printf 'a\377b')"; do
@@ -1101,6 +1115,7 @@ assert_nothing_created() {
 }
 
 @test "D: a NUL in the config's name file is refused with the file named, nothing created" {
+    host_only
     make_guest g1
     printf 'a\0b\n' >"$(guest_cfg g1)/name"
     run vs g1 start
@@ -1114,6 +1129,7 @@ assert_nothing_created() {
 }
 
 @test "D: missing guest, start of a running one, exec/enter a stopped one: one line, no change" {
+    host_only
     for cmd in start stop "exec /bin/true" enter restart delete "delete --force" \
                "suexec nobody /bin/true"; do
         run vs nosuch $cmd </dev/null
@@ -1150,6 +1166,7 @@ assert_nothing_created() {
 }
 
 @test "D: roots with /dev, /proc, /sys or /dev/null linked outside: one line naming it; none made" {
+    host_only
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
@@ -1187,6 +1204,7 @@ assert_nothing_created() {
 }
 
 @test "D: fstab targets that are symlinks out of the root (any component): refused, none mounted" {
+    host_only
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
@@ -1223,6 +1241,7 @@ assert_nothing_created() {
 }
 
 @test "D: a FIFO or file where /dev/null, /dev or /proc should be: no hang; refused or replaced" {
+    host_only
     make_guest g1
     root=$(guest_root g1)
     rm -f "$root/dev/null"
@@ -1253,6 +1272,7 @@ assert_nothing_created() {
 }
 
 @test "D: delete --force of a hostile root (links to host files) removes only the guest" {
+    host_only
     make_guest g1
     root=$(guest_root g1)
     decoy=$VSERVER_PREFIX/decoy
