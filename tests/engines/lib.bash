@@ -196,7 +196,7 @@ eng_containerd_start() {
 eng_shim_pids() {
     local d
     for d in /proc/[0-9]*; do
-        tr '\0' ' ' <"$d/cmdline" 2>/dev/null |
+        tr '\0' ' ' 2>/dev/null <"$d/cmdline" |
             grep -q -- "-address $ENG_PREFIX/containerd/containerd.sock " && echo "${d#/proc/}"
     done
     return 0
@@ -267,7 +267,7 @@ eng_cleanup() {
         [[ -d $h${ENG_CGROUP#/} ]] &&
             find "$h${ENG_CGROUP#/}" -depth -type d -exec rmdir {} \;
     done 2>/dev/null
-    grep -F " $ENG_PREFIX" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+    { grep -F " $ENG_PREFIX" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r |
         while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$ENG_PREFIX"
 }

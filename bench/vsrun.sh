@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Bench: vsrun against crun and runc on one busybox bundle, side by side in one run:
+#   run      : `RT run` of /bin/true (foreground, the runtime deletes it on exit), median of RUNS
+#   mass N   : `create`+`start` of N containers (sleep), then `kill` + `delete` of all N, for each
+#              N of COUNTS; also the cost per container of the first and the last 10% created,
+#              which shows a cost that grows with the containers already running
+#   podman   : `podman run --rm busybox true` with --runtime vsrun against podman's default
+#              runtime (runc here: Debian's default crun refuses this hybrid cgroup layout)
+# crun 1.8 refuses hybrid cgroups, so it runs in a private mount namespace without
+# /sys/fs/cgroup/unified (shared/reference/engines.md). Each runtime keeps its state in its own
+# --root on a tmpfs (as /run is), every container's cgroup is below /vs-bench-PID/RT.
+# vsrun's columns are filled when VSRUN (default: the build's vsrun) can run a container.
+# Usage: [RUNS=30] [COUNTS="50 1000"] [VSRUN=path] bench/vsrun.sh
+source "$(dirname "$0")/lib.sh"
+source "$SRC_DIR/tests/engines/lib.bash"
+runs=${RUNS:-30}
+counts=${COUNTS:-50 1000}
+vsrun=${VSRUN:-$VS_BIN/vsrun}
+cg=/vs-bench-$$
+work=$(mktemp -d /tmp/vs-bench-vsrun.XXXXXX)
+mkdir -p "$work/run"
+mount -t tmpfs -o mode=0755 vs-bench-run "$work/run"
+
+in_crun_ns() { unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified; '"$1"; }
+# rt_sh NAME CMD: runs shell CMD where runtime NAME works (crun: in its mount namespace).
+rt_sh() { if [[ $1 == crun ]]; then in_crun_ns "$2"; else bash -c "$2"; fi; }
+rt_bin() {
+  case $1 in
+    crun | runc) command -v "$1" ;;
+    vsrun) echo "$vsrun" ;;
+  esac
+}
+
+cleanup() {
+  set +e
+  local rt id
+  for rt in crun runc vsrun; do
+    [[ -d $work/run/$rt ]] || continue
+    for id in $(ls "$work/run/$rt" 2>/dev/null); do
+      rt_sh $rt "$(rt_bin $rt) --root $work/run/$rt delete --force $id" >/dev/null 2>&1 || true
+    done
+  done
+  [[ -n ${ENG_PREFIX:-} ]] && eng_cleanup
+  local h
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [[ -d $h${cg#/} ]] && find "$h${cg#/}" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  umount "$work/run" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== bundle: busybox-static root, runc's spec template" >&2
+eng_rootfs "$work/rootfs"
+(cd "$work" && runc spec)
+# config.json for container NAME of runtime RT running ARGS: the shared root by absolute path,
+# its own cgroup.
+bundle() {  # dir rt name args...
+  local dir=$1 rt=$2 name=$3
+  shift 3
+  mkdir -p "$dir"
+  jq --arg root "$work/rootfs" --arg cg "$cg/$rt/$name" --args '
+      .process.args = $ARGS.positional | .process.terminal = false
+      | .root = {path: $root, readonly: true} | .linux.cgroupsPath = $cg
+      | .process.rlimits = [{type: "RLIMIT_NOFILE", hard: 1024, soft: 1024}]' "$@" \
+    <"$work/config.json" >"$dir/config.json"
+}
+
+rts=(crun runc)
+vs_why=""
+if [[ ! -x $vsrun ]]; then
+  vs_why="no vsrun at $vsrun"
+else
+  bundle "$work/probe" vsrun probe /bin/true
+  if out=$("$vsrun" --root "$work/run/vsrun" run --bundle "$work/probe" vsprobe-$$ 2>&1); then
+    rts+=(vsrun)
+  else
+    vs_why="vsrun run /bin/true failed: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
+    "$vsrun" --root "$work/run/vsrun" delete --force vsprobe-$$ >/dev/null 2>&1 || true
+  fi
+fi
+[[ -z $vs_why ]] || echo "vsrun not measured: $vs_why" >&2
+
+echo "== run /bin/true ($runs runs each)" >&2
+for rt in "${rts[@]}"; do
+  bundle "$work/true-$rt" $rt true /bin/true
+  rt_sh $rt "hyperfine --style basic --export-json $RESULTS/vsrun-run-$rt.json -N -r $runs -w 3 \
+    -n $rt '$(rt_bin $rt) --root $work/run/$rt run --bundle $work/true-$rt bt-$$'" >&2
+done
+
+# mass RT N: prints "create_start_ms kill_delete_ms first10%_ms_per_ctr last10%_ms_per_ctr".
+cat >"$work/mass.sh" <<'EOF'
+set -eu
+rt=$1 root=$2 dir=$3 n=$4 tag=$5
+now() { date +%s%N; }
+tenth=$(( n / 10 > 0 ? n / 10 : 1 ))
+t0=$(now)
+for i in $(seq "$n"); do
+  [[ $i -eq $((n - tenth + 1)) ]] && tl=$(now)
+  "$rt" --root "$root" create --bundle "$dir/$i" "$tag-$i" </dev/null >/dev/null
+  "$rt" --root "$root" start "$tag-$i"
+  [[ $i -eq $tenth ]] && tf=$(now)
+done
+t1=$(now)
+for i in $(seq "$n"); do "$rt" --root "$root" kill "$tag-$i" KILL; done
+for i in $(seq "$n"); do
+  # delete refuses a container whose init has not died yet: retry briefly.
+  for try in $(seq 200); do
+    "$rt" --root "$root" delete "$tag-$i" 2>/dev/null && break
+    sleep 0.01
+  done
+done
+t2=$(now)
+echo "$(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 ))" \
+  "$(( (tf - t0) / 1000 / tenth ))" "$(( (t1 - tl) / 1000 / tenth ))"
+EOF
+
+declare -A mass
+for n in $counts; do
+  echo "== create+start, then kill+delete, of $n containers" >&2
+  for rt in "${rts[@]}"; do
+    python3 - "$work/config.json" "$work/mass-$rt" "$work/rootfs" "$cg/$rt" "$n" <<'PY'
+import json, os, sys
+tmpl, out, root, cg, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+c = json.load(open(tmpl))
+c["process"]["args"] = ["/bin/sleep", "1000000"]
+c["process"]["terminal"] = False
+c["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]
+c["root"] = {"path": root, "readonly": True}
+for i in range(1, n + 1):
+    os.makedirs(f"{out}/{i}", exist_ok=True)
+    c["linux"]["cgroupsPath"] = f"{cg}/m{i}"
+    json.dump(c, open(f"{out}/{i}/config.json", "w"))
+PY
+    mass[$rt.$n]=$(rt_sh $rt "bash $work/mass.sh $(rt_bin $rt) $work/run/$rt $work/mass-$rt $n m$$")
+    echo "$rt $n: ${mass[$rt.$n]}" >&2
+    rm -rf "$work/mass-$rt"
+  done
+done
+
+echo "== podman run --rm busybox true ($runs runs each)" >&2
+ENG_IMAGES=$work/images
+eng_images "$ENG_IMAGES"
+eng_init "$work/podman" "$vsrun"
+eng_podman_load "$ENG_IMAGES"
+pod="$ENG_PREFIX/bin/podman run --rm --cgroup-parent $cg/podman localhost/busybox:latest true"
+podrts=("-n podman-runc '$pod'")
+[[ " ${rts[*]} " == *" vsrun "* ]] &&
+  podrts+=("-n podman-vsrun '${pod/ run / run --runtime $vsrun }'")
+eval hyperfine --style basic -N -r "$runs" -w 3 --export-json "$RESULTS/vsrun-podman.json" \
+  "${podrts[@]}" >&2
+
+# Report: medians in ms and ratios within this run.
+python3 - "$RESULTS" "$counts" "${rts[*]}" "$vs_why" <<'PY' | tee "$RESULTS/vsrun.tsv"
+import json, statistics, sys
+res, counts, rts, why = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
+def med(path, name=None):
+    for r in json.load(open(path))["results"]:
+        if name is None or r["command"] == name:
+            return statistics.median(r["times"]) * 1000
+run = {rt: med(f"{res}/vsrun-run-{rt}.json") for rt in rts}
+print("run /bin/true, median ms:\t" + "\t".join(f"{rt} {run[rt]:.2f}" for rt in rts))
+if "vsrun" in run:
+    print(f"  vsrun/crun {run['vsrun'] / run['crun']:.2f}\tvsrun/runc "
+          f"{run['vsrun'] / run['runc']:.2f}")
+pod = {r["command"]: statistics.median(r["times"]) * 1000
+       for r in json.load(open(f"{res}/vsrun-podman.json"))["results"]}
+print("podman run --rm true, median ms:\t" + "\t".join(f"{k} {v:.2f}" for k, v in pod.items()))
+if "podman-vsrun" in pod:
+    print(f"  vsrun/default(runc) {pod['podman-vsrun'] / pod['podman-runc']:.2f}")
+if why:
+    print(f"vsrun not measured: {why}")
+PY
+for n in $counts; do
+  printf 'mass %s: create+start ms, kill+delete ms, us/ctr first 10%%, us/ctr last 10%%\n' "$n"
+  for rt in "${rts[@]}"; do printf '  %s\t%s\n' "$rt" "${mass[$rt.$n]// /	}"; done
+  if [[ -n ${mass[vsrun.$n]:-} ]]; then
+    read -r vc vk _ _ <<<"${mass[vsrun.$n]}"
+    read -r cc ck _ _ <<<"${mass[crun.$n]}"
+    python3 -c "print(f'  vsrun/crun create+start {$vc/$cc:.2f}  kill+delete {$vk/$ck:.2f}')"
+  fi
+done | tee -a "$RESULTS/vsrun.tsv"
