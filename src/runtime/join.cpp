@@ -16,6 +16,7 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "cgroup/join_leaf.hpp"
 #include "fs/resolve.hpp"
 #include "caps/apply.hpp"
 #include "ns/join.hpp"
@@ -196,8 +197,14 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     // kernel's global threadgroup lock and its RCU grace period, milliseconds per exec, that a
     // cgroup.procs write from here costs). If cgroup2 did not take it, we move it after.
     UniqueFd cg2;
-    if (!profile.cgroup2.empty())
+    std::string cg2_path = profile.cgroup2;
+    if (profile.cgroup2_leaf) {
+        cg2 = VS_TRY(
+            cgroup::open_join_leaf(profile.cgroup2).wrap("join the cgroup of guest \"{}\"", name));
+        cg2_path += std::string("/") + cgroup::kJoinLeaf;
+    } else if (!profile.cgroup2.empty()) {
         if (auto fd = sys::open(profile.cgroup2, O_PATH | O_DIRECTORY); fd) cg2 = std::move(*fd);
+    }
     proc::ExecSpawnOptions so;
     so.cgroup2_fd = cg2.get();
     so.ctx = const_cast<std::vector<std::string>*>(&profile.cgroup_self_join);
@@ -238,7 +245,7 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
         proc::SyncChannel channel;
     } child{std::move(joiner), std::move(channel)};
     if (!in_cgroup2 && cg2)
-        VS_TRY(sys::write_file(profile.cgroup2 + "/cgroup.procs", std::to_string(child.pidfd.pid()))
+        VS_TRY(sys::write_file(cg2_path + "/cgroup.procs", std::to_string(child.pidfd.pid()))
                    .wrap("move the process into the guest's cgroup"));
     if (!early) VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 

@@ -16,7 +16,7 @@ namespace vs::runtime {
 namespace {
 
 // Bumped whenever a field changes meaning; another version is rebuilt from the config.
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;
 
 std::string json_path(const std::string& run_dir) { return run_dir + "/join.json"; }
 std::string bpf_path(const std::string& run_dir) { return run_dir + "/join.bpf"; }
@@ -52,6 +52,7 @@ Result<JoinProfile> make_join_profile(const spec::GuestSpec& spec, const cgroup:
     p.rlimits = std::move(rlimits);
     p.cgroup_self_join = cg.self_join_files();
     p.cgroup2 = cg.unified_path();
+    p.cgroup2_leaf = spec.init.style == spec::InitStyle::Systemd && !p.cgroup2.empty();
     p.seccomp_profile = spec.seccomp_profile;
     p.filter = std::move(filter);
     return p;
@@ -79,6 +80,7 @@ Status save_join_profile(const std::string& run_dir, const state::GuestState& st
                           {"hard", static_cast<uint64_t>(r.value.rlim_max)}});
     j["cgroup_self_join"] = p.cgroup_self_join;
     j["cgroup2"] = p.cgroup2;
+    j["cgroup2_leaf"] = p.cgroup2_leaf;
     j["seccomp_profile"] = p.seccomp_profile;
     j["filter_insns"] = p.filter.insns.size();
     // The program first: a join.json that names a filter always finds it written.
@@ -121,6 +123,7 @@ std::optional<JoinProfile> load_join_profile(const std::string& run_dir,
         }
         p.cgroup_self_join = j.at("cgroup_self_join").get<std::vector<std::string>>();
         p.cgroup2 = j.at("cgroup2").get<std::string>();
+        p.cgroup2_leaf = j.at("cgroup2_leaf").get<bool>();
         p.seccomp_profile = j.at("seccomp_profile").get<std::string>();
         auto insns = j.at("filter_insns").get<size_t>();
         if (insns > 0) {

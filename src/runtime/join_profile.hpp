@@ -38,7 +38,10 @@ struct JoinProfile {
     std::vector<RlimitSetting> rlimits;
     std::vector<std::string> cgroup_self_join;  ///< v1 files the joiner writes "0" to
     std::string cgroup2;                        ///< its cgroup2 dir; "" on pure v1
-    std::string seccomp_profile;                ///< the name, for messages
+    /// Join cgroup2's leaf cgroup::kJoinLeaf below `cgroup2` (made on demand), not `cgroup2`
+    /// itself: the guest's cgroup is delegated to its systemd, which enables controllers there.
+    bool cgroup2_leaf = false;
+    std::string seccomp_profile;  ///< the name, for messages
     seccomp::Program filter;
 };
 

@@ -2,10 +2,14 @@
 # Init style systemd: a bookworm guest with systemd-sysv (scripts/fixtures.sh --systemd, built
 # once per CI run, needs the host's apt mirror) boots systemd as PID 1 in a user namespace, runs
 # a unit of its own, stops through SIGRTMIN+3; a classic guest is refused; the guest's systemd
-# cannot raise its own limits.
+# cannot raise its own limits. Then the hostile-guest battery's checks (security.bats, A1-A12,
+# A17, A23; the helpers of security_lib.bash, whose setup/teardown also snapshot the host's
+# knobs and check that nothing leaked) against the wider capability set systemd is given.
+# The same suite runs in the cgroup-v2 VM when the fixture is cached (docs/testing.md).
 
 bats_require_minimum_version 1.5.0
 load lib
+load security_lib
 
 setup_file() {
     [[ $EUID -eq 0 ]] || skip "needs root"
@@ -15,15 +19,23 @@ setup_file() {
     [[ -s $FIXTURE ]]
 }
 
-setup() { vs_setup; }
-teardown() { vs_teardown; }
-
 # sd_guest NAME [--no-userns]: a guest from the systemd fixture, style systemd.
 sd_guest() {
     vs "$1" build -m template ${2:-} -- -t "$FIXTURE" >/dev/null
     echo systemd >"$(guest_cfg "$1")/apps/init/style"
     VS_GUESTS+=("$1")
 }
+
+# sd_probe_guest NAME: sd_guest with the battery's static vs-probe at /bin/vs-probe, started
+# and booted (its systemd is running, so what it mounts and unshares is in place).
+sd_probe_guest() {
+    sd_guest "$1"
+    install -m 0755 "$PROBE_BIN" "$(guest_root "$1")/bin/vs-probe"
+    vs "$1" start
+    boot_state "$1" >/dev/null
+}
+
+gsh() { vs g1 exec sh -c "$1"; }
 
 # Waits (bounded) until the guest's systemd has finished booting; prints its state.
 boot_state() {
@@ -88,9 +100,23 @@ UNIT
     run vs g1 exec sh -c 'find /sys/fs/cgroup -name g2 | head -1'
     [ -z "$output" ]
     # And it cannot move a process out of its subtree (the parent is not mounted in the guest).
-    run vs g1 exec sh -c 'cat /proc/self/cgroup | grep -v ":/$" |
-      grep -v "/init.scope\|/system.slice\|/user.slice" || true'
-    [ -z "$output" ]
+    # A joining process sits in the leaf .vserver-join of the guest's cgroup2 dir (cgroup2 lets
+    # no process live beside the controllers systemd enables there), elsewhere in its root.
+    run vs g1 exec cat /proc/self/cgroup
+    [[ $output == *"0::/.vserver-join"* ]]
+    [ -z "$(grep -v '^0::/.vserver-join$' <<<"$output" | grep -v ':/$' || true)" ]
+    # A leaf the guest made itself under that name is not joined; once gone, a new one is made.
+    p=$VSERVER_CGROUP_PARENT
+    u=$(ls -d /sys/fs/cgroup/unified/"$p"/g1 /sys/fs/cgroup/"$p"/g1 2>/dev/null | head -1)
+    rmdir "$u/.vserver-join"
+    mkdir "$u/.vserver-join"
+    chown "$(stat -c %u "$u")" "$u/.vserver-join"
+    run vs g1 exec true
+    [ "$status" -ne 0 ]
+    [[ $output == *".vserver-join\" was made by the guest"* ]]
+    rmdir "$u/.vserver-join"
+    vs g1 exec true
+    [ "$(stat -c %u "$u/.vserver-join")" -eq 0 ]
 }
 
 @test "a guest without a user namespace is refused with a pointer at userns" {
@@ -99,4 +125,150 @@ UNIT
     [ "$status" -ne 0 ]
     [[ $output == *"init style systemd needs a user namespace"*userns* ]]
     assert_no_leaks g3
+}
+
+# ---- the battery against systemd's capabilities (every one over its own user namespace) ----
+
+@test "battery A10: systemd holds LXD's set (no SYS_MODULE/TIME/RAWIO/MAC_*), in its own userns" {
+    sd_probe_guest g1
+    last=$(cat /proc/sys/kernel/cap_last_cap)
+    want=$(( (1 << (last + 1)) - 1 ))
+    want=$(( want & ~$(cap_mask 16 25 17 33 32) ))   # SYS_MODULE TIME RAWIO MAC_ADMIN MAC_OVERRIDE
+    for pid in 1 self; do
+        [ "$(guest_cap g1 CapBnd $pid)" -eq "$want" ]
+        [ "$(guest_cap g1 CapAmb $pid)" -eq 0 ]
+    done
+    [ "$(readlink /proc/$(init_pid g1)/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+    # The guest's root is not the host's: uid 0 inside maps to an unprivileged host uid.
+    [ "$(awk '$1 == 0 {print $2}' /proc/$(init_pid g1)/uid_map)" -ne 0 ]
+}
+
+@test "battery A1/A2: with CAP_SYS_ADMIN in its userns, /proc/sys and masks still hold" {
+    sd_probe_guest g1
+    # Try to peel off the read-only /proc/sys and the masks first (in its own mount namespace
+    # that may or may not work); the knobs belong to the host's user namespace either way.
+    gsh 'mount -o remount,rw /proc/sys; umount /proc/sys; umount -l /proc/sysrq-trigger
+         for m in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do umount -l $m
+         done; true' || true
+    for kv in "/proc/sys/kernel/core_pattern=|/tmp/vs-evil %p" \
+              "/proc/sys/kernel/modprobe=/tmp/vs-evil" "/proc/sys/vm/overcommit_memory=2" \
+              "/proc/sys/vm/drop_caches=3" "/proc/sys/kernel/sysrq=1" "/proc/sys/kernel/panic=1" \
+              "/proc/sys/kernel/randomize_va_space=0" \
+              "/proc/sysrq-trigger=h" "/sys/kernel/uevent_helper=/tmp/vs-evil"; do
+        path=${kv%%=*} val=${kv#*=}
+        run probe g1 write "$path" "$val"
+        echo "$path: $output"
+        [ "$status" -ne 0 ]
+        if [[ -e $path ]]; then expect_refused "$output"; else [ "$output" = ENOENT ]; fi
+    done
+    run gsh 'echo "|/tmp/vs-evil" >/proc/sys/kernel/core_pattern'
+    [ "$status" -ne 0 ]
+    # Its network namespace is its own (owned by its user namespace): its net.* knobs are its
+    # own to set, as in LXD; the host's stay as they were.
+    host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+    [ "$(readlink /proc/$(init_pid g1)/ns/net)" != "$(readlink /proc/self/ns/net)" ]
+    run probe g1 write /proc/sys/net/ipv4/ip_forward $((1 - host_fwd))
+    [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
+    # What the masks hide and the host's root owns stays unreadable without them (the guest's
+    # root owns its mount namespace, so it can lift a mask; docs/config-vserver.md says what
+    # that shows: read-only host counters such as /proc/interrupts).
+    for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+        run probe g1 read "$f"
+        echo "$output"
+        [[ $(jq -r '.[0].error // ""' <<<"$output") == ENOENT ]] && continue
+        [ "$(jq -r '.[0].bytes // 0' <<<"$output")" -eq 0 ]
+    done
+}
+
+@test "battery A4/A12: its mounts stay in its namespace; chroot and pivot games stay in the guest" {
+    sd_probe_guest g1
+    host_before=$(cat /proc/self/mountinfo | awk '{print $5}' | sort)
+    # Allowed in its own mount namespace (systemd does the same for its services) ...
+    gsh 'mkdir -p /mnt/vsbat && mount -t tmpfs vsbat /mnt/vsbat && mount --bind / /mnt/vsbat'
+    # ... and invisible to the host: no new mount point, none under the guest's root.
+    [ "$(cat /proc/self/mountinfo | awk '{print $5}' | sort)" = "$host_before" ]
+    [ -z "$(grep -F "$(guest_root g1)/mnt/vsbat" /proc/self/mountinfo || true)" ]
+    # Host file systems cannot be reached by mounting them: no block device, no host /proc.
+    run gsh 'mount -t ext4 /dev/vda /mnt'
+    [ "$status" -ne 0 ]
+    run gsh 'ls /dev/sda /dev/vda /dev/mem /dev/kmsg 2>/dev/null'
+    [ -z "$output" ]
+    marker=$VSERVER_PREFIX/host-only-marker
+    touch "$marker"
+    run bash -c "exec 7</; '$VS' g1 exec /bin/vs-probe chroot-escape '$marker' \
+        '$BATS_TEST_FILENAME' /proc/1/root$VSERVER_PREFIX"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .chroot_jail <<<"$output")" = OK ]
+    [ "$(jq -r .escaped <<<"$output")" = false ]
+    run gsh "ls $VSERVER_PREFIX"
+    [ "$status" -ne 0 ]
+    run gsh 'awk "{print \$5}" /proc/self/mountinfo'
+    [[ $output != *"$VSERVER_PREFIX"* ]]
+}
+
+@test "battery A6: a fresh cgroup mount shows its own subtree; limits, release_agent hold" {
+    sd_probe_guest g1
+    sd_guest g2
+    vs g2 start
+    before=$(cat /proc/$(init_pid g1)/cgroup)
+    # Its own cgroup's limits: owned by the host's root.
+    for f in memory.max pids.max cpu.max cgroup.max.descendants cgroup.type \
+             memory/memory.limit_in_bytes pids/pids.max; do
+        run probe g1 write "/sys/fs/cgroup/$f" max
+        echo "$f: $output"
+        [ "$status" -ne 0 ]
+        [[ $output == ENOENT ]] || expect_refused "$output"
+    done
+    # A cgroup2 mount of its own roots at its cgroup namespace: no other guest, no parent.
+    run gsh "mkdir -p /tmp/cg2 && mount -t cgroup2 none /tmp/cg2 && ls -a /tmp/cg2 &&
+             find /tmp/cg2 -name g2 -o -name $VSERVER_CGROUP_PARENT | head -1"
+    echo "$output"
+    [[ $output != *g2* && $output != *"$VSERVER_CGROUP_PARENT"* ]]
+    # v1: its own hierarchies cannot be made; release_agent is host-only (CVE-2022-0492).
+    run gsh 'mkdir -p /tmp/cg1 && mount -t cgroup -o none,name=vsevil none /tmp/cg1'
+    [ "$status" -ne 0 ]
+    run gsh 'mkdir -p /tmp/cgr && mount -t cgroup -o rdma none /tmp/cgr &&
+             echo /tmp/vs-evil > /tmp/cgr/release_agent'
+    [ "$status" -ne 0 ]
+    for f in /sys/fs/cgroup/*/release_agent; do
+        [[ -r $f ]] && [[ $(cat "$f") != *vs-evil* ]]
+    done
+    # Its processes, wherever systemd put them, stay below its own cgroup on the host.
+    for p in $(guest_cgroup_pids g1); do
+        grep -q "/$VSERVER_CGROUP_PARENT/g1" /proc/$p/cgroup
+    done
+    [ "$(cat /proc/$(init_pid g1)/cgroup)" = "$before" ]
+}
+
+@test "battery A7/A8/A17/A23: devices, modules, keyrings, host pids stay out of reach" {
+    sd_probe_guest g1
+    for n in 'b 8 0' 'c 1 1' 'c 1 11' 'c 10 237'; do
+        run gsh "mknod /tmp/dev-x $n"
+        echo "$n: $output"
+        [ "$status" -ne 0 ]
+        [ ! -e "$(guest_root g1)/tmp/dev-x" ]
+    done
+    run probe g1 read /proc/kmsg
+    [[ $(jq -r '.[0].error // "OPENED"' <<<"$output") == EACCES ||
+        $(jq -r '.[0].error // "OPENED"' <<<"$output") == EPERM ]]
+    sweep_guest g1
+    for s in init_module finit_module delete_module kexec_load open_by_handle_at \
+             'mknod(blk,8:0)' 'mknod(chr,1:1)' 'syslog(READ_ALL)' 'keyctl(GET_KEYRING_ID)' \
+             add_key request_key; do
+        got=$(sweep_row x86_64 "$s")
+        [[ $got == EPERM || $got == EACCES ]] || { echo "x86_64 $s: $got"; false; }
+    done
+    run probe g1 read /proc/keys /proc/key-users
+    [ "$(jq -r '.[0].bytes // 0' <<<"$output")" -eq 0 ]
+    # Host pids: invisible, unkillable; kill -1 from the guest spares the host.
+    sleep 100000 </dev/null >/dev/null 2>&1 &
+    hs=$!
+    SEC_HOST_PIDS+=("$hs")
+    run gsh "kill -9 $hs"
+    [ "$status" -ne 0 ]
+    [[ $output == *"No such process"* ]]
+    vs g1 exec sh -c 'kill -9 -1; true' || true
+    kill -0 "$hs"
+    kill -0 $$
 }
