@@ -11,19 +11,18 @@ namespace vs::proc::init_protocol {
 
 /// Message numbers on the SOCK_SEQPACKET sync channel (one message per packet).
 enum Msg : uint32_t {
-    kGo = 1,       ///< parent -> child: continue
-    kError = 2,    ///< child -> parent: code = errno, payload = what failed
-    kExec = 3,     ///< child -> parent: about to execve
-    kFd = 4,       ///< child -> parent: an fd in SCM_RIGHTS (pty master), no payload
-    kReady = 5,    ///< child -> parent: reached a sync point (e.g. namespaces ready)
-    kSpawned = 6,  ///< vs-init --join -> vserver: the command's pid (host view) in `code`
-    kPlan = 7,     ///< vserver -> vs-init --join: a PlanHeader and what follows it
+    kGo = 1,     ///< parent -> child: continue
+    kError = 2,  ///< child -> parent: code = errno, payload = what failed
+    kExec = 3,   ///< child -> parent: about to execve
+    kFd = 4,     ///< child -> parent: an fd in SCM_RIGHTS (pty master), no payload
+    kReady = 5,  ///< child -> parent: reached a sync point (e.g. namespaces ready)
+    kPlan = 7,   ///< vserver -> vs-init --join: a PlanHeader and what follows it
 };
 
 /// Every message starts with this; the payload (if any) follows without padding.
 struct MsgHeader {
     uint32_t type;  ///< a Msg
-    int32_t code;   ///< Error: the errno; Spawned: the pid; else 0
+    int32_t code;   ///< Error: the errno; else 0
 };
 
 /// The receive buffer of SyncChannel::recv: no message but Plan may be larger.
@@ -36,7 +35,7 @@ constexpr size_t kMaxPlan = 64 * 1024;
 /// The plan of `vs-init --join`: everything the joining process does between its birth and the
 /// guest command's execve.
 constexpr uint32_t kPlanMagic = 0x4e4a5356;  // "VSJN"
-constexpr uint32_t kPlanVersion = 1;
+constexpr uint32_t kPlanVersion = 2;
 
 enum PlanFlags : uint32_t {
     kTty = 1,         ///< open a pty in the guest's devpts, send the master, slave on 0-2
@@ -63,6 +62,18 @@ struct PlanHeader {
     uint32_t n_rlimits;
     uint32_t n_filter;
     uint32_t home_len;
+    int32_t result_fd;  ///< vserver's JoinResult memfd, as numbered in vs-init
+    uint32_t pad;
+};
+
+/// What `vs-init --join` reports after it has closed the sync channel (tools/vs-init/spawn.cpp
+/// says why it must): written into a shared mapping of a memfd vserver made, which vserver reads
+/// once vs-init has exited. All zero: vs-init died before it started the command.
+struct JoinResult {
+    int32_t pid;  ///< the command's pid, as vs-init and vserver see it (their pid namespace)
+    int32_t err;  ///< errno of what failed after the channel closed (the clone, or the
+                  ///< command's setsid, controlling terminal or execve), 0: nothing
+    char what[kMaxErrorText];  ///< what failed, NUL-terminated
 };
 
 struct PlanRlimit {
@@ -83,7 +94,8 @@ using ExitStatus = int32_t;
 // The layout is what goes on the wire: both ends are built by one compiler for one host, but a
 // field moved or resized must be a deliberate protocol change (kPlanVersion), not an accident.
 static_assert(sizeof(MsgHeader) == 8 && offsetof(MsgHeader, code) == 4);
-static_assert(sizeof(PlanHeader) == 64);
+static_assert(sizeof(PlanHeader) == 72 && offsetof(PlanHeader, result_fd) == 64);
+static_assert(sizeof(JoinResult) == 8 + kMaxErrorText && offsetof(JoinResult, what) == 8);
 static_assert(offsetof(PlanHeader, ns_flags) == 8 && offsetof(PlanHeader, pidfd) == 16 &&
               offsetof(PlanHeader, root_fd) == 20 && offsetof(PlanHeader, flags) == 24 &&
               offsetof(PlanHeader, cap_last) == 28 && offsetof(PlanHeader, cap_keep) == 32 &&

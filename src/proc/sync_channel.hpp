@@ -11,7 +11,8 @@
 //   EOF after Exec: execve succeeded (the socket is close-on-exec).
 //   Error after Exec: execve itself failed.
 // exec/enter (runtime/join.cpp) differ: the child is vs-init --join from a sealed memfd; it gets
-// Plan instead of Go, may send Fd, then Spawned{pid} and, if the command's execve failed, Error.
+// Plan instead of Go, may send Fd, and closes its end before it starts the command (EOF); the
+// command's pid and a failed execve come back in a shared memfd (init_protocol::JoinResult).
 // The numbers and layouts are proc/init_protocol.hpp, shared with vs-init.
 #pragma once
 
@@ -25,20 +26,19 @@
 namespace vs::proc {
 
 enum class SyncMsg : uint32_t {
-    Go = init_protocol::kGo,            ///< parent -> child: continue
-    Error = init_protocol::kError,      ///< child -> parent: {errno, message}
-    Exec = init_protocol::kExec,        ///< child -> parent: about to execve
-    Fd = init_protocol::kFd,            ///< child -> parent: an fd in SCM_RIGHTS (pty master)
-    Ready = init_protocol::kReady,      ///< child -> parent: reached a sync point
-    Spawned = init_protocol::kSpawned,  ///< vs-init -> vserver: the command's pid in `value`
-    Plan = init_protocol::kPlan,        ///< vserver -> vs-init --join: the join plan
+    Go = init_protocol::kGo,        ///< parent -> child: continue
+    Error = init_protocol::kError,  ///< child -> parent: {errno, message}
+    Exec = init_protocol::kExec,    ///< child -> parent: about to execve
+    Fd = init_protocol::kFd,        ///< child -> parent: an fd in SCM_RIGHTS (pty master)
+    Ready = init_protocol::kReady,  ///< child -> parent: reached a sync point
+    Plan = init_protocol::kPlan,    ///< vserver -> vs-init --join: the join plan
 };
 
 struct SyncMessage {
     SyncMsg type = SyncMsg::Go;
     Error error;       ///< for Error
     UniqueFd fd;       ///< for Fd
-    int value = 0;     ///< the header's code field (Spawned: the pid)
+    int value = 0;     ///< the header's code field
     bool eof = false;  ///< the peer closed its end (after a successful exec, or it died)
 };
 

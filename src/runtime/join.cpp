@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,14 +99,16 @@ std::vector<std::string> environment(const JoinProfile& profile, const JoinReque
 // PR_SET_DUMPABLE 0 does not stop it) could open /proc/PID/exe and, once we exit, write the host
 // binary, or grab its host fds. So we vfork + execveat a sealed memfd copy of the static,
 // libc-free vs-init (`vs-init --join`, tools/vs-init/join.cpp) with only the init's pidfd, root
-// fd and the sync channel. It stays in the host's pid namespace (the guest cannot name it),
-// reads the plan we send (proc/init_protocol.hpp: namespaces, rlimits, the compiled seccomp
-// program, capability sets, ids, cwd, pty), applies it, and forks the command's process, which
-// is born in the guest's pid namespace running that sealed memfd until its execve (write-open
-// fails: ETXTBSY while it runs, the write seal after). Doing the steps in vs-init rather than in
-// a fork of us also skips copying our large address space (bench/README.md, exec).
+// fd, the sync channel and a memfd for its result. It stays in the host's pid namespace (the
+// guest cannot name it), reads the plan we send (proc/init_protocol.hpp: namespaces, rlimits,
+// the compiled seccomp program, capability sets, ids, cwd, pty), applies it, closes every fd
+// but 0-2 and forks the command's process, which is born in the guest's pid namespace running
+// that sealed memfd until its execve (write-open fails: ETXTBSY while it runs, the write seal
+// after) and holding nothing of the host (tools/vs-init/spawn.cpp). Doing the steps in vs-init
+// rather than in a fork of us also skips copying our large address space (bench/README.md,
+// exec).
 Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd,
-                              int root_fd) {
+                              int root_fd, int result_fd) {
     const uint64_t ns_flags = profile.ns_flags;
     const auto& limits = profile.rlimits;
     const auto& filter = profile.filter;
@@ -116,6 +119,7 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     h.ns_flags = ns_flags;
     h.pidfd = pidfd;
     h.root_fd = root_fd;
+    h.result_fd = result_fd;
     if (req.tty) h.flags |= jp::kTty;
     if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
     if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
@@ -159,6 +163,26 @@ bool is_our_child(int pidfd) {
                     WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
+// The memfd vs-init --join writes its JoinResult into (all zero until it does).
+Result<UniqueFd> make_result_memfd() {
+    int fd = ::memfd_create("vs-join-result", MFD_CLOEXEC);
+    if (fd < 0) return errno_error("memfd_create for vs-init's result");
+    UniqueFd r(fd);
+    if (::ftruncate(fd, sizeof(proc::init_protocol::JoinResult)) < 0)
+        return errno_error("size the memfd for vs-init's result");
+    return r;
+}
+
+Result<proc::init_protocol::JoinResult> read_result(int fd) {
+    proc::init_protocol::JoinResult r{};
+    ssize_t n = ::pread(fd, &r, sizeof r, 0);
+    if (n < 0) return errno_error("read vs-init's result");
+    if (static_cast<size_t>(n) != sizeof r)
+        return make_error(EIO, "read vs-init's result: {} bytes, not {}", n, sizeof r);
+    r.what[sizeof r.what - 1] = '\0';
+    return r;
+}
+
 }  // namespace
 
 Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& st,
@@ -186,7 +210,8 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     auto env = environment(profile, req);
     auto helper_file = VS_TRY(helper_path());
     auto helper = VS_TRY(proc::sealed_copy(helper_file));
-    auto plan = VS_TRY(make_plan(profile, req, pidfd.fd(), root.get()));
+    auto result = VS_TRY(make_result_memfd());
+    auto plan = VS_TRY(make_plan(profile, req, pidfd.fd(), root.get(), result.get()));
     proc::SyncChannel channel;
     proc::PidFd joiner;
     bool in_cgroup2 = false;
@@ -227,8 +252,8 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
         if (early) VS_TRY(parent_end.send_payload(proc::SyncMsg::Plan, plan));
         bool refused = false;
         so.cgroup2_refused = early ? &refused : nullptr;
-        auto spawned = proc::spawn_exec_fd(helper.get(), argv, env,
-                                           {child_end.fd(), pidfd.fd(), root.get()}, so);
+        auto spawned = proc::spawn_exec_fd(
+            helper.get(), argv, env, {child_end.fd(), pidfd.fd(), root.get(), result.get()}, so);
         if (!spawned && refused) {
             early = false;
             continue;
@@ -249,28 +274,19 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
                    .wrap("move the process into the guest's cgroup"));
     if (!early) VS_TRY(child.channel.send_payload(proc::SyncMsg::Plan, plan));
 
-    // vs-init sends [Fd], then Spawned{pid} and, if the command's execve failed, Error; then it
-    // exits. Anything else, or twice, is a protocol error: between its
-    // birth and its first syscall the spawned process still holds this channel, and the guest
-    // can see that process, so nothing received here is trusted beyond this order and a pid
-    // that must be an unreaped child of ours.
+    // On the channel vs-init sends [Fd] or Error (then it exits); it closes the channel before it
+    // starts the command. The command's pid and a failure after that come in the result memfd
+    // once vs-init is gone. Nothing else is expected here, and the pid must be an unreaped child
+    // of ours other than vs-init.
     UniqueFd master;
-    proc::PidFd cmd;
     std::optional<Error> failed;
     for (;;) {
         auto m = VS_TRY(child.channel.recv());
         if (m.eof) break;
         if (m.type == proc::SyncMsg::Error && !failed) {
             failed = std::move(m.error);
-        } else if (m.type == proc::SyncMsg::Fd && req.tty && !master && !cmd.valid() && !failed) {
+        } else if (m.type == proc::SyncMsg::Fd && req.tty && !master && !failed) {
             master = std::move(m.fd);
-        } else if (m.type == proc::SyncMsg::Spawned && !cmd.valid() && !failed && m.value > 0 &&
-                   m.value != child.pidfd.pid()) {
-            auto p = VS_TRY(proc::PidFd::open(m.value));
-            if (!is_our_child(p.fd()))
-                return make_error(EPROTO, "run in guest \"{}\": reported pid {} is not our child",
-                                  name, m.value);
-            cmd = std::move(p);
         } else {
             return make_error(EPROTO,
                               "run in guest \"{}\": unexpected message {} on the sync channel",
@@ -279,11 +295,21 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     }
     child.channel.close();
     (void)child.pidfd.wait();
-    if (failed) {
-        int code = cmd.valid() ? VS_TRY(cmd.wait()) : 0;
-        Error e = std::move(*failed);
+    if (failed) return std::move(failed->wrap(fmt::format("run in guest \"{}\"", name)));
+    auto res = VS_TRY(read_result(result.get()));
+    proc::PidFd cmd;
+    if (res.pid > 0 && res.pid != child.pidfd.pid()) {
+        auto p = VS_TRY(proc::PidFd::open(res.pid));
+        if (!is_our_child(p.fd()))
+            return make_error(EPROTO, "run in guest \"{}\": reported pid {} is not our child", name,
+                              res.pid);
+        cmd = std::move(p);
+    }
+    if (res.err != 0) {
+        Error e(res.err, res.what);
         e.wrap(fmt::format("run in guest \"{}\"", name));
         if (!cmd.valid()) return e;
+        int code = VS_TRY(cmd.wait());
         return Error(e.code, e.message + fmt::format(" (exit status {})", code));
     }
     if (!cmd.valid())

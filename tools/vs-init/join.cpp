@@ -8,12 +8,12 @@
 // (the guest cannot name us) and read the plan (src/proc/init_protocol.hpp) from FD, the sync
 // channel, once vserver has moved us into the guest's cgroups. Then, in this order (the same as
 // the guest's init gets in runtime/guest_init.cpp and caps/apply.cpp):
-//   non-dumpable; setns into every namespace of the init (pid: only for our children); in a
-//   user namespace become its root; chroot to the init's root; the pty (master sent to
-//   vserver); rlimits; no_new_privs; seccomp; capability sets (bounding, ambient, securebits,
-//   permitted = effective = held & bounding, inheritable empty); uid/gid/groups; cwd; close
-//   every fd but FD; then spawn.cpp starts the command.
-// Any failure: Error{errno, what} on FD, exit 1.
+//   non-dumpable; map the result page (spawn.cpp); setns into every namespace of the init (pid:
+//   only for our children); in a user namespace become its root; chroot to the init's root; the
+//   pty (master sent to vserver); rlimits; no_new_privs; seccomp; capability sets (bounding,
+//   ambient, securebits, permitted = effective = held & bounding, inheritable empty);
+//   uid/gid/groups; cwd; close every fd but FD; then spawn.cpp closes FD and starts the command.
+// Any failure up to there: Error{errno, what} on FD, exit 1; after: in the result page.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -27,6 +27,7 @@
 using namespace vsinit;
 namespace wire = vs::proc::init_protocol;
 
+long spawn_prepare(int result_fd);                              // spawn.cpp
 int spawn_command(int fd, char** argv, char** envp, bool tty);  // spawn.cpp
 
 namespace {
@@ -113,6 +114,16 @@ void apply_caps(int fd, const wire::PlanHeader& h) {
     check(fd, sys_capset(&hdr, d), "set permitted=effective=bounding, inheritable=0");
 }
 
+// A vserver whose stdio was closed may hand us a fd at 0-2: it moves above them, so that the
+// slot stays closed for the command (as it was for vserver) and never carries a host fd to it.
+int above_stdio(int f) {
+    if (f < 0 || f > 2) return f;
+    long moved = sys_fcntl(f, F_DUPFD, 3);
+    if (moved < 0) return f;  // EMFILE: the caller's check of the fd fails instead
+    sys_close(f);
+    return static_cast<int>(moved);
+}
+
 alignas(16) char plan_buf[wire::kMaxPlan];
 
 }  // namespace
@@ -125,7 +136,7 @@ int join_main(int argc, char** argv, char** envp) {
         say(t);
         return 2;
     }
-    const int fd = parse_int(argv[2]);
+    const int fd = above_stdio(parse_int(argv[2]));
     // vserver dies -> EOF here -> we never go on (we are its vfork child, not yet confined).
     sys_prctl(PR_SET_PDEATHSIG, 9);
     long n;
@@ -152,9 +163,15 @@ int join_main(int argc, char** argv, char** envp) {
     const char* limits = p + h.n_groups * 4ul;
     const char* filter = limits + h.n_rlimits * sizeof(wire::PlanRlimit);
     const char* home = filter + h.n_filter * wire::kFilterInsnSize;
+    h.pidfd = above_stdio(h.pidfd);
+    h.root_fd = above_stdio(h.root_fd);
+    h.result_fd = above_stdio(h.result_fd);
+    if (fd < 3 || h.pidfd < 3 || h.root_fd < 3 || h.result_fd < 3)
+        fail(fd, -EMFILE, "move vserver's fds above stdio");
 
     // Nothing but host root may look into us, even when a user namespace makes us its root.
     check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
+    check(fd, spawn_prepare(h.result_fd), "map vserver's result page");
     if (h.ns_flags)
         check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
               "setns into the guest's namespaces");
@@ -191,8 +208,8 @@ int join_main(int argc, char** argv, char** envp) {
         check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
     }
     if (sys_chdir(home) < 0) check(fd, sys_chdir("/"), "chdir \"/\"");
-    // The pidfd and root fd of the host go here; only the channel stays (spawn.cpp drops it
-    // in the child).
+    // The pidfd, root fd and result memfd of the host go here; only the channel stays, until
+    // spawn.cpp has nothing left to send on it.
     if (fd > 3) sys_close_range(3u, static_cast<unsigned>(fd) - 1);
     sys_close_range(static_cast<unsigned>(fd) + 1, ~0u);
     return spawn_command(fd, argv + 4, envp, h.flags & wire::kTty);

@@ -56,7 +56,12 @@ inline long sys_close_range(unsigned lo, unsigned hi) {
     return syscall6(__NR_close_range, lo, hi, 0);
 }
 inline long sys_fcntl(int fd, int cmd, long arg) { return syscall6(__NR_fcntl, fd, cmd, arg); }
-inline long sys_pipe2(int* p, int flags) { return syscall6(__NR_pipe2, (long)p, flags); }
+inline long sys_mmap(size_t len, int prot, int flags, int fd) {
+    return syscall6(__NR_mmap, 0, (long)len, prot, flags, fd, 0);
+}
+inline long sys_madvise(void* p, size_t len, int advice) {
+    return syscall6(__NR_madvise, (long)p, (long)len, advice);
+}
 inline long sys_ioctl(int fd, unsigned long req, long arg) {
     return syscall6(__NR_ioctl, fd, (long)req, arg);
 }

@@ -126,6 +126,14 @@ struct Watch {
     long attached_helpers = 0;  // attached and stopped while still running the sealed vs-init
 };
 
+// The same object (device and inode) at both paths, both followed.
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat x = {};
+    struct stat y = {};
+    return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev &&
+           x.st_ino == y.st_ino;
+}
+
 void attack_pid(Watch& w, pid_t pid, int pidfd) {
     ++w.pids;
     const std::string proc = "/proc/" + std::to_string(pid);
@@ -137,8 +145,11 @@ void attack_pid(Watch& w, pid_t pid, int pidfd) {
         ++all[r];
         if (helper) ++h[r];
     };
+    // Fds 0-2 are the stdio the host hands every command on purpose: not recorded (they would
+    // fill the list), only tallied. Fd -1: a stopped helper's root or cwd that is not the
+    // guest's directory of that name.
     auto got = [&](const char* how, int fd, const std::string& target) {
-        if (w.obtained.size() < 200)
+        if ((fd < 0 || fd > 2) && w.obtained.size() < 200)
             w.obtained.push_back("{\"pid\":" + std::to_string(pid) + ",\"exe\":" + jstr(exe) +
                                  ",\"how\":" + jstr(how) + ",\"fd\":" + std::to_string(fd) +
                                  ",\"target\":" + jstr(target) + "}");
@@ -183,8 +194,23 @@ void attack_pid(Watch& w, pid_t pid, int pidfd) {
         if (::waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
             // Stopped, so what it runs now is certain: a joining process before its execve?
             std::string now = link_of(proc + "/exe");
-            if (now.empty() || now[0] != '/' || now.find("(deleted)") != std::string::npos)
+            if (now.empty() || now[0] != '/' || now.find("(deleted)") != std::string::npos) {
                 ++w.attached_helpers;
+                // Held before its execve: all it has is ours now, exactly (it cannot change
+                // while stopped). Every fd, and a root or cwd other than the guest's own.
+                if (DIR* fds = ::opendir((proc + "/fd").c_str())) {
+                    while (auto* e = ::readdir(fds)) {
+                        if (e->d_name[0] == '.') continue;
+                        got("held stopped: /proc/PID/fd", std::atoi(e->d_name),
+                            link_of(proc + "/fd/" + e->d_name));
+                    }
+                    ::closedir(fds);
+                }
+                if (!same_file(proc + "/root", "/"))
+                    got("held stopped: root", -1, link_of(proc + "/root"));
+                std::string cwd = link_of(proc + "/cwd");
+                if (!same_file(proc + "/cwd", cwd)) got("held stopped: cwd", -1, cwd);
+            }
             ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
         }
     } else {
