@@ -38,11 +38,11 @@ int cmd_backup(GuestCommand& c) {
             {"file", r->file},
             {"compression", transfer::compression_name(r->compression)},
             {"consistency", transfer::consistency_name(r->consistency)},
-            {"frozen_seconds", r->frozen_seconds},
+            {"frozen_s", r->frozen_seconds},
             {"entries", r->entries},
             {"bytes", r->bytes},
             {"archive_bytes", r->archive_bytes},
-            {"seconds", r->seconds},
+            {"duration_s", r->seconds},
             {"skipped", r->skipped},
         };
         fmt::print("{}\n", j.dump());

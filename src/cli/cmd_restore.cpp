@@ -80,7 +80,7 @@ int cmd_restore(GuestCommand& c) {
                                            {"root", r->root},
                                            {"config_dir", r->config_dir},
                                            {"archive_bytes", r->archive_bytes},
-                                           {"seconds", r->seconds},
+                                           {"duration_s", r->seconds},
                                            {"dropped_config_files", r->dropped}})
                                .dump());
     } else if (!t->quiet) {

@@ -40,6 +40,17 @@ const char* copy_method_name(CopyMethod m) {
     return m == CopyMethod::Snapshot ? "btrfs-snapshot" : "clone";
 }
 
+Result<bool> guest_running(const config::Paths& paths, const std::string& name) {
+    cgroup::Options co;
+    co.root = paths.cgroup_root;
+    co.parent = paths.cgroup_parent;
+    co.name = name;
+    auto cg = VS_TRY(cgroup::open(co));
+    if (!cg->exists()) return false;
+    auto pids = cg->pids();
+    return pids && !pids->empty();
+}
+
 Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src,
                               const std::string& dest, const CopyOptions& opt) {
     const int64_t t0 = monotonic_ns();
@@ -52,14 +63,8 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     VS_TRY(check_name_free(paths, dest));
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(src)).wrap("copy {}", src));
     auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
-    cgroup::Options co;
-    co.root = paths.cgroup_root;
-    co.parent = paths.cgroup_parent;
-    co.name = src;
-    auto cg = VS_TRY(cgroup::open(co).wrap("copy {}", src));
-    if (cg->exists())
-        if (auto pids = cg->pids(); pids && !pids->empty())
-            return make_error(EBUSY, "copy {}: the guest is running; stop it first", src);
+    if (VS_TRY(guest_running(paths, src).wrap("copy {}", src)))
+        return make_error(EBUSY, "copy {}: the guest is running; stop it first", src);
 
     CopyResult res;
     res.name = dest;

@@ -31,6 +31,9 @@ struct CopyResult {
     std::vector<std::string> dropped;  ///< config files no key claims (not copied)
 };
 
+/// True when guest `name`'s cgroup holds a process.
+Result<bool> guest_running(const config::Paths& paths, const std::string& name);
+
 /// Refused with one line (nothing made) when DEST exists (config dir or root), when SRC runs,
 /// or when an address given with --ip is another guest's. SRC's lock is held throughout, so
 /// it cannot start meanwhile. The root is copied into a staging root (store::clone_tree: hard

@@ -131,4 +131,14 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s) 
     return ok();
 }
 
+Status GuestStage::exchange(const std::string& name, const std::string& root) {
+    VS_TRY(store::mark_root(stage_, name));
+    if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
+    if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, root.c_str(), RENAME_EXCHANGE) < 0)
+        return errno_error(fmt::format("exchange \"{}\" with \"{}\"", stage_, root));
+    if (auto r = store::clear_building(root); !r) log::warn("{}", r.error().what());
+    // The old root is now at stage_: the destructor removes it, as it removes an unused stage.
+    return ok();
+}
+
 }  // namespace vs::transfer

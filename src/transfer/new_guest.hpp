@@ -50,6 +50,11 @@ public:
     /// undoes the root's rename: no half-made guest is left registered.
     Status commit(const config::Paths& paths, const spec::GuestSpec& s);
 
+    /// Refresh of guest `name`: marks the staged root as its and exchanges it with `root`
+    /// (renameat2 RENAME_EXCHANGE, so the guest always has a whole root); the old root, now
+    /// at the staging path, is removed with the stage.
+    Status exchange(const std::string& name, const std::string& root);
+
 private:
     GuestStage() = default;
     std::string stage_, parent_;

@@ -1,0 +1,208 @@
+// receive(): the far side of a remote copy, a staged root and config committed on command.
+#include "transfer/receive.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/sys.hpp"
+#include "config/vserver/tree.hpp"
+#include "fs/remove.hpp"
+#include "spec/validate.hpp"
+#include "state/lock.hpp"
+#include "store/guest_root.hpp"
+#include "transfer/copy.hpp"
+#include "transfer/new_guest.hpp"
+#include "transfer/remote_io.hpp"
+
+namespace vs::transfer {
+
+namespace cv = config::vserver;
+
+namespace {
+
+class Channel {
+public:
+    Channel(int in, int out) : in_(in), out_(out) {}
+
+    // The next command; EOF (the source went away) is an empty optional.
+    std::optional<std::string> next() {
+        for (;;) {
+            auto nl = buf_.find('\n');
+            if (nl != std::string::npos) {
+                std::string l = buf_.substr(0, nl);
+                buf_.erase(0, nl + 1);
+                return l;
+            }
+            char b[512];
+            ssize_t n = ::read(in_, b, sizeof b);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return std::nullopt;
+            buf_.append(b, size_t(n));
+        }
+    }
+    void say(const std::string& line) {
+        std::string l = line + "\n";
+        (void)sys::write_all(out_, l, "the session's stdout");
+    }
+    void ok(const nlohmann::json& j) {
+        say("ok " + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    void fail(const Error& e) {
+        std::string m = e.what();
+        for (auto& c : m)
+            if (c == '\n') c = ' ';
+        say(fmt::format("error {} {}", e.code, m));
+    }
+
+private:
+    int in_, out_;
+    std::string buf_;
+};
+
+}  // namespace
+
+Status receive(const config::Paths& paths, const std::string& name, const ReceiveOptions& opt,
+               const ReceiveHooks& hooks, int in_fd, int out_fd) {
+    // The source gone away is EOF on stdin, and an EPIPE when answering: never a signal that
+    // would leave the stage behind.
+    IgnoreSigpipe no_sigpipe;
+    Channel ch(in_fd, out_fd);
+    auto setup_fail = [&](Error e) -> Status {
+        ch.fail(e);
+        return e;
+    };
+    if (auto v = spec::validate_name(name); !v) return setup_fail(v.error());
+    std::optional<state::GuestLock> lock;
+    std::string basis;
+    if (opt.refresh) {
+        if (!sys::is_dir(paths.guest_config(name)))
+            return setup_fail(Error(ENOENT, fmt::format("--refresh: guest {} does not exist here "
+                                                        "(no config dir \"{}\")",
+                                                        name, paths.guest_config(name))));
+        auto l = state::GuestLock::acquire(paths.guest_run(name));
+        if (!l) return setup_fail(l.error());
+        lock.emplace(std::move(*l));
+        auto running = guest_running(paths, name);
+        if (!running) return setup_fail(running.error());
+        if (*running)
+            return setup_fail(Error(EBUSY, fmt::format("--refresh: guest {} runs here; stop it "
+                                                       "first",
+                                                       name)));
+        auto loaded = cv::load(paths, name);
+        if (!loaded) return setup_fail(loaded.error());
+        basis = loaded->spec.root;
+    } else if (auto f = check_name_free(paths, name); !f) {
+        return setup_fail(f.error());
+    }
+    auto stage_r = GuestStage::create(paths, name);
+    if (!stage_r) return setup_fail(stage_r.error());
+    GuestStage stage = std::move(*stage_r);
+    std::string cfg_tmp;
+    if (!opt.refresh) {
+        if (auto r = sys::mkdir_p(paths.config_dir, 0755); !r) return setup_fail(r.error());
+        cfg_tmp = fmt::format("{}/.{}.tmp.{}.receive", paths.config_dir, name, ::getpid());
+        if (::mkdir(cfg_tmp.c_str(), 0700) < 0)
+            return setup_fail(Error(errno, fmt::format("mkdir \"{}\"", cfg_tmp)));
+    }
+    ScopeExit drop_tmp([&] {
+        if (cfg_tmp.empty()) return;
+        if (auto r = fs::remove_path(cfg_tmp); !r) log::warn("{}", r.error().what());
+    });
+    ch.say(
+        "ready " +
+        nlohmann::json({{"root_stage", stage.root()}, {"config_stage", cfg_tmp}, {"basis", basis}})
+            .dump());
+
+    // The sent config, loaded through the key registry and given its identity here.
+    auto prepare = [&]() -> Result<std::pair<spec::GuestSpec, std::vector<std::string>>> {
+        auto base = VS_TRY(cv::base_spec(paths, name));
+        auto loaded = VS_TRY(cv::load_dir(cfg_tmp, base).wrap("the sent config"));
+        spec::GuestSpec s = std::move(loaded.spec);
+        Identity id{name, opt.from, opt.interfaces};
+        VS_TRY(rewrite_identity(paths, s, id));
+        return std::make_pair(std::move(s), std::move(loaded.unknown));
+    };
+    std::optional<spec::GuestSpec> committed;
+    while (auto cmd = ch.next()) {
+        if (*cmd == "check" && !opt.refresh) {
+            auto p = prepare();
+            if (!p) {
+                ch.fail(p.error());
+                continue;
+            }
+            ch.ok({{"context", p->first.context.value_or(0)}, {"dropped", p->second}});
+        } else if (*cmd == "commit" && !committed && !opt.refresh) {
+            auto p = prepare();
+            if (!p) {
+                ch.fail(p.error());
+                continue;
+            }
+            for (auto& u : p->second)
+                log::warn("receive {}: config file \"{}\" is no known key; left out", name, u);
+            if (auto c = stage.commit(paths, p->first); !c) {
+                ch.fail(c.error());
+                continue;
+            }
+            committed = p->first;
+            ch.ok({{"guest", name},
+                   {"context", committed->context.value_or(0)},
+                   {"root", committed->root},
+                   {"config_dir", committed->config_dir},
+                   {"dropped", p->second}});
+        } else if (*cmd == "commit" && !committed && opt.refresh) {
+            auto c = stage.exchange(name, basis);
+            if (!c) {
+                ch.fail(c.error());
+                continue;
+            }
+            auto loaded = cv::load(paths, name);
+            if (!loaded) {
+                ch.fail(loaded.error());
+                continue;
+            }
+            committed = loaded->spec;
+            ch.ok({{"guest", name},
+                   {"context", committed->context.value_or(0)},
+                   {"root", committed->root},
+                   {"config_dir", committed->config_dir},
+                   {"dropped", nlohmann::json::array()}});
+        } else if (*cmd == "start" && committed && !opt.refresh) {
+            if (auto s = hooks.start(*committed); !s) {
+                // The source keeps running from its own side: nothing of the copy stays here.
+                if (auto r = hooks.remove(*committed); !r)
+                    log::warn("receive {}: remove after the failed start: {}", name,
+                              r.error().what());
+                ch.fail(s.error());
+                committed.reset();
+                break;
+            }
+            ch.ok({{"started", true}});
+        } else if (*cmd == "done") {
+            ch.ok({{"done", true}});
+            return ok();
+        } else {
+            ch.fail(Error(EINVAL, fmt::format("unexpected command \"{}\"", *cmd)));
+        }
+    }
+    // The source went away without "done". A migration's source then starts itself again (or
+    // never learnt that this side runs it): a guest committed or started here must not stay.
+    if (committed && !opt.interfaces && !opt.refresh) {
+        log::warn(
+            "receive {}: the source went away before the end of the migration; removing "
+            "the guest here",
+            name);
+        if (auto r = hooks.remove(*committed); !r)
+            log::warn("receive {}: remove: {}", name, r.error().what());
+        return make_error(ECONNABORTED, "receive {}: the migration did not finish", name);
+    }
+    return ok();
+}
+
+}  // namespace vs::transfer

@@ -1,0 +1,246 @@
+// copy_remote(): the ssh session to the far side's receive, the rsync passes, the migration.
+#include "transfer/remote_copy.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "config/vserver/tree.hpp"
+#include "fs/remove.hpp"
+#include "spec/validate.hpp"
+#include "state/lock.hpp"
+#include "transfer/copy.hpp"
+#include "transfer/progress.hpp"
+
+namespace vs::transfer {
+
+namespace cv = config::vserver;
+
+namespace {
+
+// A live pass is repeated while it still moved more than this and less than the one before:
+// the final pass, made with the guest stopped, is the downtime.
+constexpr uint64_t kSettledBytes = 1 << 20;
+constexpr int kMaxLivePasses = 4;
+
+std::vector<std::string> split_words(const std::string& s) {
+    std::vector<std::string> w;
+    std::string cur;
+    for (char c : s) {
+        if (c == ' ' || c == '\t') {
+            if (!cur.empty()) w.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    if (!cur.empty()) w.push_back(std::move(cur));
+    return w;
+}
+
+// The far side's answer to a command: "ok {JSON}" or "error ERRNO MESSAGE".
+Result<nlohmann::json> answer(LineChild& s, const std::string& host, const char* step) {
+    auto line = s.read_line();
+    if (!line)
+        return make_error(EIO,
+                          "{}: the ssh session to {} ended during {} (ssh's or the far "
+                          "side's message is above)",
+                          step, host, step);
+    if (line->rfind("ok ", 0) == 0 || line->rfind("ready ", 0) == 0) {
+        auto j = nlohmann::json::parse(line->substr(line->find(' ') + 1), nullptr, false);
+        if (j.is_discarded())
+            return make_error(EPROTO, "{}: {} answered \"{}\"", step, host, *line);
+        return j;
+    }
+    if (line->rfind("error ", 0) == 0) {
+        char* end = nullptr;
+        long code = std::strtol(line->c_str() + 6, &end, 10);
+        std::string msg = end && *end == ' ' ? std::string(end + 1) : line->substr(6);
+        return make_error(code > 0 ? int(code) : EIO, "{} on {}: {}", step, host, msg);
+    }
+    return make_error(EPROTO, "{}: {} answered \"{}\" (is its vserver this version?)", step, host,
+                      *line);
+}
+
+}  // namespace
+
+Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::string& src,
+                                     const RemoteCopyOptions& opt, const MigrateHooks& hooks) {
+    const int64_t t0 = monotonic_ns();
+    VS_TRY(spec::validate_name(src));
+    // A far side gone away is an EPIPE from write(2), answered like any error, not a signal.
+    IgnoreSigpipe no_sigpipe;
+    RemoteCopyResult res;
+    res.source = src;
+    res.host = opt.target.host;
+    res.name = opt.target.name.empty() ? src : opt.target.name;
+    VS_TRY(spec::validate_name(res.name).wrap("destination"));
+    if (opt.refresh && opt.migrate)
+        return make_error(EINVAL,
+                          "copy {}: --refresh and --migrate exclude each other (a "
+                          "migration repeats its live passes itself)",
+                          src);
+    if (opt.delete_source && !opt.migrate)
+        return make_error(EINVAL, "copy {}: --delete-source needs --migrate", src);
+    if (!sys::is_dir(paths.guest_config(src)))
+        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", src,
+                          paths.guest_config(src));
+    auto ssh_words = split_words(opt.ssh);
+    if (ssh_words.empty()) return make_error(EINVAL, "copy {}: --ssh is empty", src);
+    VS_TRY(find_program(ssh_words[0]).wrap("copy {}: ssh", src));
+    VS_TRY(find_program("rsync").wrap("copy {}: rsync", src));
+
+    const bool running = VS_TRY(guest_running(paths, src).wrap("copy {}", src));
+    if (running && !opt.migrate)
+        return make_error(EBUSY,
+                          "copy {}: the guest is running; stop it first or move it with "
+                          "--migrate",
+                          src);
+    // A stopped source stays locked throughout, so it cannot start meanwhile; a running one is
+    // locked from its stop on (stop takes the lock itself).
+    std::optional<state::GuestLock> lock;
+    if (!running) lock.emplace(VS_TRY(state::GuestLock::acquire(paths.guest_run(src))));
+    auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
+    const std::string root = loaded.spec.root, cfg_dir = loaded.spec.config_dir;
+
+    // One ssh connection for the session and every rsync (ControlMaster): one handshake, and
+    // the final pass, inside the downtime, starts at once.
+    char tmpl[] = "/tmp/vserver-copy.XXXXXX";
+    if (!::mkdtemp(tmpl)) return errno_error("mkdtemp /tmp/vserver-copy.XXXXXX");
+    const std::string ctl_dir = tmpl;
+    ScopeExit drop_ctl([&] { (void)fs::remove_path(ctl_dir); });
+    ssh_words.insert(ssh_words.end(),
+                     {"-o", "ControlMaster=auto", "-o", "ControlPath=" + ctl_dir + "/master"});
+    const std::string rsh = str::join(ssh_words, " ");
+
+    std::vector<std::string> remote = {opt.remote_vserver, res.name, "receive", "--from", src};
+    if (opt.refresh) remote.push_back("--refresh");
+    if (opt.migrate) {
+        remote.push_back("--keep-ip");
+    } else if (opt.no_ip || opt.ip_args.empty()) {
+        remote.push_back("--no-ip");
+    } else {
+        for (auto& ip : opt.ip_args) remote.insert(remote.end(), {"--ip", ip});
+    }
+    std::string cmd;
+    for (auto& w : remote) cmd += (cmd.empty() ? "" : " ") + shell_quote(w);
+    auto argv = ssh_words;
+    argv.insert(argv.end(), {"-T", opt.target.host, cmd});
+    auto session = VS_TRY(LineChild::spawn(argv).wrap("copy {}", src));
+    auto ready = VS_TRY(answer(session, res.host, "setup").wrap("copy {}", src));
+    const std::string root_stage = ready.value("root_stage", "");
+    const std::string cfg_stage = ready.value("config_stage", "");
+    const std::string basis = ready.value("basis", "");
+    if (root_stage.empty())
+        return make_error(EPROTO, "copy {}: {} named no staging root", src, res.host);
+
+    const std::string host = opt.target.host;
+    auto rsync_argv = [&](const std::string& from, const std::string& to, bool with_root_opts) {
+        std::vector<std::string> a = {"rsync", "-aHAX", "--numeric-ids", "--delete", "--stats",
+                                      "-e",    rsh};
+        if (with_root_opts) {
+            // Sparse files stay sparse, mount points below the root are not crossed, and the
+            // root's own trusted.vserver-ng.* marks (build/delete bookkeeping) are neither sent
+            // nor removed from the stage.
+            a.insert(a.end(),
+                     {"--sparse", "--one-file-system", "--filter=-x trusted.vserver-ng.*"});
+            if (!basis.empty()) a.push_back("--link-dest=" + basis);
+        }
+        a.push_back(from + "/");
+        a.push_back(host + ":" + to + "/");
+        return a;
+    };
+
+    if (!opt.refresh) {
+        res.config = VS_TRY(run_rsync(rsync_argv(cfg_dir, cfg_stage, false), false)
+                                .wrap("copy {}: the config dir", src));
+        VS_TRY(session.send("check"));
+        auto chk = VS_TRY(answer(session, res.host, "check").wrap("copy {}", src));
+        res.dropped = chk.value("dropped", std::vector<std::string>{});
+    }
+
+    auto pass = [&](bool live, bool checksum) -> Status {
+        auto a = rsync_argv(root, root_stage, true);
+        if (checksum) a.insert(a.begin() + 1, "--checksum");
+        auto st = VS_TRY(run_rsync(a, opt.progress).wrap("copy {}: the root", src));
+        res.passes.push_back({live, st});
+        return ok();
+    };
+    std::optional<int64_t> down_at;
+    auto restart = [&](const Error& e) -> Error {
+        lock.reset();
+        if (auto s = hooks.start(); !s)
+            log::error("copy {}: the source could not be started again: {}", src, s.error().what());
+        else
+            log::info("copy {}: started the source again", src);
+        return e;
+    };
+    if (running) {
+        VS_TRY(pass(true, false));
+        while (int(res.passes.size()) < kMaxLivePasses) {
+            const auto& last = res.passes.back().stats;
+            if (last.literal <= kSettledBytes) break;
+            if (res.passes.size() > 1 &&
+                last.literal >= res.passes[res.passes.size() - 2].stats.literal)
+                break;
+            VS_TRY(pass(true, false));
+        }
+        down_at = monotonic_ns();
+        VS_TRY(hooks.stop().wrap("copy {}: stop", src));
+        auto final_steps = [&]() -> Status {
+            lock.emplace(VS_TRY(state::GuestLock::acquire(paths.guest_run(src))));
+            // A live pass may have read through a directory the guest swapped for a symlink;
+            // the final pass, with the guest stopped, compares contents, not size and mtime, so
+            // what such a pass sent is replaced.
+            VS_TRY(pass(false, true));
+            VS_TRY(session.send("commit"));
+            auto c = VS_TRY(answer(session, res.host, "commit"));
+            res.context = c.value("context", 0u);
+            res.root = c.value("root", "");
+            res.config_dir = c.value("config_dir", "");
+            VS_TRY(session.send("start"));
+            VS_TRY(answer(session, res.host, "start"));
+            return ok();
+        };
+        if (auto f = final_steps(); !f) return restart(f.error().wrap(fmt::format("copy {}", src)));
+        res.started = true;
+        res.downtime_s = double(monotonic_ns() - *down_at) / 1e9;
+    } else {
+        VS_TRY(pass(false, false));
+        VS_TRY(session.send("commit"));
+        auto c = VS_TRY(answer(session, res.host, "commit").wrap("copy {}", src));
+        res.context = c.value("context", 0u);
+        res.root = c.value("root", "");
+        res.config_dir = c.value("config_dir", "");
+    }
+    // "done": a migration's far side keeps what it started only once the source knows it runs.
+    if (auto d = session.send("done"); d) {
+        if (auto a = answer(session, res.host, "done"); !a && running)
+            return restart(a.error().wrap(fmt::format("copy {}", src)));
+    } else if (running) {
+        return restart(d.error().wrap(fmt::format("copy {}", src)));
+    }
+    if (int code = VS_TRY(session.finish()); code != 0)
+        log::warn("copy {}: the session with {} ended with exit code {}", src, res.host, code);
+    lock.reset();
+    if (opt.migrate) {
+        if (auto m = hooks.mark_migrated(); m)
+            res.source_marked = true;
+        else
+            log::warn("copy {}: marking the source as migrated: {}", src, m.error().what());
+        if (opt.delete_source) {
+            VS_TRY(hooks.delete_source().wrap("copy {}: the copy runs on {}; deleting the source",
+                                              src, res.host));
+            res.source_deleted = true;
+        }
+    }
+    res.seconds = double(monotonic_ns() - t0) / 1e9;
+    return res;
+}
+
+}  // namespace vs::transfer

@@ -1,0 +1,240 @@
+// ssh/rsync child processes of a remote copy: spawning, the line protocol, rsync's --stats.
+#include "transfer/remote_io.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/log.hpp"
+#include "transfer/progress.hpp"
+
+namespace vs::transfer {
+
+namespace {
+
+// fork + execvp with stdin/stdout on the given fds (-1: inherited); the child leaves nothing
+// else open but fd 2 (every other fd of ours is O_CLOEXEC or closed by close_range).
+Result<pid_t> spawn_with(const std::vector<std::string>& argv, int in_fd, int out_fd) {
+    std::vector<char*> av;
+    for (auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
+    av.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) return errno_error(fmt::format("fork for {}", argv[0]));
+    if (pid == 0) {
+        if (in_fd >= 0 && ::dup2(in_fd, 0) < 0) ::_exit(127);
+        if (out_fd >= 0 && ::dup2(out_fd, 1) < 0) ::_exit(127);
+        ::close_range(3, ~0U, 0);
+        ::signal(SIGPIPE, SIG_DFL);
+        ::execvp(av[0], av.data());
+        ::dprintf(2, "vserver-copy: cannot run %s: %s\n", av[0], std::strerror(errno));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+Result<int> wait_for(pid_t pid, const std::string& what) {
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return errno_error(fmt::format("wait for {}", what));
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+uint64_t number_after(const std::string& out, const std::string& label) {
+    auto at = out.find(label);
+    if (at == std::string::npos) return 0;
+    uint64_t v = 0;
+    for (size_t i = at + label.size(); i < out.size() && out[i] != '\n'; ++i) {
+        if (out[i] >= '0' && out[i] <= '9')
+            v = v * 10 + uint64_t(out[i] - '0');
+        else if (out[i] != ',' && out[i] != ' ')
+            break;
+    }
+    return v;
+}
+
+}  // namespace
+
+bool is_remote_dest(const std::string& dest) {
+    return dest.find(':') != std::string::npos || dest.find('@') != std::string::npos;
+}
+
+Result<RemoteTarget> parse_remote_dest(const std::string& dest) {
+    RemoteTarget t;
+    auto colon = dest.find(':');
+    // An IPv6 address goes in brackets, as scp writes it: [2001:db8::1]:NAME.
+    if (!dest.empty() && dest.find('[') != std::string::npos) {
+        auto close = dest.find(']');
+        if (close == std::string::npos)
+            return make_error(EINVAL, "destination \"{}\": no ']' after the address", dest);
+        colon = dest.find(':', close);
+        t.host = dest.substr(0, colon);
+        t.host.erase(t.host.find('['), 1);
+        t.host.erase(t.host.find(']'), 1);
+    } else {
+        t.host = dest.substr(0, colon);
+    }
+    if (colon != std::string::npos) t.name = dest.substr(colon + 1);
+    const std::string bare = t.host.substr(t.host.find('@') + 1);
+    if (t.host.empty() || bare.empty() || t.host[0] == '-' || t.host.back() == '@')
+        return make_error(EINVAL, "destination \"{}\": no host before the ':'", dest);
+    for (char c : t.host)
+        if (c == '/' || c == ' ' || c == '\'' || (unsigned char)c < 0x20)
+            return make_error(EINVAL, "destination \"{}\": invalid host \"{}\"", dest, t.host);
+    return t;
+}
+
+IgnoreSigpipe::IgnoreSigpipe() {
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &old_);
+}
+
+IgnoreSigpipe::~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
+
+std::string shell_quote(const std::string& word) {
+    std::string q = "'";
+    for (char c : word) {
+        if (c == '\'')
+            q += "'\\''";
+        else
+            q += c;
+    }
+    return q + "'";
+}
+
+Result<LineChild> LineChild::spawn(const std::vector<std::string>& argv) {
+    int to[2], from[2];
+    if (::pipe2(to, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd to_r(to[0]), to_w(to[1]);
+    if (::pipe2(from, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd from_r(from[0]), from_w(from[1]);
+    LineChild c;
+    c.what_ = argv[0];
+    c.pid_ = VS_TRY(spawn_with(argv, to_r.get(), from_w.get()));
+    c.in_ = std::move(to_w);
+    c.out_ = std::move(from_r);
+    return c;
+}
+
+LineChild::LineChild(LineChild&& o) noexcept
+    : pid_(o.pid_),
+      in_(std::move(o.in_)),
+      out_(std::move(o.out_)),
+      buf_(std::move(o.buf_)),
+      what_(std::move(o.what_)) {
+    o.pid_ = -1;
+}
+
+LineChild::~LineChild() {
+    if (pid_ <= 0) return;
+    // Closing its stdin is the far side's "abort": it removes what it staged.
+    in_.reset();
+    out_.reset();
+    (void)wait_for(pid_, what_);
+}
+
+Status LineChild::send(const std::string& line) {
+    std::string l = line + "\n";
+    size_t off = 0;
+    while (off < l.size()) {
+        ssize_t n = ::write(in_.get(), l.data() + off, l.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(fmt::format("write to {}", what_));
+        off += size_t(n);
+    }
+    return ok();
+}
+
+Result<std::string> LineChild::read_line() {
+    for (;;) {
+        auto nl = buf_.find('\n');
+        if (nl != std::string::npos) {
+            std::string l = buf_.substr(0, nl);
+            buf_.erase(0, nl + 1);
+            return l;
+        }
+        char b[4096];
+        ssize_t n = ::read(out_.get(), b, sizeof b);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(fmt::format("read from {}", what_));
+        if (n == 0) return make_error(EPIPE, "{} ended the session", what_);
+        buf_.append(b, size_t(n));
+    }
+}
+
+Result<int> LineChild::finish() {
+    in_.reset();
+    out_.reset();
+    pid_t p = pid_;
+    pid_ = -1;
+    return wait_for(p, what_);
+}
+
+RsyncStats parse_rsync_stats(const std::string& out) {
+    RsyncStats s;
+    s.files = number_after(out, "Number of files:");
+    s.transferred = number_after(out, "Number of regular files transferred:");
+    s.literal = number_after(out, "Literal data:");
+    s.sent = number_after(out, "Total bytes sent:");
+    return s;
+}
+
+Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress) {
+    const bool tty = progress && ::isatty(2);
+    if (tty) argv.insert(argv.begin() + 1, "--info=progress2");
+    const int64_t t0 = monotonic_ns();
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd r(p[0]), w(p[1]);
+    pid_t pid = VS_TRY(spawn_with(argv, -1, w.get()));
+    w.reset();
+    std::string out;
+    char b[8192];
+    for (;;) {
+        ssize_t n = ::read(r.get(), b, sizeof b);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        out.append(b, size_t(n));
+        // progress2 redraws one line with '\r'; the stats come after it.
+        if (tty && out.find("Number of files:") == std::string::npos)
+            (void)!::write(2, b, size_t(n));
+    }
+    if (tty) (void)!::write(2, "\r\033[K", 4);
+    int code = VS_TRY(wait_for(pid, "rsync"));
+    if (code != 0) {
+        // rsync(1) EXIT VALUES: 23/24 partial transfers, 12 protocol stream (often ssh), 255 ssh.
+        return make_error(EIO, "rsync exited with code {}{}", code,
+                          code == 23                  ? " (some files could not be transferred)"
+                          : code == 24                ? " (files vanished while read)"
+                          : code == 255 || code == 12 ? " (the ssh connection failed)"
+                                                      : "");
+    }
+    RsyncStats s = parse_rsync_stats(out);
+    s.seconds = double(monotonic_ns() - t0) / 1e9;
+    return s;
+}
+
+Result<std::string> find_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) {
+        if (::access(name.c_str(), X_OK) == 0) return name;
+        return make_error(ENOENT, "{} is not an executable program", name);
+    }
+    const char* path = std::getenv("PATH");
+    std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    size_t at = 0;
+    while (at <= p.size()) {
+        size_t end = p.find(':', at);
+        if (end == std::string::npos) end = p.size();
+        std::string cand = p.substr(at, end - at) + "/" + name;
+        if (end > at && ::access(cand.c_str(), X_OK) == 0) return cand;
+        at = end + 1;
+    }
+    return make_error(ENOENT, "{} is not installed (not found in PATH)", name);
+}
+
+}  // namespace vs::transfer

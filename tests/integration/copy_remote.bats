@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# vserver-copy SRC HOST:NAME (src/transfer/remote_copy.cpp, receive.cpp) against a real sshd
+# this test starts in its own network namespace (only a loopback) and mount namespace, whose
+# sessions see another VSERVER_PREFIX: the "far host" is this build's vserver on other dirs.
+# vserver-copy runs in that network namespace too, so nothing leaves the test's namespaces.
+
+bats_require_minimum_version 1.5.0
+load lib
+load build_helpers
+load transfer_helpers
+
+setup() {
+  command -v /usr/sbin/sshd >/dev/null && command -v rsync >/dev/null ||
+      skip "openssh-server and rsync are needed (scripts/install-deps.sh)"
+  transfer_setup copyremote
+  RPREFIX=$(mktemp -d /tmp/vstest-far.XXXXXX)
+  RCGROUP=$VSERVER_CGROUP_PARENT-far
+  NS=vscopy-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+  R_GUESTS=()
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  ssh-keygen -q -t ed25519 -N '' -C vstest-host -f "$WORK/hostkey"
+  ssh-keygen -q -t ed25519 -N '' -C vstest-client -f "$WORK/key"
+  cp "$WORK/key.pub" "$WORK/authorized_keys"
+  echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$WORK/hostkey.pub")" > "$WORK/known_hosts"
+  cat > "$WORK/sshd_config" <<CFG
+ListenAddress 127.0.0.1:2222
+HostKey $WORK/hostkey
+AuthorizedKeysFile $WORK/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $WORK/sshd.pid
+SetEnv VSERVER_PREFIX=$RPREFIX VSERVER_CGROUP_PARENT=$RCGROUP
+CFG
+  # sshd wants its privilege separation dir /run/sshd: a tmpfs /run of its own mount namespace
+  # gives it one without touching the host's /run.
+  nsenter --net="/run/netns/$NS" unshare --mount --propagation private sh -c \
+      'mount -t tmpfs -o mode=0755,size=1m vstest-run /run && mkdir -m 0755 /run/sshd &&
+       exec /usr/sbin/sshd -f "$1" -E "$2"' sh "$WORK/sshd_config" "$WORK/sshd.log"
+  SSH="ssh -F /dev/null -p 2222 -i $WORK/key -o IdentitiesOnly=yes -o BatchMode=yes"
+  SSH+=" -o UserKnownHostsFile=$WORK/known_hosts -o StrictHostKeyChecking=yes"
+  local _
+  for _ in $(seq 50); do
+    far true 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$WORK/sshd.log"
+  return 1
+}
+
+# in_ns CMD...: CMD in the test's network namespace (where the sshd listens).
+in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
+# far CMD...: a shell command on the "far host" (through the sshd).
+far() { in_ns $SSH -T root@127.0.0.1 "$@"; }
+# vcopy ARGS...: vserver-copy with the test's ssh and the far side's vserver.
+vcopy() {
+  in_ns "$VS_BIN/vserver-copy" "$@" --ssh "$SSH" --remote-vserver "$VS_BIN/vserver"
+}
+far_root() { echo "$RPREFIX/var/lib/vservers/$1"; }
+far_cfg() { echo "$RPREFIX/etc/vservers/$1"; }
+
+teardown() {
+  local g d pid
+  if [[ -n ${NS:-} ]]; then
+    for g in "${R_GUESTS[@]}"; do
+      far "$VS_BIN/vserver $g stop; $VS_BIN/vserver $g delete --force" >/dev/null 2>&1 || true
+    done
+    if [[ -r $WORK/sshd.pid ]]; then
+      pid=$(cat "$WORK/sshd.pid")
+      kill "$pid" 2>/dev/null || true
+    fi
+    ip netns del "$NS" 2>/dev/null || true
+  fi
+  for g in "${R_GUESTS[@]}"; do
+    VSERVER_PREFIX=$RPREFIX VSERVER_CGROUP_PARENT=$RCGROUP vs "$g" stop >/dev/null 2>&1 || true
+  done
+  for d in /sys/fs/cgroup/*/"${RCGROUP:-none}" /sys/fs/cgroup/"${RCGROUP:-none}"; do
+    [[ -d $d ]] || continue
+    find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+    rmdir "$d" 2>/dev/null || true
+  done
+  [[ -n ${RPREFIX:-} ]] && rm -rf "$RPREFIX"
+  transfer_teardown
+}
+
+# No staging root or config dir of a receive is left on the far side.
+far_clean() {
+  local left
+  left=$(ls -a "$RPREFIX/var/lib/vservers" "$RPREFIX/etc/vservers" 2>/dev/null |
+         grep -E '^\.(build-|.*\.receive$)' || true)
+  [[ -z $left ]] || { echo "left on the far side: $left"; return 1; }
+}
+
+@test "remote copy of a stopped guest keeps every file kind, gets a new identity there" {
+  make_guest src
+  local r; r=$(guest_root src)
+  make_rich_tree "$r"
+  mkfifo "$r/data/fifo"
+  truncate -s 64M "$r/data/sparse"
+  printf 'middle' | dd of="$r/data/sparse" bs=1 seek=$((32 << 20)) conv=notrunc status=none
+  printf 'x' > "$r/data/new"$'\n'"line"
+  cp /bin/true "$r/data/suid"; chmod 4755 "$r/data/suid"
+  touch -d '2001-02-03 04:05:06.123456789' "$r/data/a"
+  run vcopy src 127.0.0.1:dst --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  python3 "$VS_SOURCE_DIR/tests/integration/json_validate.py" \
+      "$VS_SOURCE_DIR/docs/json/copy.schema.json" <<<"$output"
+  [[ $output == *'"method":"rsync"'* && $output == *'"host":"127.0.0.1"'* ]]
+  local d; d=$(far_root dst)
+  check_rich_tree "$d"
+  [[ -p $d/data/fifo && "$(cat "$d/data/new"$'\n'"line")" == x ]]
+  [[ "$(stat -c %s "$d/data/sparse")" == $((64 << 20)) ]]
+  (( $(stat -c %b "$d/data/sparse") < 1024 )) || { echo "sparse filled"; return 1; }
+  [[ "$(dd if="$d/data/sparse" bs=1 skip=$((32 << 20)) count=6 status=none)" == middle ]]
+  [[ "$(stat -c %a "$d/data/suid")" == 4755 ]]
+  [[ "$(stat -c %y "$d/data/a")" == "2001-02-03 04:05:06.123456789 "* ]]
+  # The config was written there by the far side's vserver: its paths, a hostname of its own.
+  [[ "$(readlink "$(far_cfg dst)/vdir")" == "$d" ]]
+  [[ ! -d $(far_cfg dst)/interfaces ]] || [[ -z "$(ls "$(far_cfg dst)/interfaces")" ]]
+  far_clean
+  # The copy runs there; the source is untouched and still startable here.
+  run far "$VS_BIN/vserver dst start && $VS_BIN/vserver dst exec hostname"
+  [[ $status -eq 0 && ${lines[-1]} == dst ]] || { echo "$output"; return 1; }
+  far "$VS_BIN/vserver dst stop"
+  check_rich_tree "$r"
+}
+
+@test "--refresh sends only what changed, into the existing copy" {
+  make_guest src
+  local r; r=$(guest_root src)
+  head -c 8M /dev/urandom > "$r/big"
+  echo old > "$r/gone"
+  run vcopy src 127.0.0.1:dst -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  local ctx; ctx=$(cat "$(far_cfg dst)/context")
+  head -c 1M /dev/urandom > "$r/new"
+  rm "$r/gone"
+  run vcopy src 127.0.0.1:dst --refresh --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  local literal
+  literal=$(python3 -c 'import json, sys
+print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
+  echo "refresh sent $literal bytes of file data"
+  # The new 1 MiB moved; the 8 MiB file and the rest of the guest did not.
+  (( literal >= 1048576 && literal < 2 * 1048576 )) || { echo "literal $literal"; return 1; }
+  cmp "$r/new" "$(far_root dst)/new" && cmp "$r/big" "$(far_root dst)/big"
+  [[ ! -e $(far_root dst)/gone ]]
+  [[ "$(cat "$(far_cfg dst)/context")" == "$ctx" ]]
+  far_clean
+  # Nothing to refresh: a second refresh sends no file data.
+  run vcopy src 127.0.0.1:dst --refresh --json
+  [[ $status -eq 0 && $output == *'"literal_bytes":0'* ]] || { echo "$output"; return 1; }
+}
+
+@test "--migrate moves a running guest with a writer: no write lost, source stopped and marked" {
+  make_guest src
+  run vs src start
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  # A writer appending a counter with fsync (busybox sync -f FILE) every 20 ms.
+  vs src exec sh -c 'i=0; while :; do i=$((i+1)); echo $i >> /var/log-w; sync; sleep 0.02; done' \
+      >/dev/null 2>&1 &
+  local writer=$!
+  sleep 0.5
+  run vcopy src 127.0.0.1:src --migrate
+  wait "$writer" 2>/dev/null || true
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(src)
+  echo "$output"
+  [[ $output == *'downtime '*' s (stop to running there)'* ]]
+  [[ $output == *'apps/init/mark set to "migrated"'* ]]
+  # Stopped here, marked so no autostart group starts it; running there.
+  run vs src running
+  [[ $status -ne 0 ]]
+  [[ "$(cat "$(guest_cfg src)/apps/init/mark")" == migrated ]]
+  run far "$VS_BIN/vserver src running"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  # Every line the writer wrote before the stop is there, in order; it continues there.
+  local n; n=$(wc -l < "$(guest_root src)/var/log-w")
+  (( n > 5 )) || { echo "writer wrote $n lines"; return 1; }
+  cmp "$(guest_root src)/var/log-w" "$(far_root src)/var/log-w"
+  far "$VS_BIN/vserver src exec sh -c 'echo \$(( \$(tail -n1 /var/log-w) + 1 )) >> /var/log-w'"
+  [[ "$(tail -n1 "$(far_root src)/var/log-w")" == $((n + 1)) ]]
+  far "$VS_BIN/vserver src stop"
+}
+
+@test "--migrate of a stopped guest moves its address; --delete-source removes the source" {
+  make_guest src
+  run vs src ip add 192.0.2.41/24
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  run vcopy src 127.0.0.1:moved --migrate --delete-source --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(moved)
+  [[ $output == *'"source_deleted":true'* && $output == *'"downtime_s":null'* ]]
+  grep -rqx 192.0.2.41 "$(far_cfg moved)/interfaces"
+  [[ ! -e $(guest_cfg src) && ! -e $(guest_root src) ]]
+}
+
+@test "remote copy refusals: unreachable host, name taken there, running source; nothing made" {
+  make_guest src
+  # No route in the test's namespace: ssh fails at once, its message shown.
+  run vcopy src 192.0.2.1:dst --ssh "$SSH -o ConnectTimeout=3"
+  [[ $status -ne 0 ]]
+  [[ $output == *'192.0.2.1'*'unreachable'* && $output == *'ssh session to 192.0.2.1 ended'* ]] ||
+      { echo "$output"; return 1; }
+  [[ ! -e $RPREFIX/etc/vservers/dst ]]
+  run vcopy src 127.0.0.1:dst -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  run vcopy src 127.0.0.1:dst
+  [[ $status -eq 2 && $output == *'guest dst already exists'* ]] || { echo "$output"; return 1; }
+  far_clean
+  run vs src start
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  run vcopy src 127.0.0.1:other
+  [[ $status -eq 2 && $output == *'running; stop it first or move it with --migrate'* ]]
+  [[ ! -e $(far_cfg other) ]]
+  # A migration the far side refuses leaves the source running here.
+  run vcopy src 127.0.0.1:dst --migrate
+  [[ $status -eq 2 && $output == *'already exists'* ]] || { echo "$output"; return 1; }
+  run vs src running
+  [[ $status -eq 0 ]]
+  far_clean
+}
