@@ -84,7 +84,8 @@ EXE_WRITER=$(exe_sweep_script)
 # guest's files and the stdio the host handed them on purpose, fds 0-2 of every process) and,
 # between its birth and its execve, each joining process running the sealed vs-init. A fd > 2
 # of the latter, or a fd > 2 naming a host path, is a host handle, and so is a root or cwd of a
-# joining process held stopped that is not the guest's (the probe reports those as fd -1).
+# joining process held stopped that is not the guest's, or a file it maps other than its own
+# sealed vs-init (the probe reports those as fd -1).
 # Prints one per line.
 host_handles() {
     local root=$1 json=$2 exe how fd t
@@ -145,8 +146,8 @@ watch_execs() {
     # In a user namespace the joining process is not the guest's to trace (its mm belongs to the
     # host's namespace): no helper was ever held stopped before its execve. Without one, guest
     # root keeps util-vserver's CAP_SYS_PTRACE in the host's namespace and may hold it stopped,
-    # but it is born with fds 0-2, the guest's root and cwd only: the probe listed all of them
-    # while it was stopped, and the check above found nothing else.
+    # but it is born with fds 0-2, the guest's root and cwd only: the probe listed its fds,
+    # root, cwd and mappings while it was stopped, and the check above found nothing else.
     if [[ $(readlink /proc/$(init_pid g1)/ns/user) != "$(readlink /proc/self/ns/user)" ]] ||
         ! (( $(guest_cap g1 CapEff 1) >> 19 & 1 )); then
         [ "$helpers" -eq 0 ]

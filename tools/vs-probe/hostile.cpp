@@ -147,7 +147,7 @@ void attack_pid(Watch& w, pid_t pid, int pidfd) {
     };
     // Fds 0-2 are the stdio the host hands every command on purpose: not recorded (they would
     // fill the list), only tallied. Fd -1: a stopped helper's root or cwd that is not the
-    // guest's directory of that name.
+    // guest's directory of that name, or a file it has mapped other than its own.
     auto got = [&](const char* how, int fd, const std::string& target) {
         if ((fd < 0 || fd > 2) && w.obtained.size() < 200)
             w.obtained.push_back("{\"pid\":" + std::to_string(pid) + ",\"exe\":" + jstr(exe) +
@@ -210,6 +210,20 @@ void attack_pid(Watch& w, pid_t pid, int pidfd) {
                     got("held stopped: root", -1, link_of(proc + "/root"));
                 std::string cwd = link_of(proc + "/cwd");
                 if (!same_file(proc + "/cwd", cwd)) got("held stopped: cwd", -1, cwd);
+                // Memory it shares with someone: only its own sealed text and the anonymous
+                // page it reports an exec failure in ("/dev/zero (deleted)") are expected.
+                if (FILE* maps = std::fopen((proc + "/maps").c_str(), "re")) {
+                    std::set<std::string> seen_maps;
+                    char line[4096];
+                    while (std::fgets(line, sizeof line, maps)) {
+                        const char* path = std::strchr(line, '/');
+                        if (!path) continue;
+                        std::string m(path, std::strcspn(path, "\n"));
+                        if (m != now && m != "/dev/zero (deleted)" && seen_maps.insert(m).second)
+                            got("held stopped: mapping", -1, m);
+                    }
+                    std::fclose(maps);
+                }
             }
             ::ptrace(PTRACE_DETACH, pid, nullptr, nullptr);
         }
