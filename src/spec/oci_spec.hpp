@@ -58,8 +58,8 @@ struct Process {
     std::vector<std::string> args;  ///< argv; args[0] is looked up in PATH of `env` when relative
     std::vector<std::string> env;   ///< "KEY=value" each, in order
     std::string cwd = "/";          ///< absolute, inside the container
-    /// Unset when the JSON has no process.capabilities: the process then keeps no capabilities
-    /// beyond what uid 0 gets in its user namespace, bounded by nothing we change.
+    /// Unset when the JSON has no process.capabilities: the process then gets none (every set
+    /// empty, as for an empty object; to_guest_spec maps it to an empty bounding set).
     std::optional<Capabilities> capabilities;
     std::vector<ProcessRlimit> rlimits;  ///< in JSON order, no type twice
     bool no_new_privileges = false;      ///< PR_SET_NO_NEW_PRIVS before exec
@@ -363,12 +363,15 @@ struct Linux {
     std::vector<Device> devices;
     std::optional<Resources> resources;
     std::string cgroups_path;  ///< "" = the runtime's default (containerd: "/default/<id>")
-    std::map<std::string, std::string> sysctl;  ///< namespaced ones only (checked)
-    std::optional<Seccomp> seccomp;             ///< unset: no filter
-    std::vector<std::string> masked_paths;      ///< absolute, inside the container
-    std::vector<std::string> readonly_paths;    ///< absolute, inside the container
-    PropagationChange rootfs_propagation;       ///< type None: the runtime's default (rslave)
-    std::string mount_label;                    ///< SELinux context for mounts
+    /// Namespaced ones only (checked), keys as written: "net.ipv4.ip_forward" or, sysctl(8)'s
+    /// other form, "net/ipv4/conf/eth0.1/forwarding" (first separator '/': a '.' is part of
+    /// a name). Values are one line.
+    std::map<std::string, std::string> sysctl;
+    std::optional<Seccomp> seccomp;           ///< unset: no filter
+    std::vector<std::string> masked_paths;    ///< absolute, inside the container
+    std::vector<std::string> readonly_paths;  ///< absolute, inside the container
+    PropagationChange rootfs_propagation;     ///< type None: the runtime's default (rslave)
+    std::string mount_label;                  ///< SELinux context for mounts
     std::optional<Personality> personality;
     std::map<std::string, TimeOffset> time_offsets;  ///< "monotonic", "boottime"
 
