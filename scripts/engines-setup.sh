@@ -23,7 +23,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   # Without recommends: no buildah, fuse-overlayfs or slirp4netns (root podman uses the kernel's
   # overlayfs and the tests use the host network), and containerd's package service stays unused.
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
 fi
 # The Debian packages enable containerd's service; the tests never use the machine's own daemon
 # (they start theirs on their own socket), so it is left as the admin has it.
