@@ -68,24 +68,26 @@ bundle() {  # dir rt name args...
 
 rts=(crun runc)
 vs_why=""
+ENG_IMAGES=$work/images
+eng_images "$ENG_IMAGES"
 if [[ ! -x $vsrun ]]; then
   vs_why="no vsrun at $vsrun"
 else
-  bundle "$work/probe" vsrun probe /bin/true
-  if out=$("$vsrun" --root "$work/run/vsrun" run --bundle "$work/probe" vsprobe-$$ 2>&1); then
-    rts+=(vsrun)
-  else
-    vs_why="vsrun run /bin/true failed: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"
-    "$vsrun" --root "$work/run/vsrun" delete --force vsprobe-$$ >/dev/null 2>&1 || true
-  fi
+  # eng_probe: create, start, delete as the engines do (tests/engines/lib.bash).
+  vs_why=$(ENG_PREFIX=$work ENG_CGROUP=$cg/vsrun eng_probe "$vsrun") && rts+=(vsrun)
 fi
 [[ -z $vs_why ]] || echo "vsrun not measured: $vs_why" >&2
 
 echo "== run /bin/true ($runs runs each)" >&2
+run_rts=()
 for rt in "${rts[@]}"; do
   bundle "$work/true-$rt" $rt true /bin/true
-  rt_sh $rt "hyperfine --style basic --export-json $RESULTS/vsrun-run-$rt.json -N -r $runs -w 3 \
-    -n $rt '$(rt_bin $rt) --root $work/run/$rt run --bundle $work/true-$rt bt-$$'" >&2
+  if rt_sh $rt "hyperfine --style basic --export-json $RESULTS/vsrun-run-$rt.json -N -r $runs \
+    -w 3 -n $rt '$(rt_bin $rt) --root $work/run/$rt run --bundle $work/true-$rt bt-$$'" >&2; then
+    run_rts+=($rt)
+  else
+    echo "$rt run /bin/true failed: not measured" >&2
+  fi
 done
 
 # mass RT N: prints "create_start_ms kill_delete_ms first10%_ms_per_ctr last10%_ms_per_ctr".
@@ -139,8 +141,6 @@ PY
 done
 
 echo "== podman run --rm busybox true ($runs runs each)" >&2
-ENG_IMAGES=$work/images
-eng_images "$ENG_IMAGES"
 eng_init "$work/podman" "$vsrun"
 eng_podman_load "$ENG_IMAGES"
 pod="$ENG_PREFIX/bin/podman run --rm --cgroup-parent $cg/podman localhost/busybox:latest true"
@@ -151,7 +151,7 @@ eval hyperfine --style basic -N -r "$runs" -w 3 --export-json "$RESULTS/vsrun-po
   "${podrts[@]}" >&2
 
 # Report: medians in ms and ratios within this run.
-python3 - "$RESULTS" "$counts" "${rts[*]}" "$vs_why" <<'PY' | tee "$RESULTS/vsrun.tsv"
+python3 - "$RESULTS" "$counts" "${run_rts[*]}" "$vs_why" <<'PY' | tee "$RESULTS/vsrun.tsv"
 import json, statistics, sys
 res, counts, rts, why = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
 def med(path, name=None):
@@ -160,7 +160,7 @@ def med(path, name=None):
             return statistics.median(r["times"]) * 1000
 run = {rt: med(f"{res}/vsrun-run-{rt}.json") for rt in rts}
 print("run /bin/true, median ms:\t" + "\t".join(f"{rt} {run[rt]:.2f}" for rt in rts))
-if "vsrun" in run:
+if "vsrun" in run and "crun" in run and "runc" in run:
     print(f"  vsrun/crun {run['vsrun'] / run['crun']:.2f}\tvsrun/runc "
           f"{run['vsrun'] / run['runc']:.2f}")
 pod = {r["command"]: statistics.median(r["times"]) * 1000

@@ -238,20 +238,39 @@ eng_bundle() {
     mv "$dir/config.json.new" "$dir/config.json"
 }
 
-# eng_probe RUNTIME: 0 when RUNTIME can run a container (/bin/true in a bundle, exit 0) and
-# delete it; otherwise prints the runtime's own error on one line.
+# eng_probe RUNTIME: 0 when RUNTIME can run a container the way the engines do it (create, start,
+# delete once /bin/true has exited); otherwise prints the failing step and the runtime's own
+# error on one line.
 eng_probe() {
-    local rt=$1 dir=$ENG_PREFIX/probe out rc=0
+    local rt=$1 dir=$ENG_PREFIX/probe id=engprobe$$ out rc=0 step
     rm -rf "$dir"
     eng_bundle "$dir/bundle" /bin/true
     jq --arg cg "$ENG_CGROUP/probe" '.linux.cgroupsPath = $cg' <"$dir/bundle/config.json" \
         >"$dir/config.json" && mv "$dir/config.json" "$dir/bundle/config.json"
-    out=$("$rt" --root "$dir/state" run --bundle "$dir/bundle" "engprobe$$" 2>&1 </dev/null) ||
-        rc=$?
-    "$rt" --root "$dir/state" delete --force "engprobe$$" >/dev/null 2>&1 || true
+    # The container's process inherits create's stdio: never a pipe we wait on, or $(...) would
+    # wait for that process, which waits for start.
+    step="create --bundle BUNDLE $id"
+    "$rt" --root "$dir/state" create --bundle "$dir/bundle" "$id" </dev/null >/dev/null \
+        2>"$dir/create.err" || rc=$?
+    out=$(cat "$dir/create.err")
+    if ((rc == 0)); then
+        step="start $id"
+        out=$("$rt" --root "$dir/state" start "$id" 2>&1) || rc=$?
+    fi
+    if ((rc == 0)); then
+        # delete refuses a container whose process has not exited yet.
+        step="delete $id (after /bin/true exited)"
+        for _ in $(seq 50); do
+            rc=0
+            out=$("$rt" --root "$dir/state" delete "$id" 2>&1) && break
+            rc=$?
+            sleep 0.1
+        done
+    fi
+    "$rt" --root "$dir/state" delete --force "$id" >/dev/null 2>&1 || true
     rm -rf "$dir"
     ((rc == 0)) && return 0
-    echo "$rt run /bin/true exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
+    echo "'$rt $step' exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
     return 1
 }
 
