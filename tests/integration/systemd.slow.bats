@@ -75,6 +75,17 @@ UNIT
     [ "$(vs g1 exec cat /run/systemd/container)" = vserver-ng ]
     [ "$(vs g1 exec systemctl is-active vstest)" = active ]
     vs g1 exec journalctl -u vstest --no-pager | grep -q vstest-started
+    # No console, no ttys (docs/config-vserver.md): their gettys are skipped by their own
+    # conditions, not failed. enter is the login: a pty of the guest's devpts.
+    run vs g1 exec test -e /dev/console
+    [ "$status" -ne 0 ]
+    [ "$(vs g1 exec systemctl show -P ConditionResult console-getty.service)" = no ]
+    if command -v script >/dev/null; then
+        run script -qec "$VS g1 enter" /dev/null <<<'tty; systemctl is-system-running; exit 0'
+        echo "$output"
+        [[ $output == *"/dev/pts/"* ]]
+        [[ $output == *running* ]]
+    fi
     vs g1 stop
     assert_no_leaks g1
     # The unit was stopped by systemd's own shutdown (its ExecStop ran), not killed.
