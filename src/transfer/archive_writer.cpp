@@ -16,20 +16,6 @@
 
 #include "base/log.hpp"
 
-// libarchive's pax writer reports an entry type it cannot hold (a socket, which TreeReader
-// never gives it) through this helper, which lives in archive_write_set_format.o together with
-// the table of every write format. With the static libarchive.a that object would pull the xar,
-// zip and mtree writers and with them libxml2 and nettle into vserver; defining the helper here
-// keeps the link to the tar writer. Same behaviour: an error on the archive, then ARCHIVE_FAILED
-// from the caller.
-extern "C" void __archive_write_entry_filetype_unsupported(struct archive* a,
-                                                           struct archive_entry* entry,
-                                                           const char* format) {
-    const char* path = archive_entry_pathname(entry);
-    archive_set_error(a, EINVAL, "%s: %s format cannot archive this file type", path ? path : "",
-                      format);
-}
-
 namespace vs::transfer {
 
 namespace {
