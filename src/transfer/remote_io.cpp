@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@ namespace vs::transfer {
 namespace {
 
 // fork + execvp with stdin/stdout on the given fds (-1: inherited); the child leaves nothing
-// else open but fd 2 (every other fd of ours is O_CLOEXEC or closed by close_range).
+// else open but fd 2 (close_range), and is SIGKILLed when we die (PR_SET_PDEATHSIG).
 Result<pid_t> spawn_with(const std::vector<std::string>& argv, int in_fd, int out_fd) {
     std::vector<char*> av;
     for (auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
@@ -26,6 +27,9 @@ Result<pid_t> spawn_with(const std::vector<std::string>& argv, int in_fd, int ou
     pid_t pid = ::fork();
     if (pid < 0) return errno_error(fmt::format("fork for {}", argv[0]));
     if (pid == 0) {
+        // Dies with us: a killed vserver-copy takes its ssh (the far side then sees its stdin
+        // close and removes what it staged) and rsync with it.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() == 1) ::_exit(127);
         if (in_fd >= 0 && ::dup2(in_fd, 0) < 0) ::_exit(127);
         if (out_fd >= 0 && ::dup2(out_fd, 1) < 0) ::_exit(127);
         ::close_range(3, ~0U, 0);

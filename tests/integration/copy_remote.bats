@@ -226,3 +226,34 @@ print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
   [[ $status -eq 0 ]]
   far_clean
 }
+
+@test "a vserver-copy killed mid-way leaves nothing on the far side" {
+  make_guest src
+  # rsync's ssh through a wrapper that waits while $WORK/slow exists: the copy is held after
+  # the far side staged its root, before the config and the root are sent.
+  cat > "$WORK/slowssh" <<SH
+#!/bin/sh
+case "\$*" in *"rsync --server"*) while [ -e $WORK/slow ]; do sleep 0.1; done ;; esac
+exec $(command -v ssh) "\$@"
+SH
+  chmod +x "$WORK/slowssh"
+  : > "$WORK/slow"
+  # nsenter (not the in_ns function: its subshell would be the job) execs vserver-copy.
+  nsenter --net="/run/netns/$NS" "$VS_BIN/vserver-copy" src 127.0.0.1:dst \
+      --ssh "$WORK/slowssh ${SSH#ssh }" --remote-vserver "$VS_BIN/vserver" -q 2>"$WORK/err" &
+  local pid=$! i
+  for i in $(seq 100); do
+    compgen -G "$RPREFIX/var/lib/vservers/.build-dst-*" >/dev/null && break
+    sleep 0.1
+  done
+  compgen -G "$RPREFIX/var/lib/vservers/.build-dst-*" >/dev/null ||
+      { echo "the far side staged nothing"; cat "$WORK/err"; return 1; }
+  sleep 0.3
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -f "$WORK/slow"
+  for i in $(seq 50); do far_clean >/dev/null && break; sleep 0.1; done
+  far_clean
+  [[ ! -e $(far_cfg dst) && ! -e $(far_root dst) ]]
+}
+
