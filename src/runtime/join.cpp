@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 
@@ -294,6 +295,35 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
         }
     }
     child.channel.close();
+    // req.timeout_s bounds the command from here, its start included: vs-init waits for the
+    // command's execve (CLONE_VFORK), and the guest can hold that process stopped before it
+    // (SIGSTOP, which any guest root may send its own processes; the battery's stop-watch).
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::seconds(req.timeout_s);
+    auto left_ms = [&] {
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        return static_cast<int>(std::max<decltype(ms)>(ms, 0));
+    };
+    auto timed_out = [&] {
+        return make_error(ETIMEDOUT, "\"{}\" in guest \"{}\" did not finish within {} s",
+                          req.argv[0], name, req.timeout_s);
+    };
+    if (req.timeout_s > 0 && !child.pidfd.wait_exit(left_ms())) {
+        // Held: the command's pid is in the result memfd since its clone (CLONE_PARENT_SETTID).
+        // It is killed as a command past its bound is, and reaped (it is our child); then
+        // vs-init, released by that death or stuck before the clone.
+        auto res = read_result(result.get());
+        if (res && res->pid > 0 && res->pid != child.pidfd.pid()) {
+            auto p = proc::PidFd::open(res->pid);
+            if (p && is_our_child(p->fd())) {
+                (void)p->send_signal(SIGKILL);
+                (void)p->wait();
+            }
+        }
+        (void)child.pidfd.send_signal(SIGKILL);
+        (void)child.pidfd.wait();
+        return timed_out();
+    }
     (void)child.pidfd.wait();
     if (failed) return std::move(failed->wrap(fmt::format("run in guest \"{}\"", name)));
     auto res = VS_TRY(read_result(result.get()));
@@ -315,11 +345,10 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     if (!cmd.valid())
         return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
     if (master) return proc::proxy(master.get(), cmd);
-    if (req.timeout_s > 0 && !cmd.wait_exit(req.timeout_s * 1000)) {
+    if (req.timeout_s > 0 && !cmd.wait_exit(left_ms())) {
         (void)cmd.send_signal(SIGKILL);
         (void)cmd.wait();
-        return make_error(ETIMEDOUT, "\"{}\" in guest \"{}\" did not finish within {} s",
-                          req.argv[0], name, req.timeout_s);
+        return timed_out();
     }
     return cmd.wait();
 }

@@ -24,8 +24,10 @@ struct JoinRequest {
     std::string home = "/root";
     std::string user = "root";
     bool tty = false;
-    /// Seconds the command may run (0: no bound; not with tty). Past it the command's process
-    /// is SIGKILLed and the result is ETIMEDOUT (what it started stays in the guest).
+    /// Seconds the command may take, its start included (0: no bound; not with tty). Past it
+    /// the command's process is SIGKILLed (or vs-init, when the guest holds that process
+    /// stopped before its execve) and the result is ETIMEDOUT (what it started stays in the
+    /// guest).
     int timeout_s = 0;
 };
 

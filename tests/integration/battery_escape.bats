@@ -171,6 +171,34 @@ watch_execs() {
     [ "$(jq -r '.helper.getfd.EPERM // 0' <<<"$WATCH")" -gt 0 ]
 }
 
+# Guest root may SIGSTOP its own processes, so it can hold a joining process before its execve,
+# and vs-init waits for that execve (CLONE_VFORK). The hold is a race the probe wins now and then
+# (one stop command per round); a round it wins must still end within apps/init/timeout.
+@test "A14: a stop command held stopped before its execve: stop ends at apps/init/timeout" {
+    probe_guest g1
+    cfg=$(guest_cfg g1)
+    mkdir -p "$cfg/apps/init"
+    echo 2 >"$cfg/apps/init/timeout"
+    echo /bin/true >"$cfg/apps/init/cmd.stop-sync"
+    local r held=0
+    for r in $(seq 15); do
+        vs g1 start
+        root=/proc/$(init_pid g1)/root
+        gsh '/bin/vs-probe stop-watch /tmp/stop 4000000000 >/tmp/held 2>&1 </dev/null &'
+        for _ in $(seq 50); do [[ -e $root/tmp/held ]] && break; sleep 0.05; done
+        run timeout 60 "$VS" g1 stop
+        [ "$status" -eq 0 ] || { echo "round $r: stop: $status $output"; false; }
+        assert_no_leaks g1
+        if [[ $output == *'cmd.stop-sync "/bin/true" did not finish within 2 s'* ]]; then
+            echo "round $r: $output"
+            held=1
+            break
+        fi
+        [ -z "$output" ] || { echo "round $r: $output"; false; }
+    done
+    [ "$held" -eq 1 ] || skip "the probe did not win the race in $r stop commands"
+}
+
 # ---- A15: mount-target races (CVE-2021-30465, CVE-2019-19921, CVE-2025-52881) ------------
 
 # The mounts of g2 at /proc, /sys and /dev and below, as "mountpoint fstype options" lines.

@@ -19,7 +19,10 @@
 //      clone(CLONE_VFORK | CLONE_PARENT): like vfork but with a copy of our memory, so the new
 //      process is a child of `vserver` (which waits for it and gets its exit status). No CLONE_VM
 //      on purpose: a guest root that attaches to that process before its execve could otherwise
-//      rewrite us, who sit in the host's pid namespace.
+//      rewrite us, who sit in the host's pid namespace. The kernel writes the child's pid into
+//      the result page at the clone (CLONE_PARENT_SETTID), so vserver knows it even while the
+//      guest holds that process stopped before its execve and we wait for it (vserver's bound,
+//      apps/init/timeout for start's and stop's commands, then kills it).
 //   3. once the child has exec'd or exited, write JoinResult{pid, errno, what} to the result
 //      page and exit; vserver reads it after reaping us.
 //
@@ -124,7 +127,8 @@ int spawn_command(int fd, char** argv, char** envp, bool tty) {
     // Every fd but the stdio (join.cpp has closed the others): the child is born with 0-2 only.
     sys_close(fd);
     sys_close_range(3u, ~0u);
-    long pid = sys_fork_like(CLONE_VFORK | CLONE_PARENT | SIGCHLD);
+    long pid = sys_fork_like_settid(CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+                                    &result->pid);
     if (pid == 0) child_main(argv, envp, tty);
     Text what;
     if (pid < 0) {

@@ -135,6 +135,11 @@ inline long sys_sigtimedwait(const uint64_t* set) {
 // fork-like clone: no new stack, the child returns here with 0 on a copy of ours.
 // (The other clone arguments differ in order between x86_64 and aarch64; all are 0 here.)
 inline long sys_fork_like(unsigned long flags) { return syscall6(__NR_clone, (long)flags); }
+// The same with CLONE_PARENT_SETTID: the kernel stores the child's pid at `ptid` in our memory
+// before either process runs on (parent_tid is the third argument on both architectures).
+inline long sys_fork_like_settid(unsigned long flags, int* ptid) {
+    return syscall6(__NR_clone, (long)flags, 0, (long)ptid);
+}
 [[noreturn]] inline void sys_exit(int code) {
     for (;;) syscall6(__NR_exit_group, code);
 }

@@ -52,6 +52,7 @@ namespace vsprobe {
 const char* const kHostileUsage =
     "  ptrace-watch STOPFILE MAXITER   attack every new pid (pidfd_getfd, /proc/PID/fd, "
     "PTRACE_SEIZE)\n"
+    "  stop-watch STOPFILE MAXITER     SIGSTOP every new pid; keep those held before execve\n"
     "  exchange-loop A B STOPFILE MAX  renameat2(RENAME_EXCHANGE) of A and B in a loop\n"
     "  tty-inject FD TEXT              ioctl TIOCSTI of TEXT and Enter, TIOCLINUX paste, on FD\n"
     "  unix-connect TARGET...          connect to unix sockets (@name: abstract)\n"
@@ -287,6 +288,68 @@ int cmd_ptrace_watch(const std::vector<std::string>& args) {
         ",\"obtained\":[";
     for (size_t i = 0; i < w.obtained.size(); ++i) o += (i ? "," : "") + w.obtained[i];
     std::printf("%s]}\n", o.c_str());
+    return 0;
+}
+
+// ---- stop-watch ----------------------------------------------------------------------------
+
+namespace {
+
+// The state letter of /proc/PID/stat ('T': stopped), 0 when it is gone.
+char proc_state(pid_t pid) {
+    FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "re");
+    if (!f) return 0;
+    char buf[512];
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* close = std::strrchr(buf, ')');
+    return close && close[1] == ' ' ? close[2] : 0;
+}
+
+}  // namespace
+
+// Holds the host's joining processes stopped before their execve, with nothing but the SIGSTOP
+// any guest root may send its own processes: the next pid is signalled the moment it exists
+// (as ptrace-watch predicts it); one that stops while still running the sealed vs-init (or one
+// we may not look into) stays stopped (a stopped process cannot exec, so that is exact), any
+// other gets SIGCONT at once.
+// One line per held pid on stdout, flushed: the guest's stop may kill us before the end.
+int cmd_stop_watch(const std::vector<std::string>& args) {
+    if (args.size() != 2) return usage_error("stop-watch STOPFILE MAXITER");
+    const long max_iter = parse_long(args[1], -1);
+    if (max_iter <= 0) return usage_error("stop-watch STOPFILE MAXITER (a positive count)");
+    const pid_t self = ::getpid();
+    pid_t next = 1;
+    for (pid_t p : list_pids())
+        if (p >= next) next = p + 1;
+    std::vector<pid_t> held;
+    for (long iter = 0; iter < max_iter; ++iter) {
+        if ((iter & 0xfff) == 0) {
+            if (::access(args[0].c_str(), F_OK) == 0) break;
+            for (pid_t p : list_pids())
+                if (p >= next && p != self) next = p + 1;
+        }
+        for (pid_t cand = next; cand < next + 2; ++cand) {
+            if (::kill(cand, SIGSTOP) != 0) continue;
+            next = cand + 1;
+            char st = 0;
+            for (int i = 0; i < 2000 && (st = proc_state(cand)) != 'T' && st != 0; ++i)
+                ::usleep(500);
+            std::string exe = link_of("/proc/" + std::to_string(cand) + "/exe");
+            // Unreadable (EACCES): non-dumpable, as a joining process is in a user namespace.
+            if (st == 'T' && (exe[0] != '/' || exe.find("(deleted)") != std::string::npos)) {
+                held.push_back(cand);
+                std::printf("{\"held\":%d,\"exe\":%s}\n", static_cast<int>(cand),
+                            jstr(exe).c_str());
+                std::fflush(stdout);
+            } else {
+                ::kill(cand, SIGCONT);
+            }
+            break;
+        }
+    }
+    for (pid_t p : held) ::kill(p, SIGCONT);
     return 0;
 }
 

@@ -11,6 +11,7 @@ namespace vsprobe {
 // Each prints one JSON object (or array) on stdout and returns the exit code of the command.
 // `args` are the command's arguments after its name; a wrong count prints usage and returns 2.
 int cmd_ptrace_watch(const std::vector<std::string>& args);
+int cmd_stop_watch(const std::vector<std::string>& args);
 int cmd_exchange_loop(const std::vector<std::string>& args);
 int cmd_tty_inject(const std::vector<std::string>& args);
 int cmd_unix_connect(const std::vector<std::string>& args);

@@ -793,6 +793,7 @@ int main(int argc, char** argv) {
     using Cmd = int (*)(const std::vector<std::string>&);
     static const std::pair<const char*, Cmd> kHostile[] = {
         {"ptrace-watch", vsprobe::cmd_ptrace_watch},
+        {"stop-watch", vsprobe::cmd_stop_watch},
         {"exchange-loop", vsprobe::cmd_exchange_loop},
         {"tty-inject", vsprobe::cmd_tty_inject},
         {"unix-connect", vsprobe::cmd_unix_connect},
