@@ -78,9 +78,15 @@ boot_nspawn() {
     exec systemd-nspawn -D "$0" -b --register=no --keep-unit -M bsd-nspawn -q' \
     "$work/tree" "${nspawn_cgs[@]}" </dev/null >"$work/nspawn.log" 2>&1 &
   nsp=$!
-  local leader=""
+  # The container's PID 1: nspawn's child in another pid namespace (nspawn first forks a helper
+  # in ours, which exits once it made the container).
+  local leader="" c
   for _ in $(seq 6000); do
-    leader=$(pgrep -P "$nsp" | head -1) && [[ -n $leader ]] && break
+    for c in $(pgrep -P "$nsp"); do
+      [[ $(readlink "/proc/$c/ns/pid" 2>/dev/null) != "$(readlink /proc/self/ns/pid)" ]] &&
+        [[ -e /proc/$c/ns/pid ]] && leader=$c
+    done
+    [[ -n $leader ]] && break
     sleep 0.01
   done
   until_running nsenter -t "$leader" -a
