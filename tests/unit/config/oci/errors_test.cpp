@@ -252,8 +252,17 @@ TEST(OciErrors, NotJsonOrNotAnObject) {
     ASSERT_FALSE(a);
     EXPECT_EQ(a.error().message, "expected a JSON object, got an array");
     // Deep nesting is an error or a value, never a crash (the fuzz target's concern too).
-    std::string deep(100000, '[');
+    std::string deep = std::string(20000, '[') + std::string(20000, ']');
     EXPECT_FALSE(parse_config(deep, "/b"));
+    EXPECT_FALSE(parse_config(std::string(20000, '['), "/b"));
+    // Built as text: nlohmann's dump() recurses, its parser and destructor do not.
+    std::string text = base().dump();
+    const std::string ann = R"("annotations":{"a.b":"c"})";
+    ASSERT_NE(text.find(ann), std::string::npos);
+    text.replace(text.find(ann), ann.size(), R"("annotations":{"x":)" + deep + "}");
+    auto nested = parse_config(text, "/b");
+    ASSERT_FALSE(nested);
+    EXPECT_EQ(nested.error().message, "annotations.x: expected a string, got an array");
 }
 
 TEST(OciErrors, NullIsAbsentAsInGo) {
