@@ -2,7 +2,10 @@
 # one OCI runtime binary, every engine entirely under a temporary prefix: its own config files,
 # storage, state, sockets and events log; nothing of the machine's own engine state is used.
 #
-# eng_init PREFIX RUNTIME : writes the engines' config under PREFIX for runtime binary RUNTIME
+# eng_init PREFIX RUNTIME : writes the engines' config under PREFIX for runtime binary RUNTIME;
+#                           ENG_ENGINE_RT is the path the engines are given: RUNTIME, or with
+#                           VS_ENGINE_TRACE=1 a wrapper of the same name logging every call's
+#                           argv and exit status to PREFIX/runtime.log (eng_trace_tail)
 # eng_images DIR          : busybox rootfs tar + OCI archives of busybox and pause, cached in DIR
 # eng_podman ARGS...      : podman with the prefix's root, runroot, tmpdir and config files
 # eng_podman_load DIR     : loads the busybox and pause images of DIR into the prefix's podman
@@ -29,6 +32,21 @@ eng_init() {
     ENG_RUNTIME=$2
     ENG_CGROUP=/vs-engines-${ENG_PREFIX##*.}
     local p=$ENG_PREFIX
+    ENG_ENGINE_RT=$ENG_RUNTIME
+    if [[ ${VS_ENGINE_TRACE:-0} == 1 ]]; then
+        # Same base name: podman picks conmon's log flags by the runtime's name.
+        ENG_ENGINE_RT=$p/trace/${ENG_RUNTIME##*/}
+        mkdir -p "$p/trace"
+        cat >"$ENG_ENGINE_RT" <<EOF
+#!/bin/sh
+echo "\$\$ \$*" >>$p/runtime.log
+$ENG_RUNTIME "\$@"
+rc=\$?
+echo "\$\$ exit \$rc" >>$p/runtime.log
+exit \$rc
+EOF
+        chmod +x "$ENG_ENGINE_RT"
+    fi
     mkdir -p "$p"/podman/{root,runroot,tmp,net} "$p"/containerd/{root,state,opt} \
         "$p"/cni/{bin,net.d} "$p"/pods
     # conmon adds --log-format=json --log FILE before the verb only for names in
@@ -113,7 +131,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vsrun]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vsrun.options]
-        BinaryName = "$ENG_RUNTIME"
+        BinaryName = "$ENG_ENGINE_RT"
         Root = "$p/containerd/vsrun-root"
 EOF
 }
@@ -272,6 +290,13 @@ eng_probe() {
     ((rc == 0)) && return 0
     echo "'$rt $step' exited $rc: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
     return 1
+}
+
+# eng_trace_tail [N]: the last N (default 30) runtime calls of VS_ENGINE_TRACE=1, on stderr.
+eng_trace_tail() {
+    [[ -s $ENG_PREFIX/runtime.log ]] || return 0
+    echo "last runtime calls (pid argv / pid exit status):" >&2
+    tail -n "${1:-30}" "$ENG_PREFIX/runtime.log" >&2
 }
 
 eng_cleanup() {

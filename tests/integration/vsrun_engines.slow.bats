@@ -6,6 +6,7 @@
 # cannot run a container yet, every test skips and says why. Slow: scripts/engines-setup.sh
 # installs the engines with apt. Each engine runs under this file's temporary prefix
 # (tests/engines/lib.bash); the busybox and pause images are built offline once per build dir.
+# VS_ENGINE_TRACE=1 logs every runtime call the engines make; a failed test shows the last ones.
 
 bats_require_minimum_version 1.5.0
 load ../engines/lib
@@ -16,7 +17,7 @@ setup_file() {
     export ENG_RUNTIME=${VS_ENGINE_RUNTIME:-$VS_BIN/vsrun}
     export ENG_IMAGES=$VS_BUILD_DIR/fixtures/engines
     eng_images "$ENG_IMAGES"
-    export ENG_PREFIX ENG_CGROUP
+    export ENG_PREFIX ENG_CGROUP ENG_ENGINE_RT
     ENG_PREFIX=$(mktemp -d /tmp/vs-engines.XXXXXX)
     eng_init "$ENG_PREFIX" "$ENG_RUNTIME"
     export ENG_SKIP=
@@ -42,6 +43,7 @@ setup() { [[ -z $ENG_SKIP ]] || skip "$ENG_SKIP"; }
 
 teardown() {
     [[ -n $ENG_SKIP ]] && return 0
+    [[ -n ${BATS_TEST_COMPLETED:-} ]] || eng_trace_tail
     eng_podman rm -a -f -t 0 >/dev/null 2>&1 || true
 }
 
@@ -49,7 +51,7 @@ BB=localhost/busybox:latest
 
 # P ARGS...: podman of this file's prefix, the runtime under test chosen per container.
 P() { eng_podman "$@"; }
-prun() { eng_podman run --runtime "$ENG_RUNTIME" --cgroup-parent "$ENG_CGROUP" "$@"; }
+prun() { eng_podman run --runtime "$ENG_ENGINE_RT" --cgroup-parent "$ENG_CGROUP" "$@"; }
 
 # Status of podman container $1 as the runtime reports it (podman passes no --root: the
 # runtime's default state dir).
@@ -175,7 +177,7 @@ freezer_state() {
 }
 
 @test "ctr run --runc-binary: output and exit code, state in the runtime's --runc-root" {
-    run -5 eng_ctr run --rm --runc-binary "$ENG_RUNTIME" --runc-root "$ENG_PREFIX/ctr-root" \
+    run -5 eng_ctr run --rm --runc-binary "$ENG_ENGINE_RT" --runc-root "$ENG_PREFIX/ctr-root" \
         --cgroup "$ENG_CGROUP/ctr1" --net-host $BB ctr1 sh -c 'echo hello-ctr; exit 5'
     [[ $output == hello-ctr ]]
     [[ -z $(eng_ctr containers ls -q) ]]
@@ -183,7 +185,7 @@ freezer_state() {
 
 @test "ctr run -d --runc-binary: task exec, pause/resume, kill, delete" {
     local root=$ENG_PREFIX/ctr-root
-    eng_ctr run -d --runc-binary "$ENG_RUNTIME" --runc-root "$root" \
+    eng_ctr run -d --runc-binary "$ENG_ENGINE_RT" --runc-root "$root" \
         --cgroup "$ENG_CGROUP/ctr2" --net-host $BB ctr2 \
         sleep 1000 >/dev/null
     [[ $("$ENG_RUNTIME" --root "$root/default" state ctr2 | jq -r .status) == running ]]
