@@ -53,7 +53,7 @@ struct ProcessRlimit {
 /// process: what runs in the container (also the shape of `exec --process FILE`).
 struct Process {
     bool terminal = false;  ///< allocate a pty; its master goes to --console-socket
-    std::optional<ConsoleSize> console_size;
+    std::optional<ConsoleSize> console_size;  ///< meaningful only with `terminal`
     User user;
     std::vector<std::string> args;  ///< argv; args[0] is looked up in PATH of `env` when relative
     std::vector<std::string> env;   ///< "KEY=value" each, in order

@@ -116,8 +116,6 @@ Status check_namespaces(const so::Spec& s) {
 Status check_process(const so::Spec& s) {
     if (!s.process) return ok();
     const auto& p = *s.process;
-    if (p.console_size && !p.terminal)
-        return make_error(EINVAL, "process.consoleSize: given without process.terminal");
     if (p.capabilities) {
         const auto& c = *p.capabilities;
         // capabilities(7): ambient needs each cap in permitted and inheritable; effective and

@@ -130,8 +130,8 @@ Status parse_option(so::Mount& m, const std::string& o, const Node& where) {
         }
     }
     if (o == "silent" || o == "loud") return ok();  // kernel log verbosity of the mount only
-    if (o == "tmpcopyup") {
-        m.tmpcopyup = true;
+    if (o == "tmpcopyup" || o == "notmpcopyup") {
+        m.tmpcopyup = o == "tmpcopyup";
         return ok();
     }
     if (o == "idmap" || o == "ridmap") {
@@ -164,7 +164,8 @@ std::vector<std::string> known_mount_options() {
         out.emplace_back(on);
         if (off) out.emplace_back(off);
     }
-    for (const char* o : {"silent", "loud", "tmpcopyup", "idmap", "ridmap"}) out.emplace_back(o);
+    for (const char* o : {"silent", "loud", "tmpcopyup", "notmpcopyup", "idmap", "ridmap"})
+        out.emplace_back(o);
     return out;
 }
 

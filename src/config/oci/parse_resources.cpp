@@ -62,12 +62,15 @@ Result<so::MemoryResources> parse_memory(const Node& n) {
     // gone; runc ignores it too, the spec deprecates it).
     if (m.kernel && *m.kernel != 0 && *m.kernel != -1)
         return n["kernel"].error("not supported: kernel memory limits are gone from Linux 5.16 on");
-    if (n["swappiness"].present()) {
-        int64_t s = VS_TRY(n["swappiness"].i64());
-        // Go writes an unset uint64 pointer as absent; -1 as 2^64-1 means the same to runc.
-        if (s != -1 && (s < 0 || s > 100))
-            return n["swappiness"].error("{} is out of range 0..100", s);
-        if (s != -1) m.swappiness = static_cast<uint64_t>(s);
+    if (Node sw = n["swappiness"]; sw.present()) {
+        // Go writes -1 into its uint64 field as 2^64-1; both mean "not set" to runc.
+        bool unset = sw.raw().is_number_integer() && sw.raw().get<int64_t>() == -1;
+        unset = unset || (sw.raw().is_number_unsigned() && sw.raw().get<uint64_t>() == UINT64_MAX);
+        if (!unset) {
+            uint64_t v = VS_TRY(sw.u64());
+            if (v > 100) return sw.error("{} is out of range 0..100", v);
+            m.swappiness = v;
+        }
     }
     if (m.limit && m.swap && *m.limit > 0 && *m.swap > 0 && *m.swap < *m.limit)
         return n["swap"].error("{} is below limit {}: swap is memory plus swap", *m.swap, *m.limit);

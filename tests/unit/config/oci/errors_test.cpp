@@ -79,8 +79,9 @@ const Case kCases[] = {
     {"/process/cwd", R"("work")", R"(process.cwd: "work" is not an absolute path)"},
     {"/process/cwd", nullptr, "process.cwd: required"},
     {"/process/terminal", R"("yes")", R"(process.terminal: expected true or false, got "yes")"},
-    {"/process/consoleSize", R"({"height": 1, "width": 2})",
-     "process.consoleSize: given without process.terminal"},
+    {"/process/consoleSize", R"({"height": 1})", "process.consoleSize.width: required"},
+    {"/linux/resources/memory", R"({"swappiness": 101})",
+     "linux.resources.memory.swappiness: 101 is out of range 0..100"},
     {"/process/capabilities/bounding/1", R"("CAP_FOO")",
      R"(process.capabilities.bounding[1]: unknown capability "CAP_FOO")"},
     {"/process/capabilities/effective", R"(["net_raw"])",
@@ -319,6 +320,12 @@ TEST(OciErrors, ProcessAndResourcesOnTheirOwn) {
     auto r = parse_resources(R"({"memory": {"limit": 1048576}, "pids": {"limit": 10}})");
     ASSERT_TRUE(r) << r.error().what();
     EXPECT_EQ(r->memory->limit, 1048576);
+    for (const char* unset : {"-1", "18446744073709551615"}) {
+        auto sw = parse_resources(fmt::format(R"({{"memory": {{"swappiness": {}}}}})", unset));
+        ASSERT_TRUE(sw) << sw.error().message;
+        EXPECT_FALSE(sw->memory->swappiness) << unset;
+    }
+    EXPECT_EQ(parse_resources(R"({"memory": {"swappiness": 60}})")->memory->swappiness, 60u);
     auto rbad = parse_resources(R"({"pids": {"limit": "x"}})");
     ASSERT_FALSE(rbad);
     EXPECT_EQ(rbad.error().message, R"(pids.limit: expected an integer, got "x")");
