@@ -46,6 +46,8 @@ int print_remote(const transfer::RemoteCopyResult& r, const TransferArgs& t) {
         nlohmann::json passes = nlohmann::json::array();
         for (auto& p : r.passes)
             passes.push_back({{"live", p.live},
+                              {"snapshot", p.snapshot},
+                              {"checksum", p.checksum},
                               {"files", p.stats.files},
                               {"files_transferred", p.stats.transferred},
                               {"literal_bytes", p.stats.literal},

@@ -116,6 +116,9 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::create(const std::string& 
     // bench/ are at equal compression. Blocks of 64 KiB cut the write(2) count.
     if (w->comp_ == Compression::Gzip)
         archive_write_set_filter_option(a, "gzip", "compression-level", "6");
+    // One zstd worker thread beside the reader (ZSTD_c_nbWorkers = 1): the same parallelism as
+    // `tar --zstd`, whose zstd process compresses while tar reads.
+    if (w->comp_ == Compression::Zstd) archive_write_set_filter_option(a, "zstd", "threads", "1");
     archive_write_set_bytes_per_block(a, 64 * 1024);
     archive_write_set_bytes_in_last_block(a, 1);
     if (archive_write_open_fd(a, w->fd_.get()) != ARCHIVE_OK)

@@ -14,6 +14,7 @@
 #include "fs/remove.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
+#include "store/btrfs.hpp"
 #include "transfer/copy.hpp"
 #include "transfer/progress.hpp"
 
@@ -164,11 +165,32 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         res.dropped = chk.value("dropped", std::vector<std::string>{});
     }
 
+    // A live pass of a subvolume root reads a read-only snapshot of it (taken in the roots dir,
+    // named like a build's stage so that a killed copy's is swept): the guest cannot change
+    // that tree under rsync. Otherwise it reads the live tree, and the final pass compares
+    // contents (below).
+    const bool snapshots = running && store::btrfs::is_subvolume(root).value_or(false);
+    bool read_live_tree = false;
     auto pass = [&](bool live, bool checksum) -> Status {
-        auto a = rsync_argv(root, root_stage, true);
+        std::string from = root, snap;
+        ScopeExit drop_snap([&] {
+            if (snap.empty()) return;
+            if (auto r = store::btrfs::delete_subvolume(snap); !r)
+                log::warn("{}", r.error().what());
+        });
+        if (live && snapshots) {
+            const auto slash = root.rfind('/');
+            const auto path =
+                fmt::format("{}/.build-{}-{}", root.substr(0, slash), src, ::getpid());
+            VS_TRY(store::btrfs::snapshot_subvolume(root, path, true).wrap("copy {}", src));
+            from = snap = path;
+        } else if (live) {
+            read_live_tree = true;
+        }
+        auto a = rsync_argv(from, root_stage, true);
         if (checksum) a.insert(a.begin() + 1, "--checksum");
         auto st = VS_TRY(run_rsync(a, opt.progress).wrap("copy {}: the root", src));
-        res.passes.push_back({live, st});
+        res.passes.push_back({live, !snap.empty(), checksum, st});
         return ok();
     };
     std::optional<int64_t> down_at;
@@ -194,10 +216,10 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         VS_TRY(hooks.stop().wrap("copy {}: stop", src));
         auto final_steps = [&]() -> Status {
             lock.emplace(VS_TRY(state::GuestLock::acquire(paths.guest_run(src))));
-            // A live pass may have read through a directory the guest swapped for a symlink;
-            // the final pass, with the guest stopped, compares contents, not size and mtime, so
-            // what such a pass sent is replaced.
-            VS_TRY(pass(false, true));
+            // A live pass of the live tree may have read through a directory the guest swapped
+            // for a symlink; then the final pass, with the guest stopped, compares contents,
+            // not size and mtime, so what such a pass sent is replaced.
+            VS_TRY(pass(false, read_live_tree));
             VS_TRY(session.send("commit"));
             auto c = VS_TRY(answer(session, res.host, "commit"));
             res.context = c.value("context", 0u);

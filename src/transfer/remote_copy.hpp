@@ -33,7 +33,9 @@ struct MigrateHooks {
 };
 
 struct RemotePass {
-    bool live = false;  ///< made while the guest ran
+    bool live = false;      ///< made while the guest ran
+    bool snapshot = false;  ///< read from a read-only btrfs snapshot of the root
+    bool checksum = false;  ///< compared contents (rsync --checksum)
     RsyncStats stats;
 };
 
