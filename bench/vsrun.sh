@@ -61,6 +61,7 @@ bundle() {  # dir rt name args...
   mkdir -p "$dir"
   jq --arg root "$work/rootfs" --arg cg "$cg/$rt/$name" --args '
       .process.args = $ARGS.positional | .process.terminal = false
+      | del(.process.capabilities.ambient)
       | .root = {path: $root, readonly: true} | .linux.cgroupsPath = $cg
       | .process.rlimits = [{type: "RLIMIT_NOFILE", hard: 1024, soft: 1024}]' "$@" \
     <"$work/config.json" >"$dir/config.json"
@@ -127,6 +128,7 @@ tmpl, out, root, cg, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int
 c = json.load(open(tmpl))
 c["process"]["args"] = ["/bin/sleep", "1000000"]
 c["process"]["terminal"] = False
+c["process"]["capabilities"].pop("ambient", None)
 c["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]
 c["root"] = {"path": root, "readonly": True}
 for i in range(1, n + 1):

@@ -242,7 +242,8 @@ eng_cri() {
 
 # eng_bundle DIR ARGS...: the busybox rootfs and a config.json of runc's template (`runc spec`,
 # an OCI default) with process ARGS, no terminal, a writable root and rlimits within this
-# machine's hard limits.
+# machine's hard limits. The template's ambient capabilities go: they are not in its inheritable
+# set, so the kernel cannot raise them (capabilities(7)), and the engines never send any.
 eng_bundle() {
     local dir=$1
     shift
@@ -250,7 +251,7 @@ eng_bundle() {
     tar -C "$dir/rootfs" -xf "$ENG_IMAGES/busybox-rootfs.tar"
     (cd "$dir" && runc spec)
     jq --args '.process.args = $ARGS.positional | .process.terminal = false
-        | .root.readonly = false
+        | .root.readonly = false | del(.process.capabilities.ambient)
         | .process.rlimits = [{type: "RLIMIT_NOFILE", hard: 1024, soft: 1024}]' "$@" \
         <"$dir/config.json" >"$dir/config.json.new"
     mv "$dir/config.json.new" "$dir/config.json"
