@@ -2,6 +2,7 @@
 #include "unify/hash_cache.hpp"
 
 #include <fmt/format.h>
+#include <sys/sysmacros.h>
 
 #include "base/log.hpp"
 #include "base/safe_read.hpp"
@@ -23,6 +24,12 @@ bool same(const FileKey& a, const FileKey& b) {
 }
 
 }  // namespace
+
+FileKey key_of(const struct statx& s) {
+    return {makedev(s.stx_dev_major, s.stx_dev_minor), s.stx_ino, s.stx_size,
+            s.stx_mtime.tv_sec * 1000000000ll + s.stx_mtime.tv_nsec,
+            s.stx_ctime.tv_sec * 1000000000ll + s.stx_ctime.tv_nsec};
+}
 
 HashCache HashCache::load(const std::string& file) {
     HashCache c;

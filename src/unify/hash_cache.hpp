@@ -2,6 +2,7 @@
 // rerun over an unchanged tree reads no file content.
 #pragma once
 
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include <cstdint>
@@ -16,12 +17,14 @@ struct FileKey {
     uint64_t dev = 0, ino = 0, size = 0;
     int64_t mtime_ns = 0, ctime_ns = 0;
 };
+/// The cache key of a file as statx(2) saw it.
+FileKey key_of(const struct statx& s);
 
 struct CachedHash {
     FileKey key;
     XXH128_hash_t hash{};
-    /// Extent sharing done: the (dev, ino) of the file this one was deduplicated against, whose
-    /// key was then `leader_key`; a rerun skips the pair while both are unchanged.
+    /// Extent sharing done: the (dev, ino) of the file this one was deduplicated against; a
+    /// rerun skips the pair while this file is unchanged and that one still has its hash.
     uint64_t leader_dev = 0, leader_ino = 0;
 };
 

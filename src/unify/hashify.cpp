@@ -1,7 +1,6 @@
 // hashify(): scan every guest, hash the candidates (or take the cache's hash), group identical
 // files and share each group by the guests' method.
 #include <fcntl.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,12 +20,6 @@
 namespace vs::unify {
 
 namespace {
-
-FileKey key_of(const struct statx& s) {
-    return {makedev(s.stx_dev_major, s.stx_dev_minor), s.stx_ino, s.stx_size,
-            s.stx_mtime.tv_sec * 1000000000ll + s.stx_mtime.tv_nsec,
-            s.stx_ctime.tv_sec * 1000000000ll + s.stx_ctime.tv_nsec};
-}
 
 // Hashes one found file into `c`; false (with the reason counted) when it is not a candidate.
 Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {

@@ -132,12 +132,7 @@ void share_dedupe(std::vector<Guest>& guests, std::vector<Cand>& cands,
             ++r.g.rep.shared_files;
             r.g.rep.shared_bytes += size;
             if (auto now = fstatx(fd->get(), r.what))
-                r.g.cache.put({{dev_of(*now), now->stx_ino, now->stx_size,
-                                now->stx_mtime.tv_sec * 1000000000ll + now->stx_mtime.tv_nsec,
-                                now->stx_ctime.tv_sec * 1000000000ll + now->stx_ctime.tv_nsec},
-                               c.hash,
-                               l.dev,
-                               l.ino});
+                r.g.cache.put({key_of(*now), c.hash, l.dev, l.ino});
             break;
         }
         if (!placed) leaders.push_back({ci, dev, ino, std::move(*fd)});
@@ -293,12 +288,8 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
         note(model.g, s.error());
         return;
     }
-    if (auto now = fstatx(t.get(), model.what)) {
-        FileKey k{dev_of(*now), now->stx_ino, now->stx_size,
-                  now->stx_mtime.tv_sec * 1000000000ll + now->stx_mtime.tv_nsec,
-                  now->stx_ctime.tv_sec * 1000000000ll + now->stx_ctime.tv_nsec};
-        for (size_t ci : members) guests[cands[ci].g].cache.put({k, mc.hash, 0, 0});
-    }
+    if (auto now = fstatx(t.get(), model.what))
+        for (size_t ci : members) guests[cands[ci].g].cache.put({key_of(*now), mc.hash, 0, 0});
 }
 
 }  // namespace

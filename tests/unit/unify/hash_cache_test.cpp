@@ -2,22 +2,15 @@
 #include "unify/hash_cache.hpp"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <sys/sysmacros.h>
 
 #include "base/sys.hpp"
-#include "fs/remove.hpp"
+#include "unit/base/temp_dir.hpp"
 
 namespace vs::unify {
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char t[] = "/tmp/vs-hcache-XXXXXX";
-        path = ::mkdtemp(t);
-    }
-    ~TempDir() { (void)fs::remove_path(path); }
-};
+using test::TempDir;
 
 TEST(UnifyHashCache, RoundTripAndKeyedOnEveryField) {
     TempDir d;
@@ -55,6 +48,22 @@ TEST(UnifyHashCache, DamagedFileIsDroppedWhole) {
     ASSERT_TRUE(sys::write_file_atomic(file, "something else\n"));
     EXPECT_EQ(HashCache::load(file).loaded(), 0u);
     EXPECT_EQ(HashCache::load(d.path + "/absent").loaded(), 0u);
+}
+
+TEST(UnifyHashCache, KeyOfTakesEveryStatxField) {
+    struct statx s {};
+    s.stx_dev_major = 8;
+    s.stx_dev_minor = 3;
+    s.stx_ino = 42;
+    s.stx_size = 4096;
+    s.stx_mtime = {7, 5};
+    s.stx_ctime = {9, 6};
+    FileKey k = key_of(s);
+    EXPECT_EQ(k.dev, makedev(8, 3));
+    EXPECT_EQ(k.ino, 42u);
+    EXPECT_EQ(k.size, 4096u);
+    EXPECT_EQ(k.mtime_ns, 7000000005);
+    EXPECT_EQ(k.ctime_ns, 9000000006);
 }
 
 }  // namespace
