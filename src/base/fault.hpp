@@ -6,8 +6,8 @@
 
 namespace vs {
 
-/// The points are listed where they are used: runtime/guest.hpp (start, stop) and
-/// store/build.hpp (build).
+/// The points are listed where they are used: runtime/guest.hpp (start, stop),
+/// store/build.hpp (build); unify:seal is unify/share.cpp's seal().
 Status fault_point(const char* point);
 
 }  // namespace vs

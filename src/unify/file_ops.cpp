@@ -191,8 +191,8 @@ Result<struct statx> fstatx(int fd, const std::string& what) {
     return st;
 }
 
-Result<bool> replace_name(int dirfd, const std::string& tmp, const std::string& name,
-                          const struct statx& expect, const std::string& what) {
+Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
+                     const struct statx& expect, const std::string& what) {
     auto drop_tmp = [&] { ::unlinkat(dirfd, tmp.c_str(), 0); };
     struct statx now {};
     if (::statx(dirfd, name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &now) < 0 ||
@@ -218,8 +218,28 @@ Result<bool> replace_name(int dirfd, const std::string& tmp, const std::string& 
         drop_tmp();
         return false;
     }
+    return true;
+}
+
+Status finish_swap(int dirfd, const std::string& tmp, const std::string& what) {
     if (::unlinkat(dirfd, tmp.c_str(), 0) < 0)
         return errno_error(fmt::format("remove the old copy of \"{}\"", what));
+    return ok();
+}
+
+Status swap_back(int dirfd, const std::string& tmp, const std::string& name,
+                 const std::string& what) {
+    if (::renameat2(dirfd, tmp.c_str(), dirfd, name.c_str(), RENAME_EXCHANGE) < 0)
+        return errno_error(fmt::format("put back \"{}\"", what));
+    if (::unlinkat(dirfd, tmp.c_str(), 0) < 0)
+        return errno_error(fmt::format("remove the shared copy's name beside \"{}\"", what));
+    return ok();
+}
+
+Result<bool> replace_name(int dirfd, const std::string& tmp, const std::string& name,
+                          const struct statx& expect, const std::string& what) {
+    if (!VS_TRY(swap_in(dirfd, tmp, name, expect, what))) return false;
+    VS_TRY(finish_swap(dirfd, tmp, what));
     return true;
 }
 

@@ -50,10 +50,19 @@ Status set_immutable(int fd, bool on, const std::string& what);
 Status link_fd(int fd, int dirfd, const std::string& tmp, const std::string& what);
 
 /// Puts the inode linked at `tmp` in place of `name` (both in `dirfd`) when `name` is still the
-/// inode `expect_ino` unchanged since `expect` was taken: renameat2(RENAME_EXCHANGE), then the old
-/// inode, now at `tmp`, is checked and unlinked. When the guest swapped `name` meanwhile, the
-/// exchange is undone and `tmp` removed: the guest's file stays. Returns false in that case.
+/// inode unchanged since `expect` was taken: renameat2(RENAME_EXCHANGE), then the old inode, now
+/// at `tmp`, is checked. When the guest swapped `name` meanwhile, the exchange is undone and `tmp`
+/// removed: the guest's file stays, and the result is false. When true, the old inode stays at
+/// `tmp` until finish_swap() drops it or swap_back() restores it.
 /// A kill at any point leaves `name` either the old file or the new one, plus perhaps `tmp`.
+Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
+                     const struct statx& expect, const std::string& what);
+/// After swap_in: removes the old inode's name `tmp`.
+Status finish_swap(int dirfd, const std::string& tmp, const std::string& what);
+/// After swap_in: the old inode goes back to `name` and the new one's name `tmp` is removed.
+Status swap_back(int dirfd, const std::string& tmp, const std::string& name,
+                 const std::string& what);
+/// swap_in, then finish_swap.
 Result<bool> replace_name(int dirfd, const std::string& tmp, const std::string& name,
                           const struct statx& expect, const std::string& what);
 

@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/fault.hpp"
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
 #include "unify/method.hpp"
@@ -153,6 +154,7 @@ Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool f
     if (::fsetxattr(t, kSharedMark, "1", 1, 0) < 0)
         return errno_error(fmt::format("mark shared \"{}\"", model.what));
     VS_TRY(set_immutable(t, true, model.what));
+    VS_TRY(fault_point("unify:seal"));
     auto st = VS_TRY(fstatx(t, model.what));
     auto xs = VS_TRY(read_xattrs(t, model.what));
     auto h = VS_TRY(hash_fd(t, st.stx_size, model.what, [](uint64_t) {}));
@@ -268,25 +270,38 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
         }
         linked.push_back(std::move(l));
     }
-    std::vector<size_t> done;
-    for (auto& l : linked) {
+    // Each name takes the shared inode while its old inode waits at the temporary name: until
+    // the shared inode is sealed (owner, mode, immutable), a failure puts every old file back.
+    std::vector<const Linked*> swapped;
+    for (const auto& l : linked) {
         Ref r = ref(guests, cands, l.ci);
-        auto ok = replace_name(l.dir.get(), l.tmp, l.name, l.stx, r.what);
-        if (!ok) {
-            note(r.g, ok.error());
-        } else if (!*ok) {
+        auto in = swap_in(l.dir.get(), l.tmp, l.name, l.stx, r.what);
+        if (!in)
+            note(r.g, in.error());
+        else if (!*in)
             r.g.rep.changed.push_back(r.f.rel);
-        } else {
-            ++r.g.rep.shared_files;
-            r.g.rep.shared_bytes += r.f.stx.stx_size;
-            done.push_back(l.ci);
-        }
+        else
+            swapped.push_back(&l);
     }
-    if (done.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
+    if (swapped.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
     if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
         log::error("{}", s.error().what());
         note(model.g, s.error());
+        // rename(2) refuses an immutable inode: the flag comes off for the way back, and an
+        // inode that had it before gets it again.
+        (void)set_immutable(t.get(), false, model.what);
+        for (const Linked* l : swapped) {
+            Ref r = ref(guests, cands, l->ci);
+            if (auto b = swap_back(l->dir.get(), l->tmp, l->name, r.what); !b) note(r.g, b.error());
+        }
+        if (!fresh && cands[members[target]].ours) (void)set_immutable(t.get(), true, model.what);
         return;
+    }
+    for (const Linked* l : swapped) {
+        Ref r = ref(guests, cands, l->ci);
+        if (auto f = finish_swap(l->dir.get(), l->tmp, r.what); !f) note(r.g, f.error());
+        ++r.g.rep.shared_files;
+        r.g.rep.shared_bytes += r.f.stx.stx_size;
     }
     if (auto now = fstatx(t.get(), model.what))
         for (size_t ci : members) guests[cands[ci].g].cache.put({key_of(*now), mc.hash, 0, 0});

@@ -176,6 +176,29 @@ reflink_case() {
   vs g1 stop
 }
 
+@test "ext4: a failure while sealing the shared inode puts every guest's own file back" {
+  require_fault_injection
+  mkfs_loop ext4
+  skel g1
+  skel g2
+  local a b f before
+  a=$(root g1) b=$(root g2)
+  before=$(stat -c '%n %i %a %u %g %h' "$a"/usr/share/t/* "$b"/usr/share/t/*)
+  run env VSERVER_FAULT=unify:seal:fail vhashify --hardlink g1 g2
+  [[ $status -eq 1 ]] || { echo "$output"; return 1; }
+  [[ $output == *"injected fault at unify:seal"* ]]
+  [[ $(stat -c '%n %i %a %u %g %h' "$a"/usr/share/t/* "$b"/usr/share/t/*) == "$before" ]]
+  for f in f1 f2 f3 f4 f5 f6; do
+    cmp "$a/usr/share/t/$f" "$WORK/data/$f"
+    cmp "$b/usr/share/t/$f" "$WORK/data/$f"
+    ! lsattr "$b/usr/share/t/$f" | grep -q '^....i'
+  done
+  [[ -z $(find "$a" "$b" -name '.vs-unify.*') ]]
+  run vhashify --hardlink g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(stat -c %i "$a/usr/share/t/f1") == "$(stat -c %i "$b/usr/share/t/f1")" ]]
+}
+
 @test "hostile trees: planted links, FIFO, device, socket, a hard link to a host file left alone" {
   local t
   for t in ext4 btrfs; do
