@@ -6,6 +6,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/read.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/resolve.hpp"
@@ -17,9 +18,7 @@ namespace {
 
 Result<Target> load_target(const config::Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
-    if (::access(paths.guest_config(name).c_str(), F_OK) != 0)
-        return make_error(ENOENT, "no guest named \"{}\" ({} does not exist)", name,
-                          paths.guest_config(name));
+    if (!sys::is_dir(paths.guest_config(name))) return config::legacy::missing_guest(paths, name);
     auto loaded = VS_TRY(config::vserver::load(paths, name).wrap("guest \"{}\"", name));
     return Target{name, loaded.spec.root, true};
 }

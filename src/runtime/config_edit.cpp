@@ -3,7 +3,6 @@
 
 #include <cerrno>
 
-#include "base/sys.hpp"
 #include "config/vserver/addresses.hpp"
 #include "net/conflicts.hpp"
 #include "runtime/runtime.hpp"
@@ -23,10 +22,7 @@ Result<ConfigEditResult> config_edit(const config::Paths& paths, const std::stri
     };
     if (auto v = spec::validate_name(name); !v) return refuse(std::move(v).error());
     if (auto v = edit.check(); !v) return refuse(std::move(v).error());
-    const std::string dir = paths.guest_config(name);
-    if (!sys::is_dir(dir))
-        return refuse(
-            make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name, dir));
+    if (auto v = guest_exists(paths, name); !v) return refuse(std::move(v).error());
     // No start, stop or other edit of this guest in between.
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)));
     bool addresses = false;

@@ -37,6 +37,12 @@ tree_listing() {
   run vs mysql5 start
   [ "$status" -eq 2 ]
   [[ $output == *"vserver mysql5 import-legacy"* ]]
+  run vs mysql5 config get context
+  [ "$status" -eq 2 ]
+  [[ $output == *"vserver mysql5 import-legacy"* ]]
+  run "$VS_BIN/vdu" mysql5
+  [ "$status" -eq 2 ]
+  [[ $output == *"vserver mysql5 import-legacy"* ]]
   run vs mysql5 import-legacy
   echo "$output"
   [ "$status" -eq 0 ]

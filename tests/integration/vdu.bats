@@ -298,7 +298,7 @@ big() { head -c $((10 * MiB)) /dev/urandom > "$1"; }
 
 @test "bad arguments: one clear line naming the value, exit 2" {
   run vdu nosuchguest
-  [[ $status -eq 2 && $output == *'no guest named "nosuchguest"'* ]]
+  [[ $status -eq 2 && $output == *'guest "nosuchguest" does not exist'* ]]
   run vdu --space --inodes --xid 7
   [[ $status -eq 2 && $output == *"--space and --inodes"* ]]
   run vdu --blocksize 0 --all

@@ -9,6 +9,7 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/read.hpp"
 #include "config/vserver/values.hpp"
@@ -122,9 +123,7 @@ Status walk(const std::string& dir, const std::string& prefix, std::vector<KeyVa
 
 Status check_guest(const Paths& paths, const std::string& name) {
     VS_TRY(spec::validate_name(name));
-    if (!sys::is_dir(paths.guest_config(name)))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name,
-                          paths.guest_config(name));
+    if (!sys::is_dir(paths.guest_config(name))) return legacy::missing_guest(paths, name);
     return ok();
 }
 
