@@ -1,6 +1,9 @@
 // vhashify [--all | GUEST...] and `vserver NAME hashify`: share identical files between guests;
 // --undo gives a guest private copies again.
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "base/log.hpp"
 #include "cli/registry.hpp"
@@ -17,11 +20,11 @@ constexpr const char* kHelp =
     "  shares files that are identical in the guests: extent dedupe on btrfs and XFS (each\n"
     "  guest keeps its own inode; a write copies only what it changes), an immutable hard\n"
     "  link elsewhere, only with --hardlink (the guest then cannot upgrade or remove a\n"
-    "  shared file: docs/unification.md). One GUEST is shared against every other guest, whose "
-    "files are only\n"
-    "  read; several, or --all, are shared with each other. Exclude lists: the guest's\n"
-    "  apps/vunify/exclude, .defaults/apps/vunify/exclude, then the shipped default (/etc,\n"
-    "  /var, /home...); dpkg conffiles are never shared. --undo: private copies again.\n"
+    "  shared file: docs/unification.md). One GUEST is shared against every other guest,\n"
+    "  whose files are only read; several, or --all (every guest with a root), are shared\n"
+    "  with each other. Exclude lists: the guest's apps/vunify/exclude,\n"
+    "  .defaults/apps/vunify/exclude, then the shipped default (/etc, /var, /home...);\n"
+    "  dpkg conffiles are never shared. --undo: private copies again.\n"
     "  A progress line on a terminal; --json prints a summary (docs/unification.md).\n";
 
 // Parses the options; the rest goes to `names`. kOk, or kUsage on an unknown option.
@@ -70,6 +73,11 @@ int vhashify_main(std::vector<std::string>& args) {
         if (!t) {
             log::error("{}", t.error().what());
             return kUsage;
+        }
+        if (all && ::access(t->root.c_str(), F_OK) != 0 && errno == ENOENT) {
+            log::warn("vhashify --all: guest {} has no root \"{}\" (never built): left out", n,
+                      t->root);
+            continue;
         }
         trees.push_back(std::move(*t));
     }
