@@ -20,6 +20,23 @@ bool inode_shared_at_all(const InodeRec& r) {
     return r.links.size() > 1 || r.nlink > seen;
 }
 
+// Counts inode `r` in `u`. An extent neither flagged nor reached through a shared inode has this
+// one reference and goes to `excl`; the others go to `shared`. Each set counts a physical byte
+// once, however many inodes reach it.
+void add_inode(Usage& u, const InodeRec& r, bool inode_shared, RangeSet& shared, RangeSet& excl) {
+    u.apparent_bytes += r.size;
+    u.inodes++;
+    (inode_shared ? u.shared_inodes : u.exclusive_inodes)++;
+    (inode_shared ? u.shared_bytes : u.exclusive_bytes) += r.private_bytes;
+    u.no_extent_bytes += r.private_bytes;
+    for (const Extent& e : r.extents) {
+        if (inode_shared || e.shared)
+            u.shared_bytes += shared.add(e.physical, e.length);
+        else
+            u.exclusive_bytes += excl.add(e.physical, e.length);
+    }
+}
+
 }  // namespace
 
 Report account(const Scanner& s) {
@@ -35,37 +52,11 @@ Report account(const std::vector<InodeRec>& inodes, size_t trees, size_t domains
     std::vector<std::vector<RangeSet>> shared(trees, std::vector<RangeSet>(domains));
     std::vector<RangeSet> all_shared(domains), all_excl(domains);
     for (const InodeRec& r : inodes) {
-        for (const Link& l : r.links) {
-            Usage& u = rep.trees[l.tree];
-            const bool inode_shared = inode_shared_by(r, l);
-            u.apparent_bytes += r.size;
-            u.inodes++;
-            (inode_shared ? u.shared_inodes : u.exclusive_inodes)++;
-            (inode_shared ? u.shared_bytes : u.exclusive_bytes) += r.private_bytes;
-            u.no_extent_bytes += r.private_bytes;
-            for (const Extent& e : r.extents) {
-                if (inode_shared || e.shared)
-                    u.shared_bytes += shared[l.tree][r.domain].add(e.physical, e.length);
-                else
-                    u.exclusive_bytes += excl[l.tree][r.domain].add(e.physical, e.length);
-            }
-        }
+        for (const Link& l : r.links)
+            add_inode(rep.trees[l.tree], r, inode_shared_by(r, l), shared[l.tree][r.domain],
+                      excl[l.tree][r.domain]);
         if (r.links.empty()) continue;  // met only in a tree whose walk failed
-        Usage& t = rep.total;
-        const bool inode_shared = inode_shared_at_all(r);
-        t.apparent_bytes += r.size;
-        t.inodes++;
-        (inode_shared ? t.shared_inodes : t.exclusive_inodes)++;
-        (inode_shared ? t.shared_bytes : t.exclusive_bytes) += r.private_bytes;
-        t.no_extent_bytes += r.private_bytes;
-        for (const Extent& e : r.extents) {
-            // An extent neither flagged nor reached through a shared inode has this one
-            // reference: it is in exactly one tree's exclusive set.
-            if (inode_shared || e.shared)
-                t.shared_bytes += all_shared[r.domain].add(e.physical, e.length);
-            else
-                t.exclusive_bytes += all_excl[r.domain].add(e.physical, e.length);
-        }
+        add_inode(rep.total, r, inode_shared_at_all(r), all_shared[r.domain], all_excl[r.domain]);
     }
     return rep;
 }
