@@ -88,7 +88,7 @@ int run_group(const config::Paths& paths, runtime::AutostartOptions opt) {
     return rep->all_ok() ? kOk : kFail;
 }
 
-// One line per guest of the group, or one JSON document (docs/json/autostart-status.schema.json):
+// One line per guest of the group, or one JSON document (docs/json/vserver-autostart.schema.json):
 // exit 0 when every guest runs, 3 otherwise, as `vserver NAME status`.
 int run_status(const config::Paths& paths, const std::string& mark, bool json) {
     auto group = runtime::marked_guests(paths, mark);
