@@ -194,8 +194,12 @@ Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOpt
         }
         std::vector<pollfd> fds;
         for (const auto& c : running) fds.push_back({c.pidfd.fd(), POLLIN, 0});
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
-            return errno_error("poll the guests' pidfds");
+        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+            auto e = errno_error("poll the guests' pidfds");
+            // The started commands run to their end and are reaped, never left behind.
+            for (const auto& c : running) (void)c.pidfd.wait();
+            return e;
+        }
         for (size_t i = running.size(); i-- > 0;) {
             if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
             auto code = running[i].pidfd.wait();
