@@ -150,11 +150,11 @@ Status copy_meta(int fd, const struct statx& st, const Xattrs& x, const std::str
     return ok();
 }
 
-Result<bool> is_immutable(int fd) {
+Result<bool> is_immutable(int fd, const std::string& what) {
     int flags = 0;
     if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
         if (errno == ENOTTY || errno == EOPNOTSUPP) return false;
-        return errno_error("ioctl FS_IOC_GETFLAGS");
+        return errno_error(fmt::format("get flags of \"{}\"", what));
     }
     return (flags & FS_IMMUTABLE_FL) != 0;
 }

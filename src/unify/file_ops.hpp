@@ -41,7 +41,7 @@ Result<XXH128_hash_t> copy_data(int src, int dst, uint64_t size, const std::stri
 /// security.capability) and atime/mtime of `st` onto `fd`.
 Status copy_meta(int fd, const struct statx& st, const Xattrs& x, const std::string& what);
 
-Result<bool> is_immutable(int fd);
+Result<bool> is_immutable(int fd, const std::string& what);
 /// Sets or clears FS_IMMUTABLE_FL (ioctl_iflags(2)); the other flags stay.
 Status set_immutable(int fd, bool on, const std::string& what);
 

@@ -59,7 +59,7 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {
     }
     if (g.method == Method::HardLink) {
         c.x = VS_TRY(read_xattrs(fd->get(), what));
-        c.ours = has_shared_mark(fd->get()) && VS_TRY(is_immutable(fd->get()));
+        c.ours = has_shared_mark(fd->get()) && VS_TRY(is_immutable(fd->get(), what));
         if (f.stx.stx_nlink > 1 && !c.ours) {
             ++g.rep.hardlinked;
             return false;
