@@ -236,11 +236,6 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
             }
         } else {
             t = std::move(*src);
-            // linkat(2) refuses an immutable inode (EPERM); the flag goes back on in seal().
-            if (auto r = set_immutable(t.get(), false, model.what); !r) {
-                note(model.g, r.error());
-                return;
-            }
         }
     }
     std::vector<Linked> linked;
@@ -263,13 +258,28 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
             continue;
         }
         l.stx = r.f.stx;
-        l.tmp = temp_name();
-        if (auto lk = link_fd(t.get(), l.dir.get(), l.tmp, r.what); !lk) {
-            note(r.g, lk.error());
-            continue;
-        }
         linked.push_back(std::move(l));
     }
+    if (linked.empty() && !fresh) return;
+    // linkat(2) refuses an immutable inode (EPERM): the flag of an inode other guests share
+    // already comes off only now, after the comparisons, and goes back on in seal().
+    bool was_immutable = false;
+    if (!fresh) {
+        auto im = is_immutable(t.get(), model.what);
+        auto r = im ? set_immutable(t.get(), false, model.what) : Status(im.error());
+        if (!r) {
+            note(model.g, r.error());
+            return;
+        }
+        was_immutable = *im;
+    }
+    std::erase_if(linked, [&](Linked& l) {
+        Ref r = ref(guests, cands, l.ci);
+        l.tmp = temp_name();
+        auto lk = link_fd(t.get(), l.dir.get(), l.tmp, r.what);
+        if (!lk) note(r.g, lk.error());
+        return !lk;
+    });
     // Each name takes the shared inode while its old inode waits at the temporary name: until
     // the shared inode is sealed (owner, mode, immutable), a failure puts every old file back.
     std::vector<const Linked*> swapped;
@@ -294,7 +304,7 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
             Ref r = ref(guests, cands, l->ci);
             if (auto b = swap_back(l->dir.get(), l->tmp, l->name, r.what); !b) note(r.g, b.error());
         }
-        if (!fresh && cands[members[target]].ours) (void)set_immutable(t.get(), true, model.what);
+        if (was_immutable) (void)set_immutable(t.get(), true, model.what);
         return;
     }
     for (const Linked* l : swapped) {

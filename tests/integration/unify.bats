@@ -202,6 +202,22 @@ reflink_case() {
   run vhashify --hardlink g1 g2
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   [[ $(stat -c %i "$a/usr/share/t/f1") == "$(stat -c %i "$b/usr/share/t/f1")" ]]
+
+  # A third guest joining the shared inodes: its files stay its own, the inodes stay sealed.
+  skel g3
+  local c shared
+  c=$(root g3)
+  before=$(stat -c '%n %i %a %u %g %h' "$c"/usr/share/t/*)
+  shared=$(stat -c '%n %i %a %u %g %h' "$a"/usr/share/t/*)
+  run env VSERVER_FAULT=unify:seal:fail vhashify --hardlink g1 g2 g3
+  [[ $status -eq 1 ]] || { echo "$output"; return 1; }
+  [[ $(stat -c '%n %i %a %u %g %h' "$c"/usr/share/t/*) == "$before" ]]
+  [[ $(stat -c '%n %i %a %u %g %h' "$a"/usr/share/t/*) == "$shared" ]]
+  for f in f1 f2 f3 f4 f5 f6; do
+    lsattr "$a/usr/share/t/$f" | grep -q '^....i'
+    ! lsattr "$c/usr/share/t/$f" | grep -q '^....i'
+  done
+  [[ -z $(find "$a" "$b" "$c" -name '.vs-unify.*') ]]
 }
 
 @test "hostile trees: planted links, FIFO, device, socket, a hard link to a host file left alone" {
