@@ -1,7 +1,7 @@
 # Boot integration (docs/autostart.md): the systemd units, the SysV init script and its settings
-# file, in the "main" component (cmake/install.cmake). The files name the installed binaries:
-# @VS_SBINDIR@ is filled in when installing, from the prefix `cmake --install --prefix` (or
-# CPack's /usr) gives then, not the one configured.
+# file, in the "main" component (cmake/install.cmake). The files name the installed binaries and
+# settings: @VS_SBINDIR@ and @VS_ETC@ are filled in when installing, from the prefix
+# `cmake --install --prefix` (or CPack's /usr) gives then, not the one configured.
 include(GNUInstallDirs)
 set(VS_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
     "where the systemd units go (relative: under the install prefix)")
@@ -23,6 +23,7 @@ if(NOT IS_ABSOLUTE \"\${vs_units}\")
   set(vs_units \"\${vs_prefix}/\${vs_units}\")
 endif()
 set(VS_SBINDIR \"\${vs_prefix}/${CMAKE_INSTALL_SBINDIR}\")
+set(VS_ETC \"\${vs_etc}\")
 foreach(f systemd/vservers-default.service systemd/vserver@.service init.d/vservers-default)
   configure_file(\"${CMAKE_SOURCE_DIR}/dist/\${f}\" \"${CMAKE_BINARY_DIR}/dist/\${f}\" @ONLY)
 endforeach()

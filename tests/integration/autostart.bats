@@ -129,7 +129,8 @@ before() {
   marked_guest sb boot sa
   marked_guest sc default
   local script=$VSERVER_PREFIX/vservers-default
-  sed "s|@VS_SBINDIR@|$VS_BIN|g" "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
+  sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
+    "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
   chmod 755 "$script"
   mkdir -p "$VSERVER_PREFIX/etc/default"
   printf 'MARK=boot\nNUMPARALLEL=1\n' >"$VSERVER_PREFIX/etc/default/vservers-default"
@@ -163,7 +164,7 @@ before() {
   local d=$VSERVER_PREFIX/units f
   mkdir -p "$d"
   for f in vservers-default.service vserver@.service; do
-    sed "s|@VS_SBINDIR@|$VS_BIN|g" "$VS_SOURCE_DIR/dist/systemd/$f" >"$d/$f"
+    sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" "$VS_SOURCE_DIR/dist/systemd/$f" >"$d/$f"
   done
   cp "$d/vserver@.service" "$d/vserver@web.service"
   # --man=no: the man pages are installed with the package, not in the build tree.

@@ -39,6 +39,8 @@ teardown() { vs_teardown; }
   # Under /usr, but for the boot script and its settings: /etc with prefix /usr (dist/).
   [[ $(ls "$STAGE/root" | tr '\n' ' ') == "etc usr " ]]
   [[ -z $(find "$STAGE/root/etc" -type f ! -path '*/init.d/*' ! -path '*/default/*') ]]
+  grep -qx 'EnvironmentFile=-/etc/default/vservers-default' \
+    "$R/lib/systemd/system/vservers-default.service"
   run -0 "$R/sbin/vserver" --help
   [[ $output == usage:* ]]
   run -0 "$R/sbin/vkill" --version
@@ -92,6 +94,12 @@ teardown() { vs_teardown; }
   [[ $(readlink "$p/sbin/vkill") == vserver && -x $p/sbin/vkill ]]
   [[ $(readlink "$p/sbin/vtop") == vps ]]
   [[ -f $p/share/man/man8/vserver.8 && -L $p/share/bash-completion/completions/vkill ]]
+  # The boot files name the settings file where it was installed.
+  [[ -f $p/etc/default/vservers-default ]]
+  grep -qx "EnvironmentFile=-$p/etc/default/vservers-default" \
+    "$p/lib/systemd/system/vservers-default.service"
+  grep -q "^DEFAULTS=\${VSERVER_PREFIX:-}$p/etc/default/vservers-default\$" \
+    "$p/etc/init.d/vservers-default"
   # The main component alone has no debug files; the dbgsym one has them and nothing else.
   [[ ! -e $p/lib/debug ]]
   cmake --install "$VS_BUILD_DIR" --prefix "$STAGE/dbg" --component dbgsym >/dev/null
