@@ -22,7 +22,9 @@ cleanup() {
   [[ -n $loop ]] && losetup -d "$loop"
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+# EXIT also runs when bash dies of SIGINT or SIGTERM; a trap on those would run cleanup and
+# then carry on with the next step over the removed work dir.
+trap cleanup EXIT
 truncate -s $((trees * 300 + 1024))M "$work/fs.img"
 loop=$(losetup -f --show "$work/fs.img")
 prefix=$work/prefix
