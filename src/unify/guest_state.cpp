@@ -40,7 +40,7 @@ Status open_guest(Guest& g) {
         g.fs_id = m->fstype + ":" + m->source;
     } else {
         struct stat st {};
-        ::fstat(fd, &st);
+        if (::fstat(fd, &st) < 0) return errno_error(fmt::format("stat \"{}\"", g.tree.root));
         g.fs_id = fmt::format("dev:{}", st.st_dev);
     }
     if (!g.tree.cache_dir.empty()) g.cache_file = g.tree.cache_dir + "/unify/hashes";
