@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "base/strings.hpp"
@@ -270,6 +271,11 @@ private:
                     if (!n)
                         return bad("ULIMIT", fmt::format("-{} {}: a number or unlimited expected",
                                                          std::string(1, c), str::quote(v)));
+                    // bash's KiB figures must fit in bytes: a wrapped product would convert
+                    // to a tiny limit instead of the huge one written.
+                    if (r->scale != 0 && *n > std::numeric_limits<uint64_t>::max() / 1024)
+                        return bad("ULIMIT", fmt::format("-{} {}: more KiB than 64 bits of bytes",
+                                                         std::string(1, c), v));
                     if (r->scale == 1) {
                         text = fmt::format("{}K", *n);
                     } else if (r->scale == 2) {

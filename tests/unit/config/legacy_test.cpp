@@ -167,6 +167,11 @@ TEST(LegacyConvert, Ulimit) {
     EXPECT_NE(conv_err("ULIMIT=\"-u\"\n").find("without a value"), std::string::npos);
     EXPECT_NE(conv_err("ULIMIT=\"-p 8\"\n").find("no rlimit counterpart"), std::string::npos);
     EXPECT_NE(conv_err("ULIMIT=\"-n lots\"\n").find("a number or unlimited"), std::string::npos);
+    // 2^54 KiB is 2^64 bytes: refused, never wrapped to a limit of 0.
+    EXPECT_NE(conv_err("ULIMIT=\"-v 18014398509481984\"\n").find("more KiB than 64 bits"),
+              std::string::npos);
+    EXPECT_NE(conv_err("ULIMIT=\"-d 18014398509481984\"\n").find("more KiB than 64 bits"),
+              std::string::npos);
 }
 
 TEST(LegacyConvert, UnknownAndLeftovers) {
