@@ -164,7 +164,8 @@ before() {
   local d=$VSERVER_PREFIX/units f
   mkdir -p "$d"
   for f in vservers-default.service vserver@.service; do
-    sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" "$VS_SOURCE_DIR/dist/systemd/$f" >"$d/$f"
+    sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
+      "$VS_SOURCE_DIR/dist/systemd/$f" >"$d/$f"
   done
   cp "$d/vserver@.service" "$d/vserver@web.service"
   # --man=no: the man pages are installed with the package, not in the build tree.
