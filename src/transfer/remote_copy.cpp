@@ -129,7 +129,12 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         for (auto& ip : opt.ip_args) remote.insert(remote.end(), {"--ip", ip});
     }
     std::string cmd;
-    for (auto& w : remote) cmd += (cmd.empty() ? "" : " ") + shell_quote(w);
+    // Appended piece by piece: `"literal" + std::string` trips GCC 12's false -Wrestrict at -O3
+    // (GCC bug 105329), an error under VS_WERROR.
+    for (auto& w : remote) {
+        if (!cmd.empty()) cmd += ' ';
+        cmd += shell_quote(w);
+    }
     auto argv = ssh_words;
     argv.insert(argv.end(), {"-T", opt.target.host, cmd});
     auto session = VS_TRY(LineChild::spawn(argv).wrap("copy {}", src));

@@ -26,7 +26,11 @@ std::string normalize(const std::string& p) {
         }
         parts.push_back(c);
     }
-    return "/" + str::join(parts, "/");
+    // Appended, not "/" + join(): GCC 12 at -O3 reports a false -Wrestrict overlap for
+    // operator+(const char*, std::string&&) (GCC bug 105329), an error under VS_WERROR.
+    std::string out = "/";
+    out += str::join(parts, "/");
+    return out;
 }
 
 Result<std::string> absolute(const std::string& p) {
