@@ -5,11 +5,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace vs::proc {
 
@@ -140,6 +142,27 @@ Result<int> proxy(int master, const PidFd& child) {
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return child.wait();
+}
+
+Status send_pty_master(int sock, int master) {
+    char name[] = "/dev/ptmx";
+    struct iovec iov {
+        name, sizeof name - 1
+    };
+    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &master, sizeof(int));
+    while (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+        if (errno != EINTR) return errno_error("send the pty master to --console-socket");
+    return ok();
 }
 
 }  // namespace vs::proc

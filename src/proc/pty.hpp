@@ -23,6 +23,10 @@ Result<Pty> open_pty();
 /// (setsid + TIOCSCTTY + dup2). Runs in the child just before exec.
 Status attach_terminal(int slave);
 
+/// Sends `master` over the connected unix socket `sock` (SCM_RIGHTS; the payload is the name
+/// runc sends, which containerd and conmon ignore): an OCI runtime's --console-socket.
+Status send_pty_master(int sock, int master);
+
 /// Host side: puts stdin in raw mode (restored on return), copies stdin -> master and
 /// master -> stdout, forwards window size changes, and returns the child's exit status once it
 /// exited and its output was drained.

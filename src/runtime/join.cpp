@@ -82,6 +82,7 @@ Status resolve_user(const std::string& root, const std::string& user, JoinReques
 namespace {
 
 std::vector<std::string> environment(const JoinProfile& profile, const JoinRequest& req) {
+    if (req.env) return *req.env;
     std::vector<std::string> env = profile.env;
     env.push_back("HOME=" + req.home);
     env.push_back("USER=" + req.user);
@@ -344,6 +345,11 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
     }
     if (!cmd.valid())
         return make_error(ECHILD, "the process joining guest \"{}\" exited early", name);
+    if (master && req.console_socket >= 0) {
+        VS_TRY(proc::send_pty_master(req.console_socket, master.get()));
+        master.reset();
+    }
+    if (req.detach) return static_cast<int>(cmd.pid());
     if (master) return proc::proxy(master.get(), cmd);
     if (req.timeout_s > 0 && !cmd.wait_exit(left_ms())) {
         (void)cmd.send_signal(SIGKILL);

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct JoinRequest {
     /// stopped before its execve) and the result is ETIMEDOUT (what it started stays in the
     /// guest).
     int timeout_s = 0;
+    /// The command's whole environment (vsrun exec: process.env); unset: the profile's plus
+    /// HOME, USER, LOGNAME (and TERM with tty).
+    std::optional<std::vector<std::string>> env;
+    /// vsrun exec --detach: return the command's pid as soon as it runs instead of waiting; it
+    /// is our child, and the engine's shim (a subreaper) takes it over when we exit.
+    bool detach = false;
+    /// With tty: send the pty master over this connected unix socket (SCM_RIGHTS, vsrun's
+    /// --console-socket) instead of proxying it to our stdin/stdout.
+    int console_socket = -1;
 };
 
 /// The running guest's state, after checking that its init is alive and is the process the
@@ -43,7 +53,7 @@ Status resolve_user(const std::string& root, const std::string& user, JoinReques
 /// vs-init joins the init's namespaces and cgroups, confines itself like the init and forks the
 /// command's process into the guest's pid namespace; we wait for that process (our child).
 /// With tty, a pty from the guest's devpts is proxied to our stdin/stdout. Returns the
-/// command's exit status (127: not found, 126: not executable).
+/// command's exit status (127: not found, 126: not executable), or with `detach` its pid.
 Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st,
                          const JoinRequest& req);
 /// The same for start's and stop's own guest commands: the profile start saved in the run dir,

@@ -5,6 +5,7 @@
 //
 // usage: vs-init [--output S,OW,EW,OR,ER] [--] [COMMAND ARGS...]
 //        vs-init --join FD -- COMMAND ARGS...   (exec/enter, see join.cpp)
+//        vs-init --wait FD PATH -- ARGV...      (vsrun create/start, see wait.cpp)
 //   --output: `vserver start` of a sysv guest shows COMMAND's stdout/stderr and waits for its
 //   exit status (output.{hpp,cpp}).
 //   SIGTERM, SIGINT, SIGPWR: stop mode: exit 0 as soon as no child is left (stop's killseq
@@ -20,9 +21,11 @@
 using namespace vsinit;
 
 int join_main(int argc, char** argv, char** envp);  // join.cpp
+int wait_main(int argc, char** argv, char** envp);  // wait.cpp
 
 int main(int argc, char** argv, char** envp) {
     if (argc > 1 && str_eq(argv[1], "--join")) return join_main(argc, argv, envp);
+    if (argc > 1 && str_eq(argv[1], "--wait")) return wait_main(argc, argv, envp);
     // The reaper is only ever the PID 1 of a guest. Anything else is a guest running our sealed
     // copy through /proc/PID/exe (e.g. a "#!/proc/self/exe" script exec'd by `vserver exec`),
     // which would otherwise fork itself recursively.

@@ -1,0 +1,165 @@
+// state.json of an OCI container, its lock, and the status derived from the live system.
+#include "runtime/oci/container.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/sys.hpp"
+#include "cgroup/manager.hpp"
+#include "proc/proc_info.hpp"
+
+namespace vs::runtime::oci {
+
+const char* state_name(State s) {
+    switch (s) {
+        case State::Creating:
+            return "creating";
+        case State::Created:
+            return "created";
+        case State::Running:
+            return "running";
+        case State::Paused:
+            return "paused";
+        case State::Stopped:
+            return "stopped";
+    }
+    return "unknown";
+}
+
+std::string record_to_json(const Record& r) {
+    nlohmann::json j = {
+        {"version", 1},
+        {"id", r.id},
+        {"bundle", r.bundle},
+        {"rootfs", r.rootfs},
+        {"created", r.created},
+        {"owner", r.owner},
+        {"pid", r.pid},
+        {"start_time", r.start_time},
+        {"started", r.started},
+        {"annotations", r.annotations},
+        {"cgroup_parent", r.cgroup_parent},
+        {"cgroup_name", r.cgroup_name},
+        {"cgroup_created", r.cgroup_created},
+        {"ns_flags", r.ns_flags},
+        {"poststop", r.poststop},
+    };
+    return j.dump(2) + "\n";
+}
+
+Result<Record> record_from_json(const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return make_error(EINVAL, "not a JSON object");
+    Record r;
+    const char* field = "";
+    try {
+        auto get = [&](const char* k, auto& out) {
+            field = k;
+            if (j.contains(k)) j.at(k).get_to(out);
+        };
+        get("id", r.id);
+        get("bundle", r.bundle);
+        get("rootfs", r.rootfs);
+        get("created", r.created);
+        get("owner", r.owner);
+        get("pid", r.pid);
+        get("start_time", r.start_time);
+        get("started", r.started);
+        get("annotations", r.annotations);
+        get("cgroup_parent", r.cgroup_parent);
+        get("cgroup_name", r.cgroup_name);
+        get("cgroup_created", r.cgroup_created);
+        get("ns_flags", r.ns_flags);
+        get("poststop", r.poststop);
+    } catch (const nlohmann::json::exception& e) {
+        return make_error(EINVAL, "field \"{}\": {}", field, e.what());
+    }
+    if (r.id.empty()) return make_error(EINVAL, "field \"id\" is missing");
+    return r;
+}
+
+Status check_id(const std::string& id) {
+    bool good = !id.empty() && id.size() <= 1024 && id != "." && id != "..";
+    for (char c : id)
+        good = good && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.');
+    if (!good)
+        return make_error(EINVAL,
+                          "invalid container id \"{}\": use letters, digits, '_', '+', '-' and "
+                          "'.' (not \".\" or \"..\")",
+                          id);
+    return ok();
+}
+
+std::string container_dir(const Options& opt, const std::string& id) { return opt.root + "/" + id; }
+
+std::string fifo_path(const std::string& dir) { return dir + "/exec.fifo"; }
+
+Result<Record> load(const std::string& dir, const std::string& id) {
+    auto text = sys::read_file(dir + "/state.json");
+    if (!text) {
+        if (text.error().code == ENOENT)
+            return make_error(ENOENT, "container \"{}\" does not exist", id);
+        return std::move(text).error();
+    }
+    return record_from_json(*text).wrap("{}/state.json", dir);
+}
+
+Status save(const std::string& dir, const Record& r) {
+    return sys::write_file_atomic(dir + "/state.json", record_to_json(r), 0600);
+}
+
+State state_of(const Record& r, const std::string& dir) {
+    // (pid, start time) names one process for the life of the system: a pid recycled after
+    // the init exited has another start time. A zombie init (its shim has not reaped it yet)
+    // has exited: proc::start_time still reads it, so its state is checked too.
+    if (r.pid <= 0) return State::Stopped;
+    auto st = proc::start_time(r.pid);
+    if (!st || *st != r.start_time) return State::Stopped;
+    if (auto s = sys::read_file(fmt::format("/proc/{}/stat", r.pid))) {
+        auto close = s->rfind(')');
+        if (close != std::string::npos && close + 2 < s->size() &&
+            ((*s)[close + 2] == 'Z' || (*s)[close + 2] == 'X'))
+            return State::Stopped;
+    }
+    struct stat sb {};
+    if (!r.started && ::lstat(fifo_path(dir).c_str(), &sb) == 0 && S_ISFIFO(sb.st_mode))
+        return State::Created;
+    cgroup::Options co;
+    co.parent = r.cgroup_parent;
+    co.name = r.cgroup_name;
+    if (auto cg = cgroup::open(co); cg && cgroup::is_frozen(**cg)) return State::Paused;
+    return State::Running;
+}
+
+std::string state_json(const Record& r, State s, bool pretty) {
+    nlohmann::json j = {
+        {"ociVersion", kOciVersion},
+        {"id", r.id},
+        {"pid", s == State::Stopped ? 0 : r.pid},
+        {"status", state_name(s)},
+        {"bundle", r.bundle},
+        {"rootfs", r.rootfs},
+        {"created", r.created},
+        {"owner", r.owner == 0 ? std::string() : std::to_string(r.owner)},
+    };
+    if (!r.annotations.empty()) j["annotations"] = r.annotations;
+    return pretty ? j.dump(2) : j.dump();
+}
+
+Result<state::GuestLock> lock(const std::string& dir) { return state::GuestLock::acquire(dir); }
+
+std::string rfc3339_now() {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm {};
+    ::gmtime_r(&ts.tv_sec, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:09}Z", buf, ts.tv_nsec);
+}
+
+}  // namespace vs::runtime::oci

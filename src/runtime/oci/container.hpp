@@ -1,0 +1,81 @@
+// An OCI container's record under the runtime root (--root, default /run/vsrun): ROOT/ID/ holds
+// `lock` (flock serializing every verb on one id), `state.json` (written tmp + rename) and, from
+// create until start, `exec.fifo`. Also what `vsrun state` prints and how the status is derived.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "state/lock.hpp"
+
+namespace vs::runtime::oci {
+
+/// runc's global options that change where and how containers are kept.
+struct Options {
+    std::string root = "/run/vsrun";
+    bool systemd_cgroup = false;  ///< accepted; cgroupsPath "slice:prefix:name" is mapped
+    bool rootless = false;
+};
+
+/// The runtime-spec version our state JSON and `features` speak.
+inline constexpr const char* kOciVersion = "1.0.2";
+
+enum class State { Creating, Created, Running, Paused, Stopped };
+const char* state_name(State s);
+
+/// What state.json records: what `state` prints and what the later verbs need to find the
+/// container's init (pid + start time, so a recycled pid is never taken for it), its cgroup and
+/// its namespaces.
+struct Record {
+    std::string id;
+    std::string bundle;       ///< absolute
+    std::string rootfs;       ///< absolute host path of the root filesystem
+    std::string created;      ///< RFC 3339, UTC, nanoseconds
+    uint32_t owner = 0;       ///< uid of the creator
+    pid_t pid = 0;            ///< host pid of the container's init
+    uint64_t start_time = 0;  ///< /proc/PID/stat field 22 of the init
+    bool started = false;     ///< `start` ran (the fifo is gone)
+    std::map<std::string, std::string> annotations;
+    std::string cgroup_parent, cgroup_name;  ///< cgroup::Options parent/name
+    bool cgroup_created = false;             ///< create made the leaf (delete removes it)
+    uint64_t ns_flags = 0;  ///< CLONE_NEW* namespaces the init has that are not the host's
+    std::vector<std::string> poststop;  ///< config.json hooks.poststop, as JSON texts
+};
+
+std::string record_to_json(const Record& r);
+/// Errors name the field.
+Result<Record> record_from_json(const std::string& text);
+
+/// Valid ids: runc's rule, [A-Za-z0-9_+.-]+ and not "." or "..", at most 1024 bytes.
+Status check_id(const std::string& id);
+
+/// ROOT/ID.
+std::string container_dir(const Options& opt, const std::string& id);
+std::string fifo_path(const std::string& dir);
+
+/// Loads ROOT/ID/state.json; "container does not exist" (ENOENT) when there is none: the
+/// words runc uses and the engines look for.
+Result<Record> load(const std::string& dir, const std::string& id);
+Status save(const std::string& dir, const Record& r);
+
+/// The status now: stopped when the init is gone (or another process holds its pid), created
+/// while the exec fifo is there, paused when its cgroup is frozen, else running.
+State state_of(const Record& r, const std::string& dir);
+
+/// runc's state JSON (ociVersion, id, pid, status, bundle, rootfs, created, owner,
+/// annotations); pid 0 for a stopped container.
+std::string state_json(const Record& r, State s, bool pretty);
+
+/// The lock of one id: blocks while another vsrun works on it. Creates ROOT/ID (0700).
+Result<state::GuestLock> lock(const std::string& dir);
+
+/// "2026-12-06T15:30:56.123456789Z".
+std::string rfc3339_now();
+
+}  // namespace vs::runtime::oci

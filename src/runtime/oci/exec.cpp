@@ -1,0 +1,159 @@
+// exec: a process in a running container, joined by a sealed vs-init (runtime/join.cpp) with
+// the container's namespaces, cgroup, seccomp filter and the process's user and capabilities.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "caps/apply.hpp"
+#include "cgroup/manager.hpp"
+#include "config/oci/parse.hpp"
+#include "ns/join.hpp"
+#include "proc/pidfd.hpp"
+#include "runtime/join.hpp"
+#include "runtime/oci/oci.hpp"
+#include "seccomp/oci_filter.hpp"
+#include "spec/capabilities.hpp"
+
+namespace vs::runtime::oci {
+
+namespace {
+
+Result<UniqueFd> connect_unix(const std::string& path) {
+    struct sockaddr_un sa {};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path)
+        return make_error(ENAMETOOLONG, "--console-socket \"{}\": path too long", path);
+    std::memcpy(sa.sun_path, path.c_str(), path.size());
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno_error("socket for --console-socket");
+    UniqueFd s(fd);
+    if (::connect(fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0)
+        return errno_error(fmt::format("connect --console-socket \"{}\"", path));
+    return s;
+}
+
+/// "UID[:GID]" of --user.
+Status apply_user(const std::string& text, spec::oci::User& u) {
+    auto parts = str::split(text, ':', false);
+    uint64_t uid = 0, gid = 0;
+    bool good = !parts.empty() && parts.size() <= 2;
+    if (good) {
+        auto n = str::parse_u64(parts[0]);
+        good = n.has_value();
+        uid = n.value_or(0);
+    }
+    if (good && parts.size() == 2) {
+        auto g = str::parse_u64(parts[1]);
+        good = g.has_value();
+        gid = g.value_or(0);
+    }
+    if (!good || uid > 0xFFFFFFFEull || gid > 0xFFFFFFFEull)
+        return make_error(EINVAL, "--user \"{}\": use UID[:GID] (numbers)", text);
+    u.uid = static_cast<uint32_t>(uid);
+    u.gid = static_cast<uint32_t>(gid);
+    return ok();
+}
+
+}  // namespace
+
+Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& eo) {
+    VS_TRY(check_id(id));
+    std::string dir = container_dir(opt, id);
+    auto rec = VS_TRY(load(dir, id));
+    State s = state_of(rec, dir);
+    if (s != State::Running && s != State::Created)
+        return make_error(EINVAL, "cannot exec in a {} container: {}", state_name(s), id);
+    if (eo.preserve_fds > 0)
+        return make_error(ENOTSUP, "exec --preserve-fds: not supported (only fds 0-2 are passed)");
+    auto spec = VS_TRY(config::oci::read_bundle(rec.bundle));
+    spec::oci::Process pr;
+    if (!eo.process_file.empty()) {
+        pr = VS_TRY(config::oci::read_process(eo.process_file));
+    } else {
+        if (!spec.process) return make_error(EINVAL, "exec: config.json has no process");
+        pr = *spec.process;
+        pr.args = eo.args;
+        pr.terminal = eo.tty;
+        if (!eo.cwd.empty()) pr.cwd = eo.cwd;
+        for (const auto& e : eo.env) pr.env.push_back(e);
+        if (!eo.user.empty()) VS_TRY(apply_user(eo.user, pr.user));
+        pr.user.additional_gids.clear();
+    }
+    if (pr.args.empty()) return make_error(EINVAL, "exec: no command (args after the id)");
+    if (pr.terminal && eo.console_socket.empty() && eo.detach)
+        return make_error(EINVAL, "exec --tty --detach needs --console-socket");
+
+    auto cg = VS_TRY([&] {
+        cgroup::Options co;
+        co.parent = rec.cgroup_parent;
+        co.name = rec.cgroup_name;
+        return cgroup::open(co);
+    }());
+    JoinProfile profile;
+    profile.name = id;
+    profile.root = rec.rootfs;
+    profile.no_new_privs = pr.no_new_privileges;
+    profile.cap_bounding = pr.capabilities ? pr.capabilities->bounding : 0;
+    for (const auto& c : eo.caps) {
+        auto n = spec::cap_from_name(c);
+        if (!n) return make_error(EINVAL, "--cap \"{}\": unknown capability", c);
+        profile.cap_bounding |= spec::cap_bit(*n);
+    }
+    // The namespaces the init has that are not ours: a joined host namespace is not entered.
+    profile.ns_flags = VS_TRY(ns::differing_namespaces(
+        rec.pid, CLONE_NEWUSER | CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                     CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID));
+    profile.env = pr.env;
+    for (const auto& r : pr.rlimits) {
+        RlimitSetting l;
+        l.resource = r.resource;
+        l.name = r.type;
+        l.value.rlim_cur = r.limit.soft.value_or(RLIM_INFINITY);
+        l.value.rlim_max = r.limit.hard.value_or(RLIM_INFINITY);
+        profile.rlimits.push_back(l);
+    }
+    profile.cgroup_self_join = cg->self_join_files();
+    profile.cgroup2 = cg->unified_path();
+    if (spec.linux.seccomp) {
+        profile.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
+        profile.seccomp_profile = "linux.seccomp";
+    }
+
+    JoinRequest req;
+    req.argv = pr.args;
+    req.uid = pr.user.uid;
+    req.gid = pr.user.gid;
+    req.groups.assign(pr.user.additional_gids.begin(), pr.user.additional_gids.end());
+    if (req.groups.empty()) req.groups = {req.gid};
+    req.home = pr.cwd;  // vs-init --join changes to it before the exec
+    req.tty = pr.terminal;
+    req.env = pr.env;
+    UniqueFd console;
+    if (!eo.console_socket.empty()) {
+        console = VS_TRY(connect_unix(eo.console_socket));
+        req.console_socket = console.get();
+    }
+    // With a pid file the pid is needed before the process ends: it is started detached and
+    // then waited for here unless --detach.
+    req.detach = eo.detach || !eo.pid_file.empty() || console;
+    state::GuestState st;
+    st.name = id;
+    st.init_pid = rec.pid;
+    st.init_start_time = rec.start_time;
+    int r = VS_TRY(run_in_guest(profile, st, req).wrap("exec in container {}", id));
+    if (!req.detach) return r;
+    pid_t pid = r;
+    auto pidfd = proc::PidFd::open(pid);
+    if (!eo.pid_file.empty())
+        VS_TRY(sys::write_file_atomic(eo.pid_file, std::to_string(pid), 0644).wrap("--pid-file"));
+    if (eo.detach) return 0;
+    if (!pidfd) return std::move(pidfd).error();
+    return pidfd->wait();
+}
+
+}  // namespace vs::runtime::oci

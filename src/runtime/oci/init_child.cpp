@@ -1,0 +1,148 @@
+// The in-child steps of `vsrun create`.
+#include "runtime/oci/init_child.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "mount/executor.hpp"
+#include "ns/join.hpp"
+#include "ns/uts.hpp"
+#include "proc/fds.hpp"
+#include "proc/pty.hpp"
+#include "proc/sealed_exec.hpp"
+
+namespace vs::runtime::oci {
+
+namespace {
+
+bool await_go(proc::SyncChannel& ch) {
+    for (;;) {
+        auto m = ch.recv();
+        if (!m || m->eof) return false;
+        if (m->type == proc::SyncMsg::Go) return true;
+    }
+}
+
+/// linux.sysctl, written through the host's /proc before pivot_root: /proc/sys/net, kernel.*
+/// ipc and uts entries act on the writer's namespaces, which are the container's now.
+Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
+    for (const auto& [key, value] : sysctl) {
+        std::string path = "/proc/sys/" + key;
+        for (auto& c : path)
+            if (c == '.') c = '/';
+        VS_TRY(sys::write_file(path, value).wrap("linux.sysctl \"{}\"", key));
+    }
+    return ok();
+}
+
+Status setup_terminal(const ChildPlan& p) {
+    auto pty = VS_TRY(proc::open_pty().wrap("process.terminal"));
+    VS_TRY(proc::send_pty_master(p.console_fd, pty.master.get()));
+    pty.master.reset();
+    return proc::attach_terminal(pty.slave.get());
+}
+
+Status run(proc::SyncChannel& ch, const ChildPlan& p) {
+    const spec::oci::Spec& c = *p.config;
+    const spec::oci::Process& pr = *c.process;
+    for (auto [fd, flag] : p.join)
+        if (::setns(fd, static_cast<int>(flag)) < 0)
+            return errno_error(fmt::format("join the namespace (setns type {:#x})", flag));
+    for (auto [fd, flag] : p.join) ::close(fd);
+    if (!await_go(ch)) return make_error(ECANCELED, "vsrun create went away");
+    // An anonymous session keyring of its own, so the container never sees the keys of the
+    // caller's session (keyctl(2) KEYCTL_JOIN_SESSION_KEYRING with no name). ENOSYS: a kernel
+    // without keys has none to share.
+    if (p.new_keyring && ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0 &&
+        errno != ENOSYS)
+        return errno_error("keyctl join a new session keyring");
+    auto rootfd = VS_TRY(sys::open(p.rootfs, O_PATH | O_DIRECTORY));
+    if (p.new_userns) VS_TRY(ns::become_root_in_userns());
+    if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
+        return errno_error("unshare the cgroup namespace");
+    VS_TRY(write_sysctls(c.linux.sysctl));
+    if (pr.oom_score_adj)
+        VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*pr.oom_score_adj))
+                   .wrap("process.oomScoreAdj"));
+    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get()).wrap("root \"{}\"", p.rootfs));
+    rootfd.reset();
+    if (p.new_utsns && !c.hostname.empty()) VS_TRY(ns::set_uts_in_child(c.hostname, c.domainname));
+    VS_TRY(apply_rlimits(p.rlimits).wrap("process.rlimits"));
+    if (pr.terminal) VS_TRY(setup_terminal(p));
+    if (p.console_fd >= 0) ::close(p.console_fd);
+    if (::chdir(pr.cwd.c_str()) < 0) return errno_error(fmt::format("process.cwd \"{}\"", pr.cwd));
+    auto program = VS_TRY(resolve_program(pr.args[0], p.env));
+    if (c.linux.personality && ::personality(c.linux.personality->persona) < 0)
+        return errno_error(fmt::format("linux.personality {:#x}", c.linux.personality->persona));
+    ::umask(pr.user.umask.value_or(022));
+    if (pr.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return errno_error("prctl PR_SET_NO_NEW_PRIVS");
+    // seccomp while still privileged: without no_new_privs a filter needs CAP_SYS_ADMIN,
+    // which the sets below usually drop.
+    if (p.seccomp)
+        VS_TRY(seccomp::load_program_flags(p.filter, p.seccomp_flags).wrap("linux.seccomp"));
+    std::vector<gid_t> groups(pr.user.additional_gids.begin(), pr.user.additional_gids.end());
+    VS_TRY(caps::apply_sets(p.caps, pr.user.uid, pr.user.gid, groups)
+               .wrap("process.user and process.capabilities"));
+
+    // Only the preserved fds, the FIFO and what the exec needs survive: the caller's other fds
+    // (containerd's shim socket at fd 3) never reach the container.
+    std::vector<int> keep = {ch.fd(), p.helper_fd, p.fifo_fd};
+    for (int fd = 3; fd < 3 + p.preserve_fds; ++fd) keep.push_back(fd);
+    VS_TRY(proc::close_fds_except(keep));
+    for (int fd = 3; fd < 3 + p.preserve_fds; ++fd)
+        if (::fcntl(fd, F_SETFD, 0) < 0)
+            return errno_error(fmt::format("--preserve-fds: fd {}", fd));
+    if (::fcntl(p.fifo_fd, F_SETFD, 0) < 0) return errno_error("keep the exec fifo open");
+    // The init outlives `vsrun create`: the engine's shim (a subreaper) becomes its parent.
+    if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
+    std::vector<std::string> argv = {"vs-init", "--wait", std::to_string(p.fifo_fd), program, "--"};
+    argv.insert(argv.end(), pr.args.begin(), pr.args.end());
+    VS_TRY(ch.send(proc::SyncMsg::Exec));
+    return proc::exec_fd(p.helper_fd, argv, p.env);
+}
+
+}  // namespace
+
+Result<std::string> resolve_program(const std::string& arg0, const std::vector<std::string>& env) {
+    auto usable = [](const std::string& path) -> Status {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("exec \"{}\"", path));
+        if (!S_ISREG(st.st_mode))
+            return make_error(EACCES, "exec \"{}\": not a regular file", path);
+        if (::access(path.c_str(), X_OK) < 0) return errno_error(fmt::format("exec \"{}\"", path));
+        return ok();
+    };
+    if (arg0.empty()) return make_error(EINVAL, "process.args[0] is empty");
+    if (arg0.find('/') != std::string::npos) {
+        VS_TRY(usable(arg0).wrap("process.args[0]"));
+        return arg0;
+    }
+    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const auto& e : env)
+        if (str::starts_with(e, "PATH=")) path = e.substr(5);
+    for (const auto& dir : str::split(path, ':')) {
+        std::string cand = (dir.empty() ? std::string(".") : dir) + "/" + arg0;
+        if (usable(cand)) return cand;
+    }
+    return make_error(ENOENT, "process.args[0]: executable file \"{}\" not found in $PATH \"{}\"",
+                      arg0, path);
+}
+
+int container_init_main(proc::SyncChannel& ch, const ChildPlan& p) {
+    auto r = run(ch, p);
+    (void)ch.send_error(r.error());
+    return 1;
+}
+
+}  // namespace vs::runtime::oci

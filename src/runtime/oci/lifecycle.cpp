@@ -1,0 +1,228 @@
+// start, state, kill, delete, pause, resume, ps and list of OCI containers.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "cgroup/manager.hpp"
+#include "proc/pidfd.hpp"
+#include "proc/proc_info.hpp"
+#include "runtime/oci/oci.hpp"
+
+namespace vs::runtime::oci {
+
+namespace {
+
+Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const Record& r) {
+    cgroup::Options o;
+    o.parent = r.cgroup_parent;
+    o.name = r.cgroup_name;
+    return cgroup::open(o);
+}
+
+/// The init as a pidfd, if it is still the process the record names.
+std::optional<proc::PidFd> init_pidfd(const Record& r) {
+    if (r.pid <= 0) return std::nullopt;
+    auto fd = proc::PidFd::open(r.pid);
+    if (!fd) return std::nullopt;
+    auto st = proc::start_time(r.pid);
+    if (!st || *st != r.start_time) return std::nullopt;
+    return std::move(*fd);
+}
+
+void remove_dir(const std::string& dir) {
+    for (const char* f : {"/state.json", "/exec.fifo", "/lock"}) ::unlink((dir + f).c_str());
+    ::rmdir(dir.c_str());
+}
+
+struct Locked {
+    state::GuestLock lock;
+    std::string dir;
+    Record rec;
+};
+
+/// Locks `id` and loads its record; "container \"ID\" does not exist" (ENOENT) when it has
+/// none, leaving no dir behind.
+Result<Locked> open_locked(const Options& opt, const std::string& id) {
+    VS_TRY(check_id(id));
+    std::string dir = container_dir(opt, id);
+    if (!sys::is_dir(dir)) return make_error(ENOENT, "container \"{}\" does not exist", id);
+    auto lk = VS_TRY(lock(dir));
+    auto rec = load(dir, id);
+    if (!rec) {
+        // A dir without a record: a create that is gone; nothing else may be in it.
+        if (rec.error().code == ENOENT) remove_dir(dir);
+        return std::move(rec).error();
+    }
+    return Locked{std::move(lk), dir, std::move(*rec)};
+}
+
+}  // namespace
+
+Status start(const Options& opt, const std::string& id) {
+    auto c = VS_TRY(open_locked(opt, id));
+    State s = state_of(c.rec, c.dir);
+    if (s != State::Created)
+        return make_error(EINVAL, "cannot start a container that is {}: {}", state_name(s), id);
+    std::string path = fifo_path(c.dir);
+    // Non-blocking: ENXIO instead of a hang when no init holds the read end.
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENXIO)
+        return make_error(ESRCH, "cannot start container {}: its init is gone", id);
+    if (fd < 0) return errno_error(fmt::format("open \"{}\"", path));
+    UniqueFd f(fd);
+    if (::write(fd, "0", 1) != 1) return errno_error(fmt::format("write \"{}\"", path));
+    f.reset();
+    ::unlink(path.c_str());
+    c.rec.started = true;
+    return save(c.dir, c.rec);
+}
+
+Result<std::string> state(const Options& opt, const std::string& id) {
+    VS_TRY(check_id(id));
+    std::string dir = container_dir(opt, id);
+    auto rec = VS_TRY(load(dir, id));
+    return state_json(rec, state_of(rec, dir), true);
+}
+
+Result<int> parse_signal(const std::string& text) {
+    std::string t = text;
+    if (auto n = str::parse_u64(t)) {
+        if (*n >= 1 && *n <= 64) return static_cast<int>(*n);
+        return make_error(EINVAL, "invalid signal \"{}\"", text);
+    }
+    for (auto& c : t) c = static_cast<char>(::toupper(static_cast<unsigned char>(c)));
+    if (str::starts_with(t, "SIG")) t = t.substr(3);
+    for (int s = 1; s < 32; ++s)
+        if (const char* a = sigabbrev_np(s); a && t == a) return s;
+    if (t == "RTMIN") return SIGRTMIN;
+    if (t == "RTMAX") return SIGRTMAX;
+    if (str::starts_with(t, "RTMIN+"))
+        if (auto n = str::parse_u64(t.substr(6)); n && SIGRTMIN + static_cast<int>(*n) <= SIGRTMAX)
+            return SIGRTMIN + static_cast<int>(*n);
+    if (str::starts_with(t, "RTMAX-"))
+        if (auto n = str::parse_u64(t.substr(6)); n && SIGRTMAX - static_cast<int>(*n) >= SIGRTMIN)
+            return SIGRTMAX - static_cast<int>(*n);
+    return make_error(EINVAL, "invalid signal \"{}\"", text);
+}
+
+Status kill(const Options& opt, const std::string& id, int sig, bool all) {
+    auto c = VS_TRY(open_locked(opt, id));
+    State s = state_of(c.rec, c.dir);
+    if (all) {
+        // Every process of the cgroup, also after the init is gone (runc: kill --all of a
+        // stopped container reaches what the init left behind).
+        auto cg = VS_TRY(open_cgroup(c.rec));
+        if (cg->exists()) {
+            // A frozen task takes no signal until thawed: SIGKILL must end a paused container.
+            if (sig == SIGKILL) return cg->kill_all();
+            VS_TRY(cg->signal_all(sig));
+        }
+        if (auto p = init_pidfd(c.rec)) VS_TRY(p->send_signal(sig));
+        return ok();
+    }
+    if (s == State::Stopped) return make_error(ESRCH, "container not running: {}", id);
+    auto p = init_pidfd(c.rec);
+    if (!p) return make_error(ESRCH, "container not running: {}", id);
+    VS_TRY(p->send_signal(sig).wrap("kill container {}", id));
+    if (sig == SIGKILL && s == State::Paused)
+        if (auto cg = open_cgroup(c.rec)) (void)cgroup::thaw_all(**cg);
+    return ok();
+}
+
+Status remove(const Options& opt, const std::string& id, bool force) {
+    auto opened = open_locked(opt, id);
+    if (!opened) {
+        if (force && opened.error().code == ENOENT) return ok();
+        return std::move(opened).error();
+    }
+    auto& c = *opened;
+    State s = state_of(c.rec, c.dir);
+    if ((s == State::Running || s == State::Paused) && !force)
+        return make_error(EBUSY, "cannot delete container {} that is not stopped: {}", id,
+                          state_name(s));
+    auto cg = VS_TRY(open_cgroup(c.rec));
+    if (auto p = init_pidfd(c.rec); p && s != State::Stopped) {
+        (void)p->send_signal(SIGKILL);
+        (void)cgroup::thaw_all(*cg);
+        // Its parent (the shim) reaps it; we only wait for it to have exited.
+        (void)p->wait_exit(10000);
+    }
+    if (cg->exists()) {
+        if (c.rec.cgroup_created) {
+            VS_TRY(cg->kill_all().wrap("delete container {}", id));
+            VS_TRY(cg->destroy().wrap("delete container {}", id));
+            cg->remove_unused_parents();
+        }
+    }
+    remove_dir(c.dir);
+    return ok();
+}
+
+Status pause(const Options& opt, const std::string& id) {
+    auto c = VS_TRY(open_locked(opt, id));
+    State s = state_of(c.rec, c.dir);
+    if (s != State::Running && s != State::Created)
+        return make_error(EINVAL, "container not running: {}", id);
+    auto cg = VS_TRY(open_cgroup(c.rec));
+    return cg->freeze(true).wrap("pause container {}", id);
+}
+
+Status resume(const Options& opt, const std::string& id) {
+    auto c = VS_TRY(open_locked(opt, id));
+    if (state_of(c.rec, c.dir) != State::Paused)
+        return make_error(EINVAL, "container not paused: {}", id);
+    auto cg = VS_TRY(open_cgroup(c.rec));
+    return cg->freeze(false).wrap("resume container {}", id);
+}
+
+Result<std::vector<pid_t>> pids(const Options& opt, const std::string& id) {
+    VS_TRY(check_id(id));
+    std::string dir = container_dir(opt, id);
+    auto rec = VS_TRY(load(dir, id));
+    auto cg = VS_TRY(open_cgroup(rec));
+    if (!cg->exists()) return std::vector<pid_t>{};
+    return cg->pids();
+}
+
+Result<std::vector<ListEntry>> list(const Options& opt) {
+    std::vector<ListEntry> out;
+    if (!sys::is_dir(opt.root)) return out;
+    auto names = VS_TRY(sys::list_dir(opt.root));
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+        if (!check_id(n)) continue;
+        std::string dir = container_dir(opt, n);
+        auto rec = load(dir, n);
+        if (!rec) {
+            if (rec.error().code != ENOENT) log::warn("{}", rec.error().what());
+            continue;
+        }
+        State s = state_of(*rec, dir);
+        out.push_back({std::move(*rec), s});
+    }
+    return out;
+}
+
+Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach) {
+    pid_t pid = VS_TRY(create(opt, id, co));
+    // Opened right away: we are its parent, so the pid cannot be reused before we reap it.
+    auto pidfd = proc::PidFd::open(pid);
+    if (auto r = start(opt, id); !r) {
+        (void)remove(opt, id, true);
+        return std::move(r).error();
+    }
+    if (detach) return 0;
+    if (!pidfd) return std::move(pidfd).error();
+    auto status = pidfd->wait();
+    if (auto r = remove(opt, id, true); !r) log::warn("{}", r.error().what());
+    return status;
+}
+
+}  // namespace vs::runtime::oci

@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# vsrun, the OCI runtime: the lifecycle verbs on a busybox-static bundle, their state JSON and
+# the spec's edges (create without start, delete while running, kill after stop, a dead init,
+# concurrent creates), fds from the caller, and bad input leaving nothing behind.
+
+load lib
+load vsrun_lib
+
+setup() { vsrun_setup; }
+teardown() { vsrun_teardown; }
+
+@test "run: /bin/true exits 0, false exits 1, and nothing is left" {
+    b=$(make_bundle t1 /bin/true)
+    run vsrun run --bundle "$b" t1
+    [ "$status" -eq 0 ]
+    b=$(make_bundle t2 /bin/sh -c 'exit 7')
+    run vsrun run -b "$b" t2
+    [ "$status" -eq 7 ]
+    [ -z "$(ls -A "$VSRUN_ROOT")" ]
+}
+
+@test "create leaves the init waiting (process not exec'd yet); start execs it as the same pid" {
+    b=$(make_bundle c1 sleep 300)
+    vsrun create --bundle "$b" --pid-file "$VSERVER_PREFIX/pid" c1
+    pid=$(cat "$VSERVER_PREFIX/pid")
+    [ "$(state_status c1)" = created ]
+    [ "$(state_pid c1)" = "$pid" ]
+    # Not sleep yet: the sealed vs-init waiting on the exec FIFO.
+    ! grep -q '^sleep' "/proc/$pid/cmdline"
+    [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" != "sleep 300 " ]
+    vsrun start c1
+    wait_status c1 running
+    [ "$(state_pid c1)" = "$pid" ]
+    [ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 300 " ]
+    # PID 1 of its own pid namespace, in its cgroup, with the hostname of config.json.
+    grep -q "^NSpid:.*[[:space:]]1$" "/proc/$pid/status"
+    grep -q "/$VSERVER_CGROUP_PARENT/c1" "/proc/$pid/cgroup"
+    run nsenter -t "$pid" -u hostname
+    [ "$output" = vsrun-test ]
+    run vsrun start c1
+    [ "$status" -ne 0 ]
+    [[ $output == *"cannot start a container that is running"* ]]
+}
+
+@test "state JSON: ociVersion, id, pid, status, bundle, rootfs, created, annotations" {
+    b=$(make_bundle s1)
+    vsrun create -b "$b" s1
+    run vsrun state s1
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e --arg b "$b" '.ociVersion != "" and .id == "s1" and .pid > 0 and
+        .status == "created" and .bundle == $b and (.rootfs | endswith("rootfs")) and
+        (.created | test("^[0-9-]+T[0-9:.]+Z$"))'
+    run vsrun state nosuch
+    [ "$status" -eq 1 ]
+    [[ $output == *"does not exist"* ]]
+}
+
+@test "kill by name and by number; kill after stop says not running; kill --all after stop works" {
+    b=$(make_bundle k1)
+    vsrun run -d -b "$b" k1
+    pid=$(state_pid k1)
+    vsrun kill k1 SIGUSR1 || true
+    # sleep as PID 1 ignores a signal it has no handler for; KILL from the host always ends it.
+    vsrun kill k1 KILL
+    wait_status k1 stopped
+    [ "$(state_pid k1)" = 0 ]
+    run vsrun kill k1 15
+    [ "$status" -eq 1 ]
+    [[ $output == *"container not running"* ]]
+    vsrun kill --all k1 9
+    b=$(make_bundle k2 /bin/sh -c 'trap "exit 3" TERM; while :; do sleep 1; done')
+    vsrun run -d -b "$b" k2
+    vsrun kill k2 15
+    wait_status k2 stopped
+    vsrun delete k2
+    run vsrun kill k2 TERM
+    [[ $output == *"does not exist"* ]]
+    run vsrun kill k1 NOSUCHSIG
+    [[ $output == *"invalid signal"* ]]
+}
+
+@test "delete: refused while running, --force kills and removes the cgroup and state" {
+    b=$(make_bundle d1)
+    vsrun run -d -b "$b" d1
+    pid=$(state_pid d1)
+    run vsrun delete d1
+    [ "$status" -eq 1 ]
+    [[ $output == *"cannot delete container d1 that is not stopped: running"* ]]
+    [ -d "/proc/$pid" ]
+    vsrun delete --force d1
+    [ ! -e "$VSRUN_ROOT/d1" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name d1)" ]
+    run vsrun delete d1
+    [[ $output == *"does not exist"* ]]
+    vsrun delete -f d1
+}
+
+@test "a container whose init died reports stopped; delete without --force removes it" {
+    b=$(make_bundle x1 /bin/sh -c 'exit 0')
+    vsrun create -b "$b" x1
+    pid=$(state_pid x1)
+    vsrun start x1
+    wait_status x1 stopped
+    vsrun delete x1
+    [ ! -e "$VSRUN_ROOT/x1" ]
+    # A created container (never started) is deleted without --force, its init killed.
+    b=$(make_bundle x2)
+    vsrun create -b "$b" x2
+    pid=$(state_pid x2)
+    vsrun delete x2
+    [ ! -d "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status"
+}
+
+@test "pause freezes every process, resume thaws them" {
+    b=$(make_bundle p1 /bin/sh -c 'while :; do :; done')
+    vsrun run -d -b "$b" p1
+    pid=$(state_pid p1)
+    vsrun pause p1
+    [ "$(state_status p1)" = paused ]
+    # A busy loop gains no CPU time while frozen (utime + stime, /proc/PID/stat 14 and 15).
+    cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+    t0=$(cpu)
+    sleep 0.3
+    [ "$(cpu)" = "$t0" ]
+    # The freezer holds it: cgroup2's cgroup.events, or v1's freezer.state.
+    frozen=$(cat $(find $(cgroup_parent_dirs) -path "*/p1/cgroup.events") 2>/dev/null |
+        grep -c '^frozen 1' || true)
+    [ "$frozen" -ge 1 ] || grep -q FROZEN $(find $(cgroup_parent_dirs) -path "*/p1/freezer.state")
+    run vsrun pause p1
+    [ "$status" -eq 1 ]
+    vsrun resume p1
+    [ "$(state_status p1)" = running ]
+    t0=$(cpu)
+    for i in $(seq 50); do [ "$(cpu)" != "$t0" ] && break; sleep 0.02; done
+    [ "$(cpu)" != "$t0" ]
+    run vsrun resume p1
+    [[ $output == *"not paused"* ]]
+    # A paused container is killed by SIGKILL and delete --force.
+    vsrun pause p1
+    vsrun delete --force p1
+    [ ! -d "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status"
+}
+
+@test "ps and list: json and table" {
+    b=$(make_bundle l1 /bin/sh -c 'sleep 300 & sleep 300')
+    vsrun run -d -b "$b" l1
+    pid=$(state_pid l1)
+    for i in $(seq 50); do
+        [ "$(vsrun ps --format json l1 | jq length)" -ge 2 ] && break
+        sleep 0.05
+    done
+    run vsrun ps --format json l1
+    [ "$(echo "$output" | jq length)" -eq 2 ]
+    echo "$output" | jq -e --argjson p "$pid" 'index($p) != null'
+    run vsrun ps l1
+    [[ ${lines[0]} == PID* ]]
+    b=$(make_bundle l2)
+    vsrun create -b "$b" l2
+    run vsrun list --format json
+    echo "$output" | jq -e 'map({(.id): .status}) | add == {"l1": "running", "l2": "created"}'
+    run vsrun list -q
+    [ "$output" = "$(printf 'l1\nl2')" ]
+    run vsrun list
+    [[ ${lines[0]} == ID* ]]
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "fds of the caller do not reach the container; --preserve-fds passes exactly 3..3+N-1" {
+    b=$(make_bundle f1 /bin/sh -c 'ls /proc/self/fd > /tmp/fds.f1')
+    vsrun run -b "$b" f1 3>/dev/null 4>/dev/null
+    run cat "$VSRUN_ROOTFS/tmp/fds.f1"
+    [ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]  # 3: ls's own directory fd
+    b=$(make_bundle f2 /bin/sh -c 'ls /proc/self/fd > /tmp/fds.f2; cat <&3 > /tmp/in.f2')
+    echo preserved >"$VSERVER_PREFIX/in"
+    vsrun run --preserve-fds 1 -b "$b" f2 3<"$VSERVER_PREFIX/in" 4>/dev/null
+    [ "$(tr '\n' ' ' <"$VSRUN_ROOTFS/tmp/fds.f2")" = "0 1 2 3 4 " ]
+    [ "$(cat "$VSRUN_ROOTFS/tmp/in.f2")" = preserved ]
+    rm -f "$VSRUN_ROOTFS"/tmp/*.f[12]
+}
+
+@test "bad config.json: the error names its JSON path and nothing is left" {
+    b=$(make_bundle bad1)
+    jq '.linux.namespaces[1].type = "nosuch"' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run vsrun --log "$VSERVER_PREFIX/log.json" --log-format json create -b "$b" bad1
+    [ "$status" -eq 1 ]
+    [[ $output == *"linux.namespaces[1].type"* ]]
+    jq -e '.level == "error" and (.msg | contains("linux.namespaces[1].type")) and .time != null' \
+        "$VSERVER_PREFIX/log.json"
+    [ ! -e "$VSRUN_ROOT/bad1" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name bad1 2>/dev/null)" ]
+    # A program that is not in the rootfs fails the create, after the cgroup was made.
+    b=$(make_bundle bad2 /no/such/program)
+    run vsrun create -b "$b" bad2
+    [ "$status" -eq 1 ]
+    [[ $output == *"/no/such/program"* ]]
+    [ ! -e "$VSRUN_ROOT/bad2" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name bad2 2>/dev/null)" ]
+    [ -z "$(prefix_mounts)" ]
+}
+
+@test "two concurrent creates of one id: exactly one wins" {
+    b=$(make_bundle r1)
+    vsrun create -b "$b" r1 >"$VSERVER_PREFIX/o1" 2>&1 &
+    p1=$!
+    vsrun create -b "$b" r1 >"$VSERVER_PREFIX/o2" 2>&1 &
+    p2=$!
+    s1=0 s2=0
+    wait $p1 || s1=$?
+    wait $p2 || s2=$?
+    [ $((s1 == 0)) -ne $((s2 == 0)) ]
+    grep -q "container with id exists: r1" "$VSERVER_PREFIX/o1" "$VSERVER_PREFIX/o2"
+    [ "$(state_status r1)" = created ]
+}
+
+@test "exec into a running container: its namespaces, cgroup, env; --detach writes the pid" {
+    b=$(make_bundle e1)
+    vsrun run -d -b "$b" e1
+    pid=$(state_pid e1)
+    run vsrun exec e1 /bin/sh -c 'hostname; echo $FOO; cat /proc/1/cmdline | tr "\0" " "'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = vsrun-test ]
+    [ "${lines[1]}" = "sleep 300 " ]  # bats drops the empty line of the unset $FOO
+    run vsrun exec --env FOO=bar e1 sh -c 'echo $FOO; exit 5'
+    [ "$status" -eq 5 ]
+    [ "$output" = bar ]
+    vsrun exec --detach --pid-file "$VSERVER_PREFIX/epid" e1 sleep 200
+    epid=$(cat "$VSERVER_PREFIX/epid")
+    [ "$(tr '\0' ' ' <"/proc/$epid/cmdline")" = "sleep 200 " ]
+    [ "$(readlink "/proc/$epid/ns/pid")" = "$(readlink "/proc/$pid/ns/pid")" ]
+    grep -q "/$VSERVER_CGROUP_PARENT/e1" "/proc/$epid/cgroup"
+    run vsrun exec e1
+    [ "$status" -ne 0 ]
+}
