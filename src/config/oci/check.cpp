@@ -28,7 +28,9 @@ std::vector<std::string> sysctl_parts(const std::string& key) {
 
 Status check_sysctl(const so::Spec& s) {
     const auto& l = s.linux;
-    for (const auto& [key, value] : l.sysctl) {
+    for (const auto& kv : l.sysctl) {
+        // Not a structured binding: clang before 16 cannot capture one in the lambda.
+        const std::string &key = kv.first, &value = kv.second;
         auto bad = [&](std::string_view why) {
             return make_error(EINVAL, "linux.sysctl[{}]: {}", str::quote(key), why);
         };

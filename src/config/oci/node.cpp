@@ -1,6 +1,7 @@
 // oci::Node: typed reads of config.json values, each error naming the JSON path and value.
 #include "config/oci/node.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <limits>
 
@@ -127,9 +128,9 @@ Result<int64_t> Node::i64() const {
 }
 
 Result<uint64_t> Node::u64() const {
+    // nlohmann stores a non-negative integer as unsigned; a negative one, a fraction or an
+    // integer beyond 2^64 (read as a double) is none.
     if (present() && j_->is_number_unsigned()) return j_->get<uint64_t>();
-    if (present() && j_->is_number_integer())
-        return error("expected an unsigned integer, got {}", show());
     return error("expected an unsigned integer, got {}", show());
 }
 

@@ -1,7 +1,6 @@
 // config.json's "mounts": each entry's options sorted into mount attributes, propagation, bind
 // flags and filesystem parameters (runtime-spec config.md "Linux mount options").
 #include <cerrno>
-#include <cstring>
 
 #include "base/strings.hpp"
 #include "config/oci/parse.hpp"
@@ -91,7 +90,6 @@ void apply_attr(uint64_t& set, uint64_t& clr, const AttrOption& o) {
     clr &= ~bits;
     set |= o.set;
     clr |= o.clr;
-    if (o.clr == so::kAttrAtimeMask) clr |= so::kAttrAtimeMask;
 }
 
 void drop_param(so::Mount& m, std::string_view key) {
