@@ -231,3 +231,95 @@ teardown() { vsrun_teardown; }
     run vsrun exec e1
     [ "$status" -ne 0 ]
 }
+
+@test "hooks: prestart, createRuntime, poststart, poststop get the state; a failure undoes create" {
+    local o=$VSERVER_PREFIX/hooks
+    mkdir -p "$o"
+    hook() { echo "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $o/$1.json\"]}"; }
+    local hooks="\"hooks\": {\"prestart\": [$(hook pre)], \"createRuntime\": [$(hook cr)],
+        \"poststart\": [$(hook ps)], \"poststop\": [$(hook stop)]},"
+    b=$(EXTRA_TOP=$hooks make_bundle h1)
+    vsrun create -b "$b" h1
+    jq -e '.id == "h1" and .status == "creating" and .pid > 0' "$o/pre.json"
+    jq -e '.id == "h1" and .status == "creating"' "$o/cr.json"
+    [ ! -e "$o/ps.json" ]
+    vsrun start h1
+    jq -e '.status == "running"' "$o/ps.json"
+    vsrun delete --force h1
+    jq -e '.id == "h1" and .status == "stopped"' "$o/stop.json"
+    # createRuntime fails: the create fails naming it, and nothing is left.
+    b=$(EXTRA_TOP='"hooks": {"createRuntime": [{"path": "/bin/false"}]},' make_bundle h2)
+    run vsrun create -b "$b" h2
+    [ "$status" -eq 1 ]
+    [[ $output == *'hooks.createRuntime[0] "/bin/false" exited with status 1'* ]]
+    [ ! -e "$VSRUN_ROOT/h2" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name h2 2>/dev/null)" ]
+    # A hook past its timeout is killed and fails the create.
+    b=$(EXTRA_TOP='"hooks": {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"],
+        "timeout": 1}]},' make_bundle h3)
+    run vsrun create -b "$b" h3
+    [ "$status" -eq 1 ]
+    [[ $output == *"did not finish within its timeout of 1 s"* ]]
+    [ ! -e "$VSRUN_ROOT/h3" ]
+}
+
+@test "terminal: the pty master goes to --console-socket; an LSM the kernel lacks is refused" {
+    python3 - "$VSERVER_PREFIX/console.sock" "$VSERVER_PREFIX/console.out" <<'PY' &
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+fds = array.array("i")
+msg, anc, _, _ = c.recvmsg(64, socket.CMSG_SPACE(4))
+fds.frombytes(anc[0][2][:4])
+m = fds[0]
+data = b""
+while b"ttyok" not in data:
+    chunk = os.read(m, 1024)
+    if not chunk:
+        break
+    data += chunk
+open(sys.argv[2], "wb").write(data)
+PY
+    srv=$!
+    for i in $(seq 50); do [ -S "$VSERVER_PREFIX/console.sock" ] && break; sleep 0.05; done
+    b=$(TERMINAL=true make_bundle t1 /bin/sh -c 'tty; [ -t 0 ] && echo ttyok; sleep 300')
+    vsrun create --console-socket "$VSERVER_PREFIX/console.sock" -b "$b" t1
+    vsrun start t1
+    wait "$srv"
+    grep -q '^/dev/pts/0' "$VSERVER_PREFIX/console.out"
+    grep -q ttyok "$VSERVER_PREFIX/console.out"
+    vsrun delete --force t1
+    run vsrun create -b "$b" t2
+    [[ $output == *"process.terminal is true but no --console-socket"* ]]
+    if ! grep -qw apparmor /sys/kernel/security/lsm 2>/dev/null &&
+        [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+        b=$(make_bundle a1)
+        jq '.process.apparmorProfile = "docker-default"' "$b/config.json" >"$b/c"
+        mv "$b/c" "$b/config.json"
+        run vsrun create -b "$b" a1
+        [ "$status" -eq 1 ]
+        [[ $output == *'process.apparmorProfile "docker-default": the kernel has no apparmor'* ]]
+        [ ! -e "$VSRUN_ROOT/a1" ]
+    fi
+}
+
+@test "namespaces joined by path (CRI's pod sandbox): network, ipc and uts of another container" {
+    b=$(make_bundle pod)
+    vsrun run -d -b "$b" pod
+    ppid=$(state_pid pod)
+    b=$(make_bundle ctr)
+    jq --arg p "/proc/$ppid/ns" '.hostname = null | .linux.namespaces = [{"type": "pid"},
+        {"type": "mount"}, {"type": "network", "path": "\($p)/net"},
+        {"type": "ipc", "path": "\($p)/ipc"}, {"type": "uts", "path": "\($p)/uts"}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" ctr
+    cpid=$(state_pid ctr)
+    for ns in net ipc uts; do
+        [ "$(readlink "/proc/$cpid/ns/$ns")" = "$(readlink "/proc/$ppid/ns/$ns")" ]
+    done
+    [ "$(readlink "/proc/$cpid/ns/pid")" != "$(readlink "/proc/$ppid/ns/pid")" ]
+    run nsenter -t "$cpid" -u hostname
+    [ "$output" = vsrun-test ]
+}

@@ -25,8 +25,9 @@ vsrun_setup() {
     echo "root:x:0:0:root:/root:/bin/sh" >"$VSRUN_ROOTFS/etc/passwd"
 }
 
-# make_bundle ID [ARG...]: writes $VSERVER_PREFIX/bundles/ID/config.json. EXTRA_LINUX (JSON
-# members, with a trailing comma) is added to "linux"; TERMINAL=true asks for a terminal.
+# make_bundle ID [ARG...]: writes $VSERVER_PREFIX/bundles/ID/config.json. EXTRA_LINUX and
+# EXTRA_TOP (JSON members, each with a trailing comma) are added to "linux" and to the top
+# level; TERMINAL=true asks for a terminal.
 make_bundle() {
     local id=$1
     shift
@@ -52,6 +53,7 @@ make_bundle() {
     "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
     "noNewPrivileges": true
   },
+  ${EXTRA_TOP:-}
   "root": {"path": "rootfs", "readonly": false},
   "hostname": "vsrun-test",
   "mounts": [

@@ -45,6 +45,7 @@ std::string record_to_json(const Record& r) {
         {"cgroup_name", r.cgroup_name},
         {"cgroup_created", r.cgroup_created},
         {"ns_flags", r.ns_flags},
+        {"poststart", r.poststart},
         {"poststop", r.poststop},
     };
     return j.dump(2) + "\n";
@@ -73,6 +74,7 @@ Result<Record> record_from_json(const std::string& text) {
         get("cgroup_name", r.cgroup_name);
         get("cgroup_created", r.cgroup_created);
         get("ns_flags", r.ns_flags);
+        get("poststart", r.poststart);
         get("poststop", r.poststop);
     } catch (const nlohmann::json::exception& e) {
         return make_error(EINVAL, "field \"{}\": {}", field, e.what());

@@ -45,7 +45,8 @@ struct Record {
     std::string cgroup_parent, cgroup_name;  ///< cgroup::Options parent/name
     bool cgroup_created = false;             ///< create made the leaf (delete removes it)
     uint64_t ns_flags = 0;  ///< CLONE_NEW* namespaces the init has that are not the host's
-    std::vector<std::string> poststop;  ///< config.json hooks.poststop, as JSON texts
+    std::vector<std::string> poststart;  ///< config.json hooks.poststart, as JSON texts
+    std::vector<std::string> poststop;   ///< config.json hooks.poststop, as JSON texts
 };
 
 std::string record_to_json(const Record& r);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
@@ -35,6 +36,7 @@
 #include "runtime/cgroup_view.hpp"
 #include "runtime/init_command.hpp"
 #include "runtime/oci/cgroup_path.hpp"
+#include "runtime/oci/hooks.hpp"
 #include "runtime/oci/init_child.hpp"
 #include "runtime/oci/mount_plan.hpp"
 #include "runtime/oci/oci.hpp"
@@ -103,6 +105,22 @@ Result<UniqueFd> move_to(UniqueFd fd, int min) {
     return UniqueFd(n);
 }
 
+std::string pr_label(const spec::oci::Spec& s, bool apparmor) {
+    return apparmor ? s.process->apparmor_profile : s.process->selinux_label;
+}
+
+/// True when the LSM runs: listed in /sys/kernel/security/lsm (securityfs), else its own
+/// interface (AppArmor's module parameter, SELinux's selinuxfs).
+bool lsm_active(const std::string& name) {
+    if (auto l = sys::read_file("/sys/kernel/security/lsm"))
+        for (const auto& n : str::split(str::trim(*l), ','))
+            if (n == name) return true;
+    if (name == "apparmor")
+        if (auto e = sys::read_file("/sys/module/apparmor/parameters/enabled"))
+            return str::trim(*e) == "Y";
+    return name == "selinux" && sys::exists("/sys/fs/selinux/enforce");
+}
+
 struct Create {
     const Options& opt;
     const std::string& id;
@@ -144,6 +162,20 @@ struct Create {
             return make_error(ENOENT, "root.path \"{}\" is not a directory", spec.root->path);
         if (spec.process->terminal && co.console_socket.empty())
             return make_error(EINVAL, "process.terminal is true but no --console-socket given");
+        // Hooks that run inside the container would need a process of ours there between its
+        // steps; refused rather than skipped, so a config never runs without what it asked.
+        if (!spec.hooks.create_container.empty() || !spec.hooks.start_container.empty())
+            return make_error(ENOTSUP,
+                              "{}/config.json: hooks.createContainer and hooks.startContainer "
+                              "are not supported",
+                              bundle);
+        for (auto [label, lsm, field] :
+             {std::tuple{pr_label(spec, true), "apparmor", "process.apparmorProfile"},
+              std::tuple{pr_label(spec, false), "selinux", "process.selinuxLabel"}})
+            if (!label.empty() && !lsm_active(lsm))
+                return make_error(ENOTSUP, "{} \"{}\": the kernel has no {}", field, label, lsm);
+        rec.poststart = hooks_to_json(spec.hooks.poststart);
+        rec.poststop = hooks_to_json(spec.hooks.poststop);
         rec.id = id;
         rec.bundle = spec.bundle.empty() ? bundle : spec.bundle;
         rec.rootfs = spec.root->path;
@@ -321,6 +353,18 @@ struct Create {
         }
     }
 
+    /// prestart and createRuntime: on the host, once the namespaces exist and before the
+    /// child builds the root (it waits for Go), given the state with status "creating".
+    Status runtime_hooks() {
+        if (spec.hooks.prestart.empty() && spec.hooks.create_runtime.empty()) return ok();
+        Record r = rec;
+        r.pid = child->pidfd.pid();
+        r.created = rfc3339_now();
+        std::string st = state_json(r, State::Creating, false);
+        VS_TRY(run_hooks(spec.hooks.prestart, "prestart", st));
+        return run_hooks(spec.hooks.create_runtime, "createRuntime", st);
+    }
+
     Status record() {
         rec.pid = child->pidfd.pid();
         rec.start_time = VS_TRY(proc::start_time(rec.pid).wrap("container \"{}\" init", id));
@@ -347,6 +391,7 @@ Result<pid_t> create(const Options& opt, const std::string& id, const CreateOpti
         VS_TRY(c.make_fifo());
         VS_TRY(c.prepare());
         VS_TRY(c.spawn());
+        VS_TRY(c.runtime_hooks());
         VS_TRY(c.wait_exec().wrap("create container \"{}\"", id));
         return c.record();
     };

@@ -85,6 +85,14 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     if (c.linux.personality && ::personality(c.linux.personality->persona) < 0)
         return errno_error(fmt::format("linux.personality {:#x}", c.linux.personality->persona));
     ::umask(pr.user.umask.value_or(022));
+    // The LSM label the exec takes (create checked that the LSM runs): AppArmor's "exec
+    // PROFILE" or an SELinux context, written to the calling thread's attr/exec (proc(5)).
+    if (!pr.apparmor_profile.empty())
+        VS_TRY(sys::write_file("/proc/thread-self/attr/exec", "exec " + pr.apparmor_profile)
+                   .wrap("process.apparmorProfile"));
+    if (!pr.selinux_label.empty())
+        VS_TRY(sys::write_file("/proc/thread-self/attr/exec", pr.selinux_label)
+                   .wrap("process.selinuxLabel"));
     if (pr.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return errno_error("prctl PR_SET_NO_NEW_PRIVS");
     // seccomp while still privileged: without no_new_privs a filter needs CAP_SYS_ADMIN,

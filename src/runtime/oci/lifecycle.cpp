@@ -13,6 +13,7 @@
 #include "cgroup/manager.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
+#include "runtime/oci/hooks.hpp"
 #include "runtime/oci/oci.hpp"
 
 namespace vs::runtime::oci {
@@ -81,7 +82,13 @@ Status start(const Options& opt, const std::string& id) {
     f.reset();
     ::unlink(path.c_str());
     c.rec.started = true;
-    return save(c.dir, c.rec);
+    VS_TRY(save(c.dir, c.rec));
+    // The spec: a failing poststart hook is a warning; the container runs.
+    if (auto r = run_hooks(hooks_from_json(c.rec.poststart), "poststart",
+                           state_json(c.rec, State::Running, false));
+        !r)
+        log::warn("container {}: {}", id, r.error().what());
+    return ok();
 }
 
 Result<std::string> state(const Options& opt, const std::string& id) {
@@ -162,6 +169,10 @@ Status remove(const Options& opt, const std::string& id, bool force) {
         }
     }
     remove_dir(c.dir);
+    if (auto r = run_hooks(hooks_from_json(c.rec.poststop), "poststop",
+                           state_json(c.rec, State::Stopped, false));
+        !r)
+        log::warn("container {}: {}", id, r.error().what());
     return ok();
 }
 
