@@ -138,7 +138,7 @@ complete_words() {
   [[ -f $COMPLETION ]] || skip "no $COMPLETION"
   run -0 complete_words "$VS" --v
   local want=(--vdu --verbose --version --vfiles --vhashify --vkill --vps --vpstree
-    --vserver-autostart --vserver-copy --vserver-stat --vservers-default --vtop --vunify)
+    --vserver-autostart --vserver-copy --vserver-stat --vservers-default --vsrun --vtop --vunify)
   [[ $output == "$(printf '%s\n' "${want[@]}")" ]]
   run -0 complete_words "$VS_BIN/vps" --c
   [[ $output == --context ]]
