@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Moving guests, ours against the usual tools, as ratios within one run, on the Debian 12
+# minbase fixture (scripts/fixtures.sh) grown to about 400 MB with incompressible files:
+#  1. local copy of a stopped guest on ext4: vserver-copy (cp --archive in a confined view)
+#     vs `cp -a --reflink=auto` and `rsync -aHAX`; on btrfs: vserver-copy of a subvolume root
+#     (a snapshot) vs `cp -a --reflink=always`;
+#  2. backup: `vserver NAME backup F.tar.zst|.tar.gz` vs GNU `tar --zstd` / `tar -czf` (zstd -3
+#     and gzip -6 both sides), and restore vs `tar -x`;
+#  3. a copy to another host (an sshd in a network namespace on this machine, another prefix):
+#     vserver-copy HOST: vs `rsync -aHAX --numeric-ids` over the same ssh, then a --refresh
+#     after 1 MiB changed vs the same rsync again;
+#  4. the downtime of `vserver-copy --migrate` of a running guest with a writer (fsync loop).
+#
+# Usage: bench/transfer.sh   (VS_BIN=<build>/bin picks the build; FIXTURE=<tar.zst> a fixture)
+# Needs root, rsync, openssh-server, btrfs-progs. Everything lives under a temporary dir, a
+# netns and a cgroup parent of its own and is removed on exit, also when interrupted.
+source "$(dirname "$0")/lib.sh"
+[[ $EUID -eq 0 ]] || { echo "bench/transfer.sh: needs root" >&2; exit 2; }
+for p in rsync /usr/sbin/sshd mkfs.btrfs zstd; do
+  command -v "$p" >/dev/null || { echo "bench/transfer.sh: $p missing" >&2; exit 2; }
+done
+fixture=${FIXTURE:-$(VS_BIN=$VS_BIN bash "$SRC_DIR/scripts/fixtures.sh" "$(dirname "$VS_BIN")" |
+  tail -1)}
+
+work=$(mktemp -d /tmp/vs-bench-transfer.XXXXXX)
+export VSERVER_PREFIX=$work/prefix VSERVER_CGROUP_PARENT=vsbench-transfer-$$
+far_prefix=$work/far
+far_cg=$VSERVER_CGROUP_PARENT-far
+ns=vsbench-$$
+loops=()
+sshd_pid=
+cleanup() {
+  set +e
+  local g
+  for g in g g2 g3 mig; do vserver "$g" stop >/dev/null 2>&1; done
+  for g in mig g2 far1; do
+    VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg vserver "$g" stop >/dev/null 2>&1
+  done
+  [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
+  local m
+  for m in $(grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r); do
+    umount -l "$m" 2>/dev/null
+  done
+  for m in "${loops[@]}"; do losetup -d "$m"; done
+  local d
+  for d in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/*/"$far_cg"; do
+    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+now() { date +%s.%N; }
+declare -A secs
+timed() {  # name command...
+  local name=$1 t0 t1; shift
+  t0=$(now)
+  "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+  t1=$(now)
+  secs[$name]=$(echo "$t1 - $t0" | bc)
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# roots FS: a fresh loop file system of TYPE mounted as the prefix's roots dir.
+roots() {
+  local type=$1 loop
+  truncate -s 3G "$work/$type.img"
+  loop=$(losetup -f --show "$work/$type.img"); loops+=("$loop")
+  if [[ $type == btrfs ]]; then mkfs.btrfs -q "$loop" >/dev/null; else mkfs.ext4 -q "$loop"; fi
+  mkdir -p "$VSERVER_PREFIX/var/lib/vservers"
+  mount "$loop" "$VSERVER_PREFIX/var/lib/vservers"
+}
+# guest NAME: a skeleton guest whose root is the fixture plus 200 MiB of random files.
+guest() {
+  vserver "$1" build -m skeleton >/dev/null
+  local r=$VSERVER_PREFIX/var/lib/vservers/$1
+  find "$r" -mindepth 1 -delete  # the skeleton's dirs make way for the fixture's usr-merge links
+  tar --numeric-owner --xattrs --xattrs-include='*' -I zstd -xf "$fixture" -C "$r"
+  mkdir -p "$r/srv/data"
+  local i
+  for i in $(seq 40); do head -c 5M /dev/urandom >"$r/srv/data/blob$i"; done
+  vserver "$1" config set apps/init/style reaper >/dev/null
+  sync
+}
+mib() { du -sm --apparent-size "$1" | cut -f1; }
+
+echo "fixture: $fixture"
+mkdir -p "$VSERVER_PREFIX/etc/vservers"
+
+# The "far host": an sshd in a network namespace of its own whose sessions see $far_prefix.
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
+ssh-keygen -q -t ed25519 -N '' -f "$work/key"
+cp "$work/key.pub" "$work/authorized_keys"
+echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$work/hostkey.pub")" >"$work/known_hosts"
+mkdir -p "$far_prefix/var/lib/vservers"
+cat >"$work/sshd_config" <<CFG
+ListenAddress 127.0.0.1:2222
+HostKey $work/hostkey
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+UsePAM no
+StrictModes no
+PidFile $work/sshd.pid
+SetEnv VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg
+CFG
+nsenter --net="/run/netns/$ns" unshare --mount --propagation private sh -c \
+  'mount -t tmpfs -o mode=0755,size=1m vsbench-run /run && mkdir -m 0755 /run/sshd &&
+   exec /usr/sbin/sshd -f "$1"' sh "$work/sshd_config"
+SSH="ssh -F /dev/null -p 2222 -i $work/key -o IdentitiesOnly=yes -o BatchMode=yes"
+SSH+=" -o UserKnownHostsFile=$work/known_hosts"
+for _ in $(seq 50); do
+  nsenter --net="/run/netns/$ns" $SSH root@127.0.0.1 true 2>/dev/null && break
+  sleep 0.1
+done
+sshd_pid=$(cat "$work/sshd.pid")
+in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
+vcopy() { in_ns vserver-copy "$@" --ssh "$SSH" --remote-vserver "$VS_BIN/vserver"; }
+# migrate NAME FS: guest NAME started with a writer appending and fsyncing every 10 ms, then
+# moved with --migrate; records the downtime, the passes and whether a written line is missing.
+declare -A downtime passes lost
+migrate() {
+  local name=$1 fs=$2 writer
+  vserver "$name" start >/dev/null
+  vserver "$name" exec sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' \
+    >/dev/null 2>&1 &
+  writer=$!
+  sleep 1
+  timed "migrate $fs" vcopy "$name" "127.0.0.1:$name" --migrate --json
+  # The writer's exec ends with the guest's stop; should the migration have failed, it goes now.
+  kill "$writer" 2>/dev/null || true
+  wait "$writer" 2>/dev/null || true
+  read -r "downtime[$fs]" "passes[$fs]" <<<"$(python3 -c 'import json, sys
+j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(j["downtime_s"], "+".join(("live" if p["live"] else "final")
+      + ("/snapshot" if p["snapshot"] else "") + ("/checksum" if p["checksum"] else "")
+      + ":%.2fs" % p["duration_s"] for p in j["passes"]))' "$work/migrate $fs.out")"
+  cmp -s "$R/$name/var/log-w" "$far_prefix/var/lib/vservers/$name/var/log-w" &&
+    lost[$fs]=none || lost[$fs]=SOME
+  VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg vserver "$name" stop >/dev/null
+}
+
+
+# 1. Local copies.
+roots ext4
+guest g
+R=$VSERVER_PREFIX/var/lib/vservers
+size=$(mib "$R/g")
+tar -cf - -C "$R/g" . >/dev/null  # the page cache warm for every tool alike
+timed "vserver-copy (ext4)" vserver-copy g g2 -q
+timed "cp -a --reflink=auto" cp -a --reflink=auto "$R/g" "$R/cp"
+timed "rsync -aHAX" rsync -aHAX "$R/g/" "$R/rs/"
+# 2. Backups and restores, from the same tree.
+timed "vserver backup .tar.zst" vserver g backup "$work/b.tar.zst" -q
+timed "tar --zstd -c" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
+  -cf "$work/t.tar.zst" -C "$R/g" .
+timed "vserver backup .tar.gz" vserver g backup "$work/b.tar.gz" -q
+timed "tar -czf" tar --numeric-owner --xattrs --xattrs-include='*' --acls -czf "$work/t.tar.gz" \
+  -C "$R/g" .
+timed "vserver restore .tar.zst" vserver restore "$work/b.tar.zst" g3 --no-ip -q
+migrate g2 ext4
+mkdir "$R/tx"
+timed "tar --zstd -x" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
+  -xpf "$work/t.tar.zst" -C "$R/tx"
+vserver g2 delete --force >/dev/null 2>&1 || true
+vserver g3 delete --force >/dev/null 2>&1 || true
+rm -rf "$R/cp" "$R/rs" "$R/tx"
+
+# 1b. On btrfs: a subvolume root is snapshotted.
+vserver g delete --force >/dev/null 2>&1 || true
+umount "$R"
+roots btrfs
+guest g
+timed "vserver-copy (btrfs snapshot)" vserver-copy g g2 -q
+timed "cp -a --reflink=always" cp -a --reflink=always "$R/g" "$R/cp"
+rm -rf "$R/cp"
+
+# 3. To another host.
+timed "vserver-copy HOST:" vcopy g 127.0.0.1:far1 -q
+timed "rsync -aHAX over ssh" in_ns rsync -aHAX --numeric-ids -e "$SSH" "$R/g/" \
+  "127.0.0.1:$far_prefix/plain/"
+# The same with the flags vserver-copy adds (--sparse, -x, --delete): what they cost.
+timed "rsync -aHAXSx --delete over ssh" in_ns rsync -aHAX --numeric-ids --sparse \
+  --one-file-system --delete -e "$SSH" "$R/g/" "127.0.0.1:$far_prefix/plain2/"
+head -c 1M /dev/urandom >"$R/g/srv/data/new"
+echo x >>"$R/g/etc/motd"
+timed "vserver-copy --refresh" vcopy g 127.0.0.1:far1 --refresh --json
+timed "rsync -aHAX again" in_ns rsync -aHAX --numeric-ids --stats -e "$SSH" "$R/g/" \
+  "127.0.0.1:$far_prefix/plain/"
+refresh_bytes=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["passes"][0]["literal_bytes"])' \
+  "$work/vserver-copy --refresh.out")
+
+# 4. A migration of the running btrfs guest (live passes from snapshots).
+vserver-copy g mig -q
+migrate mig btrfs
+
+echo
+echo "guest: $size MiB (fixture + 200 MiB of random files); $(nproc) cores, shared"
+echo
+echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
+echo "|---|---|---|---|---|"
+row() {  # ours peer
+  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "$1" "${secs[$1]}" "$2" "${secs[$2]}" \
+    "$(ratio "${secs[$2]}" "${secs[$1]}")"
+}
+row "vserver-copy (ext4)" "cp -a --reflink=auto"
+row "vserver-copy (ext4)" "rsync -aHAX"
+row "vserver-copy (btrfs snapshot)" "cp -a --reflink=always"
+row "vserver backup .tar.zst" "tar --zstd -c"
+row "vserver backup .tar.gz" "tar -czf"
+row "vserver restore .tar.zst" "tar --zstd -x"
+row "vserver-copy HOST:" "rsync -aHAX over ssh"
+row "vserver-copy HOST:" "rsync -aHAXSx --delete over ssh"
+row "vserver-copy --refresh" "rsync -aHAX again"
+echo
+printf 'archives: ours .tar.zst %s MiB, GNU tar %s MiB; ours .tar.gz %s MiB, GNU tar %s MiB\n' \
+  "$(mib "$work/b.tar.zst")" "$(mib "$work/t.tar.zst")" "$(mib "$work/b.tar.gz")" \
+  "$(mib "$work/t.tar.gz")"
+echo "refresh after 1 MiB changed: $refresh_bytes bytes of file data sent"
+for fs in ext4 btrfs; do
+  printf 'migration on %s, running guest with a writer: downtime %.3f s; passes %s; %.1f s in all; written lines lost: %s\n' \
+    "$fs" "${downtime[$fs]}" "${passes[$fs]}" "${secs[migrate $fs]}" "${lost[$fs]}"
+done
