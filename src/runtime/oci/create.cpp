@@ -11,6 +11,7 @@
 // place. No vsrun process stays behind: create exits, and the engine's shim, a subreaper,
 // becomes the init's parent.
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -36,6 +37,8 @@
 #include "runtime/cgroup_view.hpp"
 #include "runtime/init_command.hpp"
 #include "runtime/oci/cgroup_path.hpp"
+#include "runtime/oci/devices.hpp"
+#include "cgroup/devices.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/init_child.hpp"
 #include "runtime/oci/mount_plan.hpp"
@@ -132,6 +135,9 @@ struct Create {
     UniqueFd fifo, helper, console, cg2;
     std::vector<UniqueFd> ns_fds;
     UniqueFd pid_ns;
+    /// Device rules were asked for but no v1 devices controller can hold them (cgroup v2, where
+    /// they need a BPF device program vsrun does not load): CAP_MKNOD is withheld instead.
+    bool no_device_cgroup = false;
     uint64_t new_ns = CLONE_NEWNS;
     runtime::oci::ChildPlan plan;
     std::vector<cgroup::Manager::SelfJoin> self_join;
@@ -229,6 +235,14 @@ struct Create {
             auto res = VS_TRY(config::oci::to_resources(*spec.linux.resources));
             VS_TRY(cg->apply(res).wrap("linux.resources of container \"{}\"", id));
         }
+        std::vector<spec::oci::DeviceRule> none;
+        const auto& rules = spec.linux.resources ? spec.linux.resources->devices : none;
+        std::string devices = cg->controller_path("devices");
+        if (!devices.empty())
+            VS_TRY(cgroup::apply_v1_device_rules(devices, device_rules(rules, spec.linux.devices))
+                       .wrap("linux.resources.devices of container \"{}\"", id));
+        else if (!rules.empty())
+            no_device_cgroup = true;
         if (!cg->unified_path().empty())
             if (auto fd = sys::open(cg->unified_path(), O_PATH | O_DIRECTORY | O_CLOEXEC); fd)
                 cg2 = std::move(*fd);
@@ -286,6 +300,18 @@ struct Create {
             s.value.rlim_cur = r.limit.soft.value_or(RLIM_INFINITY);
             s.value.rlim_max = r.limit.hard.value_or(RLIM_INFINITY);
             plan.rlimits.push_back(s);
+        }
+        if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
+            log::warn(
+                "container \"{}\": linux.resources.devices cannot be enforced without the v1 "
+                "devices controller: CAP_MKNOD is dropped so that no device node can be made",
+                id);
+            const uint64_t m = ~(uint64_t{1} << CAP_MKNOD);
+            plan.caps.bounding &= m;
+            plan.caps.effective &= m;
+            plan.caps.permitted &= m;
+            plan.caps.inheritable &= m;
+            plan.caps.ambient &= m;
         }
         if (spec.linux.seccomp) {
             plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/strings.hpp"
+#include "runtime/oci/devices.hpp"
 
 namespace vs::runtime::oci {
 
@@ -53,6 +54,15 @@ Result<mount::Plan> container_mount_plan(const spec::oci::Spec& c, bool own_netn
     auto plan = VS_TRY(mount::build_plan(gm).wrap("mounts of config.json"));
     // Extra masks and read-only paths go right before pivot_root, after every mount.
     mount::Plan extra;
+    // linux.devices, but for the nodes our /dev has already (engines may list them again).
+    std::vector<spec::oci::Device> nodes;
+    for (const auto& d : c.linux.devices) {
+        static const std::vector<std::string> ours = {"/dev/null",   "/dev/zero", "/dev/full",
+                                                      "/dev/random", "/dev/tty",  "/dev/urandom",
+                                                      "/dev/ptmx"};
+        if (!in(ours, d.path)) nodes.push_back(d);
+    }
+    extra = VS_TRY(device_ops(nodes));
     for (const auto& p : c.linux.masked_paths) {
         if (in(mount::masked_paths(), p)) continue;
         mount::Op o{mount::OpKind::MaskPath, p};
