@@ -210,10 +210,20 @@ PY
   migrate_running false
 }
 
-@test "--migrate of a stopped guest moves its address; --delete-source removes the source" {
+@test "--migrate of a stopped guest moves its address (refused when taken there); --delete-source" {
   make_guest src
   run vs src ip add 192.0.2.41/24
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  # A guest there configured with that address: refused, nothing made there, source kept.
+  R_GUESTS+=(other)
+  run far "$VS_BIN/vserver other build -m skeleton && $VS_BIN/vserver other ip add 192.0.2.41/24"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  run vcopy src 127.0.0.1:moved --migrate
+  [[ $status -eq 2 && $output == *'192.0.2.41 is already guest other'* ]] ||
+      { echo "$output"; return 1; }
+  [[ ! -e $(far_cfg moved) && -d $(guest_cfg src) ]]
+  far_clean
+  far "$VS_BIN/vserver other delete --force"
   run vcopy src 127.0.0.1:moved --migrate --delete-source --json
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   R_GUESTS+=(moved)
