@@ -352,3 +352,20 @@ PY
     [[ $output == *'linux.devices[0] "/dev/sdz"'* ]]
     [ ! -e "$VSRUN_ROOT/d3" ]
 }
+
+@test "user namespace: uidMappings/gidMappings; exec joins it, --user changes the ids" {
+    b=$(make_bundle u1)
+    jq '.linux.namespaces += [{"type": "user"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" u1
+    pid=$(state_pid u1)
+    grep -q "^Uid:[[:space:]]200000[[:space:]]" "/proc/$pid/status"
+    run vsrun exec u1 /bin/sh -c 'id -u; cat /proc/self/uid_map'
+    [ "${lines[0]}" = 0 ]
+    [[ ${lines[1]} =~ ^\ *0\ +200000\ +65536$ ]]
+    run vsrun exec --user 1000:1000 u1 id
+    [ "$output" = "uid=1000 gid=1000 groups=1000" ]
+}
