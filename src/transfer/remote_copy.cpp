@@ -1,7 +1,11 @@
 // copy_remote(): the ssh session to the far side's receive, the rsync passes, the migration.
 #include "transfer/remote_copy.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +72,28 @@ Result<nlohmann::json> answer(LineChild& s, const std::string& host, const char*
                       *line);
 }
 
+// The ssh control dirs ("/tmp/vserver-copy.PID.XXXXXX") of copies that were killed: removed
+// when root's and their PID is gone. A name someone else made there (a symlink, another
+// owner) is left alone.
+void sweep_control_dirs() {
+    DIR* d = ::opendir("/tmp");
+    if (!d) return;
+    while (dirent* e = ::readdir(d)) {
+        const std::string n = e->d_name;
+        if (n.rfind("vserver-copy.", 0) != 0) continue;
+        char* end = nullptr;
+        const long pid = std::strtol(n.c_str() + 13, &end, 10);
+        if (pid <= 0 || !end || *end != '.') continue;
+        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != 0) continue;
+        if (auto r = fs::remove_at(::dirfd(d), n, "/tmp/" + n); !r)
+            log::warn("{}", r.error().what());
+    }
+    ::closedir(d);
+}
+
 }  // namespace
 
 Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::string& src,
@@ -111,8 +137,9 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
 
     // One ssh connection for the session and every rsync (ControlMaster): one handshake, and
     // the final pass, inside the downtime, starts at once.
-    char tmpl[] = "/tmp/vserver-copy.XXXXXX";
-    if (!::mkdtemp(tmpl)) return errno_error("mkdtemp /tmp/vserver-copy.XXXXXX");
+    sweep_control_dirs();
+    std::string tmpl = fmt::format("/tmp/vserver-copy.{}.XXXXXX", ::getpid());
+    if (!::mkdtemp(tmpl.data())) return errno_error(fmt::format("mkdtemp {}", tmpl));
     const std::string ctl_dir = tmpl;
     ScopeExit drop_ctl([&] { (void)fs::remove_path(ctl_dir); });
     ssh_words.insert(ssh_words.end(),

@@ -287,5 +287,11 @@ SH
   for i in $(seq 50); do far_clean >/dev/null && break; sleep 0.1; done
   far_clean
   [[ ! -e $(far_cfg dst) && ! -e $(far_root dst) ]]
+  # Its ssh control dir is removed by the next copy.
+  compgen -G "/tmp/vserver-copy.$pid.*" >/dev/null || { echo "no control dir left?"; return 1; }
+  run vcopy src 127.0.0.1:dst -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  ! compgen -G "/tmp/vserver-copy.$pid.*" >/dev/null
 }
 
