@@ -369,3 +369,21 @@ PY
     run vsrun exec --user 1000:1000 u1 id
     [ "$output" = "uid=1000 gid=1000 groups=1000" ]
 }
+
+@test "run in the foreground forwards signals to the process and returns its status" {
+    b=$(make_bundle s1 /bin/sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done')
+    "$VSRUN" --root "$VSRUN_ROOT" run -b "$b" s1 &  # not the function: $! must be vsrun
+    rpid=$!
+    wait_status s1 running
+    pid=$(state_pid s1)
+    # The trap is set once sh reads it; SIGUSR1 before that would kill it (default action).
+    for i in $(seq 50); do
+        grep -q '^SigCgt:.*[1-9a-f]' "/proc/$pid/status" && break
+        sleep 0.05
+    done
+    kill -USR1 "$rpid"
+    s=0
+    wait "$rpid" || s=$?
+    [ "$s" -eq 42 ]
+    [ ! -e "$VSRUN_ROOT/s1" ]
+}

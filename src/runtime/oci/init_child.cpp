@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -112,6 +113,14 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
         if (::fcntl(fd, F_SETFD, 0) < 0)
             return errno_error(fmt::format("--preserve-fds: fd {}", fd));
     if (::fcntl(p.fifo_fd, F_SETFD, 0) < 0) return errno_error("keep the exec fifo open");
+    // The process starts with no signal blocked or ignored, whatever the caller had (a blocked
+    // mask and SIG_IGN both survive execve, signal(7)); `vsrun run` blocks the signals it
+    // forwards before it creates the container.
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // The init outlives `vsrun create`: the engine's shim (a subreaper) becomes its parent.
     if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
     std::vector<std::string> argv = {"vs-init", "--wait", std::to_string(p.fifo_fd), program, "--"};

@@ -1,6 +1,8 @@
 // start, state, kill, delete, pause, resume, ps and list of OCI containers.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -222,6 +224,19 @@ Result<std::vector<ListEntry>> list(const Options& opt) {
 }
 
 Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach) {
+    // Signals for the container arrive while it runs (runc forwards them): blocked from before
+    // the create, so none is lost between its start and our signalfd.
+    sigset_t fwd, old;
+    ::sigfillset(&fwd);
+    for (int s : {SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGKILL, SIGSTOP}) ::sigdelset(&fwd, s);
+    if (!detach) ::sigprocmask(SIG_BLOCK, &fwd, &old);
+    struct Restore {
+        bool on;
+        sigset_t mask;
+        ~Restore() {
+            if (on) ::sigprocmask(SIG_SETMASK, &mask, nullptr);
+        }
+    } restore{!detach, old};
     pid_t pid = VS_TRY(create(opt, id, co));
     // Opened right away: we are its parent, so the pid cannot be reused before we reap it.
     auto pidfd = proc::PidFd::open(pid);
@@ -231,6 +246,19 @@ Result<int> run(const Options& opt, const std::string& id, const CreateOptions& 
     }
     if (detach) return 0;
     if (!pidfd) return std::move(pidfd).error();
+    int sfd = ::signalfd(-1, &fwd, SFD_CLOEXEC);
+    UniqueFd sigfd(sfd);
+    while (sigfd) {
+        struct pollfd p[2] = {{pidfd->fd(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (p[0].revents) break;
+        struct signalfd_siginfo si {};
+        if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
+            (void)pidfd->send_signal(static_cast<int>(si.ssi_signo));
+    }
     auto status = pidfd->wait();
     if (auto r = remove(opt, id, true); !r) log::warn("{}", r.error().what());
     return status;
