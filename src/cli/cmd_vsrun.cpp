@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
@@ -12,6 +14,8 @@
 #include "cli/registry.hpp"
 #include "cli/vsrun_args.hpp"
 #include "config/oci/generate.hpp"
+#include "config/oci/parse.hpp"
+#include "config/oci/to_guest_spec.hpp"
 #include "runtime/oci/oci.hpp"
 
 namespace vs::cli {
@@ -35,6 +39,10 @@ constexpr const char* kHelp =
     "         [--no-pivot] [--no-new-keyring] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
     "  run [--detach] [create's options] ID\n"
+    "  exec [--process F] [--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd D]\n"
+    "       [--env K=V]... [--user UID[:GID]] [--cap CAP]... ID [COMMAND...]\n"
+    "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
+    "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
     "  ps [--format table|json] ID | pause ID | resume ID | list [--format table|json] [-q]\n"
     "  spec [--bundle DIR] [--rootless] | features | --version\n";
 
@@ -108,6 +116,83 @@ Result<std::string> one_id(const vsrun::Parsed& p, const char* verb, size_t max_
         return make_error(EINVAL, "{}: unexpected argument \"{}\"", verb,
                           p.positional[1 + max_extra]);
     return p.positional[0];
+}
+
+/// "512m", "1G", "4096": bytes (runc's --memory); -1: unlimited.
+Error err_swap(const std::string& v) {
+    return make_error(EINVAL,
+                      "--memory-swap \"{}\": give it with --memory, at least as large (memory "
+                      "plus swap), or -1",
+                      v);
+}
+
+Result<int64_t> parse_bytes(const std::string& flag, const std::string& text) {
+    if (text == "-1") return int64_t{-1};
+    std::string t = text;
+    uint64_t mult = 1;
+    if (!t.empty()) {
+        char u = static_cast<char>(::tolower(static_cast<unsigned char>(t.back())));
+        if (u == 'b') t.pop_back(), u = t.empty() ? 0 : static_cast<char>(::tolower(t.back()));
+        if (u == 'k' || u == 'm' || u == 'g' || u == 't') {
+            mult = u == 'k'   ? 1ull << 10
+                   : u == 'm' ? 1ull << 20
+                   : u == 'g' ? 1ull << 30
+                              : 1ull << 40;
+            t.pop_back();
+        }
+    }
+    auto n = str::parse_u64(t);
+    if (!n || *n > static_cast<uint64_t>(INT64_MAX) / mult)
+        return make_error(EINVAL, "{} \"{}\" is not a size (bytes, or with k, m, g, t)", flag,
+                          text);
+    return static_cast<int64_t>(*n * mult);
+}
+
+/// `update`'s resources: --resources FILE ("-": stdin, a linux.resources object), then the
+/// single flags over it.
+Result<spec::Resources> update_resources(const vsrun::Parsed& p) {
+    spec::Resources res;
+    if (p.has("resources")) {
+        std::string path = p.get("resources");
+        std::string text;
+        if (path == "-") {
+            text = VS_TRY(sys::read_all(STDIN_FILENO, "stdin", 16 << 20));
+        } else {
+            text = VS_TRY(sys::read_file(path).wrap("--resources"));
+        }
+        auto parsed = VS_TRY(config::oci::parse_resources(text).wrap("--resources {}", path));
+        res = VS_TRY(config::oci::to_resources(parsed));
+    }
+    auto num = [&](const char* flag) -> Result<std::optional<int64_t>> {
+        if (!p.has(flag)) return std::optional<int64_t>{};
+        std::string v = p.get(flag);
+        if (v == "-1") return std::optional<int64_t>{-1};
+        auto n = str::parse_u64(v);
+        if (!n || *n > static_cast<uint64_t>(INT64_MAX))
+            return make_error(EINVAL, "--{} \"{}\" is not a number", flag, v);
+        return std::optional<int64_t>{static_cast<int64_t>(*n)};
+    };
+    if (p.has("memory")) res.memory_max = VS_TRY(parse_bytes("--memory", p.get("memory")));
+    if (p.has("memory-swap")) {
+        int64_t swap = VS_TRY(parse_bytes("--memory-swap", p.get("memory-swap")));
+        // runc's --memory-swap is memory plus swap, as in config.json.
+        if (swap == -1)
+            res.memory_swap_max = -1;
+        else if (res.memory_max && *res.memory_max > 0 && swap >= *res.memory_max)
+            res.memory_swap_max = swap - *res.memory_max;
+        else
+            return err_swap(p.get("memory-swap"));
+    }
+    if (auto v = VS_TRY(num("pids-limit"))) res.pids_max = *v <= 0 ? int64_t{-1} : *v;
+    if (auto v = VS_TRY(num("cpu-shares")); v && *v > 0) {
+        uint64_t sh = std::clamp<uint64_t>(static_cast<uint64_t>(*v), 2, 262144);
+        res.cpu_weight = 1 + ((sh - 2) * 9999) / 262142;
+    }
+    if (auto v = VS_TRY(num("cpu-quota"))) res.cpu_quota_us = *v;
+    if (auto v = VS_TRY(num("cpu-period")); v && *v > 0) res.cpu_period_us = *v;
+    if (p.has("cpuset-cpus")) res.cpuset_cpus = p.get("cpuset-cpus");
+    if (p.has("cpuset-mems")) res.cpuset_mems = p.get("cpuset-mems");
+    return res;
 }
 
 void print_table(const std::vector<std::vector<std::string>>& rows) {
@@ -270,6 +355,25 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         print_table(rows);
         return kOk;
     }
+    if (verb == "update") {
+        auto p = P({{{"resources", "r"}, true},
+                    {{"memory", "m"}, true},
+                    {{"memory-swap"}, true},
+                    {{"pids-limit"}, true},
+                    {{"cpu-shares"}, true},
+                    {{"cpu-quota"}, true},
+                    {{"cpu-period"}, true},
+                    {{"cpuset-cpus"}, true},
+                    {{"cpuset-mems"}, true},
+                    {{"help", "h"}, false}});
+        if (!p) return err(p.error());
+        auto id = one_id(*p, "update");
+        if (!id) return err(id.error());
+        auto res = update_resources(*p);
+        if (!res) return err(res.error());
+        auto r = oci::update(opt, *id, *res);
+        return r ? kOk : err(r.error());
+    }
     if (verb == "spec") {
         auto p = P({{{"bundle", "b"}, true}, {{"rootless"}, false}, {{"help", "h"}, false}});
         if (!p) return err(p.error());
@@ -333,7 +437,7 @@ const RegisterTool reg("vsrun",
                            kHelp,
                            {"--root", "--log", "--log-format", "--debug", "--systemd-cgroup",
                             "--rootless", "create", "start", "state", "kill", "delete", "run",
-                            "exec", "ps", "pause", "resume", "list", "spec", "features"}},
+                            "exec", "ps", "pause", "resume", "list", "update", "spec", "features"}},
                        vsrun_main);
 
 }  // namespace

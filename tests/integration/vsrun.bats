@@ -196,6 +196,14 @@ teardown() { vsrun_teardown; }
     [ ! -e "$VSRUN_ROOT/bad2" ]
     [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name bad2 2>/dev/null)" ]
     [ -z "$(prefix_mounts)" ]
+    # What vsrun does not do is refused by its path, not ignored.
+    b=$(make_bundle bad3)
+    jq '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 5}}' \
+        "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run vsrun create -b "$b" bad3
+    [ "$status" -eq 1 ]
+    [[ $output == *"linux.timeOffsets: not supported"* ]]
+    [ ! -e "$VSRUN_ROOT/bad3" ]
 }
 
 @test "two concurrent creates of one id: exactly one wins" {
@@ -386,4 +394,18 @@ PY
     wait "$rpid" || s=$?
     [ "$s" -eq 42 ]
     [ ! -e "$VSRUN_ROOT/s1" ]
+}
+
+@test "update: memory and pids limits change live (flags and --resources -)" {
+    b=$(make_bundle up1)
+    vsrun run -d -b "$b" up1
+    vsrun update --memory 64m up1
+    m=$(cat $(find $(cgroup_parent_dirs) -path '*/up1/memory.limit_in_bytes' -o \
+        -path '*/up1/memory.max' | head -1))
+    [ "$m" = 67108864 ]
+    echo '{"pids": {"limit": 17}}' | vsrun update --resources - up1
+    [ "$(cat $(find $(cgroup_parent_dirs) -path '*/up1/pids.max' | head -1))" = 17 ]
+    run vsrun update --memory lots up1
+    [ "$status" -eq 1 ]
+    [[ $output == *'--memory "lots" is not a size'* ]]
 }

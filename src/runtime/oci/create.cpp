@@ -124,6 +124,32 @@ bool lsm_active(const std::string& name) {
     return name == "selinux" && sys::exists("/sys/fs/selinux/enforce");
 }
 
+/// What config.json may ask that vsrun does not do: refused by its JSON path, never ignored.
+Status refuse_unsupported(const spec::oci::Spec& s) {
+    if (!s.linux.time_offsets.empty())
+        return make_error(ENOTSUP,
+                          "linux.timeOffsets: not supported (a time namespace made by "
+                          "clone cannot be given offsets)");
+    if (!s.linux.mount_label.empty() && !lsm_active("selinux"))
+        return make_error(ENOTSUP, "linux.mountLabel \"{}\": the kernel has no selinux",
+                          s.linux.mount_label);
+    if (!s.linux.mount_label.empty()) return make_error(ENOTSUP, "linux.mountLabel: not supported");
+    if (s.linux.rootfs_propagation.type == spec::oci::Propagation::Shared)
+        return make_error(ENOTSUP,
+                          "linux.rootfsPropagation: shared is not supported (the "
+                          "container's mounts are a slave of the host's)");
+    for (size_t i = 0; i < s.mounts.size(); ++i) {
+        const auto& m = s.mounts[i];
+        if (m.idmap || !m.uid_mappings.empty())
+            return make_error(ENOTSUP, "mounts[{}] \"{}\": idmapped mounts are not supported", i,
+                              m.destination);
+        if (m.tmpcopyup)
+            return make_error(ENOTSUP, "mounts[{}] \"{}\": tmpcopyup is not supported", i,
+                              m.destination);
+    }
+    return ok();
+}
+
 struct Create {
     const Options& opt;
     const std::string& id;
@@ -180,6 +206,7 @@ struct Create {
               std::tuple{pr_label(spec, false), "selinux", "process.selinuxLabel"}})
             if (!label.empty() && !lsm_active(lsm))
                 return make_error(ENOTSUP, "{} \"{}\": the kernel has no {}", field, label, lsm);
+        VS_TRY(refuse_unsupported(spec).wrap("{}/config.json", bundle));
         rec.poststart = hooks_to_json(spec.hooks.poststart);
         rec.poststop = hooks_to_json(spec.hooks.poststop);
         rec.id = id;

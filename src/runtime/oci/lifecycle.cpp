@@ -195,6 +195,14 @@ Status resume(const Options& opt, const std::string& id) {
     return cg->freeze(false).wrap("resume container {}", id);
 }
 
+Status update(const Options& opt, const std::string& id, const spec::Resources& res) {
+    auto c = VS_TRY(open_locked(opt, id));
+    if (state_of(c.rec, c.dir) == State::Stopped)
+        return make_error(EINVAL, "container not running: {}", id);
+    auto cg = VS_TRY(open_cgroup(c.rec));
+    return cg->apply(res).wrap("update container {}", id);
+}
+
 Result<std::vector<pid_t>> pids(const Options& opt, const std::string& id) {
     VS_TRY(check_id(id));
     std::string dir = container_dir(opt, id);

@@ -11,6 +11,7 @@
 
 #include "base/result.hpp"
 #include "runtime/oci/container.hpp"
+#include "spec/guest_spec.hpp"
 
 namespace vs::runtime::oci {
 
@@ -69,6 +70,10 @@ struct ExecOptions {
 /// Runs a process in a running container; returns its exit status, or 0 with `detach` once it
 /// runs (its pid in --pid-file).
 Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& eo);
+
+/// Applies `res` to the container's cgroup live (`update`); a created, running or paused
+/// container.
+Status update(const Options& opt, const std::string& id, const spec::Resources& res);
 
 /// `vsrun run`: create + start; without `detach` waits for the process and deletes the
 /// container, returning its exit status (128 + signal when killed).
