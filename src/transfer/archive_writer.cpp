@@ -16,6 +16,23 @@
 
 #include "base/log.hpp"
 
+#ifdef VS_ARCHIVE_OWN_HELPER
+// libarchive 3.6/3.7's pax writer reports an entry type it cannot hold (a socket, which
+// TreeReader never gives it) through this helper, which lives in archive_write_set_format.o
+// with the table of every write format. Defined here (in an object the link takes anyway), the
+// static link keeps only the tar writer instead of pulling the xar, zip and 7zip writers and
+// libxml2, ICU and nettle with them. CMakeLists.txt defines VS_ARCHIVE_OWN_HELPER only for a
+// static libarchive of those versions, whose helper has this signature and does this: an error
+// on the archive, then ARCHIVE_FAILED from its caller.
+extern "C" void __archive_write_entry_filetype_unsupported(struct archive* a,
+                                                           struct archive_entry* entry,
+                                                           const char* format) {
+    const char* path = archive_entry_pathname(entry);
+    archive_set_error(a, EINVAL, "%s: %s format cannot archive this file type", path ? path : "",
+                      format);
+}
+#endif
+
 namespace vs::transfer {
 
 namespace {
