@@ -80,8 +80,11 @@ runroot = "$p/podman/runroot"
 EOF
     : >"$p/registries.conf"
     mkdir -p "$p/bin"
+    # conmon writes an "oom" file into its working directory when the container is OOM-killed:
+    # run from the prefix so that it lands there, not in the caller's directory.
     cat >"$p/bin/podman" <<EOF
 #!/bin/sh
+cd $p/podman || exit 1
 export CONTAINERS_CONF=$p/containers.conf CONTAINERS_STORAGE_CONF=$p/storage.conf
 export CONTAINERS_REGISTRIES_CONF=$p/registries.conf
 exec podman --root $p/podman/root --runroot $p/podman/runroot --tmpdir $p/podman/tmp \\
