@@ -44,6 +44,7 @@ constexpr const char* kHelp =
     "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
     "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
     "  ps [--format table|json] ID | pause ID | resume ID | list [--format table|json] [-q]\n"
+    "  events [--stats] [--interval 5s] ID\n"
     "  spec [--bundle DIR] [--rootless] | features | --version\n";
 
 /// Where errors go besides stderr (--log, --log-format).
@@ -374,6 +375,31 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         auto r = oci::update(opt, *id, *res);
         return r ? kOk : err(r.error());
     }
+    if (verb == "events") {
+        auto p = P({{{"stats"}, false}, {{"interval"}, true}, {{"help", "h"}, false}});
+        if (!p) return err(p.error());
+        auto id = one_id(*p, "events");
+        if (!id) return err(id.error());
+        // --interval as runc takes it: "5s", "500ms", or seconds.
+        std::string iv = p->get("interval", "5s");
+        uint64_t ms = 0;
+        if (iv.ends_with("ms")) {
+            ms = str::parse_u64(iv.substr(0, iv.size() - 2)).value_or(0);
+        } else {
+            std::string n = iv.ends_with("s") ? iv.substr(0, iv.size() - 1) : iv;
+            ms = str::parse_u64(n).value_or(0) * 1000;
+        }
+        if (ms == 0) return err(make_error(EINVAL, "--interval \"{}\": use e.g. 5s or 500ms", iv));
+        // Without --stats: a stats event every interval until the container stops.
+        for (bool first = true;; first = false) {
+            auto e = oci::stats_event(opt, *id);
+            if (!e) return first ? err(e.error()) : kOk;
+            fmt::print("{}\n", *e);
+            std::fflush(stdout);
+            if (p->flag("stats")) return kOk;
+            ::usleep(static_cast<useconds_t>(std::min<uint64_t>(ms, 3600000) * 1000));
+        }
+    }
     if (verb == "spec") {
         auto p = P({{{"bundle", "b"}, true}, {{"rootless"}, false}, {{"help", "h"}, false}});
         if (!p) return err(p.error());
@@ -435,9 +461,11 @@ const RegisterTool reg("vsrun",
                        CommandDoc{
                            "an OCI runtime with runc's command line",
                            kHelp,
-                           {"--root", "--log", "--log-format", "--debug", "--systemd-cgroup",
-                            "--rootless", "create", "start", "state", "kill", "delete", "run",
-                            "exec", "ps", "pause", "resume", "list", "update", "spec", "features"}},
+                           {"--root",     "--log",  "--log-format", "--debug", "--systemd-cgroup",
+                            "--rootless", "create", "start",        "state",   "kill",
+                            "delete",     "run",    "exec",         "ps",      "pause",
+                            "resume",     "list",   "update",       "events",  "spec",
+                            "features"}},
                        vsrun_main);
 
 }  // namespace

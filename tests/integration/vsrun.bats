@@ -409,3 +409,16 @@ PY
     [ "$status" -eq 1 ]
     [[ $output == *'--memory "lots" is not a size'* ]]
 }
+
+@test "events --stats: cpu, memory and pids of the container's cgroup" {
+    b=$(make_bundle ev1)
+    vsrun run -d -b "$b" ev1
+    run vsrun events --stats ev1
+    [ "$status" -eq 0 ]
+    echo "$output" | jq -e '.type == "stats" and .id == "ev1" and .data.pids.current >= 1 and
+        .data.pids.limit == 64 and .data.memory.usage.usage > 0 and .data.cpu.usage.total >= 0'
+    vsrun kill ev1 KILL
+    wait_status ev1 stopped
+    run vsrun events --stats ev1
+    [[ $output == *"container not running"* ]]
+}

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -201,6 +203,31 @@ Status update(const Options& opt, const std::string& id, const spec::Resources& 
         return make_error(EINVAL, "container not running: {}", id);
     auto cg = VS_TRY(open_cgroup(c.rec));
     return cg->apply(res).wrap("update container {}", id);
+}
+
+Result<std::string> stats_event(const Options& opt, const std::string& id) {
+    VS_TRY(check_id(id));
+    std::string dir = container_dir(opt, id);
+    auto rec = VS_TRY(load(dir, id));
+    if (state_of(rec, dir) == State::Stopped)
+        return make_error(EINVAL, "container not running: {}", id);
+    auto cg = VS_TRY(open_cgroup(rec));
+    auto st = VS_TRY(cg->stats().wrap("stats of container {}", id));
+    nlohmann::json pids = {{"current", st.pids_current}};
+    if (st.pids_max) pids["limit"] = *st.pids_max;
+    nlohmann::json j = {
+        {"type", "stats"},
+        {"id", id},
+        {"data",
+         {{"cpu",
+           {{"usage",
+             {{"total", (st.cpu_user_us + st.cpu_system_us) * 1000},
+              {"user", st.cpu_user_us * 1000},
+              {"kernel", st.cpu_system_us * 1000}}}}},
+          {"memory", {{"usage", {{"usage", st.memory_current}, {"max", st.memory_peak}}}}},
+          {"pids", pids}}},
+    };
+    return j.dump();
 }
 
 Result<std::vector<pid_t>> pids(const Options& opt, const std::string& id) {

@@ -75,6 +75,10 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
 /// container.
 Status update(const Options& opt, const std::string& id, const spec::Resources& res);
 
+/// runc's stats event of the container: {"type":"stats","id":...,"data":{cpu, memory, pids}}
+/// from its cgroup (cpu in ns, memory in bytes).
+Result<std::string> stats_event(const Options& opt, const std::string& id);
+
 /// `vsrun run`: create + start; without `detach` waits for the process and deletes the
 /// container, returning its exit status (128 + signal when killed).
 Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach);
