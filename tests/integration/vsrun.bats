@@ -19,6 +19,28 @@ teardown() { vsrun_teardown; }
     [ -z "$(ls -A "$VSRUN_ROOT")" ]
 }
 
+@test "ambient caps outside inheritable (runc spec's template): warned, left out, it runs" {
+    b=$(make_bundle amb /bin/sh -c 'grep -E "^Cap(Amb|Inh)" /proc/self/status')
+    jq '.process.capabilities.ambient = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]' \
+        "$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
+    run vsrun run -b "$b" amb
+    echo "$output"
+    [ "$status" -eq 0 ]
+    local want="process.capabilities.ambient: KILL,NET_BIND_SERVICE not in both permitted"
+    [[ $output == *"$want and inheritable, left out"* ]]
+    [[ $output == *"CapAmb:"*"0000000000000000"* ]]
+    [[ $output == *"CapInh:"*"0000000000000000"* ]]
+    # In both sets, an ambient capability is raised.
+    b=$(make_bundle amb2 /bin/sh -c 'grep -E "^CapAmb" /proc/self/status')
+    jq '.process.capabilities.ambient = ["CAP_KILL"] |
+        .process.capabilities.inheritable = ["CAP_KILL"]' \
+        "$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
+    run vsrun run -b "$b" amb2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"CapAmb:"*"0000000000000020"* ]]
+}
+
 @test "create leaves the init waiting (process not exec'd yet); start execs it as the same pid" {
     b=$(make_bundle c1 sleep 300)
     vsrun create --bundle "$b" --pid-file "$VSERVER_PREFIX/pid" c1

@@ -4,7 +4,6 @@
 
 #include "base/strings.hpp"
 #include "config/oci/parse.hpp"
-#include "spec/capabilities.hpp"
 
 namespace vs::config::oci {
 
@@ -115,29 +114,11 @@ Status check_namespaces(const so::Spec& s) {
     return ok();
 }
 
-Status check_process(const so::Spec& s) {
-    if (!s.process) return ok();
-    const auto& p = *s.process;
-    if (p.capabilities) {
-        const auto& c = *p.capabilities;
-        // capabilities(7): ambient needs each cap in permitted and inheritable; effective and
-        // inheritable beyond permitted cannot be raised by an unprivileged exec.
-        uint64_t extra = c.ambient & ~(c.permitted & c.inheritable);
-        if (extra)
-            return make_error(EINVAL,
-                              "process.capabilities.ambient: {} not in both permitted and "
-                              "inheritable",
-                              spec::cap_set_names(extra));
-    }
-    return ok();
-}
-
 }  // namespace
 
 Status check_spec(const so::Spec& s) {
     VS_TRY(check_namespaces(s));
     VS_TRY(check_sysctl(s));
-    VS_TRY(check_process(s));
     return ok();
 }
 

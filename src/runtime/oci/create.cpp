@@ -43,6 +43,7 @@
 #include "runtime/oci/init_child.hpp"
 #include "runtime/oci/mount_plan.hpp"
 #include "runtime/oci/oci.hpp"
+#include "spec/capabilities.hpp"
 
 namespace vs::runtime::oci {
 
@@ -316,6 +317,16 @@ struct Create {
         if (pr.capabilities) {
             const auto& c = *pr.capabilities;
             plan.caps = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
+            // capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability in both permitted and
+            // inheritable. runc warns about the others and goes on; so do we, raising none of
+            // them (caps::apply would otherwise add them to those sets).
+            if (uint64_t extra = c.ambient & ~(c.permitted & c.inheritable)) {
+                log::warn(
+                    "container \"{}\": process.capabilities.ambient: {} not in both "
+                    "permitted and inheritable, left out of the ambient set",
+                    id, spec::cap_set_names(extra));
+                plan.caps.ambient &= ~extra;
+            }
         } else {
             // No process.capabilities: no capabilities (docs/oci.md, config.json).
             plan.caps = {};

@@ -86,8 +86,6 @@ const Case kCases[] = {
      R"(process.capabilities.bounding[1]: unknown capability "CAP_FOO")"},
     {"/process/capabilities/effective", R"(["net_raw"])",
      R"(process.capabilities.effective[0]: unknown capability "net_raw")"},
-    {"/process/capabilities/ambient", R"(["CAP_CHOWN"])",
-     "process.capabilities.ambient: CHOWN not in both permitted and inheritable"},
     {"/process/rlimits/0/type", R"("RLIMIT_FOO")",
      R"(process.rlimits[0].type: unknown rlimit "RLIMIT_FOO")"},
     {"/process/rlimits/0/soft", "30", "process.rlimits[0]: soft limit 30 above hard limit 20"},
