@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -142,6 +143,20 @@ Result<int> proxy(int master, const PidFd& child) {
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     return child.wait();
+}
+
+Result<UniqueFd> connect_console_socket(const std::string& path) {
+    struct sockaddr_un sa {};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path)
+        return make_error(ENAMETOOLONG, "--console-socket \"{}\": path too long", path);
+    std::memcpy(sa.sun_path, path.c_str(), path.size());
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno_error("socket for --console-socket");
+    UniqueFd s(fd);
+    if (::connect(fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0)
+        return errno_error(fmt::format("connect --console-socket \"{}\"", path));
+    return s;
 }
 
 Status send_pty_master(int sock, int master) {

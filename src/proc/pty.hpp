@@ -2,6 +2,7 @@
 // copies between the admin's terminal and the pty master until the guest process exits.
 #pragma once
 
+#include <string>
 #include <utility>
 
 #include "base/result.hpp"
@@ -22,6 +23,9 @@ Result<Pty> open_pty();
 /// Makes `slave` the controlling terminal and stdin/stdout/stderr of the calling process
 /// (setsid + TIOCSCTTY + dup2). Runs in the child just before exec.
 Status attach_terminal(int slave);
+
+/// Connects to the unix socket an engine named with --console-socket (where the pty master goes).
+Result<UniqueFd> connect_console_socket(const std::string& path);
 
 /// Sends `master` over the connected unix socket `sock` (SCM_RIGHTS; the payload is the name
 /// runc sends, which containerd and conmon ignore): an OCI runtime's --console-socket.

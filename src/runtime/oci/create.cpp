@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -32,6 +31,7 @@
 #include "config/oci/to_guest_spec.hpp"
 #include "config/paths.hpp"
 #include "proc/proc_info.hpp"
+#include "proc/pty.hpp"
 #include "proc/sealed_exec.hpp"
 #include "proc/spawn.hpp"
 #include "runtime/cgroup_view.hpp"
@@ -84,20 +84,6 @@ void remove_dir(const std::string& dir) {
 std::string map_text(const std::vector<spec::oci::IdMapping>& m) {
     std::string s;
     for (const auto& e : m) s += fmt::format("{} {} {}\n", e.container_id, e.host_id, e.size);
-    return s;
-}
-
-Result<UniqueFd> connect_console(const std::string& path) {
-    struct sockaddr_un sa {};
-    sa.sun_family = AF_UNIX;
-    if (path.size() >= sizeof sa.sun_path)
-        return make_error(ENAMETOOLONG, "--console-socket \"{}\": path too long", path);
-    std::memcpy(sa.sun_path, path.c_str(), path.size());
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno_error("socket for --console-socket");
-    UniqueFd s(fd);
-    if (::connect(fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0)
-        return errno_error(fmt::format("connect --console-socket \"{}\"", path));
     return s;
 }
 
@@ -293,7 +279,7 @@ struct Create {
         helper = VS_TRY(move_to(std::move(sealed), low));
         fifo = VS_TRY(move_to(std::move(fifo), low));
         if (!co.console_socket.empty()) {
-            auto sock = VS_TRY(connect_console(co.console_socket));
+            auto sock = VS_TRY(proc::connect_console_socket(co.console_socket));
             console = VS_TRY(move_to(std::move(sock), low));
         }
         for (size_t i = 0; i < ns_fds.size(); ++i) {

@@ -3,9 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
-#include <cstring>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -14,6 +12,7 @@
 #include "config/oci/parse.hpp"
 #include "ns/join.hpp"
 #include "proc/pidfd.hpp"
+#include "proc/pty.hpp"
 #include "runtime/join.hpp"
 #include "runtime/oci/oci.hpp"
 #include "seccomp/oci_filter.hpp"
@@ -22,20 +21,6 @@
 namespace vs::runtime::oci {
 
 namespace {
-
-Result<UniqueFd> connect_unix(const std::string& path) {
-    struct sockaddr_un sa {};
-    sa.sun_family = AF_UNIX;
-    if (path.size() >= sizeof sa.sun_path)
-        return make_error(ENAMETOOLONG, "--console-socket \"{}\": path too long", path);
-    std::memcpy(sa.sun_path, path.c_str(), path.size());
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno_error("socket for --console-socket");
-    UniqueFd s(fd);
-    if (::connect(fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0)
-        return errno_error(fmt::format("connect --console-socket \"{}\"", path));
-    return s;
-}
 
 /// "UID[:GID]" of --user.
 Status apply_user(const std::string& text, spec::oci::User& u) {
@@ -135,7 +120,7 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     req.env = pr.env;
     UniqueFd console;
     if (!eo.console_socket.empty()) {
-        console = VS_TRY(connect_unix(eo.console_socket));
+        console = VS_TRY(proc::connect_console_socket(eo.console_socket));
         req.console_socket = console.get();
     }
     // With a pid file the pid is needed before the process ends: it is started detached and
