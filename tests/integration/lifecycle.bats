@@ -143,6 +143,7 @@ teardown() { vs_teardown; }
 }
 
 @test "exec returns the command's exit status; a missing command is 127" {
+    host_only
     make_guest g1
     vs g1 start
     run vs g1 exec sh -c 'exit 42'
@@ -165,6 +166,7 @@ teardown() { vs_teardown; }
 }
 
 @test "restart gives a new init; condrestart only acts on a running guest" {
+    host_only
     make_guest g1
     run vs g1 condrestart
     [ "$status" -eq 0 ]
@@ -214,6 +216,7 @@ teardown() { vs_teardown; }
 }
 
 @test "apps/init/mtab and cmd.prepare run in the guest, confined, before init; a failure aborts" {
+    host_only
     make_guest g1
     cfg=$(guest_cfg g1) root=$(guest_root g1)
     echo "none / rootfs rw 0 0" >"$cfg/apps/init/mtab"
@@ -249,6 +252,7 @@ teardown() { vs_teardown; }
 }
 
 @test "cmd.start-sync: start returns only after it; cmd.stop-sync runs after the stop runlevel" {
+    host_only
     make_guest g1 sysv
     cfg=$(guest_cfg g1) root=$(guest_root g1)
     mkdir -p "$root/etc/init.d"
@@ -295,6 +299,7 @@ teardown() { vs_teardown; }
 }
 
 @test "hook scripts run at their phases with '<phase> <name>'; a failing pre-start aborts" {
+    host_only
     make_guest g1
     cfg=$(guest_cfg g1)
     log=$VSERVER_PREFIX/hooks.log

@@ -28,6 +28,7 @@ teardown() { net_teardown; }
 }
 
 @test "a duplicate address is refused at config edit, ip change, start and build, naming both" {
+    host_only
   mk ga br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   v ga start
@@ -52,6 +53,7 @@ teardown() { net_teardown; }
 }
 
 @test "two concurrent starts never both take one address" {
+    host_only
   mk gd br0:192.0.2.20/24
   mk ge br0:192.0.2.21/24
   echo 192.0.2.20 > "$VSERVER_PREFIX/etc/vservers/ge/interfaces/0/ip"
@@ -215,6 +217,7 @@ teardown() { net_teardown; }
 }
 
 @test "status and vserver-stat --json show a running guest's addresses; a stopped guest has none" {
+    host_only
   mk ga eth0=br0:192.0.2.10/24
   mk gs br0:192.0.2.30/24 shared
   v ga start
