@@ -24,12 +24,8 @@ require_fault_injection() {
         skip "vserver built without VS_FAULT_INJECTION (no VSERVER_FAULT points)"
 }
 
-# host_only: the first line of a test whose outcome cannot depend on the kernel or the cgroup
-# version (argument and config checks, runtime bookkeeping): the cgroup-v2 VM (VS_TEST_VM) skips
-# it, where every test costs tens of times its host time, and the host runs it.
-host_only() {
-    [[ -z ${VS_TEST_VM:-} ]] || skip "same on every kernel and cgroup version: runs on the host"
-}
+# host_only (host_only.bash): marks a test the cgroup-v2 VM skips.
+source "$(dirname "${BASH_SOURCE[0]}")/host_only.bash"
 
 vs_setup() {
     [[ $EUID -eq 0 ]] || skip "needs root"

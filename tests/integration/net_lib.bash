@@ -11,6 +11,9 @@
 # mk NAME IFACE [MODE]  : builds a busybox guest with --interface IFACE (and interfaces/0/mode)
 # retry CMD...          : up to 50 tries 0.1 s apart (a service just started may not listen yet)
 
+# host_only (host_only.bash): marks a test the cgroup-v2 VM skips.
+source "$(dirname "${BASH_SOURCE[0]}")/host_only.bash"
+
 net_setup() {
   [[ $EUID -eq 0 ]] || skip "needs root"
   local tag=$1
