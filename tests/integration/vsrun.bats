@@ -366,7 +366,9 @@ PY
     run vsrun run -b "$b" d1
     echo "$output"
     [ "$status" -eq 0 ]
-    [[ $output != *made* ]]
+    # Whole lines: on a host without the v1 devices controller the warning says "made" too.
+    local l
+    for l in "${lines[@]}"; do [[ $l != made ]]; done
     [[ $output == *node* ]]
     [[ ${lines[-1]} == *4 ]]
     # Without a deny rule the same mknod works: the rule, not a missing capability, refused it.
