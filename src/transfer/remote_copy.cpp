@@ -1,7 +1,6 @@
 // copy_remote(): the ssh session to the far side's receive, the rsync passes, the migration.
 #include "transfer/remote_copy.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -9,13 +8,16 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/sys_signal.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
+#include "fs/walk.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
 #include "store/btrfs.hpp"
@@ -76,22 +78,18 @@ Result<nlohmann::json> answer(LineChild& s, const std::string& host, const char*
 // when root's and their PID is gone. A name someone else made there (a symlink, another
 // owner) is left alone.
 void sweep_control_dirs() {
-    DIR* d = ::opendir("/tmp");
-    if (!d) return;
-    while (dirent* e = ::readdir(d)) {
-        const std::string n = e->d_name;
-        if (n.rfind("vserver-copy.", 0) != 0) continue;
-        char* end = nullptr;
-        const long pid = std::strtol(n.c_str() + 13, &end, 10);
-        if (pid <= 0 || !end || *end != '.') continue;
-        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;
-        struct stat st {};
-        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-        if (!S_ISDIR(st.st_mode) || st.st_uid != 0) continue;
-        if (auto r = fs::remove_at(::dirfd(d), n, "/tmp/" + n); !r)
-            log::warn("{}", r.error().what());
-    }
-    ::closedir(d);
+    auto dead = [](const fs::Entry& e) {
+        constexpr std::string_view kPrefix = "vserver-copy.";
+        std::string_view n = e.name;
+        if (!e.is_dir() || e.stx.stx_uid != 0 || n.substr(0, kPrefix.size()) != kPrefix)
+            return false;
+        n.remove_prefix(kPrefix.size());
+        auto dot = n.find('.');
+        return dot != std::string_view::npos && sys::pid_gone(n.substr(0, dot));
+    };
+    // /tmp's own entries only: nothing below them is entered.
+    fs::sweep(
+        "/tmp", dead, [](const fs::Entry&) { return true; }, 1);
 }
 
 }  // namespace

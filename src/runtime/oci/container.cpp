@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -108,6 +109,24 @@ Result<Record> load(const std::string& dir, const std::string& id) {
         return std::move(text).error();
     }
     return record_from_json(*text).wrap("{}/state.json", dir);
+}
+
+void remove_dir(const std::string& dir) {
+    for (const char* f : {"/state.json", "/exec.fifo", "/lock"}) ::unlink((dir + f).c_str());
+    ::rmdir(dir.c_str());
+}
+
+std::vector<RlimitSetting> rlimit_settings(const std::vector<spec::oci::ProcessRlimit>& rl) {
+    std::vector<RlimitSetting> out;
+    for (const auto& r : rl) {
+        RlimitSetting s;
+        s.resource = r.resource;
+        s.name = r.type;
+        s.value.rlim_cur = r.limit.soft.value_or(RLIM_INFINITY);
+        s.value.rlim_max = r.limit.hard.value_or(RLIM_INFINITY);
+        out.push_back(s);
+    }
+    return out;
 }
 
 Status save(const std::string& dir, const Record& r) {

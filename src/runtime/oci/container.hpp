@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "runtime/rlimits.hpp"
+#include "spec/oci_spec.hpp"
 #include "state/lock.hpp"
 
 namespace vs::runtime::oci {
@@ -59,6 +61,13 @@ Status check_id(const std::string& id);
 /// ROOT/ID.
 std::string container_dir(const Options& opt, const std::string& id);
 std::string fifo_path(const std::string& dir);
+
+/// Removes what create put in the container's dir, then the dir (under the lock, which the
+/// next locker notices: GuestLock retries when its file left the path).
+void remove_dir(const std::string& dir);
+
+/// process.rlimits as setrlimit(2) values, for the init (create) and for exec.
+std::vector<RlimitSetting> rlimit_settings(const std::vector<spec::oci::ProcessRlimit>& rl);
 
 /// Loads ROOT/ID/state.json; "container does not exist" (ENOENT) when there is none: the
 /// words runc uses and the engines look for.

@@ -73,13 +73,6 @@ uint64_t clone_flag(NamespaceType t) {
     return 0;
 }
 
-/// Removes what create put in the container's dir, then the dir (under the lock, which the
-/// next locker notices: GuestLock retries when its file left the path).
-void remove_dir(const std::string& dir) {
-    for (const char* f : {"/state.json", "/exec.fifo", "/lock"}) ::unlink((dir + f).c_str());
-    ::rmdir(dir.c_str());
-}
-
 /// "0 100000 65536\n..." for /proc/PID/{uid,gid}_map.
 std::string map_text(const std::vector<spec::oci::IdMapping>& m) {
     std::string s;
@@ -317,14 +310,7 @@ struct Create {
             // No process.capabilities: no capabilities (docs/oci.md, config.json).
             plan.caps = {};
         }
-        for (const auto& r : pr.rlimits) {
-            RlimitSetting s;
-            s.resource = r.resource;
-            s.name = r.type;
-            s.value.rlim_cur = r.limit.soft.value_or(RLIM_INFINITY);
-            s.value.rlim_max = r.limit.hard.value_or(RLIM_INFINITY);
-            plan.rlimits.push_back(s);
-        }
+        plan.rlimits = rlimit_settings(pr.rlimits);
         if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
             log::warn(
                 "container \"{}\": linux.resources.devices cannot be enforced without the v1 "

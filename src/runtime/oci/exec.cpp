@@ -4,7 +4,6 @@
 #include <sched.h>
 #include <sys/socket.h>
 
-
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
@@ -94,14 +93,7 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
         rec.pid, CLONE_NEWUSER | CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                      CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID));
     profile.env = pr.env;
-    for (const auto& r : pr.rlimits) {
-        RlimitSetting l;
-        l.resource = r.resource;
-        l.name = r.type;
-        l.value.rlim_cur = r.limit.soft.value_or(RLIM_INFINITY);
-        l.value.rlim_max = r.limit.hard.value_or(RLIM_INFINITY);
-        profile.rlimits.push_back(l);
-    }
+    profile.rlimits = rlimit_settings(pr.rlimits);
     profile.cgroup_self_join = cg->self_join_files();
     profile.cgroup2 = cg->unified_path();
     if (spec.linux.seccomp) {

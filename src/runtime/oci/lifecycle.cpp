@@ -41,11 +41,6 @@ std::optional<proc::PidFd> init_pidfd(const Record& r) {
     return std::move(*fd);
 }
 
-void remove_dir(const std::string& dir) {
-    for (const char* f : {"/state.json", "/exec.fifo", "/lock"}) ::unlink((dir + f).c_str());
-    ::rmdir(dir.c_str());
-}
-
 struct Locked {
     state::GuestLock lock;
     std::string dir;
