@@ -43,7 +43,8 @@ constexpr const char* kHelp =
     "       [--env K=V]... [--user UID[:GID]] [--cap CAP]... ID [COMMAND...]\n"
     "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
     "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
-    "  ps [--format table|json] ID | pause ID | resume ID | list [--format table|json] [-q]\n"
+    "  ps [--format table|json | --json] ID | pause ID | resume ID\n"
+    "  list [--format table|json | --json] [-q]\n"
     "  events [--stats] [--interval 5s] ID\n"
     "  spec [--bundle DIR] [--rootless] | features | --version\n";
 
@@ -304,12 +305,13 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         return r ? kOk : err(r.error());
     }
     if (verb == "ps") {
-        auto p = P({{{"format", "f"}, true}, {{"help", "h"}, false}});
+        auto p = P({{{"format", "f"}, true}, {{"json"}, false}, {{"help", "h"}, false}});
         if (!p) return err(p.error());
         if (p->positional.empty()) return err(make_error(EINVAL, "ps: a container id is required"));
         auto pids = oci::pids(opt, p->positional[0]);
         if (!pids) return err(pids.error());
-        std::string format = p->get("format", "table");
+        // --json: vserver-ng's spelling of runc's --format json (docs/json.md).
+        std::string format = p->flag("json") ? "json" : p->get("format", "table");
         if (format == "json") {
             fmt::print("{}\n", nlohmann::json(*pids).dump());
             return kOk;
@@ -328,11 +330,14 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         return kOk;
     }
     if (verb == "list") {
-        auto p = P({{{"format", "f"}, true}, {{"quiet", "q"}, false}, {{"help", "h"}, false}});
+        auto p = P({{{"format", "f"}, true},
+                    {{"json"}, false},
+                    {{"quiet", "q"}, false},
+                    {{"help", "h"}, false}});
         if (!p) return err(p.error());
         auto all = oci::list(opt);
         if (!all) return err(all.error());
-        std::string format = p->get("format", "table");
+        std::string format = p->flag("json") ? "json" : p->get("format", "table");
         if (p->flag("quiet")) {
             for (const auto& e : *all) fmt::print("{}\n", e.record.id);
             return kOk;

@@ -4,6 +4,7 @@
 # file that takes --json has a line below. docs/json.md says how to add one.
 
 load lib
+load vsrun_lib
 
 # One line per output: SCHEMA (docs/json/SCHEMA.schema.json), then the command line, run from
 # $VS_BIN with {G} replaced by the running guest's name, {G2} by a second, stopped guest's and
@@ -36,14 +37,26 @@ copy          vserver {G2} copy jsc2 --json
 vserver-autostart vserver-autostart status --json jsmark
 '
 
+# vsrun's JSON (runc's formats; --json is --format json), on a running busybox container {C}
+# under the state root vsrun is pointed at (vsrun_lib.bash), the same way as the lines above.
+VSRUN_JSON_COMMANDS='
+vsrun-state     vsrun state {C}
+vsrun-list      vsrun list --json
+vsrun-list      vsrun list --format json
+vsrun-ps        vsrun ps --json {C}
+vsrun-events    vsrun events --stats {C}
+vsrun-features  vsrun features
+'
+
 # Commands that take --json but have no schema and line above yet (listed in docs/json.md).
 JSON_PENDING=''
 
 SCHEMAS=${VS_SOURCE_DIR:?}/docs/json
 VALIDATE=${VS_SOURCE_DIR}/tests/integration/json_validate.py
 
-setup() { vs_setup; }
-teardown() { vs_teardown; }
+# The vsrun test sets up vsrun's state root and rootfs (and checks nothing leaked) as vsrun.bats.
+setup() { if [[ $BATS_TEST_DESCRIPTION == vsrun* ]]; then vsrun_setup; else vs_setup; fi; }
+teardown() { if [[ -n ${VSRUN_ROOT:-} ]]; then vsrun_teardown; else vs_teardown; fi; }
 
 @test "every docs/json schema is a valid draft 2020-12 schema with \$id, title, description" {
   python3 "$VALIDATE" --check-schemas "$SCHEMAS"/*.schema.json
@@ -53,7 +66,8 @@ teardown() { vs_teardown; }
   local f name missing=()
   for f in "$SCHEMAS"/*.schema.json; do
     name=$(basename "$f" .schema.json)
-    grep -qE "^$name[[:space:]]" <<<"$JSON_COMMANDS" || missing+=("schema $name")
+    grep -qE "^$name[[:space:]]" <<<"$JSON_COMMANDS$VSRUN_JSON_COMMANDS" ||
+      missing+=("schema $name")
   done
   # cmd_vserver_stat.cpp -> vserver-stat, cmd_ip.cpp -> ip, ...
   for f in "$VS_SOURCE_DIR"/src/cli/cmd_*.cpp; do
@@ -102,6 +116,39 @@ teardown() { vs_teardown; }
   python3 "$VALIDATE" "$SCHEMAS/status.schema.json" <<<"$out" || failed=1
   out=$(vs js ip list --json)
   python3 "$VALIDATE" "$SCHEMAS/ip-list.schema.json" <<<"$out" || failed=1
+  [[ $failed -eq 0 ]]
+}
+
+@test "vsrun: state, list, ps, events and features validate against their schemas" {
+  local b schema cmd out failed=0 n=0
+  b=$(make_bundle jc)
+  vsrun create -b "$b" jc
+  # A created container's state, then the running one's for every line.
+  vsrun state jc | python3 "$VALIDATE" "$SCHEMAS/vsrun-state.schema.json"
+  vsrun start jc
+  wait_status jc running
+  while read -r schema cmd; do
+    [[ -n $schema ]] || continue
+    cmd=${cmd//\{C\}/jc}
+    # shellcheck disable=SC2086 # the command line is split into words on purpose
+    out=$(vsrun ${cmd#vsrun } </dev/null) || { echo "FAIL ($?): $cmd"; failed=1; continue; }
+    if ! python3 "$VALIDATE" "$SCHEMAS/$schema.schema.json" <<<"$out"; then
+      echo "FAIL: $cmd does not match $schema.schema.json"; failed=1
+    fi
+    n=$((n + 1))
+  done <<<"$VSRUN_JSON_COMMANDS"
+  echo "validated $n outputs"
+  [[ $n -eq $(grep -c . <<<"$VSRUN_JSON_COMMANDS") ]]
+  [[ $(vsrun list --json | jq -r '.[0].status') == running ]]
+  [[ $(vsrun ps --json jc) == "[$(state_pid jc)]" ]]
+  # A stopped container's state has the same schema (pid 0).
+  vsrun kill jc KILL
+  wait_status jc stopped
+  out=$(vsrun state jc)
+  python3 "$VALIDATE" "$SCHEMAS/vsrun-state.schema.json" <<<"$out" || failed=1
+  [[ $(jq .pid <<<"$out") == 0 ]]
+  vsrun delete jc
+  [[ $(vsrun list --json) == "[]" ]]
   [[ $failed -eq 0 ]]
 }
 
