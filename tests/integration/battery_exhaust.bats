@@ -126,6 +126,7 @@ start_with_sleeper() {
 }
 
 @test "C31: g1 creating files past its inode limit gets EDQUOT; g2 and the host still create some" {
+    no_cgroup
     loop_fs ext4 512 prjquota
     build_on g1 --context 41231
     build_on g2 --context 41232
@@ -150,6 +151,7 @@ start_with_sleeper() {
 }
 
 @test "C31: the guest's writable tmpfs mounts (/dev, /dev/shm, /tmp) bound inodes, not only bytes" {
+    no_cgroup
     probe_guest g1
     vs g1 start
     mounts=$(vs g1 exec cat /proc/self/mountinfo | awk '{ for (i = 7; $i != "-"; i++);
@@ -174,6 +176,7 @@ start_with_sleeper() {
 }
 
 @test "C31: log and console spam from g1 stays in g1 (its /dev fills up); nothing grows on host" {
+    no_cgroup
     probe_guest g1
     probe_guest g2
     start_with_sleeper g1
@@ -205,6 +208,7 @@ start_with_sleeper() {
 # ---- C32: fds, CPU, fsync --------------------------------------------------------------------
 
 @test "C32: g1 opening fds stops at its RLIMIT_NOFILE; the host's file table and g2 are unharmed" {
+    no_cgroup
     probe_guest g1
     probe_guest g2
     mkdir -p "$(guest_cfg g1)/rlimits" "$(guest_cfg g2)/rlimits"

@@ -4,6 +4,8 @@
 # `context` file under a temp VSERVER_PREFIX. Every process is killed by pid in teardown.
 
 bats_require_minimum_version 1.5.0
+# shellcheck source=host_only.bash
+source "$BATS_TEST_DIRNAME/host_only.bash"
 
 setup_file() {
   [[ $EUID -eq 0 ]] || skip "needs root"
@@ -73,6 +75,7 @@ vps_label() {
 }
 
 @test "vps accepts ps's usual forms and inserts CONTEXT right after PID" {
+    no_cgroup
   spawn alpha >/dev/null
   for form in "aux" "-ef" "a" "-o pid,comm" "-e" "ax" "-eo comm,pid"; do
     # vps exits as ps does ("ps a" without a terminal selects nothing and exits 1).
@@ -92,6 +95,7 @@ vps_label() {
 }
 
 @test "vps --context filters by name, xid and MAIN" {
+    no_cgroup
   pa=$(spawn alpha); pb=$(spawn beta)
   run -0 vps --context alpha -e -o pid,comm
   [[ "$output" == *"$pa 5101 alpha"* ]]
@@ -104,6 +108,7 @@ vps_label() {
 }
 
 @test "vps --json: the documented schema" {
+    no_cgroup
   pa=$(spawn alpha)
   run -0 vps --json
   echo "$output" | jq -e 'type == "array" and length > 2'
@@ -134,6 +139,7 @@ vps_label() {
 }
 
 @test "vpstree labels guests, whole host and one guest" {
+    no_cgroup
   pa=$(spawn alpha)
   run -0 vpstree
   [[ "$output" == *"[0 MAIN]"* ]]
@@ -205,6 +211,7 @@ vps_label() {
 }
 
 @test "vtop under tmux: shows guests, sorts, expands, quits" {
+    no_cgroup
   spawn alpha >/dev/null; spawn beta >/dev/null
   local sock="vstest-$VSERVER_CGROUP_PARENT"
   tmux -L "$sock" new-session -d -s vt -x 160 -y 40 \
@@ -231,6 +238,7 @@ vps_label() {
 }
 
 @test "vps and vtop name users as ps does when NSS takes them from a module (extrausers)" {
+    no_cgroup
   [[ -e /usr/lib/libnss_extrausers.so.2 ]] || compgen -G '/usr/lib/*/libnss_extrausers.so.2' ||
     skip "needs libnss-extrausers (scripts/install-deps.sh)"
   # The user exists only for libnss_extrausers, which a private mount namespace enables with

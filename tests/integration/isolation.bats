@@ -37,6 +37,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "the hostname is the guest's (uts/nodename, else its name) and never leaks to the host" {
+    no_cgroup
     make_guest g1
     make_guest g2
     mkdir -p "$(guest_cfg g2)/uts"
@@ -91,6 +92,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "/proc/sys and the other read-only paths cannot be written; masked paths read empty" {
+    no_cgroup
     make_guest g1
     vs g1 start
     for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/modprobe /proc/sys/vm/drop_caches \
@@ -140,6 +142,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "the bounding set is util-vserver's default secure set adjusted by bcapabilities" {
+    no_cgroup
     make_guest g1
     make_guest g2
     printf 'NET_RAW\n!CHOWN\n' >"$(guest_cfg g2)/bcapabilities"
@@ -166,6 +169,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "virt_uptime (a default flag): the guest's uptime starts at its start" {
+    no_cgroup
     make_guest g1
     vs g1 start
     guest=$(vs g1 exec cat /proc/uptime | awk '{print int($1)}')
@@ -178,6 +182,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "no undeclared fd reaches the guest: init has only /dev/null, exec only 0-2" {
+    no_cgroup
     make_guest g1
     vs g1 start
     run in_guest 'ls /proc/1/fd'
@@ -212,6 +217,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "the guest has its own network namespace with loopback only" {
+    no_cgroup
     make_guest g1
     vs g1 start
     run in_guest 'ls /sys/class/net | tr "\n" " "'
@@ -221,6 +227,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "hostile guest roots: /dev, /proc or /dev/null symlinked outside are refused, nothing made" {
+    no_cgroup
     make_guest g1
     root=$(guest_root g1)
     rm -rf "$root/dev" "$root/proc"
@@ -246,6 +253,7 @@ in_guest() { vs g1 exec sh -c "$1"; }
 }
 
 @test "userns: a host /dev/null chmod-ed away from 0666 is named in the start error, nothing left" {
+    no_cgroup
     # A user-namespaced guest binds the host's device nodes (mknod is refused there). In a
     # private mount namespace, /dev/null is swapped for a real null node of mode 0644.
     make_guest g1

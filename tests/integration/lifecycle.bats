@@ -156,6 +156,7 @@ teardown() { vs_teardown; }
 }
 
 @test "enter on a terminal gets a pty from the guest's devpts and the configured shell" {
+    no_cgroup
     command -v script >/dev/null || skip "script(1) missing"
     make_guest g1
     vs g1 start
@@ -183,6 +184,7 @@ teardown() { vs_teardown; }
 }
 
 @test "init style plain runs the guest's /sbin/init as PID 1" {
+    no_cgroup
     make_guest g1 plain
     root=$(guest_root g1)
     # A plain init of our own, so the test does not depend on busybox init's inittab.
@@ -197,6 +199,7 @@ teardown() { vs_teardown; }
 }
 
 @test "init style sysv runs /etc/init.d/rc with the start runlevel, and rc 6 at stop" {
+    no_cgroup
     make_guest g1 sysv
     root=$(guest_root g1)
     mkdir -p "$root/etc/init.d"
@@ -282,6 +285,7 @@ teardown() { vs_teardown; }
 }
 
 @test "start --rescue runs the given command as PID 1 instead of a broken init" {
+    no_cgroup
     make_guest g1 plain
     rm -f "$(guest_root g1)/sbin/init"
     run vs g1 start
@@ -465,6 +469,7 @@ teardown() { vs_teardown; }
 }
 
 @test "a skeleton guest is sysv style: vs-init is PID 1, rc 3 at start, rc 6 then SIGTERM at stop" {
+    no_cgroup
     local mode root pid1
     mode=$(test_userns_flag)
     # shellcheck disable=SC2086 # an empty mode is no argument

@@ -279,6 +279,7 @@ EOF_C
 }
 
 @test "rlimits/nofile: set on the guest's init and inherited by its descendants and by exec" {
+    no_cgroup
     limits_guest r1
     set_key r1 rlimits/nofile.soft 256
     set_key r1 rlimits/nofile.hard 512
@@ -318,6 +319,7 @@ EOF_C
 }
 
 @test "rlimits: a hard limit above the host's is refused at start, naming the file and value" {
+    no_cgroup
     limits_guest r2
     local host_hard
     host_hard=$(ulimit -Hn)
@@ -351,6 +353,7 @@ EOF_C
 }
 
 @test "bad values in limits/ are refused at start, naming the file and the value" {
+    no_cgroup
     limits_guest e1
     local cfg kv key val
     cfg=$(guest_cfg e1)

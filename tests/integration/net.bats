@@ -9,6 +9,7 @@ setup() { net_setup net; }
 teardown() { net_teardown; }
 
 @test "veth guests on a test bridge reach each other; a guest sees its eth0 IP, cannot change it" {
+    no_cgroup
   mk ga eth0=br0:192.0.2.10/24
   mk gb br0:192.0.2.11/24
   v ga start
@@ -70,6 +71,7 @@ teardown() { net_teardown; }
 }
 
 @test "re-addressing keeps processes; the service answers on the new address; a failed one: no-op" {
+    no_cgroup
   mk ga br0:192.0.2.10/24
   v ga start
   v ga exec httpd -p 8080 -h /etc
@@ -130,6 +132,7 @@ teardown() { net_teardown; }
 }
 
 @test "stop removes every link, address and route: 20 start/stop cycles leave the same counts" {
+    no_cgroup
   mk ga eth0=br0:192.0.2.10/24
   echo 192.0.2.1 > "$VSERVER_PREFIX/etc/vservers/ga/interfaces/0/gateway"
   count() {
@@ -157,6 +160,7 @@ teardown() { net_teardown; }
 }
 
 @test "stop deletes the host end of a guest whose network namespace something else still pins" {
+    no_cgroup
   mk ga eth0=br0:192.0.2.10/24
   v ga start
   host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)
@@ -172,6 +176,7 @@ teardown() { net_teardown; }
 }
 
 @test "a start killed after its network setup leaves a host end; the next start takes it over" {
+    no_cgroup
   grep -q VSERVER_FAULT "$VS_BIN/vserver" ||
     skip "vserver built without VS_FAULT_INJECTION (no VSERVER_FAULT points)"
   mk ga eth0=br0:192.0.2.10/24
@@ -196,6 +201,7 @@ teardown() { net_teardown; }
 }
 
 @test "a start whose host end name a veth in use holds is refused, naming it; that veth stays" {
+    no_cgroup
   mk ga eth0=br0:192.0.2.10/24
   v ga start
   host_end=$("${N[@]}" ip -o link show master br0 | awk -F': ' '{ print $2 }' | cut -d@ -f1)

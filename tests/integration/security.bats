@@ -15,6 +15,7 @@ gsh() { vs g1 exec sh -c "$1"; }
 # ---- A1: kernel knobs ---------------------------------------------------------------------
 
 @test "A1: /proc/sys knobs and /proc/sysrq-trigger cannot be written; host values unchanged" {
+    no_cgroup
     probe_guest g1
     vs g1 start
     before=$(cat /proc/sys/kernel/core_pattern)
@@ -52,6 +53,7 @@ gsh() { vs g1 exec sh -c "$1"; }
 # ---- A2: masked paths ---------------------------------------------------------------------
 
 @test "A2: masked /proc and /sys paths read empty or are absent; unmounting a mask is EPERM" {
+    no_cgroup
     probe_guest g1
     vs g1 start
     for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats \
@@ -280,6 +282,7 @@ assert_masks_are_null() {
 # ---- A4: mounts ---------------------------------------------------------------------------
 
 @test "A4: mount of proc/sysfs/cgroup/tmpfs/overlay, binds, umount2(/proc), new mount API: EPERM" {
+    no_cgroup
     probe_guest g1
     vs g1 start
     before=$(gsh 'cat /proc/self/mountinfo')
@@ -514,6 +517,7 @@ assert_masks_are_null() {
 # ---- A8: kernel code, module autoload, shocker --------------------------------------------
 
 @test "A8: module/kexec syscalls EPERM, AF_ALG/AF_VSOCK EAFNOSUPPORT, open_by_handle_at EPERM" {
+    no_cgroup
     probe_guest g1
     vs g1 start
     sweep_guest g1
@@ -600,6 +604,7 @@ compare_with_golden() {
 }
 
 @test "A9 control: the same sweep in an unconfined guest differs, so the sweep can fail" {
+    no_cgroup
     probe_guest g1
     echo unconfined >"$(guest_cfg g1)/seccomp"
     vs g1 start
@@ -627,6 +632,7 @@ compare_with_golden() {
 # ---- A10: capabilities --------------------------------------------------------------------
 
 @test "A10: init and exec'd processes hold exactly the configured caps; none inheritable, ambient" {
+    no_cgroup
     probe_guest g1
     probe_guest g2 plain
     root2=$(guest_root g2)
@@ -957,6 +963,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
 }
 
 @test "E39: SIGKILL of vserver at random points of stop: status true, next stop repairs, no leaks" {
+    no_cgroup
     make_guest g1
     vs g1 start
     dur=$(op_ns stop)
@@ -1037,6 +1044,7 @@ kill_rounds() { if [[ -n ${VS_TEST_VM:-} ]]; then echo "$2"; else echo "$1"; fi;
 }
 
 @test "E42: 20 interleaved start/stop/exec/status/restart of a guest: no deadlock, <= one init" {
+    no_cgroup
     probe_guest g1
     ops=(start stop "exec /bin/true" status restart start stop "exec /bin/vs-probe status")
     pids=()

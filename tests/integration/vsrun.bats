@@ -20,6 +20,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "ambient caps outside inheritable (runc spec's template): warned, left out, it runs" {
+    no_cgroup
     b=$(make_bundle amb /bin/sh -c 'grep -E "^Cap(Amb|Inh)" /proc/self/status')
     jq '.process.capabilities.ambient = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]' \
         "$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
@@ -65,6 +66,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "state JSON: ociVersion, id, pid, status, bundle, rootfs, created, annotations" {
+    no_cgroup
     b=$(make_bundle s1)
     vsrun create -b "$b" s1
     run vsrun state s1
@@ -188,6 +190,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "fds of the caller do not reach the container; --preserve-fds passes exactly 3..3+N-1" {
+    no_cgroup
     b=$(make_bundle f1 /bin/sh -c 'ls /proc/self/fd > /tmp/fds.f1')
     vsrun run -b "$b" f1 3>/dev/null 4>/dev/null
     run cat "$VSRUN_ROOTFS/tmp/fds.f1"
@@ -201,6 +204,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "bad config.json: the error names its JSON path and nothing is left" {
+    no_cgroup
     b=$(make_bundle bad1)
     jq '.linux.namespaces[1].type = "nosuch"' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
     run vsrun --log "$VSERVER_PREFIX/log.json" --log-format json create -b "$b" bad1
@@ -229,6 +233,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "two concurrent creates of one id: exactly one wins" {
+    no_cgroup
     b=$(make_bundle r1)
     vsrun create -b "$b" r1 >"$VSERVER_PREFIX/o1" 2>&1 &
     p1=$!
@@ -263,6 +268,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "hooks: prestart, createRuntime, poststart, poststop get the state; a failure undoes create" {
+    no_cgroup
     local o=$VSERVER_PREFIX/hooks
     mkdir -p "$o"
     hook() { echo "{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"cat > $o/$1.json\"]}"; }
@@ -294,6 +300,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "terminal: the pty master goes to --console-socket; an LSM the kernel lacks is refused" {
+    no_cgroup
     python3 - "$VSERVER_PREFIX/console.sock" "$VSERVER_PREFIX/console.out" <<'PY' &
 import array, os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -335,6 +342,7 @@ PY
 }
 
 @test "namespaces joined by path (CRI's pod sandbox): network, ipc and uts of another container" {
+    no_cgroup
     b=$(make_bundle pod)
     vsrun run -d -b "$b" pod
     ppid=$(state_pid pod)
@@ -403,6 +411,7 @@ PY
 }
 
 @test "run in the foreground forwards signals to the process and returns its status" {
+    no_cgroup
     b=$(make_bundle s1 /bin/sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done')
     "$VSRUN" --root "$VSRUN_ROOT" run -b "$b" s1 &  # not the function: $! must be vsrun
     rpid=$!
