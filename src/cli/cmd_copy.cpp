@@ -2,6 +2,8 @@
 // another host over ssh ([user@]host:[NAME]) with --refresh and --migrate.
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
@@ -11,6 +13,7 @@
 #include "runtime/config_edit.hpp"
 #include "runtime/runtime.hpp"
 #include "transfer/copy.hpp"
+#include "transfer/host_names.hpp"
 #include "transfer/remote_copy.hpp"
 
 namespace vs::cli {
@@ -18,23 +21,61 @@ namespace vs::cli {
 namespace {
 
 constexpr const char* kUsageText =
-    "usage: vserver-copy SRC DEST [--ip ADDR]... [--no-ip] [--json] [-q]\n"
-    "       vserver-copy SRC [USER@]HOST:[NAME] [--refresh | --migrate [--delete-source]]\n"
-    "                    [--ssh CMD] [--remote-vserver PATH] [--ip ADDR]... [--json] [-q]\n"
-    "       vserver SRC copy DEST [...]\n"
-    "  --ip ADDR              the copy's address (repeatable; build's --interface syntax)\n"
+    "usage: vserver-copy [options] SRC DEST\n"
+    "       vserver-copy [options] SRC [USER@]HOST:[NAME]\n"
+    "       vserver SRC copy DEST|[USER@]HOST:[NAME] [options]\n"
+    "  -i, --ip ADDR          the copy's address (repeatable; build's --interface syntax)\n"
     "  --no-ip                no interfaces (the default: an address is never duplicated)\n"
+    "  -d, --domain DOMAIN    rewrite the copy's /etc/hostname (NAME) and /etc/hosts\n"
+    "                         (ADDR NAME.DOMAIN NAME, ADDR its first address)\n"
+    "  -r, --vsroot DIR       the copy's root is DIR/NAME (default: the roots dir)\n"
     "  --refresh              update the copy made before on HOST: only what changed moves\n"
-    "  -s, --migrate          move the guest to HOST (copied while it runs, stopped, started\n"
+    "  -s, --stopstart, --migrate\n"
+    "                         move the guest to HOST (copied while it runs, stopped, started\n"
     "                         there; addresses move with it); the source stays, stopped and\n"
     "                         marked \"migrated\"\n"
     "  --delete-source        with --migrate: delete the source once the copy runs on HOST\n"
     "  --ssh CMD              the ssh command (default \"ssh\"; e.g. \"ssh -p 2222 -i KEY\")\n"
     "  --remote-vserver PATH  vserver on HOST (default \"vserver\")\n"
+    "  -R, --rsh              refused: rsh is not supported (use --ssh CMD)\n"
+    "  -v, --verbose          say each step; rsync names each file it sends\n"
     "  --json                 a JSON summary on stdout\n"
-    "  -q, --quiet            no summary\n";
+    "  -q, --quiet            no summary\n"
+    "  -h, --help             this help; -V, --version: the version\n";
 
-constexpr const char* kShortUsage = "usage: vserver-copy SRC DEST|[USER@]HOST:[NAME] [options]";
+constexpr const char* kShortUsage =
+    "usage: vserver-copy [options] SRC DEST|[USER@]HOST:[NAME] (see vserver-copy --help)";
+
+// util-vserver's short options (getopt "hVvqd:i:r:Rs"): bundles such as "-vs" or "-i10.0.0.2"
+// are split into one option per word, as getopt(1) would read them.
+constexpr std::string_view kShortFlags = "hVvqRs", kShortWithValue = "dir";
+
+std::vector<std::string> split_short_options(const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--") {
+            out.insert(out.end(), args.begin() + long(i), args.end());
+            break;
+        }
+        const bool bundle = a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+                            (kShortFlags.find(a[1]) != std::string_view::npos ||
+                             kShortWithValue.find(a[1]) != std::string_view::npos);
+        if (!bundle) {
+            out.push_back(a);
+            continue;
+        }
+        for (size_t k = 1; k < a.size(); ++k) {
+            out.push_back(std::string("-") + a[k]);
+            if (kShortWithValue.find(a[k]) != std::string_view::npos) {
+                if (k + 1 < a.size()) out.push_back(a.substr(k + 1));
+                break;
+            }
+            // An unknown letter in a bundle is passed on alone: refused by name below.
+        }
+    }
+    return out;
+}
 
 int exit_code_of(const Error& e) {
     const int code = e.code;
@@ -93,9 +134,15 @@ int print_remote(const transfer::RemoteCopyResult& r, const TransferArgs& t) {
     return kOk;
 }
 
-int run_remote(const std::string& src, const std::string& dest, const TransferArgs& t,
-               std::vector<std::string> ip_args, const std::string& ssh,
-               const std::string& remote_vserver, const config::Paths& paths) {
+// The options with a value that only vserver-copy has (the rest is shared with restore).
+struct CopyArgs {
+    std::vector<std::string> ip_args;
+    std::string ssh, remote_vserver, domain, rootdir;
+    bool verbose = false, domain_given = false;
+};
+
+int run_remote(const std::string& src, const std::string& dest, const TransferArgs& t, CopyArgs& ca,
+               const config::Paths& paths) {
     auto target = transfer::parse_remote_dest(dest);
     if (!target) {
         log::error("copy {}: {}", src, target.error().message);
@@ -103,9 +150,12 @@ int run_remote(const std::string& src, const std::string& dest, const TransferAr
     }
     transfer::RemoteCopyOptions opt;
     opt.target = *target;
-    if (!ssh.empty()) opt.ssh = ssh;
-    if (!remote_vserver.empty()) opt.remote_vserver = remote_vserver;
-    opt.ip_args = std::move(ip_args);
+    if (!ca.ssh.empty()) opt.ssh = ca.ssh;
+    if (!ca.remote_vserver.empty()) opt.remote_vserver = ca.remote_vserver;
+    opt.ip_args = std::move(ca.ip_args);
+    opt.rootdir = ca.rootdir;
+    opt.domain = ca.domain;
+    opt.verbose = ca.verbose;
     opt.no_ip = t.interfaces && t.interfaces->empty();
     auto has = [&](const char* f) {
         return std::find(t.flags.begin(), t.flags.end(), f) != t.flags.end();
@@ -114,6 +164,13 @@ int run_remote(const std::string& src, const std::string& dest, const TransferAr
     opt.migrate = has("--migrate") || has("-s") || has("--stopstart");
     opt.delete_source = has("--delete-source");
     opt.progress = !t.quiet && !t.json;
+    if (opt.refresh && !opt.rootdir.empty()) {
+        log::error(
+            "copy {}: -r/--vsroot places a new copy; --refresh keeps the copy's root where "
+            "it is",
+            src);
+        return kUsage;
+    }
     if (opt.migrate && (!opt.ip_args.empty() || opt.no_ip)) {
         log::error("copy {}: --migrate moves the guest's addresses; --ip and --no-ip do not apply",
                    src);
@@ -146,35 +203,77 @@ int run_remote(const std::string& src, const std::string& dest, const TransferAr
     return print_remote(*r, t);
 }
 
-int run_copy(const std::string& src, const std::vector<std::string>& args,
+// `src` empty: vserver-copy's form, SRC is the first word that is no option.
+int run_copy(std::string src, const std::vector<std::string>& raw_args,
              const config::Paths& paths) {
-    // The options with a value that only a remote copy has; the rest is shared with restore.
-    std::vector<std::string> rest, ip_args;
-    std::string ssh, remote_vserver;
+    const auto args = split_short_options(raw_args);
+    std::vector<std::string> rest;
+    CopyArgs ca;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        std::string* into = a == "--ssh"              ? &ssh
-                            : a == "--remote-vserver" ? &remote_vserver
-                                                      : nullptr;
-        if (into) {
-            if (i + 1 >= args.size()) {
-                log::error("copy: {} needs a value", a);
-                return kUsage;
+        if (a == "--") {
+            rest.insert(rest.end(), args.begin() + long(i), args.end());
+            break;
+        }
+        if (a == "-h" || a == "--help") {
+            fmt::print("{}", kUsageText);
+            return kOk;
+        }
+        if (a == "-V" || a == "--version") {
+            fmt::print("vserver-copy (vserver-ng) {}\n", version());
+            return kOk;
+        }
+        if (a == "-v" || a == "--verbose") {
+            ca.verbose = true;
+            continue;
+        }
+        if (a == "-R" || a == "--rsh") {
+            log::error(
+                "copy: {}: rsh is not supported (it sends the guest and root's commands in the "
+                "clear, unauthenticated); use ssh, or --ssh CMD for another ssh command",
+                a);
+            return kUsage;
+        }
+        // Options with a value: "--opt VALUE", "--opt=VALUE", or util-vserver's short letter.
+        struct Valued {
+            const char *short_name, *long_name;
+            std::string* into;
+        };
+        std::string ip;
+        const Valued valued[] = {{"", "--ssh", &ca.ssh},
+                                 {"", "--remote-vserver", &ca.remote_vserver},
+                                 {"-d", "--domain", &ca.domain},
+                                 {"-r", "--vsroot", &ca.rootdir},
+                                 {"-i", "--ip", &ip}};
+        const Valued* hit = nullptr;
+        std::string value;
+        for (auto& v : valued) {
+            const std::string eq = std::string(v.long_name) + "=";
+            if (a == v.long_name || (*v.short_name && a == v.short_name)) {
+                if (i + 1 >= args.size()) {
+                    log::error("copy: {} needs a value ({})", a, kShortUsage);
+                    return kUsage;
+                }
+                hit = &v;
+                value = args[++i];
+            } else if (a.rfind(eq, 0) == 0) {
+                hit = &v;
+                value = a.substr(eq.size());
             }
-            *into = args[++i];
+            if (hit) break;
+        }
+        if (!hit) {
+            rest.push_back(a);
             continue;
         }
-        if (a.rfind("--ssh=", 0) == 0) {
-            ssh = a.substr(6);
+        if (hit->into == &ip) {
+            // Handed on to parse_transfer_args, which checks it; a remote copy passes it on.
+            ca.ip_args.push_back(value);
+            rest.insert(rest.end(), {"--ip", value});
             continue;
         }
-        if (a.rfind("--remote-vserver=", 0) == 0) {
-            remote_vserver = a.substr(17);
-            continue;
-        }
-        if (a == "--ip" && i + 1 < args.size()) ip_args.push_back(args[i + 1]);
-        if (a.rfind("--ip=", 0) == 0) ip_args.push_back(a.substr(5));
-        rest.push_back(a);
+        if (hit->into == &ca.domain) ca.domain_given = true;
+        *hit->into = value;
     }
     auto t = parse_transfer_args(
         "copy", rest, {"--refresh", "--migrate", "-s", "--stopstart", "--delete-source"});
@@ -182,22 +281,47 @@ int run_copy(const std::string& src, const std::vector<std::string>& args,
         log::error("{}", t.error().message);
         return kUsage;
     }
-    if (t->positional.size() != 1) {
-        log::error("copy: one destination expected ({})", kShortUsage);
+    if (src.empty() && !t->positional.empty()) {
+        src = t->positional.front();
+        t->positional.erase(t->positional.begin());
+    }
+    if (src.empty() || t->positional.size() != 1) {
+        log::error("copy: a source and one destination expected ({})", kShortUsage);
+        return kUsage;
+    }
+    if (t->quiet && ca.verbose) {
+        log::error("copy {}: -q/--quiet and -v/--verbose exclude each other", src);
+        return kUsage;
+    }
+    if (!ca.rootdir.empty() &&
+        (ca.rootdir[0] != '/' || ca.rootdir.find("/../") != std::string::npos)) {
+        log::error("copy {}: -r/--vsroot \"{}\": an absolute directory expected", src, ca.rootdir);
+        return kUsage;
+    }
+    while (ca.rootdir.size() > 1 && ca.rootdir.back() == '/') ca.rootdir.pop_back();
+    if (!ca.domain.empty()) {
+        if (auto d = transfer::validate_domain(ca.domain); !d) {
+            log::error("copy {}: {}", src, d.error().message);
+            return kUsage;
+        }
+    } else if (ca.domain_given) {
+        log::error("copy {}: -d/--domain: the domain is empty", src);
         return kUsage;
     }
     const std::string& dest = t->positional[0];
-    if (transfer::is_remote_dest(dest))
-        return run_remote(src, dest, *t, std::move(ip_args), ssh, remote_vserver, paths);
-    if (!t->flags.empty() || !ssh.empty() || !remote_vserver.empty()) {
+    if (transfer::is_remote_dest(dest)) return run_remote(src, dest, *t, ca, paths);
+    if (!t->flags.empty() || !ca.ssh.empty() || !ca.remote_vserver.empty()) {
         log::error("copy {}: {} applies to a copy to another host only ([USER@]HOST:[NAME])", src,
                    !t->flags.empty() ? t->flags[0]
-                   : !ssh.empty()    ? "--ssh"
+                   : !ca.ssh.empty() ? "--ssh"
                                      : "--remote-vserver");
         return kUsage;
     }
     transfer::CopyOptions opt;
     opt.interfaces = t->interfaces;
+    opt.rootdir = ca.rootdir;
+    opt.domain = ca.domain;
+    opt.verbose = ca.verbose;
     auto r = transfer::copy_local(paths, src, dest, opt);
     if (!r) {
         log::error("{}", r.error().what());
@@ -223,17 +347,30 @@ int run_copy(const std::string& src, const std::vector<std::string>& args,
 int cmd_copy(GuestCommand& c) { return run_copy(c.guest, c.args, c.paths); }
 
 int tool_copy(std::vector<std::string>& args) {
-    if (args.empty() || args[0].rfind("-", 0) == 0) {
-        log::error("{}", kShortUsage);
-        return kUsage;
-    }
-    std::vector<std::string> rest(args.begin() + 1, args.end());
-    return run_copy(args[0], rest, config::Paths::from_env());
+    return run_copy("", args, config::Paths::from_env());
 }
 
-const std::vector<std::string> kOptions = {
-    "--ip",  "--no-ip",          "--refresh",       "--migrate", "-s", "--stopstart",
-    "--ssh", "--remote-vserver", "--delete-source", "--json",    "-q", "--quiet"};
+const std::vector<std::string> kOptions = {"--ip",
+                                           "-i",
+                                           "--no-ip",
+                                           "--domain",
+                                           "-d",
+                                           "--vsroot",
+                                           "-r",
+                                           "--refresh",
+                                           "--migrate",
+                                           "-s",
+                                           "--stopstart",
+                                           "--ssh",
+                                           "--remote-vserver",
+                                           "--delete-source",
+                                           "--rsh",
+                                           "-R",
+                                           "--verbose",
+                                           "-v",
+                                           "--json",
+                                           "-q",
+                                           "--quiet"};
 
 RegisterGuestCommand reg("copy",
                          CommandDoc{"copy the stopped guest to a new guest DEST (new context, "

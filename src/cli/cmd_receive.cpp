@@ -17,12 +17,15 @@ namespace {
 
 constexpr const char* kUsageText =
     "usage: vserver NAME receive --from SRC [--refresh] [--keep-ip | --ip ADDR... | --no-ip]\n"
+    "                            [--rootdir DIR] [--domain DOMAIN]\n"
     "  the far side of `vserver-copy SRC HOST:NAME`, run by it over ssh; speaks a line\n"
     "  protocol on stdin and stdout (docs/transfer.md), not meant to be run by hand\n"
     "  --from SRC   the source guest's name (a hostname equal to it becomes NAME)\n"
     "  --refresh    update the existing, stopped guest NAME's root; its config is kept\n"
     "  --keep-ip    keep the sent config's addresses (a migration)\n"
-    "  --ip ADDR    the new guest's address (repeatable); --no-ip: none\n";
+    "  --ip ADDR    the new guest's address (repeatable); --no-ip: none\n"
+    "  --rootdir DIR     the new guest's root is DIR/NAME\n"
+    "  --domain DOMAIN   rewrite its /etc/hostname and /etc/hosts (NAME.DOMAIN, first address)\n";
 
 int cmd_receive(GuestCommand& c) {
     std::vector<std::string> rest;
@@ -31,6 +34,10 @@ int cmd_receive(GuestCommand& c) {
     for (size_t i = 0; i < c.args.size(); ++i) {
         if (c.args[i] == "--from" && i + 1 < c.args.size()) {
             opt.from = c.args[++i];
+        } else if (c.args[i] == "--rootdir" && i + 1 < c.args.size()) {
+            opt.rootdir = c.args[++i];
+        } else if (c.args[i] == "--domain" && i + 1 < c.args.size()) {
+            opt.domain = c.args[++i];
         } else if (c.args[i] == "--keep-ip") {
             keep_ip = true;
         } else {
@@ -72,7 +79,8 @@ int cmd_receive(GuestCommand& c) {
 RegisterGuestCommand reg("receive",
                          CommandDoc{"the far side of vserver-copy to another host (run over ssh)",
                                     kUsageText,
-                                    {"--from", "--refresh", "--keep-ip", "--ip", "--no-ip"}},
+                                    {"--from", "--refresh", "--keep-ip", "--ip", "--no-ip",
+                                     "--rootdir", "--domain"}},
                          cmd_receive);
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "state/lock.hpp"
 #include "store/btrfs.hpp"
 #include "store/copy_tree.hpp"
+#include "transfer/host_names.hpp"
 #include "transfer/new_guest.hpp"
 #include "transfer/progress.hpp"
 
@@ -60,7 +61,9 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     if (!sys::is_dir(paths.guest_config(src)))
         return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", src,
                           paths.guest_config(src));
-    VS_TRY(check_name_free(paths, dest));
+    const std::string dest_root = opt.rootdir.empty() ? "" : opt.rootdir + "/" + dest;
+    VS_TRY(check_name_free(paths, dest, dest_root));
+    if (!opt.domain.empty()) VS_TRY(validate_domain(opt.domain));
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(src)).wrap("copy {}", src));
     auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
     if (VS_TRY(guest_running(paths, src).wrap("copy {}", src)))
@@ -75,10 +78,25 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     const std::string src_root = s.root;
     Identity id{dest, src, opt.interfaces.value_or(std::vector<spec::Interface>{})};
     VS_TRY(rewrite_identity(paths, s, id).wrap("copy {}", src));
+    if (!dest_root.empty()) s.root = dest_root;
+    // A copy does not join the source's autostart group: two guests from one tree started at
+    // boot (util-vserver's vserver-copy wrote ONBOOT=no). The admin sets the mark when it is
+    // wanted.
+    if (!s.init.mark.empty()) {
+        log::info("copy {}: the copy is in no autostart group (apps/init/mark \"{}\" not copied)",
+                  src, s.init.mark);
+        s.init.mark.clear();
+    }
+    std::string address;
+    if (!opt.domain.empty()) address = VS_TRY(first_address(s.interfaces).wrap("copy {}", src));
 
-    VS_TRY(sys::mkdir_p(paths.vdir_base, 0755));
-    bool snap = can_snapshot(src_root, paths.vdir_base);
-    auto stage = VS_TRY(GuestStage::create(paths, dest, !snap).wrap("copy {}", src));
+    const std::string roots_dir = s.root.substr(0, s.root.rfind('/'));
+    VS_TRY(sys::mkdir_p(roots_dir, 0755));
+    bool snap = can_snapshot(src_root, roots_dir);
+    if (opt.verbose)
+        log::info("copy {}: {} to {} ({}), context {}", src, src_root, s.root,
+                  snap ? "btrfs snapshot" : "clone", s.context.value_or(0));
+    auto stage = VS_TRY(GuestStage::create(paths, dest, !snap, s.root).wrap("copy {}", src));
     if (snap) {
         auto r = store::btrfs::snapshot_subvolume(src_root, stage.root(), false);
         if (!r && r.error().code != EXDEV)
@@ -94,6 +112,12 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     } else {
         VS_TRY(store::clone_tree(src_root, stage.root()).wrap("copy {}", src));
         res.method = CopyMethod::Clone;
+    }
+    if (!opt.domain.empty()) {
+        if (opt.verbose)
+            log::info("copy {}: /etc/hostname {}, /etc/hosts {} {}.{}", src, dest, address, dest,
+                      opt.domain);
+        VS_TRY(write_host_names(stage.root(), dest, opt.domain, address).wrap("copy {}", src));
     }
     VS_TRY(stage.commit(paths, s).wrap("copy {}", src));
     res.root = s.root;

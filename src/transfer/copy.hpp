@@ -15,6 +15,12 @@ namespace vs::transfer {
 struct CopyOptions {
     /// The copy's interfaces (--ip); unset or empty: none (an address is never duplicated).
     std::optional<std::vector<spec::Interface>> interfaces;
+    /// -r/--vsroot: the directory the copy's root goes in (DIR/DEST); empty: the roots dir.
+    std::string rootdir;
+    /// -d/--domain: rewrite the copy's /etc/hostname and /etc/hosts (transfer/host_names.hpp)
+    /// naming its first address; refused when it has none.
+    std::string domain;
+    bool verbose = false;  ///< -v: say each step on stderr
 };
 
 enum class CopyMethod {

@@ -24,13 +24,15 @@ namespace vs::transfer {
 
 namespace cv = config::vserver;
 
-Status check_name_free(const config::Paths& paths, const std::string& name) {
+Status check_name_free(const config::Paths& paths, const std::string& name,
+                       const std::string& root) {
     VS_TRY(spec::validate_name(name));
     struct stat st {};
     if (::lstat(paths.guest_config(name).c_str(), &st) == 0)
         return make_error(EEXIST, "guest {} already exists ({})", name, paths.guest_config(name));
-    if (::lstat(paths.guest_root(name).c_str(), &st) == 0)
-        return make_error(EEXIST, "guest {} already exists ({})", name, paths.guest_root(name));
+    for (const std::string& r : {paths.guest_root(name), root})
+        if (!r.empty() && ::lstat(r.c_str(), &st) == 0)
+            return make_error(EEXIST, "guest {} already exists ({})", name, r);
     return ok();
 }
 
@@ -65,14 +67,18 @@ Status rewrite_identity(const config::Paths& paths, spec::GuestSpec& s, const Id
 }
 
 Result<GuestStage> GuestStage::create(const config::Paths& paths, const std::string& name,
-                                      bool make_root) {
+                                      bool make_root, const std::string& root) {
     GuestStage g;
-    g.parent_ = paths.vdir_base;
+    const std::string dest = root.empty() ? paths.guest_root(name) : root;
+    // The stage is renamed to `dest`: it must be on the same file system, beside it.
+    const auto slash = dest.rfind('/');
+    g.parent_ =
+        slash == 0 || slash == std::string::npos ? std::string(1, '/') : dest.substr(0, slash);
     if (!sys::exists(g.parent_)) {
         VS_TRY(sys::mkdir_p(g.parent_, 0755));
         g.made_parent_ = true;
     }
-    store::sweep_leftovers(paths, name, paths.guest_root(name));
+    store::sweep_leftovers(paths, name, dest);
     g.stage_ = fmt::format("{}/.build-{}-{}", g.parent_, name, ::getpid());
     if (make_root) {
         VS_TRY(store::create_root(g.stage_));

@@ -21,8 +21,10 @@ struct Identity {
     std::optional<std::vector<spec::Interface>> interfaces;
 };
 
-/// Refuses (EEXIST, one line) when guest `name` has a config dir or a root already.
-Status check_name_free(const config::Paths& paths, const std::string& name);
+/// Refuses (EEXIST, one line) when guest `name` has a config dir or a root already (at its
+/// default place, or at `root` when given).
+Status check_name_free(const config::Paths& paths, const std::string& name,
+                       const std::string& root = "");
 
 /// Rewrites `s` (loaded from the source's config) for the new guest: its paths under `paths`, a
 /// new free context (and, user-namespaced, the id range that follows from it; an explicit id
@@ -30,13 +32,14 @@ Status check_name_free(const config::Paths& paths, const std::string& name);
 /// refused naming both.
 Status rewrite_identity(const config::Paths& paths, spec::GuestSpec& s, const Identity& id);
 
-/// The new guest's root, staged as "<vdir_base>/.build-NAME-PID" (a btrfs subvolume where the
-/// roots live on btrfs, else a directory) and marked as being built, so a killed restore or copy
-/// is swept like a killed build (store/leftovers.hpp). Removed unless committed.
+/// The new guest's root, staged beside where it goes (`root`, default "<vdir_base>/NAME") as
+/// ".build-NAME-PID" (a btrfs subvolume where the roots live on btrfs, else a directory) and
+/// marked as being built, so a killed restore or copy is swept like a killed build
+/// (store/leftovers.hpp). Removed unless committed.
 class GuestStage {
 public:
     static Result<GuestStage> create(const config::Paths& paths, const std::string& name,
-                                     bool make_root = true);
+                                     bool make_root = true, const std::string& root = "");
     GuestStage(GuestStage&& o) noexcept;
     GuestStage& operator=(GuestStage&&) = delete;
     ~GuestStage();

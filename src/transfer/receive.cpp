@@ -18,6 +18,7 @@
 #include "state/lock.hpp"
 #include "store/guest_root.hpp"
 #include "transfer/copy.hpp"
+#include "transfer/host_names.hpp"
 #include "transfer/new_guest.hpp"
 #include "transfer/remote_io.hpp"
 
@@ -81,6 +82,12 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
     if (auto v = spec::validate_name(name); !v) return setup_fail(v.error());
     std::optional<state::GuestLock> lock;
     std::string basis;
+    if (!opt.rootdir.empty() && (opt.refresh || opt.rootdir[0] != '/'))
+        return setup_fail(Error(EINVAL, fmt::format("--rootdir \"{}\": {}", opt.rootdir,
+                                                    opt.refresh ? "a refresh keeps the root "
+                                                                  "where it is"
+                                                                : "not an absolute path")));
+    const std::string root = opt.rootdir.empty() ? "" : opt.rootdir + "/" + name;
     if (opt.refresh) {
         if (!sys::is_dir(paths.guest_config(name)))
             return setup_fail(Error(ENOENT, fmt::format("--refresh: guest {} does not exist here "
@@ -98,10 +105,13 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
         auto loaded = cv::load(paths, name);
         if (!loaded) return setup_fail(loaded.error());
         basis = loaded->spec.root;
-    } else if (auto f = check_name_free(paths, name); !f) {
+    } else if (auto f = check_name_free(paths, name, root); !f) {
         return setup_fail(f.error());
     }
-    auto stage_r = GuestStage::create(paths, name);
+    if (!opt.domain.empty())
+        if (auto d = validate_domain(opt.domain); !d) return setup_fail(d.error());
+    // A refreshed root is exchanged with the old one: its stage goes beside it.
+    auto stage_r = GuestStage::create(paths, name, true, opt.refresh ? basis : root);
     if (!stage_r) return setup_fail(stage_r.error());
     GuestStage stage = std::move(*stage_r);
     std::string cfg_tmp;
@@ -127,7 +137,17 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
         spec::GuestSpec s = std::move(loaded.spec);
         Identity id{name, opt.from, opt.interfaces};
         VS_TRY(rewrite_identity(paths, s, id));
+        if (!root.empty()) s.root = root;
+        // A copy (not a migration) joins no autostart group, as a local copy (copy.cpp).
+        if (opt.interfaces) s.init.mark.clear();
+        if (!opt.domain.empty()) VS_TRY(first_address(s.interfaces));
         return std::make_pair(std::move(s), std::move(loaded.unknown));
+    };
+    // --domain: the staged root's /etc/hostname and /etc/hosts name the guest and its address.
+    auto host_names = [&](const spec::GuestSpec& s) -> Status {
+        if (opt.domain.empty()) return ok();
+        auto address = VS_TRY(first_address(s.interfaces));
+        return write_host_names(stage.root(), name, opt.domain, address);
     };
     std::optional<spec::GuestSpec> committed;
     while (auto cmd = ch.next()) {
@@ -146,6 +166,10 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
             }
             for (auto& u : p->second)
                 log::warn("receive {}: config file \"{}\" is no known key; left out", name, u);
+            if (auto h = host_names(p->first); !h) {
+                ch.fail(h.error());
+                continue;
+            }
             if (auto c = stage.commit(paths, p->first); !c) {
                 ch.fail(c.error());
                 continue;
@@ -157,6 +181,15 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                    {"config_dir", committed->config_dir},
                    {"dropped", p->second}});
         } else if (*cmd == "commit" && !committed && opt.refresh) {
+            auto old = cv::load(paths, name);
+            if (!old) {
+                ch.fail(old.error());
+                continue;
+            }
+            if (auto h = host_names(old->spec); !h) {
+                ch.fail(h.error());
+                continue;
+            }
             auto c = stage.exchange(name, basis);
             if (!c) {
                 ch.fail(c.error());

@@ -23,6 +23,11 @@ struct ReceiveOptions {
     /// Set: the new guest's interfaces (empty: none). Unset: the sent config's (a migration),
     /// refused when another guest here is configured with one of them.
     std::optional<std::vector<spec::Interface>> interfaces;
+    /// --rootdir: the directory the new guest's root goes in (DIR/NAME); empty: the roots dir.
+    std::string rootdir;
+    /// --domain: the guest's /etc/hostname and /etc/hosts rewritten before the commit
+    /// (transfer/host_names.hpp), naming its first address.
+    std::string domain;
 };
 
 struct ReceiveHooks {

@@ -146,6 +146,8 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
 
     std::vector<std::string> remote = {opt.remote_vserver, res.name, "receive", "--from", src};
     if (opt.refresh) remote.push_back("--refresh");
+    if (!opt.rootdir.empty()) remote.insert(remote.end(), {"--rootdir", opt.rootdir});
+    if (!opt.domain.empty()) remote.insert(remote.end(), {"--domain", opt.domain});
     if (opt.migrate) {
         remote.push_back("--keep-ip");
     } else if (opt.no_ip || opt.ip_args.empty()) {
@@ -188,7 +190,7 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
     };
 
     if (!opt.refresh) {
-        res.config = VS_TRY(run_rsync(rsync_argv(cfg_dir, cfg_stage, false), false)
+        res.config = VS_TRY(run_rsync(rsync_argv(cfg_dir, cfg_stage, false), false, opt.verbose)
                                 .wrap("copy {}: the config dir", src));
         VS_TRY(session.send("check"));
         auto chk = VS_TRY(answer(session, res.host, "check").wrap("copy {}", src));
@@ -219,7 +221,11 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         }
         auto a = rsync_argv(from, root_stage, true);
         if (checksum) a.insert(a.begin() + 1, "--checksum");
-        auto st = VS_TRY(run_rsync(a, opt.progress).wrap("copy {}: the root", src));
+        if (opt.verbose)
+            log::info("copy {}: {} pass {} of {} to {}:{}{}", src, live ? "live" : "final",
+                      res.passes.size() + 1, from, host, root_stage,
+                      checksum ? " (--checksum)" : "");
+        auto st = VS_TRY(run_rsync(a, opt.progress, opt.verbose).wrap("copy {}: the root", src));
         res.passes.push_back({live, !snap.empty(), checksum, st});
         return ok();
     };

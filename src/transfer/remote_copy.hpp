@@ -23,6 +23,9 @@ struct RemoteCopyOptions {
     bool migrate = false;  ///< move the guest: while it runs, then stopped, then started there
     bool delete_source = false;  ///< --migrate: delete the source once the copy runs there
     bool progress = true;
+    bool verbose = false;  ///< -v: rsync names each file it sends (on stderr), steps are said
+    std::string rootdir;   ///< -r/--vsroot: the copy's root is DIR/NAME on the far host
+    std::string domain;    ///< -d/--domain: its /etc/hostname and /etc/hosts rewritten there
 };
 
 /// The source's side of a migration, provided by the CLI from runtime/.

@@ -49,7 +49,9 @@ Result<int> wait_for(pid_t pid, const std::string& what) {
 }
 
 uint64_t number_after(const std::string& out, const std::string& label) {
-    auto at = out.find(label);
+    // The last one: with --info=name1 the file names (which a guest chooses) come first, and
+    // rsync's --stats block is the end of its output.
+    auto at = out.rfind(label);
     if (at == std::string::npos) return 0;
     uint64_t v = 0;
     for (size_t i = at + label.size(); i < out.size() && out[i] != '\n'; ++i) {
@@ -188,9 +190,10 @@ RsyncStats parse_rsync_stats(const std::string& out) {
     return s;
 }
 
-Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress) {
-    const bool tty = progress && ::isatty(2);
+Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool verbose) {
+    const bool tty = progress && !verbose && ::isatty(2);
     if (tty) argv.insert(argv.begin() + 1, "--info=progress2");
+    if (verbose) argv.insert(argv.begin() + 1, "--info=name1");
     const int64_t t0 = monotonic_ns();
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return errno_error("pipe");
@@ -205,7 +208,7 @@ Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress) {
         if (n <= 0) break;
         out.append(b, size_t(n));
         // progress2 redraws one line with '\r'; the stats come after it.
-        if (tty && out.find("Number of files:") == std::string::npos)
+        if ((tty || verbose) && out.find("Number of files:") == std::string::npos)
             (void)!::write(2, b, size_t(n));
     }
     if (tty) (void)!::write(2, "\r\033[K", 4);

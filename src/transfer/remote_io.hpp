@@ -75,8 +75,9 @@ RsyncStats parse_rsync_stats(const std::string& out);
 
 /// Runs rsync `argv` (its --stats on stdout) and returns what it moved. On a terminal (`progress`
 /// and stderr a tty) its --info=progress2 line is passed through to stderr. Its stderr is ours.
+/// With `verbose` it names each file it sends (--info=name1), passed through to stderr instead.
 /// A non-zero exit is an error naming rsync and its exit code.
-Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress);
+Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool verbose = false);
 
 /// The program `name` in PATH (or `name` itself when it has a '/'); ENOENT naming it otherwise.
 Result<std::string> find_program(const std::string& name);

@@ -68,3 +68,46 @@ copy_round() {
     [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
   fi
 }
+
+@test "vserver-copy's util-vserver options: -h -V -v -i -d -r, bundles; -R and bad values refused" {
+  run "$VS_BIN/vserver-copy" -h
+  [[ $status -eq 0 && $output == *'-d, --domain DOMAIN'* && $output == *'-r, --vsroot DIR'* ]]
+  run "$VS_BIN/vserver-copy" -V
+  [[ $status -eq 0 && $output == 'vserver-copy (vserver-ng) '* ]]
+  make_guest c1
+  VS_GUESTS+=(c1)
+  vs c1 config set apps/init/mark default
+  local r; r=$(guest_root c1)
+  # The guest's etc/hosts and etc/hostname are symlinks to host files: rewritten in the copy,
+  # never followed.
+  echo host-hosts > "$WORK/host-hosts"
+  echo host-hostname > "$WORK/host-hostname"
+  ln -sfn "$WORK/host-hosts" "$r/etc/hosts"
+  ln -sfn "../../../../../../../../$WORK/host-hostname" "$r/etc/hostname"
+  run "$VS_BIN/vserver-copy" -R c1 c5
+  [[ $status -eq 2 && $output == *'-R: rsh is not supported'*'--ssh CMD'* ]]
+  run "$VS_BIN/vserver-copy" -d example.org c1 c5
+  [[ $status -eq 2 && $output == *'give it one with -i/--ip'* ]]
+  run "$VS_BIN/vserver-copy" -d 'bad domain' -i 192.0.2.40 c1 c5
+  [[ $status -eq 2 && $output == *'"bad domain": not a DNS domain'* ]]
+  run "$VS_BIN/vserver-copy" -r relative/dir c1 c5
+  [[ $status -eq 2 && $output == *'-r/--vsroot "relative/dir": an absolute directory'* ]]
+  run "$VS_BIN/vserver-copy" -qv c1 c5
+  [[ $status -eq 2 && $output == *'exclude each other'* ]]
+  [[ ! -e $(guest_cfg c5) && ! -e $(guest_root c5) ]]
+  # util-vserver's order (options first), a bundle with a value, the long forms.
+  local dir=$VSERVER_PREFIX/srv/roots
+  run "$VS_BIN/vserver-copy" -vi192.0.2.40 --domain example.org --vsroot "$dir/" c1 c5
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(c5)
+  [[ $output == *"copy c1: $r to $dir/c5"* ]]
+  [[ "$(readlink "$(guest_cfg c5)/vdir")" == "$dir/c5" && ! -e $(guest_root c5) ]]
+  grep -rqx 192.0.2.40 "$(guest_cfg c5)/interfaces"
+  # Like util-vserver's ONBOOT=no: the copy is in no autostart group.
+  [[ ! -e $(guest_cfg c5)/apps/init/mark && $output == *'apps/init/mark "default" not copied'* ]]
+  [[ ! -L $dir/c5/etc/hosts && "$(cat "$dir/c5/etc/hostname")" == c5 ]]
+  grep -qx $'192.0.2.40\tc5.example.org\tc5' "$dir/c5/etc/hosts"
+  [[ "$(cat "$WORK/host-hosts")" == host-hosts && "$(cat "$WORK/host-hostname")" == host-hostname ]]
+  [[ -L $r/etc/hosts ]]
+  [[ -z "$(ls -a "$dir" | grep '^\.build-')" ]]
+}

@@ -157,6 +157,33 @@ print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
   [[ $status -eq 0 && $output == *'"literal_bytes":0'* ]] || { echo "$output"; return 1; }
 }
 
+@test "util-vserver's options to another host: -r, -d with -i, -v; --refresh rewrites again" {
+  make_guest src
+  vs src config set apps/init/mark default
+  run vcopy -R src 127.0.0.1:dst
+  [[ $status -eq 2 && $output == *'rsh is not supported'* ]]
+  run vcopy -v -i 192.0.2.50 -d example.org -r "$RPREFIX/srv" src 127.0.0.1:dst
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  # -v: the steps, and rsync's name of each file it sent.
+  [[ $output == *'final pass 1 of '* && $output == *'bin/busybox'* ]]
+  local d=$RPREFIX/srv/dst
+  [[ "$(readlink "$(far_cfg dst)/vdir")" == "$d" && ! -e $(far_root dst) ]]
+  grep -rqx 192.0.2.50 "$(far_cfg dst)/interfaces"
+  [[ ! -e $(far_cfg dst)/apps/init/mark ]]
+  [[ "$(cat "$d/etc/hostname")" == dst ]]
+  grep -qx $'192.0.2.50\tdst.example.org\tdst' "$d/etc/hosts"
+  [[ -z "$(ls -a "$RPREFIX/srv" | grep '^\.build-')" ]]
+  far_clean
+  run vcopy src 127.0.0.1:dst --refresh -r "$RPREFIX/srv"
+  [[ $status -eq 2 && $output == *'--refresh keeps the copy'* ]]
+  # A refresh (the root restaged beside the old one, there) names the new domain.
+  run vcopy src 127.0.0.1:dst --refresh -d example.net -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  grep -qx $'192.0.2.50\tdst.example.net\tdst' "$d/etc/hosts"
+  [[ -z "$(ls -a "$RPREFIX/srv" | grep '^\.build-')" ]]
+}
+
 # migrate_running: a running guest with a writer moved; $1 the "checksum" value the final pass
 # must have (true: its live passes read the live tree; false: btrfs snapshots).
 migrate_running() {

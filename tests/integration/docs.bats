@@ -114,6 +114,10 @@ complete_words() {
   [[ $output == $'db\nweb1\nweb2' ]]
   run -0 complete_words "$VS_BIN/vkill" --xid d
   [[ $output == db ]]
+  run -0 complete_words "$VS_BIN/vserver-copy" -s w
+  [[ $output == $'web1\nweb2' ]]
+  run -0 complete_words "$VS_BIN/vserver-copy" web1 --vs
+  [[ $output == --vsroot ]]
 }
 
 @test "completion: verbs after the guest, each verb's options, build methods, subcommands" {
