@@ -1,4 +1,4 @@
-// `vserver-autostart [-j N] start|stop|restart|status [--json] [MARK]`, also spelled
+// `vserver-autostart [-j N] [--json] start|stop|restart|status [MARK]`, also spelled
 // util-vserver's way `vservers-default start|stop`: the guests of a mark group (apps/init/mark)
 // at boot.
 #include <fmt/format.h>
@@ -44,9 +44,28 @@ const char* kind_word(runtime::AutostartEvent::Kind k, bool stop) {
     return "?";
 }
 
-int run_group(const config::Paths& paths, runtime::AutostartOptions opt) {
+const char* result_name(runtime::AutostartEvent::Kind k, bool stop) {
+    using K = runtime::AutostartEvent::Kind;
+    switch (k) {
+        case K::Done:
+            return stop ? "stopped" : "started";
+        case K::Already:
+            return stop ? "not_running" : "already_running";
+        case K::Failed:
+            return "failed";
+        case K::Skipped:
+            return "skipped";
+    }
+    return "?";
+}
+
+// One group's start or stop: a line per guest as it ends and the summary, or with `json` the
+// whole run as one document (docs/json/vserver-autostart-run.schema.json) in `*doc`.
+int run_group(const config::Paths& paths, runtime::AutostartOptions opt,
+              nlohmann::json* doc = nullptr) {
     const char* verb = opt.stop ? "stop" : "start";
     auto rep = runtime::autostart(paths, opt, [&](const runtime::AutostartEvent& e) {
+        if (doc) return;
         std::string line = fmt::format("{}: {}", e.name, kind_word(e.kind, opt.stop));
         if (e.seconds > 0) line += fmt::format(" ({:.1f} s)", e.seconds);
         if (!e.detail.empty() && e.kind != runtime::AutostartEvent::Kind::Already) {
@@ -78,6 +97,28 @@ int run_group(const config::Paths& paths, runtime::AutostartOptions opt) {
         if (e.kind == K::Skipped) ++skipped, bad.push_back(e.name + " skipped");
     }
     std::sort(bad.begin(), bad.end());
+    if (doc) {
+        nlohmann::json guests = nlohmann::json::array();
+        for (const auto& e : rep->events)
+            guests.push_back(
+                {{"name", e.name},
+                 {"result", result_name(e.kind, opt.stop)},
+                 {"seconds", e.seconds > 0 ? nlohmann::json(e.seconds) : nullptr},
+                 {"detail", e.detail.empty() ? nlohmann::json() : nlohmann::json(e.detail)}});
+        auto& d = *doc;
+        d["action"] = verb;
+        d["mark"] = opt.mark;
+        d["parallel"] = opt.parallel;
+        d["all_ok"] = rep->all_ok();
+        d["total"] = rep->group.size();
+        d["ok"] = done;
+        d["failed"] = failed;
+        d["skipped"] = skipped;
+        d["guests"] = guests;
+        d["cycles"] = rep->cycles;
+        d["legacy"] = rep->legacy;
+        return rep->all_ok() ? kOk : kFail;
+    }
     if (rep->group.empty()) {
         fmt::print("no guest has mark \"{}\": nothing to {}\n", opt.mark, verb);
         return kOk;
@@ -157,20 +198,29 @@ int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
     }
     auto paths = config::Paths::from_env();
     const std::string& verb = pos[0];
-    if (json && verb != "status") {
-        log::error("--json goes with status only");
-        return kUsage;
-    }
     if (verb == "status") return run_status(paths, opt.mark, json);
+    auto print = [](const nlohmann::json& d) {
+        fmt::print("{}\n", d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    };
     if (verb == "start" || verb == "stop") {
         opt.stop = verb == "stop";
-        return run_group(paths, opt);
+        nlohmann::json d;
+        int r = run_group(paths, opt, json ? &d : nullptr);
+        if (json && !d.is_null()) print(d);
+        return r;
     }
     if (verb == "restart") {
+        nlohmann::json ds, dt;
         opt.stop = true;
-        int s = run_group(paths, opt);
+        int s = run_group(paths, opt, json ? &ds : nullptr);
         opt.stop = false;
-        int t = run_group(paths, opt);
+        int t = run_group(paths, opt, json ? &dt : nullptr);
+        if (json && !ds.is_null() && !dt.is_null())
+            print({{"action", "restart"},
+                   {"mark", opt.mark},
+                   {"all_ok", ds["all_ok"].get<bool>() && dt["all_ok"].get<bool>()},
+                   {"stop", ds},
+                   {"start", dt}});
         return s != kOk ? s : t;
     }
     log::error("unknown action {} (start, stop, restart or status)", str::quote(verb));
@@ -178,10 +228,11 @@ int cmd_autostart(std::vector<std::string>& args, const std::string& self) {
 }
 
 const char* const kHelp =
-    "usage: {self} [-j N] start|stop|restart|status [MARK]\n"
-    "       {self} status --json [MARK]\n"
+    "usage: {self} [-j N] [--json] start|stop|restart|status [MARK]\n"
     "  -j, --parallel N  guests started (stopped) at the same time (default $NUMPARALLEL, else "
     "6)\n"
+    "  --json            one JSON document: the run's result per guest and its summary (start,\n"
+    "                    stop, restart) or the group's run states (status)\n"
     "  MARK              the apps/init/mark word of the group (default $MARK, else default)\n";
 
 CommandDoc doc(const char* self) {

@@ -4,6 +4,7 @@
 # a failing guest skipping only its dependants; the SysV script run for real; the systemd units
 # checked by systemd-analyze.
 
+bats_require_minimum_version 1.5.0
 load lib
 
 setup() { vs_setup; LOG=$VSERVER_PREFIX/order.log; }
@@ -69,9 +70,14 @@ before() {
   for g in ca cb cc cd; do ! vs "$g" running; done
   run "$VS_BIN/vservers-default" status
   [ "$status" -eq 3 ]
-  # The other group by its mark, one at a time.
-  run "$VS_BIN/vserver-autostart" -j 1 start web
-  [ "$status" -eq 0 ]
+  # The other group by its mark, one at a time; restart --json: both runs in one document.
+  run -0 --separate-stderr "$VS_BIN/vserver-autostart" -j 1 --json restart web
+  python3 "$VS_SOURCE_DIR/tests/integration/json_validate.py" \
+    "$VS_SOURCE_DIR/docs/json/vserver-autostart-run.schema.json" <<<"$output"
+  jq -e '.action == "restart" and .all_ok and (.stop.guests | length) == 1 and
+    .stop.guests[0].name == "other" and .stop.guests[0].result == "not_running" and
+    .start.parallel == 1 and .start.guests[0].result == "started" and
+    .start.guests[0].seconds > 0' <<<"$output"
   vs other running
 }
 
@@ -116,6 +122,17 @@ before() {
   vs pc running
   ! vs pa running
   ! vs pb running
+  # --json: the same run as one document on stdout, nothing else there; exit status as above.
+  run -1 --separate-stderr "$VS_BIN/vserver-autostart" -j 2 --json start
+  echo "$output"
+  python3 "$VS_SOURCE_DIR/tests/integration/json_validate.py" \
+    "$VS_SOURCE_DIR/docs/json/vserver-autostart-run.schema.json" <<<"$output"
+  jq -e '.action == "start" and .all_ok == false and .total == 4 and .ok == 1 and
+    .failed == 1 and .skipped == 2 and .parallel == 2 and .cycles == [] and
+    (.guests | map({(.name): .result}) | add) == {"pa": "failed", "pb": "skipped",
+      "pc": "already_running", "pd": "skipped"} and
+    (.guests[] | select(.name == "pa") | .detail | contains("pre-start of pa refuses"))' \
+    <<<"$output"
   # A bad NUMPARALLEL is one clear line, nothing started.
   run env NUMPARALLEL=0 "$VS_BIN/vserver-autostart" start
   [ "$status" -eq 2 ]
@@ -157,6 +174,40 @@ before() {
   grep -q '^### BEGIN INIT INFO' "$script"
   grep -q '^# Provides: *vservers-default' "$script"
   grep -q '^# Default-Start: *2 3 4 5' "$script"
+}
+
+@test "autostart: NUMPARALLEL from the defaults file is how many guests start at once" {
+  # Each guest's pre-start waits (bounded) until two guests are in it together, then logs how
+  # many are: with fewer at a time it would time out and log 1, with more log 3 or 4.
+  local d=$VSERVER_PREFIX/inside counts=$VSERVER_PREFIX/counts g
+  mkdir -p "$d"
+  for g in n1 n2 n3 n4; do
+    marked_guest "$g" par
+    cat >"$(guest_cfg "$g")/scripts/pre-start" <<HOOK
+#!/bin/sh
+mkdir "$d/\$2"
+i=0
+while [ \$(ls "$d" | wc -l) -lt 2 ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+ls "$d" | wc -l >>"$counts"
+sleep 0.3
+rmdir "$d/\$2"
+HOOK
+  done
+  local script=$VSERVER_PREFIX/vservers-default
+  sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
+    "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
+  chmod 755 "$script"
+  mkdir -p "$VSERVER_PREFIX/etc/default"
+  printf 'MARK=par\nNUMPARALLEL=2\n' >"$VSERVER_PREFIX/etc/default/vservers-default"
+  run env -u NUMPARALLEL -u MARK timeout 120 "$script" start
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ $output == *'start "par": 4 of 4 guests running'* ]]
+  cat "$counts"
+  [ "$(sort "$counts" | uniq -c | tr -s ' ')" = " 4 2" ]
+  # Without NUMPARALLEL anywhere: util-vserver's 6.
+  run -0 --separate-stderr env -u NUMPARALLEL "$VS_BIN/vserver-autostart" --json stop par
+  [ "$(jq .parallel <<<"$output")" = 6 ]
 }
 
 @test "autostart: systemd-analyze verify accepts the units" {

@@ -35,6 +35,7 @@ restore-verify vserver restore --verify {T}/js2.tar {G2} --json
 copy          vserver-copy {G2} jsc --json
 copy          vserver {G2} copy jsc2 --json
 vserver-autostart vserver-autostart status --json jsmark
+vserver-autostart-run vserver-autostart --json start jsmark
 '
 
 # vsrun's JSON (runc's formats; --json is --format json), on a running busybox container {C}
