@@ -340,7 +340,7 @@ Status open_devnull(Ctx& c) {
 }  // namespace
 
 Status execute(const Plan& plan, const std::string& root, int root_fd, int idmapped_root,
-               int lxcfs_fd) {
+               int lxcfs_fd, const std::function<Status()>& before_pivot) {
     Ctx c;
     c.root = root;
     c.lxcfs_fd = lxcfs_fd;
@@ -407,6 +407,12 @@ Status execute(const Plan& plan, const std::string& root, int root_fd, int idmap
                 s = do_seal(c, o);
                 break;
             case OpKind::PivotRoot:
+                if (before_pivot) {
+                    if (auto r = before_pivot(); !r) {
+                        ::umask(old_umask);
+                        return r;
+                    }
+                }
                 s = do_pivot(c);
                 break;
         }

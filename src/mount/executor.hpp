@@ -1,6 +1,7 @@
 // Executing a mount::Plan in the guest's child (new mount namespace, before pivot_root).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/result.hpp"
@@ -17,7 +18,9 @@ namespace vs::mount {
 /// `idmapped_root`: a detached tree (mount::idmapped_tree) attached as the root instead of a
 /// plain copy of it; -1: none.
 /// `lxcfs_fd`: an O_PATH fd of the shared lxcfs mount, the base of Op::lxcfs binds; -1: none.
+/// `before_pivot`: runs right before the PivotRoot op, every mount made and the host's tree
+/// still reachable (OCI's createContainer hooks); its failure fails the plan.
 Status execute(const Plan& plan, const std::string& root, int root_fd = -1, int idmapped_root = -1,
-               int lxcfs_fd = -1);
+               int lxcfs_fd = -1, const std::function<Status()>& before_pivot = {});
 
 }  // namespace vs::mount

@@ -76,6 +76,31 @@ struct JoinResult {
     char what[kMaxErrorText];  ///< what failed, NUL-terminated
 };
 
+/// `vs-init --wait FD PATH --hooks HFD RFD`: HFD is a sealed memfd holding config.json's
+/// startContainer hooks and the state they get on stdin, which vs-init runs after `start` and
+/// before it execs the process. Layout: a HooksHeader, the state (state_len bytes and a NUL),
+/// then per hook a HookHeader followed by NUL-terminated strings: the path, n_args arguments,
+/// n_env environment entries. RFD is where vs-init writes what failed (see wait.cpp).
+constexpr uint32_t kHooksMagic = 0x4b485356;  // "VSHK"
+constexpr uint32_t kHooksVersion = 1;
+/// vs-init's buffer for the whole memfd, and its table of argument and environment pointers.
+constexpr size_t kMaxHooks = 256 * 1024;
+constexpr size_t kMaxHookStrings = 4096;
+
+struct HooksHeader {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t n_hooks;
+    uint32_t state_len;
+};
+
+struct HookHeader {
+    uint32_t timeout_s;  ///< 0: no bound
+    uint32_t n_args;     ///< 0: argv is {path}
+    uint32_t n_env;
+    uint32_t pad;
+};
+
 struct PlanRlimit {
     int32_t resource;
     uint32_t pad;
@@ -100,6 +125,7 @@ static_assert(offsetof(PlanHeader, ns_flags) == 8 && offsetof(PlanHeader, pidfd)
               offsetof(PlanHeader, root_fd) == 20 && offsetof(PlanHeader, flags) == 24 &&
               offsetof(PlanHeader, cap_last) == 28 && offsetof(PlanHeader, cap_keep) == 32 &&
               offsetof(PlanHeader, uid) == 40 && offsetof(PlanHeader, home_len) == 60);
+static_assert(sizeof(HooksHeader) == 16 && sizeof(HookHeader) == 16);
 static_assert(sizeof(PlanRlimit) == 24 && offsetof(PlanRlimit, cur) == 8);
 static_assert(sizeof(ExitStatus) == sizeof(int));
 static_assert(sizeof(MsgHeader) + kMaxErrorText <= kMaxMessage,

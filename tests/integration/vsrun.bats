@@ -299,6 +299,65 @@ teardown() { vsrun_teardown; }
     [ ! -e "$VSRUN_ROOT/h3" ]
 }
 
+@test "hooks: createContainer in the container's namespaces; startContainer inside, at start" {
+    local o=$VSERVER_PREFIX/hooks
+    mkdir -p "$o"
+    # createContainer: a host path, run in the container's namespaces with the host tree still
+    # there; startContainer: a path in the container, run there after start, before the process.
+    local cc="cat > $o/cc.json; readlink /proc/self/ns/net /proc/self/ns/mnt > $o/cc.ns"
+    local hooks="\"hooks\": {\"createContainer\": [{\"path\": \"/bin/sh\",
+        \"args\": [\"sh\", \"-c\", \"$cc\"]}],
+        \"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\",
+        \"cat > /tmp/sc.json; echo \$\$ > /tmp/sc.pid\"], \"env\": [\"A=b\"]}]},"
+    b=$(EXTRA_TOP=$hooks make_bundle hc1 /bin/sh -c 'cat /tmp/sc.json >/tmp/seen; exec sleep 300')
+    rm -f "$VSRUN_ROOTFS"/tmp/sc.* "$VSRUN_ROOTFS/tmp/seen"
+    vsrun create -b "$b" hc1
+    pid=$(state_pid hc1)
+    jq -e --argjson p "$pid" '.id == "hc1" and .status == "creating" and .pid == $p' "$o/cc.json"
+    [ "$(cat "$o/cc.ns")" = "$(readlink "/proc/$pid/ns/net" "/proc/$pid/ns/mnt")" ]
+    [ ! -e "$VSRUN_ROOTFS/tmp/sc.json" ]
+    vsrun start hc1
+    wait_status hc1 running
+    jq -e --argjson p "$pid" '.id == "hc1" and .status == "created" and .pid == $p' \
+        "$VSRUN_ROOTFS/tmp/sc.json"
+    # The process came after the hook (it read the hook's file), as the same pid.
+    for i in $(seq 50); do [ -s "$VSRUN_ROOTFS/tmp/seen" ] && break; sleep 0.02; done
+    jq -e '.status == "created"' "$VSRUN_ROOTFS/tmp/seen"
+    [ "$(state_pid hc1)" = "$pid" ]
+    # In the container's pid namespace: not pid 1 (vs-init is), a pid only it knows.
+    [ "$(cat "$VSRUN_ROOTFS/tmp/sc.pid")" -gt 1 ]
+    vsrun delete --force hc1
+    # createContainer fails: create fails naming it and leaves nothing.
+    b=$(EXTRA_TOP='"hooks": {"createContainer": [{"path": "/bin/false"}]},' make_bundle hc2)
+    run vsrun create -b "$b" hc2
+    [ "$status" -eq 1 ]
+    [[ $output == *'createContainer[0] "/bin/false" exited with status 1'* ]]
+    [ ! -e "$VSRUN_ROOT/hc2" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name hc2 2>/dev/null)" ]
+    [ -z "$(prefix_mounts)" ]
+    # startContainer fails or times out: start fails naming it, the container is stopped (its
+    # process never ran), and delete removes it, running poststop.
+    b=$(EXTRA_TOP="\"hooks\": {\"startContainer\": [{\"path\": \"/bin/false\"}],
+        \"poststop\": [{\"path\": \"/bin/sh\",
+        \"args\": [\"sh\", \"-c\", \"cat > $o/stop.json\"]}]},
+        " make_bundle hc3 /bin/sh -c 'touch /tmp/ran.hc3; sleep 300')
+    vsrun create -b "$b" hc3
+    run vsrun start hc3
+    [ "$status" -eq 1 ]
+    local want='cannot start container hc3: hooks.startContainer[0] "/bin/false" exited'
+    [[ $output == *"$want with status 1"* ]]
+    wait_status hc3 stopped
+    [ ! -e "$VSRUN_ROOTFS/tmp/ran.hc3" ]
+    vsrun delete hc3
+    jq -e '.id == "hc3"' "$o/stop.json"
+    b=$(EXTRA_TOP='"hooks": {"startContainer": [{"path": "/bin/sleep", "args": ["sleep", "30"],
+        "timeout": 1}]},' make_bundle hc4)
+    run vsrun run -b "$b" hc4
+    [ "$status" -eq 1 ]
+    [[ $output == *'startContainer[0] "/bin/sleep" did not finish within its timeout of 1 s'* ]]
+    [ ! -e "$VSRUN_ROOT/hc4" ]
+}
+
 @test "terminal: the pty master goes to --console-socket; an LSM the kernel lacks is refused" {
     no_cgroup
     python3 - "$VSERVER_PREFIX/console.sock" "$VSERVER_PREFIX/console.out" <<'PY' &

@@ -5,7 +5,7 @@
 //
 // usage: vs-init [--output S,OW,EW,OR,ER] [--] [COMMAND ARGS...]
 //        vs-init --join FD -- COMMAND ARGS...   (exec/enter, see join.cpp)
-//        vs-init --wait FD PATH -- ARGV...      (vsrun create/start, see wait.cpp)
+//        vs-init --wait FD PATH [--hooks HFD RFD] -- ARGV...   (vsrun create/start, wait.cpp)
 //   --output: `vserver start` of a sysv guest shows COMMAND's stdout/stderr and waits for its
 //   exit status (output.{hpp,cpp}).
 //   SIGTERM, SIGINT, SIGPWR: stop mode: exit 0 as soon as no child is left (stop's killseq

@@ -132,6 +132,23 @@ inline long sys_sigtimedwait(const uint64_t* set) {
     char info[128];  // siginfo_t; the signal number is also the return value
     return syscall6(__NR_rt_sigtimedwait, (long)set, (long)info, 0, 8);
 }
+inline long sys_ppoll_timeout(void* fds, unsigned n, const void* ts) {
+    return syscall6(__NR_ppoll, (long)fds, n, (long)ts, 0, 8);
+}
+inline long sys_pipe2(int* fds, int flags) { return syscall6(__NR_pipe2, (long)fds, flags); }
+inline long sys_pread(int fd, void* p, size_t n, long off) {
+    return syscall6(__NR_pread64, fd, (long)p, (long)n, off);
+}
+inline long sys_setpgid(int pid, int pgid) { return syscall6(__NR_setpgid, pid, pgid); }
+inline long sys_pidfd_open(int pid) { return syscall6(__NR_pidfd_open, pid, 0); }
+// rt_sigaction with a handler of SIG_DFL or SIG_IGN only (no restorer is needed for those).
+inline long sys_signal_disposition(int sig, unsigned long handler) {
+    struct {
+        unsigned long handler, flags, restorer;
+        uint64_t mask;
+    } act{handler, 0, 0, 0};
+    return syscall6(__NR_rt_sigaction, sig, (long)&act, 0, 8);
+}
 // fork-like clone: no new stack, the child returns here with 0 on a copy of ours.
 // (The other clone arguments differ in order between x86_64 and aarch64; all are 0 here.)
 inline long sys_fork_like(unsigned long flags) { return syscall6(__NR_clone, (long)flags); }

@@ -48,6 +48,7 @@ std::string record_to_json(const Record& r) {
         {"ns_flags", r.ns_flags},
         {"poststart", r.poststart},
         {"poststop", r.poststop},
+        {"start_hooks", r.start_hooks},
     };
     return j.dump(2) + "\n";
 }
@@ -77,6 +78,7 @@ Result<Record> record_from_json(const std::string& text) {
         get("ns_flags", r.ns_flags);
         get("poststart", r.poststart);
         get("poststop", r.poststop);
+        get("start_hooks", r.start_hooks);
     } catch (const nlohmann::json::exception& e) {
         return make_error(EINVAL, "field \"{}\": {}", field, e.what());
     }
@@ -101,6 +103,8 @@ std::string container_dir(const Options& opt, const std::string& id) { return op
 
 std::string fifo_path(const std::string& dir) { return dir + "/exec.fifo"; }
 
+std::string start_fifo_path(const std::string& dir) { return dir + "/start.fifo"; }
+
 Result<Record> load(const std::string& dir, const std::string& id) {
     auto text = sys::read_file(dir + "/state.json");
     if (!text) {
@@ -112,7 +116,8 @@ Result<Record> load(const std::string& dir, const std::string& id) {
 }
 
 void remove_dir(const std::string& dir) {
-    for (const char* f : {"/state.json", "/exec.fifo", "/lock"}) ::unlink((dir + f).c_str());
+    for (const char* f : {"/state.json", "/exec.fifo", "/start.fifo", "/lock"})
+        ::unlink((dir + f).c_str());
     ::rmdir(dir.c_str());
 }
 

@@ -1,6 +1,7 @@
 // An OCI container's record under the runtime root (--root, default /run/vsrun): ROOT/ID/ holds
 // `lock` (flock serializing every verb on one id), `state.json` (written tmp + rename) and, from
-// create until start, `exec.fifo`. Also what `vsrun state` prints and how the status is derived.
+// create until start, `exec.fifo` (and `start.fifo` with startContainer hooks). Also what
+// `vsrun state` prints and how the status is derived.
 #pragma once
 
 #include <sys/types.h>
@@ -49,6 +50,9 @@ struct Record {
     uint64_t ns_flags = 0;  ///< CLONE_NEW* namespaces the init has that are not the host's
     std::vector<std::string> poststart;  ///< config.json hooks.poststart, as JSON texts
     std::vector<std::string> poststop;   ///< config.json hooks.poststop, as JSON texts
+    /// config.json has startContainer hooks: vs-init runs them at `start`, which reads the
+    /// outcome from the start FIFO.
+    bool start_hooks = false;
 };
 
 std::string record_to_json(const Record& r);
@@ -61,6 +65,8 @@ Status check_id(const std::string& id);
 /// ROOT/ID.
 std::string container_dir(const Options& opt, const std::string& id);
 std::string fifo_path(const std::string& dir);
+/// ROOT/ID/start.fifo: what vs-init reports to `start` (startContainer hooks only).
+std::string start_fifo_path(const std::string& dir);
 
 /// Removes what create put in the container's dir, then the dir (under the lock, which the
 /// next locker notices: GuestLock retries when its file left the path).

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,6 +140,8 @@ struct Create {
     Record rec;
     std::unique_ptr<cgroup::Manager> cg;
     UniqueFd fifo, helper, console, cg2;
+    /// The hooks memfd and the start FIFO (ChildPlan::hooks_fd, start_fd).
+    UniqueFd hooks, start_fifo;
     std::vector<UniqueFd> ns_fds;
     UniqueFd pid_ns;
     /// Device rules were asked for but no v1 devices controller can hold them (cgroup v2, where
@@ -174,13 +177,6 @@ struct Create {
             return make_error(ENOENT, "root.path \"{}\" is not a directory", spec.root->path);
         if (spec.process->terminal && co.console_socket.empty())
             return make_error(EINVAL, "process.terminal is true but no --console-socket given");
-        // Hooks that run inside the container would need a process of ours there between its
-        // steps; refused rather than skipped, so a config never runs without what it asked.
-        if (!spec.hooks.create_container.empty() || !spec.hooks.start_container.empty())
-            return make_error(ENOTSUP,
-                              "{}/config.json: hooks.createContainer and hooks.startContainer "
-                              "are not supported",
-                              bundle);
         for (auto [label, lsm, field] :
              {std::tuple{pr_label(spec, true), "apparmor", "process.apparmorProfile"},
               std::tuple{pr_label(spec, false), "selinux", "process.selinuxLabel"}})
@@ -189,6 +185,7 @@ struct Create {
         VS_TRY(refuse_unsupported(spec).wrap("{}/config.json", bundle));
         rec.poststart = hooks_to_json(spec.hooks.poststart);
         rec.poststop = hooks_to_json(spec.hooks.poststop);
+        rec.start_hooks = !spec.hooks.start_container.empty();
         rec.id = id;
         rec.bundle = spec.bundle.empty() ? bundle : spec.bundle;
         rec.rootfs = spec.root->path;
@@ -262,6 +259,20 @@ struct Create {
             return errno_error(fmt::format("mkfifo \"{}\"", path));
         // Non-blocking, so no writer is needed to open it (fifo(7)); vs-init polls it.
         fifo = VS_TRY(sys::open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        if (!spec.hooks.create_container.empty() || rec.start_hooks) {
+            int m = ::memfd_create("vsrun-hooks", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            if (m < 0) return errno_error("memfd_create for the hooks");
+            hooks = UniqueFd(m);
+        }
+        if (rec.start_hooks) {
+            // vs-init's report to `start`. Opened read-write: a FIFO open for writing alone
+            // blocks (or fails non-blocking) without a reader, and vs-init must hold the only
+            // writer, so that start sees EOF once it has exec'd the process (fifo(7)).
+            std::string sp = start_fifo_path(dir);
+            if (::mkfifo(sp.c_str(), 0600) < 0)
+                return errno_error(fmt::format("mkfifo \"{}\"", sp));
+            start_fifo = VS_TRY(sys::open(sp, O_RDWR | O_CLOEXEC));
+        }
         return ok();
     }
 
@@ -271,6 +282,8 @@ struct Create {
         auto sealed = VS_TRY(proc::sealed_copy(helper_file));
         helper = VS_TRY(move_to(std::move(sealed), low));
         fifo = VS_TRY(move_to(std::move(fifo), low));
+        if (hooks) hooks = VS_TRY(move_to(std::move(hooks), low));
+        if (start_fifo) start_fifo = VS_TRY(move_to(std::move(start_fifo), low));
         if (!co.console_socket.empty()) {
             auto sock = VS_TRY(proc::connect_console_socket(co.console_socket));
             console = VS_TRY(move_to(std::move(sock), low));
@@ -286,6 +299,8 @@ struct Create {
         plan.helper_fd = helper.get();
         plan.fifo_fd = fifo.get();
         plan.console_fd = console ? console.get() : -1;
+        plan.hooks_fd = hooks ? hooks.get() : -1;
+        plan.start_fd = start_fifo ? start_fifo.get() : -1;
         plan.preserve_fds = co.preserve_fds;
         plan.new_keyring = !co.no_new_keyring;
         plan.new_userns = new_ns & CLONE_NEWUSER;
@@ -390,21 +405,44 @@ struct Create {
     }
 
     /// prestart and createRuntime: on the host, once the namespaces exist and before the
-    /// child builds the root (it waits for Go), given the state with status "creating".
+    /// child builds the root (it waits for Go), given the state with status "creating". The
+    /// same state goes into the hooks memfd for the child's createContainer hooks.
     Status runtime_hooks() {
-        if (spec.hooks.prestart.empty() && spec.hooks.create_runtime.empty()) return ok();
+        if (spec.hooks.prestart.empty() && spec.hooks.create_runtime.empty() &&
+            spec.hooks.create_container.empty())
+            return ok();
         Record r = rec;
         r.pid = child->pidfd.pid();
         r.created = rfc3339_now();
         std::string st = state_json(r, State::Creating, false);
         VS_TRY(run_hooks(spec.hooks.prestart, "prestart", st));
-        return run_hooks(spec.hooks.create_runtime, "createRuntime", st);
+        VS_TRY(run_hooks(spec.hooks.create_runtime, "createRuntime", st));
+        if (!spec.hooks.create_container.empty())
+            VS_TRY(sys::write_all(hooks.get(), st, "the state for hooks.createContainer"));
+        return ok();
+    }
+
+    /// The startContainer hooks and the state they get ("created", as when start runs them)
+    /// into the memfd vs-init holds, sealed: the child has read its state by now (it has
+    /// exec'd vs-init).
+    Status pack_start_hooks() {
+        if (!rec.start_hooks) return ok();
+        auto blob =
+            VS_TRY(pack_hooks(spec.hooks.start_container, state_json(rec, State::Created, false)));
+        if (::ftruncate(hooks.get(), 0) < 0) return errno_error("truncate the hooks memfd");
+        if (::pwrite(hooks.get(), blob.data(), blob.size(), 0) != static_cast<ssize_t>(blob.size()))
+            return errno_error("write the startContainer hooks");
+        if (::fcntl(hooks.get(), F_ADD_SEALS,
+                    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+            return errno_error("seal the startContainer hooks");
+        return ok();
     }
 
     Status record() {
         rec.pid = child->pidfd.pid();
         rec.start_time = VS_TRY(proc::start_time(rec.pid).wrap("container \"{}\" init", id));
         rec.created = rfc3339_now();
+        VS_TRY(pack_start_hooks());
         VS_TRY(save(dir, rec));
         if (!co.pid_file.empty())
             VS_TRY(sys::write_file_atomic(co.pid_file, std::to_string(rec.pid), 0644)

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/unique_fd.hpp"
 #include "proc/fds.hpp"
+#include "proc/init_protocol.hpp"
 #include "proc/sealed_exec.hpp"
 
 namespace vs::runtime::oci {
@@ -82,6 +85,37 @@ Status run_hooks(const std::vector<spec::oci::Hook>& hooks, const char* phase,
     for (size_t i = 0; i < hooks.size(); ++i)
         VS_TRY(run_one(hooks[i], fmt::format("hooks.{}[{}]", phase, i), state));
     return ok();
+}
+
+Result<std::string> pack_hooks(const std::vector<spec::oci::Hook>& hooks,
+                               const std::string& state) {
+    namespace wire = proc::init_protocol;
+    auto add = [](std::string& out, const void* p, size_t n) {
+        out.append(static_cast<const char*>(p), n);
+    };
+    wire::HooksHeader h{wire::kHooksMagic, wire::kHooksVersion, static_cast<uint32_t>(hooks.size()),
+                        static_cast<uint32_t>(state.size())};
+    std::string out;
+    add(out, &h, sizeof h);
+    out.append(state.c_str(), state.size() + 1);
+    size_t strings = 0;
+    for (const auto& k : hooks) {
+        wire::HookHeader hh{static_cast<uint32_t>(k.timeout_s.value_or(0)),
+                            static_cast<uint32_t>(k.args.size()),
+                            static_cast<uint32_t>(k.env.size()), 0};
+        add(out, &hh, sizeof hh);
+        out.append(k.path.c_str(), k.path.size() + 1);
+        for (const auto* list : {&k.args, &k.env})
+            for (const auto& a : *list) out.append(a.c_str(), a.size() + 1);
+        // vs-init's pointer table holds argv and envp of one hook at a time, each NULL-ended.
+        strings = std::max(strings, std::max<size_t>(k.args.size(), 1) + k.env.size() + 2);
+    }
+    if (out.size() > wire::kMaxHooks || strings > wire::kMaxHookStrings)
+        return make_error(E2BIG,
+                          "hooks.startContainer with the state: {} bytes and {} strings, more "
+                          "than vs-init takes ({} bytes, {} strings per hook)",
+                          out.size(), strings, wire::kMaxHooks, wire::kMaxHookStrings);
+    return out;
 }
 
 std::vector<std::string> hooks_to_json(const std::vector<spec::oci::Hook>& hooks) {

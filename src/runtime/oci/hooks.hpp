@@ -1,5 +1,5 @@
-// OCI hooks (config.json "hooks"): run on the host with the container's state JSON on stdin,
-// each bounded by its timeout.
+// OCI hooks (config.json "hooks"): run with the container's state JSON on stdin, each bounded
+// by its timeout; and the startContainer hooks packed for vs-init, which runs them at `start`.
 #pragma once
 
 #include <string>
@@ -16,6 +16,10 @@ namespace vs::runtime::oci {
 /// the phase, named "hooks.PHASE[i]" with the path and what happened.
 Status run_hooks(const std::vector<spec::oci::Hook>& hooks, const char* phase,
                  const std::string& state);
+
+/// `hooks` and `state` in the layout `vs-init --wait --hooks` reads (proc/init_protocol.hpp);
+/// E2BIG when that is larger than vs-init's buffer.
+Result<std::string> pack_hooks(const std::vector<spec::oci::Hook>& hooks, const std::string& state);
 
 /// The hooks as JSON texts (kept in the record for poststop) and back.
 std::vector<std::string> hooks_to_json(const std::vector<spec::oci::Hook>& hooks);

@@ -21,6 +21,7 @@
 #include "proc/fds.hpp"
 #include "proc/pty.hpp"
 #include "proc/sealed_exec.hpp"
+#include "runtime/oci/hooks.hpp"
 
 namespace vs::runtime::oci {
 
@@ -44,6 +45,26 @@ Status write_sysctls(const std::map<std::string, std::string>& sysctl) {
         VS_TRY(sys::write_file(path, value).wrap("linux.sysctl \"{}\"", key));
     }
     return ok();
+}
+
+/// The createContainer hooks (runtime-spec: in the container's namespaces, after its mounts,
+/// before pivot_root, their paths resolved in the runtime's tree), given the state create wrote
+/// into the hooks memfd before it let us go on.
+Status create_container_hooks(const ChildPlan& p) {
+    const auto& hooks = p.config->hooks.create_container;
+    if (hooks.empty()) return ok();
+    std::string state(64 * 1024, '\0');
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = ::pread(p.hooks_fd, state.data() + n, state.size() - n, static_cast<off_t>(n));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return errno_error("read the state for hooks.createContainer");
+        if (r == 0) break;
+        n += static_cast<size_t>(r);
+        if (n == state.size()) state.resize(state.size() * 2);
+    }
+    state.resize(n);
+    return run_hooks(hooks, "createContainer", state);
 }
 
 Status setup_terminal(const ChildPlan& p) {
@@ -75,7 +96,9 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     if (pr.oom_score_adj)
         VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*pr.oom_score_adj))
                    .wrap("process.oomScoreAdj"));
-    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get()).wrap("root \"{}\"", p.rootfs));
+    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get(), -1, -1, [&p] {
+               return create_container_hooks(p);
+           }).wrap("root \"{}\"", p.rootfs));
     rootfd.reset();
     if (p.new_utsns && !c.hostname.empty()) VS_TRY(ns::set_uts_in_child(c.hostname, c.domainname));
     VS_TRY(apply_rlimits(p.rlimits).wrap("process.rlimits"));
@@ -106,13 +129,17 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
 
     // Only the preserved fds, the FIFO and what the exec needs survive: the caller's other fds
     // (containerd's shim socket at fd 3) never reach the container.
+    const bool start_hooks = !c.hooks.start_container.empty();
     std::vector<int> keep = {ch.fd(), p.helper_fd, p.fifo_fd};
+    if (start_hooks) keep.insert(keep.end(), {p.hooks_fd, p.start_fd});
     for (int fd = 3; fd < 3 + p.preserve_fds; ++fd) keep.push_back(fd);
     VS_TRY(proc::close_fds_except(keep));
     for (int fd = 3; fd < 3 + p.preserve_fds; ++fd)
         if (::fcntl(fd, F_SETFD, 0) < 0)
             return errno_error(fmt::format("--preserve-fds: fd {}", fd));
     if (::fcntl(p.fifo_fd, F_SETFD, 0) < 0) return errno_error("keep the exec fifo open");
+    if (start_hooks && (::fcntl(p.hooks_fd, F_SETFD, 0) < 0 || ::fcntl(p.start_fd, F_SETFD, 0) < 0))
+        return errno_error("keep the startContainer hooks open");
     // The process starts with no signal blocked or ignored, whatever the caller had (a blocked
     // mask and SIG_IGN both survive execve, signal(7)); `vsrun run` blocks the signals it
     // forwards before it creates the container.
@@ -123,7 +150,11 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // The init outlives `vsrun create`: the engine's shim (a subreaper) becomes its parent.
     if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
-    std::vector<std::string> argv = {"vs-init", "--wait", std::to_string(p.fifo_fd), program, "--"};
+    std::vector<std::string> argv = {"vs-init", "--wait", std::to_string(p.fifo_fd), program};
+    if (start_hooks)
+        argv.insert(argv.end(),
+                    {"--hooks", std::to_string(p.hooks_fd), std::to_string(p.start_fd)});
+    argv.push_back("--");
     argv.insert(argv.end(), pr.args.begin(), pr.args.end());
     VS_TRY(ch.send(proc::SyncMsg::Exec));
     return proc::exec_fd(p.helper_fd, argv, p.env);

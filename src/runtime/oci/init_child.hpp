@@ -31,10 +31,14 @@ struct ChildPlan {
     /// Namespaces joined by path (not pid, which the parent joins before the clone): fd and
     /// CLONE_NEW* flag, user first.
     std::vector<std::pair<int, uint64_t>> join;
-    int helper_fd = -1;       ///< sealed vs-init
-    int fifo_fd = -1;         ///< read end of the exec FIFO
-    int console_fd = -1;      ///< connected --console-socket, -1: none
-    int preserve_fds = 0;     ///< fds 3..3+N-1 pass to the process
+    int helper_fd = -1;   ///< sealed vs-init
+    int fifo_fd = -1;     ///< read end of the exec FIFO
+    int console_fd = -1;  ///< connected --console-socket, -1: none
+    /// memfd: the state for the createContainer hooks when the child reads it (after Go), then
+    /// the packed startContainer hooks for vs-init (written by create once the init waits).
+    int hooks_fd = -1;
+    int start_fd = -1;     ///< the start FIFO's write end for vs-init (startContainer hooks only)
+    int preserve_fds = 0;  ///< fds 3..3+N-1 pass to the process
     bool new_keyring = true;  ///< a new session keyring (not --no-new-keyring)
     std::vector<std::string> env;
 };

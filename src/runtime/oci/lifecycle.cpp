@@ -63,6 +63,27 @@ Result<Locked> open_locked(const Options& opt, const std::string& id) {
     return Locked{std::move(lk), dir, std::move(*rec)};
 }
 
+/// What vs-init wrote on the start FIFO before it exited: "" when it exec'd the process (its
+/// end closed on exec without a word), else the startContainer hook or exec that failed.
+Result<std::string> read_start_report(int fd) {
+    std::string text;
+    for (;;) {
+        struct pollfd p {
+            fd, POLLIN, 0
+        };
+        if (::poll(&p, 1, -1) < 0) {
+            if (errno == EINTR) continue;
+            return errno_error("poll the start fifo");
+        }
+        char buf[1024];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n < 0) return errno_error("read the start fifo");
+        if (n == 0) return text;
+        text.append(buf, static_cast<size_t>(n));
+    }
+}
+
 }  // namespace
 
 Status start(const Options& opt, const std::string& id) {
@@ -71,6 +92,11 @@ Status start(const Options& opt, const std::string& id) {
     if (s != State::Created)
         return make_error(EINVAL, "cannot start a container that is {}: {}", state_name(s), id);
     std::string path = fifo_path(c.dir);
+    // With startContainer hooks, vs-init reports on the start FIFO: opened (for reading) before
+    // the byte goes out, since its content is gone once vs-init, its only other holder, exits.
+    UniqueFd report;
+    if (c.rec.start_hooks)
+        report = VS_TRY(sys::open(start_fifo_path(c.dir), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     // Non-blocking: ENXIO instead of a hang when no init holds the read end.
     int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 && errno == ENXIO)
@@ -82,6 +108,14 @@ Status start(const Options& opt, const std::string& id) {
     ::unlink(path.c_str());
     c.rec.started = true;
     VS_TRY(save(c.dir, c.rec));
+    if (report) {
+        ::unlink(start_fifo_path(c.dir).c_str());
+        // The hooks may take their time: kill, state and delete are not held up meanwhile.
+        c.lock.release();
+        auto failure = VS_TRY(read_start_report(report.get()));
+        if (!failure.empty())
+            return make_error(ECANCELED, "cannot start container {}: {}", id, failure);
+    }
     // The spec: a failing poststart hook is a warning; the container runs.
     if (auto r = run_hooks(hooks_from_json(c.rec.poststart), "poststart",
                            state_json(c.rec, State::Running, false));

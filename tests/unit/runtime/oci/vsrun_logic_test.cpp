@@ -2,9 +2,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstring>
+
 #include "cli/vsrun_args.hpp"
 #include "runtime/oci/cgroup_path.hpp"
+#include "proc/init_protocol.hpp"
 #include "runtime/oci/container.hpp"
+#include "runtime/oci/hooks.hpp"
 #include "runtime/oci/oci.hpp"
 
 namespace vs::runtime::oci {
@@ -70,8 +74,10 @@ TEST(VsrunRecord, RoundTripAndStateJson) {
     r.annotations = {{"k", "v"}};
     r.cgroup_parent = "default";
     r.cgroup_name = "web";
+    r.start_hooks = true;
     auto back = record_from_json(record_to_json(r));
     ASSERT_TRUE(back) << back.error().what();
+    EXPECT_TRUE(back->start_hooks);
     EXPECT_EQ(back->pid, 42);
     EXPECT_EQ(back->start_time, 7u);
     EXPECT_EQ(back->annotations.at("k"), "v");
@@ -83,6 +89,52 @@ TEST(VsrunRecord, RoundTripAndStateJson) {
     auto bad = record_from_json("{\"id\": 3}");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().what().find("\"id\""), std::string::npos);
+}
+
+// The layout vs-init --wait --hooks reads (tools/vs-init/hooks.cpp).
+TEST(VsrunHooks, PackedForVsInit) {
+    namespace wire = proc::init_protocol;
+    spec::oci::Hook a;
+    a.path = "/bin/sh";
+    a.args = {"sh", "-c", "true"};
+    a.env = {"A=b"};
+    a.timeout_s = 5;
+    spec::oci::Hook b;
+    b.path = "/bin/true";
+    auto blob = pack_hooks({a, b}, "{\"id\":\"x\"}");
+    ASSERT_TRUE(blob) << blob.error().what();
+    wire::HooksHeader h;
+    ASSERT_GE(blob->size(), sizeof h);
+    std::memcpy(&h, blob->data(), sizeof h);
+    EXPECT_EQ(h.magic, wire::kHooksMagic);
+    EXPECT_EQ(h.version, wire::kHooksVersion);
+    EXPECT_EQ(h.n_hooks, 2u);
+    EXPECT_EQ(h.state_len, 10u);
+    size_t at = sizeof h;
+    EXPECT_EQ(std::string(blob->c_str() + at), "{\"id\":\"x\"}");
+    at += h.state_len + 1;
+    wire::HookHeader hh;
+    std::memcpy(&hh, blob->data() + at, sizeof hh);
+    EXPECT_EQ(hh.timeout_s, 5u);
+    EXPECT_EQ(hh.n_args, 3u);
+    EXPECT_EQ(hh.n_env, 1u);
+    at += sizeof hh;
+    std::vector<std::string> strs;
+    for (int i = 0; i < 5; ++i) {
+        strs.emplace_back(blob->c_str() + at);
+        at += strs.back().size() + 1;
+    }
+    EXPECT_EQ(strs, (std::vector<std::string>{"/bin/sh", "sh", "-c", "true", "A=b"}));
+    std::memcpy(&hh, blob->data() + at, sizeof hh);
+    EXPECT_EQ(hh.timeout_s, 0u);
+    EXPECT_EQ(hh.n_args, 0u);
+    at += sizeof hh;
+    EXPECT_EQ(std::string(blob->c_str() + at), "/bin/true");
+    EXPECT_EQ(at + 10, blob->size());
+    // More than vs-init's buffer is refused, naming the hooks.
+    auto big = pack_hooks({a}, std::string(wire::kMaxHooks, 'x'));
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().what().find("hooks.startContainer"), std::string::npos);
 }
 
 TEST(VsrunArgs, RuncStyle) {
