@@ -40,7 +40,7 @@ constexpr const char* kHelp =
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
     "  run [--detach] [create's options] ID\n"
     "  exec [--process F] [--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd D]\n"
-    "       [--env K=V]... [--user UID[:GID]] [--cap CAP]... ID [COMMAND...]\n"
+    "       [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--preserve-fds N] ID [COMMAND...]\n"
     "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
     "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
     "  ps [--format table|json | --json] ID | pause ID | resume ID\n"
@@ -261,8 +261,8 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         if (p->has("cap")) eo.caps = p->values.at("cap");
         if (p->has("preserve-fds")) {
             auto n = str::parse_u64(p->get("preserve-fds"));
-            if (!n)
-                return err(make_error(EINVAL, "--preserve-fds \"{}\" is not a number",
+            if (!n || *n > 1024)
+                return err(make_error(EINVAL, "--preserve-fds \"{}\" is not a number of fds",
                                       p->get("preserve-fds")));
             eo.preserve_fds = static_cast<int>(*n);
         }

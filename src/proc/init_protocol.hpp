@@ -35,7 +35,7 @@ constexpr size_t kMaxPlan = 64 * 1024;
 /// The plan of `vs-init --join`: everything the joining process does between its birth and the
 /// guest command's execve.
 constexpr uint32_t kPlanMagic = 0x4e4a5356;  // "VSJN"
-constexpr uint32_t kPlanVersion = 2;
+constexpr uint32_t kPlanVersion = 3;
 
 enum PlanFlags : uint32_t {
     kTty = 1,         ///< open a pty in the guest's devpts, send the master, slave on 0-2
@@ -63,7 +63,9 @@ struct PlanHeader {
     uint32_t n_filter;
     uint32_t home_len;
     int32_t result_fd;  ///< vserver's JoinResult memfd, as numbered in vs-init
-    uint32_t pad;
+    /// vsrun exec --preserve-fds: fds 3..3+N-1 stay open for the command (vserver's own fds
+    /// are above them); 0 for every other caller.
+    uint32_t preserve_fds;
 };
 
 /// What `vs-init --join` reports after it has closed the sync channel (tools/vs-init/spawn.cpp

@@ -122,6 +122,7 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     h.pidfd = pidfd;
     h.root_fd = root_fd;
     h.result_fd = result_fd;
+    h.preserve_fds = static_cast<uint32_t>(req.preserve_fds);
     if (req.tty) h.flags |= jp::kTty;
     if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
     if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
@@ -254,8 +255,9 @@ Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st
         if (early) VS_TRY(parent_end.send_payload(proc::SyncMsg::Plan, plan));
         bool refused = false;
         so.cgroup2_refused = early ? &refused : nullptr;
-        auto spawned = proc::spawn_exec_fd(
-            helper.get(), argv, env, {child_end.fd(), pidfd.fd(), root.get(), result.get()}, so);
+        std::vector<int> keep = {child_end.fd(), pidfd.fd(), root.get(), result.get()};
+        for (int fd = 3; fd < 3 + req.preserve_fds; ++fd) keep.push_back(fd);
+        auto spawned = proc::spawn_exec_fd(helper.get(), argv, env, keep, so);
         if (!spawned && refused) {
             early = false;
             continue;

@@ -39,6 +39,9 @@ struct JoinRequest {
     /// With tty: send the pty master over this connected unix socket (SCM_RIGHTS, vsrun's
     /// --console-socket) instead of proxying it to our stdin/stdout.
     int console_socket = -1;
+    /// vsrun exec --preserve-fds N: our fds 3..3+N-1 (all open) reach the command at those
+    /// numbers; every other fd above 2 is closed before it runs.
+    int preserve_fds = 0;
 };
 
 /// The running guest's state, after checking that its init is alive and is the process the

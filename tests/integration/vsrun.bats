@@ -201,6 +201,17 @@ teardown() { vsrun_teardown; }
     [ "$(tr '\n' ' ' <"$VSRUN_ROOTFS/tmp/fds.f2")" = "0 1 2 3 4 " ]
     [ "$(cat "$VSRUN_ROOTFS/tmp/in.f2")" = preserved ]
     rm -f "$VSRUN_ROOTFS"/tmp/*.f[12]
+    # exec: the same rule (containerd's shim socket is its fd 3 there too).
+    b=$(make_bundle f3)
+    vsrun run -d -b "$b" f3
+    run vsrun exec f3 ls /proc/self/fd 3>/dev/null 4>/dev/null
+    [ "$(echo $output)" = "0 1 2 3" ]
+    run vsrun exec --preserve-fds 2 f3 sh -c 'ls /proc/self/fd; cat <&3; cat <&4' \
+        3<"$VSERVER_PREFIX/in" 4<"$VSERVER_PREFIX/in" 5>/dev/null
+    [ "$(echo $output)" = "0 1 2 3 4 5 preserved preserved" ]
+    run vsrun exec --preserve-fds 3 f3 true 3</dev/null 4</dev/null 5<&-
+    [ "$status" -eq 1 ]
+    [[ $output == *"--preserve-fds 3: fd 5 is not open"* ]]
 }
 
 @test "bad config.json: the error names its JSON path and nothing is left" {

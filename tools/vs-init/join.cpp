@@ -27,8 +27,8 @@
 using namespace vsinit;
 namespace wire = vs::proc::init_protocol;
 
-long spawn_prepare(int result_fd);                              // spawn.cpp
-int spawn_command(int fd, char** argv, char** envp, bool tty);  // spawn.cpp
+long spawn_prepare(int result_fd);                                            // spawn.cpp
+int spawn_command(int fd, char** argv, char** envp, bool tty, unsigned low);  // spawn.cpp
 
 namespace {
 
@@ -168,6 +168,10 @@ int join_main(int argc, char** argv, char** envp) {
     h.result_fd = above_stdio(h.result_fd);
     if (fd < 3 || h.pidfd < 3 || h.root_fd < 3 || h.result_fd < 3)
         fail(fd, -EMFILE, "move vserver's fds above stdio");
+    const int first = 3 + static_cast<int>(h.preserve_fds);
+    if (h.preserve_fds > 65536 || fd < first || h.pidfd < first || h.root_fd < first ||
+        h.result_fd < first)
+        fail(fd, -EPROTO, "bad plan: vserver's fds among the preserved ones");
 
     // Nothing but host root may look into us, even when a user namespace makes us its root.
     check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
@@ -208,9 +212,11 @@ int join_main(int argc, char** argv, char** envp) {
         check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
     }
     if (sys_chdir(home) < 0) check(fd, sys_chdir("/"), "chdir \"/\"");
-    // The pidfd, root fd and result memfd of the host go here; only the channel stays, until
-    // spawn.cpp has nothing left to send on it.
-    if (fd > 3) sys_close_range(3u, static_cast<unsigned>(fd) - 1);
+    // The pidfd, root fd and result memfd of the host go here; only the channel and the fds
+    // vsrun exec --preserve-fds names (3..3+N-1, below every fd of the host's) stay, the
+    // channel until spawn.cpp has nothing left to send on it.
+    const unsigned low = 3u + h.preserve_fds;
+    if (static_cast<unsigned>(fd) > low) sys_close_range(low, static_cast<unsigned>(fd) - 1);
     sys_close_range(static_cast<unsigned>(fd) + 1, ~0u);
-    return spawn_command(fd, argv + 4, envp, h.flags & wire::kTty);
+    return spawn_command(fd, argv + 4, envp, h.flags & wire::kTty, low);
 }

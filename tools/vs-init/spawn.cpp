@@ -9,15 +9,17 @@
 // namespace (util-vserver's default bounding set), and the kernel lets that capability in the
 // task's mm user namespace attach even to a non-dumpable task (__ptrace_may_access), so ptrace,
 // pidfd_getfd and /proc/PID/fd all work on it before its execve. So it is born holding nothing
-// the command would not get anyway: fds 0-2 (the stdio vserver hands the command), the guest's
-// root and cwd, and a copy of our memory, which holds only the plan and the command line.
+// the command would not get anyway: fds 0-2 (the stdio vserver hands the command; vsrun exec
+// --preserve-fds adds the ones its caller asked for), the guest's root and cwd, and a copy of
+// our memory, which holds only the plan and the command line.
 //   1. spawn_prepare, before the confinement (which may refuse mmap): map vserver's result memfd
 //      shared and MADV_DONTFORK (the child never has it), and an anonymous shared page the child
 //      reports a failed setsid/TIOCSCTTY/execve in (the guest may write it: we only take an
 //      errno and a step number from it and write the text ourselves).
-//   2. spawn_command: close every fd above 2, vserver's sync channel last (vserver sees EOF), then
-//      clone(CLONE_VFORK | CLONE_PARENT): like vfork but with a copy of our memory, so the new
-//      process is a child of `vserver` (which waits for it and gets its exit status). No CLONE_VM
+//   2. spawn_command: close every fd above 2 (but preserved ones), vserver's sync channel last
+//      (vserver sees EOF), then clone(CLONE_VFORK | CLONE_PARENT): like vfork but with a copy
+//      of our memory, so the new process is a child of `vserver` (which waits for it and gets
+//      its exit status). No CLONE_VM
 //      on purpose: a guest root that attaches to that process before its execve could otherwise
 //      rewrite us, who sit in the host's pid namespace. The kernel writes the child's pid into
 //      the result page at the clone (CLONE_PARENT_SETTID), so vserver knows it even while the
@@ -89,7 +91,7 @@ long exec_search(char** argv, char** envp) {
     return -first;
 }
 
-// The child: from its birth the guest can see it. It holds fds 0-2 only.
+// The child: from its birth the guest can see it. It holds fds 0-2 (and preserved ones) only.
 [[noreturn]] void child_main(char** argv, char** envp, bool tty) {
     if (tty) {
         // The pty slave is already fds 0-2. A session of our own: the process that opened it
@@ -123,10 +125,11 @@ long spawn_prepare(int result_fd) {
     return 0;
 }
 
-int spawn_command(int fd, char** argv, char** envp, bool tty) {
-    // Every fd but the stdio (join.cpp has closed the others): the child is born with 0-2 only.
+int spawn_command(int fd, char** argv, char** envp, bool tty, unsigned low) {
+    // Every fd but the stdio and the preserved ones below `low` (join.cpp has closed the
+    // others): the child is born with those only.
     sys_close(fd);
-    sys_close_range(3u, ~0u);
+    sys_close_range(low, ~0u);
     long pid = sys_fork_like_settid(CLONE_VFORK | CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
                                     &result->pid);
     if (pid == 0) child_main(argv, envp, tty);

@@ -52,8 +52,10 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     State s = state_of(rec, dir);
     if (s != State::Running && s != State::Created)
         return make_error(EINVAL, "cannot exec in a {} container: {}", state_name(s), id);
-    if (eo.preserve_fds > 0)
-        return make_error(ENOTSUP, "exec --preserve-fds: not supported (only fds 0-2 are passed)");
+    // Checked before we open anything: our own fds then land above the preserved ones.
+    for (int fd = 3; fd < 3 + eo.preserve_fds; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0)
+            return make_error(EBADF, "--preserve-fds {}: fd {} is not open", eo.preserve_fds, fd);
     auto spec = VS_TRY(config::oci::read_bundle(rec.bundle));
     spec::oci::Process pr;
     if (!eo.process_file.empty()) {
@@ -110,6 +112,7 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     req.home = pr.cwd;  // vs-init --join changes to it before the exec
     req.tty = pr.terminal;
     req.env = pr.env;
+    req.preserve_fds = eo.preserve_fds;
     UniqueFd console;
     if (!eo.console_socket.empty()) {
         console = VS_TRY(proc::connect_console_socket(eo.console_socket));
