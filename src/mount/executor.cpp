@@ -5,21 +5,19 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "fs/resolve.hpp"
+#include "mount/bind_source.hpp"
 #include "mount/mount_api.hpp"
 #include "mount/options.hpp"
 
@@ -140,60 +138,9 @@ Status do_newfs(const Ctx& c, const Op& o) {
     return attach(m.get(), t->get(), o.target);
 }
 
-/// The kernel filesystems whose host instance a bind would hand to the guest unconfined: the
-/// host's pids and sysctls (proc), kernel settings (sysfs), every cgroup, the host's ptys,
-/// and the host-wide kernel interfaces.
-const char* kernel_fs_name(int64_t magic) {
-    switch (magic) {
-        case PROC_SUPER_MAGIC:
-            return "proc";
-        case SYSFS_MAGIC:
-            return "sysfs";
-        case CGROUP_SUPER_MAGIC:
-            return "cgroup";
-        case CGROUP2_SUPER_MAGIC:
-            return "cgroup2";
-        case DEVPTS_SUPER_MAGIC:
-            return "devpts";
-        case DEBUGFS_MAGIC:
-            return "debugfs";
-        case TRACEFS_MAGIC:
-            return "tracefs";
-        case SECURITYFS_MAGIC:
-            return "securityfs";
-        case BPF_FS_MAGIC:
-            return "bpf";
-        case BINFMTFS_MAGIC:
-            return "binfmt_misc";
-        case EFIVARFS_MAGIC:
-            return "efivarfs";
-        case PSTOREFS_MAGIC:
-            return "pstore";
-        default:
-            return nullptr;
-    }
-}
-
-/// An fstab bind's source, opened once (O_PATH) and used by fd from then on: every component
-/// must be a real directory or file, since a volume shared with another guest may hold a
-/// symlink that guest planted (pointing at / or /etc) where the admin's path expects a
-/// directory. The error names the symlink-free path when there is one, for the admin to write.
-Result<UniqueFd> open_fstab_source(const std::string& source) {
-    auto fd = fs::open_host_nofollow(source, O_PATH);
-    if (fd || fd.error().code != ELOOP) return fd;
-    char* real = ::realpath(source.c_str(), nullptr);
-    std::string hint = real ? fmt::format(" (it now resolves to \"{}\")", real) : "";
-    ::free(real);
-    return make_error(ELOOP,
-                      "bind source \"{}\" goes through a symlink{}: fstab bind sources are "
-                      "opened without following symlinks, so that a directory a guest can write "
-                      "cannot redirect them; give a path without symlinks",
-                      source, hint);
-}
-
 Status do_bind(const Ctx& c, const Op& o) {
     UniqueFd src;
-    if (o.fstab_bind) src = VS_TRY(open_fstab_source(o.source));
+    if (o.fstab_bind) src = VS_TRY(open_bind_source(o.source));
     if (o.lxcfs) {
         if (c.lxcfs_fd < 0)
             return make_error(EINVAL, "bind source \"{}\": no lxcfs mount given", o.source);
@@ -203,22 +150,6 @@ Status do_bind(const Ctx& c, const Op& o) {
     struct stat st {};
     int rc = src ? ::fstat(src.get(), &st) : ::stat(o.source.c_str(), &st);
     if (rc < 0) return errno_error(fmt::format("bind source \"{}\"", o.source));
-    if (o.fstab_bind) {
-        struct statfs fs {};
-        if (::fstatfs(src.get(), &fs) < 0)
-            return errno_error(fmt::format("statfs bind source \"{}\"", o.source));
-        if (const char* k = kernel_fs_name(static_cast<int64_t>(fs.f_type))) {
-            std::string_view kind = k;
-            bool own = kind == "proc" || kind == "sysfs" || kind == "devpts";
-            return make_error(
-                EPERM,
-                "bind source \"{}\" is on the host's {}: the guest would reach the "
-                "host's instance without the confinement of its own{}",
-                o.source, k,
-                own ? fmt::format(" (an fstab line of type {} mounts the guest's own)", k)
-                    : std::string());
-        }
-    }
     auto t = VS_TRY(target_fd(c, o, S_ISDIR(st.st_mode)));
     if (!t) return ok();
     auto tree = VS_TRY(src ? clone_tree(src.get(), "", o.recursive)
