@@ -4,18 +4,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
-#include "base/sys.hpp"
 #include "cli/registry.hpp"
 #include "cli/vsrun_args.hpp"
+#include "cli/vsrun_verbs.hpp"
 #include "config/oci/generate.hpp"
-#include "config/oci/parse.hpp"
-#include "config/oci/to_guest_spec.hpp"
 #include "runtime/oci/oci.hpp"
 
 namespace vs::cli {
@@ -111,115 +107,53 @@ Result<oci::CreateOptions> create_options(const vsrun::Parsed& p) {
     return co;
 }
 
-/// The one ID a verb takes.
-Result<std::string> one_id(const vsrun::Parsed& p, const char* verb, size_t max_extra = 0) {
-    if (p.positional.empty()) return make_error(EINVAL, "{}: a container id is required", verb);
-    if (p.positional.size() > 1 + max_extra)
-        return make_error(EINVAL, "{}: unexpected argument \"{}\"", verb,
-                          p.positional[1 + max_extra]);
-    return p.positional[0];
-}
-
-/// "512m", "1G", "4096": bytes (runc's --memory); -1: unlimited.
-Error err_swap(const std::string& v) {
-    return make_error(EINVAL,
-                      "--memory-swap \"{}\": give it with --memory, at least as large (memory "
-                      "plus swap), or -1",
-                      v);
-}
-
-Result<int64_t> parse_bytes(const std::string& flag, const std::string& text) {
-    if (text == "-1") return int64_t{-1};
-    std::string t = text;
-    uint64_t mult = 1;
-    if (!t.empty()) {
-        char u = static_cast<char>(::tolower(static_cast<unsigned char>(t.back())));
-        if (u == 'b') t.pop_back(), u = t.empty() ? 0 : static_cast<char>(::tolower(t.back()));
-        if (u == 'k' || u == 'm' || u == 'g' || u == 't') {
-            mult = u == 'k'   ? 1ull << 10
-                   : u == 'm' ? 1ull << 20
-                   : u == 'g' ? 1ull << 30
-                              : 1ull << 40;
-            t.pop_back();
-        }
+/// exec [options] ID [COMMAND...]: a process in a running container (runc exec).
+Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
+    auto p = VS_TRY(vsrun::parse(args, at,
+                                 {{{"process", "p"}, true},
+                                  {{"detach", "d"}, false},
+                                  {{"pid-file"}, true},
+                                  {{"console-socket"}, true},
+                                  {{"tty", "t"}, false},
+                                  {{"cwd"}, true},
+                                  {{"env", "e"}, true, true},
+                                  {{"user", "u"}, true},
+                                  {{"cap", "c"}, true, true},
+                                  {{"preserve-fds"}, true},
+                                  {{"additional-gids", "g"}, true, true},
+                                  {{"no-new-privs"}, false},
+                                  {{"help", "h"}, false}}));
+    if (p.positional.empty()) return make_error(EINVAL, "exec: a container id is required");
+    oci::ExecOptions eo;
+    eo.process_file = p.get("process");
+    eo.args.assign(p.positional.begin() + 1, p.positional.end());
+    eo.detach = p.flag("detach");
+    eo.tty = p.flag("tty");
+    eo.pid_file = p.get("pid-file");
+    eo.console_socket = p.get("console-socket");
+    eo.cwd = p.get("cwd");
+    eo.user = p.get("user");
+    if (p.has("env")) eo.env = p.values.at("env");
+    if (p.has("cap")) eo.caps = p.values.at("cap");
+    if (p.has("preserve-fds")) {
+        auto n = str::parse_u64(p.get("preserve-fds"));
+        if (!n || *n > 1024)
+            return make_error(EINVAL, "--preserve-fds \"{}\" is not a number of fds",
+                              p.get("preserve-fds"));
+        eo.preserve_fds = static_cast<int>(*n);
     }
-    auto n = str::parse_u64(t);
-    if (!n || *n > static_cast<uint64_t>(INT64_MAX) / mult)
-        return make_error(EINVAL, "{} \"{}\" is not a size (bytes, or with k, m, g, t)", flag,
-                          text);
-    return static_cast<int64_t>(*n * mult);
-}
-
-/// `update`'s resources: --resources FILE ("-": stdin, a linux.resources object), then the
-/// single flags over it.
-Result<spec::Resources> update_resources(const vsrun::Parsed& p) {
-    spec::Resources res;
-    if (p.has("resources")) {
-        std::string path = p.get("resources");
-        std::string text;
-        if (path == "-") {
-            text = VS_TRY(sys::read_all(STDIN_FILENO, "stdin", 16 << 20));
-        } else {
-            text = VS_TRY(sys::read_file(path).wrap("--resources"));
-        }
-        auto parsed = VS_TRY(config::oci::parse_resources(text).wrap("--resources {}", path));
-        res = VS_TRY(config::oci::to_resources(parsed));
-    }
-    auto num = [&](const char* flag) -> Result<std::optional<int64_t>> {
-        if (!p.has(flag)) return std::optional<int64_t>{};
-        std::string v = p.get(flag);
-        if (v == "-1") return std::optional<int64_t>{-1};
-        auto n = str::parse_u64(v);
-        if (!n || *n > static_cast<uint64_t>(INT64_MAX))
-            return make_error(EINVAL, "--{} \"{}\" is not a number", flag, v);
-        return std::optional<int64_t>{static_cast<int64_t>(*n)};
-    };
-    if (p.has("memory")) res.memory_max = VS_TRY(parse_bytes("--memory", p.get("memory")));
-    if (p.has("memory-swap")) {
-        int64_t swap = VS_TRY(parse_bytes("--memory-swap", p.get("memory-swap")));
-        // runc's --memory-swap is memory plus swap, as in config.json.
-        if (swap == -1)
-            res.memory_swap_max = -1;
-        else if (res.memory_max && *res.memory_max > 0 && swap >= *res.memory_max)
-            res.memory_swap_max = swap - *res.memory_max;
-        else
-            return err_swap(p.get("memory-swap"));
-    }
-    if (auto v = VS_TRY(num("pids-limit"))) res.pids_max = *v <= 0 ? int64_t{-1} : *v;
-    if (auto v = VS_TRY(num("cpu-shares")); v && *v > 0) {
-        uint64_t sh = std::clamp<uint64_t>(static_cast<uint64_t>(*v), 2, 262144);
-        res.cpu_weight = 1 + ((sh - 2) * 9999) / 262142;
-    }
-    if (auto v = VS_TRY(num("cpu-quota"))) res.cpu_quota_us = *v;
-    if (auto v = VS_TRY(num("cpu-period")); v && *v > 0) res.cpu_period_us = *v;
-    if (p.has("cpuset-cpus")) res.cpuset_cpus = p.get("cpuset-cpus");
-    if (p.has("cpuset-mems")) res.cpuset_mems = p.get("cpuset-mems");
-    return res;
-}
-
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<size_t> w;
-    for (const auto& r : rows)
-        for (size_t i = 0; i < r.size(); ++i) {
-            if (w.size() <= i) w.push_back(0);
-            w[i] = std::max(w[i], r[i].size());
-        }
-    for (const auto& r : rows) {
-        std::string line;
-        for (size_t i = 0; i < r.size(); ++i)
-            line += i + 1 == r.size() ? r[i] : fmt::format("{:<{}}   ", r[i], w[i]);
-        fmt::print("{}\n", line);
-    }
+    return oci::exec(opt, p.positional[0], eo);
 }
 
 int verb_main(const std::string& verb, const std::vector<std::string>& args, size_t at,
               const oci::Options& opt, const LogSink& log) {
     auto P = [&](const std::vector<OptSpec>& specs) { return vsrun::parse(args, at, specs); };
     auto err = [&](const Error& e) { return fail(log, e); };
+    auto done = [&](const Result<int>& r) { return r ? *r : err(r.error()); };
     if (verb == "create" || verb == "run") {
         auto p = P(kCreate);
         if (!p) return err(p.error());
-        auto id = one_id(*p, verb.c_str());
+        auto id = vsrun::one_id(*p, verb.c_str());
         if (!id) return err(id.error());
         auto co = create_options(*p);
         if (!co) return err(co.error());
@@ -231,49 +165,11 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         if (!status) return err(status.error());
         return *status;
     }
-    if (verb == "exec") {
-        auto p = P({{{"process", "p"}, true},
-                    {{"detach", "d"}, false},
-                    {{"pid-file"}, true},
-                    {{"console-socket"}, true},
-                    {{"tty", "t"}, false},
-                    {{"cwd"}, true},
-                    {{"env", "e"}, true, true},
-                    {{"user", "u"}, true},
-                    {{"cap", "c"}, true, true},
-                    {{"preserve-fds"}, true},
-                    {{"additional-gids", "g"}, true, true},
-                    {{"no-new-privs"}, false},
-                    {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        if (p->positional.empty())
-            return err(make_error(EINVAL, "exec: a container id is required"));
-        oci::ExecOptions eo;
-        eo.process_file = p->get("process");
-        eo.args.assign(p->positional.begin() + 1, p->positional.end());
-        eo.detach = p->flag("detach");
-        eo.tty = p->flag("tty");
-        eo.pid_file = p->get("pid-file");
-        eo.console_socket = p->get("console-socket");
-        eo.cwd = p->get("cwd");
-        eo.user = p->get("user");
-        if (p->has("env")) eo.env = p->values.at("env");
-        if (p->has("cap")) eo.caps = p->values.at("cap");
-        if (p->has("preserve-fds")) {
-            auto n = str::parse_u64(p->get("preserve-fds"));
-            if (!n || *n > 1024)
-                return err(make_error(EINVAL, "--preserve-fds \"{}\" is not a number of fds",
-                                      p->get("preserve-fds")));
-            eo.preserve_fds = static_cast<int>(*n);
-        }
-        auto status = oci::exec(opt, p->positional[0], eo);
-        if (!status) return err(status.error());
-        return *status;
-    }
+    if (verb == "exec") return done(verb_exec(args, at, opt));
     if (verb == "start" || verb == "state" || verb == "pause" || verb == "resume") {
         auto p = P({{{"help", "h"}, false}});
         if (!p) return err(p.error());
-        auto id = one_id(*p, verb.c_str());
+        auto id = vsrun::one_id(*p, verb.c_str());
         if (!id) return err(id.error());
         Status r;
         if (verb == "start") r = oci::start(opt, *id);
@@ -289,7 +185,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
     if (verb == "kill") {
         auto p = P({{{"all", "a"}, false}, {{"pid", "p"}, true}, {{"help", "h"}, false}});
         if (!p) return err(p.error());
-        auto id = one_id(*p, "kill", 1);
+        auto id = vsrun::one_id(*p, "kill", 1);
         if (!id) return err(id.error());
         auto sig = oci::parse_signal(p->positional.size() > 1 ? p->positional[1] : "SIGTERM");
         if (!sig) return err(sig.error());
@@ -299,123 +195,16 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
     if (verb == "delete") {
         auto p = P({{{"force", "f"}, false}, {{"help", "h"}, false}});
         if (!p) return err(p.error());
-        auto id = one_id(*p, "delete");
+        auto id = vsrun::one_id(*p, "delete");
         if (!id) return err(id.error());
         auto r = oci::remove(opt, *id, p->flag("force"));
         return r ? kOk : err(r.error());
     }
-    if (verb == "ps") {
-        auto p = P({{{"format", "f"}, true}, {{"json"}, false}, {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        if (p->positional.empty()) return err(make_error(EINVAL, "ps: a container id is required"));
-        auto pids = oci::pids(opt, p->positional[0]);
-        if (!pids) return err(pids.error());
-        // --json: vserver-ng's spelling of runc's --format json (docs/json.md).
-        std::string format = p->flag("json") ? "json" : p->get("format", "table");
-        if (format == "json") {
-            fmt::print("{}\n", nlohmann::json(*pids).dump());
-            return kOk;
-        }
-        if (format != "table")
-            return err(make_error(EINVAL, "ps: --format \"{}\": use table or json", format));
-        std::vector<std::vector<std::string>> rows = {{"PID", "CMD"}};
-        for (pid_t pid : *pids) {
-            auto cmd = sys::read_file(fmt::format("/proc/{}/cmdline", pid));
-            std::string c = cmd ? *cmd : "";
-            for (auto& ch : c)
-                if (ch == '\0') ch = ' ';
-            rows.push_back({std::to_string(pid), str::escape_control(str::trim(c))});
-        }
-        print_table(rows);
-        return kOk;
-    }
-    if (verb == "list") {
-        auto p = P({{{"format", "f"}, true},
-                    {{"json"}, false},
-                    {{"quiet", "q"}, false},
-                    {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        auto all = oci::list(opt);
-        if (!all) return err(all.error());
-        std::string format = p->flag("json") ? "json" : p->get("format", "table");
-        if (p->flag("quiet")) {
-            for (const auto& e : *all) fmt::print("{}\n", e.record.id);
-            return kOk;
-        }
-        if (format == "json") {
-            nlohmann::json arr = nlohmann::json::array();
-            for (const auto& e : *all)
-                arr.push_back(nlohmann::json::parse(oci::state_json(e.record, e.state, false)));
-            fmt::print("{}\n", arr.dump());
-            return kOk;
-        }
-        if (format != "table")
-            return err(make_error(EINVAL, "list: --format \"{}\": use table or json", format));
-        std::vector<std::vector<std::string>> rows = {
-            {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
-        for (const auto& e : *all)
-            rows.push_back({e.record.id,
-                            std::to_string(e.state == oci::State::Stopped ? 0 : e.record.pid),
-                            oci::state_name(e.state), e.record.bundle, e.record.created,
-                            e.record.owner == 0 ? "root" : std::to_string(e.record.owner)});
-        print_table(rows);
-        return kOk;
-    }
-    if (verb == "update") {
-        auto p = P({{{"resources", "r"}, true},
-                    {{"memory", "m"}, true},
-                    {{"memory-swap"}, true},
-                    {{"pids-limit"}, true},
-                    {{"cpu-shares"}, true},
-                    {{"cpu-quota"}, true},
-                    {{"cpu-period"}, true},
-                    {{"cpuset-cpus"}, true},
-                    {{"cpuset-mems"}, true},
-                    {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        auto id = one_id(*p, "update");
-        if (!id) return err(id.error());
-        auto res = update_resources(*p);
-        if (!res) return err(res.error());
-        auto r = oci::update(opt, *id, *res);
-        return r ? kOk : err(r.error());
-    }
-    if (verb == "events") {
-        auto p = P({{{"stats"}, false}, {{"interval"}, true}, {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        auto id = one_id(*p, "events");
-        if (!id) return err(id.error());
-        // --interval as runc takes it: "5s", "500ms", or seconds.
-        std::string iv = p->get("interval", "5s");
-        uint64_t ms = 0;
-        if (iv.ends_with("ms")) {
-            ms = str::parse_u64(iv.substr(0, iv.size() - 2)).value_or(0);
-        } else {
-            std::string n = iv.ends_with("s") ? iv.substr(0, iv.size() - 1) : iv;
-            ms = str::parse_u64(n).value_or(0) * 1000;
-        }
-        if (ms == 0) return err(make_error(EINVAL, "--interval \"{}\": use e.g. 5s or 500ms", iv));
-        // Without --stats: a stats event every interval until the container stops.
-        for (bool first = true;; first = false) {
-            auto e = oci::stats_event(opt, *id);
-            if (!e) return first ? err(e.error()) : kOk;
-            fmt::print("{}\n", *e);
-            std::fflush(stdout);
-            if (p->flag("stats")) return kOk;
-            ::usleep(static_cast<useconds_t>(std::min<uint64_t>(ms, 3600000) * 1000));
-        }
-    }
-    if (verb == "spec") {
-        auto p = P({{{"bundle", "b"}, true}, {{"rootless"}, false}, {{"help", "h"}, false}});
-        if (!p) return err(p.error());
-        std::string path = p->get("bundle", ".") + "/config.json";
-        // runc refuses to overwrite a config.json; so do we (O_EXCL).
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0) return err(errno_error(fmt::format("write \"{}\"", path)));
-        UniqueFd f(fd);
-        auto r = sys::write_all(fd, config::oci::default_spec_json(p->flag("rootless")), path);
-        return r ? kOk : err(r.error());
-    }
+    if (verb == "ps") return done(vsrun::verb_ps(args, at, opt));
+    if (verb == "list") return done(vsrun::verb_list(args, at, opt));
+    if (verb == "update") return done(vsrun::verb_update(args, at, opt));
+    if (verb == "events") return done(vsrun::verb_events(args, at, opt));
+    if (verb == "spec") return done(vsrun::verb_spec(args, at, opt));
     if (verb == "features") {
         fmt::print("{}", config::oci::features_json());
         return kOk;

@@ -61,4 +61,12 @@ Result<Parsed> parse(const std::vector<std::string>& args, size_t from,
     return p;
 }
 
+Result<std::string> one_id(const Parsed& p, const char* verb, size_t max_extra) {
+    if (p.positional.empty()) return make_error(EINVAL, "{}: a container id is required", verb);
+    if (p.positional.size() > 1 + max_extra)
+        return make_error(EINVAL, "{}: unexpected argument \"{}\"", verb,
+                          p.positional[1 + max_extra]);
+    return p.positional[0];
+}
+
 }  // namespace vs::cli::vsrun

@@ -33,4 +33,8 @@ Result<Parsed> parse(const std::vector<std::string>& args, size_t from,
                      const std::vector<OptSpec>& specs, size_t* stopped_at = nullptr,
                      bool stop_at_positional = true);
 
+/// The one ID a verb takes (and up to `max_extra` arguments after it): a missing ID or an
+/// argument too many is an error naming the verb.
+Result<std::string> one_id(const Parsed& p, const char* verb, size_t max_extra = 0);
+
 }  // namespace vs::cli::vsrun
