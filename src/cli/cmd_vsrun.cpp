@@ -10,6 +10,7 @@
 #include "base/strings.hpp"
 #include "cli/registry.hpp"
 #include "cli/vsrun_args.hpp"
+#include "cli/vsrun_options.hpp"
 #include "cli/vsrun_verbs.hpp"
 #include "config/oci/generate.hpp"
 #include "runtime/oci/oci.hpp"
@@ -18,7 +19,6 @@ namespace vs::cli {
 namespace {
 
 namespace oci = runtime::oci;
-using vsrun::OptSpec;
 
 constexpr const char* kHelp =
     "usage: vsrun [GLOBAL OPTIONS] COMMAND [OPTIONS] [ID] [ARGS...]\n"
@@ -67,24 +67,6 @@ struct LogSink {
     }
 };
 
-const std::vector<OptSpec> kGlobal = {
-    {{"root"}, true},
-    {{"log"}, true},
-    {{"log-format"}, true},
-    {{"debug"}, false},
-    {{"systemd-cgroup"}, false},
-    {{"rootless"}, true},
-    {{"criu"}, true},
-    {{"help", "h"}, false},
-    {{"version", "v"}, false},
-};
-
-const std::vector<OptSpec> kCreate = {
-    {{"bundle", "b"}, true},  {{"pid-file"}, true},  {{"console-socket"}, true},
-    {{"preserve-fds"}, true}, {{"no-pivot"}, false}, {{"no-new-keyring"}, false},
-    {{"detach", "d"}, false}, {{"keep"}, false},     {{"help", "h"}, false},
-};
-
 int fail(const LogSink& log, const Error& e) {
     log.error(e.what());
     return kFail;
@@ -109,20 +91,7 @@ Result<oci::CreateOptions> create_options(const vsrun::Parsed& p) {
 
 /// exec [options] ID [COMMAND...]: a process in a running container (runc exec).
 Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
-    auto p = VS_TRY(vsrun::parse(args, at,
-                                 {{{"process", "p"}, true},
-                                  {{"detach", "d"}, false},
-                                  {{"pid-file"}, true},
-                                  {{"console-socket"}, true},
-                                  {{"tty", "t"}, false},
-                                  {{"cwd"}, true},
-                                  {{"env", "e"}, true, true},
-                                  {{"user", "u"}, true},
-                                  {{"cap", "c"}, true, true},
-                                  {{"preserve-fds"}, true},
-                                  {{"additional-gids", "g"}, true, true},
-                                  {{"no-new-privs"}, false},
-                                  {{"help", "h"}, false}}));
+    auto p = VS_TRY(vsrun::parse(args, at, vsrun::options_of("exec")));
     if (p.positional.empty()) return make_error(EINVAL, "exec: a container id is required");
     oci::ExecOptions eo;
     eo.process_file = p.get("process");
@@ -147,11 +116,11 @@ Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci
 
 int verb_main(const std::string& verb, const std::vector<std::string>& args, size_t at,
               const oci::Options& opt, const LogSink& log) {
-    auto P = [&](const std::vector<OptSpec>& specs) { return vsrun::parse(args, at, specs); };
+    auto P = [&](const std::string& v) { return vsrun::parse(args, at, vsrun::options_of(v)); };
     auto err = [&](const Error& e) { return fail(log, e); };
     auto done = [&](const Result<int>& r) { return r ? *r : err(r.error()); };
     if (verb == "create" || verb == "run") {
-        auto p = P(kCreate);
+        auto p = P(verb);
         if (!p) return err(p.error());
         auto id = vsrun::one_id(*p, verb.c_str());
         if (!id) return err(id.error());
@@ -167,7 +136,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
     }
     if (verb == "exec") return done(verb_exec(args, at, opt));
     if (verb == "start" || verb == "state" || verb == "pause" || verb == "resume") {
-        auto p = P({{{"help", "h"}, false}});
+        auto p = P(verb);
         if (!p) return err(p.error());
         auto id = vsrun::one_id(*p, verb.c_str());
         if (!id) return err(id.error());
@@ -183,7 +152,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         return r ? kOk : err(r.error());
     }
     if (verb == "kill") {
-        auto p = P({{{"all", "a"}, false}, {{"pid", "p"}, true}, {{"help", "h"}, false}});
+        auto p = P(verb);
         if (!p) return err(p.error());
         auto id = vsrun::one_id(*p, "kill", 1);
         if (!id) return err(id.error());
@@ -193,7 +162,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
         return r ? kOk : err(r.error());
     }
     if (verb == "delete") {
-        auto p = P({{{"force", "f"}, false}, {{"help", "h"}, false}});
+        auto p = P(verb);
         if (!p) return err(p.error());
         auto id = vsrun::one_id(*p, "delete");
         if (!id) return err(id.error());
@@ -214,7 +183,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
 
 int vsrun_main(std::vector<std::string>& args) {
     size_t at = 0;
-    auto g = vsrun::parse(args, 0, kGlobal, &at);
+    auto g = vsrun::parse(args, 0, vsrun::global_options(), &at);
     if (!g) {
         log::error("{}", g.error().what());
         return kUsage;
@@ -251,16 +220,24 @@ int vsrun_main(std::vector<std::string>& args) {
     return verb_main(verb, rest, 1, opt, log);
 }
 
-const RegisterTool reg("vsrun",
-                       CommandDoc{
-                           "an OCI runtime with runc's command line",
-                           kHelp,
-                           {"--root",     "--log",  "--log-format", "--debug", "--systemd-cgroup",
-                            "--rootless", "create", "start",        "state",   "kill",
-                            "delete",     "run",    "exec",         "ps",      "pause",
-                            "resume",     "list",   "update",       "events",  "spec",
-                            "features"}},
-                       vsrun_main);
+// vsrun's CommandDoc: its global options and verbs, and each verb's options as its parser
+// takes them ("--bundle" and "-b"; --list-options adds --help).
+CommandDoc vsrun_doc() {
+    CommandDoc d{"an OCI runtime with runc's command line", kHelp, {}, {}};
+    for (const auto& spec : vsrun::global_options())
+        if (spec.names[0] != "help" && spec.names[0] != "version" && spec.names[0] != "criu")
+            d.options.push_back("--" + spec.names[0]);
+    for (const auto& [verb, specs] : vsrun::verb_options()) {
+        d.options.push_back(verb);
+        auto& opts = d.verb_options[verb];
+        for (const auto& spec : specs)
+            for (const auto& n : spec.names)
+                if (n != "help" && n != "h") opts.push_back((n.size() == 1 ? "-" : "--") + n);
+    }
+    return d;
+}
+
+const RegisterTool reg("vsrun", vsrun_doc(), vsrun_main);
 
 }  // namespace
 }  // namespace vs::cli

@@ -93,8 +93,8 @@ int list(const std::vector<std::string>& args) {
         for (auto& [name, fn] : r.tools) fmt::print("{}\n", name);
     } else if (what == "--list-keys") {
         for (auto& k : config::vserver::keys()) fmt::print("{}\n", k.pattern);
-    } else {  // --list-options VERB|TOOL
-        if (args.size() != 2) {
+    } else {  // --list-options VERB|TOOL [TOOL'S VERB]
+        if (args.size() != 2 && args.size() != 3) {
             log::error("--list-options needs one command or tool name");
             return kUsage;
         }
@@ -104,9 +104,19 @@ int list(const std::vector<std::string>& args) {
             log::error("--list-options: unknown command \"{}\"", args[1]);
             return kUsage;
         }
-        const auto& opts = v != r.guest_docs.end() ? v->second.options : t->second.options;
-        for (auto& o : opts) fmt::print("{}\n", o);
-        fmt::print("--help\n--version\n");
+        const CommandDoc& doc = v != r.guest_docs.end() ? v->second : t->second;
+        const std::vector<std::string>* opts = &doc.options;
+        if (args.size() == 3) {
+            auto sub = doc.verb_options.find(args[2]);
+            if (sub == doc.verb_options.end()) {
+                log::error("--list-options: {} has no verb \"{}\"", args[1], args[2]);
+                return kUsage;
+            }
+            opts = &sub->second;
+        }
+        for (auto& o : *opts) fmt::print("{}\n", o);
+        // A tool's verb answers --help; --version is the tool's own.
+        fmt::print("{}", args.size() == 3 ? "--help\n" : "--help\n--version\n");
     }
     return kOk;
 }

@@ -38,6 +38,9 @@ struct CommandDoc {
     std::string summary;               ///< one line, for `vserver --help`
     std::string usage;                 ///< the --help text: "usage: ...\n" then option lines
     std::vector<std::string> options;  ///< every option the command accepts, for completion
+    /// A tool with verbs of its own (vsrun create ...): each verb's options, for completion
+    /// (`vserver --list-options TOOL VERB`); the verbs are also in `options`.
+    std::map<std::string, std::vector<std::string>> verb_options;
 };
 
 struct Registry {

@@ -15,6 +15,7 @@
 #include "base/sys.hpp"
 #include "cli/registry.hpp"
 #include "cli/vsrun_args.hpp"
+#include "cli/vsrun_options.hpp"
 #include "config/oci/generate.hpp"
 #include "config/oci/parse.hpp"
 #include "config/oci/to_guest_spec.hpp"
@@ -120,8 +121,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
 }  // namespace
 
 Result<int> verb_ps(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
-    auto p = VS_TRY(
-        parse(args, at, {{{"format", "f"}, true}, {{"json"}, false}, {{"help", "h"}, false}}));
+    auto p = VS_TRY(parse(args, at, options_of("ps")));
     if (p.positional.empty()) return make_error(EINVAL, "ps: a container id is required");
     auto pids = VS_TRY(oci::pids(opt, p.positional[0]));
     // --json: vserver-ng's spelling of runc's --format json (docs/json.md).
@@ -145,11 +145,7 @@ Result<int> verb_ps(const std::vector<std::string>& args, size_t at, const oci::
 }
 
 Result<int> verb_list(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
-    auto p = VS_TRY(parse(args, at,
-                          {{{"format", "f"}, true},
-                           {{"json"}, false},
-                           {{"quiet", "q"}, false},
-                           {{"help", "h"}, false}}));
+    auto p = VS_TRY(parse(args, at, options_of("list")));
     auto all = VS_TRY(oci::list(opt));
     std::string format = p.flag("json") ? "json" : p.get("format", "table");
     if (p.flag("quiet")) {
@@ -177,17 +173,7 @@ Result<int> verb_list(const std::vector<std::string>& args, size_t at, const oci
 }
 
 Result<int> verb_update(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
-    auto p = VS_TRY(parse(args, at,
-                          {{{"resources", "r"}, true},
-                           {{"memory", "m"}, true},
-                           {{"memory-swap"}, true},
-                           {{"pids-limit"}, true},
-                           {{"cpu-shares"}, true},
-                           {{"cpu-quota"}, true},
-                           {{"cpu-period"}, true},
-                           {{"cpuset-cpus"}, true},
-                           {{"cpuset-mems"}, true},
-                           {{"help", "h"}, false}}));
+    auto p = VS_TRY(parse(args, at, options_of("update")));
     auto id = VS_TRY(one_id(p, "update"));
     auto res = VS_TRY(update_resources(p));
     VS_TRY(oci::update(opt, id, res));
@@ -195,8 +181,7 @@ Result<int> verb_update(const std::vector<std::string>& args, size_t at, const o
 }
 
 Result<int> verb_events(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
-    auto p =
-        VS_TRY(parse(args, at, {{{"stats"}, false}, {{"interval"}, true}, {{"help", "h"}, false}}));
+    auto p = VS_TRY(parse(args, at, options_of("events")));
     auto id = VS_TRY(one_id(p, "events"));
     // --interval as runc takes it: "5s", "500ms", or seconds.
     std::string iv = p.get("interval", "5s");
@@ -221,8 +206,7 @@ Result<int> verb_events(const std::vector<std::string>& args, size_t at, const o
 }
 
 Result<int> verb_spec(const std::vector<std::string>& args, size_t at, const oci::Options&) {
-    auto p = VS_TRY(
-        parse(args, at, {{{"bundle", "b"}, true}, {{"rootless"}, false}, {{"help", "h"}, false}}));
+    auto p = VS_TRY(parse(args, at, options_of("spec")));
     std::string path = p.get("bundle", ".") + "/config.json";
     // runc refuses to overwrite a config.json; so do we (O_EXCL).
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -138,6 +138,39 @@ complete_words() {
   [[ $output == $'start\nstatus' ]]
 }
 
+@test "completion: vsrun's verbs, each verb's options and values, container ids, signals" {
+  [[ -f $COMPLETION ]] || skip "no $COMPLETION"
+  local R=$VSERVER_PREFIX/vsrun
+  mkdir -p "$R"/{web,db}
+  run -0 complete_words "$VS_BIN/vsrun" --root "$R" u
+  [[ $output == update ]]
+  run -0 complete_words "$VS_BIN/vsrun" create --
+  [[ $output == *--bundle*--console-socket* && $output == *--preserve-fds* ]]
+  [[ $output != *--root* && $output != *--version* ]]
+  run -0 complete_words "$VS_BIN/vsrun" exec --e
+  [[ $output == --env ]]
+  run -0 complete_words "$VS_BIN/vsrun" events --
+  [[ $output == $'--help\n--interval\n--stats' ]]
+  run -0 complete_words "$VS_BIN/vsrun" list --
+  [[ $output == $'--format\n--help\n--json\n--quiet' ]]
+  run -0 complete_words "$VS_BIN/vsrun" ps --format ""
+  [[ $output == $'json\ntable' ]]
+  # Container ids from the state root, after the verb's options (and their values).
+  run -0 complete_words "$VS_BIN/vsrun" --root "$R" --debug exec --cwd /tmp -t ""
+  [[ $output == $'db\nweb' ]]
+  run -0 complete_words "$VS_BIN/vserver" --vsrun --root="$R" delete -f w
+  [[ $output == web ]]
+  run -0 complete_words "$VS_BIN/vsrun" --root "$R" kill web KI
+  [[ $output == KILL ]]
+  run -0 complete_words "$VS_BIN/vsrun" --root "$R" create -b /nonexistent ""
+  [[ -z $output ]]
+  run -0 complete_words "$VS_BIN/vsrun" --log-format ""
+  [[ $output == $'json\ntext' ]]
+  run -0 complete_words "$VS_BIN/vsrun" --
+  [[ $output == *--root* && $output == *--systemd-cgroup* && $output != *--stats* ]]
+  [[ $(grep -c -- --help <<<"$output") -eq 1 ]]
+}
+
 @test "completion: global options and tools, tool options" {
   [[ -f $COMPLETION ]] || skip "no $COMPLETION"
   run -0 complete_words "$VS" --v

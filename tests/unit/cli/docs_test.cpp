@@ -3,6 +3,7 @@
 // (Rendering without warnings: tests/integration/docs.bats.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -101,7 +102,17 @@ TEST(CommandDocs, EveryOptionIsOneWord) {
         }
     };
     for (auto& [n, d] : Registry::get().guest_docs) check(n, d);
-    for (auto& [n, d] : Registry::get().tool_docs) check(n, d);
+    for (auto& [n, d] : Registry::get().tool_docs) {
+        check(n, d);
+        // A tool's verbs (vsrun create ...): each is one of its words, its options one word each.
+        for (auto& [verb, opts] : d.verb_options) {
+            EXPECT_NE(std::find(d.options.begin(), d.options.end(), verb), d.options.end())
+                << n << ": verb " << verb << " is not in its options";
+            check(n + " " + verb, CommandDoc{"", "", opts, {}});
+        }
+    }
+    ASSERT_TRUE(Registry::get().tool_docs.count("vsrun"));
+    EXPECT_FALSE(Registry::get().tool_docs.at("vsrun").verb_options.at("create").empty());
 }
 
 TEST(CommandDocs, EveryConfigKeyIsInVserverConfig5) {
