@@ -12,7 +12,7 @@ teardown() { vs_teardown; }
 # A guest-side observer: lib.bash's exe_sweep_script, also logging every exe link it sees.
 OBSERVER=$(exe_sweep_script seen)
 
-@test "a guest watching /proc/*/exe in 300 exec/suexec (100 in the VM) never sees nor write-opens the host binary" {
+@test "300 (VM: 100) exec/suexec: a guest watching /proc/*/exe never sees nor write-opens vserver" {
     make_guest g1
     vs g1 start
     # The guest's /tmp is its own tmpfs: look through the init's root.
