@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -113,6 +114,39 @@ TEST(CommandDocs, EveryOptionIsOneWord) {
     }
     ASSERT_TRUE(Registry::get().tool_docs.count("vsrun"));
     EXPECT_FALSE(Registry::get().tool_docs.at("vsrun").verb_options.at("create").empty());
+}
+
+// "--name" as a man page spells it ("\-\-name"; page() reads "\-" as "-") in a word of its own.
+bool mentions(std::string text, const std::string& option) {
+    // Font changes (\fB, \fI, \fR, \fP) are not part of a word.
+    for (size_t at = 0; (at = text.find("\\f", at)) != std::string::npos;) text.erase(at, 3);
+    for (size_t at = 0; (at = text.find(option, at)) != std::string::npos; at += option.size()) {
+        size_t end = at + option.size();
+        auto part_of_name = [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        };
+        if ((at == 0 || !part_of_name(text[at - 1])) &&
+            (end == text.size() || !part_of_name(text[end])))
+            return true;
+    }
+    return false;
+}
+
+TEST(CommandDocs, EveryOptionIsInItsManPage) {
+    for (auto& [name, doc] : Registry::get().tool_docs) {
+        std::string man = page(name + ".8");
+        for (auto& o : doc.options) {
+            if (o[0] != '-') continue;
+            EXPECT_TRUE(mentions(man, o)) << o << " is not in man/" << name << ".8";
+        }
+    }
+    std::string man = page("vserver.8");
+    for (auto& [verb, doc] : Registry::get().guest_docs) {
+        for (auto& o : doc.options) {
+            if (o[0] != '-') continue;
+            EXPECT_TRUE(mentions(man, o)) << verb << " " << o << " is not in vserver.8";
+        }
+    }
 }
 
 TEST(CommandDocs, EveryConfigKeyIsInVserverConfig5) {
