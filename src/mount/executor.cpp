@@ -18,8 +18,10 @@
 #include "base/sys.hpp"
 #include "fs/resolve.hpp"
 #include "mount/bind_source.hpp"
+#include "mount/copy_up.hpp"
 #include "mount/mount_api.hpp"
 #include "mount/options.hpp"
+#include "mount/propagation.hpp"
 
 namespace vs::mount {
 
@@ -135,7 +137,10 @@ Status do_newfs(const Ctx& c, const Op& o) {
     auto t = VS_TRY(target_fd(c, o));
     if (!t) return ok();
     auto m = VS_TRY(new_fs(o.fstype, o.source, o.params, o.attrs));
-    return attach(m.get(), t->get(), o.target);
+    if (o.tmpcopyup) VS_TRY(copy_up(t->get(), m.get(), o.target));
+    VS_TRY(attach(m.get(), t->get(), o.target));
+    if (o.propagation) VS_TRY(set_propagation(m.get(), o.propagation, o.target));
+    return ok();
 }
 
 Status do_bind(const Ctx& c, const Op& o) {
@@ -154,8 +159,29 @@ Status do_bind(const Ctx& c, const Op& o) {
     if (!t) return ok();
     auto tree = VS_TRY(src ? clone_tree(src.get(), "", o.recursive)
                            : clone_tree(AT_FDCWD, o.source, o.recursive));
-    if (o.attrs) VS_TRY(set_attrs(tree.get(), o.attrs, o.recursive, o.source));
-    return attach(tree.get(), t->get(), o.target);
+    // An atime mode is set with its field cleared in one call (mount_setattr(2)), on the mount
+    // itself like the other cleared attributes.
+    constexpr uint64_t kAtimeField = 0x70;
+    uint64_t set = o.attrs, top = 0;
+    if (o.attrs_clr & kAtimeField) top = set & kAtimeField, set &= ~kAtimeField;
+    if (set) VS_TRY(set_attrs(tree.get(), set, o.recursive, o.source));
+    VS_TRY(change_attrs(tree.get(), top, o.attrs_clr, false, o.source));
+    VS_TRY(change_attrs(tree.get(), o.rec_attrs_set, o.rec_attrs_clr, true, o.source));
+    VS_TRY(attach(tree.get(), t->get(), o.target));
+    if (o.propagation) VS_TRY(set_propagation(tree.get(), o.propagation, o.target));
+    return ok();
+}
+
+/// A Bind of a tree the host made (Op::tree: an idmapped copy, its attributes set there).
+Status do_bind_tree(const Ctx& c, const Op& o, int tree) {
+    struct stat st {};
+    if (::fstat(tree, &st) < 0)
+        return errno_error(fmt::format("stat the tree of \"{}\"", o.source));
+    auto t = VS_TRY(target_fd(c, o, S_ISDIR(st.st_mode)));
+    if (!t) return ok();
+    VS_TRY(attach(tree, t->get(), o.target));
+    if (o.propagation) VS_TRY(set_propagation(tree, o.propagation, o.target));
+    return ok();
 }
 
 Status mask_one(Ctx& c, const std::string& path) {
@@ -271,7 +297,8 @@ Status open_devnull(Ctx& c) {
 }  // namespace
 
 Status execute(const Plan& plan, const std::string& root, int root_fd, int idmapped_root,
-               int lxcfs_fd, const std::function<Status()>& before_pivot) {
+               int lxcfs_fd, const std::function<Status()>& before_pivot,
+               const std::vector<int>& trees) {
     Ctx c;
     c.root = root;
     c.lxcfs_fd = lxcfs_fd;
@@ -281,8 +308,7 @@ Status execute(const Plan& plan, const std::string& root, int root_fd, int idmap
         Status s;
         switch (o.kind) {
             case OpKind::MakeRslave:
-                if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
-                    s = errno_error("make \"/\" a recursive slave mount");
+                s = root_propagation(o);
                 break;
             case OpKind::BindRoot: {
                 // The clone of the root tree, once attached on top of the root, is the mount
@@ -317,7 +343,10 @@ Status execute(const Plan& plan, const std::string& root, int root_fd, int idmap
                 s = do_newfs(c, o);
                 break;
             case OpKind::Bind:
-                s = do_bind(c, o);
+                if (o.tree >= 0 && static_cast<size_t>(o.tree) >= trees.size())
+                    s = make_error(EINVAL, "no tree {} for the bind of \"{}\"", o.tree, o.source);
+                else
+                    s = o.tree >= 0 ? do_bind_tree(c, o, trees[o.tree]) : do_bind(c, o);
                 break;
             case OpKind::MaskPath:
                 s = do_mask(c, o);
@@ -345,10 +374,12 @@ Status execute(const Plan& plan, const std::string& root, int root_fd, int idmap
                     }
                 }
                 s = do_pivot(c);
+                if (s) s = new_root_propagation(o);
                 break;
         }
         if (!s) {
             ::umask(old_umask);
+            if (!o.what.empty()) return std::move(s).wrap("{} \"{}\"", o.what, o.target);
             return std::move(s).wrap("mount step {} \"{}\"", op_kind_name(o.kind), o.target);
         }
         if (!c.rootfd && o.kind != OpKind::MakeRslave) {

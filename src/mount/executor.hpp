@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "mount/plan.hpp"
@@ -20,7 +21,9 @@ namespace vs::mount {
 /// `lxcfs_fd`: an O_PATH fd of the shared lxcfs mount, the base of Op::lxcfs binds; -1: none.
 /// `before_pivot`: runs right before the PivotRoot op, every mount made and the host's tree
 /// still reachable (OCI's createContainer hooks); its failure fails the plan.
+/// `trees`: detached mount trees the host made, attached by Bind ops with Op::tree >= 0.
 Status execute(const Plan& plan, const std::string& root, int root_fd = -1, int idmapped_root = -1,
-               int lxcfs_fd = -1, const std::function<Status()>& before_pivot = {});
+               int lxcfs_fd = -1, const std::function<Status()>& before_pivot = {},
+               const std::vector<int>& trees = {});
 
 }  // namespace vs::mount

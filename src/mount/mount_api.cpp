@@ -73,6 +73,28 @@ Status set_attrs(int mount_fd, uint64_t attrs, bool recursive, const std::string
     return ok();
 }
 
+Status change_attrs(int mount_fd, uint64_t set, uint64_t clr, bool recursive,
+                    const std::string& what) {
+    if (!set && !clr) return ok();
+    struct mount_attr a {};
+    a.attr_set = set;
+    a.attr_clr = clr;
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0u);
+    if (::mount_setattr(mount_fd, "", flags, &a, sizeof a) < 0)
+        return errno_error(
+            fmt::format("mount_setattr \"{}\" set {:#x} clear {:#x}", what, set, clr));
+    return ok();
+}
+
+Status set_propagation(int mount_fd, unsigned long flags, const std::string& what) {
+    struct mount_attr a {};
+    a.propagation = flags & ~static_cast<unsigned long>(MS_REC);
+    unsigned at = AT_EMPTY_PATH | ((flags & MS_REC) ? AT_RECURSIVE : 0u);
+    if (::mount_setattr(mount_fd, "", at, &a, sizeof a) < 0)
+        return errno_error(fmt::format("mount_setattr \"{}\" propagation {:#x}", what, flags));
+    return ok();
+}
+
 Status attach(int mount_fd, int target_fd, const std::string& what) {
     if (::move_mount(mount_fd, "", target_fd, "",
                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)

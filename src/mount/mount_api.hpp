@@ -24,6 +24,15 @@ Result<UniqueFd> clone_tree(int dirfd, const std::string& path, bool recursive);
 /// mount_setattr(2) on a mount fd (or the mount at a path fd): sets `attrs`.
 Status set_attrs(int mount_fd, uint64_t attrs, bool recursive, const std::string& what);
 
+/// mount_setattr(2) clearing `clr` then setting `set` (an atime mode needs MOUNT_ATTR__ATIME
+/// in `clr`).
+Status change_attrs(int mount_fd, uint64_t set, uint64_t clr, bool recursive,
+                    const std::string& what);
+
+/// mount_setattr(2) propagation: MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, with MS_REC
+/// for the whole tree.
+Status set_propagation(int mount_fd, unsigned long flags, const std::string& what);
+
 /// move_mount(2) of a detached mount onto the object `target_fd` refers to.
 Status attach(int mount_fd, int target_fd, const std::string& what);
 

@@ -173,8 +173,8 @@ void bound_tmpfs_inodes(std::vector<std::pair<std::string, std::string>>& params
     params.emplace_back("nr_inodes", std::to_string(std::max<unsigned long long>(kib, 64)));
 }
 
-Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
-                    const Options& opts) {
+Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e, const Options& opts,
+                    int origin) {
     std::string target = e.target;
     while (target.size() > 1 && target.back() == '/') target.pop_back();
     const std::string& t = e.fstype;
@@ -195,6 +195,7 @@ Status add_fstab_fs(Plan& p, const GuestMounts& in, const spec::FstabEntry& e,
     o.params = opts.params;
     o.attrs = opts.attrs;
     o.create = true;
+    o.origin = origin;
     if (t == "proc") {
         o.attrs |= kNosuid | kNodev | kNoexec;
         p.push_back(o);
@@ -348,7 +349,8 @@ Result<Plan> build_plan(const GuestMounts& in) {
     p.push_back(symlink("/dev/stderr", "/proc/self/fd/2"));
 
     // The admin's fstab, relative to the guest root; the hardened mounts above win.
-    for (auto& e : in.fstab) {
+    for (size_t i = 0; i < in.fstab.size(); ++i) {
+        const auto& e = in.fstab[i];
         VS_TRY(check_target(e.target));
         if (is_managed_target(e.target)) continue;
         auto opts = VS_TRY(parse_options(e.options).wrap("fstab entry \"{}\"", e.target));
@@ -364,10 +366,11 @@ Result<Plan> build_plan(const GuestMounts& in) {
             o.recursive = opts.recursive;
             o.create = true;
             o.fstab_bind = true;
+            o.origin = static_cast<int>(i);
             p.push_back(o);
             continue;
         }
-        VS_TRY(add_fstab_fs(p, in, e, opts));
+        VS_TRY(add_fstab_fs(p, in, e, opts, static_cast<int>(i)));
     }
 
     p.push_back(op(OpKind::PivotRoot, "/"));

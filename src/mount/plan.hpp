@@ -49,6 +49,26 @@ struct Op {
     bool lxcfs = false;
     mode_t mode = 0;                ///< Device, Mkdir
     unsigned major = 0, minor = 0;  ///< Device
+    /// NewFs and Bind of an fstab line: its index in GuestMounts::fstab (-1: none), for callers
+    /// that refine the op (vsrun's config.json mounts).
+    int origin = -1;
+    /// Bind: attributes cleared on the mount itself (mount_setattr attr_clr), and attributes set
+    /// and cleared on the whole tree after that (the "r" options of OCI mounts).
+    uint64_t attrs_clr = 0;
+    uint64_t rec_attrs_set = 0, rec_attrs_clr = 0;
+    /// MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, with MS_REC for the whole tree (0:
+    /// none). NewFs, Bind: applied once the mount is attached. MakeRslave: the propagation of
+    /// "/" instead of MS_REC|MS_SLAVE, and the mount holding `source` (the root) is then made
+    /// private (slave when MS_SLAVE is asked), so the root's bind never propagates out of the
+    /// namespace. PivotRoot: applied to the new "/" (shared or unbindable only).
+    unsigned long propagation = 0;
+    /// NewFs of a tmpfs: starts with a copy of what the directory it covers holds.
+    bool tmpcopyup = false;
+    /// Bind: attach the detached tree `trees[tree]` given to mount::execute (made on the host,
+    /// e.g. idmapped) instead of a copy of `source`; -1: none.
+    int tree = -1;
+    /// What the op comes from, for errors ("mounts[3]"); "" names the op by its target only.
+    std::string what;
 };
 
 using Plan = std::vector<Op>;

@@ -16,7 +16,11 @@
 
 namespace vs::ns {
 
-Result<UniqueFd> scratch_userns(uint32_t host_base, uint32_t count) {
+namespace {
+
+/// A child in a new user namespace, mapped by `map` (called with its pid), as an fd.
+template <typename Map>
+Result<UniqueFd> make_userns(Map map) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) < 0) return errno_error("pipe for a scratch user namespace");
     UniqueFd rd(p[0]), wr(p[1]);
@@ -37,8 +41,21 @@ Result<UniqueFd> scratch_userns(uint32_t host_base, uint32_t count) {
         while (::waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {
         }
     });
-    VS_TRY(write_id_maps(static_cast<pid_t>(pid), host_base, count));
+    VS_TRY(map(static_cast<pid_t>(pid)));
     return sys::open(fmt::format("/proc/{}/ns/user", pid), O_RDONLY | O_CLOEXEC);
+}
+
+}  // namespace
+
+Result<UniqueFd> scratch_userns(uint32_t host_base, uint32_t count) {
+    return make_userns([&](pid_t pid) { return write_id_maps(pid, host_base, count); });
+}
+
+Result<UniqueFd> scratch_userns_maps(const std::string& uid_map, const std::string& gid_map) {
+    return make_userns([&](pid_t pid) -> Status {
+        VS_TRY(sys::write_file(fmt::format("/proc/{}/uid_map", pid), uid_map).wrap("uid_map"));
+        return sys::write_file(fmt::format("/proc/{}/gid_map", pid), gid_map).wrap("gid_map");
+    });
 }
 
 }  // namespace vs::ns

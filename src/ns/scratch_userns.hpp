@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
@@ -13,5 +14,9 @@ namespace vs::ns {
 /// that made it has exited by the time this returns: the fd alone keeps the namespace, e.g.
 /// for mount_setattr(MOUNT_ATTR_IDMAP) probes. Needs CAP_SETUID and CAP_SETGID.
 Result<UniqueFd> scratch_userns(uint32_t host_base, uint32_t count);
+
+/// The same with whole uid_map and gid_map texts ("0 100000 65536\n..."), as config.json's
+/// idmapped mounts give them.
+Result<UniqueFd> scratch_userns_maps(const std::string& uid_map, const std::string& gid_map);
 
 }  // namespace vs::ns

@@ -369,6 +369,62 @@ teardown() { vsrun_teardown; }
     [ ! -e "$VSRUN_ROOT/hc4" ]
 }
 
+@test "mounts: propagation options, rootfsPropagation, tmpcopyup, idmap; unknown options named" {
+    mkdir -p "$VSERVER_PREFIX"/{pa,pb,idm}
+    touch "$VSERVER_PREFIX/idm/f"
+    # pb: a shared mount of the host, which a bind keeps receiving from unless made private.
+    mount --bind "$VSERVER_PREFIX/pb" "$VSERVER_PREFIX/pb"
+    mount --make-shared "$VSERVER_PREFIX/pb"
+    local host_mounts
+    host_mounts=$(prefix_mounts)
+    # What the container's mountinfo says of a mount point, from the host.
+    prop() { awk -v m="$2" '$5 == m {for (i = 7; $i != "-"; i++) printf "%s ", $i}' \
+        "/proc/$1/mountinfo"; }
+    local m='.mounts += [
+        {"destination": "/mnt/a", "type": "bind", "source": "\($p)/pa",
+         "options": ["rbind", "rshared"]},
+        {"destination": "/mnt/b", "type": "bind", "source": "\($p)/pb",
+         "options": ["rbind", "private"]},
+        {"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
+         "options": ["tmpcopyup", "size=1m"]},
+        {"destination": "/mnt/i", "type": "bind", "source": "\($p)/idm",
+         "options": ["rbind", "idmap", "ro"],
+         "uidMappings": [{"containerID": 0, "hostID": 4242, "size": 1}],
+         "gidMappings": [{"containerID": 0, "hostID": 4343, "size": 1}]}] |
+        .linux.rootfsPropagation = "private"'
+    b=$(make_bundle mp1 /bin/sh -c 'cat /etc/passwd; stat -c "%u %g" /mnt/i/f; sleep 300')
+    jq --arg p "$VSERVER_PREFIX" "$m" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" mp1 >"$VSERVER_PREFIX/mp1.out"
+    pid=$(state_pid mp1)
+    [[ $(prop "$pid" /mnt/a) == *shared:* ]]
+    [[ $(prop "$pid" /mnt/b) != *shared:* && $(prop "$pid" /mnt/b) != *master:* ]]
+    for i in $(seq 50); do [ -s "$VSERVER_PREFIX/mp1.out" ] && break; sleep 0.02; done
+    grep -q '^root:x:0:0' "$VSERVER_PREFIX/mp1.out"
+    grep -qx '4242 4343' "$VSERVER_PREFIX/mp1.out"
+    awk '$5 == "/etc" {print $0}' "/proc/$pid/mountinfo" | grep -q ' - tmpfs '
+    awk '$5 == "/mnt/i" {print $6}' "/proc/$pid/mountinfo" | grep -q '^ro,'
+    # Nothing reached the host's namespace.
+    [ "$(prefix_mounts)" = "$host_mounts" ]
+    vsrun delete --force mp1
+    # rshared root: shared once it is "/", and still nothing of it on the host.
+    b=$(make_bundle mp2)
+    jq '.linux.rootfsPropagation = "rshared"' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" mp2
+    [[ $(prop "$(state_pid mp2)" /) == *shared:* ]]
+    [ "$(prefix_mounts)" = "$host_mounts" ]
+    vsrun delete --force mp2
+    # An option the filesystem does not know fails the create, naming the mount.
+    b=$(make_bundle mp3)
+    jq '.mounts += [{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs",
+        "options": ["nosuch"]}]' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run vsrun create -b "$b" mp3
+    [ "$status" -eq 1 ]
+    [[ $output == *'mounts[7] "/mnt/t"'*nosuch* ]]
+    [ ! -e "$VSRUN_ROOT/mp3" ]
+    [ "$(prefix_mounts)" = "$host_mounts" ]
+    umount "$VSERVER_PREFIX/pb"
+}
+
 @test "terminal: the pty master goes to --console-socket; an LSM the kernel lacks is refused" {
     no_cgroup
     python3 - "$VSERVER_PREFIX/console.sock" "$VSERVER_PREFIX/console.out" <<'PY' &
@@ -467,9 +523,13 @@ PY
     b=$(make_bundle u1)
     jq '.linux.namespaces += [{"type": "user"}] |
         .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
-        .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]' \
-        "$b/config.json" >"$b/c"
+        .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
+        .mounts += [{"destination": "/root", "type": "bind", "source": $p,
+                     "options": ["rbind", "idmap"]}]' \
+        --arg p "$VSERVER_PREFIX/idm" "$b/config.json" >"$b/c"
     mv "$b/c" "$b/config.json"
+    mkdir -p "$VSERVER_PREFIX/idm"
+    touch "$VSERVER_PREFIX/idm/f"
     vsrun run -d -b "$b" u1
     pid=$(state_pid u1)
     grep -q "^Uid:[[:space:]]200000[[:space:]]" "/proc/$pid/status"
@@ -478,6 +538,10 @@ PY
     [[ ${lines[1]} =~ ^\ *0\ +200000\ +65536$ ]]
     run vsrun exec --user 1000:1000 u1 id
     [ "$output" = "uid=1000 gid=1000 groups=1000" ]
+    # "idmap" without mappings: through the container's user namespace, so the host's root-owned
+    # file is its root's (65534, nobody, without the idmap).
+    run vsrun exec u1 stat -c "%u %g" /root/f
+    [ "$output" = "0 0" ]
 }
 
 @test "run in the foreground forwards signals to the process and returns its status" {

@@ -115,19 +115,6 @@ Status refuse_unsupported(const spec::oci::Spec& s) {
         return make_error(ENOTSUP, "linux.mountLabel \"{}\": the kernel has no selinux",
                           s.linux.mount_label);
     if (!s.linux.mount_label.empty()) return make_error(ENOTSUP, "linux.mountLabel: not supported");
-    if (s.linux.rootfs_propagation.type == spec::oci::Propagation::Shared)
-        return make_error(ENOTSUP,
-                          "linux.rootfsPropagation: shared is not supported (the "
-                          "container's mounts are a slave of the host's)");
-    for (size_t i = 0; i < s.mounts.size(); ++i) {
-        const auto& m = s.mounts[i];
-        if (m.idmap || !m.uid_mappings.empty())
-            return make_error(ENOTSUP, "mounts[{}] \"{}\": idmapped mounts are not supported", i,
-                              m.destination);
-        if (m.tmpcopyup)
-            return make_error(ENOTSUP, "mounts[{}] \"{}\": tmpcopyup is not supported", i,
-                              m.destination);
-    }
     return ok();
 }
 
@@ -149,6 +136,7 @@ struct Create {
     bool no_device_cgroup = false;
     uint64_t new_ns = CLONE_NEWNS;
     runtime::oci::ChildPlan plan;
+    std::vector<size_t> idmapped;  ///< mounts[] indexes of the idmapped binds, in tree order
     std::vector<cgroup::Manager::SelfJoin> self_join;
     std::optional<proc::Child> child;
     Rollback rb;
@@ -348,7 +336,7 @@ struct Create {
         paths.cgroup_parent = rec.cgroup_parent;
         plan.mounts =
             VS_TRY(container_mount_plan(spec, rec.ns_flags & CLONE_NEWNET, new_ns & CLONE_NEWUSER,
-                                        cgroup_views(paths, rec.cgroup_name, *cg)));
+                                        cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
         return ok();
     }
 
@@ -385,6 +373,27 @@ struct Create {
             VS_TRY(sys::write_file(fmt::format("/proc/{}/gid_map", pid),
                                    map_text(spec.linux.gid_mappings))
                        .wrap("linux.gidMappings"));
+        }
+        return ok();
+    }
+
+    /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
+    /// filesystem, which the child in its user namespace lacks) and sent to the child before
+    /// Go, in the order of their Op::tree. A mount without its own mappings takes the
+    /// container's user namespace: new (the child's, mapped by now) or joined by path.
+    Status send_trees() {
+        if (idmapped.empty()) return ok();
+        UniqueFd userns;
+        for (const auto& n : spec.linux.namespaces)
+            if (n.type == NamespaceType::User)
+                userns = VS_TRY(sys::open(n.path.empty()
+                                              ? fmt::format("/proc/{}/ns/user", child->pidfd.pid())
+                                              : n.path,
+                                          O_RDONLY | O_CLOEXEC)
+                                    .wrap("the user namespace for idmapped mounts"));
+        for (size_t i : idmapped) {
+            auto tree = VS_TRY(make_idmapped_tree(spec.mounts[i], i, userns.get()));
+            VS_TRY(child->channel.send_fd(tree.get()));
         }
         return ok();
     }
@@ -465,6 +474,7 @@ Result<pid_t> create(const Options& opt, const std::string& id, const CreateOpti
         VS_TRY(c.make_fifo());
         VS_TRY(c.prepare());
         VS_TRY(c.spawn());
+        VS_TRY(c.send_trees());
         VS_TRY(c.runtime_hooks());
         VS_TRY(c.wait_exec().wrap("create container \"{}\"", id));
         return c.record();

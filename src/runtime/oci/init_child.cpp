@@ -27,11 +27,13 @@ namespace vs::runtime::oci {
 
 namespace {
 
-bool await_go(proc::SyncChannel& ch) {
+/// Waits for Go, keeping the trees (idmapped binds) sent before it, in order.
+bool await_go(proc::SyncChannel& ch, std::vector<UniqueFd>& trees) {
     for (;;) {
         auto m = ch.recv();
         if (!m || m->eof) return false;
         if (m->type == proc::SyncMsg::Go) return true;
+        if (m->type == proc::SyncMsg::Fd) trees.push_back(std::move(m->fd));
     }
 }
 
@@ -81,7 +83,10 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
         if (::setns(fd, static_cast<int>(flag)) < 0)
             return errno_error(fmt::format("join the namespace (setns type {:#x})", flag));
     for (auto [fd, flag] : p.join) ::close(fd);
-    if (!await_go(ch)) return make_error(ECANCELED, "vsrun create went away");
+    std::vector<UniqueFd> trees;
+    if (!await_go(ch, trees)) return make_error(ECANCELED, "vsrun create went away");
+    std::vector<int> tree_fds;
+    for (const auto& t : trees) tree_fds.push_back(t.get());
     // An anonymous session keyring of its own, so the container never sees the keys of the
     // caller's session (keyctl(2) KEYCTL_JOIN_SESSION_KEYRING with no name). ENOSYS: a kernel
     // without keys has none to share.
@@ -96,10 +101,11 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     if (pr.oom_score_adj)
         VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*pr.oom_score_adj))
                    .wrap("process.oomScoreAdj"));
-    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get(), -1, -1, [&p] {
-               return create_container_hooks(p);
-           }).wrap("root \"{}\"", p.rootfs));
+    auto hooks = [&p] { return create_container_hooks(p); };
+    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get(), -1, -1, hooks, tree_fds)
+               .wrap("root \"{}\"", p.rootfs));
     rootfd.reset();
+    trees.clear();
     if (p.new_utsns && !c.hostname.empty()) VS_TRY(ns::set_uts_in_child(c.hostname, c.domainname));
     VS_TRY(apply_rlimits(p.rlimits).wrap("process.rlimits"));
     if (pr.terminal) VS_TRY(setup_terminal(p));
