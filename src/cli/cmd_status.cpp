@@ -68,6 +68,11 @@ int cmd_status(GuestCommand& c) {
                 fmt::print("Addresses:           {}\n", a);
             if (!r->warning.empty())
                 fmt::print("Warning:             {}\n", str::escape_control(r->warning));
+            if (!r->socket_guard_gap.empty())
+                fmt::print(
+                    "Note:                i386 socketcall() can create AF_ALG/AF_VSOCK "
+                    "sockets: {}\n",
+                    str::escape_control(r->socket_guard_gap));
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

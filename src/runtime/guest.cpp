@@ -85,6 +85,7 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
                              static_cast<double>(proc::clock_ticks());
             r.uptime_s = proc::uptime_seconds() - started;
             r.warning = lxcfs::guest_problem(paths, name, seen.state->init_pid);
+            r.socket_guard_gap = seen.state->socket_guard_gap;
         }
     }
     return r;

@@ -75,6 +75,12 @@ struct GuestStart {
     /// gets default_tasks_max(), so a fork bomb cannot take every pid of the host.
     Status make_cgroup();
 
+    /// The BPF LSM guard (lsm/socket_guard.hpp) on the guest's cgroup2 node, attached before
+    /// any process of the guest exists: it refuses the socket families the seccomp filter
+    /// refuses, on the i386 socketcall(2) path too. Where the kernel cannot run it the guest
+    /// starts with the filter alone and the state records why, for `status`.
+    Status guard_sockets();
+
     /// What the child executes: mounts, rlimits, seccomp program, hostname, PID 1's argv.
     Status plan_init();
 

@@ -57,6 +57,9 @@ struct StatusReport {
     double uptime_s = 0;
     std::string detail;   ///< a line explaining leftovers, if any
     std::string warning;  ///< running, but something it relies on is gone (lxcfs), and the fix
+    /// running, and i386 socketcall(2) can reach the socket families the seccomp filter refuses
+    /// (the kernel cannot run the BPF LSM guard): why, and the fix
+    std::string socket_guard_gap;
 };
 /// Never blocks on a start/stop in progress and never changes anything.
 Result<StatusReport> status(const config::Paths& paths, const std::string& name);

@@ -14,6 +14,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/addresses.hpp"
+#include "lsm/socket_guard.hpp"
 #include "mount/idmap.hpp"
 #include "mount/root_check.hpp"
 #include "ns/join.hpp"
@@ -116,7 +117,20 @@ Status GuestStart::make_cgroup() {
     if (!res.pids_max) res.pids_max = default_tasks_max();
     VS_TRY(cg->apply(res).wrap("cgroup limits of guest \"{}\"", name));
     st.cgroup2_path = cg->unified_path();
+    VS_TRY(guard_sockets());
     return fault_point("after-cgroup");
+}
+
+Status GuestStart::guard_sockets() {
+    if (spec.seccomp_profile != "default") return ok();  // "unconfined" refuses no family
+    if (st.cgroup2_path.empty()) {
+        st.socket_guard_gap = "no cgroup2 hierarchy to attach the BPF LSM guard to";
+        return ok();
+    }
+    const std::string cache = paths.run_dir + "/.bpf-lsm-support";
+    if (!VS_TRY(lsm::attach(st.cgroup2_path, cache).wrap("guest \"{}\"", name)))
+        st.socket_guard_gap = lsm::support(cache).reason;
+    return ok();
 }
 
 Status GuestStart::plan_init() {

@@ -40,6 +40,7 @@ std::string to_json(const GuestState& s) {
         {"cgroup2_path", s.cgroup2_path},
         {"root", s.root},
     };
+    if (!s.socket_guard_gap.empty()) j["socket_guard_gap"] = s.socket_guard_gap;
     return j.dump(2) + "\n";
 }
 
@@ -63,6 +64,7 @@ Result<GuestState> from_json(const std::string& text) {
         s.cgroup_layout = j.value("cgroup_layout", "");
         s.cgroup2_path = j.value("cgroup2_path", "");
         s.root = j.value("root", "");
+        s.socket_guard_gap = j.value("socket_guard_gap", "");
         if (s.init_pid < 0) return make_error(EINVAL, "state: init_pid {} is negative", s.init_pid);
         return s;
     } catch (const std::exception& e) {

@@ -28,6 +28,10 @@ struct GuestState {
     std::string cgroup_layout;     ///< "v1", "v2", "hybrid"
     std::string cgroup2_path;      ///< the guest's cgroup2 dir (may be "")
     std::string root;              ///< the guest root it was started from
+    /// Why the i386 socketcall(2) path to the refused socket families is open for this guest
+    /// (the kernel cannot run the BPF LSM guard, lsm/socket_guard.hpp); "" when guarded or
+    /// when its seccomp profile refuses no family.
+    std::string socket_guard_gap;
 };
 
 std::string to_json(const GuestState& s);

@@ -478,7 +478,8 @@ std::vector<Probe> probes() {
          },
          nullptr,
          close_fd},
-        // socketcall(SYS_SOCKET) hides the family behind a pointer (documented gap).
+        // socketcall(SYS_SOCKET) hides the family behind a pointer seccomp cannot read: the
+        // BPF LSM guard on the guest's cgroup refuses it (docs/security.md).
         {"socketcall(SOCKET,AF_VSOCK)",
          {-1, 102},
          [](Abi) {
@@ -487,6 +488,17 @@ std::vector<Probe> probes() {
          [] {
              s_sockargs[0] = AF_VSOCK;
              s_sockargs[1] = SOCK_STREAM;
+             s_sockargs[2] = 0;
+         },
+         close_fd},
+        {"socketcall(SOCKET,AF_ALG)",
+         {-1, 102},
+         [](Abi) {
+             return same({1 /* SYS_SOCKET */, low(s_sockargs)});
+         },
+         [] {
+             s_sockargs[0] = AF_ALG;
+             s_sockargs[1] = SOCK_SEQPACKET;
              s_sockargs[2] = 0;
          },
          close_fd},

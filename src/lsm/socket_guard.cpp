@@ -1,0 +1,245 @@
+// lsm: loads bpf/sock_families.bpf.c with libbpf and attaches it to guests' cgroup2 nodes.
+#include "lsm/socket_guard.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "base/log.hpp"
+#include "base/strings.hpp"
+#include "base/sys.hpp"
+
+// The ELF bytes of bpf/sock_families.bpf.c, embedded by CMake ("BPF programs").
+extern "C" {
+extern const unsigned char vs_bpf_sock_families_start[];
+extern const unsigned char vs_bpf_sock_families_end[];
+}
+
+namespace vs::lsm {
+
+namespace {
+
+// The program's name in the object and in the kernel (bpf_prog_info.name keeps 15 bytes).
+constexpr const char* kProgName = "vs_sock_guard";
+// The kernel function an lsm_cgroup/socket_create program attaches to.
+constexpr const char* kHook = "bpf_lsm_socket_create";
+
+std::string_view object() {
+    return {reinterpret_cast<const char*>(vs_bpf_sock_families_start),
+            static_cast<size_t>(vs_bpf_sock_families_end - vs_bpf_sock_families_start)};
+}
+
+int quiet_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
+    if (level == LIBBPF_DEBUG && !log::enabled(log::Level::Debug)) return 0;
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    std::string s(buf);
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    log::debug("libbpf: {}", s);
+    return 0;
+}
+
+Error bpf_error(int ret, std::string what) { return Error(ret < 0 ? -ret : EIO, std::move(what)); }
+
+struct ObjClose {
+    void operator()(bpf_object* o) const { bpf_object__close(o); }
+};
+struct BtfFree {
+    void operator()(btf* b) const { btf__free(b); }
+};
+
+// FNV-1a of the embedded object: a cache written for another build's program is not reused.
+uint64_t object_hash() {
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : object()) h = (h ^ c) * 1099511628211ULL;
+    return h;
+}
+
+// The active LSMs, "lockdown,capability,landlock,bpf". systemd mounts securityfs on
+// /sys/kernel/security; where nothing is mounted there, a detached instance (fsmount without
+// move_mount: in no mount namespace, gone with its fd) is read instead.
+Result<std::string> active_lsms() {
+    if (auto s = sys::read_file("/sys/kernel/security/lsm"); s) return std::string(str::trim(*s));
+    int f = ::fsopen("securityfs", FSOPEN_CLOEXEC);
+    if (f < 0) return errno_error("fsopen securityfs");
+    UniqueFd fs(f);
+    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return errno_error("create securityfs");
+    int m = ::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+    if (m < 0) return errno_error("fsmount securityfs");
+    UniqueFd mnt(m);
+    auto fd = VS_TRY(
+        sys::open_at(mnt.get(), "lsm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC).wrap("securityfs"));
+    return std::string(str::trim(VS_TRY(sys::read_all(fd.get(), "securityfs lsm", 4096))));
+}
+
+// Loads the program for the hook whose BTF id is `btf_id`. Only the instructions are taken
+// from the object (libbpf's own load would parse the kernel's BTF again to find the id).
+Result<UniqueFd> load(uint32_t btf_id) {
+    libbpf_set_print(quiet_print);
+    auto bytes = object();
+    LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "vs_sock_families");
+    std::unique_ptr<bpf_object, ObjClose> obj(
+        bpf_object__open_mem(bytes.data(), bytes.size(), &oo));
+    if (!obj) return errno_error("open the embedded BPF object sock_families");
+    bpf_program* p = bpf_object__find_program_by_name(obj.get(), kProgName);
+    if (!p) return make_error(ENOENT, "BPF program {} missing from its object", kProgName);
+    LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_LSM_CGROUP,
+                .attach_btf_id = btf_id);
+    int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, kProgName, "GPL", bpf_program__insns(p),
+                           bpf_program__insn_cnt(p), &lo);
+    if (fd < 0) return bpf_error(fd, fmt::format("load BPF program {}", kProgName));
+    return UniqueFd(fd);
+}
+
+Support probe() {
+    Support s;
+    auto lsms = active_lsms();
+    if (!lsms) {
+        s.reason = "cannot read the kernel's active LSM list: " + lsms.error().what();
+        return s;
+    }
+    bool bpf = false;
+    for (auto& n : str::split(*lsms, ',')) bpf = bpf || n == "bpf";
+    if (!bpf) {
+        s.reason = fmt::format(
+            "the bpf LSM is not active (active: {}); boot with lsm={},bpf on the kernel "
+            "command line",
+            *lsms, *lsms);
+        return s;
+    }
+    errno = 0;
+    std::unique_ptr<btf, BtfFree> vmlinux(btf__load_vmlinux_btf());
+    if (!vmlinux) {
+        s.reason =
+            Error(errno ? errno : ENOENT, "the kernel's BTF (/sys/kernel/btf/vmlinux)").what();
+        return s;
+    }
+    int id = btf__find_by_name_kind(vmlinux.get(), kHook, BTF_KIND_FUNC);
+    if (id <= 0) {
+        s.reason = fmt::format("the kernel has no {} (CONFIG_BPF_LSM)", kHook);
+        return s;
+    }
+    if (auto fd = load(static_cast<uint32_t>(id)); !fd) {
+        // EINVAL before Linux 6.0 (no BPF_LSM_CGROUP); EPERM or ENOTSUPP where the kernel
+        // runs no BPF trampolines.
+        s.reason =
+            "the kernel refuses lsm_cgroup BPF programs (Linux 6.0 or later with BPF "
+            "trampolines): " +
+            fd.error().what();
+        return s;
+    }
+    s.usable = true;
+    s.btf_id = static_cast<uint32_t>(id);
+    return s;
+}
+
+// Cache file: "<boot id> <object hash>", then "usable <btf id>" or "unusable <reason>".
+std::string cache_key() {
+    auto boot = sys::read_file("/proc/sys/kernel/random/boot_id");
+    if (!boot) return {};
+    return fmt::format("{} {:016x}", str::trim(*boot), object_hash());
+}
+
+std::optional<Support> read_cache(const std::string& file, const std::string& key) {
+    auto text = sys::read_file(file);
+    if (!text) return std::nullopt;
+    auto ls = str::lines(*text);
+    if (ls.size() < 2 || ls[0] != key) return std::nullopt;
+    Support s;
+    if (str::starts_with(ls[1], "usable ")) {
+        auto id = str::parse_u64(ls[1].substr(7));
+        if (!id || *id == 0 || *id > UINT32_MAX) return std::nullopt;
+        s.usable = true;
+        s.btf_id = static_cast<uint32_t>(*id);
+        return s;
+    }
+    if (str::starts_with(ls[1], "unusable ")) {
+        s.reason = ls[1].substr(9);
+        return s;
+    }
+    return std::nullopt;
+}
+
+Result<std::vector<uint32_t>> our_prog_ids(int cgfd) {
+    uint32_t ids[64];
+    uint32_t cnt = 64, flags = 0;
+    int r = bpf_prog_query(cgfd, BPF_LSM_CGROUP, 0, &flags, ids, &cnt);
+    if (r < 0) return bpf_error(r, "query the cgroup's lsm_cgroup BPF programs");
+    std::vector<uint32_t> out;
+    for (uint32_t i = 0; i < cnt && i < 64; ++i) {
+        int fd = bpf_prog_get_fd_by_id(ids[i]);
+        if (fd < 0) continue;  // detached meanwhile
+        UniqueFd pfd(fd);
+        bpf_prog_info info{};
+        uint32_t len = sizeof info;
+        if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) == 0 &&
+            std::strncmp(info.name, kProgName, sizeof info.name) == 0)
+            out.push_back(ids[i]);
+    }
+    return out;
+}
+
+Result<UniqueFd> open_cgroup(const std::string& path) {
+    return sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC).wrap("open cgroup2 node");
+}
+
+}  // namespace
+
+Support support(const std::string& cache_file) {
+    const std::string key = cache_key();
+    if (!key.empty())
+        if (auto c = read_cache(cache_file, key)) return *c;
+    Support s = probe();
+    if (!s.usable) log::debug("socket family guard unavailable: {}", s.reason);
+    if (!key.empty()) {
+        std::string body = s.usable ? fmt::format("usable {}", s.btf_id)
+                                    : "unusable " + str::escape_control(s.reason);
+        if (auto w = sys::write_file_atomic(cache_file, key + "\n" + body + "\n", 0644); !w)
+            log::debug("cannot remember the socket guard probe: {}", w.error().what());
+    }
+    return s;
+}
+
+Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file) {
+    Support s = support(cache_file);
+    if (!s.usable) return false;
+    auto what = [&] { return fmt::format("guard the socket families of \"{}\"", cgroup2_path); };
+    auto cg = VS_TRY(open_cgroup(cgroup2_path).wrap("{}", what()));
+    if (!VS_TRY(our_prog_ids(cg.get()).wrap("{}", what())).empty()) return true;
+    auto prog = VS_TRY(load(s.btf_id).wrap("{}", what()));
+    // ALLOW_MULTI: the guest's own child cgroups (a systemd guest makes them) inherit the
+    // program and cannot replace it; further programs can still be attached beside it.
+    int r = bpf_prog_attach(prog.get(), cg.get(), BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
+    if (r < 0) return bpf_error(r, what() + ": attach BPF program");
+    // The attachment holds the program; our fd goes with `prog`.
+    return true;
+}
+
+Result<bool> attached(const std::string& cgroup2_path) {
+    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    return !VS_TRY(our_prog_ids(cg.get())).empty();
+}
+
+Status detach(const std::string& cgroup2_path) {
+    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    for (uint32_t id : VS_TRY(our_prog_ids(cg.get()))) {
+        UniqueFd pfd(bpf_prog_get_fd_by_id(id));
+        if (!pfd) continue;
+        int r = bpf_prog_detach2(pfd.get(), cg.get(), BPF_LSM_CGROUP);
+        if (r < 0 && r != -ENOENT)
+            return bpf_error(r, fmt::format("detach BPF program {} from \"{}\"", id, cgroup2_path));
+    }
+    return ok();
+}
+
+}  // namespace vs::lsm

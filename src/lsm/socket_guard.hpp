@@ -1,0 +1,44 @@
+// lsm: the per-guest BPF LSM program that refuses the socket families the seccomp filter refuses,
+// on every system call ABI (bpf/sock_families.bpf.c), and whether this kernel can run it.
+//
+// The seccomp filter checks socket(2)'s family argument, but i386's socketcall(SYS_SOCKET, args)
+// passes it through a pointer seccomp cannot read, and refusing socketcall outright breaks i386
+// glibc. The LSM's socket_create hook sees the family whatever the entry point. It needs Linux
+// 6.0+ (BPF_LSM_CGROUP) and "bpf" in the active LSM list (CONFIG_LSM or lsm= at boot); where
+// either is missing, guests still start, with the seccomp filter only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.hpp"
+
+namespace vs::lsm {
+
+/// Whether this kernel runs the guard, found once per boot (see support()).
+struct Support {
+    bool usable = false;
+    uint32_t btf_id = 0;  ///< bpf_lsm_socket_create in the kernel's BTF (the program's target)
+    std::string reason;   ///< why not usable, with the fix where there is one
+};
+
+/// Probes the kernel: the active LSM list (securityfs, read from a detached mount when it is not
+/// mounted), the hook's BTF id and a test load of the program. Parsing the kernel's BTF costs
+/// more than a whole guest start, so the answer is remembered in `cache_file` with the boot id
+/// (nothing of it changes before a reboot) and later calls read that file. A cache that cannot
+/// be written is not an error.
+Support support(const std::string& cache_file);
+
+/// Attaches the guard to the cgroup2 directory `cgroup2_path` (once: a guard already there is
+/// kept). Every process in that subtree then gets EAFNOSUPPORT for the refused families from
+/// socket(2) and socketcall(2) alike; the kernel drops the program with the cgroup. Returns
+/// false, attaching nothing, when support() says the kernel cannot run it.
+Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file);
+
+/// Whether the guard is attached to `cgroup2_path`.
+Result<bool> attached(const std::string& cgroup2_path);
+
+/// Removes the guard from `cgroup2_path` (tests: the check that the guard is what refuses).
+Status detach(const std::string& cgroup2_path);
+
+}  // namespace vs::lsm
