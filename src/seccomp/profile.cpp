@@ -35,7 +35,9 @@ constexpr uint64_t kNewTime = 0x80;  // CLONE_NEWTIME, absent from older headers
 // READ_IMPLIES_EXEC, MMAP_PAGE_ZERO, ...) gets the default action.
 constexpr uint64_t kPersonalities[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
 
-// Socket families refused with EAFNOSUPPORT, as a kernel without them would answer.
+// Socket families refused with EAFNOSUPPORT, as a kernel without them would answer. The BPF LSM
+// socket guard (bpf/sock_families.bpf.c) refuses the same list for i386 socketcall(SYS_SOCKET),
+// whose family this filter cannot read: change both together.
 constexpr uint64_t kDeniedFamilies[] = {AF_ALG, AF_VSOCK};
 constexpr uint64_t kFirstUnknownFamily = 46;  // AF_MAX of Linux 6.x: AF_MCTP (45) + 1
 
