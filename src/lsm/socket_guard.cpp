@@ -171,12 +171,15 @@ std::optional<Support> read_cache(const std::string& file, const std::string& ke
 }
 
 Result<std::vector<uint32_t>> our_prog_ids(int cgfd) {
-    uint32_t ids[64];
-    uint32_t cnt = 64, flags = 0;
-    int r = bpf_prog_query(cgfd, BPF_LSM_CGROUP, 0, &flags, ids, &cnt);
+    uint32_t ids[64] = {}, flags[64] = {};
+    // For BPF_LSM_CGROUP the kernel wants each program's attach flags asked for with its id
+    // (EINVAL otherwise): programs of one cgroup may differ there.
+    LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = 64,
+                .prog_attach_flags = flags);
+    int r = bpf_prog_query_opts(cgfd, BPF_LSM_CGROUP, &q);
     if (r < 0) return bpf_error(r, "query the cgroup's lsm_cgroup BPF programs");
     std::vector<uint32_t> out;
-    for (uint32_t i = 0; i < cnt && i < 64; ++i) {
+    for (uint32_t i = 0; i < q.prog_cnt && i < 64; ++i) {
         int fd = bpf_prog_get_fd_by_id(ids[i]);
         if (fd < 0) continue;  // detached meanwhile
         UniqueFd pfd(fd);
