@@ -16,6 +16,7 @@
 #include "base/scope_exit.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/context_alloc.hpp"
 #include "config/vserver/new_config.hpp"
 #include "config/vserver/read.hpp"
@@ -169,6 +170,14 @@ public:
             return make_error(EEXIST,
                               "build: guest {} already exists ({}); use --force to replace it",
                               s_.name, cfg_exists_ ? cfg_ : root);
+        // A guest of util-vserver's legacy format is converted, not shadowed by a new one.
+        std::string legacy = config::legacy::legacy_file(paths_, s_.name);
+        struct stat st {};
+        if (!cfg_exists_ && !req_.force && ::lstat(legacy.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+            return make_error(EEXIST,
+                              "build: guest {} exists in the legacy config \"{}\": convert it "
+                              "with `vserver {} import-legacy` (--force builds a new guest)",
+                              s_.name, legacy, s_.name);
         if (req_.force && sys::exists(paths_.guest_run(s_.name) + "/pid"))
             log::debug("build: {} has run state; replacing only its files", s_.name);
         return ok();

@@ -14,6 +14,7 @@
 #include "base/scope_exit.hpp"
 #include "base/sys.hpp"
 #include "cgroup/manager.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
@@ -58,9 +59,7 @@ const char* consistency_name(Consistency c) {
 Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
                             const std::string& file, const BackupOptions& opt) {
     VS_TRY(spec::validate_name(name).wrap("backup"));
-    if (!sys::is_dir(paths.guest_config(name)))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name,
-                          paths.guest_config(name));
+    if (!sys::is_dir(paths.guest_config(name))) return config::legacy::missing_guest(paths, name);
     auto loaded = VS_TRY(cv::load(paths, name).wrap("backup {}", name));
     const spec::GuestSpec& s = loaded.spec;
     (void)VS_TRY(compression_for(file));

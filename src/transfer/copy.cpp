@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "cgroup/manager.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
@@ -58,9 +59,7 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     VS_TRY(spec::validate_name(src));
     VS_TRY(spec::validate_name(dest));
     if (src == dest) return make_error(EINVAL, "copy {}: the copy needs another name", src);
-    if (!sys::is_dir(paths.guest_config(src)))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", src,
-                          paths.guest_config(src));
+    if (!sys::is_dir(paths.guest_config(src))) return config::legacy::missing_guest(paths, src);
     const std::string dest_root = opt.rootdir.empty() ? "" : opt.rootdir + "/" + dest;
     VS_TRY(check_name_free(paths, dest, dest_root));
     if (!opt.domain.empty()) VS_TRY(validate_domain(opt.domain));

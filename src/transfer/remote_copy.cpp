@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_signal.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
 #include "fs/walk.hpp"
@@ -112,9 +113,7 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
                           src);
     if (opt.delete_source && !opt.migrate)
         return make_error(EINVAL, "copy {}: --delete-source needs --migrate", src);
-    if (!sys::is_dir(paths.guest_config(src)))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", src,
-                          paths.guest_config(src));
+    if (!sys::is_dir(paths.guest_config(src))) return config::legacy::missing_guest(paths, src);
     auto ssh_words = split_words(opt.ssh);
     if (ssh_words.empty()) return make_error(EINVAL, "copy {}: --ssh is empty", src);
     VS_TRY(find_program(ssh_words[0]).wrap("copy {}: ssh", src));

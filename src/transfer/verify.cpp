@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/sys.hpp"
+#include "config/legacy/legacy_file.hpp"
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
 #include "transfer/archive_reader.hpp"
@@ -203,9 +204,7 @@ void resolve_links(DigestMap& m) {
 Result<std::vector<std::string>> verify(const config::Paths& paths, const std::string& file,
                                         const std::string& name) {
     VS_TRY(spec::validate_name(name).wrap("verify"));
-    if (!sys::is_dir(paths.guest_config(name)))
-        return make_error(ENOENT, "guest \"{}\" does not exist (no config dir \"{}\")", name,
-                          paths.guest_config(name));
+    if (!sys::is_dir(paths.guest_config(name))) return config::legacy::missing_guest(paths, name);
     auto loaded = VS_TRY(cv::load(paths, name).wrap("verify"));
     auto want = VS_TRY(archive_digests(file).wrap("verify"));
     auto rootfd = VS_TRY(sys::open(loaded.spec.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -43,6 +43,19 @@ tree_listing() {
   run "$VS_BIN/vdu" mysql5
   [ "$status" -eq 2 ]
   [[ $output == *"vserver mysql5 import-legacy"* ]]
+  local c
+  for c in "copy m2" "backup $VSERVER_PREFIX/m.tar" "hashify -n --hardlink" "ip list"; do
+    run vs mysql5 $c
+    [[ $status -eq 2 && $output == *"vserver mysql5 import-legacy"* ]] ||
+      { echo "$c: $output"; false; }
+  done
+  run "$VS_BIN/vserver-copy" mysql5 m3
+  [[ $status -eq 2 && $output == *"vserver mysql5 import-legacy"* ]]
+  # build does not shadow the legacy guest with a new one.
+  run vs mysql5 build -m skeleton
+  echo "$output"
+  [[ $status -ne 0 && $output == *"vserver mysql5 import-legacy"* ]]
+  [ "$(ls -A "$etc")" = mysql5.conf ]
   run vs mysql5 import-legacy
   echo "$output"
   [ "$status" -eq 0 ]
