@@ -235,11 +235,11 @@ teardown() { vsrun_teardown; }
     [ -z "$(prefix_mounts)" ]
     # What vsrun does not do is refused by its path, not ignored.
     b=$(make_bundle bad3)
-    jq '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 5}}' \
+    jq '.linux.mountLabel = "system_u:object_r:container_file_t:s0"' \
         "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
     run vsrun create -b "$b" bad3
     [ "$status" -eq 1 ]
-    [[ $output == *"linux.timeOffsets: not supported"* ]]
+    [[ $output == *"linux.mountLabel"* ]]
     [ ! -e "$VSRUN_ROOT/bad3" ]
 }
 
@@ -542,6 +542,23 @@ PY
     # file is its root's (65534, nobody, without the idmap).
     run vsrun exec u1 stat -c "%u %g" /root/f
     [ "$output" = "0 0" ]
+}
+
+@test "time namespace: linux.timeOffsets shift boottime and monotonic for the container only" {
+    b=$(make_bundle tn1 /bin/sh -c 'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime')
+    jq '.linux.namespaces += [{"type": "time"}] |
+        .linux.timeOffsets = {"boottime": {"secs": 1000000}, "monotonic": {"secs": -5,
+        "nanosecs": 7}}' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run vsrun run -b "$b" tn1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"monotonic"*"-5"*"7"* ]]
+    [[ $output == *"boottime"*"1000000"*"0"* ]]
+    local host
+    host=$(cut -d. -f1 /proc/uptime)
+    [ "${lines[-1]}" -ge $((host + 999990)) ]
+    # The host's clocks are untouched.
+    [ "$(cut -d. -f1 /proc/uptime)" -lt $((host + 1000)) ]
 }
 
 @test "run in the foreground forwards signals to the process and returns its status" {

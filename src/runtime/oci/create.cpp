@@ -107,10 +107,6 @@ bool lsm_active(const std::string& name) {
 
 /// What config.json may ask that vsrun does not do: refused by its JSON path, never ignored.
 Status refuse_unsupported(const spec::oci::Spec& s) {
-    if (!s.linux.time_offsets.empty())
-        return make_error(ENOTSUP,
-                          "linux.timeOffsets: not supported (a time namespace made by "
-                          "clone cannot be given offsets)");
     if (!s.linux.mount_label.empty() && !lsm_active("selinux"))
         return make_error(ENOTSUP, "linux.mountLabel \"{}\": the kernel has no selinux",
                           s.linux.mount_label);
@@ -294,6 +290,7 @@ struct Create {
         plan.new_userns = new_ns & CLONE_NEWUSER;
         plan.new_cgroupns = new_ns & CLONE_NEWCGROUP;
         plan.new_utsns = rec.ns_flags & CLONE_NEWUTS;
+        plan.new_timens = new_ns & CLONE_NEWTIME;
         if (!spec.hostname.empty() && !(rec.ns_flags & CLONE_NEWUTS))
             return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);
         if (pr.capabilities) {
@@ -346,7 +343,9 @@ struct Create {
         if (pid_ns && ::setns(pid_ns.get(), CLONE_NEWPID) < 0)
             return errno_error("join linux.namespaces pid");
         proc::SpawnOptions so;
-        so.ns_flags = new_ns;
+        // A new time namespace is made by the child (ChildPlan::new_timens): its offsets can
+        // only be written before a process enters it, which a clone into it already did.
+        so.ns_flags = new_ns & ~uint64_t{CLONE_NEWTIME};
         so.cgroup2_fd = cg2.get();
         self_join = VS_TRY(cg->open_self_join(false).wrap("container \"{}\"", id));
         auto child_main = [this](proc::SyncChannel& ch) {

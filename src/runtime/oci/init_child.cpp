@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -69,6 +70,24 @@ Status create_container_hooks(const ChildPlan& p) {
     return run_hooks(hooks, "createContainer", state);
 }
 
+/// A new time namespace with linux.timeOffsets (time_namespaces(7)): unshare(CLONE_NEWTIME)
+/// makes it for our children only, its offsets are written through our timens_offsets while no
+/// process is in it yet, and then we enter it ourselves (setns of time_for_children), so the
+/// process we exec and all it starts see the shifted clocks.
+Status enter_new_timens(const std::map<std::string, spec::oci::TimeOffset>& offsets) {
+    if (::unshare(CLONE_NEWTIME) < 0) return errno_error("unshare the time namespace");
+    for (const auto& [clock, o] : offsets) {
+        // The clock's number (CLOCK_MONOTONIC, CLOCK_BOOTTIME): older kernels take no names.
+        int id = clock == "boottime" ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+        VS_TRY(sys::write_file("/proc/self/timens_offsets",
+                               fmt::format("{} {} {}\n", id, o.secs, o.nanosecs))
+                   .wrap("linux.timeOffsets.{} ({} s {} ns)", clock, o.secs, o.nanosecs));
+    }
+    auto ns = VS_TRY(sys::open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC));
+    if (::setns(ns.get(), CLONE_NEWTIME) < 0) return errno_error("enter the new time namespace");
+    return ok();
+}
+
 Status setup_terminal(const ChildPlan& p) {
     auto pty = VS_TRY(proc::open_pty().wrap("process.terminal"));
     VS_TRY(proc::send_pty_master(p.console_fd, pty.master.get()));
@@ -97,6 +116,7 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     if (p.new_userns) VS_TRY(ns::become_root_in_userns());
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
+    if (p.new_timens) VS_TRY(enter_new_timens(c.linux.time_offsets));
     VS_TRY(write_sysctls(c.linux.sysctl));
     if (pr.oom_score_adj)
         VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*pr.oom_score_adj))

@@ -28,6 +28,8 @@ struct ChildPlan {
     bool new_userns = false;
     bool new_cgroupns = false;
     bool new_utsns = false;
+    /// A new time namespace: unshared by the child, given linux.timeOffsets, then entered.
+    bool new_timens = false;
     /// Namespaces joined by path (not pid, which the parent joins before the clone): fd and
     /// CLONE_NEW* flag, user first.
     std::vector<std::pair<int, uint64_t>> join;
