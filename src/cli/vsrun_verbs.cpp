@@ -57,8 +57,9 @@ Result<int64_t> parse_bytes(const std::string& flag, const std::string& text) {
 }
 
 /// `update`'s resources: --resources FILE ("-": stdin, a linux.resources object), then the
-/// single flags over it.
-Result<spec::Resources> update_resources(const Parsed& p) {
+/// single flags over it. Its `devices` rules, when it has any, go to `devices`.
+Result<spec::Resources> update_resources(
+    const Parsed& p, std::optional<std::vector<spec::oci::DeviceRule>>& devices) {
     spec::Resources res;
     if (p.has("resources")) {
         std::string path = p.get("resources");
@@ -70,6 +71,7 @@ Result<spec::Resources> update_resources(const Parsed& p) {
         }
         auto parsed = VS_TRY(config::oci::parse_resources(text).wrap("--resources {}", path));
         res = VS_TRY(config::oci::to_resources(parsed));
+        if (!parsed.devices.empty()) devices = parsed.devices;
     }
     auto num = [&](const char* flag) -> Result<std::optional<int64_t>> {
         if (!p.has(flag)) return std::optional<int64_t>{};
@@ -175,8 +177,9 @@ Result<int> verb_list(const std::vector<std::string>& args, size_t at, const oci
 Result<int> verb_update(const std::vector<std::string>& args, size_t at, const oci::Options& opt) {
     auto p = VS_TRY(parse(args, at, options_of("update")));
     auto id = VS_TRY(one_id(p, "update"));
-    auto res = VS_TRY(update_resources(p));
-    VS_TRY(oci::update(opt, id, res));
+    std::optional<std::vector<spec::oci::DeviceRule>> devices;
+    auto res = VS_TRY(update_resources(p, devices));
+    VS_TRY(oci::update(opt, id, res, devices));
     return kOk;
 }
 

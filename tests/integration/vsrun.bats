@@ -488,35 +488,60 @@ PY
     [ "$output" = vsrun-test ]
 }
 
-@test "devices: linux.resources.devices denies mknod and access; linux.devices makes the nodes" {
+@test "devices: rules decide open and mknod (EPERM), linux.devices makes the nodes" {
+    # A node the container's /dev does not have: /dev/fuse's numbers, in the rootfs.
+    mknod "$VSRUN_ROOTFS/root/fuse" c 10 229
     # (make_bundle takes one argument a line: no newline inside one)
-    local cmd='mknod /tmp/disk b 8 0 2>/dev/null && echo made; [ -c /dev/mem0 ] && echo node'
+    local cmd='mknod /tmp/disk b 8 0 || echo mknod-denied; [ -c /dev/mem0 ] && echo node'
+    cmd+='; : </root/fuse && echo read-ok; (: >/root/fuse) 2>&1 || echo write-denied'
     cmd+='; head -c 4 /dev/zero | wc -c'
     b=$(make_bundle d1 /bin/sh -c "$cmd")
-    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"}] |
-        .linux.devices = [{"path": "/dev/mem0", "type": "c", "major": 1, "minor": 11}]' \
+    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+          {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "r"}] |
+        .linux.devices = [{"path": "/dev/mem0", "type": "c", "major": 1, "minor": 12}]' \
         "$b/config.json" >"$b/c"
     mv "$b/c" "$b/config.json"
     run vsrun run -b "$b" d1
     echo "$output"
     [ "$status" -eq 0 ]
-    # Whole lines: on a host without the v1 devices controller the warning says "made" too.
-    local l
-    for l in "${lines[@]}"; do [[ $l != made ]]; done
-    [[ $output == *node* ]]
+    [[ $output == *"mknod: /tmp/disk: Operation not permitted"* ]]
+    [[ $output == *mknod-denied*node*read-ok*"Operation not permitted"*write-denied* ]]
     [[ ${lines[-1]} == *4 ]]
-    # Without a deny rule the same mknod works: the rule, not a missing capability, refused it.
+    # An allow rule for it makes the same mknod work: the rules, not a capability, refused it.
     b=$(make_bundle d2 /bin/sh -c 'mknod /tmp/disk b 8 0 && echo made; rm -f /tmp/disk')
+    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+          {"allow": true, "type": "b", "major": 8, "minor": 0, "access": "m"}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
     run vsrun run -b "$b" d2
     [[ $output == *made* ]]
     b=$(make_bundle d3)
-    jq '.linux.devices = [{"path": "/dev/sdz", "type": "b", "major": 8, "minor": 0}]' \
-        "$b/config.json" >"$b/c"
+    jq '.linux.devices = [{"path": "/dev/p0", "type": "p"}]' "$b/config.json" >"$b/c"
     mv "$b/c" "$b/config.json"
     run vsrun create -b "$b" d3
     [ "$status" -eq 1 ]
-    [[ $output == *'linux.devices[0] "/dev/sdz"'* ]]
+    [[ $output == *'linux.devices[0] "/dev/p0"'* ]]
     [ ! -e "$VSRUN_ROOT/d3" ]
+}
+
+@test "devices: update --resources replaces the rules live; the defaults stay allowed" {
+    mknod "$VSRUN_ROOTFS/root/fuse" c 10 229
+    b=$(make_bundle du)
+    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+          {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "r"}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" du
+    vsrun exec du /bin/sh -c ': </root/fuse'
+    echo '{"devices": [{"allow": false, "access": "rwm"}]}' | vsrun update --resources - du
+    run vsrun exec du /bin/sh -c ': </root/fuse'
+    [ "$status" -ne 0 ]
+    [[ $output == *"Operation not permitted"* ]]
+    run vsrun exec du /bin/sh -c 'echo x >/dev/null && head -c 2 /dev/urandom | wc -c'
+    [ "$output" = 2 ]
+    echo '{"devices": [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "r"}]}' |
+        vsrun update --resources - du
+    vsrun exec du /bin/sh -c ': </root/fuse'
 }
 
 @test "user namespace: uidMappings/gidMappings; exec joins it, --user changes the ids" {

@@ -49,6 +49,7 @@ std::string record_to_json(const Record& r) {
         {"poststart", r.poststart},
         {"poststop", r.poststop},
         {"start_hooks", r.start_hooks},
+        {"device_nodes", r.device_nodes},
     };
     return j.dump(2) + "\n";
 }
@@ -79,6 +80,7 @@ Result<Record> record_from_json(const std::string& text) {
         get("poststart", r.poststart);
         get("poststop", r.poststop);
         get("start_hooks", r.start_hooks);
+        get("device_nodes", r.device_nodes);
     } catch (const nlohmann::json::exception& e) {
         return make_error(EINVAL, "field \"{}\": {}", field, e.what());
     }

@@ -53,6 +53,9 @@ struct Record {
     /// config.json has startContainer hooks: vs-init runs them at `start`, which reads the
     /// outcome from the start FIFO.
     bool start_hooks = false;
+    /// linux.devices as device cgroup allows ("b 8:0 rwm"): `update` of the device rules
+    /// keeps them allowed, as create did.
+    std::vector<std::string> device_nodes;
 };
 
 std::string record_to_json(const Record& r);

@@ -27,6 +27,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
 #include "config/oci/parse.hpp"
 #include "config/oci/to_guest_spec.hpp"
@@ -39,7 +40,6 @@
 #include "runtime/init_command.hpp"
 #include "runtime/oci/cgroup_path.hpp"
 #include "runtime/oci/devices.hpp"
-#include "cgroup/devices.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/init_child.hpp"
 #include "runtime/oci/mount_plan.hpp"
@@ -127,8 +127,8 @@ struct Create {
     UniqueFd hooks, start_fifo;
     std::vector<UniqueFd> ns_fds;
     UniqueFd pid_ns;
-    /// Device rules were asked for but no v1 devices controller can hold them (cgroup v2, where
-    /// they need a BPF device program vsrun does not load): CAP_MKNOD is withheld instead.
+    /// Device rules were asked for but the host has neither a v1 devices controller nor a
+    /// cgroup2 node for the container to hold them: CAP_MKNOD is withheld instead.
     bool no_device_cgroup = false;
     uint64_t new_ns = CLONE_NEWNS;
     runtime::oci::ChildPlan plan;
@@ -223,17 +223,31 @@ struct Create {
             auto res = VS_TRY(config::oci::to_resources(*spec.linux.resources));
             VS_TRY(cg->apply(res).wrap("linux.resources of container \"{}\"", id));
         }
-        std::vector<spec::oci::DeviceRule> none;
-        const auto& rules = spec.linux.resources ? spec.linux.resources->devices : none;
-        std::string devices = cg->controller_path("devices");
-        if (!devices.empty())
-            VS_TRY(cgroup::apply_v1_device_rules(devices, device_rules(rules, spec.linux.devices))
-                       .wrap("linux.resources.devices of container \"{}\"", id));
-        else if (!rules.empty())
-            no_device_cgroup = true;
+        VS_TRY(apply_devices());
         if (!cg->unified_path().empty())
             if (auto fd = sys::open(cg->unified_path(), O_PATH | O_DIRECTORY | O_CLOEXEC); fd)
                 cg2 = std::move(*fd);
+        return ok();
+    }
+
+    /// linux.resources.devices, runc's defaults and the linux.devices nodes: a BPF device
+    /// program on the cgroup2 node (pure v2, and hybrid, where the container has one there
+    /// too) and the v1 devices controller where there is one; the kernel asks both.
+    Status apply_devices() {
+        std::vector<spec::oci::DeviceRule> none;
+        const auto& rules = spec.linux.resources ? spec.linux.resources->devices : none;
+        auto nodes = node_rules(spec.linux.devices);
+        for (const auto& n : nodes) rec.device_nodes.push_back(n.text());
+        auto state = device_state(rules, nodes);
+        std::string v1 = cg->controller_path("devices");
+        std::string v2 = cg->unified_path();
+        if (!v1.empty())
+            VS_TRY(cgroup::apply_v1_devices(v1, state).wrap(
+                "linux.resources.devices of container \"{}\"", id));
+        if (!v2.empty())
+            VS_TRY(cgroup::attach_device_program(v2, state).wrap(
+                "linux.resources.devices of container \"{}\"", id));
+        no_device_cgroup = v1.empty() && v2.empty() && !rules.empty();
         return ok();
     }
 
@@ -314,7 +328,8 @@ struct Create {
         if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
             log::warn(
                 "container \"{}\": linux.resources.devices cannot be enforced without the v1 "
-                "devices controller: CAP_MKNOD is dropped so that no device node can be made",
+                "devices controller or cgroup2: CAP_MKNOD is dropped so that no device node "
+                "can be made",
                 id);
             const uint64_t m = ~(uint64_t{1} << CAP_MKNOD);
             plan.caps.bounding &= m;

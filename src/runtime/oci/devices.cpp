@@ -5,30 +5,45 @@
 
 namespace vs::runtime::oci {
 
-namespace {
+cgroup::DeviceRule to_cgroup_rule(const spec::oci::DeviceRule& r) {
+    cgroup::DeviceRule c;
+    c.allow = r.allow;
+    c.type = r.type;
+    c.major = r.major.value_or(-1);
+    c.minor = r.minor.value_or(-1);
+    c.access = 0;
+    for (char a : r.access.empty() ? std::string("rwm") : r.access)
+        c.access |= a == 'r' ? cgroup::kDevRead : a == 'w' ? cgroup::kDevWrite : cgroup::kDevMknod;
+    return c;
+}
 
-std::string num(const std::optional<int64_t>& n) { return n ? std::to_string(*n) : "*"; }
-
-}  // namespace
-
-std::vector<cgroup::DeviceRule> device_rules(const std::vector<spec::oci::DeviceRule>& rules,
-                                             const std::vector<spec::oci::Device>& nodes) {
+std::vector<cgroup::DeviceRule> default_device_rules(const std::vector<cgroup::DeviceRule>& nodes) {
+    // null, zero, full, random, urandom; tty, console, ptmx; the devpts ptys (major 136);
+    // /dev/net/tun. runc also allows mknod of any node ("c *:* m", "b *:* m"); not here: a
+    // node the rules deny cannot be made either.
+    constexpr std::pair<int, int> kNodes[] = {{1, 3}, {1, 5}, {1, 7}, {1, 8},    {1, 9},
+                                              {5, 0}, {5, 1}, {5, 2}, {136, -1}, {10, 200}};
     std::vector<cgroup::DeviceRule> out;
-    for (const auto& r : rules) {
-        if (r.type == 'a' && !r.major && !r.minor) {
-            out.push_back({r.allow, "a"});
-            continue;
-        }
-        out.push_back({r.allow, fmt::format("{} {}:{} {}", r.type, num(r.major), num(r.minor),
-                                            r.access.empty() ? "rwm" : r.access)});
-    }
-    for (const char* d : {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-                          "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"})
-        out.push_back({true, d});
-    for (const auto& n : nodes)
-        if (n.type == 'c' || n.type == 'u')
-            out.push_back({true, fmt::format("c {}:{} rwm", n.major, n.minor)});
+    for (auto [major, minor] : kNodes) out.push_back({true, 'c', major, minor, cgroup::kDevAll});
+    out.insert(out.end(), nodes.begin(), nodes.end());
     return out;
+}
+
+std::vector<cgroup::DeviceRule> node_rules(const std::vector<spec::oci::Device>& nodes) {
+    std::vector<cgroup::DeviceRule> out;
+    for (const auto& n : nodes)
+        if (n.type == 'c' || n.type == 'u' || n.type == 'b')
+            out.push_back({true, n.type == 'b' ? 'b' : 'c', n.major, n.minor, cgroup::kDevAll});
+    return out;
+}
+
+cgroup::DeviceState device_state(const std::vector<spec::oci::DeviceRule>& rules,
+                                 const std::vector<cgroup::DeviceRule>& nodes) {
+    std::vector<cgroup::DeviceRule> all;
+    for (const auto& r : rules) all.push_back(to_cgroup_rule(r));
+    auto d = default_device_rules(nodes);
+    all.insert(all.end(), d.begin(), d.end());
+    return cgroup::device_state(all);
 }
 
 Result<mount::Plan> device_ops(const std::vector<spec::oci::Device>& nodes) {

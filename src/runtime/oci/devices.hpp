@@ -12,11 +12,20 @@
 
 namespace vs::runtime::oci {
 
-/// The kernel rules for `rules` in order, then allows for /dev/null, zero, full, random,
-/// urandom, tty, console, ptmx and the devpts nodes (what every container's /dev holds, as
-/// runc allows them too) and for each of `nodes`.
-std::vector<cgroup::DeviceRule> device_rules(const std::vector<spec::oci::DeviceRule>& rules,
-                                             const std::vector<spec::oci::Device>& nodes);
+/// A linux.resources.devices rule in the cgroup module's terms.
+cgroup::DeviceRule to_cgroup_rule(const spec::oci::DeviceRule& r);
+
+/// The allows every container gets after its own rules, runc's defaults for nodes: /dev/null,
+/// zero, full, random, urandom, tty, console, ptmx, the devpts nodes (what every container's
+/// /dev holds) and /dev/net/tun, then `nodes` (node_rules: linux.devices).
+std::vector<cgroup::DeviceRule> default_device_rules(const std::vector<cgroup::DeviceRule>& nodes);
+
+/// The allow rules for linux.devices (its character and block nodes, all access).
+std::vector<cgroup::DeviceRule> node_rules(const std::vector<spec::oci::Device>& nodes);
+
+/// The state `rules` leave, from deny-all, with the defaults and `nodes` allowed after them.
+cgroup::DeviceState device_state(const std::vector<spec::oci::DeviceRule>& rules,
+                                 const std::vector<cgroup::DeviceRule>& nodes);
 
 /// mount ops making linux.devices (character devices; 'b' and 'p' are refused naming them,
 /// as is an owner other than root). Inserted by the caller after the /dev tmpfs.

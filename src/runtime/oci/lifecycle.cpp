@@ -14,9 +14,11 @@
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
+#include "runtime/oci/devices.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/oci.hpp"
 
@@ -226,12 +228,23 @@ Status resume(const Options& opt, const std::string& id) {
     return cg->freeze(false).wrap("resume container {}", id);
 }
 
-Status update(const Options& opt, const std::string& id, const spec::Resources& res) {
+Status update(const Options& opt, const std::string& id, const spec::Resources& res,
+              const std::optional<std::vector<spec::oci::DeviceRule>>& devices) {
     auto c = VS_TRY(open_locked(opt, id));
     if (state_of(c.rec, c.dir) == State::Stopped)
         return make_error(EINVAL, "container not running: {}", id);
     auto cg = VS_TRY(open_cgroup(c.rec));
-    return cg->apply(res).wrap("update container {}", id);
+    VS_TRY(cg->apply(res).wrap("update container {}", id));
+    if (!devices) return ok();
+    std::vector<cgroup::DeviceRule> nodes;
+    for (const auto& t : c.rec.device_nodes)
+        nodes.push_back(VS_TRY(cgroup::parse_v1_device_line(t).wrap("{}/state.json", c.dir)));
+    auto st = device_state(*devices, nodes);
+    if (std::string v1 = cg->controller_path("devices"); !v1.empty())
+        VS_TRY(cgroup::apply_v1_devices(v1, st).wrap("update container {}", id));
+    if (std::string v2 = cg->unified_path(); !v2.empty())
+        VS_TRY(cgroup::attach_device_program(v2, st).wrap("update container {}", id));
+    return ok();
 }
 
 Result<std::string> stats_event(const Options& opt, const std::string& id) {

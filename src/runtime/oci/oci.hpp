@@ -72,8 +72,11 @@ struct ExecOptions {
 Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& eo);
 
 /// Applies `res` to the container's cgroup live (`update`); a created, running or paused
-/// container.
-Status update(const Options& opt, const std::string& id, const spec::Resources& res);
+/// container. `devices` (linux.resources.devices of --resources), when given, replaces the
+/// container's device rules: runc's defaults and its linux.devices stay allowed after them,
+/// and the BPF device program is swapped in one step.
+Status update(const Options& opt, const std::string& id, const spec::Resources& res,
+              const std::optional<std::vector<spec::oci::DeviceRule>>& devices = std::nullopt);
 
 /// runc's stats event of the container: {"type":"stats","id":...,"data":{cpu, memory, pids}}
 /// from its cgroup (cpu in ns, memory in bytes).

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,9 +15,11 @@
 #include <deque>
 #include <functional>
 #include <random>
+#include <tuple>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
 
 using namespace vs;
@@ -480,6 +483,68 @@ TEST_P(CgroupPriv, JoinSelfMovesTheCallerIntoEveryHierarchy) {
             << line << " (want ..." << leaf << ")";
     }
     EXPECT_GT(lines, 0u) << text;
+}
+
+/// open(2) and mknod(2) of device nodes by a child in the cgroup, as "null:rw zero:r ..." with
+/// "ok" or the errno name per check.
+std::string device_checks() {
+    std::string out;
+    auto note = [&](const char* what, bool ok) {
+        out += fmt::format("{}:{} ", what, ok ? "ok" : strerrorname_np(errno));
+    };
+    for (auto [what, path, flags] :
+         {std::tuple{"null-rw", "/dev/null", O_RDWR}, std::tuple{"zero-r", "/dev/zero", O_RDONLY},
+          std::tuple{"zero-w", "/dev/zero", O_WRONLY},
+          std::tuple{"full-r", "/dev/full", O_RDONLY}}) {
+        int fd = open(path, flags | O_CLOEXEC);
+        note(what, fd >= 0);
+        if (fd >= 0) close(fd);
+    }
+    char dir[] = "/tmp/vstest-dev-XXXXXX";
+    if (!mkdtemp(dir)) return out + "mkdtemp failed";
+    for (auto [what, dev] :
+         {std::pair{"mknod-null", makedev(1, 3)}, std::pair{"mknod-full", makedev(1, 7)}}) {
+        std::string p = std::string(dir) + "/n";
+        note(what, mknod(p.c_str(), S_IFCHR | 0600, dev) == 0);
+        unlink(p.c_str());
+    }
+    rmdir(dir);
+    return out;
+}
+
+TEST_P(CgroupPriv, DeviceProgramDecidesOpenAndMknodAndIsReplacedInPlace) {
+    // On a hybrid host the v1 devices hierarchy root allows everything: what is refused here
+    // is refused by the BPF program on the cgroup2 node alone.
+    if (GetParam() != "v2" || m_->unified_path().empty()) GTEST_SKIP() << "cgroup2 only";
+    using cgroup::DeviceRule;
+    auto first = cgroup::device_state(
+        {{true, 'c', 1, 3, cgroup::kDevAll}, {true, 'c', 1, 5, cgroup::kDevRead}});
+    auto a = cgroup::attach_device_program(m_->unified_path(), first);
+    ASSERT_TRUE(a) << a.error().what();
+    auto ids = cgroup::device_program_ids(m_->unified_path());
+    ASSERT_TRUE(ids) << ids.error().what();
+    ASSERT_EQ(ids->size(), 1u);
+    auto run = [&] {
+        auto& c = spawn([](int rep) {
+            write_line(rep, device_checks());
+            return 0;
+        });
+        std::string r = c.read_line();
+        c.wait();
+        return r;
+    };
+    EXPECT_EQ(run(),
+              "null-rw:ok zero-r:ok zero-w:EPERM full-r:EPERM mknod-null:ok mknod-full:EPERM ");
+    // Replaced, not added: one program of ours, another id, the new rules alone apply.
+    auto second = cgroup::device_state(
+        {{true, 'a', -1, -1, cgroup::kDevAll}, {false, 'c', 1, 3, cgroup::kDevWrite}});
+    a = cgroup::attach_device_program(m_->unified_path(), second);
+    ASSERT_TRUE(a) << a.error().what();
+    auto ids2 = cgroup::device_program_ids(m_->unified_path());
+    ASSERT_TRUE(ids2) << ids2.error().what();
+    ASSERT_EQ(ids2->size(), 1u);
+    EXPECT_NE(ids2->front(), ids->front());
+    EXPECT_EQ(run(), "null-rw:EPERM zero-r:ok zero-w:ok full-r:ok mknod-null:ok mknod-full:ok ");
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, CgroupPriv, ::testing::Values("detect", "v1", "v2"),
