@@ -11,7 +11,9 @@
 #     after 1 MiB changed vs the same rsync again;
 #  4. the downtime of `vserver-copy --migrate` of a running guest with a writer (fsync loop).
 #
-# Usage: bench/transfer.sh   (VS_BIN=<build>/bin picks the build; FIXTURE=<tar.zst> a fixture)
+# Usage: bench/transfer.sh   (VS_BIN=<build>/bin picks the build; FIXTURE=<tar.zst> a fixture;
+#        REPEAT=N runs the backup and restore timings N times, alternating ours and GNU tar,
+#        and reports medians; ONLY=archive runs only those, on ext4, with no far host)
 # Needs root, rsync, openssh-server, btrfs-progs. Everything lives under a temporary dir, a
 # netns and a cgroup parent of its own and is removed on exit, also when interrupted.
 source "$(dirname "$0")/lib.sh"
@@ -52,13 +54,19 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 now() { date +%s.%N; }
-declare -A secs
-timed() {  # name command...
-  local name=$1 t0 t1; shift
+REPEAT=${REPEAT:-1}
+ONLY=${ONLY:-}
+declare -A secs samples cpu
+timed() {  # name command...: its wall time (the median of its runs so far) and CPU time
+  local name=$1 t0 t1 c; shift
   t0=$(now)
-  "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+  /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
+    { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
   t1=$(now)
-  secs[$name]=$(echo "$t1 - $t0" | bc)
+  c=$(tail -1 "$work/$name.time")
+  samples[$name]+=" $(echo "$t1 - $t0" | bc)"
+  secs[$name]=$(printf '%s\n' ${samples[$name]} | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  cpu[$name]+=" $(awk '{print $1 + $2}' <<<"$c")"
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
@@ -89,14 +97,15 @@ echo "fixture: $fixture"
 mkdir -p "$VSERVER_PREFIX/etc/vservers"
 
 # The "far host": an sshd in a network namespace of its own whose sessions see $far_prefix.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
-ssh-keygen -q -t ed25519 -N '' -f "$work/key"
-cp "$work/key.pub" "$work/authorized_keys"
-echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$work/hostkey.pub")" >"$work/known_hosts"
-mkdir -p "$far_prefix/var/lib/vservers"
-cat >"$work/sshd_config" <<CFG
+far_host() {
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
+  ssh-keygen -q -t ed25519 -N '' -f "$work/key"
+  cp "$work/key.pub" "$work/authorized_keys"
+  echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$work/hostkey.pub")" >"$work/known_hosts"
+  mkdir -p "$far_prefix/var/lib/vservers"
+  cat >"$work/sshd_config" <<CFG
 ListenAddress 127.0.0.1:2222
 HostKey $work/hostkey
 AuthorizedKeysFile $work/authorized_keys
@@ -107,16 +116,17 @@ StrictModes no
 PidFile $work/sshd.pid
 SetEnv VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg
 CFG
-nsenter --net="/run/netns/$ns" unshare --mount --propagation private sh -c \
-  'mount -t tmpfs -o mode=0755,size=1m vsbench-run /run && mkdir -m 0755 /run/sshd &&
-   exec /usr/sbin/sshd -f "$1"' sh "$work/sshd_config"
-SSH="ssh -F /dev/null -p 2222 -i $work/key -o IdentitiesOnly=yes -o BatchMode=yes"
-SSH+=" -o UserKnownHostsFile=$work/known_hosts"
-for _ in $(seq 50); do
-  nsenter --net="/run/netns/$ns" $SSH root@127.0.0.1 true 2>/dev/null && break
-  sleep 0.1
-done
-sshd_pid=$(cat "$work/sshd.pid")
+  nsenter --net="/run/netns/$ns" unshare --mount --propagation private sh -c \
+    'mount -t tmpfs -o mode=0755,size=1m vsbench-run /run && mkdir -m 0755 /run/sshd &&
+     exec /usr/sbin/sshd -f "$1"' sh "$work/sshd_config"
+  SSH="ssh -F /dev/null -p 2222 -i $work/key -o IdentitiesOnly=yes -o BatchMode=yes"
+  SSH+=" -o UserKnownHostsFile=$work/known_hosts"
+  for _ in $(seq 50); do
+    nsenter --net="/run/netns/$ns" $SSH root@127.0.0.1 true 2>/dev/null && break
+    sleep 0.1
+  done
+  sshd_pid=$(cat "$work/sshd.pid")
+}
 in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
 vcopy() { in_ns vserver-copy "$@" --ssh "$SSH" --remote-vserver "$VS_BIN/vserver"; }
 # migrate NAME FS: guest NAME started with a writer appending and fsyncing every 10 ms, then
@@ -144,30 +154,66 @@ print(j["downtime_s"], "+".join(("live" if p["live"] else "final")
 }
 
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+[[ $ONLY == archive ]] || far_host
+
 # 1. Local copies.
 roots ext4
 guest g
 R=$VSERVER_PREFIX/var/lib/vservers
 size=$(mib "$R/g")
 tar -cf - -C "$R/g" . >/dev/null  # the page cache warm for every tool alike
-timed "vserver-copy (ext4)" vserver-copy g g2 -q
-timed "cp -a --reflink=auto" cp -a --reflink=auto "$R/g" "$R/cp"
-timed "rsync -aHAX" rsync -aHAX "$R/g/" "$R/rs/"
-# 2. Backups and restores, from the same tree.
-timed "vserver backup .tar.zst" vserver g backup "$work/b.tar.zst" -q
-timed "tar --zstd -c" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
-  -cf "$work/t.tar.zst" -C "$R/g" .
-timed "vserver backup .tar.gz" vserver g backup "$work/b.tar.gz" -q
-timed "tar -czf" tar --numeric-owner --xattrs --xattrs-include='*' --acls -czf "$work/t.tar.gz" \
-  -C "$R/g" .
-timed "vserver restore .tar.zst" vserver restore "$work/b.tar.zst" g3 --no-ip -q
-migrate g2 ext4
-mkdir "$R/tx"
-timed "tar --zstd -x" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
-  -xpf "$work/t.tar.zst" -C "$R/tx"
-vserver g2 delete --force >/dev/null 2>&1 || true
-vserver g3 delete --force >/dev/null 2>&1 || true
-rm -rf "$R/cp" "$R/rs" "$R/tx"
+if [[ $ONLY != archive ]]; then
+  timed "vserver-copy (ext4)" vserver-copy g g2 -q
+  timed "cp -a --reflink=auto" cp -a --reflink=auto "$R/g" "$R/cp"
+  timed "rsync -aHAX" rsync -aHAX "$R/g/" "$R/rs/"
+fi
+# 2. Backups and restores, from the same tree; REPEAT rounds, ours and GNU tar alternating.
+for _ in $(seq "$REPEAT"); do
+  timed "vserver backup .tar.zst" vserver g backup "$work/b.tar.zst" -q
+  timed "tar --zstd -c" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
+    -cf "$work/t.tar.zst" -C "$R/g" .
+  timed "vserver backup .tar.gz" vserver g backup "$work/b.tar.gz" -q
+  timed "tar -czf" tar --numeric-owner --xattrs --xattrs-include='*' --acls -czf \
+    "$work/t.tar.gz" -C "$R/g" .
+  timed "vserver restore .tar.zst" vserver restore "$work/b.tar.zst" g3 --no-ip -q
+  mkdir "$R/tx"
+  timed "tar --zstd -x" tar --numeric-owner --xattrs --xattrs-include='*' --acls --zstd \
+    -xpf "$work/t.tar.zst" -C "$R/tx"
+  vserver g3 delete --force >/dev/null 2>&1 || true
+  rm -rf "$R/tx"
+done
+if [[ $ONLY != archive ]]; then
+  migrate g2 ext4
+  vserver g2 delete --force >/dev/null 2>&1 || true
+  rm -rf "$R/cp" "$R/rs"
+fi
+
+row() {  # ours peer
+  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "$1" "${secs[$1]}" "$2" "${secs[$2]}" \
+    "$(ratio "${secs[$2]}" "${secs[$1]}")"
+}
+cpu_row() {  # name: the CPU seconds (user + system, children included) of each run
+  printf '%s: wall %s s; CPU%s s\n' "$1" "${samples[$1]# }" "${cpu[$1]}"
+}
+if [[ $ONLY == archive ]]; then
+  echo
+  echo "guest: $size MiB; $REPEAT rounds, medians; $(nproc) cores, shared; load average" \
+    "after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
+  echo "|---|---|---|---|---|"
+  row "vserver backup .tar.zst" "tar --zstd -c"
+  row "vserver backup .tar.gz" "tar -czf"
+  row "vserver restore .tar.zst" "tar --zstd -x"
+  echo
+  for n in "vserver backup .tar.zst" "tar --zstd -c" "vserver backup .tar.gz" "tar -czf" \
+    "vserver restore .tar.zst" "tar --zstd -x"; do cpu_row "$n"; done
+  printf 'archives: ours .tar.zst %s MiB, GNU tar %s MiB; ours .tar.gz %s MiB, GNU tar %s MiB\n' \
+    "$(mib "$work/b.tar.zst")" "$(mib "$work/t.tar.zst")" "$(mib "$work/b.tar.gz")" \
+    "$(mib "$work/t.tar.gz")"
+  exit 0
+fi
 
 # 1b. On btrfs: a subvolume root is snapshotted.
 vserver g delete --force >/dev/null 2>&1 || true
@@ -203,10 +249,6 @@ echo "guest: $size MiB (fixture + 200 MiB of random files); $(nproc) cores, shar
 echo
 echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
 echo "|---|---|---|---|---|"
-row() {  # ours peer
-  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "$1" "${secs[$1]}" "$2" "${secs[$2]}" \
-    "$(ratio "${secs[$2]}" "${secs[$1]}")"
-}
 row "vserver-copy (ext4)" "cp -a --reflink=auto"
 row "vserver-copy (ext4)" "rsync -aHAX"
 row "vserver-copy (btrfs snapshot)" "cp -a --reflink=always"

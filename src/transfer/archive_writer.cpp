@@ -15,6 +15,8 @@
 #include <ctime>
 
 #include "base/log.hpp"
+#include "base/sys.hpp"
+#include "transfer/compressor.hpp"
 
 #ifdef VS_ARCHIVE_OWN_HELPER
 // libarchive 3.6/3.7's pax writer reports an entry type it cannot hold (a socket, which
@@ -114,41 +116,51 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::create(const std::string& 
     // Extended attributes as SCHILY.xattr.* only (binary-safe values), the records GNU tar
     // reads, rather than also as LIBARCHIVE.xattr.*, which GNU tar warns about per file.
     archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY");
-    int r = ARCHIVE_OK;
-    switch (w->comp_) {
-        case Compression::None:
-            break;
-        case Compression::Gzip:
-            r = archive_write_add_filter_gzip(a);
-            break;
-        case Compression::Xz:
-            r = archive_write_add_filter_xz(a);
-            break;
-        case Compression::Zstd:
-            r = archive_write_add_filter_zstd(a);
-            break;
-    }
-    if (r != ARCHIVE_OK) return make_error(EINVAL, "archive \"{}\": {}", file, lib_err(a));
-    // Level 3 for zstd (its default) and 6 for gzip (gzip's and GNU tar's): the comparisons in
-    // bench/ are at equal compression. Blocks of 64 KiB cut the write(2) count.
-    if (w->comp_ == Compression::Gzip)
-        archive_write_set_filter_option(a, "gzip", "compression-level", "6");
-    // One zstd worker thread beside the reader (ZSTD_c_nbWorkers = 1): the same parallelism as
-    // `tar --zstd`, whose zstd process compresses while tar reads.
-    if (w->comp_ == Compression::Zstd) archive_write_set_filter_option(a, "zstd", "threads", "1");
-    archive_write_set_bytes_per_block(a, 64 * 1024);
+    // Blocks of 1 MiB: few write(2)s, or few hand-overs to the compressor.
+    archive_write_set_bytes_per_block(a, 1 << 20);
     archive_write_set_bytes_in_last_block(a, 1);
-    if (archive_write_open_fd(a, w->fd_.get()) != ARCHIVE_OK)
+    // Compressed, the pax stream goes to a compressor thread: reading the tree (this thread)
+    // and compressing overlap. libarchive's own zstd threads need a libzstd built with
+    // ZSTD_MULTITHREAD, which Debian's static libzstd.a is not.
+    if (w->comp_ != Compression::None)
+        w->comp_thread_ = VS_TRY(Compressor::start(w->fd_.get(), w->comp_, w->temp_));
+    // The sink keeps the errno of a failed write: libarchive's header path can report the
+    // failure without it.
+    auto sink = [](archive* ar, void* self, const void* buf, size_t len) -> la_ssize_t {
+        auto* me = static_cast<ArchiveWriter*>(self);
+        Status r =
+            me->comp_thread_
+                ? me->comp_thread_->write(buf, len)
+                : sys::write_all(me->fd_.get(),
+                                 std::string_view(static_cast<const char*>(buf), len), me->temp_);
+        if (r && !me->comp_thread_) me->written_ += len;
+        if (!r) {
+            me->sink_errno_ = r.error().code;
+            archive_set_error(ar, r.error().code, "%s", r.error().message.c_str());
+            return -1;
+        }
+        return la_ssize_t(len);
+    };
+    if (archive_write_open(a, w.get(), nullptr, sink, nullptr) != ARCHIVE_OK)
         return make_error(EIO, "archive \"{}\": {}", w->temp_, lib_err(a));
     return w;
 }
 
 ArchiveWriter::~ArchiveWriter() {
     if (a_) archive_write_free(a_);  // closes (flushes) into the temporary, which goes below
+    comp_thread_.reset();
     if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
-uint64_t ArchiveWriter::written() const { return a_ ? uint64_t(archive_filter_bytes(a_, -1)) : 0; }
+int ArchiveWriter::code() const {
+    if (sink_errno_) return sink_errno_;
+    return archive_errno(a_) ? archive_errno(a_) : EIO;
+}
+
+uint64_t ArchiveWriter::written() const {
+    if (comp_thread_) return comp_thread_->written();
+    return written_;
+}
 
 Status ArchiveWriter::feed_zeros(int64_t n, const std::string& path) {
     const char* z = zero_area(kZeroArea);
@@ -156,9 +168,7 @@ Status ArchiveWriter::feed_zeros(int64_t n, const std::string& path) {
     while (n > 0) {
         const size_t chunk = size_t(std::min<int64_t>(n, int64_t(kZeroArea)));
         la_ssize_t w = archive_write_data(a_, z, chunk);
-        if (w <= 0)
-            return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "write \"{}\": {}", path,
-                              lib_err(a_));
+        if (w <= 0) return make_error(code(), "write \"{}\": {}", path, lib_err(a_));
         n -= w;
     }
     return ok();
@@ -168,9 +178,7 @@ Status ArchiveWriter::put(archive_entry* e, int fd, const std::string& path) {
     int r = archive_write_header(a_, e);
     // ARCHIVE_WARN: a name not valid in the locale's charset, stored as raw bytes
     // (hdrcharset=BINARY), which GNU tar and libarchive read back unchanged.
-    if (r < ARCHIVE_WARN)
-        return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "archive \"{}\": {}", path,
-                          lib_err(a_));
+    if (r < ARCHIVE_WARN) return make_error(code(), "archive \"{}\": {}", path, lib_err(a_));
     if (fd < 0 || archive_entry_size(e) == 0) return ok();
     int64_t pos = 0;
     auto data = read_data(fd, e, path, [&](int64_t off, const char* buf, size_t len) -> Status {
@@ -180,8 +188,7 @@ Status ArchiveWriter::put(archive_entry* e, int fd, const std::string& path) {
         while (done < len) {
             la_ssize_t w = archive_write_data(a_, buf + done, len - done);
             if (w <= 0)
-                return make_error(archive_errno(a_) ? archive_errno(a_) : EIO,
-                                  "write \"{}\" into the archive: {}", path, lib_err(a_));
+                return make_error(code(), "write \"{}\" into the archive: {}", path, lib_err(a_));
             done += size_t(w);
         }
         pos = off + int64_t(len);
@@ -211,8 +218,8 @@ Status ArchiveWriter::put_file(const std::string& name, const std::string& data)
 
 Status ArchiveWriter::commit() {
     if (archive_write_close(a_) != ARCHIVE_OK)
-        return make_error(archive_errno(a_) ? archive_errno(a_) : EIO, "write \"{}\": {}", temp_,
-                          lib_err(a_));
+        return make_error(code(), "write \"{}\": {}", temp_, lib_err(a_));
+    if (comp_thread_) VS_TRY(comp_thread_->finish());
     if (::fsync(fd_.get()) < 0) return errno_error(fmt::format("fsync \"{}\"", temp_));
     if (::fchmod(fd_.get(), 0600) < 0) return errno_error(fmt::format("chmod \"{}\"", temp_));
     if (::rename(temp_.c_str(), file_.c_str()) < 0)

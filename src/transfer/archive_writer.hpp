@@ -8,6 +8,7 @@
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
+#include "transfer/compressor.hpp"
 #include "transfer/layout.hpp"
 #include "transfer/tree_reader.hpp"
 
@@ -37,10 +38,14 @@ public:
 private:
     ArchiveWriter() = default;
     Status feed_zeros(int64_t n, const std::string& path);
+    int code() const;  ///< the errno of the last failure: the sink's, else libarchive's, else EIO
     std::string file_, temp_;
     UniqueFd fd_;
     archive* a_ = nullptr;
     Compression comp_ = Compression::None;
+    std::unique_ptr<Compressor> comp_thread_;  ///< set unless comp_ is None
+    int sink_errno_ = 0;
+    uint64_t written_ = 0;  ///< uncompressed: bytes written to the file
     bool committed_ = false;
 };
 

@@ -136,6 +136,27 @@ round_trip() {
   run vs restore "$WORK/junk.tar" j
   [[ $status -ne 0 ]]
   [[ ! -e $(guest_cfg j) && ! -e $(guest_root j) ]]
+  # A full disk under the compressor thread: its error, no partial archive, the earlier one
+  # intact.
+  mkdir "$WORK/small"
+  mount -t tmpfs -o size=128k vstest-small "$WORK/small"
+  echo old > "$WORK/small/b2.tar.zst"
+  run vs b2 backup "$WORK/small/b2.tar.zst"
+  local listing old
+  listing=$(ls -A "$WORK/small")
+  old=$(cat "$WORK/small/b2.tar.zst")
+  umount "$WORK/small"
+  [[ $status -eq 1 && $output == *'No space left on device'* ]] || { echo "$output"; return 1; }
+  [[ $listing == b2.tar.zst && $old == old ]]
+  # A compressed archive cut short: restore (decompressing beside the extracting child) names
+  # the decoder's error and makes nothing.
+  run vs b2 backup "$WORK/b2.tar.zst" -q
+  [[ $status -eq 0 ]]
+  head -c 300000 "$WORK/b2.tar.zst" > "$WORK/cut.tar.zst"
+  run vs restore "$WORK/cut.tar.zst" j2
+  [[ $status -ne 0 && $output == *cut.tar.zst* ]] || { echo "$output"; return 1; }
+  [[ ! -e $(guest_cfg j2) && ! -e $(guest_root j2) ]]
+  [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
 }
 
 @test "restore keeps no address twice: refused, --no-ip, --ip" {
