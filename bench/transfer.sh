@@ -13,7 +13,10 @@
 #
 # Usage: bench/transfer.sh   (VS_BIN=<build>/bin picks the build; FIXTURE=<tar.zst> a fixture;
 #        REPEAT=N runs the backup and restore timings N times, alternating ours and GNU tar,
-#        and reports medians; ONLY=archive runs only those, on ext4, with no far host)
+#        and reports medians; ONLY=archive runs only those, on ext4, with no far host; RT=1
+#        runs each timed command under SCHED_FIFO (chrt -f 10), ours and GNU tar alike: on a
+#        machine other work keeps busy that approximates an idle one, where otherwise the
+#        scheduler's share, not the tools, decides the wall times)
 # Needs root, rsync, openssh-server, btrfs-progs. Everything lives under a temporary dir, a
 # netns and a cgroup parent of its own and is removed on exit, also when interrupted.
 source "$(dirname "$0")/lib.sh"
@@ -60,7 +63,9 @@ declare -A secs samples cpu
 timed() {  # name command...: its wall time (the median of its runs so far) and CPU time
   local name=$1 t0 t1 c; shift
   t0=$(now)
-  /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
+  local rt=()
+  [[ -n ${RT:-} ]] && rt=(chrt -f 10)
+  "${rt[@]}" /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
     { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
   t1=$(now)
   c=$(tail -1 "$work/$name.time")
@@ -198,8 +203,8 @@ cpu_row() {  # name: the CPU seconds (user + system, children included) of each 
 }
 if [[ $ONLY == archive ]]; then
   echo
-  echo "guest: $size MiB; $REPEAT rounds, medians; $(nproc) cores, shared; load average" \
-    "after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "guest: $size MiB; $REPEAT rounds, medians; ${RT:+SCHED_FIFO; }$(nproc) cores, shared;" \
+    "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
   echo "|---|---|---|---|---|"

@@ -1,11 +1,11 @@
-// Compressor: a byte stream compressed on a thread of its own into a file descriptor, so that
-// reading a tree and compressing its archive overlap (as `tar | zstd` does with two processes).
+// Compressor: a byte stream compressed on threads of their own into a file descriptor, so that
+// reading a tree, compressing its archive and writing it overlap (as `tar | zstd` do) and the
+// compression uses every core.
 #pragma once
-
-#include <archive.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -18,38 +18,56 @@
 
 namespace vs::transfer {
 
+/// The stream is cut into chunks, each compressed independently by one of the workers into a
+/// complete zstd frame, gzip member or xz stream (libarchive's raw format with the filter), and
+/// a writer thread writes them in order: concatenated frames, members or streams are one valid
+/// file for zstd, gzip, xz, libarchive and GNU tar alike.
 class Compressor {
 public:
-    /// Starts the thread: libarchive's "raw" format (the bytes as they are) with the filter
-    /// for `c` (not None), writing to `fd`. `what` names the file in errors.
+    /// Starts the workers and the writer for `c` (not None), writing to `fd`. `what` names the
+    /// file in errors.
     static Result<std::unique_ptr<Compressor>> start(int fd, Compression c,
                                                      const std::string& what);
-    /// Stops the thread; what was queued and not yet compressed is dropped.
+    /// Stops the threads; what was not yet written is dropped.
     ~Compressor();
     Compressor(const Compressor&) = delete;
     Compressor& operator=(const Compressor&) = delete;
 
-    /// Queues a copy of `data` (waits while the queue is full). Fails with the thread's error
-    /// (ENOSPC, EIO...) once it has one.
+    /// Appends `data` to the stream (waits while too many chunks are in flight). Fails with a
+    /// worker's or the writer's error (ENOSPC, EIO...) once there is one.
     Status write(const void* data, size_t len);
-    /// Compresses what is queued, ends the stream and joins the thread: its error, if any.
+    /// Compresses and writes what is left, joins the threads: the first error, if any.
     Status finish();
     /// Compressed bytes written so far.
     uint64_t written() const { return written_.load(std::memory_order_relaxed); }
 
 private:
+    struct Chunk {
+        uint64_t seq = 0;
+        std::vector<char> in, out;
+        bool done = false;
+    };
     Compressor() = default;
-    void run();
-    Status thread_error_locked() const;
+    Status submit_locked(std::unique_lock<std::mutex>& l);
+    void work();
+    void write_out();
+    void fail_locked(int code, std::string msg);
+    Status error_locked() const;
+    Result<std::vector<char>> compress(const std::vector<char>& in) const;
 
-    archive* a_ = nullptr;
+    int fd_ = -1;
+    Compression comp_ = Compression::None;
     std::string what_;
-    std::thread thread_;
+    size_t chunk_size_ = 0, max_in_flight_ = 0;
+    std::vector<std::thread> workers_;
+    std::thread writer_;
     std::mutex mu_;
-    std::condition_variable can_put_, can_take_;
-    std::deque<std::vector<char>> queue_;
-    std::vector<std::vector<char>> spare_;  ///< buffers the thread handed back, for reuse
-    bool ending_ = false, abort_ = false, failed_ = false;
+    std::condition_variable changed_;
+    std::vector<char> filling_;                 ///< the chunk write() appends to
+    std::deque<std::shared_ptr<Chunk>> order_;  ///< every chunk in flight, in stream order
+    std::deque<std::shared_ptr<Chunk>> todo_;   ///< those no worker took yet
+    uint64_t next_seq_ = 0;
+    bool ending_ = false, stop_ = false, failed_ = false;
     int err_code_ = 0;
     std::string err_;
     std::atomic<uint64_t> written_{0};
