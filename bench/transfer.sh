@@ -70,7 +70,8 @@ timed() {  # name command...: its wall time (the median of its runs so far) and 
   t1=$(now)
   c=$(tail -1 "$work/$name.time")
   samples[$name]+=" $(echo "$t1 - $t0" | bc)"
-  secs[$name]=$(printf '%s\n' ${samples[$name]} | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  secs[$name]=$(printf '%s\n' ${samples[$name]} | sort -g |
+    awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
   cpu[$name]+=" $(awk '{print $1 + $2}' <<<"$c")"
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
