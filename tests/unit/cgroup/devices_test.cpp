@@ -10,7 +10,13 @@ namespace {
 
 std::vector<std::string> texts(const DeviceState& s) {
     std::vector<std::string> out;
-    for (const auto& e : s.exceptions) out.push_back((e.allow ? "+" : "-") + e.text());
+    // Appended, not `"literal" + std::string`: that trips GCC 12's false -Wrestrict at -O3
+    // (GCC bug 105329), an error under VS_WERROR.
+    for (const auto& e : s.exceptions) {
+        std::string t(e.allow ? "+" : "-");
+        t += e.text();
+        out.push_back(std::move(t));
+    }
     return out;
 }
 
