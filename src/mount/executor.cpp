@@ -229,19 +229,25 @@ Status do_readonly(const Ctx& c, const Op& o) {
 Status do_device(const Ctx& c, const Op& o) {
     auto dir = VS_TRY(open_guest_dir(c, parent_of(o.target)));
     std::string name = base_of(o.target);
-    if (::mknodat(dir.get(), name.c_str(), S_IFCHR | o.mode, makedev(o.major, o.minor)) == 0) {
-        if (::fchmodat(dir.get(), name.c_str(), o.mode, 0) < 0)
-            return errno_error(fmt::format("chmod \"{}\"", o.target));
-        return ok();
-    }
+    const mode_t kind = o.block ? S_IFBLK : S_IFCHR;
+    const char* what = o.block ? "block" : "char";
+    // mknodat makes the last component itself (an existing entry, a symlink too, is EEXIST),
+    // with the mode asked: no umask, so no chmod by name afterwards, which would follow a
+    // symlink put in the node's place meanwhile.
+    mode_t mask = ::umask(0);
+    int made = ::mknodat(dir.get(), name.c_str(), kind | o.mode, makedev(o.major, o.minor));
+    int err = errno;
+    ::umask(mask);
+    if (made == 0) return ok();
+    errno = err;
     if (errno != EPERM) return errno_error(fmt::format("mknod \"{}\"", o.target));
     // In a user namespace mknod is refused: bind the host's node after checking it is the
     // device we mean (a host admin's odd /dev must not end up in the guest).
     auto src = VS_TRY(sys::open(o.source, O_PATH | O_NOFOLLOW));
     struct stat st {};
     if (::fstat(src.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", o.source));
-    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(o.major, o.minor))
-        return make_error(EINVAL, "host \"{}\" is not char device {}:{}", o.source, o.major,
+    if ((st.st_mode & S_IFMT) != kind || st.st_rdev != makedev(o.major, o.minor))
+        return make_error(EINVAL, "host \"{}\" is not {} device {}:{}", o.source, what, o.major,
                           o.minor);
     // The guest's root is not the node's owner, so only the "other" bits apply to it: a host
     // node chmod-ed away from its standard mode would fail later as a bare EACCES in the guest.

@@ -20,7 +20,7 @@ enum class OpKind {
     Bind,          ///< bind host path `source` onto `target` (recursive if `recursive`)
     MaskPath,      ///< file: bind a verified /dev/null over it; dir: an empty read-only tmpfs
     ReadOnly,      ///< bind `target` onto itself, read-only (+nosuid,nodev,noexec)
-    Device,        ///< char device `target` (major,minor): mknod, or bind the host's node
+    Device,        ///< device node `target` (major,minor): mknod, or bind the host's node
     Symlink,       ///< symlink `target` -> `source`
     Mkdir,         ///< directory `target` (mode)
     SealReadOnly,  ///< make the mount at `target` read-only (after populating it)
@@ -49,6 +49,7 @@ struct Op {
     bool lxcfs = false;
     mode_t mode = 0;                ///< Device, Mkdir
     unsigned major = 0, minor = 0;  ///< Device
+    bool block = false;             ///< Device: a block device (else a character device)
     /// NewFs and Bind of an fstab line: its index in GuestMounts::fstab (-1: none), for callers
     /// that refine the op (vsrun's config.json mounts).
     int origin = -1;

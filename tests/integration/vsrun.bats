@@ -524,6 +524,31 @@ PY
     [ ! -e "$VSRUN_ROOT/d3" ]
 }
 
+@test "devices: a block device in linux.devices is made and allowed; links stay in the rootfs" {
+    # /escape is an absolute link to a host dir: resolved inside the rootfs, never on the host.
+    mkdir "$VSERVER_PREFIX/host"
+    mkdir -p "$VSRUN_ROOTFS/$VSERVER_PREFIX/host"
+    ln -s "$VSERVER_PREFIX/host" "$VSRUN_ROOTFS/escape"
+    local cmd='stat -c %F:%t:%T:%a /dev/loopx /escape/d0; (: </dev/loopx) 2>&1; echo done'
+    b=$(make_bundle bd /bin/sh -c "$cmd")
+    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"}] |
+        .linux.devices = [{"path": "/dev/loopx", "type": "b", "major": 7, "minor": 0,
+                           "fileMode": 432},
+                          {"path": "/escape/d0", "type": "b", "major": 7, "minor": 1}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    run vsrun run -b "$b" bd
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "block special file:7:0:660" ]
+    [ "${lines[1]}" = "block special file:7:1:666" ]
+    # Allowed by the device cgroup: opening it fails only where there is no loop device.
+    [[ $output != *"Operation not permitted"* ]]
+    [ "${lines[-1]}" = done ]
+    [ -z "$(ls -A "$VSERVER_PREFIX/host")" ]
+    [ -b "$VSRUN_ROOTFS/$VSERVER_PREFIX/host/d0" ]
+}
+
 @test "devices: update --resources replaces the rules live; the defaults stay allowed" {
     mknod "$VSRUN_ROOTFS/root/fuse" c 10 229
     b=$(make_bundle du)

@@ -50,10 +50,10 @@ Result<mount::Plan> device_ops(const std::vector<spec::oci::Device>& nodes) {
     mount::Plan p;
     for (size_t i = 0; i < nodes.size(); ++i) {
         const auto& n = nodes[i];
-        if (n.type != 'c' && n.type != 'u')
+        if (n.type != 'c' && n.type != 'u' && n.type != 'b')
             return make_error(ENOTSUP,
                               "linux.devices[{}] \"{}\": type '{}' is not supported (character "
-                              "devices only)",
+                              "and block devices only)",
                               i, n.path, n.type);
         if (n.uid.value_or(0) != 0 || n.gid.value_or(0) != 0)
             return make_error(ENOTSUP,
@@ -71,6 +71,7 @@ Result<mount::Plan> device_ops(const std::vector<spec::oci::Device>& nodes) {
         o.major = static_cast<unsigned>(n.major);
         o.minor = static_cast<unsigned>(n.minor);
         o.mode = n.file_mode.value_or(0666) & 07777;
+        o.block = n.type == 'b';
         p.push_back(o);
     }
     return p;

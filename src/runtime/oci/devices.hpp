@@ -27,8 +27,9 @@ std::vector<cgroup::DeviceRule> node_rules(const std::vector<spec::oci::Device>&
 cgroup::DeviceState device_state(const std::vector<spec::oci::DeviceRule>& rules,
                                  const std::vector<cgroup::DeviceRule>& nodes);
 
-/// mount ops making linux.devices (character devices; 'b' and 'p' are refused naming them,
-/// as is an owner other than root). Inserted by the caller after the /dev tmpfs.
+/// mount ops making linux.devices (character and block devices, made by mknod in the
+/// container's tree, or bound from the host's node in a user namespace; 'p' is refused naming
+/// it, as is an owner other than root). Inserted by the caller after the /dev tmpfs.
 Result<mount::Plan> device_ops(const std::vector<spec::oci::Device>& nodes);
 
 }  // namespace vs::runtime::oci
