@@ -118,10 +118,7 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
                       opt.domain);
         VS_TRY(write_host_names(stage.root(), dest, opt.domain, address).wrap("copy {}", src));
     }
-    VS_TRY(stage.commit(paths, s).wrap("copy {}", src));
-    res.root = s.root;
-    res.config_dir = s.config_dir;
-    res.context = s.context.value_or(0);
+    VS_TRY(stage.commit(paths, s, &res).wrap("copy {}", src));
     res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }

@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "config/paths.hpp"
 #include "spec/guest_spec.hpp"
+#include "transfer/new_guest.hpp"
 
 namespace vs::transfer {
 
@@ -29,12 +30,8 @@ enum class CopyMethod {
 };
 const char* copy_method_name(CopyMethod m);
 
-struct CopyResult {
-    std::string name, root, config_dir;
-    uint32_t context = 0;
+struct CopyResult : NewGuestResult {
     CopyMethod method = CopyMethod::Clone;
-    double seconds = 0;
-    std::vector<std::string> dropped;  ///< config files no key claims (not copied)
 };
 
 /// True when guest `name`'s cgroup holds a process.

@@ -104,7 +104,8 @@ GuestStage::~GuestStage() {
     if (made_parent_) ::rmdir(parent_.c_str());
 }
 
-Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s) {
+Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
+                          NewGuestResult* made) {
     VS_TRY(store::mark_building(stage_));
     VS_TRY(store::mark_root(stage_, s.name));
     if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
@@ -134,6 +135,11 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s) 
     }
     committed_ = true;
     if (auto r = store::clear_building(s.root); !r) log::warn("{}", r.error().what());
+    if (made) {
+        made->root = s.root;
+        made->config_dir = s.config_dir;
+        made->context = s.context.value_or(0);
+    }
     return ok();
 }
 

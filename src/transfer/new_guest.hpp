@@ -21,6 +21,14 @@ struct Identity {
     std::optional<std::vector<spec::Interface>> interfaces;
 };
 
+/// What restore and copy report of the guest they made.
+struct NewGuestResult {
+    std::string name, root, config_dir;
+    uint32_t context = 0;
+    double seconds = 0;
+    std::vector<std::string> dropped;  ///< config files no key claims (left out of the new guest)
+};
+
 /// Refuses (EEXIST, one line) when guest `name` has a config dir or a root already (at its
 /// default place, or at `root` when given).
 Status check_name_free(const config::Paths& paths, const std::string& name,
@@ -50,8 +58,10 @@ public:
 
     /// Marks the root as the guest's, mode 0755; stages the config dir (NewConfig: every key
     /// through the registry, loaded back); renames the root in, then the config dir. A failure
-    /// undoes the root's rename: no half-made guest is left registered.
-    Status commit(const config::Paths& paths, const spec::GuestSpec& s);
+    /// undoes the root's rename: no half-made guest is left registered. Committed, the guest's
+    /// root, config dir and context go to `made` when given.
+    Status commit(const config::Paths& paths, const spec::GuestSpec& s,
+                  NewGuestResult* made = nullptr);
 
     /// Refresh of guest `name`: marks the staged root as its and exchanges it with `root`
     /// (renameat2 RENAME_EXCHANGE, so the guest always has a whole root); the old root, now

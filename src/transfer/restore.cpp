@@ -270,10 +270,7 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     hooks.progress = [&](uint64_t at) { progress.set(at); };
     VS_TRY(store::extract_archive_with(file, stage.root(), hooks).wrap("restore {}", res.name));
     progress.finish();
-    VS_TRY(stage.commit(paths, s).wrap("restore {}", res.name));
-    res.root = s.root;
-    res.config_dir = s.config_dir;
-    res.context = s.context.value_or(0);
+    VS_TRY(stage.commit(paths, s, &res).wrap("restore {}", res.name));
     res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }

@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "config/paths.hpp"
 #include "spec/guest_spec.hpp"
+#include "transfer/new_guest.hpp"
 
 namespace vs::transfer {
 
@@ -20,12 +21,9 @@ struct RestoreOptions {
     bool progress = true;
 };
 
-struct RestoreResult {
-    std::string name, archived_name, root, config_dir;
-    uint32_t context = 0;
+struct RestoreResult : NewGuestResult {
+    std::string archived_name;
     uint64_t archive_bytes = 0;
-    double seconds = 0;
-    std::vector<std::string> dropped;  ///< config files no key claims (not restored)
 };
 
 /// Reads the manifest and the config members (small: checked and written with *at calls into
