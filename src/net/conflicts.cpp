@@ -2,12 +2,12 @@
 #include "net/conflicts.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <sstream>
 
+#include "base/lock_file.hpp"
 #include "base/sys.hpp"
 #include "net/address.hpp"
 #include "net/netlink/socket.hpp"
@@ -89,11 +89,7 @@ Status check_address_conflicts(const ConflictScope& scope, const spec::GuestSpec
 
 Result<ClaimLock> ClaimLock::acquire(const std::string& run_base) {
     VS_TRY(sys::mkdir_p(run_base, 0755));
-    auto fd = VS_TRY(sys::open(run_base + "/.net.lock", O_RDWR | O_CREAT, 0600));
-    while (::flock(fd.get(), LOCK_EX) < 0) {
-        if (errno != EINTR) return errno_error(fmt::format("lock \"{}/.net.lock\"", run_base));
-    }
-    return ClaimLock(std::move(fd));
+    return ClaimLock(VS_TRY(sys::open_locked(run_base + "/.net.lock")));
 }
 
 Status claim_addresses(const ConflictScope& scope, const spec::GuestSpec& spec,

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "base/lock_file.hpp"
 #include "base/sys.hpp"
 
 namespace vs::state {
@@ -15,12 +16,7 @@ Result<GuestLock> GuestLock::acquire(const std::string& run_dir) {
     std::string path = run_dir + "/lock";
     for (;;) {
         VS_TRY(sys::mkdir_p(run_dir, 0700));
-        auto fd = VS_TRY(sys::open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
-        int r;
-        do {
-            r = ::flock(fd.get(), LOCK_EX);
-        } while (r < 0 && errno == EINTR);
-        if (r < 0) return errno_error(fmt::format("lock \"{}\"", path));
+        auto fd = VS_TRY(sys::open_locked(path));
         // delete may have removed the run dir while we waited: then we hold a lock on an
         // unlinked file that nobody else will ever see. Start over on the current file.
         struct stat a {
@@ -42,13 +38,7 @@ bool GuestLock::held_by_other(const std::string& run_dir) {
 Result<HostLock> HostLock::acquire(const std::string& run_base, const std::string& name) {
     VS_TRY(sys::mkdir_p(run_base, 0755));
     std::string path = fmt::format("{}/.{}.lock", run_base, name);
-    auto fd = VS_TRY(sys::open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-    int r;
-    do {
-        r = ::flock(fd.get(), LOCK_EX);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0) return errno_error(fmt::format("lock \"{}\"", path));
-    return HostLock(std::move(fd));
+    return HostLock(VS_TRY(sys::open_locked(path)));
 }
 
 }  // namespace vs::state

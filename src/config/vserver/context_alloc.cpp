@@ -2,7 +2,6 @@
 #include "config/vserver/context_alloc.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "base/safe_read.hpp"
 #include "base/strings.hpp"
+#include "base/lock_file.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/defaults.hpp"
 #include "config/vserver/read.hpp"
@@ -37,11 +37,7 @@ Result<UniqueFd> lock_file(const std::string& path) {
     if (!S_ISREG(st.st_mode))
         return make_error(EINVAL, "\"{}\" is {}, not a regular file", path,
                           sys::file_type_name(st.st_mode));
-    int r;
-    do {
-        r = ::flock(fd.get(), LOCK_EX);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0) return errno_error(fmt::format("lock \"{}\"", path));
+    VS_TRY(sys::lock_exclusive(fd.get(), path));
     return fd;
 }
 
