@@ -57,11 +57,10 @@ sec_setup() {
 }
 
 # Live processes anywhere on the host whose cgroup path names the test's cgroup parent. Zombies
-# do not count: a stopped guest's init is reparented to the host's PID 1, which on this machine
-# (no systemd) may leave it unreaped; it holds no resources and lib.bash counts it as gone too.
-# Nor does a process whose status is gone by the time we read it: this machine's PID 1 reaps
-# such zombies in batches every second or two, often between the cgroup listing and this read
-# (E39 counted those reaped inits as leaks about once in 6-15 runs).
+# do not count: a stopped guest's init is reparented to the host's PID 1, which (without
+# systemd) may leave it unreaped for a while; it holds no resources and lib.bash counts it as
+# gone too. Nor does a process whose status is gone by the time we read it: a PID 1 that reaps
+# in batches can reap such a zombie between the cgroup listing and this read.
 parent_pids() {
     local f p st
     for f in $(grep -l -F "/$VSERVER_CGROUP_PARENT/" /proc/[0-9]*/cgroup 2>/dev/null); do

@@ -65,11 +65,10 @@ TEST(FuzzRegressions, GuestNameRefusesC1Controls) {
     EXPECT_TRUE(vs::spec::validate_name("nbsp\xc2\xa0x"));  // U+00A0 is printable
 }
 
-// config_keys_fuzz (tests/fuzz/corpus/config_keys/nodename-controls): the pre-0.30 `hostname`
-// file took any bytes, validate() let control bytes other than newline through, and uts/nodename
-// refused a tab: a nodename with control bytes loaded, was saved as uts/nodename, and that tree
-// did not load. Every way in now applies spec::validate_uts_name, so it is refused at once,
-// naming the file's key and the byte.
+// config_keys_fuzz (tests/fuzz/corpus/config_keys/nodename-controls): a nodename with control
+// bytes given as the pre-0.30 `hostname` file must not load, since it would be saved as
+// uts/nodename, which refuses them, and that tree would not load again. Every way in applies
+// spec::validate_uts_name, so it is refused at once, naming the file's key and the byte.
 TEST(FuzzRegressions, NodenameWithControlBytesIsRefusedAtLoadAndAtSave) {
     const std::string value = "\x1f\x1f\t\x1f\x1f\x1f\xff\xff\xff\x01\x1f\x1f"s;
     for (const char* rel : {"hostname", "uts/nodename", "domainname", "uts/domainname"}) {
