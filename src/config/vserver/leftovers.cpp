@@ -1,7 +1,6 @@
 // Sweeping the dead in-flight names of the config writer and of write_file_atomic.
 #include "config/vserver/leftovers.hpp"
 
-
 #include <string_view>
 
 #include "base/log.hpp"
