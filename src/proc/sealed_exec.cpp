@@ -70,8 +70,7 @@ Error exec_path(const std::vector<std::string>& argv, const std::vector<std::str
         ::execve(full.c_str(), a.data(), e.data());
         if (errno != ENOENT && errno != ENOTDIR && first_err == ENOENT) first_err = errno;
     }
-    errno = first_err;
-    return errno_error(fmt::format("execute \"{}\" (PATH={})", argv[0], path));
+    return Error(first_err, fmt::format("execute \"{}\" (PATH={})", argv[0], path));
 }
 
 }  // namespace vs::proc

@@ -140,10 +140,7 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
             }
             err = errno;
         }
-        if (pid < 0) {
-            errno = err;
-            return errno_error(fmt::format("clone3 with flags {:#x}", opt.ns_flags));
-        }
+        if (pid < 0) return Error(err, fmt::format("clone3 with flags {:#x}", opt.ns_flags));
     }
     owner.reset();
     child_end.close();

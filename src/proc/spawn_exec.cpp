@@ -159,8 +159,7 @@ Result<ExecChild> spawn_exec_fd(int exe_fd, const std::vector<std::string>& argv
     }
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) {
-        errno = clone_err;
-        return errno_error("clone the helper (CLONE_VM | CLONE_VFORK)");
+        return Error(clone_err, "clone the helper (CLONE_VM | CLONE_VFORK)");
     }
     ExecChild c{PidFd(static_cast<pid_t>(pid), UniqueFd(pidfd)), in_cg};
     if (a.err) {
