@@ -5,8 +5,9 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 # clang compiles the BPF programs, and with libclang-rt-14-dev (its sanitizer and libFuzzer
-# runtimes) the sanitize/fuzz build (scripts/build-variant.sh).
-build=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config git
+# runtimes) the sanitize/fuzz build (scripts/build-variant.sh). ccache: the package test's build
+# shares the test build's compiles (scripts/build.sh --package).
+build=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config git ccache
        libfmt-dev nlohmann-json3-dev libseccomp-dev libcap-dev libarchive-dev
        libnl-3-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev
        libzstd-dev liblz4-dev libacl1-dev)   # the last three: .a files for a static vserver

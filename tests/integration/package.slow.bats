@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # The Debian packages as a user gets them: a build configured for packaging (no test seams,
-# beside the test build so ccache answers nearly every compile), `cpack -G DEB`, then
-# `apt-get install ./vserver-ng_*.deb` in a chroot made from the cached bookworm minbase fixture
-# (scripts/fixtures.sh): dependencies resolve from the chroot's own apt sources (the host's
-# mirror: slow, needs the network). Mounts live in a private mount namespace that ends with each
-# command; the chroot is removed in teardown_file.
+# beside the test build so ccache answers nearly every compile: scripts/build.sh --package),
+# `cpack -G DEB`, then `apt-get install ./vserver-ng_*.deb` in a chroot made from the cached
+# bookworm minbase fixture (scripts/fixtures.sh): dependencies resolve from the chroot's own apt
+# sources (the host's mirror: slow, needs the network). Mounts live in a private mount namespace
+# that ends with each command; the chroot is removed in teardown_file.
 
 bats_require_minimum_version 1.5.0
 
@@ -15,13 +15,12 @@ setup_file() {
   FIXTURE=$(VS_BIN=$VS_BIN bash "$VS_SOURCE_DIR/scripts/fixtures.sh" "$VS_BUILD_DIR" | tail -1)
   [[ -s $FIXTURE ]]
   export DEB_BUILD=${VS_DEB_BUILD_DIR:-$VS_BUILD_DIR-deb}
-  local launcher=()
-  command -v ccache >/dev/null &&
-    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-  cmake -S "$VS_SOURCE_DIR" -B "$DEB_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DVS_WERROR=ON -DVS_BUILD_TESTS=OFF -DVS_FAULT_INJECTION=OFF "${launcher[@]}" >/dev/null
-  cmake --build "$DEB_BUILD" -j2 >"$DEB_BUILD/build.log" 2>&1 ||
-    { tail -20 "$DEB_BUILD/build.log" >&2; return 1; }
+  # The test build's compile flags without its seam and suites (scripts/build.sh --package):
+  # ccache answers every compile but the seam's library, where a fresh CI machine would otherwise
+  # compile the whole tree a second time. The README's RelWithDebInfo differs only in the
+  # optimisation and debug-info levels, which neither cpack nor the install sees.
+  bash "$VS_SOURCE_DIR/scripts/build.sh" "$DEB_BUILD" --package >"$DEB_BUILD.log" 2>&1 ||
+    { tail -20 "$DEB_BUILD.log" >&2; return 1; }
   rm -f "$DEB_BUILD"/*.deb
   (cd "$DEB_BUILD" && cpack -G DEB >cpack.log 2>&1) ||
     { tail -20 "$DEB_BUILD/cpack.log" >&2; return 1; }
