@@ -176,6 +176,18 @@ counter() { cat "/proc/$(P inspect -f '{{.State.Pid}}' "$1")/root/tmp/n" 2>/dev/
     [[ $output == 8 ]]
 }
 
+@test "podman --tmpfs (tmpcopyup) and a volume with :rshared reach the container as asked" {
+    mkdir -p "$ENG_PREFIX/vol"
+    echo hello >"$ENG_PREFIX/vol/file"
+    # podman's --tmpfs asks for tmpcopyup by default: the image's /etc is still there.
+    run -0 prun --rm --tmpfs /etc -v "$ENG_PREFIX/vol:/mnt/v:rshared" $BB sh -c \
+        'cat /mnt/v/file; grep -c "^root:" /etc/passwd; grep " /etc " /proc/self/mountinfo
+        grep " /mnt/v " /proc/self/mountinfo'
+    [[ ${lines[0]} == hello && ${lines[1]} == 1 ]]
+    [[ ${lines[2]} == *" - tmpfs "* ]]
+    [[ ${lines[3]} == *shared:* ]]
+}
+
 @test "ctr run --runc-binary: output and exit code, state in the runtime's --runc-root" {
     run -5 eng_ctr run --rm --runc-binary "$ENG_ENGINE_RT" --runc-root "$ENG_PREFIX/ctr-root" \
         --cgroup "$ENG_CGROUP/ctr1" --net-host $BB ctr1 sh -c 'echo hello-ctr; exit 5'
