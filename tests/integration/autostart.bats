@@ -177,20 +177,29 @@ before() {
 }
 
 @test "autostart: NUMPARALLEL from the defaults file is how many guests start at once" {
-  # Each guest's pre-start waits (bounded) until two guests are in it together, then logs how
-  # many are: with fewer at a time it would time out and log 1, with more log 3 or 4.
-  local d=$VSERVER_PREFIX/inside counts=$VSERVER_PREFIX/counts g
-  mkdir -p "$d"
+  # Each guest's pre-start logs how many guests are in their pre-start as it arrives, then
+  # waits (bounded) until the guests of its pair (the first two, the next two) have logged:
+  # with NUMPARALLEL=2 the second of each pair finds the first waiting (2), never more than 2
+  # are in; one at a time would leave the first waiting until it gives up.
+  local d=$VSERVER_PREFIX/arrived l=$VSERVER_PREFIX/logged e=$VSERVER_PREFIX/left g
+  local counts=$VSERVER_PREFIX/counts
+  mkdir -p "$d" "$l" "$e"
   for g in n1 n2 n3 n4; do
     marked_guest "$g" par
     cat >"$(guest_cfg "$g")/scripts/pre-start" <<HOOK
 #!/bin/sh
 mkdir "$d/\$2"
+n=\$(ls "$d" | wc -l)
+echo \$((n - \$(ls "$e" | wc -l))) >>"$counts"
+mkdir "$l/\$2"
+want=\$(((n + 1) / 2 * 2))
 i=0
-while [ \$(ls "$d" | wc -l) -lt 2 ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
-ls "$d" | wc -l >>"$counts"
-sleep 0.3
-rmdir "$d/\$2"
+while [ \$(ls "$l" | wc -l) -lt \$want ]; do
+  i=\$((i + 1))
+  [ \$i -lt 300 ] || { echo "gave up waiting" >>"$counts"; break; }
+  sleep 0.1
+done
+mkdir "$e/\$2"
 HOOK
   done
   local script=$VSERVER_PREFIX/vservers-default
@@ -204,7 +213,9 @@ HOOK
   [ "$status" -eq 0 ]
   [[ $output == *'start "par": 4 of 4 guests running'* ]]
   cat "$counts"
-  [ "$(sort "$counts" | uniq -c | tr -s ' ')" = " 4 2" ]
+  [ "$(sort -u "$counts" | tail -1)" = 2 ]
+  [ "$(grep -c -v '^[12]$' "$counts")" = 0 ]
+  [ "$(wc -l <"$counts")" = 4 ]
   # Without NUMPARALLEL anywhere: util-vserver's 6.
   run -0 --separate-stderr env -u NUMPARALLEL "$VS_BIN/vserver-autostart" --json stop par
   [ "$(jq .parallel <<<"$output")" = 6 ]
