@@ -16,6 +16,7 @@
 #include "fs/remove.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
+#include "store/btrfs.hpp"
 #include "store/guest_root.hpp"
 #include "transfer/copy.hpp"
 #include "transfer/host_names.hpp"
@@ -111,9 +112,19 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
     if (!opt.domain.empty())
         if (auto d = validate_domain(opt.domain); !d) return setup_fail(d.error());
     // A refreshed root is exchanged with the old one: its stage goes beside it.
-    auto stage_r = GuestStage::create(paths, name, true, opt.refresh ? basis : root);
+    // A refresh of a root that is a btrfs subvolume stages a writable snapshot of it: rsync
+    // then updates it in place (changed files replaced, the rest shared extents), which costs
+    // what a plain rsync does, where --link-dest makes a hard link (and a directory, a
+    // symlink...) per unchanged entry. The copy stays whole: the snapshot is exchanged in.
+    const bool snap = opt.refresh && store::btrfs::is_subvolume(basis).value_or(false);
+    auto stage_r = GuestStage::create(paths, name, !snap, opt.refresh ? basis : root);
     if (!stage_r) return setup_fail(stage_r.error());
     GuestStage stage = std::move(*stage_r);
+    if (snap) {
+        auto made = store::btrfs::snapshot_subvolume(basis, stage.root(), false);
+        if (made) made = store::mark_building(stage.root());
+        if (!made) return setup_fail(made.error());
+    }
     std::string cfg_tmp;
     if (!opt.refresh) {
         if (auto r = sys::mkdir_p(paths.config_dir, 0755); !r) return setup_fail(r.error());
@@ -125,10 +136,10 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
         if (cfg_tmp.empty()) return;
         if (auto r = fs::remove_path(cfg_tmp); !r) log::warn("{}", r.error().what());
     });
-    ch.say(
-        "ready " +
-        nlohmann::json({{"root_stage", stage.root()}, {"config_stage", cfg_tmp}, {"basis", basis}})
-            .dump());
+    ch.say("ready " + nlohmann::json({{"root_stage", stage.root()},
+                                      {"config_stage", cfg_tmp},
+                                      {"basis", snap ? "" : basis}})
+                          .dump());
 
     // The sent config, loaded through the key registry and given its identity here.
     auto prepare = [&]() -> Result<std::pair<spec::GuestSpec, std::vector<std::string>>> {

@@ -19,6 +19,16 @@ setup() {
   R_GUESTS=()
   ip netns add "$NS"
   ip -n "$NS" link set lo up
+  # The far side's roots on a loop btrfs for the tests that say so, mounted before sshd makes
+  # its own mount namespace (a copy of this one's mounts).
+  if [[ $BATS_TEST_DESCRIPTION == *"btrfs there"* ]]; then
+    command -v mkfs.btrfs >/dev/null || skip "btrfs-progs not installed"
+    truncate -s 384M "$WORK/far.img"
+    FAR_LOOP=$(losetup -f --show "$WORK/far.img")
+    mkfs.btrfs -q "$FAR_LOOP" >/dev/null 2>&1
+    mkdir -p "$RPREFIX/var/lib/vservers"
+    mount "$FAR_LOOP" "$RPREFIX/var/lib/vservers"
+  fi
   ssh-keygen -q -t ed25519 -N '' -C vstest-host -f "$WORK/hostkey"
   ssh-keygen -q -t ed25519 -N '' -C vstest-client -f "$WORK/key"
   cp "$WORK/key.pub" "$WORK/authorized_keys"
@@ -82,6 +92,10 @@ teardown() {
     find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
     rmdir "$d" 2>/dev/null || true
   done
+  if [[ -n ${FAR_LOOP:-} ]]; then
+    umount "$RPREFIX/var/lib/vservers" 2>/dev/null || true
+    losetup -d "$FAR_LOOP" 2>/dev/null || true
+  fi
   [[ -n ${RPREFIX:-} ]] && rm -rf "$RPREFIX"
   transfer_teardown
 }
@@ -182,6 +196,35 @@ print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   grep -qx $'192.0.2.50\tdst.example.net\tdst' "$d/etc/hosts"
   [[ -z "$(ls -a "$RPREFIX/srv" | grep '^\.build-')" ]]
+}
+
+@test "--refresh of a root that is a subvolume on btrfs there: a snapshot of it updated" {
+  make_guest src
+  local r; r=$(guest_root src)
+  head -c 4M /dev/urandom > "$r/big"
+  echo old > "$r/gone"
+  run vcopy src 127.0.0.1:dst -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  [[ "$(stat -c %i "$(far_root dst)")" == 256 ]]
+  head -c 1M /dev/urandom > "$r/new"
+  rm "$r/gone"
+  run vcopy src 127.0.0.1:dst --refresh --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  local literal
+  literal=$(python3 -c 'import json, sys
+print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
+  (( literal >= 1048576 && literal < 2 * 1048576 )) || { echo "literal $literal"; return 1; }
+  cmp "$r/new" "$(far_root dst)/new" && cmp "$r/big" "$(far_root dst)/big"
+  [[ ! -e $(far_root dst)/gone ]]
+  # The new root is a snapshot of the old one (btrfs names its parent), not a stage filled
+  # with hard links; the old one is gone.
+  run btrfs subvolume show "$(far_root dst)"
+  [[ $output == *'Parent UUID:'* && $output != *$'Parent UUID: \t\t-'* ]] || {
+    echo "$output"; return 1; }
+  run btrfs subvolume list "$RPREFIX/var/lib/vservers"
+  [[ $(grep -c . <<<"$output") == 1 ]] || { echo "$output"; return 1; }
+  far_clean
 }
 
 # migrate_running: a running guest with a writer moved; $1 the "checksum" value the final pass
