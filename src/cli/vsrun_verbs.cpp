@@ -196,16 +196,16 @@ Result<int> verb_events(const std::vector<std::string>& args, size_t at, const o
         ms = str::parse_u64(n).value_or(0) * 1000;
     }
     if (ms == 0) return make_error(EINVAL, "--interval \"{}\": use e.g. 5s or 500ms", iv);
-    // Without --stats: a stats event every interval until the container stops.
-    for (bool first = true;; first = false) {
-        auto e = oci::stats_event(opt, id);
-        if (!e && first) return e.error();
-        if (!e) return kOk;
-        fmt::print("{}\n", *e);
-        std::fflush(stdout);
-        if (p.flag("stats")) return kOk;
-        ::usleep(static_cast<useconds_t>(std::min<uint64_t>(ms, 3600000) * 1000));
+    if (p.flag("stats")) {
+        fmt::print("{}\n", VS_TRY(oci::stats_event(opt, id)));
+        return kOk;
     }
+    // A stats event every interval and the OOM kills as they happen, until the container stops.
+    VS_TRY(oci::events(opt, id, std::min<uint64_t>(ms, 3600000), [](const std::string& e) {
+        fmt::print("{}\n", e);
+        std::fflush(stdout);
+    }));
+    return kOk;
 }
 
 Result<int> verb_spec(const std::vector<std::string>& args, size_t at, const oci::Options&) {

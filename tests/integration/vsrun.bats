@@ -656,3 +656,28 @@ PY
     run vsrun events --stats ev1
     [[ $output == *"container not running"* ]]
 }
+
+@test "events: an OOM kill is an oom event as it happens; --stats counts it" {
+    # The container waits for /tmp/go, then dd's 64 MiB buffer meets a 16 MiB limit.
+    local cmd='while [ ! -e /tmp/go ]; do sleep 0.1; done'
+    cmd+='; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 300'
+    b=$(make_bundle oom /bin/sh -c "$cmd")
+    jq '.linux.resources.memory = {"limit": 16777216}' "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" oom
+    local out=$VSERVER_PREFIX/events
+    "$VSRUN" --root "$VSRUN_ROOT" events --interval 60s oom >"$out" &
+    local epid=$!
+    for i in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
+    touch "$VSRUN_ROOTFS/tmp/go"
+    for i in $(seq 200); do grep -q '"type":"oom"' "$out" && break; sleep 0.1; done
+    kill "$epid"
+    wait "$epid" || true
+    cat "$out"
+    [ "$(jq -r 'select(.type == "stats") | .id' "$out" | head -1)" = oom ]
+    [ "$(jq -c 'select(.type == "oom")' "$out" | head -1)" = '{"id":"oom","type":"oom"}' ]
+    vsrun events --stats oom | jq -e '.data.memory.raw.oom_kill >= 1'
+    # The stream ends by itself when the container stops.
+    vsrun kill oom KILL
+    timeout 10 "$VSRUN" --root "$VSRUN_ROOT" events --interval 60s oom || [ $? -ne 124 ]
+}

@@ -266,7 +266,9 @@ Result<std::string> stats_event(const Options& opt, const std::string& id) {
              {{"total", (st.cpu_user_us + st.cpu_system_us) * 1000},
               {"user", st.cpu_user_us * 1000},
               {"kernel", st.cpu_system_us * 1000}}}}},
-          {"memory", {{"usage", {{"usage", st.memory_current}, {"max", st.memory_peak}}}}},
+          {"memory",
+           {{"usage", {{"usage", st.memory_current}, {"max", st.memory_peak}}},
+            {"raw", {{"oom_kill", st.oom_kills}}}}},
           {"pids", pids}}},
     };
     return j.dump();

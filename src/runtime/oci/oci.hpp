@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,8 +80,16 @@ Status update(const Options& opt, const std::string& id, const spec::Resources& 
               const std::optional<std::vector<spec::oci::DeviceRule>>& devices = std::nullopt);
 
 /// runc's stats event of the container: {"type":"stats","id":...,"data":{cpu, memory, pids}}
-/// from its cgroup (cpu in ns, memory in bytes).
+/// from its cgroup (cpu in ns, memory in bytes; memory.raw.oom_kill: the processes the OOM
+/// killer killed in it so far).
 Result<std::string> stats_event(const Options& opt, const std::string& id);
+
+/// `vsrun events` without --stats: a stats event every `interval_ms`, and {"type":"oom",
+/// "id":ID} for each OOM kill in the container's memory cgroup as it happens, until the
+/// container stops. Each event is one JSON text given to `emit`. An error only when the
+/// container is not running at the start.
+Status events(const Options& opt, const std::string& id, uint64_t interval_ms,
+              const std::function<void(const std::string&)>& emit);
 
 /// `vsrun run`: create + start; without `detach` waits for the process and deletes the
 /// container, returning its exit status (128 + signal when killed).
