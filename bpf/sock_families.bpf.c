@@ -36,5 +36,14 @@ int vs_sock_guard(unsigned long long *ctx) {
     return 1;
 }
 
+// Attached to the guests' shared parent cgroup, which stays between guests: it allows every
+// socket and only keeps the kernel's shim for this hook alive. The first lsm_cgroup program on a
+// hook makes the kernel build a BPF trampoline and patch the hook's code, and the last one
+// leaving tears it down again; with the anchor in place a guest's start and stop do neither.
+SEC("lsm_cgroup/socket_create")
+int vs_sock_anchor(unsigned long long *ctx) {
+    return 1;
+}
+
 // The kernel loads LSM programs only under a GPL-compatible license.
 char _license[] SEC("license") = "GPL";

@@ -28,8 +28,10 @@ namespace vs::lsm {
 
 namespace {
 
-// The program's name in the object and in the kernel (bpf_prog_info.name keeps 15 bytes).
+// The programs' names in the object and in the kernel (bpf_prog_info.name keeps 15 bytes): the
+// guard on each guest's cgroup, and the always-allow anchor on their parent.
 constexpr const char* kProgName = "vs_sock_guard";
+constexpr const char* kAnchorName = "vs_sock_anchor";
 // The kernel function an lsm_cgroup/socket_create program attaches to.
 constexpr const char* kHook = "bpf_lsm_socket_create";
 
@@ -82,22 +84,22 @@ Result<std::string> active_lsms() {
     return std::string(str::trim(VS_TRY(sys::read_all(fd.get(), "securityfs lsm", 4096))));
 }
 
-// Loads the program for the hook whose BTF id is `btf_id`. Only the instructions are taken
+// Loads program `name` for the hook whose BTF id is `btf_id`. Only the instructions are taken
 // from the object (libbpf's own load would parse the kernel's BTF again to find the id).
-Result<UniqueFd> load(uint32_t btf_id) {
+Result<UniqueFd> load(uint32_t btf_id, const char* name = kProgName) {
     libbpf_set_print(quiet_print);
     auto bytes = object();
     LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "vs_sock_families");
     std::unique_ptr<bpf_object, ObjClose> obj(
         bpf_object__open_mem(bytes.data(), bytes.size(), &oo));
     if (!obj) return errno_error("open the embedded BPF object sock_families");
-    bpf_program* p = bpf_object__find_program_by_name(obj.get(), kProgName);
-    if (!p) return make_error(ENOENT, "BPF program {} missing from its object", kProgName);
+    bpf_program* p = bpf_object__find_program_by_name(obj.get(), name);
+    if (!p) return make_error(ENOENT, "BPF program {} missing from its object", name);
     LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_LSM_CGROUP,
                 .attach_btf_id = btf_id);
-    int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, kProgName, "GPL", bpf_program__insns(p),
+    int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, name, "GPL", bpf_program__insns(p),
                            bpf_program__insn_cnt(p), &lo);
-    if (fd < 0) return bpf_error(fd, fmt::format("load BPF program {}", kProgName));
+    if (fd < 0) return bpf_error(fd, fmt::format("load BPF program {}", name));
     return UniqueFd(fd);
 }
 
@@ -170,7 +172,8 @@ std::optional<Support> read_cache(const std::string& file, const std::string& ke
     return std::nullopt;
 }
 
-Result<std::vector<uint32_t>> our_prog_ids(int cgfd) {
+// The ids of the programs called `name` attached to the cgroup.
+Result<std::vector<uint32_t>> our_prog_ids(int cgfd, const char* name = kProgName) {
     uint32_t ids[64] = {}, flags[64] = {};
     // For BPF_LSM_CGROUP the kernel wants each program's attach flags asked for with its id
     // (EINVAL otherwise): programs of one cgroup may differ there.
@@ -186,7 +189,7 @@ Result<std::vector<uint32_t>> our_prog_ids(int cgfd) {
         bpf_prog_info info{};
         uint32_t len = sizeof info;
         if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) == 0 &&
-            std::strncmp(info.name, kProgName, sizeof info.name) == 0)
+            std::strncmp(info.name, name, sizeof info.name) == 0)
             out.push_back(ids[i]);
     }
     return out;
@@ -194,6 +197,17 @@ Result<std::vector<uint32_t>> our_prog_ids(int cgfd) {
 
 Result<UniqueFd> open_cgroup(const std::string& path) {
     return sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC).wrap("open cgroup2 node");
+}
+
+// Program `name` attached to the cgroup `cgfd` once (ALLOW_MULTI: a guest's own child cgroups,
+// which a systemd guest makes, inherit it and cannot replace it; other programs can still be
+// attached beside it). The attachment holds the program; our fd goes.
+Status attach_once(int cgfd, uint32_t btf_id, const char* name) {
+    if (!VS_TRY(our_prog_ids(cgfd, name)).empty()) return ok();
+    auto prog = VS_TRY(load(btf_id, name));
+    int r = bpf_prog_attach(prog.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
+    if (r < 0) return bpf_error(r, fmt::format("attach BPF program {}", name));
+    return ok();
 }
 
 }  // namespace
@@ -218,13 +232,13 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
     if (!s.usable) return false;
     auto what = [&] { return fmt::format("guard the socket families of \"{}\"", cgroup2_path); };
     auto cg = VS_TRY(open_cgroup(cgroup2_path).wrap("{}", what()));
-    if (!VS_TRY(our_prog_ids(cg.get()).wrap("{}", what())).empty()) return true;
-    auto prog = VS_TRY(load(s.btf_id).wrap("{}", what()));
-    // ALLOW_MULTI: the guest's own child cgroups (a systemd guest makes them) inherit the
-    // program and cannot replace it; further programs can still be attached beside it.
-    int r = bpf_prog_attach(prog.get(), cg.get(), BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
-    if (r < 0) return bpf_error(r, what() + ": attach BPF program");
-    // The attachment holds the program; our fd goes with `prog`.
+    // The anchor first, on the parent, so the guard finds the hook's trampoline built.
+    auto slash = cgroup2_path.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) {
+        auto parent = VS_TRY(open_cgroup(cgroup2_path.substr(0, slash)).wrap("{}", what()));
+        VS_TRY(attach_once(parent.get(), s.btf_id, kAnchorName).wrap("{}", what()));
+    }
+    VS_TRY(attach_once(cg.get(), s.btf_id, kProgName).wrap("{}", what()));
     return true;
 }
 

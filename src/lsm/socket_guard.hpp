@@ -31,8 +31,11 @@ Support support(const std::string& cache_file);
 
 /// Attaches the guard to the cgroup2 directory `cgroup2_path` (once: a guard already there is
 /// kept). Every process in that subtree then gets EAFNOSUPPORT for the refused families from
-/// socket(2) and socketcall(2) alike; the kernel drops the program with the cgroup. Returns
-/// false, attaching nothing, when support() says the kernel cannot run it.
+/// socket(2) and socketcall(2) alike; the kernel drops the program with the cgroup. The parent
+/// directory (the guests' shared parent, which stays between guests) gets an always-allow
+/// anchor program once, so the kernel keeps the hook's trampoline instead of building it at
+/// each start and tearing it down at each stop. Returns false, attaching nothing, when
+/// support() says the kernel cannot run it.
 Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file);
 
 /// Whether the guard is attached to `cgroup2_path`.

@@ -124,7 +124,9 @@ Status GuestStart::make_cgroup() {
 Status GuestStart::guard_sockets() {
     if (spec.seccomp_profile != "default") return ok();  // "unconfined" refuses no family
     if (st.cgroup2_path.empty()) {
-        st.socket_guard_gap = "no cgroup2 hierarchy to attach the BPF LSM guard to";
+        st.socket_guard_gap =
+            "no cgroup2 hierarchy to attach the BPF LSM guard to (mount cgroup2, e.g. at "
+            "/sys/fs/cgroup/unified as systemd's hybrid layout does)";
         return ok();
     }
     const std::string cache = paths.run_dir + "/.bpf-lsm-support";

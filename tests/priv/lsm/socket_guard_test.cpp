@@ -77,7 +77,11 @@ protected:
             GTEST_SKIP() << "the kernel cannot run the socket guard: " << s.reason;
         }
         std::random_device rd;
-        cg_ = fmt::format("{}/vstest-lsm-{:08x}", root, rd());
+        // A parent and a guest below it, as the runtime's <parent>/<name>: the parent gets the
+        // anchor.
+        parent_ = fmt::format("{}/vstest-lsm-{:08x}", root, rd());
+        ASSERT_TRUE(std::filesystem::create_directory(parent_));
+        cg_ = parent_ + "/g1";
         ASSERT_TRUE(std::filesystem::create_directory(cg_));
         args_ = static_cast<uint32_t*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
                                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0));
@@ -86,6 +90,7 @@ protected:
     void TearDown() override {
         if (args_ && args_ != MAP_FAILED) ::munmap(args_, 4096);
         if (!cg_.empty()) ::rmdir(cg_.c_str());
+        if (!parent_.empty()) ::rmdir(parent_.c_str());
         if (!tmp_.empty()) std::filesystem::remove_all(tmp_);
     }
 
@@ -121,7 +126,7 @@ protected:
         return o;
     }
 
-    std::string tmp_, cg_;
+    std::string tmp_, parent_, cg_;
     uint32_t* args_ = nullptr;
 };
 
@@ -134,6 +139,10 @@ TEST_F(SocketGuard, RefusesTheFamiliesOnEveryAbiAndOnlyThem) {
     auto on = attached(cg_);
     ASSERT_TRUE(on) << on.error().what();
     EXPECT_TRUE(*on);
+    // The parent holds only the always-allow anchor, not the guard.
+    auto up = attached(parent_);
+    ASSERT_TRUE(up) << up.error().what();
+    EXPECT_FALSE(*up);
     Outcome in = attempts(cg_);
     EXPECT_EQ(in.native_vsock, EAFNOSUPPORT);
     EXPECT_EQ(in.native_alg, EAFNOSUPPORT);
