@@ -48,12 +48,15 @@ void refine(mount::Op& o, const so::Mount& m, size_t i) {
         return;
     }
     if (o.kind != mount::OpKind::Bind) return;
-    o.attrs = m.attr_set;
+    // A bind build_plan made restricted (a sysfs line without a network namespace of the
+    // container's own is the host's /sys, bound read-only) keeps those restrictions.
+    const uint64_t forced = o.attrs & ~uint64_t{so::kAttrAtimeMask};
+    o.attrs = merged_attrs(o.attrs, m);
     // Cleared on the mount itself only: a "rw" of an rbind does not open submounts the host
     // keeps read-only; the "r" forms ask for the whole tree.
-    o.attrs_clr = m.attr_clr;
+    o.attrs_clr = m.attr_clr & ~forced;
     o.rec_attrs_set = m.rec_attr_set;
-    o.rec_attrs_clr = m.rec_attr_clr;
+    o.rec_attrs_clr = m.rec_attr_clr & ~forced;
 }
 
 }  // namespace

@@ -86,6 +86,21 @@ TEST(OciMountPlan, DefaultRootStaysRslave) {
     EXPECT_EQ(find(*p, mount::OpKind::MakeRslave, "/")->propagation, 0u);
 }
 
+// Without a network namespace of its own a sysfs is the host's /sys bound: "rw"
+// (or "suid") cannot undo the restrictions build_plan gives it.
+TEST(OciMountPlan, ForcedRestrictionsStay) {
+    auto s = parse(R"([{"destination": "/s", "type": "sysfs", "source": "sysfs",
+                        "options": ["rw", "suid"]}])",
+                   "");
+    auto p = container_mount_plan(s, false, true, {});
+    ASSERT_TRUE(p) << p.error().what();
+    const auto* b = find(*p, mount::OpKind::Bind, "/s");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->attrs & spec::oci::kAttrRdonly, spec::oci::kAttrRdonly);
+    EXPECT_EQ(b->attrs & spec::oci::kAttrNosuid, spec::oci::kAttrNosuid);
+    EXPECT_EQ(b->attrs_clr & (spec::oci::kAttrRdonly | spec::oci::kAttrNosuid), 0u);
+}
+
 TEST(OciMountPlan, PropagationFlags) {
     using spec::oci::Propagation;
     EXPECT_EQ(propagation_flags({Propagation::None, true}), 0u);
