@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/clock.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/unique_fd.hpp"
@@ -20,19 +21,13 @@ namespace vs::exec {
 
 namespace {
 
-int64_t now_ms() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 // Waits for `pid` to exit while copying `out_fd` (-1: nothing to copy) into `out`, at most
 // until `deadline_ms` (monotonic). False when the deadline passed first.
 bool wait_bounded(pid_t pid, int out_fd, std::string& out, int64_t deadline_ms) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) return true;  // no pidfd (ESRCH cannot happen: unreaped): wait unbounded
     for (;;) {
-        int64_t left = deadline_ms - now_ms();
+        int64_t left = deadline_ms - sys::monotonic_ms();
         if (left <= 0) return false;
         struct pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {out_fd, POLLIN, 0}};
         int n = ::poll(p, out_fd >= 0 ? 2 : 1, static_cast<int>(left));
@@ -89,7 +84,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     ::close(errpipe[0]);
     if (opt.capture_stdout) ::close(pipefd[1]);
     if (opt.timeout_s > 0 && n != sizeof child_errno) {
-        int64_t deadline = now_ms() + int64_t{opt.timeout_s} * 1000;
+        int64_t deadline = sys::monotonic_ms() + int64_t{opt.timeout_s} * 1000;
         if (!wait_bounded(pid, opt.capture_stdout ? pipefd[0] : -1, out.out, deadline)) {
             out.timed_out = true;
             ::kill(-pid, SIGKILL);

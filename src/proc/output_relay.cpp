@@ -14,17 +14,10 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.hpp"
 #include "proc/init_protocol.hpp"
 
 namespace vs::proc {
-
-namespace {
-int64_t now_ms() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-}  // namespace
 
 namespace {
 
@@ -125,7 +118,7 @@ std::optional<int> OutputRelay::relay(int out, int err, int timeout_ms) {
     ::sigaction(SIGPIPE, &ign, &old);
     std::optional<int> result;
     bool out_open = true, err_open = true;
-    const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    const int64_t deadline = timeout_ms < 0 ? -1 : sys::monotonic_ms() + timeout_ms;
     timed_out_ = false;
     for (;;) {
         struct pollfd p[3] = {{out_open ? out_r_.get() : -1, POLLIN, 0},
@@ -133,7 +126,7 @@ std::optional<int> OutputRelay::relay(int out, int err, int timeout_ms) {
                               {status_.get(), POLLIN, 0}};
         int wait = -1;
         if (deadline >= 0) {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - sys::monotonic_ms();
             if (left <= 0) {
                 timed_out_ = true;
                 break;

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -51,12 +52,6 @@ std::optional<pid_t> recorded_pid(const config::Paths& paths) {
     if (!pid || !start || *pid == 0 || *pid > 0x7fffffff) return std::nullopt;
     if (!proc::is_alive(static_cast<pid_t>(*pid), *start)) return std::nullopt;
     return static_cast<pid_t>(*pid);
-}
-
-int64_t now_ms() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 /// The log's last line, for an error when the daemon would not start.
@@ -105,7 +100,7 @@ Result<pid_t> spawn(const config::Paths& paths, const std::string& mnt) {
         ::execvp("lxcfs", args.data());
         ::_exit(127);
     }
-    const int64_t deadline = now_ms() + kMountWaitMs;
+    const int64_t deadline = sys::monotonic_ms() + kMountWaitMs;
     for (;;) {
         int status = 0;
         pid_t r = ::waitpid(pid, &status, WNOHANG);
@@ -116,7 +111,7 @@ Result<pid_t> spawn(const config::Paths& paths, const std::string& mnt) {
             return make_error(ENOENT, "{} (log: {})", why, log_file(paths));
         }
         if (mount_at(mnt)) return pid;
-        if (now_ms() > deadline) {
+        if (sys::monotonic_ms() > deadline) {
             ::kill(pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
             return make_error(ETIMEDOUT, "lxcfs did not mount \"{}\" within {} s (log: {})", mnt,

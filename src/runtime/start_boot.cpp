@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/clock.hpp"
 #include "base/fault.hpp"
 #include "base/log.hpp"
 #include "base/strings.hpp"
@@ -21,12 +22,6 @@
 namespace vs::runtime {
 
 namespace {
-
-int64_t now_ms() {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 /// The command as the admin knows it: what follows vs-init's "--".
 std::string admin_command(const std::vector<std::string>& plan_argv) {
@@ -45,7 +40,7 @@ std::string signal_text(int sig) {
 
 Status GuestStart::wait_exec() {
     VS_TRY(child->channel.send(proc::SyncMsg::Go));
-    const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    const int64_t deadline = timeout_ms < 0 ? -1 : sys::monotonic_ms() + timeout_ms;
     bool exec_seen = false;
     for (;;) {
         if (!readable_by(child->channel.fd(), deadline))
@@ -106,7 +101,7 @@ Status GuestStart::check_running() {
     constexpr int kSettleCpuSeconds = 1;
     const uint64_t settle_ticks =
         static_cast<uint64_t>(std::max(proc::clock_ticks(), 1L)) * kSettleCpuSeconds;
-    const int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    const int64_t deadline = timeout_ms < 0 ? -1 : sys::monotonic_ms() + timeout_ms;
     for (int step = 1;; step = std::min(step * 2, 16)) {
         if (!child->pidfd.alive()) return died("start guest \"{}\": its init", "");
         auto s = proc::run_sample(child->pidfd.pid());
@@ -115,7 +110,7 @@ Status GuestStart::check_running() {
             return std::move(s).error().wrap(fmt::format("start guest \"{}\": its init", name));
         }
         if (!s->exiting && (s->state == 'S' || s->cpu_ticks >= settle_ticks)) return ok();
-        if (deadline >= 0 && now_ms() >= deadline)
+        if (deadline >= 0 && sys::monotonic_ms() >= deadline)
             return make_error(ETIMEDOUT,
                               "start guest \"{}\": its init did not settle within {} s "
                               "(apps/init/timeout; it stayed in state {})",
@@ -164,7 +159,7 @@ bool GuestStart::readable_by(int fd, int64_t deadline_ms) {
     for (;;) {
         int wait = -1;
         if (deadline_ms >= 0) {
-            int64_t left = deadline_ms - now_ms();
+            int64_t left = deadline_ms - sys::monotonic_ms();
             if (left <= 0) return false;
             wait = static_cast<int>(left);
         }
