@@ -114,10 +114,15 @@ Status read_data(int fd, archive_entry* e, const std::string& path, const DataFn
 
 struct TreeReader::Impl {
     archive* disk = nullptr;
+    // Regular files with as many blocks as bytes: no hole to look for. GNU tar's test too
+    // (ST_IS_SPARSE): it spares libarchive's SEEK_DATA/SEEK_HOLE walk, five lseek(2)s a file.
+    archive* dense = nullptr;
     archive* special = nullptr;  // devices and FIFOs: ACLs by path (/proc/self/fd/N) only
     archive_entry_linkresolver* links = nullptr;
     Impl() {
         disk = archive_read_disk_new();
+        dense = archive_read_disk_new();
+        archive_read_disk_set_behavior(dense, ARCHIVE_READDISK_NO_SPARSE);
         special = archive_read_disk_new();
         archive_read_disk_set_behavior(special, ARCHIVE_READDISK_NO_XATTR |
                                                     ARCHIVE_READDISK_NO_SPARSE |
@@ -130,6 +135,7 @@ struct TreeReader::Impl {
     ~Impl() {
         archive_entry_linkresolver_free(links);
         archive_read_free(disk);
+        archive_read_free(dense);
         archive_read_free(special);
     }
 
@@ -160,13 +166,15 @@ struct TreeReader::Impl {
         if (::fstat(fd, &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
         const std::string self = fmt::format("/proc/self/fd/{}", fd);
         archive_entry_copy_sourcepath(e, self.c_str());
-        int r = archive_read_disk_entry_from_file(disk, e, fd, &st);
+        archive* rd = S_ISREG(st.st_mode) && int64_t(st.st_blocks) * 512 >= int64_t(st.st_size)
+                          ? dense
+                          : disk;
+        int r = archive_read_disk_entry_from_file(rd, e, fd, &st);
         if (r < ARCHIVE_WARN)
-            return make_error(archive_errno(disk), "read metadata of \"{}\": {}", path,
-                              lib_err(disk));
+            return make_error(archive_errno(rd), "read metadata of \"{}\": {}", path, lib_err(rd));
         if (r == ARCHIVE_WARN)
-            return make_error(archive_errno(disk) ? archive_errno(disk) : EIO,
-                              "read metadata of \"{}\": {}", path, lib_err(disk));
+            return make_error(archive_errno(rd) ? archive_errno(rd) : EIO,
+                              "read metadata of \"{}\": {}", path, lib_err(rd));
         archive_entry_copy_sourcepath(e, nullptr);
         // Access and change times are not restorable (ctime) or churn on every read (atime).
         archive_entry_unset_atime(e);
