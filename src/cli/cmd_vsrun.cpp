@@ -34,9 +34,10 @@ constexpr const char* kHelp =
     "  create [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N]\n"
     "         [--no-pivot] [--no-new-keyring] ID\n"
     "  start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
-    "  run [--detach] [create's options] ID\n"
+    "  run [--detach] [--keep] [create's options] ID\n"
     "  exec [--process F] [--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd D]\n"
-    "       [--env K=V]... [--user UID[:GID]] [--cap CAP]... [--preserve-fds N] ID [COMMAND...]\n"
+    "       [--env K=V]... [--user UID[:GID]] [--additional-gids G[,G]]... [--no-new-privs]\n"
+    "       [--cap CAP]... [--preserve-fds N] ID [COMMAND...]\n"
     "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
     "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
     "  ps [--format table|json | --json] ID | pause ID | resume ID\n"
@@ -111,6 +112,19 @@ Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci
                               p.get("preserve-fds"));
         eo.preserve_fds = static_cast<int>(*n);
     }
+    // runc's --additional-gids/-g: repeated, or a comma list.
+    if (p.has("additional-gids"))
+        for (const auto& v : p.values.at("additional-gids"))
+            for (const auto& g : str::split(v, ',', false)) {
+                auto n = str::parse_u64(g);
+                if (!n || *n > 0xFFFFFFFEull)
+                    return make_error(EINVAL,
+                                      "--additional-gids \"{}\": \"{}\" is not a gid "
+                                      "(0..4294967294)",
+                                      v, g);
+                eo.additional_gids.push_back(static_cast<uint32_t>(*n));
+            }
+    if (p.has("no-new-privs")) eo.no_new_privs = p.flag("no-new-privs");
     return oci::exec(opt, p.positional[0], eo);
 }
 
@@ -130,7 +144,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
             auto pid = oci::create(opt, *id, *co);
             return pid ? kOk : err(pid.error());
         }
-        auto status = oci::run(opt, *id, *co, p->flag("detach"));
+        auto status = oci::run(opt, *id, *co, p->flag("detach"), p->flag("keep"));
         if (!status) return err(status.error());
         return *status;
     }

@@ -25,14 +25,17 @@ const std::map<std::string, std::vector<OptSpec>>& verb_options() {
     static const auto specs = [] {
         const OptSpec kHelpOpt = {{"help", "h"}, false};
         const std::vector<OptSpec> kCreate = {
-            {{"bundle", "b"}, true},  {{"pid-file"}, true},  {{"console-socket"}, true},
-            {{"preserve-fds"}, true}, {{"no-pivot"}, false}, {{"no-new-keyring"}, false},
-            {{"detach", "d"}, false}, {{"keep"}, false},     kHelpOpt,
+            {{"bundle", "b"}, true},    {{"pid-file"}, true},
+            {{"console-socket"}, true}, {{"preserve-fds"}, true},
+            {{"no-pivot"}, false},      {{"no-new-keyring"}, false},
+            {{"detach", "d"}, false},   kHelpOpt,
         };
+        std::vector<OptSpec> run = kCreate;
+        run.push_back({{"keep"}, false});
         const std::vector<OptSpec> kIdOnly = {kHelpOpt};
         return std::map<std::string, std::vector<OptSpec>>{
             {"create", kCreate},
-            {"run", kCreate},
+            {"run", run},
             {"exec",
              {{{"process", "p"}, true},
               {{"detach", "d"}, false},

@@ -126,7 +126,10 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     if (req.tty) h.flags |= jp::kTty;
     if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
     if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
-    if (req.uid != 0 || req.gid != 0) h.flags |= jp::kSetIds;
+    // Root with groups other than its own (exec --additional-gids) needs setgroups too.
+    bool plain_root =
+        req.uid == 0 && req.gid == 0 && (req.groups.empty() || req.groups == std::vector<gid_t>{0});
+    if (!plain_root) h.flags |= jp::kSetIds;
     int last = VS_TRY(caps::kernel_last_cap());
     h.cap_last = last;
     h.cap_keep =

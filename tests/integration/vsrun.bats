@@ -19,6 +19,20 @@ teardown() { vsrun_teardown; }
     [ -z "$(ls -A "$VSRUN_ROOT")" ]
 }
 
+@test "run --keep leaves the stopped container for state and delete; create has no --keep" {
+    b=$(make_bundle k1 /bin/sh -c 'exit 3')
+    run vsrun run --keep -b "$b" k1
+    [ "$status" -eq 3 ]
+    [ "$(state_status k1)" = stopped ]
+    vsrun delete k1
+    [ ! -e "$VSRUN_ROOT/k1" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -name k1)" ]
+    run vsrun create --keep -b "$b" k2
+    [ "$status" -ne 0 ]
+    [[ $output == *'unknown option "--keep"'* ]]
+    [ ! -e "$VSRUN_ROOT/k2" ]
+}
+
 @test "ambient caps outside inheritable (runc spec's template): warned, left out, it runs" {
     no_cgroup
     b=$(make_bundle amb /bin/sh -c 'grep -E "^Cap(Amb|Inh)" /proc/self/status')
@@ -276,6 +290,29 @@ teardown() { vsrun_teardown; }
     grep -q "/$VSERVER_CGROUP_PARENT/e1" "/proc/$epid/cgroup"
     run vsrun exec e1
     [ "$status" -ne 0 ]
+}
+
+@test "exec --additional-gids/-g and --no-new-privs reach the process, also with --process" {
+    b=$(make_bundle g1)
+    jq '.process.noNewPrivileges = false | .process.user.additionalGids = [7]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" g1
+    show='set -- $(grep -E "^(Groups|NoNewPrivs):" /proc/self/status); echo "$*"'
+    run vsrun exec g1 sh -c "$show"
+    [ "$output" = "Groups: 7 NoNewPrivs: 0" ]
+    # Repeated and as a comma list, after config.json's; the kernel lists them sorted.
+    run vsrun exec -g 1234 --additional-gids 5,6 --no-new-privs g1 sh -c "$show"
+    [ "$output" = "Groups: 5 6 7 1234 NoNewPrivs: 1" ]
+    # A process file's noNewPrivileges false does not win over the flag.
+    jq '.process | .args = ["sh", "-c", $s]' --arg s "$show" "$b/config.json" >"$b/p.json"
+    run vsrun exec --process "$b/p.json" -g 99 --no-new-privs g1
+    [ "$output" = "Groups: 7 99 NoNewPrivs: 1" ]
+    for bad in -5 1,x 4294967295 ""; do
+        run vsrun exec -g "$bad" g1 true
+        [ "$status" -ne 0 ]
+        [[ $output == *"--additional-gids \"$bad\""*"is not a gid"* ]]
+    done
 }
 
 @test "hooks: prestart, createRuntime, poststart, poststop get the state; a failure undoes create" {

@@ -68,8 +68,17 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
         if (!eo.cwd.empty()) pr.cwd = eo.cwd;
         for (const auto& e : eo.env) pr.env.push_back(e);
         if (!eo.user.empty()) VS_TRY(apply_user(eo.user, pr.user));
-        pr.user.additional_gids.clear();
     }
+    // runc applies both to config.json's process only; an admin's explicit flag is not dropped
+    // for a --process file here: ignoring --no-new-privs would run the process with less
+    // confinement than asked.
+    if (eo.no_new_privs) pr.no_new_privileges = *eo.no_new_privs;
+    pr.user.additional_gids.insert(pr.user.additional_gids.end(), eo.additional_gids.begin(),
+                                   eo.additional_gids.end());
+    // NGROUPS_MAX (setgroups(2)).
+    if (pr.user.additional_gids.size() > 65536)
+        return make_error(EINVAL, "--additional-gids: {} groups, at most 65536",
+                          pr.user.additional_gids.size());
     if (pr.args.empty()) return make_error(EINVAL, "exec: no command (args after the id)");
     if (pr.terminal && eo.console_socket.empty() && eo.detach)
         return make_error(EINVAL, "exec --tty --detach needs --console-socket");

@@ -302,7 +302,8 @@ Result<std::vector<ListEntry>> list(const Options& opt) {
     return out;
 }
 
-Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach) {
+Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach,
+                bool keep) {
     // Signals for the container arrive while it runs (runc forwards them): blocked from before
     // the create, so none is lost between its start and our signalfd.
     sigset_t fwd, old;
@@ -339,6 +340,8 @@ Result<int> run(const Options& opt, const std::string& id, const CreateOptions& 
             (void)pidfd->send_signal(static_cast<int>(si.ssi_signo));
     }
     auto status = pidfd->wait();
+    // --keep: the stopped container stays (state, its cgroup) until `delete`, as with runc.
+    if (keep) return status;
     if (auto r = remove(opt, id, true); !r) log::warn("{}", r.error().what());
     return status;
 }

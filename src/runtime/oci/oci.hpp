@@ -66,6 +66,10 @@ struct ExecOptions {
     std::string pid_file, console_socket, cwd, user;
     std::vector<std::string> env, caps;
     int preserve_fds = 0;
+    /// --additional-gids: appended to the process's user.additionalGids (also with --process).
+    std::vector<uint32_t> additional_gids;
+    /// --no-new-privs[=BOOL]: overrides the process's noNewPrivileges (also with --process).
+    std::optional<bool> no_new_privs;
 };
 
 /// Runs a process in a running container; returns its exit status, or 0 with `detach` once it
@@ -92,7 +96,9 @@ Status events(const Options& opt, const std::string& id, uint64_t interval_ms,
               const std::function<void(const std::string&)>& emit);
 
 /// `vsrun run`: create + start; without `detach` waits for the process and deletes the
-/// container, returning its exit status (128 + signal when killed).
-Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach);
+/// container, returning its exit status (128 + signal when killed). With `keep` the stopped
+/// container stays for `state` and `delete`; a create or start that fails is undone either way.
+Result<int> run(const Options& opt, const std::string& id, const CreateOptions& co, bool detach,
+                bool keep = false);
 
 }  // namespace vs::runtime::oci
