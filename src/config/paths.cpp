@@ -14,6 +14,7 @@ Paths Paths::from_env() {
     p.vdir_base = pre + "/var/lib/vservers";
     p.run_dir = pre + "/run/vservers";
     p.cache_base = pre + "/var/cache/vservers";
+    p.log_dir = pre + "/var/log/vservers";
     const char* parent = std::getenv("VSERVER_CGROUP_PARENT");
     p.cgroup_parent = (parent && *parent) ? parent : "vserver";
     const char* root = std::getenv("VSERVER_CGROUP_ROOT");

@@ -10,6 +10,7 @@ struct Paths {
     std::string vdir_base;      ///< /var/lib/vservers
     std::string run_dir;        ///< /run/vservers
     std::string cache_base;     ///< /var/cache/vservers
+    std::string log_dir;        ///< /var/log/vservers (guests' console logs)
     std::string cgroup_parent;  ///< "vserver"
     std::string cgroup_root;    ///< /sys/fs/cgroup (VSERVER_CGROUP_ROOT, for tests on fake trees)
 

@@ -12,6 +12,7 @@
 #include "proc/proc_info.hpp"
 #include "runtime/identity.hpp"
 #include "runtime/join_profile.hpp"
+#include "runtime/console.hpp"
 #include "runtime/lxcfs.hpp"
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
@@ -65,6 +66,7 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
     if (cg.exists()) VS_TRY(cg.destroy().wrap("remove the guest's cgroup"));
     VS_TRY(clear_join_profile(run));
     release_identity(paths, spec.name);
+    console::forget(paths, spec.name);
     VS_TRY(state::clear(run));
     return ok();
 }
@@ -86,6 +88,8 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
             r.uptime_s = proc::uptime_seconds() - started;
             r.warning = lxcfs::guest_problem(paths, name, seen.state->init_pid);
             r.socket_guard_gap = seen.state->socket_guard_gap;
+            if (auto c = console::guest_problem(paths, name); !c.empty())
+                r.warning = r.warning.empty() ? c : r.warning + "; " + c;
         }
     }
     return r;

@@ -5,17 +5,21 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "mount/executor.hpp"
 #include "ns/join.hpp"
 #include "ns/uts.hpp"
 #include "proc/fds.hpp"
+#include "proc/pty.hpp"
 #include "proc/sealed_exec.hpp"
 #include "runtime/confine.hpp"
 #include "runtime/init_prepare.hpp"
@@ -91,6 +95,42 @@ Status build_root(const InitPlan& p, UniqueFd idmapped_root) {
     return ok();
 }
 
+/// The guest's console (InitPlan::console_ttys): ptys of the guest's own devpts instance (after
+/// pivot_root, /dev/ptmx is its pts/ptmx), so neither side ever reaches a pty of the host.
+/// The first is bound on /dev/console, as a kernel console is a node there; the others stay
+/// /dev/pts/N and are named in $container_ttys, which systemd's getty generator reads
+/// (systemd's container interface). The masters go to the parent, which hands them to
+/// vs-consoled; `slave` keeps the console for the init's stdio.
+Status make_console(proc::SyncChannel& ch, const InitPlan& p, std::vector<std::string>& env,
+                    UniqueFd& slave) {
+    auto con = VS_TRY(proc::open_pty());
+    unsigned n = 0;
+    if (::ioctl(con.master.get(), TIOCGPTN, &n) < 0) return errno_error("console pty number");
+    {
+        int fd =
+            ::open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+        if (fd < 0) return errno_error("create \"/dev/console\" in the guest");
+        ::close(fd);
+    }
+    std::string pts = fmt::format("/dev/pts/{}", n);
+    if (::mount(pts.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+        return errno_error(fmt::format("bind \"{}\" on \"/dev/console\"", pts));
+    VS_TRY(ch.send_fd(con.master.get()));
+    std::vector<std::string> ttys;
+    for (int i = 0; i < p.console_ttys; ++i) {
+        auto t = VS_TRY(proc::open_pty());
+        if (::ioctl(t.master.get(), TIOCGPTN, &n) < 0) return errno_error("tty pty number");
+        ttys.push_back(fmt::format("pts/{}", n));
+        VS_TRY(ch.send_fd(t.master.get()));
+    }
+    if (!ttys.empty()) {
+        std::erase_if(env, [](const std::string& e) { return e.rfind("container_ttys=", 0) == 0; });
+        env.push_back("container_ttys=" + str::join(ttys, " "));
+    }
+    slave = std::move(con.slave);
+    return ok();
+}
+
 /// Confinement, cmd.prepare and the exec of init: after Go, once the guest's cgroups, id maps
 /// and network are in place.
 Status finish(proc::SyncChannel& ch, const InitPlan& p) {
@@ -101,6 +141,9 @@ Status finish(proc::SyncChannel& ch, const InitPlan& p) {
         int fd = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         if (fd >= 0) admin_err = UniqueFd(fd);
     }
+    std::vector<std::string> env = p.env;
+    UniqueFd console;
+    if (p.console_ttys >= 0) VS_TRY(make_console(ch, p, env, console));
     VS_TRY(stdio_to_null());
     if (spec.personality && ::personality(*spec.personality) < 0)
         return errno_error(fmt::format("personality {:#x}", *spec.personality));
@@ -109,6 +152,11 @@ Status finish(proc::SyncChannel& ch, const InitPlan& p) {
         VS_TRY(
             run_prepare(spec.init.cmd_prepare, p.env, admin_err ? admin_err.get() : STDERR_FILENO));
     admin_err.reset();
+    if (console && p.console_stdio)
+        for (int i = 0; i < 3; ++i)
+            if (::dup2(console.get(), i) < 0)
+                return errno_error(fmt::format("dup2 the console to fd {}", i));
+    console.reset();
     std::vector<int> keep = {ch.fd()};
     if (p.helper_fd >= 0) keep.push_back(p.helper_fd);
     keep.insert(keep.end(), p.inherit_fds.begin(), p.inherit_fds.end());
@@ -119,8 +167,8 @@ Status finish(proc::SyncChannel& ch, const InitPlan& p) {
     // From here on the init must outlive `vserver start` (DESIGN.md §1: no monitor process).
     if (::prctl(PR_SET_PDEATHSIG, 0) < 0) return errno_error("prctl PR_SET_PDEATHSIG 0");
     VS_TRY(ch.send(proc::SyncMsg::Exec));
-    if (p.helper_fd >= 0) return proc::exec_fd(p.helper_fd, p.argv, p.env);
-    return proc::exec_path(p.argv, p.env);
+    if (p.helper_fd >= 0) return proc::exec_fd(p.helper_fd, p.argv, env);
+    return proc::exec_path(p.argv, env);
 }
 
 /// Waits for the parent's Go, taking the idmapped root tree it may send first. False when the

@@ -29,6 +29,10 @@ struct InitPlan {
     bool new_cgroupns = true;
     std::string lxcfs_dir;  ///< the shared lxcfs mount point when the plan binds its files
     std::string ping_group_range = "0 2147483647";  ///< gids valid in the guest's user namespace
+    /// -1: no console; else a pty of the guest's devpts bound on /dev/console plus this many
+    /// more (its ttys), whose masters are sent to the parent (SyncMsg::Fd) for vs-consoled.
+    int console_ttys = -1;
+    bool console_stdio = false;  ///< the init's stdin/stdout/stderr are the console
 };
 
 /// Child side of start: waits for Go, unshares the cgroup namespace (now that the parent has

@@ -52,6 +52,7 @@ struct GuestStart {
     std::optional<proc::Child> child;
     std::vector<cgroup::Manager::SelfJoin> self_join;  // the child's v1 cgroups, opened here
     UniqueFd rootfd;                                   // InitPlan::root_fd
+    std::vector<UniqueFd> console_masters;  // the guest's console and ttys, for vs-consoled
     net::SetupContext nc;
     Rollback rb;
 
@@ -101,6 +102,10 @@ struct GuestStart {
     /// Go, then the child's report: Exec right before its execve, then EOF (the channel is
     /// close-on-exec). Bounded by apps/init/timeout (cmd.prepare runs in between).
     Status wait_exec();
+
+    /// The console's pty masters go to vs-consoled, which reads them for the guest's whole
+    /// life: from here on no write of the guest to its console waits for a reader.
+    Status hand_off_console();
 
     /// The state says running (and names the init by pid and start time), after the join
     /// profile exec reads once it sees the guest running.

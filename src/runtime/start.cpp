@@ -22,6 +22,7 @@
 #include "proc/sealed_exec.hpp"
 #include "runtime/cgroup_view.hpp"
 #include "runtime/confine.hpp"
+#include "runtime/console.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/guest_start.hpp"
 #include "runtime/hooks.hpp"
@@ -74,6 +75,11 @@ Status GuestStart::check() {
     rlimits = VS_TRY(plan_rlimits(spec));
     if (spec.ns.user) VS_TRY(id_map(spec));
     init = VS_TRY(init_command(spec, opt.rescue_cmd));
+    if (spec.init.ttys > 0 && !spec.init.has_console())
+        return make_error(EINVAL,
+                          "apps/init/ttys is {} but the guest has no console "
+                          "(apps/init/console is off)",
+                          spec.init.ttys);
     if (init.use_helper) {
         auto path = VS_TRY(helper_path());
         helper = VS_TRY(proc::sealed_copy(path));
@@ -164,6 +170,12 @@ Status GuestStart::plan_init() {
         if (!have) plan.env.push_back("container=vserver-ng");
     }
     plan.helper_fd = helper.get();
+    if (spec.init.has_console() && opt.rescue_cmd.empty()) {
+        plan.console_ttys = spec.init.ttys;
+        // A kernel starts init with the console as its stdio; our own reaper keeps /dev/null
+        // (style sysv shows rc's output through `start` instead).
+        plan.console_stdio = plan.helper_fd < 0;
+    }
     if (plan.helper_fd >= 0 && shows_init_output(spec, opt)) {
         // vs-init (plan.argv = {"vs-init", "--", ...}) gives its command the relay's pipes
         // and reports its exit; its options come before the "--".
@@ -298,6 +310,7 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     VS_TRY(s.spawn_init());
     VS_TRY(s.connect_init());
     VS_TRY(s.wait_exec());
+    VS_TRY(s.hand_off_console());
     VS_TRY(s.record_running());
     VS_TRY(s.wait_boot());
     VS_TRY(s.check_running());

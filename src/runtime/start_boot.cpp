@@ -15,6 +15,7 @@
 #include "base/strings.hpp"
 #include "proc/proc_info.hpp"
 #include "runtime/guest.hpp"
+#include "runtime/console.hpp"
 #include "runtime/guest_start.hpp"
 #include "runtime/join.hpp"
 #include "runtime/join_profile.hpp"
@@ -54,11 +55,25 @@ Status GuestStart::wait_exec() {
         if (m.eof) return died("start guest \"{}\": its init", "");
         if (m.type == proc::SyncMsg::Error)
             return std::move(m.error).wrap(fmt::format("start guest \"{}\": guest init", name));
+        if (m.type == proc::SyncMsg::Fd && !exec_seen && plan.console_ttys >= 0 &&
+            console_masters.size() < static_cast<size_t>(plan.console_ttys) + 1) {
+            console_masters.push_back(std::move(m.fd));
+            continue;
+        }
         if (m.type != proc::SyncMsg::Exec || exec_seen)
             return make_error(EPROTO, "start guest \"{}\": unexpected message from its init", name);
         exec_seen = true;
     }
     return fault_point("after-exec");
+}
+
+Status GuestStart::hand_off_console() {
+    if (console_masters.empty()) return ok();
+    VS_TRY(console::hand_off(paths, name, child->pidfd.fd(), console_masters)
+               .wrap("console of guest \"{}\"", name));
+    console_masters.clear();
+    rb.add([&] { console::forget(paths, name); });
+    return ok();
 }
 
 Status GuestStart::record_running() {

@@ -11,6 +11,7 @@
 #include "net/guest_network.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
+#include "runtime/console.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/identity.hpp"
@@ -171,6 +172,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     }
     VS_TRY(clear_join_profile(run));
     release_identity(paths, name);
+    console::forget(paths, spec.name);
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());
     return ok();

@@ -88,6 +88,11 @@ struct Init {
     std::optional<std::string> mtab;  ///< apps/init/mtab: the guest's /etc/mtab at start
     std::vector<std::string> depends;
     std::vector<std::string> environment = {"PATH=/bin:/usr/bin:/sbin:/usr/sbin"};
+    /// apps/init/console: a pty as the guest's /dev/console, held by vs-consoled; unset: on
+    /// for style systemd only.
+    std::optional<bool> console;
+    int ttys = 0;  ///< apps/init/ttys: more ptys, /dev/pts/1..N, named in $container_ttys
+    bool has_console() const { return console.value_or(style == InitStyle::Systemd); }
 };
 
 /// Hook scripts per phase (scripts/<phase> and scripts/<phase>.d/*), as absolute paths in order.

@@ -71,6 +71,16 @@ lxcfs_pid() {
     echo "$pid"
 }
 
+# The pid of the vs-consoled daemon start made under the prefix (guests' consoles), if it runs.
+consoled_pid() {
+    local f=$VSERVER_PREFIX/run/vservers/.console/daemon pid start
+    [[ -r $f ]] || return 1
+    read -r pid start <"$f"
+    [[ -d /proc/$pid ]] || return 1
+    [[ $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) == "$start" ]] || return 1
+    echo "$pid"
+}
+
 # The build flag VS_TEST_USERNS asks for (empty when unset).
 test_userns_flag() {
     case ${VS_TEST_USERNS:-} in
@@ -151,6 +161,11 @@ vs_teardown() {
     done
     # The lxcfs daemon a virt_* guest started under the prefix, by its recorded pid.
     if pid=$(lxcfs_pid); then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+    fi
+    # The console daemon ends by itself once it holds no guest; one still there goes by pid.
+    if pid=$(consoled_pid); then
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
     fi

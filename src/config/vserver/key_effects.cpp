@@ -88,6 +88,8 @@ const std::map<std::string, Effect>& effects() {
         {"apps/init/cmd.start-sync", {A::NextStart, nullptr}},
         {"apps/init/cmd.stop-sync", {A::NextStop, nullptr}},
         {"apps/init/mtab", {A::NextStart, nullptr}},
+        {"apps/init/console", {A::NextStart, nullptr}},
+        {"apps/init/ttys", {A::NextStart, "0"}},
         {"apps/init/depends", {A::Now, nullptr, "read by vserver-autostart when it runs"}},
         {"apps/vunify/exclude",
          {A::Now, nullptr, "read by vhashify, vunify and hashify each time they run"}},

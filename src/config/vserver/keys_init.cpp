@@ -238,6 +238,31 @@ void add_init(std::vector<Key>& out) {
                    },
                    "the complete environment of the init command (replaces the default "
                    "PATH=/bin:/usr/bin:/sbin:/usr/sbin)"});
+
+    out.push_back({"apps/init/console", FileKind::Scalar, "on or off",
+                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                       s.init.console = VS_TRY(parse_bool(scalar(f.text)));
+                       return ok();
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (s.init.console)
+                           line(o, "apps/init/console", *s.init.console ? "on" : "off");
+                   },
+                   "the guest's /dev/console is a pty that the host's vs-consoled reads (logged "
+                   "to /var/log/vservers/NAME/console.log; `vserver NAME console` attaches); "
+                   "default on for style systemd, off for the others (no /dev/console)"});
+    out.push_back({"apps/init/ttys", FileKind::Scalar, "0..16",
+                   [](spec::GuestSpec& s, LoadState&, const KeyFile& f) -> Status {
+                       s.init.ttys =
+                           static_cast<int>(VS_TRY(parse_int(scalar(f.text), 0, 16, "ttys")));
+                       return ok();
+                   },
+                   [](const spec::GuestSpec& s, std::vector<OutFile>& o) {
+                       if (s.init.ttys) line(o, "apps/init/ttys", std::to_string(s.init.ttys));
+                   },
+                   "N more ptys held by vs-consoled beside the console, /dev/pts/1..N in the "
+                   "guest, named in the init's $container_ttys (systemd starts a getty on each); "
+                   "`vserver NAME console --tty N` attaches; needs apps/init/console; default 0"});
 }
 
 }  // namespace vs::config::vserver::rows

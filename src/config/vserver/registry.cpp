@@ -84,6 +84,8 @@ const std::map<std::string, std::string>& field_map() {
         {"apps/init/mtab", "init.mtab"},
         {"apps/init/depends", "init.depends"},
         {"apps/init/environment", "init.environment"},
+        {"apps/init/console", "init.console"},
+        {"apps/init/ttys", "init.ttys"},
         {"fstab", "fstab"},
         {"scripts/*", "scripts.by_phase[phase]"},
         {"scripts/*.d/*", "scripts.by_phase[phase]"},
