@@ -1,4 +1,5 @@
-// delete: stop if needed, then remove the guest's root, cache and run dirs, and its config last.
+// delete: stop if needed, then remove the guest's root, cache, console log and run dirs, and its
+// config last.
 #include <climits>
 #include <cstdlib>
 
@@ -6,6 +7,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "fs/remove.hpp"
+#include "runtime/console.hpp"
 #include "runtime/guest.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
@@ -58,6 +60,8 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const Rem
                   owner.why_not);
     }
     VS_TRY(remove_cache(paths, spec).wrap("delete guest \"{}\"", name));
+    VS_TRY(fs::remove_path(console::log_dir(paths, name))
+               .wrap("delete guest \"{}\": remove console log dir", name));
     VS_TRY(fs::remove_path(run).wrap("delete guest \"{}\": remove run dir", name));
     VS_TRY(fs::remove_path(spec.config_dir).wrap("delete guest \"{}\": remove config dir", name));
     // The last guest takes the shared cgroup parent with it (stop keeps it for the next start).

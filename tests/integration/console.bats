@@ -94,6 +94,9 @@ pane_has() {
     # Still a working console afterwards.
     vs g1 exec sh -c 'echo after-flood >/dev/console'
     wait_log g1 after-flood
+    # delete takes the guest's console log with it.
+    vs g1 delete --force
+    [ ! -e "$(dirname "$log")" ]
 }
 
 @test "console attaches a terminal: output and input pass, a second one is refused, Ctrl-] detaches" {
