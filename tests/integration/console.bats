@@ -99,7 +99,7 @@ pane_has() {
     [ ! -e "$(dirname "$log")" ]
 }
 
-@test "console attaches a terminal: output and input pass, a second one is refused, Ctrl-] detaches" {
+@test "console attaches a terminal: output and input pass, a second is refused, Ctrl-] detaches" {
     command -v tmux >/dev/null || skip "no tmux"
     con_guest g1 1
     [ "$(vs g1 exec cat /proc/1/environ | tr '\0' '\n' | grep container_ttys)" = \
@@ -111,7 +111,8 @@ pane_has() {
     vs g1 exec sh -c 'echo from-guest-$((6 * 7)) >/dev/console'
     pane_has from-guest-42
     # Typed keys reach a reader of the guest's console.
-    vs g1 exec sh -c 'read l </dev/console; echo "$l" >/tmp/got' </dev/null >"$BATS_TEST_TMPDIR/reader" 2>&1 &
+    vs g1 exec sh -c 'read l </dev/console; echo "$l" >/tmp/got' </dev/null \
+        >"$BATS_TEST_TMPDIR/reader" 2>&1 &
     reader=$!
     sleep 0.5
     tmux -L "$TMUX_SOCK" send-keys -t vs 'typed-in-tmux' Enter

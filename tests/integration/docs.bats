@@ -174,7 +174,7 @@ complete_words() {
 @test "completion: global options and tools, tool options" {
   [[ -f $COMPLETION ]] || skip "no $COMPLETION"
   run -0 complete_words "$VS" --v
-  local want=(--vdu --verbose --version --vfiles --vhashify --vkill --vps --vpstree
+  local want=(--vdu --verbose --version --vfiles --vhashify --vkill --vps --vpstree --vs-consoled
     --vserver-autostart --vserver-copy --vserver-stat --vservers-default --vsrun --vtop --vunify)
   [[ $output == "$(printf '%s\n' "${want[@]}")" ]]
   run -0 complete_words "$VS_BIN/vps" --c
