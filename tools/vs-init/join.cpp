@@ -195,6 +195,12 @@ int join_main(int argc, char** argv, char** envp) {
         uint64_t lim[2] = {r.cur, r.max};
         check(fd, sys_prlimit(r.resource, lim), "setrlimit");
     }
+    // Groups and gid while we still hold CAP_SETGID: a process whose capabilities lack it gets
+    // its groups all the same (setgroups(2), setresgid(2)); neither call changes capabilities.
+    if (h.flags & wire::kSetIds) {
+        check(fd, sys_setgroups(h.n_groups, groups), "setgroups");
+        check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
+    }
     if (h.flags & wire::kNoNewPrivs)
         check(fd, sys_prctl(PR_SET_NO_NEW_PRIVS, 1), "prctl PR_SET_NO_NEW_PRIVS");
     if (h.n_filter) {
@@ -206,11 +212,7 @@ int join_main(int argc, char** argv, char** envp) {
         check(fd, sys_seccomp_filter(&prog), "load seccomp filter");
     }
     apply_caps(fd, h);
-    if (h.flags & wire::kSetIds) {
-        check(fd, sys_setgroups(h.n_groups, groups), "setgroups");
-        check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
-        check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
-    }
+    if (h.flags & wire::kSetIds) check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
     if (sys_chdir(home) < 0) check(fd, sys_chdir("/"), "chdir \"/\"");
     // The pidfd, root fd and result memfd of the host go here; only the channel and the fds
     // vsrun exec --preserve-fds names (3..3+N-1, below every fd of the host's) stay, the
