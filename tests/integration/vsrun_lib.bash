@@ -16,13 +16,20 @@ vsrun_setup() {
     [[ -x $VSRUN ]] || skip "no vsrun binary at $VSRUN"
     VSRUN_ROOT=$VSERVER_PREFIX/run/vsrun
     VSRUN_ROOTFS=$VSERVER_PREFIX/rootfs
-    mkdir -p "$VSRUN_ROOTFS"/{bin,etc,tmp,root,proc,sys,dev}
-    cp /bin/busybox "$VSRUN_ROOTFS/bin/busybox"
-    local a
-    for a in $("$VSRUN_ROOTFS/bin/busybox" --list); do
-        [[ -e $VSRUN_ROOTFS/bin/$a ]] || ln -s busybox "$VSRUN_ROOTFS/bin/$a"
-    done
-    echo "root:x:0:0:root:/root:/bin/sh" >"$VSRUN_ROOTFS/etc/passwd"
+    # The busybox rootfs is made once per file and copied per test: its ~400 links cost one
+    # fork each, seconds per test in the emulated cgroup-v2 VM.
+    local tmpl=$BATS_FILE_TMPDIR/rootfs
+    if [[ ! -d $tmpl ]]; then
+        mkdir -p "$tmpl.new"/{bin,etc,tmp,root,proc,sys,dev}
+        cp /bin/busybox "$tmpl.new/bin/busybox"
+        local a
+        for a in $("$tmpl.new/bin/busybox" --list); do
+            [[ -e $tmpl.new/bin/$a ]] || ln -s busybox "$tmpl.new/bin/$a"
+        done
+        echo "root:x:0:0:root:/root:/bin/sh" >"$tmpl.new/etc/passwd"
+        mv "$tmpl.new" "$tmpl"
+    fi
+    cp -a "$tmpl" "$VSRUN_ROOTFS"
 }
 
 # make_bundle ID [ARG...]: writes $VSERVER_PREFIX/bundles/ID/config.json. EXTRA_LINUX and
