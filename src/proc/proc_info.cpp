@@ -59,6 +59,11 @@ Result<RunSample> run_sample(pid_t pid) {
     return parse_run_sample(text);
 }
 
+bool is_stopped(pid_t pid) {
+    auto s = run_sample(pid);
+    return s && (s->state == 'T' || s->state == 't');
+}
+
 bool is_alive(pid_t pid, uint64_t start) {
     auto text = sys::read_file(fmt::format("/proc/{}/stat", pid));
     if (!text) return false;

@@ -31,6 +31,9 @@ struct RunSample {
 Result<RunSample> parse_run_sample(std::string_view stat_text);
 Result<RunSample> run_sample(pid_t pid);
 
+/// True while `pid` is stopped by a signal (state T) or held by a tracer (t), proc(5).
+bool is_stopped(pid_t pid);
+
 /// True when `pid` exists with start time `start`, and is not a zombie (an exited process whose
 /// parent has not reaped it yet is gone for every purpose of ours).
 bool is_alive(pid_t pid, uint64_t start);

@@ -14,6 +14,9 @@ setup() {
 
 teardown() {
     tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+    # A daemon a test stopped (by its pid) runs again, so it can end.
+    local pid
+    if pid=$(consoled_pid); then kill -CONT "$pid" 2>/dev/null || true; fi
     vs_teardown
 }
 
@@ -79,24 +82,62 @@ pane_has() {
     [ ! -d "/proc/$pid" ]
 }
 
-@test "a writer far past the pty buffer never blocks, and the log stays bounded" {
+@test "a flood never blocks the writer; the log keeps its rate, counts what it dropped" {
     con_guest g1
-    # 3 MiB (a pty buffers a few KiB): the daemon reads it all; the log keeps 2 MiB at most.
+    # 3 MiB (a pty buffers a few KiB) at once: the daemon reads it all; the log takes a burst
+    # (256 KiB) and then 64 KiB/s, and counts the rest as dropped.
     run timeout 120 "$VS" g1 exec sh -c \
         'dd if=/dev/zero bs=65536 count=48 2>/dev/null | tr "\0" a >/dev/console && echo wrote'
     [ "$status" -eq 0 ]
     [ "$output" = wrote ]
     log=$(console_log g1)
-    wait_log g1 aaaa
-    [ -f "$log.1" ]
-    [ "$(stat -c %s "$log")" -le 1048576 ]
-    [ "$(stat -c %s "$log.1")" -le 1048576 ]
-    # Still a working console afterwards.
+    # Still a working console afterwards: the next line is logged after the count.
     vs g1 exec sh -c 'echo after-flood >/dev/console'
     wait_log g1 after-flood
+    dropped=$(sed -n 's/^-- \([0-9]*\) bytes dropped: over the console log.s 64 KiB\/s --$/\1/p' \
+        "$log" | awk '{s += $1} END {print s + 0}')
+    logged=$(grep -v '^--' "$log" | sed 's/after-flood//' | tr -cd a | wc -c)
+    echo "logged $logged, dropped $dropped"
+    [ "$dropped" -gt 0 ]
+    [ $((logged + dropped)) -eq 3145728 ]
+    [ "$(stat -c %s "$log")" -le $((1024 * 1024)) ]
+    [ ! -e "$log.1" ]
     # delete takes the guest's console log with it.
     vs g1 delete --force
     [ ! -e "$(dirname "$log")" ]
+}
+
+@test "a stopped vs-consoled never blocks console writes: its keeper drains; status says so" {
+    con_guest g1
+    pid=$(consoled_pid)
+    kill -STOP "$pid"
+    # 1 MiB: far past what the pty buffers, so without a reader the write would wait for ever.
+    run timeout 60 "$VS" g1 exec sh -c \
+        'dd if=/dev/zero bs=65536 count=16 2>/dev/null | tr "\0" s >/dev/console && echo wrote'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = wrote ]
+    run vs g1 status
+    [[ $output == *"Warning:"*"vs-consoled (pid $pid) is stopped"*"kill -CONT $pid"* ]]
+    # A guest started meanwhile is refused at once, and leaves nothing behind.
+    make_guest g2
+    echo on >"$(guest_cfg g2)/apps/init/console"
+    run timeout 60 "$VS" g2 start
+    echo "$output"
+    [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+    [[ $output == *"vs-consoled (pid $pid) is stopped"*"kill -CONT $pid"* ]]
+    assert_no_leaks g2
+    kill -CONT "$pid"
+    # The keeper says in the daemon's log what it discarded.
+    dlog=$VSERVER_PREFIX/run/vservers/.console/consoled.log
+    for _ in $(seq 100); do grep -q "runs again" "$dlog" && break; sleep 0.1; done
+    cat "$dlog"
+    grep -q "is stopped: its keeper discards" "$dlog"
+    grep -q "runs again after [0-9]* s stopped; its keeper discarded [1-9][0-9]* bytes" "$dlog"
+    vs g1 exec sh -c 'echo after-stop >/dev/console'
+    wait_log g1 after-stop
+    run vs g1 status
+    [[ $output != *Warning* ]]
 }
 
 @test "console attaches a terminal: output and input pass, a second is refused, Ctrl-] detaches" {
