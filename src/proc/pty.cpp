@@ -40,32 +40,19 @@ Status attach_terminal(int slave) {
     return ok();
 }
 
-namespace {
-class RawMode {
-public:
-    explicit RawMode(int fd) : fd_(fd) {
-        if (::tcgetattr(fd, &saved_) == 0) {
-            struct termios raw = saved_;
-            ::cfmakeraw(&raw);
-            active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
-        }
+RawMode::RawMode(int fd) : fd_(fd) {
+    if (::tcgetattr(fd, &saved_) == 0) {
+        struct termios raw = saved_;
+        ::cfmakeraw(&raw);
+        active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
     }
-    ~RawMode() {
-        if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
-    }
-
-private:
-    int fd_;
-    struct termios saved_ {};
-    bool active_ = false;
-};
-
-void copy_winsize(int from, int to) {
-    struct winsize ws {};
-    if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
 }
 
-// Writes everything (blocking); false when the peer is gone.
+void RawMode::restore() {
+    if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+    active_ = false;
+}
+
 bool write_full(int fd, const char* p, size_t n) {
     while (n) {
         ssize_t w = ::write(fd, p, n);
@@ -85,6 +72,13 @@ bool write_full(int fd, const char* p, size_t n) {
     }
     return true;
 }
+
+namespace {
+void copy_winsize(int from, int to) {
+    struct winsize ws {};
+    if (::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
 }  // namespace
 
 Result<int> proxy(int master, const PidFd& child) {

@@ -2,6 +2,9 @@
 // copies between the admin's terminal and the pty master until the guest process exits.
 #pragma once
 
+#include <termios.h>
+
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -30,6 +33,26 @@ Result<UniqueFd> connect_console_socket(const std::string& path);
 /// Sends `master` over the connected unix socket `sock` (SCM_RIGHTS; the payload is the name
 /// runc sends, which containerd and conmon ignore): an OCI runtime's --console-socket.
 Status send_pty_master(int sock, int master);
+
+/// The terminal on `fd` in raw mode (cfmakeraw) while it lives or until restore(); nothing
+/// when `fd` is no terminal.
+class RawMode {
+public:
+    explicit RawMode(int fd);
+    ~RawMode() { restore(); }
+    RawMode(const RawMode&) = delete;
+    RawMode& operator=(const RawMode&) = delete;
+    void restore();
+
+private:
+    int fd_;
+    struct termios saved_ {};
+    bool active_ = false;
+};
+
+/// Writes all of `p` to `fd`, waiting while a non-blocking fd is full; false when the peer is
+/// gone (or another error).
+bool write_full(int fd, const char* p, size_t n);
 
 /// Host side: puts stdin in raw mode (restored on return), copies stdin -> master and
 /// master -> stdout, forwards window size changes, and returns the child's exit status once it

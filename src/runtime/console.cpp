@@ -22,7 +22,9 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "proc/proc_info.hpp"
+#include "proc/pty.hpp"
 #include "runtime/console_proto.hpp"
+#include "runtime/host_daemon.hpp"
 #include "state/lock.hpp"
 
 namespace vs::runtime::console {
@@ -41,17 +43,12 @@ std::string record_file(const config::Paths& p, const std::string& name) {
     return p.guest_run(name) + "/console";
 }
 
-/// "PID STARTTIME" in `file`, if that process still lives.
-std::optional<std::pair<pid_t, uint64_t>> live_pid(const std::string& file) {
-    auto text = sys::read_file(file);
-    if (!text) return std::nullopt;
-    auto f = str::split_ws(*text);
-    if (f.size() != 2) return std::nullopt;
-    auto pid = str::parse_u64(f[0]);
-    auto start = str::parse_u64(f[1]);
-    if (!pid || !start || *pid == 0 || *pid > 0x7fffffff) return std::nullopt;
-    if (!proc::is_alive(static_cast<pid_t>(*pid), *start)) return std::nullopt;
-    return std::make_pair(static_cast<pid_t>(*pid), *start);
+std::string stopped_text(pid_t pid) {
+    return fmt::format(
+        "vs-consoled (pid {}) is stopped (SIGSTOP or a debugger): the guests' consoles are not "
+        "logged meanwhile (its keeper discards what they write, so they never block); "
+        "`kill -CONT {}` resumes it",
+        pid, pid);
 }
 
 Result<struct sockaddr_un> address(const std::string& path) {
@@ -64,8 +61,8 @@ Result<struct sockaddr_un> address(const std::string& path) {
 }
 
 /// A fresh listening socket at <dir>/socket (a dead daemon's is replaced), then vs-consoled
-/// forked from our own binary, in a session of its own, serving it as fd 3.
-Result<pid_t> spawn(const config::Paths& paths) {
+/// forked from our own binary, serving it as fd 3.
+Result<host_daemon::Recorded> spawn(const config::Paths& paths) {
     const std::string d = dir(paths), path = socket_path(paths);
     auto addr = VS_TRY(address(path));
     int s = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -78,42 +75,15 @@ Result<pid_t> spawn(const config::Paths& paths) {
     if (::listen(s, 64) < 0) return errno_error(fmt::format("listen on \"{}\"", path));
     auto log = VS_TRY(sys::open(d + "/consoled.log",
                                 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
-    pid_t pid = ::fork();
-    if (pid < 0) return errno_error("fork for vs-consoled");
-    if (pid == 0) {
-        // It outlives this command and every guest's start: its own session, no terminal,
-        // default signals, and never the OOM killer's first choice (its death ends every
-        // guest's console), as the lxcfs daemon.
-        ::setsid();
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGPIPE, SIG_IGN);
-        int null = ::open("/dev/null", O_RDONLY);
-        if (null >= 0) ::dup2(null, 0);
-        ::dup2(log.get(), 1);
-        ::dup2(log.get(), 2);
-        ::dup2(s, 3);
-        int adj = ::open("/proc/self/oom_score_adj", O_WRONLY);
-        if (adj >= 0) {
-            (void)!::write(adj, "-1000", 5);
-            ::close(adj);
-        }
-        ::close_range(4, ~0U, 0);
-        std::string dd = d;
-        char* argv[] = {const_cast<char*>("vs-consoled"), const_cast<char*>("--dir"), dd.data(),
-                        nullptr};
-        ::execv("/proc/self/exe", argv);
-        ::_exit(127);
-    }
-    auto start = proc::start_time(pid);
-    if (!start) {
+    pid_t pid = VS_TRY(
+        host_daemon::spawn({{"vs-consoled", "--dir", d}, "/proc/self/exe", log.get(), sock.get()}));
+    auto rec = host_daemon::record(pid_file(paths), pid);
+    if (!rec) {
         ::kill(pid, SIGKILL);
-        return std::move(start).error().wrap("vs-consoled");
+        return std::move(rec).error().wrap("vs-consoled");
     }
-    VS_TRY(sys::write_file_replace(pid_file(paths), fmt::format("{} {}\n", pid, *start), 0600));
     log::info("started vs-consoled (pid {}) for the guests' consoles", pid);
-    return pid;
+    return *rec;
 }
 
 Result<UniqueFd> connect(const config::Paths& paths) {
@@ -145,51 +115,10 @@ Status reply(int sock) {
     return make_error(EPROTO, "unexpected answer from vs-consoled");
 }
 
-class RawMode {
-public:
-    explicit RawMode(int fd) : fd_(fd) {
-        if (::tcgetattr(fd, &saved_) == 0) {
-            struct termios raw = saved_;
-            ::cfmakeraw(&raw);
-            active_ = ::tcsetattr(fd, TCSANOW, &raw) == 0;
-        }
-    }
-    ~RawMode() { restore(); }
-    void restore() {
-        if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
-        active_ = false;
-    }
-
-private:
-    int fd_;
-    struct termios saved_ {};
-    bool active_ = false;
-};
-
 void send_winsize(int sock) {
     struct winsize ws {};
     if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
         (void)proto::send(sock, fmt::format("{}{} {}", proto::kWinsize, ws.ws_row, ws.ws_col));
-}
-
-bool write_full(int fd, const char* p, size_t n) {
-    while (n) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN) {
-                struct pollfd pf {
-                    fd, POLLOUT, 0
-                };
-                ::poll(&pf, 1, -1);
-                continue;
-            }
-            return false;
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
 }
 
 }  // namespace
@@ -207,14 +136,16 @@ Status hand_off(const config::Paths& paths, const std::string& name, int init_pi
     // Held until the daemon has the guest: an idle daemon ends only when it can take this
     // lock, so it never ends between our check and our request.
     auto lock = VS_TRY(state::GuestLock::acquire(d));
-    auto daemon = live_pid(pid_file(paths));
+    auto daemon = host_daemon::live(pid_file(paths));
     if (!daemon) {
-        pid_t pid = VS_TRY(spawn(paths).wrap("start vs-consoled"));
-        daemon = live_pid(pid_file(paths));
+        auto started = VS_TRY(spawn(paths).wrap("start vs-consoled"));
+        daemon = host_daemon::live(pid_file(paths));
         if (!daemon)
-            return make_error(ESRCH, "vs-consoled (pid {}) ended at once (log: {})", pid,
+            return make_error(ESRCH, "vs-consoled (pid {}) ended at once (log: {})", started.pid,
                               d + "/consoled.log");
     }
+    // It would not answer: say why now rather than after kReplyMs.
+    if (proc::is_stopped(daemon->pid)) return make_error(EAGAIN, "{}", stopped_text(daemon->pid));
     auto sock = VS_TRY(connect(paths));
     std::vector<int> fds = {init_pidfd};
     for (auto& m : masters) fds.push_back(m.get());
@@ -222,7 +153,7 @@ Status hand_off(const config::Paths& paths, const std::string& name, int init_pi
                        fds));
     VS_TRY(reply(sock.get()).wrap("vs-consoled"));
     return sys::write_file_replace(record_file(paths, name),
-                                   fmt::format("{} {}\n", daemon->first, daemon->second), 0600);
+                                   fmt::format("{} {}\n", daemon->pid, daemon->start), 0600);
 }
 
 void forget(const config::Paths& paths, const std::string& name) {
@@ -252,7 +183,7 @@ Status attach(const config::Paths& paths, const std::string& name, int index) {
     fmt::print(stderr, "Connected to the {} of guest \"{}\"{}\n", what, name,
                tty ? "; Ctrl-] detaches" : "");
     std::fflush(stderr);
-    RawMode raw(STDIN_FILENO);
+    proc::RawMode raw(STDIN_FILENO);
     send_winsize(sock.get());
 
     std::string end;  // why the daemon ended the session; empty: we detached
@@ -273,7 +204,7 @@ Status attach(const config::Paths& paths, const std::string& name, int index) {
                 break;
             }
             if (rec.data[0] == proto::kOutput)
-                write_full(STDOUT_FILENO, rec.data.data() + 1, rec.data.size() - 1);
+                proc::write_full(STDOUT_FILENO, rec.data.data() + 1, rec.data.size() - 1);
             else if (rec.data[0] == proto::kEnd) {
                 end = rec.data.substr(1);
                 break;
@@ -319,7 +250,8 @@ std::string guest_problem(const config::Paths& paths, const std::string& name) {
     auto text = sys::read_file(record_file(paths, name));
     if (!text) return {};
     auto f = str::split_ws(*text);
-    if (live_pid(record_file(paths, name))) return {};
+    if (auto d = host_daemon::live(record_file(paths, name)))
+        return proc::is_stopped(d->pid) ? stopped_text(d->pid) : "";
     return fmt::format(
         "vs-consoled (pid {}), which held this guest's /dev/console, has ended: writes to the "
         "console fail and are no longer logged; `vserver {} restart` gives it a new console",

@@ -16,7 +16,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "fs/mounts.hpp"
-#include "proc/proc_info.hpp"
+#include "runtime/host_daemon.hpp"
 #include "state/lock.hpp"
 
 namespace vs::runtime::lxcfs {
@@ -41,17 +41,10 @@ std::optional<fs::MountEntry> mount_at(const std::string& mnt) {
     return found;
 }
 
-/// "PID STARTTIME" of the daemon we started, if that process still lives.
+/// The daemon we started, if it still lives.
 std::optional<pid_t> recorded_pid(const config::Paths& paths) {
-    auto text = sys::read_file(pid_file(paths));
-    if (!text) return std::nullopt;
-    auto f = str::split_ws(*text);
-    if (f.size() != 2) return std::nullopt;
-    auto pid = str::parse_u64(f[0]);
-    auto start = str::parse_u64(f[1]);
-    if (!pid || !start || *pid == 0 || *pid > 0x7fffffff) return std::nullopt;
-    if (!proc::is_alive(static_cast<pid_t>(*pid), *start)) return std::nullopt;
-    return static_cast<pid_t>(*pid);
+    if (auto d = host_daemon::live(pid_file(paths))) return d->pid;
+    return std::nullopt;
 }
 
 /// The log's last line, for an error when the daemon would not start.
@@ -74,32 +67,7 @@ Result<pid_t> spawn(const config::Paths& paths, const std::string& mnt) {
     std::vector<std::string> argv = {
         "lxcfs", "-f", "-l", "--enable-cfs", "--enable-pidfd", "-p", dir(paths) + "/lxcfs.pid",
         mnt};
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid < 0) return errno_error("fork for lxcfs");
-    if (pid == 0) {
-        // The host daemon outlives this command and every guest: its own session, no
-        // terminal, signals as the defaults, and never the OOM killer's first choice
-        // (its death breaks every guest's /proc files), as Debian's lxcfs.service does.
-        ::setsid();
-        sigset_t none;
-        ::sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        int null = ::open("/dev/null", O_RDONLY);
-        if (null >= 0) ::dup2(null, 0);
-        ::dup2(log.get(), 1);
-        ::dup2(log.get(), 2);
-        int adj = ::open("/proc/self/oom_score_adj", O_WRONLY);
-        if (adj >= 0) {
-            (void)!::write(adj, "-1000", 5);
-            ::close(adj);
-        }
-        ::close_range(3, ~0U, 0);
-        ::execvp("lxcfs", args.data());
-        ::_exit(127);
-    }
+    pid_t pid = VS_TRY(host_daemon::spawn({argv, "", log.get(), -1}));
     const int64_t deadline = sys::monotonic_ms() + kMountWaitMs;
     for (;;) {
         int status = 0;
@@ -159,9 +127,7 @@ Result<std::string> ensure(const config::Paths& paths) {
             return errno_error(fmt::format("detach the stale lxcfs mount \"{}\"", mnt));
     VS_TRY(sys::mkdir_p(mnt, 0755));
     pid_t pid = VS_TRY(spawn(paths, mnt).wrap("start the lxcfs daemon"));
-    auto start = proc::start_time(pid);
-    if (!start) return std::move(start).error().wrap("lxcfs daemon");
-    VS_TRY(sys::write_file_replace(pid_file(paths), fmt::format("{} {}\n", pid, *start), 0600));
+    VS_TRY(host_daemon::record(pid_file(paths), pid).wrap("lxcfs daemon"));
     log::info("started lxcfs (pid {}) on \"{}\" for the guests' virt_mem/virt_cpu/virt_load", pid,
               mnt);
     return mnt;
