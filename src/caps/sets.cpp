@@ -6,6 +6,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "base/strings.hpp"
+#include "base/sys.hpp"
 #include "caps/apply.hpp"
 
 namespace vs::caps {
@@ -33,8 +35,20 @@ Status apply_sets(const Sets& s, uid_t uid, gid_t gid, const std::vector<gid_t>&
         return errno_error("clear the ambient capability set");
     // Keep the permitted set over setresuid: the sets asked for are set right after it.
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return errno_error("prctl PR_SET_KEEPCAPS 1");
-    if (::setgroups(groups.size(), groups.data()) != 0)
-        return errno_error(fmt::format("setgroups ({} groups)", groups.size()));
+    // A user namespace made without privilege refuses setgroups for good ("deny" in
+    // /proc/self/setgroups, user_namespaces(7)): the inherited list then cannot change, which
+    // is fine when none is asked for (runc skips it too) and an error when some are.
+    if (::setgroups(groups.size(), groups.data()) != 0) {
+        int err = errno;
+        auto mode = sys::read_file("/proc/self/setgroups");
+        bool denied = err == EPERM && mode && str::trim(*mode) == "deny";
+        if (denied && !groups.empty())
+            return make_error(EPERM,
+                              "setgroups ({} groups): the user namespace denies it "
+                              "(/proc/self/setgroups is \"deny\")",
+                              groups.size());
+        if (!denied) return Error(err, fmt::format("setgroups ({} groups)", groups.size()));
+    }
     if (::setresgid(gid, gid, gid) != 0) return errno_error(fmt::format("setresgid {}", gid));
     if (::setresuid(uid, uid, uid) != 0) return errno_error(fmt::format("setresuid {}", uid));
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return errno_error("prctl PR_SET_KEEPCAPS 0");

@@ -37,7 +37,7 @@ constexpr const char* kHelp =
     "  run [--detach] [--keep] [create's options] ID\n"
     "  exec [--process F] [--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd D]\n"
     "       [--env K=V]... [--user UID[:GID]] [--additional-gids G[,G]]... [--no-new-privs]\n"
-    "       [--cap CAP]... [--preserve-fds N] ID [COMMAND...]\n"
+    "       [--cap CAP]... [--preserve-fds N] [--ignore-paused] ID [COMMAND...]\n"
     "  update [--resources FILE|-] [--memory N] [--memory-swap N] [--pids-limit N]\n"
     "         [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] ID\n"
     "  ps [--format table|json | --json] ID | pause ID | resume ID\n"
@@ -125,6 +125,7 @@ Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci
                 eo.additional_gids.push_back(static_cast<uint32_t>(*n));
             }
     if (p.has("no-new-privs")) eo.no_new_privs = p.flag("no-new-privs");
+    eo.ignore_paused = p.flag("ignore-paused");
     return oci::exec(opt, p.positional[0], eo);
 }
 

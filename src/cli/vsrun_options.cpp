@@ -49,6 +49,7 @@ const std::map<std::string, std::vector<OptSpec>>& verb_options() {
               {{"preserve-fds"}, true},
               {{"additional-gids", "g"}, true, true},
               {{"no-new-privs"}, false},
+              {{"ignore-paused"}, false},
               kHelpOpt}},
             {"start", kIdOnly},
             {"state", kIdOnly},

@@ -35,13 +35,17 @@ constexpr size_t kMaxPlan = 64 * 1024;
 /// The plan of `vs-init --join`: everything the joining process does between its birth and the
 /// guest command's execve.
 constexpr uint32_t kPlanMagic = 0x4e4a5356;  // "VSJN"
-constexpr uint32_t kPlanVersion = 3;
+constexpr uint32_t kPlanVersion = 4;
 
 enum PlanFlags : uint32_t {
     kTty = 1,         ///< open a pty in the guest's devpts, send the master, slave on 0-2
     kUserns = 2,      ///< joined a user namespace: become its uid/gid 0 first
     kNoNewPrivs = 4,  ///< PR_SET_NO_NEW_PRIVS
     kSetIds = 8,      ///< setgroups/setresgid/setresuid to groups/gid/uid
+    /// vsrun exec: the OCI order instead of kSetIds' and cap_keep's root-only sets: bounding
+    /// set, then groups, gid and uid with the permitted set kept across the change
+    /// (PR_SET_KEEPCAPS), then cap_effective/permitted/inheritable and the ambient set raised.
+    kOciCaps = 16,
 };
 
 /// Followed by: uint32_t groups[n_groups]; PlanRlimit rlimits[n_rlimits];
@@ -66,6 +70,12 @@ struct PlanHeader {
     /// vsrun exec --preserve-fds: fds 3..3+N-1 stay open for the command (vserver's own fds
     /// are above them); 0 for every other caller.
     uint32_t preserve_fds;
+    /// kOciCaps only: process.capabilities' sets (bits <= cap_last; permitted already holds
+    /// effective and ambient, inheritable holds ambient).
+    uint64_t cap_effective;
+    uint64_t cap_permitted;
+    uint64_t cap_inheritable;
+    uint64_t cap_ambient;
 };
 
 /// What `vs-init --join` reports after it has closed the sync channel (tools/vs-init/spawn.cpp
@@ -121,7 +131,8 @@ using ExitStatus = int32_t;
 // The layout is what goes on the wire: both ends are built by one compiler for one host, but a
 // field moved or resized must be a deliberate protocol change (kPlanVersion), not an accident.
 static_assert(sizeof(MsgHeader) == 8 && offsetof(MsgHeader, code) == 4);
-static_assert(sizeof(PlanHeader) == 72 && offsetof(PlanHeader, result_fd) == 64);
+static_assert(sizeof(PlanHeader) == 104 && offsetof(PlanHeader, result_fd) == 64 &&
+              offsetof(PlanHeader, cap_effective) == 72 && offsetof(PlanHeader, cap_ambient) == 96);
 static_assert(sizeof(JoinResult) == 8 + kMaxErrorText && offsetof(JoinResult, what) == 8);
 static_assert(offsetof(PlanHeader, ns_flags) == 8 && offsetof(PlanHeader, pidfd) == 16 &&
               offsetof(PlanHeader, root_fd) == 20 && offsetof(PlanHeader, flags) == 24 &&

@@ -126,14 +126,21 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     if (req.tty) h.flags |= jp::kTty;
     if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
     if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
-    // Root with groups other than its own (exec --additional-gids) needs setgroups too.
-    bool plain_root =
-        req.uid == 0 && req.gid == 0 && (req.groups.empty() || req.groups == std::vector<gid_t>{0});
-    if (!plain_root) h.flags |= jp::kSetIds;
+    // Always, root too: the command gets exactly req.groups, never the caller's own
+    // supplementary groups (which fork and execve keep).
+    h.flags |= jp::kSetIds;
     int last = VS_TRY(caps::kernel_last_cap());
+    const uint64_t known = last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1);
     h.cap_last = last;
-    h.cap_keep =
-        profile.cap_bounding & (last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1));
+    h.cap_keep = profile.cap_bounding & known;
+    if (const auto& c = profile.oci_caps) {
+        h.flags |= jp::kOciCaps;
+        // capabilities(7): permitted must hold effective and ambient, inheritable ambient.
+        h.cap_effective = c->effective & known;
+        h.cap_permitted = (c->permitted | c->effective | c->ambient) & known;
+        h.cap_inheritable = (c->inheritable | c->ambient) & known;
+        h.cap_ambient = c->ambient & known;
+    }
     h.uid = req.uid;
     h.gid = req.gid;
     h.n_groups = static_cast<uint32_t>(req.groups.size());

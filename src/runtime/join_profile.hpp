@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "caps/sets.hpp"
 #include "cgroup/manager.hpp"
 #include "config/paths.hpp"
 #include "runtime/rlimits.hpp"
@@ -33,6 +34,10 @@ struct JoinProfile {
     bool private_ctx = false;  ///< flag "private": nobody may enter
     bool no_new_privs = false;
     uint64_t cap_bounding = 0;
+    /// vsrun exec: process.capabilities, applied as runc does around the user change (the
+    /// plan's kOciCaps; its bounding is `cap_bounding`). Unset for vserver guests, whose
+    /// commands get root's sets from the bounding set. Never saved: vsrun makes it per exec.
+    std::optional<caps::Sets> oci_caps;
     uint64_t ns_flags = 0;         ///< the CLONE_NEW* namespaces vs-init joins (setns)
     std::vector<std::string> env;  ///< the init's environment (apps/init/environment)
     std::vector<RlimitSetting> rlimits;

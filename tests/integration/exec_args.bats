@@ -18,6 +18,9 @@ teardown() { vs_teardown; }
     [ "$status" -eq 0 ] && [ "$output" = 65534 ] || { echo "$status $output"; false; }
     run vs g1 exec --
     [ "$status" -eq 2 ]
+    # The caller's supplementary groups never reach the guest: root's command gets none.
+    run setpriv --groups 4242,4343 -- "$VS" g1 exec -- sh -c 'grep ^Groups: /proc/self/status'
+    [ "$status" -eq 0 ] && [[ $output =~ ^Groups:[[:space:]]*$ ]] || { echo "$output"; false; }
     vs g1 stop
 }
 

@@ -320,6 +320,69 @@ teardown() { vsrun_teardown; }
     done
 }
 
+@test "user change without CAP_SETUID/CAP_SETGID (run and exec --user); the sets are the spec's" {
+    b=$(make_bundle u2 /bin/sh -c 'id; grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status')
+    # No CAP_SETUID, CAP_SETGID; CAP_KILL also ambient (a non-root execve keeps only that).
+    jq '.process.capabilities |= map_values(map(select(. != "CAP_SETUID" and . != "CAP_SETGID")))
+        | .process.capabilities.inheritable = ["CAP_KILL"]
+        | .process.capabilities.ambient = ["CAP_KILL"]
+        | .process.user = {"uid": 1000, "gid": 1000}' "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    bnd=00000000a804253b  # make_bundle's set without bits 6 and 7
+    run vsrun run -b "$b" u2
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "uid=1000 gid=1000" ]  # busybox lists no groups when there are none
+    [[ ${lines[1]} =~ ^CapEff:[[:space:]]+0000000000000020$ ]]
+    [[ ${lines[2]} =~ ^CapBnd:[[:space:]]+$bnd$ ]]
+    [[ ${lines[3]} =~ ^CapAmb:[[:space:]]+0000000000000020$ ]]
+    # exec --user into a root container whose sets lack both.
+    jq '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "300"]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" u3
+    run vsrun exec --user 1000:1000 u3 sh -c 'id; grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "uid=1000 gid=1000" ]
+    [[ ${lines[1]} =~ ^CapEff:[[:space:]]+0000000000000020$ ]]
+    [[ ${lines[2]} =~ ^CapBnd:[[:space:]]+$bnd$ ]]
+    [[ ${lines[3]} =~ ^CapAmb:[[:space:]]+0000000000000020$ ]]
+    # --cap adds to the bounding, effective and permitted sets; root's execve gets bounding.
+    run vsrun exec --cap CAP_SYS_ADMIN u3 sh -c 'grep -E "^CapEff" /proc/self/status'
+    [[ $output =~ ^CapEff:[[:space:]]+00000000a824253b$ ]]
+}
+
+@test "exec sets exactly additionalGids: the caller's supplementary groups stay out" {
+    b=$(make_bundle g2)
+    vsrun run -d -b "$b" g2
+    show='grep ^Groups: /proc/self/status'
+    run setpriv --groups 4242,4343 -- "$VSRUN" --root "$VSRUN_ROOT" exec g2 sh -c "$show"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output =~ ^Groups:[[:space:]]*$ ]]
+    run setpriv --groups 4242 -- "$VSRUN" --root "$VSRUN_ROOT" exec -g 9 --user 5:5 g2 sh -c "$show"
+    [[ $output =~ ^Groups:[[:space:]]+9[[:space:]]*$ ]]
+}
+
+@test "exec into a paused container: refused, or with --ignore-paused run once resumed" {
+    b=$(make_bundle p2)
+    vsrun run -d -b "$b" p2
+    vsrun pause p2
+    run vsrun exec p2 echo ok
+    [ "$status" -eq 1 ]
+    [[ $output == *"cannot exec in a paused container (use --ignore-paused to override): p2"* ]]
+    vsrun exec --ignore-paused p2 echo ok >"$VSERVER_PREFIX/out" 2>&1 &
+    local ep=$!
+    # Frozen with the container: nothing has run while it is paused.
+    sleep 0.5
+    kill -0 "$ep"
+    [ ! -s "$VSERVER_PREFIX/out" ]
+    vsrun resume p2
+    wait "$ep"
+    [ "$(cat "$VSERVER_PREFIX/out")" = ok ]
+}
+
 @test "hooks: prestart, createRuntime, poststart, poststop get the state; a failure undoes create" {
     no_cgroup
     local o=$VSERVER_PREFIX/hooks
@@ -629,8 +692,8 @@ PY
     run vsrun exec u1 /bin/sh -c 'id -u; cat /proc/self/uid_map'
     [ "${lines[0]}" = 0 ]
     [[ ${lines[1]} =~ ^\ *0\ +200000\ +65536$ ]]
-    run vsrun exec --user 1000:1000 u1 id
-    [ "$output" = "uid=1000 gid=1000 groups=1000" ]
+    run vsrun exec --user 1000:1000 -g 7 u1 id
+    [ "$output" = "uid=1000 gid=1000 groups=7" ]
     # "idmap" without mappings: through the container's user namespace, so the host's root-owned
     # file is its root's (65534, nobody, without the idmap).
     run vsrun exec u1 stat -c "%u %g" /root/f

@@ -10,9 +10,11 @@
 // the guest's init gets in runtime/guest_init.cpp and caps/apply.cpp):
 //   non-dumpable; map the result page (spawn.cpp); setns into every namespace of the init (pid:
 //   only for our children); in a user namespace become its root; chroot to the init's root; the
-//   pty (master sent to vserver); rlimits; no_new_privs; seccomp; capability sets (bounding,
-//   ambient, securebits, permitted = effective = held & bounding, inheritable empty);
-//   uid/gid/groups; cwd; close every fd but FD; then spawn.cpp closes FD and starts the command.
+//   pty (master sent to vserver); rlimits; groups and gid; no_new_privs; seccomp; capability
+//   sets (bounding, ambient, securebits, permitted = effective = held & bounding, inheritable
+//   empty); uid; cwd; close every fd but FD; then spawn.cpp closes FD and starts the command.
+//   vsrun's plans (kOciCaps) change the user as runc does instead, after seccomp: bounding set;
+//   groups, gid, uid keeping the permitted set; then the five sets of process.capabilities.
 // Any failure up to there: Error{errno, what} on FD, exit 1; after: in the result page.
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +116,66 @@ void apply_caps(int fd, const wire::PlanHeader& h) {
     check(fd, sys_capset(&hdr, d), "set permitted=effective=bounding, inheritable=0");
 }
 
+// True when the user namespace we joined refuses setgroups(2) for good: its creator had no
+// CAP_SETGID over the parent namespace and wrote "deny" to /proc/PID/setgroups before its
+// gid_map (user_namespaces(7)). Read through the host's /proc, before the chroot.
+bool setgroups_denied() {
+    long f = sys_openat(AT_FDCWD, "/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (f < 0) return false;
+    char buf[8] = {};
+    long n = sys_read(static_cast<int>(f), buf, sizeof buf - 1);
+    sys_close(static_cast<int>(f));
+    return n >= 4 && buf[0] == 'd' && buf[1] == 'e' && buf[2] == 'n' && buf[3] == 'y';
+}
+
+// Exactly the plan's supplementary groups (none when the list is empty). Where the user
+// namespace denies setgroups the inherited list cannot change: an empty list is then left as
+// the kernel holds it (as runc does), a non-empty one fails, saying why.
+void set_groups(int fd, uint32_t n, const uint32_t* groups, bool denied) {
+    if (denied && n == 0) return;
+    if (denied)
+        fail(fd, -EPERM,
+             "setgroups: the container's user namespace denies it (its setgroups file is "
+             "\"deny\"): additional groups cannot be set");
+    check(fd, sys_setgroups(n, groups), "setgroups");
+}
+
+// vsrun's user change (kOciCaps), in runc's order, so that a process.capabilities without
+// CAP_SETUID or CAP_SETGID still gets its user: the bounding set first (PR_CAPBSET_DROP needs
+// CAP_SETPCAP, and never touches the permitted or effective sets), then groups, gid and uid while
+// PR_SET_KEEPCAPS keeps the permitted set (setresuid(2) away from uid 0 clears it otherwise, and
+// the effective set always: capabilities(7)), then effective, permitted and inheritable as
+// config.json says and the ambient capabilities raised.
+void apply_oci_user(int fd, const wire::PlanHeader& h, const uint32_t* groups, bool denied) {
+    for (int c = 0; c <= h.cap_last; ++c)
+        if (!(h.cap_keep & (uint64_t{1} << c)))
+            check(fd, sys_prctl(PR_CAPBSET_DROP, c), "drop a capability from the bounding set");
+    long r = sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (r < 0 && r != -EINVAL) fail(fd, r, "clear the ambient capability set");
+    long bits = sys_prctl(PR_GET_SECUREBITS);
+    if (bits > 0) check(fd, sys_prctl(PR_SET_SECUREBITS, 0), "reset securebits to 0");
+    check(fd, sys_prctl(PR_SET_KEEPCAPS, 1), "prctl PR_SET_KEEPCAPS 1");
+    set_groups(fd, h.n_groups, groups, denied);
+    check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
+    check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
+    check(fd, sys_prctl(PR_SET_KEEPCAPS, 0), "prctl PR_SET_KEEPCAPS 0");
+    struct __user_cap_header_struct hdr {
+        _LINUX_CAPABILITY_VERSION_3, 0
+    };
+    struct __user_cap_data_struct d[2]{};
+    d[0].effective = static_cast<uint32_t>(h.cap_effective);
+    d[1].effective = static_cast<uint32_t>(h.cap_effective >> 32);
+    d[0].permitted = static_cast<uint32_t>(h.cap_permitted);
+    d[1].permitted = static_cast<uint32_t>(h.cap_permitted >> 32);
+    d[0].inheritable = static_cast<uint32_t>(h.cap_inheritable);
+    d[1].inheritable = static_cast<uint32_t>(h.cap_inheritable >> 32);
+    check(fd, sys_capset(&hdr, d), "set the effective, permitted and inheritable capabilities");
+    for (int c = 0; c <= h.cap_last; ++c)
+        if (h.cap_ambient & (uint64_t{1} << c))
+            check(fd, sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0),
+                  "raise a capability in the ambient set");
+}
+
 // A vserver whose stdio was closed may hand us a fd at 0-2: it moves above them, so that the
 // slot stays closed for the command (as it was for vserver) and never carries a host fd to it.
 int above_stdio(int f) {
@@ -179,9 +241,10 @@ int join_main(int argc, char** argv, char** envp) {
     if (h.ns_flags)
         check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
               "setns into the guest's namespaces");
+    const bool groups_denied = (h.flags & wire::kUserns) && setgroups_denied();
     if (h.flags & wire::kUserns) {
         check(fd, sys_setresgid(0, 0, 0), "setgid 0 in the guest's user namespace");
-        check(fd, sys_setgroups(0, nullptr), "setgroups in the guest's user namespace");
+        set_groups(fd, 0, nullptr, groups_denied);
         check(fd, sys_setresuid(0, 0, 0), "setuid 0 in the guest's user namespace");
         check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
     }
@@ -197,8 +260,9 @@ int join_main(int argc, char** argv, char** envp) {
     }
     // Groups and gid while we still hold CAP_SETGID: a process whose capabilities lack it gets
     // its groups all the same (setgroups(2), setresgid(2)); neither call changes capabilities.
-    if (h.flags & wire::kSetIds) {
-        check(fd, sys_setgroups(h.n_groups, groups), "setgroups");
+    const bool oci = h.flags & wire::kOciCaps;
+    if ((h.flags & wire::kSetIds) && !oci) {
+        set_groups(fd, h.n_groups, groups, groups_denied);
         check(fd, sys_setresgid(h.gid, h.gid, h.gid), "setgid");
     }
     if (h.flags & wire::kNoNewPrivs)
@@ -211,8 +275,12 @@ int join_main(int argc, char** argv, char** envp) {
         } prog{static_cast<unsigned short>(h.n_filter), filter};
         check(fd, sys_seccomp_filter(&prog), "load seccomp filter");
     }
-    apply_caps(fd, h);
-    if (h.flags & wire::kSetIds) check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
+    if (oci) {
+        apply_oci_user(fd, h, groups, groups_denied);
+    } else {
+        apply_caps(fd, h);
+        if (h.flags & wire::kSetIds) check(fd, sys_setresuid(h.uid, h.uid, h.uid), "setuid");
+    }
     if (sys_chdir(home) < 0) check(fd, sys_chdir("/"), "chdir \"/\"");
     // The pidfd, root fd and result memfd of the host go here; only the channel and the fds
     // vsrun exec --preserve-fds names (3..3+N-1, below every fd of the host's) stay, the

@@ -4,9 +4,11 @@
 #include <sched.h>
 #include <sys/socket.h>
 
+#include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
+#include "caps/sets.hpp"
 #include "cgroup/manager.hpp"
 #include "config/oci/parse.hpp"
 #include "ns/join.hpp"
@@ -43,6 +45,36 @@ Status apply_user(const std::string& text, spec::oci::User& u) {
     return ok();
 }
 
+/// The process's five capability sets with runc's --cap rule: each named capability joins the
+/// bounding, effective and permitted sets, and the ambient set where it is inheritable. An
+/// ambient capability outside permitted or inheritable is left out with a warning, as create
+/// does (the kernel refuses to raise it, capabilities(7)).
+Result<caps::Sets> exec_caps(const spec::oci::Process& pr, const std::vector<std::string>& names,
+                             const std::string& id) {
+    caps::Sets s;
+    if (pr.capabilities) {
+        const auto& c = *pr.capabilities;
+        s = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
+    }
+    for (const auto& c : names) {
+        auto n = spec::cap_from_name(c);
+        if (!n) return make_error(EINVAL, "--cap \"{}\": unknown capability", c);
+        const uint64_t bit = spec::cap_bit(*n);
+        s.bounding |= bit;
+        s.effective |= bit;
+        s.permitted |= bit;
+        if (s.inheritable & bit) s.ambient |= bit;
+    }
+    if (uint64_t extra = s.ambient & ~(s.permitted & s.inheritable)) {
+        log::warn(
+            "container \"{}\": exec: ambient capabilities {} not in both permitted and "
+            "inheritable, left out of the ambient set",
+            id, spec::cap_set_names(extra));
+        s.ambient &= ~extra;
+    }
+    return s;
+}
+
 }  // namespace
 
 Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& eo) {
@@ -50,7 +82,12 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     std::string dir = container_dir(opt, id);
     auto rec = VS_TRY(load(dir, id));
     State s = state_of(rec, dir);
-    if (s != State::Running && s != State::Created)
+    // runc's rule and words: a process joining a frozen cgroup is frozen with it, so exec would
+    // hang until `resume`; only --ignore-paused asks for that.
+    if (s == State::Paused && !eo.ignore_paused)
+        return make_error(
+            EINVAL, "cannot exec in a paused container (use --ignore-paused to override): {}", id);
+    if (s != State::Running && s != State::Created && s != State::Paused)
         return make_error(EINVAL, "cannot exec in a {} container: {}", state_name(s), id);
     // Checked before we open anything: our own fds then land above the preserved ones.
     for (int fd = 3; fd < 3 + eo.preserve_fds; ++fd)
@@ -93,12 +130,8 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     profile.name = id;
     profile.root = rec.rootfs;
     profile.no_new_privs = pr.no_new_privileges;
-    profile.cap_bounding = pr.capabilities ? pr.capabilities->bounding : 0;
-    for (const auto& c : eo.caps) {
-        auto n = spec::cap_from_name(c);
-        if (!n) return make_error(EINVAL, "--cap \"{}\": unknown capability", c);
-        profile.cap_bounding |= spec::cap_bit(*n);
-    }
+    profile.oci_caps = VS_TRY(exec_caps(pr, eo.caps, id));
+    profile.cap_bounding = profile.oci_caps->bounding;
     // The namespaces the init has that are not ours: a joined host namespace is not entered.
     profile.ns_flags = VS_TRY(ns::differing_namespaces(
         rec.pid, CLONE_NEWUSER | CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -116,8 +149,8 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     req.argv = pr.args;
     req.uid = pr.user.uid;
     req.gid = pr.user.gid;
+    // Exactly additionalGids, as create sets them and runc does: none when empty.
     req.groups.assign(pr.user.additional_gids.begin(), pr.user.additional_gids.end());
-    if (req.groups.empty()) req.groups = {req.gid};
     req.home = pr.cwd;  // vs-init --join changes to it before the exec
     req.tty = pr.terminal;
     req.env = pr.env;

@@ -70,6 +70,8 @@ struct ExecOptions {
     std::vector<uint32_t> additional_gids;
     /// --no-new-privs[=BOOL]: overrides the process's noNewPrivileges (also with --process).
     std::optional<bool> no_new_privs;
+    /// --ignore-paused: exec into a paused container too (the process runs once it resumes).
+    bool ignore_paused = false;
 };
 
 /// Runs a process in a running container; returns its exit status, or 0 with `detach` once it
