@@ -50,7 +50,7 @@ enum PlanFlags : uint32_t {
 
 /// Followed by: uint32_t groups[n_groups]; PlanRlimit rlimits[n_rlimits];
 /// struct sock_filter filter[n_filter] (kFilterInsnSize bytes each); char home[home_len]
-/// (NUL-terminated).
+/// (NUL-terminated); char apparmor[apparmor_len]; char selinux[selinux_len].
 struct PlanHeader {
     uint32_t magic;
     uint32_t version;
@@ -76,6 +76,12 @@ struct PlanHeader {
     uint64_t cap_permitted;
     uint64_t cap_inheritable;
     uint64_t cap_ambient;
+    /// vsrun exec's LSM labels (0: none), each NUL-terminated after `home`: the text written to
+    /// /proc/thread-self/attr/apparmor/exec (attr/exec on kernels without the per-LSM
+    /// directory), "exec PROFILE", and to attr/exec for SELinux, so the command's execve takes
+    /// them on (proc(5)).
+    uint32_t apparmor_len;
+    uint32_t selinux_len;
 };
 
 /// What `vs-init --join` reports after it has closed the sync channel (tools/vs-init/spawn.cpp
@@ -131,7 +137,7 @@ using ExitStatus = int32_t;
 // The layout is what goes on the wire: both ends are built by one compiler for one host, but a
 // field moved or resized must be a deliberate protocol change (kPlanVersion), not an accident.
 static_assert(sizeof(MsgHeader) == 8 && offsetof(MsgHeader, code) == 4);
-static_assert(sizeof(PlanHeader) == 104 && offsetof(PlanHeader, result_fd) == 64 &&
+static_assert(sizeof(PlanHeader) == 112 && offsetof(PlanHeader, result_fd) == 64 &&
               offsetof(PlanHeader, cap_effective) == 72 && offsetof(PlanHeader, cap_ambient) == 96);
 static_assert(sizeof(JoinResult) == 8 + kMaxErrorText && offsetof(JoinResult, what) == 8);
 static_assert(offsetof(PlanHeader, ns_flags) == 8 && offsetof(PlanHeader, pidfd) == 16 &&

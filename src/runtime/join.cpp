@@ -147,6 +147,11 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     h.n_rlimits = static_cast<uint32_t>(limits.size());
     h.n_filter = static_cast<uint32_t>(filter.insns.size());
     h.home_len = static_cast<uint32_t>(req.home.size() + 1);
+    const std::string apparmor =
+        profile.apparmor_profile.empty() ? "" : "exec " + profile.apparmor_profile;
+    const std::string& selinux = profile.selinux_label;
+    h.apparmor_len = apparmor.empty() ? 0 : static_cast<uint32_t>(apparmor.size() + 1);
+    h.selinux_len = selinux.empty() ? 0 : static_cast<uint32_t>(selinux.size() + 1);
     std::string out(reinterpret_cast<const char*>(&h), sizeof h);
     for (gid_t g : req.groups) {
         uint32_t v = g;
@@ -160,6 +165,8 @@ Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req
     out.append(reinterpret_cast<const char*>(filter.insns.data()),
                filter.insns.size() * sizeof(sock_filter));
     out.append(req.home.c_str(), req.home.size() + 1);
+    if (h.apparmor_len) out.append(apparmor.c_str(), h.apparmor_len);
+    if (h.selinux_len) out.append(selinux.c_str(), h.selinux_len);
     if (out.size() + sizeof(jp::MsgHeader) > jp::kMaxPlan)
         return make_error(E2BIG,
                           "the exec plan for vs-init is {} bytes, more than its {}: {} groups, "

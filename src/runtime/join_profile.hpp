@@ -38,6 +38,9 @@ struct JoinProfile {
     /// plan's kOciCaps; its bounding is `cap_bounding`). Unset for vserver guests, whose
     /// commands get root's sets from the bounding set. Never saved: vsrun makes it per exec.
     std::optional<caps::Sets> oci_caps;
+    /// vsrun exec: process.apparmorProfile and selinuxLabel ("" = none), taken on at the
+    /// command's execve. Never saved.
+    std::string apparmor_profile, selinux_label;
     uint64_t ns_flags = 0;         ///< the CLONE_NEW* namespaces vs-init joins (setns)
     std::vector<std::string> env;  ///< the init's environment (apps/init/environment)
     std::vector<RlimitSetting> rlimits;

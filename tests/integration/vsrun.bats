@@ -572,6 +572,51 @@ PY
     fi
 }
 
+@test "LSM labels the kernel does not run: create and exec refuse them, nothing is left" {
+    lsm_runs() {
+        grep -qw "$1" /sys/kernel/security/lsm 2>/dev/null && return 0
+        case $1 in
+            apparmor) [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ;;
+            selinux) [ -e /sys/fs/selinux/enforce ] ;;
+        esac
+    }
+    local -A field=([selinux]=.process.selinuxLabel [apparmor]=.process.apparmorProfile)
+    local -A value=([selinux]=system_u:system_r:container_t:s0 [apparmor]=docker-default)
+    local lsm tried=0
+    b=$(make_bundle l1)
+    cp "$b/config.json" "$b/plain.json"
+    vsrun run -d -b "$b" l1
+    for lsm in selinux apparmor; do
+        lsm_runs $lsm && continue
+        tried=1
+        local f=${field[$lsm]} v=${value[$lsm]} want
+        want="${f#.} \"$v\": the kernel has no $lsm"
+        jq "$f = \$v" --arg v "$v" "$b/plain.json" >"$b/config.json"
+        run vsrun create -b "$b" l2
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ $output == *"$b/config.json: $want"* ]]
+        [ ! -e "$VSRUN_ROOT/l2" ]
+        # exec of a --process file with the label, into a container without one.
+        jq '.process | .args = ["true"]' "$b/config.json" >"$b/p.json"
+        run vsrun exec --process "$b/p.json" l1
+        [ "$status" -eq 1 ]
+        [[ $output == *"$b/p.json: $want"* ]]
+    done
+    if ! lsm_runs selinux; then
+        jq '.linux.mountLabel = "system_u:object_r:container_file_t:s0"' "$b/plain.json" \
+            >"$b/config.json"
+        run vsrun create -b "$b" l3
+        [ "$status" -eq 1 ]
+        local label=system_u:object_r:container_file_t:s0
+        [[ $output == *"linux.mountLabel \"$label\": the kernel has no selinux"* ]]
+        [ ! -e "$VSRUN_ROOT/l3" ]
+    fi
+    [ "$tried" -eq 1 ] || skip "the kernel runs both AppArmor and SELinux"
+    run vsrun exec l1 echo still
+    [ "$output" = still ]
+}
+
 @test "namespaces joined by path (CRI's pod sandbox): network, ipc and uts of another container" {
     no_cgroup
     b=$(make_bundle pod)

@@ -8,13 +8,14 @@
 // (the guest cannot name us) and read the plan (src/proc/init_protocol.hpp) from FD, the sync
 // channel, once vserver has moved us into the guest's cgroups. Then, in this order (the same as
 // the guest's init gets in runtime/guest_init.cpp and caps/apply.cpp):
-//   non-dumpable; map the result page (spawn.cpp); setns into every namespace of the init (pid:
-//   only for our children); in a user namespace become its root; chroot to the init's root; the
-//   pty (master sent to vserver); rlimits; groups and gid; no_new_privs; seccomp; capability
-//   sets (bounding, ambient, securebits, permitted = effective = held & bounding, inheritable
-//   empty); uid; cwd; close every fd but FD; then spawn.cpp closes FD and starts the command.
-//   vsrun's plans (kOciCaps) change the user as runc does instead, after seccomp: bounding set;
-//   groups, gid, uid keeping the permitted set; then the five sets of process.capabilities.
+//   non-dumpable; map the result page (spawn.cpp); vsrun exec's LSM labels; setns into every
+//   namespace of the init (pid: only for our children); in a user namespace become its root;
+//   chroot to the init's root; the pty (master sent to vserver); rlimits; groups and gid;
+//   no_new_privs; seccomp; capability sets (bounding, ambient, securebits, permitted =
+//   effective = held & bounding, inheritable empty); uid; cwd; close every fd but FD; then
+//   spawn.cpp closes FD and starts the command. vsrun's plans (kOciCaps) change the user as
+//   runc does instead, after seccomp: bounding set; groups, gid, uid keeping the permitted set;
+//   then the five sets of process.capabilities.
 // Any failure up to there: Error{errno, what} on FD, exit 1; after: in the result page.
 #include <errno.h>
 #include <fcntl.h>
@@ -176,6 +177,31 @@ void apply_oci_user(int fd, const wire::PlanHeader& h, const uint32_t* groups, b
                   "raise a capability in the ambient set");
 }
 
+// Writes `text` (NUL-terminated, the plan's) to our /proc/thread-self/attr/`name`: the label
+// the command's execve takes on (proc(5)). The host's /proc: we have not joined anything yet.
+long write_attr(const char* name, const char* text) {
+    long f = sys_openat(AT_FDCWD, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0) return f;
+    size_t len = str_len(text);
+    long n = sys_write(static_cast<int>(f), text, len);
+    sys_close(static_cast<int>(f));
+    return n < 0 ? n : (static_cast<size_t>(n) == len ? 0 : -EIO);
+}
+
+// vsrun exec's AppArmor profile and SELinux label, before any namespace is joined: the
+// attribute survives the setns calls and the clone of the command (it is part of the task's
+// credentials), and the command's execve is the transition.
+void set_exec_labels(int fd, const char* apparmor, const char* selinux) {
+    if (apparmor) {
+        long r = write_attr("/proc/thread-self/attr/apparmor/exec", apparmor);
+        if (r == -ENOENT) r = write_attr("/proc/thread-self/attr/exec", apparmor);
+        check(fd, r, "process.apparmorProfile: write /proc/thread-self/attr/apparmor/exec");
+    }
+    if (selinux)
+        check(fd, write_attr("/proc/thread-self/attr/exec", selinux),
+              "process.selinuxLabel: write /proc/thread-self/attr/exec");
+}
+
 // A vserver whose stdio was closed may hand us a fd at 0-2: it moves above them, so that the
 // slot stays closed for the command (as it was for vserver) and never carries a host fd to it.
 int above_stdio(int f) {
@@ -214,17 +240,22 @@ int join_main(int argc, char** argv, char** envp) {
     mem_copy(&h, plan_buf + sizeof mh, sizeof h);
     const char* p = plan_buf + sizeof mh + sizeof h;
     const size_t rest = static_cast<size_t>(n) - sizeof mh - sizeof h;
+    const size_t strings = h.home_len + static_cast<size_t>(h.apparmor_len) + h.selinux_len;
     const size_t need = h.n_groups * 4ul + h.n_rlimits * sizeof(wire::PlanRlimit) +
-                        h.n_filter * wire::kFilterInsnSize + h.home_len;
+                        h.n_filter * wire::kFilterInsnSize + strings;
+    const char* home = p + need - strings;
     if (h.magic != wire::kPlanMagic || h.version != wire::kPlanVersion || need != rest ||
-        h.cap_last > 63 || h.home_len == 0 || p[need - 1] != 0)
+        h.cap_last > 63 || h.home_len == 0 || home[h.home_len - 1] != 0 ||
+        (h.apparmor_len && home[h.home_len + h.apparmor_len - 1] != 0) ||
+        (h.selinux_len && p[need - 1] != 0))
         fail(fd, -EPROTO, "bad plan (vserver and vs-init from different builds?)");
+    const char* apparmor = h.apparmor_len ? home + h.home_len : nullptr;
+    const char* selinux = h.selinux_len ? home + h.home_len + h.apparmor_len : nullptr;
     alignas(4) static uint32_t groups[wire::kMaxGroups];
     if (h.n_groups > wire::kMaxGroups) fail(fd, -EINVAL, "too many groups");
     mem_copy(groups, p, h.n_groups * 4ul);
     const char* limits = p + h.n_groups * 4ul;
     const char* filter = limits + h.n_rlimits * sizeof(wire::PlanRlimit);
-    const char* home = filter + h.n_filter * wire::kFilterInsnSize;
     h.pidfd = above_stdio(h.pidfd);
     h.root_fd = above_stdio(h.root_fd);
     h.result_fd = above_stdio(h.result_fd);
@@ -238,6 +269,7 @@ int join_main(int argc, char** argv, char** envp) {
     // Nothing but host root may look into us, even when a user namespace makes us its root.
     check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
     check(fd, spawn_prepare(h.result_fd), "map vserver's result page");
+    set_exec_labels(fd, apparmor, selinux);
     if (h.ns_flags)
         check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
               "setns into the guest's namespaces");

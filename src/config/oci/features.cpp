@@ -1,12 +1,9 @@
 // `vsrun features`: what this runtime implements, in runtime-spec features.md's schema.
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
-#include "base/safe_read.hpp"
-#include "base/strings.hpp"
 #include "config/oci/generate.hpp"
 #include "config/oci/parse.hpp"
+#include "lsm/active.hpp"
 #include "spec/capabilities.hpp"
 
 namespace vs::config::oci {
@@ -14,20 +11,6 @@ namespace vs::config::oci {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-/// Whether the running kernel has the LSM `name` active.
-bool lsm_active(const std::string& name) {
-    // securityfs lists the active LSMs in boot order; it is not mounted everywhere.
-    if (auto lsm = sys::read_regular("/sys/kernel/security/lsm", {4096, false}))
-        for (const auto& n : str::split(*lsm, ','))
-            if (str::trim(n) == name) return true;
-    if (name == "apparmor") {
-        auto on = sys::read_regular("/sys/module/apparmor/parameters/enabled", {64, false});
-        return on && str::trim(*on) == "Y";
-    }
-    if (name == "selinux") return ::access("/sys/fs/selinux/enforce", F_OK) == 0;
-    return false;
-}
 
 json strings(const std::vector<std::string>& v) {
     json a = json::array();
@@ -73,8 +56,8 @@ std::string features_json() {
                {"archs", strings(sc.archs)},
                {"knownFlags", strings(sc.flags)},
                {"supportedFlags", strings(sc.flags)}}},
-             {"apparmor", {{"enabled", lsm_active("apparmor")}}},
-             {"selinux", {{"enabled", lsm_active("selinux")}}},
+             {"apparmor", {{"enabled", lsm::active("apparmor")}}},
+             {"selinux", {{"enabled", lsm::active("selinux")}}},
              {"intelRdt", {{"enabled", false}}},
              {"mountExtensions", {{"idmap", {{"enabled", true}}}}},
          }},

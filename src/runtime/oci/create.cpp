@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <tuple>
 
 #include "base/log.hpp"
 #include "base/scope_exit.hpp"
@@ -41,6 +40,7 @@
 #include "runtime/oci/cgroup_path.hpp"
 #include "runtime/oci/devices.hpp"
 #include "runtime/oci/hooks.hpp"
+#include "runtime/oci/labels.hpp"
 #include "runtime/oci/init_child.hpp"
 #include "runtime/oci/mount_plan.hpp"
 #include "runtime/oci/oci.hpp"
@@ -87,31 +87,6 @@ Result<UniqueFd> move_to(UniqueFd fd, int min) {
     int n = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, min);
     if (n < 0) return errno_error("fcntl F_DUPFD_CLOEXEC");
     return UniqueFd(n);
-}
-
-std::string pr_label(const spec::oci::Spec& s, bool apparmor) {
-    return apparmor ? s.process->apparmor_profile : s.process->selinux_label;
-}
-
-/// True when the LSM runs: listed in /sys/kernel/security/lsm (securityfs), else its own
-/// interface (AppArmor's module parameter, SELinux's selinuxfs).
-bool lsm_active(const std::string& name) {
-    if (auto l = sys::read_file("/sys/kernel/security/lsm"))
-        for (const auto& n : str::split(str::trim(*l), ','))
-            if (n == name) return true;
-    if (name == "apparmor")
-        if (auto e = sys::read_file("/sys/module/apparmor/parameters/enabled"))
-            return str::trim(*e) == "Y";
-    return name == "selinux" && sys::exists("/sys/fs/selinux/enforce");
-}
-
-/// What config.json may ask that vsrun does not do: refused by its JSON path, never ignored.
-Status refuse_unsupported(const spec::oci::Spec& s) {
-    if (!s.linux.mount_label.empty() && !lsm_active("selinux"))
-        return make_error(ENOTSUP, "linux.mountLabel \"{}\": the kernel has no selinux",
-                          s.linux.mount_label);
-    if (!s.linux.mount_label.empty()) return make_error(ENOTSUP, "linux.mountLabel: not supported");
-    return ok();
 }
 
 struct Create {
@@ -161,12 +136,7 @@ struct Create {
             return make_error(ENOENT, "root.path \"{}\" is not a directory", spec.root->path);
         if (spec.process->terminal && co.console_socket.empty())
             return make_error(EINVAL, "process.terminal is true but no --console-socket given");
-        for (auto [label, lsm, field] :
-             {std::tuple{pr_label(spec, true), "apparmor", "process.apparmorProfile"},
-              std::tuple{pr_label(spec, false), "selinux", "process.selinuxLabel"}})
-            if (!label.empty() && !lsm_active(lsm))
-                return make_error(ENOTSUP, "{} \"{}\": the kernel has no {}", field, label, lsm);
-        VS_TRY(refuse_unsupported(spec).wrap("{}/config.json", bundle));
+        VS_TRY(check_labels(*spec.process, spec.linux.mount_label).wrap("{}/config.json", bundle));
         rec.poststart = hooks_to_json(spec.hooks.poststart);
         rec.poststop = hooks_to_json(spec.hooks.poststop);
         rec.start_hooks = !spec.hooks.start_container.empty();

@@ -15,6 +15,7 @@
 #include "proc/pidfd.hpp"
 #include "proc/pty.hpp"
 #include "runtime/join.hpp"
+#include "runtime/oci/labels.hpp"
 #include "runtime/oci/oci.hpp"
 #include "seccomp/oci_filter.hpp"
 #include "spec/capabilities.hpp"
@@ -117,6 +118,10 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
         return make_error(EINVAL, "--additional-gids: {} groups, at most 65536",
                           pr.user.additional_gids.size());
     if (pr.args.empty()) return make_error(EINVAL, "exec: no command (args after the id)");
+    // The process's labels, as create checks and runc's exec applies them.
+    const std::string where =
+        eo.process_file.empty() ? rec.bundle + "/config.json" : eo.process_file;
+    VS_TRY(check_labels(pr, "").wrap("{}", where));
     if (pr.terminal && eo.console_socket.empty() && eo.detach)
         return make_error(EINVAL, "exec --tty --detach needs --console-socket");
 
@@ -132,6 +137,8 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     profile.no_new_privs = pr.no_new_privileges;
     profile.oci_caps = VS_TRY(exec_caps(pr, eo.caps, id));
     profile.cap_bounding = profile.oci_caps->bounding;
+    profile.apparmor_profile = pr.apparmor_profile;
+    profile.selinux_label = pr.selinux_label;
     // The namespaces the init has that are not ours: a joined host namespace is not entered.
     profile.ns_flags = VS_TRY(ns::differing_namespaces(
         rec.pid, CLONE_NEWUSER | CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
