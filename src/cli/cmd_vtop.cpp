@@ -116,46 +116,29 @@ int run_batch(const TopArgs& a, procview::TopModel& m) {
     return kOk;
 }
 
-int run_screen(const TopArgs& a, procview::TopModel& m) {
-    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) {
-        log::error("vtop needs a terminal; use -b for batch mode");
-        return kUsage;
-    }
-    initscr();
-    cbreak();
-    noecho();
-    keypad(stdscr, TRUE);
-    curs_set(0);
+// The interactive view's state between two keys: what is expanded, the order, the selection.
+struct Screen {
     std::set<std::string> expanded;
-    bool all = a.expand_all;
+    bool all = false;  ///< expand every guest at the next sample
     bool reverse = false;
-    procview::TopSort sort = a.sort;
+    procview::TopSort sort = procview::TopSort::Cpu;
     size_t selected = 0, top = 0;
-    long iterations = 0;
-    int rc = kOk;
-    bool resample = true;
     std::vector<procview::TopRow> rows;
-    for (;;) {
-        if (resample) {
-            if (a.iterations >= 0 && iterations >= a.iterations) break;
-            if (auto st = m.refresh(expanded); !st) {
-                endwin();
-                log::error("{}", st.error().what());
-                return kFail;
-            }
-            ++iterations;
-            resample = false;
-        }
+
+    /// Rows of the table that fit below the three header lines.
+    static size_t body() { return LINES > 4 ? static_cast<size_t>(LINES - 4) : 1; }
+
+    void draw(procview::TopModel& m) {
         if (all) {
             for (auto& k : m.keys()) expanded.insert(k);
             all = false;
         }
         rows = m.rows(sort, reverse, expanded);
         if (selected >= rows.size()) selected = rows.empty() ? 0 : rows.size() - 1;
-        int h = LINES, w = COLS;
-        size_t body = h > 4 ? static_cast<size_t>(h - 4) : 1;
+        const int w = COLS;
+        const size_t n = body();
         if (selected < top) top = selected;
-        if (selected >= top + body) top = selected - body + 1;
+        if (selected >= top + n) top = selected - n + 1;
         erase();
         mvaddnstr(0, 0, summary(m, sort, reverse).c_str(), w);
         mvaddnstr(1, 0, "Enter/space: expand  e: all  P M N T C: sort  R: reverse  q: quit", w);
@@ -164,7 +147,7 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
         hdr.resize(static_cast<size_t>(std::max(w, 1)), ' ');
         mvaddnstr(3, 0, hdr.c_str(), w);
         attroff(A_REVERSE);
-        for (size_t i = top; i < rows.size() && i < top + body; ++i) {
+        for (size_t i = top; i < rows.size() && i < top + n; ++i) {
             int y = 4 + static_cast<int>(i - top);
             if (i == selected) attron(A_STANDOUT);
             if (rows[i].group) attron(A_BOLD);
@@ -172,15 +155,29 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
             attroff(A_BOLD | A_STANDOUT);
         }
         refresh();
-        timeout(static_cast<int>(a.delay * 1000));
-        int ch = getch();
+    }
+
+    /// Expands or collapses the selected guest; on a process row, the guest it belongs to.
+    void toggle_selected() {
+        if (selected >= rows.size()) return;
+        std::string key = rows[selected].key;
+        if (!rows[selected].group) {
+            for (size_t i = selected + 1; i-- > 0;)
+                if (rows[i].group) {
+                    key = rows[i].key;
+                    selected = i;
+                    break;
+                }
+        }
+        if (!expanded.erase(key)) expanded.insert(key);
+    }
+
+    /// Applies key `ch`; false when it asks to quit.
+    bool key(int ch) {
         switch (ch) {
-            case ERR:
-                resample = true;
-                break;  // the refresh interval passed
             case 'q':
             case 'Q':
-                goto done;
+                return false;
             case KEY_UP:
             case 'k':
                 if (selected > 0) --selected;
@@ -190,10 +187,10 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
                 ++selected;
                 break;
             case KEY_PPAGE:
-                selected = selected > body ? selected - body : 0;
+                selected = selected > body() ? selected - body() : 0;
                 break;
             case KEY_NPAGE:
-                selected += body;
+                selected += body();
                 break;
             case KEY_HOME:
                 selected = 0;
@@ -202,20 +199,7 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
             case '\r':
             case KEY_ENTER:
             case ' ':
-                if (selected < rows.size()) {
-                    const std::string& k = rows[selected].key;
-                    // On a process row, fold its group: find the group above it.
-                    std::string key = k;
-                    if (!rows[selected].group) {
-                        for (size_t i = selected + 1; i-- > 0;)
-                            if (rows[i].group) {
-                                key = rows[i].key;
-                                selected = i;
-                                break;
-                            }
-                    }
-                    if (!expanded.erase(key)) expanded.insert(key);
-                }
+                toggle_selected();
                 break;
             case 'e':
                 if (expanded.empty()) {
@@ -245,10 +229,46 @@ int run_screen(const TopArgs& a, procview::TopModel& m) {
             default:
                 break;  // KEY_RESIZE and others: just redraw
         }
+        return true;
     }
-done:
+};
+
+int run_screen(const TopArgs& a, procview::TopModel& m) {
+    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO)) {
+        log::error("vtop needs a terminal; use -b for batch mode");
+        return kUsage;
+    }
+    initscr();
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    Screen sc;
+    sc.all = a.expand_all;
+    sc.sort = a.sort;
+    long iterations = 0;
+    bool resample = true;
+    for (;;) {
+        if (resample) {
+            if (a.iterations >= 0 && iterations >= a.iterations) break;
+            if (auto st = m.refresh(sc.expanded); !st) {
+                endwin();
+                log::error("{}", st.error().what());
+                return kFail;
+            }
+            ++iterations;
+            resample = false;
+        }
+        sc.draw(m);
+        timeout(static_cast<int>(a.delay * 1000));
+        int ch = getch();
+        if (ch == ERR)
+            resample = true;  // the refresh interval passed
+        else if (!sc.key(ch))
+            break;
+    }
     endwin();
-    return rc;
+    return kOk;
 }
 
 int vtop_main(std::vector<std::string>& args) {
