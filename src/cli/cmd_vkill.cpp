@@ -17,10 +17,15 @@ constexpr const char* kHelp =
     "  with no PID, every process of the guest. SIGNAL: name (TERM, SIGKILL) or number;\n"
     "  default TERM.\n";
 
-int vkill_main(std::vector<std::string>& args) {
+struct VkillArgs {
     std::optional<std::string> who;
     std::string sigtext = "TERM";
     std::vector<std::string> pids;
+};
+
+/// Reads the command line into `a`; the exit code when it ends the command here (--help, a
+/// usage error).
+std::optional<int> parse_args(std::vector<std::string>& args, VkillArgs& a) {
     bool rest = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& s = args[i];
@@ -29,43 +34,69 @@ int vkill_main(std::vector<std::string>& args) {
             return args[++i];
         };
         if (rest) {
-            pids.push_back(s);
+            a.pids.push_back(s);
         } else if (s == "--") {
             rest = true;
         } else if (s == "--help" || s == "-h") {
             fmt::print("{}", kHelp);
             return kOk;
         } else if (s == "--xid" || s == "-c" || s == "--context") {
-            who = value();
-            if (!who) {
+            a.who = value();
+            if (!a.who) {
                 log::error("{} needs a guest name or xid", s);
                 return kUsage;
             }
         } else if (s.rfind("--xid=", 0) == 0) {
-            who = s.substr(6);
+            a.who = s.substr(6);
         } else if (s == "-s" || s == "--signal") {
             auto v = value();
             if (!v) {
                 log::error("{} needs a signal", s);
                 return kUsage;
             }
-            sigtext = *v;
+            a.sigtext = *v;
         } else if (s.size() > 1 && s[0] == '-' && s[1] != '-') {
-            sigtext = s.substr(1);  // kill(1) style: -KILL, -9
+            a.sigtext = s.substr(1);  // kill(1) style: -KILL, -9
         } else if (s.rfind("--", 0) == 0) {
             log::error("unknown option \"{}\"", s);
             fmt::print(stderr, "{}", kHelp);
             return kUsage;
         } else {
-            pids.push_back(s);
+            a.pids.push_back(s);
         }
     }
-    if (!who) {
+    if (!a.who) {
         log::error("--xid NAME|XID is required (vkill never signals outside one guest)");
         fmt::print(stderr, "{}", kHelp);
         return kUsage;
     }
-    auto sig = procview::parse_signal(sigtext);
+    return std::nullopt;
+}
+
+/// Signals each of `pids` that belongs to `guest`; the others are errors, and the rest go on.
+int signal_pids(const config::Paths& paths, const std::string& guest,
+                const std::vector<std::string>& pids, int sig) {
+    int rc = kOk;
+    for (auto& p : pids) {
+        auto pid = str::parse_u64(p);
+        if (!pid || *pid == 0 || *pid > 0x7fffffff) {
+            log::error("bad pid \"{}\"", p);
+            rc = kUsage;
+            continue;
+        }
+        auto st = procview::signal_guest_pid(paths, guest, static_cast<pid_t>(*pid), sig);
+        if (!st) {
+            log::error("{}", st.error().what());
+            if (rc == kOk) rc = kFail;
+        }
+    }
+    return rc;
+}
+
+int vkill_main(std::vector<std::string>& args) {
+    VkillArgs a;
+    if (auto rc = parse_args(args, a)) return *rc;
+    auto sig = procview::parse_signal(a.sigtext);
     if (!sig) {
         log::error("{}", sig.error().what());
         return kUsage;
@@ -77,7 +108,7 @@ int vkill_main(std::vector<std::string>& args) {
         log::error("{}", members.error().what());
         return kFail;
     }
-    auto gi = procview::resolve_context(*members, *who);
+    auto gi = procview::resolve_context(*members, *a.who);
     if (!gi) {
         log::error("{}", gi.error().what());
         return kFail;
@@ -87,30 +118,14 @@ int vkill_main(std::vector<std::string>& args) {
         return kUsage;
     }
     std::string guest = members->guests[static_cast<size_t>(*gi)].name;
-    if (pids.empty()) {
-        auto n = procview::signal_guest(paths, guest, *sig);
-        if (!n) {
-            log::error("{}", n.error().what());
-            return kFail;
-        }
-        log::debug("signalled {} processes of guest {}", *n, guest);
-        return kOk;
+    if (!a.pids.empty()) return signal_pids(paths, guest, a.pids, *sig);
+    auto n = procview::signal_guest(paths, guest, *sig);
+    if (!n) {
+        log::error("{}", n.error().what());
+        return kFail;
     }
-    int rc = kOk;
-    for (auto& p : pids) {
-        auto pid = str::parse_u64(p);
-        if (!pid || *pid == 0 || *pid > 0x7fffffff) {
-            log::error("bad pid \"{}\"", p);
-            rc = kUsage;
-            continue;
-        }
-        auto st = procview::signal_guest_pid(paths, guest, static_cast<pid_t>(*pid), *sig);
-        if (!st) {
-            log::error("{}", st.error().what());
-            if (rc == kOk) rc = kFail;
-        }
-    }
-    return rc;
+    log::debug("signalled {} processes of guest {}", *n, guest);
+    return kOk;
 }
 
 RegisterTool reg("vkill",
