@@ -57,43 +57,6 @@ int unknown_key(const std::string& rel) {
     return kUsage;
 }
 
-json value_json(const cv::KeyValue& v) {
-    if (!v.key) return nullptr;
-    if (v.key->kind == cv::FileKind::Bool) return static_cast<bool>(v.text);
-    if (!v.text) return nullptr;
-    auto lines = cv::value_lines(v);
-    switch (v.key->kind) {
-        case cv::FileKind::Scalar:
-        case cv::FileKind::Link:
-            return lines.empty() ? "" : lines[0];
-        case cv::FileKind::List:
-        case cv::FileKind::Hash:
-            return lines;
-        case cv::FileKind::Data:
-            return *v.text;
-        case cv::FileKind::Program:
-        case cv::FileKind::Bool:
-            return nullptr;
-    }
-    return nullptr;
-}
-
-json entry_json(const cv::KeyValue& v) {
-    json j = {{"key", v.rel}, {"value", value_json(v)}, {"source", cv::source_name(v.source)}};
-    if (v.key) {
-        j["pattern"] = v.key->pattern;
-        j["kind"] = cv::kind_name(v.key->kind);
-        j["applies"] = cv::applies_name(v.key->applies);
-        if (!v.key->applies_hint.empty()) j["note"] = v.key->applies_hint;
-    } else {
-        j["pattern"] = nullptr;
-        j["kind"] = "unknown";
-        j["applies"] = "never";
-        j["note"] = "no key claims this file: it is ignored";
-    }
-    return j;
-}
-
 void print_json(const json& j) {
     // Guest-chosen bytes need not be UTF-8: replaced (U+FFFD), never a throw.
     fmt::print("{}\n", j.dump(2, ' ', false, json::error_handler_t::replace));
@@ -124,7 +87,7 @@ int cmd_list(GuestCommand& c, const std::vector<std::string>& args) {
         if (v.rel.compare(0, prefix.size(), prefix) == 0) shown.push_back(std::move(v));
     if (as_json) {
         json keys = json::array();
-        for (const auto& v : shown) keys.push_back(entry_json(v));
+        for (const auto& v : shown) keys.push_back(cv::entry_json(v));
         print_json({{"guest", c.guest}, {"running", running(c)}, {"keys", keys}});
         return kOk;
     }
@@ -160,7 +123,7 @@ int cmd_get(GuestCommand& c, const std::vector<std::string>& args) {
     auto v = cv::get_value(c.paths, c.guest, rel);
     if (!v) return fail(v.error(), v.error().code == EINVAL || v.error().code == ENOENT);
     if (as_json) {
-        print_json(entry_json(*v));
+        print_json(cv::entry_json(*v));
         return kOk;
     }
     if (v->key->kind == cv::FileKind::Program) {
@@ -238,6 +201,91 @@ int run_edit(GuestCommand& c, const cv::Edit& e, const std::string& rel, const s
     return kOk;
 }
 
+// What `config set` does: the edit, the value as messages show it, and the key file's text
+// after the edit (nullopt: absent), which tells whether anything changes.
+struct SetPlan {
+    cv::Edit e;
+    std::string shown;
+    std::optional<std::string> new_text;
+};
+
+/// Scalar and Link keys: one VALUE. The exit code when the arguments are refused.
+std::optional<int> plan_scalar(const cv::Key& k, const std::string& rel,
+                               const std::vector<std::string>& vals, SetPlan& p) {
+    if (vals.size() != 1)
+        return usage(
+            fmt::format("config set {}: want one VALUE (a {} key)", rel, cv::kind_name(k.kind)));
+    p.shown = vals[0];
+    // Addresses are stored canonical, as the loader and `ip add` store them.
+    if (k.pattern == "interfaces/*/ip" || k.pattern == "interfaces/*/gateway")
+        if (auto ip = spec::parse_host_ip(str::trim(p.shown))) p.shown = ip->str();
+    if (k.kind == cv::FileKind::Link) {
+        p.e.set_link(rel, p.shown);
+        p.new_text = p.shown;
+    } else {
+        p.e.set(rel, p.shown);
+        p.new_text = p.shown + "\n";
+    }
+    return std::nullopt;
+}
+
+/// Bool keys: no VALUE (yes), or yes or no.
+std::optional<int> plan_bool(const std::string& rel, const std::vector<std::string>& vals,
+                             SetPlan& p) {
+    if (vals.size() > 1) return usage(fmt::format("config set {}: want yes or no", rel));
+    bool on = true;
+    if (!vals.empty()) {
+        p.shown = vals[0];
+        auto b = cv::parse_bool(p.shown);
+        if (!b) {
+            log::error("config set {} = {}: want yes or no", rel, str::quote(p.shown));
+            return kUsage;
+        }
+        on = *b;
+    }
+    if (on) {
+        p.e.set_flag(rel);
+        p.new_text = "";
+    } else {
+        p.e.unset(rel);
+    }
+    return std::nullopt;
+}
+
+/// List, Hash and Data keys: the entries, `-` (stdin), or --add/--remove ENTRY... against
+/// `old`.
+std::optional<int> plan_lines(const std::string& rel, const std::vector<std::string>& vals,
+                              const cv::KeyValue& old, SetPlan& p) {
+    if (vals.empty())
+        return usage(fmt::format("config set {}: want ENTRY..., -, --add or --remove", rel));
+    std::vector<std::string> lines;
+    if (vals[0] == "--add" || vals[0] == "--remove") {
+        std::vector<std::string> entries(vals.begin() + 1, vals.end());
+        if (entries.empty())
+            return usage(fmt::format("config set {} {}: want ENTRY...", rel, vals[0]));
+        auto l = edit_lines(old, vals[0] == "--add", entries);
+        if (!l) return fail(l.error(), true);
+        lines = std::move(*l);
+        p.shown = str::join(entries, " ");
+    } else if (vals.size() == 1 && vals[0] == "-") {
+        auto in = read_stdin();
+        if (!in) return fail(in.error(), false);
+        lines = str::split(*in, '\n', false);
+        while (!lines.empty() && lines.back().empty()) lines.pop_back();
+        p.shown = str::join(lines, " ");
+    } else {
+        lines = vals;
+        p.shown = str::join(vals, " ");
+    }
+    if (lines.empty()) {
+        p.e.unset(rel);  // an empty list is the default
+    } else {
+        p.e.set_lines(rel, lines);
+        p.new_text = cv::one_per_line(lines);
+    }
+    return std::nullopt;
+}
+
 int cmd_set(GuestCommand& c, const std::vector<std::string>& args) {
     if (args.empty()) return usage("config set: missing KEY");
     const std::string& rel = args[0];
@@ -246,80 +294,21 @@ int cmd_set(GuestCommand& c, const std::vector<std::string>& args) {
     if (!k) return unknown_key(rel);
     auto old = cv::get_value(c.paths, c.guest, rel);
     if (!old) return fail(old.error(), old.error().code == EINVAL || old.error().code == ENOENT);
-    cv::Edit e;
-    std::string shown;
-    std::optional<std::string> new_text;  // the file's text after the edit; nullopt: absent
+    SetPlan p;
+    std::optional<int> refused;
     switch (k->kind) {
         case cv::FileKind::Scalar:
         case cv::FileKind::Link:
-            if (vals.size() != 1)
-                return usage(fmt::format("config set {}: want one VALUE (a {} key)", rel,
-                                         cv::kind_name(k->kind)));
-            shown = vals[0];
-            // Addresses are stored canonical, as the loader and `ip add` store them.
-            if (k->pattern == "interfaces/*/ip" || k->pattern == "interfaces/*/gateway")
-                if (auto ip = spec::parse_host_ip(str::trim(shown))) shown = ip->str();
-            if (k->kind == cv::FileKind::Link) {
-                e.set_link(rel, shown);
-                new_text = shown;
-            } else {
-                e.set(rel, shown);
-                new_text = shown + "\n";
-            }
+            refused = plan_scalar(*k, rel, vals, p);
             break;
-        case cv::FileKind::Bool: {
-            if (vals.size() > 1) return usage(fmt::format("config set {}: want yes or no", rel));
-            bool on = true;
-            if (!vals.empty()) {
-                shown = vals[0];
-                auto b = cv::parse_bool(shown);
-                if (!b) {
-                    log::error("config set {} = {}: want yes or no", rel, str::quote(shown));
-                    return kUsage;
-                }
-                on = *b;
-            }
-            if (on) {
-                e.set_flag(rel);
-                new_text = "";
-            } else {
-                e.unset(rel);
-            }
+        case cv::FileKind::Bool:
+            refused = plan_bool(rel, vals, p);
             break;
-        }
         case cv::FileKind::List:
         case cv::FileKind::Hash:
-        case cv::FileKind::Data: {
-            if (vals.empty())
-                return usage(
-                    fmt::format("config set {}: want ENTRY..., -, --add or --remove", rel));
-            std::vector<std::string> lines;
-            if (vals[0] == "--add" || vals[0] == "--remove") {
-                std::vector<std::string> entries(vals.begin() + 1, vals.end());
-                if (entries.empty())
-                    return usage(fmt::format("config set {} {}: want ENTRY...", rel, vals[0]));
-                auto l = edit_lines(*old, vals[0] == "--add", entries);
-                if (!l) return fail(l.error(), true);
-                lines = std::move(*l);
-                shown = str::join(entries, " ");
-            } else if (vals.size() == 1 && vals[0] == "-") {
-                auto in = read_stdin();
-                if (!in) return fail(in.error(), false);
-                lines = str::split(*in, '\n', false);
-                while (!lines.empty() && lines.back().empty()) lines.pop_back();
-                shown = str::join(lines, " ");
-            } else {
-                lines = vals;
-                shown = str::join(vals, " ");
-            }
-            if (lines.empty()) {
-                e.unset(rel);  // an empty list is the default
-            } else {
-                e.set_lines(rel, lines);
-                new_text = cv::one_per_line(lines);
-            }
+        case cv::FileKind::Data:
+            refused = plan_lines(rel, vals, *old, p);
             break;
-        }
         case cv::FileKind::Program:
             log::error(
                 "config set {}: a hook script is a program, not a value: install it as "
@@ -327,9 +316,10 @@ int cmd_set(GuestCommand& c, const std::vector<std::string>& args) {
                 rel, c.paths.guest_config(c.guest), rel);
             return kUsage;
     }
+    if (refused) return *refused;
     std::optional<std::string> old_text =
         old->source == cv::Source::Guest ? old->text : std::nullopt;
-    return run_edit(c, e, rel, shown, k, old_text != new_text);
+    return run_edit(c, p.e, rel, p.shown, k, old_text != p.new_text);
 }
 
 int cmd_unset(GuestCommand& c, const std::vector<std::string>& args) {

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/legacy/legacy_file.hpp"
@@ -155,6 +157,27 @@ std::string instantiate(const std::string& pattern, std::string_view rel) {
     return out;
 }
 
+nlohmann::json value_json(const KeyValue& v) {
+    if (!v.key) return nullptr;
+    if (v.key->kind == FileKind::Bool) return static_cast<bool>(v.text);
+    if (!v.text) return nullptr;
+    auto lines = value_lines(v);
+    switch (v.key->kind) {
+        case FileKind::Scalar:
+        case FileKind::Link:
+            return lines.empty() ? "" : lines[0];
+        case FileKind::List:
+        case FileKind::Hash:
+            return lines;
+        case FileKind::Data:
+            return *v.text;
+        case FileKind::Program:
+        case FileKind::Bool:
+            return nullptr;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> value_lines(const KeyValue& v) {
@@ -176,6 +199,23 @@ std::vector<std::string> value_lines(const KeyValue& v) {
             return {};
     }
     return {};
+}
+
+nlohmann::json entry_json(const KeyValue& v) {
+    nlohmann::json j = {
+        {"key", v.rel}, {"value", value_json(v)}, {"source", source_name(v.source)}};
+    if (v.key) {
+        j["pattern"] = v.key->pattern;
+        j["kind"] = kind_name(v.key->kind);
+        j["applies"] = applies_name(v.key->applies);
+        if (!v.key->applies_hint.empty()) j["note"] = v.key->applies_hint;
+    } else {
+        j["pattern"] = nullptr;
+        j["kind"] = "unknown";
+        j["applies"] = "never";
+        j["note"] = "no key claims this file: it is ignored";
+    }
+    return j;
 }
 
 Result<std::vector<KeyValue>> list_values(const Paths& paths, const std::string& name) {

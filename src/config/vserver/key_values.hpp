@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/result.hpp"
 #include "config/paths.hpp"
 #include "config/vserver/registry.hpp"
@@ -36,6 +38,10 @@ struct KeyValue {
 /// hash's entries, a data file's lines, "yes"/"no" for a bool, a link's target; empty when
 /// unset.
 std::vector<std::string> value_lines(const KeyValue& v);
+
+/// One key as `config get|list --json` print it (docs/json/config-get.schema.json): key, value
+/// (a string, list, bool or null by the key's kind), source, pattern, kind, applies, note.
+nlohmann::json entry_json(const KeyValue& v);
 
 /// Every key of guest NAME's tree: its files in name order (unknown ones with key nullptr,
 /// never opened), then every key without '*' whose file is absent, with its default. The
