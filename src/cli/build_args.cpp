@@ -67,87 +67,173 @@ Status check_hostname(const std::string& h) {
     return ok();
 }
 
-Status parse_method_args(store::BuildRequest& req, const std::vector<std::string>& a, size_t from) {
+// The arguments after "--", read for the chosen method.
+struct MethodArgs {
+    store::BuildRequest& req;
+    const std::vector<std::string>& a;
+    ArgReader r;
     const char* m = store::method_name(req.method);
-    auto err = [&](std::string_view flag, std::string_view value, std::string_view why) {
+
+    Error err(std::string_view flag, std::string_view value, std::string_view why) const {
         return make_error(EINVAL, "build -m {}: {} \"{}\": {}", m, flag, value, why);
-    };
-    ArgReader r(a, from, a.size());
-    while (!r.done()) {
-        std::string o = r.next();
-        auto need = [&]() -> Result<std::string> {
-            auto v = r.value(o);
-            if (!v) return make_error(EINVAL, "build -m {}: {} needs a value", m, o);
-            return v;
-        };
+    }
+    Result<std::string> need(const std::string& o) {
+        auto v = r.value(o);
+        if (!v) return make_error(EINVAL, "build -m {}: {} needs a value", m, o);
+        return v;
+    }
+    /// What follows the reader's place: the options a "--" hands on to the tool.
+    std::vector<std::string> rest() const {
+        return {a.begin() + static_cast<long>(r.pos()), a.end()};
+    }
+
+    // One option `o` of a method each; true when it took the rest of the list.
+    Result<bool> template_arg(const std::string& o) {
+        if (o == "-t" || o == "--template") {
+            auto v = VS_TRY(need(o));
+            if (v.empty()) return err(o, v, "empty path");
+            req.template_args.archives.push_back(v);
+        } else if (o == "--nodevsanity") {
+            VS_TRY(r.no_value(o));  // /dev is a tmpfs at start: nothing to repopulate
+        } else {
+            return err("argument", o, "unknown (expected -t ARCHIVE)");
+        }
+        return false;
+    }
+    Result<bool> debootstrap_arg(const std::string& o) {
+        auto& d = req.debootstrap_args;
+        if (o == "-d" || o == "--distribution") {
+            d.suite = VS_TRY(need(o));
+        } else if (o == "-m" || o == "--mirror") {
+            d.mirror = VS_TRY(need(o));
+            if (d.mirror.empty()) return err(o, "", "empty mirror");
+        } else if (o == "--") {
+            d.extra = rest();
+            return true;
+        } else {
+            return err("argument", o, "unknown (expected -d DIST [-m MIRROR] [-- OPTS])");
+        }
+        return false;
+    }
+    Result<bool> copy_arg(const std::string& o) {
+        auto& c = req.copy_args;
+        const bool rsync = req.method == store::Method::Rsync;
+        if (o == "--source" || o == "-s") {
+            c.source = VS_TRY(need(o));
+            if (c.source.empty()) return err(o, "", "empty source");
+        } else if (rsync && (o == "-o" || o == "--rsync-opt")) {
+            c.rsync_opts.push_back(VS_TRY(need(o)));
+        } else if (rsync && o == "--") {
+            auto more = rest();
+            c.rsync_opts.insert(c.rsync_opts.end(), more.begin(), more.end());
+            return true;
+        } else {
+            return err("argument", o,
+                       rsync ? "unknown (expected --source DIR [-o RSYNC-OPT]...)"
+                             : "unknown (expected --source GUEST|DIR)");
+        }
+        return false;
+    }
+
+    /// What the method cannot build without.
+    Status required() const {
         switch (req.method) {
-            case store::Method::Skeleton:
-                return err("argument", o, "the skeleton method takes no arguments");
             case store::Method::Template:
-                if (o == "-t" || o == "--template") {
-                    auto v = VS_TRY(need());
-                    if (v.empty()) return err(o, v, "empty path");
-                    req.template_args.archives.push_back(v);
-                } else if (o == "--nodevsanity") {
-                    VS_TRY(r.no_value(o));  // /dev is a tmpfs at start: nothing to repopulate
-                } else {
-                    return err("argument", o, "unknown (expected -t ARCHIVE)");
-                }
+                if (req.template_args.archives.empty())
+                    return make_error(EINVAL, "build -m template: -t ARCHIVE is required");
                 break;
             case store::Method::Debootstrap:
-                if (o == "-d" || o == "--distribution") {
-                    req.debootstrap_args.suite = VS_TRY(need());
-                } else if (o == "-m" || o == "--mirror") {
-                    req.debootstrap_args.mirror = VS_TRY(need());
-                    if (req.debootstrap_args.mirror.empty()) return err(o, "", "empty mirror");
-                } else if (o == "--") {
-                    req.debootstrap_args.extra.assign(a.begin() + static_cast<long>(r.pos()),
-                                                      a.end());
-                    return ok();
-                } else {
-                    return err("argument", o, "unknown (expected -d DIST [-m MIRROR] [-- OPTS])");
-                }
+                if (req.debootstrap_args.suite.empty())
+                    return make_error(EINVAL, "build -m debootstrap: -d DISTRIBUTION is required");
                 break;
             case store::Method::Clone:
             case store::Method::Rsync:
-                if (o == "--source" || o == "-s") {
-                    req.copy_args.source = VS_TRY(need());
-                    if (req.copy_args.source.empty()) return err(o, "", "empty source");
-                } else if (req.method == store::Method::Rsync &&
-                           (o == "-o" || o == "--rsync-opt")) {
-                    req.copy_args.rsync_opts.push_back(VS_TRY(need()));
-                } else if (req.method == store::Method::Rsync && o == "--") {
-                    req.copy_args.rsync_opts.insert(req.copy_args.rsync_opts.end(),
-                                                    a.begin() + static_cast<long>(r.pos()),
-                                                    a.end());
-                    return ok();
-                } else {
-                    return err("argument", o,
-                               req.method == store::Method::Clone
-                                   ? "unknown (expected --source GUEST|DIR)"
-                                   : "unknown (expected --source DIR [-o RSYNC-OPT]...)");
-                }
+                if (req.copy_args.source.empty())
+                    return make_error(EINVAL, "build -m {}: --source is required", m);
+                break;
+            case store::Method::Skeleton:
+                break;
+        }
+        return ok();
+    }
+};
+
+Status parse_method_args(store::BuildRequest& req, const std::vector<std::string>& a, size_t from) {
+    MethodArgs p{req, a, ArgReader(a, from, a.size())};
+    bool took_rest = false;
+    while (!p.r.done() && !took_rest) {
+        std::string o = p.r.next();
+        switch (req.method) {
+            case store::Method::Skeleton:
+                return p.err("argument", o, "the skeleton method takes no arguments");
+            case store::Method::Template:
+                took_rest = VS_TRY(p.template_arg(o));
+                break;
+            case store::Method::Debootstrap:
+                took_rest = VS_TRY(p.debootstrap_arg(o));
+                break;
+            case store::Method::Clone:
+            case store::Method::Rsync:
+                took_rest = VS_TRY(p.copy_arg(o));
                 break;
         }
     }
-    switch (req.method) {
-        case store::Method::Template:
-            if (req.template_args.archives.empty())
-                return make_error(EINVAL, "build -m template: -t ARCHIVE is required");
-            break;
-        case store::Method::Debootstrap:
-            if (req.debootstrap_args.suite.empty())
-                return make_error(EINVAL, "build -m debootstrap: -d DISTRIBUTION is required");
-            break;
-        case store::Method::Clone:
-        case store::Method::Rsync:
-            if (req.copy_args.source.empty())
-                return make_error(EINVAL, "build -m {}: --source is required", m);
-            break;
-        case store::Method::Skeleton:
-            break;
+    return p.required();
+}
+
+/// --rootdir's value made absolute (against the working directory), without a trailing '/'.
+Result<std::string> rootdir_arg(const std::string& o, const std::string& v) {
+    if (v.empty()) return bad(o, v, "empty path");
+    std::string dir = v;
+    if (v[0] != '/') {
+        char cwd[4096];
+        if (!::getcwd(cwd, sizeof cwd)) return bad(o, v, "cannot resolve a relative path");
+        dir = std::string(cwd) + "/" + v;
     }
-    return ok();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir;
+}
+
+/// The options that describe the guest itself (its GuestSpec); false when `o` is not one.
+Result<bool> guest_option(const std::string& o, ArgReader& r, spec::GuestSpec& g,
+                          bool& initstyle_given) {
+    if (o == "--hostname") {
+        auto v = VS_TRY(r.value(o));
+        VS_TRY(check_hostname(v));
+        g.nodename = v;
+    } else if (o == "--interface") {
+        auto v = VS_TRY(r.value(o));
+        g.interfaces.push_back(VS_TRY(parse_interface_arg(v, std::to_string(g.interfaces.size()))));
+    } else if (o == "--netdev") {
+        auto v = VS_TRY(r.value(o));
+        if (!spec::validate_ifname(v)) return bad(o, v, "not a valid interface name");
+        g.default_dev = v;
+    } else if (o == "--netprefix" || o == "--netmask") {
+        auto netprefix = VS_TRY(r.value(o));
+        auto p = spec::parse_prefix_or_mask(
+            netprefix, netprefix.find(':') != std::string::npos ? AF_INET6 : AF_INET);
+        if (!p) return bad(o, netprefix, p.error().message);
+        g.default_prefix = *p;
+    } else if (o == "--context") {
+        auto v = VS_TRY(r.value(o));
+        auto n = str::parse_u64(v);
+        if (!n || *n < 2 || *n > 49151) return bad(o, v, "not a number in 2..49151");
+        g.context = static_cast<uint32_t>(*n);
+    } else if (o == "--flags") {
+        auto v = VS_TRY(r.value(o));
+        for (auto& f : str::split(v, ',')) {
+            auto t = std::string(str::trim(f));
+            if (!t.empty()) g.flags.names.push_back(t);
+        }
+        if (g.flags.names.empty()) return bad(o, v, "empty flag list");
+    } else if (o == "--initstyle") {
+        auto v = VS_TRY(r.value(o));
+        g.init.style = VS_TRY(parse_initstyle(v));
+        initstyle_given = true;
+    } else {
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -212,10 +298,10 @@ Result<store::BuildRequest> parse_build_args(const std::string& name,
             break;
         }
     bool have_method = false;
-    std::string netprefix;
     ArgReader r(args, 0, dashdash);
     while (!r.done()) {
         std::string o = r.next();
+        if (VS_TRY(guest_option(o, r, req.spec, req.initstyle_given))) continue;
         if (o == "-m" || o == "--method") {
             auto v = VS_TRY(r.value(o));
             auto m = store::method_from_name(v);
@@ -225,50 +311,9 @@ Result<store::BuildRequest> parse_build_args(const std::string& name,
                            "rsync)");
             req.method = *m;
             have_method = true;
-        } else if (o == "--hostname") {
-            auto v = VS_TRY(r.value(o));
-            VS_TRY(check_hostname(v));
-            req.spec.nodename = v;
-        } else if (o == "--interface") {
-            auto v = VS_TRY(r.value(o));
-            req.spec.interfaces.push_back(
-                VS_TRY(parse_interface_arg(v, std::to_string(req.spec.interfaces.size()))));
-        } else if (o == "--netdev") {
-            auto v = VS_TRY(r.value(o));
-            if (!spec::validate_ifname(v)) return bad(o, v, "not a valid interface name");
-            req.spec.default_dev = v;
-        } else if (o == "--netprefix" || o == "--netmask") {
-            netprefix = VS_TRY(r.value(o));
-            auto p = spec::parse_prefix_or_mask(
-                netprefix, netprefix.find(':') != std::string::npos ? AF_INET6 : AF_INET);
-            if (!p) return bad(o, netprefix, p.error().message);
-            req.spec.default_prefix = *p;
-        } else if (o == "--context") {
-            auto v = VS_TRY(r.value(o));
-            auto n = str::parse_u64(v);
-            if (!n || *n < 2 || *n > 49151) return bad(o, v, "not a number in 2..49151");
-            req.spec.context = static_cast<uint32_t>(*n);
-        } else if (o == "--flags") {
-            auto v = VS_TRY(r.value(o));
-            for (auto& f : str::split(v, ',')) {
-                auto t = std::string(str::trim(f));
-                if (!t.empty()) req.spec.flags.names.push_back(t);
-            }
-            if (req.spec.flags.names.empty()) return bad(o, v, "empty flag list");
-        } else if (o == "--initstyle") {
-            auto v = VS_TRY(r.value(o));
-            req.spec.init.style = VS_TRY(parse_initstyle(v));
-            req.initstyle_given = true;
         } else if (o == "--rootdir") {
             auto v = VS_TRY(r.value(o));
-            if (v.empty()) return bad(o, v, "empty path");
-            if (v.front() != '/') {
-                char cwd[4096];
-                if (!::getcwd(cwd, sizeof cwd)) return bad(o, v, "cannot resolve a relative path");
-                v = std::string(cwd) + "/" + v;
-            }
-            while (v.size() > 1 && v.back() == '/') v.pop_back();
-            req.rootdir = v;
+            req.rootdir = VS_TRY(rootdir_arg(o, v));
         } else if (o == "--force" || o == "--i-know-its-there") {
             VS_TRY(r.no_value(o));
             req.force = true;

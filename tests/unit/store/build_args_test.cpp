@@ -140,6 +140,8 @@ TEST(BuildArgs, BadInputNamesFlagAndValue) {
         {"g", {"-m", "template", "--", "-z", "a"}, {"template", "-z"}},
         {"g", {"-m", "debootstrap"}, {"-d DISTRIBUTION"}},
         {"g", {"-m", "debootstrap", "--", "-d"}, {"-d", "needs a value"}},
+        {"g", {"-m", "debootstrap", "--", "--", "--variant=minbase"}, {"-d DISTRIBUTION"}},
+        {"g", {"-m", "rsync", "--", "--", "-a"}, {"--source"}},
         {"g", {"-m", "clone"}, {"--source"}},
         {"g", {"-m", "clone", "--", "-o", "x"}, {"clone", "-o"}},
         {"g", {"-m", "rsync", "--", "--source"}, {"--source", "needs a value"}},
