@@ -14,6 +14,7 @@
 #include "cli/vsrun_verbs.hpp"
 #include "config/oci/generate.hpp"
 #include "runtime/oci/oci.hpp"
+#include "runtime/oci/rootless.hpp"
 
 namespace vs::cli {
 namespace {
@@ -29,7 +30,7 @@ constexpr const char* kHelp =
     "  --log-format text|json\n"
     "  --debug               debug lines on stderr\n"
     "  --systemd-cgroup      cgroupsPath in the systemd form slice:prefix:name\n"
-    "  --rootless true|false|auto   accepted; vsrun runs as root\n"
+    "  --rootless true|false|auto   accepted; containers need vsrun to run as root\n"
     "commands:\n"
     "  create [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N]\n"
     "         [--no-pivot] [--no-new-keyring] ID\n"
@@ -134,6 +135,10 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
     auto P = [&](const std::string& v) { return vsrun::parse(args, at, vsrun::options_of(v)); };
     auto err = [&](const Error& e) { return fail(log, e); };
     auto done = [&](const Result<int>& r) { return r ? *r : err(r.error()); };
+    for (const char* acting :
+         {"create", "run", "exec", "start", "kill", "delete", "pause", "resume", "update"})
+        if (verb == acting)
+            if (auto r = oci::refuse_unprivileged(verb, opt.rootless); !r) return err(r.error());
     if (verb == "create" || verb == "run") {
         auto p = P(verb);
         if (!p) return err(p.error());
@@ -223,12 +228,12 @@ int vsrun_main(std::vector<std::string>& args) {
     oci::Options opt;
     opt.root = g->get("root", opt.root);
     opt.systemd_cgroup = g->flag("systemd-cgroup");
-    std::string rootless = g->get("rootless", "auto");
-    opt.rootless = rootless == "true";
-    if (opt.rootless && ::geteuid() != 0) {
-        log.error("--rootless: vsrun runs containers as root only");
-        return kFail;
+    auto rootless = oci::parse_rootless(g->get("rootless", "auto"));
+    if (!rootless) {
+        log.error(rootless.error().what());
+        return kUsage;
     }
+    opt.rootless = rootless->has_value() ? **rootless : oci::rootless_auto();
     const std::string verb = g->positional[0];
     // g->positional holds the verb and everything after it; its options start right after it.
     std::vector<std::string> rest(args.begin() + static_cast<long>(at), args.end());
