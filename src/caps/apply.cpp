@@ -7,18 +7,11 @@
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "caps/cap_set.hpp"
 
 namespace vs::caps {
 
 namespace {
-
-// cap_t owner: libcap allocates, cap_free releases.
-struct CapState {
-    cap_t c = nullptr;
-    ~CapState() {
-        if (c) cap_free(c);
-    }
-};
 
 std::string cap_label(int cap) {
     char* n = cap_to_name(static_cast<cap_value_t>(cap));
@@ -77,22 +70,22 @@ Status apply_in_child(const spec::Caps& caps) {
     // 3 + 4. Inheritable empty (file inheritable bits can then never add
     // anything);
     //    permitted = effective = what the bounding set keeps of what we hold now.
-    CapState cur{cap_get_proc()};
-    if (!cur.c) return errno_error("read the process capability sets");
-    CapState next{cap_init()};
-    if (!next.c) return errno_error("allocate a capability set");
+    CapSet cur(cap_get_proc());
+    if (!cur) return errno_error("read the process capability sets");
+    CapSet next(cap_init());
+    if (!next) return errno_error("allocate a capability set");
     for (int c = 0; c <= last; ++c) {
         if (!(keep & (uint64_t{1} << c))) continue;
         cap_flag_value_t held = CAP_CLEAR;
-        if (cap_get_flag(cur.c, static_cast<cap_value_t>(c), CAP_PERMITTED, &held) != 0)
+        if (cap_get_flag(cur.get(), static_cast<cap_value_t>(c), CAP_PERMITTED, &held) != 0)
             return errno_error(fmt::format("query {} in the permitted set", cap_label(c)));
         if (held != CAP_SET) continue;
         cap_value_t v = static_cast<cap_value_t>(c);
-        if (cap_set_flag(next.c, CAP_PERMITTED, 1, &v, CAP_SET) != 0 ||
-            cap_set_flag(next.c, CAP_EFFECTIVE, 1, &v, CAP_SET) != 0)
+        if (cap_set_flag(next.get(), CAP_PERMITTED, 1, &v, CAP_SET) != 0 ||
+            cap_set_flag(next.get(), CAP_EFFECTIVE, 1, &v, CAP_SET) != 0)
             return errno_error(fmt::format("add {} to the new capability set", cap_label(c)));
     }
-    if (cap_set_proc(next.c) != 0)
+    if (cap_set_proc(next.get()) != 0)
         return errno_error(
             fmt::format("set permitted=effective={} inheritable=0", format_mask(keep)));
     return ok();

@@ -9,19 +9,9 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "caps/apply.hpp"
+#include "caps/cap_set.hpp"
 
 namespace vs::caps {
-
-namespace {
-
-struct CapState {
-    cap_t c = nullptr;
-    ~CapState() {
-        if (c) cap_free(c);
-    }
-};
-
-}  // namespace
 
 Status apply_sets(const Sets& s, uid_t uid, gid_t gid, const std::vector<gid_t>& groups) {
     const int last = VS_TRY(kernel_last_cap());
@@ -52,23 +42,23 @@ Status apply_sets(const Sets& s, uid_t uid, gid_t gid, const std::vector<gid_t>&
     if (::setresgid(gid, gid, gid) != 0) return errno_error(fmt::format("setresgid {}", gid));
     if (::setresuid(uid, uid, uid) != 0) return errno_error(fmt::format("setresuid {}", uid));
     if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return errno_error("prctl PR_SET_KEEPCAPS 0");
-    CapState next{cap_init()};
-    if (!next.c) return errno_error("allocate a capability set");
+    CapSet next(cap_init());
+    if (!next) return errno_error("allocate a capability set");
     for (int c = 0; c <= last; ++c) {
         const uint64_t bit = uint64_t{1} << c;
         cap_value_t v = static_cast<cap_value_t>(c);
         // Permitted must hold what effective and ambient hold (capabilities(7)).
         if ((s.permitted | s.effective | s.ambient) & bit & known)
-            if (cap_set_flag(next.c, CAP_PERMITTED, 1, &v, CAP_SET) != 0)
+            if (cap_set_flag(next.get(), CAP_PERMITTED, 1, &v, CAP_SET) != 0)
                 return errno_error("build the permitted set");
         if (s.effective & bit & known)
-            if (cap_set_flag(next.c, CAP_EFFECTIVE, 1, &v, CAP_SET) != 0)
+            if (cap_set_flag(next.get(), CAP_EFFECTIVE, 1, &v, CAP_SET) != 0)
                 return errno_error("build the effective set");
         if ((s.inheritable | s.ambient) & bit & known)
-            if (cap_set_flag(next.c, CAP_INHERITABLE, 1, &v, CAP_SET) != 0)
+            if (cap_set_flag(next.get(), CAP_INHERITABLE, 1, &v, CAP_SET) != 0)
                 return errno_error("build the inheritable set");
     }
-    if (cap_set_proc(next.c) != 0)
+    if (cap_set_proc(next.get()) != 0)
         return errno_error(fmt::format("set capabilities effective={} permitted={} inheritable={}",
                                        format_mask(s.effective), format_mask(s.permitted),
                                        format_mask(s.inheritable)));

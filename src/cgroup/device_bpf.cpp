@@ -19,6 +19,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/unique_fd.hpp"
+#include "bpf/glue.hpp"
 #include "cgroup/devices.hpp"
 
 namespace vs::cgroup {
@@ -104,25 +105,9 @@ std::vector<bpf_insn> instructions(const DeviceState& s) {
     return p;
 }
 
-Error bpf_error(int ret, std::string what) { return Error(ret < 0 ? -ret : EIO, std::move(what)); }
-
-/// The programs attached directly to `cg` (not inherited) named kProgName, as fds.
-Result<std::vector<UniqueFd>> ours(int cg, const std::string& dir) {
-    uint32_t ids[64];
-    uint32_t cnt = 64, flags = 0;
-    if (int r = bpf_prog_query(cg, BPF_CGROUP_DEVICE, 0, &flags, ids, &cnt); r < 0)
-        return bpf_error(r, fmt::format("query the device programs of \"{}\"", dir));
-    std::vector<UniqueFd> out;
-    for (uint32_t i = 0; i < cnt; ++i) {
-        UniqueFd fd(bpf_prog_get_fd_by_id(ids[i]));
-        if (!fd) continue;  // detached meanwhile
-        bpf_prog_info info{};
-        uint32_t len = sizeof info;
-        if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0 &&
-            std::strncmp(info.name, kProgName, sizeof info.name) == 0)
-            out.push_back(std::move(fd));
-    }
-    return out;
+/// The programs attached directly to `cg` (not inherited) named kProgName.
+Result<std::vector<bpf::Attached>> ours(int cg, const std::string& dir) {
+    return bpf::attached(cg, BPF_CGROUP_DEVICE, kProgName).wrap("cgroup \"{}\"", dir);
 }
 
 Result<UniqueFd> load(const DeviceState& s) {
@@ -161,7 +146,7 @@ std::vector<uint64_t> device_program(const DeviceState& s) {
 }
 
 Status attach_device_program(const std::string& cgroup2_dir, const DeviceState& s) {
-    auto cg = VS_TRY(sys::open(cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_dir));
     auto prog = VS_TRY(load(s).wrap("cgroup \"{}\"", cgroup2_dir));
     auto old = VS_TRY(ours(cg.get(), cgroup2_dir));
     if (old.empty()) {
@@ -169,31 +154,26 @@ Status attach_device_program(const std::string& cgroup2_dir, const DeviceState& 
         // (systemd in the container) may attach its own below.
         if (int r = bpf_prog_attach(prog.get(), cg.get(), BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
             r < 0)
-            return bpf_error(r,
-                             fmt::format("attach the BPF device program to \"{}\"", cgroup2_dir));
+            return bpf::error(r,
+                              fmt::format("attach the BPF device program to \"{}\"", cgroup2_dir));
         return ok();
     }
     LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
-                .replace_prog_fd = old[0].get());
+                .replace_prog_fd = old[0].fd.get());
     if (int r = bpf_prog_attach_opts(prog.get(), cg.get(), BPF_CGROUP_DEVICE, &o); r < 0)
-        return bpf_error(r, fmt::format("replace the BPF device program of \"{}\"", cgroup2_dir));
+        return bpf::error(r, fmt::format("replace the BPF device program of \"{}\"", cgroup2_dir));
     // More than one of ours (never made here) would all have to allow: keep only the new one.
     for (size_t i = 1; i < old.size(); ++i)
-        if (int r = bpf_prog_detach2(old[i].get(), cg.get(), BPF_CGROUP_DEVICE); r < 0)
+        if (int r = bpf_prog_detach2(old[i].fd.get(), cg.get(), BPF_CGROUP_DEVICE); r < 0)
             log::warn("cgroup \"{}\": detach an extra BPF device program: {}", cgroup2_dir,
                       std::strerror(-r));
     return ok();
 }
 
 Result<std::vector<uint32_t>> device_program_ids(const std::string& cgroup2_dir) {
-    auto cg = VS_TRY(sys::open(cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    auto fds = VS_TRY(ours(cg.get(), cgroup2_dir));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_dir));
     std::vector<uint32_t> ids;
-    for (const auto& fd : fds) {
-        bpf_prog_info info{};
-        uint32_t len = sizeof info;
-        if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0) ids.push_back(info.id);
-    }
+    for (const auto& p : VS_TRY(ours(cg.get(), cgroup2_dir))) ids.push_back(p.id);
     return ids;
 }
 

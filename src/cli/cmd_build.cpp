@@ -36,6 +36,7 @@ int cmd_build(GuestCommand& c) {
             return kFail;
         }
     }
+    const bool classic = !req->spec.ns.user;
     auto r = store::build_prepared(c.paths, std::move(*req));
     if (!r) {
         log::error("{}", r.error().what());
@@ -44,6 +45,13 @@ int cmd_build(GuestCommand& c) {
     log::info("built guest {} (root {}{}{})", c.guest, r->root,
               r->context ? fmt::format(", context {}", r->context) : std::string(),
               r->subvolume ? ", btrfs subvolume" : "");
+    // The admin asked for it, but should see what it gives away (docs/security.md, B26).
+    if (classic)
+        log::warn(
+            "build: {} is a classic guest (--no-userns): its root is host root, kernel uid 0, "
+            "so it is not root-safe and can use up host root's per-uid kernel limits (inotify "
+            "instances and watches); without --no-userns it is bounded (docs/security.md, B26)",
+            c.guest);
     return kOk;
 }
 

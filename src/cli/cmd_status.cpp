@@ -73,6 +73,12 @@ int cmd_status(GuestCommand& c) {
                     "Note:                i386 socketcall() can create AF_ALG/AF_VSOCK "
                     "sockets: {}\n",
                     str::escape_control(r->socket_guard_gap));
+            if (r->classic)
+                fmt::print(
+                    "Note:                classic guest (no user namespace): its root is host "
+                    "root, kernel uid 0, and can use up host root's per-uid kernel limits "
+                    "(inotify instances and watches: fs.inotify.max_user_*); not root-safe; a "
+                    "user-namespaced guest is bounded (docs/security.md, B26)\n");
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

@@ -9,14 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdarg>
-#include <cstring>
 #include <memory>
 #include <string_view>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "bpf/glue.hpp"
 
 // The ELF bytes of bpf/sock_families.bpf.c, embedded by CMake ("BPF programs").
 extern "C" {
@@ -40,21 +39,6 @@ std::string_view object() {
             static_cast<size_t>(vs_bpf_sock_families_end - vs_bpf_sock_families_start)};
 }
 
-int quiet_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
-    if (level == LIBBPF_DEBUG && !log::enabled(log::Level::Debug)) return 0;
-    char buf[1024];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    std::string s(buf);
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    log::debug("libbpf: {}", s);
-    return 0;
-}
-
-Error bpf_error(int ret, std::string what) { return Error(ret < 0 ? -ret : EIO, std::move(what)); }
-
-struct ObjClose {
-    void operator()(bpf_object* o) const { bpf_object__close(o); }
-};
 struct BtfFree {
     void operator()(btf* b) const { btf__free(b); }
 };
@@ -87,11 +71,10 @@ Result<std::string> active_lsms() {
 // Loads program `name` for the hook whose BTF id is `btf_id`. Only the instructions are taken
 // from the object (libbpf's own load would parse the kernel's BTF again to find the id).
 Result<UniqueFd> load(uint32_t btf_id, const char* name = kProgName) {
-    libbpf_set_print(quiet_print);
+    bpf::quiet_libbpf();
     auto bytes = object();
     LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "vs_sock_families");
-    std::unique_ptr<bpf_object, ObjClose> obj(
-        bpf_object__open_mem(bytes.data(), bytes.size(), &oo));
+    bpf::Object obj(bpf_object__open_mem(bytes.data(), bytes.size(), &oo));
     if (!obj) return errno_error("open the embedded BPF object sock_families");
     bpf_program* p = bpf_object__find_program_by_name(obj.get(), name);
     if (!p) return make_error(ENOENT, "BPF program {} missing from its object", name);
@@ -99,7 +82,7 @@ Result<UniqueFd> load(uint32_t btf_id, const char* name = kProgName) {
                 .attach_btf_id = btf_id);
     int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, name, "GPL", bpf_program__insns(p),
                            bpf_program__insn_cnt(p), &lo);
-    if (fd < 0) return bpf_error(fd, fmt::format("load BPF program {}", name));
+    if (fd < 0) return bpf::error(fd, fmt::format("load BPF program {}", name));
     return UniqueFd(fd);
 }
 
@@ -172,41 +155,19 @@ std::optional<Support> read_cache(const std::string& file, const std::string& ke
     return std::nullopt;
 }
 
-// The ids of the programs called `name` attached to the cgroup.
-Result<std::vector<uint32_t>> our_prog_ids(int cgfd, const char* name = kProgName) {
-    uint32_t ids[64] = {}, flags[64] = {};
-    // For BPF_LSM_CGROUP the kernel wants each program's attach flags asked for with its id
-    // (EINVAL otherwise): programs of one cgroup may differ there.
-    LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = 64,
-                .prog_attach_flags = flags);
-    int r = bpf_prog_query_opts(cgfd, BPF_LSM_CGROUP, &q);
-    if (r < 0) return bpf_error(r, "query the cgroup's lsm_cgroup BPF programs");
-    std::vector<uint32_t> out;
-    for (uint32_t i = 0; i < q.prog_cnt && i < 64; ++i) {
-        int fd = bpf_prog_get_fd_by_id(ids[i]);
-        if (fd < 0) continue;  // detached meanwhile
-        UniqueFd pfd(fd);
-        bpf_prog_info info{};
-        uint32_t len = sizeof info;
-        if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) == 0 &&
-            std::strncmp(info.name, name, sizeof info.name) == 0)
-            out.push_back(ids[i]);
-    }
-    return out;
-}
-
-Result<UniqueFd> open_cgroup(const std::string& path) {
-    return sys::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC).wrap("open cgroup2 node");
+// The programs called `name` attached to the cgroup.
+Result<std::vector<bpf::Attached>> ours(int cgfd, const char* name = kProgName) {
+    return bpf::attached(cgfd, BPF_LSM_CGROUP, name);
 }
 
 // Program `name` attached to the cgroup `cgfd` once (ALLOW_MULTI: a guest's own child cgroups,
 // which a systemd guest makes, inherit it and cannot replace it; other programs can still be
 // attached beside it). The attachment holds the program; our fd goes.
 Status attach_once(int cgfd, uint32_t btf_id, const char* name) {
-    if (!VS_TRY(our_prog_ids(cgfd, name)).empty()) return ok();
+    if (!VS_TRY(ours(cgfd, name)).empty()) return ok();
     auto prog = VS_TRY(load(btf_id, name));
     int r = bpf_prog_attach(prog.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
-    if (r < 0) return bpf_error(r, fmt::format("attach BPF program {}", name));
+    if (r < 0) return bpf::error(r, fmt::format("attach BPF program {}", name));
     return ok();
 }
 
@@ -231,11 +192,11 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
     Support s = support(cache_file);
     if (!s.usable) return false;
     auto what = [&] { return fmt::format("guard the socket families of \"{}\"", cgroup2_path); };
-    auto cg = VS_TRY(open_cgroup(cgroup2_path).wrap("{}", what()));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path).wrap("{}", what()));
     // The anchor first, on the parent, so the guard finds the hook's trampoline built.
     auto slash = cgroup2_path.find_last_of('/');
     if (slash != std::string::npos && slash > 0) {
-        auto parent = VS_TRY(open_cgroup(cgroup2_path.substr(0, slash)).wrap("{}", what()));
+        auto parent = VS_TRY(bpf::open_cgroup(cgroup2_path.substr(0, slash)).wrap("{}", what()));
         VS_TRY(attach_once(parent.get(), s.btf_id, kAnchorName).wrap("{}", what()));
     }
     VS_TRY(attach_once(cg.get(), s.btf_id, kProgName).wrap("{}", what()));
@@ -243,18 +204,17 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
 }
 
 Result<bool> attached(const std::string& cgroup2_path) {
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
-    return !VS_TRY(our_prog_ids(cg.get())).empty();
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
+    return !VS_TRY(ours(cg.get())).empty();
 }
 
 Status detach(const std::string& cgroup2_path) {
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
-    for (uint32_t id : VS_TRY(our_prog_ids(cg.get()))) {
-        UniqueFd pfd(bpf_prog_get_fd_by_id(id));
-        if (!pfd) continue;
-        int r = bpf_prog_detach2(pfd.get(), cg.get(), BPF_LSM_CGROUP);
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
+    for (const auto& p : VS_TRY(ours(cg.get()))) {
+        int r = bpf_prog_detach2(p.fd.get(), cg.get(), BPF_LSM_CGROUP);
         if (r < 0 && r != -ENOENT)
-            return bpf_error(r, fmt::format("detach BPF program {} from \"{}\"", id, cgroup2_path));
+            return bpf::error(r,
+                              fmt::format("detach BPF program {} from \"{}\"", p.id, cgroup2_path));
     }
     return ok();
 }

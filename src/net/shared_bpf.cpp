@@ -7,13 +7,13 @@
 #include <netinet/in.h>
 
 #include <cerrno>
-#include <cstdarg>
 #include <cstring>
 #include <memory>
 #include <utility>
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
+#include "bpf/glue.hpp"
 #include "net/bpf_objects.hpp"
 
 namespace vs::net::shared_bpf {
@@ -39,26 +39,6 @@ constexpr bpf_attach_type kTypes[] = {
 // Our programs are recognised by name: every function in the object starts with "vs_".
 constexpr const char* kPrefix = "vs_";
 
-int quiet_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
-    if (level == LIBBPF_DEBUG && !log::enabled(log::Level::Debug)) return 0;
-    char buf[1024];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    std::string s(buf);
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    log::debug("libbpf: {}", s);
-    return 0;
-}
-
-Error bpf_error(int ret, std::string what) { return Error(ret < 0 ? -ret : EIO, std::move(what)); }
-
-struct ObjClose {
-    void operator()(bpf_object* o) const { bpf_object__close(o); }
-};
-
-Result<UniqueFd> open_cgroup(const std::string& path) {
-    return sys::open(path, O_RDONLY | O_DIRECTORY).wrap("open cgroup2 node");
-}
-
 Primary primary_of(const std::vector<IpAddress>& addrs) {
     Primary p;
     for (const auto& a : addrs) {
@@ -83,12 +63,12 @@ Status fill(const Maps& m, const std::vector<IpAddress>& addrs) {
     for (const auto& a : addrs) {
         int fd = a.is_v4() ? m.allow4.get() : m.allow6.get();
         int r = bpf_map_update_elem(fd, a.data(), &one, BPF_ANY);
-        if (r < 0) return bpf_error(r, fmt::format("allow {} in the BPF map", a.to_string()));
+        if (r < 0) return bpf::error(r, fmt::format("allow {} in the BPF map", a.to_string()));
     }
     Primary p = primary_of(addrs);
     uint32_t k = 0;
     int r = bpf_map_update_elem(m.primary.get(), &k, &p, BPF_ANY);
-    if (r < 0) return bpf_error(r, "set the primary address in the BPF map");
+    if (r < 0) return bpf::error(r, "set the primary address in the BPF map");
     return ok();
 }
 
@@ -109,23 +89,8 @@ Status prune(int fd, size_t ks, const std::vector<IpAddress>& keep) {
     return ok();
 }
 
-Result<std::vector<uint32_t>> our_prog_ids(int cgfd, bpf_attach_type type) {
-    uint32_t ids[64];
-    uint32_t cnt = 64, flags = 0;
-    int r = bpf_prog_query(cgfd, type, 0, &flags, ids, &cnt);
-    if (r < 0) return bpf_error(r, fmt::format("query BPF programs (attach type {})", int(type)));
-    std::vector<uint32_t> out;
-    for (uint32_t i = 0; i < cnt; ++i) {
-        int fd = bpf_prog_get_fd_by_id(ids[i]);
-        if (fd < 0) continue;  // detached meanwhile
-        UniqueFd pfd(fd);
-        bpf_prog_info info{};
-        uint32_t len = sizeof info;
-        if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) == 0 &&
-            std::strncmp(info.name, kPrefix, std::strlen(kPrefix)) == 0)
-            out.push_back(ids[i]);
-    }
-    return out;
+Result<std::vector<bpf::Attached>> ours(int cgfd, bpf_attach_type type) {
+    return bpf::attached(cgfd, type, kPrefix, bpf::Match::Prefix);
 }
 
 // Each program references only the maps it uses, so the union over all of ours is needed.
@@ -133,16 +98,14 @@ Result<Maps> find_maps(int cgfd) {
     Maps m;
     bool any = false;
     for (auto type : kTypes) {
-        for (uint32_t id : VS_TRY(our_prog_ids(cgfd, type))) {
+        for (const auto& p : VS_TRY(ours(cgfd, type))) {
             any = true;
-            UniqueFd pfd(bpf_prog_get_fd_by_id(id));
-            if (!pfd) continue;
             uint32_t map_ids[8] = {};
             bpf_prog_info info{};
             info.nr_map_ids = 8;
             info.map_ids = reinterpret_cast<uint64_t>(map_ids);
             uint32_t len = sizeof info;
-            if (bpf_obj_get_info_by_fd(pfd.get(), &info, &len) < 0) continue;
+            if (bpf_obj_get_info_by_fd(p.fd.get(), &info, &len) < 0) continue;
             for (uint32_t i = 0; i < info.nr_map_ids && i < 8; ++i) {
                 UniqueFd mfd(bpf_map_get_fd_by_id(map_ids[i]));
                 if (!mfd) continue;
@@ -166,12 +129,10 @@ Result<Maps> find_maps(int cgfd) {
 
 Status detach_fd(int cgfd) {
     for (auto type : kTypes) {
-        for (uint32_t id : VS_TRY(our_prog_ids(cgfd, type))) {
-            UniqueFd pfd(bpf_prog_get_fd_by_id(id));
-            if (!pfd) continue;
-            int r = bpf_prog_detach2(pfd.get(), cgfd, type);
+        for (const auto& p : VS_TRY(ours(cgfd, type))) {
+            int r = bpf_prog_detach2(p.fd.get(), cgfd, type);
             if (r < 0 && r != -ENOENT)
-                return bpf_error(r, fmt::format("detach BPF program {}", id));
+                return bpf::error(r, fmt::format("detach BPF program {}", p.id));
         }
     }
     return ok();
@@ -181,17 +142,16 @@ Status detach_fd(int cgfd) {
 
 Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& addrs) {
     auto what = [&] { return fmt::format("confine \"{}\" to its addresses", cgroup2_path); };
-    libbpf_set_print(quiet_print);
-    auto cg = VS_TRY(open_cgroup(cgroup2_path).wrap("{}", what()));
+    bpf::quiet_libbpf();
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path).wrap("{}", what()));
     VS_TRY(detach_fd(cg.get()).wrap("{}", what()));
 
     auto bytes = shared_confine_object();
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "vs_confine");
-    std::unique_ptr<bpf_object, ObjClose> obj(
-        bpf_object__open_mem(bytes.data(), bytes.size(), &opts));
+    bpf::Object obj(bpf_object__open_mem(bytes.data(), bytes.size(), &opts));
     if (!obj) return errno_error(fmt::format("{}: open embedded BPF object", what()));
     if (int r = bpf_object__load(obj.get()); r < 0)
-        return bpf_error(r, fmt::format("{}: load BPF programs", what()));
+        return bpf::error(r, fmt::format("{}: load BPF programs", what()));
 
     Maps m;
     auto map_fd = [&](const char* name) {
@@ -210,7 +170,7 @@ Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& add
         auto type = bpf_program__expected_attach_type(prog);
         int r = bpf_prog_attach(bpf_program__fd(prog), cg.get(), type, BPF_F_ALLOW_MULTI);
         if (r < 0) {
-            Error e = bpf_error(
+            Error e = bpf::error(
                 r, fmt::format("{}: attach BPF program {}", what(), bpf_program__name(prog)));
             (void)detach_fd(cg.get());
             return e;
@@ -221,7 +181,7 @@ Status attach(const std::string& cgroup2_path, const std::vector<IpAddress>& add
 }
 
 Status update(const std::string& cgroup2_path, const std::vector<IpAddress>& addrs) {
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
     auto m = VS_TRY(find_maps(cg.get()).wrap("update addresses of \"{}\"", cgroup2_path));
     VS_TRY(fill(m, addrs));
     VS_TRY(prune(m.allow4.get(), 4, addrs));
@@ -230,7 +190,7 @@ Status update(const std::string& cgroup2_path, const std::vector<IpAddress>& add
 }
 
 Result<std::vector<IpAddress>> allowed(const std::string& cgroup2_path) {
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
     auto m = VS_TRY(find_maps(cg.get()));
     std::vector<IpAddress> out;
     for (auto [fd, family] :
@@ -249,14 +209,20 @@ Result<std::vector<IpAddress>> allowed(const std::string& cgroup2_path) {
 
 Status detach(const std::string& cgroup2_path) {
     if (cgroup2_path.empty() || !sys::is_dir(cgroup2_path)) return ok();
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
     return detach_fd(cg.get()).wrap("remove BPF programs from \"{}\"", cgroup2_path);
 }
 
 Result<int> attached_count(const std::string& cgroup2_path) {
-    auto cg = VS_TRY(open_cgroup(cgroup2_path));
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
     int n = 0;
-    for (auto type : kTypes) n += static_cast<int>(VS_TRY(our_prog_ids(cg.get(), type)).size());
+    for (auto type : kTypes) {
+        // Not VS_TRY: its statement expression in this unrolled loop trips a false
+        // -Wuse-after-free in GCC 12 at -O3.
+        auto progs = ours(cg.get(), type);
+        if (!progs) return std::move(progs).error();
+        n += static_cast<int>(progs->size());
+    }
     return n;
 }
 

@@ -1,6 +1,7 @@
 // Shared verb helpers, status, and the fault points of start and stop.
 #include "runtime/guest.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "net/guest_network.hpp"
+#include "ns/join.hpp"
 #include "proc/proc_info.hpp"
 #include "runtime/identity.hpp"
 #include "runtime/join_profile.hpp"
@@ -88,6 +90,9 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
             r.uptime_s = proc::uptime_seconds() - started;
             r.warning = lxcfs::guest_problem(paths, name, seen.state->init_pid);
             r.socket_guard_gap = seen.state->socket_guard_gap;
+            // What runs, not what the config says now: the userns file may have changed since.
+            if (auto u = ns::differing_namespaces(seen.state->init_pid, CLONE_NEWUSER))
+                r.classic = (*u & CLONE_NEWUSER) == 0;
             if (auto c = console::guest_problem(paths, name); !c.empty())
                 r.warning = r.warning.empty() ? c : r.warning + "; " + c;
         }

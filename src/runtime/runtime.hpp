@@ -60,6 +60,9 @@ struct StatusReport {
     /// running, and i386 socketcall(2) can reach the socket families the seccomp filter refuses
     /// (the kernel cannot run the BPF LSM guard): why, and the fix
     std::string socket_guard_gap;
+    /// running in the host's user namespace (no `userns` file): guest root is the host's kernel
+    /// uid 0 and can use up host root's per-uid kernel limits (docs/security.md, B26)
+    bool classic = false;
 };
 /// Never blocks on a start/stop in progress and never changes anything.
 Result<StatusReport> status(const config::Paths& paths, const std::string& name);

@@ -25,16 +25,20 @@ using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
 
 // Only in-process decoders: archive_read_support_filter_all() would also fall back to external
 // programs (lzop, lrzip...), which must not run as root on untrusted input.
+void support_filters(archive* a) {
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_bzip2(a);
+    archive_read_support_filter_xz(a);
+    archive_read_support_filter_lzma(a);
+    archive_read_support_filter_zstd(a);
+    archive_read_support_filter_lz4(a);
+}
+
 ArchivePtr make_reader() {
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_tar(a.get());
     archive_read_support_format_cpio(a.get());
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_bzip2(a.get());
-    archive_read_support_filter_xz(a.get());
-    archive_read_support_filter_lzma(a.get());
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_filter_lz4(a.get());
+    support_filters(a.get());
     return a;
 }
 
@@ -50,12 +54,7 @@ std::string arc_err(archive* a) {
 // itself (its offset rewound).
 Result<ArchivePtr> open_decoder(int fd, const std::string& path) {
     ArchivePtr a(archive_read_new(), archive_read_free);
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_bzip2(a.get());
-    archive_read_support_filter_xz(a.get());
-    archive_read_support_filter_lzma(a.get());
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_filter_lz4(a.get());
+    support_filters(a.get());
     archive_read_support_format_raw(a.get());
     archive_entry* e = nullptr;
     if (archive_read_open_fd(a.get(), fd, 1 << 20) != ARCHIVE_OK ||

@@ -198,6 +198,14 @@ maps_disjoint() {
     probe_guest g2
     vs g1 start
     vs g2 start
+    # status says what a classic guest can use up, and only for one (the running namespaces).
+    run vs g1 status
+    if guest_userns g1; then
+        [[ $output != *"classic guest"* ]] || { echo "$output"; false; }
+    else
+        [[ $output == *"Note: "*"classic guest (no user namespace)"*"inotify instances and"* ]] ||
+            { echo "$output"; false; }
+    fi
     # Only as long as the checks take: held instances count against host root's own limit.
     g1sh '/bin/vs-probe inotify-hog 100000 hold >/tmp/ino.json 2>&1 </dev/null &'
     hog=$(guest_wait_file g1 /tmp/ino.json)

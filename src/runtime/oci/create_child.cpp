@@ -1,0 +1,194 @@
+// vsrun create, the container's first process: its plan (fds, capabilities, seccomp, mounts),
+// its clone into the new namespaces with the id maps written, and its setup awaited.
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+
+#include "base/log.hpp"
+#include "base/sys.hpp"
+#include "config/paths.hpp"
+#include "proc/pty.hpp"
+#include "proc/sealed_exec.hpp"
+#include "runtime/cgroup_view.hpp"
+#include "runtime/init_command.hpp"
+#include "runtime/oci/create_steps.hpp"
+#include "runtime/oci/mount_plan.hpp"
+#include "spec/capabilities.hpp"
+
+namespace vs::runtime::oci {
+
+namespace {
+
+using spec::oci::NamespaceType;
+
+/// "0 100000 65536\n..." for /proc/PID/{uid,gid}_map.
+std::string map_text(const std::vector<spec::oci::IdMapping>& m) {
+    std::string s;
+    for (const auto& e : m) s += fmt::format("{} {} {}\n", e.container_id, e.host_id, e.size);
+    return s;
+}
+
+/// Moves `fd` to the lowest free number >= `min` (close-on-exec), so it never sits on a
+/// preserved fd or stdio.
+Result<UniqueFd> move_to(UniqueFd fd, int min) {
+    int n = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, min);
+    if (n < 0) return errno_error("fcntl F_DUPFD_CLOEXEC");
+    return UniqueFd(n);
+}
+
+}  // namespace
+
+Status Create::prepare() {
+    const int low = 3 + co.preserve_fds;
+    auto helper_file = VS_TRY(helper_path());
+    auto sealed = VS_TRY(proc::sealed_copy(helper_file));
+    helper = VS_TRY(move_to(std::move(sealed), low));
+    fifo = VS_TRY(move_to(std::move(fifo), low));
+    if (hooks) hooks = VS_TRY(move_to(std::move(hooks), low));
+    if (start_fifo) start_fifo = VS_TRY(move_to(std::move(start_fifo), low));
+    if (!co.console_socket.empty()) {
+        auto sock = VS_TRY(proc::connect_console_socket(co.console_socket));
+        console = VS_TRY(move_to(std::move(sock), low));
+    }
+    for (size_t i = 0; i < ns_fds.size(); ++i) {
+        ns_fds[i] = VS_TRY(move_to(std::move(ns_fds[i]), low));
+        plan.join[i].first = ns_fds[i].get();
+    }
+    const auto& pr = *spec.process;
+    plan.config = &spec;
+    plan.rootfs = spec.root->path;
+    plan.env = pr.env;
+    plan.helper_fd = helper.get();
+    plan.fifo_fd = fifo.get();
+    plan.console_fd = console ? console.get() : -1;
+    plan.hooks_fd = hooks ? hooks.get() : -1;
+    plan.start_fd = start_fifo ? start_fifo.get() : -1;
+    plan.preserve_fds = co.preserve_fds;
+    plan.new_keyring = !co.no_new_keyring;
+    plan.new_userns = new_ns & CLONE_NEWUSER;
+    plan.new_cgroupns = new_ns & CLONE_NEWCGROUP;
+    plan.new_utsns = rec.ns_flags & CLONE_NEWUTS;
+    plan.new_timens = new_ns & CLONE_NEWTIME;
+    if (!spec.hostname.empty() && !(rec.ns_flags & CLONE_NEWUTS))
+        return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);
+    if (pr.capabilities) {
+        const auto& c = *pr.capabilities;
+        plan.caps = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
+        // capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability in both permitted and
+        // inheritable. runc warns about the others and goes on; so do we, raising none of
+        // them (caps::apply would otherwise add them to those sets).
+        if (uint64_t extra = c.ambient & ~(c.permitted & c.inheritable)) {
+            log::warn(
+                "container \"{}\": process.capabilities.ambient: {} not in both "
+                "permitted and inheritable, left out of the ambient set",
+                id, spec::cap_set_names(extra));
+            plan.caps.ambient &= ~extra;
+        }
+    } else {
+        // No process.capabilities: no capabilities (docs/oci.md, config.json).
+        plan.caps = {};
+    }
+    plan.rlimits = rlimit_settings(pr.rlimits);
+    if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
+        log::warn(
+            "container \"{}\": linux.resources.devices cannot be enforced without the v1 "
+            "devices controller or cgroup2: CAP_MKNOD is dropped so that no device node "
+            "can be made",
+            id);
+        const uint64_t m = ~(uint64_t{1} << CAP_MKNOD);
+        plan.caps.bounding &= m;
+        plan.caps.effective &= m;
+        plan.caps.permitted &= m;
+        plan.caps.inheritable &= m;
+        plan.caps.ambient &= m;
+    }
+    if (spec.linux.seccomp) {
+        plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
+        plan.seccomp_flags = spec.linux.seccomp->flags;
+        plan.seccomp = true;
+    }
+    config::Paths paths;
+    paths.cgroup_root = "/sys/fs/cgroup";
+    paths.cgroup_parent = rec.cgroup_parent;
+    plan.mounts =
+        VS_TRY(container_mount_plan(spec, rec.ns_flags & CLONE_NEWNET, new_ns & CLONE_NEWUSER,
+                                    cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
+    return ok();
+}
+
+Status Create::spawn() {
+    // A pid namespace is joined by the parent: setns(CLONE_NEWPID) moves only the
+    // children made afterwards (pid_namespaces(7)).
+    if (pid_ns && ::setns(pid_ns.get(), CLONE_NEWPID) < 0)
+        return errno_error("join linux.namespaces pid");
+    proc::SpawnOptions so;
+    // A new time namespace is made by the child (ChildPlan::new_timens): its offsets can
+    // only be written before a process enters it, which a clone into it already did.
+    so.ns_flags = new_ns & ~uint64_t{CLONE_NEWTIME};
+    so.cgroup2_fd = cg2.get();
+    self_join = VS_TRY(cg->open_self_join(false).wrap("container \"{}\"", id));
+    auto child_main = [this](proc::SyncChannel& ch) {
+        if (auto r = cgroup::Manager::write_self_join(self_join); !r) {
+            (void)ch.send_error(r.error());
+            return 1;
+        }
+        return container_init_main(ch, plan);
+    };
+    child = VS_TRY(proc::spawn(so, child_main).wrap("create container \"{}\"", id));
+    self_join.clear();
+    rb.add([this] {
+        (void)child->pidfd.send_signal(SIGKILL);
+        (void)child->pidfd.wait();
+    });
+    if (!child->in_cgroup && !cg->unified_path().empty())
+        VS_TRY(cg->add_pid(child->pidfd.pid()).wrap("move the container's init into its cgroup"));
+    if (new_ns & CLONE_NEWUSER) {
+        pid_t pid = child->pidfd.pid();
+        VS_TRY(
+            sys::write_file(fmt::format("/proc/{}/uid_map", pid), map_text(spec.linux.uid_mappings))
+                .wrap("linux.uidMappings"));
+        VS_TRY(
+            sys::write_file(fmt::format("/proc/{}/gid_map", pid), map_text(spec.linux.gid_mappings))
+                .wrap("linux.gidMappings"));
+    }
+    return ok();
+}
+
+/// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
+/// filesystem, which the child in its user namespace lacks) and sent to the child before
+/// Go, in the order of their Op::tree. A mount without its own mappings takes the
+/// container's user namespace: new (the child's, mapped by now) or joined by path.
+Status Create::send_trees() {
+    if (idmapped.empty()) return ok();
+    UniqueFd userns;
+    for (const auto& n : spec.linux.namespaces)
+        if (n.type == NamespaceType::User)
+            userns = VS_TRY(sys::open(n.path.empty()
+                                          ? fmt::format("/proc/{}/ns/user", child->pidfd.pid())
+                                          : n.path,
+                                      O_RDONLY | O_CLOEXEC)
+                                .wrap("the user namespace for idmapped mounts"));
+    for (size_t i : idmapped) {
+        auto tree = VS_TRY(make_idmapped_tree(spec.mounts[i], i, userns.get()));
+        VS_TRY(child->channel.send_fd(tree.get()));
+    }
+    return ok();
+}
+
+/// Go, then the child's Exec (right before it becomes vs-init) and EOF (close-on-exec).
+Status Create::wait_exec() {
+    VS_TRY(child->channel.send(proc::SyncMsg::Go));
+    bool exec_seen = false;
+    for (;;) {
+        auto m = VS_TRY(child->channel.recv());
+        if (m.eof && exec_seen) return ok();
+        if (m.eof) return make_error(ECHILD, "the container's init ended before it was set up");
+        if (m.type == proc::SyncMsg::Error) return std::move(m.error);
+        if (m.type != proc::SyncMsg::Exec || exec_seen)
+            return make_error(EPROTO, "unexpected message from the container's init");
+        exec_seen = true;
+    }
+}
+
+}  // namespace vs::runtime::oci

@@ -1,0 +1,78 @@
+// The steps of `vsrun create` (create.cpp), shared by the files that hold them: create.cpp
+// (state dir, cgroup, FIFOs, hooks, record), create_check.cpp (config.json checked before
+// anything exists) and create_child.cpp (the child's plan, its clone and its setup).
+#pragma once
+
+#include <sched.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/scope_exit.hpp"
+#include "base/unique_fd.hpp"
+#include "cgroup/manager.hpp"
+#include "proc/spawn.hpp"
+#include "runtime/oci/container.hpp"
+#include "runtime/oci/init_child.hpp"
+#include "runtime/oci/oci.hpp"
+#include "spec/oci_spec.hpp"
+
+namespace vs::runtime::oci {
+
+struct Create {
+    const Options& opt;
+    const std::string& id;
+    const CreateOptions& co;
+    std::string dir;
+    spec::oci::Spec spec;
+    Record rec;
+    std::unique_ptr<cgroup::Manager> cg;
+    UniqueFd fifo, helper, console, cg2;
+    /// The hooks memfd and the start FIFO (ChildPlan::hooks_fd, start_fd).
+    UniqueFd hooks, start_fifo;
+    std::vector<UniqueFd> ns_fds;
+    UniqueFd pid_ns;
+    /// Device rules were asked for but the host has neither a v1 devices controller nor a
+    /// cgroup2 node for the container to hold them: CAP_MKNOD is withheld instead.
+    bool no_device_cgroup = false;
+    uint64_t new_ns = CLONE_NEWNS;
+    runtime::oci::ChildPlan plan;
+    std::vector<size_t> idmapped;  ///< mounts[] indexes of the idmapped binds, in tree order
+    std::vector<cgroup::Manager::SelfJoin> self_join;
+    std::optional<proc::Child> child;
+    Rollback rb;
+
+    Create(const Options& o, const std::string& i, const CreateOptions& c)
+        : opt(o), id(i), co(c), dir(container_dir(o, i)) {}
+    /// Everything that can fail before anything exists: the config, the fds asked for.
+    Status check();
+    Status make_cgroup();
+    /// linux.resources.devices, runc's defaults and the linux.devices nodes: a BPF device
+    /// program on the cgroup2 node (pure v2, and hybrid, where the container has one there
+    /// too) and the v1 devices controller where there is one; the kernel asks both.
+    Status apply_devices();
+    Status make_fifo();
+    Status prepare();
+    Status spawn();
+    /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
+    /// filesystem, which the child in its user namespace lacks) and sent to the child before
+    /// Go, in the order of their Op::tree. A mount without its own mappings takes the
+    /// container's user namespace: new (the child's, mapped by now) or joined by path.
+    Status send_trees();
+    /// Go, then the child's Exec (right before it becomes vs-init) and EOF (close-on-exec).
+    Status wait_exec();
+    /// prestart and createRuntime: on the host, once the namespaces exist and before the
+    /// child builds the root (it waits for Go), given the state with status "creating". The
+    /// same state goes into the hooks memfd for the child's createContainer hooks.
+    Status runtime_hooks();
+    /// The startContainer hooks and the state they get ("created", as when start runs them)
+    /// into the memfd vs-init holds, sealed: the child has read its state by now (it has
+    /// exec'd vs-init).
+    Status pack_start_hooks();
+    Status record();
+};
+
+}  // namespace vs::runtime::oci
