@@ -2,6 +2,7 @@
 // the directory of a file found by the walk.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ struct Guest {
     std::string cache_file;
     GuestReport rep;
     std::vector<Found> found;
+    std::map<InodeId, uint32_t> names;  ///< names met per multiply linked inode (ScanCounts)
+    std::set<InodeId> taken;            ///< inodes with a name among the candidates already
     Dirs dirs{-1};
 };
 

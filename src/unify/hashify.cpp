@@ -1,11 +1,13 @@
 // hashify(): scan every guest, hash the candidates (or take the cache's hash), group identical
 // files and share each group by the guests' method.
 #include <fcntl.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
@@ -22,15 +24,22 @@ namespace vs::unify {
 namespace {
 
 // Hashes one found file into `c`; false (with the reason counted) when it is not a candidate.
-Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {
-    const Found& f = g.found[fi];
+// `resealed`: the inodes this run sealed (which moved their ctime), shared by all guests.
+Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
+                      std::set<InodeId>& resealed) {
+    Found& f = g.found[fi];
     const std::string what = g.tree.root + "/" + f.rel;
-    const FileKey k = key_of(f.stx);
-    const CachedHash* hit = g.cache.find(k);
+    const CachedHash* hit = g.cache.find(key_of(f.stx));
     if (f.stx.stx_nlink > 1 && g.method == Method::Dedupe) {
-        // A second name may be outside the guest (a host file linked in): never touched.
-        ++g.rep.hardlinked;
-        return false;
+        // A name the walk did not meet may be outside the guest (a host file linked in): such
+        // an inode is never touched. One whose every name is in the guest is deduplicated
+        // once, under the first name met (dedupe acts on the inode, which all names see).
+        auto n = g.names.find(inode_id(f.stx));
+        if (n == g.names.end() || n->second != f.stx.stx_nlink ||
+            !g.taken.insert(inode_id(f.stx)).second) {
+            ++g.rep.hardlinked;
+            return false;
+        }
     }
     if (hit && g.method == Method::Dedupe) {
         c.hash = hit->hash;
@@ -53,13 +62,34 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {
         return std::move(fd).error();
     }
     auto before = VS_TRY(fstatx(fd->get(), what));
+    if (!unchanged(before, f.stx) && resealed.count(inode_id(before)) &&
+        before.stx_size == f.stx.stx_size && before.stx_ino == f.stx.stx_ino &&
+        before.stx_mtime.tv_sec == f.stx.stx_mtime.tv_sec &&
+        before.stx_mtime.tv_nsec == f.stx.stx_mtime.tv_nsec)
+        f.stx = before;  // another name of an inode sealed below: only its ctime moved
     if (!unchanged(before, f.stx)) {
         g.rep.changed.push_back(f.rel);
         return false;
     }
     if (g.method == Method::HardLink) {
         c.x = VS_TRY(read_xattrs(fd->get(), what));
-        c.ours = has_shared_mark(fd->get()) && VS_TRY(is_immutable(fd->get(), what));
+        const bool marked = has_shared_mark(fd->get());
+        c.ours = marked && VS_TRY(is_immutable(fd->get(), what));
+        if (marked && !c.ours && !dry_run) {
+            // A run was killed after exchanging names and before the immutable flag (share.cpp
+            // seal()): still linked elsewhere, it is sealed now; with its last other name gone
+            // it is a private file again and loses the mark.
+            if (before.stx_nlink > 1) {
+                VS_TRY(set_immutable(fd->get(), true, what));
+                resealed.insert(inode_id(before));
+                c.ours = true;
+                ++g.rep.resealed;
+            } else if (::fremovexattr(fd->get(), kSharedMark) < 0 && errno != ENODATA) {
+                return errno_error(fmt::format("remove the mark of \"{}\"", what));
+            }
+            before = VS_TRY(fstatx(fd->get(), what));
+            f.stx = before;  // its ctime moved: the sharing step checks against this
+        }
         if (f.stx.stx_nlink > 1 && !c.ours) {
             ++g.rep.hardlinked;
             return false;
@@ -83,7 +113,7 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p) {
         return false;
     }
     ++g.rep.hashed;
-    g.cache.put({k, c.hash, 0, 0});
+    g.cache.put({key_of(f.stx), c.hash, 0, 0});
     return true;
 }
 
@@ -137,6 +167,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         g.rep.small = sc.small;
         g.rep.special = sc.special;
         g.rep.candidates = g.found.size();
+        g.names = std::move(sc.names);
         if (!g.cache_file.empty()) g.cache = HashCache::load(g.cache_file);
     }
     const auto before = opt.dry_run ? std::vector<DfPoint>{} : df(guests);
@@ -149,6 +180,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         }
     std::vector<Cand> cands;
     std::map<std::string, std::vector<size_t>> groups;
+    std::set<InodeId> resealed;
     {
         Progress p(opt.progress, "hashing", total_files, total_bytes);
         for (size_t gi = 0; gi < guests.size(); ++gi) {
@@ -157,7 +189,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
                 Cand c;
                 c.g = gi;
                 c.f = fi;
-                auto r = hash_one(g, fi, c, p);
+                auto r = hash_one(g, fi, c, p, opt.dry_run, resealed);
                 if (!r) {
                     g.rep.errors.push_back(r.error().what());
                     continue;

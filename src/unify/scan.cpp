@@ -2,6 +2,7 @@
 #include "unify/scan.hpp"
 
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "base/log.hpp"
@@ -9,6 +10,10 @@
 #include "unify/file_ops.hpp"
 
 namespace vs::unify {
+
+InodeId inode_id(const struct statx& s) {
+    return {makedev(s.stx_dev_major, s.stx_dev_minor), s.stx_ino};
+}
 
 namespace {
 
@@ -37,6 +42,7 @@ public:
             if (::unlinkat(e.dirfd, e.name.c_str(), 0) == 0 && counts_) ++counts_->temps_removed;
             return fs::Action::Descend;
         }
+        if (counts_ && e.stx.stx_nlink > 1) ++counts_->names[inode_id(e.stx)];
         if (rules_) {
             if (rules_->excludes->excluded(abs)) {
                 ++counts_->excluded;

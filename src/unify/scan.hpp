@@ -3,8 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -18,9 +20,17 @@ struct Found {
     struct statx stx;
 };
 
+/// (st_dev, st_ino) of a file.
+using InodeId = std::pair<uint64_t, uint64_t>;
+InodeId inode_id(const struct statx& s);
+
 struct ScanCounts {
     uint64_t files = 0, excluded = 0, conffiles = 0, small = 0, special = 0;
     uint64_t temps_removed = 0;
+    /// The names the walk met of each regular file with more than one link (excluded ones
+    /// too, but not those below an excluded directory, which is not entered): when they are
+    /// fewer than st_nlink, a name lies outside the walked tree.
+    std::map<InodeId, uint32_t> names;
 };
 
 struct ScanRules {

@@ -16,9 +16,9 @@ namespace vs::unify {
 
 namespace {
 
-// While a new shared inode is being linked into place it belongs to this id, which no guest's
-// idmapped root maps (guest ids are 0..65535), with mode 0: until its real owner, mode and the
-// immutable flag are set, a user-namespaced guest can neither open it for writing nor chmod it.
+// While a new shared inode is being filled (an O_TMPFILE, no name yet) it belongs to this id,
+// which no guest's idmapped root maps (guest ids are 0..65535), with mode 0: nothing but this
+// process can open it. It takes its real owner and mode before it gets a name.
 constexpr uid_t kStagingId = 0xfffffffeu;
 
 uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_dev_minor); }
@@ -147,12 +147,12 @@ struct Linked {
     struct statx stx;
 };
 
-// Makes `t` the group's shared inode for good: real owner, mode, xattrs and times, the mark,
-// then the immutable flag; and checks that nothing changed it while it was being linked.
-Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool fresh) {
-    if (fresh) VS_TRY(copy_meta(t, model.f.stx, x, model.what));
-    if (::fsetxattr(t, kSharedMark, "1", 1, 0) < 0)
-        return errno_error(fmt::format("mark shared \"{}\"", model.what));
+// Makes `t`, which carries its real metadata and the mark already, the group's shared inode for
+// good: the immutable flag, then a check that nothing changed it while it was being linked.
+Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash) {
+    // Every name is exchanged, the flag not set yet: a kill here leaves the files shared with
+    // their metadata, and the next run sets the flag (hash_one).
+    VS_TRY(fault_point("unify:swapped"));
     VS_TRY(set_immutable(t, true, model.what));
     VS_TRY(fault_point("unify:seal"));
     auto st = VS_TRY(fstatx(t, model.what));
@@ -261,6 +261,18 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
         linked.push_back(std::move(l));
     }
     if (linked.empty() && !fresh) return;
+    if (fresh) {
+        // The real owner, mode, xattrs, times and the mark go on before any name is exchanged:
+        // a run killed between the exchanges and the immutable flag leaves each name with the
+        // file's own metadata (and the mark, by which the next run finds it and seals it).
+        auto m = copy_meta(t.get(), model.f.stx, mc.x, model.what);
+        if (m && ::fsetxattr(t.get(), kSharedMark, "1", 1, 0) < 0)
+            m = errno_error(fmt::format("mark shared \"{}\"", model.what));
+        if (!m) {
+            note(model.g, m.error());
+            return;
+        }
+    }
     // linkat(2) refuses an immutable inode (EPERM): the flag of an inode other guests share
     // already comes off only now, after the comparisons, and goes back on in seal().
     bool was_immutable = false;
@@ -294,7 +306,7 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
             swapped.push_back(&l);
     }
     if (swapped.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
-    if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
+    if (auto s = seal(t.get(), model, mc.x, mc.hash); !s) {
         log::error("{}", s.error().what());
         note(model.g, s.error());
         // rename(2) refuses an immutable inode: the flag comes off for the way back, and an

@@ -29,6 +29,7 @@ std::string summary_json(const Summary& s) {
                        {"shared_files", g.shared_files},
                        {"shared_bytes", g.shared_bytes},
                        {"already_shared", g.already_shared},
+                       {"resealed", g.resealed},
                        {"skipped",
                         {{"excluded", g.excluded},
                          {"conffiles", g.conffiles},

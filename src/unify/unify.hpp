@@ -38,6 +38,7 @@ struct GuestReport {
     std::string method;  ///< "dedupe" or "hardlink"
     uint64_t files = 0, candidates = 0, hashed = 0, cached = 0, bytes_hashed = 0;
     uint64_t shared_files = 0, shared_bytes = 0, already_shared = 0;
+    uint64_t resealed = 0;  ///< shared inodes a killed run left without the immutable flag
     uint64_t excluded = 0, conffiles = 0, small = 0, special = 0, hardlinked = 0;
     std::vector<std::string> changed;  ///< skipped: changed while hashed or linked
     std::vector<std::string> errors;   ///< per-file failures (the run goes on)

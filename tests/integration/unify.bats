@@ -220,6 +220,43 @@ reflink_case() {
   [[ -z $(find "$a" "$b" "$c" -name '.vs-unify.*') ]]
 }
 
+@test "ext4: SIGKILL between the exchanges and the immutable flag: files keep their metadata" {
+  require_fault_injection
+  mkfs_loop ext4
+  skel g1
+  skel g2
+  local a b f
+  a=$(root g1) b=$(root g2)
+  chown 7:9 "$a/usr/share/t/f2" "$b/usr/share/t/f2"
+  chmod 751 "$a/usr/share/t/f2" "$b/usr/share/t/f2"
+  run env VSERVER_FAULT=unify:swapped:kill vhashify --hardlink g1 g2
+  [[ $status -eq 137 ]] || { echo "$output"; return 1; }
+  # Killed with the first group's names exchanged: its inode is shared, with the file's own
+  # owner and mode (never the staging owner or mode 0), not yet immutable.
+  local shared=0
+  for f in f1 f2 f3 f4 f5 f6; do
+    cmp "$a/usr/share/t/$f" "$WORK/data/$f"
+    cmp "$b/usr/share/t/$f" "$WORK/data/$f"
+    [[ $(stat -c %i "$a/usr/share/t/$f") != "$(stat -c %i "$b/usr/share/t/$f")" ]] ||
+      shared=$((shared + 1))
+  done
+  [[ $shared -eq 1 ]]
+  [[ $(stat -c '%a %u %g' "$a/usr/share/t/f2" "$b/usr/share/t/f2") == $'751 7 9\n751 7 9' ]]
+  [[ $(stat -c '%a %u %g' "$a"/usr/share/t/f[13456] "$b"/usr/share/t/f[13456] | sort -u) == \
+    "644 0 0" ]]
+  # The next run seals the one a kill left unsealed and shares the rest.
+  run vhashify --hardlink --json g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json '[.guests[].resealed] | add') -ge 1 ]]
+  for f in f1 f2 f3 f4 f5 f6; do
+    [[ $(stat -c %i "$a/usr/share/t/$f") == "$(stat -c %i "$b/usr/share/t/$f")" ]]
+    lsattr "$a/usr/share/t/$f" | grep -q '^....i'
+    cmp "$a/usr/share/t/$f" "$WORK/data/$f"
+  done
+  [[ $(stat -c '%a %u %g' "$b/usr/share/t/f2") == "751 7 9" ]]
+  [[ -z $(find "$a" "$b" -name '.vs-unify.*') ]]
+}
+
 @test "hostile trees: planted links, FIFO, device, socket, a hard link to a host file left alone" {
   local t
   for t in ext4 btrfs; do
