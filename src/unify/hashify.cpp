@@ -5,9 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
-#include <set>
+#include <thread>
 
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
@@ -24,9 +25,8 @@ namespace vs::unify {
 namespace {
 
 // Hashes one found file into `c`; false (with the reason counted) when it is not a candidate.
-// `resealed`: the inodes this run sealed (which moved their ctime), shared by all guests.
-Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
-                      std::set<InodeId>& resealed) {
+// Runs in a hashing worker, which owns `g`; `p` is shared.
+Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
     Found& f = g.found[fi];
     const std::string what = g.tree.root + "/" + f.rel;
     const CachedHash* hit = g.cache.find(key_of(f.stx));
@@ -62,11 +62,6 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
         return std::move(fd).error();
     }
     auto before = VS_TRY(fstatx(fd->get(), what));
-    if (!unchanged(before, f.stx) && resealed.count(inode_id(before)) &&
-        before.stx_size == f.stx.stx_size && before.stx_ino == f.stx.stx_ino &&
-        before.stx_mtime.tv_sec == f.stx.stx_mtime.tv_sec &&
-        before.stx_mtime.tv_nsec == f.stx.stx_mtime.tv_nsec)
-        f.stx = before;  // another name of an inode sealed below: only its ctime moved
     if (!unchanged(before, f.stx)) {
         g.rep.changed.push_back(f.rel);
         return false;
@@ -77,18 +72,17 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
         c.ours = marked && VS_TRY(is_immutable(fd->get(), what));
         if (marked && !c.ours && !dry_run) {
             // A run was killed after exchanging names and before the immutable flag (share.cpp
-            // seal()): still linked elsewhere, it is sealed now; with its last other name gone
-            // it is a private file again and loses the mark.
+            // seal()): still linked elsewhere, it is sealed after hashing (reseal(), one
+            // worker per inode); with its last other name gone it is a private file again
+            // and loses the mark.
             if (before.stx_nlink > 1) {
-                VS_TRY(set_immutable(fd->get(), true, what));
-                resealed.insert(inode_id(before));
-                c.ours = true;
-                ++g.rep.resealed;
-            } else if (::fremovexattr(fd->get(), kSharedMark) < 0 && errno != ENODATA) {
-                return errno_error(fmt::format("remove the mark of \"{}\"", what));
+                c.ours = c.reseal = true;
+            } else {
+                if (::fremovexattr(fd->get(), kSharedMark) < 0 && errno != ENODATA)
+                    return errno_error(fmt::format("remove the mark of \"{}\"", what));
+                before = VS_TRY(fstatx(fd->get(), what));
+                f.stx = before;  // its ctime moved: the sharing step checks against this
             }
-            before = VS_TRY(fstatx(fd->get(), what));
-            f.stx = before;  // its ctime moved: the sharing step checks against this
         }
         if (f.stx.stx_nlink > 1 && !c.ours) {
             ++g.rep.hardlinked;
@@ -115,6 +109,69 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
     ++g.rep.hashed;
     g.cache.put({key_of(f.stx), c.hash, 0, 0});
     return true;
+}
+
+// The same inode, size and mtime: only the ctime may have moved.
+bool unchanged_but_ctime(const struct statx& a, const struct statx& b) {
+    struct statx c = b;
+    c.stx_ctime = a.stx_ctime;
+    return unchanged(a, c);
+}
+
+// Seals the shared inodes a killed run left without the immutable flag (hash_one) and gives
+// every name met of each the statx it has now (the flag moved its ctime).
+void reseal(std::vector<Guest>& guests, const std::vector<Cand>& cands) {
+    std::map<InodeId, struct statx> done;
+    for (const Cand& c : cands) {
+        if (!c.reseal) continue;
+        Guest& g = guests[c.g];
+        const Found& f = g.found[c.f];
+        if (done.count(inode_id(f.stx))) continue;
+        const std::string what = g.tree.root + "/" + f.rel;
+        std::string name;
+        auto st = [&]() -> Result<struct statx> {
+            int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
+            auto fd = VS_TRY(fs::open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK));
+            auto now = VS_TRY(fstatx(fd.get(), what));
+            if (!unchanged(now, f.stx) || !has_shared_mark(fd.get()))
+                return make_error(EAGAIN, "\"{}\" changed before it was sealed", what);
+            VS_TRY(set_immutable(fd.get(), true, what));
+            return fstatx(fd.get(), what);
+        }
+        ();
+        if (!st) {
+            g.rep.errors.push_back(st.error().what());
+            continue;
+        }
+        ++g.rep.resealed;
+        done.emplace(inode_id(f.stx), *st);
+    }
+    if (done.empty()) return;
+    for (auto& g : guests)
+        for (auto& f : g.found)
+            if (auto it = done.find(inode_id(f.stx));
+                it != done.end() && unchanged_but_ctime(f.stx, it->second))
+                f.stx = it->second;
+}
+
+// How many workers: one per CPU, at most 4 (beyond that the disk, not the CPU, is the limit),
+// and never more than there is work for.
+unsigned workers(size_t work) {
+    unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    return static_cast<unsigned>(std::min<size_t>(n, std::max<size_t>(work, 1)));
+}
+
+// Runs fn(worker, item) for items 0..n-1 on workers(n) threads, each item once.
+template <typename F>
+void run_parallel(size_t n, unsigned nworkers, F&& fn) {
+    std::atomic<size_t> next{0};
+    auto loop = [&](unsigned w) {
+        for (size_t i; (i = next.fetch_add(1)) < n;) fn(w, i);
+    };
+    std::vector<std::thread> threads;
+    for (unsigned w = 1; w < nworkers; ++w) threads.emplace_back(loop, w);
+    loop(0);
+    for (auto& t : threads) t.join();
 }
 
 std::string group_key(const Guest& g, const Found& f, const Cand& c) {
@@ -178,34 +235,52 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
             ++total_files;
             total_bytes += f.stx.stx_size;
         }
-    std::vector<Cand> cands;
-    std::map<std::string, std::vector<size_t>> groups;
-    std::set<InodeId> resealed;
+    // Hashing: one guest per worker at a time (each worker owns the guest it hashes).
+    std::vector<std::vector<Cand>> per_guest(guests.size());
     {
         Progress p(opt.progress, "hashing", total_files, total_bytes);
-        for (size_t gi = 0; gi < guests.size(); ++gi) {
+        run_parallel(guests.size(), workers(guests.size()), [&](unsigned, size_t gi) {
             Guest& g = guests[gi];
             for (size_t fi = 0; fi < g.found.size(); ++fi) {
                 Cand c;
                 c.g = gi;
                 c.f = fi;
-                auto r = hash_one(g, fi, c, p, opt.dry_run, resealed);
+                auto r = hash_one(g, fi, c, p, opt.dry_run);
                 if (!r) {
                     g.rep.errors.push_back(r.error().what());
                     continue;
                 }
-                if (!*r) continue;
-                groups[group_key(g, g.found[fi], c)].push_back(cands.size());
-                cands.push_back(std::move(c));
+                if (*r) per_guest[gi].push_back(std::move(c));
             }
-        }
+        });
     }
+    std::vector<Cand> cands;
+    for (auto& v : per_guest)
+        for (auto& c : v) cands.push_back(std::move(c));
+    per_guest.clear();
+    reseal(guests, cands);
+    std::map<std::string, std::vector<size_t>> groups;
+    for (size_t ci = 0; ci < cands.size(); ++ci) {
+        const Cand& c = cands[ci];
+        groups[group_key(guests[c.g], guests[c.g].found[c.f], c)].push_back(ci);
+    }
+    // Sharing: groups never have a file in common, so workers take whole groups; each has its
+    // own view of the guests (directory fds, counts), merged when all are done.
+    std::vector<const std::vector<size_t>*> todo;
+    for (const auto& [_, members] : groups)
+        if (members.size() > 1) todo.push_back(&members);
     {
         Progress p(opt.progress, "sharing", cands.size(), 0);
-        for (auto& [_, members] : groups) {
-            if (members.size() > 1) share_group(guests, cands, members, opt);
-            p.add(members.size(), 0);
-        }
+        const unsigned nw = workers(todo.size());
+        std::vector<std::vector<GuestView>> views(nw);
+        for (auto& v : views)
+            for (const auto& g : guests) v.emplace_back(g);
+        run_parallel(todo.size(), nw, [&](unsigned w, size_t i) {
+            share_group(views[w], cands, *todo[i], opt);
+            p.add(todo[i]->size(), 0);
+        });
+        for (const auto& v : views)
+            for (size_t gi = 0; gi < guests.size(); ++gi) v[gi].merge_into(guests[gi]);
     }
     Summary s;
     s.dry_run = opt.dry_run;

@@ -19,6 +19,8 @@ Progress::Progress(bool on, std::string phase, uint64_t files, uint64_t bytes)
 Progress::~Progress() { finish(); }
 
 void Progress::add(uint64_t files, uint64_t bytes) {
+    if (!on_) return;
+    std::lock_guard<std::mutex> lock(mu_);
     files_ += files;
     bytes_ += bytes;
     draw(false);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace vs::unify {
@@ -15,6 +16,7 @@ public:
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
+    /// Thread-safe: the workers of a run share one progress line.
     void add(uint64_t files, uint64_t bytes);
     /// Ends the line (the summary follows on a clean line).
     void finish();
@@ -26,6 +28,7 @@ private:
     uint64_t total_files_, total_bytes_, files_ = 0, bytes_ = 0;
     std::chrono::steady_clock::time_point start_, last_;
     bool drawn_ = false;
+    std::mutex mu_;
 };
 
 }  // namespace vs::unify

@@ -25,12 +25,12 @@ uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_d
 
 struct Ref {
     const Found& f;
-    Guest& g;
+    GuestView& g;
     std::string what;
 };
 
-Ref ref(std::vector<Guest>& guests, std::vector<Cand>& cands, size_t ci) {
-    Guest& g = guests[cands[ci].g];
+Ref ref(std::vector<GuestView>& guests, const std::vector<Cand>& cands, size_t ci) {
+    GuestView& g = guests[cands[ci].g];
     const Found& f = g.found[cands[ci].f];
     return {f, g, g.tree.root + "/" + f.rel};
 }
@@ -64,9 +64,9 @@ Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out = nullptr,
     return std::move(*fd);
 }
 
-void note(Guest& g, const Error& e) { g.rep.errors.push_back(e.what()); }
+void note(GuestView& g, const Error& e) { g.rep.errors.push_back(e.what()); }
 
-void share_dedupe(std::vector<Guest>& guests, std::vector<Cand>& cands,
+void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const Options& opt) {
     // Leaders are opened only when a member needs them: on a rerun over unchanged trees every
     // member is found sharing already (by inode, or by the cache's note) without any open.
@@ -78,7 +78,7 @@ void share_dedupe(std::vector<Guest>& guests, std::vector<Cand>& cands,
     };
     std::vector<Leader> leaders;
     for (size_t ci : members) {
-        Cand& c = cands[ci];
+        const Cand& c = cands[ci];
         Ref r = ref(guests, cands, ci);
         const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
         bool done = false;
@@ -166,7 +166,7 @@ Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash) {
     return ok();
 }
 
-void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
+void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                     const std::vector<size_t>& members, const Options& opt) {
     // The shared inode: a reference guest's file, else one this tool shares already (the most
     // linked), else a fresh copy.
@@ -331,7 +331,16 @@ void share_hardlink(std::vector<Guest>& guests, std::vector<Cand>& cands,
 
 }  // namespace
 
-void share_group(std::vector<Guest>& guests, std::vector<Cand>& cands,
+void GuestView::merge_into(Guest& g) const {
+    g.rep.shared_files += rep.shared_files;
+    g.rep.shared_bytes += rep.shared_bytes;
+    g.rep.already_shared += rep.already_shared;
+    g.rep.changed.insert(g.rep.changed.end(), rep.changed.begin(), rep.changed.end());
+    g.rep.errors.insert(g.rep.errors.end(), rep.errors.begin(), rep.errors.end());
+    for (const auto& h : cache.v) g.cache.put(h);
+}
+
+void share_group(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                  const std::vector<size_t>& members, const Options& opt) {
     if (guests[cands[members[0]].g].method == Method::Dedupe)
         share_dedupe(guests, cands, members, opt);

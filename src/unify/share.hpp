@@ -15,13 +15,33 @@ struct Cand {
     size_t g = 0, f = 0;
     XXH128_hash_t hash{};
     Xattrs x;
-    bool ours = false;  ///< already an inode hashify shares (marked and immutable)
+    bool ours = false;    ///< already an inode hashify shares (marked and immutable)
+    bool reseal = false;  ///< marked, shared, but a killed run left it without the flag
     uint64_t leader_dev = 0, leader_ino = 0;  ///< from the cache: deduplicated against that
+};
+
+/// One sharing worker's view of a guest: the run's tree and files (read only), its own
+/// directory fds, and what it changed, merged into the Guest when the workers are done
+/// (workers share different groups, so they never touch one file).
+struct GuestView {
+    const GuestTree& tree;
+    const std::vector<Found>& found;
+    Method method;
+    GuestReport rep;  ///< shared_files, shared_bytes, already_shared, changed, errors
+    Dirs dirs;
+    struct Puts {
+        std::vector<CachedHash> v;
+        void put(const CachedHash& h) { v.push_back(h); }
+    } cache;
+    explicit GuestView(const Guest& g)
+        : tree(g.tree), found(g.found), method(g.method), dirs(g.root.get()) {}
+    /// Adds what this view did to `g`.
+    void merge_into(Guest& g) const;
 };
 
 /// Shares the members (indexes into `cands`, all with one group key, reference guests first).
 /// Per-file failures go into the guests' reports; nothing here fails the run.
-void share_group(std::vector<Guest>& guests, std::vector<Cand>& cands,
+void share_group(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                  const std::vector<size_t>& members, const Options& opt);
 
 }  // namespace vs::unify
