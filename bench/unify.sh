@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Unification on btrfs: 10 trees of the Debian 12 minbase fixture on a loop btrfs, shared by
-# vhashify and by its peers (jdupes -rB, jdupes -L, rdfind -makehardlinks, duperemove -rd), each
-# on a fresh filesystem; space left (df after sync) and time, as ratios, in one run. Then the
-# speed-up of a vhashify rerun over the unchanged trees (the hash cache).
+# Unification, side by side in one run (ratios are the figures to compare; the machine is shared):
+#  1. btrfs: 10 trees of the Debian 12 minbase fixture shared by vhashify and by its peers
+#     (jdupes -rB, jdupes -L, rdfind -makehardlinks, duperemove -rd), each on a fresh
+#     filesystem; space left (df after sync) and time (the command plus a sync of the
+#     filesystem, which vhashify does itself to measure what it freed). Then the speed-up of a
+#     vhashify rerun over the unchanged trees (the hash cache).
+#  2. ext4: the same trees, vhashify --hardlink against rdfind -makehardlinks and jdupes -L.
+#  3. btrfs and XFS (reflink=1): one guest built from the fixture and TREES-1 `build -m clone`
+#     of it: space against one guest, before any hashify, and what a hashify then changes.
 #
 # Usage: bench/unify.sh [TREES]   (default 10; VS_BIN=<build>/bin picks the build)
 # Needs root; apt-get installs the peers. Everything lives under a temporary dir and is removed
@@ -30,20 +35,29 @@ loop=$(losetup -f --show "$work/fs.img")
 prefix=$work/prefix
 mkdir -p "$work/mnt"
 
-used_mib() {
-  sync
-  btrfs filesystem sync "$work/mnt" >/dev/null
-  df -B1M --output=used "$work/mnt" | tail -1 | tr -d ' '
+used_kib() {
+  sync -f "$work/mnt"
+  df -B1K --output=used "$work/mnt" | tail -1 | tr -d ' '
 }
 
-# fresh: a new btrfs holding the trees as plain directories (hard links work between them),
-# each also a guest of a throwaway config tree (for vhashify); prints MiB used.
-fresh() {
+# mkfs_mount TYPE: a fresh TYPE filesystem on the loop device at $work/mnt, and an empty prefix.
+fstype=btrfs
+mkfs_mount() {
   mountpoint -q "$work/mnt" && umount "$work/mnt"
-  mkfs.btrfs -q -f "$loop" >/dev/null
+  case $1 in
+    btrfs) mkfs.btrfs -q -f "$loop" >/dev/null ;;
+    xfs) mkfs.xfs -q -f -m reflink=1 "$loop" ;;
+    ext4) mkfs.ext4 -q -F "$loop" ;;
+  esac
   mount "$loop" "$work/mnt"
   rm -rf "$prefix"
   mkdir -p "$prefix/etc/vservers/.defaults/apps/vunify" "$prefix/var/lib"
+}
+
+# fresh: a new $fstype filesystem holding the trees as plain directories (hard links work
+# between them), each also a guest of a throwaway config tree (for vhashify); prints KiB used.
+fresh() {
+  mkfs_mount "$fstype"
   [[ -z $open_all ]] || echo '+/*' >"$prefix/etc/vservers/.defaults/apps/vunify/exclude"
   ln -s "$work/mnt" "$prefix/var/lib/vservers"
   local i
@@ -52,27 +66,45 @@ fresh() {
     tar --numeric-owner --xattrs --xattrs-include='*' -I zstd -xf "$fixture" -C "$work/mnt/g$i"
     echo $((40000 + i)) >"$prefix/etc/vservers/g$i/context"
   done
-  used_mib
+  used_kib
 }
 
 declare -A left secs
 open_all=
 timed() {  # name command...
   local name=$1; shift
-  local before t0 t1
-  before=$(fresh)
-  base=$before
+  local t0 t1
+  base=$(fresh)
   t0=$(date +%s.%N)
   "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+  sync -f "$work/mnt"
   t1=$(date +%s.%N)
-  left[$name]=$(used_mib)
+  left[$name]=$(used_kib)
   secs[$name]=$(echo "$t1 - $t0" | bc)
+}
+
+# table REF NAME...: MiB left, x one tree, seconds and time against REF.
+table() {
+  local ref=$1; shift
+  local one=$(echo "scale=3; $base / $trees" | bc)
+  echo
+  echo "$fstype: $trees trees, $((base / 1024)) MiB before (one tree $(echo "$one / 1024" | bc) MiB)"
+  echo
+  echo "| tool | MiB left | x one tree | seconds | time / $ref |"
+  echo "|---|---|---|---|---|"
+  for n in "$@"; do
+    printf '| %s | %s | %.2f | %.1f | %.2f |\n' "$n" "$((${left[$n]} / 1024))" \
+      "$(echo "${left[$n]} / $one" | bc -l)" "${secs[$n]}" \
+      "$(echo "${secs[$n]} / ${secs[$ref]}" | bc -l)"
+  done
 }
 
 export VSERVER_PREFIX=$prefix
 g=$(for ((i = 1; i <= trees; i++)); do echo -n "g$i "; done)
-# vhashify's default rules keep /etc, /var, /home, /root private; "all" opens every top-level
-# directory (the peers see everything), dpkg conffiles stay private either way.
+
+# 1. btrfs. vhashify's default rules keep /etc, /var, /home, /root private; "all" opens every
+# top-level directory (the peers see everything), dpkg conffiles stay private either way.
+fstype=btrfs
 timed vhashify vhashify --json $g
 rerun_t0=$(date +%s.%N); vhashify --json $g >"$work/rerun.out"; rerun_t1=$(date +%s.%N)
 rerun=$(echo "$rerun_t1 - $rerun_t0" | bc)
@@ -83,18 +115,37 @@ timed "jdupes -rB" jdupes -q -rB "$work/mnt"
 timed "jdupes -L" jdupes -q -rL "$work/mnt"
 timed "rdfind -makehardlinks" rdfind -outputname "$work/rdfind.txt" -makehardlinks true "$work/mnt"
 timed "duperemove -rd -b 4k" duperemove -q -rd -b 4k "$work/mnt"
-
-one=$(echo "scale=1; $base / $trees" | bc)
-echo
-echo "$trees trees, $base MiB before (one tree $one MiB)"
-echo
-echo "| tool | MiB left | x one tree | seconds | time vs vhashify-all |"
-echo "|---|---|---|---|---|"
-for n in vhashify vhashify-all "jdupes -rB" "jdupes -L" "rdfind -makehardlinks" \
-         "duperemove -rd -b 4k"; do
-  printf '| %s | %s | %.2f | %.1f | %.2f |\n' "$n" "${left[$n]}" \
-    "$(echo "${left[$n]} / $one" | bc -l)" "${secs[$n]}" \
-    "$(echo "${secs[$n]} / ${secs[vhashify-all]}" | bc -l)"
-done
+table vhashify-all vhashify vhashify-all "jdupes -rB" "jdupes -L" "rdfind -makehardlinks" \
+  "duperemove -rd -b 4k"
 printf '\nvhashify rerun over unchanged trees: %.2f s, %.1fx faster than the first run (%.1f s)\n' \
   "$rerun" "$(echo "${secs[vhashify]} / $rerun" | bc -l)" "${secs[vhashify]}"
+
+# 2. ext4: hard links.
+fstype=ext4
+open_all=1
+timed "vhashify-all --hardlink" vhashify --hardlink --json $g
+open_all=
+timed "rdfind -makehardlinks " rdfind -outputname "$work/rdfind.txt" -makehardlinks true "$work/mnt"
+timed "jdupes -L " jdupes -q -rL "$work/mnt"
+table "vhashify-all --hardlink" "vhashify-all --hardlink" "rdfind -makehardlinks " "jdupes -L "
+
+# 3. Guests cloned from a reference guest, before and after a hashify.
+echo
+echo "| filesystem | one guest MiB | $trees guests MiB | x one guest | hashify after: files shared, MiB freed |"
+echo "|---|---|---|---|---|"
+for t in btrfs xfs; do
+  mkfs_mount "$t"
+  u0=$(used_kib)
+  vserver --silent g1 build -m template --rootdir "$work/mnt/guests" -- -t "$fixture"
+  u1=$(used_kib)
+  for ((i = 2; i <= trees; i++)); do
+    vserver --silent "g$i" build -m clone --rootdir "$work/mnt/guests" -- --source g1
+  done
+  un=$(used_kib)
+  vhashify --json $g >"$work/clone.json"
+  uh=$(used_kib)
+  printf '| %s | %d | %d | %.3f | %s, %d |\n' "$t" $(((u1 - u0) / 1024)) $(((un - u0) / 1024)) \
+    "$(echo "($un - $u0) / ($u1 - $u0)" | bc -l)" "$(jq .shared_files "$work/clone.json")" \
+    $(((un - uh) / 1024))
+  for ((i = 1; i <= trees; i++)); do vserver --silent "g$i" delete --force >/dev/null; done
+done

@@ -42,7 +42,13 @@ struct Frame {
 
 Result<std::vector<std::string>> read_names(int fd, const std::string& path) {
     // fdopendir takes the fd it is given; a fresh one keeps the frame's own fd for *at calls.
-    int dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    // O_NOATIME: reading a directory would otherwise update its atime (relatime does when the
+    // atime is not newer than the mtime, as tar leaves them), and on btrfs that rewrites the
+    // inode's metadata blocks, unsharing those a snapshot shares: a walk that only measures or
+    // reads must not cost disk space. It needs ownership or CAP_FOWNER (open(2)); without
+    // either the directory is read as usual.
+    int dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
+    if (dup < 0 && errno == EPERM) dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dup < 0) return errno_error(fmt::format("open \"{}\"", path));
     DIR* d = ::fdopendir(dup);
     if (!d) {

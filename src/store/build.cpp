@@ -22,6 +22,7 @@
 #include "config/vserver/tree.hpp"
 #include "fs/remove.hpp"
 #include "fs/resolve.hpp"
+#include "store/btrfs.hpp"
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
 #include "store/guest_root.hpp"
@@ -123,12 +124,34 @@ public:
     /// killed build's root is recognised and removed (leftovers.hpp).
     Status stage_root() {
         const bool root_parent_existed = sys::exists(parent_of(root));
-        kind_ = VS_TRY(create_root(root_stage_));
+        if (VS_TRY(snapshot_source()))
+            kind_ = RootKind::BtrfsSubvolume;
+        else
+            kind_ = VS_TRY(create_root(root_stage_));
         undo_.add([stage = root_stage_, parent = parent_of(root), root_parent_existed] {
             warn_if(remove_root(stage, RootMounts::DetachPseudo), "build: clean up");
             if (!root_parent_existed) ::rmdir(parent.c_str());
         });
         return mark_building(root_stage_).wrap("build");
+    }
+
+    /// build -m clone of a btrfs subvolume into the same btrfs: a snapshot, which shares every
+    /// extent and metadata block with the source (a reflink copy shares the data only: inline
+    /// files, inodes and directories are written again). False: no snapshot possible here (not
+    /// btrfs, a source that is no subvolume, another filesystem), copy instead.
+    Result<bool> snapshot_source() {
+        if (req_.method != Method::Clone) return false;
+        const std::string& src = req_.copy_args.source;
+        if (!btrfs::is_subvolume(src).value_or(false)) return false;
+        const std::string parent = parent_of(root_stage_);
+        VS_TRY(sys::mkdir_p(parent, 0700));
+        auto pfd = VS_TRY(sys::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!VS_TRY(btrfs::is_btrfs(pfd.get()))) return false;
+        auto r = btrfs::snapshot_subvolume(src, root_stage_, false);
+        if (!r && r.error().code == EXDEV) return false;
+        VS_TRY(std::move(r).wrap("build -m clone"));
+        snapshot_ = true;
+        return true;
     }
 
     /// The method's work: the only phase that takes long.
@@ -146,6 +169,7 @@ public:
                                        s_.init.style == spec::InitStyle::Sysv)
                     .wrap("build -m debootstrap");
             case Method::Clone:
+                if (snapshot_) return ok();
                 return clone_tree(req_.copy_args.source, root_stage_).wrap("build -m clone");
             case Method::Rsync:
                 return rsync_tree(req_.copy_args.source, root_stage_, req_.copy_args.rsync_opts)
@@ -235,6 +259,7 @@ private:
     const std::string cfg_, root_stage_;
     bool cfg_exists_ = false, root_exists_ = false;
     RootKind kind_ = RootKind::Directory;
+    bool snapshot_ = false;  ///< the root is a btrfs snapshot of the clone's source
     std::string old_root_;
     Rollback undo_;
     // Destroyed first: an uncommitted staged config goes, then undo_ rolls the root back; the

@@ -42,10 +42,16 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
         }
     }
     if (hit && g.method == Method::Dedupe) {
+        g.cache.put(*hit);
+        if (hit->leader_dev == kInlineLeader && hit->leader_ino == kInlineLeader) {
+            ++g.rep.inline_files;
+            ++g.rep.cached;
+            p.add(1, 0);
+            return false;
+        }
         c.hash = hit->hash;
         c.leader_dev = hit->leader_dev;
         c.leader_ino = hit->leader_ino;
-        g.cache.put(*hit);
         ++g.rep.cached;
         p.add(1, 0);
         return true;

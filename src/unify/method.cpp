@@ -72,6 +72,49 @@ Result<bool> dedupe(int src, int dst, uint64_t size, const std::string& what) {
     return true;
 }
 
+Result<Extents> extents_of(int fd, const std::string& what, size_t max) {
+    constexpr unsigned kBatch = 32;
+    auto buf = std::make_unique<char[]>(sizeof(fiemap) + kBatch * sizeof(fiemap_extent));
+    auto* fm = reinterpret_cast<fiemap*>(buf.get());
+    constexpr uint32_t kNotPlaced = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+                                    FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_NOT_ALIGNED |
+                                    FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_UNWRITTEN;
+    Extents out;
+    uint64_t start = 0;
+    for (;;) {
+        *fm = {};
+        fm->fm_start = start;
+        fm->fm_length = FIEMAP_MAX_OFFSET - start;
+        fm->fm_extent_count = kBatch;
+        if (::ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+            if (errno == EOPNOTSUPP) {
+                out.placed = false;
+                return out;
+            }
+            return errno_error(fmt::format("FIEMAP \"{}\"", what));
+        }
+        if (fm->fm_mapped_extents == 0) return out;
+        for (unsigned i = 0; i < fm->fm_mapped_extents; ++i) {
+            const auto& e = fm->fm_extents[i];
+            if (e.fe_flags & (FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL))
+                out.inline_data = true;
+            if (e.fe_flags & kNotPlaced) out.placed = false;
+            out.list.push_back({e.fe_logical, e.fe_physical, e.fe_length});
+            if (e.fe_flags & FIEMAP_EXTENT_LAST) return out;
+            start = e.fe_logical + e.fe_length;
+        }
+        if (out.list.size() >= max) {
+            out.placed = false;
+            return out;
+        }
+    }
+}
+
+bool same_extents(const Extents& a, const Extents& b) {
+    return a.placed && b.placed && !a.inline_data && !b.inline_data && !a.list.empty() &&
+           a.list == b.list;
+}
+
 Result<bool> has_shared_extents(int fd, const std::string& what) {
     constexpr unsigned kExtents = 64;
     auto buf = std::make_unique<char[]>(sizeof(fiemap) + kExtents * sizeof(fiemap_extent));

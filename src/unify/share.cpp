@@ -7,6 +7,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "base/fault.hpp"
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
@@ -75,9 +77,46 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
         uint64_t dev, ino;
         UniqueFd fd;
         bool failed = false;
+        Extents ext;
     };
+    auto extents = [](int fd, Ref& r) {
+        auto e = extents_of(fd, r.what);
+        if (e) return std::move(*e);
+        note(r.g, e.error());
+        Extents none;
+        none.placed = false;
+        return none;
+    };
+    // Files that share their extents with another member already (snapshots of one guest, reflink
+    // copies: the same places at the same offsets) are left as they are: deduplicating one of
+    // them against another place would rewrite its metadata (unsharing the tree blocks a
+    // snapshot shares) and free nothing until every copy had moved. So a first pass reads each
+    // member's extents (FIEMAP, no data read), unless the cache says all but one are done.
+    struct Seen {
+        Extents ext;
+        UniqueFd fd;
+        bool ok = false;
+    };
+    std::vector<Seen> seen(members.size());
+    std::map<std::vector<Extents::One>, size_t> places;
+    size_t fresh = 0;
+    for (size_t ci : members) fresh += cands[ci].leader_dev == 0;
+    if (!opt.dry_run && fresh > 1)
+        for (size_t i = 0; i < members.size(); ++i) {
+            if (cands[members[i]].leader_dev != 0) continue;
+            Ref r = ref(guests, cands, members[i]);
+            auto fd = reopen(r, O_RDONLY);
+            if (!fd || !*fd) continue;  // reported again below, when it is reopened
+            seen[i].ext = extents(fd->get(), r);
+            seen[i].ok = true;
+            if (seen[i].ext.placed && !seen[i].ext.inline_data && !seen[i].ext.list.empty())
+                ++places[seen[i].ext.list];
+            // Kept open for the second pass, within a bound on open files per worker.
+            if (members.size() <= 64) seen[i].fd = std::move(*fd);
+        }
     std::vector<Leader> leaders;
-    for (size_t ci : members) {
+    for (size_t mi = 0; mi < members.size(); ++mi) {
+        const size_t ci = members[mi];
         const Cand& c = cands[ci];
         Ref r = ref(guests, cands, ci);
         const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
@@ -98,12 +137,28 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             r.g.rep.shared_bytes += size;
             continue;
         }
-        auto fd = reopen(r, O_RDONLY);
+        Result<UniqueFd> fd =
+            seen[mi].fd ? Result<UniqueFd>(std::move(seen[mi].fd)) : reopen(r, O_RDONLY);
         if (!fd) {
             note(r.g, fd.error());
             continue;
         }
         if (!*fd) continue;
+        Extents ext = seen[mi].ok ? std::move(seen[mi].ext) : extents(fd->get(), r);
+        if (ext.inline_data) {
+            // btrfs keeps the data in the inode's metadata: a dedupe would copy it, not share.
+            ++r.g.rep.inline_files;
+            if (auto now = fstatx(fd->get(), r.what))
+                r.g.cache.put({key_of(*now), c.hash, kInlineLeader, kInlineLeader});
+            continue;
+        }
+        if (auto pl = places.find(ext.list);
+            ext.placed && pl != places.end() && pl->second > 1 && !leaders.empty()) {
+            ++r.g.rep.already_shared;
+            if (auto now = fstatx(fd->get(), r.what))
+                r.g.cache.put({key_of(*now), c.hash, leaders[0].dev, leaders[0].ino});
+            continue;
+        }
         bool placed = false;
         for (auto& l : leaders) {
             if (l.failed) continue;
@@ -116,6 +171,16 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
                     continue;
                 }
                 l.fd = std::move(*lfd);
+                l.ext = extents(l.fd.get(), lr);
+            }
+            if (same_extents(l.ext, ext)) {
+                // Shared already (a snapshot, a reflink copy): a dedupe would only rewrite the
+                // file's metadata, unsharing what a snapshot shares.
+                placed = true;
+                ++r.g.rep.already_shared;
+                if (auto now = fstatx(fd->get(), r.what))
+                    r.g.cache.put({key_of(*now), c.hash, l.dev, l.ino});
+                break;
             }
             auto d = dedupe(l.fd.get(), fd->get(), size, r.what);
             if (!d && d.error().code == EXDEV) continue;  // another filesystem: next leader
@@ -335,6 +400,7 @@ void GuestView::merge_into(Guest& g) const {
     g.rep.shared_files += rep.shared_files;
     g.rep.shared_bytes += rep.shared_bytes;
     g.rep.already_shared += rep.already_shared;
+    g.rep.inline_files += rep.inline_files;
     g.rep.changed.insert(g.rep.changed.end(), rep.changed.begin(), rep.changed.end());
     g.rep.errors.insert(g.rep.errors.end(), rep.errors.begin(), rep.errors.end());
     for (const auto& h : cache.v) g.cache.put(h);

@@ -20,6 +20,9 @@ struct Cand {
     uint64_t leader_dev = 0, leader_ino = 0;  ///< from the cache: deduplicated against that
 };
 
+/// The cache's leader for a file btrfs keeps inline (share_dedupe): nothing to share.
+inline constexpr uint64_t kInlineLeader = ~0ull;
+
 /// One sharing worker's view of a guest: the run's tree and files (read only), its own
 /// directory fds, and what it changed, merged into the Guest when the workers are done
 /// (workers share different groups, so they never touch one file).
@@ -27,7 +30,7 @@ struct GuestView {
     const GuestTree& tree;
     const std::vector<Found>& found;
     Method method;
-    GuestReport rep;  ///< shared_files, shared_bytes, already_shared, changed, errors
+    GuestReport rep;  ///< shared_files, shared_bytes, already_shared, inline_files, changed, errors
     Dirs dirs;
     struct Puts {
         std::vector<CachedHash> v;

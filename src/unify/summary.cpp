@@ -35,7 +35,8 @@ std::string summary_json(const Summary& s) {
                          {"conffiles", g.conffiles},
                          {"small", g.small},
                          {"not_regular", g.special},
-                         {"hard_linked", g.hardlinked}}},
+                         {"hard_linked", g.hardlinked},
+                         {"inline", g.inline_files}}},
                        {"changed", g.changed},
                        {"errors", g.errors}});
     }

@@ -40,6 +40,7 @@ struct GuestReport {
     uint64_t shared_files = 0, shared_bytes = 0, already_shared = 0;
     uint64_t resealed = 0;  ///< shared inodes a killed run left without the immutable flag
     uint64_t excluded = 0, conffiles = 0, small = 0, special = 0, hardlinked = 0;
+    uint64_t inline_files = 0;  ///< btrfs keeps their data in its metadata: no extent to share
     std::vector<std::string> changed;  ///< skipped: changed while hashed or linked
     std::vector<std::string> errors;   ///< per-file failures (the run goes on)
 };

@@ -329,6 +329,50 @@ reflink_case() {
   [[ $output == *"apps/vunify/exclude:2"*"+etc/x"* ]]
 }
 
+# clone_case TYPE: a guest and two `build -m clone` of it share their data from the start; a
+# hashify afterwards finds them sharing and changes nothing.
+clone_case() {
+  mkfs_loop "$1"
+  skel c1
+  local r g before
+  r=$(root c1)
+  # A file with two names (perl has two in Debian) and a small one btrfs keeps inline.
+  ln "$r/usr/share/t/f6" "$r/usr/share/t/f6.link"
+  head -c 1000 /dev/urandom >"$r/usr/share/t/small"
+  for g in c2 c3; do
+    run vs "$g" build -m clone --rootdir "$MNT/guests" -- --source c1
+    [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+    VS_GUESTS+=("$g")
+    shares_extents "$(root "$g")/usr/share/t/f6"
+  done
+  if [[ $1 == btrfs ]]; then
+    # A snapshot of c1's subvolume (a new subvolume would have no parent).
+    btrfs subvolume show "$(root c2)" | grep -Eq 'Parent UUID:[[:space:]]+[0-9a-f]{8}-'
+  fi
+  sync -f "$MNT"
+  before=$(df -B1 --output=used "$MNT" | tail -1)
+  run vhashify --json c1 c2 c3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .shared_files) == 0 ]]
+  (( $(json '[.guests[].already_shared] | add') >= 14 ))
+  sync -f "$MNT"
+  # Nothing rewritten: no more than a transaction's own blocks (btrfs writes a few on commit).
+  (( $(df -B1 --output=used "$MNT" | tail -1) - before <= 1048576 ))
+  # A second name whose every name is in the guest is shared once, a small inline one never.
+  [[ $(json '.guests[0].skipped.hard_linked') == 1 ]]
+  if [[ $1 == btrfs ]]; then
+    [[ $(json '.guests[1].skipped.inline') -ge 1 ]]
+  fi
+}
+
+@test "btrfs: build -m clone is a snapshot sharing everything; a hashify afterwards changes nothing" {
+  clone_case btrfs
+}
+
+@test "XFS reflink=1: build -m clone shares the data; a hashify afterwards changes nothing" {
+  clone_case xfs
+}
+
 # deb DIR VERSION: a package vs-unify-test with a 300 kB data file (same bytes in every build of
 # that version) and a small text file.
 deb() {
