@@ -321,6 +321,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "user change without CAP_SETUID/CAP_SETGID (run and exec --user); the sets are the spec's" {
+    no_cgroup
     b=$(make_bundle u2 /bin/sh -c 'id; grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status')
     # No CAP_SETUID, CAP_SETGID; CAP_KILL also ambient (a non-root execve keeps only that).
     jq '.process.capabilities |= map_values(map(select(. != "CAP_SETUID" and . != "CAP_SETGID")))
@@ -354,6 +355,7 @@ teardown() { vsrun_teardown; }
 }
 
 @test "exec sets exactly additionalGids: the caller's supplementary groups stay out" {
+    no_cgroup
     b=$(make_bundle g2)
     vsrun run -d -b "$b" g2
     show='grep ^Groups: /proc/self/status'
@@ -607,6 +609,7 @@ PY
 }
 
 @test "LSM labels the kernel does not run: create and exec refuse them, nothing is left" {
+    no_cgroup
     lsm_runs() {
         grep -qw "$1" /sys/kernel/security/lsm 2>/dev/null && return 0
         case $1 in
