@@ -104,6 +104,17 @@ GuestStage::~GuestStage() {
     if (made_parent_) ::rmdir(parent_.c_str());
 }
 
+Status GuestStage::sync() const {
+    // O_NOFOLLOW | O_DIRECTORY: the stage is ours, but a swapped-in link is not followed.
+    auto fd = VS_TRY(sys::open(stage_, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    VS_TRY(fault_point("transfer:syncfs"));
+    // syncfs(2) reports writeback errors (EIO, ENOSPC) of the file system since the fd was
+    // opened only from Linux 5.8 on; it writes back every dirty page of that file system, so
+    // one call covers the whole tree, however many files it has.
+    if (::syncfs(fd.get()) < 0) return errno_error(fmt::format("syncfs \"{}\"", stage_));
+    return ok();
+}
+
 Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
                           NewGuestResult* made) {
     VS_TRY(store::mark_building(stage_));
@@ -125,6 +136,9 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
             log::warn("undo: rename \"{}\" back: {}", s.root, std::strerror(errno));
         if (cache_made) ::rmdir(s.cache_dir.c_str());
     };
+    // The rename itself must reach the disk before the config names the root (rename(2),
+    // fsync(2) NOTES).
+    if (auto d = sys::open(parent_, O_RDONLY | O_DIRECTORY | O_CLOEXEC); d) ::fsync(d->get());
     if (auto f = fault_point("transfer:between-renames"); !f) {
         undo();
         return f;

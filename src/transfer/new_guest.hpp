@@ -56,6 +56,11 @@ public:
     /// snapshot or a clone makes it).
     const std::string& root() const { return stage_; }
 
+    /// Writes the staged root's data and metadata to disk (syncfs(2) on an fd of it): called
+    /// before commit() or exchange() where the copy must survive a crash once registered (a
+    /// restore; a received copy, whose source may be deleted next). Errors carry the path.
+    Status sync() const;
+
     /// Marks the root as the guest's, mode 0755; stages the config dir (NewConfig: every key
     /// through the registry, loaded back); renames the root in, then the config dir. A failure
     /// undoes the root's rename: no half-made guest is left registered. Committed, the guest's

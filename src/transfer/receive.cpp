@@ -181,6 +181,11 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                 ch.fail(h.error());
                 continue;
             }
+            // Written before registered: the source may be marked migrated or deleted next.
+            if (auto c = stage.sync(); !c) {
+                ch.fail(c.error());
+                continue;
+            }
             if (auto c = stage.commit(paths, p->first); !c) {
                 ch.fail(c.error());
                 continue;
@@ -199,6 +204,10 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
             }
             if (auto h = host_names(old->spec); !h) {
                 ch.fail(h.error());
+                continue;
+            }
+            if (auto w = stage.sync(); !w) {
+                ch.fail(w.error());
                 continue;
             }
             auto c = stage.exchange(name, basis);

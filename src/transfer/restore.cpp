@@ -270,6 +270,9 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     hooks.progress = [&](uint64_t at) { progress.set(at); };
     VS_TRY(store::extract_archive_with(file, stage.root(), hooks).wrap("restore {}", res.name));
     progress.finish();
+    // Registered only once written: a crash after the commit must not leave a guest whose
+    // files are empty or missing.
+    VS_TRY(stage.sync().wrap("restore {}", res.name));
     VS_TRY(stage.commit(paths, s, &res).wrap("restore {}", res.name));
     res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;

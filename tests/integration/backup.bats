@@ -126,6 +126,14 @@ round_trip() {
   [[ $status -eq 0 ]]
   [[ "$(sha256sum < "$WORK/b1.tar.gz")" != "$sum" ]]
   tar -xzOf "$WORK/b1.tar.gz" root/etc/motd | grep -qx changed
+  # restore writes the tree to disk (syncfs) before it registers the guest: when that fails,
+  # no guest and no stage are left.
+  run env VSERVER_FAULT=transfer:syncfs:fail "$VS" restore "$WORK/b1.tar.gz" r1
+  [[ $status -ne 0 && $output == *"restore r1"*"injected fault at transfer:syncfs"* ]] ||
+    { echo "$output"; return 1; }
+  [[ ! -e $(guest_cfg r1) && ! -e $(guest_root r1) ]]
+  [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
+  [[ -z "$(ls -a "$VSERVER_PREFIX/etc/vservers" | grep '^\.r1')" ]]
 }
 
 @test "backup and restore refuse bad input with one line" {
