@@ -30,10 +30,10 @@ constexpr const char* kUsageText =
     "                         (ADDR NAME.DOMAIN NAME, ADDR its first address)\n"
     "  -r, --vsroot DIR       the copy's root is DIR/NAME (default: the roots dir)\n"
     "  --refresh              update the copy made before on HOST: only what changed moves\n"
-    "  -s, --stopstart, --migrate\n"
-    "                         move the guest to HOST (copied while it runs, stopped, started\n"
+    "  --migrate              move the guest to HOST (copied while it runs, stopped, started\n"
     "                         there; addresses move with it); the source stays, stopped and\n"
-    "                         marked \"migrated\"\n"
+    "                         marked \"migrated\"; a stopped guest arrives stopped\n"
+    "  -s, --stopstart        --migrate, and a stopped guest is started on HOST too\n"
     "  --delete-source        with --migrate: delete the source once the copy runs on HOST\n"
     "  --ssh CMD              the ssh command (default \"ssh\"; e.g. \"ssh -p 2222 -i KEY\")\n"
     "  --remote-vserver PATH  vserver on HOST (default \"vserver\")\n"
@@ -163,6 +163,7 @@ int run_remote(const std::string& src, const std::string& dest, const TransferAr
     opt.refresh = has("--refresh");
     opt.migrate = has("--migrate") || has("-s") || has("--stopstart");
     opt.delete_source = has("--delete-source");
+    opt.start_stopped = has("-s") || has("--stopstart");
     opt.progress = !t.quiet && !t.json;
     if (opt.refresh && !opt.rootdir.empty()) {
         log::error(

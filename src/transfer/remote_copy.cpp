@@ -274,13 +274,23 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         res.context = c.value("context", 0u);
         res.root = c.value("root", "");
         res.config_dir = c.value("config_dir", "");
+        if (opt.migrate && opt.start_stopped) {
+            // A failed start there removes the copy there; the source stays as it was.
+            VS_TRY(session.send("start"));
+            VS_TRY(answer(session, res.host, "start").wrap("copy {}: start on {}", src, res.host));
+            res.started = true;
+        }
     }
-    // "done": a migration's far side keeps what it started only once the source knows it runs.
-    if (auto d = session.send("done"); d) {
-        if (auto a = answer(session, res.host, "done"); !a && running)
-            return restart(a.error().wrap(fmt::format("copy {}", src)));
-    } else if (running) {
-        return restart(d.error().wrap(fmt::format("copy {}", src)));
+    // "done": a migration's far side keeps what it committed only once the source knows it did
+    // (receive removes it otherwise), so the source is marked only after the answer.
+    auto done = [&]() -> Status {
+        VS_TRY(session.send("done"));
+        VS_TRY(answer(session, res.host, "done"));
+        return ok();
+    };
+    if (auto d = done(); !d && opt.migrate) {
+        auto e = d.error().wrap(fmt::format("copy {}", src));
+        return running ? restart(e) : e;
     }
     if (int code = VS_TRY(session.finish()); code != 0)
         log::warn("copy {}: the session with {} ended with exit code {}", src, res.host, code);

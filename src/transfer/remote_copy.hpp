@@ -22,6 +22,9 @@ struct RemoteCopyOptions {
     bool refresh = false;  ///< update the far side's copy made before: only changes move
     bool migrate = false;  ///< move the guest: while it runs, then stopped, then started there
     bool delete_source = false;  ///< --migrate: delete the source once the copy runs there
+    /// util-vserver's -s/--stopstart: a migration that starts the copy on the far host even
+    /// when the source was stopped ("stop the source, copy, start it there").
+    bool start_stopped = false;
     bool progress = true;
     bool verbose = false;  ///< -v: rsync names each file it sends (on stderr), steps are said
     std::string rootdir;   ///< -r/--vsroot: the copy's root is DIR/NAME on the far host
@@ -56,7 +59,8 @@ struct RemoteCopyResult {
 /// Copies guest `src` to the far host. Without --migrate the source must be stopped and stays
 /// locked meanwhile. With it, a running source is copied live (repeated while the changes
 /// shrink), stopped, copied a last time (with --checksum: see docs/transfer.md), then started
-/// on the far side; a failure before that start restarts the source. Nothing is left on the far
+/// on the far side; a failure before that start restarts the source. A stopped source is
+/// copied once and started there only with `start_stopped`. Nothing is left on the far
 /// side by a failure (the receive session removes what it staged when it ends early).
 Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::string& src,
                                      const RemoteCopyOptions& opt, const MigrateHooks& hooks);

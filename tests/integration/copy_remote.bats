@@ -298,8 +298,27 @@ PY
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   R_GUESTS+=(moved)
   [[ $output == *'"source_deleted":true'* && $output == *'"downtime_s":null'* ]]
+  [[ $output == *'"started":false'* ]]
   grep -rqx 192.0.2.41 "$(far_cfg moved)/interfaces"
   [[ ! -e $(guest_cfg src) && ! -e $(guest_root src) ]]
+  run far "$VS_BIN/vserver moved running"
+  [[ $status -ne 0 ]]
+  # util-vserver's -s (stop, copy, start there) starts a stopped guest on the far host; the
+  # source stays, stopped and marked.
+  make_guest s2
+  VS_GUESTS+=(s2)
+  run vcopy -s s2 127.0.0.1: --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(s2)
+  [[ $output == *'"started":true'* && $output == *'"source_marked":true'* ]] ||
+      { echo "$output"; return 1; }
+  run far "$VS_BIN/vserver s2 running"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  run vs s2 running
+  [[ $status -ne 0 ]]
+  [[ "$(cat "$(guest_cfg s2)/apps/init/mark")" == migrated ]]
+  far "$VS_BIN/vserver s2 stop"
+  far_clean
 }
 
 @test "remote copy refusals: unreachable host, name taken there, running source; nothing made" {
