@@ -1,10 +1,12 @@
-// Compressor: chunks compressed by workers (libarchive raw format + filter into memory) and
-// written in order by a writer thread.
+// Compressor: chunks compressed by workers (zstd and zlib directly, each worker reusing its
+// context; xz through libarchive's raw format) and written in order by a writer thread.
 #include "transfer/compressor.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -29,6 +31,19 @@ la_ssize_t append_out(archive*, void* out, const void* buf, size_t len) {
 
 }  // namespace
 
+// One worker's compression context, made once and reset per chunk: a zstd context or a deflate
+// stream costs allocations of a few MiB (and their page faults) that one chunk per context
+// would pay again and again.
+struct Compressor::Codec {
+    ZSTD_CCtx* zstd = nullptr;
+    z_stream gz{};
+    bool gz_ready = false;
+    ~Codec() {
+        if (zstd) ZSTD_freeCCtx(zstd);
+        if (gz_ready) deflateEnd(&gz);
+    }
+};
+
 Result<std::unique_ptr<Compressor>> Compressor::start(int fd, Compression c,
                                                       const std::string& what) {
     if (c == Compression::None) return make_error(EINVAL, "internal: no compression for {}", what);
@@ -44,8 +59,12 @@ Result<std::unique_ptr<Compressor>> Compressor::start(int fd, Compression c,
     z->chunk_size_ = c == Compression::Xz ? (16u << 20) : (4u << 20);
     z->max_in_flight_ = 2 * n;
     z->filling_.reserve(z->chunk_size_);
-    // A first chunk compressed here: a filter libarchive cannot set up fails now, not later.
-    VS_TRY(z->compress({}));
+    // A first chunk compressed here: a codec that cannot be set up fails now, not later.
+    {
+        Codec probe;
+        std::vector<char> out;
+        VS_TRY(z->compress({}, out, probe));
+    }
     for (unsigned i = 0; i < n; ++i) z->workers_.emplace_back([p = z.get()] { p->work(); });
     z->writer_ = std::thread([p = z.get()] { p->write_out(); });
     return z;
@@ -71,29 +90,50 @@ void Compressor::fail_locked(int code, std::string msg) {
 
 Status Compressor::error_locked() const { return make_error(err_code_, "{}", err_); }
 
-Result<std::vector<char>> Compressor::compress(const std::vector<char>& in) const {
-    std::vector<char> out;
+Status Compressor::compress(const std::vector<char>& in, std::vector<char>& out,
+                            Codec& codec) const {
+    out.clear();
+    if (comp_ == Compression::Zstd) {
+        if (!codec.zstd) {
+            codec.zstd = ZSTD_createCCtx();
+            if (!codec.zstd) return make_error(ENOMEM, "compress \"{}\": no zstd context", what_);
+            // Level 3, zstd's and tar --zstd's default: bench/ compares at equal compression.
+            ZSTD_CCtx_setParameter(codec.zstd, ZSTD_c_compressionLevel, 3);
+        }
+        out.resize(ZSTD_compressBound(in.size()));
+        const size_t n = ZSTD_compress2(codec.zstd, out.data(), out.size(), in.data(), in.size());
+        if (ZSTD_isError(n))
+            return make_error(EIO, "compress \"{}\": {}", what_, ZSTD_getErrorName(n));
+        out.resize(n);
+        return ok();
+    }
+    if (comp_ == Compression::Gzip) {
+        if (!codec.gz_ready) {
+            // windowBits 15 + 16: a gzip member (RFC 1952) rather than a zlib stream; level 6,
+            // gzip's and GNU tar's.
+            if (deflateInit2(&codec.gz, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                return make_error(ENOMEM, "compress \"{}\": no deflate stream", what_);
+            codec.gz_ready = true;
+        } else if (deflateReset(&codec.gz) != Z_OK) {
+            return make_error(EIO, "compress \"{}\": deflateReset failed", what_);
+        }
+        out.resize(deflateBound(&codec.gz, uLong(in.size())));
+        codec.gz.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        codec.gz.avail_in = uInt(in.size());
+        codec.gz.next_out = reinterpret_cast<Bytef*>(out.data());
+        codec.gz.avail_out = uInt(out.size());
+        if (deflate(&codec.gz, Z_FINISH) != Z_STREAM_END)
+            return make_error(EIO, "compress \"{}\": deflate: {}", what_,
+                              codec.gz.msg ? codec.gz.msg : "output too small");
+        out.resize(out.size() - codec.gz.avail_out);
+        return ok();
+    }
+    // xz: libarchive's raw format with its filter (one worker; its encoder takes about 94 MiB).
     out.reserve(in.size() / 2 + 4096);
     std::unique_ptr<archive, int (*)(archive*)> a(archive_write_new(), archive_write_free);
     archive_write_set_format_raw(a.get());
-    int r = ARCHIVE_FATAL;
-    switch (comp_) {
-        case Compression::Gzip:
-            r = archive_write_add_filter_gzip(a.get());
-            // gzip's and GNU tar's level: bench/ compares at equal compression.
-            if (r == ARCHIVE_OK)
-                r = archive_write_set_filter_option(a.get(), "gzip", "compression-level", "6");
-            break;
-        case Compression::Xz:
-            r = archive_write_add_filter_xz(a.get());
-            break;
-        case Compression::Zstd:
-            r = archive_write_add_filter_zstd(a.get());  // level 3, zstd's and tar --zstd's
-            break;
-        case Compression::None:
-            break;
-    }
-    if (r != ARCHIVE_OK) return make_error(EINVAL, "archive \"{}\": {}", what_, lib_err(a.get()));
+    if (archive_write_add_filter_xz(a.get()) != ARCHIVE_OK)
+        return make_error(EINVAL, "archive \"{}\": {}", what_, lib_err(a.get()));
     archive_write_set_bytes_per_block(a.get(), 1 << 20);
     archive_write_set_bytes_in_last_block(a.get(), 1);
     archive_entry* e = archive_entry_new();
@@ -109,7 +149,7 @@ Result<std::vector<char>> Compressor::compress(const std::vector<char>& in) cons
                           "compress \"{}\": {}", what_, lib_err(a.get()));
     }
     archive_entry_free(e);
-    return out;
+    return ok();
 }
 
 Status Compressor::submit_locked(std::unique_lock<std::mutex>& l) {
@@ -118,6 +158,12 @@ Status Compressor::submit_locked(std::unique_lock<std::mutex>& l) {
     auto c = std::make_shared<Chunk>();
     c->seq = next_seq_++;
     c->in.swap(filling_);
+    // A buffer a written chunk gave back: no fresh pages to fault in per chunk.
+    if (!spare_.empty()) {
+        filling_.swap(spare_.back());
+        spare_.pop_back();
+    }
+    filling_.clear();
     filling_.reserve(chunk_size_);
     order_.push_back(c);
     todo_.push_back(c);
@@ -140,6 +186,8 @@ Status Compressor::write(const void* data, size_t len) {
 }
 
 void Compressor::work() {
+    Codec codec;
+    std::vector<char> out;
     for (;;) {
         std::shared_ptr<Chunk> c;
         {
@@ -149,13 +197,18 @@ void Compressor::work() {
             if (todo_.empty()) return;  // ending_, nothing left to take
             c = todo_.front();
             todo_.pop_front();
+            if (out.capacity() == 0 && !spare_out_.empty()) {
+                out.swap(spare_out_.back());
+                spare_out_.pop_back();
+            }
         }
-        auto out = compress(c->in);
+        auto r = compress(c->in, out, codec);
         std::lock_guard<std::mutex> l(mu_);
-        if (!out) {
-            fail_locked(out.error().code, out.error().message);
+        if (!r) {
+            fail_locked(r.error().code, r.error().message);
         } else {
-            c->out = std::move(*out);
+            c->out.swap(out);
+            spare_.push_back(std::move(c->in));
             c->in = {};
             c->done = true;
         }
@@ -183,6 +236,8 @@ void Compressor::write_out() {
         } else {
             written_.fetch_add(c->out.size(), std::memory_order_relaxed);
             order_.pop_front();
+            c->out.clear();
+            spare_out_.push_back(std::move(c->out));
         }
         changed_.notify_all();
     }

@@ -19,7 +19,8 @@
 namespace vs::transfer {
 
 /// The stream is cut into chunks, each compressed independently by one of the workers into a
-/// complete zstd frame, gzip member or xz stream (libarchive's raw format with the filter), and
+/// complete zstd frame (libzstd), gzip member (zlib) or xz stream (libarchive's raw format with
+/// its filter), and
 /// a writer thread writes them in order: concatenated frames, members or streams are one valid
 /// file for zstd, gzip, xz, libarchive and GNU tar alike.
 class Compressor {
@@ -53,7 +54,9 @@ private:
     void write_out();
     void fail_locked(int code, std::string msg);
     Status error_locked() const;
-    Result<std::vector<char>> compress(const std::vector<char>& in) const;
+    struct Codec;
+    /// `in` compressed into `out` (replaced) with the worker's `codec`, made on first use.
+    Status compress(const std::vector<char>& in, std::vector<char>& out, Codec& codec) const;
 
     int fd_ = -1;
     Compression comp_ = Compression::None;
@@ -64,6 +67,8 @@ private:
     std::mutex mu_;
     std::condition_variable changed_;
     std::vector<char> filling_;                 ///< the chunk write() appends to
+    std::vector<std::vector<char>> spare_;      ///< input buffers given back, for reuse
+    std::vector<std::vector<char>> spare_out_;  ///< output buffers given back, for reuse
     std::deque<std::shared_ptr<Chunk>> order_;  ///< every chunk in flight, in stream order
     std::deque<std::shared_ptr<Chunk>> todo_;   ///< those no worker took yet
     uint64_t next_seq_ = 0;
