@@ -29,7 +29,8 @@ void Progress::add(uint64_t files, uint64_t bytes) {
 void Progress::draw(bool force) {
     if (!on_) return;
     auto now = std::chrono::steady_clock::now();
-    if (!force && now - last_ < std::chrono::milliseconds(200)) return;
+    // The first call draws at once, so that even a short run shows what it does.
+    if (!force && drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
     double rate = secs > 0 ? static_cast<double>(bytes_) / secs : 0;

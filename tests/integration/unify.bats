@@ -156,10 +156,25 @@ reflink_case() {
   done
   [[ $(stat -c %h "$b/etc/same.conf") == 1 ]]
 
+  # chattr -i: a static helper, as the skeleton's busybox has no chattr applet.
+  cat >"$WORK/chattr-i.c" <<'C'
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+int main(int argc, char **argv) {
+  int fd = open(argv[1], O_RDONLY), f = 0;
+  if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &f) < 0) { perror("open"); return 1; }
+  f &= ~FS_IMMUTABLE_FL;
+  if (ioctl(fd, FS_IOC_SETFLAGS, &f) < 0) { perror("chattr -i"); return 1; }
+  return 0;
+}
+C
+  gcc -static -O1 -o "$a/bin/chattr-i" "$WORK/chattr-i.c"
   vs g1 start
   local c
   for c in 'echo x >>f1' 'truncate -s 0 f2' 'chmod 600 f3' 'chown 5 f4' 'rm f5' \
-    ': >new && mv new f6' 'ln f1 f1.relinked'; do
+    ': >new && mv new f6' 'ln f1 f1.relinked' '/bin/chattr-i f1'; do
     run vs g1 exec /bin/sh -c "cd /usr/share/t && $c"
     [[ $status -ne 0 ]]
     [[ $output == *"not permitted"* ]] || { echo "$c: $output"; return 1; }
@@ -179,6 +194,53 @@ reflink_case() {
   [[ $(stat -c %a "$b/usr/share/t/f3") == 644 ]]
   lsattr "$b/usr/share/t/f1" | grep -q '^....i'
   vs g1 stop
+}
+
+@test "ext4: linked only when mode, owner, xattrs, ACLs and capabilities match; holes kept" {
+  mkfs_loop ext4
+  skel g1
+  skel g2
+  local a b r d=usr/share/t f
+  a=$(root g1) b=$(root g2)
+  for r in "$a" "$b"; do
+    setfacl -m u:7:r "$r/$d/f1"
+    setfattr -n user.k -v v "$r/$d/f1"
+    setcap cap_net_raw+ep "$r/$d/f1"
+    # 8 MiB with 4 KiB of data in the middle.
+    truncate -s 8M "$r/$d/sparse"
+    head -c 4096 "$WORK/data/f1" | dd of="$r/$d/sparse" bs=4096 seek=1000 conv=notrunc status=none
+  done
+  chmod 600 "$b/$d/f2"
+  chown 5 "$b/$d/f3"
+  setfattr -n user.k -v other "$b/$d/f4"
+  setfacl -m u:9:r "$b/$d/f5"
+  setcap cap_chown+ep "$b/$d/f6"
+  run vhashify --hardlink --json g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  same() { [[ $(stat -c %i "$a/$d/$1") == "$(stat -c %i "$b/$d/$1")" ]]; }
+  same f1
+  for f in f2 f3 f4 f5 f6; do ! same "$f" || { echo "$f linked"; return 1; }; done
+  getfacl -pn "$b/$d/f1" | grep -q '^user:7:r--'
+  getcap "$b/$d/f1" | grep -q cap_net_raw
+  [[ $(getfattr --only-values -n user.k "$b/$d/f1") == v ]]
+  [[ $(stat -c '%a %u' "$b/$d/f2" "$b/$d/f3") == $'600 0\n644 5' ]]
+  same sparse
+  [[ $(stat -c %s "$b/$d/sparse") == 8388608 ]]
+  (( $(stat -c %b "$b/$d/sparse") * 512 <= 65536 ))
+  lsattr "$b/$d/sparse" | grep -q '^....i'
+}
+
+@test "progress on a terminal, nothing on a pipe" {
+  mkfs_loop btrfs
+  skel g1
+  skel g2
+  run script -qec "$VS_BIN/vhashify g1 g2" /dev/null
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $output == *"hashing: "*" files, "*"/s, ETA "* ]] || { echo "$output"; return 1; }
+  [[ $output == *"g2: dedupe (done)"* ]]
+  run --separate-stderr vhashify -n g1 g2
+  [[ $status -eq 0 ]]
+  [[ -z $stderr ]]
 }
 
 @test "ext4: a failure while sealing the shared inode puts every guest's own file back" {
