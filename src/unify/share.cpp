@@ -214,12 +214,26 @@ struct Linked {
 
 // Makes `t`, which carries its real metadata and the mark already, the group's shared inode for
 // good: the immutable flag, then a check that nothing changed it while it was being linked.
-Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash) {
+Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool fresh) {
     // Every name is exchanged, the flag not set yet: a kill here leaves the files shared with
     // their metadata, and the next run sets the flag (hash_one).
     VS_TRY(fault_point("unify:swapped"));
     VS_TRY(set_immutable(t, true, model.what));
     VS_TRY(fault_point("unify:seal"));
+    if (fresh) {
+        // Since it got a name a guest could have opened it, and a writable mapping made then
+        // would outlive the flag. A write lease is granted only while no other open file
+        // refers to the inode (fcntl(2), F_SETLEASE); the flag now refuses new writers.
+        if (::fcntl(t, F_SETLEASE, F_WRLCK) < 0) {
+            if (errno == EAGAIN || errno == EBUSY)
+                return make_error(EBUSY,
+                                  "shared copy of \"{}\" was opened by another process "
+                                  "while being linked",
+                                  model.what);
+            return errno_error(fmt::format("lease the shared copy of \"{}\"", model.what));
+        }
+        ::fcntl(t, F_SETLEASE, F_UNLCK);
+    }
     auto st = VS_TRY(fstatx(t, model.what));
     auto xs = VS_TRY(read_xattrs(t, model.what));
     auto h = VS_TRY(hash_fd(t, st.stx_size, model.what, [](uint64_t) {}));
@@ -371,7 +385,7 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
             swapped.push_back(&l);
     }
     if (swapped.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
-    if (auto s = seal(t.get(), model, mc.x, mc.hash); !s) {
+    if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
         log::error("{}", s.error().what());
         note(model.g, s.error());
         // rename(2) refuses an immutable inode: the flag comes off for the way back, and an
