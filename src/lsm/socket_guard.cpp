@@ -2,6 +2,7 @@
 #include "lsm/socket_guard.hpp"
 
 #include <bpf/bpf.h>
+#include <linux/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
@@ -10,7 +11,9 @@
 
 #include <cerrno>
 #include <memory>
+#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "base/log.hpp"
 #include "base/strings.hpp"
@@ -31,6 +34,8 @@ namespace {
 // guard on each guest's cgroup, and the always-allow anchor on their parent.
 constexpr const char* kProgName = "vs_sock_guard";
 constexpr const char* kAnchorName = "vs_sock_anchor";
+// The generated guard of an OCI container (attach_families).
+constexpr const char* kPolicyName = "vs_sock_policy";
 // The kernel function an lsm_cgroup/socket_create program attaches to.
 constexpr const char* kHook = "bpf_lsm_socket_create";
 
@@ -155,6 +160,50 @@ std::optional<Support> read_cache(const std::string& file, const std::string& ke
     return std::nullopt;
 }
 
+bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    bpf_insn i{};
+    i.code = code;
+    i.dst_reg = dst & 0xf;
+    i.src_reg = src & 0xf;
+    i.off = off;
+    i.imm = imm;
+    return i;
+}
+
+// What bpf/sock_families.bpf.c's guard does, with the list and the errnos of `errnos`:
+//   r2 = ctx[3] (kern); if r2 != 0 goto allow; r2 = ctx[0] (family)
+//   per refused family F: if w2 != F goto next; r1 = -E; call bpf_set_retval; r0 = 0; exit
+//   allow: r0 = 1; exit
+std::vector<bpf_insn> policy_insns(const FamilyErrnos& errnos) {
+    constexpr uint8_t R0 = 0, R1 = 1, R2 = 2;
+    std::vector<bpf_insn> p;
+    size_t refused = 0;
+    for (auto e : errnos) refused += e != 0;
+    p.push_back(insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 3 * 8, 0));
+    p.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, R2, 0, static_cast<int16_t>(5 * refused + 1), 0));
+    p.push_back(insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 0, 0));
+    for (size_t f = 0; f < errnos.size(); ++f) {
+        if (!errnos[f]) continue;
+        p.push_back(insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, 4, static_cast<int32_t>(f)));
+        p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R1, 0, 0, -static_cast<int32_t>(errnos[f])));
+        p.push_back(insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_set_retval));
+        p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0));
+        p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    }
+    p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1));
+    p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    return p;
+}
+
+Result<UniqueFd> load_policy(uint32_t btf_id, const FamilyErrnos& errnos) {
+    auto insns = policy_insns(errnos);
+    LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = BPF_LSM_CGROUP,
+                .attach_btf_id = btf_id);
+    int fd = bpf_prog_load(BPF_PROG_TYPE_LSM, kPolicyName, "GPL", insns.data(), insns.size(), &lo);
+    if (fd < 0) return bpf::error(fd, fmt::format("load BPF program {}", kPolicyName));
+    return UniqueFd(fd);
+}
+
 // The programs called `name` attached to the cgroup.
 Result<std::vector<bpf::Attached>> ours(int cgfd, const char* name = kProgName) {
     return bpf::attached(cgfd, BPF_LSM_CGROUP, name);
@@ -163,9 +212,9 @@ Result<std::vector<bpf::Attached>> ours(int cgfd, const char* name = kProgName) 
 // Program `name` attached to the cgroup `cgfd` once (ALLOW_MULTI: a guest's own child cgroups,
 // which a systemd guest makes, inherit it and cannot replace it; other programs can still be
 // attached beside it). The attachment holds the program; our fd goes.
-Status attach_once(int cgfd, uint32_t btf_id, const char* name) {
+Status attach_once(int cgfd, const char* name, const std::function<Result<UniqueFd>()>& load_it) {
     if (!VS_TRY(ours(cgfd, name)).empty()) return ok();
-    auto prog = VS_TRY(load(btf_id, name));
+    auto prog = VS_TRY(load_it());
     int r = bpf_prog_attach(prog.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
     if (r < 0) return bpf::error(r, fmt::format("attach BPF program {}", name));
     return ok();
@@ -188,29 +237,55 @@ Support support(const std::string& cache_file) {
     return s;
 }
 
-Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file) {
-    Support s = support(cache_file);
-    if (!s.usable) return false;
+namespace {
+
+// The anchor on the parent first, so the guard finds the hook's trampoline built, then `name`.
+Status attach_with_anchor(const std::string& cgroup2_path, uint32_t btf_id, const char* name,
+                          const std::function<Result<UniqueFd>()>& load_it) {
     auto what = [&] { return fmt::format("guard the socket families of \"{}\"", cgroup2_path); };
     auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path).wrap("{}", what()));
-    // The anchor first, on the parent, so the guard finds the hook's trampoline built.
     auto slash = cgroup2_path.find_last_of('/');
     if (slash != std::string::npos && slash > 0) {
         auto parent = VS_TRY(bpf::open_cgroup(cgroup2_path.substr(0, slash)).wrap("{}", what()));
-        VS_TRY(attach_once(parent.get(), s.btf_id, kAnchorName).wrap("{}", what()));
+        VS_TRY(attach_once(parent.get(), kAnchorName, [&] {
+                   return load(btf_id, kAnchorName);
+               }).wrap("{}", what()));
     }
-    VS_TRY(attach_once(cg.get(), s.btf_id, kProgName).wrap("{}", what()));
+    return attach_once(cg.get(), name, load_it).wrap("{}", what());
+}
+
+}  // namespace
+
+Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file) {
+    Support s = support(cache_file);
+    if (!s.usable) return false;
+    VS_TRY(attach_with_anchor(cgroup2_path, s.btf_id, kProgName,
+                              [&] { return load(s.btf_id, kProgName); }));
+    return true;
+}
+
+Result<bool> attach_families(const std::string& cgroup2_path, const std::string& cache_file,
+                             const FamilyErrnos& errnos) {
+    bool any = false;
+    for (auto e : errnos) any = any || e != 0;
+    if (!any) return false;
+    Support s = support(cache_file);
+    if (!s.usable) return false;
+    VS_TRY(attach_with_anchor(cgroup2_path, s.btf_id, kPolicyName,
+                              [&] { return load_policy(s.btf_id, errnos); }));
     return true;
 }
 
 Result<bool> attached(const std::string& cgroup2_path) {
     auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
-    return !VS_TRY(ours(cg.get())).empty();
+    return !VS_TRY(ours(cg.get())).empty() || !VS_TRY(ours(cg.get(), kPolicyName)).empty();
 }
 
 Status detach(const std::string& cgroup2_path) {
     auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
-    for (const auto& p : VS_TRY(ours(cg.get()))) {
+    auto progs = VS_TRY(ours(cg.get()));
+    for (auto& p : VS_TRY(ours(cg.get(), kPolicyName))) progs.push_back(std::move(p));
+    for (const auto& p : progs) {
         int r = bpf_prog_detach2(p.fd.get(), cg.get(), BPF_LSM_CGROUP);
         if (r < 0 && r != -ENOENT)
             return bpf::error(r,

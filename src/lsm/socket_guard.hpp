@@ -8,6 +8,7 @@
 // either is missing, guests still start, with the seccomp filter only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -38,10 +39,22 @@ Support support(const std::string& cache_file);
 /// support() says the kernel cannot run it.
 Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_file);
 
-/// Whether the guard is attached to `cgroup2_path`.
+/// Socket family (0..63; socket(2) answers EAFNOSUPPORT above the kernel's AF_MAX before any
+/// LSM hook) -> the errno a guard gives it; 0 = allowed.
+using FamilyErrnos = std::array<uint16_t, 64>;
+
+/// A guard made for one OCI container from its own seccomp profile: the families that profile
+/// refuses to socket(2) but lets through i386 socketcall(2) (seccomp::i386_socketcall_gap), each
+/// refused with the profile's errno. Generated, since every profile has its own list; attached
+/// like attach()'s guard (with the same anchor on the parent). Returns false, attaching
+/// nothing, when `errnos` refuses nothing or support() says the kernel cannot run it.
+Result<bool> attach_families(const std::string& cgroup2_path, const std::string& cache_file,
+                             const FamilyErrnos& errnos);
+
+/// Whether a guard (attach() or attach_families()) is attached to `cgroup2_path`.
 Result<bool> attached(const std::string& cgroup2_path);
 
-/// Removes the guard from `cgroup2_path` (tests: the check that the guard is what refuses).
+/// Removes the guards from `cgroup2_path` (tests: the check that the guard is what refuses).
 Status detach(const std::string& cgroup2_path);
 
 }  // namespace vs::lsm

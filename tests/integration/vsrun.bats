@@ -675,6 +675,68 @@ PY
     [ "$output" = vsrun-test ]
 }
 
+# engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and
+# podman's default profiles: EPERM by default, an allow-list with socketcall in it, and socket
+# allowed unless the family is AF_VSOCK (40).
+engine_seccomp() {
+    local allow
+    allow=$(printf '%s\n' access arch_prctl brk capget capset chdir clock_gettime clock_nanosleep \
+        clone close close_range connect dup dup2 dup3 execve execveat exit exit_group faccessat \
+        faccessat2 fchdir fchmod fcntl fcntl64 fstat fstat64 futex getcwd getdents64 getegid \
+        getegid32 getresgid getresuid memfd_create recvmsg sendmsg sendto recvfrom setresgid \
+        setresuid setfsgid setfsuid socketpair shutdown umask mkdir unlink unlinkat \
+        geteuid geteuid32 getgid getgid32 getgroups getpid getppid getrandom getrlimit gettid \
+        gettimeofday getuid getuid32 ioctl kill lseek madvise mmap mmap2 mprotect munmap \
+        nanosleep newfstatat open openat pipe pipe2 poll ppoll prctl pread64 prlimit64 read \
+        readlink readlinkat rseq rt_sigaction rt_sigprocmask rt_sigreturn sched_yield select \
+        set_robust_list set_tid_address setgid setgroups setuid sigaltstack socketcall stat \
+        statx tgkill uname wait4 waitid write writev | jq -R . | jq -s -c .)
+    jq --argjson allow "$allow" '.linux.seccomp = {
+        "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": $allow, "action": "SCMP_ACT_ALLOW"},
+                     {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+                      "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}]}]}' \
+        "$1" >"$1.new"
+    mv "$1.new" "$1"
+}
+
+@test "linux.seccomp's socket families hold for i386 socketcall too: a BPF LSM guard from it" {
+    cp "$VS_BIN/vs-probe" "$VSRUN_ROOTFS/bin/vs-probe"
+    b=$(make_bundle sg1 /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    run vsrun run --keep -b "$b" sg1
+    echo "$output" | grep -e socket -e error || true
+    [ "$status" -eq 0 ]
+    row() { awk -v a="$1" -v n="$2" '$1 == a && $2 == n { print $3 }' <<<"$output"; }
+    # The filter itself: socket(2) of AF_VSOCK refused on both ABIs that have it.
+    [ "$(row x86_64 'socket(AF_VSOCK)')" = EPERM ]
+    [ "$(row i386 'socket(AF_VSOCK)')" = EPERM ]
+    # Families the profile allows are never refused by the guard (AF_ALG: a socket, or
+    # EAFNOSUPPORT where the kernel has no af_alg).
+    [[ $(row i386 'socketcall(SOCKET,AF_ALG)') != EPERM ]]
+    guard=$(jq -r .socket_guard "$VSRUN_ROOT/sg1/state.json")
+    got=$(row i386 'socketcall(SOCKET,AF_VSOCK)')
+    echo "guard: $guard; i386 socketcall(SOCKET, AF_VSOCK): $got"
+    if [[ $guard == attached ]]; then
+        [ "$got" = EPERM ]
+    else
+        # Without the guard the hole is there (a socket, or EAFNOSUPPORT without vsock), and
+        # a profile without the family rule gets no guard at all.
+        [[ $got != EPERM ]]
+        skip "the kernel cannot run the BPF LSM socket guard: $guard"
+    fi
+    vsrun delete sg1
+    # The control: with the family rule gone, no guard and socketcall opens what socket(2) does.
+    b=$(make_bundle sg2 /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    jq '.linux.seccomp.syscalls[1].args = []' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    run vsrun run --keep -b "$b" sg2
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .socket_guard "$VSRUN_ROOT/sg2/state.json")" = "" ]
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$(row i386 'socket(AF_VSOCK)')" ]
+}
+
 @test "devices: rules decide open and mknod (EPERM), linux.devices makes the nodes" {
     # A node the container's /dev does not have, whose driver every test kernel has (the loop
     # module's loop-control; a missing driver answers ENODEV after the device cgroup allowed it).

@@ -50,6 +50,7 @@ std::string record_to_json(const Record& r) {
         {"poststop", r.poststop},
         {"start_hooks", r.start_hooks},
         {"device_nodes", r.device_nodes},
+        {"socket_guard", r.socket_guard},
     };
     return j.dump(2) + "\n";
 }
@@ -81,6 +82,7 @@ Result<Record> record_from_json(const std::string& text) {
         get("poststop", r.poststop);
         get("start_hooks", r.start_hooks);
         get("device_nodes", r.device_nodes);
+        get("socket_guard", r.socket_guard);
     } catch (const nlohmann::json::exception& e) {
         return make_error(EINVAL, "field \"{}\": {}", field, e.what());
     }

@@ -56,6 +56,9 @@ struct Record {
     /// linux.devices as device cgroup allows ("b 8:0 rwm"): `update` of the device rules
     /// keeps them allowed, as create did.
     std::vector<std::string> device_nodes;
+    /// The BPF LSM socket guard made from linux.seccomp (create_guard.cpp): "attached", "" when
+    /// the profile leaves i386 socketcall(2) no family it refuses to socket(2), else why not.
+    std::string socket_guard;
 };
 
 std::string record_to_json(const Record& r);

@@ -14,6 +14,7 @@
 #include "runtime/init_command.hpp"
 #include "runtime/oci/create_steps.hpp"
 #include "runtime/oci/mount_plan.hpp"
+#include "runtime/oci/socket_guard.hpp"
 #include "spec/capabilities.hpp"
 
 namespace vs::runtime::oci {
@@ -107,6 +108,7 @@ Status Create::prepare() {
         plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
         plan.seccomp_flags = spec.linux.seccomp->flags;
         plan.seccomp = true;
+        rec.socket_guard = VS_TRY(guard_socket_families(opt, id, plan.filter, cg->unified_path()));
     }
     config::Paths paths;
     paths.cgroup_root = "/sys/fs/cgroup";

@@ -166,5 +166,33 @@ TEST_F(SocketGuard, RefusesTheFamiliesOnEveryAbiAndOnlyThem) {
                         "was checked, not that it is the only one refusing";
 }
 
+// The generated guard of an OCI container: exactly the families and errnos it is given
+// (AF_VSOCK with EPERM here, as an engine's profile says), AF_ALG and AF_INET left alone.
+TEST_F(SocketGuard, AGuardFromAProfileRefusesItsFamiliesWithItsErrnos) {
+    FamilyErrnos none{};
+    auto n = attach_families(cg_, tmp_ + "/support", none);
+    ASSERT_TRUE(n) << n.error().what();
+    EXPECT_FALSE(*n);  // nothing to refuse: nothing attached
+    Outcome out = attempts("");
+    FamilyErrnos e{};
+    e[AF_VSOCK] = EPERM;
+    auto a = attach_families(cg_, tmp_ + "/support", e);
+    ASSERT_TRUE(a) << a.error().what();
+    EXPECT_TRUE(*a);
+    auto on = attached(cg_);
+    ASSERT_TRUE(on) << on.error().what();
+    EXPECT_TRUE(*on);
+    Outcome in = attempts(cg_);
+    EXPECT_EQ(in.native_vsock, EPERM);
+    EXPECT_EQ(in.i386_vsock, EPERM);
+    EXPECT_EQ(in.native_alg, out.native_alg);
+    EXPECT_EQ(in.i386_alg, out.i386_alg);
+    EXPECT_EQ(in.inet, 0);
+    auto d = detach(cg_);
+    ASSERT_TRUE(d) << d.error().what();
+    Outcome bare = attempts(cg_);
+    EXPECT_EQ(bare.i386_vsock, out.i386_vsock);
+}
+
 }  // namespace
 }  // namespace vs::lsm
