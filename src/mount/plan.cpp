@@ -241,22 +241,8 @@ void add_lxcfs(Plan& p, const LxcfsView& v, const std::string& prefix) {
     }
 }
 
-}  // namespace
-
-std::vector<std::string> lxcfs_files(const LxcfsView& v) {
-    std::vector<std::string> f;
-    if (v.mem) f.insert(f.end(), {"/proc/meminfo", "/proc/swaps"});
-    if (v.cpu) f.insert(f.end(), {"/proc/cpuinfo", "/proc/stat", "/sys/devices/system/cpu/online"});
-    if (v.load) f.push_back("/proc/loadavg");
-    return f;
-}
-
-Result<Plan> build_plan(const GuestMounts& in) {
-    Plan p;
-    p.push_back(op(OpKind::MakeRslave, "/"));
-    p.push_back(op(OpKind::BindRoot, "/"));
-
-    // /proc of the guest's pid namespace, then hide or freeze the parts that reach the host.
+/// /proc of the guest's pid namespace, then the parts that reach the host hidden or frozen.
+void add_proc(Plan& p, const GuestMounts& in) {
     p.push_back(newfs("/proc", "proc", kNosuid | kNodev | kNoexec));
     if (in.proc_masks) {
         for (auto& path : masked_paths()) {
@@ -273,8 +259,10 @@ Result<Plan> build_plan(const GuestMounts& in) {
     }
     // The guest's own memory, CPUs and load as lxcfs computes them from the reader's cgroup.
     add_lxcfs(p, in.lxcfs, "/proc/");
+}
 
-    // /sys: a fresh sysfs shows the guest's own network namespace; read-only either way.
+/// /sys: a fresh sysfs shows the guest's own network namespace; read-only either way.
+void add_sys(Plan& p, const GuestMounts& in) {
     if (in.own_netns) {
         p.push_back(newfs("/sys", "sysfs", kRdonly | kNosuid | kNodev | kNoexec));
     } else {
@@ -294,8 +282,11 @@ Result<Plan> build_plan(const GuestMounts& in) {
         }
     }
     add_lxcfs(p, in.lxcfs, "/sys/");
-    // The guest's own cgroup only, read-only: a writable host cgroupfs lets root leave its
-    // cgroup (machine-facts.md: no nsdelegate here).
+}
+
+/// The guest's own cgroup only, read-only: a writable host cgroupfs lets root leave its
+/// cgroup (machine-facts.md: no nsdelegate here).
+void add_cgroups(Plan& p, const GuestMounts& in) {
     bool v2_only = in.cgroups.size() == 1 && in.cgroups[0].name.empty();
     if (v2_only) {
         Op o = op(OpKind::Bind, "/sys/fs/cgroup");
@@ -304,30 +295,33 @@ Result<Plan> build_plan(const GuestMounts& in) {
             (in.cgroups[0].writable ? uint64_t{0} : uint64_t{kRdonly}) | kNosuid | kNodev | kNoexec;
         o.optional = true;  // a sysfs without /sys/fs/cgroup (CONFIG_CGROUPS=n) just has none
         p.push_back(o);
-    } else if (!in.cgroups.empty()) {
-        Op t = newfs("/sys/fs/cgroup", "tmpfs", kNosuid | kNodev | kNoexec,
-                     {{"mode", "755"}, {"size", "64k"}});
-        t.create = false;
-        t.optional = true;
-        p.push_back(t);
-        for (auto& v : in.cgroups) {
-            std::string target = "/sys/fs/cgroup/" + v.name;
-            if (!v.link.empty()) {
-                p.push_back(symlink(target, v.link));
-                continue;
-            }
-            Op d = op(OpKind::Mkdir, target);
-            d.mode = 0755;
-            p.push_back(d);
-            Op b = op(OpKind::Bind, target);
-            b.source = v.source;
-            b.attrs = (v.writable ? uint64_t{0} : uint64_t{kRdonly}) | kNosuid | kNodev | kNoexec;
-            p.push_back(b);
-        }
-        p.push_back(op(OpKind::SealReadOnly, "/sys/fs/cgroup"));
+        return;
     }
+    if (in.cgroups.empty()) return;
+    Op t = newfs("/sys/fs/cgroup", "tmpfs", kNosuid | kNodev | kNoexec,
+                 {{"mode", "755"}, {"size", "64k"}});
+    t.create = false;
+    t.optional = true;
+    p.push_back(t);
+    for (auto& v : in.cgroups) {
+        std::string target = "/sys/fs/cgroup/" + v.name;
+        if (!v.link.empty()) {
+            p.push_back(symlink(target, v.link));
+            continue;
+        }
+        Op d = op(OpKind::Mkdir, target);
+        d.mode = 0755;
+        p.push_back(d);
+        Op b = op(OpKind::Bind, target);
+        b.source = v.source;
+        b.attrs = (v.writable ? uint64_t{0} : uint64_t{kRdonly}) | kNosuid | kNodev | kNoexec;
+        p.push_back(b);
+    }
+    p.push_back(op(OpKind::SealReadOnly, "/sys/fs/cgroup"));
+}
 
-    // /dev: our own tmpfs, never the host's devtmpfs (security.md §1.3).
+/// /dev: our own tmpfs, never the host's devtmpfs (security.md §1.3).
+void add_dev(Plan& p) {
     // nr_inodes: a guest's empty files cost no bytes, only kernel memory (tmpfs(5)).
     p.push_back(newfs("/dev", "tmpfs", kNosuid | kStrictatime,
                       {{"mode", "755"}, {"size", "65536k"}, {"nr_inodes", "16384"}}));
@@ -347,8 +341,10 @@ Result<Plan> build_plan(const GuestMounts& in) {
     p.push_back(symlink("/dev/stdin", "/proc/self/fd/0"));
     p.push_back(symlink("/dev/stdout", "/proc/self/fd/1"));
     p.push_back(symlink("/dev/stderr", "/proc/self/fd/2"));
+}
 
-    // The admin's fstab, relative to the guest root; the hardened mounts above win.
+/// The admin's fstab, relative to the guest root; the hardened mounts before it win.
+Status add_fstab(Plan& p, const GuestMounts& in) {
     for (size_t i = 0; i < in.fstab.size(); ++i) {
         const auto& e = in.fstab[i];
         VS_TRY(check_target(e.target));
@@ -372,9 +368,30 @@ Result<Plan> build_plan(const GuestMounts& in) {
         }
         VS_TRY(add_fstab_fs(p, in, e, opts, static_cast<int>(i)));
     }
+    return ok();
+}
 
+}  // namespace
+
+Result<Plan> build_plan(const GuestMounts& in) {
+    Plan p;
+    p.push_back(op(OpKind::MakeRslave, "/"));
+    p.push_back(op(OpKind::BindRoot, "/"));
+    add_proc(p, in);
+    add_sys(p, in);
+    add_cgroups(p, in);
+    add_dev(p);
+    VS_TRY(add_fstab(p, in));
     p.push_back(op(OpKind::PivotRoot, "/"));
     return p;
+}
+
+std::vector<std::string> lxcfs_files(const LxcfsView& v) {
+    std::vector<std::string> f;
+    if (v.mem) f.insert(f.end(), {"/proc/meminfo", "/proc/swaps"});
+    if (v.cpu) f.insert(f.end(), {"/proc/cpuinfo", "/proc/stat", "/sys/devices/system/cpu/online"});
+    if (v.load) f.push_back("/proc/loadavg");
+    return f;
 }
 
 }  // namespace vs::mount
