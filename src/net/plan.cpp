@@ -102,6 +102,91 @@ Result<Mode> resolve_mode(const spec::Interface& i, const std::string& dev,
     return kind == "bridge" ? Mode::Veth : Mode::Macvlan;
 }
 
+// Shared mode: the guest runs in the host's network namespace. With a device (and not
+// nodev) the address is added to it, VServer's alias; otherwise it must exist already and
+// only binding is restricted.
+Status add_shared(Plan& plan, const spec::Interface& i, const std::string& dev,
+                  const IpPrefix& addr) {
+    if (!i.gateway.empty())
+        return make_error(EINVAL, "interfaces/{}/gateway: shared mode uses the host's routes",
+                          i.id);
+    if (i.nodev || dev.empty()) return ok();
+    std::string label;
+    if (addr.addr.is_v4() && !i.name.empty()) {
+        label = dev + ":" + i.name;
+        if (label.size() > 15)
+            return make_error(EINVAL, "interfaces/{}/name: label \"{}\" is longer than 15 bytes",
+                              i.id, label);
+    }
+    plan.host_addrs.push_back({i.id, dev, addr, label});
+    return ok();
+}
+
+// The guest links being planned and the names they may take.
+struct Links {
+    Plan& plan;
+    const spec::GuestSpec& spec;
+    std::set<std::string> explicit_names;  ///< the names interfaces ask for
+    int next_eth = 0;
+
+    /// The guest link interface `i`'s address goes to: the one it names, else the unnamed
+    /// one of the same mode and device, else a new one.
+    Result<LinkPlan*> link_for(const spec::Interface& i, Mode mode, const std::string& dev) {
+        LinkPlan* link = nullptr;
+        if (!i.name.empty()) {
+            VS_TRY(validate_ifname(i.name).wrap("interfaces/{}/name", i.id));
+            for (auto& l : plan.links)
+                if (l.guest_name == i.name) link = &l;
+        } else {
+            for (auto& l : plan.links)
+                if (l.mode == mode && l.dev == dev && !explicit_names.count(l.guest_name))
+                    link = &l;
+        }
+        if (link && (link->mode != mode || link->dev != dev))
+            return make_error(EINVAL,
+                              "interfaces/{}: name \"{}\" is used with another mode or "
+                              "device ({} on \"{}\")",
+                              i.id, link->guest_name, mode_name(link->mode), link->dev);
+        if (link) return link;
+        LinkPlan l;
+        l.mode = mode;
+        l.dev = dev;
+        if (!i.name.empty()) {
+            l.guest_name = i.name;
+        } else {
+            do l.guest_name = fmt::format("eth{}", next_eth++);
+            while (explicit_names.count(l.guest_name));
+        }
+        if (mode == Mode::Veth) l.host_name = host_link_name(spec.name, plan.links.size());
+        plan.links.push_back(std::move(l));
+        return &plan.links.back();
+    }
+
+    /// Interface `i`'s MAC, address and default route on its guest link.
+    Status add(const spec::Interface& i, LinkPlan& link, const IpPrefix& addr,
+               const std::optional<netlink::Mac>& mac) {
+        if (mac) {
+            if (link.mac && *link.mac != *mac)
+                return make_error(EINVAL, "interfaces/{}/mac: link {} has MAC {} already", i.id,
+                                  link.guest_name, netlink::mac_to_string(*link.mac));
+            link.mac = mac;
+        }
+        link.addrs.push_back(addr);
+        link.ids.push_back(i.id);
+        if (i.gateway.empty()) return ok();
+        auto gw = VS_TRY(parse_ip(i.gateway).wrap("interfaces/{}/gateway", i.id));
+        for (const auto& g : plan.gateways)
+            if (g.gateway.family == gw.family && !(g.gateway == gw))
+                return make_error(EINVAL,
+                                  "interfaces/{}/gateway: a second default route ({} besides {})",
+                                  i.id, gw.to_string(), g.gateway.to_string());
+        bool dup = false;
+        for (const auto& g : plan.gateways) dup = dup || g.gateway == gw;
+        if (!dup) plan.gateways.push_back({link.guest_name, gw});
+        return ok();
+    }
+};
+
 }  // namespace
 
 Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
@@ -114,12 +199,11 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
 
     for (const auto& o : VS_TRY(owned_addresses(spec))) plan.guest_addrs.push_back(o.addr);
 
-    std::set<std::string> explicit_names;
+    Links links{plan, spec, {}, 0};
     for (auto* i : ifs)
-        if (!i->name.empty()) explicit_names.insert(i->name);
+        if (!i->name.empty()) links.explicit_names.insert(i->name);
 
     bool any_shared = false, any_ns = false;
-    int next_eth = 0;
     for (auto* i : ifs) {
         std::string dev = i->dev.empty() ? spec.default_dev : i->dev;
         Mode mode = VS_TRY(resolve_mode(*i, dev, dev_kind));
@@ -127,85 +211,17 @@ Result<Plan> make_plan(const spec::GuestSpec& spec, const DevKindFn& dev_kind) {
         std::optional<netlink::Mac> mac;
         if (!i->mac.empty())
             mac = VS_TRY(netlink::parse_mac(i->mac).wrap("interfaces/{}/mac", i->id));
-
         if (mode == Mode::Shared) {
             any_shared = true;
-            if (!i->gateway.empty())
-                return make_error(EINVAL,
-                                  "interfaces/{}/gateway: shared mode uses the host's "
-                                  "routes",
-                                  i->id);
-            // dev set and not nodev: the address is added to the host device (VServer's
-            // alias); otherwise it must exist already and only binding is restricted.
-            if (!i->nodev && !dev.empty()) {
-                std::string label;
-                if (addr.addr.is_v4() && !i->name.empty()) {
-                    label = dev + ":" + i->name;
-                    if (label.size() > 15)
-                        return make_error(EINVAL,
-                                          "interfaces/{}/name: label \"{}\" is longer "
-                                          "than 15 bytes",
-                                          i->id, label);
-                }
-                plan.host_addrs.push_back({i->id, dev, addr, label});
-            }
+            VS_TRY(add_shared(plan, *i, dev, addr));
             continue;
         }
         any_ns = true;
         if (i->nodev) continue;  // nothing to add inside a fresh namespace (docs/network.md)
         if (mode == Mode::Macvlan && dev.empty())
             return make_error(EINVAL, "interfaces/{}: macvlan needs a parent device (dev)", i->id);
-
-        // Which guest link does this address go to?
-        LinkPlan* link = nullptr;
-        if (!i->name.empty()) {
-            VS_TRY(validate_ifname(i->name).wrap("interfaces/{}/name", i->id));
-            for (auto& l : plan.links)
-                if (l.guest_name == i->name) link = &l;
-        } else {
-            for (auto& l : plan.links)
-                if (l.mode == mode && l.dev == dev && !explicit_names.count(l.guest_name))
-                    link = &l;
-        }
-        if (link && (link->mode != mode || link->dev != dev))
-            return make_error(EINVAL,
-                              "interfaces/{}: name \"{}\" is used with another mode or "
-                              "device ({} on \"{}\")",
-                              i->id, link->guest_name, mode_name(link->mode), link->dev);
-        if (!link) {
-            LinkPlan l;
-            l.mode = mode;
-            l.dev = dev;
-            if (!i->name.empty()) {
-                l.guest_name = i->name;
-            } else {
-                do l.guest_name = fmt::format("eth{}", next_eth++);
-                while (explicit_names.count(l.guest_name));
-            }
-            if (mode == Mode::Veth) l.host_name = host_link_name(spec.name, plan.links.size());
-            plan.links.push_back(std::move(l));
-            link = &plan.links.back();
-        }
-        if (mac) {
-            if (link->mac && *link->mac != *mac)
-                return make_error(EINVAL, "interfaces/{}/mac: link {} has MAC {} already", i->id,
-                                  link->guest_name, netlink::mac_to_string(*link->mac));
-            link->mac = mac;
-        }
-        link->addrs.push_back(addr);
-        link->ids.push_back(i->id);
-        if (!i->gateway.empty()) {
-            auto gw = VS_TRY(parse_ip(i->gateway).wrap("interfaces/{}/gateway", i->id));
-            for (const auto& g : plan.gateways)
-                if (g.gateway.family == gw.family && !(g.gateway == gw))
-                    return make_error(EINVAL,
-                                      "interfaces/{}/gateway: a second default route "
-                                      "({} besides {})",
-                                      i->id, gw.to_string(), g.gateway.to_string());
-            bool dup = false;
-            for (const auto& g : plan.gateways) dup = dup || g.gateway == gw;
-            if (!dup) plan.gateways.push_back({link->guest_name, gw});
-        }
+        LinkPlan* link = VS_TRY(links.link_for(*i, mode, dev));
+        VS_TRY(links.add(*i, *link, addr, mac));
     }
     if (any_shared && any_ns)
         return make_error(EINVAL, "interfaces: mode \"shared\" cannot be mixed with other modes");
