@@ -97,74 +97,60 @@ Result<Child> launch(const AutostartOptions& opt, const std::string& name) {
     return Child{name, std::move(*pfd), std::move(out), Clock::now()};
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> marked_guests(const config::Paths& paths,
-                                               const std::string& mark) {
-    auto all = VS_TRY(cv::list_guests(paths));
+// util-vserver's guests with a legacy NAME.conf and no tree, which its script would have run:
+// named in the report, never guessed at.
+std::vector<std::string> legacy_guests(const config::Paths& paths) {
     std::vector<std::string> out;
-    for (const auto& g : all)
-        if (auto m = read_mark(paths, g); m && *m == mark) out.push_back(g);
-    return out;
-}
-
-Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOptions& opt,
-                                  const std::function<void(const AutostartEvent&)>& on_event) {
-    AutostartReport rep;
-    rep.group = VS_TRY(marked_guests(paths, opt.mark));
-    // Guests util-vserver would have run through its legacy script: said, not guessed at.
     if (auto names = sys::list_dir(paths.config_dir)) {
         for (const auto& f : *names) {
             if (f.size() <= 5 || f.compare(f.size() - 5, 5, ".conf") != 0 || f[0] == '.') continue;
             std::string g = f.substr(0, f.size() - 5);
-            if (!sys::is_dir(paths.guest_config(g))) rep.legacy.push_back(g);
+            if (!sys::is_dir(paths.guest_config(g))) out.push_back(g);
         }
     }
-    auto emit = [&](AutostartEvent e) {
-        if (on_event) on_event(e);
-        rep.events.push_back(std::move(e));
-    };
+    return out;
+}
 
-    std::map<std::string, std::vector<std::string>> depends;
+// On start a dependency outside the group must be running already (on stop it is not ours):
+// the guests of `group` that cannot start for that, with the reason.
+std::map<std::string, std::string> blocked_outside(
+    const config::Paths& paths, const std::string& mark, const std::vector<std::string>& marked,
+    const std::vector<std::string>& group,
+    const std::map<std::string, std::vector<std::string>>& depends) {
     std::map<std::string, std::string> blocked;
-    std::vector<std::string> group;
-    for (const auto& g : rep.group) {
-        auto loaded = cv::load(paths, g);
-        if (!loaded) {
-            emit({g, AutostartEvent::Kind::Failed, loaded.error().what(), 0});
-            continue;
-        }
-        group.push_back(g);
-        depends[g] = loaded->spec.init.depends;
-    }
-    // On start a dependency outside the group must be running already; on stop it is not ours.
-    if (!opt.stop) {
-        for (const auto& g : group) {
-            for (const auto& d : depends[g]) {
-                if (std::find(rep.group.begin(), rep.group.end(), d) != rep.group.end()) {
-                    if (std::find(group.begin(), group.end(), d) == group.end())
-                        blocked[g] = "depends on " + d + ", whose config does not load";
-                    continue;
-                }
-                auto st = status(paths, d);
-                if (!guest_exists(paths, d))
-                    blocked[g] = "depends on " + d + ", which does not exist";
-                else if (!st || st->status != state::RunStatus::Running)
-                    blocked[g] = "depends on " + d + ", which is not in group \"" + opt.mark +
-                                 "\" and not running";
+    for (const auto& g : group) {
+        for (const auto& d : depends.at(g)) {
+            if (std::find(marked.begin(), marked.end(), d) != marked.end()) {
+                if (std::find(group.begin(), group.end(), d) == group.end())
+                    blocked[g] = "depends on " + d + ", whose config does not load";
+                continue;
             }
+            auto st = status(paths, d);
+            if (!guest_exists(paths, d))
+                blocked[g] = "depends on " + d + ", which does not exist";
+            else if (!st || st->status != state::RunStatus::Running)
+                blocked[g] =
+                    "depends on " + d + ", which is not in group \"" + mark + "\" and not running";
         }
     }
-    AutostartPlan plan(group, depends, blocked, opt.stop);
-    rep.cycles = plan.cycles();
+    return blocked;
+}
 
+// The commands of one run: ready guests launched while there is room, finished ones reaped.
+struct Runner {
+    const config::Paths& paths;
+    const AutostartOptions& opt;
+    AutostartPlan& plan;
+    const std::function<void(AutostartEvent)>& emit;
     std::vector<Child> running;
-    auto flush_skipped = [&] {
+
+    void flush_skipped() {
         for (auto& s : plan.take_skipped())
             emit({s.name, AutostartEvent::Kind::Skipped, s.reason, 0});
-    };
-    flush_skipped();
-    while (!plan.done()) {
+    }
+
+    /// Takes the guests the plan has ready, as many as may run; true when there were any.
+    bool launch_ready() {
         size_t room = opt.parallel > running.size() ? opt.parallel - running.size() : 0;
         bool progressed = false;
         for (const auto& g : plan.take_ready(room)) {
@@ -186,12 +172,11 @@ Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOpt
             }
             running.push_back(std::move(*c));
         }
-        flush_skipped();
-        if (running.empty()) {
-            if (plan.done() || progressed) continue;
-            // Every rule of the plan leaves a guest ready while none runs; never spin.
-            return make_error(EDEADLK, "internal: autostart plan stalled");
-        }
+        return progressed;
+    }
+
+    /// Waits for at least one running command to end and reports each that did.
+    Status reap() {
         std::vector<pollfd> fds;
         for (const auto& c : running) fds.push_back({c.pidfd.fd(), POLLIN, 0});
         if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
@@ -219,7 +204,59 @@ Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOpt
                 emit({c.name, AutostartEvent::Kind::Failed, why, secs});
             }
         }
-        flush_skipped();
+        return ok();
+    }
+};
+
+}  // namespace
+
+Result<std::vector<std::string>> marked_guests(const config::Paths& paths,
+                                               const std::string& mark) {
+    auto all = VS_TRY(cv::list_guests(paths));
+    std::vector<std::string> out;
+    for (const auto& g : all)
+        if (auto m = read_mark(paths, g); m && *m == mark) out.push_back(g);
+    return out;
+}
+
+Result<AutostartReport> autostart(const config::Paths& paths, const AutostartOptions& opt,
+                                  const std::function<void(const AutostartEvent&)>& on_event) {
+    AutostartReport rep;
+    rep.group = VS_TRY(marked_guests(paths, opt.mark));
+    rep.legacy = legacy_guests(paths);
+    const std::function<void(AutostartEvent)> emit = [&](AutostartEvent e) {
+        if (on_event) on_event(e);
+        rep.events.push_back(std::move(e));
+    };
+
+    std::map<std::string, std::vector<std::string>> depends;
+    std::vector<std::string> group;
+    for (const auto& g : rep.group) {
+        auto loaded = cv::load(paths, g);
+        if (!loaded) {
+            emit({g, AutostartEvent::Kind::Failed, loaded.error().what(), 0});
+            continue;
+        }
+        group.push_back(g);
+        depends[g] = loaded->spec.init.depends;
+    }
+    std::map<std::string, std::string> blocked;
+    if (!opt.stop) blocked = blocked_outside(paths, opt.mark, rep.group, group, depends);
+    AutostartPlan plan(group, depends, blocked, opt.stop);
+    rep.cycles = plan.cycles();
+
+    Runner run{paths, opt, plan, emit, {}};
+    run.flush_skipped();
+    while (!plan.done()) {
+        bool progressed = run.launch_ready();
+        run.flush_skipped();
+        if (run.running.empty()) {
+            if (plan.done() || progressed) continue;
+            // Every rule of the plan leaves a guest ready while none runs; never spin.
+            return make_error(EDEADLK, "internal: autostart plan stalled");
+        }
+        VS_TRY(run.reap());
+        run.flush_skipped();
     }
     return rep;
 }

@@ -7,33 +7,44 @@
 
 namespace vs::runtime {
 
-AutostartPlan::AutostartPlan(const std::vector<std::string>& guests,
-                             const std::map<std::string, std::vector<std::string>>& depends,
-                             const std::map<std::string, std::string>& blocked, bool stop)
-    : stop_(stop), names_(guests) {
-    for (size_t i = 0; i < names_.size(); ++i) index_[names_[i]] = i;
-    size_t n = names_.size();
-    waits_on_.assign(n, {});
-    waited_by_.assign(n, {});
-    st_.assign(n, St::Pending);
-    // Edge d -> g: g depends on d. Start waits on d; stop waits on g.
-    std::vector<std::vector<size_t>> deps(n);
-    for (size_t g = 0; g < n; ++g) {
-        auto it = depends.find(names_[g]);
+namespace {
+
+using Graph = std::vector<std::vector<size_t>>;
+
+/// deps[g]: the guests of the group that g depends on, once each (names not in the group
+/// are left out).
+Graph dependency_lists(const std::vector<std::string>& names,
+                       const std::map<std::string, size_t>& index,
+                       const std::map<std::string, std::vector<std::string>>& depends) {
+    Graph deps(names.size());
+    for (size_t g = 0; g < names.size(); ++g) {
+        auto it = depends.find(names[g]);
         if (it == depends.end()) continue;
         for (const auto& d : it->second) {
-            auto j = index_.find(d);
-            if (j == index_.end()) continue;
+            auto j = index.find(d);
+            if (j == index.end()) continue;
             if (std::find(deps[g].begin(), deps[g].end(), j->second) == deps[g].end())
                 deps[g].push_back(j->second);
         }
     }
-    // Tarjan's strongly connected components over "g depends on d".
-    std::vector<int> idx(n, -1), low(n, 0), comp(n, -1);
+    return deps;
+}
+
+/// Strongly connected components: comp[v] is v's, comps lists each one's members.
+struct Components {
+    std::vector<int> comp;
+    Graph comps;
+};
+
+/// Tarjan's algorithm over "g depends on d".
+Components strongly_connected(const Graph& deps) {
+    const size_t n = deps.size();
+    Components out;
+    out.comp.assign(n, -1);
+    std::vector<int> idx(n, -1), low(n, 0);
     std::vector<bool> on(n, false);
     std::vector<size_t> stack;
     int counter = 0, ncomp = 0;
-    std::vector<std::vector<size_t>> comps;
     std::function<void(size_t)> visit = [&](size_t v) {
         idx[v] = low[v] = counter++;
         stack.push_back(v);
@@ -47,47 +58,71 @@ AutostartPlan::AutostartPlan(const std::vector<std::string>& guests,
             }
         }
         if (low[v] == idx[v]) {
-            comps.emplace_back();
+            out.comps.emplace_back();
             size_t w;
             do {
                 w = stack.back();
                 stack.pop_back();
                 on[w] = false;
-                comp[w] = ncomp;
-                comps.back().push_back(w);
+                out.comp[w] = ncomp;
+                out.comps.back().push_back(w);
             } while (w != v);
             ++ncomp;
         }
     };
     for (size_t v = 0; v < n; ++v)
         if (idx[v] < 0) visit(v);
+    return out;
+}
+
+/// One walk around cycle `c` from its first guest in group order, along edges that stay
+/// inside the component: the names, the first one again at the end.
+std::vector<std::string> cycle_path(const std::vector<size_t>& c, const Graph& deps,
+                                    const std::vector<int>& comp,
+                                    const std::vector<std::string>& names) {
+    const size_t n = deps.size();
+    size_t first = *std::min_element(c.begin(), c.end());
+    std::vector<std::string> path{names[first]};
+    std::vector<bool> seen(n, false);
+    size_t v = first;
+    seen[v] = true;
+    while (true) {
+        size_t next = n;
+        for (size_t w : deps[v])
+            if (comp[w] == comp[v] && (w == first || !seen[w])) {
+                next = w;
+                if (w == first) break;
+            }
+        if (next == n) break;
+        path.push_back(names[next]);
+        if (next == first) break;
+        seen[next] = true;
+        v = next;
+    }
+    return path;
+}
+
+}  // namespace
+
+AutostartPlan::AutostartPlan(const std::vector<std::string>& guests,
+                             const std::map<std::string, std::vector<std::string>>& depends,
+                             const std::map<std::string, std::string>& blocked, bool stop)
+    : stop_(stop), names_(guests) {
+    for (size_t i = 0; i < names_.size(); ++i) index_[names_[i]] = i;
+    size_t n = names_.size();
+    waits_on_.assign(n, {});
+    waited_by_.assign(n, {});
+    st_.assign(n, St::Pending);
+    // Edge d -> g: g depends on d. Start waits on d; stop waits on g.
+    const Graph deps = dependency_lists(names_, index_, depends);
+    const auto [comp, comps] = strongly_connected(deps);
     std::vector<bool> in_cycle(n, false);
     for (const auto& c : comps) {
         bool self = c.size() == 1 &&
                     std::find(deps[c[0]].begin(), deps[c[0]].end(), c[0]) != deps[c[0]].end();
         if (c.size() < 2 && !self) continue;
         for (size_t v : c) in_cycle[v] = true;
-        // One walk around the cycle from its first guest in group order, along edges that
-        // stay inside the component.
-        size_t first = *std::min_element(c.begin(), c.end());
-        std::vector<std::string> path{names_[first]};
-        std::vector<bool> seen(n, false);
-        size_t v = first;
-        seen[v] = true;
-        while (true) {
-            size_t next = n;
-            for (size_t w : deps[v])
-                if (comp[w] == comp[v] && (w == first || !seen[w])) {
-                    next = w;
-                    if (w == first) break;
-                }
-            if (next == n) break;
-            path.push_back(names_[next]);
-            if (next == first) break;
-            seen[next] = true;
-            v = next;
-        }
-        cycles_.push_back(std::move(path));
+        cycles_.push_back(cycle_path(c, deps, comp, names_));
     }
     for (size_t g = 0; g < n; ++g)
         for (size_t d : deps[g]) {
