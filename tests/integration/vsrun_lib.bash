@@ -12,8 +12,9 @@ VSRUN="${VS_BIN:?}/vsrun"
 vsrun() { "$VSRUN" --root "$VSRUN_ROOT" "$@"; }
 
 vsrun_setup() {
-    vs_setup
+    # Before vs_setup: a skip leaves vsrun_teardown nothing to remove (it needs VSRUN_ROOT).
     [[ -x $VSRUN ]] || skip "no vsrun binary at $VSRUN"
+    vs_setup
     VSRUN_ROOT=$VSERVER_PREFIX/run/vsrun
     VSRUN_ROOTFS=$VSERVER_PREFIX/rootfs
     # The busybox rootfs is made once per file and copied per test: its ~400 links cost one
