@@ -47,7 +47,9 @@ void Progress::set(uint64_t done) {
 void Progress::draw(bool force) {
     if (!on_) return;
     const int64_t t = monotonic_ns();
-    if (!force && t - last_ns_ < 200000000) return;
+    // The first update draws at once (a short operation shows its line too), then at most
+    // five redraws a second.
+    if (!force && drawn_ && t - last_ns_ < 200000000) return;
     last_ns_ = t;
     const double secs = double(t - start_ns_) / 1e9;
     const double rate = secs > 0 ? double(done_) / secs : 0;

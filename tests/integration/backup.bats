@@ -68,6 +68,16 @@ round_trip() {
 
 @test "backup and restore round trip on ext4: every file type, --verify, GNU tar" {
   round_trip ext4
+  # Progress: on a terminal (script(1)'s pty) a line with bytes, rate and ETA, drawn at the
+  # first update and redrawn with \r; nothing of it when stderr is no terminal.
+  script -qec "$VS src backup $WORK/p.tar.gz" /dev/null > "$WORK/tty.out" 2>&1
+  grep -q $'\r' "$WORK/tty.out" && grep -q 'backup src: .*/s, ETA ' "$WORK/tty.out" ||
+      { cat -v "$WORK/tty.out"; return 1; }
+  script -qec "$VS restore $WORK/p.tar.gz p2 --no-ip" /dev/null > "$WORK/tty.out" 2>&1
+  VS_GUESTS+=(p2)
+  grep -q 'restore p2: .*/s' "$WORK/tty.out" || { cat -v "$WORK/tty.out"; return 1; }
+  run vs src backup "$WORK/p.tar.gz"
+  [[ $status -eq 0 && $output != *$'\r'* && $output != *ETA* ]] || { echo "$output"; return 1; }
 }
 
 @test "backup of a running guest: btrfs snapshot (frozen briefly), else frozen throughout" {
