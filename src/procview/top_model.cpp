@@ -34,6 +34,30 @@ ScanOptions top_scan_options() {
 double pct(double cpu_s, double interval_s) {
     return interval_s > 0 ? cpu_s / interval_s * 100.0 : 0.0;
 }
+/// The order of two rows: < 0 when `a` comes first, 0 when the key ties.
+int compare_rows(const TopRow& a, const TopRow& b, TopSort sort, bool reverse) {
+    auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+    int c = 0;
+    switch (sort) {
+        case TopSort::Cpu:
+            c = cmp(b.cpu_pct, a.cpu_pct);
+            break;
+        case TopSort::Mem:
+            c = cmp(b.rss_bytes, a.rss_bytes);
+            break;
+        case TopSort::Time:
+            c = cmp(b.time_ticks, a.time_ticks);
+            break;
+        case TopSort::Pid:
+            c = cmp(a.pid, b.pid);
+            break;
+        case TopSort::Name:
+            c = cmp(a.command, b.command);
+            break;
+    }
+    return reverse ? -c : c;
+}
+
 }  // namespace
 
 TopModel::TopModel(config::Paths paths)
@@ -161,6 +185,52 @@ std::vector<std::string> TopModel::keys() const {
     return k;
 }
 
+TopRow TopModel::group_rows(size_t g, const std::set<std::string>& expanded,
+                            std::vector<TopRow>& procs) {
+    TopRow r;
+    r.group = true;
+    const Guest* guest = g == 0 ? nullptr : &members_.guests[g - 1];
+    r.context = context_label(guest);
+    r.key = guest ? guest->name : "";
+    r.expanded = expanded.count(r.key) > 0;
+    r.pid = guest && guest->xid ? static_cast<pid_t>(*guest->xid) : 0;
+    r.command = guest ? guest->name : "MAIN";
+    if (g > 0 && r.expanded) load_details(g - 1);
+    const GroupSample* cg = g > 0 && groups_[g - 1].have ? &groups_[g - 1] : nullptr;
+    if (cg) {
+        // The guest cgroup's own figures: cpu of every process it ever ran, memory in use.
+        r.procs = static_cast<uint32_t>(guest->pids.size());
+        r.cpu_pct = cg->cpu_pct;
+        r.rss_bytes = cg->memory;
+        r.vsz_known = false;
+        r.time_ticks = cg->cpu_us * static_cast<uint64_t>(clock_.hz) / 1000000;
+    }
+    for (const ProcSample& s : details_[g]) {
+        const Proc& p = s.proc;
+        uint64_t rss = p.stat.rss_pages * static_cast<uint64_t>(clock_.page);
+        if (!cg) {
+            ++r.procs;
+            r.cpu_pct += s.cpu;
+            r.rss_bytes += rss;
+            r.vsz_bytes += p.stat.vsize_bytes;
+            r.time_ticks += p.stat.utime_ticks + p.stat.stime_ticks;
+        }
+        if (!r.expanded) continue;
+        TopRow row;
+        row.pid = p.stat.pid;
+        row.user = users_.name(p.uid);
+        row.state = p.stat.state;
+        row.cpu_pct = s.cpu;
+        row.rss_bytes = rss;
+        row.vsz_bytes = p.stat.vsize_bytes;
+        row.time_ticks = p.stat.utime_ticks + p.stat.stime_ticks;
+        // The guest names its processes: escaped once here for the TUI and -b alike.
+        row.command = str::escape_control(p.stat.comm);
+        procs.push_back(std::move(row));
+    }
+    return r;
+}
+
 std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse,
                                    const std::set<std::string>& expanded) {
     size_t ng = members_.guests.size() + 1;
@@ -171,82 +241,11 @@ std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse,
     }
     std::vector<TopRow> groups(ng);
     std::vector<std::vector<TopRow>> members(ng);
-    for (size_t g = 0; g < ng; ++g) {
-        TopRow& r = groups[g];
-        r.group = true;
-        const Guest* guest = g == 0 ? nullptr : &members_.guests[g - 1];
-        r.context = context_label(guest);
-        r.key = guest ? guest->name : "";
-        r.expanded = expanded.count(r.key) > 0;
-        r.pid = guest && guest->xid ? static_cast<pid_t>(*guest->xid) : 0;
-        r.command = guest ? guest->name : "MAIN";
-        if (g > 0 && r.expanded) load_details(g - 1);
-        const GroupSample* cg = g > 0 && groups_[g - 1].have ? &groups_[g - 1] : nullptr;
-        if (cg) {
-            // The guest cgroup's own figures: cpu of every process it ever ran, memory in use.
-            r.procs = static_cast<uint32_t>(guest->pids.size());
-            r.cpu_pct = cg->cpu_pct;
-            r.rss_bytes = cg->memory;
-            r.vsz_known = false;
-            r.time_ticks = cg->cpu_us * static_cast<uint64_t>(clock_.hz) / 1000000;
-        }
-        for (const ProcSample& s : details_[g]) {
-            const Proc& p = s.proc;
-            uint64_t rss = p.stat.rss_pages * static_cast<uint64_t>(clock_.page);
-            if (!cg) {
-                ++r.procs;
-                r.cpu_pct += s.cpu;
-                r.rss_bytes += rss;
-                r.vsz_bytes += p.stat.vsize_bytes;
-                r.time_ticks += p.stat.utime_ticks + p.stat.stime_ticks;
-            }
-            if (!r.expanded) continue;
-            TopRow row;
-            row.pid = p.stat.pid;
-            row.user = users_.name(p.uid);
-            row.state = p.stat.state;
-            row.cpu_pct = s.cpu;
-            row.rss_bytes = rss;
-            row.vsz_bytes = p.stat.vsize_bytes;
-            row.time_ticks = p.stat.utime_ticks + p.stat.stime_ticks;
-            // The guest names its processes: escaped once here for the TUI and -b alike.
-            row.command = str::escape_control(p.stat.comm);
-            members[g].push_back(std::move(row));
-        }
-    }
-    auto key = [&](const TopRow& a, const TopRow& b) -> int {  // <0: a first
-        auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
-        int c = 0;
-        switch (sort) {
-            case TopSort::Cpu:
-                c = cmp(b.cpu_pct, a.cpu_pct);
-                break;
-            case TopSort::Mem:
-                c = cmp(b.rss_bytes, a.rss_bytes);
-                break;
-            case TopSort::Time:
-                c = cmp(b.time_ticks, a.time_ticks);
-                break;
-            case TopSort::Pid:
-                c = cmp(a.pid, b.pid);
-                break;
-            case TopSort::Name:
-                c = cmp(a.command, b.command);
-                break;
-        }
-        return reverse ? -c : c;
-    };
-    auto ordered = [&](std::vector<TopRow>& v) {
-        std::stable_sort(v.begin(), v.end(), [&](const TopRow& a, const TopRow& b) {
-            int c = key(a, b);
-            if (c != 0) return c < 0;
-            return a.pid < b.pid;
-        });
-    };
+    for (size_t g = 0; g < ng; ++g) groups[g] = group_rows(g, expanded, members[g]);
     std::vector<size_t> order(ng);
     for (size_t g = 0; g < ng; ++g) order[g] = g;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        int c = key(groups[a], groups[b]);
+        int c = compare_rows(groups[a], groups[b], sort, reverse);
         if (c != 0) return c < 0;
         return a < b;  // host first on ties
     });
@@ -254,10 +253,14 @@ std::vector<TopRow> TopModel::rows(TopSort sort, bool reverse,
     out.reserve(ng + details_[0].size());
     for (size_t g : order) {
         out.push_back(groups[g]);
-        if (groups[g].expanded) {
-            ordered(members[g]);
-            for (auto& r : members[g]) out.push_back(std::move(r));
-        }
+        if (!groups[g].expanded) continue;
+        std::stable_sort(members[g].begin(), members[g].end(),
+                         [&](const TopRow& a, const TopRow& b) {
+                             int c = compare_rows(a, b, sort, reverse);
+                             if (c != 0) return c < 0;
+                             return a.pid < b.pid;
+                         });
+        for (auto& r : members[g]) out.push_back(std::move(r));
     }
     return out;
 }

@@ -97,6 +97,9 @@ private:
                 std::unordered_map<pid_t, Prev>& next);
     /// Reads the processes of guest index `g` (membership order) into details_[g+1].
     void load_details(size_t g);
+    /// Group row `g` (0: the host, then the guests) and, when it is expanded, its processes'
+    /// rows into `procs`.
+    TopRow group_rows(size_t g, const std::set<std::string>& expanded, std::vector<TopRow>& procs);
     GroupSample sample_group(const Guest& g, double now);
     cgroup::Manager* manager(const std::string& name);
 
