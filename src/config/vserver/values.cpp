@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cerrno>
 #include <limits>
+#include <optional>
+#include <utility>
 
 #include "base/strings.hpp"
 
@@ -31,43 +33,52 @@ Result<int64_t> parse_int(std::string_view text, int64_t lo, int64_t hi, std::st
     return *n;
 }
 
+namespace {
+
+/// "12K" as 12 and the multiplier `unit` gives its last letter (1: not a unit, part of the
+/// number); nullopt when the rest is not a plain decimal number.
+std::optional<std::pair<uint64_t, uint64_t>> number_and_unit(const std::string& v,
+                                                             uint64_t (*unit)(char)) {
+    const uint64_t mult = unit(v.back());
+    std::string num = mult == 1 ? v : v.substr(0, v.size() - 1);
+    auto n = str::parse_u64(num);
+    if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0]))) return std::nullopt;
+    return std::pair{*n, mult};
+}
+
+// Limits: K/M/G binary, k/m/g decimal.
+uint64_t limit_unit(char c) {
+    constexpr std::pair<char, uint64_t> kUnits[] = {
+        {'K', uint64_t{1} << 10}, {'M', uint64_t{1} << 20}, {'G', uint64_t{1} << 30}, {'k', 1000},
+        {'m', 1'000'000},         {'g', 1'000'000'000},
+    };
+    for (auto [letter, mult] : kUnits)
+        if (letter == c) return mult;
+    return 1;
+}
+
+// Sizes: binary units in either case.
+uint64_t size_unit(char c) {
+    const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (int i = 0; i < 4; ++i)
+        if ("KMGT"[i] == u) return uint64_t{1} << (10 * (i + 1));
+    return 1;
+}
+
+}  // namespace
+
 Result<uint64_t> parse_limit(std::string_view text) {
     auto v = scalar(text);
     auto low = str::lower(v);
     if (low == "inf" || low == "infinity" || low == "unlimited" || low == "max" || low == "-1")
         return std::numeric_limits<uint64_t>::max();
     if (v.empty()) return make_error(EINVAL, "invalid limit \"\": empty");
-    uint64_t mult = 1;
-    std::string num = v;
-    switch (v.back()) {
-        case 'K':
-            mult = 1024;
-            break;
-        case 'M':
-            mult = 1024ull * 1024;
-            break;
-        case 'G':
-            mult = 1024ull * 1024 * 1024;
-            break;
-        case 'k':
-            mult = 1000;
-            break;
-        case 'm':
-            mult = 1000ull * 1000;
-            break;
-        case 'g':
-            mult = 1000ull * 1000 * 1000;
-            break;
-        default:
-            break;
-    }
-    if (mult != 1) num.pop_back();
-    auto n = str::parse_u64(num);
-    if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
-        return make_error(EINVAL, "invalid limit {}", str::quote(v));
-    if (*n > std::numeric_limits<uint64_t>::max() / mult)
+    auto nu = number_and_unit(v, limit_unit);
+    if (!nu) return make_error(EINVAL, "invalid limit {}", str::quote(v));
+    auto [n, mult] = *nu;
+    if (n > std::numeric_limits<uint64_t>::max() / mult)
         return make_error(EINVAL, "invalid limit {}: too large", str::quote(v));
-    return *n * mult;
+    return n * mult;
 }
 
 std::string format_limit(uint64_t v) {
@@ -78,32 +89,14 @@ Result<int64_t> parse_bytes_or_max(std::string_view text, bool allow_zero) {
     auto v = scalar(text);
     if (v == "max") return -1;
     if (v.empty()) return make_error(EINVAL, "invalid size \"\": empty");
-    int64_t mult = 1;
-    std::string num = v;
-    switch (std::toupper(static_cast<unsigned char>(v.back()))) {
-        case 'K':
-            mult = 1LL << 10;
-            break;
-        case 'M':
-            mult = 1LL << 20;
-            break;
-        case 'G':
-            mult = 1LL << 30;
-            break;
-        case 'T':
-            mult = 1LL << 40;
-            break;
-        default:
-            break;
-    }
-    if (mult != 1) num.pop_back();
-    auto n = str::parse_u64(num);
-    if (!n || num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])))
+    auto nu = number_and_unit(v, size_unit);
+    if (!nu)
         return make_error(EINVAL, "invalid size {} (bytes, K/M/G/T suffix, or max)", str::quote(v));
-    if ((*n == 0 && !allow_zero) ||
-        *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max() / mult))
+    auto [n, mult] = *nu;
+    if ((n == 0 && !allow_zero) ||
+        n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / mult)
         return make_error(EINVAL, "invalid size {}: out of range", str::quote(v));
-    return static_cast<int64_t>(*n) * mult;
+    return static_cast<int64_t>(n * mult);
 }
 
 std::string format_bytes_or_max(int64_t v) { return v < 0 ? "max" : std::to_string(v); }

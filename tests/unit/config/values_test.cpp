@@ -15,6 +15,8 @@ TEST(Values, Limits) {
     EXPECT_EQ(*parse_limit("4K"), 4096u);
     EXPECT_EQ(*parse_limit("4k"), 4000u);
     EXPECT_EQ(*parse_limit("2M"), 2u << 20);
+    EXPECT_EQ(*parse_limit("3g"), 3'000'000'000u);
+    EXPECT_EQ(*parse_limit("1G"), 1u << 30);
     EXPECT_EQ(*parse_limit("inf"), UINT64_MAX);
     EXPECT_EQ(*parse_limit("-1"), UINT64_MAX);
     EXPECT_FALSE(parse_limit("x"));
@@ -27,6 +29,9 @@ TEST(Values, Limits) {
 TEST(Values, Sizes) {
     EXPECT_EQ(*parse_bytes_or_max("512M"), 512LL << 20);
     EXPECT_EQ(*parse_bytes_or_max("1g"), 1LL << 30);
+    EXPECT_EQ(*parse_bytes_or_max("2t"), 2LL << 40);
+    EXPECT_EQ(*parse_bytes_or_max("8388607T"), 8388607LL << 40);
+    EXPECT_FALSE(parse_bytes_or_max("8388608T"));
     EXPECT_EQ(*parse_bytes_or_max("max"), -1);
     EXPECT_FALSE(parse_bytes_or_max("0"));
     EXPECT_EQ(*parse_bytes_or_max("0", true), 0);
