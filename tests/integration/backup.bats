@@ -144,6 +144,14 @@ round_trip() {
   [[ ! -e $(guest_cfg r1) && ! -e $(guest_root r1) ]]
   [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
   [[ -z "$(ls -a "$VSERVER_PREFIX/etc/vservers" | grep '^\.r1')" ]]
+  # Killed there: no guest registered; the next restore of that name sweeps the stage.
+  run env VSERVER_FAULT=transfer:syncfs:kill "$VS" restore "$WORK/b1.tar.gz" r1
+  [[ $status -eq 137 && ! -e $(guest_cfg r1) && ! -e $(guest_root r1) ]]
+  ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep -q '^\.build-r1-'
+  run vs restore "$WORK/b1.tar.gz" r1 -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(r1)
+  [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
 }
 
 @test "backup and restore refuse bad input with one line" {

@@ -40,6 +40,27 @@ copy_round() {
   copy_round ext4 clone
 }
 
+@test "vserver-copy on XFS: the clone shares its data (reflinks), hard links stay links" {
+  mount_roots_fs xfs
+  make_guest src
+  VS_GUESTS+=(src)
+  head -c 64M /dev/urandom > "$(guest_root src)/big"
+  ln "$(guest_root src)/big" "$(guest_root src)/big.link"
+  sync -f "$ROOTS"
+  local before after
+  before=$(df -k --output=used "$ROOTS" | tail -1)
+  run "$VS_BIN/vserver-copy" src dst --json
+  [[ $status -eq 0 && $output == *'"method":"clone"'* ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(dst)
+  sync -f "$ROOTS"
+  after=$(df -k --output=used "$ROOTS" | tail -1)
+  # 64 MiB copied would be 65536 KiB more; reflinked, the data blocks are shared.
+  (( after - before < 16384 )) || { echo "used $before -> $after KiB"; return 1; }
+  cmp "$(guest_root src)/big" "$(guest_root dst)/big"
+  [[ "$(stat -c %i "$(guest_root dst)/big")" == "$(stat -c %i "$(guest_root dst)/big.link")" ]]
+  [[ "$(stat -c %i "$(guest_root dst)/big")" != "$(stat -c %i "$(guest_root src)/big")" ]]
+}
+
 @test "copy refuses an existing name, a running source and a taken address; nothing left" {
   make_guest c1
   VS_GUESTS+=(c1)

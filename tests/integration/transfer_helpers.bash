@@ -1,5 +1,5 @@
-# Shared helpers of backup.bats and copy.bats: a loop file system (btrfs or ext4) mounted as the
-# test's roots directory, and a guest tree with every file type a transfer must keep.
+# Shared helpers of backup.bats and copy.bats: a loop file system (btrfs, ext4 or xfs) mounted
+# as the test's roots directory, and a guest tree with every file type a transfer must keep.
 
 # mount_roots_fs TYPE: a 384 MiB loop file system of TYPE mounted at the prefix's roots dir.
 mount_roots_fs() {
@@ -8,7 +8,11 @@ mount_roots_fs() {
   truncate -s 384M "$WORK/fs.img"
   LOOP=$(losetup -f --show "$WORK/fs.img")
   echo "$LOOP" > "$WORK/loop"
-  if [[ $type == btrfs ]]; then mkfs.btrfs -q "$LOOP" >/dev/null 2>&1; else mkfs.ext4 -q "$LOOP"; fi
+  case $type in
+    btrfs) mkfs.btrfs -q "$LOOP" >/dev/null 2>&1 ;;
+    xfs) mkfs.xfs -q "$LOOP" ;;  # reflink=1 is mkfs.xfs's default
+    *) mkfs.ext4 -q "$LOOP" ;;
+  esac
   ROOTS=$VSERVER_PREFIX/var/lib/vservers
   mkdir -p "$ROOTS"
   mount "$LOOP" "$ROOTS"
