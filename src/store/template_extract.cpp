@@ -148,9 +148,12 @@ std::string extract_fd(int fd, const std::string& name, const ExtractHooks* hook
                 if (d == ARCHIVE_EOF) break;
                 if (d < ARCHIVE_WARN)
                     return fmt::format("read \"{}\" in \"{}\": {}", path, name, arc_err(in.get()));
-                if (archive_write_data_block(out.get(), buf, len, off) < ARCHIVE_WARN)
-                    return fmt::format("write \"{}\" from \"{}\": {}", path, name,
-                                       arc_err(out.get()));
+                // A failed write(2) (ENOSPC, EIO) is only ARCHIVE_WARN from libarchive's disk
+                // writer, which then goes on and sets the file's size: taken as a warning, it
+                // left a file of the right size holding holes where the data failed.
+                if (archive_write_data_block(out.get(), buf, len, off) != ARCHIVE_OK)
+                    return fmt::format("write \"{}\" from \"{}\": {}: {}", path, name,
+                                       arc_err(out.get()), std::strerror(archive_errno(out.get())));
             }
         }
         if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)

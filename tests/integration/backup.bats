@@ -64,6 +64,13 @@ round_trip() {
 
 @test "backup and restore round trip on btrfs: every file type, --verify, GNU tar" {
   round_trip btrfs
+  # A sparse file of 8 EiB (btrfs allows it): refused with its name, no archive, never hours
+  # of zeros.
+  truncate -s 8191P "$(guest_root src)/data/huge"
+  run vs src backup "$WORK/huge.tar.zst"
+  [[ $status -ne 0 && $output == *'data/huge": a file of 9222246136947933184 bytes'* ]] ||
+      { echo "$output"; return 1; }
+  [[ ! -e $WORK/huge.tar.zst ]]
 }
 
 @test "backup and restore round trip on ext4: every file type, --verify, GNU tar" {
@@ -193,6 +200,16 @@ round_trip() {
   [[ $status -ne 0 && $output == *cut.tar.zst* ]] || { echo "$output"; return 1; }
   [[ ! -e $(guest_cfg j2) && ! -e $(guest_root j2) ]]
   [[ -z "$(ls -a "$VSERVER_PREFIX/var/lib/vservers" | grep '^\.build-')" ]]
+  # A full disk under the restore: its error, nothing registered, no stage left.
+  head -c 2M /dev/urandom > "$(guest_root b2)/big"
+  run vs b2 backup "$WORK/b2.tar" -q
+  [[ $status -eq 0 ]]
+  mount -t tmpfs -o size=1m vstest-roots "$VSERVER_PREFIX/var/lib/vservers"
+  run vs restore "$WORK/b2.tar" j3
+  listing=$(ls -A "$VSERVER_PREFIX/var/lib/vservers")
+  umount "$VSERVER_PREFIX/var/lib/vservers"
+  [[ $status -ne 0 && $output == *'No space left on device'* ]] || { echo "$output"; return 1; }
+  [[ -z $listing && ! -e $(guest_cfg j3) ]] || { echo "left: $listing"; return 1; }
 }
 
 @test "restore keeps no address twice: refused, --no-ip, --ip" {
