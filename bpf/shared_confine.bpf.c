@@ -21,8 +21,8 @@ struct ip6key {
 };
 
 struct primary {
-    __u32 ip4;       // network order
-    __u32 ip6[4];    // network order
+    __u32 ip4;     // network order
+    __u32 ip6[4];  // network order
     __u32 has4;
     __u32 has6;
 };
@@ -69,22 +69,16 @@ static __always_inline struct primary *get_primary(void) {
     return bpf_map_lookup_elem(&vs_primary, &k);
 }
 
-static __always_inline int allowed4(__u32 ip) {
-    return bpf_map_lookup_elem(&vs_allow4, &ip) != 0;
-}
+static __always_inline int allowed4(__u32 ip) { return bpf_map_lookup_elem(&vs_allow4, &ip) != 0; }
 
 static __always_inline int allowed6(const __u32 a[4]) {
     struct ip6key k = {{a[0], a[1], a[2], a[3]}};
     return bpf_map_lookup_elem(&vs_allow6, &k) != 0;
 }
 
-static __always_inline int is_loopback4(__u32 ip) {
-    return (bpf_ntohl(ip) >> 24) == 127;
-}
+static __always_inline int is_loopback4(__u32 ip) { return (bpf_ntohl(ip) >> 24) == 127; }
 
-static __always_inline int is_any6(const __u32 a[4]) {
-    return (a[0] | a[1] | a[2] | a[3]) == 0;
-}
+static __always_inline int is_any6(const __u32 a[4]) { return (a[0] | a[1] | a[2] | a[3]) == 0; }
 
 static __always_inline int is_loopback6(const __u32 a[4]) {
     return a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == bpf_htonl(1);
@@ -145,9 +139,7 @@ int vs_bind6(struct bpf_sock_addr *ctx) {
 // ---- post_bind: whatever the bind ended with (after every rewrite) must be the guest's.
 
 SEC("cgroup/post_bind4")
-int vs_post_bind4(struct bpf_sock *sk) {
-    return allowed4(sk->src_ip4);
-}
+int vs_post_bind4(struct bpf_sock *sk) { return allowed4(sk->src_ip4); }
 
 SEC("cgroup/post_bind6")
 int vs_post_bind6(struct bpf_sock *sk) {

@@ -27,8 +27,7 @@ int vs_sock_guard(unsigned long long *ctx) {
     int kern = (int)ctx[3];
     // Sockets the kernel makes for itself (kern = 1: e.g. a filesystem's or a tunnel's
     // transport) are not the guest's request.
-    if (kern)
-        return 1;
+    if (kern) return 1;
     if (family == AF_ALG_ || family == AF_VSOCK_ || family >= AF_FIRST_UNKNOWN_) {
         bpf_set_retval(-EAFNOSUPPORT);
         return 0;
@@ -41,9 +40,7 @@ int vs_sock_guard(unsigned long long *ctx) {
 // hook makes the kernel build a BPF trampoline and patch the hook's code, and the last one
 // leaving tears it down again; with the anchor in place a guest's start and stop do neither.
 SEC("lsm_cgroup/socket_create")
-int vs_sock_anchor(unsigned long long *ctx) {
-    return 1;
-}
+int vs_sock_anchor(unsigned long long *ctx) { return 1; }
 
 // The kernel loads LSM programs only under a GPL-compatible license.
 char _license[] SEC("license") = "GPL";
