@@ -206,7 +206,7 @@ complete_words() {
   # command strings are still to be split). Columns are characters, as clang-format counts them.
   local long
   long=$(cd "$VS_SOURCE_DIR" &&
-    git ls-files -z -- CMakeLists.txt src tools tests scripts completion dist \
+    git ls-files -z -- CMakeLists.txt src tools bpf tests scripts completion dist \
     ':!tests/fixtures' ':!tests/fuzz/corpus' | python3 -c '
 import os, sys
 for p in sys.stdin.read().split("\0"):
@@ -218,4 +218,15 @@ for p in sys.stdin.read().split("\0"):
                 print(f"{p}:{n}: {len(line.rstrip())} columns")
 ')
   [[ -z $long ]] || { echo "$long"; return 1; }
+}
+
+@test "code health: every tracked C and C++ file is as the repo's .clang-format lays it out" {
+  command -v clang-format >/dev/null || skip "no clang-format (Debian: clang-format)"
+  git -C "$VS_SOURCE_DIR" rev-parse 2>/dev/null || skip "$VS_SOURCE_DIR is not a git checkout"
+  # tests/fixtures and the fuzz corpus are inputs kept as found.
+  local bad
+  bad=$(cd "$VS_SOURCE_DIR" &&
+    git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' ':!tests/fixtures' ':!tests/fuzz/corpus' |
+    xargs -0 clang-format --dry-run 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | sort -u)
+  [[ -z $bad ]] || { echo "$bad"; echo "fix: clang-format -i FILE"; return 1; }
 }

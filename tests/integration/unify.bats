@@ -427,7 +427,7 @@ clone_case() {
   fi
 }
 
-@test "btrfs: build -m clone is a snapshot sharing everything; a hashify afterwards changes nothing" {
+@test "btrfs: build -m clone is a snapshot sharing everything; hashify afterwards changes nothing" {
   clone_case btrfs
 }
 
