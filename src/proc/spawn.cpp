@@ -81,7 +81,8 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd) {
     struct clone_args args {};
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(pidfd);
-    args.exit_signal = SIGCHLD;
+    // With CLONE_PARENT the child takes the caller's exit signal, and clone3 wants none given.
+    args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     if (cgroup_fd >= 0) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = static_cast<uint64_t>(cgroup_fd);
@@ -92,7 +93,8 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd) {
 long clone_raw(uint64_t flags, int* pidfd) {
     // x86_64 argument order: flags, stack, parent_tid, child_tid, tls. With CLONE_PIDFD the
     // pidfd is stored through parent_tid (clone(2)).
-    return ::syscall(SYS_clone, static_cast<unsigned long>(flags | CLONE_PIDFD | SIGCHLD), nullptr,
+    unsigned long sig = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+    return ::syscall(SYS_clone, static_cast<unsigned long>(flags | CLONE_PIDFD | sig), nullptr,
                      pidfd, nullptr, nullptr);
 }
 
@@ -106,7 +108,8 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
     if (opt.userns_owner && (opt.ns_flags & CLONE_NEWUSER))
         owner = VS_TRY(OwnerEuid::enter(*opt.userns_owner));
 
-    long pid = clone3_raw(opt.ns_flags, opt.cgroup2_fd, &pidfd);
+    const uint64_t flags = opt.ns_flags | (opt.clone_parent ? uint64_t{CLONE_PARENT} : 0);
+    long pid = clone3_raw(flags, opt.cgroup2_fd, &pidfd);
     if (pid == 0) {
         parent_end.close();
         run_child(opt, child_end, child_main);
@@ -123,7 +126,7 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
         if (retry3) {
             log::debug("clone3 into cgroup failed ({}), retrying without CLONE_INTO_CGROUP",
                        std::strerror(err));
-            pid = clone3_raw(opt.ns_flags, -1, &pidfd);
+            pid = clone3_raw(flags, -1, &pidfd);
             if (pid == 0) {
                 parent_end.close();
                 run_child(opt, child_end, child_main);
@@ -133,14 +136,14 @@ Result<Child> spawn(const SpawnOptions& opt, const ChildMain& child_main) {
         }
         if (pid < 0 && err == ENOSYS) {
             log::debug("clone3 unavailable, falling back to clone(2)");
-            pid = clone_raw(opt.ns_flags, &pidfd);
+            pid = clone_raw(flags, &pidfd);
             if (pid == 0) {
                 parent_end.close();
                 run_child(opt, child_end, child_main);
             }
             err = errno;
         }
-        if (pid < 0) return Error(err, fmt::format("clone3 with flags {:#x}", opt.ns_flags));
+        if (pid < 0) return Error(err, fmt::format("clone3 with flags {:#x}", flags));
     }
     owner.reset();
     child_end.close();

@@ -24,6 +24,9 @@ struct SpawnOptions {
     /// Kill the child if the parent dies before the child execs (PR_SET_PDEATHSIG), so a
     /// SIGKILLed `vserver start` never leaves a half-set-up guest behind.
     bool die_with_parent = true;
+    /// CLONE_PARENT: the child is the caller's parent's child (its waiter, and the process its
+    /// die_with_parent watches), as if that process had cloned it.
+    bool clone_parent = false;
     /// With CLONE_NEWUSER in ns_flags: the new user namespace's owner. The kernel makes the
     /// creator's euid the owner (create_user_ns), and the owner is whom the namespace's ucounts
     /// are charged to in the parent namespace (inc_ucount walks ns->owner): inotify instances

@@ -54,7 +54,9 @@ Status SyncChannel::send_error(const Error& e) {
     return send_raw(fd_.get(), SyncMsg::Error, e.code, e.message, -1);
 }
 
-Status SyncChannel::send_fd(int fd) { return send_raw(fd_.get(), SyncMsg::Fd, 0, {}, fd); }
+Status SyncChannel::send_fd(int fd, int value) {
+    return send_raw(fd_.get(), SyncMsg::Fd, value, {}, fd);
+}
 
 Status SyncChannel::send_payload(SyncMsg type, std::string_view payload) {
     std::string buf(sizeof(Header), '\0');

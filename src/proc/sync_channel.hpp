@@ -52,7 +52,8 @@ public:
 
     Status send(SyncMsg type);
     Status send_error(const Error& e);
-    Status send_fd(int fd);
+    /// `value` travels in the header's code field (SyncMessage::value).
+    Status send_fd(int fd, int value = 0);
     /// One message of any size the socket buffer takes (the others stop at kMaxMessage).
     Status send_payload(SyncMsg type, std::string_view payload);
     /// Blocks for the next message; eof=true when the peer's end is closed.

@@ -675,6 +675,57 @@ PY
     [ "$output" = vsrun-test ]
 }
 
+@test "user namespace joined by path (CRI's userns pod): the new namespaces belong to it" {
+    no_cgroup
+    b=$(make_bundle upod)
+    jq '.linux.namespaces += [{"type": "user"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" upod
+    ppid=$(state_pid upod)
+    b=$(make_bundle uctr)
+    jq --arg p "/proc/$ppid/ns" '.linux.namespaces = [{"type": "user", "path": "\($p)/user"},
+        {"type": "network", "path": "\($p)/net"}, {"type": "pid"}, {"type": "mount"},
+        {"type": "ipc"}, {"type": "uts"}]' "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" uctr
+    cpid=$(state_pid uctr)
+    [ "$(readlink "/proc/$cpid/ns/user")" = "$(readlink "/proc/$ppid/ns/user")" ]
+    [ "$(readlink "/proc/$cpid/ns/net")" = "$(readlink "/proc/$ppid/ns/net")" ]
+    local userns
+    userns=$(lsns -n -o NS -t user -p "$ppid")
+    for ns in mnt pid ipc uts; do
+        [ "$(readlink "/proc/$cpid/ns/$ns")" != "$(readlink "/proc/$ppid/ns/$ns")" ]
+        [ "$(lsns -n -o ONS -t "$ns" -p "$cpid")" = "$userns" ]
+    done
+    grep -q "^Uid:[[:space:]]300000[[:space:]]" "/proc/$cpid/status"
+    run vsrun exec uctr /bin/sh -c 'id -u; cat /proc/self/uid_map; hostname; ls /proc/1/ns >/dev/null'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [[ ${lines[1]} =~ ^\ *0\ +300000\ +65536$ ]]
+    [ "${lines[2]}" = vsrun-test ]
+    # A new user namespace beside a network namespace joined by path: joined first, with the
+    # host's rights over it, then the user namespace is made. Its /sys is the host's (a sysfs
+    # needs rights over the network namespace's owner).
+    b=$(make_bundle unew)
+    jq --arg p "/proc/$ppid/ns" '.linux.namespaces = [{"type": "user"}, {"type": "mount"},
+        {"type": "network", "path": "\($p)/net"}, {"type": "pid"}, {"type": "ipc"},
+        {"type": "uts"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}]' \
+        "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    vsrun run -d -b "$b" unew
+    npid=$(state_pid unew)
+    [ "$(readlink "/proc/$npid/ns/net")" = "$(readlink "/proc/$ppid/ns/net")" ]
+    userns=$(lsns -n -o NS -t user -p "$npid")
+    [ "$userns" != "$(lsns -n -o NS -t user -p "$ppid")" ]
+    [ "$(lsns -n -o ONS -t mnt -p "$npid")" = "$userns" ]
+    grep -q "^Uid:[[:space:]]400000[[:space:]]" "/proc/$npid/status"
+}
+
 # engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and
 # podman's default profiles: EPERM by default, an allow-list with socketcall in it, and socket
 # allowed unless the family is AF_VSOCK (40).

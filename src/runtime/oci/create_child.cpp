@@ -68,6 +68,7 @@ Status Create::prepare() {
     plan.preserve_fds = co.preserve_fds;
     plan.new_keyring = !co.no_new_keyring;
     plan.new_userns = new_ns & CLONE_NEWUSER;
+    plan.joined_userns = (rec.ns_flags & CLONE_NEWUSER) && !plan.new_userns;
     plan.new_cgroupns = new_ns & CLONE_NEWCGROUP;
     plan.new_utsns = rec.ns_flags & CLONE_NEWUTS;
     plan.new_timens = new_ns & CLONE_NEWTIME;
@@ -113,8 +114,13 @@ Status Create::prepare() {
     config::Paths paths;
     paths.cgroup_root = "/sys/fs/cgroup";
     paths.cgroup_parent = rec.cgroup_parent;
+    // A sysfs is mounted with rights over its network namespace's user namespace (sysfs(5)):
+    // never the case for a network namespace joined by path beside a new user namespace, whose
+    // container gets the host's /sys read-only instead, as without a network namespace.
+    const bool net_joined = (rec.ns_flags & ~new_ns) & CLONE_NEWNET;
+    const bool own_sysfs = (rec.ns_flags & CLONE_NEWNET) && !(net_joined && plan.new_userns);
     plan.mounts =
-        VS_TRY(container_mount_plan(spec, rec.ns_flags & CLONE_NEWNET, new_ns & CLONE_NEWUSER,
+        VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
                                     cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
     return ok();
 }
@@ -130,14 +136,22 @@ Status Create::spawn() {
     so.ns_flags = new_ns & ~uint64_t{CLONE_NEWTIME};
     so.cgroup2_fd = cg2.get();
     self_join = VS_TRY(cg->open_self_join(false).wrap("container \"{}\"", id));
-    auto child_main = [this](proc::SyncChannel& ch) {
-        if (auto r = cgroup::Manager::write_self_join(self_join); !r) {
-            (void)ch.send_error(r.error());
-            return 1;
-        }
-        return container_init_main(ch, plan);
-    };
-    child = VS_TRY(proc::spawn(so, child_main).wrap("create container \"{}\"", id));
+    // A user namespace is involved (joined by path, or new beside namespaces joined by path):
+    // the joins come first, see spawn_joined. Without one every namespace belongs to the
+    // host's user namespace whatever the order, and the init joins them itself.
+    if (!plan.join.empty() && (rec.ns_flags & CLONE_NEWUSER)) {
+        auto init_main = [this](proc::SyncChannel& ch) { return container_init_main(ch, plan); };
+        child = VS_TRY(spawn_joined(so, init_main).wrap("create container \"{}\"", id));
+    } else {
+        auto child_main = [this](proc::SyncChannel& ch) {
+            if (auto r = cgroup::Manager::write_self_join(self_join); !r) {
+                (void)ch.send_error(r.error());
+                return 1;
+            }
+            return container_init_main(ch, plan);
+        };
+        child = VS_TRY(proc::spawn(so, child_main).wrap("create container \"{}\"", id));
+    }
     self_join.clear();
     rb.add([this] {
         (void)child->pidfd.send_signal(SIGKILL);
@@ -155,6 +169,66 @@ Status Create::spawn() {
                 .wrap("linux.gidMappings"));
     }
     return ok();
+}
+
+/// A namespace belongs to the user namespace of the process that makes it, and rights over it
+/// come from capabilities in that user namespace (user_namespaces(7)): cloned before a join
+/// of the container's user namespace, the new mount namespace would be the host's and its root
+/// could not even make "/" a slave. So a joiner, cloned into the container's cgroup, joins the
+/// namespaces given by path (the user namespace among them, or else before the new one is made,
+/// while it still has the host's rights over the others) and clones the init with the new ones;
+/// CLONE_PARENT makes the init our child, to wait for and for its die-with-parent. The joiner
+/// hands over the init's pidfd and channel and exits.
+Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
+                                         const proc::ChildMain& init) {
+    proc::SpawnOptions jo;
+    jo.cgroup2_fd = so.cgroup2_fd;
+    auto joiner_main = [this, &so, &init](proc::SyncChannel& ch) {
+        auto r = [&]() -> Status {
+            VS_TRY(cgroup::Manager::write_self_join(self_join));
+            VS_TRY(join_namespaces(plan.join));
+            plan.join.clear();
+            proc::SpawnOptions io;
+            io.ns_flags = so.ns_flags;
+            io.clone_parent = true;
+            const int up = ch.fd();
+            auto c = VS_TRY(proc::spawn(io, [up, &init](proc::SyncChannel& ich) {
+                ::close(up);
+                return init(ich);
+            }));
+            VS_TRY(ch.send_fd(c.pidfd.fd(), c.pidfd.pid()));
+            return ch.send_fd(c.channel.fd());
+        }();
+        if (!r) {
+            (void)ch.send_error(r.error());
+            return 1;
+        }
+        return 0;
+    };
+    auto joiner = VS_TRY(proc::spawn(jo, joiner_main));
+    auto got = [&]() -> Result<proc::Child> {
+        proc::Child c;
+        auto m = VS_TRY(joiner.channel.recv());
+        if (!m.eof && m.type == proc::SyncMsg::Error) return std::move(m.error);
+        if (m.eof || m.type != proc::SyncMsg::Fd)
+            return make_error(EPROTO, "the namespace joiner sent no pidfd");
+        c.pidfd = proc::PidFd(static_cast<pid_t>(m.value), std::move(m.fd));
+        m = VS_TRY(joiner.channel.recv());
+        if (m.eof || m.type != proc::SyncMsg::Fd)
+            return make_error(EPROTO, "the namespace joiner sent no channel");
+        c.channel = proc::SyncChannel(std::move(m.fd));
+        c.in_cgroup = joiner.in_cgroup;
+        c.used_clone3 = joiner.used_clone3;
+        return c;
+    }();
+    auto code = joiner.pidfd.wait();
+    if (!got) return std::move(got).error();
+    if (!code || *code != 0) {
+        (void)got->pidfd.send_signal(SIGKILL);
+        (void)got->pidfd.wait();
+        return make_error(ECHILD, "the namespace joiner failed");
+    }
+    return got;
 }
 
 /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the

@@ -57,6 +57,9 @@ struct Create {
     Status make_fifo();
     Status prepare();
     Status spawn();
+    /// The container's init, cloned into its new namespaces from inside the namespaces it
+    /// joins by path, by a short-lived joiner process (see create_child.cpp).
+    Result<proc::Child> spawn_joined(const proc::SpawnOptions& so, const proc::ChildMain& init);
     /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
     /// filesystem, which the child in its user namespace lacks) and sent to the child before
     /// Go, in the order of their Op::tree. A mount without its own mappings takes the

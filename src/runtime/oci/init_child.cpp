@@ -98,10 +98,7 @@ Status setup_terminal(const ChildPlan& p) {
 Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     const spec::oci::Spec& c = *p.config;
     const spec::oci::Process& pr = *c.process;
-    for (auto [fd, flag] : p.join)
-        if (::setns(fd, static_cast<int>(flag)) < 0)
-            return errno_error(fmt::format("join the namespace (setns type {:#x})", flag));
-    for (auto [fd, flag] : p.join) ::close(fd);
+    VS_TRY(join_namespaces(p.join));
     std::vector<UniqueFd> trees;
     if (!await_go(ch, trees)) return make_error(ECANCELED, "vsrun create went away");
     std::vector<int> tree_fds;
@@ -113,7 +110,9 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
         errno != ENOSYS)
         return errno_error("keyctl join a new session keyring");
     auto rootfd = VS_TRY(sys::open(p.rootfs, O_PATH | O_DIRECTORY));
-    if (p.new_userns) VS_TRY(ns::become_root_in_userns());
+    // The root is opened first, as the host's uid: the user namespace's root may not reach it
+    // through the host's directories (its capabilities do not cover inodes it does not map).
+    if (p.new_userns || p.joined_userns) VS_TRY(ns::become_root_in_userns());
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
     if (p.new_timens) VS_TRY(enter_new_timens(c.linux.time_offsets));
@@ -187,6 +186,26 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
 }
 
 }  // namespace
+
+Status join_namespaces(const std::vector<std::pair<int, uint64_t>>& join) {
+    std::vector<bool> joined(join.size(), false);
+    auto pass = [&](bool user, bool last) -> Status {
+        for (size_t i = 0; i < join.size(); ++i) {
+            auto [fd, flag] = join[i];
+            if (joined[i] || (flag == CLONE_NEWUSER) != user) continue;
+            if (::setns(fd, static_cast<int>(flag)) < 0) {
+                if (errno == EPERM && !last && !user) continue;
+                return errno_error(fmt::format("join the namespace (setns type {:#x})", flag));
+            }
+            joined[i] = true;
+            ::close(fd);
+        }
+        return ok();
+    };
+    VS_TRY(pass(false, false));
+    VS_TRY(pass(true, false));
+    return pass(false, true);
+}
 
 Result<std::string> resolve_program(const std::string& arg0, const std::vector<std::string>& env) {
     auto usable = [](const std::string& path) -> Status {

@@ -26,12 +26,14 @@ struct ChildPlan {
     std::vector<RlimitSetting> rlimits;
     caps::Sets caps;
     bool new_userns = false;
+    bool joined_userns = false;  ///< a user namespace joined by path: its root after the join
     bool new_cgroupns = false;
     bool new_utsns = false;
     /// A new time namespace: unshared by the child, given linux.timeOffsets, then entered.
     bool new_timens = false;
     /// Namespaces joined by path (not pid, which the parent joins before the clone): fd and
-    /// CLONE_NEW* flag, user first.
+    /// CLONE_NEW* flag, user first. Empty when a user namespace is involved: then they are
+    /// joined before the clone (Create::spawn_joined).
     std::vector<std::pair<int, uint64_t>> join;
     int helper_fd = -1;   ///< sealed vs-init
     int fifo_fd = -1;     ///< read end of the exec FIFO
@@ -44,6 +46,12 @@ struct ChildPlan {
     bool new_keyring = true;  ///< a new session keyring (not --no-new-keyring)
     std::vector<std::string> env;
 };
+
+/// Joins the namespaces of `join` (ChildPlan::join) and closes their fds: the others first, while
+/// the caller still has its own user namespace's rights over them, then the user namespace,
+/// then those its rights did not reach before (EPERM), now that it holds
+/// the capabilities of the joined user namespace (setns(2)).
+Status join_namespaces(const std::vector<std::pair<int, uint64_t>>& join);
 
 /// The child's body (proc::spawn's ChildMain): returns the exit code after reporting a failure
 /// over `ch`; on success it does not return (execveat).

@@ -13,13 +13,13 @@
 namespace vs::runtime::oci {
 
 /// Relative bind sources are taken from the bundle; `own_netns` (a network namespace that is not
-/// the host's) lets /sys be a fresh sysfs; `cgroups` is the container's cgroup view.
-/// config.json mounts on the targets we always provide (/proc, /sys, /sys/fs/cgroup, /dev,
-/// /dev/pts, /dev/shm, /dev/mqueue) are replaced by ours, with the masks of security.md §1.4.
-/// A mount whose options do not parse, or a relative destination, is an error naming
-/// mounts[i]. Each mount's attributes (set and cleared, on the mount and on its whole tree),
-/// propagation and tmpcopyup go into its op, and linux.rootfsPropagation into the root's.
-/// Idmapped binds take a tree the host makes (make_idmapped_tree): `idmapped` gets their
+/// the host's, owned by the container's user namespace if it has one) lets /sys be a fresh sysfs;
+/// `cgroups` is the container's cgroup view. config.json mounts on the targets we always provide
+/// (/proc, /sys, /sys/fs/cgroup, /dev, /dev/pts, /dev/shm, /dev/mqueue) are replaced by ours, with
+/// the masks of security.md §1.4. A mount whose options do not parse, or a relative destination, is
+/// an error naming mounts[i]. Each mount's attributes (set and cleared, on the mount and on its
+/// whole tree), propagation and tmpcopyup go into its op, and linux.rootfsPropagation into the
+/// root's. Idmapped binds take a tree the host makes (make_idmapped_tree): `idmapped` gets their
 /// indexes in mounts[], in the order of Op::tree.
 Result<mount::Plan> container_mount_plan(const spec::oci::Spec& c, bool own_netns, bool userns,
                                          std::vector<mount::CgroupView> cgroups,
