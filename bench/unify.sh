@@ -30,8 +30,6 @@ cleanup() {
 # EXIT also runs when bash dies of SIGINT or SIGTERM; a trap on those would run cleanup and
 # then carry on with the next step over the removed work dir.
 trap cleanup EXIT
-truncate -s $((trees * 300 + 1024))M "$work/fs.img"
-loop=$(losetup -f --show "$work/fs.img")
 prefix=$work/prefix
 mkdir -p "$work/mnt"
 
@@ -40,10 +38,18 @@ used_kib() {
   df -B1K --output=used "$work/mnt" | tail -1 | tr -d ' '
 }
 
-# mkfs_mount TYPE: a fresh TYPE filesystem on the loop device at $work/mnt, and an empty prefix.
+# mkfs_mount TYPE: a fresh TYPE filesystem at $work/mnt, and an empty prefix. Each on its own
+# image and loop device: a mount namespace made elsewhere on the machine while one was mounted
+# keeps that filesystem (and its device) busy after our umount.
 fstype=btrfs
+fsno=0
 mkfs_mount() {
   mountpoint -q "$work/mnt" && umount "$work/mnt"
+  [[ -n $loop ]] && losetup -d "$loop"
+  rm -f "$work/fs$fsno.img"
+  fsno=$((fsno + 1))
+  truncate -s $((trees * 300 + 1024))M "$work/fs$fsno.img"
+  loop=$(losetup -f --show "$work/fs$fsno.img")
   case $1 in
     btrfs) mkfs.btrfs -q -f "$loop" >/dev/null ;;
     xfs) mkfs.xfs -q -f -m reflink=1 "$loop" ;;
@@ -55,7 +61,8 @@ mkfs_mount() {
 }
 
 # fresh: a new $fstype filesystem holding the trees as plain directories (hard links work
-# between them), each also a guest of a throwaway config tree (for vhashify); prints KiB used.
+# between them), each also a guest of a throwaway config tree (for vhashify); sets base to the
+# KiB used (not a command substitution: mkfs_mount's loop device must stay known to cleanup).
 fresh() {
   mkfs_mount "$fstype"
   [[ -z $open_all ]] || echo '+/*' >"$prefix/etc/vservers/.defaults/apps/vunify/exclude"
@@ -66,7 +73,7 @@ fresh() {
     tar --numeric-owner --xattrs --xattrs-include='*' -I zstd -xf "$fixture" -C "$work/mnt/g$i"
     echo $((40000 + i)) >"$prefix/etc/vservers/g$i/context"
   done
-  used_kib
+  base=$(used_kib)
 }
 
 declare -A left secs
@@ -74,7 +81,7 @@ open_all=
 timed() {  # name command...
   local name=$1; shift
   local t0 t1
-  base=$(fresh)
+  fresh
   t0=$(date +%s.%N)
   "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
   sync -f "$work/mnt"

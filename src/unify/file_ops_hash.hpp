@@ -15,7 +15,7 @@ Result<XXH128_hash_t> hash_fd(int fd, uint64_t size, const std::string& what, F&
     XXH3_state_t* st = XXH3_createState();
     if (!st) return make_error(ENOMEM, "hash \"{}\"", what);
     XXH3_128bits_reset(st);
-    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (size > kBuf) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // one read does the rest
     uint64_t off = 0;
     while (off < size) {
         ssize_t n =

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
@@ -67,11 +68,9 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
         }
         return std::move(fd).error();
     }
-    auto before = VS_TRY(fstatx(fd->get(), what));
-    if (!unchanged(before, f.stx)) {
-        g.rep.changed.push_back(f.rel);
-        return false;
-    }
+    // The walk's statx: any change since (a write, chmod, a new inode at the name) moves the
+    // ctime or the inode, which the check after hashing sees.
+    struct statx before = f.stx;
     if (g.method == Method::HardLink) {
         c.x = VS_TRY(read_xattrs(fd->get(), what));
         const bool marked = has_shared_mark(fd->get());
@@ -275,6 +274,12 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
     std::vector<const std::vector<size_t>*> todo;
     for (const auto& [_, members] : groups)
         if (members.size() > 1) todo.push_back(&members);
+    // In the order the walk met their first member: groups of one directory follow each other,
+    // so a worker's directory fds serve many groups (trees alike have their copies alike).
+    std::sort(todo.begin(), todo.end(), [&](const auto* a, const auto* b) {
+        const Cand &x = cands[a->front()], &y = cands[b->front()];
+        return std::tie(x.g, x.f) < std::tie(y.g, y.f);
+    });
     {
         Progress p(opt.progress, "sharing", cands.size(), 0);
         const unsigned nw = workers(todo.size());

@@ -129,7 +129,8 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             continue;
         }
         if (leaders.empty() || r.g.tree.reference) {
-            leaders.push_back({ci, dev, ino, UniqueFd()});
+            leaders.push_back({ci, dev, ino, std::move(seen[mi].fd)});
+            if (leaders.back().fd) leaders.back().ext = std::move(seen[mi].ext);
             continue;
         }
         if (opt.dry_run) {
@@ -148,15 +149,13 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
         if (ext.inline_data) {
             // btrfs keeps the data in the inode's metadata: a dedupe would copy it, not share.
             ++r.g.rep.inline_files;
-            if (auto now = fstatx(fd->get(), r.what))
-                r.g.cache.put({key_of(*now), c.hash, kInlineLeader, kInlineLeader});
+            r.g.cache.put({key_of(r.f.stx), c.hash, kInlineLeader, kInlineLeader});
             continue;
         }
         if (auto pl = places.find(ext.list);
             ext.placed && pl != places.end() && pl->second > 1 && !leaders.empty()) {
             ++r.g.rep.already_shared;
-            if (auto now = fstatx(fd->get(), r.what))
-                r.g.cache.put({key_of(*now), c.hash, leaders[0].dev, leaders[0].ino});
+            r.g.cache.put({key_of(r.f.stx), c.hash, leaders[0].dev, leaders[0].ino});
             continue;
         }
         bool placed = false;
@@ -178,8 +177,7 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
                 // file's metadata, unsharing what a snapshot shares.
                 placed = true;
                 ++r.g.rep.already_shared;
-                if (auto now = fstatx(fd->get(), r.what))
-                    r.g.cache.put({key_of(*now), c.hash, l.dev, l.ino});
+                r.g.cache.put({key_of(r.f.stx), c.hash, l.dev, l.ino});
                 break;
             }
             auto d = dedupe(l.fd.get(), fd->get(), size, r.what);
@@ -197,8 +195,9 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             }
             ++r.g.rep.shared_files;
             r.g.rep.shared_bytes += size;
-            if (auto now = fstatx(fd->get(), r.what))
-                r.g.cache.put({key_of(*now), c.hash, l.dev, l.ino});
+            // A dedupe changes no time stamp (REMAP_FILE_DEDUP skips file_modified()): the key
+            // reopen() checked is still the file's.
+            r.g.cache.put({key_of(r.f.stx), c.hash, l.dev, l.ino});
             break;
         }
         if (!placed) leaders.push_back({ci, dev, ino, std::move(*fd)});
