@@ -1,12 +1,17 @@
 // Device rules: their effective state and the v1 devices controller's files.
 #include "cgroup/devices.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "base/unique_fd.hpp"
 
 namespace vs::cgroup {
 
@@ -109,9 +114,23 @@ Result<DeviceRule> parse_v1_device_line(const std::string& line) {
 }
 
 Status apply_v1_devices(const std::string& dir, const DeviceState& target) {
-    auto write = [&](bool allow, const std::string& text) {
+    // Each file is opened once for all its rules: the controller takes one rule per write(2)
+    // (devcgroup_update_access in security/device_cgroup.c), and a container's dozen rules
+    // would otherwise cost a path walk and a kernfs open each.
+    UniqueFd allow_fd, deny_fd;
+    auto write = [&](bool allow, const std::string& text) -> Status {
         std::string file = dir + (allow ? "/devices.allow" : "/devices.deny");
-        return sys::write_file(file, text).wrap("device rule \"{}\"", text);
+        UniqueFd& fd = allow ? allow_fd : deny_fd;
+        if (!fd)
+            fd = VS_TRY(sys::open(file, O_WRONLY | O_CLOEXEC).wrap("device rule \"{}\"", text));
+        ssize_t n;
+        do {
+            n = ::write(fd.get(), text.data(), text.size());
+        } while (n < 0 && errno == EINTR);
+        if (n < 0) return errno_error(fmt::format("device rule \"{}\": write \"{}\"", text, file));
+        if (static_cast<size_t>(n) != text.size())
+            return make_error(EIO, "short write \"{}\"", file);
+        return ok();
     };
     // devices.list shows "a *:* rwm" alone while the default is allow (its deny exceptions
     // are not listed), else one line per allowed exception.
