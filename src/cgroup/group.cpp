@@ -30,7 +30,7 @@ std::string join_path(const std::string& base, const std::vector<std::string>& p
 }
 
 // v1 cpuset: a new cgroup starts with empty cpus and mems and refuses tasks (ENOSPC) until
-// they are set; cgroup.clone_children is a host-wide choice we do not flip, so copy them.
+// they are set, so they are copied from the parent unless the kernel already did (below).
 Status init_cpuset(const std::string& dir, const std::string& parent) {
     for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
         std::string mine = dir + "/" + f;
@@ -71,6 +71,14 @@ Status Group::create_in(const Hierarchy& h, std::vector<std::string>& made) {
         bool created = VS_TRY(fs::make_dir(dir, i < parent_parts_.size()).wrap("create cgroup"));
         if (created) made.push_back(dir);
         if (cpuset) VS_TRY(init_cpuset(dir, up).wrap("create cgroup {}", dir));
+        // A parent we made hands its cpus and mems to each new child itself (the flag is
+        // this cgroup's own, read by cpuset_css_online). Writing them into the child instead
+        // runs the kernel's checks against every sibling (validate_change) and rebuilds the
+        // scheduler domains over every cpuset: a cost per guest that grows with the guests
+        // already running. A parent made by someone else keeps its own setting.
+        std::string clone = dir + "/cgroup.clone_children";
+        if (cpuset && created && i < parent_parts_.size() && sys::exists(clone))
+            VS_TRY(fs::write(clone, "1").wrap("create cgroup {}", dir));
     }
     return ok();
 }
