@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "base/log.hpp"
@@ -44,19 +45,11 @@ const char* kind_word(runtime::AutostartEvent::Kind k, bool stop) {
     return "?";
 }
 
-const char* result_name(runtime::AutostartEvent::Kind k, bool stop) {
-    using K = runtime::AutostartEvent::Kind;
-    switch (k) {
-        case K::Done:
-            return stop ? "stopped" : "started";
-        case K::Already:
-            return stop ? "not_running" : "already_running";
-        case K::Failed:
-            return "failed";
-        case K::Skipped:
-            return "skipped";
-    }
-    return "?";
+// The JSON spelling of the same: lower case, '_' for ' ' ("already_running").
+std::string result_name(runtime::AutostartEvent::Kind k, bool stop) {
+    std::string s = kind_word(k, stop);
+    for (char& c : s) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+    return s;
 }
 
 // One group's start or stop: a line per guest as it ends and the summary, or with `json` the

@@ -26,6 +26,18 @@ marked_guest() {
   done
 }
 
+# sysv_script MARK NUMPARALLEL: dist/init.d/vservers-default configured into the prefix, with its
+# defaults file saying MARK and NUMPARALLEL; prints the script's path.
+sysv_script() {
+  local script=$VSERVER_PREFIX/vservers-default
+  sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
+    "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
+  chmod 755 "$script"
+  mkdir -p "$VSERVER_PREFIX/etc/default"
+  printf 'MARK=%s\nNUMPARALLEL=%s\n' "$1" "$2" >"$VSERVER_PREFIX/etc/default/vservers-default"
+  echo "$script"
+}
+
 # line number of "PHASE NAME" in $LOG
 at() { grep -nx "$1 $2" "$LOG" | head -1 | cut -d: -f1; }
 
@@ -145,12 +157,8 @@ before() {
   marked_guest sa boot
   marked_guest sb boot sa
   marked_guest sc default
-  local script=$VSERVER_PREFIX/vservers-default
-  sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
-    "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
-  chmod 755 "$script"
-  mkdir -p "$VSERVER_PREFIX/etc/default"
-  printf 'MARK=boot\nNUMPARALLEL=1\n' >"$VSERVER_PREFIX/etc/default/vservers-default"
+  local script
+  script=$(sysv_script boot 1)
   run "$script" start
   echo "$output"
   [ "$status" -eq 0 ]
@@ -202,12 +210,8 @@ done
 mkdir "$e/\$2"
 HOOK
   done
-  local script=$VSERVER_PREFIX/vservers-default
-  sed -e "s|@VS_SBINDIR@|$VS_BIN|g" -e "s|@VS_ETC@|/etc|g" \
-    "$VS_SOURCE_DIR/dist/init.d/vservers-default" >"$script"
-  chmod 755 "$script"
-  mkdir -p "$VSERVER_PREFIX/etc/default"
-  printf 'MARK=par\nNUMPARALLEL=2\n' >"$VSERVER_PREFIX/etc/default/vservers-default"
+  local script
+  script=$(sysv_script par 2)
   run env -u NUMPARALLEL -u MARK timeout 120 "$script" start
   echo "$output"
   [ "$status" -eq 0 ]
