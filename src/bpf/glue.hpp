@@ -1,6 +1,6 @@
 // libbpf glue for the modules that load BPF programs (cgroup's device program, net's shared-stack
 // confinement, lsm's socket guard): libbpf's log, its -errno returns as Errors, object ownership,
-// and the programs of ours attached to a cgroup2 node, found by name.
+// the programs of ours attached to a cgroup2 node found by name, and one instruction built.
 #pragma once
 
 #include <bpf/libbpf.h>
@@ -15,6 +15,17 @@
 #include "base/unique_fd.hpp"
 
 namespace vs::bpf {
+
+/// One BPF instruction (linux/bpf.h struct bpf_insn), for the programs generated at run time.
+inline bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    bpf_insn i{};
+    i.code = code;
+    i.dst_reg = dst & 0xf;
+    i.src_reg = src & 0xf;
+    i.off = off;
+    i.imm = imm;
+    return i;
+}
 
 /// Sends libbpf's messages to log::debug. Its default printer writes warnings to stderr, and a
 /// probe that is expected to fail on some kernels (lsm's) would put them on the user's terminal.

@@ -32,39 +32,29 @@ constexpr const char* kProgName = "vs_devices";
 // r4 major, r5 minor.
 constexpr uint8_t R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 bpf_insn load_ctx_u32(uint8_t dst, int16_t off) {
-    return insn(BPF_LDX | BPF_MEM | BPF_W, dst, R1, off, 0);
+    return bpf::insn(BPF_LDX | BPF_MEM | BPF_W, dst, R1, off, 0);
 }
 bpf_insn mov_reg(uint8_t dst, uint8_t src) {
-    return insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+    return bpf::insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
 }
 bpf_insn mov_imm(uint8_t dst, int32_t imm) {
-    return insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
+    return bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
 }
 bpf_insn and_imm(uint8_t dst, int32_t imm) {
-    return insn(BPF_ALU64 | BPF_AND | BPF_K, dst, 0, 0, imm);
+    return bpf::insn(BPF_ALU64 | BPF_AND | BPF_K, dst, 0, 0, imm);
 }
 bpf_insn rsh_imm(uint8_t dst, int32_t imm) {
-    return insn(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
+    return bpf::insn(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
 }
 /// A jump to the end of the current block; its offset is set when the block is complete.
 /// BPF_JMP32: the compare is on the low 32 bits, as wide as the context's fields, so numbers
 /// above INT32_MAX are not sign-extended away.
 bpf_insn jmp_imm(uint8_t op, uint8_t dst, int64_t imm) {
-    return insn(BPF_JMP32 | op | BPF_K, dst, 0, 0,
-                static_cast<int32_t>(static_cast<uint32_t>(imm)));
+    return bpf::insn(BPF_JMP32 | op | BPF_K, dst, 0, 0,
+                     static_cast<int32_t>(static_cast<uint32_t>(imm)));
 }
-bpf_insn exit_insn() { return insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+bpf_insn exit_insn() { return bpf::insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
 
 std::vector<bpf_insn> instructions(const DeviceState& s) {
     std::vector<bpf_insn> p;

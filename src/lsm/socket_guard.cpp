@@ -160,16 +160,6 @@ std::optional<Support> read_cache(const std::string& file, const std::string& ke
     return std::nullopt;
 }
 
-bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
-    bpf_insn i{};
-    i.code = code;
-    i.dst_reg = dst & 0xf;
-    i.src_reg = src & 0xf;
-    i.off = off;
-    i.imm = imm;
-    return i;
-}
-
 // What bpf/sock_families.bpf.c's guard does, with the list and the errnos of `errnos`:
 //   r2 = ctx[3] (kern); if r2 != 0 goto allow; r2 = ctx[0] (family)
 //   per refused family F: if w2 != F goto next; r1 = -E; call bpf_set_retval; r0 = 0; exit
@@ -179,19 +169,21 @@ std::vector<bpf_insn> policy_insns(const FamilyErrnos& errnos) {
     std::vector<bpf_insn> p;
     size_t refused = 0;
     for (auto e : errnos) refused += e != 0;
-    p.push_back(insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 3 * 8, 0));
-    p.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, R2, 0, static_cast<int16_t>(5 * refused + 1), 0));
-    p.push_back(insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 0, 0));
+    p.push_back(bpf::insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 3 * 8, 0));
+    p.push_back(
+        bpf::insn(BPF_JMP | BPF_JNE | BPF_K, R2, 0, static_cast<int16_t>(5 * refused + 1), 0));
+    p.push_back(bpf::insn(BPF_LDX | BPF_MEM | BPF_DW, R2, R1, 0, 0));
     for (size_t f = 0; f < errnos.size(); ++f) {
         if (!errnos[f]) continue;
-        p.push_back(insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, 4, static_cast<int32_t>(f)));
-        p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R1, 0, 0, -static_cast<int32_t>(errnos[f])));
-        p.push_back(insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_set_retval));
-        p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0));
-        p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+        p.push_back(bpf::insn(BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, 4, static_cast<int32_t>(f)));
+        p.push_back(
+            bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, R1, 0, 0, -static_cast<int32_t>(errnos[f])));
+        p.push_back(bpf::insn(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_set_retval));
+        p.push_back(bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0));
+        p.push_back(bpf::insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     }
-    p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1));
-    p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    p.push_back(bpf::insn(BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1));
+    p.push_back(bpf::insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
     return p;
 }
 
