@@ -65,8 +65,15 @@ timed() {  # name command...: its wall time (the median of its runs so far) and 
   t0=$(now)
   local rt=()
   [[ -n ${RT:-} ]] && rt=(chrt -f 10)
-  "${rt[@]}" /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
-    { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+  if declare -F "$1" >/dev/null; then
+    # A shell function (vcopy, in_ns): /usr/bin/time and chrt cannot run it; its CPU time
+    # (spread over ssh sessions on both sides) is not counted.
+    "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+    echo "0 0" >"$work/$name.time"
+  else
+    "${rt[@]}" /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
+      { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
+  fi
   t1=$(now)
   c=$(tail -1 "$work/$name.time")
   samples[$name]+=" $(echo "$t1 - $t0" | bc)"
