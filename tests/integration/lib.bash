@@ -61,9 +61,11 @@ guest_prefix_mounts() {
   prefix_mounts | grep -vF "$VSERVER_PREFIX/run/vservers/.lxcfs/mnt " || true
 }
 
-# The pid of the lxcfs daemon start made under the prefix, if it still runs.
-lxcfs_pid() {
-    local f=$VSERVER_PREFIX/run/vservers/.lxcfs/daemon pid start
+# daemon_pid DIR: the pid of the host daemon start made under the prefix, recorded as "PID
+# STARTTIME" in run/vservers/DIR/daemon, if that very process still runs (the start time rules
+# out a reused pid).
+daemon_pid() {
+    local f=$VSERVER_PREFIX/run/vservers/$1/daemon pid start
     [[ -r $f ]] || return 1
     read -r pid start <"$f"
     [[ -d /proc/$pid ]] || return 1
@@ -71,15 +73,9 @@ lxcfs_pid() {
     echo "$pid"
 }
 
-# The pid of the vs-consoled daemon start made under the prefix (guests' consoles), if it runs.
-consoled_pid() {
-    local f=$VSERVER_PREFIX/run/vservers/.console/daemon pid start
-    [[ -r $f ]] || return 1
-    read -r pid start <"$f"
-    [[ -d /proc/$pid ]] || return 1
-    [[ $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null) == "$start" ]] || return 1
-    echo "$pid"
-}
+# The pid of the lxcfs daemon, and of vs-consoled (guests' consoles), if they run.
+lxcfs_pid() { daemon_pid .lxcfs; }
+consoled_pid() { daemon_pid .console; }
 
 # The build flag VS_TEST_USERNS asks for (empty when unset).
 test_userns_flag() {
