@@ -86,7 +86,11 @@ uint64_t discard(const std::vector<UniqueFd>& masters, int ms) {
             pidfd->fd(), POLLIN, 0
         };
         if (::poll(&p, 1, masters.empty() ? kCheckMs : 0) > 0) ::_exit(0);
-        if (!proc::is_stopped(daemon)) {
+        const bool is_stopped = proc::is_stopped(daemon);
+        if (!masters.empty() || is_stopped)
+            log::debug("vs-consoled keeper: daemon {} {}, holding {} masters", daemon,
+                       is_stopped ? "stopped" : "running", masters.size());
+        if (!is_stopped) {
             if (!masters.empty())
                 log::warn(
                     "vs-consoled (pid {}) runs again after {} s stopped; its keeper "
