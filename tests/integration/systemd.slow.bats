@@ -1,193 +1,24 @@
 #!/usr/bin/env bats
-# Init style systemd: a bookworm guest with systemd-sysv (scripts/fixtures.sh --systemd, built
-# once per CI run, needs the host's apt mirror) boots systemd as PID 1 in a user namespace, runs
-# a unit of its own, stops through SIGRTMIN+3; a classic guest is refused; the guest's systemd
-# cannot raise its own limits. Then the hostile-guest battery's checks (security.bats, A1-A12,
-# A17, A23; the helpers of security_lib.bash, whose setup/teardown also snapshot the host's
-# knobs and check that nothing leaked) against the wider capability set systemd is given.
-# In the cgroup-v2 VM gate only the cgroup test runs (the rest is host_only or no_cgroup), with
-# the fixture the host built first (ctest fixture systemd_fixture; docs/testing.md).
+# Init style systemd on the host: build's choice of the style, the console and ttys, enter as a
+# login, a hanging shutdown ended by the kill sequence, the refusal of a classic guest, and the
+# hostile-guest battery's checks (security.bats, A1-A12, A17, A23; the helpers of
+# security_lib.bash, whose setup/teardown also snapshot the host's knobs and check that nothing
+# leaked) against the wider capability set systemd is given. What hinges on the cgroup version
+# (boot, limits, A6, stop) is systemd_cgroup.slow.bats, which the cgroup-v2 VM gate runs too.
+# Guests come from the bookworm-systemd fixture (systemd_lib.bash).
 
 bats_require_minimum_version 1.5.0
 load lib
 load security_lib
+load systemd_lib
 
-setup_file() {
-    [[ $EUID -eq 0 ]] || skip "needs root"
-    export FIXTURE
-    # The VM has no network for debootstrap: the host builds the fixture first (the vm test
-    # requires the ctest fixture systemd_fixture, tests/CMakeLists.txt).
-    if [[ -n ${VS_TEST_VM:-} && ! -s $VS_BUILD_DIR/fixtures/bookworm-systemd.tar.zst ]]; then
-        echo "no $VS_BUILD_DIR/fixtures/bookworm-systemd.tar.zst: build it on the host first" \
-            "(scripts/fixtures.sh $VS_BUILD_DIR --systemd)" >&2
-        return 1
-    fi
-    FIXTURE=$(VS_BIN=$VS_BIN bash "$VS_SOURCE_DIR/scripts/fixtures.sh" "$VS_BUILD_DIR" --systemd |
-        tail -1)
-    [[ -s $FIXTURE ]]
-}
-
-# The cgroup-v2 VM skips a test that starts with host_only or no_cgroup before its setup: under
-# TCG security_lib's setup and teardown (host knob snapshots, leak sweeps) cost about 25 s a
-# test, four times what the skip saves on the host.
-vm_skips_early() {
-    [[ -n ${VS_TEST_VM:-} ]] || return 1
-    local first
-    first=$(declare -f "$BATS_TEST_NAME" | sed -n '3{s/^[[:space:]]*//;s/;$//;p}')
-    [[ $first == host_only || $first == no_cgroup ]] || return 1
-    SD_SKIPPED_EARLY=1
-    "$first"
-}
-
-setup() {
-    vm_skips_early || true
-    sec_setup
-}
-
-teardown() {
-    [[ -z ${SD_SKIPPED_EARLY:-} ]] || return 0
-    sec_teardown
-}
-
-# sd_guest NAME [--no-userns]: a guest from the systemd fixture, style systemd.
-sd_guest() {
-    vs "$1" build -m template ${2:-} -- -t "$FIXTURE" >/dev/null
-    echo systemd >"$(guest_cfg "$1")/apps/init/style"
-    VS_GUESTS+=("$1")
-}
-
-# sd_probe_guest NAME: sd_guest with the battery's static vs-probe at /bin/vs-probe, started
-# and booted (its systemd is running, so what it mounts and unshares is in place).
-sd_probe_guest() {
-    sd_guest "$1"
-    install -m 0755 "$PROBE_BIN" "$(guest_root "$1")/bin/vs-probe"
-    vs "$1" start
-    boot_state "$1" >/dev/null
-}
-
-gsh() { vs g1 exec sh -c "$1"; }
-
-# Waits (bounded) until the guest's systemd has finished booting; prints its state. Until its
-# private bus socket exists systemctl answers at once ("offline"); from then on one call waits
-# for the end of the boot (--wait), so the loop turns a few times at most.
-boot_state() {
-    local s
-    for _ in $(seq 150); do
-        s=$(vs "$1" exec timeout 600 systemctl is-system-running --wait 2>/dev/null) || true
-        [[ $s == running || $s == degraded ]] && break
-        sleep 0.2
-    done
-    echo "$s"
-}
-
-# vstest.service in the root $1, wanted by multi-user.target: says so at start and at stop.
-install_vstest_unit() {
-    cat >"$1/etc/systemd/system/vstest.service" <<'UNIT'
-[Unit]
-Description=vserver-ng test unit
-[Service]
-ExecStart=/bin/sh -c 'echo vstest-started; exec sleep infinity'
-ExecStop=/bin/sh -c 'echo vstest-stopping'
-[Install]
-WantedBy=multi-user.target
-UNIT
-    ln -s ../vstest.service "$1/etc/systemd/system/multi-user.target.wants/vstest.service"
-}
+setup_file() { sd_setup_file; }
 
 @test "build picks style systemd for a userns guest whose /sbin/init is systemd" {
     host_only
     vs g0 build -m template -- -t "$FIXTURE" >/dev/null
     VS_GUESTS+=(g0)
     [ "$(cat "$(guest_cfg g0)/apps/init/style")" = systemd ]
-}
-
-# Everything that hinges on the cgroup version, on one boot (the cgroup-v2 VM runs this test,
-# where a systemd guest's build and boot cost minutes): the boot to running with a unit of its
-# own, the limits its systemd cannot raise, battery A6, and a stop that leaves nothing.
-@test "systemd as PID 1 in its cgroup: own unit runs, limits and g2 out of reach (A6), clean stop" {
-    sd_guest g1
-    root=$(guest_root g1)
-    install_vstest_unit "$root"
-    install -m 0755 "$PROBE_BIN" "$root/bin/vs-probe"
-    mkdir -p "$(guest_cfg g1)/limits"
-    echo 300M >"$(guest_cfg g1)/limits/memory.max"
-    # Another running guest, whose cgroup g1 must not reach (any init style will do).
-    make_guest g2
-    vs g1 start
-    vs g2 start
-    [ "$(boot_state g1)" = running ]
-    run vs g1 exec sh -c 'echo "failed=$(systemctl --failed --no-legend)"
-        echo "pid1=$(cat /proc/1/comm) container=$(cat /run/systemd/container)"
-        tr "\0" "\n" </proc/1/environ | grep "^container="
-        awk "\$5 == \"/run\" || \$5 == \"/run/lock\" {
-            for (i = 7; i <= NF; i++) if (\$i == \"-\") print \$5, \$(i + 1)}" /proc/self/mountinfo
-        echo "vstest=$(systemctl is-active vstest)"
-        journalctl -u vstest --no-pager | grep -q vstest-started && echo journal=vstest-started'
-    echo "$output"
-    [ "$output" = "$(printf '%s\n' failed= 'pid1=systemd container=vserver-ng' \
-        container=vserver-ng '/run tmpfs' '/run/lock tmpfs' vstest=active journal=vstest-started)" ]
-
-    # Its own cgroup's limit knobs are not writable (v1 memory/pids read-only; on v2 owned by
-    # the host's root); systemd writes only below its own cgroup.
-    run vs g1 exec sh -c 'for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max \
-        /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; do
-        [ -e $f ] && echo max >$f && echo "wrote $f"; done; true'
-    [[ $output != *wrote* ]]
-    # Battery A6: the same refusals as seen by vs-probe (EACCES/EPERM/EROFS, or absent).
-    before=$(cat /proc/$(init_pid g1)/cgroup)
-    for f in memory.max pids.max cpu.max cgroup.max.descendants cgroup.type \
-             memory/memory.limit_in_bytes pids/pids.max; do
-        run probe g1 write "/sys/fs/cgroup/$f" max
-        echo "$f: $output"
-        [ "$status" -ne 0 ]
-        [[ $output == ENOENT ]] || expect_refused "$output"
-    done
-    # Only its own cgroup is visible: the other guest's name appears nowhere below it, nor in
-    # a cgroup2 mount of its own, which roots at its cgroup namespace (no parent either).
-    run gsh "find /sys/fs/cgroup -name g2 | head -1
-             mkdir -p /tmp/cg2 && mount -t cgroup2 none /tmp/cg2 && ls -a /tmp/cg2 >/dev/null &&
-             find /tmp/cg2 -name g2 -o -name $VSERVER_CGROUP_PARENT | head -1"
-    echo "$output"
-    [ -z "$output" ]
-    # v1: its own hierarchies cannot be made; release_agent is host-only (CVE-2022-0492).
-    run gsh 'mkdir -p /tmp/cg1 && mount -t cgroup -o none,name=vsevil none /tmp/cg1'
-    [ "$status" -ne 0 ]
-    run gsh 'mkdir -p /tmp/cgr && mount -t cgroup -o rdma none /tmp/cgr &&
-             echo /tmp/vs-evil > /tmp/cgr/release_agent'
-    [ "$status" -ne 0 ]
-    for f in /sys/fs/cgroup/*/release_agent; do
-        [[ -r $f ]] && [[ $(cat "$f") != *vs-evil* ]]
-    done
-    # Its processes, wherever systemd put them, stay below its own cgroup on the host.
-    for p in $(guest_cgroup_pids g1); do
-        grep -q "/$VSERVER_CGROUP_PARENT/g1" /proc/$p/cgroup
-    done
-    [ "$(cat /proc/$(init_pid g1)/cgroup)" = "$before" ]
-
-    # It cannot move a process out of its subtree (the parent is not mounted in the guest).
-    # A joining process sits in the leaf .vserver-join of the guest's cgroup2 dir (cgroup2 lets
-    # no process live beside the controllers systemd enables there), elsewhere in its root.
-    run vs g1 exec cat /proc/self/cgroup
-    [[ $output == *"0::/.vserver-join"* ]]
-    [ -z "$(grep -v '^0::/.vserver-join$' <<<"$output" | grep -v ':/$' || true)" ]
-    # A leaf the guest made itself under that name is not joined; once gone, a new one is made.
-    p=$VSERVER_CGROUP_PARENT
-    u=$(ls -d /sys/fs/cgroup/unified/"$p"/g1 /sys/fs/cgroup/"$p"/g1 2>/dev/null | head -1)
-    rmdir "$u/.vserver-join"
-    mkdir "$u/.vserver-join"
-    chown "$(stat -c %u "$u")" "$u/.vserver-join"
-    run vs g1 exec true
-    [ "$status" -ne 0 ]
-    [[ $output == *".vserver-join\" was made by the guest"* ]]
-    rmdir "$u/.vserver-join"
-    vs g1 exec true
-    [ "$(stat -c %u "$u/.vserver-join")" -eq 0 ]
-
-    vs g1 stop
-    assert_no_leaks g1
-    # The unit was stopped by systemd's own shutdown (its ExecStop ran), not killed.
-    run grep -rqa vstest-stopping "$root/var/log/journal"
-    [ "$status" -eq 0 ]
 }
 
 @test "console, container_ttys, enter as a login; a shutdown that hangs is killed after timeout" {
