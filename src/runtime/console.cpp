@@ -46,7 +46,7 @@ std::string record_file(const config::Paths& p, const std::string& name) {
 std::string stopped_text(pid_t pid) {
     return fmt::format(
         "vs-consoled (pid {}) is stopped (SIGSTOP or a debugger): the guests' consoles are not "
-        "logged meanwhile (its keeper discards what they write, so they never block); "
+        "read meanwhile, and a guest's console writes block once its pty buffer is full; "
         "`kill -CONT {}` resumes it",
         pid, pid);
 }

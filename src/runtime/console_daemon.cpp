@@ -24,7 +24,6 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "runtime/console.hpp"
-#include "runtime/console_keeper.hpp"
 #include "runtime/console_log.hpp"
 #include "runtime/console_proto.hpp"
 #include "spec/validate.hpp"
@@ -154,8 +153,8 @@ private:
         log::error("vs-consoled: epoll_ctl add fd {}: {}", fd, std::strerror(errno));
         return false;
     }
-    // Before every close: a master's file lives on in our keeper's copies while the daemon is
-    // stopped (console_keeper.cpp), and epoll forgets an fd only when its file goes.
+    // Before every close: epoll forgets an fd only when its open file goes, and a copy of it
+    // may live on elsewhere (the guest's init still holds its masters while it starts).
     void unwatch(int fd) { ::epoll_ctl(ep_.get(), EPOLL_CTL_DEL, fd, nullptr); }
     void unwatch(Pty& pty) {
         if (pty.watched) unwatch(pty.master.get());
@@ -449,10 +448,6 @@ private:
 
 int daemon_main(int listen_fd, const std::string& dir) {
     ::signal(SIGPIPE, SIG_IGN);
-    // The keeper is our child: it never ends before us, and it must not become a zombie of
-    // ours either if it fails.
-    ::signal(SIGCHLD, SIG_IGN);
-    start_keeper(::getpid());
     return Daemon(listen_fd, dir).run();
 }
 
