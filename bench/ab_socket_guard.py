@@ -11,11 +11,11 @@ noise floor the on/off difference must be read against. Rounds take turns; 3 war
 Where the kernel cannot run the guard (status shows a Note), all three measure the same path.
 """
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from ab_rounds import print_medians, run_rounds
 
 
 def status_line(vs, env):
@@ -36,7 +36,7 @@ def main():
                        VSERVER_CGROUP_PARENT=f"vsabg-{os.getpid()}-{label}")
             os.makedirs(prefix + "/run")
             subprocess.run(["mount", "-t", "tmpfs", "vs-abg-run", prefix + "/run"], check=True)
-            guests.append((label, env, prefix, [], []))
+            guests.append((label, env, prefix))
             subprocess.run([vs, "ab", "build", "-m", "skeleton", "--initstyle", "reaper"],
                            env=env, check=True, capture_output=True)
             subprocess.run([vs, "ab", "start"], env=env, check=True)
@@ -49,22 +49,10 @@ def main():
             subprocess.run([vs, "ab", "start"], env=env, check=True)
             print(f"{label}: {status_line(vs, env)}")
             subprocess.run([vs, "ab", "stop"], env=env, check=True)
-        for i in range(rounds + 3):
-            for label, env, prefix, starts, stops in guests:
-                a = time.perf_counter()
-                subprocess.run([vs, "ab", "start"], env=env, check=True)
-                m = time.perf_counter()
-                subprocess.run([vs, "ab", "stop"], env=env, check=True)
-                z = time.perf_counter()
-                if i >= 3:
-                    starts.append((m - a) * 1e3)
-                    stops.append((z - m) * 1e3)
-        for label, env, prefix, starts, stops in guests:
-            total = [a + b for a, b in zip(starts, stops)]
-            print(f"guard {label:4} start {statistics.median(starts):.2f} ms  stop "
-                  f"{statistics.median(stops):.2f} ms  start+stop {statistics.median(total):.2f} ms")
+        times = run_rounds([(label, vs, env) for label, env, _ in guests], rounds)
+        print_medians(times, "guard {:4}")
     finally:
-        for label, env, prefix, starts, stops in guests:
+        for label, env, prefix in guests:
             subprocess.run([vs, "ab", "delete", "--force"], env=env, capture_output=True)
             subprocess.run(["umount", prefix + "/run"], capture_output=True)
             subprocess.run(["rm", "-rf", prefix])

@@ -13,11 +13,11 @@ alike; the first 3 rounds are warm-up. Prints the median start, stop and start+s
 Cleanup deletes the guests (and with them the cgroup parents) and the prefixes.
 """
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from ab_rounds import print_medians, run_rounds
 
 
 def main():
@@ -36,27 +36,15 @@ def main():
                 k, v = extra.split("=", 1)
                 env[k] = v
             os.makedirs(prefix + "/run")
-            builds.append((label, bindir + "/vserver", env, prefix, [], []))
+            builds.append((label, bindir + "/vserver", env, prefix))
             subprocess.run(["mount", "-t", "tmpfs", "vs-ab-run", prefix + "/run"], check=True)
             subprocess.run([bindir + "/vserver", "ab", "build", "-m", "skeleton", "--initstyle",
                             "reaper"] + env.get("VS_AB_BUILD_ARGS", "").split(), env=env,
                            check=True, capture_output=True)
-        for i in range(rounds + 3):
-            for label, vs, env, prefix, starts, stops in builds:
-                a = time.perf_counter()
-                subprocess.run([vs, "ab", "start"], env=env, check=True)
-                m = time.perf_counter()
-                subprocess.run([vs, "ab", "stop"], env=env, check=True)
-                z = time.perf_counter()
-                if i >= 3:
-                    starts.append((m - a) * 1e3)
-                    stops.append((z - m) * 1e3)
-        for label, vs, env, prefix, starts, stops in builds:
-            total = [a + b for a, b in zip(starts, stops)]
-            print(f"{label:12} start {statistics.median(starts):.2f} ms  stop "
-                  f"{statistics.median(stops):.2f} ms  start+stop {statistics.median(total):.2f} ms")
+        times = run_rounds([(label, vs, env) for label, vs, env, _ in builds], rounds)
+        print_medians(times)
     finally:
-        for label, vs, env, prefix, starts, stops in builds:
+        for label, vs, env, prefix in builds:
             subprocess.run([vs, "ab", "delete", "--force"], env=env, capture_output=True)
             subprocess.run(["umount", prefix + "/run"], capture_output=True)
             subprocess.run(["rm", "-rf", prefix])
