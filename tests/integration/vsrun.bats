@@ -724,6 +724,15 @@ PY
     [ "$userns" != "$(lsns -n -o NS -t user -p "$ppid")" ]
     [ "$(lsns -n -o ONS -t mnt -p "$npid")" = "$userns" ]
     grep -q "^Uid:[[:space:]]400000[[:space:]]" "/proc/$npid/status"
+    # A "user" path that is not a user namespace: one error line, nothing left.
+    b=$(make_bundle ubad)
+    jq --arg p "/proc/$ppid/ns" '.hostname = null | .linux.namespaces = [{"type": "mount"},
+        {"type": "user", "path": "\($p)/net"}, {"type": "pid"}]' "$b/config.json" >"$b/c"
+    mv "$b/c" "$b/config.json"
+    run vsrun create -b "$b" ubad
+    [ "$status" -eq 1 ]
+    [ "$output" = 'vsrun: error: create container "ubad": join linux.namespaces user: Invalid argument' ]
+    [ ! -e "$VSRUN_ROOT/ubad" ]
 }
 
 # engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and

@@ -206,29 +206,36 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
         return 0;
     };
     auto joiner = VS_TRY(proc::spawn(jo, joiner_main));
-    auto got = [&]() -> Result<proc::Child> {
-        proc::Child c;
-        auto m = VS_TRY(joiner.channel.recv());
-        if (!m.eof && m.type == proc::SyncMsg::Error) return std::move(m.error);
-        if (m.eof || m.type != proc::SyncMsg::Fd)
-            return make_error(EPROTO, "the namespace joiner sent no pidfd");
-        c.pidfd = proc::PidFd(static_cast<pid_t>(m.value), std::move(m.fd));
-        m = VS_TRY(joiner.channel.recv());
-        if (m.eof || m.type != proc::SyncMsg::Fd)
-            return make_error(EPROTO, "the namespace joiner sent no channel");
-        c.channel = proc::SyncChannel(std::move(m.fd));
-        c.in_cgroup = joiner.in_cgroup;
-        c.used_clone3 = joiner.used_clone3;
-        return c;
+    // The init's pidfd (its pid in the value), then its channel.
+    proc::Child c;
+    Status got = [&]() -> Status {
+        for (int n = 0; n < 2; ++n) {
+            auto m = VS_TRY(joiner.channel.recv());
+            if (!m.eof && m.type == proc::SyncMsg::Error) return std::move(m.error);
+            if (m.eof || m.type != proc::SyncMsg::Fd)
+                return make_error(EPROTO,
+                                  "the namespace joiner ended before it handed over the "
+                                  "container's init");
+            if (n == 0)
+                c.pidfd = proc::PidFd(static_cast<pid_t>(m.value), std::move(m.fd));
+            else
+                c.channel = proc::SyncChannel(std::move(m.fd));
+        }
+        return ok();
     }();
     auto code = joiner.pidfd.wait();
-    if (!got) return std::move(got).error();
-    if (!code || *code != 0) {
-        (void)got->pidfd.send_signal(SIGKILL);
-        (void)got->pidfd.wait();
-        return make_error(ECHILD, "the namespace joiner failed");
+    if (got && (!code || *code != 0)) got = make_error(ECHILD, "the namespace joiner failed");
+    if (!got) {
+        // Our child (CLONE_PARENT): not left behind, not left a zombie.
+        if (c.pidfd.fd() >= 0) {
+            (void)c.pidfd.send_signal(SIGKILL);
+            (void)c.pidfd.wait();
+        }
+        return std::move(got).error();
     }
-    return got;
+    c.in_cgroup = joiner.in_cgroup;
+    c.used_clone3 = joiner.used_clone3;
+    return c;
 }
 
 /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the

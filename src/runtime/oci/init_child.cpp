@@ -28,6 +28,29 @@ namespace vs::runtime::oci {
 
 namespace {
 
+/// config.json's name of a namespace type given as its CLONE_NEW* flag.
+const char* ns_name(uint64_t flag) {
+    switch (flag) {
+        case CLONE_NEWUSER:
+            return "user";
+        case CLONE_NEWNET:
+            return "network";
+        case CLONE_NEWIPC:
+            return "ipc";
+        case CLONE_NEWUTS:
+            return "uts";
+        case CLONE_NEWCGROUP:
+            return "cgroup";
+        case CLONE_NEWTIME:
+            return "time";
+        case CLONE_NEWPID:
+            return "pid";
+        case CLONE_NEWNS:
+            return "mount";
+    }
+    return "?";
+}
+
 /// Waits for Go, keeping the trees (idmapped binds) sent before it, in order.
 bool await_go(proc::SyncChannel& ch, std::vector<UniqueFd>& trees) {
     for (;;) {
@@ -195,7 +218,7 @@ Status join_namespaces(const std::vector<std::pair<int, uint64_t>>& join) {
             if (joined[i] || (flag == CLONE_NEWUSER) != user) continue;
             if (::setns(fd, static_cast<int>(flag)) < 0) {
                 if (errno == EPERM && !last && !user) continue;
-                return errno_error(fmt::format("join the namespace (setns type {:#x})", flag));
+                return errno_error(fmt::format("join linux.namespaces {}", ns_name(flag)));
             }
             joined[i] = true;
             ::close(fd);
