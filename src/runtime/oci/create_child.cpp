@@ -74,37 +74,7 @@ Status Create::prepare() {
     plan.new_timens = new_ns & CLONE_NEWTIME;
     if (!spec.hostname.empty() && !(rec.ns_flags & CLONE_NEWUTS))
         return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);
-    if (pr.capabilities) {
-        const auto& c = *pr.capabilities;
-        plan.caps = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
-        // capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability in both permitted and
-        // inheritable. runc warns about the others and goes on; so do we, raising none of
-        // them (caps::apply would otherwise add them to those sets).
-        if (uint64_t extra = c.ambient & ~(c.permitted & c.inheritable)) {
-            log::warn(
-                "container \"{}\": process.capabilities.ambient: {} not in both "
-                "permitted and inheritable, left out of the ambient set",
-                id, spec::cap_set_names(extra));
-            plan.caps.ambient &= ~extra;
-        }
-    } else {
-        // No process.capabilities: no capabilities (docs/oci.md, config.json).
-        plan.caps = {};
-    }
-    plan.rlimits = rlimit_settings(pr.rlimits);
-    if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
-        log::warn(
-            "container \"{}\": linux.resources.devices cannot be enforced without the v1 "
-            "devices controller or cgroup2: CAP_MKNOD is dropped so that no device node "
-            "can be made",
-            id);
-        const uint64_t m = ~(uint64_t{1} << CAP_MKNOD);
-        plan.caps.bounding &= m;
-        plan.caps.effective &= m;
-        plan.caps.permitted &= m;
-        plan.caps.inheritable &= m;
-        plan.caps.ambient &= m;
-    }
+    plan_caps();
     if (spec.linux.seccomp) {
         plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
         plan.seccomp_flags = spec.linux.seccomp->flags;
@@ -123,6 +93,40 @@ Status Create::prepare() {
         VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
                                     cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
     return ok();
+}
+
+void Create::plan_caps() {
+    if (spec.process->capabilities) {
+        const auto& c = *spec.process->capabilities;
+        plan.caps = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
+        // capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability in both permitted and
+        // inheritable. runc warns about the others and goes on; so do we, raising none of
+        // them (caps::apply would otherwise add them to those sets).
+        if (uint64_t extra = c.ambient & ~(c.permitted & c.inheritable)) {
+            log::warn(
+                "container \"{}\": process.capabilities.ambient: {} not in both "
+                "permitted and inheritable, left out of the ambient set",
+                id, spec::cap_set_names(extra));
+            plan.caps.ambient &= ~extra;
+        }
+    } else {
+        // No process.capabilities: no capabilities (docs/oci.md, config.json).
+        plan.caps = {};
+    }
+    plan.rlimits = rlimit_settings(spec.process->rlimits);
+    if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
+        log::warn(
+            "container \"{}\": linux.resources.devices cannot be enforced without the v1 "
+            "devices controller or cgroup2: CAP_MKNOD is dropped so that no device node "
+            "can be made",
+            id);
+        const uint64_t m = ~(uint64_t{1} << CAP_MKNOD);
+        plan.caps.bounding &= m;
+        plan.caps.effective &= m;
+        plan.caps.permitted &= m;
+        plan.caps.inheritable &= m;
+        plan.caps.ambient &= m;
+    }
 }
 
 Status Create::spawn() {

@@ -56,6 +56,10 @@ struct Create {
     Status apply_devices();
     Status make_fifo();
     Status prepare();
+    /// The process's capability sets and rlimits into the plan: ambient ones not both
+    /// permitted and inheritable left out, CAP_MKNOD withheld where no device cgroup holds the
+    /// device rules.
+    void plan_caps();
     Status spawn();
     /// The container's init, cloned into its new namespaces from inside the namespaces it
     /// joins by path, by a short-lived joiner process (see create_child.cpp).
