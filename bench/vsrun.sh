@@ -21,6 +21,22 @@ work=$(mktemp -d /tmp/vs-bench-vsrun.XXXXXX)
 mkdir -p "$work/run"
 mount -t tmpfs -o mode=0755 vs-bench-run "$work/run"
 
+# settle: waits (at most 60 s) until the kernel has freed the network namespaces of the
+# containers deleted before. It tears them down later, in a worker (cleanup_net) that holds the
+# rtnl lock every new network namespace needs, so a runtime measured right after another one's
+# deletes could pay for them. Settled: the slab's count of namespaces has not dropped for 1 s.
+settle() {
+  local prev now i
+  prev=$(awk '$1 == "net_namespace" {print $2}' /proc/slabinfo 2>/dev/null)
+  [[ -n $prev ]] || return 0
+  for i in $(seq 60); do
+    sleep 1
+    now=$(awk '$1 == "net_namespace" {print $2}' /proc/slabinfo)
+    ((now < prev)) || return 0
+    prev=$now
+  done
+}
+
 in_crun_ns() { unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified; '"$1"; }
 # rt_sh NAME CMD: runs shell CMD where runtime NAME works (crun: in its mount namespace).
 rt_sh() { if [[ $1 == crun ]]; then in_crun_ns "$2"; else bash -c "$2"; fi; }
@@ -83,6 +99,7 @@ echo "== run /bin/true ($runs runs each)" >&2
 run_rts=()
 for rt in "${rts[@]}"; do
   bundle "$work/true-$rt" $rt true /bin/true
+  settle
   if rt_sh $rt "hyperfine --style basic --export-json $RESULTS/vsrun-run-$rt.json -N -r $runs \
     -w 3 -n $rt '$(rt_bin $rt) --root $work/run/$rt run --bundle $work/true-$rt bt-$$'" >&2; then
     run_rts+=($rt)
@@ -91,18 +108,23 @@ for rt in "${rts[@]}"; do
   fi
 done
 
-# mass RT N: prints "create_start_ms kill_delete_ms first10%_ms_per_ctr last10%_ms_per_ctr".
+# mass RT N: prints "create_start_ms kill_delete_ms first middle last", the last three the
+# create+start cost per container (us) of the first tenth created, of the tenth created once half
+# of them run, and of the last tenth: a cost that grows with the containers already running.
 cat >"$work/mass.sh" <<'EOF'
 set -eu
 rt=$1 root=$2 dir=$3 n=$4 tag=$5
 now() { date +%s%N; }
 tenth=$(( n / 10 > 0 ? n / 10 : 1 ))
+mid=$(( n / 2 ))
 t0=$(now)
 for i in $(seq "$n"); do
+  [[ $i -eq $((mid + 1)) ]] && tm=$(now)
   [[ $i -eq $((n - tenth + 1)) ]] && tl=$(now)
   "$rt" --root "$root" create --bundle "$dir/$i" "$tag-$i" </dev/null >/dev/null
   "$rt" --root "$root" start "$tag-$i"
   [[ $i -eq $tenth ]] && tf=$(now)
+  [[ $i -eq $((mid + tenth)) ]] && tm2=$(now)
 done
 t1=$(now)
 for i in $(seq "$n"); do "$rt" --root "$root" kill "$tag-$i" KILL; done
@@ -115,7 +137,8 @@ for i in $(seq "$n"); do
 done
 t2=$(now)
 echo "$(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 ))" \
-  "$(( (tf - t0) / 1000 / tenth ))" "$(( (t1 - tl) / 1000 / tenth ))"
+  "$(( (tf - t0) / 1000 / tenth ))" "$(( (tm2 - tm) / 1000 / tenth ))" \
+  "$(( (t1 - tl) / 1000 / tenth ))"
 EOF
 
 declare -A mass
@@ -136,6 +159,7 @@ for i in range(1, n + 1):
     c["linux"]["cgroupsPath"] = f"{cg}/m{i}"
     json.dump(c, open(f"{out}/{i}/config.json", "w"))
 PY
+    settle
     mass[$rt.$n]=$(rt_sh $rt "bash $work/mass.sh $(rt_bin $rt) $work/run/$rt $work/mass-$rt $n m$$")
     echo "$rt $n: ${mass[$rt.$n]}" >&2
     rm -rf "$work/mass-$rt"
@@ -174,11 +198,11 @@ if why:
     print(f"vsrun not measured: {why}")
 PY
 for n in $counts; do
-  printf 'mass %s: create+start ms, kill+delete ms, us/ctr first 10%%, us/ctr last 10%%\n' "$n"
+  printf 'mass %s: create+start ms, kill+delete ms; us/ctr of the first, middle, last 10%%\n' "$n"
   for rt in "${rts[@]}"; do printf '  %s\t%s\n' "$rt" "${mass[$rt.$n]// /	}"; done
   if [[ -n ${mass[vsrun.$n]:-} ]]; then
-    read -r vc vk _ _ <<<"${mass[vsrun.$n]}"
-    read -r cc ck _ _ <<<"${mass[crun.$n]}"
+    read -r vc vk _ _ _ <<<"${mass[vsrun.$n]}"
+    read -r cc ck _ _ _ <<<"${mass[crun.$n]}"
     python3 -c "print(f'  vsrun/crun create+start {$vc/$cc:.2f}  kill+delete {$vk/$ck:.2f}')"
   fi
 done | tee -a "$RESULTS/vsrun.tsv"
