@@ -93,8 +93,8 @@ else
   mkdir "$share/claims"
   # Without --tests, the gate: the suites labelled vmgate (tests/CMakeLists.txt says which and
   # why; a slow one among them, integration.systemd_cgroup, gets its fixture from the host:
-  # the vm test requires it). With it, any unit, priv or integration test the regex names that is not
-  # slow, and the gate's suites it names.
+  # the vm test requires it). With it, any unit, priv or integration test the regex names that
+  # is not slow, and the gate's suites it names.
   # -FA: fixture setup tests (built on the host) are not queued.
   list() { ctest --test-dir "$build" -N -FA '.*' "$@" | sed -n 's/^ *Test *#[0-9]*: //p'; }
   {
