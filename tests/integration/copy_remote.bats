@@ -329,6 +329,14 @@ PY
   [[ $output == *'192.0.2.1'*'unreachable'* && $output == *'ssh session to 192.0.2.1 ended'* ]] ||
       { echo "$output"; return 1; }
   [[ ! -e $RPREFIX/etc/vservers/dst ]]
+  # rsync missing here: refused in one line naming it, nothing made there.
+  mkdir "$WORK/bin"
+  ln -s "$(command -v ssh)" "$WORK/bin/ssh"
+  run in_ns env PATH="$WORK/bin" "$VS_BIN/vserver-copy" src 127.0.0.1:norsync --ssh "$SSH" \
+      --remote-vserver "$VS_BIN/vserver"
+  [[ $status -ne 0 && $output == *'copy src: rsync: '*'not found'* ]] ||
+      { echo "$output"; return 1; }
+  [[ ! -e $(far_cfg norsync) ]]
   run vcopy src 127.0.0.1:dst -q
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   R_GUESTS+=(dst)
@@ -363,14 +371,6 @@ PY
     [[ ! -e $(far_cfg moved) && ! -e $(far_root moved) ]]
     far_clean
   fi
-  # rsync missing here: refused in one line naming it, nothing made there.
-  mkdir "$WORK/bin"
-  ln -s "$(command -v ssh)" "$WORK/bin/ssh"
-  run in_ns env PATH="$WORK/bin" "$VS_BIN/vserver-copy" src 127.0.0.1:norsync --ssh "$SSH" \
-      --remote-vserver "$VS_BIN/vserver"
-  [[ $status -ne 0 && $output == *'copy src: rsync: '*'not found'* ]] ||
-      { echo "$output"; return 1; }
-  [[ ! -e $(far_cfg norsync) ]]
 }
 
 @test "a vserver-copy killed mid-way leaves nothing on the far side" {
