@@ -1,10 +1,10 @@
 #!/usr/bin/env bats
 # Init style systemd where the cgroup version matters, on one boot: a bookworm guest with
 # systemd-sysv boots systemd as PID 1 in a user namespace to `running` with a unit of its own,
-# its systemd cannot raise its limits nor reach another guest's cgroup (battery A6 too), and
-# stop (SIGRTMIN+3) runs the unit's ExecStop and leaves nothing. The host and the cgroup-v2 VM
-# gate run it (there, with the fixture the host built first: docs/testing.md); the rest of the
-# style's tests are systemd.slow.bats (host only).
+# its systemd cannot raise its limits nor reach another guest's cgroup (battery A6 too), stop
+# (SIGRTMIN+3) runs the unit's ExecStop and leaves nothing, and without a user namespace the
+# guest is refused. The host and the cgroup-v2 VM gate run it (there, with the fixture the host
+# built first: docs/testing.md); the rest of the style's tests are systemd.slow.bats (host only).
 
 bats_require_minimum_version 1.5.0
 load lib
@@ -100,4 +100,11 @@ setup_file() { sd_setup_file; }
     # The unit was stopped by systemd's own shutdown (its ExecStop ran), not killed.
     run grep -rqa vstest-stopping "$root/var/log/journal"
     [ "$status" -eq 0 ]
+
+    # Classic mode (the same guest without its userns file) is refused before anything runs.
+    rm "$(guest_cfg g1)/userns"
+    run vs g1 start
+    [ "$status" -ne 0 ]
+    [[ $output == *"init style systemd needs a user namespace"*userns* ]]
+    assert_no_leaks g1
 }
