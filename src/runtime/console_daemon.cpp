@@ -234,12 +234,15 @@ private:
                 (void)!::write(pty.master.get(), body.data(), body.size());
             } else if (op == proto::kWinsize) {
                 auto f = str::split_ws(body);
-                auto rows = f.size() == 2 ? str::parse_u64(f[0]) : std::nullopt;
-                auto cols = f.size() == 2 ? str::parse_u64(f[1]) : std::nullopt;
-                if (rows && cols && *rows < 10000 && *cols < 10000) {
+                // A malformed size reads as UINT64_MAX, which the bound refuses.
+                const uint64_t rows =
+                    f.size() == 2 ? str::parse_u64(f[0]).value_or(UINT64_MAX) : UINT64_MAX;
+                const uint64_t cols =
+                    f.size() == 2 ? str::parse_u64(f[1]).value_or(UINT64_MAX) : UINT64_MAX;
+                if (rows < 10000 && cols < 10000) {
                     struct winsize ws {};
-                    ws.ws_row = static_cast<unsigned short>(*rows);
-                    ws.ws_col = static_cast<unsigned short>(*cols);
+                    ws.ws_row = static_cast<unsigned short>(rows);
+                    ws.ws_col = static_cast<unsigned short>(cols);
                     ::ioctl(pty.master.get(), TIOCSWINSZ, &ws);
                 }
             }
