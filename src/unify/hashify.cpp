@@ -76,10 +76,10 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
         const bool marked = has_shared_mark(fd->get());
         c.ours = marked && VS_TRY(is_immutable(fd->get(), what));
         if (marked && !c.ours && !dry_run) {
-            // A run was killed after exchanging names and before the immutable flag (share.cpp
-            // seal()): still linked elsewhere, it is sealed after hashing (reseal(), one
-            // worker per inode); with its last other name gone it is a private file again
-            // and loses the mark.
+            // A run was killed after exchanging names and before the immutable flag
+            // (share_hardlink.cpp seal()): still linked elsewhere, it is sealed after hashing
+            // (reseal(), one worker per inode); with its last other name gone it is a private file
+            // again and loses the mark.
             if (before.stx_nlink > 1) {
                 c.ours = c.reseal = true;
             } else {

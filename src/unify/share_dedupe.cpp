@@ -1,0 +1,155 @@
+// share_dedupe(): each group member's extents deduplicated (FIDEDUPERANGE) against a leader's,
+// leaving files that share their extents already as they are.
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+
+#include <map>
+
+#include "unify/method.hpp"
+#include "unify/share_methods.hpp"
+
+namespace vs::unify {
+
+namespace {
+
+uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_dev_minor); }
+
+}  // namespace
+
+void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+                  const std::vector<size_t>& members, const Options& opt) {
+    // Leaders are opened only when a member needs them: on a rerun over unchanged trees every
+    // member is found sharing already (by inode, or by the cache's note) without any open.
+    struct Leader {
+        size_t ci;
+        uint64_t dev, ino;
+        UniqueFd fd;
+        bool failed = false;
+        Extents ext;
+    };
+    auto extents = [](int fd, Ref& r) {
+        auto e = extents_of(fd, r.what);
+        if (e) return std::move(*e);
+        note(r.g, e.error());
+        Extents none;
+        none.placed = false;
+        return none;
+    };
+    // Files that share their extents with another member already (snapshots of one guest, reflink
+    // copies: the same places at the same offsets) are left as they are: deduplicating one of
+    // them against another place would rewrite its metadata (unsharing the tree blocks a
+    // snapshot shares) and free nothing until every copy had moved. So a first pass reads each
+    // member's extents (FIEMAP, no data read), unless the cache says all but one are done.
+    struct Seen {
+        Extents ext;
+        UniqueFd fd;
+        bool ok = false;
+    };
+    std::vector<Seen> seen(members.size());
+    std::map<std::vector<Extents::One>, size_t> places;
+    size_t fresh = 0;
+    for (size_t ci : members) fresh += cands[ci].leader_dev == 0;
+    if (!opt.dry_run && fresh > 1)
+        for (size_t i = 0; i < members.size(); ++i) {
+            if (cands[members[i]].leader_dev != 0) continue;
+            Ref r = ref(guests, cands, members[i]);
+            auto fd = reopen(r, O_RDONLY);
+            if (!fd || !*fd) continue;  // reported again below, when it is reopened
+            seen[i].ext = extents(fd->get(), r);
+            seen[i].ok = true;
+            if (seen[i].ext.placed && !seen[i].ext.inline_data && !seen[i].ext.list.empty())
+                ++places[seen[i].ext.list];
+            // Kept open for the second pass, within a bound on open files per worker.
+            if (members.size() <= 64) seen[i].fd = std::move(*fd);
+        }
+    std::vector<Leader> leaders;
+    for (size_t mi = 0; mi < members.size(); ++mi) {
+        const size_t ci = members[mi];
+        const Cand& c = cands[ci];
+        Ref r = ref(guests, cands, ci);
+        const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
+        bool done = false;
+        for (auto& l : leaders)
+            done = done || (l.dev == dev && l.ino == ino) ||
+                   (c.leader_dev == l.dev && c.leader_ino == l.ino);
+        if (done) {
+            if (!r.g.tree.reference) ++r.g.rep.already_shared;
+            continue;
+        }
+        if (leaders.empty() || r.g.tree.reference) {
+            leaders.push_back({ci, dev, ino, std::move(seen[mi].fd)});
+            if (leaders.back().fd) leaders.back().ext = std::move(seen[mi].ext);
+            continue;
+        }
+        if (opt.dry_run) {
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += size;
+            continue;
+        }
+        Result<UniqueFd> fd =
+            seen[mi].fd ? Result<UniqueFd>(std::move(seen[mi].fd)) : reopen(r, O_RDONLY);
+        if (!fd) {
+            note(r.g, fd.error());
+            continue;
+        }
+        if (!*fd) continue;
+        Extents ext = seen[mi].ok ? std::move(seen[mi].ext) : extents(fd->get(), r);
+        if (ext.inline_data) {
+            // btrfs keeps the data in the inode's metadata: a dedupe would copy it, not share.
+            ++r.g.rep.inline_files;
+            r.g.cache.put({key_of(r.f.stx), c.hash, kInlineLeader, kInlineLeader});
+            continue;
+        }
+        if (auto pl = places.find(ext.list);
+            ext.placed && pl != places.end() && pl->second > 1 && !leaders.empty()) {
+            ++r.g.rep.already_shared;
+            r.g.cache.put({key_of(r.f.stx), c.hash, leaders[0].dev, leaders[0].ino});
+            continue;
+        }
+        bool placed = false;
+        for (auto& l : leaders) {
+            if (l.failed) continue;
+            if (!l.fd) {
+                Ref lr = ref(guests, cands, l.ci);
+                auto lfd = reopen(lr, O_RDONLY);
+                if (!lfd || !*lfd) {
+                    if (!lfd) note(lr.g, lfd.error());
+                    l.failed = true;
+                    continue;
+                }
+                l.fd = std::move(*lfd);
+                l.ext = extents(l.fd.get(), lr);
+            }
+            if (same_extents(l.ext, ext)) {
+                // Shared already (a snapshot, a reflink copy): a dedupe would only rewrite the
+                // file's metadata, unsharing what a snapshot shares.
+                placed = true;
+                ++r.g.rep.already_shared;
+                r.g.cache.put({key_of(r.f.stx), c.hash, l.dev, l.ino});
+                break;
+            }
+            auto d = dedupe(l.fd.get(), fd->get(), size, r.what);
+            if (!d && d.error().code == EXDEV) continue;  // another filesystem: next leader
+            placed = true;
+            if (!d) {
+                note(r.g, d.error());
+                break;
+            }
+            if (!*d) {
+                // The kernel found other bytes: changed after hashing (or, at 2^-128, a
+                // collision). Nothing was shared.
+                r.g.rep.changed.push_back(r.f.rel);
+                break;
+            }
+            ++r.g.rep.shared_files;
+            r.g.rep.shared_bytes += size;
+            // A dedupe changes no time stamp (REMAP_FILE_DEDUP skips file_modified()): the key
+            // reopen() checked is still the file's.
+            r.g.cache.put({key_of(r.f.stx), c.hash, l.dev, l.ino});
+            break;
+        }
+        if (!placed) leaders.push_back({ci, dev, ino, std::move(*fd)});
+    }
+}
+
+}  // namespace vs::unify

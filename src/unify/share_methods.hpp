@@ -1,0 +1,34 @@
+// What share.cpp gives the two sharing methods (share_dedupe.cpp, share_hardlink.cpp) and
+// takes from them: a candidate's file in its guest's view, reopened checked, and the methods.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/unique_fd.hpp"
+#include "unify/share.hpp"
+
+namespace vs::unify {
+
+struct Ref {
+    const Found& f;
+    GuestView& g;
+    std::string what;
+};
+
+Ref ref(std::vector<GuestView>& guests, const std::vector<Cand>& cands, size_t ci);
+
+// Opens a candidate again, checking it is the very file that was hashed, unchanged. A changed
+// file is reported (g.rep.changed) and yields an invalid fd.
+Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out = nullptr,
+                        std::string* name_out = nullptr);
+
+void note(GuestView& g, const Error& e);
+
+void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+                  const std::vector<size_t>& members, const Options& opt);
+void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+                    const std::vector<size_t>& members, const Options& opt);
+
+}  // namespace vs::unify
