@@ -1,12 +1,11 @@
-// Running a process in a running guest: the plan for vs-init --join and what comes back.
+// Running a process in a running guest: its state and user, vs-init --join started into its
+// cgroups with the plan (join_plan.cpp), and the command waited for, within its bound.
 #include "runtime/join.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/filter.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,7 +19,6 @@
 #include "base/sys.hpp"
 #include "cgroup/join_leaf.hpp"
 #include "fs/resolve.hpp"
-#include "caps/apply.hpp"
 #include "ns/join.hpp"
 #include "proc/init_protocol.hpp"
 #include "proc/pidfd.hpp"
@@ -31,6 +29,7 @@
 #include "proc/sync_channel.hpp"
 #include "runtime/confine.hpp"
 #include "runtime/init_command.hpp"
+#include "runtime/join_plan.hpp"
 #include "runtime/rlimits.hpp"
 
 namespace vs::runtime {
@@ -94,113 +93,11 @@ std::vector<std::string> environment(const JoinProfile& profile, const JoinReque
     return env;
 }
 
-// Why the joining process is a sealed vs-init and not a fork of us (CVE-2019-5736,
-// CVE-2016-9962): a fork of `vserver` is a copy of the host's binary, with /proc/PID/exe naming
-// it. If the guest could see such a process, guest root (which holds CAP_SYS_PTRACE by default,
-// and without a user namespace that capability counts against host-owned processes too, so
-// PR_SET_DUMPABLE 0 does not stop it) could open /proc/PID/exe and, once we exit, write the host
-// binary, or grab its host fds. So we vfork + execveat a sealed memfd copy of the static,
-// libc-free vs-init (`vs-init --join`, tools/vs-init/join.cpp) with only the init's pidfd, root
-// fd, the sync channel and a memfd for its result. It stays in the host's pid namespace (the
-// guest cannot name it), reads the plan we send (proc/init_protocol.hpp: namespaces, rlimits,
-// the compiled seccomp program, capability sets, ids, cwd, pty), applies it, closes every fd
-// but 0-2 and forks the command's process, which is born in the guest's pid namespace running
-// that sealed memfd until its execve (write-open fails: ETXTBSY while it runs, the write seal
-// after) and holding nothing of the host (tools/vs-init/spawn.cpp). Doing the steps in vs-init
-// rather than in a fork of us also skips copying our large address space (bench/README.md,
-// exec).
-Result<std::string> make_plan(const JoinProfile& profile, const JoinRequest& req, int pidfd,
-                              int root_fd, int result_fd) {
-    const uint64_t ns_flags = profile.ns_flags;
-    const auto& limits = profile.rlimits;
-    const auto& filter = profile.filter;
-    namespace jp = proc::init_protocol;
-    jp::PlanHeader h{};
-    h.magic = jp::kPlanMagic;
-    h.version = jp::kPlanVersion;
-    h.ns_flags = ns_flags;
-    h.pidfd = pidfd;
-    h.root_fd = root_fd;
-    h.result_fd = result_fd;
-    h.preserve_fds = static_cast<uint32_t>(req.preserve_fds);
-    if (req.tty) h.flags |= jp::kTty;
-    if (ns_flags & CLONE_NEWUSER) h.flags |= jp::kUserns;
-    if (profile.no_new_privs) h.flags |= jp::kNoNewPrivs;
-    // Always, root too: the command gets exactly req.groups, never the caller's own
-    // supplementary groups (which fork and execve keep).
-    h.flags |= jp::kSetIds;
-    int last = VS_TRY(caps::kernel_last_cap());
-    const uint64_t known = last == 63 ? ~uint64_t{0} : ((uint64_t{1} << (last + 1)) - 1);
-    h.cap_last = last;
-    h.cap_keep = profile.cap_bounding & known;
-    if (const auto& c = profile.oci_caps) {
-        h.flags |= jp::kOciCaps;
-        // capabilities(7): permitted must hold effective and ambient, inheritable ambient.
-        h.cap_effective = c->effective & known;
-        h.cap_permitted = (c->permitted | c->effective | c->ambient) & known;
-        h.cap_inheritable = (c->inheritable | c->ambient) & known;
-        h.cap_ambient = c->ambient & known;
-    }
-    h.uid = req.uid;
-    h.gid = req.gid;
-    h.n_groups = static_cast<uint32_t>(req.groups.size());
-    h.n_rlimits = static_cast<uint32_t>(limits.size());
-    h.n_filter = static_cast<uint32_t>(filter.insns.size());
-    h.home_len = static_cast<uint32_t>(req.home.size() + 1);
-    const std::string apparmor =
-        profile.apparmor_profile.empty() ? "" : "exec " + profile.apparmor_profile;
-    const std::string& selinux = profile.selinux_label;
-    h.apparmor_len = apparmor.empty() ? 0 : static_cast<uint32_t>(apparmor.size() + 1);
-    h.selinux_len = selinux.empty() ? 0 : static_cast<uint32_t>(selinux.size() + 1);
-    std::string out(reinterpret_cast<const char*>(&h), sizeof h);
-    for (gid_t g : req.groups) {
-        uint32_t v = g;
-        out.append(reinterpret_cast<const char*>(&v), sizeof v);
-    }
-    for (auto& l : limits) {
-        jp::PlanRlimit r{l.resource, 0, l.value.rlim_cur, l.value.rlim_max};
-        out.append(reinterpret_cast<const char*>(&r), sizeof r);
-    }
-    static_assert(sizeof(sock_filter) == jp::kFilterInsnSize);
-    out.append(reinterpret_cast<const char*>(filter.insns.data()),
-               filter.insns.size() * sizeof(sock_filter));
-    out.append(req.home.c_str(), req.home.size() + 1);
-    if (h.apparmor_len) out.append(apparmor.c_str(), h.apparmor_len);
-    if (h.selinux_len) out.append(selinux.c_str(), h.selinux_len);
-    if (out.size() + sizeof(jp::MsgHeader) > jp::kMaxPlan)
-        return make_error(E2BIG,
-                          "the exec plan for vs-init is {} bytes, more than its {}: {} groups, "
-                          "{} seccomp instructions",
-                          out.size() + sizeof(jp::MsgHeader), jp::kMaxPlan, req.groups.size(),
-                          filter.insns.size());
-    return out;
-}
-
 // True when `pidfd` is a child of ours (waitid refuses others with ECHILD); WNOWAIT leaves it.
 bool is_our_child(int pidfd) {
     siginfo_t si{};
     return ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si,
                     WEXITED | WNOHANG | WNOWAIT) == 0;
-}
-
-// The memfd vs-init --join writes its JoinResult into (all zero until it does).
-Result<UniqueFd> make_result_memfd() {
-    int fd = ::memfd_create("vs-join-result", MFD_CLOEXEC);
-    if (fd < 0) return errno_error("memfd_create for vs-init's result");
-    UniqueFd r(fd);
-    if (::ftruncate(fd, sizeof(proc::init_protocol::JoinResult)) < 0)
-        return errno_error("size the memfd for vs-init's result");
-    return r;
-}
-
-Result<proc::init_protocol::JoinResult> read_result(int fd) {
-    proc::init_protocol::JoinResult r{};
-    ssize_t n = ::pread(fd, &r, sizeof r, 0);
-    if (n < 0) return errno_error("read vs-init's result");
-    if (static_cast<size_t>(n) != sizeof r)
-        return make_error(EIO, "read vs-init's result: {} bytes, not {}", n, sizeof r);
-    r.what[sizeof r.what - 1] = '\0';
-    return r;
 }
 
 }  // namespace
@@ -216,6 +113,21 @@ Result<int> run_in_guest(const spec::GuestSpec& spec, const state::GuestState& s
     return run_in_guest(profile, st, req);
 }
 
+// Why the joining process is a sealed vs-init and not a fork of us (CVE-2019-5736,
+// CVE-2016-9962): a fork of `vserver` is a copy of the host's binary, with /proc/PID/exe naming
+// it. If the guest could see such a process, guest root (which holds CAP_SYS_PTRACE by default,
+// and without a user namespace that capability counts against host-owned processes too, so
+// PR_SET_DUMPABLE 0 does not stop it) could open /proc/PID/exe and, once we exit, write the host
+// binary, or grab its host fds. So we vfork + execveat a sealed memfd copy of the static,
+// libc-free vs-init (`vs-init --join`, tools/vs-init/join.cpp) with only the init's pidfd, root
+// fd, the sync channel and a memfd for its result. It stays in the host's pid namespace (the
+// guest cannot name it), reads the plan we send (proc/init_protocol.hpp: namespaces, rlimits,
+// the compiled seccomp program, capability sets, ids, cwd, pty), applies it, closes every fd
+// but 0-2 and forks the command's process, which is born in the guest's pid namespace running
+// that sealed memfd until its execve (write-open fails: ETXTBSY while it runs, the write seal
+// after) and holding nothing of the host (tools/vs-init/spawn.cpp). Doing the steps in vs-init
+// rather than in a fork of us also skips copying our large address space (bench/README.md,
+// exec).
 Result<int> run_in_guest(const JoinProfile& profile, const state::GuestState& st,
                          const JoinRequest& req) {
     const std::string& name = profile.name;
