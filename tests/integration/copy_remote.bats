@@ -73,7 +73,7 @@ far_root() { echo "$RPREFIX/var/lib/vservers/$1"; }
 far_cfg() { echo "$RPREFIX/etc/vservers/$1"; }
 
 teardown() {
-  local g d pid
+  local g d pid _
   if [[ -n ${NS:-} ]]; then
     for g in "${R_GUESTS[@]}"; do
       far "$VS_BIN/vserver $g stop; $VS_BIN/vserver $g delete --force" >/dev/null 2>&1 || true
@@ -87,8 +87,22 @@ teardown() {
   for g in "${R_GUESTS[@]}"; do
     VSERVER_PREFIX=$RPREFIX VSERVER_CGROUP_PARENT=$RCGROUP vs "$g" stop >/dev/null 2>&1 || true
   done
+  # A far guest's process that outlived its stop keeps its cgroup busy and rmdir fails (EBUSY):
+  # every pid under the far side's cgroup parent goes by pid first (as vs_teardown does for
+  # the near side), again while any is left, then the dirs go, deepest first.
+  local dirs=() pids
   for d in /sys/fs/cgroup/*/"${RCGROUP:-none}" /sys/fs/cgroup/"${RCGROUP:-none}"; do
-    [[ -d $d ]] || continue
+    [[ -d $d ]] && dirs+=("$d")
+  done
+  if ((${#dirs[@]})); then
+    for _ in $(seq 50); do
+      pids=$(find "${dirs[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -un)
+      [[ -n $pids ]] || break
+      for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+      sleep 0.1
+    done
+  fi
+  for d in "${dirs[@]}"; do
     find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
     rmdir "$d" 2>/dev/null || true
   done
