@@ -5,10 +5,8 @@
 
 #include <cerrno>
 
-#include "base/strings.hpp"
 #include "base/sys.hpp"
-#include "config/vserver/tree.hpp"
-#include "config/vserver/values.hpp"
+#include "config/vserver/id_maps.hpp"
 #include "mount/idmap.hpp"
 #include "ns/scratch_userns.hpp"
 
@@ -76,19 +74,13 @@ Status check_idmap_support(const std::string& root) {
 
 Status check_id_range_free(const config::Paths& paths, const std::string& name, uint32_t context) {
     const uint64_t lo = uint64_t{context} * 65536u, hi = lo + 65536u;
-    for (auto& g : VS_TRY(config::vserver::list_guests(paths))) {
-        if (g == name) continue;
-        auto text = sys::read_file(paths.guest_config(g) + "/userns");
-        if (!text) continue;
-        auto w = str::split_ws(config::vserver::scalar(*text));
-        if (w.size() != 2) continue;  // yes/no/empty: that guest's range is its context's
-        auto base = str::parse_u64(w[0]), count = str::parse_u64(w[1]);
-        if (!base || !count) continue;
-        if (*base < hi && lo < *base + *count)
+    for (const auto& m : VS_TRY(config::vserver::id_maps_of_other_guests(paths, name))) {
+        const uint64_t base = m.map.host_base, end = base + m.map.count;
+        if (base < hi && lo < end)
             return make_error(EEXIST,
                               "the host ids of context {} ({}..{}) overlap guest {}'s id map "
-                              "\"{} {}\" ({}/userns); choose another --context",
-                              context, lo, hi - 1, g, *base, *count, paths.guest_config(g));
+                              "\"{} {}\" ({}); choose another --context",
+                              context, lo, hi - 1, m.guest, base, m.map.count, m.path);
     }
     return ok();
 }

@@ -240,6 +240,22 @@ teardown() { build_teardown; }
   [[ ! -e $cfg/o && ! -e $VSERVER_PREFIX/var/lib/vservers/o ]]
   run vserver o build -m skeleton --context 40202
   [[ $status -eq 0 ]] || { echo "$output"; false; }
+  # Another guest's userns that cannot be read as its key is read is an error naming it, never
+  # skipped: a FIFO (a plain open would hang), a symlink (not followed), a bad value.
+  rm $cfg/c1/userns && mkfifo $cfg/c1/userns
+  run timeout 60 vserver p1 build -m skeleton
+  [[ $status -eq 1 && "$output" == *"\"$cfg/c1/userns\" is a FIFO"* ]] || { echo "$output"; false; }
+  echo "$((40300 * 65536)) 65536" >$WORK/map
+  rm $cfg/c1/userns && ln -s $WORK/map $cfg/c1/userns
+  run timeout 60 vserver p2 build -m skeleton
+  [[ $status -eq 1 && "$output" == *"$cfg/c1/userns"*"symbolic link"* ]] ||
+    { echo "$output"; false; }
+  rm $cfg/c1/userns && echo "1 x" >$cfg/c1/userns
+  run timeout 60 vserver p3 build -m skeleton
+  [[ $status -eq 1 && "$output" == *"$cfg/c1/userns: invalid id map \"1 x\""* ]] ||
+    { echo "$output"; false; }
+  [[ ! -e $cfg/p1 && ! -e $cfg/p2 && ! -e $cfg/p3 ]]
+  [[ ! -e $VSERVER_PREFIX/var/lib/vservers/p1 && ! -e $VSERVER_PREFIX/var/lib/vservers/p3 ]]
 }
 
 @test "userns guest on a filesystem without idmapped mounts: refused, named; --no-userns skips it" {
