@@ -18,8 +18,16 @@ N=(nsenter "--net=/run/netns/$ns")
 # crun 1.8 refuses this hybrid layout, so it runs in a mount namespace without cgroup2's mount.
 # LXC checks the bridge in /sys/class/net, which shows the host's netns after nsenter: give it a
 # mount namespace with this netns' sysfs net entries bound over the host's.
-in_lxc_ns() { "${N[@]}" unshare -m --propagation private bash -c 'mkdir -p '"$work"'/sysfs && mount -t sysfs sysfs '"$work"'/sysfs && mount --bind '"$work"'/sysfs/class/net /sys/class/net && mount --bind '"$work"'/sysfs/devices/virtual/net /sys/devices/virtual/net && '"$1"; }
-in_crun_ns() { "${N[@]}" unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"; }
+in_lxc_ns() {
+  local sh='mkdir -p '"$work"'/sysfs && mount -t sysfs sysfs '"$work"'/sysfs'
+  sh+=' && mount --bind '"$work"'/sysfs/class/net /sys/class/net'
+  sh+=' && mount --bind '"$work"'/sysfs/devices/virtual/net /sys/devices/virtual/net && '"$1"
+  "${N[@]}" unshare -m --propagation private bash -c "$sh"
+}
+in_crun_ns() {
+  "${N[@]}" unshare -m --propagation private bash -c \
+    'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"
+}
 
 cleanup() {
   if [[ -e /run/netns/$ns ]]; then
@@ -90,8 +98,11 @@ in_lxc_ns "lxc-stop -P $lxcpath -n bench-lxc-net -k"
 echo "== start + stop with one veth on br0 ($runs runs each)" >&2
 "${N[@]}" hyperfine --style basic --export-json "$RESULTS/netstart-vserver.json" -r "$runs" -w 3 \
   "vserver bnet start && vserver bnet stop" "vserver bnonet start && vserver bnonet stop" >&2
-in_lxc_ns "hyperfine --style basic --export-json $RESULTS/netstart-lxc.json -r $runs -w 3 'lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k'" >&2
-in_crun_ns "hyperfine --style basic --export-json $RESULTS/netstart-crun.json -r $runs -w 3 'crun run -d --bundle $work/bundle bench-crun-net >/dev/null && crun delete -f bench-crun-net'" >&2
+in_lxc_ns "hyperfine --style basic --export-json $RESULTS/netstart-lxc.json -r $runs -w 3 \
+  'lxc-start -P $lxcpath -n bench-lxc-net -d && lxc-stop -P $lxcpath -n bench-lxc-net -k'" >&2
+in_crun_ns "hyperfine --style basic --export-json $RESULTS/netstart-crun.json -r $runs -w 3 \
+  'crun run -d --bundle $work/bundle bench-crun-net >/dev/null && crun delete -f bench-crun-net'" \
+  >&2
 
 medians "$RESULTS"/netstart-{vserver,lxc,crun}.json | tee "$RESULTS/net_start.tsv"
 python3 - "$RESULTS/netstart-vserver.json" "$RESULTS/netstart-lxc.json" <<'PY'

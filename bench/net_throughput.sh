@@ -50,7 +50,10 @@ for g in "${guests[@]}"; do
   done
 done
 for g in "${guests[@]}"; do v "$g" start; done
-init_pid() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' "$VSERVER_PREFIX/run/vservers/$1/state.json"; }
+init_pid() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' \
+    "$VSERVER_PREFIX/run/vservers/$1/state.json"
+}
 
 # one LABEL SERVER-PREFIX CLIENT-PREFIX IP PORT: one run; prints MiB/s received.
 one() {
@@ -58,9 +61,12 @@ one() {
   $srv iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
   srvpids+=($!)
   sleep 0.5
-  out=$(timeout $((secs + 30)) $cli iperf3 -c "$ip" -p "$port" -t "$secs" -J) || { echo "$label: iperf3 failed" >&2; return 1; }
+  out=$(timeout $((secs + 30)) $cli iperf3 -c "$ip" -p "$port" -t "$secs" -J) ||
+    { echo "$label: iperf3 failed" >&2; return 1; }
   wait "${srvpids[-1]}" 2>/dev/null || true
-  python3 -c 'import json,sys; print("%.0f" % (json.loads(sys.argv[1])["end"]["sum_received"]["bits_per_second"] / 8 / 1048576))' "$out"
+  python3 -c 'import json,sys
+bps = json.loads(sys.argv[1])["end"]["sum_received"]["bits_per_second"]
+print("%.0f" % (bps / 8 / 1048576))' "$out"
 }
 
 declare -A res
@@ -72,11 +78,14 @@ run_case() {  # label server-prefix client-prefix ip
 }
 run_case loopback "${N[*]}" "${N[*]}" 127.0.0.1
 run_case veth "${N[*]} $VS_BIN/vserver btvb exec" "${N[*]} $VS_BIN/vserver btva exec" 10.88.0.11
-run_case veth-path "nsenter --net=/proc/$(init_pid btvb)/ns/net" "nsenter --net=/proc/$(init_pid btva)/ns/net" 10.88.0.11
+run_case veth-path "nsenter --net=/proc/$(init_pid btvb)/ns/net" \
+  "nsenter --net=/proc/$(init_pid btva)/ns/net" 10.88.0.11
 run_case shared "${N[*]} $VS_BIN/vserver btsb exec" "${N[*]} $VS_BIN/vserver btsa exec" 10.88.0.21
 {
   printf 'case\tMiB/s\tratio_to_loopback\n'
   for c in loopback veth veth-path shared; do
-    python3 -c 'import sys; print(f"{sys.argv[1]}\t{sys.argv[2]}\t{float(sys.argv[2])/float(sys.argv[3]):.2f}")' "$c" "${res[$c]}" "${res[loopback]}"
+    python3 -c 'import sys
+print(f"{sys.argv[1]}\t{sys.argv[2]}\t{float(sys.argv[2])/float(sys.argv[3]):.2f}")' \
+      "$c" "${res[$c]}" "${res[loopback]}"
   done
 } | tee "$RESULTS/net_throughput.tsv"

@@ -50,16 +50,23 @@ lxc.prlimit.nofile = 1024
 CFG
 
 # crun 1.8 refuses this hybrid layout, so it runs in a mount namespace without cgroup2's mount.
-in_crun_ns() { unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"; }
+in_crun_ns() {
+  unshare -m --propagation private bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; '"$1"
+}
 
 echo "== start + stop ($((per_round * rounds)) runs each, $rounds round(s))" >&2
 rm -f "$RESULTS"/start-*.json
 for r in $(seq "$rounds"); do
   hf start-vserver.r$r -r "$per_round" -w 3 "vserver bstart start && vserver bstart stop"
   hf start-vsclassic.r$r -r "$per_round" -w 3 "vserver bclassic start && vserver bclassic stop"
-  in_crun_ns "hyperfine --style basic --export-json $RESULTS/start-crun.r$r.json -r $per_round -w 3 'crun run -d --bundle $work/bundle bench-crun-$$ >/dev/null && crun delete -f bench-crun-$$'" >&2
-  hf start-lxc.r$r -r "$per_round" -w 3 "lxc-start -P $lxcpath -n bench-lxc -d && lxc-stop -P $lxcpath -n bench-lxc -k"
-  hf start-runc.r$r -r "$per_round" -w 3 "runc run -d --bundle $work/bundle bench-runc-$$ >/dev/null && runc delete -f bench-runc-$$"
+  in_crun_ns "hyperfine --style basic --export-json $RESULTS/start-crun.r$r.json \
+    -r $per_round -w 3 \
+    'crun run -d --bundle $work/bundle bench-crun-$$ >/dev/null && crun delete -f bench-crun-$$'" \
+    >&2
+  hf start-lxc.r$r -r "$per_round" -w 3 \
+    "lxc-start -P $lxcpath -n bench-lxc -d && lxc-stop -P $lxcpath -n bench-lxc -k"
+  hf start-runc.r$r -r "$per_round" -w 3 \
+    "runc run -d --bundle $work/bundle bench-runc-$$ >/dev/null && runc delete -f bench-runc-$$"
 done
 # One file per tool with the pooled times of all rounds (what `medians` reads below).
 python3 - "$RESULTS" <<'PY'
@@ -80,7 +87,8 @@ PY
 echo "== exec /bin/true into a running guest" >&2
 vserver bstart start
 vserver bclassic start
-init_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' "$VSERVER_PREFIX/run/vservers/bstart/state.json")
+init_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' \
+  "$VSERVER_PREFIX/run/vservers/bstart/state.json")
 host_procs_before=$(ps -e --no-headers | wc -l)
 runc run -d --bundle "$work/bundle" bench-runc-$$-exec >/dev/null
 lxc-start -P "$lxcpath" -n bench-lxc -d
@@ -89,7 +97,9 @@ hf exec-vsclassic -r "$runs" -w 3 "vserver bclassic exec /bin/true"
 hf exec-nsenter -r "$runs" -w 3 "nsenter -t $init_pid -a /bin/true"
 hf exec-runc -r "$runs" -w 3 "runc exec bench-runc-$$-exec /bin/true"
 hf exec-lxc -r "$runs" -w 3 "lxc-attach -P $lxcpath -n bench-lxc -- /bin/true"
-in_crun_ns "crun run -d --bundle $work/bundle bench-crun-$$-exec >/dev/null && hyperfine --style basic --export-json $RESULTS/exec-crun.json -r $runs -w 3 'crun exec bench-crun-$$-exec /bin/true'; crun delete -f bench-crun-$$-exec" >&2
+in_crun_ns "crun run -d --bundle $work/bundle bench-crun-$$-exec >/dev/null &&
+  hyperfine --style basic --export-json $RESULTS/exec-crun.json -r $runs -w 3 \
+  'crun exec bench-crun-$$-exec /bin/true'; crun delete -f bench-crun-$$-exec" >&2
 
 # Resident host processes per running guest: processes outside the guest's cgroup that exist
 # only because the guest runs (a monitor, a shim, conmon). Ours must be zero.

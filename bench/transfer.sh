@@ -148,8 +148,8 @@ declare -A downtime passes lost
 migrate() {
   local name=$1 fs=$2 writer
   vserver "$name" start >/dev/null
-  vserver "$name" exec sh -c 'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' \
-    >/dev/null 2>&1 &
+  vserver "$name" exec sh -c \
+    'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' >/dev/null 2>&1 &
   writer=$!
   sleep 1
   timed "migrate $fs" vcopy "$name" "127.0.0.1:$name" --migrate --json
@@ -290,6 +290,7 @@ printf 'archives: ours .tar.zst %s MiB, GNU tar %s MiB; ours .tar.gz %s MiB, GNU
   "$(mib "$work/t.tar.gz")"
 echo "refresh after 1 MiB changed: $refresh_bytes bytes of file data sent"
 for fs in ext4 btrfs; do
-  printf 'migration on %s, running guest with a writer: downtime %.3f s; passes %s; %.1f s in all; written lines lost: %s\n' \
-    "$fs" "${downtime[$fs]}" "${passes[$fs]}" "${secs[migrate $fs]}" "${lost[$fs]}"
+  printf 'migration on %s, running guest with a writer: downtime %.3f s; passes %s; ' "$fs" \
+    "${downtime[$fs]}" "${passes[$fs]}"
+  printf '%.1f s in all; written lines lost: %s\n' "${secs[migrate $fs]}" "${lost[$fs]}"
 done

@@ -95,7 +95,8 @@ table() {
   local ref=$1; shift
   local one=$(echo "scale=3; $base / $trees" | bc)
   echo
-  echo "$fstype: $trees trees, $((base / 1024)) MiB before (one tree $(echo "$one / 1024" | bc) MiB)"
+  echo "$fstype: $trees trees, $((base / 1024)) MiB before" \
+    "(one tree $(echo "$one / 1024" | bc) MiB)"
   echo
   echo "| tool | MiB left | x one tree | seconds | time / $ref |"
   echo "|---|---|---|---|---|"
@@ -138,7 +139,8 @@ table "vhashify-all --hardlink" "vhashify-all --hardlink" "rdfind -makehardlinks
 
 # 3. Guests cloned from a reference guest, before and after a hashify.
 echo
-echo "| filesystem | one guest MiB | $trees guests MiB | x one guest | hashify after: files shared, MiB freed |"
+echo "| filesystem | one guest MiB | $trees guests MiB | x one guest |" \
+  "hashify after: files shared, MiB freed |"
 echo "|---|---|---|---|---|"
 for t in btrfs xfs; do
   mkfs_mount "$t"
