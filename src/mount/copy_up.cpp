@@ -19,8 +19,12 @@ namespace {
 
 constexpr int kMaxDepth = 128;
 
+Status fail_with(int err, const std::string& what, const std::string& rel, const char* op) {
+    return Error(err, fmt::format("tmpcopyup \"{}\": {} \"{}\"", what, op, rel));
+}
+
 Status fail(const std::string& what, const std::string& rel, const char* op) {
-    return errno_error(fmt::format("tmpcopyup \"{}\": {} \"{}\"", what, op, rel));
+    return fail_with(errno, what, rel, op);
 }
 
 /// Owner, mode and times of the copy `fd` (or of the symlink `name` in `dir`).
@@ -75,7 +79,7 @@ Status copy_dir(int sdir, int ddir, dev_t dev, const std::string& what, const st
     }
     int err = errno;
     ::closedir(d);
-    if (err) return errno = err, fail(what, rel, "read");
+    if (err) return fail_with(err, what, rel, "read");
     for (const auto& n : names) {
         std::string sub = rel == "." ? n : rel + "/" + n;
         struct stat st {};

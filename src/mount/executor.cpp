@@ -239,8 +239,7 @@ Status do_device(const Ctx& c, const Op& o) {
     int err = errno;
     ::umask(mask);
     if (made == 0) return ok();
-    errno = err;
-    if (errno != EPERM) return errno_error(fmt::format("mknod \"{}\"", o.target));
+    if (err != EPERM) return Error(err, fmt::format("mknod \"{}\"", o.target));
     // In a user namespace mknod is refused: bind the host's node after checking it is the
     // device we mean (a host admin's odd /dev must not end up in the guest).
     auto src = VS_TRY(sys::open(o.source, O_PATH | O_NOFOLLOW));
