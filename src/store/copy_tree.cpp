@@ -16,6 +16,7 @@
 #include "base/exec.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
+#include "config/vserver/tree.hpp"
 #include "fs/mounts.hpp"
 #include "spec/validate.hpp"
 
@@ -38,10 +39,11 @@ Result<std::string> resolve_clone_source(const config::Paths& paths, const std::
     if (source.empty()) return make_error(EINVAL, "clone: --source is required");
     if (source.find('/') == std::string::npos && source != "." && source != "..") {
         if (spec::validate_name(source) && sys::exists(paths.guest_config(source))) {
-            std::string vdir = paths.guest_config(source) + "/vdir";
-            auto link = sys::readlink(vdir);
-            std::string root = link ? *link : paths.guest_root(source);
-            return real_dir(fmt::format("clone: root of guest {}", source), root);
+            // The root as start finds it: vdir read by its registry row (a link relative to
+            // the config dir, or a real directory), <vdirbase>/NAME without it.
+            auto loaded = VS_TRY(
+                config::vserver::load(paths, source).wrap("clone: --source guest {}", source));
+            return real_dir(fmt::format("clone: root of guest {}", source), loaded.spec.root);
         }
         if (!sys::exists(source))
             return make_error(ENOENT, "clone: --source \"{}\": no such guest or directory", source);

@@ -47,6 +47,23 @@ teardown() { build_teardown; }
   [[ "$(cat $cfgs/copy/context)" != "$(cat $cfgs/orig/context)" ]]
 }
 
+@test "clone: --source GUEST finds the root as start does: a relative vdir link, a real vdir" {
+  make_rich_tree $WORK/src
+  run vserver orig build -m rsync --rootdir $WORK/roots -- --source $WORK/src
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  local cfg=$VSERVER_PREFIX/etc/vservers/orig
+  # A relative target is relative to the config dir (symlink(7)), not to the caller's cwd.
+  ln -sfn "$(realpath --relative-to=$cfg $WORK/roots/orig)" $cfg/vdir
+  run vserver c1 build -m clone -- --source orig
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  check_rich_tree $VSERVER_PREFIX/var/lib/vservers/c1
+  # A real directory as vdir is the root itself.
+  rm $cfg/vdir && mv $WORK/roots/orig $cfg/vdir
+  run vserver c2 build -m clone -- --source orig
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  check_rich_tree $VSERVER_PREFIX/var/lib/vservers/c2
+}
+
 @test "clone: a skeleton guest clones into a working guest with the same init style" {
   run vserver sk build -m skeleton
   [[ $status -eq 0 ]]
