@@ -231,7 +231,7 @@ teardown() { vsrun_teardown; }
 @test "bad config.json: the error names its JSON path and nothing is left" {
     no_cgroup
     b=$(make_bundle bad1)
-    jq '.linux.namespaces[1].type = "nosuch"' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.namespaces[1].type = "nosuch"'
     run vsrun --log "$VSERVER_PREFIX/log.json" --log-format json create -b "$b" bad1
     [ "$status" -eq 1 ]
     [[ $output == *"linux.namespaces[1].type"* ]]
@@ -249,8 +249,7 @@ teardown() { vsrun_teardown; }
     [ -z "$(prefix_mounts)" ]
     # What vsrun does not do is refused by its path, not ignored.
     b=$(make_bundle bad3)
-    jq '.linux.mountLabel = "system_u:object_r:container_file_t:s0"' \
-        "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.mountLabel = "system_u:object_r:container_file_t:s0"'
     run vsrun create -b "$b" bad3
     [ "$status" -eq 1 ]
     [[ $output == *"linux.mountLabel"* ]]
@@ -295,10 +294,8 @@ teardown() { vsrun_teardown; }
 @test "exec --additional-gids/-g and --no-new-privs reach the process, also with --process" {
     b=$(make_bundle g1)
     # Without CAP_SETGID (runc's default set lacks it): the groups are set before the caps.
-    jq '.process.noNewPrivileges = false | .process.user.additionalGids = [7] |
-        .process.capabilities |= map_values(map(select(. != "CAP_SETGID")))' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.process.noNewPrivileges = false | .process.user.additionalGids = [7] |
+        .process.capabilities |= map_values(map(select(. != "CAP_SETGID")))'
     vsrun run -d -b "$b" g1
     grep -q '^CapEff:.*[0-9a-f]' "/proc/$(state_pid g1)/status"
     run vsrun exec g1 sh -c 'grep ^CapEff: /proc/self/status | cut -f2'
@@ -324,11 +321,11 @@ teardown() { vsrun_teardown; }
     no_cgroup
     b=$(make_bundle u2 /bin/sh -c 'id; grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status')
     # No CAP_SETUID, CAP_SETGID; CAP_KILL also ambient (a non-root execve keeps only that).
-    jq '.process.capabilities |= map_values(map(select(. != "CAP_SETUID" and . != "CAP_SETGID")))
+    edit_spec "$b" \
+        '.process.capabilities |= map_values(map(select(. != "CAP_SETUID" and . != "CAP_SETGID")))
         | .process.capabilities.inheritable = ["CAP_KILL"]
         | .process.capabilities.ambient = ["CAP_KILL"]
-        | .process.user = {"uid": 1000, "gid": 1000}' "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        | .process.user = {"uid": 1000, "gid": 1000}'
     bnd=00000000a804253b  # make_bundle's set without bits 6 and 7
     run vsrun run -b "$b" u2
     echo "$output"
@@ -338,9 +335,7 @@ teardown() { vsrun_teardown; }
     [[ ${lines[2]} =~ ^CapBnd:[[:space:]]+$bnd$ ]]
     [[ ${lines[3]} =~ ^CapAmb:[[:space:]]+0000000000000020$ ]]
     # exec --user into a root container whose sets lack both.
-    jq '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "300"]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "300"]'
     vsrun run -d -b "$b" u3
     run vsrun exec --user 1000:1000 u3 sh -c 'id; grep -E "^Cap(Eff|Bnd|Amb)" /proc/self/status'
     echo "$output"
@@ -534,7 +529,7 @@ teardown() { vsrun_teardown; }
          "gidMappings": [{"containerID": 0, "hostID": 4343, "size": 1}]}] |
         .linux.rootfsPropagation = "private"'
     b=$(make_bundle mp1 /bin/sh -c 'cat /etc/passwd; stat -c "%u %g" /mnt/i/f; sleep 300')
-    jq --arg p "$VSERVER_PREFIX" "$m" "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" --arg p "$VSERVER_PREFIX" "$m"
     vsrun run -d -b "$b" mp1 >"$VSERVER_PREFIX/mp1.out"
     pid=$(state_pid mp1)
     [[ $(prop "$pid" /mnt/a) == *shared:* ]]
@@ -549,15 +544,15 @@ teardown() { vsrun_teardown; }
     vsrun delete --force mp1
     # rshared root: shared once it is "/", and still nothing of it on the host.
     b=$(make_bundle mp2)
-    jq '.linux.rootfsPropagation = "rshared"' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.rootfsPropagation = "rshared"'
     vsrun run -d -b "$b" mp2
     [[ $(prop "$(state_pid mp2)" /) == *shared:* ]]
     [ "$(prefix_mounts)" = "$host_mounts" ]
     vsrun delete --force mp2
     # An option the filesystem does not know fails the create, naming the mount.
     b=$(make_bundle mp3)
-    jq '.mounts += [{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs",
-        "options": ["nosuch"]}]' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.mounts += [{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs",
+        "options": ["nosuch"]}]'
     run vsrun create -b "$b" mp3
     [ "$status" -eq 1 ]
     [[ $output == *'mounts[7] "/mnt/t"'*nosuch* ]]
@@ -599,8 +594,7 @@ PY
     if ! grep -qw apparmor /sys/kernel/security/lsm 2>/dev/null &&
         [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
         b=$(make_bundle a1)
-        jq '.process.apparmorProfile = "docker-default"' "$b/config.json" >"$b/c"
-        mv "$b/c" "$b/config.json"
+        edit_spec "$b" '.process.apparmorProfile = "docker-default"'
         run vsrun create -b "$b" a1
         [ "$status" -eq 1 ]
         [[ $output == *'process.apparmorProfile "docker-default": the kernel has no apparmor'* ]]
@@ -660,11 +654,10 @@ PY
     vsrun run -d -b "$b" pod
     ppid=$(state_pid pod)
     b=$(make_bundle ctr)
-    jq --arg p "/proc/$ppid/ns" '.hostname = null | .linux.namespaces = [{"type": "pid"},
+    edit_spec "$b" --arg p "/proc/$ppid/ns" \
+        '.hostname = null | .linux.namespaces = [{"type": "pid"},
         {"type": "mount"}, {"type": "network", "path": "\($p)/net"},
-        {"type": "ipc", "path": "\($p)/ipc"}, {"type": "uts", "path": "\($p)/uts"}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        {"type": "ipc", "path": "\($p)/ipc"}, {"type": "uts", "path": "\($p)/uts"}]'
     vsrun run -d -b "$b" ctr
     cpid=$(state_pid ctr)
     for ns in net ipc uts; do
@@ -686,18 +679,16 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
 @test "user namespace joined by path (CRI's userns pod): the new namespaces belong to it" {
     no_cgroup
     b=$(make_bundle upod)
-    jq '.linux.namespaces += [{"type": "user"}] |
+    edit_spec "$b" '.linux.namespaces += [{"type": "user"}] |
         .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
-        .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]'
     vsrun run -d -b "$b" upod
     ppid=$(state_pid upod)
     b=$(make_bundle uctr)
-    jq --arg p "/proc/$ppid/ns" '.linux.namespaces = [{"type": "user", "path": "\($p)/user"},
+    edit_spec "$b" --arg p "/proc/$ppid/ns" \
+        '.linux.namespaces = [{"type": "user", "path": "\($p)/user"},
         {"type": "network", "path": "\($p)/net"}, {"type": "pid"}, {"type": "mount"},
-        {"type": "ipc"}, {"type": "uts"}]' "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        {"type": "ipc"}, {"type": "uts"}]'
     vsrun run -d -b "$b" uctr
     cpid=$(state_pid uctr)
     [ "$(readlink "/proc/$cpid/ns/user")" = "$(readlink "/proc/$ppid/ns/user")" ]
@@ -718,13 +709,12 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
     # host's rights over it, then the user namespace is made. Its /sys is the host's (a sysfs
     # needs rights over the network namespace's owner).
     b=$(make_bundle unew)
-    jq --arg p "/proc/$ppid/ns" '.linux.namespaces = [{"type": "user"}, {"type": "mount"},
+    edit_spec "$b" --arg p "/proc/$ppid/ns" \
+        '.linux.namespaces = [{"type": "user"}, {"type": "mount"},
         {"type": "network", "path": "\($p)/net"}, {"type": "pid"}, {"type": "ipc"},
         {"type": "uts"}] |
         .linux.uidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}] |
-        .linux.gidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        .linux.gidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}]'
     vsrun run -d -b "$b" unew
     npid=$(state_pid unew)
     [ "$(readlink "/proc/$npid/ns/net")" = "$(readlink "/proc/$ppid/ns/net")" ]
@@ -734,9 +724,9 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
     grep -q "^Uid:[[:space:]]400000[[:space:]]" "/proc/$npid/status"
     # A "user" path that is not a user namespace: one error line, nothing left.
     b=$(make_bundle ubad)
-    jq --arg p "/proc/$ppid/ns" '.hostname = null | .linux.namespaces = [{"type": "mount"},
-        {"type": "user", "path": "\($p)/net"}, {"type": "pid"}]' "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" --arg p "/proc/$ppid/ns" \
+        '.hostname = null | .linux.namespaces = [{"type": "mount"},
+        {"type": "user", "path": "\($p)/net"}, {"type": "pid"}]'
     run vsrun create -b "$b" ubad
     [ "$status" -eq 1 ]
     local want='vsrun: error: create container "ubad": join linux.namespaces user'
@@ -799,7 +789,7 @@ engine_seccomp() {
     # The control: with the family rule gone, no guard and socketcall opens what socket(2) does.
     b=$(make_bundle sg2 /bin/vs-probe syscalls --text)
     engine_seccomp "$b/config.json"
-    jq '.linux.seccomp.syscalls[1].args = []' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.seccomp.syscalls[1].args = []'
     run vsrun run --keep -b "$b" sg2
     [ "$status" -eq 0 ]
     [ "$(jq -r .socket_guard "$VSRUN_ROOT/sg2/state.json")" = "" ]
@@ -815,11 +805,9 @@ engine_seccomp() {
     cmd+='; : </root/loopctl && echo read-ok; (: >/root/loopctl) 2>&1 || echo write-denied'
     cmd+='; head -c 4 /dev/zero | wc -c'
     b=$(make_bundle d1 /bin/sh -c "$cmd")
-    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+    edit_spec "$b" '.linux.resources.devices = [{"allow": false, "access": "rwm"},
           {"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}] |
-        .linux.devices = [{"path": "/dev/mem0", "type": "c", "major": 1, "minor": 12}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        .linux.devices = [{"path": "/dev/mem0", "type": "c", "major": 1, "minor": 12}]'
     run vsrun run -b "$b" d1
     echo "$output"
     [ "$status" -eq 0 ]
@@ -828,15 +816,12 @@ engine_seccomp() {
     [[ ${lines[-1]} == *4 ]]
     # An allow rule for it makes the same mknod work: the rules, not a capability, refused it.
     b=$(make_bundle d2 /bin/sh -c 'mknod /tmp/disk b 8 0 && echo made; rm -f /tmp/disk')
-    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
-          {"allow": true, "type": "b", "major": 8, "minor": 0, "access": "m"}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+          {"allow": true, "type": "b", "major": 8, "minor": 0, "access": "m"}]'
     run vsrun run -b "$b" d2
     [[ $output == *made* ]]
     b=$(make_bundle d3)
-    jq '.linux.devices = [{"path": "/dev/p0", "type": "p"}]' "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.devices = [{"path": "/dev/p0", "type": "p"}]'
     run vsrun create -b "$b" d3
     [ "$status" -eq 1 ]
     [[ $output == *'linux.devices[0] "/dev/p0"'* ]]
@@ -850,12 +835,10 @@ engine_seccomp() {
     ln -s "$VSERVER_PREFIX/host" "$VSRUN_ROOTFS/escape"
     local cmd='stat -c %F:%t:%T:%a /dev/loopx /escape/d0; (: </dev/loopx) 2>&1; echo done'
     b=$(make_bundle bd /bin/sh -c "$cmd")
-    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"}] |
+    edit_spec "$b" '.linux.resources.devices = [{"allow": false, "access": "rwm"}] |
         .linux.devices = [{"path": "/dev/loopx", "type": "b", "major": 7, "minor": 0,
                            "fileMode": 432},
-                          {"path": "/escape/d0", "type": "b", "major": 7, "minor": 1}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+                          {"path": "/escape/d0", "type": "b", "major": 7, "minor": 1}]'
     run vsrun run -b "$b" bd
     echo "$output"
     [ "$status" -eq 0 ]
@@ -871,10 +854,8 @@ engine_seccomp() {
 @test "devices: update --resources replaces the rules live; the defaults stay allowed" {
     mknod "$VSRUN_ROOTFS/root/loopctl" c 10 237
     b=$(make_bundle du)
-    jq '.linux.resources.devices = [{"allow": false, "access": "rwm"},
-          {"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}]' \
-        "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+          {"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}]'
     vsrun run -d -b "$b" du
     vsrun exec du /bin/sh -c ': </root/loopctl'
     echo '{"devices": [{"allow": false, "access": "rwm"}]}' | vsrun update --resources - du
@@ -890,13 +871,12 @@ engine_seccomp() {
 
 @test "user namespace: uidMappings/gidMappings; exec joins it, --user changes the ids" {
     b=$(make_bundle u1)
-    jq '.linux.namespaces += [{"type": "user"}] |
+    edit_spec "$b" '.linux.namespaces += [{"type": "user"}] |
         .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
         .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}] |
         .mounts += [{"destination": "/root", "type": "bind", "source": $p,
                      "options": ["rbind", "idmap"]}]' \
-        --arg p "$VSERVER_PREFIX/idm" "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+        --arg p "$VSERVER_PREFIX/idm"
     mkdir -p "$VSERVER_PREFIX/idm"
     touch "$VSERVER_PREFIX/idm/f"
     vsrun run -d -b "$b" u1
@@ -915,9 +895,9 @@ engine_seccomp() {
 
 @test "time namespace: linux.timeOffsets shift boottime and monotonic for the container only" {
     b=$(make_bundle tn1 /bin/sh -c 'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime')
-    jq '.linux.namespaces += [{"type": "time"}] |
+    edit_spec "$b" '.linux.namespaces += [{"type": "time"}] |
         .linux.timeOffsets = {"boottime": {"secs": 1000000}, "monotonic": {"secs": -5,
-        "nanosecs": 7}}' "$b/config.json" >"$b/c" && mv "$b/c" "$b/config.json"
+        "nanosecs": 7}}'
     run vsrun run -b "$b" tn1
     echo "$output"
     [ "$status" -eq 0 ]
@@ -981,8 +961,7 @@ engine_seccomp() {
     local cmd='while [ ! -e /tmp/go ]; do sleep 0.1; done'
     cmd+='; dd if=/dev/zero of=/dev/null bs=64M count=1; sleep 300'
     b=$(make_bundle oom /bin/sh -c "$cmd")
-    jq '.linux.resources.memory = {"limit": 16777216}' "$b/config.json" >"$b/c"
-    mv "$b/c" "$b/config.json"
+    edit_spec "$b" '.linux.resources.memory = {"limit": 16777216}'
     vsrun run -d -b "$b" oom
     local out=$VSERVER_PREFIX/events
     "$VSRUN" --root "$VSRUN_ROOT" events --interval 60s oom >"$out" &

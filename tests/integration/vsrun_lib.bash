@@ -94,6 +94,11 @@ JSON
 }
 
 # The pid `state` reports for $1.
+# edit_spec BUNDLE JQ_ARGS...: config.json of BUNDLE rewritten by jq with JQ_ARGS (the filter
+# and its --arg options).
+edit_spec() {
+    jq "${@:2}" "$1/config.json" >"$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
 state_pid() { vsrun state "$1" | jq -r .pid; }
 state_status() { vsrun state "$1" | jq -r .status; }
 
