@@ -123,14 +123,7 @@ Status apply_v1_devices(const std::string& dir, const DeviceState& target) {
         UniqueFd& fd = allow ? allow_fd : deny_fd;
         if (!fd)
             fd = VS_TRY(sys::open(file, O_WRONLY | O_CLOEXEC).wrap("device rule \"{}\"", text));
-        ssize_t n;
-        do {
-            n = ::write(fd.get(), text.data(), text.size());
-        } while (n < 0 && errno == EINTR);
-        if (n < 0) return errno_error(fmt::format("device rule \"{}\": write \"{}\"", text, file));
-        if (static_cast<size_t>(n) != text.size())
-            return make_error(EIO, "short write \"{}\"", file);
-        return ok();
+        return sys::write_all(fd.get(), text, file).wrap("device rule \"{}\"", text);
     };
     // devices.list shows "a *:* rwm" alone while the default is allow (its deny exceptions
     // are not listed), else one line per allowed exception.

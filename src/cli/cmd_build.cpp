@@ -45,12 +45,12 @@ int cmd_build(GuestCommand& c) {
     log::info("built guest {} (root {}{}{})", c.guest, r->root,
               r->context ? fmt::format(", context {}", r->context) : std::string(),
               r->subvolume ? ", btrfs subvolume" : "");
-    // The admin asked for it, but should see what it gives away (docs/security.md, B26).
+    // The admin asked for it, but should see what it gives away (docs/security.md).
     if (classic)
         log::warn(
             "build: {} is a classic guest (--no-userns): its root is host root, kernel uid 0, "
             "so it is not root-safe and can use up host root's per-uid kernel limits (inotify "
-            "instances and watches); without --no-userns it is bounded (docs/security.md, B26)",
+            "instances and watches); without --no-userns it is bounded (docs/security.md)",
             c.guest);
     return kOk;
 }

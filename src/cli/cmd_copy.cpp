@@ -161,9 +161,9 @@ int run_remote(const std::string& src, const std::string& dest, const TransferAr
         return std::find(t.flags.begin(), t.flags.end(), f) != t.flags.end();
     };
     opt.refresh = has("--refresh");
-    opt.migrate = has("--migrate") || has("-s") || has("--stopstart");
-    opt.delete_source = has("--delete-source");
     opt.start_stopped = has("-s") || has("--stopstart");
+    opt.migrate = has("--migrate") || opt.start_stopped;
+    opt.delete_source = has("--delete-source");
     opt.progress = !t.quiet && !t.json;
     if (opt.refresh && !opt.rootdir.empty()) {
         log::error(

@@ -78,7 +78,7 @@ int cmd_status(GuestCommand& c) {
                     "Note:                classic guest (no user namespace): its root is host "
                     "root, kernel uid 0, and can use up host root's per-uid kernel limits "
                     "(inotify instances and watches: fs.inotify.max_user_*); not root-safe; a "
-                    "user-namespaced guest is bounded (docs/security.md, B26)\n");
+                    "user-namespaced guest is bounded (docs/security.md)\n");
             return kOk;
         case RunStatus::Starting:
             fmt::print("Vserver '{}' is starting\n", c.guest);

@@ -61,7 +61,7 @@ struct StatusReport {
     /// (the kernel cannot run the BPF LSM guard): why, and the fix
     std::string socket_guard_gap;
     /// running in the host's user namespace (no `userns` file): guest root is the host's kernel
-    /// uid 0 and can use up host root's per-uid kernel limits (docs/security.md, B26)
+    /// uid 0 and can use up host root's per-uid kernel limits (docs/security.md)
     bool classic = false;
 };
 /// Never blocks on a start/stop in progress and never changes anything.

@@ -174,7 +174,10 @@ Result<std::array<uint16_t, kSocketFamilies>> i386_socketcall_gap(const Program&
                      act == SECCOMP_RET_TRAP)
                 e = EPERM;
             // SECCOMP_RET_ERRNO with data 0 is a success the filter fakes: not a refusal here.
-            if (!e) all = false;
+            if (!e) {
+                all = false;
+                break;
+            }
             if (!err) err = e;
         }
         if (all) gap[static_cast<size_t>(f)] = err;

@@ -138,7 +138,15 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
     };
     // The rename itself must reach the disk before the config names the root (rename(2),
     // fsync(2) NOTES).
-    if (auto d = sys::open(parent_, O_RDONLY | O_DIRECTORY | O_CLOEXEC); d) ::fsync(d->get());
+    auto synced = [&]() -> Status {
+        auto d = VS_TRY(sys::open(parent_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (::fsync(d.get()) < 0) return errno_error(fmt::format("fsync \"{}\"", parent_));
+        return ok();
+    }();
+    if (!synced) {
+        undo();
+        return synced;
+    }
     if (auto f = fault_point("transfer:between-renames"); !f) {
         undo();
         return f;

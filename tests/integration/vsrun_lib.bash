@@ -18,7 +18,7 @@ vsrun_setup() {
     VSRUN_ROOT=$VSERVER_PREFIX/run/vsrun
     VSRUN_ROOTFS=$VSERVER_PREFIX/rootfs
     # The busybox rootfs is made once per file and copied per test: its ~400 links cost one
-    # fork each, seconds per test in the emulated cgroup-v2 VM.
+    # fork each, which the emulated cgroup-v2 VM makes slow.
     local tmpl=$BATS_FILE_TMPDIR/rootfs
     if [[ ! -d $tmpl ]]; then
         mkdir -p "$tmpl.new"/{bin,etc,tmp,root,proc,sys,dev}
