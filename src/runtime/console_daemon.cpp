@@ -42,7 +42,7 @@ int Daemon::run() {
         return 1;
     }
     listen_src_.ready = [this] { accept_one(); };
-    if (!watch(listen_.get(), &listen_src_)) return 1;
+    if (watch(listen_.get(), &listen_src_)) return 1;
     struct epoll_event ev[64];
     for (;;) {
         int n = ::epoll_wait(ep_.get(), ev, 64, timeout_ms());
@@ -57,13 +57,14 @@ int Daemon::run() {
     }
 }
 
-bool Daemon::watch(int fd, Source* src) {
+int Daemon::watch(int fd, Source* src) {
     struct epoll_event e {};
     e.events = EPOLLIN;
     e.data.ptr = src;
-    if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &e) == 0) return true;
-    log::error("vs-consoled: epoll_ctl add fd {}: {}", fd, std::strerror(errno));
-    return false;
+    if (::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &e) == 0) return 0;
+    const int err = errno;
+    log::error("vs-consoled: epoll_ctl add fd {}: {}", fd, std::strerror(err));
+    return err;
 }
 
 void Daemon::unwatch(int fd) { ::epoll_ctl(ep_.get(), EPOLL_CTL_DEL, fd, nullptr); }
@@ -75,22 +76,38 @@ void Daemon::unwatch(Pty& pty) {
 
 int Daemon::timeout_ms() const {
     if (guests_.empty() && conns_.empty()) return 1000;
-    int64_t first = 0;
-    for (auto& g : guests_)
-        for (auto& p : g->ptys)
-            if (p->resume_ms && (!first || p->resume_ms < first)) first = p->resume_ms;
-    if (!first) return -1;
+    if (paused_.empty()) return -1;
+    const int64_t first = paused_.front().second->resume_ms;
     return static_cast<int>(std::max<int64_t>(0, first - sys::monotonic_ms()));
+}
+
+void Daemon::pause(Guest& g, Pty& pty) {
+    unwatch(pty);
+    pty.resume_ms = sys::monotonic_ms() + kPauseMs;
+    paused_.emplace_back(&g, &pty);
 }
 
 void Daemon::resume_paused() {
     const int64_t now = sys::monotonic_ms();
-    for (auto& g : guests_)
-        for (auto& p : g->ptys)
-            if (p->resume_ms && p->resume_ms <= now && !p->dead) {
-                p->resume_ms = 0;
-                p->watched = watch(p->master.get(), &p->src);
-            }
+    while (!paused_.empty() && paused_.front().second->resume_ms <= now) {
+        auto [g, p] = paused_.front();
+        paused_.pop_front();
+        p->resume_ms = 0;
+        if (p->dead) continue;
+        // Unread, the pty's buffer fills and the guest's console writes block: so a failed
+        // re-add (ENOMEM, fs.epoll.max_user_watches) is said once and tried again.
+        p->watched = watch(p->master.get(), &p->src) == 0;
+        if (p->watched) {
+            if (p->watch_failed) log::info("vs-consoled: guest {}: console read again", g->name);
+            p->watch_failed = false;
+            continue;
+        }
+        if (!p->watch_failed)
+            log::error("vs-consoled: guest {}: its console is not read until epoll takes it again",
+                       g->name);
+        p->watch_failed = true;
+        pause(*g, *p);
+    }
 }
 
 bool Daemon::may_end() {
@@ -128,7 +145,8 @@ void Daemon::drain(Guest& g, size_t i) {
         }
         total += static_cast<size_t>(n);
         std::string_view data(buf + 1, static_cast<size_t>(n));
-        if (!g.budget.take(data.size(), sys::monotonic_ms())) {
+        // Only the console is logged: a tty's output spends none of the log's budget.
+        if (i == 0 && !g.budget.take(data.size(), sys::monotonic_ms())) {
             over = true;
             g.budget.dropped += data.size();
         } else if (i == 0) {
@@ -138,10 +156,7 @@ void Daemon::drain(Guest& g, size_t i) {
             (void)proto::send(pty.attached->fd.get(),
                               std::string_view(buf, static_cast<size_t>(n) + 1), {}, MSG_DONTWAIT);
     }
-    if (over) {
-        unwatch(pty);
-        pty.resume_ms = sys::monotonic_ms() + kPauseMs;
-    }
+    if (over) pause(g, pty);
 }
 
 void Daemon::log_text(Guest& g, std::string_view data) {
@@ -180,13 +195,15 @@ void Daemon::drop(Guest* g, const char* why) {
 }
 
 void Daemon::reap() {
-    for (Guest* g : dropped_)
+    for (Guest* g : dropped_) {
+        std::erase_if(paused_, [g](const auto& p) { return p.first == g; });
         guests_.remove_if([this, g](auto& p) {
             if (p.get() != g) return false;
             unwatch(g->pidfd.get());
             for (auto& pty : g->ptys) unwatch(*pty);
             return true;
         });
+    }
     dropped_.clear();
     for (auto it = conns_.begin(); it != conns_.end();) {
         if (!(*it)->closed) {

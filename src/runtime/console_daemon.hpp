@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/unique_fd.hpp"
@@ -25,8 +27,9 @@ namespace vs::runtime::console::consoled {
 constexpr size_t kTurnBytes = 64 * 1024;
 // What one guest may put in its console log: 64 KiB/s after a burst of 256 KiB (a boot writes
 // a few KiB; 64 KiB/s is several times a fast serial line). Beyond it the log says how many
-// bytes it dropped, and its ptys are read only every kPauseMs, so a guest flooding its console
-// costs the daemon a bounded number of wakeups while its writes are slowed, never blocked.
+// bytes it dropped, and the console pty is read only every kPauseMs, so a guest flooding its
+// console costs the daemon a bounded number of wakeups while its writes are slowed, never
+// blocked. The ttys are not logged, so their output spends nothing of this.
 constexpr double kLogRate = 64 * 1024;
 constexpr double kLogBurst = 256 * 1024;
 constexpr int kPauseMs = 10;
@@ -46,8 +49,9 @@ struct Pty {
     UniqueFd slave;
     Conn* attached = nullptr;
     bool dead = false;
-    bool watched = false;   ///< in the epoll set (not dead, not paused)
-    int64_t resume_ms = 0;  ///< paused by the rate limit until then (monotonic), 0: not
+    bool watched = false;       ///< in the epoll set (not dead, not paused)
+    int64_t resume_ms = 0;      ///< paused by the rate limit until then (monotonic), 0: not
+    bool watch_failed = false;  ///< its last re-add to the epoll set failed (said once)
     Source src;
 };
 
@@ -105,8 +109,12 @@ private:
     std::list<std::unique_ptr<Guest>> guests_;
     std::list<std::unique_ptr<Conn>> conns_;
     std::vector<Guest*> dropped_;
+    /// The paused ptys in the order they are due: every pause lasts kPauseMs, so appending
+    /// keeps the order, and a wakeup looks only at the ones due.
+    std::deque<std::pair<Guest*, Pty*>> paused_;
 
-    bool watch(int fd, Source* src);
+    /// Adds `fd` to the epoll set; 0, else the errno (logged).
+    int watch(int fd, Source* src);
     // Before every close: epoll forgets an fd only when its open file goes, and a copy of it
     // may live on elsewhere (the guest's init still holds its masters while it starts).
     void unwatch(int fd);
@@ -115,6 +123,7 @@ private:
     /// Idle: wake each second to see whether we may end. Else until the first paused pty is
     /// due, or an event.
     int timeout_ms() const;
+    void pause(Guest& g, Pty& pty);
     void resume_paused();
     /// With no guest left, the daemon ends, unless a start holds the lock to hand it one.
     bool may_end();
@@ -129,7 +138,7 @@ private:
 
     /// Reads what the guest wrote to pty `i`: logged (the console, within the guest's
     /// budget), relayed to an attached terminal without blocking (a slow terminal loses
-    /// output, the guest never waits). Over the budget, the pty pauses for kPauseMs.
+    /// output, the guest never waits). Over the budget, the console pauses for kPauseMs.
     void drain(Guest& g, size_t i);
     /// Appends the guest's console output to its log, first saying what the budget dropped.
     void log_text(Guest& g, std::string_view data);

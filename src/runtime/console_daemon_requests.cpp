@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/fault.hpp"
 #include "base/strings.hpp"
 #include "runtime/console_daemon.hpp"
 #include "runtime/console_proto.hpp"
@@ -29,7 +30,7 @@ void Daemon::accept_one() {
     c->peer = cred.pid;
     Conn* cp = c.get();
     cp->src.ready = [this, cp] { from_client(*cp); };
-    if (!watch(fd, &cp->src)) return;
+    if (watch(fd, &cp->src)) return;
     conns_.push_back(std::move(c));
 }
 
@@ -122,12 +123,25 @@ void Daemon::add(Conn& c, const std::string& body, std::vector<UniqueFd> fds) {
     (void)g->log->write(fmt::format("-- console of guest {} opened {} --\n", name, now_text()));
     Guest* gp = g.get();
     gp->src.ready = [this, gp] { drop(gp, "the guest stopped"); };
-    if (!watch(gp->pidfd.get(), &gp->src))
-        return answer(c, proto::kError, "vs-consoled cannot watch the guest's init");
+    if (int e = watch(gp->pidfd.get(), &gp->src))
+        return answer(
+            c, proto::kError,
+            fmt::format("vs-consoled cannot watch the guest's init: {}", std::strerror(e)));
+    // A pty left out of the epoll set would never be read: once its buffer is full the guest's
+    // writes to it block (its init, its gettys). So the start fails rather than run so.
     for (size_t i = 0; i < gp->ptys.size(); ++i) {
         Pty& pty = *gp->ptys[i];
         pty.src.ready = [this, gp, i] { drain(*gp, i); };
-        pty.watched = watch(pty.master.get(), &pty.src);
+        int e = fault_point("consoled:watch") ? watch(pty.master.get(), &pty.src) : EIO;
+        if (e) {
+            unwatch(gp->pidfd.get());
+            for (auto& p : gp->ptys) unwatch(*p);
+            auto why = fmt::format("vs-consoled cannot watch the guest's {}: epoll_ctl: {}",
+                                   i ? fmt::format("tty {}", i) : "console", std::strerror(e));
+            (void)gp->log->write(fmt::format("-- {}; not started: {} --\n", why, now_text()));
+            return answer(c, proto::kError, why);
+        }
+        pty.watched = true;
     }
     guests_.push_back(std::move(g));
     answer(c, proto::kOk);

@@ -107,6 +107,43 @@ pane_has() {
     [ ! -e "$(dirname "$log")" ]
 }
 
+@test "a tty's output spends none of the console log's budget and is never counted as dropped" {
+    con_guest g1 1
+    # 1 MiB on the tty, four times the log's burst: the tty is not logged, so the console's
+    # budget stays whole and the writer is never slowed to the log's rate.
+    run timeout 60 "$VS" g1 exec sh -c \
+        'dd if=/dev/zero bs=65536 count=16 2>/dev/null | tr "\0" t >/dev/pts/1 && echo wrote'
+    [ "$status" -eq 0 ]
+    [ "$output" = wrote ]
+    vs g1 exec sh -c 'echo after-tty-flood >/dev/console'
+    wait_log g1 after-tty-flood
+    run grep -c 'bytes dropped' "$(console_log g1)"
+    [ "$output" = 0 ]
+    [ "$(tr -cd t <"$(console_log g1)" | wc -c)" -lt 100 ]
+}
+
+@test "a pty vs-consoled cannot watch fails the start, naming it; nothing is left" {
+    require_fault_injection
+    make_guest g1
+    echo on >"$(guest_cfg g1)/apps/init/console"
+    # The daemon this start spawns inherits the fault: its epoll add of the pty fails.
+    run env VSERVER_FAULT=consoled:watch:fail "$VS" g1 start
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ $output == *"vs-consoled cannot watch the guest's console: epoll_ctl: "* ]]
+    assert_no_leaks g1
+    run vs g1 status
+    [ "$status" -eq 3 ]
+    # With no guest left that daemon ends; the next start gets a console that works.
+    local pid
+    if pid=$(consoled_pid); then
+        for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+    fi
+    vs g1 start
+    vs g1 exec sh -c 'echo after-refusal >/dev/console'
+    wait_log g1 after-refusal
+}
+
 @test "a stopped vs-consoled: status says so, a start is refused at once, CONT resumes it" {
     con_guest g1
     pid=$(consoled_pid)
