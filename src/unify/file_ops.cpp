@@ -34,8 +34,9 @@ Result<std::string> get_x(int fd, const char* name, const std::string& what) {
 
 }  // namespace
 
-Result<Xattrs> read_xattrs(int fd, const std::string& what) {
+Result<Xattrs> read_xattrs(int fd, const std::string& what, bool* marked) {
     Xattrs out;
+    if (marked) *marked = false;
     std::string names;
     for (int i = 0;; ++i) {
         ssize_t n = ::flistxattr(fd, nullptr, 0);
@@ -54,6 +55,7 @@ Result<Xattrs> read_xattrs(int fd, const std::string& what) {
     for (size_t p = 0; p < names.size();) {
         std::string name(names.c_str() + p);
         p += name.size() + 1;
+        if (name == kSharedMark && marked) *marked = true;
         if (name.empty() || name == kSharedMark) continue;
         auto v = get_x(fd, name.c_str(), what);
         if (!v) {

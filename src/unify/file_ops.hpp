@@ -21,8 +21,9 @@ inline constexpr const char* kSharedMark = "trusted.vserver-ng.unified";
 using Xattrs = std::vector<std::pair<std::string, std::string>>;  ///< sorted by name
 
 /// All xattrs of the open file except kSharedMark: ACLs (system.posix_acl_*), file capabilities
-/// (security.capability), security labels and user.* alike.
-Result<Xattrs> read_xattrs(int fd, const std::string& what);
+/// (security.capability), security labels and user.* alike. `marked`, when given, tells whether
+/// kSharedMark was among the names (the listing shows it: no second call needed).
+Result<Xattrs> read_xattrs(int fd, const std::string& what, bool* marked = nullptr);
 bool has_shared_mark(int fd);
 
 /// Hashes `size` bytes of `fd` from offset 0 with XXH3-128; `on_bytes` sees each chunk's size.

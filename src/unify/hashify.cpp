@@ -72,8 +72,8 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
     // ctime or the inode, which the check after hashing sees.
     struct statx before = f.stx;
     if (g.method == Method::HardLink) {
-        c.x = VS_TRY(read_xattrs(fd->get(), what));
-        const bool marked = has_shared_mark(fd->get());
+        bool marked = false;
+        c.x = VS_TRY(read_xattrs(fd->get(), what, &marked));
         c.ours = marked && VS_TRY(is_immutable(fd->get(), what));
         if (marked && !c.ours && !dry_run) {
             // A run was killed after exchanging names and before the immutable flag

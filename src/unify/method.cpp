@@ -72,42 +72,54 @@ Result<bool> dedupe(int src, int dst, uint64_t size, const std::string& what) {
     return true;
 }
 
-Result<Extents> extents_of(int fd, const std::string& what, size_t max) {
+namespace {
+
+// Calls fn(extent) for each extent of `fd` in file order (FS_IOC_FIEMAP with `flags`, in batches)
+// until fn returns false or the last extent was seen. Ok(false) when the filesystem has no
+// FIEMAP (EOPNOTSUPP).
+template <typename F>
+Result<bool> each_extent(int fd, uint32_t flags, const std::string& what, F&& fn) {
     constexpr unsigned kBatch = 32;
     auto buf = std::make_unique<char[]>(sizeof(fiemap) + kBatch * sizeof(fiemap_extent));
     auto* fm = reinterpret_cast<fiemap*>(buf.get());
-    constexpr uint32_t kNotPlaced = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
-                                    FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_NOT_ALIGNED |
-                                    FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_UNWRITTEN;
-    Extents out;
     uint64_t start = 0;
     for (;;) {
         *fm = {};
         fm->fm_start = start;
         fm->fm_length = FIEMAP_MAX_OFFSET - start;
+        fm->fm_flags = flags;
         fm->fm_extent_count = kBatch;
         if (::ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
-            if (errno == EOPNOTSUPP) {
-                out.placed = false;
-                return out;
-            }
+            if (errno == EOPNOTSUPP) return false;
             return errno_error(fmt::format("FIEMAP \"{}\"", what));
         }
-        if (fm->fm_mapped_extents == 0) return out;
+        if (fm->fm_mapped_extents == 0) return true;
         for (unsigned i = 0; i < fm->fm_mapped_extents; ++i) {
             const auto& e = fm->fm_extents[i];
-            if (e.fe_flags & (FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL))
-                out.inline_data = true;
-            if (e.fe_flags & kNotPlaced) out.placed = false;
-            out.list.push_back({e.fe_logical, e.fe_physical, e.fe_length});
-            if (e.fe_flags & FIEMAP_EXTENT_LAST) return out;
+            if (!fn(e) || (e.fe_flags & FIEMAP_EXTENT_LAST)) return true;
             start = e.fe_logical + e.fe_length;
         }
-        if (out.list.size() >= max) {
-            out.placed = false;
-            return out;
-        }
     }
+}
+
+}  // namespace
+
+Result<Extents> extents_of(int fd, const std::string& what, size_t max) {
+    constexpr uint32_t kNotPlaced = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+                                    FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_NOT_ALIGNED |
+                                    FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_UNWRITTEN;
+    Extents out;
+    bool mapped = VS_TRY(each_extent(fd, 0, what, [&](const fiemap_extent& e) {
+        if (e.fe_flags & (FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL))
+            out.inline_data = true;
+        if (e.fe_flags & kNotPlaced) out.placed = false;
+        out.list.push_back({e.fe_logical, e.fe_physical, e.fe_length});
+        if (out.list.size() < max || (e.fe_flags & FIEMAP_EXTENT_LAST)) return true;
+        out.placed = false;  // too many to compare: treated as unknown
+        return false;
+    }));
+    if (!mapped) out.placed = false;
+    return out;
 }
 
 bool same_extents(const Extents& a, const Extents& b) {
@@ -116,28 +128,12 @@ bool same_extents(const Extents& a, const Extents& b) {
 }
 
 Result<bool> has_shared_extents(int fd, const std::string& what) {
-    constexpr unsigned kExtents = 64;
-    auto buf = std::make_unique<char[]>(sizeof(fiemap) + kExtents * sizeof(fiemap_extent));
-    auto* fm = reinterpret_cast<fiemap*>(buf.get());
-    uint64_t start = 0;
-    for (;;) {
-        *fm = {};
-        fm->fm_start = start;
-        fm->fm_length = FIEMAP_MAX_OFFSET - start;
-        fm->fm_flags = FIEMAP_FLAG_SYNC;
-        fm->fm_extent_count = kExtents;
-        if (::ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
-            if (errno == EOPNOTSUPP) return false;
-            return errno_error(fmt::format("FIEMAP \"{}\"", what));
-        }
-        if (fm->fm_mapped_extents == 0) return false;
-        for (unsigned i = 0; i < fm->fm_mapped_extents; ++i) {
-            const auto& e = fm->fm_extents[i];
-            if (e.fe_flags & FIEMAP_EXTENT_SHARED) return true;
-            if (e.fe_flags & FIEMAP_EXTENT_LAST) return false;
-            start = e.fe_logical + e.fe_length;
-        }
-    }
+    bool shared = false;
+    VS_TRY(each_extent(fd, FIEMAP_FLAG_SYNC, what, [&](const fiemap_extent& e) {
+        shared = (e.fe_flags & FIEMAP_EXTENT_SHARED) != 0;
+        return !shared;
+    }));
+    return shared;
 }
 
 }  // namespace vs::unify

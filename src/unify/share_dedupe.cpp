@@ -4,6 +4,8 @@
 #include <sys/sysmacros.h>
 
 #include <map>
+#include <set>
+#include <utility>
 
 #include "unify/method.hpp"
 #include "unify/share_methods.hpp"
@@ -46,7 +48,8 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
         bool ok = false;
     };
     std::vector<Seen> seen(members.size());
-    std::map<std::vector<Extents::One>, size_t> places;
+    // Per place: the first two members met there (index into `members`; members.size() = none).
+    std::map<std::vector<Extents::One>, std::pair<size_t, size_t>> places;
     size_t fresh = 0;
     for (size_t ci : members) fresh += cands[ci].leader_dev == 0;
     if (!opt.dry_run && fresh > 1)
@@ -57,21 +60,29 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             if (!fd || !*fd) continue;  // reported again below, when it is reopened
             seen[i].ext = extents(fd->get(), r);
             seen[i].ok = true;
-            if (seen[i].ext.placed && !seen[i].ext.inline_data && !seen[i].ext.list.empty())
-                ++places[seen[i].ext.list];
+            if (seen[i].ext.placed && !seen[i].ext.inline_data && !seen[i].ext.list.empty()) {
+                auto [pl, first] = places.try_emplace(seen[i].ext.list, i, members.size());
+                if (!first && pl->second.second == members.size()) pl->second.second = i;
+            }
             // Kept open for the second pass, within a bound on open files per worker.
             if (members.size() <= 64) seen[i].fd = std::move(*fd);
         }
+    // A cache note names the member a file shares its extents with; while that one is still in
+    // the group (same inode, same hash) the pair is done.
+    std::set<std::pair<uint64_t, uint64_t>> inodes;
+    for (size_t ci : members) {
+        const Found& f = guests[cands[ci].g].found[cands[ci].f];
+        inodes.emplace(dev_of(f.stx), f.stx.stx_ino);
+    }
     std::vector<Leader> leaders;
     for (size_t mi = 0; mi < members.size(); ++mi) {
         const size_t ci = members[mi];
         const Cand& c = cands[ci];
         Ref r = ref(guests, cands, ci);
         const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
-        bool done = false;
-        for (auto& l : leaders)
-            done = done || (l.dev == dev && l.ino == ino) ||
-                   (c.leader_dev == l.dev && c.leader_ino == l.ino);
+        bool done = c.leader_dev != 0 && (c.leader_dev != dev || c.leader_ino != ino) &&
+                    inodes.count({c.leader_dev, c.leader_ino});
+        for (auto& l : leaders) done = done || (l.dev == dev && l.ino == ino);
         if (done) {
             if (!r.g.tree.reference) ++r.g.rep.already_shared;
             continue;
@@ -101,9 +112,12 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             continue;
         }
         if (auto pl = places.find(ext.list);
-            ext.placed && pl != places.end() && pl->second > 1 && !leaders.empty()) {
+            ext.placed && pl != places.end() && pl->second.second != members.size()) {
+            // The cache notes the member holding the same extents, not some leader.
+            const size_t other = pl->second.first == mi ? pl->second.second : pl->second.first;
+            const Found& o = guests[cands[members[other]].g].found[cands[members[other]].f];
             ++r.g.rep.already_shared;
-            r.g.cache.put({key_of(r.f.stx), c.hash, leaders[0].dev, leaders[0].ino});
+            r.g.cache.put({key_of(r.f.stx), c.hash, dev_of(o.stx), o.stx.stx_ino});
             continue;
         }
         bool placed = false;
