@@ -56,12 +56,16 @@ Result<bool> is_btrfs(int fd) {
     return static_cast<unsigned long>(sf.f_type) == BTRFS_SUPER_MAGIC;
 }
 
+Result<bool> is_subvolume(int fd) {
+    if (!VS_TRY(is_btrfs(fd))) return false;
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) return errno_error("stat");
+    return st.st_ino == BTRFS_FIRST_FREE_OBJECTID;
+}
+
 Result<bool> is_subvolume(const std::string& path) {
     auto fd = VS_TRY(sys::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!VS_TRY(is_btrfs(fd.get()))) return false;
-    struct stat st {};
-    if (::fstat(fd.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
-    return st.st_ino == BTRFS_FIRST_FREE_OBJECTID;
+    return is_subvolume(fd.get()).wrap("\"{}\"", path);
 }
 
 Status create_subvolume(const std::string& path) {
@@ -75,11 +79,16 @@ Status create_subvolume(const std::string& path) {
 }
 
 Status snapshot_subvolume(const std::string& source, const std::string& path, bool readonly) {
+    auto src = VS_TRY(sys::open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    return snapshot_subvolume(src.get(), source, path, readonly);
+}
+
+Status snapshot_subvolume(int source_fd, const std::string& source, const std::string& path,
+                          bool readonly) {
     auto s = VS_TRY(split_path(path));
     auto dir = VS_TRY(sys::open(s.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    auto src = VS_TRY(sys::open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     btrfs_ioctl_vol_args_v2 args{};
-    args.fd = src.get();
+    args.fd = source_fd;
     if (readonly) args.flags = BTRFS_SUBVOL_RDONLY;
     std::memcpy(args.name, s.leaf.data(), s.leaf.size());
     if (::ioctl(dir.get(), BTRFS_IOC_SNAP_CREATE_V2, &args) < 0)

@@ -14,12 +14,18 @@ namespace vs::store::btrfs {
 Result<bool> is_btrfs(int fd);
 /// True when `path` is the root of a btrfs subvolume (inode 256 on btrfs).
 Result<bool> is_subvolume(const std::string& path);
+/// The same for the directory open as `fd`.
+Result<bool> is_subvolume(int fd);
 
 /// Creates the subvolume `path` (its parent dir must exist and be on btrfs).
 Status create_subvolume(const std::string& path);
 /// Snapshots the subvolume `source` as the new subvolume `path` (BTRFS_IOC_SNAP_CREATE_V2),
 /// read-only when asked: a copy-on-write image of the tree at one instant.
 Status snapshot_subvolume(const std::string& source, const std::string& path, bool readonly);
+/// The same for the source open as `source_fd` (`source` names it in errors): the subvolume
+/// checked is the one snapshotted, whatever happens to its path meanwhile.
+Status snapshot_subvolume(int source_fd, const std::string& source, const std::string& path,
+                          bool readonly);
 /// Deletes the subvolume `path` with its contents (BTRFS_IOC_SNAP_DESTROY).
 Status delete_subvolume(const std::string& path);
 

@@ -123,31 +123,44 @@ public:
     /// The staging root (a subvolume on btrfs), marked as being built by this process, so a
     /// killed build's root is recognised and removed (leftovers.hpp).
     Status stage_root() {
-        const bool root_parent_existed = sys::exists(parent_of(root));
+        VS_TRY(make_parent());
         if (VS_TRY(snapshot_source()))
             kind_ = RootKind::BtrfsSubvolume;
         else
             kind_ = VS_TRY(create_root(root_stage_));
-        undo_.add([stage = root_stage_, parent = parent_of(root), root_parent_existed] {
+        undo_.add([stage = root_stage_] {
             warn_if(remove_root(stage, RootMounts::DetachPseudo), "build: clean up");
-            if (!root_parent_existed) ::rmdir(parent.c_str());
         });
         return mark_building(root_stage_).wrap("build");
+    }
+
+    /// The roots dir and any missing dir above it, root-only (create_root's barrier). Its undo
+    /// is registered first, so whatever fails after (even mkdir_p half-way) leaves none of the
+    /// dirs this build made; rmdir removes only an empty one, never a concurrent build's.
+    Status make_parent() {
+        std::vector<std::string> made;  // deepest first
+        for (std::string p = parent_of(root); p != "/" && !sys::exists(p); p = parent_of(p))
+            made.push_back(p);
+        undo_.add([made] {
+            for (const auto& d : made) ::rmdir(d.c_str());
+        });
+        return sys::mkdir_p(parent_of(root), 0700);
     }
 
     /// build -m clone of a btrfs subvolume into the same btrfs: a snapshot, which shares every
     /// extent and metadata block with the source (a reflink copy shares the data only: inline
     /// files, inodes and directories are written again). False: no snapshot possible here (not
-    /// btrfs, a source that is no subvolume, another filesystem), copy instead.
+    /// btrfs, a source that is no subvolume, another filesystem), copy instead. The source is
+    /// opened once: the subvolume checked is the one snapshotted.
     Result<bool> snapshot_source() {
         if (req_.method != Method::Clone) return false;
         const std::string& src = req_.copy_args.source;
-        if (!btrfs::is_subvolume(src).value_or(false)) return false;
-        const std::string parent = parent_of(root_stage_);
-        VS_TRY(sys::mkdir_p(parent, 0700));
-        auto pfd = VS_TRY(sys::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        auto sfd = sys::open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (!sfd || !btrfs::is_subvolume(sfd->get()).value_or(false)) return false;
+        auto pfd = VS_TRY(sys::open(parent_of(root_stage_), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!VS_TRY(btrfs::is_btrfs(pfd.get()))) return false;
-        auto r = btrfs::snapshot_subvolume(src, root_stage_, false);
+        VS_TRY(fault_point("build:snapshot").wrap("build -m clone"));
+        auto r = btrfs::snapshot_subvolume(sfd->get(), src, root_stage_, false);
         if (!r && r.error().code == EXDEV) return false;
         VS_TRY(std::move(r).wrap("build -m clone"));
         snapshot_ = true;

@@ -6,7 +6,14 @@ bats_require_minimum_version 1.5.0
 load build_helpers
 
 setup() { build_setup; }
-teardown() { build_teardown; }
+teardown() {
+  # The btrfs of the snapshot test, even when it failed.
+  if [[ -n ${WORK:-} ]] && mountpoint -q "$WORK/mnt" 2>/dev/null; then
+    umount "$WORK/mnt" || umount -l "$WORK/mnt"
+  fi
+  [[ -f ${WORK:-/nonexistent}/loop ]] && losetup -d "$(cat "$WORK/loop")"
+  build_teardown
+}
 
 @test "rsync: --source DIR keeps hardlinks, xattrs, ACLs, devices, capabilities, owners" {
   make_rich_tree $WORK/src
@@ -62,6 +69,28 @@ teardown() { build_teardown; }
   run vserver c2 build -m clone -- --source orig
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   check_rich_tree $VSERVER_PREFIX/var/lib/vservers/c2
+}
+
+@test "clone: a btrfs subvolume is snapshotted; a failed snapshot leaves no new roots dir" {
+  command -v mkfs.btrfs >/dev/null || skip "mkfs.btrfs not installed"
+  grep -q VSERVER_FAULT "$VS_BIN/vserver" || skip "vserver built without VS_FAULT_INJECTION"
+  truncate -s 256M $WORK/btrfs.img
+  local dev
+  dev=$(losetup -f --show $WORK/btrfs.img)
+  echo "$dev" > $WORK/loop
+  mkfs.btrfs -q "$dev" >/dev/null 2>&1
+  mkdir $WORK/mnt && mount "$dev" $WORK/mnt
+  run vserver orig build -m skeleton --rootdir $WORK/mnt/guests
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  # Into roots dirs that do not exist yet: the failed snapshot takes both levels with it.
+  run env VSERVER_FAULT=build:snapshot:fail vserver c build -m clone \
+      --rootdir $WORK/mnt/new/guests -- --source orig
+  [[ $status -ne 0 && $output == *"injected fault at build:snapshot"* ]] ||
+      { echo "$output"; false; }
+  [[ ! -e $WORK/mnt/new && ! -e $VSERVER_PREFIX/etc/vservers/c ]] || { ls -R $WORK/mnt; false; }
+  run vserver c build -m clone --rootdir $WORK/mnt/new/guests -- --source orig
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  btrfs subvolume show $WORK/mnt/new/guests/c | grep -Eq 'Parent UUID:[[:space:]]+[0-9a-f]{8}-'
 }
 
 @test "clone: a skeleton guest clones into a working guest with the same init style" {
