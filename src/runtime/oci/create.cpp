@@ -51,9 +51,18 @@ Status Create::make_cgroup() {
     return ok();
 }
 
-/// linux.resources.devices, runc's defaults and the linux.devices nodes: a BPF device
-/// program on the cgroup2 node (pure v2, and hybrid, where the container has one there
-/// too) and the v1 devices controller where there is one; the kernel asks both.
+/// linux.resources.devices, runc's defaults and the linux.devices nodes: the v1 devices
+/// controller where there is one, else a BPF device program on the cgroup2 node.
+///
+/// Why not both on a hybrid host: the kernel's one device check (devcgroup_check_permission,
+/// security/device_cgroup.c) runs the cgroup2 BPF programs and then the v1 controller of the
+/// same task, and refuses when either does. With a v1 devices hierarchy mounted, the v1 leaf
+/// holding the same rules already refuses everything the program would. A guest cannot widen
+/// them (devices.allow wants CAP_SYS_ADMIN in the host's user namespace, devcgroup_update_access,
+/// which would let it detach a BPF program just as well) nor get out from under them (a
+/// sub-cgroup never gets more than its parent; a guest able to move itself to another v1
+/// cgroup could leave its cgroup2 node the same way). The program would only add a verifier
+/// run to every create.
 Status Create::apply_devices() {
     std::vector<spec::oci::DeviceRule> none;
     const auto& rules = spec.linux.resources ? spec.linux.resources->devices : none;
@@ -65,7 +74,7 @@ Status Create::apply_devices() {
     if (!v1.empty())
         VS_TRY(cgroup::apply_v1_devices(v1, state).wrap(
             "linux.resources.devices of container \"{}\"", id));
-    if (!v2.empty())
+    else if (!v2.empty())
         VS_TRY(cgroup::attach_device_program(v2, state).wrap(
             "linux.resources.devices of container \"{}\"", id));
     no_device_cgroup = v1.empty() && v2.empty() && !rules.empty();

@@ -196,11 +196,21 @@ Status remove(const Options& opt, const std::string& id, bool force) {
         // Its parent (the shim) reaps it; we only wait for it to have exited.
         (void)p->wait_exit(10000);
     }
-    if (cg->exists()) {
-        if (c.rec.cgroup_created) {
+    // The parents of the container's cgroup stay, as runc and crun leave them: the engine's
+    // other containers share them (containerd's /default, podman's --cgroup-parent), and one
+    // removed here could vanish under a concurrent create between its mkdir of the parent and
+    // of its leaf; keeping them also spares every run a mkdir and an rmdir per hierarchy and
+    // level. Only a failed create removes the parents it made (create.cpp).
+    if (c.rec.cgroup_created && cg->exists()) {
+        // A stopped container's init is gone, and with it every process of its pid namespace
+        // (pid_namespaces(7)), so one rmdir per hierarchy usually ends it without reading every
+        // hierarchy's process list. The kernel refuses the rmdir of a cgroup with a task left
+        // (no pid namespace of its own, a process moved in): the thorough kill runs then.
+        bool gone =
+            s == State::Stopped && VS_TRY(cg->destroy_if_empty().wrap("delete container {}", id));
+        if (!gone) {
             VS_TRY(cg->kill_all().wrap("delete container {}", id));
             VS_TRY(cg->destroy().wrap("delete container {}", id));
-            cg->remove_unused_parents();
         }
     }
     remove_dir(c.dir);
@@ -240,10 +250,15 @@ Status update(const Options& opt, const std::string& id, const spec::Resources& 
     for (const auto& t : c.rec.device_nodes)
         nodes.push_back(VS_TRY(cgroup::parse_v1_device_line(t).wrap("{}/state.json", c.dir)));
     auto st = device_state(*devices, nodes);
-    if (std::string v1 = cg->controller_path("devices"); !v1.empty())
-        VS_TRY(cgroup::apply_v1_devices(v1, st).wrap("update container {}", id));
-    if (std::string v2 = cg->unified_path(); !v2.empty())
-        VS_TRY(cgroup::attach_device_program(v2, st).wrap("update container {}", id));
+    // Where create put them (create.cpp, apply_devices): the v1 controller, else the cgroup2
+    // program. A program of ours found beside v1 rules anyway is replaced as well: the kernel
+    // asks both, so left alone it would keep refusing what the update allows.
+    std::string v1 = cg->controller_path("devices"), v2 = cg->unified_path();
+    if (!v1.empty()) VS_TRY(cgroup::apply_v1_devices(v1, st).wrap("update container {}", id));
+    bool program = !v2.empty() && v1.empty();
+    if (!v2.empty() && !v1.empty())
+        program = !VS_TRY(cgroup::device_program_ids(v2).wrap("update container {}", id)).empty();
+    if (program) VS_TRY(cgroup::attach_device_program(v2, st).wrap("update container {}", id));
     return ok();
 }
 
