@@ -1,5 +1,5 @@
 // The BPF_CGROUP_DEVICE program of a guest's cgroup2 node: generated from a DeviceState,
-// loaded with libbpf and attached (or swapped in for the one attached before).
+// loaded and attached (or swapped in for the one attached before).
 //
 // Why generated instructions and not a compiled object with a map of rules: a program per
 // rule set needs no map to fill and no object to carry, and the verifier sees straight-line
@@ -8,6 +8,8 @@
 // bpf_cgroup_dev_ctx; it returns 1 to allow, 0 to refuse with EPERM.
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
@@ -26,7 +28,7 @@ namespace vs::cgroup {
 
 namespace {
 
-constexpr const char* kProgName = "vs_devices";
+constexpr char kProgName[] = "vs_devices";
 
 // Registers: r1 the context on entry, then scratch; r2 access bits, r3 device kind (BPF_DEVCG_*),
 // r4 major, r5 minor.
@@ -100,19 +102,43 @@ Result<std::vector<bpf::Attached>> ours(int cg, const std::string& dir) {
     return bpf::attached(cg, BPF_CGROUP_DEVICE, kProgName).wrap("cgroup \"{}\"", dir);
 }
 
+/// BPF_PROG_LOAD through bpf(2) itself; the fd is close-on-exec (the kernel makes every BPF
+/// fd so). Why not libbpf's bpf_prog_load(): it starts each new process with two feature
+/// probes, each a program of its own through the verifier (does the kernel charge BPF memory
+/// to the memory cgroup, else RLIMIT_MEMLOCK is raised; does it take program names), and
+/// vsrun is a new process per container. The kernels vsrun supports answer both yes: names
+/// since 4.15, memory cgroup accounting since 5.11. A negative errno on failure.
+int prog_load(const std::vector<bpf_insn>& p, char* log, uint32_t log_size) {
+    union bpf_attr a;
+    std::memset(&a, 0, sizeof a);
+    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.insns = reinterpret_cast<uintptr_t>(p.data());
+    a.insn_cnt = static_cast<uint32_t>(p.size());
+    a.license = reinterpret_cast<uintptr_t>("GPL");
+    if (log) {
+        a.log_level = 1;
+        a.log_buf = reinterpret_cast<uintptr_t>(log);
+        a.log_size = log_size;
+    }
+    static_assert(sizeof kProgName <= sizeof a.prog_name);
+    std::memcpy(a.prog_name, kProgName, sizeof kProgName);
+    // EAGAIN: the verifier gave up on a pending signal; libbpf retries it the same way.
+    for (int attempt = 0;; ++attempt) {
+        int fd = static_cast<int>(::syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
+        if (fd >= 0) return fd;
+        if (errno != EAGAIN || attempt >= 4) return -errno;
+    }
+}
+
 Result<UniqueFd> load(const DeviceState& s) {
     auto p = instructions(s);
-    int fd =
-        bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, kProgName, "GPL", p.data(), p.size(), nullptr);
+    int fd = prog_load(p, nullptr, 0);
     if (fd >= 0) return UniqueFd(fd);
     int err = -fd;
     if (err == EACCES || err == EINVAL) {
         // Load again with the verifier's log, for the error only.
         std::string log(16384, '\0');
-        LIBBPF_OPTS(bpf_prog_load_opts, o, .log_level = 1,
-                    .log_size = static_cast<uint32_t>(log.size()), .log_buf = log.data());
-        int again =
-            bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, kProgName, "GPL", p.data(), p.size(), &o);
+        int again = prog_load(p, log.data(), static_cast<uint32_t>(log.size()));
         if (again >= 0) return UniqueFd(again);
         log.resize(std::strlen(log.c_str()));
         auto lines = str::split(log, '\n');
