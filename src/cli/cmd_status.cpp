@@ -73,7 +73,7 @@ int cmd_status(GuestCommand& c) {
                     "Note:                i386 socketcall() can create AF_ALG/AF_VSOCK "
                     "sockets: {}\n",
                     str::escape_control(r->socket_guard_gap));
-            if (r->classic)
+            if (runtime::runs_classic(*r))
                 fmt::print(
                     "Note:                classic guest (no user namespace): its root is host "
                     "root, kernel uid 0, and can use up host root's per-uid kernel limits "

@@ -125,10 +125,13 @@ std::map<std::string, std::string> blocked_outside(
                     blocked[g] = "depends on " + d + ", whose config does not load";
                 continue;
             }
+            // Only a guest that exists has a run state worth reading.
+            if (auto e = guest_exists(paths, d); !e) {
+                blocked[g] = fmt::format("depends on {}: {}", d, e.error().what());
+                continue;
+            }
             auto st = status(paths, d);
-            if (!guest_exists(paths, d))
-                blocked[g] = "depends on " + d + ", which does not exist";
-            else if (!st || st->status != state::RunStatus::Running)
+            if (!st || st->status != state::RunStatus::Running)
                 blocked[g] =
                     "depends on " + d + ", which is not in group \"" + mark + "\" and not running";
         }

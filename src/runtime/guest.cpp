@@ -90,14 +90,22 @@ Result<StatusReport> status(const config::Paths& paths, const std::string& name)
             r.uptime_s = proc::uptime_seconds() - started;
             r.warning = lxcfs::guest_problem(paths, name, seen.state->init_pid);
             r.socket_guard_gap = seen.state->socket_guard_gap;
-            // What runs, not what the config says now: the userns file may have changed since.
-            if (auto u = ns::differing_namespaces(seen.state->init_pid, CLONE_NEWUSER))
-                r.classic = (*u & CLONE_NEWUSER) == 0;
+            r.init_pid = seen.state->init_pid;
+            r.init_start_time = seen.state->init_start_time;
             if (auto c = console::guest_problem(paths, name); !c.empty())
                 r.warning = r.warning.empty() ? c : r.warning + "; " + c;
         }
     }
     return r;
+}
+
+bool runs_classic(const StatusReport& report) {
+    if (report.status != state::RunStatus::Running || report.init_pid <= 0) return false;
+    // What runs, not what the config says now: the userns file may have changed since.
+    auto u = ns::differing_namespaces(report.init_pid, CLONE_NEWUSER);
+    // Read from the pid status() saw alive: still that init only if its start time matches.
+    if (!u || !proc::is_alive(report.init_pid, report.init_start_time)) return false;
+    return (*u & CLONE_NEWUSER) == 0;
 }
 
 Status fault_point(const char* point) { return vs::fault_point(point); }

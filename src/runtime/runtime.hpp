@@ -2,6 +2,8 @@
 // loads its state, checks, acts and saves (DESIGN.md §2, L3). The CLI calls only these.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -60,12 +62,16 @@ struct StatusReport {
     /// running, and i386 socketcall(2) can reach the socket families the seccomp filter refuses
     /// (the kernel cannot run the BPF LSM guard): why, and the fix
     std::string socket_guard_gap;
-    /// running in the host's user namespace (no `userns` file): guest root is the host's kernel
-    /// uid 0 and can use up host root's per-uid kernel limits (docs/security.md)
-    bool classic = false;
+    pid_t init_pid = 0;  ///< running: the guest's init
+    uint64_t init_start_time = 0;
 };
 /// Never blocks on a start/stop in progress and never changes anything.
 Result<StatusReport> status(const config::Paths& paths, const std::string& name);
+/// Whether the running guest of `report` is classic: its init in the host's user namespace (no
+/// `userns` file when it started), so guest root is the host's kernel uid 0 and can use up host
+/// root's per-uid kernel limits (docs/security.md). What runs, not what the config says now;
+/// false when it does not run. Apart from status() as only `status`'s text needs it.
+bool runs_classic(const StatusReport& report);
 
 struct ExecRequest {
     std::vector<std::string> argv;  ///< argv[0] found through PATH inside the guest

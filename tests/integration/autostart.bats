@@ -127,7 +127,8 @@ before() {
   [ "$status" -eq 1 ]
   [[ $output == *"pa: FAILED"*"pre-start of pa refuses"* ]]
   [[ $output == *"pb: skipped: depends on pa, which did not start"* ]]
-  [[ $output == *"pd: skipped: depends on ghost, which does not exist"* ]]
+  # The missing guest named, with the config dir looked for.
+  [[ $output == *"pd: skipped: depends on ghost: guest \"ghost\" does not exist (no config dir"* ]]
   [[ $output == *"pc: started"* ]]
   [[ $output == *'1 of 4 guests running, 1 failed, 2 skipped: '* ]]
   [[ $output == *"pa failed"*"pb skipped"*"pd skipped"* ]]
