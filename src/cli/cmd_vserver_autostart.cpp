@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
 #include "base/log.hpp"
@@ -30,26 +29,28 @@ bool parse_parallel(const std::string& what, const std::string& v, unsigned& out
     return true;
 }
 
-const char* kind_word(runtime::AutostartEvent::Kind k, bool stop) {
+// A guest's result: its word in the progress lines, and its name in --json
+// (docs/json/vserver-autostart-run.schema.json). The names are an interface scripts match on, so
+// they are spelled here on their own and never follow a change of the words.
+struct ResultText {
+    const char* word;
+    const char* json;
+};
+
+ResultText result_text(runtime::AutostartEvent::Kind k, bool stop) {
     using K = runtime::AutostartEvent::Kind;
     switch (k) {
         case K::Done:
-            return stop ? "stopped" : "started";
+            return stop ? ResultText{"stopped", "stopped"} : ResultText{"started", "started"};
         case K::Already:
-            return stop ? "not running" : "already running";
+            return stop ? ResultText{"not running", "not_running"}
+                        : ResultText{"already running", "already_running"};
         case K::Failed:
-            return "FAILED";
+            return {"FAILED", "failed"};
         case K::Skipped:
-            return "skipped";
+            return {"skipped", "skipped"};
     }
-    return "?";
-}
-
-// The JSON spelling of the same: lower case, '_' for ' ' ("already_running").
-std::string result_name(runtime::AutostartEvent::Kind k, bool stop) {
-    std::string s = kind_word(k, stop);
-    for (char& c : s) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
-    return s;
+    return {"?", "unknown"};
 }
 
 // One group's start or stop: a line per guest as it ends and the summary, or with `json` the
@@ -59,7 +60,7 @@ int run_group(const config::Paths& paths, runtime::AutostartOptions opt,
     const char* verb = opt.stop ? "stop" : "start";
     auto rep = runtime::autostart(paths, opt, [&](const runtime::AutostartEvent& e) {
         if (doc) return;
-        std::string line = fmt::format("{}: {}", e.name, kind_word(e.kind, opt.stop));
+        std::string line = fmt::format("{}: {}", e.name, result_text(e.kind, opt.stop).word);
         if (e.seconds > 0) line += fmt::format(" ({:.1f} s)", e.seconds);
         if (!e.detail.empty() && e.kind != runtime::AutostartEvent::Kind::Already) {
             std::string d = e.detail;
@@ -95,7 +96,7 @@ int run_group(const config::Paths& paths, runtime::AutostartOptions opt,
         for (const auto& e : rep->events)
             guests.push_back(
                 {{"name", e.name},
-                 {"result", result_name(e.kind, opt.stop)},
+                 {"result", result_text(e.kind, opt.stop).json},
                  {"seconds", e.seconds > 0 ? nlohmann::json(e.seconds) : nullptr},
                  {"detail", e.detail.empty() ? nlohmann::json() : nlohmann::json(e.detail)}});
         auto& d = *doc;
