@@ -130,75 +130,116 @@ Result<int> verb_exec(const std::vector<std::string>& args, size_t at, const oci
     return oci::exec(opt, p.positional[0], eo);
 }
 
+/// One verb's call: its arguments from `at` on, the global options, where errors go.
+struct Call {
+    const std::string& verb;
+    const std::vector<std::string>& args;
+    size_t at;
+    const oci::Options& opt;
+    const LogSink& log;
+
+    Result<vsrun::Parsed> parse() const { return vsrun::parse(args, at, vsrun::options_of(verb)); }
+    int err(const Error& e) const { return fail(log, e); }
+    int done(const Result<int>& r) const { return r ? *r : err(r.error()); }
+    int done(const Status& r) const { return r ? kOk : err(r.error()); }
+    /// The verb's options and its one container id (`extra` more arguments allowed).
+    Result<std::pair<vsrun::Parsed, std::string>> id(size_t extra = 0) const {
+        auto p = VS_TRY(parse());
+        auto id = VS_TRY(vsrun::one_id(p, verb.c_str(), extra));
+        return std::pair{std::move(p), std::move(id)};
+    }
+};
+
+int create_or_run(const Call& c) {
+    auto pi = c.id();
+    if (!pi) return c.err(pi.error());
+    auto& [p, id] = *pi;
+    auto co = create_options(p);
+    if (!co) return c.err(co.error());
+    if (c.verb == "create") {
+        auto pid = oci::create(c.opt, id, *co);
+        return pid ? kOk : c.err(pid.error());
+    }
+    return c.done(oci::run(c.opt, id, *co, p.flag("detach"), p.flag("keep")));
+}
+
+/// start, pause, resume: the container id alone.
+template <Status (*act)(const oci::Options&, const std::string&)>
+int on_id(const Call& c) {
+    auto pi = c.id();
+    return pi ? c.done(act(c.opt, pi->second)) : c.err(pi.error());
+}
+
+int verb_state(const Call& c) {
+    auto pi = c.id();
+    if (!pi) return c.err(pi.error());
+    auto s = oci::state(c.opt, pi->second);
+    if (!s) return c.err(s.error());
+    fmt::print("{}\n", *s);
+    return kOk;
+}
+
+int verb_kill(const Call& c) {
+    auto pi = c.id(1);
+    if (!pi) return c.err(pi.error());
+    auto& [p, id] = *pi;
+    auto sig = oci::parse_signal(p.positional.size() > 1 ? p.positional[1] : "SIGTERM");
+    if (!sig) return c.err(sig.error());
+    return c.done(oci::kill(c.opt, id, *sig, p.flag("all")));
+}
+
+int verb_delete(const Call& c) {
+    auto pi = c.id();
+    return pi ? c.done(oci::remove(c.opt, pi->second, pi->first.flag("force"))) : c.err(pi.error());
+}
+
+/// exec, ps, list, update, events, spec: parse their own arguments.
+template <Result<int> (*verb)(const std::vector<std::string>&, size_t, const oci::Options&)>
+int own_args(const Call& c) {
+    return c.done(verb(c.args, c.at, c.opt));
+}
+
+int verb_features(const Call&) {
+    fmt::print("{}", config::oci::features_json());
+    return kOk;
+}
+
+/// Every verb: whether it needs root (it makes, runs or changes containers; the others only
+/// read their state or print), and what runs it.
+struct Verb {
+    std::string_view name;
+    bool needs_root;
+    int (*run)(const Call&);
+};
+
+constexpr Verb kVerbs[] = {
+    {"create", true, create_or_run},
+    {"run", true, create_or_run},
+    {"exec", true, own_args<verb_exec>},
+    {"start", true, on_id<oci::start>},
+    {"kill", true, verb_kill},
+    {"delete", true, verb_delete},
+    {"pause", true, on_id<oci::pause>},
+    {"resume", true, on_id<oci::resume>},
+    {"update", true, own_args<vsrun::verb_update>},
+    {"state", false, verb_state},
+    {"ps", false, own_args<vsrun::verb_ps>},
+    {"list", false, own_args<vsrun::verb_list>},
+    {"events", false, own_args<vsrun::verb_events>},
+    {"spec", false, own_args<vsrun::verb_spec>},
+    {"features", false, verb_features},
+};
+
 int verb_main(const std::string& verb, const std::vector<std::string>& args, size_t at,
               const oci::Options& opt, const LogSink& log) {
-    auto P = [&](const std::string& v) { return vsrun::parse(args, at, vsrun::options_of(v)); };
-    auto err = [&](const Error& e) { return fail(log, e); };
-    auto done = [&](const Result<int>& r) { return r ? *r : err(r.error()); };
-    for (const char* acting :
-         {"create", "run", "exec", "start", "kill", "delete", "pause", "resume", "update"})
-        if (verb == acting)
-            if (auto r = oci::refuse_unprivileged(verb, opt.rootless); !r) return err(r.error());
-    if (verb == "create" || verb == "run") {
-        auto p = P(verb);
-        if (!p) return err(p.error());
-        auto id = vsrun::one_id(*p, verb.c_str());
-        if (!id) return err(id.error());
-        auto co = create_options(*p);
-        if (!co) return err(co.error());
-        if (verb == "create") {
-            auto pid = oci::create(opt, *id, *co);
-            return pid ? kOk : err(pid.error());
-        }
-        auto status = oci::run(opt, *id, *co, p->flag("detach"), p->flag("keep"));
-        if (!status) return err(status.error());
-        return *status;
+    const Call c{verb, args, at, opt, log};
+    for (const auto& v : kVerbs) {
+        if (v.name != verb) continue;
+        if (v.needs_root)
+            if (auto r = oci::refuse_unprivileged(verb, opt.rootless); !r) return c.err(r.error());
+        return v.run(c);
     }
-    if (verb == "exec") return done(verb_exec(args, at, opt));
-    if (verb == "start" || verb == "state" || verb == "pause" || verb == "resume") {
-        auto p = P(verb);
-        if (!p) return err(p.error());
-        auto id = vsrun::one_id(*p, verb.c_str());
-        if (!id) return err(id.error());
-        Status r;
-        if (verb == "start") r = oci::start(opt, *id);
-        if (verb == "pause") r = oci::pause(opt, *id);
-        if (verb == "resume") r = oci::resume(opt, *id);
-        if (verb == "state") {
-            auto s = oci::state(opt, *id);
-            if (!s) return err(s.error());
-            fmt::print("{}\n", *s);
-        }
-        return r ? kOk : err(r.error());
-    }
-    if (verb == "kill") {
-        auto p = P(verb);
-        if (!p) return err(p.error());
-        auto id = vsrun::one_id(*p, "kill", 1);
-        if (!id) return err(id.error());
-        auto sig = oci::parse_signal(p->positional.size() > 1 ? p->positional[1] : "SIGTERM");
-        if (!sig) return err(sig.error());
-        auto r = oci::kill(opt, *id, *sig, p->flag("all"));
-        return r ? kOk : err(r.error());
-    }
-    if (verb == "delete") {
-        auto p = P(verb);
-        if (!p) return err(p.error());
-        auto id = vsrun::one_id(*p, "delete");
-        if (!id) return err(id.error());
-        auto r = oci::remove(opt, *id, p->flag("force"));
-        return r ? kOk : err(r.error());
-    }
-    if (verb == "ps") return done(vsrun::verb_ps(args, at, opt));
-    if (verb == "list") return done(vsrun::verb_list(args, at, opt));
-    if (verb == "update") return done(vsrun::verb_update(args, at, opt));
-    if (verb == "events") return done(vsrun::verb_events(args, at, opt));
-    if (verb == "spec") return done(vsrun::verb_spec(args, at, opt));
-    if (verb == "features") {
-        fmt::print("{}", config::oci::features_json());
-        return kOk;
-    }
-    return err(make_error(EINVAL, "unknown command \"{}\" (see vsrun --help)", verb));
+    return c.err(make_error(EINVAL, "unknown command \"{}\" (see vsrun --help)", verb));
 }
 
 int vsrun_main(std::vector<std::string>& args) {
