@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/fault.hpp"
+
 namespace vs::unify {
 
 namespace {
@@ -196,6 +198,10 @@ Result<struct statx> fstatx(int fd, const std::string& what) {
 Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
                      const struct statx& expect, const std::string& what) {
     auto drop_tmp = [&] { ::unlinkat(dirfd, tmp.c_str(), 0); };
+    if (auto f = fault_point("unify:exchange", what); !f) {
+        drop_tmp();
+        return std::move(f).error();
+    }
     struct statx now {};
     if (::statx(dirfd, name.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &now) < 0 ||
         !unchanged(now, expect)) {

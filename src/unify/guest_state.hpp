@@ -2,6 +2,7 @@
 // the directory of a file found by the walk.
 #pragma once
 
+#include <cerrno>
 #include <map>
 #include <set>
 #include <string>
@@ -28,6 +29,14 @@ private:
     std::string cur_;
     UniqueFd fd_;
 };
+
+/// The errors a reopen (Dirs::parent, then the file) meets when the guest changed the path since
+/// the walk: removed (ENOENT), a symlink or mount in its place (ELOOP, EXDEV), a directory
+/// replaced by a file (ENOTDIR), a FIFO or device (EINVAL, fs::open_regular). The file is then
+/// skipped and reported as changed, not as an error.
+inline bool changed_meanwhile(int err) {
+    return err == ENOENT || err == ELOOP || err == EXDEV || err == ENOTDIR || err == EINVAL;
+}
 
 struct Guest {
     GuestTree tree;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <tuple>
 
+#include "base/fault.hpp"
 #include "base/log.hpp"
 #include "fs/resolve.hpp"
 #include "unify/conffiles.hpp"
@@ -58,11 +59,11 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
         return true;
     }
     std::string name;
-    int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
-    auto fd = fs::open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK);
+    auto dirfd = g.dirs.parent(f.rel, name);
+    auto fd = dirfd ? fs::open_regular(*dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK)
+                    : Result<UniqueFd>(std::move(dirfd).error());
     if (!fd) {
-        if (fd.error().code == ENOENT || fd.error().code == ELOOP || fd.error().code == EINVAL ||
-            fd.error().code == EXDEV) {
+        if (changed_meanwhile(fd.error().code)) {
             g.rep.changed.push_back(f.rel);
             return false;
         }
@@ -106,6 +107,7 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
         p.add(0, n);
     }));
     p.add(1, 0);
+    VS_TRY(fault_point("unify:hashed", what));
     auto after = VS_TRY(fstatx(fd->get(), what));
     if (!unchanged(after, before)) {
         g.rep.changed.push_back(f.rel);
@@ -264,6 +266,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         for (auto& c : v) cands.push_back(std::move(c));
     per_guest.clear();
     reseal(guests, cands);
+    VS_TRY(fault_point("unify:sharing"));
     std::map<std::string, std::vector<size_t>> groups;
     for (size_t ci = 0; ci < cands.size(); ++ci) {
         const Cand& c = cands[ci];

@@ -9,6 +9,8 @@
 
 #include <memory>
 
+#include "base/fault.hpp"
+
 namespace vs::unify {
 
 namespace {
@@ -48,6 +50,7 @@ Result<Method> detect_method(int rootfd, const std::string& root_path) {
 }
 
 Result<bool> dedupe(int src, int dst, uint64_t size, const std::string& what) {
+    VS_TRY(fault_point("unify:exchange", what));
     auto buf = std::make_unique<char[]>(sizeof(file_dedupe_range) + sizeof(file_dedupe_range_info));
     auto* r = reinterpret_cast<file_dedupe_range*>(buf.get());
     uint64_t off = 0;

@@ -18,11 +18,11 @@ Ref ref(std::vector<GuestView>& guests, const std::vector<Cand>& cands, size_t c
 
 Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out, std::string* name_out) {
     std::string name;
-    int dirfd = VS_TRY(r.g.dirs.parent(r.f.rel, name));
-    auto fd = fs::open_regular(dirfd, name, flags | O_NOATIME | O_NONBLOCK);
+    auto dir = r.g.dirs.parent(r.f.rel, name);
+    auto fd = dir ? fs::open_regular(*dir, name, flags | O_NOATIME | O_NONBLOCK)
+                  : Result<UniqueFd>(std::move(dir).error());
     if (!fd) {
-        int e = fd.error().code;
-        if (e == ENOENT || e == ELOOP || e == EINVAL || e == EXDEV) {
+        if (changed_meanwhile(fd.error().code)) {
             r.g.rep.changed.push_back(r.f.rel);
             return UniqueFd();
         }
@@ -34,7 +34,7 @@ Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out, std::string* name_o
         return UniqueFd();
     }
     if (dir_out) {
-        int d = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        int d = ::fcntl(*dir, F_DUPFD_CLOEXEC, 3);
         if (d < 0) return errno_error("dup");
         *dir_out = UniqueFd(d);
         *name_out = name;

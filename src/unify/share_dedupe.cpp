@@ -41,23 +41,43 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
     // copies: the same places at the same offsets) are left as they are: deduplicating one of
     // them against another place would rewrite its metadata (unsharing the tree blocks a
     // snapshot shares) and free nothing until every copy had moved. So a first pass reads each
-    // member's extents (FIEMAP, no data read), unless the cache says all but one are done.
+    // member's extents (FIEMAP, no data read), unless the cache says all but one are done: a
+    // cache note names the member a file shares its extents with, and while that one is still in
+    // the group (same inode, same hash) the pair is done.
+    std::set<std::pair<uint64_t, uint64_t>> inodes;
+    for (size_t ci : members) {
+        const Found& f = guests[cands[ci].g].found[cands[ci].f];
+        inodes.emplace(dev_of(f.stx), f.stx.stx_ino);
+    }
+    std::vector<bool> noted(members.size());
+    size_t fresh = 0;
+    for (size_t i = 0; i < members.size(); ++i) {
+        const Cand& c = cands[members[i]];
+        const Found& f = guests[c.g].found[c.f];
+        noted[i] = c.leader_dev != 0 &&
+                   (c.leader_dev != dev_of(f.stx) || c.leader_ino != f.stx.stx_ino) &&
+                   inodes.count({c.leader_dev, c.leader_ino});
+        fresh += !noted[i];
+    }
     struct Seen {
         Extents ext;
         UniqueFd fd;
         bool ok = false;
+        bool gone = false;  ///< changed or failed at the first reopen, and reported then
     };
     std::vector<Seen> seen(members.size());
     // Per place: the first two members met there (index into `members`; members.size() = none).
     std::map<std::vector<Extents::One>, std::pair<size_t, size_t>> places;
-    size_t fresh = 0;
-    for (size_t ci : members) fresh += cands[ci].leader_dev == 0;
     if (!opt.dry_run && fresh > 1)
         for (size_t i = 0; i < members.size(); ++i) {
-            if (cands[members[i]].leader_dev != 0) continue;
+            if (noted[i]) continue;
             Ref r = ref(guests, cands, members[i]);
             auto fd = reopen(r, O_RDONLY);
-            if (!fd || !*fd) continue;  // reported again below, when it is reopened
+            if (!fd || !*fd) {
+                if (!fd) note(r.g, fd.error());
+                seen[i].gone = true;  // neither a leader nor deduplicated below
+                continue;
+            }
             seen[i].ext = extents(fd->get(), r);
             seen[i].ok = true;
             if (seen[i].ext.placed && !seen[i].ext.inline_data && !seen[i].ext.list.empty()) {
@@ -67,21 +87,14 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             // Kept open for the second pass, within a bound on open files per worker.
             if (members.size() <= 64) seen[i].fd = std::move(*fd);
         }
-    // A cache note names the member a file shares its extents with; while that one is still in
-    // the group (same inode, same hash) the pair is done.
-    std::set<std::pair<uint64_t, uint64_t>> inodes;
-    for (size_t ci : members) {
-        const Found& f = guests[cands[ci].g].found[cands[ci].f];
-        inodes.emplace(dev_of(f.stx), f.stx.stx_ino);
-    }
     std::vector<Leader> leaders;
     for (size_t mi = 0; mi < members.size(); ++mi) {
         const size_t ci = members[mi];
         const Cand& c = cands[ci];
         Ref r = ref(guests, cands, ci);
         const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
-        bool done = c.leader_dev != 0 && (c.leader_dev != dev || c.leader_ino != ino) &&
-                    inodes.count({c.leader_dev, c.leader_ino});
+        if (seen[mi].gone) continue;
+        bool done = noted[mi];
         for (auto& l : leaders) done = done || (l.dev == dev && l.ino == ino);
         if (done) {
             if (!r.g.tree.reference) ++r.g.rep.already_shared;

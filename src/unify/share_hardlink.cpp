@@ -29,9 +29,9 @@ struct Linked {
 Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool fresh) {
     // Every name is exchanged, the flag not set yet: a kill here leaves the files shared with
     // their metadata, and the next run sets the flag (hash_one).
-    VS_TRY(fault_point("unify:swapped"));
+    VS_TRY(fault_point("unify:swapped", model.what));
     VS_TRY(set_immutable(t, true, model.what));
-    VS_TRY(fault_point("unify:seal"));
+    VS_TRY(fault_point("unify:seal", model.what));
     if (fresh) {
         // Since it got a name a guest could have opened it, and a writable mapping made then
         // would outlive the flag. A write lease is granted only while no other open file
@@ -153,7 +153,8 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
         l.stx = r.f.stx;
         linked.push_back(std::move(l));
     }
-    if (linked.empty() && !fresh) return;
+    // A fresh inode shares only once two names take it; else each file keeps its own.
+    if (linked.size() < (fresh ? 2u : 1u)) return;
     if (fresh) {
         // The real owner, mode, xattrs, times and the mark go on before any name is exchanged:
         // a run killed between the exchanges and the immutable flag leaves each name with the
@@ -198,17 +199,25 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
         else
             swapped.push_back(&l);
     }
-    if (swapped.empty() && fresh) return;  // the unlinked O_TMPFILE inode goes with its fd
+    auto put_back = [&] {
+        for (const Linked* l : swapped) {
+            Ref r = ref(guests, cands, l->ci);
+            if (auto b = swap_back(l->dir.get(), l->tmp, l->name, r.what); !b) note(r.g, b.error());
+        }
+    };
+    if (fresh && swapped.size() < 2) {
+        // The others changed meanwhile: an immutable inode with one name would share nothing
+        // and only lock that guest's file. The O_TMPFILE inode goes with its fd.
+        put_back();
+        return;
+    }
     if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
         log::error("{}", s.error().what());
         note(model.g, s.error());
         // rename(2) refuses an immutable inode: the flag comes off for the way back, and an
         // inode that had it before gets it again.
         (void)set_immutable(t.get(), false, model.what);
-        for (const Linked* l : swapped) {
-            Ref r = ref(guests, cands, l->ci);
-            if (auto b = swap_back(l->dir.get(), l->tmp, l->name, r.what); !b) note(r.g, b.error());
-        }
+        put_back();
         if (was_immutable) (void)set_immutable(t.get(), true, model.what);
         return;
     }

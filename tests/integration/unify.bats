@@ -6,68 +6,7 @@
 
 bats_require_minimum_version 1.5.0
 load lib
-
-setup() {
-  vs_setup
-  export PATH="$VS_BIN:$PATH"
-  WORK=$(mktemp -d /tmp/vs-unify-XXXXXX)
-  mkdir "$WORK/data"
-  local i
-  for i in 1 2 3 4 5 6; do head -c $((i * 40000 + 4096)) /dev/urandom >"$WORK/data/f$i"; done
-}
-
-teardown() {
-  vs_teardown || true
-  if [[ -n ${WORK:-} ]]; then
-    local m f
-    for m in $(awk -v w="$WORK/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r); do
-      umount -l "$m" || true
-    done
-    for f in "$WORK"/*.loop; do [[ -f $f ]] && losetup -d "$(cat "$f")"; done
-    rm -rf "$WORK"
-  fi
-}
-
-# mkfs_loop TYPE: a 768 MiB TYPE file system mounted at $WORK/TYPE (MNT).
-mkfs_loop() {
-  local t=$1 dev
-  command -v "mkfs.$t" >/dev/null || skip "mkfs.$t not installed"
-  truncate -s 768M "$WORK/$t.img"
-  dev=$(losetup -f --show "$WORK/$t.img")
-  echo "$dev" >"$WORK/$t.loop"
-  case $t in
-    btrfs) mkfs.btrfs -q "$dev" >/dev/null 2>&1 ;;
-    xfs) mkfs.xfs -q -m reflink=1 "$dev" ;;
-    ext4) mkfs.ext4 -q "$dev" ;;
-  esac
-  mkdir "$WORK/$t"
-  mount "$dev" "$WORK/$t"
-  MNT=$WORK/$t
-}
-
-# skel NAME: a skeleton guest on $MNT with the test files in /usr/share/t and one in /etc.
-skel() {
-  run vs "$1" build -m skeleton --rootdir "$MNT/guests"
-  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
-  VS_GUESTS+=("$1")
-  local r=$MNT/guests/$1
-  mkdir -p "$r/usr/share/t"
-  cp "$WORK"/data/f* "$r/usr/share/t/"
-  cp "$WORK/data/f1" "$r/etc/same.conf"
-}
-
-root() { echo "$MNT/guests/$1"; }
-shares_extents() { filefrag -v "$1" | grep -q shared; }
-json() { jq -r "$1" <<<"$output"; }
-# schema_check: validates $output against docs/json/vhashify.schema.json.
-schema_check() {
-  python3 -c '
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.validators.validator_for(schema).check_schema(schema)
-jsonschema.validate(json.loads(sys.argv[2]), schema)
-' "$VS_SOURCE_DIR/docs/json/vhashify.schema.json" "$output"
-}
+load unify_lib
 
 # reflink_case: two guests share extents, keep their own inodes, and nothing one guest does to
 # its copy reaches the other; a rerun reads no file (all from the hash cache).
@@ -396,7 +335,7 @@ C
 clone_case() {
   mkfs_loop "$1"
   skel c1
-  local r g before
+  local r g before i
   r=$(root c1)
   # A file with two names (perl has two in Debian) and a small one btrfs keeps inline.
   ln "$r/usr/share/t/f6" "$r/usr/share/t/f6.link"
@@ -425,6 +364,24 @@ clone_case() {
   if [[ $1 == btrfs ]]; then
     [[ $(json '.guests[1].skipped.inline') -ge 1 ]]
   fi
+  # A rerun takes every pair from the cache, whose note names the member each file shares its
+  # extents with: still nothing deduplicated, nothing rewritten.
+  run vhashify --json c1 c2 c3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .shared_files) == 0 ]]
+  [[ $(json '[.guests[].hashed] | add') == 0 ]]
+  (( $(json '[.guests[].already_shared] | add') >= 14 ))
+  sync -f "$MNT"
+  (( $(df -B1 --output=used "$MNT" | tail -1) - before <= 1048576 ))
+  # With an independent guest first (the leader, its own extents), the clones sharing with each
+  # other are still left alone, in the run and in a rerun from the cache.
+  skel c4
+  for i in 1 2; do
+    run vhashify --json c4 c2 c3
+    [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+    [[ $(json .shared_files) == 0 ]] || { echo "run $i: $output"; return 1; }
+    (( $(json '[.guests[].already_shared] | add') >= 14 ))
+  done
 }
 
 @test "btrfs: build -m clone is a snapshot sharing everything; hashify afterwards changes nothing" {
