@@ -23,8 +23,9 @@ FileKey key_of(const struct statx& s);
 struct CachedHash {
     FileKey key;
     XXH128_hash_t hash{};
-    /// Extent sharing done: the (dev, ino) of the file this one was deduplicated against; a
-    /// rerun skips the pair while this file is unchanged and that one still has its hash.
+    /// Extent sharing done: the (dev, ino) of the file this one was deduplicated against or
+    /// found sharing its extents with; a rerun skips the pair while this file is unchanged and
+    /// that one still has its hash.
     uint64_t leader_dev = 0, leader_ino = 0;
 };
 
