@@ -40,32 +40,35 @@ struct Frame {
     int retries = 0;
 };
 
+// O_NOATIME for the directories the walk opens: reading a directory would otherwise update its
+// atime (relatime does when the atime is not newer than the mtime, as tar leaves them), and on
+// btrfs that rewrites the inode's metadata blocks, unsharing those a snapshot shares: a walk that
+// only measures or reads must not cost disk space. It needs ownership or CAP_FOWNER (open(2));
+// without either the directory is opened as usual.
+template <typename Open>
+auto open_noatime(Open&& open) {
+    auto r = open(O_NOATIME);
+    if (!r && r.error().code == EPERM) r = open(0);
+    return r;
+}
+
+// The names in the directory open at `fd`, read with getdents64(2) on that very fd (a fresh fd:
+// its offset is at the start; the walk uses it only for *at calls afterwards).
 Result<std::vector<std::string>> read_names(int fd, const std::string& path) {
-    // fdopendir takes the fd it is given; a fresh one keeps the frame's own fd for *at calls.
-    // O_NOATIME: reading a directory would otherwise update its atime (relatime does when the
-    // atime is not newer than the mtime, as tar leaves them), and on btrfs that rewrites the
-    // inode's metadata blocks, unsharing those a snapshot shares: a walk that only measures or
-    // reads must not cost disk space. It needs ownership or CAP_FOWNER (open(2)); without
-    // either the directory is read as usual.
-    int dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
-    if (dup < 0 && errno == EPERM) dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dup < 0) return errno_error(fmt::format("open \"{}\"", path));
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        return errno_error(fmt::format("opendir \"{}\"", path));
-    }
+    alignas(8) char buf[32768];
     std::vector<std::string> out;
-    errno = 0;
-    while (auto* e = ::readdir(d)) {
-        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-            out.emplace_back(e->d_name);
-        errno = 0;
+    for (;;) {
+        ssize_t n = ::getdents64(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(fmt::format("readdir \"{}\"", path));
+        if (n == 0) return out;
+        for (ssize_t off = 0; off < n;) {
+            const auto* d = reinterpret_cast<const struct dirent64*>(buf + off);
+            off += d->d_reclen;
+            if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0)
+                out.emplace_back(d->d_name);
+        }
     }
-    int err = errno;
-    ::closedir(d);
-    if (err) return Error(err, fmt::format("readdir \"{}\"", path));
-    return out;
 }
 
 std::string join(const std::string& dir, const std::string& name) {
@@ -101,9 +104,14 @@ Status walk(int top, const std::string& top_path, Visitor& v, const WalkOptions&
     std::vector<Frame> stack;
     {
         Frame f;
-        int fd = ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return errno_error(fmt::format("open \"{}\"", top_path));
-        f.fd = UniqueFd(fd);
+        auto top_fd = open_noatime([&](int noatime) -> Result<UniqueFd> {
+            int fd = ::openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | noatime);
+            if (fd < 0) return errno_error(fmt::format("open \"{}\"", top_path));
+            return UniqueFd(fd);
+        });
+        if (!top_fd) return std::move(top_fd).error();
+        f.fd = std::move(*top_fd);
+        const int fd = f.fd.get();
         struct stat st {};
         if (::fstat(fd, &st) < 0) return errno_error(fmt::format("stat \"{}\"", top_path));
         f.dev = st.st_dev;
@@ -150,7 +158,9 @@ Status walk(int top, const std::string& top_path, Visitor& v, const WalkOptions&
             if (opt.max_depth && depth + 1 > opt.max_depth)
                 return make_error(ELOOP, "walk \"{}\": \"{}\" is deeper than {} levels", top_path,
                                   path, opt.max_depth);
-            auto child = open_child(f.fd.get(), name, O_RDONLY | O_DIRECTORY);
+            auto child = open_noatime([&](int noatime) {
+                return open_child(f.fd.get(), name, O_RDONLY | O_DIRECTORY | noatime);
+            });
             struct stat st {};
             bool same = child && ::fstat(child->get(), &st) == 0 && st.st_ino == stx.stx_ino &&
                         S_ISDIR(st.st_mode);

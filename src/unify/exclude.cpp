@@ -55,11 +55,17 @@ void ExcludeList::append(const ExcludeList& o) {
     rules_.insert(rules_.end(), o.rules_.begin(), o.rules_.end());
 }
 
+ExcludeList::Decision ExcludeList::decide(const std::string& path) const {
+    for (const auto& r : rules_)
+        if (::fnmatch(r.pattern.c_str(), path.c_str(), FNM_PATHNAME) == 0)
+            return r.include ? Decision::Include : Decision::Exclude;
+    return Decision::None;
+}
+
 bool ExcludeList::excluded(const std::string& path) const {
     std::string p = path;
     while (!p.empty()) {
-        for (const auto& r : rules_)
-            if (::fnmatch(r.pattern.c_str(), p.c_str(), FNM_PATHNAME) == 0) return !r.include;
+        if (Decision d = decide(p); d != Decision::None) return d == Decision::Exclude;
         size_t slash = p.rfind('/');
         if (slash == 0 || slash == std::string::npos) break;
         p.resize(slash);
@@ -68,16 +74,19 @@ bool ExcludeList::excluded(const std::string& path) const {
 }
 
 bool ExcludeList::skip_dir(const std::string& dir) const {
-    if (!excluded(dir)) return false;
+    return excluded(dir) && !may_include_below(dir);
+}
+
+bool ExcludeList::may_include_below(const std::string& dir) const {
     const std::string below = dir + "/";
     for (const auto& r : rules_) {
         if (!r.include) continue;
         std::string_view lit = literal_prefix(r.pattern);
         // An include rule whose fixed part leads into this directory, or that has a wildcard
         // before reaching it, may match something below.
-        if (starts_with(lit, below) || starts_with(below, lit)) return false;
+        if (starts_with(lit, below) || starts_with(below, lit)) return true;
     }
-    return true;
+    return false;
 }
 
 Result<ExcludeList> load_excludes(const std::string& guest_config_dir,

@@ -33,9 +33,17 @@ public:
     /// matching the deepest of the path and its ancestors decides, the earliest such rule if
     /// several do: `/etc` excludes /etc/x/y, and `+/etc/x` before it (or deeper) lets /etc/x in.
     bool excluded(const std::string& path) const;
+    /// What the earliest rule matching `path` itself (not an ancestor) says: Decision::None when
+    /// no rule matches it. A walk that keeps each directory's decision gets excluded() of an
+    /// entry as its own decision, or else its directory's, matching one path instead of every
+    /// ancestor's.
+    enum class Decision { None, Include, Exclude };
+    Decision decide(const std::string& path) const;
     /// Whether the walk may skip the directory `dir` whole: excluded, and no `+` rule could
     /// match below it.
     bool skip_dir(const std::string& dir) const;
+    /// Whether a `+` rule could match something below the directory `dir`.
+    bool may_include_below(const std::string& dir) const;
 
     const std::vector<ExcludeRule>& rules() const { return rules_; }
 

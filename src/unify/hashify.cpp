@@ -200,6 +200,32 @@ std::string group_key(const Guest& g, const Found& f, const Cand& c) {
     return k;
 }
 
+// Opens one guest, checks its method, reads its rules and cache, and walks its tree.
+Status prepare(Guest& g, const Options& opt) {
+    VS_TRY(open_guest(g));
+    if (g.method == Method::HardLink && !opt.allow_hardlink && !g.tree.reference)
+        return make_error(EINVAL,
+                          "guest {}: its root \"{}\" is on a filesystem without shared "
+                          "extents (not btrfs, not XFS with reflink=1); sharing there needs "
+                          "immutable hard links, which the guest's package manager cannot "
+                          "replace: pass --hardlink to accept that (docs/unification.md)",
+                          g.tree.name, g.tree.root);
+    auto ex = VS_TRY(load_excludes(g.tree.config_dir, opt.defaults_dir));
+    auto conf = VS_TRY(dpkg_conffiles(g.root.get(), g.tree.root));
+    ScanCounts sc;
+    ScanRules rules{&ex, &conf, std::max<uint64_t>(opt.min_size, 1), !opt.dry_run};
+    g.found = VS_TRY(scan(g.root.get(), g.tree.root, rules, sc));
+    g.rep.files = sc.files;
+    g.rep.excluded = sc.excluded;
+    g.rep.conffiles = sc.conffiles;
+    g.rep.small = sc.small;
+    g.rep.special = sc.special;
+    g.rep.candidates = g.found.size();
+    g.names = std::move(sc.names);
+    if (!g.cache_file.empty()) g.cache = HashCache::load(g.cache_file);
+    return ok();
+}
+
 }  // namespace
 
 Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt) {
@@ -209,31 +235,14 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
     std::vector<GuestTree> order = trees;
     std::stable_partition(order.begin(), order.end(),
                           [](const GuestTree& t) { return t.reference; });
-    for (size_t i = 0; i < order.size(); ++i) {
-        Guest& g = guests[i];
-        g.tree = order[i];
-        VS_TRY(open_guest(g));
-        if (g.method == Method::HardLink && !opt.allow_hardlink && !g.tree.reference)
-            return make_error(EINVAL,
-                              "guest {}: its root \"{}\" is on a filesystem without shared "
-                              "extents (not btrfs, not XFS with reflink=1); sharing there needs "
-                              "immutable hard links, which the guest's package manager cannot "
-                              "replace: pass --hardlink to accept that (docs/unification.md)",
-                              g.tree.name, g.tree.root);
-        auto ex = VS_TRY(load_excludes(g.tree.config_dir, opt.defaults_dir));
-        auto conf = VS_TRY(dpkg_conffiles(g.root.get(), g.tree.root));
-        ScanCounts sc;
-        ScanRules rules{&ex, &conf, std::max<uint64_t>(opt.min_size, 1), !opt.dry_run};
-        g.found = VS_TRY(scan(g.root.get(), g.tree.root, rules, sc));
-        g.rep.files = sc.files;
-        g.rep.excluded = sc.excluded;
-        g.rep.conffiles = sc.conffiles;
-        g.rep.small = sc.small;
-        g.rep.special = sc.special;
-        g.rep.candidates = g.found.size();
-        g.names = std::move(sc.names);
-        if (!g.cache_file.empty()) g.cache = HashCache::load(g.cache_file);
-    }
+    // Each guest's walk on its own worker: a rerun over unchanged trees is little but these
+    // walks (statx per entry), which a single thread would do one after another.
+    std::vector<Status> prepared(order.size(), ok());
+    run_parallel(order.size(), workers(order.size()), [&](unsigned, size_t i) {
+        guests[i].tree = order[i];
+        prepared[i] = prepare(guests[i], opt);
+    });
+    for (const Status& st : prepared) VS_TRY(st);
     const auto before = opt.dry_run ? std::vector<DfPoint>{} : df(guests);
 
     uint64_t total_files = 0, total_bytes = 0;

@@ -25,7 +25,8 @@ public:
     Result<fs::Action> visit(const fs::Entry& e) override {
         const std::string abs = "/" + e.path;
         if (e.is_dir()) {
-            if (rules_ && rules_->excludes->skip_dir(abs)) {
+            if (rules_ && excluded(abs, e.depth, true) &&
+                !rules_->excludes->may_include_below(abs)) {
                 ++counts_->excluded;
                 return fs::Action::Skip;
             }
@@ -44,7 +45,7 @@ public:
         }
         if (counts_ && e.stx.stx_nlink > 1) ++counts_->names[inode_id(e.stx)];
         if (rules_) {
-            if (rules_->excludes->excluded(abs)) {
+            if (excluded(abs, e.depth, false)) {
                 ++counts_->excluded;
                 return fs::Action::Descend;
             }
@@ -69,8 +70,22 @@ public:
     }
 
 private:
+    // ExcludeList::excluded(abs) from the path's own decision or else its directory's, kept per
+    // depth: the walk visits a directory before its entries (depth 1 is the root's entries).
+    bool excluded(const std::string& abs, size_t depth, bool is_dir) {
+        using D = ExcludeList::Decision;
+        D d = rules_->excludes->decide(abs);
+        if (d == D::None && depth > 1) d = dirs_[depth - 2];
+        if (is_dir) {
+            if (dirs_.size() < depth) dirs_.resize(depth);
+            dirs_[depth - 1] = d;
+        }
+        return d == D::Exclude;
+    }
+
     const ScanRules* rules_;
     ScanCounts* counts_;
+    std::vector<ExcludeList::Decision> dirs_;  ///< the decision of the directory open per depth
 };
 
 }  // namespace
