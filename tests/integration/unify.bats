@@ -232,8 +232,9 @@ C
   chmod 751 "$a/usr/share/t/f2" "$b/usr/share/t/f2"
   run env VSERVER_FAULT=unify:swapped:kill vhashify --hardlink g1 g2
   [[ $status -eq 137 ]] || { echo "$output"; return 1; }
-  # Killed with the first group's names exchanged: its inode is shared, with the file's own
-  # owner and mode (never the staging owner or mode 0), not yet immutable.
+  # Killed with a group's names exchanged: its inode is shared, with the file's own owner and
+  # mode (never the staging owner or mode 0), not yet immutable. Groups are shared by up to
+  # four workers, so each may have exchanged one group's names before the kill landed.
   local shared=0
   for f in f1 f2 f3 f4 f5 f6; do
     cmp "$a/usr/share/t/$f" "$WORK/data/$f"
@@ -241,7 +242,7 @@ C
     [[ $(stat -c %i "$a/usr/share/t/$f") != "$(stat -c %i "$b/usr/share/t/$f")" ]] ||
       shared=$((shared + 1))
   done
-  [[ $shared -eq 1 ]]
+  [[ $shared -ge 1 && $shared -le 4 ]]
   [[ $(stat -c '%a %u %g' "$a/usr/share/t/f2" "$b/usr/share/t/f2") == $'751 7 9\n751 7 9' ]]
   [[ $(stat -c '%a %u %g' "$a"/usr/share/t/f[13456] "$b"/usr/share/t/f[13456] | sort -u) == \
     "644 0 0" ]]
