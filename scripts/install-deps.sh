@@ -18,7 +18,7 @@ run=(busybox-static debootstrap lxcfs rsync openssh-client openssh-server iprout
 # that test's own mount namespace).
 # python3-jsonschema: the --json outputs are validated against docs/json/*.schema.json.
 test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers python3-jsonschema)
-bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove rdfind bc iperf3)
+bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove rdfind bc iperf3 time)
 
 pkgs=("${build[@]}" "${run[@]}" "${test[@]}")
 [[ "${1:-}" == "--bench" ]] && pkgs+=("${bench[@]}")
