@@ -1,21 +1,27 @@
-// libarchive reader -> archive_write_disk, chrooted in a forked child (fed the decompressed
-// stream by the parent).
+// libarchive reader -> archive_write_disk, chrooted in a forked child (which decodes a
+// compressed archive on a second thread).
 #include "store/template_extract.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "base/sys.hpp"
+#include "fs/resolve.hpp"
 
 namespace vs::store {
 
@@ -47,11 +53,12 @@ std::string arc_err(archive* a) {
     return s ? s : "unknown libarchive error";
 }
 
-// A compressed archive is decompressed in the parent and handed to the chrooted child as the
-// plain stream through a pipe: decompressing and extracting overlap, as `zstd -d | tar -x` do
-// in two processes. Returns the decoder (libarchive's raw format over the in-process filters)
-// positioned on the stream's data, or null for an uncompressed file, which the child reads
-// itself (its offset rewound).
+// A compressed archive is decoded on a thread of its own inside the extracting child: decoding
+// and extracting overlap, as `zstd -d | tar -x` do in two processes, but the two hand over
+// chunks of several MiB through memory instead of waking each other per pipe buffer, which on
+// a busy machine costs a wait for a CPU each time. Returns the decoder (libarchive's raw format
+// over the in-process filters) positioned on the stream's data, or null for an uncompressed
+// file, which libarchive's tar reader reads itself (its offset rewound).
 Result<ArchivePtr> open_decoder(int fd, const std::string& path) {
     ArchivePtr a(archive_read_new(), archive_read_free);
     support_filters(a.get());
@@ -66,59 +73,141 @@ Result<ArchivePtr> open_decoder(int fd, const std::string& path) {
     return ArchivePtr(nullptr, archive_read_free);
 }
 
-// SIGPIPE ignored while the parent feeds the child: a child that stopped (a refused member)
-// makes write(2) fail with EPIPE instead of killing us.
-class NoSigpipe {
+// The decoded stream in chunks, filled by a decoding thread and read by libarchive's tar
+// reader (read_cb) on the extracting thread. At most kDepth chunks are decoded ahead.
+class DecodeQueue {
 public:
-    NoSigpipe() {
-        struct sigaction ign {};
-        ign.sa_handler = SIG_IGN;
-        ::sigaction(SIGPIPE, &ign, &old_);
+    DecodeQueue(archive* dec, std::string path) : dec_(dec), path_(std::move(path)) {}
+    ~DecodeQueue() {
+        {
+            std::lock_guard<std::mutex> l(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
     }
-    ~NoSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-    NoSigpipe(const NoSigpipe&) = delete;
-    NoSigpipe& operator=(const NoSigpipe&) = delete;
+    DecodeQueue(const DecodeQueue&) = delete;
+    DecodeQueue& operator=(const DecodeQueue&) = delete;
+
+    void start() {
+        thread_ = std::thread([this] { run(); });
+    }
+
+    // libarchive's read callback: the next chunk, 0 at the end, -1 on a decoding error.
+    static la_ssize_t read_cb(archive* a, void* self, const void** buf) {
+        auto* q = static_cast<DecodeQueue*>(self);
+        std::unique_lock<std::mutex> l(q->mu_);
+        // The chunk handed out last time is libarchive's no longer (archive_read_open(3)).
+        if (!q->reading_.empty()) {
+            q->spare_.push_back(std::move(q->reading_));
+            q->reading_ = {};
+            q->cv_.notify_all();
+        }
+        q->cv_.wait(l, [&] { return !q->ready_.empty() || q->done_; });
+        if (q->ready_.empty()) {
+            if (q->err_.empty()) return 0;
+            archive_set_error(a, EIO, "%s", q->err_.c_str());
+            return -1;
+        }
+        q->reading_ = std::move(q->ready_.front());
+        q->ready_.pop_front();
+        q->cv_.notify_all();
+        *buf = q->reading_.data();
+        return la_ssize_t(q->reading_.size());
+    }
+
+    // The decoder's error ("" when none): the cause of what the reader saw (a truncated stream).
+    std::string error() {
+        std::lock_guard<std::mutex> l(mu_);
+        return err_;
+    }
 
 private:
-    struct sigaction old_ {};
-};
+    static constexpr size_t kChunk = 4u << 20;
+    static constexpr size_t kDepth = 4;
 
-// Feeds the decoded stream into `out` until its end; "" or the decoder's error. A child gone
-// (EPIPE) ends the feed quietly: its own message says why.
-std::string feed(archive* dec, int out, const std::string& path, const ExtractHooks& hooks) {
-    auto now_ns = [] {
-        struct timespec t {};
-        ::clock_gettime(CLOCK_MONOTONIC, &t);
-        return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-    };
-    int64_t shown_at = 0;
-    for (;;) {
-        const void* buf = nullptr;
-        size_t len = 0;
-        la_int64_t off = 0;
-        int r = archive_read_data_block(dec, &buf, &len, &off);
-        if (r == ARCHIVE_EOF) return "";
-        if (r < ARCHIVE_WARN) return fmt::format("read \"{}\": {}", path, arc_err(dec));
-        auto w = sys::write_all(out, std::string_view(static_cast<const char*>(buf), len),
-                                "the extracting child");
-        if (!w) return w.error().code == EPIPE ? "" : w.error().what();
-        const int64_t now = now_ns();
-        if (hooks.progress && now - shown_at > 200'000'000) {
-            shown_at = now;
-            hooks.progress(uint64_t(archive_filter_bytes(dec, -1)));
+    void run() {
+        std::vector<char> fill;
+        std::string err;
+        for (;;) {
+            if (fill.capacity() == 0) {
+                std::lock_guard<std::mutex> l(mu_);
+                if (!spare_.empty()) {
+                    fill = std::move(spare_.back());
+                    spare_.pop_back();
+                    fill.clear();
+                }
+            }
+            fill.reserve(kChunk);
+            const void* buf = nullptr;
+            size_t len = 0;
+            la_int64_t off = 0;
+            int r = archive_read_data_block(dec_, &buf, &len, &off);
+            if (r < ARCHIVE_WARN) err = fmt::format("read \"{}\": {}", path_, arc_err(dec_));
+            const bool end = r == ARCHIVE_EOF || r < ARCHIVE_WARN;
+            if (!end) {
+                const char* p = static_cast<const char*>(buf);
+                fill.insert(fill.end(), p, p + len);
+            }
+            if (fill.size() >= kChunk || (end && !fill.empty())) {
+                std::unique_lock<std::mutex> l(mu_);
+                cv_.wait(l, [&] { return stop_ || ready_.size() < kDepth; });
+                if (stop_) return;
+                ready_.push_back(std::move(fill));
+                fill = {};
+                cv_.notify_all();
+            }
+            if (end) {
+                std::lock_guard<std::mutex> l(mu_);
+                err_ = err;
+                done_ = true;
+                cv_.notify_all();
+                return;
+            }
         }
     }
-}
+
+    archive* dec_;
+    std::string path_;
+    std::thread thread_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::vector<char>> ready_;
+    std::vector<std::vector<char>> spare_;
+    std::vector<char> reading_;
+    bool done_ = false, stop_ = false;
+    std::string err_;
+};
 
 constexpr int kExtractFlags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                               ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS |
                               ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                               ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
 
-// Runs in the chrooted child: returns "" on success, else the message for the parent.
-std::string extract_fd(int fd, const std::string& name, const ExtractHooks* hooks) {
+// Starts the writeback of the regular file `path` (relative to the chroot's "/", just
+// extracted) without waiting for it (sync_file_range(2) SYNC_FILE_RANGE_WRITE): the disk writes
+// while the next entries are extracted, and the caller's syncfs afterwards finds little left.
+// A hint only: a file that cannot be opened is simply left to that syncfs.
+void start_writeback(const std::string& path) {
+    auto fd = fs::open_child(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    struct stat st {};
+    if (fd && ::fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode))
+        (void)::sync_file_range(fd->get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+// Files at least this big get their writeback started as soon as they are complete; smaller
+// ones are not worth the open(2) each.
+constexpr int64_t kWritebackMin = 64 << 10;
+
+// Runs in the chrooted child: returns "" on success, else the message for the parent. Reads
+// the archive from `fd`, or from `queue` (the decoded stream of a compressed one) when given.
+std::string extract_fd(int fd, DecodeQueue* queue, const std::string& name,
+                       const ExtractHooks* hooks) {
     auto in = make_reader();
-    if (archive_read_open_fd(in.get(), fd, 1 << 20) != ARCHIVE_OK)
+    const int opened =
+        queue ? archive_read_open(in.get(), queue, nullptr, DecodeQueue::read_cb, nullptr)
+              : archive_read_open_fd(in.get(), fd, 1 << 20);
+    if (opened != ARCHIVE_OK)
         return fmt::format("open archive \"{}\": {}", name, arc_err(in.get()));
     ArchivePtr out(archive_write_disk_new(), archive_write_free);
     archive_write_disk_set_options(out.get(), kExtractFlags);
@@ -158,6 +247,9 @@ std::string extract_fd(int fd, const std::string& name, const ExtractHooks* hook
         }
         if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN)
             return fmt::format("finish \"{}\" from \"{}\": {}", path, name, arc_err(out.get()));
+        if (hooks && hooks->writeback && archive_entry_filetype(e) == AE_IFREG &&
+            !archive_entry_hardlink(e) && archive_entry_size(e) >= kWritebackMin)
+            start_writeback(path);
     }
     // Directory modes and times are applied here (deferred so files can be written first).
     if (archive_write_close(out.get()) != ARCHIVE_OK)
@@ -191,16 +283,6 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     auto fd = VS_TRY(sys::open(path, O_RDONLY | O_CLOEXEC));
     auto rootfd = VS_TRY(sys::open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     auto dec = VS_TRY(open_decoder(fd.get(), path));
-    UniqueFd data_rd, data_wr;
-    if (dec) {
-        int d[2];
-        if (::pipe2(d, O_CLOEXEC) < 0) return errno_error("pipe");
-        data_rd = UniqueFd(d[0]);
-        data_wr = UniqueFd(d[1]);
-        // 1 MiB in flight (the default is 64 KiB): fewer switches between the two processes.
-        // Root may; failing that, the default works.
-        (void)::fcntl(d[1], F_SETPIPE_SZ, 1 << 20);
-    }
     int msg[2];
     if (::pipe2(msg, O_CLOEXEC) < 0) return errno_error("pipe");
     UniqueFd rd(msg[0]), wr(msg[1]);
@@ -208,12 +290,18 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     if (pid < 0) return errno_error("fork");
     if (pid == 0) {
         rd.reset();
-        data_wr.reset();
         std::string err;
-        if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0)
+        if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0) {
             err = fmt::format("chroot \"{}\": {}", root, std::strerror(errno));
-        else
-            err = extract_fd(dec ? data_rd.get() : fd.get(), path, &hooks);
+        } else if (dec) {
+            DecodeQueue queue(dec.get(), path);
+            queue.start();
+            err = extract_fd(-1, &queue, path, &hooks);
+            // A decoding error is the cause of what the reader saw (a truncated stream).
+            if (auto d = queue.error(); !d.empty()) err = d;
+        } else {
+            err = extract_fd(fd.get(), nullptr, path, &hooks);
+        }
         if (!err.empty()) {
             [[maybe_unused]] auto n = ::write(wr.get(), err.data(), err.size());
             ::_exit(1);
@@ -221,17 +309,10 @@ Status extract_archive_with(const std::string& path, const std::string& root,
         ::_exit(0);
     }
     wr.reset();
-    std::string fed;
-    if (dec) {
-        data_rd.reset();
-        {
-            NoSigpipe no_sigpipe;
-            fed = feed(dec.get(), data_wr.get(), path, hooks);
-        }
-        data_wr.reset();  // the end of the stream for the child
-    } else if (hooks.progress) {
-        // The child reads the archive through the very open file description we hold, so its
-        // offset is how far the extraction got.
+    dec.reset();
+    if (hooks.progress) {
+        // The child reads the archive (or decodes it) through the very open file description
+        // we hold, so its offset is how far the extraction got.
         for (;;) {
             struct pollfd p {
                 rd.get(), POLLIN, 0
@@ -246,8 +327,6 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
-    // A decoding error is the cause of what the child saw (a truncated stream).
-    if (!fed.empty()) return make_error(EIO, "{}", fed);
     if (text && !text->empty()) return make_error(0, "{}", *text);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return make_error(0, "extract \"{}\": child failed (status {})", path, st);

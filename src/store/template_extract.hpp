@@ -31,6 +31,9 @@ struct ExtractHooks {
     std::function<std::string()> finish;
     /// Called in the parent every 200 ms with the bytes of the archive file read so far.
     std::function<void(uint64_t)> progress;
+    /// Starts each large regular file's writeback as soon as it is extracted (for a caller that
+    /// syncs the tree afterwards: the disk writes meanwhile instead of all at the end).
+    bool writeback = false;
 };
 
 /// extract_archive with an entry filter (restore: only the root's members, prefix removed) and

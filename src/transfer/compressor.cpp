@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -49,6 +50,8 @@ Result<std::unique_ptr<Compressor>> Compressor::start(int fd, Compression c,
     if (c == Compression::None) return make_error(EINVAL, "internal: no compression for {}", what);
     std::unique_ptr<Compressor> z(new Compressor);
     z->fd_ = fd;
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    z->start_offset_ = at > 0 ? uint64_t(at) : 0;
     z->comp_ = c;
     z->what_ = what;
     // zstd's level 3 window is 2 MiB and gzip's 32 KiB: chunks of 4 MiB lose next to nothing
@@ -229,6 +232,14 @@ void Compressor::write_out() {
             c = order_.front();
         }
         auto w = sys::write_all(fd_, std::string_view(c->out.data(), c->out.size()), what_);
+        if (w && !c->out.empty()) {
+            // The archive is fsynced before it is renamed in: its writeback starts now, chunk by
+            // chunk, without waiting (sync_file_range(2) SYNC_FILE_RANGE_WRITE), so that the
+            // disk writes while the rest is compressed and the fsync finds little left.
+            const uint64_t end = written_.load(std::memory_order_relaxed) + c->out.size();
+            (void)::sync_file_range(fd_, off64_t(start_offset_ + end - c->out.size()),
+                                    off64_t(c->out.size()), SYNC_FILE_RANGE_WRITE);
+        }
         std::lock_guard<std::mutex> l(mu_);
         if (!w) {
             fail_locked(w.error().code,

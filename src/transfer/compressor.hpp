@@ -59,6 +59,7 @@ private:
     Status compress(const std::vector<char>& in, std::vector<char>& out, Codec& codec) const;
 
     int fd_ = -1;
+    uint64_t start_offset_ = 0;  ///< the file offset the compressed stream starts at
     Compression comp_ = Compression::None;
     std::string what_;
     size_t chunk_size_ = 0, max_in_flight_ = 0;

@@ -268,6 +268,7 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     hooks.filter = [filter](archive_entry* e) { return (*filter)(e); };
     hooks.finish = [filter] { return filter->finish(); };
     hooks.progress = [&](uint64_t at) { progress.set(at); };
+    hooks.writeback = true;  // stage.sync() below
     VS_TRY(store::extract_archive_with(file, stage.root(), hooks).wrap("restore {}", res.name));
     progress.finish();
     // Registered only once written: a crash after the commit must not leave a guest whose
