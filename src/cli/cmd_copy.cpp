@@ -323,6 +323,7 @@ int run_copy(std::string src, const std::vector<std::string>& raw_args,
     opt.rootdir = ca.rootdir;
     opt.domain = ca.domain;
     opt.verbose = ca.verbose;
+    opt.progress = !t->quiet && !t->json;
     auto r = transfer::copy_local(paths, src, dest, opt);
     if (!r) {
         log::error("{}", r.error().what());

@@ -2,12 +2,15 @@
 #include "store/copy_tree.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <climits>
@@ -161,7 +164,21 @@ namespace {
 
 }  // namespace
 
-Status clone_tree(const std::string& source_dir, const std::string& root) {
+namespace {
+
+// The bytes process `pid` has written so far (proc(5): /proc/PID/io, "wchar"); 0 when unknown.
+uint64_t written_by(pid_t pid) {
+    auto text = sys::read_file(fmt::format("/proc/{}/io", pid));
+    if (!text) return 0;
+    auto at = text->find("wchar: ");
+    if (at == std::string::npos) return 0;
+    return std::strtoull(text->c_str() + at + 7, nullptr, 10);
+}
+
+}  // namespace
+
+Status clone_tree(const std::string& source_dir, const std::string& root,
+                  const std::function<void(uint64_t)>& progress) {
     VS_TRY(check_no_submounts(source_dir).wrap("clone"));
     int msg[2];
     if (::pipe2(msg, O_CLOEXEC) < 0) return errno_error("pipe");
@@ -170,7 +187,24 @@ Status clone_tree(const std::string& source_dir, const std::string& root) {
     if (pid < 0) return errno_error("fork");
     if (pid == 0) confined_cp(source_dir, root, wr.get());
     wr.reset();
+    // The pipe closes at cp's exec (O_CLOEXEC), or carries why the child failed before it.
     auto text = sys::read_all(rd.get(), "clone pipe");
+    if (progress) {
+        // Until cp ends, its own byte count is the progress; the child kept its pid across the
+        // exec. A pidfd becomes readable when the process exits (pidfd_open(2)).
+        UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
+        uint64_t done = 0;
+        while (pidfd.get() >= 0) {
+            // An exited cp's io file reads as nothing: the count never goes back.
+            done = std::max(done, written_by(pid));
+            progress(done);
+            struct pollfd p {
+                pidfd.get(), POLLIN, 0
+            };
+            int n = ::poll(&p, 1, 200);
+            if (n > 0 || (n < 0 && errno != EINTR)) break;
+        }
+    }
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }

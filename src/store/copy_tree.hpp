@@ -2,6 +2,8 @@
 // owners (numeric), xattrs, ACLs, device nodes and file capabilities; never following a symlink.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,8 +30,10 @@ Status check_no_submounts(const std::string& source_dir);
 /// (read-only, without submounts), the new root and the host's /usr, `cp --archive
 /// --reflink=auto --one-file-system`: copy-on-write clones
 /// where the file system can (btrfs, XFS), real copies elsewhere; symlinks are copied as symlinks
-/// (-P).
-Status clone_tree(const std::string& source_dir, const std::string& root);
+/// (-P). `progress`, when set, is called about every 200 ms with the bytes cp has written so
+/// far (its write(2) and copy_file_range(2) bytes, /proc/PID/io wchar; reflinks write none).
+Status clone_tree(const std::string& source_dir, const std::string& root,
+                  const std::function<void(uint64_t)>& progress = {});
 
 /// check_no_submounts (local sources), then `rsync -aHAX --numeric-ids -x [opts] SOURCE/ ROOT/`.
 Status rsync_tree(const std::string& source, const std::string& root,

@@ -312,15 +312,16 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     dec.reset();
     if (hooks.progress) {
         // The child reads the archive (or decodes it) through the very open file description
-        // we hold, so its offset is how far the extraction got.
+        // we hold, so its offset is how far the extraction got. The first update at once: a
+        // short extraction shows its line too.
         for (;;) {
+            off_t at = ::lseek(fd.get(), 0, SEEK_CUR);
+            if (at >= 0) hooks.progress(uint64_t(at));
             struct pollfd p {
                 rd.get(), POLLIN, 0
             };
             int n = ::poll(&p, 1, 200);
             if (n > 0 || (n < 0 && errno != EINTR)) break;
-            off_t at = ::lseek(fd.get(), 0, SEEK_CUR);
-            if (at >= 0) hooks.progress(uint64_t(at));
         }
     }
     auto text = sys::read_all(rd.get(), "extract pipe");

@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <functional>
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
@@ -20,6 +22,7 @@
 #include "transfer/host_names.hpp"
 #include "transfer/new_guest.hpp"
 #include "transfer/progress.hpp"
+#include "transfer/tree_reader.hpp"
 
 namespace vs::transfer {
 
@@ -109,7 +112,15 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     if (snap) {
         res.method = CopyMethod::Snapshot;
     } else {
-        VS_TRY(store::clone_tree(src_root, stage.root()).wrap("copy {}", src));
+        Progress progress(fmt::format("copy {}", src), 0, opt.progress);
+        std::function<void(uint64_t)> on_bytes;
+        if (opt.progress && ::isatty(STDERR_FILENO)) {
+            if (auto fd = sys::open(src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+                progress.set_total(tree_bytes(fd->get(), src_root, true));
+            on_bytes = [&](uint64_t n) { progress.set(n); };
+        }
+        VS_TRY(store::clone_tree(src_root, stage.root(), on_bytes).wrap("copy {}", src));
+        progress.finish();
         res.method = CopyMethod::Clone;
     }
     if (!opt.domain.empty()) {

@@ -22,6 +22,8 @@ struct CopyOptions {
     /// naming its first address; refused when it has none.
     std::string domain;
     bool verbose = false;  ///< -v: say each step on stderr
+    /// A progress line (bytes, rate, ETA) on stderr while a clone copies, when it is a terminal.
+    bool progress = true;
 };
 
 enum class CopyMethod {

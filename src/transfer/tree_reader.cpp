@@ -7,7 +7,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <unordered_set>
 #include <vector>
 
 #include "base/log.hpp"
@@ -310,18 +312,27 @@ namespace {
 
 class SizeVisitor : public fs::Visitor {
 public:
+    explicit SizeVisitor(bool allocated) : allocated_(allocated) {}
     uint64_t bytes = 0;
     Result<fs::Action> visit(const fs::Entry& e) override {
-        if (e.is_regular()) bytes += e.stx.stx_size;
+        // A hard-linked file is archived or copied once: counted once (one file system, so
+        // the inode number alone tells).
+        if (e.is_regular() && (e.stx.stx_nlink < 2 || linked_.insert(e.stx.stx_ino).second))
+            bytes += allocated_ ? std::min<uint64_t>(e.stx.stx_size, e.stx.stx_blocks * 512)
+                                : e.stx.stx_size;
         return fs::Action::Descend;
     }
     Status mount_point(const fs::Entry&) override { return ok(); }
+
+private:
+    bool allocated_;
+    std::unordered_set<uint64_t> linked_;
 };
 
 }  // namespace
 
-uint64_t tree_bytes(int topfd, const std::string& top_path) {
-    SizeVisitor v;
+uint64_t tree_bytes(int topfd, const std::string& top_path, bool allocated) {
+    SizeVisitor v(allocated);
     (void)fs::walk(topfd, top_path, v);
     return v.bytes;
 }

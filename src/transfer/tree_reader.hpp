@@ -68,8 +68,9 @@ private:
     ReadStats stats_;
 };
 
-/// The sum of the sizes of the regular files below `topfd` (one walk of statx, no data read):
-/// the total the progress line's ETA is computed from.
-uint64_t tree_bytes(int topfd, const std::string& top_path);
+/// The sum of the sizes of the regular files below `topfd`, a hard-linked file once (one walk
+/// of statx, no data read): the total the progress line's ETA is computed from. `allocated`:
+/// a sparse file counts its allocated bytes only (what a copy that skips holes writes).
+uint64_t tree_bytes(int topfd, const std::string& top_path, bool allocated = false);
 
 }  // namespace vs::transfer

@@ -38,6 +38,18 @@ copy_round() {
 
 @test "vserver SRC copy DEST on ext4: a clone with every file type and a new identity" {
   copy_round ext4 clone
+  # Progress: on a terminal (script(1)'s pty) the clone draws a line with bytes of the total
+  # and the rate; nothing of it when stderr is no terminal.
+  head -c 8M /dev/urandom > "$(guest_root src)/blob"
+  script -qec "$VS_BIN/vserver-copy src tty1" /dev/null > "$WORK/tty.out" 2>&1
+  VS_GUESTS+=(tty1)
+  grep -qE 'copy src: [0-9.]+ [KMG]?i?B / [0-9.]+ [KMG]iB \([0-9]+%\), [0-9.]+ [KMG]?i?B/s' \
+      "$WORK/tty.out" || { cat -v "$WORK/tty.out"; return 1; }
+  cmp "$(guest_root src)/blob" "$(guest_root tty1)/blob"
+  run "$VS_BIN/vserver-copy" src tty2
+  VS_GUESTS+=(tty2)
+  [[ $status -eq 0 && $output != *$'\r'* && $output != *'copy src:'* ]] ||
+      { echo "$output"; return 1; }
 }
 
 @test "vserver-copy on XFS: the clone shares its data (reflinks), hard links stay links" {
