@@ -17,6 +17,9 @@
 #        runs each timed command under SCHED_FIFO (chrt -f 10), ours and GNU tar alike: on a
 #        machine other work keeps busy that approximates an idle one, where otherwise the
 #        scheduler's share, not the tools, decides the wall times)
+# Every timed command, ours and the peers alike, runs under /usr/bin/time (and chrt with RT=1);
+# its CPU time is its own and its children's plus, for a copy to the "far host", the sshd
+# sessions' there (a cpuacct cgroup holds that sshd).
 # Needs root, rsync, openssh-server, btrfs-progs. Everything lives under a temporary dir, a
 # netns and a cgroup parent of its own and is removed on exit, also when interrupted.
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +34,7 @@ work=$(mktemp -d /tmp/vs-bench-transfer.XXXXXX)
 export VSERVER_PREFIX=$work/prefix VSERVER_CGROUP_PARENT=vsbench-transfer-$$
 far_prefix=$work/far
 far_cg=$VSERVER_CGROUP_PARENT-far
+far_cpu_cg=/sys/fs/cgroup/cpuacct/$VSERVER_CGROUP_PARENT-sshd
 ns=vsbench-$$
 loops=()
 sshd_pid=
@@ -49,7 +53,7 @@ cleanup() {
   done
   for m in "${loops[@]}"; do losetup -d "$m"; done
   local d
-  for d in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/*/"$far_cg"; do
+  for d in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/*/"$far_cg" "$far_cpu_cg"; do
     [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   rm -rf "$work"
@@ -59,27 +63,25 @@ trap cleanup EXIT INT TERM
 now() { date +%s.%N; }
 REPEAT=${REPEAT:-1}
 ONLY=${ONLY:-}
-declare -A secs samples cpu
-timed() {  # name command...: its wall time (the median of its runs so far) and CPU time
-  local name=$1 t0 t1 c; shift
-  t0=$(now)
+declare -A secs samples cpu cpu_med
+# The far host's sshd and its sessions' CPU nanoseconds (0 before it runs).
+far_cpu() { cat "$far_cpu_cg/cpuacct.usage" 2>/dev/null || echo 0; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+timed() {  # name command...: its wall time and CPU time (the medians of its runs so far)
+  local name=$1 t0 t1 c f0 f1; shift
   local rt=()
   [[ -n ${RT:-} ]] && rt=(chrt -f 10)
-  if declare -F "$1" >/dev/null; then
-    # A shell function (vcopy, in_ns): /usr/bin/time and chrt cannot run it; its CPU time
-    # (spread over ssh sessions on both sides) is not counted.
-    "$@" >"$work/$name.out" 2>&1 || { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
-    echo "0 0" >"$work/$name.time"
-  else
-    "${rt[@]}" /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
-      { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
-  fi
+  f0=$(far_cpu)
+  t0=$(now)
+  "${rt[@]}" /usr/bin/time -o "$work/$name.time" -f '%U %S' "$@" >"$work/$name.out" 2>&1 ||
+    { echo "$name failed:" >&2; tail -5 "$work/$name.out" >&2; }
   t1=$(now)
+  f1=$(far_cpu)
   c=$(tail -1 "$work/$name.time")
   samples[$name]+=" $(echo "$t1 - $t0" | bc)"
-  secs[$name]=$(printf '%s\n' ${samples[$name]} | sort -g |
-    awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-  cpu[$name]+=" $(awk '{print $1 + $2}' <<<"$c")"
+  secs[$name]=$(median ${samples[$name]})
+  cpu[$name]+=" $(awk -v far=$((f1 - f0)) '{printf "%.2f", $1 + $2 + far / 1e9}' <<<"$c")"
+  cpu_med[$name]=$(median ${cpu[$name]})
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
@@ -139,9 +141,15 @@ CFG
     sleep 0.1
   done
   sshd_pid=$(cat "$work/sshd.pid")
+  # Its sessions, forked from now on, are counted in this cgroup: the far side's CPU time.
+  mkdir -p "$far_cpu_cg"
+  echo "$sshd_pid" >"$far_cpu_cg/cgroup.procs"
+  IN_NS=(nsenter --net="/run/netns/$ns")
+  VCOPY_OPTS=(--ssh "$SSH" --remote-vserver "$VS_BIN/vserver")
 }
-in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
-vcopy() { in_ns vserver-copy "$@" --ssh "$SSH" --remote-vserver "$VS_BIN/vserver"; }
+# Commands (not shell functions), so that timed runs them under /usr/bin/time and chrt.
+IN_NS=()
+VCOPY_OPTS=()
 # migrate NAME FS: guest NAME started with a writer appending and fsyncing every 10 ms, then
 # moved with --migrate; records the downtime, the passes and whether a written line is missing.
 declare -A downtime passes lost
@@ -152,7 +160,8 @@ migrate() {
     'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' >/dev/null 2>&1 &
   writer=$!
   sleep 1
-  timed "migrate $fs" vcopy "$name" "127.0.0.1:$name" --migrate --json
+  timed "migrate $fs" "${IN_NS[@]}" vserver-copy "$name" "127.0.0.1:$name" --migrate --json \
+    "${VCOPY_OPTS[@]}"
   # The writer's exec ends with the guest's stop; should the migration have failed, it goes now.
   kill "$writer" 2>/dev/null || true
   wait "$writer" 2>/dev/null || true
@@ -213,8 +222,12 @@ if [[ $ONLY != archive ]]; then
 fi
 
 row() {  # ours peer
-  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "$1" "${secs[$1]}" "$2" "${secs[$2]}" \
-    "$(ratio "${secs[$2]}" "${secs[$1]}")"
+  printf '| %s | %.2f | %.2f | %s | %.2f | %.2f | %.2f |\n' "$1" "${secs[$1]}" "${cpu_med[$1]}" \
+    "$2" "${secs[$2]}" "${cpu_med[$2]}" "$(ratio "${secs[$2]}" "${secs[$1]}")"
+}
+table_head() {
+  echo "| operation | ours (s) | ours CPU (s) | peer | peer (s) | peer CPU (s) | peer / ours |"
+  echo "|---|---|---|---|---|---|---|"
 }
 cpu_row() {  # name: the CPU seconds (user + system, children included) of each run
   printf '%s: wall %s s; CPU%s s\n' "$1" "${samples[$1]# }" "${cpu[$1]}"
@@ -224,8 +237,7 @@ if [[ $ONLY == archive ]]; then
   echo "guest: $size MiB; $REPEAT rounds, medians; ${RT:+SCHED_FIFO; }$(nproc) cores, shared;" \
     "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
-  echo "|---|---|---|---|---|"
+  table_head
   row "vserver backup .tar.zst" "tar --zstd -c"
   row "vserver backup .tar.gz" "tar -czf"
   row "vserver restore .tar.zst" "tar --zstd -x"
@@ -251,16 +263,17 @@ timed "cp -a --reflink=always" cp -a --reflink=always "$R/g" "$R/cp"
 rm -rf "$R/cp"
 
 # 3. To another host.
-timed "vserver-copy HOST:" vcopy g 127.0.0.1:far1 -q
-timed "rsync -aHAX over ssh" in_ns rsync -aHAX --numeric-ids -e "$SSH" "$R/g/" \
+timed "vserver-copy HOST:" "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 -q "${VCOPY_OPTS[@]}"
+timed "rsync -aHAX over ssh" "${IN_NS[@]}" rsync -aHAX --numeric-ids -e "$SSH" "$R/g/" \
   "127.0.0.1:$far_prefix/plain/"
 # The same with the flags vserver-copy adds (--sparse, -x, --delete): what they cost.
-timed "rsync -aHAXSx --delete over ssh" in_ns rsync -aHAX --numeric-ids --sparse \
+timed "rsync -aHAXSx --delete over ssh" "${IN_NS[@]}" rsync -aHAX --numeric-ids --sparse \
   --one-file-system --delete -e "$SSH" "$R/g/" "127.0.0.1:$far_prefix/plain2/"
 head -c 1M /dev/urandom >"$R/g/srv/data/new"
 echo x >>"$R/g/etc/motd"
-timed "vserver-copy --refresh" vcopy g 127.0.0.1:far1 --refresh --json
-timed "rsync -aHAX again" in_ns rsync -aHAX --numeric-ids --stats -e "$SSH" "$R/g/" \
+timed "vserver-copy --refresh" "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 --refresh --json \
+  "${VCOPY_OPTS[@]}"
+timed "rsync -aHAX again" "${IN_NS[@]}" rsync -aHAX --numeric-ids --stats -e "$SSH" "$R/g/" \
   "127.0.0.1:$far_prefix/plain/"
 refresh_bytes=$(python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["passes"][0]["literal_bytes"])' \
@@ -271,10 +284,10 @@ vserver-copy g mig -q
 migrate mig btrfs
 
 echo
-echo "guest: $size MiB (fixture + 200 MiB of random files); $(nproc) cores, shared"
+echo "guest: $size MiB (fixture + 200 MiB of random files); ${RT:+SCHED_FIFO; }$(nproc) cores," \
+  "shared; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
-echo "|---|---|---|---|---|"
+table_head
 row "vserver-copy (ext4)" "cp -a --reflink=auto"
 row "vserver-copy (ext4)" "rsync -aHAX"
 row "vserver-copy (btrfs snapshot)" "cp -a --reflink=always"
