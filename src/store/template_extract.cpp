@@ -291,6 +291,7 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     if (pid == 0) {
         rd.reset();
         std::string err;
+        int code = 1;  // 2: the archive could not be decoded (EIO for the caller)
         if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0) {
             err = fmt::format("chroot \"{}\": {}", root, std::strerror(errno));
         } else if (dec) {
@@ -298,13 +299,16 @@ Status extract_archive_with(const std::string& path, const std::string& root,
             queue.start();
             err = extract_fd(-1, &queue, path, &hooks);
             // A decoding error is the cause of what the reader saw (a truncated stream).
-            if (auto d = queue.error(); !d.empty()) err = d;
+            if (auto d = queue.error(); !d.empty()) {
+                err = d;
+                code = 2;
+            }
         } else {
             err = extract_fd(fd.get(), nullptr, path, &hooks);
         }
         if (!err.empty()) {
             [[maybe_unused]] auto n = ::write(wr.get(), err.data(), err.size());
-            ::_exit(1);
+            ::_exit(code);
         }
         ::_exit(0);
     }
@@ -328,7 +332,8 @@ Status extract_archive_with(const std::string& path, const std::string& root,
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
-    if (text && !text->empty()) return make_error(0, "{}", *text);
+    if (text && !text->empty())
+        return make_error(WIFEXITED(st) && WEXITSTATUS(st) == 2 ? EIO : 0, "{}", *text);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return make_error(0, "extract \"{}\": child failed (status {})", path, st);
     return ok();
