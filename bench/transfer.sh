@@ -144,7 +144,9 @@ CFG
   # Its sessions, forked from now on, are counted in this cgroup: the far side's CPU time.
   mkdir -p "$far_cpu_cg"
   echo "$sshd_pid" >"$far_cpu_cg/cgroup.procs"
-  IN_NS=(nsenter --net="/run/netns/$ns")
+  # The sshd's own namespace file: valid as long as it runs, whatever happens to the
+  # /run/netns bind mount (other work on this machine adds and deletes netns meanwhile).
+  IN_NS=(nsenter --net="/proc/$sshd_pid/ns/net")
   VCOPY_OPTS=(--ssh "$SSH" --remote-vserver "$VS_BIN/vserver")
 }
 # Commands (not shell functions), so that timed runs them under /usr/bin/time and chrt.
