@@ -163,24 +163,27 @@ std::vector<uint64_t> device_program(const DeviceState& s) {
 
 Status attach_device_program(const std::string& cgroup2_dir, const DeviceState& s) {
     auto cg = VS_TRY(bpf::open_cgroup(cgroup2_dir));
+    return attach_device_program(cg.get(), cgroup2_dir, s);
+}
+
+Status attach_device_program(int cgfd, const std::string& cgroup2_dir, const DeviceState& s) {
     auto prog = VS_TRY(load(s).wrap("cgroup \"{}\"", cgroup2_dir));
-    auto old = VS_TRY(ours(cg.get(), cgroup2_dir));
+    auto old = VS_TRY(ours(cgfd, cgroup2_dir));
     if (old.empty()) {
         // BPF_F_ALLOW_MULTI: programs of parents keep running as well, and a nested manager
         // (systemd in the container) may attach its own below.
-        if (int r = bpf_prog_attach(prog.get(), cg.get(), BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
-            r < 0)
+        if (int r = bpf_prog_attach(prog.get(), cgfd, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI); r < 0)
             return bpf::error(r,
                               fmt::format("attach the BPF device program to \"{}\"", cgroup2_dir));
         return ok();
     }
     LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
                 .replace_prog_fd = old[0].fd.get());
-    if (int r = bpf_prog_attach_opts(prog.get(), cg.get(), BPF_CGROUP_DEVICE, &o); r < 0)
+    if (int r = bpf_prog_attach_opts(prog.get(), cgfd, BPF_CGROUP_DEVICE, &o); r < 0)
         return bpf::error(r, fmt::format("replace the BPF device program of \"{}\"", cgroup2_dir));
     // More than one of ours (never made here) would all have to allow: keep only the new one.
     for (size_t i = 1; i < old.size(); ++i)
-        if (int r = bpf_prog_detach2(old[i].fd.get(), cg.get(), BPF_CGROUP_DEVICE); r < 0)
+        if (int r = bpf_prog_detach2(old[i].fd.get(), cgfd, BPF_CGROUP_DEVICE); r < 0)
             log::warn("cgroup \"{}\": detach an extra BPF device program: {}", cgroup2_dir,
                       std::strerror(-r));
     return ok();

@@ -59,6 +59,8 @@ std::vector<uint64_t> device_program(const DeviceState& s);
 /// programs others attached (BPF_F_ALLOW_MULTI: a parent's, systemd's) are left alone and
 /// still apply. Errors carry the verifier's first lines.
 Status attach_device_program(const std::string& cgroup2_dir, const DeviceState& s);
+/// The same on the directory fd `cgfd` of `cgroup2_dir` (O_PATH will do), opened by the caller.
+Status attach_device_program(int cgfd, const std::string& cgroup2_dir, const DeviceState& s);
 
 /// Ids of the programs attach_device_program attached to `cgroup2_dir` (for tests and checks).
 Result<std::vector<uint32_t>> device_program_ids(const std::string& cgroup2_dir);

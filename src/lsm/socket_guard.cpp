@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <functional>
@@ -34,7 +35,7 @@ namespace {
 // guard on each guest's cgroup, and the always-allow anchor on their parent.
 constexpr const char* kProgName = "vs_sock_guard";
 constexpr const char* kAnchorName = "vs_sock_anchor";
-// The generated guard of an OCI container (attach_families).
+// The generated guard of an OCI container (set_families).
 constexpr const char* kPolicyName = "vs_sock_policy";
 // The kernel function an lsm_cgroup/socket_create program attaches to.
 constexpr const char* kHook = "bpf_lsm_socket_create";
@@ -231,19 +232,41 @@ Support support(const std::string& cache_file) {
 
 namespace {
 
-// The anchor on the parent first, so the guard finds the hook's trampoline built, then `name`.
+std::string guard_what(const std::string& cgroup2_path) {
+    return fmt::format("guard the socket families of \"{}\"", cgroup2_path);
+}
+
+// The always-allow anchor on the parent of `cgroup2_path`, first, so that the guard finds the
+// hook's trampoline built.
+Status anchor_parent(const std::string& cgroup2_path, uint32_t btf_id) {
+    auto slash = cgroup2_path.find_last_of('/');
+    if (slash == std::string::npos || slash == 0) return ok();
+    auto parent = VS_TRY(bpf::open_cgroup(cgroup2_path.substr(0, slash)));
+    return attach_once(parent.get(), kAnchorName, [&] { return load(btf_id, kAnchorName); });
+}
+
+// The anchor on the parent, then `name`.
 Status attach_with_anchor(const std::string& cgroup2_path, uint32_t btf_id, const char* name,
                           const std::function<Result<UniqueFd>()>& load_it) {
-    auto what = [&] { return fmt::format("guard the socket families of \"{}\"", cgroup2_path); };
-    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path).wrap("{}", what()));
-    auto slash = cgroup2_path.find_last_of('/');
-    if (slash != std::string::npos && slash > 0) {
-        auto parent = VS_TRY(bpf::open_cgroup(cgroup2_path.substr(0, slash)).wrap("{}", what()));
-        VS_TRY(attach_once(parent.get(), kAnchorName, [&] {
-                   return load(btf_id, kAnchorName);
-               }).wrap("{}", what()));
-    }
-    return attach_once(cg.get(), name, load_it).wrap("{}", what());
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path).wrap("{}", guard_what(cgroup2_path)));
+    VS_TRY(anchor_parent(cgroup2_path, btf_id).wrap("{}", guard_what(cgroup2_path)));
+    return attach_once(cg.get(), name, load_it).wrap("{}", guard_what(cgroup2_path));
+}
+
+uint32_t prog_id(int fd) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+// Detaches the policy guards in `progs` but the first `keep` of them.
+Status detach_all(int cgfd, std::vector<bpf::Attached>& progs, size_t keep = 0) {
+    for (size_t i = keep; i < progs.size(); ++i)
+        if (int r = bpf_prog_detach2(progs[i].fd.get(), cgfd, BPF_LSM_CGROUP);
+            r < 0 && r != -ENOENT)
+            return bpf::error(
+                r, fmt::format("detach BPF program {} (id {})", kPolicyName, progs[i].id));
+    return ok();
 }
 
 }  // namespace
@@ -256,16 +279,70 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
     return true;
 }
 
-Result<bool> attach_families(const std::string& cgroup2_path, const std::string& cache_file,
-                             const FamilyErrnos& errnos) {
-    bool any = false;
-    for (auto e : errnos) any = any || e != 0;
-    if (!any) return false;
-    Support s = support(cache_file);
-    if (!s.usable) return false;
-    VS_TRY(attach_with_anchor(cgroup2_path, s.btf_id, kPolicyName,
-                              [&] { return load_policy(s.btf_id, errnos); }));
-    return true;
+Result<FamilyGuard> set_families(const std::string& cgroup2_path, int cgfd, const Support& s,
+                                 const FamilyErrnos& errnos) {
+    auto what = [&] { return guard_what(cgroup2_path); };
+    VS_TRY(anchor_parent(cgroup2_path, s.btf_id).wrap("{}", what()));
+    auto prog = VS_TRY(load_policy(s.btf_id, errnos).wrap("{}", what()));
+    auto old = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", what()));
+    FamilyGuard g;
+    if (old.empty()) {
+        int r = bpf_prog_attach(prog.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
+        if (r < 0)
+            return bpf::error(r, fmt::format("{}: attach BPF program {}", what(), kPolicyName));
+    } else {
+        LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
+                    .replace_prog_fd = old[0].fd.get());
+        if (int r = bpf_prog_attach_opts(prog.get(), cgfd, BPF_LSM_CGROUP, &o); r < 0)
+            return bpf::error(r, fmt::format("{}: replace BPF program {} (id {})", what(),
+                                             kPolicyName, old[0].id));
+        // Never made here, more than one would all have to allow: the new one alone stays.
+        VS_TRY(detach_all(cgfd, old, 1).wrap("{}", what()));
+        g.previous = std::move(old[0].fd);
+    }
+    g.id = prog_id(prog.get());
+    return g;
+}
+
+Result<FamilyGuard> clear_families(const std::string& cgroup2_path, int cgfd) {
+    auto old = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", guard_what(cgroup2_path)));
+    VS_TRY(detach_all(cgfd, old).wrap("{}", guard_what(cgroup2_path)));
+    FamilyGuard g;
+    if (!old.empty()) g.previous = std::move(old[0].fd);
+    return g;
+}
+
+Status undo_families(const std::string& cgroup2_path, int cgfd, FamilyGuard g) {
+    auto what = [&] { return fmt::format("put back the socket guard of \"{}\"", cgroup2_path); };
+    if (!g.previous) return detach_families(cgroup2_path, cgfd, g.id);
+    auto now = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", what()));
+    auto mine = std::find_if(now.begin(), now.end(), [&](const auto& p) { return p.id == g.id; });
+    if (g.id == 0) {
+        // clear_families detached it; a guard another create attached since stays.
+        if (!now.empty()) return ok();
+        int r = bpf_prog_attach(g.previous.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
+        if (r < 0) return bpf::error(r, what());
+        return ok();
+    }
+    if (mine == now.end()) return ok();  // replaced since by another create's: that one stays
+    LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
+                .replace_prog_fd = mine->fd.get());
+    if (int r = bpf_prog_attach_opts(g.previous.get(), cgfd, BPF_LSM_CGROUP, &o); r < 0)
+        return bpf::error(r, what());
+    return ok();
+}
+
+Status detach_families(const std::string& cgroup2_path, int cgfd, uint32_t id) {
+    if (id == 0) return ok();
+    auto now = VS_TRY(ours(cgfd, kPolicyName));
+    for (const auto& p : now) {
+        if (p.id != id) continue;
+        int r = bpf_prog_detach2(p.fd.get(), cgfd, BPF_LSM_CGROUP);
+        if (r < 0 && r != -ENOENT)
+            return bpf::error(r, fmt::format("detach the socket guard (BPF program {}) of \"{}\"",
+                                             id, cgroup2_path));
+    }
+    return ok();
 }
 
 Result<bool> attached(const std::string& cgroup2_path) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "base/unique_fd.hpp"
 
 namespace vs::lsm {
 
@@ -43,15 +44,37 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
 /// LSM hook) -> the errno a guard gives it; 0 = allowed.
 using FamilyErrnos = std::array<uint16_t, 64>;
 
-/// A guard made for one OCI container from its own seccomp profile: the families that profile
-/// refuses to socket(2) but lets through i386 socketcall(2) (seccomp::i386_socketcall_gap), each
-/// refused with the profile's errno. Generated, since every profile has its own list; attached
-/// like attach()'s guard (with the same anchor on the parent). Returns false, attaching
-/// nothing, when `errnos` refuses nothing or support() says the kernel cannot run it.
-Result<bool> attach_families(const std::string& cgroup2_path, const std::string& cache_file,
-                             const FamilyErrnos& errnos);
+/// The guard of one OCI container on its cgroup2 node (set_families), with what it replaced.
+struct FamilyGuard {
+    uint32_t id = 0;    ///< bpf_prog_info.id of the guard attached; 0 = none
+    UniqueFd previous;  ///< the guard of ours that was on the node before (none: invalid)
+};
 
-/// Whether a guard (attach() or attach_families()) is attached to `cgroup2_path`.
+/// Makes `errnos` the socket family policy of the cgroup2 node `cgfd` (`cgroup2_path`, for the
+/// parent's anchor and the messages): a guard made for one OCI container from its own seccomp
+/// profile, the families that profile refuses to socket(2) but lets through i386 socketcall(2)
+/// (seccomp::i386_socketcall_gap), each refused with the profile's errno. Generated, since every
+/// profile has its own list; attached like attach()'s guard, with the same anchor on the parent.
+/// A node holds one policy, the last container's, as it holds one device program: a guard of
+/// ours already there (an earlier container's in a reused cgroup) is replaced in one step
+/// (BPF_F_REPLACE: no moment without one). `errnos` refuses some family and `s` is support()'s
+/// answer, usable.
+Result<FamilyGuard> set_families(const std::string& cgroup2_path, int cgfd, const Support& s,
+                                 const FamilyErrnos& errnos);
+
+/// For a container whose profile leaves no family to refuse, in a reused cgroup: detaches the
+/// guard of ours an earlier container left on the node (kept in `previous`; `id` stays 0).
+Result<FamilyGuard> clear_families(const std::string& cgroup2_path, int cgfd);
+
+/// Undoes set_families (a create that failed): `g.previous` back in place of guard `g.id`,
+/// or `g.id` detached.
+Status undo_families(const std::string& cgroup2_path, int cgfd, FamilyGuard g);
+
+/// Detaches the policy guard `id` from the node if it is still there; a guard that replaced it
+/// since (a later container's) stays.
+Status detach_families(const std::string& cgroup2_path, int cgfd, uint32_t id);
+
+/// Whether a guard (attach() or set_families()) is attached to `cgroup2_path`.
 Result<bool> attached(const std::string& cgroup2_path);
 
 /// Removes the guards from `cgroup2_path` (tests: the check that the guard is what refuses).

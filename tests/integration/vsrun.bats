@@ -796,6 +796,52 @@ engine_seccomp() {
     [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$(row i386 'socket(AF_VSOCK)')" ]
 }
 
+@test "socket guard: containers in turn in one cgroup each get their own, delete takes it off" {
+    cp "$VS_BIN/vs-probe" "$VSRUN_ROOTFS/bin/vs-probe"
+    row() { awk -v a="$1" -v n="$2" '$1 == a && $2 == n { print $3 }' <<<"$output"; }
+    # The cgroup the containers share, made and kept by a first one without linux.seccomp (as
+    # a pod's sandbox), whose processes show what the node's guard does.
+    b=$(make_bundle sgpod)
+    vsrun run -d -b "$b" sgpod
+    local path
+    path=$(jq -r .linux.cgroupsPath "$b/config.json")
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$status" -eq 0 ]
+    local bare
+    bare=$(row i386 'socketcall(SOCKET,AF_VSOCK)')
+    [[ -n $bare && $bare != EPERM && $bare != EACCES ]]
+    # The first refuses AF_VSOCK with EPERM; it stays (stopped) while the second is made.
+    b=$(make_bundle sga /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    run vsrun run --keep -b "$b" sga
+    [ "$status" -eq 0 ]
+    guard=$(jq -r .socket_guard "$VSRUN_ROOT/sga/state.json")
+    if [[ $guard != attached ]]; then
+        skip "the kernel cannot run the BPF LSM socket guard: $guard"
+    fi
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    # The second refuses it with EACCES: its guard replaces the first's on the node.
+    b=$(make_bundle sgb /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p |
+        .linux.seccomp.syscalls += [{"names": ["socket"], "action": "SCMP_ACT_ERRNO",
+            "errnoRet": 13, "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}]'
+    run vsrun run --keep -b "$b" sgb
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .socket_guard "$VSRUN_ROOT/sgb/state.json")" = attached ]
+    [ "$(row i386 'socket(AF_VSOCK)')" = EACCES ]
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EACCES ]
+    # Deleting the first leaves the second's guard; deleting the second takes it off.
+    vsrun delete sga
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EACCES ]
+    vsrun delete sgb
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$status" -eq 0 ]
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
+}
+
 @test "devices: rules decide open and mknod (EPERM), linux.devices makes the nodes" {
     # A node the container's /dev does not have, whose driver every test kernel has (the loop
     # module's loop-control; a missing driver answers ENODEV after the device cgroup allowed it).

@@ -120,7 +120,7 @@ vsrun_teardown() {
         for id in $(ls "$VSRUN_ROOT"); do
             vsrun delete --force "$id" >/dev/null 2>&1 || true
         done
-        # The BPF LSM probe's answer, kept per boot (src/runtime/oci/create_guard.cpp).
+        # The BPF LSM probe's answer, kept per boot (src/runtime/oci/socket_guard.cpp).
         rm -f "$VSRUN_ROOT/bpf-lsm:support"
         if [[ -n $(ls -A "$VSRUN_ROOT") ]]; then
             echo "leaked state: $(ls -A "$VSRUN_ROOT")"

@@ -51,6 +51,7 @@ std::string record_to_json(const Record& r) {
         {"start_hooks", r.start_hooks},
         {"device_nodes", r.device_nodes},
         {"socket_guard", r.socket_guard},
+        {"socket_guard_id", r.socket_guard_id},
     };
     return j.dump(2) + "\n";
 }
@@ -83,6 +84,7 @@ Result<Record> record_from_json(const std::string& text) {
         get("start_hooks", r.start_hooks);
         get("device_nodes", r.device_nodes);
         get("socket_guard", r.socket_guard);
+        get("socket_guard_id", r.socket_guard_id);
     } catch (const nlohmann::json::exception& e) {
         return make_error(EINVAL, "field \"{}\": {}", field, e.what());
     }

@@ -56,9 +56,11 @@ struct Record {
     /// linux.devices as device cgroup allows ("b 8:0 rwm"): `update` of the device rules
     /// keeps them allowed, as create did.
     std::vector<std::string> device_nodes;
-    /// The BPF LSM socket guard made from linux.seccomp (create_guard.cpp): "attached", "" when
+    /// The BPF LSM socket guard made from linux.seccomp (socket_guard.cpp): "attached", "" when
     /// the profile leaves i386 socketcall(2) no family it refuses to socket(2), else why not.
     std::string socket_guard;
+    /// The attached guard's BPF program id: delete detaches it from a cgroup that stays.
+    uint32_t socket_guard_id = 0;
 };
 
 std::string record_to_json(const Record& r);

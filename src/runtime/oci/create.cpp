@@ -44,16 +44,14 @@ Status Create::make_cgroup() {
         auto res = VS_TRY(config::oci::to_resources(*spec.linux.resources));
         VS_TRY(cg->apply(res).wrap("linux.resources of container \"{}\"", id));
     }
-    VS_TRY(apply_devices());
+    // The cgroup2 node, opened once: the device program, the socket guard and the clone into
+    // it (CLONE_INTO_CGROUP) take this fd.
     if (!cg->unified_path().empty())
-        if (auto fd = sys::open(cg->unified_path(), O_PATH | O_DIRECTORY | O_CLOEXEC); fd)
-            cg2 = std::move(*fd);
-    return ok();
+        cg2 = VS_TRY(sys::open(cg->unified_path(), O_PATH | O_DIRECTORY | O_CLOEXEC)
+                         .wrap("the cgroup of container \"{}\"", id));
+    return apply_devices();
 }
 
-/// linux.resources.devices, runc's defaults and the linux.devices nodes: the v1 devices
-/// controller where there is one, else a BPF device program on the cgroup2 node.
-///
 /// Why not both on a hybrid host: the kernel's one device check (devcgroup_check_permission,
 /// security/device_cgroup.c) runs the cgroup2 BPF programs and then the v1 controller of the
 /// same task, and refuses when either does. With a v1 devices hierarchy mounted, the v1 leaf
@@ -70,14 +68,13 @@ Status Create::apply_devices() {
     for (const auto& n : nodes) rec.device_nodes.push_back(n.text());
     auto state = device_state(rules, nodes);
     std::string v1 = cg->controller_path("devices");
-    std::string v2 = cg->unified_path();
     if (!v1.empty())
         VS_TRY(cgroup::apply_v1_devices(v1, state).wrap(
             "linux.resources.devices of container \"{}\"", id));
-    else if (!v2.empty())
-        VS_TRY(cgroup::attach_device_program(v2, state).wrap(
-            "linux.resources.devices of container \"{}\"", id));
-    no_device_cgroup = v1.empty() && v2.empty() && !rules.empty();
+    else if (cg2)
+        VS_TRY(cgroup::attach_device_program(cg2.get(), cg->unified_path(), state)
+                   .wrap("linux.resources.devices of container \"{}\"", id));
+    no_device_cgroup = v1.empty() && !cg2 && !rules.empty();
     return ok();
 }
 
@@ -102,9 +99,6 @@ Status Create::make_fifo() {
     return ok();
 }
 
-/// prestart and createRuntime: on the host, once the namespaces exist and before the
-/// child builds the root (it waits for Go), given the state with status "creating". The
-/// same state goes into the hooks memfd for the child's createContainer hooks.
 Status Create::runtime_hooks() {
     if (spec.hooks.prestart.empty() && spec.hooks.create_runtime.empty() &&
         spec.hooks.create_container.empty())
@@ -120,9 +114,6 @@ Status Create::runtime_hooks() {
     return ok();
 }
 
-/// The startContainer hooks and the state they get ("created", as when start runs them)
-/// into the memfd vs-init holds, sealed: the child has read its state by now (it has
-/// exec'd vs-init).
 Status Create::pack_start_hooks() {
     if (!rec.start_hooks) return ok();
     auto blob =

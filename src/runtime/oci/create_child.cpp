@@ -79,8 +79,8 @@ Status Create::prepare() {
         plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
         plan.seccomp_flags = spec.linux.seccomp->flags;
         plan.seccomp = true;
-        rec.socket_guard = VS_TRY(guard_socket_families(opt, id, plan.filter, cg->unified_path()));
     }
+    VS_TRY(guard_sockets());
     config::Paths paths;
     paths.cgroup_root = "/sys/fs/cgroup";
     paths.cgroup_parent = rec.cgroup_parent;
@@ -92,6 +92,21 @@ Status Create::prepare() {
     plan.mounts =
         VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
                                     cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
+    return ok();
+}
+
+Status Create::guard_sockets() {
+    auto g = VS_TRY(guard_socket_families(opt, id, plan.seccomp ? &plan.filter : nullptr,
+                                          cg->unified_path(), cg2 ? cg2.get() : -1,
+                                          !rec.cgroup_created));
+    rec.socket_guard = std::move(g.state);
+    rec.socket_guard_id = g.guard.id;
+    if (g.guard.id == 0 && !g.guard.previous) return ok();
+    socket_guard = std::move(g.guard);
+    rb.add([this] {
+        if (auto r = lsm::undo_families(cg->unified_path(), cg2.get(), std::move(socket_guard)); !r)
+            log::warn("rollback: {}", r.error().what());
+    });
     return ok();
 }
 
@@ -242,10 +257,6 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
     return c;
 }
 
-/// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
-/// filesystem, which the child in its user namespace lacks) and sent to the child before
-/// Go, in the order of their Op::tree. A mount without its own mappings takes the
-/// container's user namespace: new (the child's, mapped by now) or joined by path.
 Status Create::send_trees() {
     if (idmapped.empty()) return ok();
     UniqueFd userns;
@@ -263,7 +274,6 @@ Status Create::send_trees() {
     return ok();
 }
 
-/// Go, then the child's Exec (right before it becomes vs-init) and EOF (close-on-exec).
 Status Create::wait_exec() {
     VS_TRY(child->channel.send(proc::SyncMsg::Go));
     bool exec_seen = false;

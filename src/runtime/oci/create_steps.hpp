@@ -14,6 +14,7 @@
 #include "base/scope_exit.hpp"
 #include "base/unique_fd.hpp"
 #include "cgroup/manager.hpp"
+#include "lsm/socket_guard.hpp"
 #include "proc/spawn.hpp"
 #include "runtime/oci/container.hpp"
 #include "runtime/oci/init_child.hpp"
@@ -42,6 +43,7 @@ struct Create {
     runtime::oci::ChildPlan plan;
     std::vector<size_t> idmapped;  ///< mounts[] indexes of the idmapped binds, in tree order
     std::vector<cgroup::Manager::SelfJoin> self_join;
+    lsm::FamilyGuard socket_guard;  ///< what guard_sockets attached and replaced, for the undo
     std::optional<proc::Child> child;
     Rollback rb;
 
@@ -50,9 +52,8 @@ struct Create {
     /// Everything that can fail before anything exists: the config, the fds asked for.
     Status check();
     Status make_cgroup();
-    /// linux.resources.devices, runc's defaults and the linux.devices nodes: a BPF device
-    /// program on the cgroup2 node (pure v2, and hybrid, where the container has one there
-    /// too) and the v1 devices controller where there is one; the kernel asks both.
+    /// linux.resources.devices, runc's defaults and the linux.devices nodes: the v1 devices
+    /// controller where there is one, else a BPF device program on the cgroup2 node.
     Status apply_devices();
     Status make_fifo();
     Status prepare();
@@ -60,6 +61,9 @@ struct Create {
     /// permitted and inheritable left out, CAP_MKNOD withheld where no device cgroup holds the
     /// device rules.
     void plan_caps();
+    /// The BPF LSM socket guard from linux.seccomp on the cgroup2 node (socket_guard.hpp), set
+    /// before the init exists there; undone on rollback.
+    Status guard_sockets();
     Status spawn();
     /// The container's init, cloned into its new namespaces from inside the namespaces it
     /// joins by path, by a short-lived joiner process (see create_child.cpp).

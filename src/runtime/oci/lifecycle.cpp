@@ -21,6 +21,7 @@
 #include "runtime/oci/devices.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/oci.hpp"
+#include "runtime/oci/socket_guard.hpp"
 
 namespace vs::runtime::oci {
 
@@ -212,6 +213,9 @@ Status remove(const Options& opt, const std::string& id, bool force) {
             VS_TRY(cg->kill_all().wrap("delete container {}", id));
             VS_TRY(cg->destroy().wrap("delete container {}", id));
         }
+    } else if (cg->exists()) {
+        // The cgroup stays, and the next container there must not inherit our guard.
+        VS_TRY(drop_socket_guard(c.rec, cg->unified_path()).wrap("delete container {}", id));
     }
     remove_dir(c.dir);
     if (auto r = run_hooks(hooks_from_json(c.rec.poststop), "poststop",

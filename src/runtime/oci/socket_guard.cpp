@@ -12,39 +12,61 @@
 #include "runtime/oci/socket_guard.hpp"
 
 #include "base/log.hpp"
+#include "bpf/glue.hpp"
 #include "lsm/socket_guard.hpp"
 #include "seccomp/simulate.hpp"
 
 namespace vs::runtime::oci {
 
-Result<std::string> guard_socket_families(const Options& opt, const std::string& id,
-                                          const seccomp::Program& filter,
-                                          const std::string& cgroup2_path) {
-    auto gap = VS_TRY(seccomp::i386_socketcall_gap(filter).wrap("linux.seccomp"));
+Result<SocketGuard> guard_socket_families(const Options& opt, const std::string& id,
+                                          const seccomp::Program* filter,
+                                          const std::string& cgroup2_path, int cgfd, bool reused) {
     lsm::FamilyErrnos errnos{};
     bool any = false;
-    for (size_t f = 0; f < gap.size() && f < errnos.size(); ++f) {
-        errnos[f] = gap[f];
-        any = any || gap[f] != 0;
+    if (filter) {
+        auto gap = VS_TRY(seccomp::i386_socketcall_gap(*filter).wrap("linux.seccomp"));
+        for (size_t f = 0; f < gap.size() && f < errnos.size(); ++f) {
+            errnos[f] = gap[f];
+            any = any || gap[f] != 0;
+        }
     }
-    if (!any) return std::string();
-    // In the state root, under a name that is no container id (check_id refuses ':'), so list
-    // passes it by and no id can take it.
-    const std::string cache = opt.root + "/bpf-lsm:support";
-    std::string why;
-    if (cgroup2_path.empty())
-        why = "no cgroup2 node to attach the BPF LSM guard to";
-    else if (VS_TRY(lsm::attach_families(cgroup2_path, cache, errnos)
-                        .wrap("linux.seccomp of container \"{}\"", id)))
-        return std::string("attached");
-    else
-        why = lsm::support(cache).reason;
+    SocketGuard out;
+    // Nothing to refuse, and no guard of an earlier container can be on a node made now.
+    if (!any && !reused) return out;
+    if (cgfd < 0) {
+        if (any) out.state = "no cgroup2 node to attach the BPF LSM guard to";
+    } else {
+        // In the state root, under a name that is no container id (check_id refuses ':'), so
+        // list passes it by and no id can take it.
+        lsm::Support s = lsm::support(opt.root + "/bpf-lsm:support");
+        // A kernel that cannot run the guard holds none of ours either.
+        if (!s.usable) {
+            if (any) out.state = s.reason;
+        } else if (any) {
+            out.guard = VS_TRY(lsm::set_families(cgroup2_path, cgfd, s, errnos)
+                                   .wrap("linux.seccomp of container \"{}\"", id));
+            out.state = "attached";
+            return out;
+        } else {
+            out.guard =
+                VS_TRY(lsm::clear_families(cgroup2_path, cgfd).wrap("container \"{}\"", id));
+            return out;
+        }
+    }
     // The container runs as runc would run it; who asks (--debug, --log) learns why.
-    log::debug(
-        "container \"{}\": i386 socketcall(2) can create the socket families its "
-        "linux.seccomp refuses to socket(2): {}",
-        id, why);
-    return why;
+    if (any)
+        log::debug(
+            "container \"{}\": i386 socketcall(2) can create the socket families its "
+            "linux.seccomp refuses to socket(2): {}",
+            id, out.state);
+    return out;
+}
+
+Status drop_socket_guard(const Record& r, const std::string& cgroup2_path) {
+    if (r.socket_guard_id == 0 || cgroup2_path.empty()) return ok();
+    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
+    return lsm::detach_families(cgroup2_path, cg.get(), r.socket_guard_id)
+        .wrap("container \"{}\"", r.id);
 }
 
 }  // namespace vs::runtime::oci

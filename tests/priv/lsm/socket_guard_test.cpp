@@ -17,6 +17,7 @@
 #include <fstream>
 #include <random>
 
+#include "bpf/glue.hpp"
 #include "lsm/socket_guard.hpp"
 
 namespace vs::lsm {
@@ -71,10 +72,10 @@ protected:
         char tmpl[] = "/tmp/vstest-lsm.XXXXXX";
         ASSERT_NE(::mkdtemp(tmpl), nullptr);
         tmp_ = tmpl;
-        Support s = support(tmp_ + "/support");
-        if (!s.usable) {
-            EXPECT_FALSE(s.reason.empty());
-            GTEST_SKIP() << "the kernel cannot run the socket guard: " << s.reason;
+        support_ = support(tmp_ + "/support");
+        if (!support_.usable) {
+            EXPECT_FALSE(support_.reason.empty());
+            GTEST_SKIP() << "the kernel cannot run the socket guard: " << support_.reason;
         }
         std::random_device rd;
         // A parent and a guest below it, as the runtime's <parent>/<name>: the parent gets the
@@ -126,6 +127,18 @@ protected:
         return o;
     }
 
+    // The policy guards on cg_, by id.
+    std::vector<uint32_t> policies() {
+        std::vector<uint32_t> ids;
+        auto fd = bpf::open_cgroup(cg_);
+        EXPECT_TRUE(fd);
+        auto progs = bpf::attached(fd->get(), BPF_LSM_CGROUP, "vs_sock_policy");
+        EXPECT_TRUE(progs) << progs.error().what();
+        for (const auto& p : *progs) ids.push_back(p.id);
+        return ids;
+    }
+
+    Support support_;
     std::string tmp_, parent_, cg_;
     uint32_t* args_ = nullptr;
 };
@@ -169,29 +182,62 @@ TEST_F(SocketGuard, RefusesTheFamiliesOnEveryAbiAndOnlyThem) {
 // The generated guard of an OCI container: exactly the families and errnos it is given
 // (AF_VSOCK with EPERM here, as an engine's profile says), AF_ALG and AF_INET left alone.
 TEST_F(SocketGuard, AGuardFromAProfileRefusesItsFamiliesWithItsErrnos) {
-    FamilyErrnos none{};
-    auto n = attach_families(cg_, tmp_ + "/support", none);
-    ASSERT_TRUE(n) << n.error().what();
-    EXPECT_FALSE(*n);  // nothing to refuse: nothing attached
     Outcome out = attempts("");
     FamilyErrnos e{};
     e[AF_VSOCK] = EPERM;
-    auto a = attach_families(cg_, tmp_ + "/support", e);
+    auto cg = bpf::open_cgroup(cg_);
+    ASSERT_TRUE(cg) << cg.error().what();
+    auto a = set_families(cg_, cg->get(), support_, e);
     ASSERT_TRUE(a) << a.error().what();
-    EXPECT_TRUE(*a);
-    auto on = attached(cg_);
-    ASSERT_TRUE(on) << on.error().what();
-    EXPECT_TRUE(*on);
+    EXPECT_NE(a->id, 0u);
+    EXPECT_FALSE(a->previous);
+    EXPECT_EQ(policies(), std::vector<uint32_t>{a->id});
     Outcome in = attempts(cg_);
     EXPECT_EQ(in.native_vsock, EPERM);
     EXPECT_EQ(in.i386_vsock, EPERM);
     EXPECT_EQ(in.native_alg, out.native_alg);
     EXPECT_EQ(in.i386_alg, out.i386_alg);
     EXPECT_EQ(in.inet, 0);
-    auto d = detach(cg_);
+    auto d = detach_families(cg_, cg->get(), a->id);
     ASSERT_TRUE(d) << d.error().what();
+    EXPECT_TRUE(policies().empty());
     Outcome bare = attempts(cg_);
     EXPECT_EQ(bare.i386_vsock, out.i386_vsock);
+}
+
+// Containers in turn in one cgroup: the second's guard replaces the first's (never both, never
+// the first's policy), its undo puts the first's back, and a detach by an id no longer there
+// leaves the guard that replaced it.
+TEST_F(SocketGuard, ALaterGuardReplacesAnEarlierOneOnItsNode) {
+    auto cg = bpf::open_cgroup(cg_);
+    ASSERT_TRUE(cg) << cg.error().what();
+    FamilyErrnos first{}, second{};
+    first[AF_VSOCK] = EPERM;
+    second[AF_ALG] = EACCES;
+    auto a = set_families(cg_, cg->get(), support_, first);
+    ASSERT_TRUE(a) << a.error().what();
+    auto b = set_families(cg_, cg->get(), support_, second);
+    ASSERT_TRUE(b) << b.error().what();
+    EXPECT_TRUE(b->previous);
+    EXPECT_EQ(policies(), std::vector<uint32_t>{b->id});
+    Outcome in = attempts(cg_);
+    EXPECT_EQ(in.i386_alg, EACCES);
+    EXPECT_NE(in.i386_vsock, EPERM);
+    // The first container's delete: its guard is gone already, the second's stays.
+    ASSERT_TRUE(detach_families(cg_, cg->get(), a->id));
+    EXPECT_EQ(policies(), std::vector<uint32_t>{b->id});
+    // A failed create of the second: the first's guard comes back.
+    const uint32_t second_id = b->id;
+    ASSERT_TRUE(undo_families(cg_, cg->get(), std::move(*b)));
+    EXPECT_EQ(policies(), std::vector<uint32_t>{a->id});
+    EXPECT_NE(policies(), std::vector<uint32_t>{second_id});
+    EXPECT_EQ(attempts(cg_).i386_vsock, EPERM);
+    // A container with nothing to refuse: the earlier guard is taken off.
+    auto c = clear_families(cg_, cg->get());
+    ASSERT_TRUE(c) << c.error().what();
+    EXPECT_EQ(c->id, 0u);
+    EXPECT_TRUE(c->previous);
+    EXPECT_TRUE(policies().empty());
 }
 
 }  // namespace
