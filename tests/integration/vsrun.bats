@@ -729,9 +729,21 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
         {"type": "user", "path": "\($p)/net"}, {"type": "pid"}]'
     run vsrun create -b "$b" ubad
     [ "$status" -eq 1 ]
-    local want='vsrun: error: create container "ubad": join linux.namespaces user'
-    [ "$output" = "$want: Invalid argument" ]
+    local want="vsrun: error: linux.namespaces[1].path \"/proc/$ppid/ns/net\""
+    [ "$output" = "$want is not a user namespace: Invalid argument" ]
     [ ! -e "$VSRUN_ROOT/ubad" ]
+    # A path that is no namespace, and one that does not exist: each named, nothing left.
+    edit_spec "$b" '.linux.namespaces[1].path = "/etc/hostname"'
+    run vsrun create -b "$b" ubad
+    [ "$status" -eq 1 ]
+    [ "$output" = 'vsrun: error: linux.namespaces[1].path "/etc/hostname" is not a namespace: Invalid argument' ]
+    edit_spec "$b" '.linux.namespaces[1] = {"type": "network", "path": "/nonexistent/ns"}'
+    run vsrun create -b "$b" ubad
+    [ "$status" -eq 1 ]
+    [[ $output == 'vsrun: error: linux.namespaces[1].path "/nonexistent/ns": '* ]]
+    [[ $output == *'No such file or directory' ]]
+    [ ! -e "$VSRUN_ROOT/ubad" ]
+    [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -type d -name ubad)" ]
 }
 
 # engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and

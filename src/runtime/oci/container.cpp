@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/log.hpp"
 #include "base/sys.hpp"
 #include "cgroup/manager.hpp"
 #include "proc/proc_info.hpp"
+#include "spec/capabilities.hpp"
 
 namespace vs::runtime::oci {
 
@@ -125,6 +127,32 @@ void remove_dir(const std::string& dir) {
     for (const char* f : {"/state.json", "/exec.fifo", "/start.fifo", "/lock"})
         ::unlink((dir + f).c_str());
     ::rmdir(dir.c_str());
+}
+
+Result<caps::Sets> oci_cap_sets(const spec::oci::Process& pr, const std::vector<std::string>& extra,
+                                const std::string& who) {
+    caps::Sets s;
+    if (pr.capabilities) {
+        const auto& c = *pr.capabilities;
+        s = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
+    }
+    for (const auto& c : extra) {
+        auto n = spec::cap_from_name(c);
+        if (!n) return make_error(EINVAL, "--cap \"{}\": unknown capability", c);
+        const uint64_t bit = spec::cap_bit(*n);
+        s.bounding |= bit;
+        s.effective |= bit;
+        s.permitted |= bit;
+        if (s.inheritable & bit) s.ambient |= bit;
+    }
+    if (uint64_t out = s.ambient & ~(s.permitted & s.inheritable)) {
+        log::warn(
+            "{}: process.capabilities.ambient: {} not in both permitted and inheritable, left "
+            "out of the ambient set",
+            who, spec::cap_set_names(out));
+        s.ambient &= ~out;
+    }
+    return s;
 }
 
 std::vector<RlimitSetting> rlimit_settings(const std::vector<spec::oci::ProcessRlimit>& rl) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "caps/sets.hpp"
 #include "runtime/rlimits.hpp"
 #include "spec/oci_spec.hpp"
 #include "state/lock.hpp"
@@ -82,6 +83,14 @@ void remove_dir(const std::string& dir);
 
 /// process.rlimits as setrlimit(2) values, for the init (create) and for exec.
 std::vector<RlimitSetting> rlimit_settings(const std::vector<spec::oci::ProcessRlimit>& rl);
+
+/// process.capabilities as the five sets (none without it), for the init (create) and for
+/// exec, whose --cap names `extra` join bounding, effective and permitted, and ambient where
+/// inheritable (runc's rule). capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability both
+/// permitted and inheritable; runc warns about the others and goes on, and so do we, raising
+/// none of them (caps::apply would otherwise add them to those sets). `who` starts the warning.
+Result<caps::Sets> oci_cap_sets(const spec::oci::Process& pr, const std::vector<std::string>& extra,
+                                const std::string& who);
 
 /// Loads ROOT/ID/state.json; "container does not exist" (ENOENT) when there is none: the
 /// words runc uses and the engines look for.

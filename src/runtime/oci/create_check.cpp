@@ -1,7 +1,9 @@
 // vsrun create, before anything exists: config.json read and checked, the namespaces it
 // names opened, the container's record and cgroup location filled in.
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "base/sys.hpp"
@@ -39,9 +41,22 @@ uint64_t clone_flag(NamespaceType t) {
     return 0;
 }
 
+/// linux.namespaces[i].path opened, and checked to be a namespace of its entry's type
+/// (ioctl_ns(2) NS_GET_NSTYPE): a wrong path is refused here, naming it, before anything exists.
+Result<UniqueFd> open_namespace(const spec::oci::Namespace& n, size_t i, uint64_t flag) {
+    auto what = [&] { return fmt::format("linux.namespaces[{}].path \"{}\"", i, n.path); };
+    auto fd = VS_TRY(sys::open(n.path, O_RDONLY | O_CLOEXEC).wrap("{}", what()));
+    int t = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    if (t < 0 && errno == ENOTTY) return make_error(EINVAL, "{} is not a namespace", what());
+    if (t < 0) return errno_error(fmt::format("{}: NS_GET_NSTYPE", what()));
+    if (static_cast<uint64_t>(t) != flag)
+        return make_error(EINVAL, "{} is not a {} namespace", what(),
+                          spec::oci::namespace_type_name(n.type));
+    return fd;
+}
+
 }  // namespace
 
-/// Everything that can fail before anything exists: the config, the fds asked for.
 Status Create::check() {
     VS_TRY(check_id(id));
     for (int fd = 3; fd < 3 + co.preserve_fds; ++fd)
@@ -72,7 +87,8 @@ Status Create::check() {
     auto where = VS_TRY(cgroup_location(spec.linux.cgroups_path, id, opt.systemd_cgroup));
     rec.cgroup_parent = where.parent;
     rec.cgroup_name = where.name;
-    for (const auto& n : spec.linux.namespaces) {
+    for (size_t i = 0; i < spec.linux.namespaces.size(); ++i) {
+        const auto& n = spec.linux.namespaces[i];
         uint64_t f = clone_flag(n.type);
         rec.ns_flags |= f;
         if (n.path.empty()) {
@@ -84,15 +100,17 @@ Status Create::check() {
                               "linux.namespaces: joining a mount namespace (\"{}\") is not "
                               "supported: the container's root needs its own",
                               n.path);
-        auto fd = VS_TRY(sys::open(n.path, O_RDONLY | O_CLOEXEC)
-                             .wrap("linux.namespaces {}", spec::oci::namespace_type_name(n.type)));
-        if (n.type == NamespaceType::Pid)
+        auto fd = VS_TRY(open_namespace(n, i, f));
+        if (n.type == NamespaceType::Pid) {
             pid_ns = std::move(fd);
-        else if (n.type == NamespaceType::User)
-            ns_fds.insert(ns_fds.begin(), std::move(fd)),
-                plan.join.insert(plan.join.begin(), {0, f});
+            pid_ns_what = fmt::format("linux.namespaces[{}].path \"{}\"", i, n.path);
+            continue;
+        }
+        JoinNs j{-1, f, n.type, i, n.path};
+        if (n.type == NamespaceType::User)
+            ns_fds.insert(ns_fds.begin(), std::move(fd)), plan.join.insert(plan.join.begin(), j);
         else
-            ns_fds.push_back(std::move(fd)), plan.join.push_back({0, f});
+            ns_fds.push_back(std::move(fd)), plan.join.push_back(j);
     }
     rec.ns_flags |= CLONE_NEWNS;
     return ok();

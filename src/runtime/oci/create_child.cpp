@@ -54,7 +54,7 @@ Status Create::prepare() {
     }
     for (size_t i = 0; i < ns_fds.size(); ++i) {
         ns_fds[i] = VS_TRY(move_to(std::move(ns_fds[i]), low));
-        plan.join[i].first = ns_fds[i].get();
+        plan.join[i].fd = ns_fds[i].get();
     }
     const auto& pr = *spec.process;
     plan.config = &spec;
@@ -74,7 +74,7 @@ Status Create::prepare() {
     plan.new_timens = new_ns & CLONE_NEWTIME;
     if (!spec.hostname.empty() && !(rec.ns_flags & CLONE_NEWUTS))
         return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);
-    plan_caps();
+    VS_TRY(plan_caps());
     if (spec.linux.seccomp) {
         plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
         plan.seccomp_flags = spec.linux.seccomp->flags;
@@ -110,24 +110,8 @@ Status Create::guard_sockets() {
     return ok();
 }
 
-void Create::plan_caps() {
-    if (spec.process->capabilities) {
-        const auto& c = *spec.process->capabilities;
-        plan.caps = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
-        // capabilities(7): PR_CAP_AMBIENT_RAISE needs the capability in both permitted and
-        // inheritable. runc warns about the others and goes on; so do we, raising none of
-        // them (caps::apply would otherwise add them to those sets).
-        if (uint64_t extra = c.ambient & ~(c.permitted & c.inheritable)) {
-            log::warn(
-                "container \"{}\": process.capabilities.ambient: {} not in both "
-                "permitted and inheritable, left out of the ambient set",
-                id, spec::cap_set_names(extra));
-            plan.caps.ambient &= ~extra;
-        }
-    } else {
-        // No process.capabilities: no capabilities (docs/oci.md, config.json).
-        plan.caps = {};
-    }
+Status Create::plan_caps() {
+    plan.caps = VS_TRY(oci_cap_sets(*spec.process, {}, fmt::format("container \"{}\"", id)));
     plan.rlimits = rlimit_settings(spec.process->rlimits);
     if (no_device_cgroup && (plan.caps.bounding & (uint64_t{1} << CAP_MKNOD))) {
         log::warn(
@@ -142,13 +126,14 @@ void Create::plan_caps() {
         plan.caps.inheritable &= m;
         plan.caps.ambient &= m;
     }
+    return ok();
 }
 
 Status Create::spawn() {
     // A pid namespace is joined by the parent: setns(CLONE_NEWPID) moves only the
     // children made afterwards (pid_namespaces(7)).
     if (pid_ns && ::setns(pid_ns.get(), CLONE_NEWPID) < 0)
-        return errno_error("join linux.namespaces pid");
+        return errno_error(fmt::format("{}: join the pid namespace", pid_ns_what));
     proc::SpawnOptions so;
     // A new time namespace is made by the child (ChildPlan::new_timens): its offsets can
     // only be written before a process enters it, which a clone into it already did.

@@ -36,6 +36,7 @@ struct Create {
     UniqueFd hooks, start_fifo;
     std::vector<UniqueFd> ns_fds;
     UniqueFd pid_ns;
+    std::string pid_ns_what;  ///< linux.namespaces[i].path "..." of pid_ns, for its error
     /// Device rules were asked for but the host has neither a v1 devices controller nor a
     /// cgroup2 node for the container to hold them: CAP_MKNOD is withheld instead.
     bool no_device_cgroup = false;
@@ -57,10 +58,9 @@ struct Create {
     Status apply_devices();
     Status make_fifo();
     Status prepare();
-    /// The process's capability sets and rlimits into the plan: ambient ones not both
-    /// permitted and inheritable left out, CAP_MKNOD withheld where no device cgroup holds the
-    /// device rules.
-    void plan_caps();
+    /// The process's capability sets (oci_cap_sets) and rlimits into the plan, CAP_MKNOD
+    /// withheld where no device cgroup holds the device rules.
+    Status plan_caps();
     /// The BPF LSM socket guard from linux.seccomp on the cgroup2 node (socket_guard.hpp), set
     /// before the init exists there; undone on rollback.
     Status guard_sockets();

@@ -46,36 +46,6 @@ Status apply_user(const std::string& text, spec::oci::User& u) {
     return ok();
 }
 
-/// The process's five capability sets with runc's --cap rule: each named capability joins the
-/// bounding, effective and permitted sets, and the ambient set where it is inheritable. An
-/// ambient capability outside permitted or inheritable is left out with a warning, as create
-/// does (the kernel refuses to raise it, capabilities(7)).
-Result<caps::Sets> exec_caps(const spec::oci::Process& pr, const std::vector<std::string>& names,
-                             const std::string& id) {
-    caps::Sets s;
-    if (pr.capabilities) {
-        const auto& c = *pr.capabilities;
-        s = {c.bounding, c.effective, c.permitted, c.inheritable, c.ambient};
-    }
-    for (const auto& c : names) {
-        auto n = spec::cap_from_name(c);
-        if (!n) return make_error(EINVAL, "--cap \"{}\": unknown capability", c);
-        const uint64_t bit = spec::cap_bit(*n);
-        s.bounding |= bit;
-        s.effective |= bit;
-        s.permitted |= bit;
-        if (s.inheritable & bit) s.ambient |= bit;
-    }
-    if (uint64_t extra = s.ambient & ~(s.permitted & s.inheritable)) {
-        log::warn(
-            "container \"{}\": exec: ambient capabilities {} not in both permitted and "
-            "inheritable, left out of the ambient set",
-            id, spec::cap_set_names(extra));
-        s.ambient &= ~extra;
-    }
-    return s;
-}
-
 }  // namespace
 
 Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& eo) {
@@ -135,7 +105,7 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     profile.name = id;
     profile.root = rec.rootfs;
     profile.no_new_privs = pr.no_new_privileges;
-    profile.oci_caps = VS_TRY(exec_caps(pr, eo.caps, id));
+    profile.oci_caps = VS_TRY(oci_cap_sets(pr, eo.caps, fmt::format("container \"{}\": exec", id)));
     profile.cap_bounding = profile.oci_caps->bounding;
     profile.apparmor_profile = pr.apparmor_profile;
     profile.selinux_label = pr.selinux_label;

@@ -28,29 +28,6 @@ namespace vs::runtime::oci {
 
 namespace {
 
-/// config.json's name of a namespace type given as its CLONE_NEW* flag.
-const char* ns_name(uint64_t flag) {
-    switch (flag) {
-        case CLONE_NEWUSER:
-            return "user";
-        case CLONE_NEWNET:
-            return "network";
-        case CLONE_NEWIPC:
-            return "ipc";
-        case CLONE_NEWUTS:
-            return "uts";
-        case CLONE_NEWCGROUP:
-            return "cgroup";
-        case CLONE_NEWTIME:
-            return "time";
-        case CLONE_NEWPID:
-            return "pid";
-        case CLONE_NEWNS:
-            return "mount";
-    }
-    return "?";
-}
-
 /// Waits for Go, keeping the trees (idmapped binds) sent before it, in order.
 bool await_go(proc::SyncChannel& ch, std::vector<UniqueFd>& trees) {
     for (;;) {
@@ -210,18 +187,20 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
 
 }  // namespace
 
-Status join_namespaces(const std::vector<std::pair<int, uint64_t>>& join) {
+Status join_namespaces(const std::vector<JoinNs>& join) {
     std::vector<bool> joined(join.size(), false);
     auto pass = [&](bool user, bool last) -> Status {
         for (size_t i = 0; i < join.size(); ++i) {
-            auto [fd, flag] = join[i];
-            if (joined[i] || (flag == CLONE_NEWUSER) != user) continue;
-            if (::setns(fd, static_cast<int>(flag)) < 0) {
+            const auto& n = join[i];
+            if (joined[i] || (n.flag == CLONE_NEWUSER) != user) continue;
+            if (::setns(n.fd, static_cast<int>(n.flag)) < 0) {
                 if (errno == EPERM && !last && !user) continue;
-                return errno_error(fmt::format("join linux.namespaces {}", ns_name(flag)));
+                return errno_error(
+                    fmt::format("linux.namespaces[{}].path \"{}\": join the {} namespace", n.index,
+                                n.path, spec::oci::namespace_type_name(n.type)));
             }
             joined[i] = true;
-            ::close(fd);
+            ::close(n.fd);
         }
         return ok();
     };

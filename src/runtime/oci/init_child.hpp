@@ -15,6 +15,15 @@
 
 namespace vs::runtime::oci {
 
+/// A namespace joined by path: linux.namespaces[index], its fd as the child sees it.
+struct JoinNs {
+    int fd = -1;
+    uint64_t flag = 0;  ///< CLONE_NEW*
+    spec::oci::NamespaceType type = spec::oci::NamespaceType::Mount;
+    size_t index = 0;
+    std::string path;
+};
+
 /// Everything the child needs, prepared by the parent; fds are numbered as the child sees them.
 struct ChildPlan {
     const spec::oci::Spec* config = nullptr;
@@ -31,10 +40,10 @@ struct ChildPlan {
     bool new_utsns = false;
     /// A new time namespace: unshared by the child, given linux.timeOffsets, then entered.
     bool new_timens = false;
-    /// Namespaces joined by path (not pid, which the parent joins before the clone): fd and
-    /// CLONE_NEW* flag, user first. Empty when a user namespace is involved: then they are
-    /// joined before the clone (Create::spawn_joined).
-    std::vector<std::pair<int, uint64_t>> join;
+    /// Namespaces joined by path (not pid, which the parent joins before the clone), user
+    /// first. Empty when a user namespace is involved: then they are joined before the clone
+    /// (Create::spawn_joined).
+    std::vector<JoinNs> join;
     int helper_fd = -1;   ///< sealed vs-init
     int fifo_fd = -1;     ///< read end of the exec FIFO
     int console_fd = -1;  ///< connected --console-socket, -1: none
@@ -51,7 +60,8 @@ struct ChildPlan {
 /// the caller still has its own user namespace's rights over them, then the user namespace,
 /// then those its rights did not reach before (EPERM), now that it holds
 /// the capabilities of the joined user namespace (setns(2)).
-Status join_namespaces(const std::vector<std::pair<int, uint64_t>>& join);
+/// A failed join names linux.namespaces[i].path and its value.
+Status join_namespaces(const std::vector<JoinNs>& join);
 
 /// The child's body (proc::spawn's ChildMain): returns the exit code after reporting a failure
 /// over `ch`; on success it does not return (execveat).
