@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +59,25 @@ Status write_id_maps(pid_t pid, uint32_t host_base, uint32_t count) {
     // full-system guest needs setgroups(2) for login and su (user_namespaces(7)).
     VS_TRY(sys::write_file(fmt::format("/proc/{}/gid_map", pid), line));
     return ok();
+}
+
+Result<bool> owned_within(int ns_fd, int userns_fd) {
+    struct stat want {};
+    if (::fstat(userns_fd, &want) < 0) return errno_error("fstat a user namespace");
+    int o = ::ioctl(ns_fd, NS_GET_USERNS);
+    if (o < 0) return errno_error("ioctl NS_GET_USERNS");
+    UniqueFd owner(o);
+    // Up the chain of parents; NS_GET_PARENT fails (EPERM) above the caller's own user
+    // namespace, where the one sought cannot be.
+    for (int depth = 0; depth < 64; ++depth) {
+        struct stat st {};
+        if (::fstat(owner.get(), &st) < 0) return errno_error("fstat a user namespace");
+        if (st.st_dev == want.st_dev && st.st_ino == want.st_ino) return true;
+        int p = ::ioctl(owner.get(), NS_GET_PARENT);
+        if (p < 0) return false;
+        owner = UniqueFd(p);
+    }
+    return false;
 }
 
 }  // namespace vs::ns

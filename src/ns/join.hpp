@@ -26,4 +26,9 @@ Status become_root_in_userns();
 /// guest ids 0..count-1 -> host host_base..host_base+count-1.
 Status write_id_maps(pid_t pid, uint32_t host_base, uint32_t count);
 
+/// Whether the user namespace `userns_fd` has CAP_SYS_ADMIN's reach over namespace `ns_fd`:
+/// `ns_fd`'s owner (ioctl_ns(2) NS_GET_USERNS) is that user namespace or one below it. What a
+/// sysfs mount asks of its network namespace's owner (sysfs(5)).
+Result<bool> owned_within(int ns_fd, int userns_fd);
+
 }  // namespace vs::ns

@@ -7,7 +7,11 @@ load lib
 load vsrun_lib
 
 setup() { vsrun_setup; }
-teardown() { vsrun_teardown; }
+teardown() {
+    vsrun_teardown
+    # A network namespace a test made with ip netns add (VSRUN_NETNS).
+    if [[ -n ${VSRUN_NETNS:-} ]]; then ip netns delete "$VSRUN_NETNS" 2>/dev/null || true; fi
+}
 
 @test "run: /bin/true exits 0, false exits 1, and nothing is left" {
     b=$(make_bundle t1 /bin/true)
@@ -744,6 +748,57 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
     [[ $output == *'No such file or directory' ]]
     [ ! -e "$VSRUN_ROOT/ubad" ]
     [ -z "$(find $(cgroup_parent_dirs) -mindepth 1 -type d -name ubad)" ]
+}
+
+@test "network namespace joined by path that the user namespace does not own: the host's /sys" {
+    # Made by the host's root (ip netns add), so owned by the host's user namespace: neither a
+    # new user namespace nor one joined by path may mount a sysfs for it (sysfs(5)).
+    VSRUN_NETNS=vsrun-${VSERVER_CGROUP_PARENT}
+    ip netns add "$VSRUN_NETNS"
+    local cmd='grep " /sys " /proc/self/mountinfo; touch /sys/kernel/x 2>&1; ls /sys/class/net'
+    local host_dev
+    host_dev=$(mountpoint -d /sys)
+    # sysfs_is_hosts: the output's /sys line is the host's sysfs (its device), read-only.
+    sysfs_is_hosts() {
+        [ "$(awk '$5 == "/sys" { print $3 }' <<<"$output")" = "$host_dev" ]
+        [[ $(awk '$5 == "/sys" { print $6 }' <<<"$output") == ro,* ]]
+        [[ $output == *"Read-only file system"* ]]
+    }
+    b=$(make_bundle sysnew /bin/sh -c "$cmd")
+    edit_spec "$b" --arg n "/run/netns/$VSRUN_NETNS" \
+        '.linux.namespaces = [{"type": "user"}, {"type": "mount"},
+        {"type": "network", "path": $n}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 400000, "size": 65536}]'
+    run vsrun run -b "$b" sysnew
+    echo "$output"
+    [ "$status" -eq 0 ]
+    sysfs_is_hosts
+    # A user namespace joined by path (a pod's) beside it.
+    b=$(make_bundle upod)
+    edit_spec "$b" '.linux.namespaces += [{"type": "user"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]'
+    vsrun run -d -b "$b" upod
+    b=$(make_bundle sysjoin /bin/sh -c "$cmd")
+    edit_spec "$b" --arg n "/run/netns/$VSRUN_NETNS" --arg u "/proc/$(state_pid upod)/ns/user" \
+        '.linux.namespaces = [{"type": "user", "path": $u}, {"type": "mount"},
+        {"type": "network", "path": $n}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}]'
+    run vsrun run -b "$b" sysjoin
+    echo "$output"
+    [ "$status" -eq 0 ]
+    sysfs_is_hosts
+    # The pod's own network namespace, which its user namespace owns: a sysfs of its own.
+    b=$(make_bundle sysown /bin/sh -c "$cmd")
+    edit_spec "$b" --arg p "/proc/$(state_pid upod)/ns" \
+        '.linux.namespaces = [{"type": "user", "path": "\($p)/user"}, {"type": "mount"},
+        {"type": "network", "path": "\($p)/net"}, {"type": "pid"}, {"type": "ipc"},
+        {"type": "uts"}]'
+    run vsrun run -b "$b" sysown
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(awk '$5 == "/sys" { print $3 }' <<<"$output")" != "$host_dev" ]
+    [ "$(grep -v -e ' /sys ' -e Read-only <<<"$output")" = lo ]
 }
 
 # engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and

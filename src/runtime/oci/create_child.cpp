@@ -8,6 +8,7 @@
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "config/paths.hpp"
+#include "ns/join.hpp"
 #include "proc/pty.hpp"
 #include "proc/sealed_exec.hpp"
 #include "runtime/cgroup_view.hpp"
@@ -84,15 +85,29 @@ Status Create::prepare() {
     config::Paths paths;
     paths.cgroup_root = "/sys/fs/cgroup";
     paths.cgroup_parent = rec.cgroup_parent;
-    // A sysfs is mounted with rights over its network namespace's user namespace (sysfs(5)):
-    // never the case for a network namespace joined by path beside a new user namespace, whose
-    // container gets the host's /sys read-only instead, as without a network namespace.
-    const bool net_joined = (rec.ns_flags & ~new_ns) & CLONE_NEWNET;
-    const bool own_sysfs = (rec.ns_flags & CLONE_NEWNET) && !(net_joined && plan.new_userns);
+    const bool own_sysfs = VS_TRY(sysfs_mountable());
     plan.mounts =
         VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
                                     cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
     return ok();
+}
+
+Result<bool> Create::sysfs_mountable() const {
+    if (!(rec.ns_flags & CLONE_NEWNET)) return false;  // the host's network namespace
+    // A new one belongs to the container's user namespace, made or joined before it.
+    if (new_ns & CLONE_NEWNET) return true;
+    // Joined by path: before the new user namespace is made, so never owned by it; the host's
+    // rights reach it without a user namespace; else it depends on who owns it.
+    if (plan.new_userns) return false;
+    if (!plan.joined_userns) return true;
+    const JoinNs *net = nullptr, *user = nullptr;
+    for (const auto& j : plan.join) {
+        if (j.flag == CLONE_NEWNET) net = &j;
+        if (j.flag == CLONE_NEWUSER) user = &j;
+    }
+    if (!net || !user) return true;
+    return ns::owned_within(net->fd, user->fd)
+        .wrap("linux.namespaces[{}].path \"{}\"", net->index, net->path);
 }
 
 Status Create::guard_sockets() {

@@ -64,6 +64,12 @@ struct Create {
     /// The BPF LSM socket guard from linux.seccomp on the cgroup2 node (socket_guard.hpp), set
     /// before the init exists there; undone on rollback.
     Status guard_sockets();
+    /// Whether the container's /sys can be a sysfs of its own: mounting one needs CAP_SYS_ADMIN
+    /// over the owner of its network namespace (sysfs(5)). Where the container's user namespace
+    /// lacks it (a network namespace joined by path that it does not own, as one from `ip netns
+    /// add`), /sys is the host's, bound read-only with its submounts (mount::build_plan), as
+    /// runc falls back to when the sysfs mount fails; so is it without a network namespace.
+    Result<bool> sysfs_mountable() const;
     Status spawn();
     /// The container's init, cloned into its new namespaces from inside the namespaces it
     /// joins by path, by a short-lived joiner process (see create_child.cpp).
