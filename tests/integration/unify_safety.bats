@@ -3,7 +3,7 @@
 # src/base/fault.hpp) while the test changes a guest's file or directory, then let go. A file
 # changed while hashed or before its dedupe or exchange is skipped and reported; a writer on the
 # new shared inode undoes the exchange; a directory swapped for a symlink leads nowhere outside
-# the guest. Skeleton guests on loop-mounted btrfs and ext4 (unify_lib.bash).
+# the guest. Skeleton guests on loop-mounted btrfs, XFS (reflink=1) and ext4 (unify_lib.bash).
 
 bats_require_minimum_version 1.5.0
 load lib
@@ -19,12 +19,12 @@ not_shared() {
   done
 }
 
-# shared A B: B shares A's data (extents on btrfs, the inode on ext4).
+# shared A B: B shares A's data (the inode on ext4, extents on btrfs and XFS).
 shared() {
-  if [[ $(stat -f -c %T "$1") == btrfs ]]; then
-    shares_extents "$2" || { echo "$2 shares no extent"; return 1; }
-  else
+  if [[ $(stat -f -c %T "$1") == ext2/ext3 ]]; then
     [[ $(stat -c %i "$1") == "$(stat -c %i "$2")" ]] || { echo "$2 is not $1"; return 1; }
+  else
+    shares_extents "$2" || { echo "$2 shares no extent"; return 1; }
   fi
 }
 
@@ -37,15 +37,22 @@ other_bytes() {
   dd if="$WORK/other" of="$1" conv=notrunc status=none
 }
 
-# changed_case TYPE: three runs, each paused at a point of g2's usr/share/t/f1.
-changed_case() {
-  local t=$1 flag= f
-  [[ $t == ext4 ]] && flag=--hardlink
-  mkfs_loop "$t"
+# two_guests TYPE: guests g1 and g2 on a new TYPE file system; A and B their usr/share/t, FLAG
+# the method's option (--hardlink on ext4).
+two_guests() {
+  FLAG=
+  [[ $1 == ext4 ]] && FLAG=--hardlink
+  mkfs_loop "$1"
   skel g1
   skel g2
-  local a b
-  a=$(root g1)/usr/share/t b=$(root g2)/usr/share/t
+  A=$(root g1)/usr/share/t B=$(root g2)/usr/share/t
+}
+
+# changed_case TYPE: three runs, each paused at a point of g2's usr/share/t/f1.
+changed_case() {
+  local t=$1 f
+  two_guests "$t"
+  local a=$A b=$B flag=$FLAG
 
   # 1. After f1 was read and hashed, before the check that it is the file the walk saw: f1 gets
   # other bytes; f2 a chmod, f3 a chown.
@@ -93,7 +100,7 @@ changed_case() {
   resume
   [[ $status -eq 0 ]] || { echo "$output $stderr"; return 1; }
   [[ $(stat -c %a "$b/f1") == 600 ]]
-  if [[ $t == btrfs ]]; then
+  if [[ $t != ext4 ]]; then
     [[ $(changed_list 1) == "" ]] || { echo "$output"; return 1; }
     shared "$a/f1" "$b/f1"
   else
@@ -111,6 +118,12 @@ changed_case() {
   changed_case btrfs
 }
 
+@test "XFS reflink=1: a file changed while hashed or before its dedupe is skipped, reported" {
+  no_cgroup
+  require_fault_injection
+  changed_case xfs
+}
+
 @test "ext4: a file changed while hashed or before its exchange is skipped, reported, kept" {
   no_cgroup
   require_fault_injection
@@ -120,11 +133,8 @@ changed_case() {
 @test "ext4: a writer on the new shared inode before it is sealed undoes the exchange" {
   no_cgroup
   require_fault_injection
-  mkfs_loop ext4
-  skel g1
-  skel g2
-  local a b before f w
-  a=$(root g1)/usr/share/t b=$(root g2)/usr/share/t
+  two_guests ext4
+  local a=$A b=$B before f w
   before=$(stat -c '%n %i %h %a' "$a/f1" "$b/f1")
   # Paused with both names of f1 exchanged for the new inode, before the immutable flag and the
   # write lease (share_hardlink.cpp seal()): a process opens it for writing there.
@@ -151,13 +161,9 @@ changed_case() {
 # dir_swap_case TYPE: between hashing and sharing, g2's usr/share/t becomes a relative symlink
 # that, followed on the host, leads to $MNT/host: files identical to the guests'.
 dir_swap_case() {
-  local t=$1 flag= f
-  [[ $t == ext4 ]] && flag=--hardlink
-  mkfs_loop "$t"
-  skel g1
-  skel g2
-  local a b host before
-  a=$(root g1)/usr/share/t b=$(root g2)/usr/share/t host=$MNT/host
+  local f
+  two_guests "$1"
+  local a=$A b=$B flag=$FLAG host=$MNT/host before
   mkdir "$host"
   cp "$WORK"/data/f* "$host/"
   before=$(stat -c '%n %i %h %a %u %g' "$host"/*)
