@@ -137,6 +137,23 @@ teardown() {
     vsrun delete -f d1
 }
 
+@test "delete keeps the cgroup's parents, as runc does; a failed create removes those it made" {
+    b=$(make_bundle pk1 /bin/true)
+    edit_spec "$b" --arg cg "/$VSERVER_CGROUP_PARENT/shared/pk1" '.linux.cgroupsPath = $cg'
+    vsrun run -b "$b" pk1
+    [ -n "$(cgroup_parent_dirs)" ]
+    for d in $(cgroup_parent_dirs); do [ -d "$d/shared" ]; [ ! -e "$d/shared/pk1" ]; done
+    # Fails in the child, after the cgroup was made: its own parent goes, "shared" stays.
+    b=$(make_bundle pk2 /bin/true)
+    edit_spec "$b" --arg cg "/$VSERVER_CGROUP_PARENT/own/pk2" '.linux.cgroupsPath = $cg
+        | .mounts += [{"destination": "/mnt", "type": "tmpfs", "source": "tmpfs",
+                       "options": ["nosuch"]}]'
+    run vsrun create -b "$b" pk2
+    [ "$status" -eq 1 ]
+    for d in $(cgroup_parent_dirs); do [ ! -e "$d/own" ]; [ -d "$d/shared" ]; done
+    for d in $(cgroup_parent_dirs); do rmdir "$d/shared"; done
+}
+
 @test "a container whose init died reports stopped; delete without --force removes it" {
     b=$(make_bundle x1 /bin/sh -c 'exit 0')
     vsrun create -b "$b" x1
