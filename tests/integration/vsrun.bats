@@ -818,6 +818,41 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
     [ "$(grep -v -e ' /sys ' -e Read-only <<<"$output")" = lo ]
 }
 
+@test "joined user namespace: a joiner that fails to hand over the init leaves no process" {
+    require_fault_injection
+    b=$(make_bundle upod)
+    edit_spec "$b" '.linux.namespaces += [{"type": "user"}] |
+        .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}] |
+        .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]'
+    vsrun run -d -b "$b" upod
+    b=$(make_bundle ufail)
+    edit_spec "$b" --arg u "/proc/$(state_pid upod)/ns/user" \
+        '.hostname = null | .linux.namespaces = [{"type": "user", "path": $u}, {"type": "mount"},
+        {"type": "pid"}]'
+    # vsrun under a subreaper, which adopts what vsrun leaves when it exits (a zombie init
+    # included) and prints vsrun's exit code and how many processes it adopted.
+    run env VSERVER_FAULT=oci-handover:fail python3 -c '
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, st = os.waitpid(pid, 0)
+adopted = 0
+while True:
+    try:
+        os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    adopted += 1
+print(os.waitstatus_to_exitcode(st), adopted)
+' "$VSRUN" --root "$VSRUN_ROOT" create -b "$b" ufail
+    echo "$output"
+    [ "${lines[0]}" = 'vsrun: error: create container "ufail": injected fault at oci-handover: Input/output error' ]
+    [ "${lines[1]}" = "1 0" ]
+    [ ! -e "$VSRUN_ROOT/ufail" ]
+}
+
 # engine_seccomp FILE: sets linux.seccomp of config.json FILE to the shape of Docker's and
 # podman's default profiles: EPERM by default, an allow-list with socketcall in it, and socket
 # allowed unless the family is AF_VSOCK (40).

@@ -4,7 +4,9 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/wait.h>
 
+#include "base/fault.hpp"
 #include "base/log.hpp"
 #include "base/sys.hpp"
 #include "config/paths.hpp"
@@ -202,7 +204,10 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
                                          const proc::ChildMain& init) {
     proc::SpawnOptions jo;
     jo.cgroup2_fd = so.cgroup2_fd;
+    // The joiner's exit code when it made the init, then failed to hand it over and killed it.
+    constexpr int kInitKilled = 2;
     auto joiner_main = [this, &so, &init](proc::SyncChannel& ch) {
+        bool spawned = false;
         auto r = [&]() -> Status {
             VS_TRY(cgroup::Manager::write_self_join(self_join));
             VS_TRY(join_namespaces(plan.join));
@@ -215,12 +220,19 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
                 ::close(up);
                 return init(ich);
             }));
-            VS_TRY(ch.send_fd(c.pidfd.fd(), c.pidfd.pid()));
-            return ch.send_fd(c.channel.fd());
+            spawned = true;
+            auto handed = [&]() -> Status {
+                VS_TRY(fault_point("oci-handover"));
+                VS_TRY(ch.send_fd(c.pidfd.fd(), c.pidfd.pid()));
+                return ch.send_fd(c.channel.fd());
+            }();
+            // Not handed over: it must not run on (our parent reaps it, see below).
+            if (!handed) (void)c.pidfd.send_signal(SIGKILL);
+            return handed;
         }();
         if (!r) {
             (void)ch.send_error(r.error());
-            return 1;
+            return spawned ? kInitKilled : 1;
         }
         return 0;
     };
@@ -249,6 +261,12 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
         if (c.pidfd.fd() >= 0) {
             (void)c.pidfd.send_signal(SIGKILL);
             (void)c.pidfd.wait();
+        } else if (code && *code == kInitKilled) {
+            // Killed by the joiner before we learnt its pid. create has no other child now
+            // (the joiner is reaped), so the next to end is the init.
+            siginfo_t si{};
+            while (::waitid(P_ALL, 0, &si, WEXITED | __WALL) < 0 && errno == EINTR) {
+            }
         }
         return std::move(got).error();
     }
