@@ -297,7 +297,7 @@ Result<FamilyGuard> set_families(const std::string& cgroup2_path, int cgfd, cons
             return bpf::error(r, fmt::format("{}: replace BPF program {} (id {})", what(),
                                              kPolicyName, old[0].id));
         // Never made here, more than one would all have to allow: the new one alone stays.
-        VS_TRY(detach_all(cgfd, old, 1).wrap("{}", what()));
+        if (auto d = detach_all(cgfd, old, 1); !d) log::warn("{}: {}", what(), d.error().what());
         g.previous = std::move(old[0].fd);
     }
     g.id = prog_id(prog.get());

@@ -64,8 +64,10 @@ Result<SocketGuard> guard_socket_families(const Options& opt, const std::string&
 
 Status drop_socket_guard(const Record& r, const std::string& cgroup2_path) {
     if (r.socket_guard_id == 0 || cgroup2_path.empty()) return ok();
-    auto cg = VS_TRY(bpf::open_cgroup(cgroup2_path));
-    return lsm::detach_families(cgroup2_path, cg.get(), r.socket_guard_id)
+    auto cg = bpf::open_cgroup(cgroup2_path);
+    if (!cg && cg.error().code == ENOENT) return ok();  // the node is gone, and the guard with it
+    if (!cg) return std::move(cg).error();
+    return lsm::detach_families(cgroup2_path, cg->get(), r.socket_guard_id)
         .wrap("container \"{}\"", r.id);
 }
 
