@@ -1,6 +1,7 @@
 // hashify(): scan every guest, hash the candidates (or take the cache's hash), group identical
 // files and share each group by the guests' method.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -28,7 +29,8 @@ namespace {
 
 // Hashes one found file into `c`; false (with the reason counted) when it is not a candidate.
 // Runs in a hashing worker, which owns `g`; `p` is shared.
-Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
+Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
+                      std::atomic<long>& keep) {
     Found& f = g.found[fi];
     const std::string what = g.tree.root + "/" + f.rel;
     const CachedHash* hit = g.cache.find(key_of(f.stx));
@@ -115,6 +117,9 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run) {
     }
     ++g.rep.hashed;
     g.cache.put({key_of(f.stx), c.hash, 0, 0});
+    // Extent sharing opens the file again (FIEMAP, the dedupe): the open it was hashed through
+    // serves, while the run's bound on kept opens allows.
+    if (g.method == Method::Dedupe && !dry_run && keep.fetch_sub(1) > 0) c.fd = std::move(*fd);
     return true;
 }
 
@@ -159,6 +164,14 @@ void reseal(std::vector<Guest>& guests, const std::vector<Cand>& cands) {
             if (auto it = done.find(inode_id(f.stx));
                 it != done.end() && unchanged_but_ctime(f.stx, it->second))
                 f.stx = it->second;
+}
+
+// How many hashing opens a run keeps for the sharing step: what RLIMIT_NOFILE leaves after a
+// reserve for the directories, leaders and files the workers open themselves.
+long kept_opens() {
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
+    return static_cast<long>(rl.rlim_cur) - 1024;
 }
 
 // How many workers: one per CPU, at most 4 (beyond that the disk, not the CPU, is the limit),
@@ -253,6 +266,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         }
     // Hashing: one guest per worker at a time (each worker owns the guest it hashes).
     std::vector<std::vector<Cand>> per_guest(guests.size());
+    std::atomic<long> keep{kept_opens()};
     {
         Progress p(opt.progress, "hashing", total_files, total_bytes);
         run_parallel(guests.size(), workers(guests.size()), [&](unsigned, size_t gi) {
@@ -261,7 +275,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
                 Cand c;
                 c.g = gi;
                 c.f = fi;
-                auto r = hash_one(g, fi, c, p, opt.dry_run);
+                auto r = hash_one(g, fi, c, p, opt.dry_run, keep);
                 if (!r) {
                     g.rep.errors.push_back(r.error().what());
                     continue;
@@ -281,6 +295,8 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         const Cand& c = cands[ci];
         groups[group_key(guests[c.g], guests[c.g].found[c.f], c)].push_back(ci);
     }
+    for (const auto& [_, members] : groups)
+        if (members.size() == 1) cands[members[0]].fd.reset();  // nothing to share it with
     // Sharing: groups never have a file in common, so workers take whole groups; each has its
     // own view of the guests (directory fds, counts), merged when all are done.
     std::vector<const std::vector<size_t>*> todo;

@@ -42,6 +42,17 @@ Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out, std::string* name_o
     return std::move(*fd);
 }
 
+Result<UniqueFd> reopen_kept(Ref r, const Cand& c) {
+    if (!c.fd) return reopen(r, O_RDONLY);
+    UniqueFd fd = std::move(c.fd);
+    auto now = VS_TRY(fstatx(fd.get(), r.what));
+    if (!unchanged(now, r.f.stx)) {
+        r.g.rep.changed.push_back(r.f.rel);
+        return UniqueFd();
+    }
+    return fd;
+}
+
 void note(GuestView& g, const Error& e) { g.rep.errors.push_back(e.what()); }
 
 void GuestView::merge_into(Guest& g) const {

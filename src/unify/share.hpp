@@ -18,6 +18,9 @@ struct Cand {
     bool ours = false;    ///< already an inode hashify shares (marked and immutable)
     bool reseal = false;  ///< marked, shared, but a killed run left it without the flag
     uint64_t leader_dev = 0, leader_ino = 0;  ///< from the cache: deduplicated against that
+    /// Extent sharing: the open the file was hashed through, kept (within a bound on open files)
+    /// for the sharing step, which takes it (reopen_kept) instead of opening the file again.
+    mutable UniqueFd fd;
 };
 
 /// The cache's leader for a file btrfs keeps inline (share_dedupe): nothing to share.

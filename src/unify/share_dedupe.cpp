@@ -72,7 +72,8 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
         for (size_t i = 0; i < members.size(); ++i) {
             if (noted[i]) continue;
             Ref r = ref(guests, cands, members[i]);
-            auto fd = reopen(r, O_RDONLY);
+            const bool kept = static_cast<bool>(cands[members[i]].fd);
+            auto fd = reopen_kept(r, cands[members[i]]);
             if (!fd || !*fd) {
                 if (!fd) note(r.g, fd.error());
                 seen[i].gone = true;  // neither a leader nor deduplicated below
@@ -84,8 +85,12 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
                 auto [pl, first] = places.try_emplace(seen[i].ext.list, i, members.size());
                 if (!first && pl->second.second == members.size()) pl->second.second = i;
             }
-            // Kept open for the second pass, within a bound on open files per worker.
-            if (members.size() <= 64) seen[i].fd = std::move(*fd);
+            // Kept open for the second pass, within a bound on open files per worker (or given
+            // back when it was the hashing open, which counts against the run's bound already).
+            if (members.size() <= 64)
+                seen[i].fd = std::move(*fd);
+            else if (kept)
+                cands[members[i]].fd = std::move(*fd);
         }
     std::vector<Leader> leaders;
     for (size_t mi = 0; mi < members.size(); ++mi) {
@@ -111,7 +116,7 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             continue;
         }
         Result<UniqueFd> fd =
-            seen[mi].fd ? Result<UniqueFd>(std::move(seen[mi].fd)) : reopen(r, O_RDONLY);
+            seen[mi].fd ? Result<UniqueFd>(std::move(seen[mi].fd)) : reopen_kept(r, c);
         if (!fd) {
             note(r.g, fd.error());
             continue;
@@ -138,7 +143,7 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
             if (l.failed) continue;
             if (!l.fd) {
                 Ref lr = ref(guests, cands, l.ci);
-                auto lfd = reopen(lr, O_RDONLY);
+                auto lfd = reopen_kept(lr, cands[l.ci]);
                 if (!lfd || !*lfd) {
                     if (!lfd) note(lr.g, lfd.error());
                     l.failed = true;

@@ -24,6 +24,9 @@ Ref ref(std::vector<GuestView>& guests, const std::vector<Cand>& cands, size_t c
 Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out = nullptr,
                         std::string* name_out = nullptr);
 
+/// For extent sharing: the candidate's kept open (Cand::fd, taken) when its file is still
+/// unchanged, else reopen(r, O_RDONLY). A dedupe acts on the inode, whichever name it has now.
+Result<UniqueFd> reopen_kept(Ref r, const Cand& c);
 void note(GuestView& g, const Error& e);
 
 void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
