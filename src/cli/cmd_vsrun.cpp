@@ -25,12 +25,14 @@ constexpr const char* kHelp =
     "usage: vsrun [GLOBAL OPTIONS] COMMAND [OPTIONS] [ID] [ARGS...]\n"
     "  an OCI runtime with runc's command line, on vserver-ng's isolation code\n"
     "global options:\n"
-    "  --root DIR            container state (default /run/vsrun)\n"
+    "  --root DIR            container state (default /run/vsrun; not root:\n"
+    "                        $XDG_RUNTIME_DIR/vsrun)\n"
     "  --log FILE            also write errors there (default: stderr only)\n"
     "  --log-format text|json\n"
     "  --debug               debug lines on stderr\n"
     "  --systemd-cgroup      cgroupsPath in the systemd form slice:prefix:name\n"
-    "  --rootless true|false|auto   accepted; containers need vsrun to run as root\n"
+    "  --rootless true|false|auto   no cgroup where the caller may not make one\n"
+    "                        (default auto: when not root)\n"
     "commands:\n"
     "  create [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N]\n"
     "         [--no-pivot] [--no-new-keyring] ID\n"
@@ -204,11 +206,11 @@ int verb_features(const Call&) {
     return kOk;
 }
 
-/// Every verb: whether it needs root (it makes, runs or changes containers; the others only
-/// read their state or print), and what runs it.
+/// Every verb: whether it reads or keeps container state (all but spec and features, which
+/// only print), and what runs it.
 struct Verb {
     std::string_view name;
-    bool needs_root;
+    bool keeps_state;
     int (*run)(const Call&);
 };
 
@@ -222,10 +224,10 @@ constexpr Verb kVerbs[] = {
     {"pause", true, on_id<oci::pause>},
     {"resume", true, on_id<oci::resume>},
     {"update", true, own_args<vsrun::verb_update>},
-    {"state", false, verb_state},
-    {"ps", false, own_args<vsrun::verb_ps>},
-    {"list", false, own_args<vsrun::verb_list>},
-    {"events", false, own_args<vsrun::verb_events>},
+    {"state", true, verb_state},
+    {"ps", true, own_args<vsrun::verb_ps>},
+    {"list", true, own_args<vsrun::verb_list>},
+    {"events", true, own_args<vsrun::verb_events>},
     {"spec", false, own_args<vsrun::verb_spec>},
     {"features", false, verb_features},
 };
@@ -235,8 +237,7 @@ int verb_main(const std::string& verb, const std::vector<std::string>& args, siz
     const Call c{verb, args, at, opt, log};
     for (const auto& v : kVerbs) {
         if (v.name != verb) continue;
-        if (v.needs_root)
-            if (auto r = oci::refuse_unprivileged(verb, opt.rootless); !r) return c.err(r.error());
+        if (v.keeps_state && opt.root.empty()) return c.err(oci::no_state_root(verb));
         return v.run(c);
     }
     return c.err(make_error(EINVAL, "unknown command \"{}\" (see vsrun --help)", verb));
@@ -267,7 +268,7 @@ int vsrun_main(std::vector<std::string>& args) {
         return g->flag("help") ? kOk : kUsage;
     }
     oci::Options opt;
-    opt.root = g->get("root", opt.root);
+    opt.root = g->has("root") ? g->get("root") : oci::default_root();
     opt.systemd_cgroup = g->flag("systemd-cgroup");
     auto rootless = oci::parse_rootless(g->get("rootless", "auto"));
     if (!rootless) {

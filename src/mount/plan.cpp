@@ -321,7 +321,7 @@ void add_cgroups(Plan& p, const GuestMounts& in) {
 }
 
 /// /dev: our own tmpfs, never the host's devtmpfs (security.md §1.3).
-void add_dev(Plan& p) {
+void add_dev(Plan& p, const GuestMounts& in) {
     // nr_inodes: a guest's empty files cost no bytes, only kernel memory (tmpfs(5)).
     p.push_back(newfs("/dev", "tmpfs", kNosuid | kStrictatime,
                       {{"mode", "755"}, {"size", "65536k"}, {"nr_inodes", "16384"}}));
@@ -331,8 +331,10 @@ void add_dev(Plan& p) {
     p.push_back(device("random", 1, 8));
     p.push_back(device("urandom", 1, 9));
     p.push_back(device("tty", 5, 0));
-    p.push_back(newfs("/dev/pts", "devpts", kNosuid | kNoexec,
-                      {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}}));
+    std::vector<std::pair<std::string, std::string>> pts = {
+        {"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}};
+    if (in.tty_group) pts.emplace_back("gid", "5");
+    p.push_back(newfs("/dev/pts", "devpts", kNosuid | kNoexec, std::move(pts)));
     p.push_back(symlink("/dev/ptmx", "pts/ptmx"));
     p.push_back(newfs("/dev/shm", "tmpfs", kNosuid | kNodev | kNoexec,
                       {{"mode", "1777"}, {"size", "65536k"}, {"nr_inodes", "65536"}}));
@@ -380,7 +382,7 @@ Result<Plan> build_plan(const GuestMounts& in) {
     add_proc(p, in);
     add_sys(p, in);
     add_cgroups(p, in);
-    add_dev(p);
+    add_dev(p, in);
     VS_TRY(add_fstab(p, in));
     p.push_back(op(OpKind::PivotRoot, "/"));
     return p;

@@ -101,6 +101,9 @@ struct GuestMounts {
     std::string root;       ///< host path of the guest root (informational)
     bool own_netns = true;  ///< sysfs can be mounted fresh
     bool userns = false;    ///< no mknod: device nodes are bound from the host
+    /// New ptys get group 5 (tty), devpts's gid=5; false for a user namespace that does not
+    /// map gid 5, where devpts refuses the option (the pty takes its opener's group).
+    bool tty_group = true;
     std::vector<spec::FstabEntry> fstab;
     std::vector<CgroupView> cgroups;
     bool proc_masks = true;  ///< the masked and read-only paths below

@@ -23,6 +23,12 @@ const std::pair<uint64_t, const char*> kNs[] = {
     {CLONE_NEWIPC, "ipc"},   {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"},
     {CLONE_NEWPID, "pid"},   {CLONE_NEWTIME, "time"},
 };
+
+/// /proc/self/setgroups reads "deny" (user_namespaces(7)).
+bool setgroups_denied() {
+    auto mode = sys::read_file("/proc/self/setgroups");
+    return mode && mode->rfind("deny", 0) == 0;
+}
 }  // namespace
 
 Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask) {
@@ -45,7 +51,10 @@ Result<uint64_t> differing_namespaces(pid_t pid, uint64_t mask) {
 
 Status become_root_in_userns() {
     if (::setresgid(0, 0, 0) < 0) return errno_error("setgid 0 in the guest's user namespace");
-    if (::setgroups(0, nullptr) < 0) return errno_error("setgroups in the guest's user namespace");
+    // A user namespace mapped without privilege denies setgroups(2) for good (user_namespaces(7)):
+    // the groups it was made with then stay, as they must.
+    if (::setgroups(0, nullptr) < 0 && !(errno == EPERM && setgroups_denied()))
+        return errno_error("setgroups in the guest's user namespace");
     if (::setresuid(0, 0, 0) < 0) return errno_error("setuid 0 in the guest's user namespace");
     // The uid change made us non-dumpable, which hands /proc/self/* to the host's root.
     if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return errno_error("prctl PR_SET_DUMPABLE 1");
@@ -78,6 +87,19 @@ Result<bool> owned_within(int ns_fd, int userns_fd) {
         owner = UniqueFd(p);
     }
     return false;
+}
+
+Result<uid_t> namespace_owner(int ns_fd, bool is_userns) {
+    UniqueFd owner;
+    if (!is_userns) {
+        int fd = ::ioctl(ns_fd, NS_GET_USERNS);
+        if (fd < 0) return errno_error("ioctl NS_GET_USERNS");
+        owner = UniqueFd(fd);
+    }
+    uid_t uid = 0;
+    if (::ioctl(is_userns ? ns_fd : owner.get(), NS_GET_OWNER_UID, &uid) < 0)
+        return errno_error("ioctl NS_GET_OWNER_UID");
+    return uid;
 }
 
 }  // namespace vs::ns

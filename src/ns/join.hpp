@@ -31,4 +31,9 @@ Status write_id_maps(pid_t pid, uint32_t host_base, uint32_t count);
 /// sysfs mount asks of its network namespace's owner (sysfs(5)).
 Result<bool> owned_within(int ns_fd, int userns_fd);
 
+/// The uid owning the user namespace `ns_fd` is (`is_userns`), or owns (any other type), from
+/// ioctl_ns(2) NS_GET_USERNS and NS_GET_OWNER_UID. The initial user namespace is owned by 0.
+/// EPERM when that user namespace is an ancestor of the caller's.
+Result<uid_t> namespace_owner(int ns_fd, bool is_userns);
+
 }  // namespace vs::ns

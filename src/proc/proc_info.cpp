@@ -1,8 +1,11 @@
 // /proc/PID parsing.
 #include "proc/proc_info.hpp"
 
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -98,5 +101,22 @@ double uptime_seconds() {
 }
 
 long clock_ticks() { return ::sysconf(_SC_CLK_TCK); }
+
+Result<std::vector<pid_t>> pid_namespace_members(pid_t member) {
+    struct stat ns {};
+    std::string mine = fmt::format("/proc/{}/ns/pid", member);
+    if (::stat(mine.c_str(), &ns) < 0) return errno_error(fmt::format("stat \"{}\"", mine));
+    std::vector<pid_t> out;
+    for (const auto& name : VS_TRY(sys::list_dir("/proc"))) {
+        auto pid = str::parse_u64(name);
+        if (!pid) continue;
+        struct stat st {};
+        std::string link = fmt::format("/proc/{}/ns/pid", *pid);
+        if (::stat(link.c_str(), &st) == 0 && st.st_ino == ns.st_ino && st.st_dev == ns.st_dev)
+            out.push_back(static_cast<pid_t>(*pid));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 }  // namespace vs::proc

@@ -43,6 +43,11 @@ bool is_alive(pid_t pid, uint64_t start);
 Result<std::vector<pid_t>> parse_nspid(std::string_view status_text);
 Result<std::vector<pid_t>> nspid(pid_t pid);
 
+/// The host pids of every process in the pid namespace of `member` (itself included), sorted:
+/// what a container without a cgroup of its own holds. A process the caller may not inspect
+/// (/proc/PID/ns/pid, ptrace access mode read) is left out.
+Result<std::vector<pid_t>> pid_namespace_members(pid_t member);
+
 /// Seconds since boot (CLOCK_BOOTTIME) and the clock tick rate, to turn start times into ages.
 double uptime_seconds();
 long clock_ticks();

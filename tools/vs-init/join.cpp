@@ -117,18 +117,6 @@ void apply_caps(int fd, const wire::PlanHeader& h) {
     check(fd, sys_capset(&hdr, d), "set permitted=effective=bounding, inheritable=0");
 }
 
-// True when the user namespace we joined refuses setgroups(2) for good: its creator had no
-// CAP_SETGID over the parent namespace and wrote "deny" to /proc/PID/setgroups before its
-// gid_map (user_namespaces(7)). Read through the host's /proc, before the chroot.
-bool setgroups_denied() {
-    long f = sys_openat(AT_FDCWD, "/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
-    if (f < 0) return false;
-    char buf[8] = {};
-    long n = sys_read(static_cast<int>(f), buf, sizeof buf - 1);
-    sys_close(static_cast<int>(f));
-    return n >= 4 && buf[0] == 'd' && buf[1] == 'e' && buf[2] == 'n' && buf[3] == 'y';
-}
-
 // Exactly the plan's supplementary groups (none when the list is empty). Where the user
 // namespace denies setgroups the inherited list cannot change: an empty list is then left as
 // the kernel holds it (as runc does), a non-empty one fails, saying why.
@@ -273,10 +261,15 @@ int join_main(int argc, char** argv, char** envp) {
     if (h.ns_flags)
         check(fd, sys_setns(h.pidfd, static_cast<long>(h.ns_flags)),
               "setns into the guest's namespaces");
-    const bool groups_denied = (h.flags & wire::kUserns) && setgroups_denied();
+    bool groups_denied = false;
     if (h.flags & wire::kUserns) {
         check(fd, sys_setresgid(0, 0, 0), "setgid 0 in the guest's user namespace");
-        set_groups(fd, 0, nullptr, groups_denied);
+        // setns(2) gave us every capability in the joined user namespace, so EPERM here means
+        // it denies setgroups for good (user_namespaces(7)). /proc/self/setgroups cannot tell:
+        // /proc is now the guest's, of a pid namespace we only enter with our child.
+        long r = sys_setgroups(0, nullptr);
+        groups_denied = r == -EPERM;
+        if (!groups_denied) check(fd, r, "setgroups in the guest's user namespace");
         check(fd, sys_setresuid(0, 0, 0), "setuid 0 in the guest's user namespace");
         check(fd, sys_prctl(PR_SET_DUMPABLE, 0), "prctl PR_SET_DUMPABLE 0");
     }

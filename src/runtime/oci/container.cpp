@@ -188,6 +188,7 @@ State state_of(const Record& r, const std::string& dir) {
     struct stat sb {};
     if (!r.started && ::lstat(fifo_path(dir).c_str(), &sb) == 0 && S_ISFIFO(sb.st_mode))
         return State::Created;
+    if (r.cgroup_name.empty()) return State::Running;  // no cgroup to freeze (rootless)
     cgroup::Options co;
     co.parent = r.cgroup_parent;
     co.name = r.cgroup_name;

@@ -23,6 +23,7 @@
 #include "runtime/oci/create_steps.hpp"
 #include "runtime/oci/devices.hpp"
 #include "runtime/oci/hooks.hpp"
+#include "runtime/oci/rootless.hpp"
 
 namespace vs::runtime::oci {
 
@@ -32,7 +33,14 @@ Status Create::make_cgroup() {
     o.name = rec.cgroup_name;
     cg = VS_TRY(cgroup::open(o).wrap("linux.cgroupsPath \"{}\"", spec.linux.cgroups_path));
     if (!cg->exists()) {
-        VS_TRY(cg->create().wrap("create the cgroup of container \"{}\"", id));
+        auto made = cg->create();
+        // runc's rootless rule: a cgroup the caller may not make is no error while nothing
+        // needs one (the container stays in its caller's cgroup).
+        if (!made && opt.rootless &&
+            (made.error().code == EACCES || made.error().code == EPERM ||
+             made.error().code == EROFS))
+            return go_without_cgroup(made.error());
+        VS_TRY(std::move(made).wrap("create the cgroup of container \"{}\"", id));
         rec.cgroup_created = true;
         rb.add([this] {
             (void)cg->kill_all();
@@ -50,6 +58,21 @@ Status Create::make_cgroup() {
         cg2 = VS_TRY(sys::open(cg->unified_path(), O_PATH | O_DIRECTORY | O_CLOEXEC)
                          .wrap("the cgroup of container \"{}\"", id));
     return apply_devices();
+}
+
+Status Create::go_without_cgroup(const Error& why) {
+    std::string field = spec.linux.resources ? first_limit(*spec.linux.resources) : "";
+    if (!field.empty())
+        return make_error(EPERM,
+                          "{}/config.json: {}: a rootless container has limits only in a cgroup "
+                          "its user may write (uid {}: {}); delegate a cgroup2 directory to it "
+                          "and name it in linux.cgroupsPath, or drop the limit",
+                          rec.bundle, field, ::geteuid(), why.what());
+    log::debug("container \"{}\": no cgroup of its own (rootless: {})", id, why.what());
+    cg.reset();
+    rec.cgroup_parent.clear();
+    rec.cgroup_name.clear();
+    return ok();
 }
 
 /// Why not both on a hybrid host: the kernel's one device check (devcgroup_check_permission,

@@ -12,6 +12,7 @@
 #include "runtime/oci/create_steps.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/labels.hpp"
+#include "runtime/oci/rootless.hpp"
 
 namespace vs::runtime::oci {
 
@@ -76,6 +77,7 @@ Status Create::check() {
     if (spec.process->terminal && co.console_socket.empty())
         return make_error(EINVAL, "process.terminal is true but no --console-socket given");
     VS_TRY(check_labels(*spec.process, spec.linux.mount_label).wrap("{}/config.json", bundle));
+    if (::geteuid() != 0) VS_TRY(check_unprivileged(spec, bundle + "/config.json"));
     rec.poststart = hooks_to_json(spec.hooks.poststart);
     rec.poststop = hooks_to_json(spec.hooks.poststop);
     rec.start_hooks = !spec.hooks.start_container.empty();

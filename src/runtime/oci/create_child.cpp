@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/fault.hpp"
 #include "base/log.hpp"
@@ -88,9 +89,10 @@ Status Create::prepare() {
     paths.cgroup_root = "/sys/fs/cgroup";
     paths.cgroup_parent = rec.cgroup_parent;
     const bool own_sysfs = VS_TRY(sysfs_mountable());
-    plan.mounts =
-        VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
-                                    cgroup_views(paths, rec.cgroup_name, *cg), &idmapped));
+    // Without a cgroup of its own the container's cgroup mount shows none of the host's.
+    auto views = cg ? cgroup_views(paths, rec.cgroup_name, *cg) : std::vector<mount::CgroupView>{};
+    plan.mounts = VS_TRY(container_mount_plan(spec, own_sysfs, rec.ns_flags & CLONE_NEWUSER,
+                                              std::move(views), &idmapped));
     return ok();
 }
 
@@ -114,7 +116,7 @@ Result<bool> Create::sysfs_mountable() const {
 
 Status Create::guard_sockets() {
     auto g = VS_TRY(guard_socket_families(opt, id, plan.seccomp ? &plan.filter : nullptr,
-                                          cg->unified_path(), cg2 ? cg2.get() : -1,
+                                          cg ? cg->unified_path() : "", cg2 ? cg2.get() : -1,
                                           !rec.cgroup_created));
     rec.socket_guard = std::move(g.state);
     rec.socket_guard_id = g.guard.id;
@@ -156,7 +158,7 @@ Status Create::spawn() {
     // only be written before a process enters it, which a clone into it already did.
     so.ns_flags = new_ns & ~uint64_t{CLONE_NEWTIME};
     so.cgroup2_fd = cg2.get();
-    self_join = VS_TRY(cg->open_self_join(false).wrap("container \"{}\"", id));
+    if (cg) self_join = VS_TRY(cg->open_self_join(false).wrap("container \"{}\"", id));
     // A user namespace is involved (joined by path, or new beside namespaces joined by path):
     // the joins come first, see spawn_joined. Without one every namespace belongs to the
     // host's user namespace whatever the order, and the init joins them itself.
@@ -178,13 +180,19 @@ Status Create::spawn() {
         (void)child->pidfd.send_signal(SIGKILL);
         (void)child->pidfd.wait();
     });
-    if (!child->in_cgroup && !cg->unified_path().empty())
+    if (cg && !child->in_cgroup && !cg->unified_path().empty())
         VS_TRY(cg->add_pid(child->pidfd.pid()).wrap("move the container's init into its cgroup"));
     if (new_ns & CLONE_NEWUSER) {
         pid_t pid = child->pidfd.pid();
         VS_TRY(
             sys::write_file(fmt::format("/proc/{}/uid_map", pid), map_text(spec.linux.uid_mappings))
                 .wrap("linux.uidMappings"));
+        // Without CAP_SETGID in our own user namespace the kernel takes a gid_map only once
+        // setgroups(2) is denied in the new one for good (user_namespaces(7)); as root it stays
+        // allowed, so that process.user.additionalGids can be set.
+        if (::geteuid() != 0)
+            VS_TRY(sys::write_file(fmt::format("/proc/{}/setgroups", pid), "deny")
+                       .wrap("rootless: deny setgroups in the new user namespace"));
         VS_TRY(
             sys::write_file(fmt::format("/proc/{}/gid_map", pid), map_text(spec.linux.gid_mappings))
                 .wrap("linux.gidMappings"));

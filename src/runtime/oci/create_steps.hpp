@@ -30,7 +30,7 @@ struct Create {
     std::string dir;
     spec::oci::Spec spec;
     Record rec;
-    std::unique_ptr<cgroup::Manager> cg;
+    std::unique_ptr<cgroup::Manager> cg;  ///< null: no cgroup (rootless, see make_cgroup)
     UniqueFd fifo, helper, console, cg2;
     /// The hooks memfd and the start FIFO (ChildPlan::hooks_fd, start_fd).
     UniqueFd hooks, start_fifo;
@@ -52,7 +52,11 @@ struct Create {
         : opt(o), id(i), co(c), dir(container_dir(o, i)) {}
     /// Everything that can fail before anything exists: the config, the fds asked for.
     Status check();
+    /// The container's cgroup, with its limits and device rules. Rootless, where the caller
+    /// may not make it, none (`cg` null, the record's cgroup names empty) unless config.json
+    /// asks for limits.
     Status make_cgroup();
+    Status go_without_cgroup(const Error& why);
     /// linux.resources.devices, runc's defaults and the linux.devices nodes: the v1 devices
     /// controller where there is one, else a BPF device program on the cgroup2 node.
     Status apply_devices();

@@ -95,12 +95,15 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
     if (pr.terminal && eo.console_socket.empty() && eo.detach)
         return make_error(EINVAL, "exec --tty --detach needs --console-socket");
 
-    auto cg = VS_TRY([&] {
+    // A rootless container without a cgroup of its own (create.cpp): its processes stay in
+    // their caller's.
+    std::unique_ptr<cgroup::Manager> cg;
+    if (!rec.cgroup_name.empty()) {
         cgroup::Options co;
         co.parent = rec.cgroup_parent;
         co.name = rec.cgroup_name;
-        return cgroup::open(co);
-    }());
+        cg = VS_TRY(cgroup::open(co));
+    }
     JoinProfile profile;
     profile.name = id;
     profile.root = rec.rootfs;
@@ -115,8 +118,10 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
                      CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID));
     profile.env = pr.env;
     profile.rlimits = rlimit_settings(pr.rlimits);
-    profile.cgroup_self_join = cg->self_join_files();
-    profile.cgroup2 = cg->unified_path();
+    if (cg) {
+        profile.cgroup_self_join = cg->self_join_files();
+        profile.cgroup2 = cg->unified_path();
+    }
     if (spec.linux.seccomp) {
         profile.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
         profile.seccomp_profile = "linux.seccomp";

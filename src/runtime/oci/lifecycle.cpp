@@ -1,6 +1,7 @@
 // start, state, kill, delete, pause, resume, ps and list of OCI containers.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include "base/sys.hpp"
 #include "cgroup/devices.hpp"
 #include "cgroup/manager.hpp"
+#include "ns/join.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
 #include "runtime/oci/devices.hpp"
@@ -27,11 +29,29 @@ namespace vs::runtime::oci {
 
 namespace {
 
+/// The container's cgroup; null for a rootless container that has none (create.cpp).
 Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const Record& r) {
+    if (r.cgroup_name.empty()) return std::unique_ptr<cgroup::Manager>();
     cgroup::Options o;
     o.parent = r.cgroup_parent;
     o.name = r.cgroup_name;
     return cgroup::open(o);
+}
+
+/// The error of a verb that needs the cgroup a rootless container went without.
+Error no_cgroup(const std::string& verb, const std::string& id) {
+    return make_error(EOPNOTSUPP,
+                      "{} container {}: it has no cgroup of its own (rootless, and its user may "
+                      "not write the cgroup linux.cgroupsPath names; delegate one to it)",
+                      verb, id);
+}
+
+/// A container without a cgroup: the processes of its own pid namespace, else its init.
+Result<std::vector<pid_t>> uncgrouped_pids(const Record& r) {
+    if (r.pid <= 0 || !proc::is_alive(r.pid, r.start_time)) return std::vector<pid_t>{};
+    auto own = ns::differing_namespaces(r.pid, CLONE_NEWPID);
+    if (own && *own) return proc::pid_namespace_members(r.pid);
+    return std::vector<pid_t>{r.pid};
 }
 
 /// The init as a pidfd, if it is still the process the record names.
@@ -162,7 +182,11 @@ Status kill(const Options& opt, const std::string& id, int sig, bool all) {
         // Every process of the cgroup, also after the init is gone (runc: kill --all of a
         // stopped container reaches what the init left behind).
         auto cg = VS_TRY(open_cgroup(c.rec));
-        if (cg->exists()) {
+        if (!cg) {
+            // Its pid namespace dies with its init on SIGKILL (pid_namespaces(7)).
+            for (pid_t pid : VS_TRY(uncgrouped_pids(c.rec)))
+                if (pid != c.rec.pid) (void)::kill(pid, sig);
+        } else if (cg->exists()) {
             // A frozen task takes no signal until thawed: SIGKILL must end a paused container.
             if (sig == SIGKILL) return cg->kill_all();
             VS_TRY(cg->signal_all(sig));
@@ -175,7 +199,7 @@ Status kill(const Options& opt, const std::string& id, int sig, bool all) {
     if (!p) return make_error(ESRCH, "container not running: {}", id);
     VS_TRY(p->send_signal(sig).wrap("kill container {}", id));
     if (sig == SIGKILL && s == State::Paused)
-        if (auto cg = open_cgroup(c.rec)) (void)cgroup::thaw_all(**cg);
+        if (auto cg = open_cgroup(c.rec); cg && *cg) (void)cgroup::thaw_all(**cg);
     return ok();
 }
 
@@ -193,7 +217,7 @@ Status remove(const Options& opt, const std::string& id, bool force) {
     auto cg = VS_TRY(open_cgroup(c.rec));
     if (auto p = init_pidfd(c.rec); p && s != State::Stopped) {
         (void)p->send_signal(SIGKILL);
-        (void)cgroup::thaw_all(*cg);
+        if (cg) (void)cgroup::thaw_all(*cg);
         // Its parent (the shim) reaps it; we only wait for it to have exited.
         (void)p->wait_exit(10000);
     }
@@ -202,7 +226,7 @@ Status remove(const Options& opt, const std::string& id, bool force) {
     // removed here could vanish under a concurrent create between its mkdir of the parent and
     // of its leaf; keeping them also spares every run a mkdir and an rmdir per hierarchy and
     // level. Only a failed create removes the parents it made (create.cpp).
-    if (c.rec.cgroup_created && cg->exists()) {
+    if (cg && c.rec.cgroup_created && cg->exists()) {
         // A stopped container's init is gone, and with it every process of its pid namespace
         // (pid_namespaces(7)), so one rmdir per hierarchy usually ends it without reading every
         // hierarchy's process list. The kernel refuses the rmdir of a cgroup with a task left
@@ -213,7 +237,7 @@ Status remove(const Options& opt, const std::string& id, bool force) {
             VS_TRY(cg->kill_all().wrap("delete container {}", id));
             VS_TRY(cg->destroy().wrap("delete container {}", id));
         }
-    } else if (cg->exists()) {
+    } else if (cg && cg->exists()) {
         // The cgroup stays, and the next container there must not inherit our guard.
         VS_TRY(drop_socket_guard(c.rec, cg->unified_path()).wrap("delete container {}", id));
     }
@@ -231,6 +255,7 @@ Status pause(const Options& opt, const std::string& id) {
     if (s != State::Running && s != State::Created)
         return make_error(EINVAL, "container not running: {}", id);
     auto cg = VS_TRY(open_cgroup(c.rec));
+    if (!cg) return no_cgroup("pause", id);
     return cg->freeze(true).wrap("pause container {}", id);
 }
 
@@ -239,6 +264,7 @@ Status resume(const Options& opt, const std::string& id) {
     if (state_of(c.rec, c.dir) != State::Paused)
         return make_error(EINVAL, "container not paused: {}", id);
     auto cg = VS_TRY(open_cgroup(c.rec));
+    if (!cg) return no_cgroup("resume", id);
     return cg->freeze(false).wrap("resume container {}", id);
 }
 
@@ -248,6 +274,7 @@ Status update(const Options& opt, const std::string& id, const spec::Resources& 
     if (state_of(c.rec, c.dir) == State::Stopped)
         return make_error(EINVAL, "container not running: {}", id);
     auto cg = VS_TRY(open_cgroup(c.rec));
+    if (!cg) return no_cgroup("update", id);
     VS_TRY(cg->apply(res).wrap("update container {}", id));
     if (!devices) return ok();
     std::vector<cgroup::DeviceRule> nodes;
@@ -273,6 +300,7 @@ Result<std::string> stats_event(const Options& opt, const std::string& id) {
     if (state_of(rec, dir) == State::Stopped)
         return make_error(EINVAL, "container not running: {}", id);
     auto cg = VS_TRY(open_cgroup(rec));
+    if (!cg) return no_cgroup("stats of", id);
     auto st = VS_TRY(cg->stats().wrap("stats of container {}", id));
     nlohmann::json pids = {{"current", st.pids_current}};
     if (st.pids_max) pids["limit"] = *st.pids_max;
@@ -298,6 +326,7 @@ Result<std::vector<pid_t>> pids(const Options& opt, const std::string& id) {
     std::string dir = container_dir(opt, id);
     auto rec = VS_TRY(load(dir, id));
     auto cg = VS_TRY(open_cgroup(rec));
+    if (!cg) return uncgrouped_pids(rec);
     if (!cg->exists()) return std::vector<pid_t>{};
     return cg->pids();
 }

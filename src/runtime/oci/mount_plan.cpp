@@ -89,6 +89,12 @@ Result<mount::Plan> container_mount_plan(const so::Spec& c, bool own_netns, bool
     gm.root = c.root->path;
     gm.own_netns = own_netns;
     gm.userns = userns;
+    // A user namespace mapping gids without 5 (a rootless one maps its caller's gid alone).
+    if (!c.linux.gid_mappings.empty())
+        gm.tty_group = std::any_of(c.linux.gid_mappings.begin(), c.linux.gid_mappings.end(),
+                                   [](const so::IdMapping& m) {
+                                       return m.container_id <= 5 && 5 - m.container_id < m.size;
+                                   });
     gm.cgroups = std::move(cgroups);
     std::vector<size_t> from;  // gm.fstab[k] is mounts[from[k]]
     for (size_t i = 0; i < c.mounts.size(); ++i) {

@@ -1,11 +1,16 @@
-// runc's global --rootless: its value, "auto", and the refusal of what needs root.
+// runc's global --rootless: its value, "auto", and an unprivileged caller's state root.
 #include "runtime/oci/rootless.hpp"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/safe_read.hpp"
 #include "base/strings.hpp"
+#include "base/sys.hpp"
+#include "ns/join.hpp"
 
 namespace vs::runtime::oci {
 
@@ -27,13 +32,139 @@ bool rootless_auto() {
     return !(f.size() == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295");
 }
 
-Status refuse_unprivileged(std::string_view verb, bool mode) {
-    const uid_t euid = ::geteuid();
-    if (euid == 0) return ok();
+std::string default_root() {
+    if (::geteuid() == 0) return "/run/vsrun";
+    const char* xdg = ::getenv("XDG_RUNTIME_DIR");
+    if (xdg == nullptr || xdg[0] != '/') return std::string();
+    return std::string(xdg) + "/vsrun";
+}
+
+Error no_state_root(std::string_view verb) {
+    return make_error(EINVAL,
+                      "{}: vsrun runs as uid {} and XDG_RUNTIME_DIR is not set (or not "
+                      "absolute): give the state root with --root DIR",
+                      verb, ::geteuid());
+}
+
+namespace {
+
+/// The one map line an unprivileged writer may give: container 0 (any id) to its own id, size 1.
+Status check_own_map(const std::vector<spec::oci::IdMapping>& m, uint32_t own, const char* field,
+                     const std::string& config) {
+    if (m.size() == 1 && m[0].host_id == own && m[0].size == 1) return ok();
+    std::string have;
+    for (const auto& e : m)
+        have += fmt::format("{}[{} {} {}]", have.empty() ? "" : ", ", e.container_id, e.host_id,
+                            e.size);
     return make_error(EPERM,
-                      "{}: vsrun runs as uid {} (--rootless {}): rootless containers are not "
-                      "supported; run vsrun as root (the engine's rootful mode)",
-                      verb, euid, mode ? "true" : "false");
+                      "{}: {}: {}: without root vsrun maps only its own id: one entry "
+                      "{{\"containerID\": N, \"hostID\": {}, \"size\": 1}}",
+                      config, field, have.empty() ? "none" : have, own);
+}
+
+}  // namespace
+
+Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config) {
+    using spec::oci::NamespaceType;
+    const uid_t euid = ::geteuid();
+    const spec::oci::Namespace* user = nullptr;
+    for (const auto& n : spec.linux.namespaces)
+        if (n.type == NamespaceType::User) user = &n;
+    if (!user)
+        return make_error(EPERM,
+                          "{}: linux.namespaces: vsrun runs as uid {}: a rootless container "
+                          "needs a user namespace (\"vsrun spec --rootless\" writes one)",
+                          config, euid);
+    if (user->path.empty()) {
+        VS_TRY(check_own_map(spec.linux.uid_mappings, euid, "linux.uidMappings", config));
+        VS_TRY(check_own_map(spec.linux.gid_mappings, ::getegid(), "linux.gidMappings", config));
+    }
+    // Joined by path: setns(2) needs CAP_SYS_ADMIN over the namespace's owning user namespace,
+    // which an unprivileged caller holds only where it is the owner (user_namespaces(7)).
+    for (const auto& n : spec.linux.namespaces) {
+        if (n.path.empty()) continue;
+        const std::string type(spec::oci::namespace_type_name(n.type));
+        auto fd = VS_TRY(
+            sys::open(n.path, O_RDONLY | O_CLOEXEC).wrap("{}: linux.namespaces {}", config, type));
+        auto owner = ns::namespace_owner(fd.get(), n.type == NamespaceType::User);
+        if (!owner || *owner != euid)
+            return make_error(EPERM,
+                              "{}: linux.namespaces {} \"{}\": owned by {}, not by uid {}: "
+                              "a rootless container joins only namespaces of its own user",
+                              config, type, n.path,
+                              owner ? fmt::format("uid {}", *owner)
+                                    : std::string("a user namespace above vsrun's"),
+                              euid);
+    }
+    if (const auto& pr = spec.process) {
+        if (!pr->user.additional_gids.empty())
+            return make_error(EPERM,
+                              "{}: process.user.additionalGids: a rootless container cannot "
+                              "set groups (its user namespace denies setgroups(2))",
+                              config);
+        for (const auto& r : pr->rlimits) {
+            struct rlimit now {};
+            if (::getrlimit(r.resource, &now) < 0 || !r.limit.hard) continue;
+            if (*r.limit.hard > now.rlim_max)
+                return make_error(EPERM,
+                                  "{}: process.rlimits {}: hard limit {} is above vsrun's {}: "
+                                  "only root may raise it",
+                                  config, r.type, *r.limit.hard, now.rlim_max);
+        }
+        if (pr->oom_score_adj) {
+            auto text = sys::read_regular("/proc/self/oom_score_adj", {64, false});
+            auto now = text ? str::parse_i64(str::trim(*text)) : std::nullopt;
+            if (now && *pr->oom_score_adj < *now)
+                return make_error(EPERM,
+                                  "{}: process.oomScoreAdj {} is below vsrun's {}: only root "
+                                  "may lower it",
+                                  config, *pr->oom_score_adj, *now);
+        }
+    }
+    return ok();
+}
+
+std::string first_limit(const spec::oci::Resources& r) {
+    const std::string at = "linux.resources.";
+    if (const auto& m = r.memory) {
+        for (auto [name, set] : {std::pair{"limit", m->limit.has_value()},
+                                 {"reservation", m->reservation.has_value()},
+                                 {"swap", m->swap.has_value()},
+                                 {"kernel", m->kernel.has_value()},
+                                 {"kernelTCP", m->kernel_tcp.has_value()},
+                                 {"swappiness", m->swappiness.has_value()},
+                                 {"disableOOMKiller", m->disable_oom_killer.value_or(false)}})
+            if (set) return at + "memory." + name;
+    }
+    if (const auto& c = r.cpu) {
+        for (auto [name, set] : {std::pair{"shares", c->shares.has_value()},
+                                 {"quota", c->quota.has_value()},
+                                 {"burst", c->burst.has_value()},
+                                 {"period", c->period.has_value()},
+                                 {"realtimeRuntime", c->realtime_runtime.has_value()},
+                                 {"realtimePeriod", c->realtime_period.has_value()},
+                                 {"cpus", c->cpus.has_value()},
+                                 {"mems", c->mems.has_value()},
+                                 {"idle", c->idle.has_value()}})
+            if (set) return at + "cpu." + name;
+    }
+    if (r.pids_limit) return at + "pids.limit";
+    if (const auto& b = r.block_io) {
+        for (auto [name, set] : {std::pair{"weight", b->weight.has_value()},
+                                 {"leafWeight", b->leaf_weight.has_value()},
+                                 {"weightDevice", !b->weight_device.empty()},
+                                 {"throttleReadBpsDevice", !b->throttle_read_bps.empty()},
+                                 {"throttleWriteBpsDevice", !b->throttle_write_bps.empty()},
+                                 {"throttleReadIOPSDevice", !b->throttle_read_iops.empty()},
+                                 {"throttleWriteIOPSDevice", !b->throttle_write_iops.empty()}})
+            if (set) return at + "blockIO." + name;
+    }
+    if (!r.hugepage_limits.empty()) return at + "hugepageLimits";
+    if (r.network && r.network->class_id) return at + "network.classID";
+    if (r.network && !r.network->priorities.empty()) return at + "network.priorities";
+    if (!r.rdma.empty()) return at + "rdma";
+    if (!r.unified.empty()) return at + "unified \"" + r.unified.begin()->first + "\"";
+    return std::string();
 }
 
 }  // namespace vs::runtime::oci

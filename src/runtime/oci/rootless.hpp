@@ -1,11 +1,13 @@
-// runc's global --rootless: its value, what "auto" means, and the refusal of the verbs vsrun
-// cannot serve without root.
+// runc's global --rootless: its value, what "auto" means, and where an unprivileged caller's
+// containers are kept.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "base/result.hpp"
+#include "spec/oci_spec.hpp"
 
 namespace vs::runtime::oci {
 
@@ -18,11 +20,27 @@ Result<std::optional<bool>> parse_rootless(std::string_view value);
 /// a user namespace other than the initial one (uid_map not the identity of all ids).
 bool rootless_auto();
 
-/// Refuses `verb` (one that makes, runs or changes containers) when vsrun does not run as
-/// root: rootless containers (an unprivileged user's own user namespace, cgroups it may not
-/// write) are not implemented, so it fails here, before anything is made, naming the uid and
-/// the mode instead of failing half-way at the first cgroup or mount. `mode` is the resolved
-/// --rootless.
-Status refuse_unprivileged(std::string_view verb, bool mode);
+/// The state root when --root is not given (runc's rule): /run/vsrun for root; for any other
+/// uid $XDG_RUNTIME_DIR/vsrun (its own, 0700, per pam_systemd(8)), or "" when that is unset
+/// or not absolute: /run is not the user's to write.
+std::string default_root();
+
+/// The error of a verb that needs the state root when default_root() found none.
+Error no_state_root(std::string_view verb);
+
+/// What an unprivileged caller (euid not 0) cannot have, refused before anything is made with
+/// one line naming the config.json field (`config` is its path): a container without a user
+/// namespace of its own, id maps other than the caller's own uid and gid (the kernel takes
+/// nothing else from an unprivileged writer, user_namespaces(7)), additionalGids (setgroups is
+/// denied in such a namespace), namespaces joined by path that another uid owns, rlimits
+/// raised over the caller's hard limits and an oomScoreAdj below the caller's (both need
+/// CAP_SYS_RESOURCE in the initial user namespace, setrlimit(2), proc(5)).
+Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config);
+
+/// The config.json path of the first limit `r` asks for ("linux.resources.memory.limit"), ""
+/// when it asks for none. Device rules are no limit here: as in runc's rootless mode they are
+/// left to the host (an unprivileged user namespace can make no device node, and binds only
+/// the nodes its user may open anyway).
+std::string first_limit(const spec::oci::Resources& r);
 
 }  // namespace vs::runtime::oci
