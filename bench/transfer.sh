@@ -45,7 +45,11 @@ cleanup() {
   for g in mig g2 far1; do
     VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg vserver "$g" stop >/dev/null 2>&1
   done
-  [[ -n $sshd_pid ]] && kill "$sshd_pid" 2>/dev/null
+  if [[ -n $sshd_pid ]]; then
+    kill "$sshd_pid" 2>/dev/null
+    # Gone before its cpuacct cgroup is removed below (rmdir fails while it holds a task).
+    for _ in $(seq 50); do kill -0 "$sshd_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   ip netns del "$ns" 2>/dev/null
   local m
   for m in $(grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r); do
