@@ -155,6 +155,7 @@ teardown() {
     try '.linux.resources = {"pids": {"limit": 10}}' 'linux.resources.pids.limit: a rootless'
     try '.linux.uidMappings[0].hostID = 0' 'linux.uidMappings: [0 0 1]: without root vsrun maps only its own id'
     try '.linux.gidMappings[0].size = 2' 'linux.gidMappings: [0 '"$RL_UID"' 2]: without root'
+    try '.process.user.uid = 1000' 'process.user.uid 1000: linux.uidMappings maps container uid 0 alone'
     try '.process.user.additionalGids = [5]' 'process.user.additionalGids: a rootless container cannot set groups'
     try '.process.oomScoreAdj = -10' 'process.oomScoreAdj -10 is below'
     try '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 999999999}]' \

@@ -78,6 +78,19 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
     if (user->path.empty()) {
         VS_TRY(check_own_map(spec.linux.uid_mappings, euid, "linux.uidMappings", config));
         VS_TRY(check_own_map(spec.linux.gid_mappings, ::getegid(), "linux.gidMappings", config));
+        // The one id mapped is the only one the process can take (setresuid(2): EINVAL).
+        const uint32_t cuid = spec.linux.uid_mappings[0].container_id;
+        const uint32_t cgid = spec.linux.gid_mappings[0].container_id;
+        if (spec.process && spec.process->user.uid != cuid)
+            return make_error(EPERM,
+                              "{}: process.user.uid {}: linux.uidMappings maps container uid {} "
+                              "alone",
+                              config, spec.process->user.uid, cuid);
+        if (spec.process && spec.process->user.gid != cgid)
+            return make_error(EPERM,
+                              "{}: process.user.gid {}: linux.gidMappings maps container gid {} "
+                              "alone",
+                              config, spec.process->user.gid, cgid);
     }
     // Joined by path: setns(2) needs CAP_SYS_ADMIN over the namespace's owning user namespace,
     // which an unprivileged caller holds only where it is the owner (user_namespaces(7)).
