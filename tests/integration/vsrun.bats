@@ -768,6 +768,7 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
 }
 
 @test "network namespace joined by path that the user namespace does not own: the host's /sys" {
+    no_cgroup
     # Made by the host's root (ip netns add), so owned by the host's user namespace: neither a
     # new user namespace nor one joined by path may mount a sysfs for it (sysfs(5)).
     VSRUN_NETNS=vsrun-${VSERVER_CGROUP_PARENT}
@@ -819,6 +820,7 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
 }
 
 @test "joined user namespace: a joiner that fails to hand over the init leaves no process" {
+    no_cgroup
     require_fault_injection
     b=$(make_bundle upod)
     edit_spec "$b" '.linux.namespaces += [{"type": "user"}] |
