@@ -13,7 +13,8 @@
 #
 # Usage: bench/transfer.sh   (VS_BIN=<build>/bin picks the build; FIXTURE=<tar.zst> a fixture;
 #        REPEAT=N runs the backup and restore timings N times, alternating ours and GNU tar,
-#        and reports medians; ONLY=archive runs only those, on ext4, with no far host; RT=1
+#        and reports medians; ONLY=archive runs only those, on ext4, with no far host;
+#        ONLY=refresh only --refresh to an ext4 far side against rsync, REPEAT rounds; RT=1
 #        runs each timed command under SCHED_FIFO (chrt -f 10), ours and GNU tar alike: on a
 #        machine other work keeps busy that approximates an idle one, where otherwise the
 #        scheduler's share, not the tools, decides the wall times)
@@ -183,6 +184,15 @@ print(j["downtime_s"], "+".join(("live" if p["live"] else "final")
 
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ $ONLY == refresh ]]; then
+  # The far roots on an ext4 of their own, mounted before sshd copies this mount namespace:
+  # the syncfs of a refresh then writes back that file system, not the whole machine's.
+  truncate -s 3G "$work/far.img"
+  loop=$(losetup -f --show "$work/far.img"); loops+=("$loop")
+  mkfs.ext4 -q "$loop"
+  mkdir -p "$far_prefix/var/lib/vservers"
+  mount "$loop" "$far_prefix/var/lib/vservers"
+fi
 [[ $ONLY == archive ]] || far_host
 
 # 1. Local copies.
@@ -191,6 +201,41 @@ guest g
 R=$VSERVER_PREFIX/var/lib/vservers
 size=$(mib "$R/g")
 tar -cf - -C "$R/g" . >/dev/null  # the page cache warm for every tool alike
+if [[ $ONLY == refresh ]]; then
+  # ONLY=refresh: --refresh to an ext4 far side against rsync with the same flags into a copy
+  # of its own there, REPEAT rounds of 1 MiB new and one line changed; the same rsync followed
+  # by sync -f is the peer with the same durability (receive syncfs()es before the exchange).
+  FR=$far_prefix/var/lib/vservers
+  vcopy g 127.0.0.1:far1 -q
+  in_ns rsync -aHAX --numeric-ids --sparse --one-file-system --delete -e "$SSH" "$R/g/" \
+    "127.0.0.1:$FR/plain/"
+  for i in $(seq "$REPEAT"); do
+    head -c 1M /dev/urandom >"$R/g/srv/data/new$i"
+    echo "x$i" >>"$R/g/etc/motd"
+    timed "vserver-copy --refresh" vcopy g 127.0.0.1:far1 --refresh --json
+    timed "rsync -aHAXSx --delete again" in_ns rsync -aHAX --numeric-ids --sparse \
+      --one-file-system --delete -e "$SSH" "$R/g/" "127.0.0.1:$FR/plain/"
+    echo "x$i" >>"$R/g/etc/issue"
+    timed "vserver-copy --refresh " vcopy g 127.0.0.1:far1 --refresh --json
+    timed "rsync again; sync -f" sh -c 'nsenter --net="/run/netns/$1" rsync -aHAX \
+      --numeric-ids --sparse --one-file-system --delete -e "$2" "$3/" "127.0.0.1:$4/plain/" &&
+      sync -f "$4"' sh "$ns" "$SSH" "$R/g" "$FR"
+  done
+  echo
+  echo "guest: $size MiB, $(find "$R/g" | wc -l) entries; $REPEAT rounds, medians;" \
+    "$(nproc) cores, shared; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| operation | ours (s) | peer | peer (s) | peer / ours |"
+  echo "|---|---|---|---|---|"
+  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "vserver-copy --refresh" \
+    "${secs[vserver-copy --refresh]}" "rsync -aHAXSx --delete again" \
+    "${secs[rsync -aHAXSx --delete again]}" \
+    "$(echo "scale=2; ${secs[rsync -aHAXSx --delete again]} / ${secs[vserver-copy --refresh]}" | bc)"
+  printf '| %s | %.2f | %s | %.2f | %.2f |\n' "vserver-copy --refresh" \
+    "${secs[vserver-copy --refresh ]}" "rsync again; sync -f" "${secs[rsync again; sync -f]}" \
+    "$(echo "scale=2; ${secs[rsync again; sync -f]} / ${secs[vserver-copy --refresh ]}" | bc)"
+  exit 0
+fi
 if [[ $ONLY != archive ]]; then
   timed "vserver-copy (ext4)" vserver-copy g g2 -q
   timed "cp -a --reflink=auto" cp -a --reflink=auto "$R/g" "$R/cp"

@@ -15,6 +15,7 @@
 #include "fs/remove.hpp"
 #include "fs/walk.hpp"
 #include "store/guest_root.hpp"
+#include "store/link_farm.hpp"
 
 namespace vs::store {
 
@@ -41,9 +42,17 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
     config::vserver::sweep_dead_in_flight(paths, name);
     std::set<std::string> roots = {paths.vdir_base};
     if (!root.empty() && root[0] == '/') roots.insert(parent_of(root));
+    // A root placed elsewhere (vdir a symlink to it: vserver-copy -r) has its stages beside it.
+    if (auto vdir = sys::readlink(paths.guest_config(name) + "/vdir");
+        vdir && !vdir->empty() && (*vdir)[0] == '/')
+        roots.insert(parent_of(*vdir));
     for (auto& dir : roots) {
         auto entries = sys::list_dir(dir);
         if (!entries) continue;
+        // A killed refresh's undo record first: the root gets back what rsync changed in place
+        // on files it shared with the stage (store/link_farm.hpp), before anything uses it.
+        for (auto& e : *entries)
+            if (is_dead_refresh_undo(e, name)) warn(apply_refresh_undo(dir + "/" + e));
         for (auto& e : *entries)
             if (is_dead_build_stage(e, name))
                 warn(remove_root(dir + "/" + e, RootMounts::DetachPseudo));

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -168,11 +169,63 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
 Status GuestStage::exchange(const std::string& name, const std::string& root) {
     VS_TRY(store::mark_root(stage_, name));
     if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
+    VS_TRY(fault_point("transfer:exchange"));
     if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, root.c_str(), RENAME_EXCHANGE) < 0)
         return errno_error(fmt::format("exchange \"{}\" with \"{}\"", stage_, root));
+    // The exchange reaches the disk before it is reported (rename(2), fsync(2) NOTES): the
+    // old root is removed next, and a refresh's undo record dropped.
+    auto d = VS_TRY(sys::open(parent_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (::fsync(d.get()) < 0) {
+        int err = errno;
+        if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, root.c_str(), RENAME_EXCHANGE) < 0)
+            log::warn("undo: exchange \"{}\" back: {}", root, std::strerror(errno));
+        return Error(err, fmt::format("fsync \"{}\"", parent_));
+    }
     if (auto r = store::clear_building(root); !r) log::warn("{}", r.error().what());
     // The old root is now at stage_: the destructor removes it, as it removes an unused stage.
     return ok();
+}
+
+bool GuestStage::remove_in_background(const std::string& name) {
+    if (committed_ || stage_.empty()) return false;
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return false;
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(p[0]);
+        ::close(p[1]);
+        return false;
+    }
+    if (pid == 0) {
+        // Its own session, and none of the caller's descriptors: the ssh session ends when the
+        // caller exits, and the guest's lock goes with the caller's last descriptor of it.
+        ::setsid();
+        int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3 && null >= 0; ++fd) ::dup2(null, fd);
+        ::close_range(3, unsigned(p[1]) - 1, 0);
+        ::close_range(unsigned(p[1]) + 1, ~0U, 0);
+        const std::string mine = fmt::format("{}/.build-{}-{}", parent_, name, ::getpid());
+        const char took = ::rename(stage_.c_str(), mine.c_str()) == 0 ? 1 : 0;
+        (void)!::write(p[1], &took, 1);
+        ::close(p[1]);
+        if (!took) ::_exit(1);
+        ::_exit(store::remove_root(mine, store::RootMounts::DetachPseudo) ? 0 : 1);
+    }
+    ::close(p[1]);
+    char took = 0;
+    ssize_t n;
+    do {
+        n = ::read(p[0], &took, 1);
+    } while (n < 0 && errno == EINTR);
+    ::close(p[0]);
+    if (n != 1 || took != 1) {
+        ::waitpid(pid, nullptr, 0);
+        return false;
+    }
+    // The child is not waited for: it outlives this process and goes to init (or a
+    // subreaper), which reaps it.
+    committed_ = true;
+    return true;
 }
 
 }  // namespace vs::transfer

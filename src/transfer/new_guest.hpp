@@ -73,6 +73,13 @@ public:
     /// at the staging path, is removed with the stage.
     Status exchange(const std::string& name, const std::string& root);
 
+    /// After exchange(): the old root (now at the stage's path) is renamed to a stage of a
+    /// child process (".build-NAME-CHILDPID", so a killed child's is swept as any dead stage)
+    /// that removes it detached from this process, its session and its descriptors, so the
+    /// refresh does not wait for every name of the old tree to be unlinked. False (the stage
+    /// then removed as usual) when the child could not be made or could not take it.
+    bool remove_in_background(const std::string& name);
+
 private:
     GuestStage() = default;
     std::string stage_, parent_;

@@ -18,6 +18,7 @@
 #include "state/lock.hpp"
 #include "store/btrfs.hpp"
 #include "store/guest_root.hpp"
+#include "store/link_farm.hpp"
 #include "transfer/copy.hpp"
 #include "transfer/host_names.hpp"
 #include "transfer/new_guest.hpp"
@@ -111,11 +112,12 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
     }
     if (!opt.domain.empty())
         if (auto d = validate_domain(opt.domain); !d) return setup_fail(d.error());
-    // A refreshed root is exchanged with the old one: its stage goes beside it.
-    // A refresh of a root that is a btrfs subvolume stages a writable snapshot of it: rsync
-    // then updates it in place (changed files replaced, the rest shared extents), which costs
-    // what a plain rsync does, where --link-dest makes a hard link (and a directory, a
-    // symlink...) per unchanged entry. The copy stays whole: the snapshot is exchanged in.
+    // A refreshed root is exchanged with the old one: its stage goes beside it, and rsync
+    // updates the stage in place, so a failure at any step leaves the old root as it was.
+    // A root that is a btrfs subvolume is staged as a writable snapshot of it (changed files
+    // replaced, the rest shared extents). Otherwise the stage is a hard-link farm of it
+    // (store/link_farm.hpp): rsync's own --link-dest costs it several times a plain rsync's
+    // scan (each basis path is opened component by component), a farm about one.
     const bool snap = opt.refresh && store::btrfs::is_subvolume(basis).value_or(false);
     auto stage_r = GuestStage::create(paths, name, !snap, opt.refresh ? basis : root);
     if (!stage_r) return setup_fail(stage_r.error());
@@ -124,6 +126,20 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
         auto made = store::btrfs::snapshot_subvolume(basis, stage.root(), false);
         if (made) made = store::mark_building(stage.root());
         if (!made) return setup_fail(made.error());
+    }
+    // The farm's undo record, applied (the old root's linked files get back the owner, mode
+    // and xattrs rsync may have changed in place) unless the refresh commits. A SIGKILL leaves
+    // it to the next command on the guest (store::sweep_leftovers).
+    std::string undo;
+    ScopeExit roll_back([&] {
+        if (undo.empty()) return;
+        if (auto r = store::apply_refresh_undo(undo); !r)
+            log::warn("receive {}: rolling the refresh back: {}", name, r.error().what());
+    });
+    if (opt.refresh && !snap) {
+        undo = store::refresh_undo_path(basis.substr(0, basis.rfind('/')), name, ::getpid());
+        auto farm = store::build_link_farm(basis, stage.root(), undo);
+        if (!farm) return setup_fail(farm.error().wrap(fmt::format("--refresh of {}", name)));
     }
     std::string cfg_tmp;
     if (!opt.refresh) {
@@ -214,6 +230,14 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
             if (!c) {
                 ch.fail(c.error());
                 continue;
+            }
+            // Exchanged and on disk: the record no longer applies (the root is the stage).
+            if (!undo.empty()) {
+                if (auto d = store::drop_refresh_undo(undo); !d) log::warn("{}", d.error().what());
+                undo.clear();
+                // The old farm is only names of inodes the new root mostly shares: unlinking
+                // them costs about what rsync's scan does, and nobody needs to wait for it.
+                (void)stage.remove_in_background(name);
             }
             auto loaded = cv::load(paths, name);
             if (!loaded) {

@@ -28,6 +28,12 @@ setup() {
     mkfs.btrfs -q "$FAR_LOOP" >/dev/null 2>&1
     mkdir -p "$RPREFIX/var/lib/vservers"
     mount "$FAR_LOOP" "$RPREFIX/var/lib/vservers"
+  elif [[ $BATS_TEST_DESCRIPTION == *"small ext4 there"* ]]; then
+    truncate -s 40M "$WORK/far.img"
+    FAR_LOOP=$(losetup -f --show "$WORK/far.img")
+    mkfs.ext4 -q "$FAR_LOOP"
+    mkdir -p "$RPREFIX/var/lib/vservers"
+    mount "$FAR_LOOP" "$RPREFIX/var/lib/vservers"
   fi
   ssh-keygen -q -t ed25519 -N '' -C vstest-host -f "$WORK/hostkey"
   ssh-keygen -q -t ed25519 -N '' -C vstest-client -f "$WORK/key"
@@ -107,6 +113,7 @@ teardown() {
     rmdir "$d" 2>/dev/null || true
   done
   if [[ -n ${FAR_LOOP:-} ]]; then
+    far_clean >/dev/null || true  # a refresh's background removal keeps the mount busy
     umount "$RPREFIX/var/lib/vservers" 2>/dev/null || true
     losetup -d "$FAR_LOOP" 2>/dev/null || true
   fi
@@ -114,12 +121,18 @@ teardown() {
   transfer_teardown
 }
 
-# No staging root or config dir of a receive is left on the far side.
+# No staging root, undo record or config dir of a receive is left on the far side. A refresh's
+# old root is removed by a process of its own after the refresh returned: waited for.
 far_clean() {
-  local left
-  left=$(ls -a "$RPREFIX/var/lib/vservers" "$RPREFIX/etc/vservers" 2>/dev/null |
-         grep -E '^\.(build-|.*\.receive$)' || true)
-  [[ -z $left ]] || { echo "left on the far side: $left"; return 1; }
+  local left _
+  for _ in $(seq 100); do
+    left=$(ls -a "$RPREFIX/var/lib/vservers" "$RPREFIX/etc/vservers" 2>/dev/null |
+           grep -E '^\.(build-|undo-|.*\.receive$)' || true)
+    [[ -n $left ]] || return 0
+    sleep 0.1
+  done
+  echo "left on the far side: $left"
+  return 1
 }
 
 @test "remote copy of a stopped guest keeps every file kind, gets a new identity there" {
@@ -238,6 +251,64 @@ print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
     echo "$output"; return 1; }
   run btrfs subvolume list "$RPREFIX/var/lib/vservers"
   [[ $(grep -c . <<<"$output") == 1 ]] || { echo "$output"; return 1; }
+  far_clean
+}
+
+# far_state NAME: every entry of the far copy's root with its inode, type, mode, owner, size,
+# mtime and xattrs (ACLs and capabilities included): "as it was" compares these.
+far_state() {
+  local d; d=$(far_root "$1")
+  (cd "$d" && find . -printf '%p %i %y %m %U:%G %s %T@\n' | sort &&
+     { getfattr -R -P -d -m - -e hex . 2>/dev/null || true; })
+}
+
+@test "--refresh that fails (ENOSPC; far side killed before the exchange) leaves the copy as it was; small ext4 there" {
+  make_guest src
+  local r; r=$(guest_root src)
+  make_rich_tree "$r"
+  echo meta > "$r/aaa-meta"
+  chmod 0644 "$r/aaa-meta"
+  setfattr -n user.state -v old "$r/aaa-meta"
+  run vcopy src 127.0.0.1:dst -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  local before; before=$(far_state dst)
+  # Changes rsync applies in place to a file whose contents and mtime did not change (on the
+  # far side a link shared with the old root), then a file too big for the far file system.
+  chown 1234:1234 "$r/aaa-meta"
+  chmod 0600 "$r/aaa-meta"
+  setfattr -n user.state -v new "$r/aaa-meta"
+  setfacl -m u:999:r "$r/data/a"
+  echo changed > "$r/data/sub/f"
+  head -c 48M /dev/urandom > "$r/zzz-big"
+  run vcopy src 127.0.0.1:dst --refresh
+  [[ $status -ne 0 && $output == *'No space left'* ]] || { echo "$output"; return 1; }
+  [[ "$(far_state dst)" == "$before" ]] || { diff <(echo "$before") <(far_state dst); return 1; }
+  far_clean
+  # The far side SIGKILLed after rsync, just before the exchange: its record gives the old root
+  # back what rsync changed in place as soon as a command loads the guest there.
+  rm "$r/zzz-big"
+  printf '#!/bin/sh\nVSERVER_FAULT=transfer:exchange:kill exec %s "$@"\n' "$VS_BIN/vserver" \
+      > "$WORK/vsfault"
+  chmod +x "$WORK/vsfault"
+  run in_ns "$VS_BIN/vserver-copy" src 127.0.0.1:dst --refresh --ssh "$SSH" \
+      --remote-vserver "$WORK/vsfault"
+  [[ $status -ne 0 ]] || { echo "$output"; return 1; }
+  compgen -G "$RPREFIX/var/lib/vservers/.undo-dst-*" >/dev/null || { echo "no undo record"; return 1; }
+  # Without the record the old root would keep these.
+  [[ "$(stat -c '%a %u' "$(far_root dst)/aaa-meta")" == "600 1234" ]]
+  far "$VS_BIN/vserver dst stop" >/dev/null 2>&1 || true
+  [[ "$(far_state dst)" == "$before" ]] || { diff <(echo "$before") <(far_state dst); return 1; }
+  far_clean
+  # Then a refresh goes through: the changes arrive, hard links, xattrs, ACLs and caps kept.
+  run vcopy src 127.0.0.1:dst --refresh -q
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  local d; d=$(far_root dst)
+  [[ "$(stat -c '%a %u %g' "$d/aaa-meta")" == "600 1234 1234" ]]
+  [[ "$(getfattr --only-values -n user.state "$d/aaa-meta")" == new ]]
+  getfacl -n "$d/data/a" | grep -qx 'user:999:r--'
+  [[ "$(cat "$d/data/sub/f")" == changed ]]
+  check_rich_tree "$d"
   far_clean
 }
 
