@@ -222,7 +222,10 @@ print(json.loads(sys.argv[1])["passes"][0]["literal_bytes"])' "$output")
   run vcopy src 127.0.0.1:dst --refresh -d example.net -q
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   grep -qx $'192.0.2.50\tdst.example.net\tdst' "$d/etc/hosts"
-  [[ -z "$(ls -a "$RPREFIX/srv" | grep '^\.build-')" ]]
+  # The old root goes in the background: its stage is gone once that process is done.
+  local _; for _ in $(seq 100); do
+    [[ -z "$(ls -a "$RPREFIX/srv" | grep -E '^\.(build|undo)-')" ]] && break; sleep 0.1; done
+  [[ -z "$(ls -a "$RPREFIX/srv" | grep -E '^\.(build|undo)-')" ]]
 }
 
 @test "--refresh of a root that is a subvolume on btrfs there: a snapshot of it updated" {
