@@ -230,10 +230,10 @@ if [[ $ONLY == refresh ]]; then
   printf '| %s | %.2f | %s | %.2f | %.2f |\n' "vserver-copy --refresh" \
     "${secs[vserver-copy --refresh]}" "rsync -aHAXSx --delete again" \
     "${secs[rsync -aHAXSx --delete again]}" \
-    "$(echo "scale=2; ${secs[rsync -aHAXSx --delete again]} / ${secs[vserver-copy --refresh]}" | bc)"
+    "$(ratio "${secs[rsync -aHAXSx --delete again]}" "${secs[vserver-copy --refresh]}")"
   printf '| %s | %.2f | %s | %.2f | %.2f |\n' "vserver-copy --refresh" \
     "${secs[vserver-copy --refresh ]}" "rsync again; sync -f" "${secs[rsync again; sync -f]}" \
-    "$(echo "scale=2; ${secs[rsync again; sync -f]} / ${secs[vserver-copy --refresh ]}" | bc)"
+    "$(ratio "${secs[rsync again; sync -f]}" "${secs[vserver-copy --refresh ]}")"
   exit 0
 fi
 if [[ $ONLY != archive ]]; then

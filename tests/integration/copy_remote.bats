@@ -112,6 +112,14 @@ teardown() {
     find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
     rmdir "$d" 2>/dev/null || true
   done
+  # The far side's lxcfs and vs-consoled (a guest started there starts them under RPREFIX), by
+  # their recorded pids, as vs_teardown does for the near side's.
+  local daemon
+  for daemon in .lxcfs .console; do
+    pid=$(VSERVER_PREFIX=$RPREFIX daemon_pid "$daemon") || continue
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
+  done
   if [[ -n ${FAR_LOOP:-} ]]; then
     far_clean >/dev/null || true  # a refresh's background removal keeps the mount busy
     umount "$RPREFIX/var/lib/vservers" 2>/dev/null || true
@@ -265,7 +273,7 @@ far_state() {
      { getfattr -R -P -d -m - -e hex . 2>/dev/null || true; })
 }
 
-@test "--refresh that fails (ENOSPC; far side killed before the exchange) leaves the copy as it was; small ext4 there" {
+@test "--refresh failing (ENOSPC, far side killed) leaves the old copy as it was; small ext4 there" {
   make_guest src
   local r; r=$(guest_root src)
   make_rich_tree "$r"
@@ -297,7 +305,8 @@ far_state() {
   run in_ns "$VS_BIN/vserver-copy" src 127.0.0.1:dst --refresh --ssh "$SSH" \
       --remote-vserver "$WORK/vsfault"
   [[ $status -ne 0 ]] || { echo "$output"; return 1; }
-  compgen -G "$RPREFIX/var/lib/vservers/.undo-dst-*" >/dev/null || { echo "no undo record"; return 1; }
+  compgen -G "$RPREFIX/var/lib/vservers/.undo-dst-*" >/dev/null ||
+      { echo "no undo record"; return 1; }
   # Without the record the old root would keep these.
   [[ "$(stat -c '%a %u' "$(far_root dst)/aaa-meta")" == "600 1234" ]]
   far "$VS_BIN/vserver dst stop" >/dev/null 2>&1 || true
