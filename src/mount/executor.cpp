@@ -281,10 +281,19 @@ Status do_seal(const Ctx& c, const Op& o) {
 
 Status do_pivot(const Ctx& c) {
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching "." then drops
-    // it (pivot_root(2) NOTES). The old root is a slave mount, so the detach stays private.
+    // it (pivot_root(2) NOTES). The old root's tree is made a recursive slave first: with
+    // linux.rootfsPropagation "shared" it may still hold mounts in a peer group with the host's
+    // (/run/netns is shared by ip-netns(8)), and an unmount propagates to every peer
+    // (mount_namespaces(7)), which would unmount the host's copies too.
+    // "." names the old root only from a cwd on it: the lookup of "." does not step onto the
+    // mount stacked on the cwd, so it is entered again by an fd opened before the pivot.
+    auto old_root = VS_TRY(sys::open("/", O_PATH | O_DIRECTORY));
     if (::fchdir(c.rootfd.get()) < 0) return errno_error(fmt::format("chdir \"{}\"", c.root));
     if (::syscall(SYS_pivot_root, ".", ".") < 0)
         return errno_error(fmt::format("pivot_root into \"{}\"", c.root));
+    if (::fchdir(old_root.get()) < 0) return errno_error("chdir to the old root");
+    if (::mount(nullptr, ".", nullptr, MS_REC | MS_SLAVE, nullptr) < 0)
+        return errno_error("make the old root a recursive slave mount");
     if (::umount2(".", MNT_DETACH) < 0) return errno_error("detach the old root");
     if (::chdir("/") < 0) return errno_error("chdir \"/\"");
     return ok();

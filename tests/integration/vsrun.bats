@@ -20,6 +20,11 @@ teardown() {
     b=$(make_bundle t2 /bin/sh -c 'exit 7')
     run vsrun run -b "$b" t2
     [ "$status" -eq 7 ]
+    # The new network namespace's lo is up (IFF_UP), as runc and crun leave it.
+    b=$(make_bundle t3 /bin/sh -c 'echo $(($(cat /sys/class/net/lo/flags) & 1))')
+    run vsrun run -b "$b" t3
+    [ "$status" -eq 0 ]
+    [ "$output" = 1 ]
     [ -z "$(ls -A "$VSRUN_ROOT")" ]
 }
 
@@ -529,9 +534,13 @@ teardown() {
 @test "mounts: propagation options, rootfsPropagation, tmpcopyup, idmap; unknown options named" {
     mkdir -p "$VSERVER_PREFIX"/{pa,pb,idm}
     touch "$VSERVER_PREFIX/idm/f"
-    # pb: a shared mount of the host, which a bind keeps receiving from unless made private.
+    # pb: a shared mount of the host, which a bind keeps receiving from unless made private;
+    # pb/sub, a mount below it, as ip-netns(8) mounts each /run/netns/NAME below a shared
+    # /run/netns: a container's unmount of its old root must not propagate to it.
     mount --bind "$VSERVER_PREFIX/pb" "$VSERVER_PREFIX/pb"
     mount --make-shared "$VSERVER_PREFIX/pb"
+    mkdir -p "$VSERVER_PREFIX/pb/sub"
+    mount -t tmpfs vs-sub "$VSERVER_PREFIX/pb/sub"
     local host_mounts
     host_mounts=$(prefix_mounts)
     # What the container's mountinfo says of a mount point, from the host.
@@ -569,6 +578,7 @@ teardown() {
     vsrun run -d -b "$b" mp2
     [[ $(prop "$(state_pid mp2)" /) == *shared:* ]]
     [ "$(prefix_mounts)" = "$host_mounts" ]
+    mountpoint -q "$VSERVER_PREFIX/pb/sub"
     vsrun delete --force mp2
     # An option the filesystem does not know fails the create, naming the mount.
     b=$(make_bundle mp3)
@@ -579,7 +589,7 @@ teardown() {
     [[ $output == *'mounts[7] "/mnt/t"'*nosuch* ]]
     [ ! -e "$VSRUN_ROOT/mp3" ]
     [ "$(prefix_mounts)" = "$host_mounts" ]
-    umount "$VSERVER_PREFIX/pb"
+    umount -R "$VSERVER_PREFIX/pb"
 }
 
 @test "terminal: the pty master goes to --console-socket; an LSM the kernel lacks is refused" {
