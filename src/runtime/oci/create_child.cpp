@@ -75,6 +75,7 @@ Status Create::prepare() {
     plan.joined_userns = (rec.ns_flags & CLONE_NEWUSER) && !plan.new_userns;
     plan.new_cgroupns = new_ns & CLONE_NEWCGROUP;
     plan.new_utsns = rec.ns_flags & CLONE_NEWUTS;
+    plan.new_netns = new_ns & CLONE_NEWNET;
     plan.new_timens = new_ns & CLONE_NEWTIME;
     if (!spec.hostname.empty() && !(rec.ns_flags & CLONE_NEWUTS))
         return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);

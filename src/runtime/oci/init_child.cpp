@@ -17,6 +17,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "mount/executor.hpp"
+#include "net/link_ops.hpp"
 #include "ns/join.hpp"
 #include "ns/uts.hpp"
 #include "proc/fds.hpp"
@@ -113,6 +114,13 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     // The root is opened first, as the host's uid: the user namespace's root may not reach it
     // through the host's directories (its capabilities do not cover inodes it does not map).
     if (p.new_userns || p.joined_userns) VS_TRY(ns::become_root_in_userns());
+    // A new network namespace holds only lo, and down (network_namespaces(7)). runc and crun
+    // bring it up, and what runs without a CNI network (ctr run, podman --network none) expects
+    // 127.0.0.1 to answer. After the user namespace's root is ours: it owns the namespace.
+    if (p.new_netns) {
+        auto nl = VS_TRY(net::netlink::Socket::open().wrap("linux.namespaces: network"));
+        VS_TRY(net::loopback_up(nl).wrap("linux.namespaces: network"));
+    }
     if (p.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0)
         return errno_error("unshare the cgroup namespace");
     if (p.new_timens) VS_TRY(enter_new_timens(c.linux.time_offsets));

@@ -38,6 +38,7 @@ struct ChildPlan {
     bool joined_userns = false;  ///< a user namespace joined by path: its root after the join
     bool new_cgroupns = false;
     bool new_utsns = false;
+    bool new_netns = false;  ///< a new network namespace: its lo is brought up
     /// A new time namespace: unshared by the child, given linux.timeOffsets, then entered.
     bool new_timens = false;
     /// Namespaces joined by path (not pid, which the parent joins before the clone), user
