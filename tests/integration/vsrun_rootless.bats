@@ -63,6 +63,14 @@ teardown() {
             kill -9 "$pid" 2>/dev/null || true
         fi
     done
+    if [[ -n ${RL_CG:-} && -d $RL_CG ]]; then
+        local d
+        for d in $(find "$RL_CG" -mindepth 1 -depth -type d); do
+            [[ $d == "$RL_CG/caller" ]] || { echo "left cgroup $d"; leaked=1; }
+            rmdir "$d" || leaked=1
+        done
+        rmdir "$RL_CG" || leaked=1
+    fi
     vsrun_teardown || leaked=1
     [[ $leaked -eq 0 ]]
 }
@@ -177,4 +185,40 @@ teardown() {
     [[ $output == *'process.args[0]: exec "/no/such/program"'* ]]
     [ ! -e "$RL/xdg/vsrun/f2" ]
     [ -z "$(ps -o pid=,stat= -u "$RL_UID" | grep -v ' Z')" ]
+}
+
+@test "rootless: a delegated cgroup2 subtree is used: its limit applied, pause and delete work" {
+    [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]] || skip "cgroup v2 delegation (the VM)"
+    # What systemd's Delegate= gives a user: a subtree, its cgroup.procs and
+    # cgroup.subtree_control owned by the user, the caller itself in a leaf below it.
+    local top=/sys/fs/cgroup
+    RL_CG=$top/$VSERVER_CGROUP_PARENT-rl
+    mkdir -p "$RL_CG/caller"
+    local c
+    for c in memory pids; do
+        grep -qw "$c" "$top/cgroup.subtree_control" || echo "+$c" >"$top/cgroup.subtree_control"
+    done
+    echo "+memory +pids" >"$RL_CG/cgroup.subtree_control"
+    chown "$RL_UID:$RL_UID" "$RL_CG" "$RL_CG"/cgroup.{procs,subtree_control,threads} \
+        "$RL_CG/caller" "$RL_CG/caller"/cgroup.{procs,threads}
+    rl_bundle sleep 300
+    edit_spec "$RL/b" --arg p "/$VSERVER_CGROUP_PARENT-rl/d1" \
+        '.linux.cgroupsPath = $p | .linux.resources = {"memory": {"limit": 67108864}}'
+    # The caller joins its leaf first (as root, then drops to the user).
+    in_leaf() { bash -c 'echo $$ >"$0/cgroup.procs" && as_user "$@"' "$RL_CG/caller" "$@"; }
+    export -f as_user
+    export RL RL_UID VSRUN
+    in_leaf create -b "$RL/b" d1
+    RL_PIDS+=("$(rl_state d1 pid)")
+    [ "$(cat "$RL_CG/d1/memory.max")" = 67108864 ]
+    [ "$(stat -c %u "$RL_CG/d1")" = "$RL_UID" ]
+    grep -qx "$(rl_state d1 pid)" "$RL_CG/d1/cgroup.procs"
+    in_leaf start d1
+    in_leaf pause d1
+    [ "$(rl_state d1 status)" = paused ]
+    in_leaf resume d1
+    [ "$(rl_state d1 status)" = running ]
+    in_leaf delete --force d1
+    [ ! -e "$RL_CG/d1" ]
+    [ ! -e "$RL/xdg/vsrun/d1" ]
 }
