@@ -146,7 +146,7 @@ teardown() {
     for pid in "${RL_PIDS[@]}"; do gone "$pid"; done
 }
 
-@test "rootless: limits without a writable cgroup, foreign ids and groups refused by field; a failed create leaves nothing" {
+@test "rootless: limits without a cgroup, foreign ids, groups refused by field; nothing left" {
     no_cgroup
     rl_bundle true
     cp "$RL/b/config.json" "$RL/orig.json"
@@ -159,12 +159,15 @@ teardown() {
         [ ! -e "$RL/xdg/vsrun/f1" ]
     }
     try '.linux.resources = {"memory": {"limit": 67108864}}' \
-        'linux.resources.memory.limit: a rootless container has limits only in a cgroup its user may write'
+        'linux.resources.memory.limit: a rootless container has limits only in a cgroup its user'
     try '.linux.resources = {"pids": {"limit": 10}}' 'linux.resources.pids.limit: a rootless'
-    try '.linux.uidMappings[0].hostID = 0' 'linux.uidMappings: [0 0 1]: without root vsrun maps only its own id'
+    try '.linux.uidMappings[0].hostID = 0' \
+        'linux.uidMappings: [0 0 1]: without root vsrun maps only its own id'
     try '.linux.gidMappings[0].size = 2' 'linux.gidMappings: [0 '"$RL_UID"' 2]: without root'
-    try '.process.user.uid = 1000' 'process.user.uid 1000: linux.uidMappings maps container uid 0 alone'
-    try '.process.user.additionalGids = [5]' 'process.user.additionalGids: a rootless container cannot set groups'
+    try '.process.user.uid = 1000' \
+        'process.user.uid 1000: linux.uidMappings maps container uid 0 alone'
+    try '.process.user.additionalGids = [5]' \
+        'process.user.additionalGids: a rootless container cannot set groups'
     try '.process.oomScoreAdj = -10' 'process.oomScoreAdj -10 is below'
     try '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 999999999}]' \
         'process.rlimits RLIMIT_NOFILE: hard limit 999999999 is above'
