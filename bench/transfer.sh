@@ -206,20 +206,22 @@ if [[ $ONLY == refresh ]]; then
   # of its own there, REPEAT rounds of 1 MiB new and one line changed; the same rsync followed
   # by sync -f is the peer with the same durability (receive syncfs()es before the exchange).
   FR=$far_prefix/var/lib/vservers
-  vcopy g 127.0.0.1:far1 -q
-  in_ns rsync -aHAX --numeric-ids --sparse --one-file-system --delete -e "$SSH" "$R/g/" \
-    "127.0.0.1:$FR/plain/"
+  "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 -q "${VCOPY_OPTS[@]}"
+  "${IN_NS[@]}" rsync -aHAX --numeric-ids --sparse --one-file-system --delete -e "$SSH" \
+    "$R/g/" "127.0.0.1:$FR/plain/"
   for i in $(seq "$REPEAT"); do
     head -c 1M /dev/urandom >"$R/g/srv/data/new$i"
     echo "x$i" >>"$R/g/etc/motd"
-    timed "vserver-copy --refresh" vcopy g 127.0.0.1:far1 --refresh --json
-    timed "rsync -aHAXSx --delete again" in_ns rsync -aHAX --numeric-ids --sparse \
+    timed "vserver-copy --refresh" "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 --refresh \
+      --json "${VCOPY_OPTS[@]}"
+    timed "rsync -aHAXSx --delete again" "${IN_NS[@]}" rsync -aHAX --numeric-ids --sparse \
       --one-file-system --delete -e "$SSH" "$R/g/" "127.0.0.1:$FR/plain/"
     echo "x$i" >>"$R/g/etc/issue"
-    timed "vserver-copy --refresh " vcopy g 127.0.0.1:far1 --refresh --json
-    timed "rsync again; sync -f" sh -c 'nsenter --net="/run/netns/$1" rsync -aHAX \
-      --numeric-ids --sparse --one-file-system --delete -e "$2" "$3/" "127.0.0.1:$4/plain/" &&
-      sync -f "$4"' sh "$ns" "$SSH" "$R/g" "$FR"
+    timed "vserver-copy --refresh " "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 --refresh \
+      --json "${VCOPY_OPTS[@]}"
+    timed "rsync again; sync -f" sh -c 'nsenter --net="$1" rsync -aHAX --numeric-ids --sparse \
+      --one-file-system --delete -e "$2" "$3/" "127.0.0.1:$4/plain/" && sync -f "$4"' sh \
+      "/proc/$sshd_pid/ns/net" "$SSH" "$R/g" "$FR"
   done
   echo
   echo "guest: $size MiB, $(find "$R/g" | wc -l) entries; $REPEAT rounds, medians;" \
