@@ -273,7 +273,7 @@ far_state() {
      { getfattr -R -P -d -m - -e hex . 2>/dev/null || true; })
 }
 
-@test "--refresh failing (ENOSPC, far side killed) leaves the old copy as it was; small ext4 there" {
+@test "--refresh failing (ENOSPC, far side killed) leaves the old copy as it was; ext4 there" {
   make_guest src
   local r; r=$(guest_root src)
   make_rich_tree "$r"
