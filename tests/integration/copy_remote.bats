@@ -28,7 +28,7 @@ setup() {
     mkfs.btrfs -q "$FAR_LOOP" >/dev/null 2>&1
     mkdir -p "$RPREFIX/var/lib/vservers"
     mount "$FAR_LOOP" "$RPREFIX/var/lib/vservers"
-  elif [[ $BATS_TEST_DESCRIPTION == *"small ext4 there"* ]]; then
+  elif [[ $BATS_TEST_DESCRIPTION == *"40M ext4 there"* ]]; then
     truncate -s 40M "$WORK/far.img"
     FAR_LOOP=$(losetup -f --show "$WORK/far.img")
     mkfs.ext4 -q "$FAR_LOOP"
@@ -273,7 +273,7 @@ far_state() {
      { getfattr -R -P -d -m - -e hex . 2>/dev/null || true; })
 }
 
-@test "--refresh failing (ENOSPC, far side killed) leaves the old copy as it was; ext4 there" {
+@test "--refresh failing (ENOSPC, far side killed) leaves the old copy whole; 40M ext4 there" {
   make_guest src
   local r; r=$(guest_root src)
   make_rich_tree "$r"
