@@ -173,14 +173,26 @@ dir_swap_case() {
   [[ $(readlink -f "$b") == "$host" ]]
   resume
   [[ $status -eq 0 ]] || { echo "$output $stderr"; return 1; }
-  [[ $(changed_list 1) == "$(printf 'usr/share/t/f%s ' 1 2 3 4 5 6 | sed 's/ $//')" ]] ||
-    { echo "$output"; return 1; }
+  local all changed
+  all=$(printf 'usr/share/t/f%s ' 1 2 3 4 5 6 | sed 's/ $//')
+  changed=$(changed_list 1)
   [[ $(json '[.guests[].errors[]] | length') == 0 ]]
   [[ $(stat -c '%n %i %h %a %u %g' "$host"/*) == "$before" ]]
   for f in f1 f2 f3 f4 f5 f6; do
-    not_shared "$host/$f" "$a/$f" "$b.moved/$f"
+    not_shared "$host/$f"
     cmp "$host/$f" "$WORK/data/$f"
     cmp "$a/$f" "$WORK/data/$f"
+    cmp "$b.moved/$f" "$WORK/data/$f"
+    if [[ $1 == ext4 ]]; then
+      # The link goes by name: the moved names are skipped.
+      [[ $changed == "$all" ]] || { echo "$output"; return 1; }
+      not_shared "$a/$f" "$b.moved/$f"
+    else
+      # Extent sharing acts on the inode held open since hashing, checked unchanged by its own
+      # statx: the move of its directory, inside the guest, is no change to the file, which is
+      # either skipped or shared where it now is.
+      [[ " $changed " == *" usr/share/t/$f "* ]] || shared "$a/$f" "$b.moved/$f"
+    fi
   done
 }
 
