@@ -166,12 +166,22 @@ void reseal(std::vector<Guest>& guests, const std::vector<Cand>& cands) {
                 f.stx = it->second;
 }
 
-// How many hashing opens a run keeps for the sharing step: what RLIMIT_NOFILE leaves after a
-// reserve for the directories, leaders and files the workers open themselves.
+// How many hashing opens a run keeps for the sharing step: the soft RLIMIT_NOFILE is raised to
+// the hard one (its default of 1024 exists for select(2), which nothing here uses), less a
+// reserve for the directories, leaders and files the workers open themselves, and at most 65536
+// (a few tens of MiB of kernel memory); beyond that files are opened again to be shared.
 long kept_opens() {
     struct rlimit rl {};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY) return 0;
-    return static_cast<long>(rl.rlim_cur) - 1024;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &rl);
+        (void)::getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    constexpr long kMaxKept = 65536, kReserve = 1024;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > static_cast<rlim_t>(kMaxKept + kReserve))
+        return kMaxKept;
+    return static_cast<long>(rl.rlim_cur) - kReserve;
 }
 
 // How many workers: one per CPU, at most 4 (beyond that the disk, not the CPU, is the limit),
