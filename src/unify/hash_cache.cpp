@@ -4,14 +4,14 @@
 #include <fmt/format.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "base/log.hpp"
 #include "base/safe_read.hpp"
-#include "base/strings.hpp"
 #include "base/sys.hpp"
 
 namespace vs::unify {
-
-using namespace vs::str;  // NOLINT: the string helpers read better unqualified
 
 namespace {
 
@@ -38,36 +38,51 @@ HashCache HashCache::load(const std::string& file) {
         if (text.error().code != ENOENT) log::warn("hash cache dropped: {}", text.error().what());
         return c;
     }
-    auto ls = split(*text, '\n', true);
-    if (ls.empty() || ls[0] != kMagic) {
+    // Parsed in place (string views, std::from_chars): a rerun over unchanged trees does little
+    // but walk and read its caches, one line per file.
+    std::string_view rest = *text;
+    auto next_line = [&rest]() {
+        size_t nl = rest.find('\n');
+        std::string_view l = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        return l;
+    };
+    if (next_line() != kMagic) {
         log::warn("hash cache \"{}\" dropped: not a cache of this version", file);
         return c;
     }
-    for (size_t i = 1; i < ls.size(); ++i) {
-        auto f = split_ws(ls[i]);
-        std::optional<uint64_t> v[9];
-        bool good = f.size() == 9;
-        for (size_t j = 0; good && j < 9; ++j) {
-            if (j == 5 || j == 6) {
-                char* end = nullptr;
-                errno = 0;
-                v[j] = std::strtoull(f[j].c_str(), &end, 16);
-                good = errno == 0 && end && *end == '\0' && f[j].size() == 16;
-            } else {
-                v[j] = parse_u64(f[j]);
-                good = v[j].has_value();
+    c.old_.reserve(static_cast<size_t>(std::count(rest.begin(), rest.end(), '\n')) + 1);
+    for (size_t n = 2; !rest.empty(); ++n) {
+        std::string_view l = next_line();
+        if (l.empty()) continue;
+        uint64_t v[9];
+        size_t j = 0;
+        bool good = true;
+        for (size_t p = 0; good && p < l.size();) {
+            if (l[p] == ' ' || l[p] == '\t') {
+                ++p;
+                continue;
             }
+            size_t e = l.find_first_of(" \t", p);
+            std::string_view f = l.substr(p, e == std::string_view::npos ? l.size() - p : e - p);
+            p += f.size();
+            const bool hex = j == 5 || j == 6;
+            good = j < 9 && (!hex || f.size() == 16);
+            if (!good) break;
+            auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), v[j], hex ? 16 : 10);
+            good = ec == std::errc() && end == f.data() + f.size();
+            ++j;
         }
-        if (!good) {
-            log::warn("hash cache \"{}\" dropped: line {} is damaged", file, i + 1);
+        if (!good || j != 9) {
+            log::warn("hash cache \"{}\" dropped: line {} is damaged", file, n);
             return HashCache{};
         }
         CachedHash h;
-        h.key = {*v[0], *v[1], *v[2], static_cast<int64_t>(*v[3]), static_cast<int64_t>(*v[4])};
-        h.hash.high64 = *v[5];
-        h.hash.low64 = *v[6];
-        h.leader_dev = *v[7];
-        h.leader_ino = *v[8];
+        h.key = {v[0], v[1], v[2], static_cast<int64_t>(v[3]), static_cast<int64_t>(v[4])};
+        h.hash.high64 = v[5];
+        h.hash.low64 = v[6];
+        h.leader_dev = v[7];
+        h.leader_ino = v[8];
         c.old_.emplace(id(h.key.dev, h.key.ino), h);
     }
     return c;

@@ -45,6 +45,19 @@ TEST(UnifyHashCache, DamagedFileIsDroppedWhole) {
                                        "1 9 3 4 5 zz 00000000000000bb 0 0\n"));
     auto c = HashCache::load(file);
     EXPECT_EQ(c.loaded(), 0u);
+    // Too few or too many fields, a signed or short hex field, a decimal beyond 64 bits.
+    for (const char* bad : {"1 2 3 4 5 00000000000000aa 00000000000000bb 0\n",
+                            "1 2 3 4 5 00000000000000aa 00000000000000bb 0 0 0\n",
+                            "1 2 3 4 5 -00000000000000a 00000000000000bb 0 0\n",
+                            "1 2 3 4 5 aa 00000000000000bb 0 0\n",
+                            "1 2 3 4 18446744073709551616 00000000000000aa 00000000000000bb 0 0\n",
+                            "1 2 3 +4 5 00000000000000aa 00000000000000bb 0 0\n"}) {
+        ASSERT_TRUE(sys::write_file_atomic(
+            file, std::string("vserver-ng unify hash cache 1\n"
+                              "1 2 3 4 5 00000000000000aa 00000000000000bb 0 0\n") +
+                      bad));
+        EXPECT_EQ(HashCache::load(file).loaded(), 0u) << bad;
+    }
     ASSERT_TRUE(sys::write_file_atomic(file, "something else\n"));
     EXPECT_EQ(HashCache::load(file).loaded(), 0u);
     EXPECT_EQ(HashCache::load(d.path + "/absent").loaded(), 0u);
