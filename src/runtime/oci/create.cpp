@@ -61,6 +61,13 @@ Status Create::make_cgroup() {
 }
 
 Status Create::go_without_cgroup(const Error& why) {
+    // Without a cgroup, the container's processes are found through its own pid namespace
+    // (ps, kill --all, delete --force): a shared or joined one would give others' processes.
+    if (!(new_ns & CLONE_NEWPID))
+        return make_error(EPERM,
+                          "{}/config.json: linux.namespaces: a rootless container without a "
+                          "cgroup its user may write (uid {}: {}) needs a new pid namespace",
+                          rec.bundle, ::geteuid(), why.what());
     std::string field = spec.linux.resources ? first_limit(*spec.linux.resources) : "";
     if (!field.empty())
         return make_error(EPERM,

@@ -48,17 +48,20 @@ Error no_state_root(std::string_view verb) {
 
 namespace {
 
-/// The one map line an unprivileged writer may give: container 0 (any id) to its own id, size 1.
+/// The one map line an unprivileged writer may give: container id 0 to its own id, size 1. The
+/// init becomes root of the new user namespace before it changes to process.user, which an id
+/// 0 left unmapped would refuse (setresuid(2): EINVAL) inside the child, after the namespaces.
 Status check_own_map(const std::vector<spec::oci::IdMapping>& m, uint32_t own, const char* field,
                      const std::string& config) {
-    if (m.size() == 1 && m[0].host_id == own && m[0].size == 1) return ok();
+    if (m.size() == 1 && m[0].container_id == 0 && m[0].host_id == own && m[0].size == 1)
+        return ok();
     std::string have;
     for (const auto& e : m)
         have += fmt::format("{}[{} {} {}]", have.empty() ? "" : ", ", e.container_id, e.host_id,
                             e.size);
     return make_error(EPERM,
                       "{}: {}: {}: without root vsrun maps only its own id: one entry "
-                      "{{\"containerID\": N, \"hostID\": {}, \"size\": 1}}",
+                      "{{\"containerID\": 0, \"hostID\": {}, \"size\": 1}}",
                       config, field, have.empty() ? "none" : have, own);
 }
 
