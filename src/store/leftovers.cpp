@@ -49,13 +49,15 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
     for (auto& dir : roots) {
         auto entries = sys::list_dir(dir);
         if (!entries) continue;
-        // A killed refresh's undo record first: the root gets back what rsync changed in place
-        // on files it shared with the stage (store/link_farm.hpp), before anything uses it.
-        for (auto& e : *entries)
-            if (is_dead_refresh_undo(e, name)) warn(apply_refresh_undo(dir + "/" + e));
+        // Dead stages first: the far rsync of a killed refresh is another ssh session, which may
+        // outlive the receive, and with the farm's names gone it has nothing left to change.
+        // Then a killed refresh's undo record: the root gets back what rsync changed in place on
+        // files it shared with the stage (store/link_farm.hpp), before anything uses it.
         for (auto& e : *entries)
             if (is_dead_build_stage(e, name))
                 warn(remove_root(dir + "/" + e, RootMounts::DetachPseudo));
+        for (auto& e : *entries)
+            if (is_dead_refresh_undo(e, name)) warn(apply_refresh_undo(dir + "/" + e));
     }
     // A build killed between its two renames: the root is in place, still marked as being
     // built, and no config names it. With a config, the guest exists and only the mark goes.

@@ -152,10 +152,9 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
         if (cfg_tmp.empty()) return;
         if (auto r = fs::remove_path(cfg_tmp); !r) log::warn("{}", r.error().what());
     });
-    ch.say("ready " + nlohmann::json({{"root_stage", stage.root()},
-                                      {"config_stage", cfg_tmp},
-                                      {"basis", snap ? "" : basis}})
-                          .dump());
+    // The stage holds the old root's files already: rsync gets no --link-dest basis.
+    ch.say("ready " +
+           nlohmann::json({{"root_stage", stage.root()}, {"config_stage", cfg_tmp}}).dump());
 
     // The sent config, loaded through the key registry and given its identity here.
     auto prepare = [&]() -> Result<std::pair<spec::GuestSpec, std::vector<std::string>>> {

@@ -17,8 +17,9 @@ namespace vs::transfer {
 
 struct ReceiveOptions {
     std::string from;  ///< the source guest's name (a hostname equal to it becomes NAME)
-    /// Update the existing, stopped guest NAME: its root is restaged with the old one as
-    /// rsync's --link-dest (only changed files move) and exchanged; its config is kept.
+    /// Update the existing, stopped guest NAME: its root is staged from the old one (a btrfs
+    /// snapshot, else a hard-link farm), updated in place by rsync (only changed files move) and
+    /// exchanged; its config is kept.
     bool refresh = false;
     /// Set: the new guest's interfaces (empty: none). Unset: the sent config's (a migration),
     /// refused when another guest here is configured with one of them.

@@ -167,7 +167,6 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
     auto ready = VS_TRY(answer(session, res.host, "setup").wrap("copy {}", src));
     const std::string root_stage = ready.value("root_stage", "");
     const std::string cfg_stage = ready.value("config_stage", "");
-    const std::string basis = ready.value("basis", "");
     if (root_stage.empty())
         return make_error(EPROTO, "copy {}: {} named no staging root", src, res.host);
 
@@ -181,7 +180,6 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
             // nor removed from the stage.
             a.insert(a.end(),
                      {"--sparse", "--one-file-system", "--filter=-x trusted.vserver-ng.*"});
-            if (!basis.empty()) a.push_back("--link-dest=" + basis);
         }
         a.push_back(from + "/");
         a.push_back(host + ":" + to + "/");
