@@ -769,6 +769,12 @@ print(os.fstat(fcntl.ioctl(fd, 0xb701)).st_ino)' "/proc/$1/ns/$2"
     [ "$status" -eq 1 ]
     local want='vsrun: error: linux.namespaces[1].path "/etc/hostname" is not a namespace'
     [ "$output" = "$want: Invalid argument" ]
+    # A FIFO there is refused at once, not waited on for a writer.
+    mkfifo "$VSERVER_PREFIX/fifo"
+    edit_spec "$b" --arg f "$VSERVER_PREFIX/fifo" '.linux.namespaces[1].path = $f'
+    run timeout 20 "$VSRUN" --root "$VSRUN_ROOT" create -b "$b" ubad
+    [ "$status" -eq 1 ]
+    [[ $output == *"$VSERVER_PREFIX/fifo\" is not a namespace"* ]]
     edit_spec "$b" '.linux.namespaces[1] = {"type": "network", "path": "/nonexistent/ns"}'
     run vsrun create -b "$b" ubad
     [ "$status" -eq 1 ]

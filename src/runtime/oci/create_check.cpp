@@ -46,7 +46,9 @@ uint64_t clone_flag(NamespaceType t) {
 /// (ioctl_ns(2) NS_GET_NSTYPE): a wrong path is refused here, naming it, before anything exists.
 Result<UniqueFd> open_namespace(const spec::oci::Namespace& n, size_t i, uint64_t flag) {
     auto what = [&] { return fmt::format("linux.namespaces[{}].path \"{}\"", i, n.path); };
-    auto fd = VS_TRY(sys::open(n.path, O_RDONLY | O_CLOEXEC).wrap("{}", what()));
+    // O_NONBLOCK: a FIFO named there opens at once (then fails the type check), not never.
+    auto fd =
+        VS_TRY(sys::open(n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC).wrap("{}", what()));
     int t = ::ioctl(fd.get(), NS_GET_NSTYPE);
     if (t < 0 && errno == ENOTTY) return make_error(EINVAL, "{} is not a namespace", what());
     if (t < 0) return errno_error(fmt::format("{}: NS_GET_NSTYPE", what()));

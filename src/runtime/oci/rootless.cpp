@@ -100,8 +100,8 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
     for (const auto& n : spec.linux.namespaces) {
         if (n.path.empty()) continue;
         const std::string type(spec::oci::namespace_type_name(n.type));
-        auto fd = VS_TRY(
-            sys::open(n.path, O_RDONLY | O_CLOEXEC).wrap("{}: linux.namespaces {}", config, type));
+        auto fd = VS_TRY(sys::open(n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+                             .wrap("{}: linux.namespaces {}", config, type));
         auto owner = ns::namespace_owner(fd.get(), n.type == NamespaceType::User);
         if (!owner || *owner != euid)
             return make_error(EPERM,
