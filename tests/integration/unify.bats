@@ -230,7 +230,9 @@ C
   a=$(root g1) b=$(root g2)
   chown 7:9 "$a/usr/share/t/f2" "$b/usr/share/t/f2"
   chmod 751 "$a/usr/share/t/f2" "$b/usr/share/t/f2"
-  run env VSERVER_FAULT=unify:swapped:kill vhashify --hardlink g1 g2
+  # Killed once f1's group has its names exchanged (@: only there; the skeleton's other files
+  # shared first would leave none of these exchanged).
+  run env VSERVER_FAULT="unify:swapped:kill@$a/usr/share/t/f1" vhashify --hardlink g1 g2
   [[ $status -eq 137 ]] || { echo "$output"; return 1; }
   # Killed with a group's names exchanged: its inode is shared, with the file's own owner and
   # mode (never the staging owner or mode 0), not yet immutable. Groups are shared by up to
