@@ -303,6 +303,33 @@ eng_trace_tail() {
     tail -n "${1:-30}" "$ENG_PREFIX/runtime.log" >&2
 }
 
+# eng_remove_cgroups: ENG_CGROUP's tree in every hierarchy. The engines' last processes
+# (conmon, shims, a container's init being reaped) leave their cgroups a moment after the
+# engine returns: rmdir is retried for up to 5 s, then whatever still sits in our tree (ours:
+# only the engines started here put processes there) is killed and the tree removed.
+eng_remove_cgroups() {
+    local h d try pid
+    local -a left
+    for try in $(seq 26); do
+        left=()
+        for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+            d=$h${ENG_CGROUP#/}
+            [[ -d $d ]] || continue
+            find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+            [[ -d $d ]] && left+=("$d")
+        done
+        ((${#left[@]})) || return 0
+        if ((try == 25)); then
+            for pid in $(find "${left[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null |
+                sort -u); do
+                kill -KILL "$pid" 2>/dev/null || true
+            done
+        fi
+        sleep 0.2
+    done
+    echo "eng_cleanup: cgroups left: ${left[*]}" >&2
+}
+
 eng_cleanup() {
     [[ -n ${ENG_PREFIX:-} && -d $ENG_PREFIX ]] || return 0
     if [[ -f $ENG_PREFIX/containers.conf ]] && command -v podman >/dev/null; then
@@ -310,11 +337,8 @@ eng_cleanup() {
         eng_podman rmi -a -f >/dev/null 2>&1 || true
     fi
     eng_containerd_stop
-    local m h
-    for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-        [[ -d $h${ENG_CGROUP#/} ]] &&
-            find "$h${ENG_CGROUP#/}" -depth -type d -exec rmdir {} \;
-    done 2>/dev/null
+    eng_remove_cgroups
+    local m
     { grep -F " $ENG_PREFIX" /proc/self/mountinfo || true; } | awk '{print $5}' | sort -r |
         while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$ENG_PREFIX"
