@@ -18,6 +18,7 @@
 #include "base/sys_signal.hpp"
 #include "base/unique_fd.hpp"
 #include "fs/walk.hpp"
+#include "fs/xattrs.hpp"
 
 namespace vs::store {
 
@@ -43,48 +44,6 @@ void put_bytes(std::string& b, std::string_view s) {
 }
 
 using Xattrs = std::map<std::string, std::string>;
-
-// Every xattr of the open file (ACLs and file capabilities are xattrs too).
-Result<Xattrs> read_xattrs(int fd, const std::string& what) {
-    Xattrs out;
-    std::string names;
-    for (int i = 0;; ++i) {
-        ssize_t n = ::flistxattr(fd, nullptr, 0);
-        if (n < 0) {
-            if (errno == ENOTSUP) return out;
-            return errno_error(fmt::format("listxattr \"{}\"", what));
-        }
-        if (n == 0) return out;
-        names.resize(size_t(n));
-        ssize_t m = ::flistxattr(fd, names.data(), names.size());
-        if (m >= 0) {
-            names.resize(size_t(m));
-            break;
-        }
-        if (errno != ERANGE || i > 4) return errno_error(fmt::format("listxattr \"{}\"", what));
-    }
-    for (size_t p = 0; p < names.size();) {
-        std::string name(names.c_str() + p);
-        p += name.size() + 1;
-        if (name.empty()) continue;
-        std::string v;
-        for (int i = 0;; ++i) {
-            ssize_t n = ::fgetxattr(fd, name.c_str(), nullptr, 0);
-            if (n < 0 && errno == ENODATA) break;  // removed meanwhile
-            if (n < 0) return errno_error(fmt::format("getxattr {} \"{}\"", name, what));
-            v.resize(size_t(n));
-            ssize_t m = n ? ::fgetxattr(fd, name.c_str(), v.data(), v.size()) : 0;
-            if (m >= 0) {
-                v.resize(size_t(m));
-                out.emplace(name, std::move(v));
-                break;
-            }
-            if (errno != ERANGE || i > 4)
-                return errno_error(fmt::format("getxattr {} \"{}\"", name, what));
-        }
-    }
-    return out;
-}
 
 // A struct file_handle with room for the largest handle (its f_handle is a flexible array).
 struct Handle {
@@ -199,7 +158,7 @@ private:
         int mount_id = 0;
         if (::name_to_handle_at(f.get(), "", fh, &mount_id, AT_EMPTY_PATH) < 0)
             return errno_error(fmt::format("name_to_handle_at \"{}/{}\"", root_, e.path));
-        auto xattrs = VS_TRY(read_xattrs(f.get(), root_ + "/" + e.path));
+        auto xattrs = VS_TRY(fs::read_xattrs(f.get(), root_ + "/" + e.path));
         buf_.push_back('R');
         put_u32(buf_, fh->handle_bytes);
         put_u32(buf_, uint32_t(fh->handle_type));
@@ -273,7 +232,8 @@ Result<bool> restore(int fd, const Saved& s, const std::string& what) {
         if (::fchown(fd, s.uid, s.gid) < 0) return errno_error(fmt::format("chown {}", what));
         changed = true;
     }
-    auto now = VS_TRY(read_xattrs(fd, what));
+    auto listed = VS_TRY(fs::read_xattrs(fd, what));
+    const Xattrs now(listed.begin(), listed.end());
     for (auto& [k, v] : now)
         if (!s.xattrs.count(k)) {
             if (::fremovexattr(fd, k.c_str()) < 0 && errno != ENODATA)

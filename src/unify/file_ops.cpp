@@ -19,55 +19,10 @@ namespace {
 
 constexpr size_t kBuf = 1 << 20;
 
-Result<std::string> get_x(int fd, const char* name, const std::string& what) {
-    for (int i = 0; i < 4; ++i) {
-        ssize_t n = ::fgetxattr(fd, name, nullptr, 0);
-        if (n < 0) return errno_error(fmt::format("getxattr {} \"{}\"", name, what));
-        std::string v(static_cast<size_t>(n), '\0');
-        ssize_t m = ::fgetxattr(fd, name, v.data(), v.size());
-        if (m >= 0) {
-            v.resize(static_cast<size_t>(m));
-            return v;
-        }
-        if (errno != ERANGE) return errno_error(fmt::format("getxattr {} \"{}\"", name, what));
-    }
-    return make_error(ERANGE, "getxattr {} \"{}\": keeps changing size", name, what);
-}
-
 }  // namespace
 
 Result<Xattrs> read_xattrs(int fd, const std::string& what, bool* marked) {
-    Xattrs out;
-    if (marked) *marked = false;
-    std::string names;
-    for (int i = 0;; ++i) {
-        ssize_t n = ::flistxattr(fd, nullptr, 0);
-        if (n < 0) {
-            if (errno == ENOTSUP) return out;
-            return errno_error(fmt::format("listxattr \"{}\"", what));
-        }
-        names.assign(static_cast<size_t>(n), '\0');
-        ssize_t m = n ? ::flistxattr(fd, names.data(), names.size()) : 0;
-        if (m >= 0) {
-            names.resize(static_cast<size_t>(m));
-            break;
-        }
-        if (errno != ERANGE || i > 4) return errno_error(fmt::format("listxattr \"{}\"", what));
-    }
-    for (size_t p = 0; p < names.size();) {
-        std::string name(names.c_str() + p);
-        p += name.size() + 1;
-        if (name == kSharedMark && marked) *marked = true;
-        if (name.empty() || name == kSharedMark) continue;
-        auto v = get_x(fd, name.c_str(), what);
-        if (!v) {
-            if (v.error().code == ENODATA) continue;  // removed meanwhile
-            return std::move(v).error();
-        }
-        out.emplace_back(std::move(name), std::move(*v));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    return fs::read_xattrs(fd, what, kSharedMark, marked);
 }
 
 bool has_shared_mark(int fd) { return ::fgetxattr(fd, kSharedMark, nullptr, 0) >= 0; }

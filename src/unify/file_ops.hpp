@@ -11,6 +11,7 @@
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
+#include "fs/xattrs.hpp"
 
 namespace vs::unify {
 
@@ -18,11 +19,10 @@ namespace vs::unify {
 /// of a user namespace, attr(5)); it is left out of every comparison and copy.
 inline constexpr const char* kSharedMark = "trusted.vserver-ng.unified";
 
-using Xattrs = std::vector<std::pair<std::string, std::string>>;  ///< sorted by name
+using Xattrs = fs::Xattrs;  ///< sorted by name
 
-/// All xattrs of the open file except kSharedMark: ACLs (system.posix_acl_*), file capabilities
-/// (security.capability), security labels and user.* alike. `marked`, when given, tells whether
-/// kSharedMark was among the names (the listing shows it: no second call needed).
+/// All xattrs of the open file except kSharedMark (fs::read_xattrs). `marked`, when given, tells
+/// whether kSharedMark was among the names.
 Result<Xattrs> read_xattrs(int fd, const std::string& what, bool* marked = nullptr);
 bool has_shared_mark(int fd);
 
