@@ -130,15 +130,18 @@ public:
 
 private:
     Status link(const fs::Entry& e, int parent) {
-        // O_NONBLOCK | O_NOCTTY: should the entry have been swapped for a FIFO or a device since
-        // its statx, the open neither hangs nor takes a terminal; fstat then refuses it.
-        UniqueFd f(::openat(e.dirfd, e.name.c_str(),
-                            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-        if (!f) return errno_error(fmt::format("open \"{}/{}\"", root_, e.path));
+        // O_PATH first: should the entry have been swapped for a FIFO or a device since its
+        // statx, nothing is opened (no driver's open runs) and fstat refuses it. The regular
+        // file it is is then opened for reading through that very fd (its xattrs, a copy).
+        UniqueFd p(::openat(e.dirfd, e.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (!p) return errno_error(fmt::format("open \"{}/{}\"", root_, e.path));
         struct stat st {};
-        if (::fstat(f.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", e.path));
+        if (::fstat(p.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", e.path));
         if (!S_ISREG(st.st_mode) || st.st_ino != e.stx.stx_ino)
             return make_error(EAGAIN, "\"{}/{}\" changed during the refresh", root_, e.path);
+        auto f = VS_TRY(
+            sys::open(fmt::format("/proc/self/fd/{}", p.get()), O_RDONLY | O_NOCTTY | O_CLOEXEC)
+                .wrap("\"{}/{}\"", root_, e.path));
         // The open fd is linked, not the name: the inode recorded is the inode linked.
         int r = ::linkat(f.get(), "", parent, e.name.c_str(), AT_EMPTY_PATH);
         if (r < 0 && errno == ENOENT)  // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH: by name
