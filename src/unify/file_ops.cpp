@@ -151,7 +151,7 @@ Result<struct statx> fstatx(int fd, const std::string& what) {
 }
 
 Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
-                     const struct statx& expect, const std::string& what) {
+                     const struct statx& expect, const std::string& what, struct statx* old_out) {
     auto drop_tmp = [&] { ::unlinkat(dirfd, tmp.c_str(), 0); };
     if (auto f = fault_point("unify:exchange", what); !f) {
         drop_tmp();
@@ -181,6 +181,7 @@ Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
         drop_tmp();
         return false;
     }
+    if (old_out) *old_out = old;
     return true;
 }
 

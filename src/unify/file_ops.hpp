@@ -56,8 +56,11 @@ Status link_fd(int fd, int dirfd, const std::string& tmp, const std::string& wha
 /// removed: the guest's file stays, and the result is false. When true, the old inode stays at
 /// `tmp` until finish_swap() drops it or swap_back() restores it.
 /// A kill at any point leaves `name` either the old file or the new one, plus perhaps `tmp`.
+/// `old_out`, when given, receives the old inode's statx at `tmp` after a true exchange (its
+/// ctime moved: the expectation for its further names).
 Result<bool> swap_in(int dirfd, const std::string& tmp, const std::string& name,
-                     const struct statx& expect, const std::string& what);
+                     const struct statx& expect, const std::string& what,
+                     struct statx* old_out = nullptr);
 /// After swap_in: removes the old inode's name `tmp`.
 Status finish_swap(int dirfd, const std::string& tmp, const std::string& what);
 /// After swap_in: the old inode goes back to `name` and the new one's name `tmp` is removed.

@@ -49,6 +49,10 @@ struct Guest {
     std::vector<Found> found;
     std::map<InodeId, uint32_t> names;  ///< names met per multiply linked inode (ScanCounts)
     std::set<InodeId> taken;            ///< inodes with a name among the candidates already
+    /// Hard-link method: the candidates (indexes into found) of each inode with several links,
+    /// in walk order. An inode all of whose links are here is shared under its first name, and
+    /// all its names take the shared inode together (share_hardlink.cpp).
+    std::map<InodeId, std::vector<size_t>> aliases;
     Dirs dirs{-1};
 };
 

@@ -93,8 +93,15 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
             }
         }
         if (f.stx.stx_nlink > 1 && !c.ours) {
-            ++g.rep.hardlinked;
-            return false;
+            // Several names of one file (a binary's aliases): shared once, under the first name
+            // met, when every link is a candidate of this guest; its other names go with it. A
+            // link the walk did not meet, or one excluded, leaves the inode alone.
+            auto a = g.aliases.find(inode_id(f.stx));
+            if (a == g.aliases.end() || a->second.size() != f.stx.stx_nlink) {
+                ++g.rep.hardlinked;
+                return false;
+            }
+            if (a->second.front() != fi) return false;
         }
     }
     if (hit) {
@@ -238,6 +245,13 @@ Status prepare(Guest& g, const Options& opt) {
     ScanCounts sc;
     ScanRules rules{&ex, &conf, std::max<uint64_t>(opt.min_size, 1), !opt.dry_run};
     g.found = VS_TRY(scan(g.root.get(), g.tree.root, rules, sc));
+    if (sc.temps_removed) {
+        // A killed run's names went away during the walk: the link counts of the files met
+        // before them are stale (a file with several names the kill left half exchanged would
+        // look linked from outside the guest). A second walk sees the tree as it is.
+        sc = ScanCounts{};
+        g.found = VS_TRY(scan(g.root.get(), g.tree.root, rules, sc));
+    }
     g.rep.files = sc.files;
     g.rep.excluded = sc.excluded;
     g.rep.conffiles = sc.conffiles;
@@ -245,6 +259,9 @@ Status prepare(Guest& g, const Options& opt) {
     g.rep.special = sc.special;
     g.rep.candidates = g.found.size();
     g.names = std::move(sc.names);
+    if (g.method == Method::HardLink)
+        for (size_t i = 0; i < g.found.size(); ++i)
+            if (g.found[i].stx.stx_nlink > 1) g.aliases[inode_id(g.found[i].stx)].push_back(i);
     if (!g.cache_file.empty()) g.cache = HashCache::load(g.cache_file);
     return ok();
 }

@@ -3,6 +3,7 @@
 
 #include <xxhash.h>
 
+#include <map>
 #include <vector>
 
 #include "unify/file_ops.hpp"
@@ -32,6 +33,7 @@ inline constexpr uint64_t kInlineLeader = ~0ull;
 struct GuestView {
     const GuestTree& tree;
     const std::vector<Found>& found;
+    const std::map<InodeId, std::vector<size_t>>& aliases;  ///< Guest::aliases
     Method method;
     GuestReport rep;  ///< shared_files, shared_bytes, already_shared, inline_files, changed, errors
     Dirs dirs;
@@ -40,7 +42,7 @@ struct GuestView {
         void put(const CachedHash& h) { v.push_back(h); }
     } cache;
     explicit GuestView(const Guest& g)
-        : tree(g.tree), found(g.found), method(g.method), dirs(g.root.get()) {}
+        : tree(g.tree), found(g.found), aliases(g.aliases), method(g.method), dirs(g.root.get()) {}
     /// Adds what this view did to `g`.
     void merge_into(Guest& g) const;
 };

@@ -17,11 +17,21 @@ namespace {
 // process can open it. It takes its real owner and mode before it gets a name.
 constexpr uid_t kStagingId = 0xfffffffeu;
 
-struct Linked {
-    size_t ci;
+// One name of a member's inode, its directory open, the shared inode linked beside it at tmp.
+struct Name {
+    const Found* f;
+    std::string what;
     UniqueFd dir;
     std::string name, tmp;
-    struct statx stx;
+    bool swapped = false;
+};
+
+// A member: its inode's names (the candidate's first), all of which take the shared inode or
+// none, so that a file with several names in a guest keeps them one file.
+struct Linked {
+    size_t ci;
+    std::vector<Name> names;
+    bool complete = false;
 };
 
 // Makes `t`, which carries its real metadata and the mark already, the group's shared inode for
@@ -55,6 +65,42 @@ Status seal(int t, const Ref& model, const Xattrs& x, XXH128_hash_t hash, bool f
         return make_error(EAGAIN, "shared copy of \"{}\" was changed while being linked",
                           model.what);
     return ok();
+}
+
+// The other names of a member's inode (all in its guest: hash_one), each reopened checked and
+// its directory kept, after the member's own name in `l`. False when one changed or failed.
+bool alias_names(Ref r, size_t fi, Linked& l) {
+    auto a = r.g.aliases.find(inode_id(r.f.stx));
+    if (a == r.g.aliases.end()) return false;
+    for (size_t i : a->second) {
+        if (i == fi) continue;
+        const Found& f = r.g.found[i];
+        Ref ar{f, r.g, r.g.tree.root + "/" + f.rel};
+        Name n{&f, ar.what};
+        auto fd = reopen(ar, O_RDONLY, &n.dir, &n.name);
+        if (!fd || !*fd) {
+            if (!fd) note(r.g, fd.error());
+            return false;
+        }
+        l.names.push_back(std::move(n));
+    }
+    return true;
+}
+
+// Removes the shared inode's temporary names beside a member's names not exchanged.
+void drop_tmps(Linked& l) {
+    for (auto& n : l.names)
+        if (!n.tmp.empty() && !n.swapped) ::unlinkat(n.dir.get(), n.tmp.c_str(), 0);
+}
+
+// Gives each exchanged name of a member its old inode back.
+void put_back(GuestView& g, Linked& l) {
+    for (auto& n : l.names) {
+        if (!n.swapped) continue;
+        if (auto b = swap_back(n.dir.get(), n.tmp, n.name, n.what); !b) note(g, b.error());
+        n.swapped = false;
+    }
+    l.complete = false;
 }
 
 }  // namespace
@@ -134,9 +180,9 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
     std::vector<Linked> linked;
     for (size_t ci : todo) {
         Ref r = ref(guests, cands, ci);
-        Linked l;
-        l.ci = ci;
-        auto fd = reopen(r, O_RDONLY, &l.dir, &l.name);
+        Linked l{ci, {}};
+        Name first{&r.f, r.what};
+        auto fd = reopen(r, O_RDONLY, &first.dir, &first.name);
         if (!fd || !*fd) {
             if (!fd) note(r.g, fd.error());
             continue;
@@ -150,10 +196,11 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
                 r.g.rep.changed.push_back(r.f.rel);
             continue;
         }
-        l.stx = r.f.stx;
+        l.names.push_back(std::move(first));
+        if (!cands[ci].ours && r.f.stx.stx_nlink > 1 && !alias_names(r, cands[ci].f, l)) continue;
         linked.push_back(std::move(l));
     }
-    // A fresh inode shares only once two names take it; else each file keeps its own.
+    // A fresh inode shares only once two members take it; else each file keeps its own.
     if (linked.size() < (fresh ? 2u : 1u)) return;
     if (fresh) {
         // The real owner, mode, xattrs, times and the mark go on before any name is exchanged:
@@ -180,35 +227,62 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
         was_immutable = *im;
     }
     std::erase_if(linked, [&](Linked& l) {
-        Ref r = ref(guests, cands, l.ci);
-        l.tmp = temp_name();
-        auto lk = link_fd(t.get(), l.dir.get(), l.tmp, r.what);
-        if (!lk) note(r.g, lk.error());
-        return !lk;
+        GuestView& g = guests[cands[l.ci].g];
+        for (auto& n : l.names) {
+            n.tmp = temp_name();
+            if (auto lk = link_fd(t.get(), n.dir.get(), n.tmp, n.what); !lk) {
+                note(g, lk.error());
+                n.tmp.clear();
+                drop_tmps(l);
+                return true;
+            }
+        }
+        return false;
     });
     // Each name takes the shared inode while its old inode waits at the temporary name: until
     // the shared inode is sealed (owner, mode, immutable), a failure puts every old file back.
-    std::vector<const Linked*> swapped;
-    for (const auto& l : linked) {
-        Ref r = ref(guests, cands, l.ci);
-        auto in = swap_in(l.dir.get(), l.tmp, l.name, l.stx, r.what);
-        if (!in)
-            note(r.g, in.error());
-        else if (!*in)
-            r.g.rep.changed.push_back(r.f.rel);
-        else
-            swapped.push_back(&l);
-    }
-    auto put_back = [&] {
-        for (const Linked* l : swapped) {
-            Ref r = ref(guests, cands, l->ci);
-            if (auto b = swap_back(l->dir.get(), l->tmp, l->name, r.what); !b) note(r.g, b.error());
+    // A member's names go one after another; a kill between them leaves each name the old inode
+    // or the shared one, the same bytes either way, and the next run exchanges the rest.
+    size_t complete = 0;
+    for (auto& l : linked) {
+        GuestView& g = guests[cands[l.ci].g];
+        // The first exchange moved the old inode's ctime: the next names are checked against
+        // what it is since (swap_in's statx of it at the temporary name).
+        struct statx expect = l.names[0].f->stx;
+        bool all = true;
+        for (auto& n : l.names) {
+            if (!all) {
+                ::unlinkat(n.dir.get(), n.tmp.c_str(), 0);
+                continue;
+            }
+            struct statx old {};
+            auto in = swap_in(n.dir.get(), n.tmp, n.name, expect, n.what, &old);
+            if (in && *in) {
+                n.swapped = true;
+                expect = old;
+                continue;
+            }
+            if (!in)
+                note(g, in.error());
+            else
+                g.rep.changed.push_back(n.f->rel);
+            all = false;
         }
+        if (all) {
+            l.complete = true;
+            ++complete;
+        } else {
+            put_back(g, l);
+        }
+    }
+    auto put_back_all = [&] {
+        for (auto& l : linked)
+            if (l.complete) put_back(guests[cands[l.ci].g], l);
     };
-    if (fresh && swapped.size() < 2) {
+    if (fresh && complete < 2) {
         // The others changed meanwhile: an immutable inode with one name would share nothing
         // and only lock that guest's file. The O_TMPFILE inode goes with its fd.
-        put_back();
+        put_back_all();
         return;
     }
     if (auto s = seal(t.get(), model, mc.x, mc.hash, fresh); !s) {
@@ -217,13 +291,15 @@ void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& can
         // rename(2) refuses an immutable inode: the flag comes off for the way back, and an
         // inode that had it before gets it again.
         (void)set_immutable(t.get(), false, model.what);
-        put_back();
+        put_back_all();
         if (was_immutable) (void)set_immutable(t.get(), true, model.what);
         return;
     }
-    for (const Linked* l : swapped) {
-        Ref r = ref(guests, cands, l->ci);
-        if (auto f = finish_swap(l->dir.get(), l->tmp, r.what); !f) note(r.g, f.error());
+    for (const auto& l : linked) {
+        if (!l.complete) continue;
+        Ref r = ref(guests, cands, l.ci);
+        for (const auto& n : l.names)
+            if (auto f = finish_swap(n.dir.get(), n.tmp, n.what); !f) note(r.g, f.error());
         ++r.g.rep.shared_files;
         r.g.rep.shared_bytes += r.f.stx.stx_size;
     }

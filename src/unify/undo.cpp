@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 
 #include "fs/resolve.hpp"
 #include "unify/file_ops.hpp"
@@ -16,8 +17,13 @@ namespace vs::unify {
 
 namespace {
 
-// One file: Ok(true) when it got its own copy, Ok(false) when it shares nothing.
-Result<bool> unshare(Guest& g, const Found& f, bool dry_run) {
+// The private copies of inodes with several names in the guest, by the shared inode: its
+// further names take the same copy, so the guest's file keeps its names one file.
+using Copies = std::map<InodeId, UniqueFd>;
+
+// One file: Ok(true) when it got its own copy, Ok(false) when it shares nothing. `names`: how
+// many names of its inode the walk met in the guest.
+Result<bool> unshare(Guest& g, const Found& f, bool dry_run, uint32_t names, Copies& copies) {
     const std::string what = g.tree.root + "/" + f.rel;
     std::string name;
     int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
@@ -29,19 +35,29 @@ Result<bool> unshare(Guest& g, const Found& f, bool dry_run) {
     auto st = VS_TRY(fstatx(src->get(), what));
     if (st.stx_ino != f.stx.stx_ino) return false;
     const bool ours = has_shared_mark(src->get());
+    const auto id = inode_id(st);
     bool shared = false;
-    if (ours)
+    if (copies.count(id))
+        shared = true;  // an earlier name of it has its copy already
+    else if (ours)
         shared = true;  // a hashify inode, linked into other guests (or it was)
-    else if (st.stx_nlink == 1 && g.method == Method::Dedupe)
+    else if ((st.stx_nlink == 1 || names == st.stx_nlink) && g.method == Method::Dedupe)
         shared = VS_TRY(has_shared_extents(src->get(), what));
     if (!shared) return false;
     if (dry_run) return true;
-    Xattrs x = VS_TRY(read_xattrs(src->get(), what));
-    int fd = ::openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) return errno_error(fmt::format("create private copy of \"{}\"", what));
-    UniqueFd copy(fd);
-    VS_TRY(copy_data(src->get(), fd, st.stx_size, what));
-    VS_TRY(copy_meta(fd, st, x, what));
+    UniqueFd copy;
+    if (auto c = copies.find(id); c != copies.end()) {
+        copy = UniqueFd(::fcntl(c->second.get(), F_DUPFD_CLOEXEC, 3));
+        if (!copy) return errno_error("dup");
+    } else {
+        Xattrs x = VS_TRY(read_xattrs(src->get(), what));
+        int fd = ::openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0) return errno_error(fmt::format("create private copy of \"{}\"", what));
+        copy = UniqueFd(fd);
+        VS_TRY(copy_data(src->get(), fd, st.stx_size, what));
+        VS_TRY(copy_meta(fd, st, x, what));
+    }
+    const int fd = copy.get();
     if (ours) {
         // The shared inode is immutable, and neither rename(2) nor unlink(2) may take an
         // immutable inode away from a name: the flag is off for the exchange below and goes
@@ -57,6 +73,7 @@ Result<bool> unshare(Guest& g, const Found& f, bool dry_run) {
         auto now = fstatx(src->get(), what);
         if (now && now->stx_nlink > 0) VS_TRY(set_immutable(src->get(), true, what));
     }
+    if (swapped && *swapped && names > 1 && !copies.count(id)) copies.emplace(id, std::move(copy));
     return swapped;
 }
 
@@ -70,13 +87,18 @@ Result<Summary> undo(const GuestTree& tree, const Options& opt) {
     VS_TRY(open_guest(g));
     g.found = VS_TRY(scan_all(g.root.get(), g.tree.root));
     g.rep.files = g.found.size();
+    std::map<InodeId, uint32_t> names;
+    for (const auto& f : g.found)
+        if (f.stx.stx_nlink > 1) ++names[inode_id(f.stx)];
+    Copies copies;
     uint64_t bytes = 0;
     for (const auto& f : g.found) bytes += f.stx.stx_size;
     const auto before = opt.dry_run ? std::vector<DfPoint>{} : df(guests);
     {
         Progress p(opt.progress, "unsharing", g.found.size(), bytes);
         for (const auto& f : g.found) {
-            auto r = unshare(g, f, opt.dry_run);
+            auto n = f.stx.stx_nlink > 1 ? names[inode_id(f.stx)] : 1u;
+            auto r = unshare(g, f, opt.dry_run, n, copies);
             if (!r)
                 g.rep.errors.push_back(r.error().what());
             else if (*r) {

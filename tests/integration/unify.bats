@@ -135,6 +135,57 @@ C
   vs g1 stop
 }
 
+@test "ext4: a file with several names in a guest is shared with all of them, or left whole" {
+  mkfs_loop ext4
+  skel g1
+  skel g2
+  skel g3
+  local a b c r ino
+  a=$(root g1) b=$(root g2) c=$(root g3)
+  head -c 70000 /dev/urandom >"$WORK/perl"
+  # Two names of one file in g1 and g3 (as Debian's perl and perl5.36.0), one name in g2; g3's
+  # file also has a name under /etc, which is never shared: its inode stays as it is.
+  for r in "$a" "$b" "$c"; do
+    mkdir -p "$r/usr/bin"
+    cp "$WORK/perl" "$r/usr/bin/perl"
+    chown 3:4 "$r/usr/bin/perl"
+    chmod 751 "$r/usr/bin/perl"
+    touch -d 2020-01-02 "$r/usr/bin/perl"
+  done
+  ln "$a/usr/bin/perl" "$a/usr/bin/perl5"
+  ln "$c/usr/bin/perl" "$c/usr/bin/perl5"
+  ln "$c/usr/bin/perl" "$c/etc/perl.link"
+  local c_before
+  c_before=$(stat -c '%n %i %h' "$c/usr/bin/perl" "$c/usr/bin/perl5" "$c/etc/perl.link")
+  run vhashify --hardlink --json g1 g2 g3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json '[.guests[].errors[]] | length') == 0 ]]
+  ino=$(stat -c %i "$b/usr/bin/perl")
+  [[ $(stat -c %i "$a/usr/bin/perl") == "$ino" && $(stat -c %i "$a/usr/bin/perl5") == "$ino" ]]
+  [[ $(stat -c '%h %a %u %g %Y' "$a/usr/bin/perl") == "3 751 3 4 $(date -d 2020-01-02 +%s)" ]]
+  lsattr "$a/usr/bin/perl5" | grep -q '^....i'
+  cmp "$a/usr/bin/perl" "$WORK/perl"
+  cmp "$a/usr/bin/perl5" "$WORK/perl"
+  [[ $(stat -c '%n %i %h' "$c/usr/bin/perl" "$c/usr/bin/perl5" "$c/etc/perl.link") == \
+    "$c_before" ]]
+  [[ $(json '.guests[2].skipped.hard_linked') == 2 ]]
+  [[ $(json '.guests[0].skipped.hard_linked') == 0 ]]
+  [[ -z $(find "$a" "$b" "$c" -name '.vs-unify.*') ]]
+  # A rerun finds both of g1's names sharing already.
+  run vhashify --hardlink --json g1 g2 g3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .shared_files) == 0 ]]
+  [[ $(stat -c %i "$a/usr/bin/perl5") == "$ino" ]]
+  # Undo gives g1 one private copy that both names keep.
+  run vs g1 hashify --undo --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(stat -c %i "$a/usr/bin/perl") == "$(stat -c %i "$a/usr/bin/perl5")" ]]
+  [[ $(stat -c '%h %a %u %g' "$a/usr/bin/perl") == "2 751 3 4" ]]
+  [[ $(stat -c %i "$a/usr/bin/perl") != "$ino" && $(stat -c %h "$b/usr/bin/perl") == 1 ]]
+  ! lsattr "$a/usr/bin/perl" | grep -q '^....i'
+  cmp "$a/usr/bin/perl5" "$WORK/perl"
+}
+
 @test "ext4: linked only when mode, owner, xattrs, ACLs and capabilities match; holes kept" {
   mkfs_loop ext4
   skel g1

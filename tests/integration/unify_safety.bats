@@ -158,6 +158,43 @@ changed_case() {
   [[ -z $(find "$(root g1)" "$(root g2)" -name '.vs-unify.*') ]]
 }
 
+@test "ext4: SIGKILL between the names of a file with two: each name is there, its bytes kept" {
+  no_cgroup
+  require_fault_injection
+  two_guests ext4
+  local a=$A b=$B first second r
+  head -c 50000 /dev/urandom >"$WORK/two"
+  for r in "$a" "$b"; do
+    mkdir "$r/m"
+    cp "$WORK/two" "$r/m/x"
+    ln "$r/m/x" "$r/m/y"
+  done
+  # The names are exchanged in the walk's order, the directory's own (getdents, as ls -U).
+  local order
+  mapfile -t order < <(ls -U "$b/m")
+  first=${order[0]} second=${order[1]}
+  local old
+  old=$(stat -c %i "$b/m/x")
+  run env VSERVER_FAULT="unify:exchange:kill@$b/m/$second" vhashify --hardlink g1 g2
+  [[ $status -eq 137 ]] || { echo "$output"; return 1; }
+  # Killed with the first name on the shared inode and the second still on the old one.
+  [[ $(stat -c %i "$b/m/$first") == "$(stat -c %i "$a/m/x")" ]]
+  [[ $(stat -c %i "$b/m/$second") == "$old" ]]
+  for r in "$a" "$b"; do
+    cmp "$r/m/x" "$WORK/two"
+    cmp "$r/m/y" "$WORK/two"
+    [[ $(stat -c '%a %u %g' "$r/m/x" "$r/m/y") == $'644 0 0\n644 0 0' ]]
+  done
+  # The next run shares the second name too and removes the killed run's temporary names.
+  run vhashify --hardlink --json g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(stat -c '%i %h' "$b/m/$second") == "$(stat -c '%i %h' "$a/m/x")" ]]
+  [[ $(stat -c %i "$b/m/$first") == "$(stat -c %i "$a/m/y")" ]]
+  [[ $(stat -c %h "$a/m/x") == 4 ]]
+  cmp "$b/m/$second" "$WORK/two"
+  [[ -z $(find "$a" "$b" -name '.vs-unify.*') ]]
+}
+
 # dir_swap_case TYPE: between hashing and sharing, g2's usr/share/t becomes a relative symlink
 # that, followed on the host, leads to $MNT/host: files identical to the guests'.
 dir_swap_case() {
