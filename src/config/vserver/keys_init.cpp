@@ -54,6 +54,14 @@ Key argv_row(const std::string& file, ArgvField field, std::string doc) {
                 auto v = argv_lines(f.text);
                 if (v.empty())
                     return make_error(EINVAL, "empty command {}", str::quote(scalar(f.text)));
+                // A line's one trailing CR is its CRLF ending; a second one would be part of the
+                // argument, which the file cannot hold once written back with LF endings.
+                for (const auto& a : v)
+                    if (a.back() == '\r')
+                        return make_error(EINVAL,
+                                          "command argument {} ends in a carriage return, which "
+                                          "this file cannot hold",
+                                          str::quote(a));
                 s.init.*field = std::move(v);
                 return ok();
             },

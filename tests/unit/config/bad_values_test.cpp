@@ -65,6 +65,7 @@ const std::vector<Bad>& cases() {
         {"apps/init/runlevel", "a b", {}},
         {"apps/init/killseq", "15 5", {}},
         {"apps/init/killseq", "SIGFROB", {}},
+        {"apps/init/cmd.start", "/bin/sh\r\r", {}, "/bin/sh"},
         {"apps/init/depends", "../x", {}},
         {"apps/init/environment", "NOEQUALS", {}},
         {"fstab", "proc /proc", {}},
