@@ -43,6 +43,16 @@ Status init_cpuset(const std::string& dir, const std::string& parent) {
     return ok();
 }
 
+/// Whether a v1 cpuset cgroup has its cpus and mems; false without the files (a fake tree, a
+/// noprefix mount), where init_cpuset's walk decides.
+Result<bool> cpuset_filled(const std::string& dir) {
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+        std::string mine = dir + "/" + f;
+        if (!sys::exists(mine) || VS_TRY(fs::read_trimmed(mine)).empty()) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 Group::Group(Options opt, Layout layout, Hierarchies h, std::vector<std::string> parent_parts)
@@ -65,7 +75,22 @@ const Hierarchy* Group::v1_with(const std::string& controller) const {
 
 Status Group::create_in(const Hierarchy& h, std::vector<std::string>& made) {
     bool cpuset = !h.v2 && h.has("cpuset");
-    for (size_t i = 1; i <= parent_parts_.size(); ++i) {
+    const size_t n = parent_parts_.size();
+    // The parents are usually there already (they stay between guests and containers): the
+    // leaf's mkdir alone then, without a mkdir and a stat of every level above it. A missing
+    // parent (ENOENT), a leaf that exists, or a cpuset leaf the kernel left without cpus or
+    // mems (its parent has no clone_children) take the walk from the top below.
+    if (n > 1) {
+        std::string dir = join_path(h.mount, parent_parts_, n);
+        auto leaf = fs::make_dir(dir, false);
+        if (!leaf && leaf.error().code != ENOENT)
+            return std::move(std::move(leaf).wrap("create cgroup")).error();
+        if (leaf && *leaf) {
+            made.push_back(dir);
+            if (!cpuset || VS_TRY(cpuset_filled(dir).wrap("create cgroup {}", dir))) return ok();
+        }
+    }
+    for (size_t i = 1; i <= n; ++i) {
         std::string dir = join_path(h.mount, parent_parts_, i);
         std::string up = join_path(h.mount, parent_parts_, i - 1);
         bool created = VS_TRY(fs::make_dir(dir, i < parent_parts_.size()).wrap("create cgroup"));

@@ -9,7 +9,8 @@
 // waits on the FIFO's read end, opened here before pivot_root. `start` opens the write end
 // (ENXIO when the init is gone) and writes one byte; vs-init then execs the process in its
 // place. No vsrun process stays behind: create exits, and the engine's shim, a subreaper,
-// becomes the init's parent.
+// becomes the init's parent. `run` writes the byte itself before it lets go of the lock, so the
+// record is loaded and saved once (Create::release_init).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -161,11 +162,24 @@ Status Create::pack_start_hooks() {
     return ok();
 }
 
-Status Create::record() {
+Status Create::release_init() {
+    std::string path = fifo_path(dir);
+    // Non-blocking: ENXIO instead of a hang when the init is gone (it holds a read end, as
+    // do we).
+    auto w = VS_TRY(
+        sys::open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC).wrap("start container \"{}\"", id));
+    if (::write(w.get(), "0", 1) != 1) return errno_error(fmt::format("write \"{}\"", path));
+    ::unlink(path.c_str());
+    rec.started = true;
+    return ok();
+}
+
+Status Create::record(bool start_now) {
     rec.pid = child->pidfd.pid();
     rec.start_time = VS_TRY(proc::start_time(rec.pid).wrap("container \"{}\" init", id));
     rec.created = rfc3339_now();
     VS_TRY(pack_start_hooks());
+    if (start_now) VS_TRY(release_init());
     VS_TRY(save(dir, rec));
     if (!co.pid_file.empty())
         VS_TRY(
@@ -174,6 +188,13 @@ Status Create::record() {
 }
 
 Result<pid_t> create(const Options& opt, const std::string& id, const CreateOptions& co) {
+    auto r = create_record(opt, id, co, false);
+    if (!r) return std::move(r).error();
+    return r->pid;
+}
+
+Result<Record> create_record(const Options& opt, const std::string& id, const CreateOptions& co,
+                             bool start) {
     Create c(opt, id, co);
     VS_TRY(c.check());
     state::GuestLock lk = VS_TRY(lock(c.dir).wrap("container \"{}\"", id));
@@ -188,7 +209,8 @@ Result<pid_t> create(const Options& opt, const std::string& id, const CreateOpti
         VS_TRY(c.send_trees());
         VS_TRY(c.runtime_hooks());
         VS_TRY(c.wait_exec().wrap("create container \"{}\"", id));
-        return c.record();
+        // startContainer hooks run in vs-init and report to `start`, which reads them.
+        return c.record(start && !c.rec.start_hooks);
     };
     auto r = steps();
     // The undo runs under the lock: a create waiting for it must find the id free or taken,
@@ -196,7 +218,7 @@ Result<pid_t> create(const Options& opt, const std::string& id, const CreateOpti
     if (!r) c.rb.run();
     c.rb.commit();
     if (!r) return std::move(r).error();
-    return c.rec.pid;
+    return std::move(c.rec);
 }
 
 }  // namespace vs::runtime::oci

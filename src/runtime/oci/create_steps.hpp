@@ -94,7 +94,18 @@ struct Create {
     /// into the memfd vs-init holds, sealed: the child has read its state by now (it has
     /// exec'd vs-init).
     Status pack_start_hooks();
-    Status record();
+    /// The record and --pid-file; with `start_now` (`run`), the init is let go first
+    /// (release_init), so the record is written once, as started.
+    Status record(bool start_now);
+    /// What `start` does to a created container, done by `run` under create's lock with the
+    /// record at hand: one byte on the exec FIFO, which vs-init waits on.
+    Status release_init();
 };
+
+/// create, returning the container's record; with `start` (`run`) the init is also let go
+/// before the lock is released, unless startContainer hooks need `start`'s report (then
+/// `record.started` stays false and the caller runs start).
+Result<Record> create_record(const Options& opt, const std::string& id, const CreateOptions& co,
+                             bool start);
 
 }  // namespace vs::runtime::oci

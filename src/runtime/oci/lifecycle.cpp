@@ -20,6 +20,7 @@
 #include "ns/join.hpp"
 #include "proc/pidfd.hpp"
 #include "proc/proc_info.hpp"
+#include "runtime/oci/create_steps.hpp"
 #include "runtime/oci/devices.hpp"
 #include "runtime/oci/hooks.hpp"
 #include "runtime/oci/oci.hpp"
@@ -365,12 +366,20 @@ Result<int> run(const Options& opt, const std::string& id, const CreateOptions& 
             if (on) ::sigprocmask(SIG_SETMASK, &mask, nullptr);
         }
     } restore{!detach, old};
-    pid_t pid = VS_TRY(create(opt, id, co));
+    // Created and started under one lock, without start's second load and save of the record.
+    Record rec = VS_TRY(create_record(opt, id, co, true));
     // Opened right away: we are its parent, so the pid cannot be reused before we reap it.
-    auto pidfd = proc::PidFd::open(pid);
-    if (auto r = start(opt, id); !r) {
-        (void)remove(opt, id, true);
-        return std::move(r).error();
+    auto pidfd = proc::PidFd::open(rec.pid);
+    if (!rec.started) {
+        if (auto r = start(opt, id); !r) {
+            (void)remove(opt, id, true);
+            return std::move(r).error();
+        }
+    } else if (auto r = run_hooks(hooks_from_json(rec.poststart), "poststart",
+                                  state_json(rec, State::Running, false));
+               !r) {
+        // As in start: a failing poststart hook is a warning; the container runs.
+        log::warn("container {}: {}", id, r.error().what());
     }
     if (detach) return 0;
     if (!pidfd) return std::move(pidfd).error();
