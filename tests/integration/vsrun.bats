@@ -456,6 +456,15 @@ teardown() {
     jq -e '.status == "running"' "$o/ps.json"
     vsrun delete --force h1
     jq -e '.id == "h1" and .status == "stopped"' "$o/stop.json"
+    # run starts the container without `start` (create.cpp): poststart still runs, once the
+    # process was let go, and poststop at the delete.
+    rm -f "$o"/*.json
+    b=$(EXTRA_TOP=$hooks make_bundle h4 /bin/true)
+    vsrun run -b "$b" h4
+    jq -e '.id == "h4" and .status == "creating"' "$o/pre.json"
+    jq -e '.id == "h4" and .status == "running"' "$o/ps.json"
+    jq -e '.id == "h4" and .status == "stopped"' "$o/stop.json"
+    [ ! -e "$VSRUN_ROOT/h4" ]
     # createRuntime fails: the create fails naming it, and nothing is left.
     b=$(EXTRA_TOP='"hooks": {"createRuntime": [{"path": "/bin/false"}]},' make_bundle h2)
     run vsrun create -b "$b" h2
