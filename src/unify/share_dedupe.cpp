@@ -59,6 +59,11 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
                    inodes.count({c.leader_dev, c.leader_ino});
         fresh += !noted[i];
     }
+    // Small files btrfs keeps in its metadata: shared through one extent (share_inline.cpp).
+    if (!opt.dry_run && fresh > 0 &&
+        guests[cands[members[0]].g].found[cands[members[0]].f].stx.stx_size < kInlineMax &&
+        share_inline(guests, cands, members, noted))
+        return;
     struct Seen {
         Extents ext;
         UniqueFd fd;

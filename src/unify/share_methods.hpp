@@ -31,6 +31,13 @@ void note(GuestView& g, const Error& e);
 
 void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const Options& opt);
+/// Extent sharing of a group of small files (below kInlineMax) of which some are kept inline by
+/// btrfs: all of it, and true, when a member is inline; false (and nothing done, the kept opens
+/// given back) when none is. `noted`: the members the cache says share already (share_dedupe).
+bool share_inline(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+                  const std::vector<size_t>& members, const std::vector<bool>& noted);
+/// No filesystem keeps a file inline from this size on (btrfs: below its sector size).
+inline constexpr uint64_t kInlineMax = 4096;
 void share_hardlink(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                     const std::vector<size_t>& members, const Options& opt);
 

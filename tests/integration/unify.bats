@@ -59,6 +59,43 @@ reflink_case() {
   reflink_case
 }
 
+@test "btrfs: small files kept inline are shared through one extent; a rerun changes nothing" {
+  mkfs_loop btrfs
+  local g r f
+  head -c 1500 /dev/urandom >"$WORK/small"
+  head -c 40 /dev/urandom >"$WORK/tiny"
+  for g in g1 g2 g3; do
+    skel "$g"
+    r=$(root "$g")
+    cp "$WORK/small" "$WORK/tiny" "$r/usr/share/t/"
+    chmod 640 "$r/usr/share/t/small"
+  done
+  sync -f "$MNT"
+  filefrag -v "$(root g2)/usr/share/t/small" | grep -q inline
+  run vhashify --json g1 g2 g3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json '[.guests[].errors[]] | length') == 0 ]]
+  # The 1500 bytes of each guest now lie in one shared extent; 40 bytes are not worth a block:
+  # they stay inline (counted as such).
+  for g in g1 g2 g3; do
+    r=$(root "$g")
+    ! filefrag -v "$r/usr/share/t/small" | grep -q inline || { echo "$g: inline"; return 1; }
+    shares_extents "$r/usr/share/t/small"
+    cmp "$r/usr/share/t/small" "$WORK/small"
+    [[ $(stat -c '%s %a' "$r/usr/share/t/small") == "1500 640" ]]
+    filefrag -v "$r/usr/share/t/tiny" | grep -q inline
+  done
+  [[ $(json '[.guests[].skipped.inline] | add') == 3 ]]
+  # A rerun finds them sharing (from the cache) and changes nothing.
+  run vhashify --json g1 g2 g3
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(json .shared_files) == 0 && $(json '[.guests[].hashed] | add') == 0 ]]
+  # A guest's write stays its own.
+  echo x >>"$(root g2)/usr/share/t/small"
+  cmp "$(root g1)/usr/share/t/small" "$WORK/small"
+  cmp "$(root g3)/usr/share/t/small" "$WORK/small"
+}
+
 @test "ext4: hard links only with --hardlink; one immutable inode the guest cannot change; undo" {
   mkfs_loop ext4
   skel g1
