@@ -9,7 +9,9 @@
 #  3. btrfs and XFS (reflink=1): one guest built from the fixture and TREES-1 `build -m clone`
 #     of it: space against one guest, before any hashify, and what a hashify then changes.
 #
-# Usage: bench/unify.sh [TREES]   (default 10; VS_BIN=<build>/bin picks the build)
+# Usage: bench/unify.sh [TREES]   (default 10; VS_BIN=<build>/bin picks the build;
+#   VS_BASE_BIN=<another build>/bin adds that build's vhashify-all and --hardlink rows, "(base)",
+#   to compare a change against the code before it within one run)
 # Needs root; apt-get installs the peers. Everything lives under a temporary dir and is removed
 # on exit, also when interrupted.
 source "$(dirname "$0")/lib.sh"
@@ -131,13 +133,18 @@ for r in 1 2 3; do
 done
 open_all=1
 timed vhashify-all vhashify --json $g
+basecmp=()
+if [[ -n ${VS_BASE_BIN:-} ]]; then
+  timed "vhashify-all (base)" "$VS_BASE_BIN/vhashify" --json $g
+  basecmp=("vhashify-all (base)")
+fi
 open_all=
 timed "jdupes -rB" jdupes -q -rB "$work/mnt"
 timed "jdupes -L" jdupes -q -rL "$work/mnt"
 timed "rdfind -makehardlinks" rdfind -outputname "$work/rdfind.txt" -makehardlinks true "$work/mnt"
 timed "duperemove -rd -b 4k" duperemove -q -rd -b 4k "$work/mnt"
-table vhashify-all vhashify vhashify-all "jdupes -rB" "jdupes -L" "rdfind -makehardlinks" \
-  "duperemove -rd -b 4k"
+table vhashify-all vhashify vhashify-all "${basecmp[@]}" "jdupes -rB" "jdupes -L" \
+  "rdfind -makehardlinks" "duperemove -rd -b 4k"
 echo
 for r in "${reruns[@]}"; do
   printf 'vhashify rerun over unchanged trees: %.2f s, %.1fx faster than the first run (%.1f s)\n' \
@@ -148,10 +155,16 @@ done
 fstype=ext4
 open_all=1
 timed "vhashify-all --hardlink" vhashify --hardlink --json $g
+basecmp=()
+if [[ -n ${VS_BASE_BIN:-} ]]; then
+  timed "vhashify-all --hardlink (base)" "$VS_BASE_BIN/vhashify" --hardlink --json $g
+  basecmp=("vhashify-all --hardlink (base)")
+fi
 open_all=
 timed "rdfind -makehardlinks " rdfind -outputname "$work/rdfind.txt" -makehardlinks true "$work/mnt"
 timed "jdupes -L " jdupes -q -rL "$work/mnt"
-table "vhashify-all --hardlink" "vhashify-all --hardlink" "rdfind -makehardlinks " "jdupes -L "
+table "vhashify-all --hardlink" "vhashify-all --hardlink" "${basecmp[@]}" "rdfind -makehardlinks " \
+  "jdupes -L "
 
 # 3. Guests cloned from a reference guest, before and after a hashify.
 echo
