@@ -201,9 +201,9 @@ complete_words() {
 
 @test "code health: no tracked source, test or script line is over 100 columns" {
   git -C "$VS_SOURCE_DIR" rev-parse 2>/dev/null || skip "$VS_SOURCE_DIR is not a git checkout"
-  # Not checked: docs/, man/ and bench/README.md (prose and tables), tests/fixtures/ and
-  # tests/fuzz/corpus/ (inputs kept as found: a long line can be what is tested). Columns are
-  # characters, as clang-format counts them.
+  # Not checked: docs/ (its prose is, by the next test), man/ and bench/README.md (prose and
+  # tables), tests/fixtures/ and tests/fuzz/corpus/ (inputs kept as found: a long line can be
+  # what is tested). Columns are characters, as clang-format counts them.
   local long
   long=$(cd "$VS_SOURCE_DIR" &&
     git ls-files -z -- CMakeLists.txt src tools bpf tests scripts completion dist bench \
@@ -217,6 +217,35 @@ for p in sys.stdin.read().split("\0"):
             if len(line.rstrip("\n")) > 100:
                 print(f"{p}:{n}: {len(line.rstrip())} columns")
 ')
+  [[ -z $long ]] || { echo "$long"; return 1; }
+}
+
+@test "docs: no prose line of docs/*.md is over 100 columns (tables and code blocks aside)" {
+  # Table rows and code (fenced, or indented by four after a blank line) keep their lines.
+  local long
+  long=$(python3 - "$VS_SOURCE_DIR"/docs/*.md <<'PY'
+import sys
+for p in sys.argv[1:]:
+    fence = code = False
+    blank = True
+    with open(p, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            text = line.lstrip()
+            if text.startswith("```"):
+                fence, code, blank = not fence, False, False
+                continue
+            if fence:
+                continue
+            if not text:
+                blank = True
+                continue
+            code = line.startswith(("    ", "\t")) and (blank or code)
+            blank = False
+            if not code and not text.startswith("|") and len(line) > 100:
+                print(f"{p}:{n}: {len(line)} columns")
+PY
+)
   [[ -z $long ]] || { echo "$long"; return 1; }
 }
 
