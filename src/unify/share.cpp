@@ -42,7 +42,7 @@ Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out, std::string* name_o
     return std::move(*fd);
 }
 
-Result<UniqueFd> reopen_kept(Ref r, const Cand& c) {
+Result<UniqueFd> reopen_kept(Ref r, Cand& c) {
     if (!c.fd) return reopen(r, O_RDONLY);
     UniqueFd fd = std::move(c.fd);
     auto now = VS_TRY(fstatx(fd.get(), r.what));
@@ -65,7 +65,7 @@ void GuestView::merge_into(Guest& g) const {
     for (const auto& h : cache.v) g.cache.put(h);
 }
 
-void share_group(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+void share_group(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                  const std::vector<size_t>& members, const Options& opt) {
     if (guests[cands[members[0]].g].method == Method::Dedupe)
         share_dedupe(guests, cands, members, opt);

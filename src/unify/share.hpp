@@ -21,7 +21,7 @@ struct Cand {
     uint64_t leader_dev = 0, leader_ino = 0;  ///< from the cache: deduplicated against that
     /// Extent sharing: the open the file was hashed through, kept (within a bound on open files)
     /// for the sharing step, which takes it (reopen_kept) instead of opening the file again.
-    mutable UniqueFd fd;
+    UniqueFd fd;
 };
 
 /// The cache's leader for a file btrfs keeps inline (share_dedupe): nothing to share.
@@ -48,8 +48,9 @@ struct GuestView {
 };
 
 /// Shares the members (indexes into `cands`, all with one group key, reference guests first).
-/// Per-file failures go into the guests' reports; nothing here fails the run.
-void share_group(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+/// Per-file failures go into the guests' reports; nothing here fails the run. The members'
+/// kept fds (Cand::fd) are taken; workers share different groups, so never one Cand.
+void share_group(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                  const std::vector<size_t>& members, const Options& opt);
 
 }  // namespace vs::unify

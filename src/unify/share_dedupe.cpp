@@ -18,7 +18,7 @@ uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_d
 
 }  // namespace
 
-void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const Options& opt) {
     // Leaders are opened only when a member needs them: on a rerun over unchanged trees every
     // member is found sharing already (by inode, or by the cache's note) without any open.
@@ -100,7 +100,7 @@ void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands
     std::vector<Leader> leaders;
     for (size_t mi = 0; mi < members.size(); ++mi) {
         const size_t ci = members[mi];
-        const Cand& c = cands[ci];
+        Cand& c = cands[ci];
         Ref r = ref(guests, cands, ci);
         const uint64_t dev = dev_of(r.f.stx), ino = r.f.stx.stx_ino, size = r.f.stx.stx_size;
         if (seen[mi].gone) continue;

@@ -64,7 +64,7 @@ bool snapshot_copies(const struct statx& a, const struct statx& b) {
 
 }  // namespace
 
-bool share_inline(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const std::vector<bool>& noted) {
     struct Member {
         UniqueFd fd;

@@ -26,15 +26,15 @@ Result<UniqueFd> reopen(Ref r, int flags, UniqueFd* dir_out = nullptr,
 
 /// For extent sharing: the candidate's kept open (Cand::fd, taken) when its file is still
 /// unchanged, else reopen(r, O_RDONLY). A dedupe acts on the inode, whichever name it has now.
-Result<UniqueFd> reopen_kept(Ref r, const Cand& c);
+Result<UniqueFd> reopen_kept(Ref r, Cand& c);
 void note(GuestView& g, const Error& e);
 
-void share_dedupe(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const Options& opt);
 /// Extent sharing of a group of small files (below kInlineMax) of which some are kept inline by
 /// btrfs: all of it, and true, when a member is inline; false (and nothing done, the kept opens
 /// given back) when none is. `noted`: the members the cache says share already (share_dedupe).
-bool share_inline(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
                   const std::vector<size_t>& members, const std::vector<bool>& noted);
 /// No filesystem keeps a file inline from this size on (btrfs: below its sector size).
 inline constexpr uint64_t kInlineMax = 4096;
