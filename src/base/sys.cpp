@@ -116,7 +116,7 @@ Status write_file_replace(const std::string& path, std::string_view data, mode_t
     return replace_file(path, data, mode, false);
 }
 
-Status mkdir_p(const std::string& path, mode_t mode) {
+Status mkdir_p(const std::string& path, mode_t mode, std::vector<std::string>* made) {
     if (path.empty()) return make_error(EINVAL, "mkdir: empty path");
     // Usually the directory is there already (a guest's run dir, at every start and stop): one
     // stat then, and the parents are made (the same way) only when it is missing.
@@ -124,9 +124,13 @@ Status mkdir_p(const std::string& path, mode_t mode) {
     if (::stat(path.c_str(), &st) < 0) {
         if (errno != ENOENT) return errno_error(fmt::format("stat \"{}\"", path));
         auto slash = path.find_last_of('/');
-        if (slash != std::string::npos && slash > 0) VS_TRY(mkdir_p(path.substr(0, slash), mode));
-        if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST)
+        if (slash != std::string::npos && slash > 0)
+            VS_TRY(mkdir_p(path.substr(0, slash), mode, made));
+        if (::mkdir(path.c_str(), mode) == 0) {
+            if (made) made->push_back(path);
+        } else if (errno != EEXIST) {
             return errno_error(fmt::format("mkdir \"{}\"", path));
+        }
         if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
     }
     if (!S_ISDIR(st.st_mode)) return make_error(ENOTDIR, "mkdir \"{}\": not a directory", path);

@@ -33,7 +33,11 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
 /// net.state), which a reboot removes anyway; on a disk-backed run dir each fsync costs ms.
 Status write_file_replace(const std::string& path, std::string_view data, mode_t mode = 0644);
 
-Status mkdir_p(const std::string& path, mode_t mode = 0755);
+/// mkdir -p. `made`, when given, gets each directory this call created itself, outermost first:
+/// one another process made meanwhile (mkdir's EEXIST, then found a directory) is not listed,
+/// so an undo that removes `made` never removes a concurrent caller's.
+Status mkdir_p(const std::string& path, mode_t mode = 0755,
+               std::vector<std::string>* made = nullptr);
 /// Removes a file or empty dir; success if already absent.
 Status remove_if_exists(const std::string& path);
 

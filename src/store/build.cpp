@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "base/fault.hpp"
 #include "base/log.hpp"
@@ -136,15 +138,14 @@ public:
 
     /// The roots dir and any missing dir above it, root-only (create_root's barrier). Its undo
     /// is registered first, so whatever fails after (even mkdir_p half-way) leaves none of the
-    /// dirs this build made; rmdir removes only an empty one, never a concurrent build's.
+    /// dirs this build made. Only what mkdir_p made itself is undone: a concurrent build into
+    /// the same new roots dir may make it first (EEXIST, a directory), and it is theirs.
     Status make_parent() {
-        std::vector<std::string> made;  // deepest first
-        for (std::string p = parent_of(root); p != "/" && !sys::exists(p); p = parent_of(p))
-            made.push_back(p);
+        auto made = std::make_shared<std::vector<std::string>>();  // outermost first
         undo_.add([made] {
-            for (const auto& d : made) ::rmdir(d.c_str());
+            for (auto d = made->rbegin(); d != made->rend(); ++d) ::rmdir(d->c_str());
         });
-        return sys::mkdir_p(parent_of(root), 0700);
+        return sys::mkdir_p(parent_of(root), 0700, made.get());
     }
 
     /// build -m clone of a btrfs subvolume into the same btrfs: a snapshot, which shares every

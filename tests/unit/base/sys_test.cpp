@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -60,6 +64,42 @@ TEST(Sys, MkdirPMakesMissingParentsWithModeAndRefusesAFileInTheWay) {
     r = vs::sys::mkdir_p(d.path + "/file/sub");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().what().find(d.path + "/file"), std::string::npos) << r.error().what();
+}
+
+TEST(Sys, MkdirPListsOnlyTheDirsItMadeItself) {
+    TempDir d;
+    ASSERT_TRUE(vs::sys::mkdir_p(d.path + "/a"));
+    std::vector<std::string> made;
+    ASSERT_TRUE(vs::sys::mkdir_p(d.path + "/a/b/c", 0700, &made));
+    EXPECT_EQ(made, (std::vector<std::string>{d.path + "/a/b", d.path + "/a/b/c"}));
+    made.clear();
+    ASSERT_TRUE(vs::sys::mkdir_p(d.path + "/a/b/c", 0700, &made));
+    EXPECT_TRUE(made.empty());
+}
+
+// Two builds into one new roots dir: each directory is listed by exactly one of them (the one
+// whose mkdir made it), so neither's undo removes the other's; both succeed.
+TEST(Sys, MkdirPRacingCallersEachListOnlyTheirOwn) {
+    TempDir d;
+    for (int round = 0; round < 100; ++round) {
+        const std::string top = d.path + "/" + std::to_string(round);
+        const std::string deep = top + "/x/y";
+        std::vector<std::string> made[2];
+        bool done[2] = {false, false};
+        std::latch go(2);
+        auto run = [&](int i) {
+            go.arrive_and_wait();
+            done[i] = static_cast<bool>(vs::sys::mkdir_p(deep, 0700, &made[i]));
+        };
+        std::thread t0(run, 0), t1(run, 1);
+        t0.join();
+        t1.join();
+        EXPECT_TRUE(done[0] && done[1]) << round;
+        std::vector<std::string> all = made[0];
+        all.insert(all.end(), made[1].begin(), made[1].end());
+        std::sort(all.begin(), all.end());
+        EXPECT_EQ(all, (std::vector<std::string>{top, top + "/x", deep})) << round;
+    }
 }
 
 TEST(Sys, ListEntriesTypesWithoutFollowingLinks) {
