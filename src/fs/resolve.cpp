@@ -61,21 +61,23 @@ namespace {
 
 // The O_PATH fd pins the inode just checked; reopening it through its /proc/self/fd entry
 // cannot reach anything else, whatever the guest renames meanwhile (proc(5)).
-Result<UniqueFd> reopen_regular(UniqueFd path, const std::string& name, int flags) {
+Result<UniqueFd> reopen_regular(UniqueFd path, const std::string& name, int flags,
+                                int self_fds = -1) {
     struct stat st {};
     if (::fstat(path.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", name));
     if (!S_ISREG(st.st_mode))
         return make_error(EINVAL, "open \"{}\": not a regular file (mode {:o})", name, st.st_mode);
-    std::string self = fmt::format("/proc/self/fd/{}", path.get());
-    int fd = ::open(self.c_str(), (flags & ~O_CREAT) | O_CLOEXEC | O_NOCTTY);
+    const int how = (flags & ~O_CREAT) | O_CLOEXEC | O_NOCTTY;
+    int fd = self_fds >= 0 ? ::openat(self_fds, std::to_string(path.get()).c_str(), how)
+                           : ::open(fmt::format("/proc/self/fd/{}", path.get()).c_str(), how);
     if (fd < 0) return errno_error(fmt::format("open \"{}\"", name));
     return UniqueFd(fd);
 }
 
 }  // namespace
 
-Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags) {
-    return reopen_regular(VS_TRY(open_child(dirfd, name, O_PATH)), name, flags);
+Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags, int self_fds) {
+    return reopen_regular(VS_TRY(open_child(dirfd, name, O_PATH)), name, flags, self_fds);
 }
 
 Result<UniqueFd> open_regular_in_root(int rootfd, const std::string& path, int flags) {

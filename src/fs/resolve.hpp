@@ -31,8 +31,10 @@ Result<UniqueFd> open_child(int dirfd, const std::string& name, int flags);
 /// Opens the regular file `name` in `dirfd` for reading without ever opening anything else:
 /// an O_PATH handle is checked first (a FIFO, device or socket is refused before any open(2)
 /// that could block or reach a driver), then reopened through /proc/self/fd, which names that
-/// very inode. Fails with EXDEV, ELOOP or EINVAL (not a regular file).
-Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags = O_RDONLY);
+/// very inode. Fails with EXDEV, ELOOP or EINVAL (not a regular file). A caller chrooted away
+/// from /proc passes `self_fds`, its /proc/self/fd directory opened before the chroot.
+Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags = O_RDONLY,
+                              int self_fds = -1);
 
 /// Opens the absolute host path `path` without following any symlink in any component
 /// (RESOLVE_NO_SYMLINKS): for admin-given host paths, such as fstab bind sources, that may run

@@ -187,11 +187,11 @@ constexpr int kExtractFlags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARC
 // Starts the writeback of the regular file `path` (relative to the chroot's "/", just
 // extracted) without waiting for it (sync_file_range(2) SYNC_FILE_RANGE_WRITE): the disk writes
 // while the next entries are extracted, and the caller's syncfs afterwards finds little left.
-// A hint only: a file that cannot be opened is simply left to that syncfs.
-void start_writeback(const std::string& path) {
-    auto fd = fs::open_child(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-    struct stat st {};
-    if (fd && ::fstat(fd->get(), &st) == 0 && S_ISREG(st.st_mode))
+// A hint only: a file that cannot be opened is simply left to that syncfs. The archive's tree
+// is opened as a guest's: no symlink followed, and only a regular file opened for reading (a
+// FIFO or device at that name is never opened), through `self_fds` (fs::open_regular).
+void start_writeback(const std::string& path, int self_fds) {
+    if (auto fd = fs::open_regular(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, self_fds))
         (void)::sync_file_range(fd->get(), 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
@@ -201,8 +201,9 @@ constexpr int64_t kWritebackMin = 64 << 10;
 
 // Runs in the chrooted child: returns "" on success, else the message for the parent. Reads
 // the archive from `fd`, or from `queue` (the decoded stream of a compressed one) when given.
+// `self_fds`: the child's /proc/self/fd, opened before the chroot (start_writeback).
 std::string extract_fd(int fd, DecodeQueue* queue, const std::string& name,
-                       const ExtractHooks* hooks) {
+                       const ExtractHooks* hooks, int self_fds) {
     auto in = make_reader();
     const int opened =
         queue ? archive_read_open(in.get(), queue, nullptr, DecodeQueue::read_cb, nullptr)
@@ -249,7 +250,7 @@ std::string extract_fd(int fd, DecodeQueue* queue, const std::string& name,
             return fmt::format("finish \"{}\" from \"{}\": {}", path, name, arc_err(out.get()));
         if (hooks && hooks->writeback && archive_entry_filetype(e) == AE_IFREG &&
             !archive_entry_hardlink(e) && archive_entry_size(e) >= kWritebackMin)
-            start_writeback(path);
+            start_writeback(path, self_fds);
     }
     // Directory modes and times are applied here (deferred so files can be written first).
     if (archive_write_close(out.get()) != ARCHIVE_OK)
@@ -292,19 +293,23 @@ Status extract_archive_with(const std::string& path, const std::string& root,
         rd.reset();
         std::string err;
         int code = 1;  // 2: the archive could not be decoded (EIO for the caller)
+        // Without it (no /proc) the writeback hints are left out, nothing else.
+        UniqueFd self(hooks.writeback ? ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                      : -1);
+        const int self_fds = self.get();
         if (::fchdir(rootfd.get()) < 0 || ::chroot(".") < 0) {
             err = fmt::format("chroot \"{}\": {}", root, std::strerror(errno));
         } else if (dec) {
             DecodeQueue queue(dec.get(), path);
             queue.start();
-            err = extract_fd(-1, &queue, path, &hooks);
+            err = extract_fd(-1, &queue, path, &hooks, self_fds);
             // A decoding error is the cause of what the reader saw (a truncated stream).
             if (auto d = queue.error(); !d.empty()) {
                 err = d;
                 code = 2;
             }
         } else {
-            err = extract_fd(fd.get(), nullptr, path, &hooks);
+            err = extract_fd(fd.get(), nullptr, path, &hooks, self_fds);
         }
         if (!err.empty()) {
             [[maybe_unused]] auto n = ::write(wr.get(), err.data(), err.size());

@@ -274,6 +274,32 @@ TEST_F(GuestTreeTest, OpenRegularRefusesFifosDevicesAndLinksWithoutBlocking) {
     EXPECT_EQ(*text, "root:x:0:0::/root:/bin/sh\n");
 }
 
+// template_extract's writeback hint opens the files it extracts from inside a chroot, where
+// /proc/self/fd is not: through the directory it opened before the chroot.
+TEST_F(GuestTreeTest, OpenRegularInAChrootThroughSelfFdsOpenedBefore) {
+    plant_hostile();
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        auto bit = [](bool b, int n) { return b ? 0 : 1 << n; };
+        int self = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (self < 0 || chdir(tree_.c_str()) < 0 || chroot(".") < 0) _exit(100);
+        auto f = open_regular(AT_FDCWD, "etc/passwd", O_RDONLY, self);
+        auto text = f ? sys::read_all(f->get(), "passwd") : Result<std::string>(f.error());
+        int code = bit(text && *text == "root:x:0:0::/root:/bin/sh\n", 0);
+        auto fifo = open_regular(AT_FDCWD, "fifo", O_RDONLY, self);  // would block if opened
+        code |= bit(!fifo && fifo.error().code == EINVAL, 1);
+        code |= bit(!open_regular(AT_FDCWD, "null", O_RDONLY, self), 2);
+        code |= bit(!open_regular(AT_FDCWD, "etc/abs-file", O_RDONLY, self), 3);
+        code |= bit(!open_regular(AT_FDCWD, "etc/passwd", O_RDONLY), 4);  // no /proc in here
+        _exit(code);
+    }
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0) << "failed checks (bits): " << WEXITSTATUS(st);
+}
+
 TEST_F(GuestTreeTest, OpenInRootKeepsAbsoluteAndDotDotLinksInside) {
     plant_hostile();
     ASSERT_EQ(mkdir((tree_ + "/host").c_str(), 0755), 0);
