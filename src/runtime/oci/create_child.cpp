@@ -4,7 +4,6 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/fault.hpp"
@@ -230,9 +229,11 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
                 return init(ich);
             }));
             spawned = true;
+            // The pidfd first: once create has it, a failure after can be undone on that very
+            // process (create may have other children).
             auto handed = [&]() -> Status {
-                VS_TRY(fault_point("oci-handover"));
                 VS_TRY(ch.send_fd(c.pidfd.fd(), c.pidfd.pid()));
+                VS_TRY(fault_point("oci-handover"));
                 return ch.send_fd(c.channel.fd());
             }();
             // Not handed over: it must not run on (our parent reaps it, see below).
@@ -271,11 +272,10 @@ Result<proc::Child> Create::spawn_joined(const proc::SpawnOptions& so,
             (void)c.pidfd.send_signal(SIGKILL);
             (void)c.pidfd.wait();
         } else if (code && *code == kInitKilled) {
-            // Killed by the joiner before we learnt its pid. create has no other child now
-            // (the joiner is reaped), so the next to end is the init.
-            siginfo_t si{};
-            while (::waitid(P_ALL, 0, &si, WEXITED | __WALL) < 0 && errno == EINTR) {
-            }
+            // Killed by the joiner, which could not even hand over its pidfd: the pid is
+            // unknown here, and waiting for any child could reap another one of ours. Its
+            // zombie goes to whoever reaps create's children when create exits.
+            log::debug("the namespace joiner killed the container's init before handing it over");
         }
         return std::move(got).error();
     }

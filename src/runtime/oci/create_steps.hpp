@@ -77,7 +77,8 @@ struct Create {
     Status spawn();
     /// The container's init, cloned into its new namespaces from inside the namespaces it
     /// joins by path, by a short-lived joiner process (see create_child.cpp). Fault point
-    /// (base/fault.hpp): oci-handover, in the joiner once it has made the init.
+    /// (base/fault.hpp): oci-handover, in the joiner once it has made the init and handed
+    /// over its pidfd.
     Result<proc::Child> spawn_joined(const proc::SpawnOptions& so, const proc::ChildMain& init);
     /// The idmapped binds' trees, made here (idmapping needs CAP_SYS_ADMIN over the
     /// filesystem, which the child in its user namespace lacks) and sent to the child before
