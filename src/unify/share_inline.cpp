@@ -22,33 +22,26 @@ uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_d
 // metadata) gives way to a file extent item; the block (4 KiB) is paid once.
 bool worth_a_block(size_t n, uint64_t size) { return size > 32 && n * (size - 32) * 2 >= 4096; }
 
-// A copy of the member's `size` bytes, with no name, whose data lies in a regular extent:
-// written back with the file's size above one block, so that writeback makes an extent and not
-// inline data, then truncated back (a truncate never turns an extent into inline data). An
-// invalid fd when the bytes are not the group's (the member changed) or the filesystem still
-// kept them inline.
-Result<UniqueFd> staging_copy(Ref r, int src, XXH128_hash_t hash) {
+// A copy of the member's `size` bytes from `src`, with no name, whose data lies in a regular
+// extent: its first block is allocated (fallocate) before the bytes are written, and btrfs
+// writes data into an allocated extent where it is, never inline (a file whose data
+// writeback finds below one block and without one would get inline data). Nothing waits for
+// its writeback: the first dedupe from it does that. An invalid fd when the bytes are not the
+// group's (the member changed) or the filesystem cannot allocate ahead.
+Result<UniqueFd> staging_copy(GuestView& g, const Found& f, int src, XXH128_hash_t hash) {
+    const std::string what = g.tree.root + "/" + f.rel;
     std::string name;
-    int dirfd = VS_TRY(r.g.dirs.parent(r.f.rel, name));
+    int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
     int fd = ::openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
-    if (fd < 0) return errno_error(fmt::format("create staging copy of \"{}\"", r.what));
+    if (fd < 0) return errno_error(fmt::format("create staging copy of \"{}\"", what));
     UniqueFd t(fd);
-    const uint64_t size = r.f.stx.stx_size;
-    auto h = VS_TRY(copy_data(src, fd, size, r.what));
-    if (!XXH128_isEqual(h, hash)) {
-        r.g.rep.changed.push_back(r.f.rel);
-        return UniqueFd();
+    const off_t block = std::max<uint32_t>(f.stx.stx_blksize, 4096);
+    if (::fallocate(fd, 0, 0, block) < 0) {
+        if (errno == EOPNOTSUPP) return UniqueFd();
+        return errno_error(fmt::format("allocate staging copy of \"{}\"", what));
     }
-    const off_t above = 2 * static_cast<off_t>(std::max<uint32_t>(r.f.stx.stx_blksize, 4096));
-    // Writeback only (sync_file_range), no fdatasync: the copy needs its extent, not a
-    // durable log entry (it never gets a name; the dedupes onto it commit with the filesystem).
-    constexpr unsigned kWriteback =
-        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
-    if (::ftruncate(fd, above) < 0 || ::sync_file_range(fd, 0, 0, kWriteback) < 0 ||
-        ::ftruncate(fd, static_cast<off_t>(size)) < 0)
-        return errno_error(fmt::format("write staging copy of \"{}\"", r.what));
-    auto e = VS_TRY(extents_of(fd, r.what));
-    if (e.inline_data || e.list.empty()) return UniqueFd();
+    auto h = copy_data(src, fd, f.stx.stx_size, what);  // ends with the truncate to its size
+    if (!h || !XXH128_isEqual(*h, hash)) return UniqueFd();
     return t;
 }
 
@@ -60,6 +53,20 @@ bool snapshot_copies(const struct statx& a, const struct statx& b) {
     return a.stx_ino == b.stx_ino && dev_of(a) != dev_of(b) &&
            a.stx_ctime.tv_sec == b.stx_ctime.tv_sec && a.stx_ctime.tv_nsec == b.stx_ctime.tv_nsec &&
            a.stx_mtime.tv_sec == b.stx_mtime.tv_sec && a.stx_mtime.tv_nsec == b.stx_mtime.tv_nsec;
+}
+
+// Whether the group is worth a staging copy, from what the walk saw.
+bool may_stage(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
+               const std::vector<size_t>& members) {
+    const struct statx& first = ref(guests, cands, members[0]).f.stx;
+    if (first.stx_size >= kInlineMax || !worth_a_block(members.size(), first.stx_size))
+        return false;
+    for (size_t i = 0; i < members.size(); ++i)
+        for (size_t j = i + 1; j < members.size(); ++j)
+            if (snapshot_copies(ref(guests, cands, members[i]).f.stx,
+                                ref(guests, cands, members[j]).f.stx))
+                return false;
+    return true;
 }
 
 }  // namespace
@@ -131,26 +138,19 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             lino = r.f.stx.stx_ino;
         }
     }
-    bool worth = worth_a_block(members.size(), size);
-    for (size_t i = 0; i < members.size() && worth; ++i)
-        for (size_t j = i + 1; j < members.size() && worth; ++j)
-            if (m[i].ok && m[j].ok && m[i].ext.inline_data && m[j].ext.inline_data &&
-                snapshot_copies(ref(guests, cands, members[i]).f.stx,
-                                ref(guests, cands, members[j]).f.stx))
-                worth = false;
+    const bool worth = may_stage(guests, cands, members);
     if (lfd < 0 && inlined >= 2 && worth) {
-        for (size_t i = 0; i < members.size() && lfd < 0; ++i) {
+        for (size_t i = 0; i < members.size() && !staging; ++i) {
             if (!m[i].ok || !m[i].ext.inline_data) continue;
             Ref r = ref(guests, cands, members[i]);
-            auto t = staging_copy(r, m[i].fd.get(), cands[members[i]].hash);
+            auto t = staging_copy(r.g, r.f, m[i].fd.get(), cands[members[i]].hash);
             if (!t) {
                 note(r.g, t.error());
                 break;
             }
-            if (!*t) continue;
             staging = std::move(*t);
-            lfd = staging.get();
         }
+        if (staging) lfd = staging.get();
     }
     // What a member deduplicated onto a staging copy notes in the cache: another such member
     // (the staging copy has no name and goes with its fd).
