@@ -280,55 +280,55 @@ Result<bool> attach(const std::string& cgroup2_path, const std::string& cache_fi
 }
 
 Result<FamilyGuard> set_families(const std::string& cgroup2_path, int cgfd, const Support& s,
-                                 const FamilyErrnos& errnos) {
+                                 const FamilyErrnos& errnos,
+                                 const std::function<bool(uint32_t id)>& replaceable) {
     auto what = [&] { return guard_what(cgroup2_path); };
     VS_TRY(anchor_parent(cgroup2_path, s.btf_id).wrap("{}", what()));
     auto prog = VS_TRY(load_policy(s.btf_id, errnos).wrap("{}", what()));
-    auto old = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", what()));
+    auto now = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", what()));
+    std::vector<bpf::Attached> off;
+    for (auto& p : now)
+        if (replaceable(p.id)) off.push_back(std::move(p));
     FamilyGuard g;
-    if (old.empty()) {
+    if (off.empty()) {
         int r = bpf_prog_attach(prog.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
         if (r < 0)
             return bpf::error(r, fmt::format("{}: attach BPF program {}", what(), kPolicyName));
     } else {
         LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
-                    .replace_prog_fd = old[0].fd.get());
+                    .replace_prog_fd = off[0].fd.get());
         if (int r = bpf_prog_attach_opts(prog.get(), cgfd, BPF_LSM_CGROUP, &o); r < 0)
             return bpf::error(r, fmt::format("{}: replace BPF program {} (id {})", what(),
-                                             kPolicyName, old[0].id));
-        // Never made here, more than one would all have to allow: the new one alone stays.
-        if (auto d = detach_all(cgfd, old, 1); !d) log::warn("{}: {}", what(), d.error().what());
-        g.previous = std::move(old[0].fd);
+                                             kPolicyName, off[0].id));
+        // The new guard is in place: a failed detach of another leaves a stricter node, not a
+        // create failure without the new guard's undo.
+        if (auto d = detach_all(cgfd, off, 1); !d) log::warn("{}: {}", what(), d.error().what());
+        for (auto& p : off) g.replaced.push_back(std::move(p.fd));
     }
     g.id = prog_id(prog.get());
     return g;
 }
 
-Result<FamilyGuard> clear_families(const std::string& cgroup2_path, int cgfd) {
-    auto old = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", guard_what(cgroup2_path)));
-    VS_TRY(detach_all(cgfd, old).wrap("{}", guard_what(cgroup2_path)));
-    FamilyGuard g;
-    if (!old.empty()) g.previous = std::move(old[0].fd);
-    return g;
+Result<std::vector<uint32_t>> family_guards(int cgfd) {
+    std::vector<uint32_t> ids;
+    for (const auto& p : VS_TRY(ours(cgfd, kPolicyName))) ids.push_back(p.id);
+    return ids;
 }
 
 Status undo_families(const std::string& cgroup2_path, int cgfd, FamilyGuard g) {
-    auto what = [&] { return fmt::format("put back the socket guard of \"{}\"", cgroup2_path); };
-    if (!g.previous) return detach_families(cgroup2_path, cgfd, g.id);
+    auto what = [&] { return fmt::format("put back the socket guards of \"{}\"", cgroup2_path); };
+    if (g.replaced.empty()) return detach_families(cgroup2_path, cgfd, g.id);
     auto now = VS_TRY(ours(cgfd, kPolicyName).wrap("{}", what()));
     auto mine = std::find_if(now.begin(), now.end(), [&](const auto& p) { return p.id == g.id; });
-    if (g.id == 0) {
-        // clear_families detached it; a guard another create attached since stays.
-        if (!now.empty()) return ok();
-        int r = bpf_prog_attach(g.previous.get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
-        if (r < 0) return bpf::error(r, what());
-        return ok();
-    }
     if (mine == now.end()) return ok();  // replaced since by another create's: that one stays
     LIBBPF_OPTS(bpf_prog_attach_opts, o, .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
                 .replace_prog_fd = mine->fd.get());
-    if (int r = bpf_prog_attach_opts(g.previous.get(), cgfd, BPF_LSM_CGROUP, &o); r < 0)
+    if (int r = bpf_prog_attach_opts(g.replaced[0].get(), cgfd, BPF_LSM_CGROUP, &o); r < 0)
         return bpf::error(r, what());
+    for (size_t i = 1; i < g.replaced.size(); ++i)
+        if (int r = bpf_prog_attach(g.replaced[i].get(), cgfd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI);
+            r < 0)
+            return bpf::error(r, what());
     return ok();
 }
 

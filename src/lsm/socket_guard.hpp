@@ -10,7 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "base/unique_fd.hpp"
@@ -46,28 +48,30 @@ using FamilyErrnos = std::array<uint16_t, 64>;
 
 /// The guard of one OCI container on its cgroup2 node (set_families), with what it replaced.
 struct FamilyGuard {
-    uint32_t id = 0;    ///< bpf_prog_info.id of the guard attached; 0 = none
-    UniqueFd previous;  ///< the guard of ours that was on the node before (none: invalid)
+    uint32_t id = 0;                 ///< bpf_prog_info.id of the guard attached; 0 = none
+    std::vector<UniqueFd> replaced;  ///< the guards of ours it took off the node
 };
 
-/// Makes `errnos` the socket family policy of the cgroup2 node `cgfd` (`cgroup2_path`, for the
-/// parent's anchor and the messages): a guard made for one OCI container from its own seccomp
-/// profile, the families that profile refuses to socket(2) but lets through i386 socketcall(2)
-/// (seccomp::i386_socketcall_gap), each refused with the profile's errno. Generated, since every
-/// profile has its own list; attached like attach()'s guard, with the same anchor on the parent.
-/// A node holds one policy, the last container's, as it holds one device program: a guard of
-/// ours already there (an earlier container's in a reused cgroup) is replaced in one step
-/// (BPF_F_REPLACE: no moment without one). `errnos` refuses some family and `s` is support()'s
-/// answer, usable.
+/// Adds `errnos` to the socket family policy of the cgroup2 node `cgfd` (`cgroup2_path`, for
+/// the parent's anchor and the messages): a guard made for one OCI container from its own
+/// seccomp profile, the families that profile refuses to socket(2) but lets through i386
+/// socketcall(2) (seccomp::i386_socketcall_gap), each refused with the profile's errno.
+/// Generated, since every profile has its own list; attached like attach()'s guard, with the
+/// same anchor on the parent. Guards of ours already on the node (other containers' in a shared
+/// cgroup) stay beside it (BPF_F_ALLOW_MULTI: a family any of them refuses is refused), but
+/// those `replaceable` (called with each one's program id) picks are taken off: the first is
+/// replaced in one step (BPF_F_REPLACE: no moment without a guard), the others detached.
+/// `errnos` refuses some family and `s` is support()'s answer, usable.
 Result<FamilyGuard> set_families(const std::string& cgroup2_path, int cgfd, const Support& s,
-                                 const FamilyErrnos& errnos);
+                                 const FamilyErrnos& errnos,
+                                 const std::function<bool(uint32_t id)>& replaceable);
 
-/// For a container whose profile leaves no family to refuse, in a reused cgroup: detaches the
-/// guard of ours an earlier container left on the node (kept in `previous`; `id` stays 0).
-Result<FamilyGuard> clear_families(const std::string& cgroup2_path, int cgfd);
+/// The program ids of the guards set_families attached to the node.
+Result<std::vector<uint32_t>> family_guards(int cgfd);
 
-/// Undoes set_families (a create that failed): `g.previous` back in place of guard `g.id`,
-/// or `g.id` detached.
+/// Undoes set_families (a create that failed): the guards `g.replaced` back on the node, the
+/// first in place of guard `g.id`, or `g.id` detached. A guard that replaced `g.id` since
+/// (another create's) stays, and what `g` replaced then stays off.
 Status undo_families(const std::string& cgroup2_path, int cgfd, FamilyGuard g);
 
 /// Detaches the policy guard `id` from the node if it is still there; a guard that replaced it

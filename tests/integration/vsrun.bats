@@ -990,6 +990,68 @@ engine_seccomp() {
     [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
 }
 
+@test "socket guard: a running container's guard stays while others come and go in its cgroup" {
+    cp "$VS_BIN/vs-probe" "$VSRUN_ROOTFS/bin/vs-probe"
+    row() { awk -v a="$1" -v n="$2" '$1 == a && $2 == n { print $3 }' <<<"$output"; }
+    # The containers the node's owner records name (trusted.vsrun.socket_guard.<program id>:
+    # the refused families' mask, then the owner's state dir).
+    owners() {
+        python3 -c 'import os, sys
+names = [n for n in os.listxattr(sys.argv[1]) if n.startswith("trusted.vsrun.socket_guard.")]
+print(" ".join(sorted(os.path.basename(os.getxattr(sys.argv[1], n).decode().split("\n")[1])
+                      for n in names)))' "$node"
+    }
+    # sga refuses AF_VSOCK with EPERM and runs on (a pod's sandbox).
+    b=$(make_bundle sga)
+    engine_seccomp "$b/config.json"
+    vsrun run -d -b "$b" sga
+    guard=$(jq -r .socket_guard "$VSRUN_ROOT/sga/state.json")
+    if [[ $guard != attached ]]; then
+        skip "the kernel cannot run the BPF LSM socket guard: $guard"
+    fi
+    local path node
+    path=$(jq -r .linux.cgroupsPath "$b/config.json")
+    node=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+    node+=$(awk -F: '$1 == 0 { print $3 }' "/proc/$(state_pid sga)/cgroup")
+    run vsrun exec sga /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    [ "$(owners)" = sga ]
+    # A container without linux.seccomp in that cgroup takes nothing off.
+    b=$(make_bundle sgn /bin/vs-probe syscalls --text)
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    run vsrun run --keep -b "$b" sgn
+    [ "$status" -eq 0 ]
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    vsrun delete sgn
+    # One refusing AF_VSOCK with EACCES goes beside sga's guard while sga runs, and its delete
+    # takes off its own only.
+    b=$(make_bundle sgb /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p |
+        .linux.seccomp.syscalls += [{"names": ["socket"], "action": "SCMP_ACT_ERRNO",
+            "errnoRet": 13, "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}]'
+    run vsrun run --keep -b "$b" sgb
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .socket_guard "$VSRUN_ROOT/sgb/state.json")" = attached ]
+    [ "$(owners)" = "sga sgb" ]
+    vsrun delete sgb
+    [ "$(owners)" = sga ]
+    run vsrun exec sga /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    # Once sga is stopped, a guard refusing all it refused replaces it: no pile-up.
+    vsrun kill sga KILL
+    wait_status sga stopped
+    b=$(make_bundle sgc /bin/vs-probe syscalls --text)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    run vsrun run --keep -b "$b" sgc
+    [ "$status" -eq 0 ]
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    [ "$(owners)" = sgc ]
+    vsrun delete sgc
+    vsrun delete sga
+}
+
 @test "devices: rules decide open and mknod (EPERM), linux.devices makes the nodes" {
     # A node the container's /dev does not have, whose driver every test kernel has (the loop
     # module's loop-control; a missing driver answers ENODEV after the device cgroup allowed it).

@@ -116,14 +116,13 @@ Result<bool> Create::sysfs_mountable() const {
 
 Status Create::guard_sockets() {
     auto g = VS_TRY(guard_socket_families(opt, id, plan.seccomp ? &plan.filter : nullptr,
-                                          cg ? cg->unified_path() : "", cg2 ? cg2.get() : -1,
-                                          !rec.cgroup_created));
+                                          cg ? cg->unified_path() : "", cg2 ? cg2.get() : -1));
     rec.socket_guard = std::move(g.state);
     rec.socket_guard_id = g.guard.id;
-    if (g.guard.id == 0 && !g.guard.previous) return ok();
+    if (g.guard.id == 0) return ok();
     socket_guard = std::move(g.guard);
     rb.add([this] {
-        if (auto r = lsm::undo_families(cg->unified_path(), cg2.get(), std::move(socket_guard)); !r)
+        if (auto r = undo_socket_guard(cg->unified_path(), cg2.get(), std::move(socket_guard)); !r)
             log::warn("rollback: {}", r.error().what());
     });
     return ok();

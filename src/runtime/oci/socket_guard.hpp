@@ -22,14 +22,19 @@ struct SocketGuard {
 
 /// Sets the guard for `filter` (the compiled linux.seccomp; nullptr without one) on the
 /// container's cgroup2 node `cgfd` (`cgroup2_path`; -1 without one) before its init exists
-/// there. `reused`: the node was there before this create, and a guard an earlier container
-/// left on it is replaced, or detached when this one's profile asks for none.
+/// there, and records on the node that container `id` (its state dir under opt.root) owns it.
+/// The guards other containers left on a shared node stay beside it while their owners may
+/// still have processes there; one whose owner is stopped or gone is replaced when the new
+/// guard refuses every family it refused (docs/oci.md).
 Result<SocketGuard> guard_socket_families(const Options& opt, const std::string& id,
                                           const seccomp::Program* filter,
-                                          const std::string& cgroup2_path, int cgfd, bool reused);
+                                          const std::string& cgroup2_path, int cgfd);
+
+/// Undoes guard_socket_families for a create that failed.
+Status undo_socket_guard(const std::string& cgroup2_path, int cgfd, lsm::FamilyGuard g);
 
 /// delete: detaches the guard create attached (Record::socket_guard_id) from the cgroup2 node
-/// `cgroup2_path`, which stays (a cgroup the container did not make).
+/// `cgroup2_path`, which stays (a cgroup the container did not make), and its owner record.
 Status drop_socket_guard(const Record& r, const std::string& cgroup2_path);
 
 }  // namespace vs::runtime::oci

@@ -11,6 +11,7 @@
 
 #include <linux/magic.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -187,10 +188,10 @@ TEST_F(SocketGuard, AGuardFromAProfileRefusesItsFamiliesWithItsErrnos) {
     e[AF_VSOCK] = EPERM;
     auto cg = bpf::open_cgroup(cg_);
     ASSERT_TRUE(cg) << cg.error().what();
-    auto a = set_families(cg_, cg->get(), support_, e);
+    auto a = set_families(cg_, cg->get(), support_, e, [](uint32_t) { return true; });
     ASSERT_TRUE(a) << a.error().what();
     EXPECT_NE(a->id, 0u);
-    EXPECT_FALSE(a->previous);
+    EXPECT_TRUE(a->replaced.empty());
     EXPECT_EQ(policies(), std::vector<uint32_t>{a->id});
     Outcome in = attempts(cg_);
     EXPECT_EQ(in.native_vsock, EPERM);
@@ -205,36 +206,45 @@ TEST_F(SocketGuard, AGuardFromAProfileRefusesItsFamiliesWithItsErrnos) {
     EXPECT_EQ(bare.i386_vsock, out.i386_vsock);
 }
 
-// Containers in turn in one cgroup: the second's guard replaces the first's (never both, never
-// the first's policy), its undo puts the first's back, and a detach by an id no longer there
-// leaves the guard that replaced it.
-TEST_F(SocketGuard, ALaterGuardReplacesAnEarlierOneOnItsNode) {
+// Containers sharing one cgroup: a guard is added beside the others (each refuses what it
+// refuses), replaces only one the caller picks (an owner with no process left), its undo puts
+// that one back, and a detach by an id no longer there leaves the guard that replaced it.
+TEST_F(SocketGuard, GuardsStayBesideEachOtherButOneTheCallerPicksIsReplaced) {
     auto cg = bpf::open_cgroup(cg_);
     ASSERT_TRUE(cg) << cg.error().what();
-    FamilyErrnos first{}, second{};
+    auto none = [](uint32_t) { return false; };
+    FamilyErrnos first{}, second{}, third{};
     first[AF_VSOCK] = EPERM;
     second[AF_ALG] = EACCES;
-    auto a = set_families(cg_, cg->get(), support_, first);
+    third[AF_VSOCK] = EACCES;
+    auto a = set_families(cg_, cg->get(), support_, first, none);
     ASSERT_TRUE(a) << a.error().what();
-    auto b = set_families(cg_, cg->get(), support_, second);
+    auto b = set_families(cg_, cg->get(), support_, second, none);
     ASSERT_TRUE(b) << b.error().what();
-    EXPECT_TRUE(b->previous);
-    EXPECT_EQ(policies(), std::vector<uint32_t>{b->id});
+    EXPECT_TRUE(b->replaced.empty());
+    auto both = policies();
+    std::sort(both.begin(), both.end());
+    EXPECT_EQ(both, (std::vector<uint32_t>{a->id, b->id}));
     Outcome in = attempts(cg_);
+    EXPECT_EQ(in.i386_vsock, EPERM);
     EXPECT_EQ(in.i386_alg, EACCES);
-    EXPECT_NE(in.i386_vsock, EPERM);
-    // The first container's delete: its guard is gone already, the second's stays.
+    // The second container's delete leaves the first's guard.
+    ASSERT_TRUE(detach_families(cg_, cg->get(), b->id));
+    EXPECT_EQ(policies(), std::vector<uint32_t>{a->id});
+    auto c =
+        set_families(cg_, cg->get(), support_, third, [&](uint32_t id) { return id == a->id; });
+    ASSERT_TRUE(c) << c.error().what();
+    EXPECT_EQ(c->replaced.size(), 1u);
+    EXPECT_EQ(policies(), std::vector<uint32_t>{c->id});
+    EXPECT_EQ(attempts(cg_).i386_vsock, EACCES);
+    // The first container's delete: its guard is gone already, the third's stays.
     ASSERT_TRUE(detach_families(cg_, cg->get(), a->id));
-    EXPECT_EQ(policies(), std::vector<uint32_t>{b->id});
-    // A failed create of the second: the first's guard comes back.
-    ASSERT_TRUE(undo_families(cg_, cg->get(), std::move(*b)));
+    EXPECT_EQ(policies(), std::vector<uint32_t>{c->id});
+    // A failed create of the third: the first's guard comes back.
+    ASSERT_TRUE(undo_families(cg_, cg->get(), std::move(*c)));
     EXPECT_EQ(policies(), std::vector<uint32_t>{a->id});
     EXPECT_EQ(attempts(cg_).i386_vsock, EPERM);
-    // A container with nothing to refuse: the earlier guard is taken off.
-    auto c = clear_families(cg_, cg->get());
-    ASSERT_TRUE(c) << c.error().what();
-    EXPECT_EQ(c->id, 0u);
-    EXPECT_TRUE(c->previous);
+    ASSERT_TRUE(detach_families(cg_, cg->get(), a->id));
     EXPECT_TRUE(policies().empty());
 }
 
