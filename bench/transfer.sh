@@ -111,10 +111,11 @@ roots() {
   mkdir -p "$VSERVER_PREFIX/var/lib/vservers"
   mount "$loop" "$VSERVER_PREFIX/var/lib/vservers"
 }
-# guest NAME: a skeleton guest whose root is the fixture plus 200 MiB of random files.
+# guest NAME [ROOTDIR]: a skeleton guest whose root is the fixture plus 200 MiB of random
+# files, its root in the vservers dir or ROOTDIR.
 guest() {
-  vserver "$1" build -m skeleton >/dev/null
-  local r=$VSERVER_PREFIX/var/lib/vservers/$1
+  local r=${2:-$VSERVER_PREFIX/var/lib/vservers}/$1
+  vserver "$1" build -m skeleton ${2:+--rootdir "$2"} >/dev/null
   find "$r" -mindepth 1 -delete  # the skeleton's dirs make way for the fixture's usr-merge links
   tar --numeric-owner --xattrs --xattrs-include='*' -I zstd -xf "$fixture" -C "$r"
   mkdir -p "$r/srv/data"
@@ -169,34 +170,45 @@ CFG
 # Commands (not shell functions), so that timed runs them under /usr/bin/time and chrt.
 IN_NS=()
 VCOPY_OPTS=()
-# migrate NAME FS: guest NAME started with a writer appending and fsyncing every 10 ms, then
-# moved with --migrate; records the downtime, the passes and whether a written line is missing.
-declare -A downtime passes lost
+# migrate NAME FS [BIN]: guest NAME started with a writer appending and fsyncing every 10 ms,
+# then moved with --migrate (by the build in BIN, default ours, on both sides); records the
+# downtime, its phases, the passes and whether a written line is missing there.
+declare -A downtime passes lost phases
 migrate() {
-  local name=$1 fs=$2 writer
-  vserver "$name" start >/dev/null
-  vserver "$name" exec sh -c \
+  local name=$1 fs=$2 bin=${3:-$VS_BIN} writer root
+  root=$(readlink -f "$VSERVER_PREFIX/etc/vservers/$name/vdir")
+  "$bin/vserver" "$name" start >/dev/null
+  "$bin/vserver" "$name" exec sh -c \
     'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' >/dev/null 2>&1 &
   writer=$!
   sleep 1
-  timed "migrate $fs" "${IN_NS[@]}" vserver-copy "$name" "127.0.0.1:$name" --migrate --json \
-    "${VCOPY_OPTS[@]}"
+  timed "migrate $fs" "${IN_NS[@]}" "$bin/vserver-copy" "$name" "127.0.0.1:$name" --migrate \
+    --json "${VCOPY_OPTS[@]}" --remote-vserver "$bin/vserver"
   # The writer's exec ends with the guest's stop; should the migration have failed, it goes now.
   kill "$writer" 2>/dev/null || true
   wait "$writer" 2>/dev/null || true
-  read -r "downtime[$fs]" "passes[$fs]" <<<"$(python3 -c 'import json, sys
+  local d p ph
+  read -r d p ph <<<"$(python3 -c 'import json, sys
 j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+ph = j.get("downtime_phases")
 print(j["downtime_s"], "+".join(("live" if p["live"] else "final")
       + ("/snapshot" if p["snapshot"] else "") + ("/checksum" if p["checksum"] else "")
-      + ":%.2fs" % p["duration_s"] for p in j["passes"]))' "$work/migrate $fs.out")"
-  cmp -s "$R/$name/var/log-w" "$far_prefix/var/lib/vservers/$name/var/log-w" &&
-    lost[$fs]=none || lost[$fs]=SOME
-  VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg vserver "$name" stop >/dev/null
+      + ("/list:%d" % p["listed"] if p.get("listed") is not None else "")
+      + ":%.2fs" % p["duration_s"] for p in j["passes"]),
+      ",".join("%s=%.3f" % (k[:-2], v) for k, v in ph.items()) if ph else "-")' \
+    "$work/migrate $fs.out" 2>/dev/null || echo "failed - -")"
+  downtime[$fs]+=" $d"
+  passes[$fs]+=" $p"
+  phases[$fs]+=" $ph"
+  cmp -s "$root/var/log-w" "$far_prefix/var/lib/vservers/$name/var/log-w" &&
+    lost[$fs]+=" none" || lost[$fs]+=" SOME"
+  VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg "$bin/vserver" "$name" stop \
+    >/dev/null
 }
 
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [[ $ONLY == refresh ]]; then
+if [[ $ONLY == refresh || $ONLY == migrate ]]; then
   # The far roots on an ext4 of their own, mounted before sshd copies this mount namespace:
   # the syncfs of a refresh then writes back that file system, not the whole machine's.
   truncate -s 3G "$work/far.img"
@@ -206,6 +218,49 @@ if [[ $ONLY == refresh ]]; then
   mount "$loop" "$far_prefix/var/lib/vservers"
 fi
 [[ $ONLY == archive ]] || far_host
+
+if [[ $ONLY == migrate ]]; then
+  # ONLY=migrate: REPEAT rounds of --migrate of a running guest with a writer, its root on an
+  # ext4 and a btrfs subvolume, the far roots on the ext4 of their own above. BASE_BIN=DIR
+  # (a build's bin) migrates the same guests with that build (the one before a change) in every
+  # round too, interleaved with ours.
+  roots ext4
+  truncate -s 3G "$work/btrfs.img"
+  loop=$(losetup -f --show "$work/btrfs.img"); loops+=("$loop")
+  mkfs.btrfs -q "$loop" >/dev/null
+  mkdir -p "$work/btrfs"
+  mount "$loop" "$work/btrfs"
+  guest me4
+  guest mbt "$work/btrfs"
+  size=$(mib "$VSERVER_PREFIX/var/lib/vservers/me4")
+  builds=(ours)
+  [[ -n ${BASE_BIN:-} ]] && builds+=(base)
+  for i in $(seq "$REPEAT"); do
+    for b in "${builds[@]}"; do
+      bin=$VS_BIN
+      [[ $b == base ]] && bin=$BASE_BIN
+      for g in me4:ext4 mbt:btrfs; do
+        migrate "${g%%:*}" "${g#*:} $b" "$bin"
+        VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg "$bin/vserver" "${g%%:*}" \
+          delete --force >/dev/null
+        "$bin/vserver" "${g%%:*}" config unset apps/init/mark >/dev/null
+      done
+    done
+  done
+  echo
+  echo "guest: $size MiB, $(find "$VSERVER_PREFIX/var/lib/vservers/me4" | wc -l) entries;" \
+    "$REPEAT rounds; $(nproc) cores, shared; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for b in "${builds[@]}"; do
+    for fs in ext4 btrfs; do
+      echo
+      echo "$b, root on $fs: downtime (s):${downtime[$fs $b]}; median" \
+        "$(median ${downtime[$fs $b]}); written lines lost:${lost[$fs $b]}"
+      printf '  phases (s): %s\n' ${phases[$fs $b]}
+      printf '  passes: %s\n' ${passes[$fs $b]}
+    done
+  done
+  exit 0
+fi
 
 # 1. Local copies.
 roots ext4
@@ -379,6 +434,7 @@ printf 'archives: ours .tar.zst %s MiB, GNU tar %s MiB; ours .tar.gz %s MiB, GNU
 echo "refresh after 1 MiB changed: $refresh_bytes bytes of file data sent"
 for fs in ext4 btrfs; do
   printf 'migration on %s, running guest with a writer: downtime %.3f s; passes %s; ' "$fs" \
-    "${downtime[$fs]}" "${passes[$fs]}"
-  printf '%.1f s in all; written lines lost: %s\n' "${secs[migrate $fs]}" "${lost[$fs]}"
+    ${downtime[$fs]} ${passes[$fs]}
+  printf 'phases %s; ' ${phases[$fs]}
+  printf '%.1f s in all; written lines lost: %s\n' "${secs[migrate $fs]}" ${lost[$fs]}
 done

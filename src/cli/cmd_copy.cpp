@@ -89,11 +89,21 @@ int print_remote(const transfer::RemoteCopyResult& r, const TransferArgs& t) {
             passes.push_back({{"live", p.live},
                               {"snapshot", p.snapshot},
                               {"checksum", p.checksum},
+                              {"listed", p.listed ? nlohmann::json(*p.listed) : nullptr},
                               {"files", p.stats.files},
                               {"files_transferred", p.stats.transferred},
                               {"literal_bytes", p.stats.literal},
                               {"sent_bytes", p.stats.sent},
                               {"duration_s", p.stats.seconds}});
+        nlohmann::json phases = nullptr;
+        if (r.phases)
+            phases = {{"stop_s", r.phases->stop},
+                      {"scan_s", r.phases->scan},
+                      {"final_pass_s", r.phases->final_pass},
+                      {"commit_s", r.phases->commit},
+                      {"far_sync_s", r.phases->far_sync},
+                      {"start_s", r.phases->start},
+                      {"far_start_s", r.phases->far_start}};
         fmt::print(
             "{}\n",
             nlohmann::json({{"source", r.source},
@@ -105,6 +115,7 @@ int print_remote(const transfer::RemoteCopyResult& r, const TransferArgs& t) {
                             {"method", "rsync"},
                             {"passes", passes},
                             {"downtime_s", r.downtime_s ? nlohmann::json(*r.downtime_s) : nullptr},
+                            {"downtime_phases", phases},
                             {"started", r.started},
                             {"source_marked", r.source_marked},
                             {"source_deleted", r.source_deleted},

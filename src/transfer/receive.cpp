@@ -22,6 +22,7 @@
 #include "transfer/copy.hpp"
 #include "transfer/host_names.hpp"
 #include "transfer/new_guest.hpp"
+#include "transfer/progress.hpp"
 #include "transfer/remote_io.hpp"
 
 namespace vs::transfer {
@@ -197,6 +198,7 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                 continue;
             }
             // Written before registered: the source may be marked migrated or deleted next.
+            const int64_t sync_at = monotonic_ns();
             if (auto c = stage.sync(); !c) {
                 ch.fail(c.error());
                 continue;
@@ -210,7 +212,8 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                    {"context", committed->context.value_or(0)},
                    {"root", committed->root},
                    {"config_dir", committed->config_dir},
-                   {"dropped", p->second}});
+                   {"dropped", p->second},
+                   {"sync_s", double(monotonic_ns() - sync_at) / 1e9}});
         } else if (*cmd == "commit" && !committed && opt.refresh) {
             auto old = cv::load(paths, name);
             if (!old) {
@@ -250,6 +253,7 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                    {"config_dir", committed->config_dir},
                    {"dropped", nlohmann::json::array()}});
         } else if (*cmd == "start" && committed && !opt.refresh) {
+            const int64_t start_at = monotonic_ns();
             if (auto s = hooks.start(*committed); !s) {
                 // The source keeps running from its own side: nothing of the copy stays here.
                 if (auto r = hooks.remove(*committed); !r)
@@ -259,7 +263,15 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                 committed.reset();
                 break;
             }
-            ch.ok({{"started", true}});
+            ch.ok({{"started", true}, {"start_s", double(monotonic_ns() - start_at) / 1e9}});
+        } else if (*cmd == "sync" && !committed && !opt.refresh) {
+            // A migration's live passes are done: their data goes to disk before the downtime.
+            const int64_t sync_at = monotonic_ns();
+            if (auto c = stage.sync(); !c) {
+                ch.fail(c.error());
+                continue;
+            }
+            ch.ok({{"sync_s", double(monotonic_ns() - sync_at) / 1e9}});
         } else if (*cmd == "done") {
             ch.ok({{"done", true}});
             return ok();

@@ -22,6 +22,7 @@
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
 #include "store/btrfs.hpp"
+#include "transfer/change_list.hpp"
 #include "transfer/copy.hpp"
 #include "transfer/progress.hpp"
 
@@ -91,6 +92,13 @@ void sweep_control_dirs() {
     // /tmp's own entries only: nothing below them is entered.
     fs::sweep(
         "/tmp", dead, [](const fs::Entry&) { return true; }, 1);
+}
+
+// syncfs(2) of the file system that holds `dir`.
+Status sync_fs(const std::string& dir) {
+    auto fd = VS_TRY(sys::open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (::syncfs(fd.get()) < 0) return errno_error(fmt::format("syncfs \"{}\"", dir));
+    return ok();
 }
 
 }  // namespace
@@ -223,7 +231,7 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
                       res.passes.size() + 1, from, host, root_stage,
                       checksum ? " (--checksum)" : "");
         auto st = VS_TRY(run_rsync(a, opt.progress, opt.verbose).wrap("copy {}: the root", src));
-        res.passes.push_back({live, !snap.empty(), checksum, st});
+        res.passes.push_back({live, !snap.empty(), checksum, std::nullopt, st});
         return ok();
     };
     std::optional<int64_t> down_at;
@@ -235,7 +243,13 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
             log::info("copy {}: started the source again", src);
         return e;
     };
+    // The moment the final pass lists changes from, taken before the file system is synced
+    // and the first live pass reads: a page of a shared mapping dirty then is written back
+    // and write-protected by the sync, so writing it again sets the file's ctime.
+    std::optional<ChangeEpoch> epoch;
     if (running) {
+        epoch = ChangeEpoch::now();
+        VS_TRY(sync_fs(root).wrap("copy {}", src));
         VS_TRY(pass(true, false));
         while (int(res.passes.size()) < kMaxLivePasses) {
             const auto& last = res.passes.back().stats;
@@ -245,26 +259,69 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
                 break;
             VS_TRY(pass(true, false));
         }
+        DowntimePhases ph;
+        auto lap = [t = monotonic_ns()]() mutable {
+            const int64_t now = monotonic_ns();
+            const double s = double(now - t) / 1e9;
+            t = now;
+            return s;
+        };
+        // Out of the downtime: the far side writes what the live passes sent to its disk (so
+        // that commit's syncfs finds little left), and the final pass's rsync is started, its
+        // ssh channel, far rsync and handshake made, waiting for its list on stdin.
+        VS_TRY(session.send("sync"));
+        if (auto a = answer(session, res.host, "sync"); !a && a.error().code != EINVAL)
+            return std::move(a).error().wrap(fmt::format("copy {}", src));
+        auto final_argv = rsync_argv(root, root_stage, true);
+        final_argv.insert(final_argv.begin() + 1,
+                          {"--checksum", "-r", "--from0", "--files-from=-"});
+        std::optional<RsyncRun> final_rsync =
+            VS_TRY(RsyncRun::start(final_argv, opt.progress, opt.verbose).wrap("copy {}", src));
         down_at = monotonic_ns();
         VS_TRY(hooks.stop().wrap("copy {}: stop", src));
+        ph.stop = lap();
         auto final_steps = [&]() -> Status {
             lock.emplace(VS_TRY(state::GuestLock::acquire(paths.guest_run(src))));
-            // A live pass of the live tree may have read through a directory the guest swapped
-            // for a symlink; then the final pass, with the guest stopped, compares contents,
-            // not size and mtime, so what such a pass sent is replaced.
-            VS_TRY(pass(false, read_live_tree));
+            // The final pass, with the guest stopped, sends what changed since the first live
+            // pass began (ctime; a changed directory whole) and compares contents, not size
+            // and mtime (which the guest can set back). A live pass of the live tree may have
+            // read through a directory the guest swapped for a symlink: that directory's
+            // rename changed it, so it is sent whole and what that pass sent is replaced.
+            auto changes = changed_since(root, *epoch);
+            ph.scan = lap();
+            if (changes) {
+                if (opt.verbose)
+                    log::info("copy {}: final pass of {} to {}:{} (--checksum), {} changed entries",
+                              src, root, host, root_stage, changes->count);
+                auto st =
+                    VS_TRY(final_rsync->finish(changes->entries).wrap("copy {}: the root", src));
+                final_rsync.reset();
+                res.passes.push_back({false, false, true, changes->count, st});
+            } else {
+                // Without a list (the clock stepped, the walk failed), the whole tree, compared
+                // as before lists existed: contents when a live pass read the live tree.
+                log::warn("copy {}: {}; comparing the whole tree", src, changes.error().what());
+                final_rsync.reset();
+                VS_TRY(pass(false, read_live_tree));
+            }
+            ph.final_pass = lap();
             VS_TRY(session.send("commit"));
             auto c = VS_TRY(answer(session, res.host, "commit"));
             res.context = c.value("context", 0u);
             res.root = c.value("root", "");
             res.config_dir = c.value("config_dir", "");
+            ph.commit = lap();
+            ph.far_sync = c.value("sync_s", 0.0);
             VS_TRY(session.send("start"));
-            VS_TRY(answer(session, res.host, "start"));
+            auto st = VS_TRY(answer(session, res.host, "start"));
+            ph.start = lap();
+            ph.far_start = st.value("start_s", 0.0);
             return ok();
         };
         if (auto f = final_steps(); !f) return restart(f.error().wrap(fmt::format("copy {}", src)));
         res.started = true;
         res.downtime_s = double(monotonic_ns() - *down_at) / 1e9;
+        res.phases = ph;
     } else {
         VS_TRY(pass(false, false));
         VS_TRY(session.send("commit"));

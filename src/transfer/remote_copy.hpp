@@ -42,15 +42,31 @@ struct RemotePass {
     bool live = false;      ///< made while the guest ran
     bool snapshot = false;  ///< read from a read-only btrfs snapshot of the root
     bool checksum = false;  ///< compared contents (rsync --checksum)
+    /// A migration's final pass: the entries it was given (rsync --files-from), those changed
+    /// since the first live pass; none when it compared the whole tree.
+    std::optional<uint64_t> listed;
     RsyncStats stats;
+};
+
+/// Where a migration's downtime went, in seconds (the far side's own figures are part of the
+/// round trips that carry them).
+struct DowntimePhases {
+    double stop = 0;        ///< the source's stop (its stop commands, kill sequence, teardown)
+    double scan = 0;        ///< listing the entries changed since the first live pass
+    double final_pass = 0;  ///< the final rsync pass
+    double commit = 0;      ///< "commit" asked and answered
+    double far_sync = 0;    ///< of which the far side's syncfs of the new root
+    double start = 0;       ///< "start" asked and answered
+    double far_start = 0;   ///< of which the far side's start of the guest
 };
 
 struct RemoteCopyResult {
     std::string source, host, name, root, config_dir;
     uint32_t context = 0;
-    std::vector<RemotePass> passes;    ///< the root's rsync runs, in order
-    RsyncStats config;                 ///< the config dir's
-    std::optional<double> downtime_s;  ///< a migration of a running guest: stop to started
+    std::vector<RemotePass> passes;        ///< the root's rsync runs, in order
+    RsyncStats config;                     ///< the config dir's
+    std::optional<double> downtime_s;      ///< a migration of a running guest: stop to started
+    std::optional<DowntimePhases> phases;  ///< the same, phase by phase
     bool started = false, source_marked = false, source_deleted = false;
     std::vector<std::string> dropped;  ///< config files no key claims there (left out)
     double seconds = 0;

@@ -2,6 +2,7 @@
 #include "transfer/remote_io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -190,27 +191,48 @@ RsyncStats parse_rsync_stats(const std::string& out) {
     return s;
 }
 
-Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool verbose) {
-    const bool tty = progress && !verbose && ::isatty(2);
-    if (tty) argv.insert(argv.begin() + 1, "--info=progress2");
-    if (verbose) argv.insert(argv.begin() + 1, "--info=name1");
-    const int64_t t0 = monotonic_ns();
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) < 0) return errno_error("pipe");
-    UniqueFd r(p[0]), w(p[1]);
-    pid_t pid = VS_TRY(spawn_with(argv, -1, w.get()));
-    w.reset();
+namespace {
+
+// rsync's stdout to its end, fed `input` on `in` (when open) meanwhile: a long list and rsync's
+// own output (-v names files as it sends them) would each fill its pipe and wait for the other.
+Result<std::string> pump(UniqueFd& out_fd, UniqueFd& in, std::string_view input, bool echo) {
     std::string out;
     char b[8192];
-    for (;;) {
-        ssize_t n = ::read(r.get(), b, sizeof b);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        out.append(b, size_t(n));
-        // progress2 redraws one line with '\r'; the stats come after it.
-        if ((tty || verbose) && out.find("Number of files:") == std::string::npos)
-            (void)!::write(2, b, size_t(n));
+    size_t off = 0;
+    if (in && input.empty()) in.reset();
+    while (out_fd) {
+        struct pollfd p[2] = {{out_fd.get(), POLLIN, 0}, {in ? in.get() : -1, POLLOUT, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return errno_error("poll rsync's pipes");
+        }
+        if (in && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t n = ::write(in.get(), input.data() + off, input.size() - off);
+            if (n < 0 && errno != EINTR && errno != EAGAIN) {
+                in.reset();  // rsync ended early: its exit code says why
+            } else if (n > 0) {
+                off += size_t(n);
+                if (off == input.size()) in.reset();
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+            ssize_t n = ::read(out_fd.get(), b, sizeof b);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                out_fd.reset();
+                break;
+            }
+            out.append(b, size_t(n));
+            // progress2 redraws one line with '\r'; the stats come after it.
+            if (echo && out.find("Number of files:") == std::string::npos)
+                (void)!::write(2, b, size_t(n));
+        }
     }
+    in.reset();
+    return out;
+}
+
+Result<RsyncStats> rsync_result(pid_t pid, const std::string& out, bool tty, int64_t t0) {
     if (tty) (void)!::write(2, "\r\033[K", 4);
     int code = VS_TRY(wait_for(pid, "rsync"));
     if (code != 0) {
@@ -224,6 +246,83 @@ Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool 
     RsyncStats s = parse_rsync_stats(out);
     s.seconds = double(monotonic_ns() - t0) / 1e9;
     return s;
+}
+
+void add_output_options(std::vector<std::string>& argv, bool tty, bool verbose) {
+    if (tty) argv.insert(argv.begin() + 1, "--info=progress2");
+    if (verbose) argv.insert(argv.begin() + 1, "--info=name1");
+}
+
+}  // namespace
+
+Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool verbose) {
+    const bool tty = progress && !verbose && ::isatty(2);
+    add_output_options(argv, tty, verbose);
+    const int64_t t0 = monotonic_ns();
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd r(p[0]), w(p[1]);
+    pid_t pid = VS_TRY(spawn_with(argv, -1, w.get()));
+    w.reset();
+    UniqueFd none;
+    auto out = pump(r, none, {}, tty || verbose);
+    if (!out) {
+        ::kill(pid, SIGTERM);
+        (void)wait_for(pid, "rsync");
+        return std::move(out).error();
+    }
+    return rsync_result(pid, *out, tty, t0);
+}
+
+Result<RsyncRun> RsyncRun::start(std::vector<std::string> argv, bool progress, bool verbose) {
+    RsyncRun r;
+    r.tty_ = progress && !verbose && ::isatty(2);
+    r.verbose_ = verbose;
+    add_output_options(argv, r.tty_, verbose);
+    r.t0_ = monotonic_ns();
+    int to[2], from[2];
+    if (::pipe2(to, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd to_r(to[0]), to_w(to[1]);
+    if (::pipe2(from, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd from_r(from[0]), from_w(from[1]);
+    r.pid_ = VS_TRY(spawn_with(argv, to_r.get(), from_w.get()));
+    r.in_ = std::move(to_w);
+    r.out_ = std::move(from_r);
+    return r;
+}
+
+RsyncRun::RsyncRun(RsyncRun&& o) noexcept
+    : pid_(o.pid_),
+      in_(std::move(o.in_)),
+      out_(std::move(o.out_)),
+      tty_(o.tty_),
+      verbose_(o.verbose_),
+      t0_(o.t0_) {
+    o.pid_ = -1;
+}
+
+RsyncRun::~RsyncRun() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    in_.reset();
+    out_.reset();
+    (void)wait_for(pid_, "rsync");
+}
+
+Result<RsyncStats> RsyncRun::finish(std::string_view input) {
+    const pid_t pid = pid_;
+    pid_ = -1;
+    // Its time is counted from its input on: the start was made beforehand, to be out of the way.
+    t0_ = monotonic_ns();
+    // Non-blocking: pump() writes what the pipe takes and reads rsync's output in between.
+    (void)::fcntl(in_.get(), F_SETFL, O_NONBLOCK);
+    auto out = pump(out_, in_, input, tty_ || verbose_);
+    if (!out) {
+        ::kill(pid, SIGTERM);
+        (void)wait_for(pid, "rsync");
+        return std::move(out).error();
+    }
+    return rsync_result(pid, *out, tty_, t0_);
 }
 
 Result<std::string> find_program(const std::string& name) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -78,6 +79,28 @@ RsyncStats parse_rsync_stats(const std::string& out);
 /// With `verbose` it names each file it sends (--info=name1), passed through to stderr instead.
 /// A non-zero exit is an error naming rsync and its exit code.
 Result<RsyncStats> run_rsync(std::vector<std::string> argv, bool progress, bool verbose = false);
+
+/// An rsync started before its list of files exists: it reads --files-from from its stdin, so
+/// its ssh channel, the far side's rsync and the protocol's start are done by the time the list
+/// is fed. Killed (SIGTERM, then waited for) when dropped without finish().
+class RsyncRun {
+public:
+    /// `argv` as run_rsync's, reading its --files-from from stdin ("--files-from=-").
+    static Result<RsyncRun> start(std::vector<std::string> argv, bool progress, bool verbose);
+    RsyncRun(RsyncRun&& o) noexcept;
+    RsyncRun& operator=(RsyncRun&&) = delete;
+    ~RsyncRun();
+    /// Writes `input` to its stdin and closes it (reading its output meanwhile), then waits:
+    /// what it moved, or run_rsync's error for a non-zero exit.
+    Result<RsyncStats> finish(std::string_view input);
+
+private:
+    RsyncRun() = default;
+    pid_t pid_ = -1;
+    UniqueFd in_, out_;
+    bool tty_ = false, verbose_ = false;
+    int64_t t0_ = 0;
+};
 
 /// The program `name` in PATH (or `name` itself when it has a '/'); ENOENT naming it otherwise.
 Result<std::string> find_program(const std::string& name);
