@@ -259,25 +259,26 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
                 break;
             VS_TRY(pass(true, false));
         }
-        DowntimePhases ph;
-        auto lap = [t = monotonic_ns()]() mutable {
-            const int64_t now = monotonic_ns();
-            const double s = double(now - t) / 1e9;
-            t = now;
-            return s;
-        };
-        // Out of the downtime: the far side writes what the live passes sent to its disk (so
-        // that commit's syncfs finds little left), and the final pass's rsync is started, its
-        // ssh channel, far rsync and handshake made, waiting for its list on stdin.
-        VS_TRY(session.send("sync"));
-        if (auto a = answer(session, res.host, "sync"); !a && a.error().code != EINVAL)
-            return std::move(a).error().wrap(fmt::format("copy {}", src));
+        // Out of the downtime: the final pass's rsync is started, to make its ssh channel, the
+        // far rsync and their handshake and wait for its list on stdin, while the far side
+        // writes what the live passes sent to its disk (so that commit's syncfs finds little
+        // left). An older far side refuses "sync": it is only an optimisation.
         auto final_argv = rsync_argv(root, root_stage, true);
         final_argv.insert(final_argv.begin() + 1,
                           {"--checksum", "-r", "--from0", "--files-from=-"});
         std::optional<RsyncRun> final_rsync =
             VS_TRY(RsyncRun::start(final_argv, opt.progress, opt.verbose).wrap("copy {}", src));
+        VS_TRY(session.send("sync"));
+        if (auto a = answer(session, res.host, "sync"); !a && a.error().code != EINVAL)
+            return std::move(a).error().wrap(fmt::format("copy {}", src));
         down_at = monotonic_ns();
+        DowntimePhases ph;
+        auto lap = [t = *down_at]() mutable {
+            const int64_t now = monotonic_ns();
+            const double s = double(now - t) / 1e9;
+            t = now;
+            return s;
+        };
         VS_TRY(hooks.stop().wrap("copy {}: stop", src));
         ph.stop = lap();
         auto final_steps = [&]() -> Status {

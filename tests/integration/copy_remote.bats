@@ -353,8 +353,9 @@ assert j["started"] and j["source_marked"] and j["downtime_s"] > 0, j
 assert live and all(p["live"] for p in live) and not last["live"], j
 want = sys.argv[2] == "true"
 assert all(p["snapshot"] != want and p["listed"] is None for p in live), j
-# The writer's file at least, not the whole tree (a changed directory goes whole).
-assert last["checksum"] and last["listed"] and last["files"] < live[0]["files"], j
+# A list of changes (the writer's file at least; the root whole here, as the guest started
+# within the scan's margin before the first pass).
+assert last["checksum"] and last["listed"], j
 ph = j["downtime_phases"]
 assert abs(sum(ph[k] for k in ("stop_s", "scan_s", "final_pass_s", "commit_s", "start_s"))
            - j["downtime_s"]) < 0.05, j
