@@ -36,6 +36,8 @@ namespace {
 // the final pass, made with the guest stopped, is the downtime.
 constexpr uint64_t kSettledBytes = 1 << 20;
 constexpr int kMaxLivePasses = 4;
+// How long the guest keeps running while the final pass's rsync starts.
+constexpr double kFinalRsyncReady_s = 10;
 
 std::vector<std::string> split_words(const std::string& s) {
     std::vector<std::string> w;
@@ -271,6 +273,23 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
         VS_TRY(session.send("sync"));
         if (auto a = answer(session, res.host, "sync"); !a && a.error().code != EINVAL)
             return std::move(a).error().wrap(fmt::format("copy {}", src));
+        // The guest is stopped once that rsync waits for its list (on a busy far host its
+        // start alone takes a few tenths of a second); one that is not ready in time is fed
+        // its list as soon as it is, or says why it ended.
+        switch (final_rsync->wait_ready(kFinalRsyncReady_s)) {
+            case RsyncRun::Readiness::Ready:
+                break;
+            case RsyncRun::Readiness::Late:
+                log::debug("copy {}: the final pass's rsync is not ready; stopping anyway", src);
+                break;
+            case RsyncRun::Readiness::Ended: {
+                // Failed before the stop: the guest keeps running here.
+                auto r = final_rsync->finish("");
+                return make_error(r ? EPROTO : r.error().code,
+                                  "copy {}: the final pass's rsync: {}", src,
+                                  r ? "ended before its list" : r.error().what());
+            }
+        }
         down_at = monotonic_ns();
         DowntimePhases ph;
         auto lap = [t = *down_at]() mutable {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -307,6 +308,22 @@ RsyncRun::~RsyncRun() {
     in_.reset();
     out_.reset();
     (void)wait_for(pid_, "rsync");
+}
+
+RsyncRun::Readiness RsyncRun::wait_ready(double timeout_s) {
+    if (::write(in_.get(), "", 1) != 1) return Readiness::Ended;  // EPIPE: it is gone
+    const int64_t end = monotonic_ns() + int64_t(timeout_s * 1e9);
+    for (;;) {
+        int queued = 0;
+        if (::ioctl(in_.get(), FIONREAD, &queued) < 0) return Readiness::Late;
+        if (queued == 0) return Readiness::Ready;
+        if (monotonic_ns() >= end) return Readiness::Late;
+        // Nothing comes on its stdout before its list is read, unless it ended.
+        struct pollfd p {
+            out_.get(), POLLIN, 0
+        };
+        if (::poll(&p, 1, 5) > 0) return Readiness::Ended;
+    }
 }
 
 Result<RsyncStats> RsyncRun::finish(std::string_view input) {

@@ -90,6 +90,11 @@ public:
     RsyncRun(RsyncRun&& o) noexcept;
     RsyncRun& operator=(RsyncRun&&) = delete;
     ~RsyncRun();
+    enum class Readiness { Ready, Late, Ended };
+    /// Feeds it a blank entry (which rsync skips) and waits up to `timeout_s` for it to read
+    /// it: it does so once started, connected and through its handshake with the far rsync.
+    /// Ended: it stopped first (finish() says why).
+    Readiness wait_ready(double timeout_s);
     /// Writes `input` to its stdin and closes it (reading its output meanwhile), then waits:
     /// what it moved, or run_rsync's error for a non-zero exit.
     Result<RsyncStats> finish(std::string_view input);
