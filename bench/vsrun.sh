@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bench: vsrun against crun and runc on one busybox bundle, side by side in one run:
 #   run      : `RT run` of /bin/true (foreground, the runtime deletes it on exit), median of RUNS
+#              rounds in which each runtime runs once in turn
 #   mass N   : `create`+`start` of N containers (sleep), then `kill` + `delete` of all N, for each
 #              N of COUNTS; also the cost per container of the first and the last 10% created,
 #              which shows a cost that grows with the containers already running
@@ -61,6 +62,7 @@ cleanup() {
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
     [[ -d $h${cg#/} ]] && find "$h${cg#/}" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  umount "$work/ns/crun" "$work/ns" 2>/dev/null || true
   umount "$work/run" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -95,18 +97,56 @@ else
 fi
 [[ -z $vs_why ]] || echo "vsrun not measured: $vs_why" >&2
 
-echo "== run /bin/true ($runs runs each)" >&2
+echo "== run /bin/true ($runs rounds, the runtimes in turn in each round)" >&2
+# Interleaved, so that every runtime sees the same load on a shared machine: round i runs each
+# runtime once, in an order rotated every round. crun runs in a persistent mount namespace
+# without /sys/fs/cgroup/unified, entered by setns(2) in the forked child before the exec; the
+# others get the same setns, into our own mount namespace.
+mkdir -p "$work/ns"
+mount --bind "$work/ns" "$work/ns"
+mount --make-private "$work/ns"
+touch "$work/ns/crun"
+unshare --mount="$work/ns/crun" --propagation private \
+  sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; true'
+for rt in "${rts[@]}"; do bundle "$work/true-$rt" $rt true /bin/true; done
+settle
 run_rts=()
-for rt in "${rts[@]}"; do
-  bundle "$work/true-$rt" $rt true /bin/true
-  settle
-  if rt_sh $rt "hyperfine --style basic --export-json $RESULTS/vsrun-run-$rt.json -N -r $runs \
-    -w 3 -n $rt '$(rt_bin $rt) --root $work/run/$rt run --bundle $work/true-$rt bt-$$'" >&2; then
-    run_rts+=($rt)
-  else
-    echo "$rt run /bin/true failed: not measured" >&2
-  fi
-done
+for rt in $(python3 - "$work" "$runs" "$RESULTS" "$vsrun" "${rts[@]}" <<'PY'
+import ctypes, json, os, subprocess, sys, time
+work, runs, res, vsrun, rts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+libc = ctypes.CDLL(None, use_errno=True)
+ns = {rt: os.open(f"{work}/ns/crun" if rt == "crun" else "/proc/self/ns/mnt", os.O_RDONLY)
+      for rt in rts}
+binary = {"crun": "crun", "runc": "runc", "vsrun": vsrun}
+def once(rt, tag):
+    cmd = [binary[rt], "--root", f"{work}/run/{rt}", "run", "--bundle", f"{work}/true-{rt}",
+           f"bt-{tag}"]
+    def enter():
+        if libc.setns(ns[rt], 0x00020000) != 0:  # CLONE_NEWNS
+            os._exit(126)
+    t0 = time.monotonic_ns()
+    r = subprocess.run(cmd, preexec_fn=enter, stdin=subprocess.DEVNULL)
+    return r.returncode, (time.monotonic_ns() - t0) / 1e9
+times = {rt: [] for rt in rts}
+ok = {rt: True for rt in rts}
+for i in range(-3, runs):  # three warm-up rounds
+    order = rts[i % len(rts):] + rts[:i % len(rts)]
+    for rt in order:
+        if not ok[rt]:
+            continue
+        rc, t = once(rt, f"{i}")
+        if rc != 0:
+            print(f"{rt} run /bin/true failed (exit {rc}): not measured", file=sys.stderr)
+            ok[rt] = False
+        elif i >= 0:
+            times[rt].append(t)
+for rt in rts:
+    if ok[rt]:
+        json.dump({"results": [{"command": rt, "times": times[rt]}]},
+                  open(f"{res}/vsrun-run-{rt}.json", "w"))
+        print(rt)
+PY
+); do run_rts+=("$rt"); done
 
 # mass RT N: prints "create_start_ms kill_delete_ms first middle last", the last three the
 # create+start cost per container (us) of the first tenth created, of the tenth created once half
