@@ -3,10 +3,12 @@
 #   run      : `RT run` of /bin/true (foreground, the runtime deletes it on exit), median of RUNS
 #              rounds in which each runtime runs once in turn
 #   mass N   : `create`+`start` of N containers (sleep), then `kill` + `delete` of all N, for each
-#              N of COUNTS; also the cost per container of the first and the last 10% created,
-#              which shows a cost that grows with the containers already running
+#              N of COUNTS, the runtimes' containers in turn; also the cost per container of the
+#              first and the last 10% created, which shows a cost that grows with the containers
+#              already running
 #   podman   : `podman run --rm busybox true` with --runtime vsrun against podman's default
-#              runtime (runc here: Debian's default crun refuses this hybrid cgroup layout)
+#              runtime (runc here: Debian's default crun refuses this hybrid cgroup layout),
+#              interleaved as the run of /bin/true
 # crun 1.8 refuses hybrid cgroups, so it runs in a private mount namespace without
 # /sys/fs/cgroup/unified (shared/reference/engines.md). Each runtime keeps its state in its own
 # --root on a tmpfs (as /run is), every container's cgroup is below /vs-bench-PID/RT.
@@ -148,42 +150,65 @@ for rt in rts:
 PY
 ); do run_rts+=("$rt"); done
 
-# mass RT N: prints "create_start_ms kill_delete_ms first middle last", the last three the
-# create+start cost per container (us) of the first tenth created, of the tenth created once half
-# of them run, and of the last tenth: a cost that grows with the containers already running.
-cat >"$work/mass.sh" <<'EOF'
-set -eu
-rt=$1 root=$2 dir=$3 n=$4 tag=$5
-now() { date +%s%N; }
-tenth=$(( n / 10 > 0 ? n / 10 : 1 ))
-mid=$(( n / 2 ))
-t0=$(now)
-for i in $(seq "$n"); do
-  [[ $i -eq $((mid + 1)) ]] && tm=$(now)
-  [[ $i -eq $((n - tenth + 1)) ]] && tl=$(now)
-  "$rt" --root "$root" create --bundle "$dir/$i" "$tag-$i" </dev/null >/dev/null
-  "$rt" --root "$root" start "$tag-$i"
-  [[ $i -eq $tenth ]] && tf=$(now)
-  [[ $i -eq $((mid + tenth)) ]] && tm2=$(now)
-done
-t1=$(now)
-for i in $(seq "$n"); do "$rt" --root "$root" kill "$tag-$i" KILL; done
-for i in $(seq "$n"); do
-  # delete refuses a container whose init has not died yet: retry briefly.
-  for try in $(seq 200); do
-    "$rt" --root "$root" delete "$tag-$i" 2>/dev/null && break
-    sleep 0.01
-  done
-done
-t2=$(now)
-echo "$(( (t1 - t0) / 1000000 )) $(( (t2 - t1) / 1000000 ))" \
-  "$(( (tf - t0) / 1000 / tenth ))" "$(( (tm2 - tm) / 1000 / tenth ))" \
-  "$(( (t1 - tl) / 1000 / tenth ))"
-EOF
+# mass N RT...: for each RT a line "RT create_start_ms kill_delete_ms first middle last", the
+# last three the create+start cost per container (us) of the first tenth created, of the tenth
+# created once half of them run, and of the last tenth: a cost that grows with the containers
+# already running. Interleaved as the run of /bin/true: container i of every runtime is created
+# and started in turn (order rotated with i), then each is killed, then each deleted, so all
+# see the same load and the same number of containers running (N of each runtime); each phase
+# is the sum of that runtime's own commands.
+cat >"$work/mass.py" <<'PY'
+import ctypes, os, subprocess, sys, time
+work, n, tag, vsrun, rts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+libc = ctypes.CDLL(None, use_errno=True)
+ns = {rt: os.open(f"{work}/ns/crun" if rt == "crun" else "/proc/self/ns/mnt", os.O_RDONLY)
+      for rt in rts}
+binary = {"crun": "crun", "runc": "runc", "vsrun": vsrun}
+def rt_run(rt, *args, check=True):
+    def enter():
+        if libc.setns(ns[rt], 0x00020000) != 0:  # CLONE_NEWNS
+            os._exit(126)
+    t0 = time.monotonic_ns()
+    r = subprocess.run([binary[rt], "--root", f"{work}/run/{rt}", *args], preexec_fn=enter,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=None if check else subprocess.DEVNULL)
+    if check and r.returncode != 0:
+        sys.exit(f"{rt} {' '.join(args)}: exit {r.returncode}")
+    return r.returncode, time.monotonic_ns() - t0
+def order(i):
+    return rts[i % len(rts):] + rts[:i % len(rts)]
+cs = {rt: [] for rt in rts}
+kd = {rt: 0 for rt in rts}
+for i in range(1, n + 1):
+    for rt in order(i):
+        _, a = rt_run(rt, "create", "--bundle", f"{work}/mass-{rt}/{i}", f"{tag}-{i}")
+        _, b = rt_run(rt, "start", f"{tag}-{i}")
+        cs[rt].append(a + b)
+for i in range(1, n + 1):
+    for rt in order(i):
+        kd[rt] += rt_run(rt, "kill", f"{tag}-{i}", "KILL")[1]
+for i in range(1, n + 1):
+    for rt in order(i):
+        # delete refuses a container whose init has not died yet: retry briefly.
+        for _ in range(200):
+            rc, t = rt_run(rt, "delete", f"{tag}-{i}", check=False)
+            kd[rt] += t
+            if rc == 0:
+                break
+            t0 = time.monotonic_ns()
+            time.sleep(0.01)
+            kd[rt] += time.monotonic_ns() - t0
+tenth, mid = max(n // 10, 1), n // 2
+for rt in rts:
+    c = cs[rt]
+    us = lambda a, b: sum(c[a:b]) // 1000 // tenth
+    print(rt, sum(c) // 1000000, kd[rt] // 1000000, us(0, tenth), us(mid, mid + tenth),
+          us(n - tenth, n))
+PY
 
 declare -A mass
 for n in $counts; do
-  echo "== create+start, then kill+delete, of $n containers" >&2
+  echo "== create+start, then kill+delete, of $n containers (the runtimes in turn)" >&2
   for rt in "${rts[@]}"; do
     python3 - "$work/config.json" "$work/mass-$rt" "$work/rootfs" "$cg/$rt" "$n" <<'PY'
 import json, os, sys
@@ -199,22 +224,40 @@ for i in range(1, n + 1):
     c["linux"]["cgroupsPath"] = f"{cg}/m{i}"
     json.dump(c, open(f"{out}/{i}/config.json", "w"))
 PY
-    settle
-    mass[$rt.$n]=$(rt_sh $rt "bash $work/mass.sh $(rt_bin $rt) $work/run/$rt $work/mass-$rt $n m$$")
-    echo "$rt $n: ${mass[$rt.$n]}" >&2
-    rm -rf "$work/mass-$rt"
   done
+  settle
+  while read -r rt line; do
+    mass[$rt.$n]=$line
+    echo "$rt $n: $line" >&2
+  done < <(python3 "$work/mass.py" "$work" "$n" "m$$" "$vsrun" "${rts[@]}")
+  for rt in "${rts[@]}"; do rm -rf "$work/mass-$rt"; done
 done
 
-echo "== podman run --rm busybox true ($runs runs each)" >&2
+echo "== podman run --rm busybox true ($runs rounds, the runtimes in turn)" >&2
 eng_init "$work/podman" "$vsrun"
 eng_podman_load "$ENG_IMAGES"
-pod="$ENG_PREFIX/bin/podman run --rm --cgroup-parent $cg/podman localhost/busybox:latest true"
-podrts=("-n podman-runc '$pod'")
-[[ " ${rts[*]} " == *" vsrun "* ]] &&
-  podrts+=("-n podman-vsrun '${pod/ run / run --runtime $vsrun }'")
-eval hyperfine --style basic -N -r "$runs" -w 3 --export-json "$RESULTS/vsrun-podman.json" \
-  "${podrts[@]}" >&2
+with_vsrun=0
+[[ " ${rts[*]} " == *" vsrun "* ]] && with_vsrun=1
+# Interleaved as the run of /bin/true: podman's default runtime and vsrun in turn, each round.
+python3 - "$RESULTS" "$runs" "$vsrun" "$ENG_PREFIX/bin/podman" "$cg/podman" "$with_vsrun" <<'PY'
+import json, subprocess, sys, time
+res, runs, vsrun, podman, parent, with_vsrun = sys.argv[1:7]
+runs = int(runs)
+image = ["--rm", "--cgroup-parent", parent, "localhost/busybox:latest", "true"]
+cmds = {"podman-runc": [podman, "run"] + image}
+if with_vsrun == "1":
+    cmds["podman-vsrun"] = [podman, "run", "--runtime", vsrun] + image
+names = list(cmds)
+times = {n: [] for n in names}
+for i in range(-3, runs):  # three warm-up rounds
+    for n in names[i % len(names):] + names[:i % len(names)]:
+        t0 = time.monotonic_ns()
+        subprocess.run(cmds[n], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        if i >= 0:
+            times[n].append((time.monotonic_ns() - t0) / 1e9)
+json.dump({"results": [{"command": n, "times": times[n]} for n in names]},
+          open(f"{res}/vsrun-podman.json", "w"))
+PY
 
 # Report: medians in ms and ratios within this run.
 python3 - "$RESULTS" "$counts" "${run_rts[*]}" "$vs_why" <<'PY' | tee "$RESULTS/vsrun.tsv"
