@@ -96,6 +96,35 @@ reflink_case() {
   cmp "$(root g3)/usr/share/t/small" "$WORK/small"
 }
 
+@test "btrfs: undo gives a file with two names one private copy, and a small shared one its own" {
+  mkfs_loop btrfs
+  skel g1
+  skel g2
+  local a b r
+  a=$(root g1) b=$(root g2)
+  head -c 70000 /dev/urandom >"$WORK/two"
+  head -c 1500 /dev/urandom >"$WORK/small"
+  for r in "$a" "$b"; do
+    cp "$WORK/two" "$r/usr/share/t/x"
+    ln "$r/usr/share/t/x" "$r/usr/share/t/y"
+    cp "$WORK/small" "$r/usr/share/t/small"
+  done
+  sync -f "$MNT"
+  run vhashify --json g1 g2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  shares_extents "$a/usr/share/t/y"
+  shares_extents "$b/usr/share/t/small"
+  run vs g1 hashify --undo --json
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ $(stat -c %i "$a/usr/share/t/x") == "$(stat -c %i "$a/usr/share/t/y")" ]]
+  [[ $(stat -c %h "$a/usr/share/t/x") == 2 ]]
+  ! shares_extents "$a/usr/share/t/x" || { echo "x still shared"; return 1; }
+  ! shares_extents "$a/usr/share/t/small" || { echo "small still shared"; return 1; }
+  cmp "$a/usr/share/t/y" "$WORK/two"
+  cmp "$a/usr/share/t/small" "$WORK/small"
+  cmp "$b/usr/share/t/small" "$WORK/small"
+}
+
 @test "ext4: hard links only with --hardlink; one immutable inode the guest cannot change; undo" {
   mkfs_loop ext4
   skel g1
