@@ -2,6 +2,7 @@
 #include "cgroup/group.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -111,6 +112,7 @@ Status Group::create_in(const Hierarchy& h, std::vector<std::string>& made) {
 Status Group::enable_v2(const std::vector<std::string>& wanted) {
     if (!h_.v2) return ok();
     const Hierarchy& h = *h_.v2;
+    std::vector<int> told;                               // errnos already warned about
     for (size_t i = 0; i < parent_parts_.size(); ++i) {  // mount .. leaf's parent
         std::string dir = join_path(h.mount, parent_parts_, i);
         auto offered = str::split_ws(VS_TRY(fs::read_trimmed(dir + "/cgroup.controllers")));
@@ -124,8 +126,18 @@ Status Group::enable_v2(const std::vector<std::string>& wanted) {
         if (add.empty()) continue;
         // Not fatal: a guest still runs without a controller (e.g. the level has processes
         // of its own, "no internal processes" rule); apply() then names the missing file.
-        if (auto r = fs::write(dir + "/cgroup.subtree_control", add); !r)
+        auto r = fs::write(dir + "/cgroup.subtree_control", add);
+        if (r) continue;
+        // A level an unprivileged caller may not write is expected above the subtree delegated
+        // to it (cgroups(7) "Delegation"): what its owner enabled there is what the caller
+        // gets. Other causes are told once each, not once per level.
+        const int code = r.error().code;
+        if (::geteuid() != 0 && (code == EACCES || code == EPERM || code == EROFS))
+            log::debug("enable cgroup controllers: {}", r.error().what());
+        else if (std::find(told.begin(), told.end(), code) == told.end()) {
+            told.push_back(code);
             log::warn("enable cgroup controllers: {}", r.error().what());
+        }
     }
     return ok();
 }
