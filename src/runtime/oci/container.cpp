@@ -223,4 +223,11 @@ std::string rfc3339_now() {
     return fmt::format("{}.{:09}Z", buf, ts.tv_nsec);
 }
 
+Error no_cgroup(const std::string& verb, const std::string& id) {
+    return make_error(EOPNOTSUPP,
+                      "{} container {}: it has no cgroup of its own (rootless, and its user may "
+                      "not write the cgroup linux.cgroupsPath names; delegate one to it)",
+                      verb, id);
+}
+
 }  // namespace vs::runtime::oci

@@ -101,6 +101,10 @@ Status save(const std::string& dir, const Record& r);
 /// while the exec fifo is there, paused when its cgroup is frozen, else running.
 State state_of(const Record& r, const std::string& dir);
 
+/// The error of verb `verb` ("pause", "events of") on a container without a cgroup of its own:
+/// rootless, and its user may not write the cgroup linux.cgroupsPath names (create.cpp).
+Error no_cgroup(const std::string& verb, const std::string& id);
+
 /// runc's state JSON (ociVersion, id, pid, status, bundle, rootfs, created, owner,
 /// annotations); pid 0 for a stopped container.
 std::string state_json(const Record& r, State s, bool pretty);

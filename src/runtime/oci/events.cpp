@@ -31,11 +31,7 @@ Status events(const Options& opt, const std::string& id, uint64_t interval_ms,
     if (state_of(rec, dir) == State::Stopped)
         return make_error(EINVAL, "container not running: {}", id);
     // Stats and OOM kills come from the cgroup a rootless container may lack (create.cpp).
-    if (rec.cgroup_name.empty())
-        return make_error(EOPNOTSUPP,
-                          "events of container {}: it has no cgroup of its own (rootless, and its "
-                          "user may not write the cgroup linux.cgroupsPath names)",
-                          id);
+    if (rec.cgroup_name.empty()) return no_cgroup("events of", id);
     cgroup::Options o;
     o.parent = rec.cgroup_parent;
     o.name = rec.cgroup_name;

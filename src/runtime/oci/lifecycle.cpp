@@ -39,14 +39,6 @@ Result<std::unique_ptr<cgroup::Manager>> open_cgroup(const Record& r) {
     return cgroup::open(o);
 }
 
-/// The error of a verb that needs the cgroup a rootless container went without.
-Error no_cgroup(const std::string& verb, const std::string& id) {
-    return make_error(EOPNOTSUPP,
-                      "{} container {}: it has no cgroup of its own (rootless, and its user may "
-                      "not write the cgroup linux.cgroupsPath names; delegate one to it)",
-                      verb, id);
-}
-
 /// A container without a cgroup: the processes of its own pid namespace, else its init.
 Result<std::vector<pid_t>> uncgrouped_pids(const Record& r) {
     if (r.pid <= 0 || !proc::is_alive(r.pid, r.start_time)) return std::vector<pid_t>{};
