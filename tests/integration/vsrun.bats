@@ -1076,6 +1076,12 @@ print(" ".join(sorted(os.path.basename(os.getxattr(sys.argv[1], n).decode().spli
           {"allow": true, "type": "b", "major": 8, "minor": 0, "access": "m"}]'
     run vsrun run -b "$b" d2
     [[ $output == *made* ]]
+    # --rootless true leaves the rules to the host, as runc's rootless mode does, root or not.
+    b=$(make_bundle d4 /bin/sh -c 'mknod /tmp/disk b 8 0 && echo made; rm -f /tmp/disk')
+    edit_spec "$b" '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+    run vsrun --rootless true run -b "$b" d4
+    echo "$output"
+    [[ $output == *made* ]]
     b=$(make_bundle d3)
     edit_spec "$b" '.linux.devices = [{"path": "/dev/p0", "type": "p"}]'
     run vsrun create -b "$b" d3

@@ -93,10 +93,10 @@ Status Create::go_without_cgroup(const Error& why) {
 /// cgroup could leave its cgroup2 node the same way). The program would only add a verifier
 /// run to every create.
 Status Create::apply_devices() {
-    // Unprivileged, device rules are left to the host, as in runc's rootless mode: the v1
-    // devices controller and a BPF device program both need privilege over the host, and a
-    // user namespace of its own can make no device node and open none its user could not.
-    if (::geteuid() != 0) return ok();
+    // Rootless, device rules are left to the host, as in runc's rootless mode: the v1 devices
+    // controller and a BPF device program both need privilege over the host, and a user
+    // namespace of its own can make no device node and open none its user could not.
+    if (opt.rootless) return ok();
     std::vector<spec::oci::DeviceRule> none;
     const auto& rules = spec.linux.resources ? spec.linux.resources->devices : none;
     auto nodes = node_rules(spec.linux.devices);
