@@ -12,8 +12,9 @@ build=(cmake ninja-build g++ clang libclang-rt-14-dev pkg-config git ccache
        libnl-3-dev libbpf-dev libxxhash-dev libncurses-dev libgtest-dev libgmock-dev
        libzstd-dev liblz4-dev libacl1-dev)   # the last three: .a files for a static vserver
 # lxcfs: virt_mem/virt_cpu/virt_load (start runs its own instance; the package's service is unused).
+# uidmap: newuidmap/newgidmap, through which vsrun maps a rootless caller's /etc/subuid ranges.
 run=(busybox-static debootstrap lxcfs rsync openssh-client openssh-server iproute2 zstd xz-utils
-     bzip2 btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod)
+     bzip2 btrfs-progs xfsprogs e2fsprogs acl attr libcap2-bin procps psmisc util-linux kmod uidmap)
 # libnss-extrausers: an NSS module for hosttools.bats's user-name test (enabled only inside
 # that test's own mount namespace).
 # python3-jsonschema: the --json outputs are validated against docs/json/*.schema.json.

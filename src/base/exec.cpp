@@ -48,7 +48,8 @@ bool wait_bounded(pid_t pid, int out_fd, std::string& out, int64_t deadline_ms) 
 Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     if (argv.empty()) return make_error(EINVAL, "run: empty command");
     int pipefd[2] = {-1, -1};
-    if (opt.capture_stdout && ::pipe2(pipefd, O_CLOEXEC) < 0) return errno_error("pipe");
+    const bool capture = opt.capture_stdout || opt.capture_stderr;
+    if (capture && ::pipe2(pipefd, O_CLOEXEC) < 0) return errno_error("pipe");
     // Exec errors travel back over a CLOEXEC pipe: EOF means exec succeeded.
     int errpipe[2];
     if (::pipe2(errpipe, O_CLOEXEC) < 0) return errno_error("pipe");
@@ -57,6 +58,7 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     if (pid == 0) {
         // Its own process group, so a timeout kills whatever the command started as well.
         if (opt.timeout_s > 0) ::setpgid(0, 0);
+        if (opt.capture_stderr) ::dup2(pipefd[1], STDERR_FILENO);
         if (opt.capture_stdout)
             ::dup2(pipefd[1], STDOUT_FILENO);
         else if (opt.quiet) {
@@ -82,15 +84,15 @@ Result<Outcome> run(const std::vector<std::string>& argv, const Options& opt) {
     int child_errno = 0;
     ssize_t n = ::read(errpipe[0], &child_errno, sizeof child_errno);
     ::close(errpipe[0]);
-    if (opt.capture_stdout) ::close(pipefd[1]);
+    if (capture) ::close(pipefd[1]);
     if (opt.timeout_s > 0 && n != sizeof child_errno) {
         int64_t deadline = sys::monotonic_ms() + int64_t{opt.timeout_s} * 1000;
-        if (!wait_bounded(pid, opt.capture_stdout ? pipefd[0] : -1, out.out, deadline)) {
+        if (!wait_bounded(pid, capture ? pipefd[0] : -1, out.out, deadline)) {
             out.timed_out = true;
             ::kill(-pid, SIGKILL);
         }
     }
-    if (opt.capture_stdout) {
+    if (capture) {
         if (!out.timed_out)
             if (auto r = sys::read_all(pipefd[0], argv[0]); r) out.out += *r;
         ::close(pipefd[0]);

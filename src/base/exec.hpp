@@ -13,6 +13,7 @@ struct Options {
     std::vector<std::string> env_add;  ///< "K=V" added to the inherited environment
     bool quiet = false;                ///< send stdout to /dev/null
     bool capture_stdout = false;       ///< return stdout in Outcome::out
+    bool capture_stderr = false;       ///< stderr too, into Outcome::out (as 2>&1)
     /// Seconds the command may run (0: no bound). Past it, its process group (it leads a new
     /// one, so what it started goes too) is SIGKILLed and Outcome::timed_out is set.
     int timeout_s = 0;
@@ -20,7 +21,7 @@ struct Options {
 
 struct Outcome {
     int status = 0;          ///< exit code, or 128+signal
-    std::string out;         ///< stdout when captured
+    std::string out;         ///< stdout (and stderr) when captured
     bool timed_out = false;  ///< killed at Options::timeout_s
 };
 

@@ -28,6 +28,42 @@ as_user() {
         env XDG_RUNTIME_DIR="$RL/xdg" "$VSRUN" "$@"
 }
 
+# as_subuser ARGS: as_user, in a mount namespace of its own where /etc/passwd and /etc/group
+# name the user (newuidmap and newgidmap look it up) and /etc/subuid and /etc/subgid are
+# $RL/etc/sub{u,g}id, bound over the real files, which stay untouched. PATH is $RL_PATH if set.
+as_subuser() {
+    unshare -m --propagation private -- bash -c '
+        set -e
+        rl=$1 uid=$2 path=$3
+        shift 3
+        for f in passwd group subuid subgid; do mount --bind "$rl/etc/$f" "/etc/$f"; done
+        exec setpriv --reuid "$uid" --regid "$uid" --clear-groups -- \
+            env XDG_RUNTIME_DIR="$rl/xdg" PATH="$path" "$@"' \
+        as_subuser "$RL" "$RL_UID" "${RL_PATH:-$PATH}" "$VSRUN" "$@"
+}
+
+# subids UIDLINE GIDLINE: the user's account and its subordinate ids (e.g. "vsrl:1300000:65536")
+# for as_subuser.
+subids() {
+    [[ -f /etc/subuid && -f /etc/subgid ]] || skip "no /etc/subuid and /etc/subgid to bind over"
+    mkdir -p "$RL/etc"
+    cp /etc/passwd "$RL/etc/passwd"
+    echo "vsrl:x:$RL_UID:$RL_UID::/nonexistent:/usr/sbin/nologin" >>"$RL/etc/passwd"
+    cp /etc/group "$RL/etc/group"
+    echo "vsrl:x:$RL_UID:" >>"$RL/etc/group"
+    echo "$1" >"$RL/etc/subuid"
+    echo "$2" >"$RL/etc/subgid"
+}
+
+# rl_maps UIDMAPS GIDMAPS: the bundle's linux.uidMappings and gidMappings, as JSON arrays of
+# [containerID, hostID, size].
+rl_maps() {
+    edit_spec "$RL/b" --argjson u "$1" --argjson g "$2" '
+        def m: map({"containerID": .[0], "hostID": .[1], "size": .[2]});
+        .linux.uidMappings = ($u | m) | .linux.gidMappings = ($g | m)'
+    chown "$RL_UID:$RL_UID" "$RL/b/config.json"
+}
+
 # gone PID: no such process, or a zombie its new parent (init, a subreaper) has yet to reap.
 gone() {
     local st
@@ -132,6 +168,9 @@ teardown() {
     run as_user pause c1
     [ "$status" -eq 1 ]
     [[ $output == *"pause container c1: it has no cgroup of its own (rootless"* ]]
+    run as_user events --stats c1
+    [ "$status" -eq 1 ]
+    [[ $output == *"events of container c1: it has no cgroup of its own (rootless"* ]]
     run as_user delete c1
     [ "$status" -eq 1 ]
     as_user kill c1 KILL
@@ -161,25 +200,26 @@ teardown() {
     try '.linux.resources = {"memory": {"limit": 67108864}}' \
         'linux.resources.memory.limit: a rootless container has limits only in a cgroup its user'
     try '.linux.resources = {"pids": {"limit": 10}}' 'linux.resources.pids.limit: a rootless'
-    try '.linux.uidMappings[0].hostID = 0' \
-        'linux.uidMappings: [0 0 1]: without root vsrun maps only its own id'
-    try '.linux.gidMappings[0].size = 2' 'linux.gidMappings: [0 '"$RL_UID"' 2]: without root'
     try '.linux.uidMappings[0].containerID = 1000' \
-        'linux.uidMappings: [1000 '"$RL_UID"' 1]: without root vsrun maps only its own id'
+        'process.user.uid 0: not mapped by linux.uidMappings ([1000 '"$RL_UID"' 1])'
     try '.linux.namespaces = [.linux.namespaces[] | select(.type != "pid")]' \
         'linux.namespaces: a rootless container without a cgroup its user may write'
     try '.process.user.uid = 1000' \
-        'process.user.uid 1000: linux.uidMappings maps container uid 0 alone'
+        'process.user.uid 1000: linux.uidMappings maps container id 0 alone'
     try '.process.user.additionalGids = [5]' \
-        'process.user.additionalGids: a rootless container cannot set groups'
+        'process.user.additionalGids: a rootless container mapping only its caller'"'"'s gid'
     try '.process.oomScoreAdj = -10' 'process.oomScoreAdj -10 is below'
     try '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 999999999}]' \
         'process.rlimits RLIMIT_NOFILE: hard limit 999999999 is above'
     try '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] |
          del(.linux.uidMappings, .linux.gidMappings)' 'linux.namespaces: vsrun runs as uid'
-    try '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] +
-         [{"type": "network", "path": "/proc/1/ns/net"}]' \
-        'linux.namespaces network: open "/proc/1/ns/net"'
+    # A namespace another uid owns, joined by path: opened once, its error as the kernel gave it.
+    jq '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] +
+        [{"type": "network", "path": "/proc/1/ns/net"}]' "$RL/orig.json" >"$RL/b/config.json"
+    run as_user create -b "$RL/b" f1
+    [ "$status" -eq 1 ]
+    [[ $output == *'linux.namespaces[6].path "/proc/1/ns/net": open'*'Permission denied'* ]]
+    [ ! -e "$RL/xdg/vsrun/f1" ]
     # Device rules are no limit: left to the host, as runc's rootless mode does.
     jq '.linux.resources = {"devices": [{"allow": false, "access": "rwm"}]}' "$RL/orig.json" \
         >"$RL/b/config.json"
@@ -218,7 +258,11 @@ teardown() {
     in_leaf() { bash -c 'echo $$ >"$0/cgroup.procs" && as_user "$@"' "$RL_CG/caller" "$@"; }
     export -f as_user
     export RL RL_UID VSRUN
-    in_leaf create -b "$RL/b" d1
+    # The levels above the delegated subtree are root's: not writing them is no warning.
+    local out
+    out=$(in_leaf create -b "$RL/b" d1 2>&1)
+    echo "$out"
+    [[ $out != *warning* ]]
     RL_PIDS+=("$(rl_state d1 pid)")
     [ "$(cat "$RL_CG/d1/memory.max")" = 67108864 ]
     [ "$(stat -c %u "$RL_CG/d1")" = "$RL_UID" ]
@@ -231,4 +275,105 @@ teardown() {
     in_leaf delete --force d1
     [ ! -e "$RL_CG/d1" ]
     [ ! -e "$RL/xdg/vsrun/d1" ]
+}
+
+@test "rootless: ranges from /etc/subuid and /etc/subgid through newuidmap; groups apply" {
+    no_cgroup
+    subids vsrl:1300000:65536 vsrl:1400000:65536
+    local s='touch /tmp/f && chown 1000:1000 /tmp/f && id -u && id -g'
+    s+=' && grep Groups /proc/self/status'
+    s+=' && cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+    s+=' && su -s /bin/sh -c "id -u" nobody'
+    rl_bundle sh -c "$s"
+    rl_maps "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1], [1, 1400000, 65536]]"
+    # chown and su need what runc's rootless default leaves out.
+    edit_spec "$RL/b" '.root.readonly = false | .process.user.additionalGids = [5, 1000] |
+        .process.capabilities |= with_entries(select(.key != "ambient") |
+            .value += ["CAP_CHOWN", "CAP_SETUID", "CAP_SETGID"])'
+    echo "nobody:x:65534:65534::/:/bin/sh" >>"$VSRUN_ROOTFS/etc/passwd"
+    run as_subuser run -b "$RL/b" s1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = 0 ]
+    [[ ${lines[2]} =~ ^Groups:[[:space:]]+5\ 1000\ *$ ]]
+    [[ ${lines[3]} =~ ^\ +0\ +$RL_UID\ +1$ ]]
+    [[ ${lines[4]} =~ ^\ +1\ +1300000\ +65536$ ]]
+    [[ ${lines[6]} =~ ^\ +1\ +1400000\ +65536$ ]]
+    [ "${lines[7]}" = allow ]
+    [ "${lines[8]}" = 65534 ]
+    # Container id 1000 is host id 1300000 + 999.
+    [ "$(stat -c %u:%g "$VSRUN_ROOTFS/tmp/f")" = 1300999:1400999 ]
+    [ -z "$(ls -A "$RL/xdg/vsrun")" ]
+}
+
+@test "rootless: ranges newuidmap refuses, or no newuidmap: the field and the cause; nothing left" {
+    no_cgroup
+    subids vsrl:1300000:65536 vsrl:1400000:65536
+    rl_bundle sleep 300
+    cp "$RL/b/config.json" "$RL/orig.json"
+    refused() {
+        cp "$RL/orig.json" "$RL/b/config.json"
+        rl_maps "$1" "$2"
+        run as_subuser create -b "$RL/b" x1
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ $output == *"$RL/b/config.json: $3"* ]]
+        local part
+        for part in "${@:4}"; do [[ $output == *"$part"* ]]; done
+        [ ! -e "$RL/xdg/vsrun/x1" ]
+        [ -z "$(ps -o pid=,stat= -u "$RL_UID" | grep -v ' Z')" ]
+        [ -z "$(find /sys/fs/cgroup -maxdepth 4 -name x1)" ]
+    }
+    # Outside the user's /etc/subuid: newuidmap's own words.
+    refused "[[0, $RL_UID, 1], [1, 1200000, 65536]]" "[[0, $RL_UID, 1]]" \
+        "linux.uidMappings: [0 $RL_UID 1], [1 1200000 65536]: newuidmap refused" /etc/subuid \
+        'newuidmap: uid range [1-65537) -> [1200000-1265536) not allowed'
+    refused "[[0, 0, 1]]" "[[0, $RL_UID, 1]]" "linux.uidMappings: [0 0 1]: newuidmap refused" \
+        'not allowed'
+    refused "[[0, $RL_UID, 1]]" "[[0, $RL_UID, 1], [1, 1300000, 65536]]" \
+        "linux.gidMappings: [0 $RL_UID 1], [1 1300000 65536]: newgidmap refused" /etc/subgid \
+        'newgidmap: gid range [1-65537) -> [1300000-1365536) not allowed'
+    # An additional gid the map leaves out: refused before anything runs.
+    cp "$RL/orig.json" "$RL/b/config.json"
+    rl_maps "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1], [1, 1400000, 100]]"
+    edit_spec "$RL/b" '.process.user.additionalGids = [5, 1000]'
+    run as_subuser create -b "$RL/b" x1
+    [ "$status" -eq 1 ]
+    [[ $output == *"process.user.additionalGids: gid 1000 is not mapped by linux.gidMappings"* ]]
+    [[ $output == *"([0 $RL_UID 1], [1 1400000 100])"* ]]
+    # No newuidmap on PATH: what is missing and why it is needed.
+    mkdir "$RL/nopath"
+    RL_PATH=$RL/nopath refused "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1]]" \
+        "linux.uidMappings: [0 $RL_UID 1], [1 1300000 65536]: vsrun runs as uid $RL_UID" \
+        'through newuidmap (Debian package uidmap), which it cannot run' \
+        'No such file or directory'
+    # The caller's own id alone needs no helper.
+    jq '.process.args = ["true"]' "$RL/orig.json" >"$RL/b/config.json"
+    RL_PATH=$RL/nopath as_subuser run -b "$RL/b" x2
+}
+
+@test "rootless: a user namespace joined by path that maps no gid 5: /dev/pts without gid=5" {
+    no_cgroup
+    # The user's own namespace, mapping its uid and gid alone (as unshare -r does).
+    setpriv --reuid "$RL_UID" --regid "$RL_UID" --clear-groups -- \
+        unshare --user --map-root-user sleep 300 &
+    local up=$! i
+    RL_PIDS+=("$up")
+    for i in $(seq 50); do
+        [[ $(readlink /proc/$up/ns/user) != "$(readlink /proc/self/ns/user)" ]] &&
+            grep -q . /proc/$up/gid_map 2>/dev/null && break
+        sleep 0.1
+    done
+    rl_bundle sh -c 'cat /proc/self/gid_map; grep " /dev/pts " /proc/self/mounts'
+    edit_spec "$RL/b" --arg p "/proc/$up/ns/user" '
+        .linux.namespaces = [.linux.namespaces[] | select(.type != "user")] +
+            [{"type": "user", "path": $p}] | del(.linux.uidMappings, .linux.gidMappings)'
+    run as_user run -b "$RL/b" j1
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} =~ ^\ +0\ +$RL_UID\ +1$ ]]
+    [[ ${lines[1]} == *devpts* && ${lines[1]} != *gid=5* ]]
+    kill "$up"
+    wait "$up" || true
 }

@@ -105,6 +105,7 @@ Status Create::check() {
                               "supported: the container's root needs its own",
                               n.path);
         auto fd = VS_TRY(open_namespace(n, i, f));
+        if (::geteuid() != 0) VS_TRY(check_joined_owner(fd.get(), n, i, bundle + "/config.json"));
         if (n.type == NamespaceType::Pid) {
             pid_ns = std::move(fd);
             pid_ns_what = fmt::format("linux.namespaces[{}].path \"{}\"", i, n.path);

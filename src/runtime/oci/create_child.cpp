@@ -16,6 +16,7 @@
 #include "runtime/cgroup_view.hpp"
 #include "runtime/init_command.hpp"
 #include "runtime/oci/create_steps.hpp"
+#include "runtime/oci/id_maps.hpp"
 #include "runtime/oci/mount_plan.hpp"
 #include "runtime/oci/socket_guard.hpp"
 #include "spec/capabilities.hpp"
@@ -25,13 +26,6 @@ namespace vs::runtime::oci {
 namespace {
 
 using spec::oci::NamespaceType;
-
-/// "0 100000 65536\n..." for /proc/PID/{uid,gid}_map.
-std::string map_text(const std::vector<spec::oci::IdMapping>& m) {
-    std::string s;
-    for (const auto& e : m) s += fmt::format("{} {} {}\n", e.container_id, e.host_id, e.size);
-    return s;
-}
 
 /// Moves `fd` to the lowest free number >= `min` (close-on-exec), so it never sits on a
 /// preserved fd or stdio.
@@ -181,21 +175,8 @@ Status Create::spawn() {
     });
     if (cg && !child->in_cgroup && !cg->unified_path().empty())
         VS_TRY(cg->add_pid(child->pidfd.pid()).wrap("move the container's init into its cgroup"));
-    if (new_ns & CLONE_NEWUSER) {
-        pid_t pid = child->pidfd.pid();
-        VS_TRY(
-            sys::write_file(fmt::format("/proc/{}/uid_map", pid), map_text(spec.linux.uid_mappings))
-                .wrap("linux.uidMappings"));
-        // Without CAP_SETGID in our own user namespace the kernel takes a gid_map only once
-        // setgroups(2) is denied in the new one for good (user_namespaces(7)); as root it stays
-        // allowed, so that process.user.additionalGids can be set.
-        if (::geteuid() != 0)
-            VS_TRY(sys::write_file(fmt::format("/proc/{}/setgroups", pid), "deny")
-                       .wrap("rootless: deny setgroups in the new user namespace"));
-        VS_TRY(
-            sys::write_file(fmt::format("/proc/{}/gid_map", pid), map_text(spec.linux.gid_mappings))
-                .wrap("linux.gidMappings"));
-    }
+    if (new_ns & CLONE_NEWUSER)
+        VS_TRY(write_container_maps(child->pidfd.pid(), spec.linux, rec.bundle + "/config.json"));
     return ok();
 }
 

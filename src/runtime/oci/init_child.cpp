@@ -24,6 +24,7 @@
 #include "proc/pty.hpp"
 #include "proc/sealed_exec.hpp"
 #include "runtime/oci/hooks.hpp"
+#include "runtime/oci/id_maps.hpp"
 
 namespace vs::runtime::oci {
 
@@ -96,6 +97,24 @@ Status setup_terminal(const ChildPlan& p) {
     return proc::attach_terminal(pty.slave.get());
 }
 
+/// Whether gid 5 (tty) is mapped in the user namespace we are in. One joined by path maps what
+/// its maker chose, which the parent cannot read from the namespace's fd.
+Result<bool> tty_gid_mapped() {
+    auto m = VS_TRY(read_id_map("/proc/self/gid_map"));
+    return id_mapped(m, 5);
+}
+
+/// `plan` with the /dev/pts of the container's own /dev (mount::GuestMounts::tty_group) without
+/// devpts's gid=5, which it refuses (EINVAL) where gid 5 is not mapped.
+mount::Plan without_tty_group(const mount::Plan& plan) {
+    mount::Plan out = plan;
+    for (auto& o : out) {
+        if (o.kind != mount::OpKind::NewFs || o.fstype != "devpts" || o.origin != -1) continue;
+        std::erase_if(o.params, [](const auto& kv) { return kv.first == "gid"; });
+    }
+    return out;
+}
+
 Status run(proc::SyncChannel& ch, const ChildPlan& p) {
     const spec::oci::Spec& c = *p.config;
     const spec::oci::Process& pr = *c.process;
@@ -129,7 +148,13 @@ Status run(proc::SyncChannel& ch, const ChildPlan& p) {
         VS_TRY(sys::write_file("/proc/self/oom_score_adj", std::to_string(*pr.oom_score_adj))
                    .wrap("process.oomScoreAdj"));
     auto hooks = [&p] { return create_container_hooks(p); };
-    VS_TRY(mount::execute(p.mounts, p.rootfs, rootfd.get(), -1, -1, hooks, tree_fds)
+    const mount::Plan* mounts = &p.mounts;
+    mount::Plan unmapped_tty;
+    if (p.joined_userns && !VS_TRY(tty_gid_mapped())) {
+        unmapped_tty = without_tty_group(p.mounts);
+        mounts = &unmapped_tty;
+    }
+    VS_TRY(mount::execute(*mounts, p.rootfs, rootfd.get(), -1, -1, hooks, tree_fds)
                .wrap("root \"{}\"", p.rootfs));
     rootfd.reset();
     trees.clear();

@@ -11,6 +11,7 @@
 #include "mount/mount_api.hpp"
 #include "ns/scratch_userns.hpp"
 #include "runtime/oci/devices.hpp"
+#include "runtime/oci/id_maps.hpp"
 
 namespace vs::runtime::oci {
 
@@ -20,13 +21,6 @@ namespace so = spec::oci;
 
 bool in(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-/// "0 100000 65536\n..." for uid_map and gid_map.
-std::string map_lines(const std::vector<so::IdMapping>& m) {
-    std::string s;
-    for (const auto& e : m) s += fmt::format("{} {} {}\n", e.container_id, e.host_id, e.size);
-    return s;
 }
 
 /// The attributes build_plan gave a mount of this type on its own (proc, sysfs and devpts get
@@ -186,7 +180,7 @@ Result<UniqueFd> make_idmapped_tree(const so::Mount& m, size_t index, int userns
     auto tree = VS_TRY(mount::clone_tree(src.get(), "", m.recursive).wrap("{}", what));
     UniqueFd own;
     if (!m.uid_mappings.empty()) {
-        own = VS_TRY(ns::scratch_userns_maps(map_lines(m.uid_mappings), map_lines(m.gid_mappings))
+        own = VS_TRY(ns::scratch_userns_maps(map_text(m.uid_mappings), map_text(m.gid_mappings))
                          .wrap("{}: uidMappings/gidMappings", what));
         userns_fd = own.get();
     }

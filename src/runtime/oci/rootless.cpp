@@ -11,6 +11,7 @@
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "ns/join.hpp"
+#include "runtime/oci/id_maps.hpp"
 
 namespace vs::runtime::oci {
 
@@ -48,21 +49,18 @@ Error no_state_root(std::string_view verb) {
 
 namespace {
 
-/// The one map line an unprivileged writer may give: container id 0 to its own id, size 1. The
-/// init becomes root of the new user namespace before it changes to process.user, which an id
-/// 0 left unmapped would refuse (setresuid(2): EINVAL) inside the child, after the namespaces.
-Status check_own_map(const std::vector<spec::oci::IdMapping>& m, uint32_t own, const char* field,
-                     const std::string& config) {
-    if (m.size() == 1 && m[0].container_id == 0 && m[0].host_id == own && m[0].size == 1)
-        return ok();
-    std::string have;
-    for (const auto& e : m)
-        have += fmt::format("{}[{} {} {}]", have.empty() ? "" : ", ", e.container_id, e.host_id,
-                            e.size);
-    return make_error(EPERM,
-                      "{}: {}: {}: without root vsrun maps only its own id: one entry "
-                      "{{\"containerID\": 0, \"hostID\": {}, \"size\": 1}}",
-                      config, field, have.empty() ? "none" : have, own);
+/// A new user namespace's map of one kind (the parser made sure there is one) maps the
+/// process's id. The init
+/// becomes root of the new user namespace before it changes to process.user, which an id left
+/// unmapped refuses (setresuid(2): EINVAL) inside the child, after the namespaces are made.
+Status check_map(const std::vector<spec::oci::IdMapping>& m, uint32_t own, uint32_t id,
+                 const char* field, const char* user_field, const std::string& config) {
+    if (id_mapped(m, id)) return ok();
+    if (own_id_map(m, own))
+        return make_error(EPERM, "{}: {} {}: {} maps container id 0 alone", config, user_field, id,
+                          field);
+    return make_error(EPERM, "{}: {} {}: not mapped by {} ({})", config, user_field, id, field,
+                      map_list(m));
 }
 
 }  // namespace
@@ -78,46 +76,30 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
                           "{}: linux.namespaces: vsrun runs as uid {}: a rootless container "
                           "needs a user namespace (\"vsrun spec --rootless\" writes one)",
                           config, euid);
-    if (user->path.empty()) {
-        VS_TRY(check_own_map(spec.linux.uid_mappings, euid, "linux.uidMappings", config));
-        VS_TRY(check_own_map(spec.linux.gid_mappings, ::getegid(), "linux.gidMappings", config));
-        // The one id mapped is the only one the process can take (setresuid(2): EINVAL).
-        const uint32_t cuid = spec.linux.uid_mappings[0].container_id;
-        const uint32_t cgid = spec.linux.gid_mappings[0].container_id;
-        if (spec.process && spec.process->user.uid != cuid)
+    const auto* pr = spec.process ? &*spec.process : nullptr;
+    if (user->path.empty() && pr) {
+        const auto& l = spec.linux;
+        VS_TRY(check_map(l.uid_mappings, euid, pr->user.uid, "linux.uidMappings",
+                         "process.user.uid", config));
+        VS_TRY(check_map(l.gid_mappings, ::getegid(), pr->user.gid, "linux.gidMappings",
+                         "process.user.gid", config));
+        // Only newgidmap leaves setgroups(2) allowed (id_maps.hpp); the kernel then takes
+        // only gids the map covers (EINVAL).
+        if (!pr->user.additional_gids.empty() && own_id_map(l.gid_mappings, ::getegid()))
             return make_error(EPERM,
-                              "{}: process.user.uid {}: linux.uidMappings maps container uid {} "
-                              "alone",
-                              config, spec.process->user.uid, cuid);
-        if (spec.process && spec.process->user.gid != cgid)
-            return make_error(EPERM,
-                              "{}: process.user.gid {}: linux.gidMappings maps container gid {} "
-                              "alone",
-                              config, spec.process->user.gid, cgid);
-    }
-    // Joined by path: setns(2) needs CAP_SYS_ADMIN over the namespace's owning user namespace,
-    // which an unprivileged caller holds only where it is the owner (user_namespaces(7)).
-    for (const auto& n : spec.linux.namespaces) {
-        if (n.path.empty()) continue;
-        const std::string type(spec::oci::namespace_type_name(n.type));
-        auto fd = VS_TRY(sys::open(n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-                             .wrap("{}: linux.namespaces {}", config, type));
-        auto owner = ns::namespace_owner(fd.get(), n.type == NamespaceType::User);
-        if (!owner || *owner != euid)
-            return make_error(EPERM,
-                              "{}: linux.namespaces {} \"{}\": owned by {}, not by uid {}: "
-                              "a rootless container joins only namespaces of its own user",
-                              config, type, n.path,
-                              owner ? fmt::format("uid {}", *owner)
-                                    : std::string("a user namespace above vsrun's"),
-                              euid);
-    }
-    if (const auto& pr = spec.process) {
-        if (!pr->user.additional_gids.empty())
-            return make_error(EPERM,
-                              "{}: process.user.additionalGids: a rootless container cannot "
-                              "set groups (its user namespace denies setgroups(2))",
+                              "{}: process.user.additionalGids: a rootless container mapping "
+                              "only its caller's gid cannot set groups (its user namespace "
+                              "denies setgroups(2)); map ranges from /etc/subgid in "
+                              "linux.gidMappings",
                               config);
+        for (uint32_t g : pr->user.additional_gids)
+            if (!id_mapped(l.gid_mappings, g))
+                return make_error(EPERM,
+                                  "{}: process.user.additionalGids: gid {} is not mapped by "
+                                  "linux.gidMappings ({})",
+                                  config, g, map_list(l.gid_mappings));
+    }
+    if (pr) {
         for (const auto& r : pr->rlimits) {
             struct rlimit now {};
             if (::getrlimit(r.resource, &now) < 0 || !r.limit.hard) continue;
@@ -137,6 +119,31 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
                                   config, *pr->oom_score_adj, *now);
         }
     }
+    return ok();
+}
+
+Status check_joined_owner(int fd, const spec::oci::Namespace& n, size_t i,
+                          const std::string& config) {
+    // setns(2) needs CAP_SYS_ADMIN over the namespace's owning user namespace, which an
+    // unprivileged caller holds only where it is the owner (user_namespaces(7)).
+    const uid_t euid = ::geteuid();
+    const auto what = fmt::format("{}: linux.namespaces[{}].path \"{}\"", config, i, n.path);
+    auto owner = ns::namespace_owner(fd, n.type == spec::oci::NamespaceType::User);
+    // EPERM: the owner is an ancestor of vsrun's own user namespace (ioctl_ns(2)).
+    if (!owner && owner.error().code == EPERM)
+        return make_error(EPERM,
+                          "{}: owned by a user namespace above vsrun's, not by uid {}: a "
+                          "rootless container joins only namespaces of its own user",
+                          what, euid);
+    if (!owner) {
+        Error e = std::move(owner).error();
+        return std::move(e.wrap(what + ": its owner"));
+    }
+    if (*owner != euid)
+        return make_error(EPERM,
+                          "{}: owned by uid {}, not by uid {}: a rootless container joins only "
+                          "namespaces of its own user",
+                          what, *owner, euid);
     return ok();
 }
 

@@ -30,12 +30,18 @@ Error no_state_root(std::string_view verb);
 
 /// What an unprivileged caller (euid not 0) cannot have, refused before anything is made with
 /// one line naming the config.json field (`config` is its path): a container without a user
-/// namespace of its own, id maps other than the caller's own uid and gid (the kernel takes
-/// nothing else from an unprivileged writer, user_namespaces(7)), additionalGids (setgroups is
-/// denied in such a namespace), namespaces joined by path that another uid owns, rlimits
-/// raised over the caller's hard limits and an oomScoreAdj below the caller's (both need
-/// CAP_SYS_RESOURCE in the initial user namespace, setrlimit(2), proc(5)).
+/// namespace of its own; a new one whose maps leave out process.user's uid or gid, or the
+/// additionalGids (which need maps from /etc/subgid: only newgidmap leaves setgroups(2)
+/// allowed, id_maps.hpp); rlimits raised over the caller's hard limits and an oomScoreAdj
+/// below the caller's (both need CAP_SYS_RESOURCE in the initial user namespace, setrlimit(2),
+/// proc(5)). Which host ids the caller may map is newuidmap's to judge, at create.
 Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config);
+
+/// For an unprivileged caller: `fd`, linux.namespaces[i] opened from its path, belongs to a
+/// user namespace the caller owns (setns(2) needs CAP_SYS_ADMIN there). Otherwise an error
+/// naming the entry and its owner, or the errno that kept the owner from being read.
+Status check_joined_owner(int fd, const spec::oci::Namespace& n, size_t i,
+                          const std::string& config);
 
 /// The config.json path of the first limit `r` asks for ("linux.resources.memory.limit"), ""
 /// when it asks for none. Device rules are no limit here: as in runc's rootless mode they are
