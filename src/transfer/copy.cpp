@@ -129,7 +129,7 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
                       opt.domain);
         VS_TRY(write_host_names(stage.root(), dest, opt.domain, address).wrap("copy {}", src));
     }
-    VS_TRY(stage.commit(paths, s, &res).wrap("copy {}", src));
+    VS_TRY(stage.commit(paths, s, loaded.spec.config_dir, &res).wrap("copy {}", src));
     res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }

@@ -117,11 +117,11 @@ Status GuestStage::sync() const {
 }
 
 Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
-                          NewGuestResult* made) {
+                          const std::string& config_from, NewGuestResult* made) {
     VS_TRY(store::mark_building(stage_));
     VS_TRY(store::mark_root(stage_, s.name));
     if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
-    auto cfg = VS_TRY(cv::NewConfig::stage(paths, s));
+    auto cfg = VS_TRY(cv::NewConfig::stage(paths, s, config_from));
     bool cache_made = false;
     if (!sys::exists(s.cache_dir)) {
         VS_TRY(sys::mkdir_p(s.cache_dir, 0700));

@@ -64,9 +64,10 @@ public:
     /// Marks the root as the guest's, mode 0755; stages the config dir (NewConfig: every key
     /// through the registry, loaded back); renames the root in, then the config dir. A failure
     /// undoes the root's rename: no half-made guest is left registered. Committed, the guest's
-    /// root, config dir and context go to `made` when given.
+    /// root, config dir and context go to `made` when given. `config_from`: the config dir `s`
+    /// was loaded from, whose hooks the new config gets as its own files.
     Status commit(const config::Paths& paths, const spec::GuestSpec& s,
-                  NewGuestResult* made = nullptr);
+                  const std::string& config_from, NewGuestResult* made = nullptr);
 
     /// Refresh of guest `name`: marks the staged root as its and exchanges it with `root`
     /// (renameat2 RENAME_EXCHANGE, so the guest always has a whole root); the old root, now

@@ -203,7 +203,7 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                 ch.fail(c.error());
                 continue;
             }
-            if (auto c = stage.commit(paths, p->first); !c) {
+            if (auto c = stage.commit(paths, p->first, cfg_tmp); !c) {
                 ch.fail(c.error());
                 continue;
             }

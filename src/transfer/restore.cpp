@@ -274,7 +274,7 @@ Result<RestoreResult> restore(const config::Paths& paths, const std::string& fil
     // Registered only once written: a crash after the commit must not leave a guest whose
     // files are empty or missing.
     VS_TRY(stage.sync().wrap("restore {}", res.name));
-    VS_TRY(stage.commit(paths, s, &res).wrap("restore {}", res.name));
+    VS_TRY(stage.commit(paths, s, tmp_cfg, &res).wrap("restore {}", res.name));
     res.seconds = double(monotonic_ns() - t0) / 1e9;
     return res;
 }

@@ -18,6 +18,7 @@ round_trip() {
   make_guest src
   VS_GUESTS+=(src)
   make_all_types "$(guest_root src)"
+  add_hooks "$(guest_cfg src)"
   # More than two of the compressor's 4 MiB chunks: the archive is several zstd frames (gzip
   # members below), which libarchive, zstd, gzip and GNU tar read as one stream.
   head -c 9M /dev/urandom > "$(guest_root src)/data/big"
@@ -30,6 +31,7 @@ round_trip() {
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   VS_GUESTS+=(dst)
   check_all_types "$(guest_root dst)"
+  check_hooks "$(guest_cfg src)" "$(guest_cfg dst)"
   cmp "$(guest_root src)/data/big" "$(guest_root dst)/data/big"
   zstd -qt "$WORK/src.tar.zst"
   run vs src backup "$WORK/src.tar.gz" -q

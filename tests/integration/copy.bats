@@ -18,6 +18,7 @@ copy_round() {
   local deep=nodeep
   [[ $2 == btrfs-snapshot ]] && deep=deep
   make_all_types "$(guest_root src)" "$deep"
+  add_hooks "$(guest_cfg src)"
   run "$VS_BIN/vserver-copy" src dst --json
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   VS_GUESTS+=(dst)
@@ -26,9 +27,12 @@ copy_round() {
   [[ "$(cat "$(guest_cfg dst)/context")" != "$(cat "$(guest_cfg src)/context")" ]]
   [[ "$(readlink "$(guest_cfg dst)/vdir")" == "$(guest_root dst)" ]]
   [[ ! -d $(guest_cfg dst)/interfaces ]] || [[ -z "$(ls "$(guest_cfg dst)/interfaces")" ]]
+  # The hooks are the copy's own files, not links to the source's.
+  check_hooks "$(guest_cfg src)" "$(guest_cfg dst)"
   run vs dst start
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
   [[ "$(vs dst exec hostname)" == dst ]]
+  [[ "$(cat "$WORK/ran.dst")" == "pre-start dst"$'\n'sourced ]]
 }
 
 @test "vserver-copy on btrfs: a subvolume snapshot with every file type and a new identity" {

@@ -435,10 +435,31 @@ PY
   [[ "$(stat -c %Y "$f/srv/keep/same-size")" == "$(stat -c %Y "$r/srv/keep/same-size")" ]]
   run far "$VS_BIN/vserver src running"
   [[ $status -eq 0 ]] || { echo "$output"; return 1; }
-  # The copy's hook is a link into the far side's receive dir, gone after the commit (remote
-  # copies do not carry hook scripts yet): the hooks go before its stop, which loads them.
-  rm -r "$(far_cfg src)/scripts"
+  cmp "$(guest_cfg src)/scripts/pre-stop.d/window" "$(far_cfg src)/scripts/pre-stop.d/window"
   far "$VS_BIN/vserver src stop"
+}
+
+@test "hook scripts arrive as files of the copy's own, copied and migrated, and run there" {
+  make_guest src
+  add_hooks "$(guest_cfg src)"
+  run vcopy src 127.0.0.1:dst
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(dst)
+  far_clean
+  check_hooks "$(guest_cfg src)" "$(far_cfg dst)"
+  run far "$VS_BIN/vserver dst start"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ "$(cat "$WORK/ran.dst")" == "pre-start dst"$'\n'sourced ]]
+  far "$VS_BIN/vserver dst stop"
+  # A migration's commit takes the same path; the migrated guest starts and stops there.
+  run vcopy src 127.0.0.1:moved --migrate
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  R_GUESTS+=(moved)
+  far_clean
+  check_hooks "$(guest_cfg src)" "$(far_cfg moved)"
+  run far "$VS_BIN/vserver moved start && $VS_BIN/vserver moved stop"
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  [[ "$(cat "$WORK/ran.moved")" == "pre-start moved"$'\n'sourced ]]
 }
 
 @test "--migrate of a stopped guest moves its address (refused when taken there); --delete-source" {

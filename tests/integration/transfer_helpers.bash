@@ -98,3 +98,24 @@ transfer_teardown() {
   vs_teardown || true
   rm -rf "$WORK"
 }
+
+# add_hooks CFGDIR: a pre-start hook (executable, writes "<phase> <name>" to $WORK/ran.<name>)
+# and a pre-start.d one (mode 0640: sourced, appends "sourced"), both regular files.
+add_hooks() {
+  mkdir -p "$1/scripts/pre-start.d"
+  printf '#!/bin/sh\necho "$1 $2" > %s/ran."$2"\n' "$WORK" > "$1/scripts/pre-start"
+  chmod 0750 "$1/scripts/pre-start"
+  printf 'echo sourced >> %s/ran."$2"\n' "$WORK" > "$1/scripts/pre-start.d/10-note"
+  chmod 0640 "$1/scripts/pre-start.d/10-note"
+}
+
+# check_hooks FROM TO: TO's hooks are regular files (no links) with FROM's contents and modes.
+check_hooks() {
+  local f
+  for f in scripts/pre-start scripts/pre-start.d/10-note; do
+    [[ -f $2/$f && ! -L $2/$f ]] || { echo "$2/$f: $(ls -l "$2/$f" 2>&1)"; return 1; }
+    cmp "$1/$f" "$2/$f"
+    [[ "$(stat -c %a "$1/$f")" == "$(stat -c %a "$2/$f")" ]] || { ls -l "$2/$f"; return 1; }
+  done
+  [[ -z "$(find "$2/scripts" -type l)" ]] || { find "$2/scripts" -type l -ls; return 1; }
+}

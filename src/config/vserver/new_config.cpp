@@ -9,6 +9,8 @@
 #include <cerrno>
 
 #include "base/log.hpp"
+#include "base/safe_read.hpp"
+#include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/fstab.hpp"
 #include "fs/remove.hpp"
@@ -16,6 +18,50 @@
 #include "spec/validate.hpp"
 
 namespace vs::config::vserver {
+
+namespace {
+
+// The hooks `s` names in the config dir it was loaded from, `from`, put at the same places in
+// `to`, and named there: a regular file with its content and mode, a link as the same link.
+// The writer links any script outside the config dir it writes, and a link into `from` dangles
+// once that dir goes (a received or restored config) or ties the new guest to its source.
+Status carry_scripts(spec::GuestSpec& s, const std::string& from, const std::string& to) {
+    const std::string prefix = from + "/";
+    for (auto& [phase, paths] : s.scripts.by_phase) {
+        for (auto& p : paths) {
+            if (!str::starts_with(p, prefix)) continue;
+            const std::string rel = p.substr(prefix.size());
+            if (!str::starts_with(rel, "scripts/") || rel.find("/..") != std::string::npos)
+                return make_error(EINVAL, "scripts/{}: \"{}\" is no hook of \"{}\"", phase, p,
+                                  from);
+            const std::string dst = to + "/" + rel;
+            VS_TRY(sys::mkdir_p(dst.substr(0, dst.rfind('/')), 0755));
+            struct stat st {};
+            if (::lstat(p.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", p));
+            if (S_ISLNK(st.st_mode)) {
+                auto target = VS_TRY(sys::readlink(p));
+                VS_TRY(sys::symlink(target, dst));
+            } else if (S_ISREG(st.st_mode)) {
+                auto in = VS_TRY(sys::open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+                auto text = VS_TRY(sys::read_all(in.get(), p));
+                const mode_t mode = st.st_mode & 0777;
+                int fd =
+                    ::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+                if (fd < 0) return errno_error(fmt::format("create \"{}\"", dst));
+                UniqueFd out(fd);
+                VS_TRY(sys::write_all(fd, text, dst));
+                if (::fchmod(fd, mode) < 0) return errno_error(fmt::format("chmod \"{}\"", dst));
+            } else {
+                return make_error(EINVAL, "\"{}\" is {}, expected a script (a regular file)", p,
+                                  sys::file_type_name(st.st_mode));
+            }
+            p = dst;
+        }
+    }
+    return ok();
+}
+
+}  // namespace
 
 NewConfig::NewConfig(NewConfig&& o) noexcept
     : config_base_(std::move(o.config_base_)),
@@ -37,7 +83,9 @@ NewConfig::~NewConfig() {
     if (made_base_ && !committed_) ::rmdir(config_base_.c_str());  // only if still empty
 }
 
-Result<NewConfig> NewConfig::stage(const Paths& paths, const spec::GuestSpec& spec) {
+Result<NewConfig> NewConfig::stage(const Paths& paths, const spec::GuestSpec& in,
+                                   const std::string& scripts_from) {
+    spec::GuestSpec spec = in;
     VS_TRY(spec::validate_name(spec.name));
     NewConfig n;
     n.config_base_ = paths.config_dir;
@@ -51,6 +99,7 @@ Result<NewConfig> NewConfig::stage(const Paths& paths, const spec::GuestSpec& sp
     if (::mkdir(n.holder_.c_str(), 0700) < 0)
         return errno_error(fmt::format("mkdir \"{}\"", n.holder_));
     n.staged_ = n.holder_ + "/" + spec.name;
+    if (!scripts_from.empty()) VS_TRY(carry_scripts(spec, scripts_from, n.staged_));
     VS_TRY(save(spec, n.staged_));
     // util-vserver's run link names the guest's run dir (its lock lives there).
     if (!sys::exists(n.staged_ + "/run") && !sys::readlink(n.staged_ + "/run"))

@@ -19,7 +19,11 @@ public:
     /// writes: the `run` link to the guest's run dir, `fstab` and `apps/init/style`. Then it
     /// loads it back through the registry, the check `start` makes, and keeps the result.
     /// Creates <config_dir> when missing (removed again if nothing is committed).
-    static Result<NewConfig> stage(const Paths& paths, const spec::GuestSpec& spec);
+    /// `scripts_from`: the config dir `spec` was loaded from (a copy's source, a received or
+    /// restored config): its hooks are copied into the new dir (files with content and mode,
+    /// links as links), never linked to there.
+    static Result<NewConfig> stage(const Paths& paths, const spec::GuestSpec& spec,
+                                   const std::string& scripts_from = {});
 
     NewConfig(NewConfig&& o) noexcept;
     NewConfig& operator=(NewConfig&&) = delete;
