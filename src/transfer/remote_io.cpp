@@ -43,6 +43,22 @@ Result<pid_t> spawn_with(const std::vector<std::string>& argv, int in_fd, int ou
     return pid;
 }
 
+// A child with its stdin and stdout on pipes: `in` writes to it, `out` reads what it prints.
+struct Piped {
+    pid_t pid;
+    UniqueFd in, out;
+};
+
+Result<Piped> spawn_piped(const std::vector<std::string>& argv) {
+    int to[2], from[2];
+    if (::pipe2(to, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd to_r(to[0]), to_w(to[1]);
+    if (::pipe2(from, O_CLOEXEC) < 0) return errno_error("pipe");
+    UniqueFd from_r(from[0]), from_w(from[1]);
+    pid_t pid = VS_TRY(spawn_with(argv, to_r.get(), from_w.get()));
+    return Piped{pid, std::move(to_w), std::move(from_r)};
+}
+
 Result<int> wait_for(pid_t pid, const std::string& what) {
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0)
@@ -116,16 +132,12 @@ std::string shell_quote(const std::string& word) {
 }
 
 Result<LineChild> LineChild::spawn(const std::vector<std::string>& argv) {
-    int to[2], from[2];
-    if (::pipe2(to, O_CLOEXEC) < 0) return errno_error("pipe");
-    UniqueFd to_r(to[0]), to_w(to[1]);
-    if (::pipe2(from, O_CLOEXEC) < 0) return errno_error("pipe");
-    UniqueFd from_r(from[0]), from_w(from[1]);
+    auto p = VS_TRY(spawn_piped(argv));
     LineChild c;
     c.what_ = argv[0];
-    c.pid_ = VS_TRY(spawn_with(argv, to_r.get(), from_w.get()));
-    c.in_ = std::move(to_w);
-    c.out_ = std::move(from_r);
+    c.pid_ = p.pid;
+    c.in_ = std::move(p.in);
+    c.out_ = std::move(p.out);
     return c;
 }
 
@@ -281,14 +293,10 @@ Result<RsyncRun> RsyncRun::start(std::vector<std::string> argv, bool progress, b
     r.verbose_ = verbose;
     add_output_options(argv, r.tty_, verbose);
     r.t0_ = monotonic_ns();
-    int to[2], from[2];
-    if (::pipe2(to, O_CLOEXEC) < 0) return errno_error("pipe");
-    UniqueFd to_r(to[0]), to_w(to[1]);
-    if (::pipe2(from, O_CLOEXEC) < 0) return errno_error("pipe");
-    UniqueFd from_r(from[0]), from_w(from[1]);
-    r.pid_ = VS_TRY(spawn_with(argv, to_r.get(), from_w.get()));
-    r.in_ = std::move(to_w);
-    r.out_ = std::move(from_r);
+    auto p = VS_TRY(spawn_piped(argv));
+    r.pid_ = p.pid;
+    r.in_ = std::move(p.in);
+    r.out_ = std::move(p.out);
     return r;
 }
 
