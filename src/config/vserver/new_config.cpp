@@ -14,6 +14,7 @@
 #include "base/sys.hpp"
 #include "config/vserver/fstab.hpp"
 #include "fs/remove.hpp"
+#include "fs/resolve.hpp"
 #include "spec/init_style.hpp"
 #include "spec/validate.hpp"
 
@@ -42,7 +43,10 @@ Status carry_scripts(spec::GuestSpec& s, const std::string& from, const std::str
                 auto target = VS_TRY(sys::readlink(p));
                 VS_TRY(sys::symlink(target, dst));
             } else if (S_ISREG(st.st_mode)) {
-                auto in = VS_TRY(sys::open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+                // open_regular: a FIFO or device swapped in since the lstat is never opened.
+                const auto cut = p.rfind('/');
+                auto dir = VS_TRY(sys::open(p.substr(0, cut), O_PATH | O_DIRECTORY | O_CLOEXEC));
+                auto in = VS_TRY(fs::open_regular(dir.get(), p.substr(cut + 1)));
                 auto text = VS_TRY(sys::read_all(in.get(), p));
                 const mode_t mode = st.st_mode & 0777;
                 int fd =
