@@ -17,6 +17,7 @@
 #include "base/sys.hpp"
 #include "base/sys_signal.hpp"
 #include "base/unique_fd.hpp"
+#include "fs/resolve.hpp"
 #include "fs/walk.hpp"
 #include "fs/xattrs.hpp"
 
@@ -130,26 +131,24 @@ public:
 
 private:
     Status link(const fs::Entry& e, int parent) {
-        // O_PATH first: should the entry have been swapped for a FIFO or a device since its
-        // statx, nothing is opened (no driver's open runs) and fstat refuses it. The regular
-        // file it is is then opened for reading through that very fd (its xattrs, a copy).
-        UniqueFd p(::openat(e.dirfd, e.name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-        if (!p) return errno_error(fmt::format("open \"{}/{}\"", root_, e.path));
+        // fs::open_regular: should the entry have been swapped for a FIFO or a device since
+        // its statx, nothing is opened (no driver's open runs); the regular file it is gets
+        // opened for reading through its O_PATH fd (its xattrs, a copy).
+        auto f = fs::open_regular(e.dirfd, e.name);
+        if (!f && f.error().code != EINVAL && f.error().code != ELOOP)
+            return std::move(std::move(f).wrap("\"{}/{}\"", root_, e.path)).error();
         struct stat st {};
-        if (::fstat(p.get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", e.path));
-        if (!S_ISREG(st.st_mode) || st.st_ino != e.stx.stx_ino)
+        if (f && ::fstat(f->get(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", e.path));
+        if (!f || st.st_ino != e.stx.stx_ino)
             return make_error(EAGAIN, "\"{}/{}\" changed during the refresh", root_, e.path);
-        auto f = VS_TRY(
-            sys::open(fmt::format("/proc/self/fd/{}", p.get()), O_RDONLY | O_NOCTTY | O_CLOEXEC)
-                .wrap("\"{}/{}\"", root_, e.path));
         // The open fd is linked, not the name: the inode recorded is the inode linked.
-        int r = ::linkat(f.get(), "", parent, e.name.c_str(), AT_EMPTY_PATH);
+        int r = ::linkat(f->get(), "", parent, e.name.c_str(), AT_EMPTY_PATH);
         if (r < 0 && errno == ENOENT)  // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH: by name
             r = ::linkat(e.dirfd, e.name.c_str(), parent, e.name.c_str(), 0);
         if (r < 0) {
             if (errno != EPERM && errno != EMLINK)
                 return errno_error(fmt::format("link \"{}\" into the stage", e.path));
-            VS_TRY(copy_file(f.get(), st, parent, e.name, root_ + "/" + e.path));
+            VS_TRY(copy_file(f->get(), st, parent, e.name, root_ + "/" + e.path));
             ++stats.copied;
             return ok();
         }
@@ -159,9 +158,9 @@ private:
         struct file_handle* fh = h.get();
         fh->handle_bytes = MAX_HANDLE_SZ;
         int mount_id = 0;
-        if (::name_to_handle_at(f.get(), "", fh, &mount_id, AT_EMPTY_PATH) < 0)
+        if (::name_to_handle_at(f->get(), "", fh, &mount_id, AT_EMPTY_PATH) < 0)
             return errno_error(fmt::format("name_to_handle_at \"{}/{}\"", root_, e.path));
-        auto xattrs = VS_TRY(fs::read_xattrs(f.get(), root_ + "/" + e.path));
+        auto xattrs = VS_TRY(fs::read_xattrs(f->get(), root_ + "/" + e.path));
         buf_.push_back('R');
         put_u32(buf_, fh->handle_bytes);
         put_u32(buf_, uint32_t(fh->handle_type));
