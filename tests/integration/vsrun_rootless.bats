@@ -325,15 +325,29 @@ teardown() {
         [ -z "$(ps -o pid=,stat= -u "$RL_UID" | grep -v ' Z')" ]
         [ -z "$(find /sys/fs/cgroup -maxdepth 4 -name x1)" ]
     }
-    # Outside the user's /etc/subuid: newuidmap's own words.
+    # Outside the user's /etc/subuid: found in the files before anything exists, naming the
+    # entry, the first id, the file, the user and its ranges.
     refused "[[0, $RL_UID, 1], [1, 1200000, 65536]]" "[[0, $RL_UID, 1]]" \
-        "linux.uidMappings: [0 $RL_UID 1], [1 1200000 65536]: newuidmap refused" /etc/subuid \
-        'newuidmap: uid range [1-65537) -> [1200000-1265536) not allowed'
-    refused "[[0, 0, 1]]" "[[0, $RL_UID, 1]]" "linux.uidMappings: [0 0 1]: newuidmap refused" \
-        'not allowed'
+        "linux.uidMappings[1] [1 1200000 65536]: host uid 1200000 is not in the ranges" \
+        "/etc/subuid gives user vsrl (uid $RL_UID): 1300000-1365535"
+    refused "[[0, 0, 1]]" "[[0, $RL_UID, 1]]" \
+        "linux.uidMappings[0] [0 0 1]: host uid 0 is not in the ranges /etc/subuid gives"
+    refused "[[0, $RL_UID, 1], [1, 1300000, 65537]]" "[[0, $RL_UID, 1]]" \
+        "linux.uidMappings[1] [1 1300000 65537]: host uid 1365536 is not in the ranges"
     refused "[[0, $RL_UID, 1]]" "[[0, $RL_UID, 1], [1, 1300000, 65536]]" \
-        "linux.gidMappings: [0 $RL_UID 1], [1 1300000 65536]: newgidmap refused" /etc/subgid \
-        'newgidmap: gid range [1-65537) -> [1300000-1365536) not allowed'
+        "linux.gidMappings[1] [1 1300000 65536]: host gid 1300000 is not in the ranges" \
+        "/etc/subgid gives user vsrl (uid $RL_UID): 1400000-1465535"
+    # No range for the user at all, or no file: the line to add, or the file missing.
+    echo "someone:1300000:65536" >"$RL/etc/subuid"
+    refused "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1]]" \
+        "linux.uidMappings: [0 $RL_UID 1], [1 1300000 65536]: /etc/subuid gives user vsrl" \
+        "(uid $RL_UID) no range of uids" '"vsrl:START:COUNT"'
+    # By uid, as newuidmap matches too: the check lets the helper map it.
+    echo "$RL_UID:1300000:65536" >"$RL/etc/subuid"
+    cp "$RL/orig.json" "$RL/b/config.json"
+    rl_maps "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1]]"
+    edit_spec "$RL/b" '.process.args = ["true"]'
+    as_subuser run -b "$RL/b" x0
     # An additional gid the map leaves out: refused before anything runs.
     cp "$RL/orig.json" "$RL/b/config.json"
     rl_maps "[[0, $RL_UID, 1], [1, 1300000, 65536]]" "[[0, $RL_UID, 1], [1, 1400000, 100]]"

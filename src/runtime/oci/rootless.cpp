@@ -99,6 +99,7 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
                                   "linux.gidMappings ({})",
                                   config, g, map_list(l.gid_mappings));
     }
+    if (user->path.empty()) VS_TRY(check_sub_ids(spec.linux, config));
     if (pr) {
         for (const auto& r : pr->rlimits) {
             struct rlimit now {};
