@@ -14,7 +14,9 @@
 # --root on a tmpfs (as /run is), every container's cgroup is below /vs-bench-PID/RT.
 # vsrun's columns are filled when VSRUN (default: the build's vsrun) can run a container.
 # Usage: [RUNS=30] [COUNTS="50 1000"] [VSRUN=path] bench/vsrun.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=../tests/engines/lib.bash
 source "$SRC_DIR/tests/engines/lib.bash"
 runs=${RUNS:-30}
 counts=${COUNTS:-50 1000}
@@ -29,10 +31,10 @@ mount -t tmpfs -o mode=0755 vs-bench-run "$work/run"
 # rtnl lock every new network namespace needs, so a runtime measured right after another one's
 # deletes could pay for them. Settled: the slab's count of namespaces has not dropped for 1 s.
 settle() {
-  local prev now i
+  local prev now
   prev=$(awk '$1 == "net_namespace" {print $2}' /proc/slabinfo 2>/dev/null)
   [[ -n $prev ]] || return 0
-  for i in $(seq 60); do
+  for _ in $(seq 60); do
     sleep 1
     now=$(awk '$1 == "net_namespace" {print $2}' /proc/slabinfo)
     ((now < prev)) || return 0
@@ -52,14 +54,17 @@ rt_bin() {
 
 cleanup() {
   set +e
-  local rt id
+  local rt d
   for rt in crun runc vsrun; do
     [[ -d $work/run/$rt ]] || continue
-    for id in $(ls "$work/run/$rt" 2>/dev/null); do
-      rt_sh $rt "$(rt_bin $rt) --root $work/run/$rt delete --force $id" >/dev/null 2>&1 || true
+    # Each container is a directory of the state root (an unmatched glob is no directory).
+    for d in "$work/run/$rt"/*; do
+      [[ -d $d ]] || continue
+      rt_sh "$rt" "$(rt_bin "$rt") --root $work/run/$rt delete --force ${d##*/}" >/dev/null 2>&1 ||
+        true
     done
   done
-  [[ -n ${ENG_PREFIX:-} ]] && eng_cleanup
+  eng_cleanup  # nothing before eng_init (no ENG_PREFIX)
   local h
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
     [[ -d $h${cg#/} ]] && find "$h${cg#/}" -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -94,8 +99,13 @@ eng_images "$ENG_IMAGES"
 if [[ ! -x $vsrun ]]; then
   vs_why="no vsrun at $vsrun"
 else
-  # eng_probe: create, start, delete as the engines do (tests/engines/lib.bash).
-  vs_why=$(ENG_PREFIX=$work ENG_CGROUP=$cg/vsrun eng_probe "$vsrun") && rts+=(vsrun)
+  # eng_probe: create, start, delete as the engines do (tests/engines/lib.bash), with a prefix
+  # of its own: ENG_PREFIX is eng_init's, for podman's phase (and cleanup's eng_cleanup).
+  probe_vsrun() {
+    local ENG_PREFIX=$work ENG_CGROUP=$cg/vsrun
+    eng_probe "$vsrun"
+  }
+  vs_why=$(probe_vsrun) && rts+=(vsrun)
 fi
 [[ -z $vs_why ]] || echo "vsrun not measured: $vs_why" >&2
 
@@ -110,7 +120,7 @@ mount --make-private "$work/ns"
 touch "$work/ns/crun"
 unshare --mount="$work/ns/crun" --propagation private \
   sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; true'
-for rt in "${rts[@]}"; do bundle "$work/true-$rt" $rt true /bin/true; done
+for rt in "${rts[@]}"; do bundle "$work/true-$rt" "$rt" true /bin/true; done
 settle
 run_rts=()
 for rt in $(python3 - "$work" "$runs" "$RESULTS" "$vsrun" "${rts[@]}" <<'PY'
