@@ -124,12 +124,19 @@ Status mkdir_p(const std::string& path, mode_t mode, std::vector<std::string>* m
     if (::stat(path.c_str(), &st) < 0) {
         if (errno != ENOENT) return errno_error(fmt::format("stat \"{}\"", path));
         auto slash = path.find_last_of('/');
-        if (slash != std::string::npos && slash > 0)
-            VS_TRY(mkdir_p(path.substr(0, slash), mode, made));
-        if (::mkdir(path.c_str(), mode) == 0) {
-            if (made) made->push_back(path);
-        } else if (errno != EEXIST) {
-            return errno_error(fmt::format("mkdir \"{}\"", path));
+        // ENOENT from the mkdir: the parent, made or found just before, was removed meanwhile
+        // (a concurrent undo of the empty dirs it made); it is made again, a bounded number of
+        // times, since each retry needs another removal to race it.
+        for (int attempt = 1;; ++attempt) {
+            if (slash != std::string::npos && slash > 0)
+                VS_TRY(mkdir_p(path.substr(0, slash), mode, made));
+            if (::mkdir(path.c_str(), mode) == 0) {
+                if (made) made->push_back(path);
+                break;
+            }
+            if (errno == EEXIST) break;
+            if (errno != ENOENT || attempt == 5)
+                return errno_error(fmt::format("mkdir \"{}\"", path));
         }
         if (::stat(path.c_str(), &st) < 0) return errno_error(fmt::format("stat \"{}\"", path));
     }

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cerrno>
 
+#include "base/fault.hpp"
+#include "base/log.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_fs.hpp"
@@ -36,23 +38,47 @@ Result<std::string> real_path(const std::string& path) {
 
 }  // namespace
 
-Result<RootKind> create_root(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos || slash + 1 >= path.size())
-        return make_error(EINVAL, "guest root \"{}\" is not an absolute path", path);
-    std::string parent = slash == 0 ? std::string("/") : path.substr(0, slash);
+namespace {
+
+/// One attempt of create_root: the parent made if missing and opened, the root made in that
+/// directory (mkdirat: in the one checked for btrfs, or ENOENT if it was removed since).
+Result<RootKind> create_root_once(const std::string& parent, const std::string& path, int attempt) {
     // A new parent (/var/lib/vservers) is root-only, util-vserver's barrier: host users must not
     // reach a guest's setuid binaries or its world-writable directories.
     VS_TRY(sys::mkdir_p(parent, 0700));
     auto pfd = VS_TRY(sys::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // Subject: the attempt, so a test can hold the first one alone while it removes the parent.
+    VS_TRY(fault_point("root:parent-opened", std::to_string(attempt)));
     if (VS_TRY(btrfs::is_btrfs(pfd.get()))) {
         VS_TRY(btrfs::create_subvolume(path));
         if (::chmod(path.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", path));
         return RootKind::BtrfsSubvolume;
     }
-    if (::mkdir(path.c_str(), 0755) < 0) return errno_error(fmt::format("mkdir \"{}\"", path));
-    if (::chmod(path.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", path));
+    const std::string name = path.substr(parent.size() + (parent == "/" ? 0 : 1));
+    if (::mkdirat(pfd.get(), name.c_str(), 0755) < 0)
+        return errno_error(fmt::format("mkdir \"{}\"", path));
+    if (::fchmodat(pfd.get(), name.c_str(), 0755, 0) < 0)
+        return errno_error(fmt::format("chmod \"{}\"", path));
     return RootKind::Directory;
+}
+
+}  // namespace
+
+Result<RootKind> create_root(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos || slash + 1 >= path.size())
+        return make_error(EINVAL, "guest root \"{}\" is not an absolute path", path);
+    std::string parent = slash == 0 ? std::string("/") : path.substr(0, slash);
+    // A concurrent remover can take the parent between its mkdir and the root's: a build into
+    // the same new roots dir that fails removes the dirs it made (build.cpp's make_parent),
+    // ours too while they are still empty. ENOENT then: the steps run again, a bounded number
+    // of times, since each retry needs another such removal to race it.
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        auto r = create_root_once(parent, path, attempt);
+        if (r || r.error().code != ENOENT || attempt == kAttempts) return r;
+        log::debug("guest root \"{}\": its parent was removed meanwhile: again", path);
+    }
 }
 
 namespace {

@@ -45,6 +45,35 @@ no_build_leftovers() {
     done
 }
 
+@test "E40: the new roots dir removed by another build's undo before the root is made: made again" {
+    require_fault_injection
+    # What a failed build into the same new roots dir does to the dirs it made while they are
+    # still empty (build.cpp's make_parent undo): here done by hand while this build is held
+    # between opening the roots dir and making its staging root in it (the first attempt only).
+    local roots=$VSERVER_PREFIX/newroots/deep st i
+    VSERVER_FAULT=root:parent-opened:stop@1 "$VS" g1 build -m skeleton --rootdir "$roots" \
+        >"$BATS_TEST_TMPDIR/build.out" 2>&1 &
+    local pid=$!
+    VS_GUESTS+=(g1)
+    # A bound on the wait, not a timing: the point is reached within a second normally.
+    for ((i = 0; i < 1200; i++)); do
+        st=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' /proc/$pid/stat 2>/dev/null) || st=gone
+        [[ $st == T || $st == gone || $st == Z ]] && break
+        sleep 0.05
+    done
+    [ "$st" = T ] || { cat "$BATS_TEST_TMPDIR/build.out"; false; }
+    rmdir "$roots" "$VSERVER_PREFIX/newroots"
+    kill -CONT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    cat "$BATS_TEST_TMPDIR/build.out"
+    [ "$rc" -eq 0 ]
+    [ -d "$roots/g1/etc" ]
+    [ "$(stat -c %a "$roots")" = 700 ]
+    no_build_leftovers g1
+    vs g1 delete --force
+}
+
 @test "E40: a killed clone leaves its source guest untouched and the name reusable" {
     require_fault_injection
     make_guest src
