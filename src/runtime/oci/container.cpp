@@ -111,6 +111,8 @@ std::string container_dir(const Options& opt, const std::string& id) { return op
 
 std::string fifo_path(const std::string& dir) { return dir + "/exec.fifo"; }
 
+std::string seccomp_cache_dir(const Options& opt) { return opt.root + "/seccomp:cache"; }
+
 std::string start_fifo_path(const std::string& dir) { return dir + "/start.fifo"; }
 
 Result<Record> load(const std::string& dir, const std::string& id) {

@@ -74,6 +74,9 @@ Status check_id(const std::string& id);
 /// ROOT/ID.
 std::string container_dir(const Options& opt, const std::string& id);
 std::string fifo_path(const std::string& dir);
+/// Compiled seccomp programs (seccomp::compile_oci_cached), in the state root under a name that
+/// is no container id (check_id refuses ':'), so list passes it by and no id can take it.
+std::string seccomp_cache_dir(const Options& opt);
 /// ROOT/ID/start.fifo: what vs-init reports to `start` (startContainer hooks only).
 std::string start_fifo_path(const std::string& dir);
 

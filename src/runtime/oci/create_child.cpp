@@ -74,7 +74,8 @@ Status Create::prepare() {
         return make_error(EINVAL, "hostname \"{}\" needs a uts namespace", spec.hostname);
     VS_TRY(plan_caps());
     if (spec.linux.seccomp) {
-        plan.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
+        plan.filter =
+            VS_TRY(seccomp::compile_oci_cached(*spec.linux.seccomp, seccomp_cache_dir(opt)));
         plan.seccomp_flags = spec.linux.seccomp->flags;
         plan.seccomp = true;
     }

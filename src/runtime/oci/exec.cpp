@@ -123,7 +123,8 @@ Result<int> exec(const Options& opt, const std::string& id, const ExecOptions& e
         profile.cgroup2 = cg->unified_path();
     }
     if (spec.linux.seccomp) {
-        profile.filter = VS_TRY(seccomp::compile_oci(*spec.linux.seccomp));
+        profile.filter =
+            VS_TRY(seccomp::compile_oci_cached(*spec.linux.seccomp, seccomp_cache_dir(opt)));
         profile.seccomp_profile = "linux.seccomp";
     }
 
