@@ -209,6 +209,17 @@ teardown() {
     try '.process.user.additionalGids = [5]' \
         'process.user.additionalGids: a rootless container mapping only its caller'"'"'s gid'
     try '.process.oomScoreAdj = -10' 'process.oomScoreAdj -10 is below'
+    # Idmapped mounts: the kernel takes MOUNT_ATTR_IDMAP only from a holder of CAP_SYS_ADMIN
+    # over the user namespace of the source's filesystem, the host's here.
+    local n
+    n=$(jq '.mounts | length' "$RL/orig.json")
+    try '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp",
+        "options": ["rbind"], "uidMappings": [{"containerID": 0, "hostID": '"$RL_UID"',
+        "size": 1}], "gidMappings": [{"containerID": 0, "hostID": '"$RL_UID"', "size": 1}]}]' \
+        "mounts[$n].uidMappings: vsrun runs as uid $RL_UID: a rootless container cannot have"
+    try '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp",
+        "options": ["rbind", "idmap"]}]' \
+        "mounts[$n].options: \"idmap\": vsrun runs as uid $RL_UID: a rootless container cannot"
     try '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 999999999}]' \
         'process.rlimits RLIMIT_NOFILE: hard limit 999999999 is above'
     try '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] |

@@ -100,6 +100,24 @@ Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config
                                   config, g, map_list(l.gid_mappings));
     }
     if (user->path.empty()) VS_TRY(check_sub_ids(spec.linux, config));
+    // mount_setattr(2) takes MOUNT_ATTR_IDMAP only from a holder of CAP_SYS_ADMIN over the user
+    // namespace of the source's filesystem (the host's for every filesystem vsrun can bind from
+    // the host) and over the detached tree's, which open_tree(2) clones in the host's mount
+    // namespace: refused here, not with EPERM from open_tree once the namespaces exist.
+    for (size_t i = 0; i < spec.mounts.size(); ++i) {
+        const auto& m = spec.mounts[i];
+        if (!m.idmap) continue;
+        const std::string field = m.uid_mappings.empty()
+                                      ? fmt::format("mounts[{}].options: \"{}\"", i,
+                                                    m.idmap_recursive ? "ridmap" : "idmap")
+                                      : fmt::format("mounts[{}].uidMappings", i);
+        return make_error(EPERM,
+                          "{}: {}: vsrun runs as uid {}: a rootless container cannot have "
+                          "idmapped mounts (MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the user "
+                          "namespace of \"{}\"'s filesystem, the host's): drop the mappings, "
+                          "or chown the source to ids the container maps",
+                          config, field, euid, m.source);
+    }
     if (pr) {
         for (const auto& r : pr->rlimits) {
             struct rlimit now {};

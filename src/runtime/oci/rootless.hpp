@@ -35,7 +35,9 @@ Error no_state_root(std::string_view verb);
 /// allowed, id_maps.hpp); rlimits raised over the caller's hard limits and an oomScoreAdj
 /// below the caller's (both need CAP_SYS_RESOURCE in the initial user namespace, setrlimit(2),
 /// proc(5)); host ids outside the ranges /etc/subuid and /etc/subgid give the caller's user
-/// (check_sub_ids: newuidmap and newgidmap would refuse them only once the namespaces exist).
+/// (check_sub_ids: newuidmap and newgidmap would refuse them only once the namespaces exist);
+/// idmapped mounts (mounts[i].uidMappings, "idmap" options), which need CAP_SYS_ADMIN over the
+/// host's user namespace.
 Status check_unprivileged(const spec::oci::Spec& spec, const std::string& config);
 
 /// For an unprivileged caller: `fd`, linux.namespaces[i] opened from its path, belongs to a
