@@ -12,12 +12,12 @@ namespace vs {
 
 /// The points are listed where they are used: runtime/guest.hpp (start, stop), store/build.hpp
 /// (build), store/guest_root.cpp (root:parent-opened, subject the attempt),
-/// runtime/oci/create_steps.hpp (vsrun create: oci-handover); unification (subject: the file's host
-/// path) has unify:hashed (a file hashed, not yet checked) and unify:sharing (every file hashed,
-/// nothing shared yet) in unify/hashify.cpp, unify:exchange (before a name exchange, swap_in() in
-/// unify/file_ops.cpp, or a dedupe, unify/method.cpp) and unify:swapped, unify:seal (the shared
-/// inode's names exchanged; flagged immutable) in unify/share_hardlink.cpp's seal(); consoled:watch
-/// fails vs-consoled's epoll add of a guest's pty (runtime/console_daemon*).
+/// runtime/oci/create_steps.hpp (vsrun create: oci-handover, oci-guarded); unification (subject:
+/// the file's host path) has unify:hashed (a file hashed, not yet checked) and unify:sharing (every
+/// file hashed, nothing shared yet) in unify/hashify.cpp, unify:exchange (before a name exchange,
+/// swap_in() in unify/file_ops.cpp, or a dedupe, unify/method.cpp) and unify:swapped, unify:seal
+/// (the shared inode's names exchanged; flagged immutable) in unify/share_hardlink.cpp's seal();
+/// consoled:watch fails vs-consoled's epoll add of a guest's pty (runtime/console_daemon*).
 Status fault_point(const char* point, std::string_view subject = {});
 
 }  // namespace vs

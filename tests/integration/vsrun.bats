@@ -958,10 +958,14 @@ engine_seccomp() {
     local bare
     bare=$(row i386 'socketcall(SOCKET,AF_VSOCK)')
     [[ -n $bare && $bare != EPERM && $bare != EACCES ]]
+    # Both below share the host's pid namespace: stopped, they may have left processes, so
+    # their guards stay until replaced or deleted (one stopped in a pid namespace of its own
+    # takes its guard off at once: "socket guard: one stopped in its own pid namespace ...").
+    local nopid='.linux.namespaces = [.linux.namespaces[] | select(.type != "pid")]'
     # The first refuses AF_VSOCK with EPERM; it stays (stopped) while the second is made.
     b=$(make_bundle sga /bin/vs-probe syscalls --text)
     engine_seccomp "$b/config.json"
-    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p | '"$nopid"
     run vsrun run --keep -b "$b" sga
     [ "$status" -eq 0 ]
     guard=$(jq -r .socket_guard "$VSRUN_ROOT/sga/state.json")
@@ -974,7 +978,7 @@ engine_seccomp() {
     engine_seccomp "$b/config.json"
     edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p |
         .linux.seccomp.syscalls += [{"names": ["socket"], "action": "SCMP_ACT_ERRNO",
-            "errnoRet": 13, "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}]'
+            "errnoRet": 13, "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}] | '"$nopid"
     run vsrun run --keep -b "$b" sgb
     [ "$status" -eq 0 ]
     [ "$(jq -r .socket_guard "$VSRUN_ROOT/sgb/state.json")" = attached ]
@@ -1038,7 +1042,7 @@ print(" ".join(sorted(os.path.basename(os.getxattr(sys.argv[1], n).decode().spli
     [ "$(owners)" = sga ]
     run vsrun exec sga /bin/vs-probe syscalls --text
     [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
-    # Once sga is stopped, a guard refusing all it refused replaces it: no pile-up.
+    # Once sga is stopped (its pid namespace gone with its init) its guard goes: no pile-up.
     vsrun kill sga KILL
     wait_status sga stopped
     b=$(make_bundle sgc /bin/vs-probe syscalls --text)
@@ -1050,6 +1054,108 @@ print(" ".join(sorted(os.path.basename(os.getxattr(sys.argv[1], n).decode().spli
     [ "$(owners)" = sgc ]
     vsrun delete sgc
     vsrun delete sga
+}
+
+# guard_owners NODE: the containers the owner records on cgroup2 dir NODE name
+# (trusted.vsrun.socket_guard.<program id>: the refused families' mask, the owner's state dir,
+# its creator), sorted.
+guard_owners() {
+    python3 -c 'import os, sys
+names = [n for n in os.listxattr(sys.argv[1]) if n.startswith("trusted.vsrun.socket_guard.")]
+print(" ".join(sorted(os.path.basename(os.getxattr(sys.argv[1], n).decode().split("\n")[1])
+                      for n in names)))' "$1"
+}
+
+# guard_pod: a container without linux.seccomp (a pod's sandbox) running in the cgroup the
+# test's others share; sets path (its cgroupsPath), node (its cgroup2 dir) and bare (what
+# i386 socketcall(SOCKET, AF_VSOCK) gives there without a guard).
+guard_pod() {
+    cp "$VS_BIN/vs-probe" "$VSRUN_ROOTFS/bin/vs-probe"
+    local b
+    b=$(make_bundle sgpod)
+    vsrun run -d -b "$b" sgpod
+    path=$(jq -r .linux.cgroupsPath "$b/config.json")
+    node=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+    node+=$(awk -F: '$1 == 0 { print $3 }' "/proc/$(state_pid sgpod)/cgroup")
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$status" -eq 0 ]
+    bare=$(row i386 'socketcall(SOCKET,AF_VSOCK)')
+    [[ -n $bare && $bare != EPERM ]]
+}
+
+@test "socket guard: one stopped in its own pid namespace takes its guard off the shared node" {
+    row() { awk -v a="$1" -v n="$2" '$1 == a && $2 == n { print $3 }' <<<"$output"; }
+    local path node bare
+    guard_pod
+    # sga refuses AF_VSOCK with EPERM: while it runs, the node refuses it to sgpod too.
+    b=$(make_bundle sga)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    vsrun run -d -b "$b" sga
+    guard=$(jq -r .socket_guard "$VSRUN_ROOT/sga/state.json")
+    [[ $guard == attached ]] || skip "the kernel cannot run the BPF LSM socket guard: $guard"
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    [ "$(guard_owners "$node")" = sga ]
+    # Stopped, not deleted: its pid namespace died with its init, nothing of it is left, and
+    # the state the engine asks takes its guard off; sgpod gets its own profile's answer.
+    vsrun kill sga KILL
+    wait_status sga stopped
+    [ -z "$(guard_owners "$node")" ]
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
+    vsrun delete sga
+    # Without a pid namespace of its own a stopped container may have left processes: its
+    # guard stays until its delete.
+    b=$(make_bundle sgh)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p |
+        .linux.namespaces = [.linux.namespaces[] | select(.type != "pid")]'
+    vsrun run -d -b "$b" sgh
+    vsrun kill sgh KILL
+    wait_status sgh stopped
+    [ "$(guard_owners "$node")" = sgh ]
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    vsrun delete sgh
+    [ -z "$(guard_owners "$node")" ]
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
+}
+
+@test "socket guard: a guard a dead create left is not inherited by the next of its id" {
+    require_fault_injection
+    row() { awk -v a="$1" -v n="$2" '$1 == a && $2 == n { print $3 }' <<<"$output"; }
+    local path node bare
+    guard_pod
+    # Killed once its guard and owner record are on the node, before its state.json exists.
+    b=$(make_bundle sgs)
+    engine_seccomp "$b/config.json"
+    edit_spec "$b" --arg p "$path" '.linux.cgroupsPath = $p'
+    export VSERVER_FAULT=oci-guarded:kill
+    run vsrun create -b "$b" sgs
+    unset VSERVER_FAULT
+    [ "$status" -eq 137 ]
+    [ "$(guard_owners "$node")" = sgs ] ||
+        skip "the kernel cannot run the BPF LSM socket guard:" \
+            "$(tail -n 1 "$VSRUN_ROOT/bpf-lsm:support")"
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = EPERM ]
+    # The engine clears the id (a dir without state.json) and makes it again, now refusing
+    # AF_ALG only: the dead create's AF_VSOCK guard is no one's, and goes.
+    run vsrun delete --force sgs
+    [ "$status" -eq 0 ]
+    edit_spec "$b" '.linux.seccomp.syscalls[1].args[0].value = 38'
+    vsrun run -d -b "$b" sgs
+    [ "$(jq -r .socket_guard "$VSRUN_ROOT/sgs/state.json")" = attached ]
+    [ "$(guard_owners "$node")" = sgs ]
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
+    [ "$(row i386 'socketcall(SOCKET,AF_ALG)')" = EPERM ]
+    vsrun delete --force sgs
+    [ -z "$(guard_owners "$node")" ]
+    run vsrun exec sgpod /bin/vs-probe syscalls --text
+    [ "$(row i386 'socketcall(SOCKET,AF_VSOCK)')" = "$bare" ]
 }
 
 @test "devices: rules decide open and mknod (EPERM), linux.devices makes the nodes" {

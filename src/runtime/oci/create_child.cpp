@@ -80,6 +80,8 @@ Status Create::prepare() {
         plan.seccomp = true;
     }
     VS_TRY(guard_sockets());
+    // A create that dies here leaves its guard and owner record on the node (vsrun.bats).
+    VS_TRY(fault_point("oci-guarded"));
     config::Paths paths;
     paths.cgroup_root = "/sys/fs/cgroup";
     paths.cgroup_parent = rec.cgroup_parent;
@@ -111,7 +113,8 @@ Result<bool> Create::sysfs_mountable() const {
 
 Status Create::guard_sockets() {
     auto g = VS_TRY(guard_socket_families(opt, id, plan.seccomp ? &plan.filter : nullptr,
-                                          cg ? cg->unified_path() : "", cg2 ? cg2.get() : -1));
+                                          cg ? cg->unified_path() : "", cg2 ? cg2.get() : -1,
+                                          new_ns & CLONE_NEWPID));
     rec.socket_guard = std::move(g.state);
     rec.socket_guard_id = g.guard.id;
     if (g.guard.id == 0) return ok();

@@ -144,7 +144,17 @@ Result<std::string> state(const Options& opt, const std::string& id) {
     VS_TRY(check_id(id));
     std::string dir = container_dir(opt, id);
     auto rec = VS_TRY(load(dir, id));
-    return state_json(rec, state_of(rec, dir), true);
+    State s = state_of(rec, dir);
+    // Engines ask the state of a container whose process exited: where vsrun learns it stopped
+    // (it keeps no process beside the container), and where its guard leaves a shared node.
+    if (s == State::Stopped && rec.socket_guard_id != 0) {
+        auto r = [&]() -> Status {
+            auto cg = VS_TRY(open_cgroup(rec));
+            return cg ? settle_socket_guards(cg->unified_path()) : ok();
+        }();
+        if (!r) log::debug("container {}: socket guards of its cgroup: {}", id, r.error().what());
+    }
+    return state_json(rec, s, true);
 }
 
 Result<int> parse_signal(const std::string& text) {
