@@ -29,6 +29,7 @@ teardown() {
 }
 
 @test "run --keep leaves the stopped container for state and delete; create has no --keep" {
+    host_only
     b=$(make_bundle k1 /bin/sh -c 'exit 3')
     run vsrun run --keep -b "$b" k1
     [ "$status" -eq 3 ]
@@ -318,6 +319,7 @@ teardown() {
 }
 
 @test "exec --additional-gids/-g and --no-new-privs reach the process, also with --process" {
+    no_cgroup
     b=$(make_bundle g1)
     # Without CAP_SETGID (runc's default set lacks it): the groups are set before the caps.
     edit_spec "$b" '.process.noNewPrivileges = false | .process.user.additionalGids = [7] |
@@ -482,6 +484,7 @@ teardown() {
 }
 
 @test "hooks: createContainer in the container's namespaces; startContainer inside, at start" {
+    no_cgroup
     local o=$VSERVER_PREFIX/hooks
     mkdir -p "$o"
     # createContainer: a host path, run in the container's namespaces with the host tree still
