@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time from its checked-in seed corpus.
-# Usage: tests/fuzz/run.sh BUILD_DIR NAME [SECONDS]   (SECONDS: $VS_FUZZ_SECONDS, else 20)
+# Usage: tests/fuzz/run.sh BUILD_DIR NAME [SECONDS]   (SECONDS: $VS_FUZZ_SECONDS, else 12)
 # New inputs go to BUILD_DIR/fuzz/NAME/corpus (kept between runs, so each run goes further),
 # a crashing input to BUILD_DIR/fuzz/NAME/crash-*: the failure message names it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run.sh BUILD_DIR NAME [SECONDS]}
 name=${2:?usage: run.sh BUILD_DIR NAME [SECONDS]}
-secs=${3:-${VS_FUZZ_SECONDS:-20}}
+secs=${3:-${VS_FUZZ_SECONDS:-12}}
 bin=$build/bin/${name}_fuzz
 seeds=$here/corpus/$name
 work=$build/fuzz/$name
