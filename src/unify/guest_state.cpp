@@ -25,11 +25,17 @@ Result<int> Dirs::parent(const std::string& rel, std::string& name) {
     return fd_.get();
 }
 
+Result<UniqueFd> Dirs::open_regular(int dirfd, const std::string& name, int flags) const {
+    return fs::open_regular(dirfd, name, flags, self_fds_);
+}
+
 Status open_guest(Guest& g) {
     int fd = ::open(g.tree.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return errno_error(fmt::format("open guest root \"{}\"", g.tree.root));
     g.root = UniqueFd(fd);
-    g.dirs = Dirs(fd);
+    int self = ::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    g.self_fds = UniqueFd(self);  // without /proc (self < 0), open_regular says why
+    g.dirs = Dirs(fd, self);
     g.method = VS_TRY(detect_method(fd, g.tree.root));
     g.rep.name = g.tree.name;
     g.rep.method = method_name(g.method);

@@ -20,12 +20,16 @@ namespace vs::unify {
 /// changed meanwhile is caught by the caller, which checks that the file is the inode it saw.
 class Dirs {
 public:
-    explicit Dirs(int rootfd) : rootfd_(rootfd) {}
+    /// `self_fds`: the process's /proc/self/fd directory (Guest::self_fds) or -1.
+    explicit Dirs(int rootfd, int self_fds = -1) : rootfd_(rootfd), self_fds_(self_fds) {}
     /// The directory fd holding `rel` (valid until the next call) and the file's name in it.
     Result<int> parent(const std::string& rel, std::string& name);
+    /// fs::open_regular of `name` in `dirfd` (from parent()), reopened through self_fds.
+    Result<UniqueFd> open_regular(int dirfd, const std::string& name, int flags) const;
 
 private:
     int rootfd_;
+    int self_fds_;
     std::string cur_;
     UniqueFd fd_;
 };
@@ -53,6 +57,10 @@ struct Guest {
     /// in walk order. An inode all of whose links are here is shared under its first name, and
     /// all its names take the shared inode together (share_hardlink.cpp).
     std::map<InodeId, std::vector<size_t>> aliases;
+    /// /proc/self/fd, opened with the root: fs::open_regular reopens each file through it, one
+    /// lookup instead of a path's three. (A directory fd of /proc/self names the process that
+    /// opened it; a run does not fork.)
+    UniqueFd self_fds;
     Dirs dirs{-1};
 };
 

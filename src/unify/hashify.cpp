@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <thread>
 #include <tuple>
@@ -21,6 +22,7 @@
 #include "unify/method.hpp"
 #include "unify/progress.hpp"
 #include "unify/share.hpp"
+#include "unify/share_methods.hpp"
 #include "unify/unify.hpp"
 
 namespace vs::unify {
@@ -62,7 +64,7 @@ Result<bool> hash_one(Guest& g, size_t fi, Cand& c, Progress& p, bool dry_run,
     }
     std::string name;
     auto dirfd = g.dirs.parent(f.rel, name);
-    auto fd = dirfd ? fs::open_regular(*dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK)
+    auto fd = dirfd ? g.dirs.open_regular(*dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK)
                     : Result<UniqueFd>(std::move(dirfd).error());
     if (!fd) {
         if (changed_meanwhile(fd.error().code)) {
@@ -150,7 +152,7 @@ void reseal(std::vector<Guest>& guests, const std::vector<Cand>& cands) {
         std::string name;
         auto st = [&]() -> Result<struct statx> {
             int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
-            auto fd = VS_TRY(fs::open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK));
+            auto fd = VS_TRY(g.dirs.open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK));
             auto now = VS_TRY(fstatx(fd.get(), what));
             if (!unchanged(now, f.stx) || !has_shared_mark(fd.get()))
                 return make_error(EAGAIN, "\"{}\" changed before it was sealed", what);
@@ -176,16 +178,23 @@ void reseal(std::vector<Guest>& guests, const std::vector<Cand>& cands) {
 // How many hashing opens a run keeps for the sharing step: the soft RLIMIT_NOFILE is raised to
 // the hard one (its default of 1024 exists for select(2), which nothing here uses), less a
 // reserve for the directories, leaders and files the workers open themselves, and at most 65536
-// (a few tens of MiB of kernel memory); beyond that files are opened again to be shared.
+// (a few tens of MiB of kernel memory); beyond that files are opened again to be shared, which
+// costs five more system calls a file. A hard limit below that is raised too where the run may
+// (CAP_SYS_RESOURCE, up to fs.nr_open): a service manager's 20000 or 4096 would otherwise have
+// most files of ten guests opened twice.
 long kept_opens() {
+    constexpr long kMaxKept = 65536, kReserve = 1024;
     struct rlimit rl {};
     if (::getrlimit(RLIMIT_NOFILE, &rl) < 0) return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < static_cast<rlim_t>(kMaxKept + kReserve)) {
+        struct rlimit want = {kMaxKept + kReserve, kMaxKept + kReserve};
+        if (::setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+    }
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         (void)::setrlimit(RLIMIT_NOFILE, &rl);
         (void)::getrlimit(RLIMIT_NOFILE, &rl);
     }
-    constexpr long kMaxKept = 65536, kReserve = 1024;
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > static_cast<rlim_t>(kMaxKept + kReserve))
         return kMaxKept;
     return static_cast<long>(rl.rlim_cur) - kReserve;
@@ -268,8 +277,26 @@ Status prepare(Guest& g, const Options& opt) {
 
 }  // namespace
 
+namespace {
+
+// Per-phase times at debug level (VSERVER_DEBUG=1): where a run's wall time goes.
+class PhaseClock {
+public:
+    void lap(const char* phase) {
+        const auto now = std::chrono::steady_clock::now();
+        log::debug("hashify: {} {:.3f} s", phase, std::chrono::duration<double>(now - t_).count());
+        t_ = now;
+    }
+
+private:
+    std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt) {
     const auto t0 = std::chrono::steady_clock::now();
+    PhaseClock clock;
     std::vector<Guest> guests(trees.size());
     // Reference guests first: the first member of a group is the one the others share with.
     std::vector<GuestTree> order = trees;
@@ -283,7 +310,9 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         prepared[i] = prepare(guests[i], opt);
     });
     for (const Status& st : prepared) VS_TRY(st);
+    clock.lap("walk");
     const auto before = opt.dry_run ? std::vector<DfPoint>{} : df(guests);
+    clock.lap("df before");
 
     uint64_t total_files = 0, total_bytes = 0;
     for (const auto& g : guests)
@@ -311,6 +340,7 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
             }
         });
     }
+    clock.lap("hash");
     std::vector<Cand> cands;
     for (auto& v : per_guest)
         for (auto& c : v) cands.push_back(std::move(c));
@@ -335,30 +365,55 @@ Result<Summary> hashify(const std::vector<GuestTree>& trees, const Options& opt)
         const Cand &x = cands[a->front()], &y = cands[b->front()];
         return std::tie(x.g, x.f) < std::tie(y.g, y.f);
     });
+    clock.lap("group");
     {
         Progress p(opt.progress, "sharing", cands.size(), 0);
         const unsigned nw = workers(todo.size());
         std::vector<std::vector<GuestView>> views(nw);
         for (auto& v : views)
             for (const auto& g : guests) v.emplace_back(g);
+        // A group of btrfs inline files may be left with its dedupes still to run onto a staging
+        // copy whose writeback was just started (share_group): each worker finishes such a group
+        // once it has shared kLater more, when that writeback has had time to complete, instead
+        // of waiting for it group by group. Each holds its members' opens meanwhile.
+        constexpr size_t kLater = 48;
+        std::vector<std::deque<std::unique_ptr<InlineLater>>> later(nw);
         run_parallel(todo.size(), nw, [&](unsigned w, size_t i) {
-            share_group(views[w], cands, *todo[i], opt);
+            std::unique_ptr<InlineLater> l;
+            share_group(views[w], cands, *todo[i], opt, &l);
+            if (l) later[w].push_back(std::move(l));
+            if (later[w].size() > kLater) {
+                finish_group(*later[w].front());
+                later[w].pop_front();
+            }
             p.add(todo[i]->size(), 0);
+        });
+        run_parallel(nw, nw, [&](unsigned, size_t w) {
+            for (auto& l : later[w]) finish_group(*l);
+            later[w].clear();
         });
         for (const auto& v : views)
             for (size_t gi = 0; gi < guests.size(); ++gi) v[gi].merge_into(guests[gi]);
     }
+    clock.lap("share");
+    // Each cache is written and synced on a worker: one guest's fsyncs after another's would
+    // hold the run while the CPUs idle.
+    run_parallel(guests.size(), workers(guests.size()), [&](unsigned, size_t gi) {
+        Guest& g = guests[gi];
+        if (!g.cache_file.empty())
+            if (auto r = g.cache.save(g.cache_file); !r) g.rep.errors.push_back(r.error().what());
+    });
     Summary s;
     s.dry_run = opt.dry_run;
     for (auto& g : guests) {
-        if (!g.cache_file.empty())
-            if (auto r = g.cache.save(g.cache_file); !r) g.rep.errors.push_back(r.error().what());
         s.shared_files += g.rep.shared_files;
         s.shared_bytes += g.rep.shared_bytes;
         s.guests.push_back(std::move(g.rep));
     }
     // Nothing shared: nothing to measure (and no syncfs to wait for).
+    clock.lap("cache save");
     if (!opt.dry_run && s.shared_files) s.bytes_saved = df_gain(before, df(guests));
+    clock.lap("df after");
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return s;
 }

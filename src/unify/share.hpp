@@ -4,12 +4,15 @@
 #include <xxhash.h>
 
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "unify/file_ops.hpp"
 #include "unify/guest_state.hpp"
 
 namespace vs::unify {
+
+struct InlineLater;  // share_methods.hpp
 
 /// A hashed candidate: guests[g].found[f], its content hash and (hard-link method) its xattrs.
 struct Cand {
@@ -42,7 +45,11 @@ struct GuestView {
         void put(const CachedHash& h) { v.push_back(h); }
     } cache;
     explicit GuestView(const Guest& g)
-        : tree(g.tree), found(g.found), aliases(g.aliases), method(g.method), dirs(g.root.get()) {}
+        : tree(g.tree),
+          found(g.found),
+          aliases(g.aliases),
+          method(g.method),
+          dirs(g.root.get(), g.self_fds.get()) {}
     /// Adds what this view did to `g`.
     void merge_into(Guest& g) const;
 };
@@ -50,7 +57,12 @@ struct GuestView {
 /// Shares the members (indexes into `cands`, all with one group key, reference guests first).
 /// Per-file failures go into the guests' reports; nothing here fails the run. The members'
 /// kept fds (Cand::fd) are taken; workers share different groups, so never one Cand.
+/// With `later`, a group may be left half done in `*later` (btrfs inline files deduplicated
+/// onto a staging copy whose writeback was just started): finish_group() completes it, best
+/// after other groups' work, so that the dedupes do not wait for that writeback.
 void share_group(std::vector<GuestView>& guests, std::vector<Cand>& cands,
-                 const std::vector<size_t>& members, const Options& opt);
+                 const std::vector<size_t>& members, const Options& opt,
+                 std::unique_ptr<InlineLater>* later = nullptr);
+void finish_group(InlineLater& later);
 
 }  // namespace vs::unify

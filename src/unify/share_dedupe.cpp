@@ -19,7 +19,8 @@ uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_d
 }  // namespace
 
 void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
-                  const std::vector<size_t>& members, const Options& opt) {
+                  const std::vector<size_t>& members, const Options& opt,
+                  std::unique_ptr<InlineLater>* later) {
     // Leaders are opened only when a member needs them: on a rerun over unchanged trees every
     // member is found sharing already (by inode, or by the cache's note) without any open.
     struct Leader {
@@ -62,7 +63,7 @@ void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
     // Small files btrfs keeps in its metadata: shared through one extent (share_inline.cpp).
     if (!opt.dry_run && fresh > 0 &&
         guests[cands[members[0]].g].found[cands[members[0]].f].stx.stx_size < kInlineMax &&
-        share_inline(guests, cands, members, noted))
+        share_inline(guests, cands, members, noted, later))
         return;
     struct Seen {
         Extents ext;

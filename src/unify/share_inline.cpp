@@ -22,64 +22,66 @@ uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_d
 // metadata) gives way to a file extent item; the block (4 KiB) is paid once.
 bool worth_a_block(size_t n, uint64_t size) { return size > 32 && n * (size - 32) * 2 >= 4096; }
 
-// A copy of the member's `size` bytes from `src`, with no name, whose data lies in a regular
-// extent: its first block is allocated (fallocate) before the bytes are written, and btrfs
-// writes data into an allocated extent where it is, never inline (a file whose data
-// writeback finds below one block and without one would get inline data). Nothing waits for
-// its writeback: the first dedupe from it does that. An invalid fd when the bytes are not the
-// group's (the member changed) or the filesystem cannot allocate ahead.
+// A copy of the member's `size` bytes (below kInlineMax) from `src`, with no name, whose data
+// lies in a regular extent: its first block is allocated (fallocate, keeping the size at 0)
+// before the bytes are written, and btrfs writes data into an allocated extent where it is,
+// never inline (a file whose data writeback finds below one block and without one would get
+// inline data). The write itself sets the size: no truncate, which on btrfs waits for the
+// copy's writeback. That writeback is started here and waited for by the first dedupe from it.
+// An invalid fd when the bytes are not the group's (the member changed) or the filesystem
+// cannot allocate ahead.
 Result<UniqueFd> staging_copy(GuestView& g, const Found& f, int src, XXH128_hash_t hash) {
     const std::string what = g.tree.root + "/" + f.rel;
+    const size_t size = static_cast<size_t>(f.stx.stx_size);
+    char buf[kInlineMax];
+    if (size > sizeof buf) return UniqueFd();
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = ::pread(src, buf + got, size - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno_error(fmt::format("read \"{}\"", what));
+        if (n == 0) return UniqueFd();  // shrank: not the group's bytes
+        got += static_cast<size_t>(n);
+    }
+    if (!XXH128_isEqual(XXH3_128bits(buf, size), hash)) return UniqueFd();
     std::string name;
     int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
     int fd = ::openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0);
     if (fd < 0) return errno_error(fmt::format("create staging copy of \"{}\"", what));
     UniqueFd t(fd);
     const off_t block = std::max<uint32_t>(f.stx.stx_blksize, 4096);
-    if (::fallocate(fd, 0, 0, block) < 0) {
+    if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, block) < 0) {
         if (errno == EOPNOTSUPP) return UniqueFd();
         return errno_error(fmt::format("allocate staging copy of \"{}\"", what));
     }
-    auto h = copy_data(src, fd, f.stx.stx_size, what);  // ends with the truncate to its size
-    if (!h || !XXH128_isEqual(*h, hash)) return UniqueFd();
+    for (size_t w = 0; w < size;) {
+        ssize_t k = ::pwrite(fd, buf + w, size - w, static_cast<off_t>(w));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return errno_error(fmt::format("write staging copy of \"{}\"", what));
+        w += static_cast<size_t>(k);
+    }
+    (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     return t;
 }
 
-// Whether two members are one file in two snapshots of a subvolume (`build -m clone` on btrfs):
-// the same inode number and times, in different subvolumes. They share their metadata leaf,
-// inline data included, until one changes; a dedupe would give each its own (FIEMAP reports no
-// sharing of inline data, so the inode and times tell).
-bool snapshot_copies(const struct statx& a, const struct statx& b) {
-    return a.stx_ino == b.stx_ino && dev_of(a) != dev_of(b) &&
-           a.stx_ctime.tv_sec == b.stx_ctime.tv_sec && a.stx_ctime.tv_nsec == b.stx_ctime.tv_nsec &&
-           a.stx_mtime.tv_sec == b.stx_mtime.tv_sec && a.stx_mtime.tv_nsec == b.stx_mtime.tv_nsec;
-}
-
-// Whether the group is worth a staging copy, from what the walk saw.
+// Whether the group is worth a staging copy, from what the walk saw: not when two members are
+// one file in two snapshots of a subvolume (snapshot_copies).
 bool may_stage(std::vector<GuestView>& guests, const std::vector<Cand>& cands,
                const std::vector<size_t>& members) {
     const struct statx& first = ref(guests, cands, members[0]).f.stx;
     if (first.stx_size >= kInlineMax || !worth_a_block(members.size(), first.stx_size))
         return false;
-    for (size_t i = 0; i < members.size(); ++i)
-        for (size_t j = i + 1; j < members.size(); ++j)
-            if (snapshot_copies(ref(guests, cands, members[i]).f.stx,
-                                ref(guests, cands, members[j]).f.stx))
-                return false;
-    return true;
+    return !snapshot_copies(guests, cands, members);
 }
 
 }  // namespace
 
 bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
-                  const std::vector<size_t>& members, const std::vector<bool>& noted) {
-    struct Member {
-        UniqueFd fd;
-        Extents ext;
-        bool ok = false;
-        bool regular() const { return ok && !ext.inline_data && ext.placed && !ext.list.empty(); }
-    };
-    std::vector<Member> m(members.size());
+                  const std::vector<size_t>& members, const std::vector<bool>& noted,
+                  std::unique_ptr<InlineLater>* later) {
+    auto st = std::make_unique<InlineLater>(guests, cands, members, noted);
+    auto& m = st->m;
+    m.resize(members.size());
     size_t inlined = 0;
     for (size_t i = 0; i < members.size(); ++i) {
         if (noted[i]) continue;
@@ -103,7 +105,6 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             if (m[i].ok) cands[members[i]].fd = std::move(m[i].fd);
         return false;
     }
-    const uint64_t size = ref(guests, cands, members[0]).f.stx.stx_size;
     // The leader: a member whose data is in an extent already, a reference guest's first, else
     // one the cache notes as sharing (an earlier run's), else a staging copy.
     size_t lead = members.size();
@@ -112,10 +113,10 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             (lead == members.size() || (guests[cands[members[i]].g].tree.reference &&
                                         !guests[cands[members[lead]].g].tree.reference)))
             lead = i;
-    UniqueFd staging;
-    int lfd = -1;
-    Extents lext;
-    uint64_t ldev = 0, lino = 0;
+    UniqueFd& staging = st->staging;
+    int& lfd = st->lfd;
+    Extents& lext = st->lext;
+    uint64_t &ldev = st->ldev, &lino = st->lino;
     if (lead != members.size()) {
         lfd = m[lead].fd.get();
         lext = m[lead].ext;
@@ -138,7 +139,8 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             lino = r.f.stx.stx_ino;
         }
     }
-    const bool worth = may_stage(guests, cands, members);
+    st->lead = lead;
+    const bool worth = st->worth = may_stage(guests, cands, members);
     if (lfd < 0 && inlined >= 2 && worth) {
         for (size_t i = 0; i < members.size() && !staging; ++i) {
             if (!m[i].ok || !m[i].ext.inline_data) continue;
@@ -152,6 +154,29 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
         }
         if (staging) lfd = staging.get();
     }
+    // The staging copy's writeback is under way: the dedupes onto it wait for it, so they are
+    // left to the caller to run after other groups' work (finish_inline).
+    if (staging && later) {
+        *later = std::move(st);
+        return true;
+    }
+    finish_inline(*st);
+    return true;
+}
+
+void finish_inline(InlineLater& st) {
+    auto& guests = st.guests;
+    auto& cands = st.cands;
+    const auto& members = st.members;
+    const auto& noted = st.noted;
+    auto& m = st.m;
+    const size_t lead = st.lead;
+    const bool worth = st.worth;
+    const int lfd = st.lfd;
+    const UniqueFd& staging = st.staging;
+    const Extents& lext = st.lext;
+    const uint64_t ldev = st.ldev, lino = st.lino;
+    const uint64_t size = ref(guests, cands, members[0]).f.stx.stx_size;
     // What a member deduplicated onto a staging copy notes in the cache: another such member
     // (the staging copy has no name and goes with its fd).
     std::vector<size_t> onto_staging;
@@ -200,7 +225,6 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
         const Found& of = ref(guests, cands, members[o]).f;
         r.g.cache.put({key_of(r.f.stx), cands[members[i]].hash, dev_of(of.stx), of.stx.stx_ino});
     }
-    return true;
 }
 
 }  // namespace vs::unify

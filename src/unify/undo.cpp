@@ -27,7 +27,7 @@ Result<bool> unshare(Guest& g, const Found& f, bool dry_run, uint32_t names, Cop
     const std::string what = g.tree.root + "/" + f.rel;
     std::string name;
     int dirfd = VS_TRY(g.dirs.parent(f.rel, name));
-    auto src = fs::open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK);
+    auto src = g.dirs.open_regular(dirfd, name, O_RDONLY | O_NOATIME | O_NONBLOCK);
     if (!src) {
         if (src.error().code == ENOENT || src.error().code == EINVAL) return false;
         return std::move(src).error();
