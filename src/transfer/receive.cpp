@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.hpp"
+#include "base/read_line.hpp"
 #include "base/scope_exit.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/tree.hpp"
@@ -35,21 +36,11 @@ class Channel {
 public:
     Channel(int in, int out) : in_(in), out_(out) {}
 
-    // The next command; EOF (the source went away) is an empty optional.
+    // The next command; EOF or a read error (the source went away) is an empty optional.
     std::optional<std::string> next() {
-        for (;;) {
-            auto nl = buf_.find('\n');
-            if (nl != std::string::npos) {
-                std::string l = buf_.substr(0, nl);
-                buf_.erase(0, nl + 1);
-                return l;
-            }
-            char b[512];
-            ssize_t n = ::read(in_, b, sizeof b);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return std::nullopt;
-            buf_.append(b, size_t(n));
-        }
+        auto line = sys::read_line(in_, buf_, "the session's stdin");
+        if (!line) return std::nullopt;
+        return std::move(*line);
     }
     void say(const std::string& line) {
         std::string l = line + "\n";

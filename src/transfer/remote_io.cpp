@@ -14,6 +14,8 @@
 #include <cstring>
 
 #include "base/log.hpp"
+#include "base/read_line.hpp"
+#include "base/sys.hpp"
 #include "transfer/progress.hpp"
 
 namespace vs::transfer {
@@ -159,32 +161,13 @@ LineChild::~LineChild() {
 }
 
 Status LineChild::send(const std::string& line) {
-    std::string l = line + "\n";
-    size_t off = 0;
-    while (off < l.size()) {
-        ssize_t n = ::write(in_.get(), l.data() + off, l.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_error(fmt::format("write to {}", what_));
-        off += size_t(n);
-    }
-    return ok();
+    return sys::write_all(in_.get(), line + "\n", what_);
 }
 
 Result<std::string> LineChild::read_line() {
-    for (;;) {
-        auto nl = buf_.find('\n');
-        if (nl != std::string::npos) {
-            std::string l = buf_.substr(0, nl);
-            buf_.erase(0, nl + 1);
-            return l;
-        }
-        char b[4096];
-        ssize_t n = ::read(out_.get(), b, sizeof b);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno_error(fmt::format("read from {}", what_));
-        if (n == 0) return make_error(EPIPE, "{} ended the session", what_);
-        buf_.append(b, size_t(n));
-    }
+    auto line = VS_TRY(sys::read_line(out_.get(), buf_, what_));
+    if (!line) return make_error(EPIPE, "{} ended the session", what_);
+    return std::move(*line);
 }
 
 Result<int> LineChild::finish() {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/read_line.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "base/sys_signal.hpp"
@@ -149,6 +150,25 @@ TEST(Sys, ReadAllRefusesMoreThanItsCap) {
     auto whole = vs::sys::read_all(fd->get(), "f", 20000);
     ASSERT_TRUE(whole);
     EXPECT_EQ(whole->size(), 20000u);
+}
+
+TEST(Sys, ReadLineSplitsAcrossReadsAndDropsAnUnfinishedLastLine) {
+    int p[2];
+    ASSERT_EQ(::pipe(p), 0);
+    vs::UniqueFd r(p[0]), w(p[1]);
+    // More than one read's worth before the first newline, then two lines in one write.
+    std::string longline(5000, 'a');
+    ASSERT_TRUE(vs::sys::write_all(w.get(), longline + "\nb\n\nc", "pipe"));
+    w.reset();
+    std::string buf;
+    std::vector<std::string> got;
+    for (;;) {
+        auto line = vs::sys::read_line(r.get(), buf, "pipe");
+        ASSERT_TRUE(line);
+        if (!*line) break;
+        got.push_back(**line);
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{longline, "b", ""}));
 }
 
 TEST(Strings, StrictNumbers) {
