@@ -66,10 +66,11 @@ Status load_profile(const std::string& name, bool allow_nesting = false);
 /// Builds the named filter without loading it.
 Result<Program> compile(const std::string& name, const ProfileOptions& options);
 
-/// compile(), remembered in `cache_dir` (created 0700; e.g. /var/cache/vservers/seccomp) under
-/// a key made of the profile name, the options, the libseccomp version and the rule table, so
-/// a changed table or library never reuses a stale program. A missing or malformed cache file
-/// is rebuilt; failing to write it is not an error (the compiled program is returned).
+/// compile(), remembered in `cache_dir` (e.g. /var/cache/vservers/seccomp; program_store.hpp
+/// says when an entry is trusted) under a key made of the profile name, the options, the
+/// libseccomp version and the rule table, so a changed table or library never reuses a stale
+/// program. A missing, malformed or untrusted entry is rebuilt; failing to write it is not an
+/// error (the compiled program is returned).
 Result<Program> compile_cached(const std::string& name, const ProfileOptions& options,
                                const std::string& cache_dir);
 

@@ -1,9 +1,9 @@
-// seccomp: compiled-filter cache, so starting a guest does not pay libseccomp's compile time.
+// seccomp: a named profile's compiled program, kept in the program store (program_store) so
+// starting a guest does not pay libseccomp's compile time.
 #include <seccomp.h>
-#include <sys/stat.h>
 
-#include "base/sys.hpp"
 #include "seccomp/profile.hpp"
+#include "seccomp/program_store.hpp"
 #include "seccomp/syscall_table.hpp"
 
 namespace vs::seccomp {
@@ -35,7 +35,7 @@ std::string cache_key(const std::string& name, const ProfileOptions& o) {
         table =
             fnv1a(std::string_view(reinterpret_cast<const char*>(fields), sizeof fields), table);
     }
-    return fmt::format("{}-{:016x}-{:016x}.bpf", name, fnv1a(desc), table);
+    return fmt::format("{}\ntable {:016x}\n", desc, table);
 }
 
 }  // namespace
@@ -43,18 +43,8 @@ std::string cache_key(const std::string& name, const ProfileOptions& o) {
 Result<Program> compile_cached(const std::string& name, const ProfileOptions& options,
                                const std::string& cache_dir) {
     if (name == "unconfined") return Program{};
-    const std::string path = cache_dir + "/" + cache_key(name, options);
-    if (auto bytes = sys::read_file(path)) {
-        if (auto p = program_from_bytes(*bytes)) return p;
-    }
-    Program p = VS_TRY(compile(name, options));
-    // A cache that cannot be written only costs time on the next start.
-    if (sys::mkdir_p(cache_dir, 0700)) {
-        std::string_view raw(reinterpret_cast<const char*>(p.insns.data()),
-                             p.insns.size() * sizeof(sock_filter));
-        (void)sys::write_file_atomic(path, raw, 0600);
-    }
-    return p;
+    return cached_program(cache_dir, cache_key(name, options),
+                          [&] { return compile(name, options); });
 }
 
 }  // namespace vs::seccomp

@@ -141,7 +141,7 @@ TEST_F(OciCacheTest, AHitIsReadFromTheEntry) {
     const std::string allow(reinterpret_cast<const char*>(&ret), sizeof ret);
     const std::string keyed = key + allow;
     const uint64_t h[3] = {key.size(), allow.size(), XXH3_64bits(keyed.data(), keyed.size())};
-    spit(e, "vs-seccomp-oci 1\n" + std::string(reinterpret_cast<const char*>(h), sizeof h) + keyed);
+    spit(e, "vs-seccomp 1\n" + std::string(reinterpret_cast<const char*>(h), sizeof h) + keyed);
     EXPECT_EQ(cached(engine_profile()), allow);
 }
 
