@@ -22,14 +22,20 @@ struct Split {
     std::string parent, leaf;
 };
 
+Status check_leaf(const std::string& leaf, const std::string& path) {
+    if (leaf.empty() || leaf == "." || leaf == ".." || leaf.size() > BTRFS_PATH_NAME_MAX ||
+        leaf.find('/') != std::string::npos)
+        return make_error(EINVAL, "btrfs: bad subvolume name in \"{}\"", path);
+    return ok();
+}
+
 Result<Split> split_path(const std::string& path) {
     std::string p = path;
     while (p.size() > 1 && p.back() == '/') p.pop_back();
     auto slash = p.rfind('/');
     if (slash == std::string::npos) return Split{".", p};
     Split s{slash == 0 ? "/" : p.substr(0, slash), p.substr(slash + 1)};
-    if (s.leaf.empty() || s.leaf == "." || s.leaf == ".." || s.leaf.size() > BTRFS_PATH_NAME_MAX)
-        return make_error(EINVAL, "btrfs: bad subvolume name in \"{}\"", path);
+    VS_TRY(check_leaf(s.leaf, path));
     return s;
 }
 
@@ -71,9 +77,14 @@ Result<bool> is_subvolume(const std::string& path) {
 Status create_subvolume(const std::string& path) {
     auto s = VS_TRY(split_path(path));
     auto dir = VS_TRY(sys::open(s.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return create_subvolume(dir.get(), s.leaf, path);
+}
+
+Status create_subvolume(int parent_fd, const std::string& name, const std::string& path) {
+    VS_TRY(check_leaf(name, path));
     btrfs_ioctl_vol_args args{};
-    std::memcpy(args.name, s.leaf.data(), s.leaf.size());
-    if (::ioctl(dir.get(), BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
+    std::memcpy(args.name, name.data(), name.size());
+    if (::ioctl(parent_fd, BTRFS_IOC_SUBVOL_CREATE, &args) < 0)
         return errno_error(fmt::format("create btrfs subvolume \"{}\"", path));
     return ok();
 }

@@ -19,6 +19,10 @@ Result<bool> is_subvolume(int fd);
 
 /// Creates the subvolume `path` (its parent dir must exist and be on btrfs).
 Status create_subvolume(const std::string& path);
+/// Creates the subvolume `name` (one component) in the directory open as `parent_fd`: the one
+/// the caller checked, whatever happens to its path meanwhile; ENOENT when that directory was
+/// removed since. `path` names the new subvolume in errors.
+Status create_subvolume(int parent_fd, const std::string& name, const std::string& path);
 /// Snapshots the subvolume `source` as the new subvolume `path` (BTRFS_IOC_SNAP_CREATE_V2),
 /// read-only when asked: a copy-on-write image of the tree at one instant.
 Status snapshot_subvolume(const std::string& source, const std::string& path, bool readonly);

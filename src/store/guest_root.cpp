@@ -36,12 +36,9 @@ Result<std::string> real_path(const std::string& path) {
     return std::string(buf);
 }
 
-}  // namespace
-
-namespace {
-
 /// One attempt of create_root: the parent made if missing and opened, the root made in that
-/// directory (mkdirat: in the one checked for btrfs, or ENOENT if it was removed since).
+/// directory, the one checked for btrfs (mkdirat or the subvolume ioctl on its fd: ENOENT if it
+/// was removed since).
 Result<RootKind> create_root_once(const std::string& parent, const std::string& path, int attempt) {
     // A new parent (/var/lib/vservers) is root-only, util-vserver's barrier: host users must not
     // reach a guest's setuid binaries or its world-writable directories.
@@ -49,17 +46,18 @@ Result<RootKind> create_root_once(const std::string& parent, const std::string& 
     auto pfd = VS_TRY(sys::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     // Subject: the attempt, so a test can hold the first one alone while it removes the parent.
     VS_TRY(fault_point("root:parent-opened", std::to_string(attempt)));
-    if (VS_TRY(btrfs::is_btrfs(pfd.get()))) {
-        VS_TRY(btrfs::create_subvolume(path));
-        if (::chmod(path.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", path));
-        return RootKind::BtrfsSubvolume;
-    }
     const std::string name = path.substr(parent.size() + (parent == "/" ? 0 : 1));
-    if (::mkdirat(pfd.get(), name.c_str(), 0755) < 0)
+    RootKind kind = RootKind::Directory;
+    if (VS_TRY(btrfs::is_btrfs(pfd.get()))) {
+        VS_TRY(btrfs::create_subvolume(pfd.get(), name, path));
+        kind = RootKind::BtrfsSubvolume;
+    } else if (::mkdirat(pfd.get(), name.c_str(), 0755) < 0) {
         return errno_error(fmt::format("mkdir \"{}\"", path));
+    }
+    // Both take the umask off the mode; a guest root is 0755 whatever the caller's umask.
     if (::fchmodat(pfd.get(), name.c_str(), 0755, 0) < 0)
         return errno_error(fmt::format("chmod \"{}\"", path));
-    return RootKind::Directory;
+    return kind;
 }
 
 }  // namespace

@@ -45,23 +45,30 @@ no_build_leftovers() {
     done
 }
 
+# wait_stopped PID: until PID is stopped (state T); fails, showing $BATS_TEST_TMPDIR/build.out,
+# when it ended instead.
+wait_stopped() {
+    local st i
+    # A bound on the wait, not a timing: the point is reached within a second normally.
+    for ((i = 0; i < 1200; i++)); do
+        st=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' /proc/$1/stat 2>/dev/null) || st=gone
+        [[ $st == T || $st == gone || $st == Z ]] && break
+        sleep 0.05
+    done
+    [ "$st" = T ] || { cat "$BATS_TEST_TMPDIR/build.out"; false; }
+}
+
 @test "E40: the new roots dir removed by another build's undo before the root is made: made again" {
     require_fault_injection
     # What a failed build into the same new roots dir does to the dirs it made while they are
     # still empty (build.cpp's make_parent undo): here done by hand while this build is held
     # between opening the roots dir and making its staging root in it (the first attempt only).
-    local roots=$VSERVER_PREFIX/newroots/deep st i
+    local roots=$VSERVER_PREFIX/newroots/deep
     VSERVER_FAULT=root:parent-opened:stop@1 "$VS" g1 build -m skeleton --rootdir "$roots" \
         >"$BATS_TEST_TMPDIR/build.out" 2>&1 &
     local pid=$!
     VS_GUESTS+=(g1)
-    # A bound on the wait, not a timing: the point is reached within a second normally.
-    for ((i = 0; i < 1200; i++)); do
-        st=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' /proc/$pid/stat 2>/dev/null) || st=gone
-        [[ $st == T || $st == gone || $st == Z ]] && break
-        sleep 0.05
-    done
-    [ "$st" = T ] || { cat "$BATS_TEST_TMPDIR/build.out"; false; }
+    wait_stopped "$pid"
     rmdir "$roots" "$VSERVER_PREFIX/newroots"
     kill -CONT "$pid"
     local rc=0
@@ -72,6 +79,41 @@ no_build_leftovers() {
     [ "$(stat -c %a "$roots")" = 700 ]
     no_build_leftovers g1
     vs g1 delete --force
+}
+
+@test "E40: on btrfs, the subvolume is made in the roots dir opened, and made again when it went" {
+    require_fault_injection
+    command -v mkfs.btrfs >/dev/null || skip "btrfs-progs not installed"
+    LOOP_IMG=$(mktemp /tmp/vs-e40-XXXXXX.img)
+    truncate -s 256M "$LOOP_IMG"
+    mkfs.btrfs -q "$LOOP_IMG" >/dev/null 2>&1
+    LOOP_MNT=$VSERVER_PREFIX/newroots
+    mkdir -p "$LOOP_MNT"
+    mount -o loop "$LOOP_IMG" "$LOOP_MNT"
+    # The roots dir is removed and another one made at its name (as a concurrent build's undo
+    # and then its retry would): the opened one is gone, so the subvolume is not made there
+    # and the steps run again (the debug line says so), finding the new one.
+    local roots=$LOOP_MNT/deep
+    VSERVER_DEBUG=1 VSERVER_FAULT=root:parent-opened:stop@1 "$VS" g1 build -m skeleton \
+        --rootdir "$roots" >"$BATS_TEST_TMPDIR/build.out" 2>&1 &
+    local pid=$!
+    VS_GUESTS+=(g1)
+    wait_stopped "$pid"
+    rmdir "$roots"
+    mkdir "$roots"
+    kill -CONT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    cat "$BATS_TEST_TMPDIR/build.out"
+    [ "$rc" -eq 0 ]
+    grep -q 'its parent was removed meanwhile' "$BATS_TEST_TMPDIR/build.out"
+    [ -d "$roots/g1/etc" ]
+    # The root of a subvolume is inode 256 on btrfs.
+    [ "$(stat -c %i "$roots/g1")" = 256 ]
+    [ "$(stat -c %a "$roots/g1")" = 755 ]
+    no_build_leftovers g1
+    vs g1 delete --force
+    [ ! -e "$roots/g1" ]
 }
 
 @test "E40: a killed clone leaves its source guest untouched and the name reusable" {
