@@ -11,7 +11,8 @@
 namespace vs {
 
 /// The points are listed where they are used: runtime/guest.hpp (start, stop), store/build.hpp
-/// (build), store/guest_root.cpp (root:parent-opened, subject the attempt),
+/// (build), store/guest_root.cpp (root:parent-opened, subject the attempt), base/sys.cpp's
+/// mkdir_p (mkdir:parent-ready, subject the level about to be made, its parent made or found),
 /// runtime/oci/create_steps.hpp (vsrun create: oci-handover, oci-guarded); unification (subject:
 /// the file's host path) has unify:hashed (a file hashed, not yet checked) and unify:sharing (every
 /// file hashed, nothing shared yet) in unify/hashify.cpp, unify:exchange (before a name exchange,

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/fault.hpp"
+
 namespace vs::sys {
 
 Result<UniqueFd> open(const std::string& path, int flags, mode_t mode) {
@@ -130,6 +132,8 @@ Status mkdir_p(const std::string& path, mode_t mode, std::vector<std::string>* m
         for (int attempt = 1;; ++attempt) {
             if (slash != std::string::npos && slash > 0)
                 VS_TRY(mkdir_p(path.substr(0, slash), mode, made));
+            // Subject: this level, so a test can hold it and remove the parent just made.
+            VS_TRY(fault_point("mkdir:parent-ready", path));
             if (::mkdir(path.c_str(), mode) == 0) {
                 if (made) made->push_back(path);
                 break;

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/fault.hpp"
 #include "base/read_line.hpp"
 #include "base/strings.hpp"
 #include "base/sys.hpp"
@@ -101,6 +104,58 @@ TEST(Sys, MkdirPRacingCallersEachListOnlyTheirOwn) {
         std::sort(all.begin(), all.end());
         EXPECT_EQ(all, (std::vector<std::string>{top, top + "/x", deep})) << round;
     }
+}
+
+// A level's parent removed after mkdir_p made it and before the level's mkdir (a concurrent
+// undo of empty dirs): the parent is made again and the call succeeds. The child is held at the
+// fault point while the parent process removes the dirs; it stops there once more, at the retry.
+TEST(Sys, MkdirPMakesAParentAgainWhenItIsRemovedBeforeTheNextLevel) {
+    ::setenv("VSERVER_FAULT", "p:fail", 1);
+    const bool seam = !vs::fault_point("p");
+    ::unsetenv("VSERVER_FAULT");
+    if (!seam) GTEST_SKIP() << "built without VS_FAULT_INJECTION";
+    TempDir d;
+    const std::string top = d.path + "/a", mid = top + "/b", deep = mid + "/c";
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        ::setenv("VSERVER_FAULT", ("mkdir:parent-ready:stop@" + deep).c_str(), 1);
+        auto r = vs::sys::mkdir_p(deep, 0700);
+        struct stat st {};
+        ::_exit(r && ::stat(deep.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? 0 : 1);
+    }
+    // A failed assertion must not leave the child stopped.
+    struct Reap {
+        pid_t pid;
+        ~Reap() {
+            if (pid <= 0) return;
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } reap{pid};
+    auto wait = [&] {
+        int status = 0;
+        EXPECT_EQ(::waitpid(pid, &status, WUNTRACED), pid);
+        if (WIFEXITED(status) || WIFSIGNALED(status)) reap.pid = 0;
+        return status;
+    };
+    int status = wait();
+    ASSERT_TRUE(WIFSTOPPED(status)) << status;
+    ASSERT_EQ(::rmdir(mid.c_str()), 0);
+    ASSERT_EQ(::rmdir(top.c_str()), 0);
+    ::kill(pid, SIGCONT);
+    status = wait();
+    const bool held_again = WIFSTOPPED(status);
+    if (held_again) {
+        ::kill(pid, SIGCONT);
+        status = wait();
+    }
+    EXPECT_TRUE(held_again);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    struct stat st {};
+    ASSERT_EQ(::stat(deep.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST(Sys, ListEntriesTypesWithoutFollowingLinks) {
