@@ -6,8 +6,14 @@
 // hash collision can never load another filter. An entry is trusted only in a directory and a
 // file owned by the caller and closed to everyone else, with its checksum intact; anything else
 // is compiled afresh and written again (tmp + rename, so readers never see a torn entry).
+//
+// The store is bounded: each write removes the least recently used entries beyond the limit.
+// Another process may be reading or writing the same directory meanwhile: a reader keeps the
+// entry it opened even when it is removed, one that finds its entry gone compiles it again, and
+// two pruners removing the same file see ENOENT, which is not an error.
 #include "seccomp/program_store.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +21,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
+#include <vector>
 
 #include "base/log.hpp"
 #include "base/sys.hpp"
@@ -67,6 +75,74 @@ std::string entry_name(const std::string& key) {
     return fmt::format("{:016x}{:016x}.bpf", h.high64, h.low64);
 }
 
+// entry_name()'s shape: only such files are the store's to count and remove.
+bool is_entry_name(std::string_view n) {
+    constexpr std::string_view kSuffix = ".bpf";
+    if (n.size() != 32 + kSuffix.size() || n.substr(32) != kSuffix) return false;
+    return std::all_of(n.begin(), n.begin() + 32,
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// write_file_replace's temporary for an entry (".NAME.tmp.PID"), left by a writer killed
+// between its open and its rename.
+bool is_entry_temp(std::string_view n) {
+    if (n.size() < 1 + 36 + 5 || n[0] != '.') return false;
+    return is_entry_name(n.substr(1, 36)) && n.substr(37, 5) == ".tmp.";
+}
+
+// A temporary older than this is no live writer's, which renames it as soon as it is written.
+constexpr time_t kStaleTempSeconds = 3600;
+
+/// Removes the least recently used entries of `dir` beyond `max_entries`, never `keep` (the
+/// one just written), and dead writers' temporaries.
+void prune(const std::string& dir, const std::string& keep, size_t max_entries) {
+    auto dfd = sys::open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (!dfd) {
+        log::debug("seccomp cache not pruned: {}", dfd.error().what());
+        return;
+    }
+    int listfd = ::fcntl(dfd->get(), F_DUPFD_CLOEXEC, 0);
+    DIR* d = listfd < 0 ? nullptr : ::fdopendir(listfd);
+    if (!d) {
+        if (listfd >= 0) ::close(listfd);
+        log::debug("seccomp cache not pruned: list \"{}\": {}", dir, std::strerror(errno));
+        return;
+    }
+    struct Entry {
+        struct timespec used;
+        std::string name;
+    };
+    std::vector<Entry> entries;
+    const time_t now = ::time(nullptr);
+    while (auto* e = ::readdir(d)) {
+        std::string_view n(e->d_name);
+        const bool entry = is_entry_name(n);
+        if (!entry && !is_entry_temp(n)) continue;
+        struct stat st {};
+        // Gone meanwhile: another pruner's, or a writer's rename.
+        if (::fstatat(dfd->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (entry) {
+            if (n != keep) entries.push_back({st.st_mtim, std::string(n)});
+        } else if (st.st_mtime + kStaleTempSeconds < now) {
+            ::unlinkat(dfd->get(), e->d_name, 0);
+        }
+    }
+    ::closedir(d);
+    // The kept entry counts against the limit too.
+    if (entries.size() + 1 <= max_entries) return;
+    const size_t drop = entries.size() + 1 - std::max<size_t>(max_entries, 1);
+    std::partial_sort(entries.begin(), entries.begin() + drop, entries.end(),
+                      [](const Entry& a, const Entry& b) {
+                          if (a.used.tv_sec != b.used.tv_sec) return a.used.tv_sec < b.used.tv_sec;
+                          return a.used.tv_nsec < b.used.tv_nsec;
+                      });
+    for (size_t i = 0; i < drop; ++i) {
+        if (::unlinkat(dfd->get(), entries[i].name.c_str(), 0) < 0 && errno != ENOENT)
+            log::debug("seccomp cache entry \"{}/{}\" not removed: {}", dir, entries[i].name,
+                       std::strerror(errno));
+    }
+}
+
 std::string pack(const std::string& key, const Program& p) {
     std::string_view prog(reinterpret_cast<const char*>(p.insns.data()),
                           p.insns.size() * sizeof(sock_filter));
@@ -101,14 +177,19 @@ Result<Program> read_cache_entry(const std::string& path, const std::string& key
     if (h.checksum != checksum(k, prog))
         return make_error(EINVAL, "\"{}\": checksum mismatch", path);
     if (k != key) return make_error(ENOENT, "\"{}\": compiled from another key", path);
-    return program_from_bytes(prog);
+    auto p = VS_TRY(program_from_bytes(prog));
+    // Used now, so the last to be pruned; a store on a read-only mount just ages.
+    (void)::futimens(fd.get(), nullptr);
+    return p;
 }
 
 Result<Program> cached_program(const std::string& cache_dir, const std::string& key,
-                               const std::function<Result<Program>()>& compile) {
+                               const std::function<Result<Program>()>& compile,
+                               size_t max_entries) {
     auto dir = usable_dir(cache_dir, false);
     if (!dir) log::debug("seccomp cache not used: {}", dir.error().what());
-    const std::string path = cache_dir + "/" + entry_name(key);
+    const std::string name = entry_name(key);
+    const std::string path = cache_dir + "/" + name;
     if (dir && *dir) {
         auto p = read_cache_entry(path, key);
         if (p) return p;
@@ -122,6 +203,8 @@ Result<Program> cached_program(const std::string& cache_dir, const std::string& 
             log::debug("seccomp cache not written: {}", made.error().what());
         else if (auto w = sys::write_file_replace(path, pack(key, p), 0600); !w)
             log::debug("seccomp cache not written: {}", w.error().what());
+        else
+            prune(cache_dir, name, max_entries);
     }
     return p;
 }
