@@ -5,6 +5,7 @@
 # CPU time (user+sys of every process involved) and CPU/wall (how many cores were busy), and
 # writes $RESULTS/autostart.txt. Every guest is stopped and removed at the end, also on failure.
 # Usage: bench/autostart.sh [N] [J]
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000}
 J=${2:-6}
@@ -67,7 +68,7 @@ measure() {  # label command...
   t1=$(date +%s.%N)
   c1=$(cpu "$me")
   b1=$(busy)
-  awk -v l="$label" -v w="$(echo "$t1 - $t0" | bc)" -v c="$(((c1 - c0)))" -v hz="$HZ" -v n="$N" \
+  awk -v l="$label" -v w="$(echo "$t1 - $t0" | bc)" -v c="$((c1 - c0))" -v hz="$HZ" -v n="$N" \
     -v b="$((b1 - b0))" \
     'BEGIN { printf "%-32s wall %6.1f s %6.1f ms/guest  cpu %5.1f s  machine busy %4.2f cores\n",
              l, w, w * 1000 / n, c / hz, b / hz / w }'

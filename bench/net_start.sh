@@ -3,6 +3,7 @@
 # lxc-start (same veth setup) and crun (new netns, no interface) in one run.
 # Everything runs in a throwaway network namespace holding the bridge; no packet leaves it.
 # Usage: bench/net_start.sh [RUNS]
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 runs=${1:-30}
 bench_prefix

@@ -7,6 +7,7 @@
 # namespaces (nsenter --net), without the guests' confinement: it separates the cost of the
 # path (veth + bridge) from the cost of running inside a guest.
 # Usage: bench/net_throughput.sh [DURATION] [RUNS]
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 secs=${1:-5}
 runs=${2:-5}
@@ -61,6 +62,7 @@ one() {
   $srv iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
   srvpids+=($!)
   sleep 0.5
+  # shellcheck disable=SC2086 # $cli is a command prefix (ip netns exec NS), split on purpose
   out=$(timeout $((secs + 30)) $cli iperf3 -c "$ip" -p "$port" -t "$secs" -J) ||
     { echo "$label: iperf3 failed" >&2; return 1; }
   wait "${srvpids[-1]}" 2>/dev/null || true

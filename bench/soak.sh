@@ -7,6 +7,7 @@
 # The guest lives under a temp VSERVER_PREFIX (run dir on a tmpfs, as /run is) and a random
 # cgroup parent; its veth's host end goes into a bridge in a network namespace made here, and
 # every vserver command runs in that namespace (the host's own network is never touched).
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cycles=${1:-1000}
 bench_prefix
@@ -43,8 +44,10 @@ snapshot() {
     grep -qaF "VSERVER_PREFIX=$VSERVER_PREFIX" "$p/environ" 2>/dev/null || continue
     [[ $(cat "$p/comm" 2>/dev/null) == bash ]] && continue
     ours=$((ours + 1))
+    # shellcheck disable=SC2012 # a count of entries: no name is parsed
     ourfds=$((ourfds + $(ls "$p/fd" 2>/dev/null | wc -l)))
   done
+  # shellcheck disable=SC2012 # a count of entries: no name is parsed
   printf '%s\n' \
     "mountinfo_lines $(wc -l </proc/self/mountinfo)" \
     "prefix_mounts $(grep -c -F "$VSERVER_PREFIX" /proc/self/mountinfo || true)" \

@@ -7,6 +7,7 @@
 # then again) and pools the times: on a shared machine whose load drifts, a peer measured only
 # later would otherwise see a different machine. The medians are of the pooled times. runc and
 # crun container names carry the PID, so two runs at once do not collide.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 runs=${1:-30}
 rounds=${ROUNDS:-1}
@@ -25,7 +26,7 @@ cleanup() {
   runc delete -f bench-runc-$$-exec >/dev/null 2>&1 || true
   lxc-stop -P "$lxcpath" -n bench-lxc -k >/dev/null 2>&1 || true
   lxc-destroy -P "$lxcpath" -n bench-lxc >/dev/null 2>&1 || true
-  [ -n "${crun_ns_pid:-}" ] && kill "$crun_ns_pid" 2>/dev/null || true
+  if [ -n "${crun_ns_pid:-}" ]; then kill "$crun_ns_pid" 2>/dev/null || true; fi
   umount "$VSERVER_PREFIX/run" 2>/dev/null || true
   rm -rf "$work" "$VSERVER_PREFIX"
 }
@@ -57,15 +58,15 @@ in_crun_ns() {
 echo "== start + stop ($((per_round * rounds)) runs each, $rounds round(s))" >&2
 rm -f "$RESULTS"/start-*.json
 for r in $(seq "$rounds"); do
-  hf start-vserver.r$r -r "$per_round" -w 3 "vserver bstart start && vserver bstart stop"
-  hf start-vsclassic.r$r -r "$per_round" -w 3 "vserver bclassic start && vserver bclassic stop"
+  hf "start-vserver.r$r" -r "$per_round" -w 3 "vserver bstart start && vserver bstart stop"
+  hf "start-vsclassic.r$r" -r "$per_round" -w 3 "vserver bclassic start && vserver bclassic stop"
   in_crun_ns "hyperfine --style basic --export-json $RESULTS/start-crun.r$r.json \
     -r $per_round -w 3 \
     'crun run -d --bundle $work/bundle bench-crun-$$ >/dev/null && crun delete -f bench-crun-$$'" \
     >&2
-  hf start-lxc.r$r -r "$per_round" -w 3 \
+  hf "start-lxc.r$r" -r "$per_round" -w 3 \
     "lxc-start -P $lxcpath -n bench-lxc -d && lxc-stop -P $lxcpath -n bench-lxc -k"
-  hf start-runc.r$r -r "$per_round" -w 3 \
+  hf "start-runc.r$r" -r "$per_round" -w 3 \
     "runc run -d --bundle $work/bundle bench-runc-$$ >/dev/null && runc delete -f bench-runc-$$"
 done
 # One file per tool with the pooled times of all rounds (what `medians` reads below).
@@ -89,7 +90,6 @@ vserver bstart start
 vserver bclassic start
 init_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["init_pid"])' \
   "$VSERVER_PREFIX/run/vservers/bstart/state.json")
-host_procs_before=$(ps -e --no-headers | wc -l)
 runc run -d --bundle "$work/bundle" bench-runc-$$-exec >/dev/null
 lxc-start -P "$lxcpath" -n bench-lxc -d
 hf exec-vserver -r "$runs" -w 3 "vserver bstart exec /bin/true"

@@ -8,6 +8,7 @@
 # the tool returned and the guest is gone. nspawn and LXC run the same tree without a user
 # namespace (their defaults); ours maps it. Medians and the ratios are of this one run.
 # Usage: bench/systemd.sh [ROUNDS]   (default 10; VS_BUILD_DIR: where the fixture is cached)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 rounds=${1:-10}
 build_dir=${VS_BUILD_DIR:-$SRC_DIR/build}
@@ -36,7 +37,7 @@ cleanup() {
   lxc-stop -P "$lxcpath" -n bsd-lxc -k >/dev/null 2>&1 || true
   local d
   for d in "${nspawn_cgs[@]}"; do
-    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    if [[ -d $d ]]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
   rm -rf "$work" "$VSERVER_PREFIX"
 }

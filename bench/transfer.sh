@@ -23,6 +23,7 @@
 # sessions' there (a cpuacct cgroup holds that sshd).
 # Needs root, rsync, openssh-server, btrfs-progs. Everything lives under a temporary dir, a
 # netns and a cgroup parent of its own and is removed on exit, also when interrupted.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 [[ $EUID -eq 0 ]] || { echo "bench/transfer.sh: needs root" >&2; exit 2; }
 for p in rsync /usr/sbin/sshd mkfs.btrfs zstd; do
@@ -58,9 +59,8 @@ cleanup() {
   fi
   ip netns del "$ns" 2>/dev/null
   local m
-  for m in $(grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r); do
-    umount -l "$m" 2>/dev/null
-  done
+  grep -F "$work" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null; done
   for m in "${loops[@]}"; do losetup -d "$m"; done
   local d
   for d in /sys/fs/cgroup/*/"$VSERVER_CGROUP_PARENT" /sys/fs/cgroup/*/"$far_cg" "$far_cpu_cg"; do
@@ -96,8 +96,10 @@ timed() {  # name command...: its wall time and CPU time (the medians of its run
   f1=$(far_cpu)
   c=$(tail -1 "$work/$name.time")
   samples[$name]+=" $(echo "$t1 - $t0" | bc)"
+  # shellcheck disable=SC2086 # the samples are a blank-separated list of numbers
   secs[$name]=$(median ${samples[$name]})
   cpu[$name]+=" $(awk -v far=$((f1 - f0)) '{printf "%.2f", $1 + $2 + far / 1e9}' <<<"$c")"
+  # shellcheck disable=SC2086 # the samples are a blank-separated list of numbers
   cpu_med[$name]=$(median ${cpu[$name]})
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
@@ -149,12 +151,14 @@ StrictModes no
 PidFile $work/sshd.pid
 SetEnv VSERVER_PREFIX=$far_prefix VSERVER_CGROUP_PARENT=$far_cg
 CFG
+  # shellcheck disable=SC2016 # $1 is the inner shell's argument
   nsenter --net="/run/netns/$ns" unshare --mount --propagation private sh -c \
     'mount -t tmpfs -o mode=0755,size=1m vsbench-run /run && mkdir -m 0755 /run/sshd &&
      exec /usr/sbin/sshd -f "$1"' sh "$work/sshd_config"
   SSH="ssh -F /dev/null -p 2222 -i $work/key -o IdentitiesOnly=yes -o BatchMode=yes"
   SSH+=" -o UserKnownHostsFile=$work/known_hosts"
   for _ in $(seq 50); do
+    # shellcheck disable=SC2086 # $SSH is a command line, split on purpose
     nsenter --net="/run/netns/$ns" $SSH root@127.0.0.1 true 2>/dev/null && break
     sleep 0.1
   done
@@ -178,6 +182,7 @@ migrate() {
   local name=$1 fs=$2 bin=${3:-$VS_BIN} writer root
   root=$(readlink -f "$VSERVER_PREFIX/etc/vservers/$name/vdir")
   "$bin/vserver" "$name" start >/dev/null
+  # shellcheck disable=SC2016 # the guest's shell expands $i
   "$bin/vserver" "$name" exec sh -c \
     'i=0; while :; do i=$((i+1)); echo $i >>/var/log-w; sync; sleep 0.01; done' >/dev/null 2>&1 &
   writer=$!
@@ -253,9 +258,12 @@ if [[ $ONLY == migrate ]]; then
   for b in "${builds[@]}"; do
     for fs in ext4 btrfs; do
       echo
+      # shellcheck disable=SC2086 # a blank-separated list of numbers
       echo "$b, root on $fs: downtime (s):${downtime[$fs $b]}; median" \
         "$(median ${downtime[$fs $b]}); written lines lost:${lost[$fs $b]}"
+      # shellcheck disable=SC2086 # a blank-separated list of numbers, one argument each
       printf '  phases (s): %s\n' ${phases[$fs $b]}
+      # shellcheck disable=SC2086 # a blank-separated list of numbers, one argument each
       printf '  passes: %s\n' ${passes[$fs $b]}
     done
   done
@@ -296,6 +304,7 @@ if [[ $ONLY == refresh ]]; then
     timed "vserver-copy --refresh " "${IN_NS[@]}" vserver-copy g 127.0.0.1:far1 --refresh \
       --json "${VCOPY_OPTS[@]}"
     far_settle
+    # shellcheck disable=SC2016 # $1..$4 are the inner shell's arguments
     timed "rsync again; sync -f" sh -c 'nsenter --net="$1" rsync -aHAX --numeric-ids --sparse \
       --one-file-system --delete -e "$2" "$3/" "127.0.0.1:$4/plain/" && sync -f "$4"' sh \
       "/proc/$sshd_pid/ns/net" "$SSH" "$R/g" "$FR"
@@ -337,9 +346,11 @@ for _ in $(seq "$REPEAT"); do
   if [[ $ONLY == archive ]]; then
     # The same durability as ours: backup fsyncs the archive before renaming it in, restore
     # syncfs()es the tree before registering the guest. sync(1) FILE and sync -f DIR do that.
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
     timed "tar --zstd -c; sync FILE" sh -c 'tar --numeric-owner --xattrs --xattrs-include="*" \
       --acls --zstd -cf "$1" -C "$2" . && sync "$1"' sh "$work/t.tar.zst" "$R/g"
     mkdir "$R/tx"
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's arguments
     timed "tar --zstd -x; sync -f" sh -c 'tar --numeric-owner --xattrs --xattrs-include="*" \
       --acls --zstd -xpf "$1" -C "$2" && sync -f "$2"' sh "$work/t.tar.zst" "$R/tx"
     rm -rf "$R/tx"
@@ -433,8 +444,11 @@ printf 'archives: ours .tar.zst %s MiB, GNU tar %s MiB; ours .tar.gz %s MiB, GNU
   "$(mib "$work/t.tar.gz")"
 echo "refresh after 1 MiB changed: $refresh_bytes bytes of file data sent"
 for fs in ext4 btrfs; do
+  # shellcheck disable=SC2086 # blank-separated lists of numbers, one argument each
   printf 'migration on %s, running guest with a writer: downtime %.3f s; passes %s; ' "$fs" \
     ${downtime[$fs]} ${passes[$fs]}
+  # shellcheck disable=SC2086 # a blank-separated list of numbers, one argument each
   printf 'phases %s; ' ${phases[$fs]}
+  # shellcheck disable=SC2086 # a blank-separated list of words, one argument each
   printf '%.1f s in all; written lines lost: %s\n' "${secs[migrate $fs]}" ${lost[$fs]}
 done

@@ -14,6 +14,7 @@
 #   to compare a change against the code before it within one run)
 # Needs root; apt-get installs the peers. Everything lives under a temporary dir and is removed
 # on exit, also when interrupted.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 trees=${1:-10}
 [[ $EUID -eq 0 ]] || { echo "bench/unify.sh: needs root" >&2; exit 2; }
@@ -100,7 +101,8 @@ timed() {
 # table REF NAME...: MiB left, x one tree, seconds and time against REF.
 table() {
   local ref=$1; shift
-  local one=$(echo "scale=3; $base / $trees" | bc)
+  local one
+  one=$(echo "scale=3; $base / $trees" | bc)
   echo
   echo "$fstype: $trees trees, $((base / 1024)) MiB before" \
     "(one tree $(echo "$one / 1024" | bc) MiB)"
@@ -116,26 +118,27 @@ table() {
 }
 
 export VSERVER_PREFIX=$prefix
-g=$(for ((i = 1; i <= trees; i++)); do echo -n "g$i "; done)
+g=()
+for ((i = 1; i <= trees; i++)); do g+=("g$i"); done
 
 # 1. btrfs. vhashify's default rules keep /etc, /var, /home, /root private; "all" opens every
 # top-level directory (the peers see everything), dpkg conffiles stay private either way.
 fstype=btrfs
-timed vhashify vhashify --json $g
+timed vhashify vhashify --json "${g[@]}"
 # Three reruns over the unchanged trees, each timed as the first run was (with the sync).
 reruns=()
 for r in 1 2 3; do
   t0=$(date +%s.%N)
-  vhashify --json $g >"$work/rerun.out"
+  vhashify --json "${g[@]}" >"$work/rerun.out"
   sync -f "$work/mnt"
   t1=$(date +%s.%N)
   reruns+=("$(echo "$t1 - $t0" | bc)")
 done
 open_all=1
-timed vhashify-all vhashify --json $g
+timed vhashify-all vhashify --json "${g[@]}"
 basecmp=()
 if [[ -n ${VS_BASE_BIN:-} ]]; then
-  timed "vhashify-all (base)" "$VS_BASE_BIN/vhashify" --json $g
+  timed "vhashify-all (base)" "$VS_BASE_BIN/vhashify" --json "${g[@]}"
   basecmp=("vhashify-all (base)")
 fi
 open_all=
@@ -154,10 +157,10 @@ done
 # 2. ext4: hard links.
 fstype=ext4
 open_all=1
-timed "vhashify-all --hardlink" vhashify --hardlink --json $g
+timed "vhashify-all --hardlink" vhashify --hardlink --json "${g[@]}"
 basecmp=()
 if [[ -n ${VS_BASE_BIN:-} ]]; then
-  timed "vhashify-all --hardlink (base)" "$VS_BASE_BIN/vhashify" --hardlink --json $g
+  timed "vhashify-all --hardlink (base)" "$VS_BASE_BIN/vhashify" --hardlink --json "${g[@]}"
   basecmp=("vhashify-all --hardlink (base)")
 fi
 open_all=
@@ -180,7 +183,7 @@ for t in btrfs xfs; do
     vserver --silent "g$i" build -m clone --rootdir "$work/mnt/guests" -- --source g1
   done
   un=$(used_kib)
-  vhashify --json $g >"$work/clone.json"
+  vhashify --json "${g[@]}" >"$work/clone.json"
   uh=$(used_kib)
   printf '| %s | %d | %d | %.3f | %s, %d |\n' "$t" $(((u1 - u0) / 1024)) $(((un - u0) / 1024)) \
     "$(echo "($un - $u0) / ($u1 - $u0)" | bc -l)" "$(jq .shared_files "$work/clone.json")" \

@@ -5,6 +5,7 @@
 # are extracted from the template (their own copies), half are `build -m clone` of the first
 # (btrfs snapshots), so there is sharing to find. Also prints the figures each tool reports.
 # Usage: bench/vdu.sh [N] [RUNS]   (fixture: scripts/fixtures.sh, built if missing)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 n=${1:-10}
 runs=${2:-10}
@@ -42,13 +43,14 @@ roots=$(printf "$G/g%s " $(seq 1 "$n"))
 echo "== figures" >&2
 vdu -H --all
 echo "du -s (hard links once, shared extents once per file):"
+# shellcheck disable=SC2086 # $roots is a blank-separated list of paths without blanks
 du -sch $roots | tail -1
 echo "btrfs filesystem du -s of the guests' parent:"
 btrfs filesystem du -s "$G"
 echo "df (used on the filesystem):"
 df -h --output=used "$WORK/mnt" | tail -1
 
-hf vdu-$n --warmup 2 --runs "$runs" -N \
+hf "vdu-$n" --warmup 2 --runs "$runs" -N \
   -n "vdu --all" "env VSERVER_PREFIX=$VSERVER_PREFIX $VS_BIN/vdu --all" \
   -n "du -s" "du -s $roots" \
   -n "btrfs filesystem du -s" "btrfs filesystem du -s $roots"

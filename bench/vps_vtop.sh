@@ -2,6 +2,7 @@
 # Bench: vps against `ps -e -o pid,cgroup,comm` on a host with ~10,000 processes across
 # 50 fake guests (cgroups + context files under a temp prefix), in one run; and the CPU cost of
 # one vtop refresh of that host. Usage: bench/vps_vtop.sh [GUESTS] [PER_GUEST] [RUNS]
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 guests=${1:-50}
 per=${2:-200}

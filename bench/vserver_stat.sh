@@ -7,6 +7,7 @@
 # LXC: lxcpath under the temp prefix, `lxc.apparmor.profile = unconfined` (no AppArmor here),
 # `lxc.net.0.type = empty`, cgroups under a random parent of our own. Cleanup (trap EXIT) stops
 # and destroys every container and guest this script made and removes their cgroups.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 n=${1:-100}
 runs=${2:-20}
@@ -89,6 +90,7 @@ hf vserver_stat_100 --warmup 2 --runs "$runs" -N \
   "lxc-ls -P $LXCPATH -f -F NAME,STATE,PID,RAM"
 
 {
+  # shellcheck disable=SC2012 # a count of entries: no name is parsed
   echo "guests=$running_vs containers=$running_lxc" \
     "processes=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)"
   medians "$RESULTS/vserver_stat_100.json" | sed "s|$LXCPATH|LXCPATH|; s|$VSERVER_PREFIX/bin/||"

@@ -43,7 +43,7 @@ prefix=$(mktemp -d /tmp/vs-fixture-XXXXXX)
 cleanup() {
   # debootstrap mounts /proc and /sys in the target while it runs; vserver's rollback detaches
   # them on failure, this catches an interrupted run.
-  { grep -o " $prefix[^ ]*" /proc/self/mounts || true; } | sort -r |
+  { grep -o " ${prefix}[^ ]*" /proc/self/mounts || true; } | sort -r |
     while read -r m; do umount -l "$m" || true; done
   rm -rf "$prefix"
   return 0

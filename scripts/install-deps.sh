@@ -18,7 +18,9 @@ run=(busybox-static debootstrap lxcfs rsync openssh-client openssh-server iprout
 # libnss-extrausers: an NSS module for hosttools.bats's user-name test (enabled only inside
 # that test's own mount namespace).
 # python3-jsonschema: the --json outputs are validated against docs/json/*.schema.json.
-test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers python3-jsonschema)
+# The shell scripts of bench/ and scripts/ are checked by shellcheck (docs.bats).
+test=(bats tmux qemu-system-x86 qemu-utils cpio jq libnss-extrausers python3-jsonschema
+      shellcheck)
 bench=(hyperfine crun runc lxc systemd-container bubblewrap jdupes duperemove rdfind bc iperf3 time)
 
 pkgs=("${build[@]}" "${run[@]}" "${test[@]}")

@@ -29,6 +29,7 @@ if [[ -z $pkg ]]; then
 fi
 if [[ -z $pkg ]]; then
   # Offline and never fetched: reuse the newest kernel already in the cache.
+  # shellcheck disable=SC2012 # Debian package names hold no blanks or newlines
   pkg=$(ls -1d "$cache"/linux-image-*/ 2>/dev/null | sort -V | tail -n1 | xargs -r basename)
   [[ -n $pkg ]] || { log "cannot resolve linux-image-amd64 (no apt lists?)"; exit 77; }
   log "apt cannot resolve linux-image-amd64; using cached $pkg"
@@ -42,6 +43,7 @@ if [[ -f $kdir/stamp && "$(cat "$kdir/stamp")" == "$want_stamp" && -f $kdir/vmli
   exit 0
 fi
 
+# shellcheck disable=SC2012 # Debian package file names hold no blanks or newlines
 deb=$(ls -1 "$cache"/"${pkg}"_*.deb 2>/dev/null | tail -n1 || true)
 if [[ -z $deb ]]; then
   log "downloading $pkg"
@@ -50,6 +52,7 @@ if [[ -z $deb ]]; then
     log "apt-get download $pkg failed"
     exit 77
   }
+  # shellcheck disable=SC2012 # Debian package file names hold no blanks or newlines
   deb=$(ls -1 "$cache"/"${pkg}"_*.deb | tail -n1)
 fi
 
@@ -57,6 +60,7 @@ tmp=$(mktemp -d "$cache/.extract.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 log "extracting $(basename "$deb")"
 dpkg-deb -x "$deb" "$tmp/full"
+# shellcheck disable=SC2012 # kernel release names hold no blanks or newlines
 kver=$(ls -1 "$tmp/full/lib/modules" | head -n1)
 [[ -n $kver && -f $tmp/full/boot/vmlinuz-$kver ]] || { log "no vmlinuz in $deb"; exit 1; }
 # The package ships no modules.dep (postinst makes it); build it to resolve the closure.

@@ -220,6 +220,18 @@ for p in sys.stdin.read().split("\0"):
   [[ -z $long ]] || { echo "$long"; return 1; }
 }
 
+@test "code health: the shell scripts of bench/ and scripts/ are clean under shellcheck" {
+  git -C "$VS_SOURCE_DIR" rev-parse 2>/dev/null || skip "$VS_SOURCE_DIR is not a git checkout"
+  command -v shellcheck >/dev/null || skip "shellcheck not installed"
+  # Every finding, info included: the ones meant stay, with a directive that says why. The
+  # bench scripts follow the helpers they source (bench/.shellcheckrc).
+  local files
+  mapfile -t files < <(cd "$VS_SOURCE_DIR" && git ls-files -- 'bench/*.sh' 'scripts/*.sh')
+  ((${#files[@]} > 0))
+  run bash -c 'cd "$1" && shift && shellcheck "$@"' sh "$VS_SOURCE_DIR" "${files[@]}"
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+}
+
 @test "docs: no prose line of docs/*.md is over 100 columns (tables and code blocks aside)" {
   # Table rows and code (fenced, or indented by four after a blank line) keep their lines.
   local long
