@@ -121,6 +121,9 @@ struct MethodArgs {
         if (o == "--source" || o == "-s") {
             c.source = VS_TRY(need(o));
             if (c.source.empty()) return err(o, "", "empty source");
+        } else if (!rsync && o == "--layered") {
+            VS_TRY(r.no_value(o));
+            c.layered = true;
         } else if (rsync && (o == "-o" || o == "--rsync-opt")) {
             c.rsync_opts.push_back(VS_TRY(need(o)));
         } else if (rsync && o == "--") {
@@ -130,7 +133,7 @@ struct MethodArgs {
         } else {
             return err("argument", o,
                        rsync ? "unknown (expected --source DIR [-o RSYNC-OPT]...)"
-                             : "unknown (expected --source GUEST|DIR)");
+                             : "unknown (expected --source GUEST|DIR [--layered])");
         }
         return false;
     }

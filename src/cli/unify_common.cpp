@@ -7,6 +7,7 @@
 #include "base/log.hpp"
 #include "config/vserver/tree.hpp"
 #include "runtime/runtime.hpp"
+#include "store/layered_root.hpp"
 #include "spec/validate.hpp"
 #include "cli/registry.hpp"
 
@@ -30,6 +31,8 @@ Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string
     VS_TRY(spec::validate_name(name));
     VS_TRY(runtime::guest_exists(paths, name));
     auto loaded = VS_TRY(config::vserver::load(paths, name));
+    // A layered guest's files are seen through its overlay (mounted again after a reboot).
+    VS_TRY(store::ensure_root_mounted(loaded.spec));
     unify::GuestTree t;
     t.name = name;
     t.root = loaded.spec.root;

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 
+#include "base/strings.hpp"
+#include "fs/mounts.hpp"
 #include "fs/resolve.hpp"
 #include "fs/walk.hpp"
 
@@ -40,6 +43,33 @@ std::string fs_type_name(unsigned long magic) {
     }
 }
 
+// An overlay whose layers all sit on one filesystem (a layered guest, store/layered_root.hpp):
+// that filesystem's device. Its FIEMAP addresses and, with all layers on one filesystem, its
+// inode numbers are that filesystem's (overlayfs.rst, "Inode properties"), so two layered guests
+// of one base share what they share. nullopt for anything else.
+std::optional<dev_t> overlay_dev(int fd) {
+    struct statfs sfs {};
+    if (::fstatfs(fd, &sfs) < 0 || static_cast<unsigned long>(sfs.f_type) != OVERLAYFS_SUPER_MAGIC)
+        return std::nullopt;
+    auto id = fs::mount_id(fd);
+    auto m = id ? fs::find_mount(*id) : std::nullopt;
+    if (!m) return std::nullopt;
+    std::optional<dev_t> dev;
+    for (auto& o : str::split(m->super_options, ',')) {
+        auto eq = o.find('=');
+        if (eq == std::string::npos) continue;
+        std::string k = o.substr(0, eq);
+        if (k != "upperdir" && k != "lowerdir" && k != "lowerdir+" && k != "workdir") continue;
+        auto v = fs::super_option(*m, k);
+        struct stat st {};
+        // One lowerdir with ':' separators would need unescaping: such an overlay is not ours.
+        if (!v || k == "lowerdir" || ::stat(v->c_str(), &st) < 0) return std::nullopt;
+        if (dev && *dev != st.st_dev) return std::nullopt;
+        dev = st.st_dev;
+    }
+    return dev;
+}
+
 // The key of a tree's physical address space. FIEMAP addresses are per filesystem, but btrfs
 // gives every subvolume (so every snapshot-made guest) its own st_dev and f_fsid: its
 // filesystem UUID (BTRFS_IOC_FS_INFO) is what two snapshots have in common. Elsewhere st_dev
@@ -58,6 +88,8 @@ Result<std::pair<std::string, std::string>> domain_of(int fd, const std::string&
     }
     struct stat st {};
     if (::fstat(fd, &st) < 0) return errno_error(fmt::format("stat \"{}\"", label));
+    if (auto under = overlay_dev(fd))
+        return std::make_pair(fmt::format("dev:{}:{}", major(*under), minor(*under)), type);
     return std::make_pair(fmt::format("dev:{}:{}", major(st.st_dev), minor(st.st_dev)), type);
 }
 
@@ -92,6 +124,7 @@ void Scanner::skip(const std::string& label) {
     labels_.push_back(label);
     tree_domain_.push_back(0);
     tree_fstype_.emplace_back();
+    tree_inode_dev_.push_back(0);
 }
 
 Status Scanner::scan(int rootfd, const std::string& label, const ScanOptions& opt) {
@@ -108,6 +141,7 @@ Status Scanner::scan(int rootfd, const std::string& label, const ScanOptions& op
     labels_.push_back(label);
     tree_domain_.push_back(domain);
     tree_fstype_.push_back(type);
+    tree_inode_dev_.push_back(overlay_dev(rootfd).value_or(0));
     Visitor v(*this, tree, label, opt.keep_paths);
     if (auto st = fs::walk(rootfd, label, v); !st) {
         // The tree is the last one scanned, so its links are the last of each inode's list.
@@ -124,7 +158,9 @@ Status Scanner::scan(int rootfd, const std::string& label, const ScanOptions& op
 
 void Scanner::add_entry(uint32_t tree, int dirfd, const std::string& name, const std::string& path,
                         const struct statx& stx, bool keep_path) {
-    const uint64_t dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+    // A layered guest's inode is the underlying filesystem's, whichever overlay shows it.
+    const uint64_t dev = tree_inode_dev_[tree] ? tree_inode_dev_[tree]
+                                               : makedev(stx.stx_dev_major, stx.stx_dev_minor);
     auto [it, fresh] =
         index_.try_emplace({dev, stx.stx_ino}, static_cast<uint32_t>(inodes_.size()));
     if (fresh) inodes_.emplace_back();

@@ -80,6 +80,7 @@ private:
     std::vector<InodeRec> inodes_;
     std::vector<std::string> labels_, domains_, tree_fstype_, notes_;
     std::vector<uint32_t> tree_domain_;
+    std::vector<uint64_t> tree_inode_dev_;  ///< per tree: the dev of its inodes, 0: their st_dev
 };
 
 }  // namespace vs::diskusage

@@ -11,6 +11,7 @@
 #include "config/vserver/tree.hpp"
 #include "fs/resolve.hpp"
 #include "spec/validate.hpp"
+#include "store/layered_root.hpp"
 
 namespace vs::diskusage {
 
@@ -20,6 +21,8 @@ Result<Target> load_target(const config::Paths& paths, const std::string& name) 
     VS_TRY(spec::validate_name(name));
     if (!sys::is_dir(paths.guest_config(name))) return config::legacy::missing_guest(paths, name);
     auto loaded = VS_TRY(config::vserver::load(paths, name).wrap("guest \"{}\"", name));
+    // A layered guest's files are seen through its overlay (mounted again after a reboot).
+    VS_TRY(store::ensure_root_mounted(loaded.spec));
     return Target{name, loaded.spec.root, true};
 }
 

@@ -72,10 +72,21 @@ Result<std::vector<MountEntry>> read_mountinfo(const std::string& file) {
         if (f.end() - dash >= 3) {
             m.fstype = unescape(*(dash + 1));
             m.source = unescape(*(dash + 2));
+            if (f.end() - dash >= 4) m.super_options = std::string(*(dash + 3));
         }
         out.push_back(std::move(m));
     }
     return out;
+}
+
+std::optional<std::string> super_option(const MountEntry& m, std::string_view name) {
+    // A value's own commas are escaped (octal), so a split on ',' finds the options.
+    for (auto& o : str::split(m.super_options, ',')) {
+        std::string_view v(o);
+        if (v.size() > name.size() && v.substr(0, name.size()) == name && v[name.size()] == '=')
+            return unescape(v.substr(name.size() + 1));
+    }
+    return std::nullopt;
 }
 
 std::optional<MountEntry> find_mount(uint64_t id) {

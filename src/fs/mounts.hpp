@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -12,15 +13,20 @@ namespace vs::fs {
 
 /// One line of /proc/self/mountinfo (proc(5)), unescaped.
 struct MountEntry {
-    uint64_t id = 0;          ///< the same number statx(2) reports as stx_mnt_id
-    std::string root;         ///< the part of the source file system mounted ("/" for all)
-    std::string mount_point;  ///< where, as the host sees it
-    std::string fstype;       ///< "proc", "ext4", ...
-    std::string source;       ///< "/dev/sda1", "proc", ...
-    std::string dev;          ///< "MAJ:MIN" of the file system (one per FUSE connection)
+    uint64_t id = 0;            ///< the same number statx(2) reports as stx_mnt_id
+    std::string root;           ///< the part of the source file system mounted ("/" for all)
+    std::string mount_point;    ///< where, as the host sees it
+    std::string fstype;         ///< "proc", "ext4", ...
+    std::string source;         ///< "/dev/sda1", "proc", ...
+    std::string dev;            ///< "MAJ:MIN" of the file system (one per FUSE connection)
+    std::string super_options;  ///< as mountinfo shows them: comma-separated, each escaped
     /// What an admin needs to recognise it: `/srv/x (ext4 /dev/sda1, bind of /data)`.
     std::string describe() const;
 };
+
+/// The value of the super option `name` ("upperdir" of an overlay), unescaped; nullopt when
+/// absent or a flag without a value.
+std::optional<std::string> super_option(const MountEntry& m, std::string_view name);
 
 /// The mount id of the file system an fd is on (statx STATX_MNT_ID, Linux 5.8).
 Result<uint64_t> mount_id(int fd);

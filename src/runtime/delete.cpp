@@ -12,6 +12,7 @@
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
 #include "store/guest_root.hpp"
+#include "store/layered_root.hpp"
 #include "store/leftovers.hpp"
 
 namespace vs::runtime {
@@ -44,9 +45,13 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const Rem
     const auto policy = opt.force ? store::RootMounts::DetachPseudo : store::RootMounts::Refuse;
     auto owner = VS_TRY(
         store::root_owner(spec.root, name, paths.vdir_base).wrap("delete guest \"{}\"", name));
-    if (owner.ours)
+    // A layered root's own overlay is ours to unmount; any other mount is refused as above.
+    if (owner.ours && spec.layered)
+        VS_TRY(store::check_layered_mounts(spec).wrap("delete guest \"{}\"", name));
+    else if (owner.ours)
         VS_TRY(store::check_root_mounts(owner.real, policy).wrap("delete guest \"{}\"", name));
     VS_TRY(stop_locked(paths, spec, true).wrap("delete guest \"{}\"", name));
+    VS_TRY(store::unmount_root(spec).wrap("delete guest \"{}\"", name));
     // The config dir goes last: while it exists the guest is listed, so a delete that fails
     // part-way leaves a guest a second `delete --force` finishes.
     if (owner.ours) {
@@ -59,6 +64,8 @@ Status remove(const config::Paths& paths, const spec::GuestSpec& spec, const Rem
         log::warn("delete guest \"{}\": left its root \"{}\" in place: {}", name, owner.real,
                   owner.why_not);
     }
+    // The layer (upper, work), then the base unless another guest's layer uses it.
+    VS_TRY(store::remove_layers(spec).wrap("delete guest \"{}\"", name));
     VS_TRY(remove_cache(paths, spec).wrap("delete guest \"{}\"", name));
     VS_TRY(fs::remove_path(console::log_dir(paths, name))
                .wrap("delete guest \"{}\": remove console log dir", name));

@@ -16,6 +16,7 @@
 #include "config/vserver/addresses.hpp"
 #include "lsm/socket_guard.hpp"
 #include "mount/idmap.hpp"
+#include "store/layered_root.hpp"
 #include "mount/root_check.hpp"
 #include "ns/join.hpp"
 #include "ns/uts.hpp"
@@ -298,9 +299,19 @@ Status GuestStart::connect_init() {
 
 Status start(const config::Paths& paths, const spec::GuestSpec& spec, const StartOptions& opt) {
     GuestStart s(paths, spec, opt);
+    // After a reboot a layered root's overlay is gone: mounted again before anything looks in.
+    VS_TRY(store::ensure_root_mounted(spec).wrap("start"));
     VS_TRY(s.check().wrap("start guest \"{}\"", spec.name));
     auto lock = VS_TRY(state::GuestLock::acquire(s.run));
     VS_TRY(fault_point("after-lock"));
+    // A layered root (store/layered_root.hpp) is an overlay, which cannot be idmapped: a
+    // user-namespaced guest would see every file as nobody's.
+    if (spec.layered && spec.ns.user)
+        return make_error(EINVAL,
+                          "start guest \"{}\": its root is layered (an overlay, which cannot be "
+                          "idmapped) and it is user-namespaced (the userns key): its files would "
+                          "all show as nobody's inside it",
+                          spec.name);
     VS_TRY(s.claim());
     VS_TRY(run_hooks(spec, "initialize"));
     VS_TRY(run_hooks(spec, "prepre-start"));

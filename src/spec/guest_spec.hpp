@@ -139,6 +139,14 @@ struct UnifyConfig {
     std::map<std::string, std::string> refservers;  ///< refserver.<X> -> its link target
 };
 
+/// A layered root (`build -m clone --layered`, store/layered_root.hpp): an overlay mounted at the
+/// guest's root, of a frozen base tree that the clones of one reference state share and the
+/// guest's own upper dir, which holds everything the guest changed.
+struct LayeredRoot {
+    std::string lower;  ///< the base tree (absolute)
+    std::string upper;  ///< the guest's upper dir (absolute); its overlay work dir is "../work"
+};
+
 struct GuestSpec {
     // Identity
     std::string name;
@@ -173,6 +181,7 @@ struct GuestSpec {
     // Filesystem
     std::vector<FstabEntry> fstab;
     std::vector<DiskLimit> dlimits;
+    std::optional<LayeredRoot> layered;  ///< unset: the root is a plain directory
 
     // Resources
     Resources resources;

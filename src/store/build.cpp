@@ -29,6 +29,7 @@
 #include "store/debootstrap.hpp"
 #include "store/guest_root.hpp"
 #include "store/idmap_check.hpp"
+#include "store/layered_root.hpp"
 #include "store/leftovers.hpp"
 #include "store/skeleton.hpp"
 #include "store/template_extract.hpp"
@@ -117,6 +118,13 @@ public:
                               "build: guest {} exists in the legacy config \"{}\": convert it "
                               "with `vserver {} import-legacy` (--force builds a new guest)",
                               s_.name, legacy, s_.name);
+        // A layered root is a mount point, which no rename moves: delete that guest first.
+        if (req_.force && cfg_exists_)
+            if (auto old = cv::load(paths_, s_.name); old && old->spec.layered)
+                return make_error(EBUSY,
+                                  "build: guest {} has a layered root; --force cannot replace "
+                                  "it: delete it first",
+                                  s_.name);
         if (req_.force && sys::exists(paths_.guest_run(s_.name) + "/pid"))
             log::debug("build: {} has run state; replacing only its files", s_.name);
         return ok();
@@ -154,7 +162,7 @@ public:
     /// btrfs, a source that is no subvolume, another filesystem), copy instead. The source is
     /// opened once: the subvolume checked is the one snapshotted.
     Result<bool> snapshot_source() {
-        if (req_.method != Method::Clone) return false;
+        if (req_.method != Method::Clone || req_.copy_args.layered) return false;
         const std::string& src = req_.copy_args.source;
         auto sfd = sys::open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (!sfd || !btrfs::is_subvolume(sfd->get()).value_or(false)) return false;
@@ -184,6 +192,7 @@ public:
                     .wrap("build -m debootstrap");
             case Method::Clone:
                 if (snapshot_) return ok();
+                if (req_.copy_args.layered) return fill_layered();
                 return clone_tree(req_.copy_args.source, root_stage_).wrap("build -m clone");
             case Method::Rsync:
                 return rsync_tree(req_.copy_args.source, root_stage_, req_.copy_args.rsync_opts)
@@ -192,15 +201,27 @@ public:
         return ok();
     }
 
+    /// clone --layered: the root stays an empty mount point; the base and the guest's layer are
+    /// made (or the base shared) under <rootdir>/.layers, and the kernel is asked to mount them
+    /// once (a detached overlay, dropped) so a build never commits a root that cannot mount.
+    Status fill_layered() {
+        layers_ = VS_TRY(
+            make_layers(parent_of(root), req_.copy_args.source, s_.name, undo_).wrap("build"));
+        VS_TRY(make_overlay(*layers_).wrap("build -m clone --layered"));
+        return fault_point("build:layers-made");
+    }
+
     /// The root's own marker, mode and the init style found in it.
     Status finish_root() {
         VS_TRY(mark_root(root_stage_, s_.name).wrap("build"));
+        // Through the overlay the root dir is the upper's: marked too, so delete knows it.
+        if (layers_) VS_TRY(mark_root(layers_->upper, s_.name).wrap("build"));
         // The root dir itself is the guest's "/": 0755 root-owned whatever the source had.
         if (::chmod(root_stage_.c_str(), 0755) < 0)
             return errno_error(fmt::format("chmod \"{}\"", root_stage_));
         if (!req_.initstyle_given && req_.method != Method::Skeleton) {
             // debootstrap keeps sysv unless the suite installed systemd as /sbin/init.
-            auto found = VS_TRY(detect_style(root_stage_));
+            auto found = VS_TRY(detect_style(layers_ ? layers_->lower : root_stage_));
             if (req_.method != Method::Debootstrap || found == spec::InitStyle::Systemd)
                 s_.init.style = found;
         }
@@ -210,6 +231,7 @@ public:
     /// The context (and, user-namespaced, its free id range), then the whole config dir, staged
     /// beside its place and loaded back (the check start makes).
     Status stage_config() {
+        s_.layered = layers_;
         if (!s_.context) {
             s_.context = VS_TRY(cv::allocate_context(paths_).wrap("build"));
             if (s_.ns.user) VS_TRY(check_id_range_free(paths_, s_.name, *s_.context).wrap("build"));
@@ -245,6 +267,11 @@ public:
         VS_TRY(cfg_new_->commit(cfg_exists_).wrap("build"));
         undo_.commit();
         warn_if(clear_building(root), "build");
+        if (layers_) {
+            warn_if(commit_layers(*layers_), "build");
+            // Mounted now for the admin's look at it; start and the tools mount it anyway.
+            warn_if(ensure_root_mounted(s_), "build");
+        }
         return ok();
     }
 
@@ -274,6 +301,7 @@ private:
     bool cfg_exists_ = false, root_exists_ = false;
     RootKind kind_ = RootKind::Directory;
     bool snapshot_ = false;  ///< the root is a btrfs snapshot of the clone's source
+    std::optional<spec::LayeredRoot> layers_;  ///< clone --layered: the overlay's layers
     std::string old_root_;
     Rollback undo_;
     // Destroyed first: an uncommitted staged config goes, then undo_ rolls the root back; the

@@ -17,6 +17,7 @@
 #include "store/copy_tree.hpp"
 #include "store/debootstrap.hpp"
 #include "store/idmap_check.hpp"
+#include "store/layered_root.hpp"
 #include "store/skeleton.hpp"
 #include "store/template_extract.hpp"
 
@@ -148,6 +149,8 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
             break;
         }
         case Method::Rsync:
+            if (req.copy_args.layered)
+                return make_error(EINVAL, "build -m rsync: --layered is clone's option");
             VS_TRY(check_rsync_opts(req.copy_args.rsync_opts).wrap("build"));
             req.copy_args.source = VS_TRY(resolve_rsync_source(req.copy_args.source).wrap("build"));
             break;
@@ -159,6 +162,17 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
                               method_name(req.method), src, sp.root);
         if (src.front() == '/')
             VS_TRY(check_no_submounts(src).wrap("build -m {}", method_name(req.method)));
+    }
+    if (req.method == Method::Clone && req.copy_args.layered) {
+        // An overlay cannot be idmapped, so a user-namespaced guest would see its files as
+        // nobody's; refused before anything is made rather than started broken.
+        if (sp.ns.user)
+            return make_error(EINVAL,
+                              "build -m clone --layered: guest {} would be user-namespaced, and "
+                              "its overlay root cannot be idmapped (its files would all show as "
+                              "nobody's inside it); add --no-userns",
+                              sp.name);
+        VS_TRY(check_layered_fs(sp.root.substr(0, sp.root.rfind('/'))).wrap("build -m clone"));
     }
     return validate_through_registry(sp).wrap("build: invalid configuration");
 }

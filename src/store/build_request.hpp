@@ -32,6 +32,9 @@ struct DebootstrapArgs {
 struct CopyArgs {
     std::string source;
     std::vector<std::string> rsync_opts;
+    /// clone --layered: the root is an overlay of a shared base of the source and the guest's
+    /// own upper dir (store/layered_root.hpp).
+    bool layered = false;
 };
 
 struct BuildRequest {

@@ -15,6 +15,7 @@
 #include "fs/remove.hpp"
 #include "fs/walk.hpp"
 #include "store/guest_root.hpp"
+#include "store/layered_root.hpp"
 #include "store/link_farm.hpp"
 
 namespace vs::store {
@@ -58,6 +59,8 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
                 warn(remove_root(dir + "/" + e, RootMounts::DetachPseudo));
         for (auto& e : *entries)
             if (is_dead_refresh_undo(e, name)) warn(apply_refresh_undo(dir + "/" + e));
+        // Layered roots' bases and layers (store/layered_root.hpp): a killed layered build's.
+        sweep_layers(paths, dir);
     }
     // A build killed between its two renames: the root is in place, still marked as being
     // built, and no config names it. With a config, the guest exists and only the mark goes.

@@ -18,6 +18,7 @@
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
+#include "store/layered_root.hpp"
 #include "store/btrfs.hpp"
 #include "transfer/archive_writer.hpp"
 #include "transfer/progress.hpp"
@@ -71,6 +72,8 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
     res.file = file;
     const int64_t t0 = monotonic_ns();
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)).wrap("backup {}", name));
+    // A layered guest's files are seen through its overlay (mounted again after a reboot).
+    VS_TRY(store::ensure_root_mounted(s).wrap("backup {}", name));
 
     cgroup::Options co;
     co.root = paths.cgroup_root;

@@ -17,6 +17,7 @@
 #include "config/vserver/tree.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
+#include "store/layered_root.hpp"
 #include "store/btrfs.hpp"
 #include "store/copy_tree.hpp"
 #include "transfer/host_names.hpp"
@@ -70,6 +71,8 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
     if (VS_TRY(guest_running(paths, src).wrap("copy {}", src)))
         return make_error(EBUSY, "copy {}: the guest is running; stop it first", src);
+    // A layered guest's files are seen through its overlay (mounted again after a reboot).
+    VS_TRY(store::ensure_root_mounted(loaded.spec).wrap("copy {}", src));
 
     CopyResult res;
     res.name = dest;

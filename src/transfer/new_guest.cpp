@@ -121,7 +121,11 @@ Status GuestStage::commit(const config::Paths& paths, const spec::GuestSpec& s,
     VS_TRY(store::mark_building(stage_));
     VS_TRY(store::mark_root(stage_, s.name));
     if (::chmod(stage_.c_str(), 0755) < 0) return errno_error(fmt::format("chmod \"{}\"", stage_));
-    auto cfg = VS_TRY(cv::NewConfig::stage(paths, s, config_from));
+    // A copy, restore or receive of a layered guest holds its whole tree: the new guest's root
+    // is a plain directory, never another guest's layers.
+    spec::GuestSpec plain = s;
+    plain.layered.reset();
+    auto cfg = VS_TRY(cv::NewConfig::stage(paths, plain, config_from));
     bool cache_made = false;
     if (!sys::exists(s.cache_dir)) {
         VS_TRY(sys::mkdir_p(s.cache_dir, 0700));

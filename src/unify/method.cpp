@@ -1,6 +1,7 @@
 // detect_method, dedupe and the FIEMAP shared-extent check.
 #include "unify/method.hpp"
 
+#include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
@@ -10,6 +11,8 @@
 #include <memory>
 
 #include "base/fault.hpp"
+#include "base/unique_fd.hpp"
+#include "fs/mounts.hpp"
 
 namespace vs::unify {
 
@@ -40,6 +43,17 @@ const char* method_name(Method m) { return m == Method::Dedupe ? "dedupe" : "har
 Result<Method> detect_method(int rootfd, const std::string& root_path) {
     struct statfs sf {};
     if (::fstatfs(rootfd, &sf) < 0) return errno_error(fmt::format("statfs \"{}\"", root_path));
+    if (sf.f_type == OVERLAYFS_SUPER_MAGIC) {
+        // A layered guest (store/layered_root.hpp): its files live on the upper dir's
+        // filesystem, which a layered build made sure reflinks; a hard link would copy up.
+        auto m = fs::find_mount(VS_TRY(fs::mount_id(rootfd)));
+        auto upper = m ? fs::super_option(*m, "upperdir") : std::nullopt;
+        if (!upper) return Method::HardLink;
+        int ufd = ::open(upper->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (ufd < 0) return errno_error(fmt::format("open the upper dir \"{}\"", *upper));
+        UniqueFd u(ufd);
+        return detect_method(u.get(), *upper);
+    }
     if (sf.f_type == BTRFS_SUPER_MAGIC) return Method::Dedupe;
     if (sf.f_type == XFS_SUPER_MAGIC) {
         XfsGeom g{};

@@ -1,7 +1,9 @@
 // share_dedupe(): each group member's extents deduplicated (FIDEDUPERANGE) against a leader's,
 // leaving files that share their extents already as they are.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 
 #include <map>
 #include <set>
@@ -15,6 +17,12 @@ namespace vs::unify {
 namespace {
 
 uint64_t dev_of(const struct statx& s) { return makedev(s.stx_dev_major, s.stx_dev_minor); }
+
+bool on_overlay(int fd) {
+    struct statfs sf {};
+    return ::fstatfs(fd, &sf) == 0 &&
+           static_cast<unsigned long>(sf.f_type) == OVERLAYFS_SUPER_MAGIC;
+}
 
 }  // namespace
 
@@ -168,6 +176,15 @@ void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             }
             auto d = dedupe(l.fd.get(), fd->get(), size, r.what);
             if (!d && d.error().code == EXDEV) continue;  // another filesystem: next leader
+            if (!d && d.error().code == EPERM && on_overlay(fd->get())) {
+                // A layered guest's file still in its base (store/layered_root.hpp): overlayfs
+                // never copies a file up for a dedupe (EPERM). The base is a reflink copy that
+                // the guest's sibling clones share: nothing to gain by writing it.
+                placed = true;
+                ++r.g.rep.already_shared;
+                r.g.cache.put({key_of(r.f.stx), c.hash, l.dev, l.ino});
+                break;
+            }
             placed = true;
             if (!d) {
                 note(r.g, d.error());

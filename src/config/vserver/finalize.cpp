@@ -77,6 +77,8 @@ Status finalize(spec::GuestSpec& s, LoadState& st) {
     VS_TRY(finalize_sched(s, st));
     finalize_rlimits(s, st);
     VS_TRY(finalize_dlimits(s, st));
+    if (s.layered && (s.layered->lower.empty() || s.layered->upper.empty()))
+        return make_error(EINVAL, "{}: layered/lower and layered/upper go together", st.dir);
     VS_TRY(spec::apply_context_mechanisms(s).wrap("{}", st.dir));
     return ok();
 }

@@ -16,6 +16,7 @@ void add_filesystem(std::vector<Key>& out);  // keys_filesystem.cpp
 void add_limits(std::vector<Key>& out);      // keys_limits.cpp
 void add_resources(std::vector<Key>& out);   // keys_resources.cpp
 void add_unify(std::vector<Key>& out);       // keys_unify.cpp
+void add_layered(std::vector<Key>& out);     // keys_layered.cpp
 /// Key::applies, builtin and applies_hint of every row (key_effects.cpp).
 void fill_effects(std::vector<Key>& keys);
 

@@ -114,6 +114,8 @@ const std::map<std::string, std::string>& field_map() {
         {"dlimits/*/disabled", "dlimits[].disabled"},
         {"apps/vunify/exclude", "unify.exclude"},
         {"apps/vunify/refserver.*", "unify.refservers[X]"},
+        {"layered/lower", "layered.lower"},
+        {"layered/upper", "layered.upper"},
     };
     return m;
 }
@@ -131,6 +133,7 @@ const std::vector<Key>& keys() {
         rows::add_limits(v);
         rows::add_resources(v);
         rows::add_unify(v);
+        rows::add_layered(v);
         for (auto& k : v)
             if (auto it = field_map().find(k.pattern); it != field_map().end()) k.maps = it->second;
         rows::fill_effects(v);
