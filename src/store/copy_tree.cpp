@@ -22,6 +22,7 @@
 #include "config/vserver/tree.hpp"
 #include "fs/mounts.hpp"
 #include "spec/validate.hpp"
+#include "store/layered_root.hpp"
 
 namespace vs::store {
 
@@ -46,6 +47,8 @@ Result<std::string> resolve_clone_source(const config::Paths& paths, const std::
             // the config dir, or a real directory), <vdirbase>/NAME without it.
             auto loaded = VS_TRY(
                 config::vserver::load(paths, source).wrap("clone: --source guest {}", source));
+            // A layered guest's tree is its overlay (mounted again after a reboot).
+            VS_TRY(ensure_root_mounted(loaded.spec).wrap("clone: --source guest {}", source));
             return real_dir(fmt::format("clone: root of guest {}", source), loaded.spec.root);
         }
         if (!sys::exists(source))

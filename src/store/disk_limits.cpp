@@ -65,7 +65,24 @@ Result<QuotaBackend> quota_backend(const std::string& directory) {
         directory, t);
 }
 
+namespace {
+// A layered root (store/layered_root.hpp) is an overlay: a quota on its upper dir would count
+// only what the guest changed, never its share of the base, and the overlay itself has none.
+Status refuse_layered(const spec::GuestSpec& spec) {
+    for (const auto& lim : spec.dlimits)
+        if (!lim.disabled)
+            return make_error(EOPNOTSUPP,
+                              "guest \"{}\": dlimits/{}: disk limits are not supported on a "
+                              "layered root (an overlay: a quota would count only what the guest "
+                              "changed, never the base it shares); disable them "
+                              "(dlimits/{}/disabled)",
+                              spec.name, lim.id, lim.id);
+    return ok();
+}
+}  // namespace
+
 Status apply_disk_limits(const spec::GuestSpec& spec) {
+    if (spec.layered) VS_TRY(refuse_layered(spec));
     for (const auto& lim : spec.dlimits) {
         const std::string dir = limit_directory(spec, lim);
         VS_TRY(check_directory(lim, dir));
@@ -98,6 +115,7 @@ Status apply_disk_limits(const spec::GuestSpec& spec) {
 }
 
 Result<std::vector<DiskUsage>> disk_usage(const spec::GuestSpec& spec) {
+    if (spec.layered) VS_TRY(refuse_layered(spec));
     std::vector<DiskUsage> out;
     for (const auto& lim : spec.dlimits) {
         DiskUsage u;

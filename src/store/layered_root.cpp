@@ -345,12 +345,23 @@ Result<UniqueFd> make_overlay(const spec::LayeredRoot& l) {
     // - metacopy=off: a chown/chmod copies the data up too (a reflink on XFS/btrfs, so no
     //   bytes), and no upper file ever points into the base by path: metacopy's redirects are
     //   what the documentation warns against with a guest-controlled upper.
-    // "lowerdir+" takes the path as one value, so commas and colons in it are safe (Linux 6.8).
+    // "lowerdir+" (Linux 6.8) takes the path as one value, so commas and colons in it are safe;
+    // an older kernel gets "lowerdir" with its separators escaped.
     std::vector<std::pair<std::string, std::string>> opts = {
         {"lowerdir+", l.lower}, {"upperdir", l.upper}, {"workdir", p.work}, {"redirect_dir", "on"},
         {"index", "on"},        {"xino", "auto"},      {"metacopy", "off"}};
-    return mount::new_fs("overlay", kOverlaySource, opts, 0)
-        .wrap("overlay of \"{}\" and \"{}\"", l.lower, l.upper);
+    auto m = mount::new_fs("overlay", kOverlaySource, opts, 0);
+    if (!m && m.error().code == EINVAL &&
+        m.error().message.find("lowerdir+") != std::string::npos) {
+        std::string escaped;
+        for (char c : l.lower) {
+            if (c == ':' || c == '\\') escaped += '\\';
+            escaped += c;
+        }
+        opts[0] = {"lowerdir", escaped};
+        m = mount::new_fs("overlay", kOverlaySource, opts, 0);
+    }
+    return std::move(m).wrap("overlay of \"{}\" and \"{}\"", l.lower, l.upper);
 }
 
 Status ensure_root_mounted(const spec::GuestSpec& spec) {
