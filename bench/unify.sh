@@ -7,7 +7,8 @@
 #     vhashify rerun over the unchanged trees (the hash cache), three times.
 #  2. ext4: the same trees, vhashify --hardlink against rdfind -makehardlinks and jdupes -L.
 #  3. btrfs and XFS (reflink=1): one guest built from the fixture and TREES-1 `build -m clone`
-#     of it: space against one guest, before any hashify, and what a hashify then changes.
+#     of it: space against one guest, before any hashify, and what a hashify then changes; on
+#     XFS also with `build -m clone --layered` (overlay roots over one shared base).
 #
 # Usage: bench/unify.sh [TREES]   (default 10; VS_BIN=<build>/bin picks the build;
 #   VS_BASE_BIN=<another build>/bin adds that build's vhashify-all and --hardlink rows, "(base)",
@@ -174,13 +175,16 @@ echo
 echo "| filesystem | one guest MiB | $trees guests MiB | x one guest |" \
   "hashify after: files shared, MiB freed |"
 echo "|---|---|---|---|---|"
-for t in btrfs xfs; do
-  mkfs_mount "$t"
+for t in btrfs xfs "xfs layered"; do
+  mkfs_mount "${t%% *}"
   u0=$(used_kib)
   vserver --silent g1 build -m template --rootdir "$work/mnt/guests" -- -t "$fixture"
   u1=$(used_kib)
+  how=()
+  [[ $t == *layered ]] && how=(--layered)
   for ((i = 2; i <= trees; i++)); do
-    vserver --silent "g$i" build -m clone --rootdir "$work/mnt/guests" -- --source g1
+    vserver --silent "g$i" build -m clone ${how[@]:+--no-userns} --rootdir "$work/mnt/guests" \
+      -- --source g1 "${how[@]}"
   done
   un=$(used_kib)
   vhashify --json "${g[@]}" >"$work/clone.json"

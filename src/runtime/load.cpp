@@ -3,6 +3,7 @@
 
 #include "config/legacy/legacy_file.hpp"
 #include "base/log.hpp"
+#include "base/strings.hpp"
 #include "base/sys.hpp"
 #include "config/vserver/leftovers.hpp"
 #include "config/vserver/tree.hpp"
@@ -79,6 +80,13 @@ Result<spec::GuestSpec> spec_for_delete(const config::Paths& paths, const std::s
     auto s = VS_TRY(config::vserver::base_spec(paths, name));
     s.root = link_value(dir, "vdir", s.root);
     s.cache_dir = link_value(dir, "cache", s.cache_dir);
+    // A layered root's overlay and layers go too (store/layered_root.cpp checks the paths and
+    // marks before it unmounts or removes anything).
+    auto lower = sys::read_file(dir + "/layered/lower");
+    auto upper = sys::read_file(dir + "/layered/upper");
+    if (lower && upper)
+        s.layered =
+            spec::LayeredRoot{std::string(str::trim(*lower)), std::string(str::trim(*upper))};
     return s;
 }
 

@@ -98,6 +98,12 @@ Status receive(const config::Paths& paths, const std::string& name, const Receiv
                                                        name)));
         auto loaded = cv::load(paths, name);
         if (!loaded) return setup_fail(loaded.error());
+        // A refresh exchanges the root with its stage by rename, which a mount point refuses.
+        if (loaded->spec.layered)
+            return setup_fail(Error(EBUSY, fmt::format("--refresh: guest {} here has a layered "
+                                                       "root (an overlay mount), which a refresh "
+                                                       "cannot replace; delete it first",
+                                                       name)));
         basis = loaded->spec.root;
     } else if (auto f = check_name_free(paths, name, root); !f) {
         return setup_fail(f.error());
