@@ -390,6 +390,13 @@ Status ensure_root_mounted(const spec::GuestSpec& spec) {
     if (!marked(p->guest, "guest " + spec.name))
         return fail(make_error(EPERM, "\"{}\" is not marked as its layer", p->guest));
     auto tree = make_overlay(l);
+    if (!tree && tree.error().code == EBUSY)
+        // overlayfs refuses an upper or work dir another overlay mount still uses.
+        return fail(make_error(EBUSY,
+                               "{} (its layer is in use by another overlay mount: the guest "
+                               "running while its root was unmounted on the host? stop it, "
+                               "then retry)",
+                               tree.error().message));
     if (!tree) return fail(std::move(tree).error());
     auto target = sys::open(spec.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (!target) return fail(std::move(target).error());

@@ -135,6 +135,12 @@ ref_guest() {
   [[ $(tree_sum "$(root ref)") == "$sr" ]]
   [[ $(tree_sum "$(root c2)") == "$s2" ]]
   [[ $(tree_sum "$base") == "$sb" ]]
+  # hashify --undo: c2's private copies go to its own layer; nothing else changes.
+  run vs c2 hashify --undo --json
+  [[ $status -eq 0 && $(json '.guests[0].errors | length') == 0 ]] || { echo "$output"; false; }
+  [[ -f $MNT/guests/.layers/guests/c2.1/upper/usr/share/big ]]
+  cmp "$(root c2)/usr/share/big" "$(root ref)/usr/share/big"
+  [[ $(tree_sum "$(root ref)") == "$sr" && $(tree_sum "$base") == "$sb" ]]
 }
 
 @test "delete: the base stays while a clone uses it, goes with the last; the reference stays" {
@@ -174,8 +180,12 @@ ref_guest() {
   ! mounted c1
   vs c1 start
   mounted c1
+  # Running, its root detached on the host: a tool is refused, never a second overlay.
+  umount -l "$r"
+  run vdu c1
+  [[ $status -ne 0 && $output == *"in use by another overlay"* ]] || { echo "$output"; false; }
   vs c1 stop
-  umount "$r"
+  ! mounted c1
   run vdu c1
   [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; return 1; }
   mounted c1
