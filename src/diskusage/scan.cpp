@@ -187,7 +187,7 @@ void Scanner::add_entry(uint32_t tree, int dirfd, const std::string& name, const
         fd = fs::open_regular(dirfd, name, O_RDONLY | O_NONBLOCK);
     struct stat st {};
     if (!fd || ::fstat(fd->get(), &st) < 0 || st.st_ino != stx.stx_ino ||
-        st.st_dev != static_cast<dev_t>(dev)) {
+        st.st_dev != makedev(stx.stx_dev_major, stx.stx_dev_minor)) {
         // Gone or replaced between statx and open: counted by what statx saw.
         r.private_bytes = blocks;
         return;

@@ -100,6 +100,15 @@ ref_guest() {
   [[ $(json '.guests[] | select(.name == "c7") | .method') == dedupe ]]
   (( $(json '.guests[] | select(.name == "c7") | .already_shared') > 0 ))
   (( $(used_kib) <= u2 + 1024 ))
+  # vdu counts a layered guest on the XFS below: the base's data and inodes shared with the
+  # other clones (and the data with the reference), each physical byte once in the total.
+  run vdu --json ref c1 c2
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  local t='.trees[] | select(.name == "c1")'
+  (( $(json "$t.exclusive_bytes") < 1048576 )) || { echo "$output"; false; }
+  (( $(json "$t.shared_bytes") > 16 * 1048576 )) || { echo "$output"; false; }
+  (( $(json "$t.shared_inodes") > 2000 )) || { echo "$output"; false; }
+  (( $(json .total.allocated_bytes) * 10 < $(json '.trees[0].allocated_bytes') * 12 ))
 }
 
 @test "isolation: what one layered guest does reaches no other clone, the base or the reference" {
