@@ -111,6 +111,23 @@ ref_guest() {
   (( $(json .total.allocated_bytes) * 10 < $(json '.trees[0].allocated_bytes') * 12 ))
 }
 
+@test "btrfs: layered clones share one base there too; a write stays the guest's own" {
+  host_only
+  mkfs_loop btrfs
+  ref_guest
+  layered c1
+  layered c2
+  [[ $(base_dirs) == 1 ]] && mounted c1 && mounted c2
+  echo mine >>"$(root c1)/usr/share/dir/name"
+  [[ $(cat "$(root c2)/usr/share/dir/name") == ref ]]
+  [[ $(cat "$(root ref)/usr/share/dir/name") == ref ]]
+  run vhashify --json --all
+  [[ $status -eq 0 && $(json .shared_files) == 0 ]] || { echo "$output"; false; }
+  VSERVER_QUIET=1 vs c1 delete
+  VSERVER_QUIET=1 vs c2 delete
+  [[ $(base_dirs) == 0 ]]
+}
+
 @test "isolation: what one layered guest does reaches no other clone, the base or the reference" {
   host_only
   ref_guest
