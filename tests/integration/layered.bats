@@ -188,6 +188,10 @@ ref_guest() {
   [[ $(tree_sum "$(root ref)") == "$sr" ]]
   # The reference changed: a new clone gets a new base, and the first clone's base stays for it.
   layered c3
+  # Its root is a mount point, which build --force's exchange cannot move.
+  run vs c3 build -m skeleton --no-userns --force --rootdir "$MNT/guests"
+  [[ $status -ne 0 && $output == *"layered root"*"delete it first"* ]] || { echo "$output"; false; }
+  mounted c3
   echo more >"$(root ref)/usr/share/dir/name"
   layered c4
   [[ $(base_dirs) == 2 ]]
