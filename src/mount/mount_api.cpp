@@ -30,12 +30,26 @@ std::string fs_log(int fsfd) {
 Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
                         const std::vector<std::pair<std::string, std::string>>& params,
                         uint64_t attrs) {
+    auto fs = VS_TRY(fs_context(fstype, source, {}, params));
+    return create_fs(fs.get(), fstype, attrs);
+}
+
+Result<UniqueFd> fs_context(const std::string& fstype, const std::string& source,
+                            const std::vector<std::pair<std::string, int>>& fd_params,
+                            const std::vector<std::pair<std::string, std::string>>& params) {
     int f = ::fsopen(fstype.c_str(), FSOPEN_CLOEXEC);
     if (f < 0) return errno_error(fmt::format("fsopen \"{}\"", fstype));
     UniqueFd fs(f);
     if (!source.empty() &&
         ::fsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
         return errno_error(fmt::format("fsconfig {} source \"{}\"", fstype, source));
+    for (auto& [k, fd] : fd_params) {
+        if (::fsconfig(fs.get(), FSCONFIG_SET_FD, k.c_str(), nullptr, fd) < 0) {
+            Error e = errno_error(fmt::format("{} option \"{}\" (a file descriptor)", fstype, k));
+            if (auto l = fs_log(fs.get()); !l.empty()) e.message += " (" + l + ")";
+            return e;
+        }
+    }
     for (auto& [k, v] : params) {
         int r = v.empty() ? ::fsconfig(fs.get(), FSCONFIG_SET_FLAG, k.c_str(), nullptr, 0)
                           : ::fsconfig(fs.get(), FSCONFIG_SET_STRING, k.c_str(), v.c_str(), 0);
@@ -46,12 +60,16 @@ Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
             return e;
         }
     }
-    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
+    return fs;
+}
+
+Result<UniqueFd> create_fs(int fs_fd, const std::string& fstype, uint64_t attrs) {
+    if (::fsconfig(fs_fd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
         Error e = errno_error(fmt::format("create {} filesystem", fstype));
-        if (auto l = fs_log(fs.get()); !l.empty()) e.message += " (" + l + ")";
+        if (auto l = fs_log(fs_fd); !l.empty()) e.message += " (" + l + ")";
         return e;
     }
-    int m = ::fsmount(fs.get(), FSMOUNT_CLOEXEC, static_cast<unsigned>(attrs));
+    int m = ::fsmount(fs_fd, FSMOUNT_CLOEXEC, static_cast<unsigned>(attrs));
     if (m < 0) return errno_error(fmt::format("fsmount {}", fstype));
     return UniqueFd(m);
 }

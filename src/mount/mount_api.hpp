@@ -17,6 +17,18 @@ Result<UniqueFd> new_fs(const std::string& fstype, const std::string& source,
                         const std::vector<std::pair<std::string, std::string>>& params,
                         uint64_t attrs);
 
+/// new_fs in two steps, for a caller that creates the filesystem under other credentials: a
+/// configured context (fsopen + fsconfig; `fd_params` set with FSCONFIG_SET_FD first, e.g.
+/// overlayfs's "lowerdir+", "upperdir" and "workdir" from Linux 6.13, O_PATH fds and detached
+/// mounts from 6.15; an error there names its key as "(a file descriptor)" and keeps errno)...
+Result<UniqueFd> fs_context(const std::string& fstype, const std::string& source,
+                            const std::vector<std::pair<std::string, int>>& fd_params,
+                            const std::vector<std::pair<std::string, std::string>>& params);
+
+/// ...then FSCONFIG_CMD_CREATE and fsmount of it, a filesystem such as overlayfs keeping the
+/// caller's credentials at this point as its creator's.
+Result<UniqueFd> create_fs(int fs_fd, const std::string& fstype, uint64_t attrs);
+
 /// A detached copy of the mount tree at `dirfd`/`path` (open_tree OPEN_TREE_CLONE). An empty
 /// path means `dirfd` itself.
 Result<UniqueFd> clone_tree(int dirfd, const std::string& path, bool recursive);

@@ -19,6 +19,7 @@
 #include "runtime/runtime.hpp"
 #include "spec/validate.hpp"
 #include "state/lock.hpp"
+#include "store/layered_root.hpp"
 
 namespace vs::runtime {
 
@@ -69,8 +70,17 @@ Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::
     VS_TRY(clear_join_profile(run));
     release_identity(paths, spec.name);
     console::forget(paths, spec.name);
+    release_layered_root(spec);
     VS_TRY(state::clear(run));
     return ok();
+}
+
+void release_layered_root(const spec::GuestSpec& spec) {
+    // Busy (a host process in it): left for the next start, which refuses naming the root, or
+    // for the tools, which still find the guest's files there.
+    if (auto r = store::release_userns_root(spec); !r)
+        log::warn("guest \"{}\" stopped, but its layered root stays mounted: {}", spec.name,
+                  r.error().what());
 }
 
 Result<StatusReport> status(const config::Paths& paths, const std::string& name) {

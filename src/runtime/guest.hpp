@@ -29,6 +29,10 @@ state::Observation observe(const config::Paths& paths, const std::string& name, 
 /// the cgroup and the state file. Idempotent.
 Status cleanup(const config::Paths& paths, const spec::GuestSpec& spec, cgroup::Manager& cg);
 
+/// After a user-namespaced layered guest stopped or died: its overlay (with idmapped layers)
+/// leaves its root path, so the next tool mounts the host's own; a warning when it is busy.
+void release_layered_root(const spec::GuestSpec& spec);
+
 /// stop's body for a caller that already holds the guest lock (stop, restart, delete).
 /// With quiet_if_stopped a stopped guest is success instead of "not running".
 Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool quiet_if_stopped);

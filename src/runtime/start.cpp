@@ -273,7 +273,21 @@ Status GuestStart::connect_init() {
     if (spec.ns.user) {
         auto map = VS_TRY(id_map(spec));
         VS_TRY(ns::write_id_maps(child->pidfd.pid(), map.host_base, map.count));
-        auto tree = VS_TRY(mount::idmapped_tree(spec.root, child->pidfd.pid()));
+        std::optional<UniqueFd> tree;
+        if (spec.layered) {
+            // An overlay cannot be idmapped, its layers can: a new overlay of them (Linux
+            // 6.15), which stays at the root path for host tools until stop releases it.
+            auto userns = VS_TRY(
+                sys::open(fmt::format("/proc/{}/ns/user", child->pidfd.pid()), O_RDONLY));
+            rb.add([&] {
+                if (auto r = store::release_userns_root(spec); !r)
+                    log::warn("rollback: {}", r.error().what());
+            });
+            tree = VS_TRY(store::mount_userns_root(spec, userns.get(), map.host_base)
+                              .wrap("start guest \"{}\"", name));
+        } else {
+            tree = VS_TRY(mount::idmapped_tree(spec.root, child->pidfd.pid()));
+        }
         if (tree)
             VS_TRY(child->channel.send_fd(tree->get()));
         else
@@ -304,20 +318,17 @@ Status start(const config::Paths& paths, const spec::GuestSpec& spec, const Star
     VS_TRY(s.check().wrap("start guest \"{}\"", spec.name));
     auto lock = VS_TRY(state::GuestLock::acquire(s.run));
     VS_TRY(fault_point("after-lock"));
-    // A layered root (store/layered_root.hpp) is an overlay, which cannot be idmapped: a
-    // user-namespaced guest would see every file as nobody's.
-    if (spec.layered && spec.ns.user)
-        return make_error(EINVAL,
-                          "start guest \"{}\": its root is layered (an overlay, which cannot be "
-                          "idmapped) and it is user-namespaced (the userns key): its files would "
-                          "all show as nobody's inside it",
-                          spec.name);
     VS_TRY(s.claim());
     VS_TRY(run_hooks(spec, "initialize"));
     VS_TRY(run_hooks(spec, "prepre-start"));
     VS_TRY(s.make_cgroup());
     VS_TRY(run_hooks(spec, "pre-start"));
     VS_TRY(s.plan_init());
+    // A user-namespaced layered guest gets an overlay of idmapped layers (connect_init);
+    // overlayfs refuses it while the host's own still uses the layer, and the init must not
+    // take a copy of the host's into its mount namespace.
+    if (spec.layered && spec.ns.user)
+        VS_TRY(store::unmount_root(spec).wrap("start guest \"{}\"", spec.name));
     VS_TRY(s.spawn_init());
     VS_TRY(s.connect_init());
     VS_TRY(s.wait_exec());

@@ -173,6 +173,7 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
     VS_TRY(clear_join_profile(run));
     release_identity(paths, name);
     console::forget(paths, spec.name);
+    release_layered_root(spec);
     VS_TRY(state::clear(run));
     if (auto r = run_hooks(spec, "post-stop"); !r) log::warn("{}", r.error().what());
     return ok();

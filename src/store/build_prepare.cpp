@@ -164,14 +164,6 @@ Status prepare_build(const config::Paths& paths, BuildRequest& req) {
             VS_TRY(check_no_submounts(src).wrap("build -m {}", method_name(req.method)));
     }
     if (req.method == Method::Clone && req.copy_args.layered) {
-        // An overlay cannot be idmapped, so a user-namespaced guest would see its files as
-        // nobody's; refused before anything is made rather than started broken.
-        if (sp.ns.user)
-            return make_error(EINVAL,
-                              "build -m clone --layered: guest {} would be user-namespaced, and "
-                              "its overlay root cannot be idmapped (its files would all show as "
-                              "nobody's inside it); add --no-userns",
-                              sp.name);
         VS_TRY(check_layered_fs(sp.root.substr(0, sp.root.rfind('/'))).wrap("build -m clone"));
     }
     return validate_through_registry(sp).wrap("build: invalid configuration");

@@ -6,7 +6,10 @@
 #include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
@@ -18,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "base/fault.hpp"
@@ -28,6 +32,7 @@
 #include "base/sys_fs.hpp"
 #include "fs/mounts.hpp"
 #include "fs/remove.hpp"
+#include "fs/resolve.hpp"
 #include "fs/walk.hpp"
 #include "mount/mount_api.hpp"
 #include "store/copy_tree.hpp"
@@ -44,6 +49,9 @@ constexpr const char* kBaseOf = "trusted.vserver-ng.layer-base";
 constexpr const char* kFingerprint = "trusted.vserver-ng.fingerprint";
 // The overlay's source field in mountinfo, so an admin sees what mounted it.
 constexpr const char* kOverlaySource = "vserver-ng";
+// The source of a user-namespaced guest's overlay (mount_userns_root), whose layers are
+// idmapped: tools tell it from the host's own by this.
+constexpr const char* kUsernsSource = "vserver-ng-userns";
 
 std::string parent_of(const std::string& p) {
     auto s = p.find_last_of('/');
@@ -211,9 +219,68 @@ Result<std::optional<fs::MountEntry>> mount_at(const std::string& root) {
     return std::optional<fs::MountEntry>(std::move(*m));
 }
 
-bool is_ours(const fs::MountEntry& m, const spec::LayeredRoot& l) {
+enum class Kind { Other, Host, Userns };
+
+// Which of this guest's overlays `m` is: its upper dir, and the source telling the host's own
+// from the user-namespaced one (mount_userns_root).
+Kind kind_of(const fs::MountEntry& m, const spec::LayeredRoot& l) {
+    if (m.fstype != "overlay") return Kind::Other;
     auto up = fs::super_option(m, "upperdir");
-    return m.fstype == "overlay" && up && *up == l.upper;
+    if (!up) return Kind::Other;
+    if (*up != l.upper) return Kind::Other;
+    return m.source == kUsernsSource ? Kind::Userns : Kind::Host;
+    return Kind::Other;
+}
+
+bool is_ours(const fs::MountEntry& m, const spec::LayeredRoot& l) {
+    return kind_of(m, l) != Kind::Other;
+}
+
+// FSCONFIG_CMD_CREATE of `fs_fd` with filesystem ids `id` (the guest root's host id), in a
+// thread of its own: overlayfs does its own work on the layers (work dir, index, copy-up) with
+// the credentials it was created with, and host root's uid 0 has no mapping through an
+// idmapped layer (EOVERFLOW), where the guest root's maps to 0 on disk. Credentials are per
+// thread (raw setfsuid/setfsgid; glibc would not change other threads anyway); the capabilities
+// leaving uid 0 drops from the effective set are raised again from the permitted set. The
+// process's dumpable flag, which an fsuid change resets, is put back.
+Result<UniqueFd> create_as(int fs_fd, uid_t id) {
+    const int dumpable = ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    Result<UniqueFd> out = make_error(EINVAL, "create the overlay: thread did not run");
+    std::thread t([&] {
+        __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]{};
+        if (::syscall(SYS_capget, &hdr, caps) < 0) {
+            out = errno_error("capget");
+            return;
+        }
+        ::syscall(SYS_setfsgid, id);
+        ::syscall(SYS_setfsuid, id);
+        // setfsuid/setfsgid report the previous value, not errors: checked by reading.
+        if (::syscall(SYS_setfsuid, -1) != long(id) || ::syscall(SYS_setfsgid, -1) != long(id)) {
+            out = make_error(EPERM, "setfsuid/setfsgid {}", id);
+            return;
+        }
+        for (auto& c : caps) c.effective = c.permitted;
+        if (::syscall(SYS_capset, &hdr, caps) < 0) {
+            out = errno_error("capset: raise the effective set again");
+            return;
+        }
+        out = mount::create_fs(fs_fd, "overlay", 0);
+    });
+    t.join();
+    if (dumpable >= 0) ::prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+    return out;
+}
+
+// mount_userns_root's view of one layer dir: a detached copy of its mount, idmapped.
+Result<UniqueFd> idmapped_layer(const std::string& dir, int userns_fd) {
+    auto t = VS_TRY(mount::clone_tree(AT_FDCWD, dir, false));
+    struct mount_attr a {};
+    a.attr_set = MOUNT_ATTR_IDMAP;
+    a.userns_fd = static_cast<uint64_t>(userns_fd);
+    if (::mount_setattr(t.get(), "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+        return errno_error(fmt::format("idmap a copy of \"{}\"", dir));
+    return t;
 }
 
 }  // namespace
@@ -420,6 +487,95 @@ Status unmount_root(const spec::GuestSpec& spec) {
             return errno_error(fmt::format("unmount \"{}\"", spec.root));
         }
     }
+}
+
+Result<UniqueFd> mount_userns_root(const spec::GuestSpec& spec, int userns_fd, uid_t host_root) {
+    if (!spec.layered) return make_error(EINVAL, "guest \"{}\" has no layered root", spec.name);
+    const auto& l = *spec.layered;
+    auto p = VS_TRY(paths_of(l));
+    auto lock = VS_TRY(lock_layers(p.layers, true));
+    if (auto m = VS_TRY(mount_at(spec.root)))
+        return make_error(EBUSY, "its root \"{}\" has a mount on it: {}", spec.root,
+                          m->describe());
+    if (!marked(p.guest, "guest " + spec.name))
+        return make_error(EPERM, "\"{}\" is not marked as its layer", p.guest);
+    // Upper and work from one idmapped mount of the layer dir: overlayfs wants them on one
+    // mount. Files the guest's root makes are stored owned by 0, as in an idmapped plain root.
+    auto lower = VS_TRY(idmapped_layer(l.lower, userns_fd));
+    auto layer = VS_TRY(idmapped_layer(p.guest, userns_fd));
+    // overlayfs names a layer given by fd by its path (d_path), which for a detached mount is
+    // "/upper": attached over their own dirs while the overlay takes them, its mountinfo shows
+    // the same paths as the host's overlay, which the tools that look there (hashify's method,
+    // vdu's device) stat. Detached again right after: under the lock no other overlay of this
+    // base is made meanwhile, and the overlay keeps its own copies of the layers' mounts.
+    Rollback shown;
+    for (auto [fd, dir] : {std::pair{lower.get(), l.lower}, std::pair{layer.get(), p.guest}}) {
+        auto target = VS_TRY(sys::open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        VS_TRY(mount::attach(fd, target.get(), dir));
+        shown.add([dir = dir] {
+            if (::umount2(dir.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+                log::warn("detach the idmapped view of \"{}\": {}", dir, std::strerror(errno));
+        });
+    }
+    auto upper = VS_TRY(fs::open_child(layer.get(), "upper", O_PATH | O_DIRECTORY));
+    auto work = VS_TRY(fs::open_child(layer.get(), "work", O_PATH | O_DIRECTORY));
+    // The options of make_overlay, for the same reasons; only the layers differ.
+    std::vector<std::pair<std::string, int>> fds = {
+        {"lowerdir+", lower.get()}, {"upperdir", upper.get()}, {"workdir", work.get()}};
+    std::vector<std::pair<std::string, std::string>> opts = {
+        {"redirect_dir", "on"}, {"index", "on"}, {"xino", "auto"}, {"metacopy", "off"}};
+    auto ctx = mount::fs_context("overlay", kUsernsSource, fds, opts);
+    auto tree = ctx ? create_as(ctx->get(), host_root) : Result<UniqueFd>(std::move(ctx).error());
+    shown.run();
+    if (!tree && tree.error().code == EINVAL &&
+        tree.error().message.find("file descriptor") != std::string::npos)
+        return make_error(EINVAL,
+                          "{}: this kernel cannot take an overlay's layers as file descriptors "
+                          "(Linux 6.15 can), so a user-namespaced guest cannot have a layered "
+                          "root here; make it a classic guest (a userns-less copy: build "
+                          "--no-userns) or a plain clone",
+                          tree.error().message);
+    if (!tree && tree.error().code == EBUSY)
+        return make_error(EBUSY,
+                          "{} (its layer \"{}\" is still in use by another overlay: a copy of "
+                          "the root's mount in another mount namespace? grep \"{}\" "
+                          "/proc/*/mountinfo)",
+                          tree.error().message, p.guest, l.upper);
+    auto overlay =
+        VS_TRY(std::move(tree).wrap("overlay of \"{}\" and \"{}\" idmapped", l.lower, l.upper));
+    // Attached on the host first, then cloned for the guest: one superblock, so no EBUSY, and
+    // host tools reach the running guest's files at its root path.
+    auto target = VS_TRY(sys::open(spec.root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    VS_TRY(mount::attach(overlay.get(), target.get(), spec.root));
+    auto clone = mount::clone_tree(AT_FDCWD, spec.root, false);
+    if (!clone) {
+        (void)::umount2(spec.root.c_str(), UMOUNT_NOFOLLOW);
+        return std::move(clone).error();
+    }
+    log::debug("guest \"{}\": mounted its user-namespaced layered root at \"{}\"", spec.name,
+               spec.root);
+    return std::move(*clone);
+}
+
+Result<bool> userns_root_mounted(const spec::GuestSpec& spec) {
+    if (!spec.layered) return false;
+    auto m = VS_TRY(mount_at(spec.root));
+    return m && kind_of(*m, *spec.layered) == Kind::Userns;
+}
+
+Status release_userns_root(const spec::GuestSpec& spec) {
+    if (!spec.layered) return ok();
+    while (VS_TRY(userns_root_mounted(spec))) {
+        if (::umount2(spec.root.c_str(), UMOUNT_NOFOLLOW) < 0) {
+            if (errno == EBUSY)
+                return make_error(EBUSY,
+                                  "guest \"{}\": its root \"{}\" is busy: a host process has a "
+                                  "file open or its working directory there (fuser -vm \"{}\")",
+                                  spec.name, spec.root, spec.root);
+            return errno_error(fmt::format("unmount \"{}\"", spec.root));
+        }
+    }
+    return ok();
 }
 
 Status check_layered_mounts(const spec::GuestSpec& spec) {

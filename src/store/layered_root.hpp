@@ -7,6 +7,8 @@
 //   <rootdir>/.layers/guests/NAME.N/upper, work   one guest's layer (marked with its base)
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "base/result.hpp"
@@ -53,6 +55,25 @@ Status ensure_root_mounted(const spec::GuestSpec& spec);
 /// Unmounts a layered guest's overlay from its root path (absent: nothing to do). EBUSY, naming
 /// the root, while a host process still uses it.
 Status unmount_root(const spec::GuestSpec& spec);
+
+/// For the start of a user-namespaced layered guest, whose init holds no copy of the host's
+/// overlay (start unmounts it first: overlayfs refuses a second instance on one upper dir): an
+/// overlay of the base and the guest's layer, each seen through an idmapped mount (user
+/// namespace `userns_fd`; `host_root` is the guest root's host uid and gid, the overlay's own
+/// ids), so the guest's root owns files stored with the ids of a classic guest. It is attached at the guest's root path, where host tools find it while the guest
+/// runs (ids there show shifted into the guest's host range), and a detached clone of it is
+/// returned for the guest's init. EBUSY while another overlay still uses the layer; EINVAL,
+/// saying so, on a kernel that cannot take overlay layers as file descriptors.
+Result<UniqueFd> mount_userns_root(const spec::GuestSpec& spec, int userns_fd, uid_t host_root);
+
+/// Whether the guest's root path has the overlay of mount_userns_root on it (a running or
+/// dead user-namespaced start), where tools see ids shifted by the guest's user namespace.
+Result<bool> userns_root_mounted(const spec::GuestSpec& spec);
+
+/// After a user-namespaced layered guest stopped (or died): unmounts mount_userns_root's
+/// overlay from its root path, so the next tool mounts the host's own. Nothing for another
+/// mount. EBUSY, naming the root, while a host process still uses it.
+Status release_userns_root(const spec::GuestSpec& spec);
 
 /// check_root_mounts for a layered guest's root: the guest's own overlay at the root itself is
 /// not refused; any other mount at or below it is (EBUSY, naming it).

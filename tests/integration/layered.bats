@@ -57,24 +57,79 @@ ref_guest() {
   [[ $status -ne 0 && $output == *"--layered"* ]]
 }
 
-@test "user-namespaced layered guests and dlimits are refused with the reason" {
+@test "dlimits are refused on a layered root with the reason" {
   host_only
   ref_guest
-  run vs c1 build -m clone --rootdir "$MNT/guests" -- --source ref --layered
-  [[ $status -ne 0 && $output == *"c1"*"idmapped"*"--no-userns"* ]] || { echo "$output"; false; }
-  [[ ! -e $(guest_cfg c1) && $(base_dirs) == 0 ]]
   layered c1
-  # A config edited afterwards: start says why instead of starting it with every file nobody's.
-  echo yes >"$(guest_cfg c1)/userns"
-  run vs c1 start
-  [[ $status -ne 0 && $output == *"c1"*"layered"*"user-namespaced"* ]] || { echo "$output"; false; }
-  rm "$(guest_cfg c1)/userns"
   mkdir -p "$(guest_cfg c1)/dlimits/0"
   echo "$(root c1)" >"$(guest_cfg c1)/dlimits/0/directory"
   echo 100000 >"$(guest_cfg c1)/dlimits/0/space_total"
   echo 1000 >"$(guest_cfg c1)/dlimits/0/inodes_total"
   run vs c1 start
   [[ $status -ne 0 && $output == *"c1"*"layered root"* ]] || { echo "$output"; false; }
+}
+
+@test "user-namespaced layered clone: its root owns its files, a write is stored as 0 in its layer" {
+  host_only
+  ref_guest
+  run vs c1 build -m clone --rootdir "$MNT/guests" -- --source ref --layered
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(c1)
+  layered c2
+  local base sr s2 sb up=$MNT/guests/.layers/guests/c1.1/upper r
+  r=$(root c1)
+  base=$(find "$MNT/guests/.layers/base" -mindepth 2 -maxdepth 2 -name tree)
+  [[ $(base_dirs) == 1 ]]
+  sr=$(tree_sum "$(root ref)") s2=$(tree_sum "$(root c2)") sb=$(tree_sum "$base")
+  vs c1 start
+  local inside outside count
+  read -r inside outside count </proc/"$(init_pid c1)"/uid_map
+  [[ $inside == 0 && $outside -ge 65536 && $count == 65536 ]]
+  run vs c1 exec stat -c %u:%g /etc/passwd /usr/share/t/f1
+  [[ $output == $'0:0\n0:0' ]] || { echo "$output"; false; }
+  vs c1 exec sh -c 'set -e; echo x >/etc/vs-userns-test; echo changed >>/usr/share/t/f2
+    mkdir /usr/share/newdir; mv /usr/share/dir /usr/share/dir.moved'
+  run vs c1 exec stat -c %u:%g /etc/vs-userns-test /usr/share/t/f2
+  [[ $output == $'0:0\n0:0' ]] || { echo "$output"; false; }
+  # Stored with the ids of a classic guest, in c1's own upper dir.
+  [[ $(stat -c %u:%g "$up/etc/vs-userns-test" "$up/usr/share/t/f2" "$up/usr/share/newdir") == \
+    $'0:0\n0:0\n0:0' ]]
+  [[ $(tree_sum "$(root ref)") == "$sr" && $(tree_sum "$base") == "$sb" ]]
+  [[ $(tree_sum "$(root c2)") == "$s2" ]]
+  # Running: the guest's own overlay is at its root path, where every host tool finds it.
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng-userns ]]
+  run vdu c1
+  [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; false; }
+  run vfiles c1 --reference ref
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  run vhashify --json c1
+  [[ $status -eq 0 && $(json '.guests[0].errors | length') == 0 ]] || { echo "$output"; false; }
+  run vs c1 exec cat /etc/vs-userns-test
+  [[ $output == x ]]
+  vs c1 stop
+  # Stopped: that overlay is gone; the tools mount the host's own again, ids as stored.
+  ! mounted c1
+  run vdu c1
+  [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; false; }
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
+  [[ $(stat -c %u:%g "$r/etc/vs-userns-test") == 0:0 && $(cat "$r/etc/vs-userns-test") == x ]]
+  run vs c1 backup "$WORK/c1.tar"
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  [[ $(tar --numeric-owner -tvf "$WORK/c1.tar" |
+    awk '$NF == "root/etc/vs-userns-test" {print $2}') == 0/0 ]]
+  # Started again over the host's overlay (unmounted first), and again after it was unmounted.
+  vs c1 start
+  run vs c1 exec sh -c 'stat -c %u:%g /usr/share/t/f2; cat /usr/share/dir.moved/name'
+  [[ $output == $'0:0\nref' ]] || { echo "$output"; false; }
+  vs c1 stop
+  ! mounted c1
+  vs c1 start
+  vs c1 stop
+  [[ $(tree_sum "$(root ref)") == "$sr" && $(tree_sum "$base") == "$sb" ]]
+  [[ $(tree_sum "$(root c2)") == "$s2" ]]
+  VSERVER_QUIET=1 vs c1 delete
+  [[ ! -e $(guest_cfg c1) && ! -e $r && ! -e $MNT/guests/.layers/guests/c1.1 ]]
+  [[ $(base_dirs) == 1 && $(layer_dirs) == 1 ]]
 }
 
 @test "XFS: 10 layered clones share one base (df), and a hashify afterwards changes nothing" {
