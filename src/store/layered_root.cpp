@@ -431,7 +431,7 @@ Result<UniqueFd> make_overlay(const spec::LayeredRoot& l) {
     return std::move(m).wrap("overlay of \"{}\" and \"{}\"", l.lower, l.upper);
 }
 
-Status ensure_root_mounted(const spec::GuestSpec& spec) {
+Status ensure_root_mounted(const spec::GuestSpec& spec, bool stored_ids) {
     if (!spec.layered) return ok();
     const auto& l = *spec.layered;
     auto fail = [&](Error e) {
@@ -442,7 +442,15 @@ Status ensure_root_mounted(const spec::GuestSpec& spec) {
     auto check = [&]() -> Result<bool> {
         auto m = VS_TRY(mount_at(spec.root));
         if (!m) return false;
-        if (is_ours(*m, l)) return true;
+        auto kind = kind_of(*m, l);
+        if (kind == Kind::Userns && stored_ids)
+            return make_error(EBUSY,
+                              "its root \"{}\" is the overlay of its user-namespaced start, "
+                              "where its files show their ids shifted into the guest's host "
+                              "range; stop the guest first (`vserver {} stop` also cleans up "
+                              "after one that died)",
+                              spec.root, spec.name);
+        if (kind != Kind::Other) return true;
         return make_error(EBUSY, "its root \"{}\" has another mount on it: {}", spec.root,
                           m->describe());
     };

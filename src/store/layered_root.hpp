@@ -49,8 +49,10 @@ Result<UniqueFd> make_overlay(const spec::LayeredRoot& l);
 /// Mounts a layered guest's overlay at its root path unless it is mounted there already (after
 /// a reboot it is not); nothing for any other guest. Start and every host tool that reads or
 /// writes a guest's root call it first. Refuses when something else is mounted there, or the
-/// layer is not this guest's.
-Status ensure_root_mounted(const spec::GuestSpec& spec);
+/// layer is not this guest's. `stored_ids`: the caller records or compares owners (copy,
+/// backup, verify, clone --source), so the overlay of a user-namespaced start, where ids show
+/// shifted, is refused (EBUSY, saying to stop the guest); other tools read through it.
+Status ensure_root_mounted(const spec::GuestSpec& spec, bool stored_ids = false);
 
 /// Unmounts a layered guest's overlay from its root path (absent: nothing to do). EBUSY, naming
 /// the root, while a host process still uses it.

@@ -132,6 +132,54 @@ ref_guest() {
   [[ $(base_dirs) == 1 && $(layer_dirs) == 1 ]]
 }
 
+@test "user-namespaced layered clone: a busy root, a running or dead guest's root for copies" {
+  host_only
+  ref_guest
+  run vs c1 build -m clone --rootdir "$MNT/guests" -- --source ref --layered
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(c1)
+  local r pid
+  r=$(root c1)
+  mounted c1
+  # A host process in the host's overlay: start cannot unmount it, and says who to ask.
+  (cd "$r" && exec sleep 300) &
+  pid=$!
+  run vs c1 start
+  kill "$pid"
+  wait "$pid" || true
+  [[ $status -ne 0 && $output == *"c1"*"busy"*"fuser -vm"* ]] || { echo "$output"; false; }
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
+  vs c1 start
+  vs c1 exec sh -c 'echo y >/etc/vs-dead-test'
+  # Copies record owners: refused while the root shows the ids of the guest's namespace.
+  run vs c1 backup "$WORK/c1.tar"
+  [[ $status -ne 0 && $output == *"user-namespaced start"*"stop"* ]] || { echo "$output"; false; }
+  [[ ! -s $WORK/c1.tar ]]
+  # The guest dies without stop: its overlay stays for the tools that read through it ...
+  kill -KILL "$(init_pid c1)"
+  run vdu c1
+  [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; false; }
+  run vs c1 backup "$WORK/c1.tar"
+  [[ $status -ne 0 && $output == *"user-namespaced start"* ]] || { echo "$output"; false; }
+  # ... and the next start cleans up after it, then stop releases it.
+  vs c1 start
+  run vs c1 exec cat /etc/vs-dead-test
+  [[ $output == y ]]
+  vs c1 stop
+  ! mounted c1
+  run vs c1 backup "$WORK/c1.tar"
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  # Dead again, and `stop` cleans up: the host's overlay comes back for the next tool.
+  vs c1 start
+  kill -KILL "$(init_pid c1)"
+  vs c1 stop
+  ! mounted c1
+  run vserver-copy c1 c1copy --vsroot "$MNT/guests"
+  [[ $status -eq 0 ]] || { echo "$output"; false; }
+  VS_GUESTS+=(c1copy)
+  [[ $(stat -c %u:%g "$MNT/guests/c1copy/etc/vs-dead-test") == 0:0 ]]
+}
+
 @test "XFS: 10 layered clones share one base (df), and a hashify afterwards changes nothing" {
   host_only
   local u0 u1 u2 i
