@@ -277,8 +277,8 @@ Status GuestStart::connect_init() {
         if (spec.layered) {
             // An overlay cannot be idmapped, its layers can: a new overlay of them (Linux
             // 6.15), which stays at the root path for host tools until stop releases it.
-            auto userns = VS_TRY(
-                sys::open(fmt::format("/proc/{}/ns/user", child->pidfd.pid()), O_RDONLY));
+            auto userns =
+                VS_TRY(sys::open(fmt::format("/proc/{}/ns/user", child->pidfd.pid()), O_RDONLY));
             rb.add([&] {
                 if (auto r = store::release_userns_root(spec); !r)
                     log::warn("rollback: {}", r.error().what());

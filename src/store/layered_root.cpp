@@ -503,8 +503,7 @@ Result<UniqueFd> mount_userns_root(const spec::GuestSpec& spec, int userns_fd, u
     auto p = VS_TRY(paths_of(l));
     auto lock = VS_TRY(lock_layers(p.layers, true));
     if (auto m = VS_TRY(mount_at(spec.root)))
-        return make_error(EBUSY, "its root \"{}\" has a mount on it: {}", spec.root,
-                          m->describe());
+        return make_error(EBUSY, "its root \"{}\" has a mount on it: {}", spec.root, m->describe());
     if (!marked(p.guest, "guest " + spec.name))
         return make_error(EPERM, "\"{}\" is not marked as its layer", p.guest);
     // Upper and work from one idmapped mount of the layer dir: overlayfs wants them on one

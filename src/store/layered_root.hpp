@@ -62,10 +62,11 @@ Status unmount_root(const spec::GuestSpec& spec);
 /// overlay (start unmounts it first: overlayfs refuses a second instance on one upper dir): an
 /// overlay of the base and the guest's layer, each seen through an idmapped mount (user
 /// namespace `userns_fd`; `host_root` is the guest root's host uid and gid, the overlay's own
-/// ids), so the guest's root owns files stored with the ids of a classic guest. It is attached at the guest's root path, where host tools find it while the guest
-/// runs (ids there show shifted into the guest's host range), and a detached clone of it is
-/// returned for the guest's init. EBUSY while another overlay still uses the layer; EINVAL,
-/// saying so, on a kernel that cannot take overlay layers as file descriptors.
+/// ids), so the guest's root owns files stored with the ids of a classic guest. It is attached at
+/// the guest's root path, where host tools find it while the guest runs (ids there show shifted
+/// into the guest's host range), and a detached clone of it is returned for the guest's init. EBUSY
+/// while another overlay still uses the layer; EINVAL, saying so, on a kernel that cannot take
+/// overlay layers as file descriptors.
 Result<UniqueFd> mount_userns_root(const spec::GuestSpec& spec, int userns_fd, uid_t host_root);
 
 /// Whether the guest's root path has the overlay of mount_userns_root on it (a running or
