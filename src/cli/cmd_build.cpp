@@ -74,7 +74,7 @@ constexpr const char* kUsage =
     "  clone:       --source GUEST|DIR [--layered]\n"
     "               --layered: the root is an overlay of a frozen base shared by the clones\n"
     "               of one state of the source, and the guest's own changes (XFS with reflink\n"
-    "               or btrfs; with --no-userns; docs/unification.md \"Layered clones\")\n"
+    "               or btrfs; docs/unification.md \"Layered clones\")\n"
     "  rsync:       --source DIR [-o RSYNC-OPT]... [-- RSYNC-OPTIONS]\n";
 
 RegisterGuestCommand reg("build",
