@@ -69,7 +69,7 @@ ref_guest() {
   [[ $status -ne 0 && $output == *"c1"*"layered root"* ]] || { echo "$output"; false; }
 }
 
-@test "user-namespaced layered clone: its root owns its files, a write is stored as 0 in its layer" {
+@test "user-namespaced layered clone: root owns its files, a write is stored as 0 in its upper" {
   host_only
   ref_guest
   run vs c1 build -m clone --rootdir "$MNT/guests" -- --source ref --layered
