@@ -2,15 +2,15 @@
 #include "store/layered_root.hpp"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -226,10 +226,8 @@ enum class Kind { Other, Host, Userns };
 Kind kind_of(const fs::MountEntry& m, const spec::LayeredRoot& l) {
     if (m.fstype != "overlay") return Kind::Other;
     auto up = fs::super_option(m, "upperdir");
-    if (!up) return Kind::Other;
-    if (*up != l.upper) return Kind::Other;
+    if (!up || *up != l.upper) return Kind::Other;
     return m.source == kUsernsSource ? Kind::Userns : Kind::Host;
-    return Kind::Other;
 }
 
 bool is_ours(const fs::MountEntry& m, const spec::LayeredRoot& l) {
@@ -534,7 +532,8 @@ Result<UniqueFd> mount_userns_root(const spec::GuestSpec& spec, int userns_fd, u
     auto ctx = mount::fs_context("overlay", kUsernsSource, fds, opts);
     auto tree = ctx ? create_as(ctx->get(), host_root) : Result<UniqueFd>(std::move(ctx).error());
     shown.run();
-    if (!tree && tree.error().code == EINVAL &&
+    // EINVAL: no fd layers (before 6.13); EBADF: no O_PATH fds there (before 6.15).
+    if (!tree && (tree.error().code == EINVAL || tree.error().code == EBADF) &&
         tree.error().message.find("file descriptor") != std::string::npos)
         return make_error(EINVAL,
                           "{}: this kernel cannot take an overlay's layers as file descriptors "
