@@ -69,7 +69,7 @@ int vhashify_main(std::vector<std::string>& args) {
     }
     std::vector<unify::GuestTree> trees;
     for (const auto& n : names) {
-        auto t = load_tree(paths, n);
+        auto t = load_tree(paths, n, r.undo);
         if (!t) {
             log::error("{}", t.error().what());
             return kUsage;

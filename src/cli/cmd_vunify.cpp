@@ -44,7 +44,7 @@ int vunify_main(std::vector<std::string>& args) {
         log::error("vunify: give exactly one guest (try --help)");
         return kUsage;
     }
-    auto t = load_tree(paths, names[0]);
+    auto t = load_tree(paths, names[0], r.undo);
     if (!t) {
         log::error("{}", t.error().what());
         return kUsage;

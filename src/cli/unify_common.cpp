@@ -27,12 +27,14 @@ bool take_unify_option(const std::string& a, UnifyRun& r) {
     return true;
 }
 
-Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name) {
+Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name,
+                                   bool write) {
     VS_TRY(spec::validate_name(name));
     VS_TRY(runtime::guest_exists(paths, name));
     auto loaded = VS_TRY(config::vserver::load(paths, name));
     // A layered guest's files are seen through its overlay (mounted again after a reboot).
-    VS_TRY(store::ensure_root_mounted(loaded.spec));
+    VS_TRY(store::ensure_root_mounted(loaded.spec,
+                                      write ? store::RootUse::Write : store::RootUse::Read));
     unify::GuestTree t;
     t.name = name;
     t.root = loaded.spec.root;

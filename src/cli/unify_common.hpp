@@ -20,7 +20,9 @@ struct UnifyRun {
 bool take_unify_option(const std::string& a, UnifyRun& r);
 
 /// Loads the guest's config (validated name, existing config dir): root, config and cache dir.
-Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name);
+/// `write`: the run creates files in the guest's root (--undo's private copies).
+Result<unify::GuestTree> load_tree(const config::Paths& paths, const std::string& name,
+                                   bool write = false);
 
 /// Every guest with a config dir, except `but`, loaded as references.
 Result<std::vector<unify::GuestTree>> other_guests(const config::Paths& paths,

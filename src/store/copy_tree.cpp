@@ -48,7 +48,8 @@ Result<std::string> resolve_clone_source(const config::Paths& paths, const std::
             auto loaded = VS_TRY(
                 config::vserver::load(paths, source).wrap("clone: --source guest {}", source));
             // A layered guest's tree is its overlay (mounted again after a reboot).
-            VS_TRY(ensure_root_mounted(loaded.spec, true).wrap("clone: --source guest {}", source));
+            VS_TRY(ensure_root_mounted(loaded.spec, RootUse::Owners)
+                       .wrap("clone: --source guest {}", source));
             return real_dir(fmt::format("clone: root of guest {}", source), loaded.spec.root);
         }
         if (!sys::exists(source))

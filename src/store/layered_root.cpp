@@ -429,7 +429,7 @@ Result<UniqueFd> make_overlay(const spec::LayeredRoot& l) {
     return std::move(m).wrap("overlay of \"{}\" and \"{}\"", l.lower, l.upper);
 }
 
-Status ensure_root_mounted(const spec::GuestSpec& spec, bool stored_ids) {
+Status ensure_root_mounted(const spec::GuestSpec& spec, RootUse use) {
     if (!spec.layered) return ok();
     const auto& l = *spec.layered;
     auto fail = [&](Error e) {
@@ -441,13 +441,17 @@ Status ensure_root_mounted(const spec::GuestSpec& spec, bool stored_ids) {
         auto m = VS_TRY(mount_at(spec.root));
         if (!m) return false;
         auto kind = kind_of(*m, l);
-        if (kind == Kind::Userns && stored_ids)
+        if (kind == Kind::Userns && use != RootUse::Read)
             return make_error(EBUSY,
                               "its root \"{}\" is the overlay of its user-namespaced start, "
-                              "where its files show their ids shifted into the guest's host "
-                              "range; stop the guest first (`vserver {} stop` also cleans up "
+                              "where {}; stop the guest first (`vserver {} stop` also cleans up "
                               "after one that died)",
-                              spec.root, spec.name);
+                              spec.root,
+                              use == RootUse::Owners
+                                  ? "its files show their ids shifted into the guest's host range"
+                                  : "a file the host makes has an owner the guest's id map "
+                                    "cannot store (EOVERFLOW)",
+                              spec.name);
         if (kind != Kind::Other) return true;
         return make_error(EBUSY, "its root \"{}\" has another mount on it: {}", spec.root,
                           m->describe());

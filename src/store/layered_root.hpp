@@ -49,10 +49,15 @@ Result<UniqueFd> make_overlay(const spec::LayeredRoot& l);
 /// Mounts a layered guest's overlay at its root path unless it is mounted there already (after
 /// a reboot it is not); nothing for any other guest. Start and every host tool that reads or
 /// writes a guest's root call it first. Refuses when something else is mounted there, or the
-/// layer is not this guest's. `stored_ids`: the caller records or compares owners (copy,
-/// backup, verify, clone --source), so the overlay of a user-namespaced start, where ids show
-/// shifted, is refused (EBUSY, saying to stop the guest); other tools read through it.
-Status ensure_root_mounted(const spec::GuestSpec& spec, bool stored_ids = false);
+/// layer is not this guest's. The overlay of a user-namespaced start (mount_userns_root), where
+/// ids show shifted, is used for RootUse::Read and refused (EBUSY, saying to stop the guest)
+/// for the others.
+enum class RootUse {
+    Read,    ///< reads files and sizes (vdu, vfiles, hashify's sharing)
+    Write,   ///< creates files from the host (hashify --undo): no host id maps to the disk there
+    Owners,  ///< records or compares owners (copy, backup, verify, clone --source)
+};
+Status ensure_root_mounted(const spec::GuestSpec& spec, RootUse use = RootUse::Read);
 
 /// Unmounts a layered guest's overlay from its root path (absent: nothing to do). EBUSY, naming
 /// the root, while a host process still uses it.

@@ -73,7 +73,7 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
     const int64_t t0 = monotonic_ns();
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(name)).wrap("backup {}", name));
     // A layered guest's files are seen through its overlay (mounted again after a reboot).
-    VS_TRY(store::ensure_root_mounted(s, true).wrap("backup {}", name));
+    VS_TRY(store::ensure_root_mounted(s, store::RootUse::Owners).wrap("backup {}", name));
 
     cgroup::Options co;
     co.root = paths.cgroup_root;

@@ -72,7 +72,7 @@ Result<CopyResult> copy_local(const config::Paths& paths, const std::string& src
     if (VS_TRY(guest_running(paths, src).wrap("copy {}", src)))
         return make_error(EBUSY, "copy {}: the guest is running; stop it first", src);
     // A layered guest's files are seen through its overlay (mounted again after a reboot).
-    VS_TRY(store::ensure_root_mounted(loaded.spec, true).wrap("copy {}", src));
+    VS_TRY(store::ensure_root_mounted(loaded.spec, store::RootUse::Owners).wrap("copy {}", src));
 
     CopyResult res;
     res.name = dest;

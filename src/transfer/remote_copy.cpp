@@ -141,7 +141,7 @@ Result<RemoteCopyResult> copy_remote(const config::Paths& paths, const std::stri
     std::optional<state::GuestLock> lock;
     if (!running) lock.emplace(VS_TRY(state::GuestLock::acquire(paths.guest_run(src))));
     auto loaded = VS_TRY(cv::load(paths, src).wrap("copy {}", src));
-    VS_TRY(store::ensure_root_mounted(loaded.spec, true).wrap("copy {}", src));
+    VS_TRY(store::ensure_root_mounted(loaded.spec, store::RootUse::Owners).wrap("copy {}", src));
     const std::string root = loaded.spec.root, cfg_dir = loaded.spec.config_dir;
 
     // One ssh connection for the session and every rsync (ControlMaster): one handshake, and

@@ -207,7 +207,7 @@ Result<std::vector<std::string>> verify(const config::Paths& paths, const std::s
     VS_TRY(spec::validate_name(name).wrap("verify"));
     if (!sys::is_dir(paths.guest_config(name))) return config::legacy::missing_guest(paths, name);
     auto loaded = VS_TRY(cv::load(paths, name).wrap("verify"));
-    VS_TRY(store::ensure_root_mounted(loaded.spec, true).wrap("verify"));
+    VS_TRY(store::ensure_root_mounted(loaded.spec, store::RootUse::Owners).wrap("verify"));
     auto want = VS_TRY(archive_digests(file).wrap("verify"));
     auto rootfd = VS_TRY(sys::open(loaded.spec.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     DigestSink sink;

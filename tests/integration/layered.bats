@@ -155,6 +155,10 @@ ref_guest() {
   run vs c1 backup "$WORK/c1.tar"
   [[ $status -ne 0 && $output == *"user-namespaced start"*"stop"* ]] || { echo "$output"; false; }
   [[ ! -s $WORK/c1.tar ]]
+  # No host uid maps to the disk through its layers: a private copy made there is refused too.
+  run vhashify --undo c1
+  [[ $status -ne 0 && $output == *"user-namespaced start"*"EOVERFLOW"* ]] ||
+    { echo "$output"; false; }
   # The guest dies without stop: its overlay stays for the tools that read through it ...
   kill -KILL "$(init_pid c1)"
   run vdu c1
