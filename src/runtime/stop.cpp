@@ -19,6 +19,7 @@
 #include "runtime/join.hpp"
 #include "runtime/runtime.hpp"
 #include "state/lock.hpp"
+#include "store/layered_root.hpp"
 
 namespace vs::runtime {
 
@@ -182,7 +183,14 @@ Status stop_locked(const config::Paths& paths, const spec::GuestSpec& spec, bool
 Status stop(const config::Paths& paths, const spec::GuestSpec& spec) {
     auto lock = VS_TRY(state::GuestLock::acquire(paths.guest_run(spec.name)));
     VS_TRY(fault_point("after-lock"));
-    return stop_locked(paths, spec, false);
+    VS_TRY(stop_locked(paths, spec, false));
+    // A user-namespaced layered guest's own overlay left with it: the host's is mounted again,
+    // so its root path shows its files as a classic layered guest's does after a stop.
+    if (spec.layered && spec.ns.user)
+        if (auto r = store::ensure_root_mounted(spec); !r)
+            log::warn("guest \"{}\" stopped, but its root was not mounted again: {}", spec.name,
+                      r.error().what());
+    return ok();
 }
 
 Status restart(const config::Paths& paths, const spec::GuestSpec& spec) {

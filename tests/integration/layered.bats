@@ -107,8 +107,10 @@ ref_guest() {
   run vs c1 exec cat /etc/vs-userns-test
   [[ $output == x ]]
   vs c1 stop
-  # Stopped: that overlay is gone; the tools mount the host's own again, ids as stored.
-  ! mounted c1
+  # Stopped: that overlay is gone and the host's own is back, ids as stored; unmounted (a
+  # reboot), a tool mounts it again.
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
+  umount "$r"
   run vdu c1
   [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; false; }
   [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
@@ -122,7 +124,7 @@ ref_guest() {
   run vs c1 exec sh -c 'stat -c %u:%g /usr/share/t/f2; cat /usr/share/dir.moved/name'
   [[ $output == $'0:0\nref' ]] || { echo "$output"; false; }
   vs c1 stop
-  ! mounted c1
+  umount "$r"
   vs c1 start
   vs c1 stop
   [[ $(tree_sum "$(root ref)") == "$sr" && $(tree_sum "$base") == "$sb" ]]
@@ -165,19 +167,19 @@ ref_guest() {
   [[ $status -eq 0 && $output == *c1* ]] || { echo "$output"; false; }
   run vs c1 backup "$WORK/c1.tar"
   [[ $status -ne 0 && $output == *"user-namespaced start"* ]] || { echo "$output"; false; }
-  # ... and the next start cleans up after it, then stop releases it.
+  # ... and the next start cleans up after it; stop puts the host's overlay back.
   vs c1 start
   run vs c1 exec cat /etc/vs-dead-test
   [[ $output == y ]]
   vs c1 stop
-  ! mounted c1
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
   run vs c1 backup "$WORK/c1.tar"
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   # Dead again, and `stop` cleans up: the host's overlay comes back for the next tool.
   vs c1 start
   kill -KILL "$(init_pid c1)"
   vs c1 stop
-  ! mounted c1
+  [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
   run vserver-copy c1 c1copy --vsroot "$MNT/guests"
   [[ $status -eq 0 ]] || { echo "$output"; false; }
   VS_GUESTS+=(c1copy)
@@ -218,7 +220,7 @@ ref_guest() {
   (( $(json .total.allocated_bytes) * 10 < $(json '.trees[0].allocated_bytes') * 12 ))
 }
 
-@test "btrfs: layered clones share one base there too; a write stays the guest's own" {
+@test "btrfs: layered clones share one base there too; a write stays the guest's own, userns too" {
   host_only
   mkfs_loop btrfs
   ref_guest
@@ -230,6 +232,20 @@ ref_guest() {
   [[ $(cat "$(root ref)/usr/share/dir/name") == ref ]]
   run vhashify --json --all
   [[ $status -eq 0 && $(json .shared_files) == 0 ]] || { echo "$output"; false; }
+  # A user-namespaced clone of the same base: btrfs layers can be idmapped too.
+  run vs c3 build -m clone --rootdir "$MNT/guests" -- --source ref --layered
+  [[ $status -eq 0 ]] || { echo "$output"; return 1; }
+  VS_GUESTS+=(c3)
+  [[ $(base_dirs) == 1 ]]
+  vs c3 start
+  vs c3 exec sh -c 'echo c3 >/usr/share/dir/name'
+  run vs c3 exec stat -c %u:%g /usr/share/dir/name
+  [[ $output == 0:0 ]] || { echo "$output"; false; }
+  vs c3 stop
+  [[ $(stat -c %u:%g "$MNT/guests/.layers/guests/c3.1/upper/usr/share/dir/name") == 0:0 ]]
+  [[ $(cat "$(root c2)/usr/share/dir/name") == ref ]]
+  [[ $(cat "$(root c3)/usr/share/dir/name") == c3 ]]
+  VSERVER_QUIET=1 vs c3 delete
   VSERVER_QUIET=1 vs c1 delete
   VSERVER_QUIET=1 vs c2 delete
   [[ $(base_dirs) == 0 ]]
