@@ -151,6 +151,12 @@ ref_guest() {
   wait "$pid" || true
   [[ $status -ne 0 && $output == *"c1"*"busy"*"fuser -vm"* ]] || { echo "$output"; false; }
   [[ $(findmnt -n -o SOURCE --mountpoint "$r") == vserver-ng ]]
+  # A start failing after the guest's overlay was made takes it away again (with fault points).
+  if grep -q VSERVER_FAULT "$VS"; then
+    run env VSERVER_FAULT=after-net:fail "$VS" c1 start
+    [[ $status -ne 0 ]]
+    [[ $(findmnt -n -o SOURCE --mountpoint "$r") != vserver-ng-userns ]]
+  fi
   vs c1 start
   vs c1 exec sh -c 'echo y >/etc/vs-dead-test'
   # Copies record owners: refused while the root shows the ids of the guest's namespace.
