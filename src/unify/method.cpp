@@ -13,6 +13,7 @@
 #include "base/fault.hpp"
 #include "base/unique_fd.hpp"
 #include "fs/mounts.hpp"
+#include "unify/btrfs_extents.hpp"
 
 namespace vs::unify {
 
@@ -137,6 +138,11 @@ Result<Extents> extents_of(int fd, const std::string& what, size_t max) {
     }));
     if (!mapped) out.placed = false;
     return out;
+}
+
+Result<Extents> extents_of(int fd, const struct statx& st, const std::string& what, size_t max) {
+    if (auto b = VS_TRY(btrfs_extents(fd, st, what, max))) return std::move(*b);
+    return extents_of(fd, what, max);
 }
 
 bool same_extents(const Extents& a, const Extents& b) {

@@ -1,6 +1,8 @@
 // Which sharing a guest root's filesystem allows: extent dedupe or immutable hard links.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <compare>
 #include <cstdint>
 #include <vector>
@@ -32,6 +34,10 @@ struct Extents {
 };
 /// At most `max` extents are read; a file with more is reported as not placed.
 Result<Extents> extents_of(int fd, const std::string& what, size_t max = 256);
+/// The same for an fd whose statx `st` the caller checked: on btrfs read from the subvolume's
+/// tree (btrfs_extents.hpp), one cheaper ioctl than FIEMAP; elsewhere FIEMAP.
+Result<Extents> extents_of(int fd, const struct statx& st, const std::string& what,
+                           size_t max = 256);
 /// Both files' data is in the same physical extents at the same offsets: they share it already
 /// (a snapshot, a reflink copy, an earlier dedupe), and a dedupe would only rewrite metadata.
 bool same_extents(const Extents& a, const Extents& b);

@@ -39,7 +39,7 @@ void share_dedupe(std::vector<GuestView>& guests, std::vector<Cand>& cands,
         Extents ext;
     };
     auto extents = [](int fd, Ref& r) {
-        auto e = extents_of(fd, r.what);
+        auto e = extents_of(fd, r.f.stx, r.what);
         if (e) return std::move(*e);
         note(r.g, e.error());
         Extents none;

@@ -91,7 +91,7 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             if (!fd) note(r.g, fd.error());
             continue;
         }
-        auto e = extents_of(fd->get(), r.what);
+        auto e = extents_of(fd->get(), r.f.stx, r.what);
         if (!e) {
             note(r.g, e.error());
             continue;
@@ -129,7 +129,7 @@ bool share_inline(std::vector<GuestView>& guests, std::vector<Cand>& cands,
             Ref r = ref(guests, cands, members[i]);
             auto fd = reopen_kept(r, cands[members[i]]);
             if (!fd || !*fd) continue;
-            auto e = extents_of(fd->get(), r.what);
+            auto e = extents_of(fd->get(), r.f.stx, r.what);
             if (!e || e->inline_data || !e->placed || e->list.empty()) continue;
             m[i] = {std::move(*fd), std::move(*e), true};
             lead = i;
