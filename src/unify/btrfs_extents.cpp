@@ -57,7 +57,7 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
     auto& a = *reinterpret_cast<btrfs_ioctl_search_args_v2*>(mem.get());
     const unsigned char* const items = mem.get() + sizeof(btrfs_ioctl_search_args_v2);
     Extents out;
-    uint64_t from = 0, end = 0;
+    uint64_t from = 0, end = 0, bytes = 0;
     size_t seen = 0;
     for (uint32_t want = 1;; want = static_cast<uint32_t>(max + 1)) {
         // The first search asks for one item: it stops right after it, where a larger count
@@ -98,6 +98,7 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
             if (type == BTRFS_FILE_EXTENT_INLINE) {
                 out.inline_data = true;
                 out.list.push_back({h.offset, 0, le64(it + kRamBytes)});
+                bytes += le64(it + kRamBytes);
                 end = std::max<uint64_t>(end, h.offset + le64(it + kRamBytes));
                 continue;
             }
@@ -110,6 +111,7 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
                                  le64(it + kNumBytes)};
             end = std::max<uint64_t>(end, e.logical + e.length);
             if (le64(it + kDiskBytenr) == 0) continue;  // a hole
+            bytes += e.length;
             if (type == BTRFS_FILE_EXTENT_PREALLOC || it[kCompression] || it[kEncryption] ||
                 it[kOtherEncoding] || it[kOtherEncoding + 1])
                 out.placed = false;
@@ -135,6 +137,12 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
             (a.key.nr_items < want && kBuf - used >= kMaxItem))
             break;
     }
+    // Data written and not yet written back (a running guest's) has no item yet, and an
+    // overwrite's old items stay until then: a list that would say "shares with that file" may
+    // be stale. btrfs counts such bytes in st_blocks beside those of the items (btrfs_getattr),
+    // so blocks beyond the items' bytes send the file to FIEMAP, which reports them as delalloc.
+    const uint64_t blk = std::max<uint64_t>(st.stx_blksize, 512);
+    if (out.placed && st.stx_blocks * 512 != (bytes + blk - 1) / blk * blk) return None();
     return None(std::move(out));
 }
 
