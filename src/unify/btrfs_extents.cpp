@@ -97,6 +97,7 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
             const uint8_t type = it[kType];
             if (type == BTRFS_FILE_EXTENT_INLINE) {
                 out.inline_data = true;
+                out.placed = false;  // as FIEMAP says (not aligned): no place to share
                 out.list.push_back({h.offset, 0, le64(it + kRamBytes)});
                 bytes += le64(it + kRamBytes);
                 end = std::max<uint64_t>(end, h.offset + le64(it + kRamBytes));
@@ -137,12 +138,11 @@ Result<std::optional<Extents>> btrfs_extents(int fd, const struct statx& st,
             (a.key.nr_items < want && kBuf - used >= kMaxItem))
             break;
     }
-    // Data written and not yet written back (a running guest's) has no item yet, and an
-    // overwrite's old items stay until then: a list that would say "shares with that file" may
-    // be stale. btrfs counts such bytes in st_blocks beside those of the items (btrfs_getattr),
-    // so blocks beyond the items' bytes send the file to FIEMAP, which reports them as delalloc.
+    // New data not yet written back has no item yet; btrfs counts it in st_blocks beside the
+    // items' bytes (btrfs_getattr), so blocks beyond those send the file to FIEMAP, which
+    // reports it as delalloc.
     const uint64_t blk = std::max<uint64_t>(st.stx_blksize, 512);
-    if (out.placed && st.stx_blocks * 512 != (bytes + blk - 1) / blk * blk) return None();
+    if (seen <= max && st.stx_blocks * 512 != (bytes + blk - 1) / blk * blk) return None();
     return None(std::move(out));
 }
 
