@@ -148,6 +148,12 @@ std::string quote(std::string_view s, size_t max) {
     return fmt::format("\"{}\"... ({} bytes)", escape_control(s.substr(0, max)), s.size());
 }
 
+std::string parent_dir(std::string_view path) {
+    auto slash = path.find_last_of('/');
+    if (slash == std::string_view::npos) return ".";
+    return slash == 0 ? "/" : std::string(path.substr(0, slash));
+}
+
 std::string human_bytes(uint64_t bytes) {
     static const char* units[] = {"", "K", "M", "G", "T", "P"};
     double v = static_cast<double>(bytes);

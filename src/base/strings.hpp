@@ -19,6 +19,9 @@ bool starts_with(std::string_view s, std::string_view p);
 std::string lower(std::string_view s);
 std::string upper(std::string_view s);
 std::string join(const std::vector<std::string>& v, std::string_view sep);
+/// The directory holding `path` (no trailing '/'), as dirname(1) says: "/a/b" -> "/a",
+/// "/a" -> "/", "a" -> ".".
+std::string parent_dir(std::string_view path);
 
 /// Strict decimal parsers: the whole (trimmed) text must be a number in range.
 std::optional<uint64_t> parse_u64(std::string_view s);

@@ -65,11 +65,6 @@ Status rename2(const std::string& from, const std::string& to, unsigned flags) {
     return ok();
 }
 
-std::string parent_of(const std::string& p) {
-    auto s = p.find_last_of('/');
-    return s == 0 ? "/" : p.substr(0, s);
-}
-
 void warn_if(const Status& s, std::string_view what) {
     if (!s) log::warn("{}: {}", what, s.error().what());
 }
@@ -98,7 +93,8 @@ public:
           req_(req),
           s_(req.spec),
           cfg_(req.spec.config_dir),
-          root_stage_(parent_of(root) + "/" + fmt::format(".build-{}-{}", s_.name, ::getpid())) {}
+          root_stage_(str::parent_dir(root) + "/" +
+                      fmt::format(".build-{}-{}", s_.name, ::getpid())) {}
 
     const std::string root;
 
@@ -153,7 +149,7 @@ public:
         undo_.add([made] {
             for (auto d = made->rbegin(); d != made->rend(); ++d) ::rmdir(d->c_str());
         });
-        return sys::mkdir_p(parent_of(root), 0700, made.get());
+        return sys::mkdir_p(str::parent_dir(root), 0700, made.get());
     }
 
     /// build -m clone of a btrfs subvolume into the same btrfs: a snapshot, which shares every
@@ -166,7 +162,8 @@ public:
         const std::string& src = req_.copy_args.source;
         auto sfd = sys::open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (!sfd || !btrfs::is_subvolume(sfd->get()).value_or(false)) return false;
-        auto pfd = VS_TRY(sys::open(parent_of(root_stage_), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        auto pfd =
+            VS_TRY(sys::open(str::parent_dir(root_stage_), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!VS_TRY(btrfs::is_btrfs(pfd.get()))) return false;
         VS_TRY(fault_point("build:snapshot").wrap("build -m clone"));
         auto r = btrfs::snapshot_subvolume(sfd->get(), src, root_stage_, false);
@@ -205,8 +202,8 @@ public:
     /// made (or the base shared) under <rootdir>/.layers, and the kernel is asked to mount them
     /// once (a detached overlay, dropped) so a build never commits a root that cannot mount.
     Status fill_layered() {
-        layers_ = VS_TRY(
-            make_layers(parent_of(root), req_.copy_args.source, s_.name, undo_).wrap("build"));
+        layers_ = VS_TRY(make_layers(str::parent_dir(root), req_.copy_args.source, s_.name, undo_)
+                             .wrap("build"));
         VS_TRY(make_overlay(*layers_).wrap("build -m clone --layered"));
         return fault_point("build:layers-made");
     }

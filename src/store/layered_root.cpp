@@ -53,10 +53,6 @@ constexpr const char* kOverlaySource = "vserver-ng";
 // idmapped: tools tell it from the host's own by this.
 constexpr const char* kUsernsSource = "vserver-ng-userns";
 
-std::string parent_of(const std::string& p) {
-    auto s = p.find_last_of('/');
-    return s == 0 ? "/" : s == std::string::npos ? "." : p.substr(0, s);
-}
 std::string base_name(const std::string& p) { return p.substr(p.find_last_of('/') + 1); }
 
 struct LayerPaths {
@@ -70,13 +66,13 @@ struct LayerPaths {
 // edited to name other paths is refused before anything is mounted or removed.
 Result<LayerPaths> paths_of(const spec::LayeredRoot& l) {
     LayerPaths p;
-    p.guest = parent_of(l.upper);
-    p.layers = parent_of(parent_of(p.guest));
-    p.base = parent_of(l.lower);
+    p.guest = str::parent_dir(l.upper);
+    p.layers = str::parent_dir(str::parent_dir(p.guest));
+    p.base = str::parent_dir(l.lower);
     p.work = p.guest + "/work";
-    if (base_name(l.upper) != "upper" || base_name(parent_of(p.guest)) != "guests" ||
+    if (base_name(l.upper) != "upper" || base_name(str::parent_dir(p.guest)) != "guests" ||
         base_name(p.layers) != ".layers" || base_name(l.lower) != "tree" ||
-        parent_of(p.base) != p.layers + "/base")
+        str::parent_dir(p.base) != p.layers + "/base")
         return make_error(EINVAL,
                           "layered/lower \"{}\" and layered/upper \"{}\" are not a base and a "
                           "layer of one <rootdir>/.layers",
@@ -123,7 +119,7 @@ std::string fs_name(long type) {
 }
 
 std::string nearest_existing(std::string p) {
-    while (!sys::exists(p) && p != "/") p = parent_of(p);
+    while (!sys::exists(p) && p != "/") p = str::parent_dir(p);
     return p;
 }
 
@@ -211,7 +207,7 @@ std::string ref_key(const std::string& ref) {
 // The mount at `root` itself: nullopt when none is (the root dir sits on its parent's mount).
 Result<std::optional<fs::MountEntry>> mount_at(const std::string& root) {
     auto fd = VS_TRY(sys::open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    auto pfd = VS_TRY(sys::open(parent_of(root), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    auto pfd = VS_TRY(sys::open(str::parent_dir(root), O_PATH | O_DIRECTORY | O_CLOEXEC));
     auto id = VS_TRY(fs::mount_id(fd.get()));
     if (id == VS_TRY(fs::mount_id(pfd.get()))) return std::optional<fs::MountEntry>();
     auto m = fs::find_mount(id);
@@ -393,7 +389,9 @@ Result<spec::LayeredRoot> make_layers(const std::string& roots_dir, const std::s
     return l;
 }
 
-Status commit_layers(const spec::LayeredRoot& l) { return clear_building(parent_of(l.upper)); }
+Status commit_layers(const spec::LayeredRoot& l) {
+    return clear_building(str::parent_dir(l.upper));
+}
 
 Result<UniqueFd> make_overlay(const spec::LayeredRoot& l) {
     auto p = VS_TRY(paths_of(l));

@@ -20,15 +20,6 @@
 
 namespace vs::store {
 
-namespace {
-
-std::string parent_of(const std::string& p) {
-    auto s = p.find_last_of('/');
-    return s == 0 ? "/" : s == std::string::npos ? "." : p.substr(0, s);
-}
-
-}  // namespace
-
 bool is_dead_build_stage(const std::string& name, const std::string& guest) {
     std::string prefix = ".build-" + guest + "-";
     return str::starts_with(name, prefix) &&
@@ -42,11 +33,11 @@ void sweep_leftovers(const config::Paths& paths, const std::string& name, const 
     // Under the config base only config/'s writer writes: its own sweep.
     config::vserver::sweep_dead_in_flight(paths, name);
     std::set<std::string> roots = {paths.vdir_base};
-    if (!root.empty() && root[0] == '/') roots.insert(parent_of(root));
+    if (!root.empty() && root[0] == '/') roots.insert(str::parent_dir(root));
     // A root placed elsewhere (vdir a symlink to it: vserver-copy -r) has its stages beside it.
     if (auto vdir = sys::readlink(paths.guest_config(name) + "/vdir");
         vdir && !vdir->empty() && (*vdir)[0] == '/')
-        roots.insert(parent_of(*vdir));
+        roots.insert(str::parent_dir(*vdir));
     for (auto& dir : roots) {
         auto entries = sys::list_dir(dir);
         if (!entries) continue;

@@ -32,11 +32,6 @@ namespace {
 constexpr char kMagic[8] = {'V', 'S', 'U', 'N', 'D', 'O', '1', '\n'};
 constexpr size_t kFlushAt = 1 << 20;
 
-std::string parent_of(const std::string& p) {
-    auto s = p.find_last_of('/');
-    return s == 0 ? "/" : s == std::string::npos ? "." : p.substr(0, s);
-}
-
 void put_u32(std::string& b, uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
 void put_u64(std::string& b, uint64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
 void put_bytes(std::string& b, std::string_view s) {
@@ -290,7 +285,7 @@ Result<FarmStats> build_link_farm(const std::string& root, const std::string& st
     Farm farm(std::move(out), u.get(), root);
     VS_TRY(fs::walk(top.get(), root, farm).wrap("link farm of \"{}\"", root));
     VS_TRY(farm.finish().wrap("\"{}\"", undo));
-    VS_TRY(fsync_dir(parent_of(undo)));
+    VS_TRY(fsync_dir(str::parent_dir(undo)));
     return farm.stats;
 }
 
@@ -367,7 +362,7 @@ Status drop_refresh_undo(const std::string& undo) {
         if (errno == ENOENT) return ok();
         return errno_error(fmt::format("remove \"{}\"", undo));
     }
-    return fsync_dir(parent_of(undo));
+    return fsync_dir(str::parent_dir(undo));
 }
 
 }  // namespace vs::store

@@ -1,4 +1,5 @@
 // backup(): consistency (lock, freeze, snapshot), then the manifest, config and root trees.
+#include "base/strings.hpp"
 #include "transfer/backup.hpp"
 
 #include <fcntl.h>
@@ -30,11 +31,6 @@ namespace cv = config::vserver;
 
 namespace {
 
-std::string parent_of(const std::string& p) {
-    auto s = p.find_last_of('/');
-    return s == std::string::npos ? "." : s == 0 ? "/" : p.substr(0, s);
-}
-
 // True when `path` (resolved) lies in `dir` (resolved).
 bool inside(const std::string& dir, const std::string& path) {
     char a[PATH_MAX], b[PATH_MAX];
@@ -64,7 +60,7 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
     auto loaded = VS_TRY(cv::load(paths, name).wrap("backup {}", name));
     const spec::GuestSpec& s = loaded.spec;
     (void)VS_TRY(compression_for(file));
-    if (inside(s.root, parent_of(file)))
+    if (inside(s.root, str::parent_dir(file)))
         return make_error(EINVAL, "backup {}: archive \"{}\" would lie inside the guest's root",
                           name, file);
 
@@ -106,7 +102,8 @@ Result<BackupResult> backup(const config::Paths& paths, const std::string& name,
         VS_TRY(cg->freeze(true).wrap("backup {}: freeze", name));
         thaw = true;
         if (subvol) {
-            std::string snap = fmt::format("{}/.backup-{}-{}", parent_of(s.root), name, ::getpid());
+            std::string snap =
+                fmt::format("{}/.backup-{}-{}", str::parent_dir(s.root), name, ::getpid());
             VS_TRY(store::btrfs::snapshot_subvolume(s.root, snap, true).wrap("backup {}", name));
             snapshot = snap;
             VS_TRY(cg->freeze(false).wrap("backup {}: thaw", name));

@@ -1,5 +1,6 @@
 // The config writer: validation of the tree as it will be (a staged copy), then the commit of
 // an Edit with an undo step per change.
+#include "base/strings.hpp"
 #include "config/legacy/legacy_file.hpp"
 #include "config/vserver/writer.hpp"
 
@@ -24,10 +25,6 @@ namespace vs::config::vserver {
 
 namespace {
 
-std::string parent_of(const std::string& p) {
-    auto slash = p.find_last_of('/');
-    return slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
-}
 std::string base_of(const std::string& p) {
     auto slash = p.find_last_of('/');
     return slash == std::string::npos ? p : p.substr(slash + 1);
@@ -35,7 +32,7 @@ std::string base_of(const std::string& p) {
 
 // A name in flight beside `path`: ".<base>.tmp.<pid>.<what>" (is_in_flight_name).
 std::string in_flight(const std::string& path, const char* what) {
-    return fmt::format("{}/.{}.tmp.{}.{}", parent_of(path), base_of(path), ::getpid(), what);
+    return fmt::format("{}/.{}.tmp.{}.{}", str::parent_dir(path), base_of(path), ::getpid(), what);
 }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
@@ -140,13 +137,13 @@ Status apply_to_copy(const std::string& dir, const std::vector<Change>& changes)
         VS_TRY(check_parents(dir, c.rel));
         switch (c.op) {
             case Change::Op::Write:
-                VS_TRY(sys::mkdir_p(parent_of(p), 0700));
+                VS_TRY(sys::mkdir_p(str::parent_dir(p), 0700));
                 if (sys::is_dir(p) && !sys::readlink(p))
                     return make_error(EISDIR, "{}: is a directory", p);
                 VS_TRY(sys::write_file_replace(p, c.content, 0600));
                 break;
             case Change::Op::Link:
-                VS_TRY(sys::mkdir_p(parent_of(p), 0700));
+                VS_TRY(sys::mkdir_p(str::parent_dir(p), 0700));
                 if (sys::is_dir(p) && !sys::readlink(p))
                     return make_error(EISDIR, "{}: is a directory", p);
                 VS_TRY(put_link(c.content, p));
@@ -226,7 +223,7 @@ public:
             VS_TRY(rename_noreplace(staged, target));
             // An init-capture: clang 14 (the sanitizer build) cannot capture a structured binding.
             undo_.add([target, from = staged] { undo_step(rename_noreplace(target, from)); });
-            VS_TRY(fsync_dir(parent_of(target)));
+            VS_TRY(fsync_dir(str::parent_dir(target)));
         }
         undo_.commit();
         new_dirs_.clear();
@@ -289,7 +286,7 @@ private:
             VS_TRY(fs::remove_path(away));
             VS_TRY(rename_noreplace(p, away));
             undo_.add([p, away] { undo_step(rename_noreplace(away, p)); });
-            VS_TRY(fsync_dir(parent_of(p)));
+            VS_TRY(fsync_dir(str::parent_dir(p)));
             removed_.push_back(away);
             return ok();
         }
@@ -299,12 +296,12 @@ private:
             if (prev.kind == Previous::Kind::Absent) return ok();
             if (::unlink(p.c_str()) < 0) return errno_error(fmt::format("unlink \"{}\"", p));
             undo_.add([p, prev] { undo_step(restore(p, prev)); });
-            return fsync_dir(parent_of(p));
+            return fsync_dir(str::parent_dir(p));
         }
         std::string p = VS_TRY(target_of(c.rel));
         if (p != dir_ + "/" + c.rel) {
             // Inside a new directory's staging copy: undone by removing the copy.
-            VS_TRY(sys::mkdir_p(parent_of(p), 0755));
+            VS_TRY(sys::mkdir_p(str::parent_dir(p), 0755));
             if (c.op == Change::Op::Link) return put_link(c.content, p);
             return sys::write_file_atomic(p, c.content, 0644);
         }
