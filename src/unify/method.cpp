@@ -49,7 +49,13 @@ Result<Method> detect_method(int rootfd, const std::string& root_path) {
         // filesystem, which a layered build made sure reflinks; a hard link would copy up.
         auto m = fs::find_mount(VS_TRY(fs::mount_id(rootfd)));
         auto upper = m ? fs::super_option(*m, "upperdir") : std::nullopt;
-        if (!upper) return Method::HardLink;
+        // Not a layered guest's (a read-only overlay): a hard link or a dedupe would fail on
+        // every file, so say so once.
+        if (!upper)
+            return make_error(EOPNOTSUPP,
+                              "\"{}\" is an overlay without an upper layer: nothing in it can "
+                              "be shared",
+                              root_path);
         int ufd = ::open(upper->c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (ufd < 0) return errno_error(fmt::format("open the upper dir \"{}\"", *upper));
         UniqueFd u(ufd);
