@@ -226,6 +226,17 @@ Kind kind_of(const fs::MountEntry& m, const spec::LayeredRoot& l) {
     return m.source == kUsernsSource ? Kind::Userns : Kind::Host;
 }
 
+// Unmounts the top mount at a guest's root; EBUSY says how to find what holds it.
+Status umount_guest_root(const spec::GuestSpec& spec) {
+    if (::umount2(spec.root.c_str(), UMOUNT_NOFOLLOW) == 0) return ok();
+    if (errno == EBUSY)
+        return make_error(EBUSY,
+                          "guest \"{}\": its root \"{}\" is busy: a host process has a file "
+                          "open or its working directory there (fuser -vm \"{}\")",
+                          spec.name, spec.root, spec.root);
+    return errno_error(fmt::format("unmount \"{}\"", spec.root));
+}
+
 bool is_ours(const fs::MountEntry& m, const spec::LayeredRoot& l) {
     return kind_of(m, l) != Kind::Other;
 }
@@ -486,14 +497,7 @@ Status unmount_root(const spec::GuestSpec& spec) {
     for (;;) {
         auto m = VS_TRY(mount_at(spec.root).wrap("guest \"{}\"", spec.name));
         if (!m || !is_ours(*m, *spec.layered)) return ok();
-        if (::umount2(spec.root.c_str(), UMOUNT_NOFOLLOW) < 0) {
-            if (errno == EBUSY)
-                return make_error(EBUSY,
-                                  "guest \"{}\": its root \"{}\" is busy: a host process has a "
-                                  "file open or its working directory there (fuser -vm \"{}\")",
-                                  spec.name, spec.root, spec.root);
-            return errno_error(fmt::format("unmount \"{}\"", spec.root));
-        }
+        VS_TRY(umount_guest_root(spec));
     }
 }
 
@@ -574,14 +578,7 @@ Result<bool> userns_root_mounted(const spec::GuestSpec& spec) {
 Status release_userns_root(const spec::GuestSpec& spec) {
     if (!spec.layered) return ok();
     while (VS_TRY(userns_root_mounted(spec))) {
-        if (::umount2(spec.root.c_str(), UMOUNT_NOFOLLOW) < 0) {
-            if (errno == EBUSY)
-                return make_error(EBUSY,
-                                  "guest \"{}\": its root \"{}\" is busy: a host process has a "
-                                  "file open or its working directory there (fuser -vm \"{}\")",
-                                  spec.name, spec.root, spec.root);
-            return errno_error(fmt::format("unmount \"{}\"", spec.root));
-        }
+        VS_TRY(umount_guest_root(spec));
     }
     return ok();
 }
